@@ -1,0 +1,160 @@
+-- calllog schema, version 1. Applied by src/store/schema.rs when the file's
+-- PRAGMA user_version is 0; every statement is idempotent.
+--
+-- Times are INTEGER microseconds since the Unix epoch (UTC); the HTTP layer
+-- renders them in the configured time zone.
+
+-- Directory: a copy of the outside accounting system; ids come from there.
+CREATE TABLE IF NOT EXISTS properties (
+    property_id      INTEGER PRIMARY KEY,
+    c4_uid           TEXT,
+    property_name    TEXT    NOT NULL,
+    address1         TEXT,
+    address2         TEXT,
+    city             TEXT,
+    state            TEXT,
+    zip              TEXT,
+    entity_number    TEXT,
+    legal_name       TEXT,
+    property_type_id INTEGER,
+    property_status  INTEGER NOT NULL DEFAULT 1
+);
+
+CREATE TABLE IF NOT EXISTS units (
+    unit_id       INTEGER PRIMARY KEY,
+    property_id   INTEGER NOT NULL REFERENCES properties(property_id),
+    unit_number   TEXT    NOT NULL,
+    address1      TEXT,
+    address2      TEXT,
+    city          TEXT,
+    state         TEXT,
+    zip           TEXT,
+    display_order INTEGER,
+    floor         TEXT,
+    latitude      REAL,
+    longitude     REAL
+);
+CREATE INDEX IF NOT EXISTS units_by_property ON units(property_id, display_order, unit_number);
+
+CREATE TABLE IF NOT EXISTS residents (
+    resident_id    INTEGER PRIMARY KEY,
+    property_id    INTEGER NOT NULL REFERENCES properties(property_id),
+    unit_id        INTEGER NOT NULL REFERENCES units(unit_id),
+    first_name     TEXT,
+    middle_initial TEXT,
+    last_name      TEXT,
+    email          TEXT,
+    unit_phone     TEXT,
+    cell_phone     TEXT,
+    work_phone     TEXT,
+    other_phone    TEXT,
+    occupancy_type TEXT,
+    resident_type  INTEGER,
+    move_in_date   INTEGER
+);
+CREATE INDEX IF NOT EXISTS residents_by_unit ON residents(unit_id);
+CREATE INDEX IF NOT EXISTS residents_by_property ON residents(property_id);
+
+-- Users, their property links and their bearer tokens.
+CREATE TABLE IF NOT EXISTS users (
+    user_id       INTEGER PRIMARY KEY,
+    user_name     TEXT    NOT NULL UNIQUE COLLATE NOCASE,
+    password_hash TEXT    NOT NULL,
+    first_name    TEXT,
+    last_name     TEXT,
+    email         TEXT,
+    role          TEXT    NOT NULL CHECK (role IN ('admin', 'agent', 'viewer')),
+    active        INTEGER NOT NULL DEFAULT 1,
+    created_on    INTEGER NOT NULL
+);
+
+-- Links may name a property before the directory import brings it, so no
+-- foreign key to properties here; the API validates ids when it writes links.
+CREATE TABLE IF NOT EXISTS user_properties (
+    user_id     INTEGER NOT NULL REFERENCES users(user_id),
+    property_id INTEGER NOT NULL,
+    PRIMARY KEY (user_id, property_id)
+) WITHOUT ROWID;
+
+-- Only the SHA-256 of a token is kept; kind is 'session' (login) or 'api'.
+CREATE TABLE IF NOT EXISTS tokens (
+    token_id   INTEGER PRIMARY KEY,
+    user_id    INTEGER NOT NULL REFERENCES users(user_id),
+    token_hash BLOB    NOT NULL UNIQUE,
+    kind       TEXT    NOT NULL CHECK (kind IN ('session', 'api')),
+    name       TEXT,
+    created_on INTEGER NOT NULL,
+    expires_on INTEGER,
+    revoked_on INTEGER
+);
+CREATE INDEX IF NOT EXISTS tokens_by_user ON tokens(user_id);
+
+-- Call-log catalog: statuses and reasons are never deleted, only deactivated.
+CREATE TABLE IF NOT EXISTS statuses (
+    status_id     INTEGER PRIMARY KEY,
+    name          TEXT    NOT NULL UNIQUE COLLATE NOCASE,
+    category      TEXT    NOT NULL CHECK (category IN ('open', 'pending', 'closed')),
+    is_default    INTEGER NOT NULL DEFAULT 0,
+    active        INTEGER NOT NULL DEFAULT 1,
+    display_order INTEGER NOT NULL DEFAULT 0
+);
+
+CREATE TABLE IF NOT EXISTS reasons (
+    reason_id     INTEGER PRIMARY KEY,
+    name          TEXT    NOT NULL UNIQUE COLLATE NOCASE,
+    active        INTEGER NOT NULL DEFAULT 1,
+    display_order INTEGER NOT NULL DEFAULT 0
+);
+
+-- Call logs. last_event_no numbers this log's events (and so is its ETag).
+CREATE TABLE IF NOT EXISTS call_logs (
+    log_id        INTEGER PRIMARY KEY,
+    property_id   INTEGER NOT NULL REFERENCES properties(property_id),
+    unit_id       INTEGER REFERENCES units(unit_id),
+    resident_id   INTEGER REFERENCES residents(resident_id),
+    call_from     TEXT    NOT NULL,
+    status_id     INTEGER NOT NULL REFERENCES statuses(status_id),
+    subject       TEXT    NOT NULL,
+    notes         TEXT,
+    taken_by      TEXT    NOT NULL,
+    created_on    INTEGER NOT NULL,
+    modified_on   INTEGER NOT NULL,
+    created_by    INTEGER NOT NULL REFERENCES users(user_id),
+    deleted       INTEGER NOT NULL DEFAULT 0,
+    last_event_no INTEGER NOT NULL DEFAULT 0
+);
+
+CREATE TABLE IF NOT EXISTS call_log_reasons (
+    log_id    INTEGER NOT NULL REFERENCES call_logs(log_id),
+    reason_id INTEGER NOT NULL REFERENCES reasons(reason_id),
+    PRIMARY KEY (log_id, reason_id)
+) WITHOUT ROWID;
+
+-- One append-only table for comments and history: OldComments and the
+-- history are two readings of the same rows. Keyed by (log_id, event_no) so
+-- that an append dirties one B-tree, and a log's events sit together.
+-- kind: created | updated | commented | deleted | restored.
+-- For 'commented', new_value is the comment and status_name the status name
+-- at that moment; for 'updated', field/old_value/new_value tell the change.
+CREATE TABLE IF NOT EXISTS log_events (
+    log_id      INTEGER NOT NULL,
+    event_no    INTEGER NOT NULL,
+    at          INTEGER NOT NULL,
+    user_id     INTEGER NOT NULL,
+    user_name   TEXT    NOT NULL,
+    kind        TEXT    NOT NULL,
+    field       TEXT,
+    old_value   TEXT,
+    new_value   TEXT,
+    status_name TEXT,
+    PRIMARY KEY (log_id, event_no)
+) WITHOUT ROWID;
+
+-- Idempotency-Key replays of POST /api/calllogs, per user, for 24 hours.
+CREATE TABLE IF NOT EXISTS idempotency_keys (
+    user_id    INTEGER NOT NULL,
+    key        TEXT    NOT NULL,
+    log_id     INTEGER NOT NULL,
+    created_on INTEGER NOT NULL,
+    PRIMARY KEY (user_id, key)
+) WITHOUT ROWID;

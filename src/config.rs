@@ -1,0 +1,65 @@
+//! Settings from flags and environment, validated once.
+
+use jiff::tz::TimeZone;
+use std::path::PathBuf;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Synchronous {
+    Full,
+    Normal,
+}
+
+impl Synchronous {
+    pub fn parse(text: &str) -> Result<Synchronous, String> {
+        match text.trim().to_ascii_lowercase().as_str() {
+            "full" => Ok(Synchronous::Full),
+            "normal" => Ok(Synchronous::Normal),
+            other => Err(format!("synchronous must be full or normal, not {other:?}")),
+        }
+    }
+
+    pub fn pragma_value(self) -> &'static str {
+        match self {
+            Synchronous::Full => "FULL",
+            Synchronous::Normal => "NORMAL",
+        }
+    }
+}
+
+/// How the store is opened.
+#[derive(Debug, Clone)]
+pub struct StoreConfig {
+    pub db_path: PathBuf,
+    pub synchronous: Synchronous,
+    /// Writes waiting for the writer thread beyond this are refused with 503/115.
+    pub write_queue_capacity: usize,
+    pub read_pool_size: u32,
+}
+
+impl StoreConfig {
+    pub fn new(db_path: impl Into<PathBuf>) -> StoreConfig {
+        StoreConfig {
+            db_path: db_path.into(),
+            synchronous: Synchronous::Full,
+            write_queue_capacity: 1024,
+            read_pool_size: 8,
+        }
+    }
+}
+
+/// Everything the HTTP application needs beyond the store.
+#[derive(Debug, Clone)]
+pub struct AppConfig {
+    /// The zone dates are written in and offset-less input dates are read in.
+    pub zone: TimeZone,
+    /// Session token lifetime (API.md §3: 12 h).
+    pub session_seconds: i64,
+    /// How long a verified token is trusted without asking the database.
+    pub token_cache_seconds: u64,
+}
+
+impl Default for AppConfig {
+    fn default() -> Self {
+        AppConfig { zone: TimeZone::UTC, session_seconds: 12 * 3600, token_cache_seconds: 30 }
+    }
+}

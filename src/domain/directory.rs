@@ -1,0 +1,293 @@
+//! The directory copy: properties, units, residents, and the shape rules of
+//! an import (API.md §6). Reference rules (a unit's property exists, …) need
+//! the database and are checked by the store inside the import transaction.
+
+use crate::domain::input::Fields;
+use crate::domain::time::Stamp;
+use crate::error::FieldError;
+use jiff::tz::TimeZone;
+use serde::Serialize;
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct Property {
+    pub property_id: i64,
+    pub c4_uid: Option<String>,
+    pub property_name: String,
+    pub address1: Option<String>,
+    pub address2: Option<String>,
+    pub city: Option<String>,
+    pub state: Option<String>,
+    pub zip: Option<String>,
+    pub entity_number: Option<String>,
+    pub legal_name: Option<String>,
+    pub property_type_id: Option<i64>,
+    pub property_status: bool,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct Unit {
+    pub unit_id: i64,
+    pub property_id: i64,
+    pub unit_number: String,
+    pub address1: Option<String>,
+    pub address2: Option<String>,
+    pub city: Option<String>,
+    pub state: Option<String>,
+    pub zip: Option<String>,
+    pub display_order: Option<i64>,
+    pub floor: Option<String>,
+    pub latitude: Option<f64>,
+    pub longitude: Option<f64>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct Resident {
+    pub resident_id: i64,
+    pub property_id: i64,
+    pub unit_id: i64,
+    pub resident_first_name: Option<String>,
+    pub resident_middle_initial: Option<String>,
+    pub resident_last_name: Option<String>,
+    pub resident_email: Option<String>,
+    pub resident_unitphone: Option<String>,
+    pub resident_cellphone: Option<String>,
+    pub resident_workphone: Option<String>,
+    pub resident_otherphone: Option<String>,
+    pub occupancy_type: Option<String>,
+    pub resident_type: Option<i64>,
+    pub move_in_date: Option<Stamp>,
+}
+
+impl Resident {
+    /// `First M. Last`, blank parts left out (the `CallFrom` of a linked call).
+    pub fn full_name(&self) -> String {
+        let middle = self
+            .resident_middle_initial
+            .as_deref()
+            .map(|m| m.trim().trim_end_matches('.'))
+            .filter(|m| !m.is_empty())
+            .map(|m| format!("{m}."));
+        [
+            self.resident_first_name.as_deref().map(str::trim).map(str::to_string),
+            middle,
+            self.resident_last_name.as_deref().map(str::trim).map(str::to_string),
+        ]
+        .into_iter()
+        .flatten()
+        .filter(|p| !p.is_empty())
+        .collect::<Vec<_>>()
+        .join(" ")
+    }
+
+    /// Whether `needle` (already lower-cased) occurs in any spelling of the name.
+    pub fn name_contains(&self, needle: &str) -> bool {
+        let first = self.resident_first_name.as_deref().unwrap_or("").trim();
+        let last = self.resident_last_name.as_deref().unwrap_or("").trim();
+        [self.full_name(), format!("{first} {last}"), format!("{last}, {first}"), format!("{last} {first}")]
+            .iter()
+            .any(|n| n.to_lowercase().contains(needle))
+    }
+}
+
+fn trimmed(value: Option<String>) -> Option<String> {
+    value.map(|s| s.trim().to_string()).filter(|s| !s.is_empty())
+}
+
+fn in_range(fields: &mut Fields, field: &str, value: Option<i64>, allowed: &[i64], meaning: &str) -> Option<i64> {
+    match value {
+        Some(v) if !allowed.contains(&v) => {
+            fields.error(field, format!("must be {meaning}"));
+            None
+        }
+        other => other,
+    }
+}
+
+pub fn property_from(f: &mut Fields) -> Option<Property> {
+    let property_id = f.required_id("PropertyId");
+    let property_name = f.required_string("PropertyName");
+    let type_id = f.i64("PropertyTypeId");
+    let property = Property {
+        property_id: property_id?,
+        c4_uid: trimmed(f.text("C4Uid")),
+        property_name: property_name?,
+        address1: trimmed(f.text("Address1")),
+        address2: trimmed(f.text("Address2")),
+        city: trimmed(f.text("City")),
+        state: trimmed(f.text("State")),
+        zip: trimmed(f.text("Zip")),
+        entity_number: trimmed(f.text("EntityNumber")),
+        legal_name: trimmed(f.text("LegalName")),
+        property_type_id: in_range(f, "PropertyTypeId", type_id, &[1, 2], "1 (Condo/Highrise) or 2 (HOA)"),
+        property_status: f.bool("PropertyStatus").unwrap_or(true),
+    };
+    f.is_ok().then_some(property)
+}
+
+pub fn unit_from(f: &mut Fields) -> Option<Unit> {
+    let unit_id = f.required_id("UnitId");
+    let property_id = f.required_id("PropertyId");
+    let unit_number = f.text("UnitNumber").map(|s| s.trim().to_string()).filter(|s| !s.is_empty());
+    if unit_number.is_none() && f.is_ok() {
+        f.missing("UnitNumber");
+    }
+    let unit = Unit {
+        unit_id: unit_id?,
+        property_id: property_id?,
+        unit_number: unit_number?,
+        address1: trimmed(f.text("Address1")),
+        address2: trimmed(f.text("Address2")),
+        city: trimmed(f.text("City")),
+        state: trimmed(f.text("State")),
+        zip: trimmed(f.text("Zip")),
+        display_order: f.i64("DisplayOrder"),
+        floor: trimmed(f.text("Floor")),
+        latitude: f.f64("Latitude"),
+        longitude: f.f64("Longitude"),
+    };
+    f.is_ok().then_some(unit)
+}
+
+pub fn resident_from(f: &mut Fields, zone: &TimeZone) -> Option<Resident> {
+    let resident_id = f.required_id("ResidentId");
+    let property_id = f.required_id("PropertyId");
+    let unit_id = f.required_id("UnitId");
+    let first = trimmed(f.text("ResidentFirstName"));
+    let last = trimmed(f.text("ResidentLastName"));
+    if first.is_none() && last.is_none() {
+        f.missing("ResidentLastName");
+    }
+    let resident_type = f.i64("ResidentType");
+    let resident = Resident {
+        resident_id: resident_id?,
+        property_id: property_id?,
+        unit_id: unit_id?,
+        resident_first_name: first,
+        resident_middle_initial: trimmed(f.text("ResidentMiddleInitial")),
+        resident_last_name: last,
+        resident_email: trimmed(f.text("ResidentEmail")),
+        resident_unitphone: trimmed(f.text("ResidentUnitphone")),
+        resident_cellphone: trimmed(f.text("ResidentCellphone")),
+        resident_workphone: trimmed(f.text("ResidentWorkphone")),
+        resident_otherphone: trimmed(f.text("ResidentOtherphone")),
+        occupancy_type: trimmed(f.text("OccupancyType")),
+        resident_type: in_range(f, "ResidentType", resident_type, &[1, 2, 3], "1 (Owner), 2 (Resident) or 3 (Renter)"),
+        move_in_date: f.date("MoveInDate", zone),
+    };
+    f.is_ok().then_some(resident)
+}
+
+/// An import whose rows each have the right shape; `errors` lists the rows
+/// that did not (they are not in the lists). Row indexes are kept so the
+/// store can name rows it refuses on reference grounds.
+#[derive(Debug, Default)]
+pub struct ImportBatch {
+    pub properties: Vec<(String, Property)>,
+    pub units: Vec<(String, Unit)>,
+    pub residents: Vec<(String, Resident)>,
+    pub errors: Vec<FieldError>,
+    pub any_missing: bool,
+}
+
+/// Counts of rows written by an import.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct ImportCounts {
+    pub properties: i64,
+    pub units: i64,
+    pub residents: i64,
+}
+
+impl ImportBatch {
+    /// Reads rows given as `Fields` with their error prefixes (`Units[3].`),
+    /// and the name prefix to use when the store names a row.
+    pub fn read(
+        properties: Vec<Fields>,
+        units: Vec<Fields>,
+        residents: Vec<Fields>,
+        zone: &TimeZone,
+        row_name: impl Fn(&str, usize) -> String,
+    ) -> ImportBatch {
+        let mut batch = ImportBatch::default();
+        let collect = |f: &mut Fields, batch: &mut ImportBatch| {
+            let (errors, missing) = f.take_errors();
+            batch.any_missing |= missing;
+            batch.errors.extend(errors);
+        };
+        for (i, mut f) in properties.into_iter().enumerate() {
+            if let Some(p) = property_from(&mut f) {
+                batch.properties.push((row_name("Properties", i), p));
+            }
+            collect(&mut f, &mut batch);
+        }
+        for (i, mut f) in units.into_iter().enumerate() {
+            if let Some(u) = unit_from(&mut f) {
+                batch.units.push((row_name("Units", i), u));
+            }
+            collect(&mut f, &mut batch);
+        }
+        for (i, mut f) in residents.into_iter().enumerate() {
+            if let Some(r) = resident_from(&mut f, zone) {
+                batch.residents.push((row_name("Residents", i), r));
+            }
+            collect(&mut f, &mut batch);
+        }
+        batch
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn resident(first: Option<&str>, middle: Option<&str>, last: Option<&str>) -> Resident {
+        Resident {
+            resident_id: 1,
+            property_id: 1,
+            unit_id: 1,
+            resident_first_name: first.map(String::from),
+            resident_middle_initial: middle.map(String::from),
+            resident_last_name: last.map(String::from),
+            resident_email: None,
+            resident_unitphone: None,
+            resident_cellphone: None,
+            resident_workphone: None,
+            resident_otherphone: None,
+            occupancy_type: None,
+            resident_type: None,
+            move_in_date: None,
+        }
+    }
+
+    #[test]
+    fn full_name_leaves_blank_parts_out() {
+        assert_eq!(resident(Some("Ann"), Some("B"), Some("Cole")).full_name(), "Ann B. Cole");
+        assert_eq!(resident(Some("Ann"), Some(" "), Some("Cole")).full_name(), "Ann Cole");
+        assert_eq!(resident(None, Some("B."), Some("Cole")).full_name(), "B. Cole");
+        assert_eq!(resident(Some("Ann"), None, None).full_name(), "Ann");
+    }
+
+    #[test]
+    fn resident_needs_a_first_or_last_name() {
+        let mut f = Fields::from_object(
+            json!({"ResidentId": 1, "PropertyId": 1, "UnitId": 1}).as_object().unwrap().clone(),
+            "Residents[0].",
+        );
+        assert!(resident_from(&mut f, &TimeZone::UTC).is_none());
+        let err = f.finish().unwrap_err();
+        assert_eq!(err.errors[0].field, "Residents[0].ResidentLastName");
+    }
+
+    #[test]
+    fn property_status_defaults_to_active() {
+        let mut f =
+            Fields::from_object(json!({"propertyid": 4, "propertyname": "Elm Court"}).as_object().unwrap().clone(), "");
+        let p = property_from(&mut f).unwrap();
+        assert!(p.property_status);
+        assert_eq!(p.property_type_id, None);
+    }
+}

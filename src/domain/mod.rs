@@ -1,0 +1,7 @@
+//! Plain types and rules with no I/O.
+
+pub mod directory;
+pub mod input;
+pub mod query;
+pub mod time;
+pub mod users;

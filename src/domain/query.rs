@@ -1,0 +1,213 @@
+//! Query strings as API.md §1 reads them: names match ignoring case, and a
+//! multi-value parameter may be written `a=1&a=2`, `a[0]=1&a[1]=2` or `a=1,2`.
+
+use crate::domain::time::{parse_date, Stamp};
+use crate::error::ApiError;
+use jiff::tz::TimeZone;
+use serde::Serialize;
+
+pub const DEFAULT_PAGE_SIZE: i64 = 25;
+pub const MAX_PAGE_SIZE: i64 = 500;
+
+pub struct QueryParams {
+    /// (lower-cased name without any `[n]` suffix, value)
+    pairs: Vec<(String, String)>,
+}
+
+impl QueryParams {
+    pub fn parse(query: &str) -> Result<QueryParams, ApiError> {
+        let raw: Vec<(String, String)> = serde_urlencoded::from_str(query)
+            .map_err(|_| ApiError::invalid("The query string is not valid URL encoding."))?;
+        let pairs = raw
+            .into_iter()
+            .map(|(name, value)| {
+                let mut name = name.to_lowercase();
+                if let Some(open) = name.find('[') {
+                    if name.ends_with(']') {
+                        name.truncate(open);
+                    }
+                }
+                (name, value)
+            })
+            .collect();
+        Ok(QueryParams { pairs })
+    }
+
+    /// The last value given for `name`, if not blank.
+    pub fn get(&self, name: &str) -> Option<&str> {
+        let name = name.to_lowercase();
+        self.pairs.iter().rev().find(|(n, _)| *n == name).map(|(_, v)| v.trim()).filter(|v| !v.is_empty())
+    }
+
+    /// Every value of a multi-value parameter, in all three spellings.
+    pub fn all(&self, name: &str) -> Vec<&str> {
+        let name = name.to_lowercase();
+        self.pairs
+            .iter()
+            .filter(|(n, _)| *n == name)
+            .flat_map(|(_, v)| v.split(','))
+            .map(str::trim)
+            .filter(|v| !v.is_empty())
+            .collect()
+    }
+
+    /// A multi-value list of positive ids; `None` when the parameter is absent.
+    pub fn ids(&self, name: &str) -> Result<Option<Vec<i64>>, ApiError> {
+        let values = self.all(name);
+        if values.is_empty() {
+            return Ok(None);
+        }
+        values
+            .into_iter()
+            .map(|v| match v.parse::<i64>() {
+                Ok(id) if id > 0 => Ok(id),
+                _ => Err(ApiError::invalid_field(name, &format!("has {v:?}, which is not a positive id"))),
+            })
+            .collect::<Result<Vec<_>, _>>()
+            .map(Some)
+    }
+
+    pub fn id(&self, name: &str) -> Result<Option<i64>, ApiError> {
+        match self.get(name) {
+            None => Ok(None),
+            Some(v) => match v.parse::<i64>() {
+                Ok(id) if id > 0 => Ok(Some(id)),
+                _ => Err(ApiError::invalid_field(name, &format!("has {v:?}, which is not a positive id"))),
+            },
+        }
+    }
+
+    pub fn bool(&self, name: &str) -> Result<Option<bool>, ApiError> {
+        match self.get(name) {
+            None => Ok(None),
+            Some(v) => crate::domain::input::parse_bool_text(v)
+                .map(Some)
+                .ok_or_else(|| ApiError::invalid_field(name, "must be true or false")),
+        }
+    }
+
+    pub fn date(&self, name: &str, zone: &TimeZone) -> Result<Option<Stamp>, ApiError> {
+        match self.get(name) {
+            None => Ok(None),
+            Some(v) => parse_date(v, zone).map(Some).ok_or_else(|| {
+                ApiError::invalid_field(
+                    name,
+                    &format!("has {v:?}, which is not a date such as 2026-01-31 or 2026-01-31T14:30:00Z"),
+                )
+            }),
+        }
+    }
+
+    /// One of `choices` (matched ignoring case), or `None` when absent.
+    pub fn choice(&self, name: &str, choices: &[&'static str]) -> Result<Option<&'static str>, ApiError> {
+        match self.get(name) {
+            None => Ok(None),
+            Some(v) => {
+                choices.iter().find(|c| c.eq_ignore_ascii_case(v)).copied().map(Some).ok_or_else(|| {
+                    ApiError::invalid_field(name, &format!("has {v:?}; use one of {}", choices.join(", ")))
+                })
+            }
+        }
+    }
+
+    /// `page` and `pageSize` by the rules of API.md §1.
+    pub fn page(&self) -> Result<Page, ApiError> {
+        let number = |name: &str| -> Result<Option<i64>, ApiError> {
+            match self.get(name) {
+                None => Ok(None),
+                Some(v) => v
+                    .parse::<i64>()
+                    .map(Some)
+                    .map_err(|_| ApiError::invalid_field(name, &format!("has {v:?}, which is not a whole number"))),
+            }
+        };
+        let page = match number("page")? {
+            None | Some(0) => 1,
+            Some(p) if p < 0 => return Err(ApiError::invalid_field("page", "must not be negative")),
+            Some(p) => p,
+        };
+        let size = match number("pageSize")? {
+            None | Some(0) => DEFAULT_PAGE_SIZE,
+            Some(s) if (1..=MAX_PAGE_SIZE).contains(&s) => s,
+            Some(_) => {
+                return Err(ApiError::invalid_field("pageSize", &format!("must be between 1 and {MAX_PAGE_SIZE}")))
+            }
+        };
+        Ok(Page { number: page, size })
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Page {
+    pub number: i64,
+    pub size: i64,
+}
+
+impl Page {
+    pub fn offset(&self) -> i64 {
+        (self.number - 1).saturating_mul(self.size)
+    }
+
+    /// The page's part of an already materialized list.
+    pub fn slice<T>(&self, items: Vec<T>) -> Vec<T> {
+        let offset = usize::try_from(self.offset()).unwrap_or(usize::MAX);
+        items.into_iter().skip(offset).take(self.size as usize).collect()
+    }
+}
+
+/// `{"Total": N, "Elements": [...]}`; `Total` counts every match, not just the page.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct ListWrapper<T> {
+    pub total: i64,
+    pub elements: Vec<T>,
+}
+
+impl<T> ListWrapper<T> {
+    pub fn new(total: i64, elements: Vec<T>) -> Self {
+        ListWrapper { total, elements }
+    }
+
+    /// Pages a full list in memory.
+    pub fn paged(all: Vec<T>, page: Page) -> Self {
+        let total = all.len() as i64;
+        ListWrapper { total, elements: page.slice(all) }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn three_spellings_of_a_multi_value_parameter() {
+        for q in ["status=1&status=2", "status[0]=1&status[1]=2", "status=1,2", "Status=1&STATUS%5B1%5D=2"] {
+            let p = QueryParams::parse(q).unwrap();
+            assert_eq!(p.ids("status").unwrap(), Some(vec![1, 2]), "{q}");
+        }
+    }
+
+    #[test]
+    fn names_ignore_case() {
+        let p = QueryParams::parse("PAGESIZE=10&Page=3").unwrap();
+        assert_eq!(p.page().unwrap(), Page { number: 3, size: 10 });
+    }
+
+    #[test]
+    fn paging_rules() {
+        let page = |q: &str| QueryParams::parse(q).unwrap().page();
+        assert_eq!(page("").unwrap(), Page { number: 1, size: 25 });
+        assert_eq!(page("page=0&pageSize=0").unwrap(), Page { number: 1, size: 25 });
+        assert_eq!(page("pageSize=500").unwrap().size, 500);
+        assert_eq!(page("pageSize=501").unwrap_err().code.number(), 114);
+        assert_eq!(page("page=-1").unwrap_err().code.number(), 114);
+        assert_eq!(page("pageSize=-5").unwrap_err().code.number(), 114);
+        assert_eq!(page("page=abc").unwrap_err().code.number(), 114);
+    }
+
+    #[test]
+    fn bad_ids_are_refused() {
+        let p = QueryParams::parse("status=1,x").unwrap();
+        assert_eq!(p.ids("status").unwrap_err().code.number(), 114);
+    }
+}

@@ -1,0 +1,284 @@
+//! Users, roles and the authenticated caller.
+
+use crate::domain::time::Stamp;
+use crate::error::ApiError;
+use serde::Serialize;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Role {
+    Admin,
+    Agent,
+    Viewer,
+}
+
+impl Role {
+    pub fn parse(text: &str) -> Option<Role> {
+        match text.trim().to_ascii_lowercase().as_str() {
+            "admin" => Some(Role::Admin),
+            "agent" => Some(Role::Agent),
+            "viewer" => Some(Role::Viewer),
+            _ => None,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Admin => "admin",
+            Role::Agent => "agent",
+            Role::Viewer => "viewer",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct User {
+    pub user_id: i64,
+    pub user_name: String,
+    pub first_name: Option<String>,
+    pub last_name: Option<String>,
+    pub email: Option<String>,
+    pub role: Role,
+    pub active: bool,
+    pub property_ids: Vec<i64>,
+}
+
+/// `FirstName LastName` trimmed, or the user name when both are blank.
+pub fn display_name(user_name: &str, first: Option<&str>, last: Option<&str>) -> String {
+    let full = format!("{} {}", first.unwrap_or("").trim(), last.unwrap_or("").trim());
+    let full = full.trim();
+    if full.is_empty() {
+        user_name.to_string()
+    } else {
+        full.to_string()
+    }
+}
+
+/// Who is calling: resolved from a bearer token.
+#[derive(Debug, Clone)]
+pub struct Caller {
+    pub user_id: i64,
+    pub user_name: String,
+    pub display_name: String,
+    pub role: Role,
+    /// Linked properties (ignored for admins, who see every property).
+    pub property_ids: Vec<i64>,
+    pub token_id: i64,
+    pub token_expires_on: Option<Stamp>,
+}
+
+impl Caller {
+    pub fn is_admin(&self) -> bool {
+        self.role == Role::Admin
+    }
+
+    pub fn require_admin(&self) -> Result<(), ApiError> {
+        if self.is_admin() {
+            Ok(())
+        } else {
+            Err(ApiError::insufficient_role("Only an admin may do this."))
+        }
+    }
+
+    /// Agents and admins write call logs; viewers only read.
+    pub fn require_writer(&self) -> Result<(), ApiError> {
+        if self.role == Role::Viewer {
+            Err(ApiError::insufficient_role("A viewer may only read; ask an admin for the agent role."))
+        } else {
+            Ok(())
+        }
+    }
+
+    /// The caller itself, or an admin.
+    pub fn require_self_or_admin(&self, user_id: i64) -> Result<(), ApiError> {
+        if self.is_admin() || self.user_id == user_id {
+            Ok(())
+        } else {
+            Err(ApiError::insufficient_role("Only the user itself or an admin may do this."))
+        }
+    }
+
+    pub fn can_see(&self, property_id: i64) -> bool {
+        self.is_admin() || self.property_ids.contains(&property_id)
+    }
+
+    pub fn require_property(&self, property_id: i64) -> Result<(), ApiError> {
+        if self.can_see(property_id) {
+            Ok(())
+        } else {
+            Err(ApiError::not_linked(format!(
+                "Property {property_id} is not linked to your user; ask an admin to link it."
+            )))
+        }
+    }
+
+    /// The property ids a list must be limited to; `None` means every property.
+    pub fn property_scope(&self) -> Option<&[i64]> {
+        if self.is_admin() {
+            None
+        } else {
+            Some(&self.property_ids)
+        }
+    }
+}
+
+/// An API or session token as listed (never with the clear token).
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct TokenInfo {
+    pub token_id: i64,
+    pub name: Option<String>,
+    pub created_on: Stamp,
+    pub expires_on: Option<Stamp>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn display_name_falls_back_to_user_name() {
+        assert_eq!(display_name("jdoe", Some(" Jane "), Some("Doe")), "Jane Doe");
+        assert_eq!(display_name("jdoe", Some(""), Some("Doe")), "Doe");
+        assert_eq!(display_name("jdoe", None, Some("  ")), "jdoe");
+    }
+
+    #[test]
+    fn roles_parse_ignoring_case() {
+        assert_eq!(Role::parse("Admin"), Some(Role::Admin));
+        assert_eq!(Role::parse("owner"), None);
+    }
+}
+
+/// A new user as read from a request or the command line; the password is
+/// still clear here and is hashed before it reaches the store.
+#[derive(Debug)]
+pub struct NewUserInput {
+    pub user_name: String,
+    pub password: String,
+    pub first_name: Option<String>,
+    pub last_name: Option<String>,
+    pub email: Option<String>,
+    pub role: Role,
+    pub property_ids: Vec<i64>,
+}
+
+/// Changes to a user; `None` leaves a value unchanged, `Some("")` clears a name or email.
+#[derive(Debug, Default)]
+pub struct UserChanges {
+    pub first_name: Option<String>,
+    pub last_name: Option<String>,
+    pub email: Option<String>,
+    pub role: Option<Role>,
+    pub active: Option<bool>,
+    pub password: Option<String>,
+    pub property_ids: Option<Vec<i64>>,
+}
+
+pub const MIN_PASSWORD_CHARS: usize = 8;
+const MAX_PASSWORD_CHARS: usize = 1024;
+
+pub fn check_user_name(name: &str) -> Result<(), &'static str> {
+    if name.is_empty() || name.chars().count() > 100 {
+        return Err("must be 1 to 100 characters");
+    }
+    if !name.chars().all(|c| c.is_alphanumeric() || "._-@".contains(c)) {
+        return Err("may contain only letters, digits and . _ - @");
+    }
+    Ok(())
+}
+
+pub fn check_password(password: &str) -> Result<(), String> {
+    let n = password.chars().count();
+    if n < MIN_PASSWORD_CHARS {
+        return Err(format!("must be at least {MIN_PASSWORD_CHARS} characters"));
+    }
+    if n > MAX_PASSWORD_CHARS {
+        return Err(format!("must be at most {MAX_PASSWORD_CHARS} characters"));
+    }
+    Ok(())
+}
+
+fn read_profile_text(f: &mut crate::domain::input::Fields, field: &str, max: usize) -> Option<String> {
+    let value = f.string(field)?.trim().to_string();
+    f.check_length(field, &value, max).then_some(value)
+}
+
+fn read_email(f: &mut crate::domain::input::Fields) -> Option<String> {
+    let email = read_profile_text(f, "Email", 254)?;
+    if !email.is_empty() && (!email.contains('@') || email.contains(char::is_whitespace)) {
+        f.error("Email", "must be an email address such as name@example.com");
+        return None;
+    }
+    Some(email)
+}
+
+fn read_role(f: &mut crate::domain::input::Fields) -> Option<Role> {
+    let text = f.string("Role")?;
+    let role = Role::parse(&text);
+    if role.is_none() {
+        f.error("Role", "must be admin, agent or viewer");
+    }
+    role
+}
+
+fn read_password(f: &mut crate::domain::input::Fields) -> Option<String> {
+    let password = f.string("Password")?;
+    match check_password(&password) {
+        Ok(()) => Some(password),
+        Err(problem) => {
+            f.error("Password", problem);
+            None
+        }
+    }
+}
+
+pub fn read_new_user(mut f: crate::domain::input::Fields) -> Result<NewUserInput, ApiError> {
+    let user_name = f.required_string("UserName");
+    if let Some(name) = &user_name {
+        if let Err(problem) = check_user_name(name) {
+            f.error("UserName", problem);
+        }
+    }
+    if !f.has("Password") {
+        f.missing("Password");
+    }
+    let password = read_password(&mut f);
+    if !f.has("Role") {
+        f.missing("Role");
+    }
+    let role = read_role(&mut f);
+    let first_name = read_profile_text(&mut f, "FirstName", 100);
+    let last_name = read_profile_text(&mut f, "LastName", 100);
+    let email = read_email(&mut f);
+    let property_ids = f.id_list("PropertyIds").unwrap_or_default();
+    let ok = f.is_ok();
+    f.finish()?;
+    match (ok, user_name, password, role) {
+        (true, Some(user_name), Some(password), Some(role)) => Ok(NewUserInput {
+            user_name,
+            password,
+            first_name: first_name.filter(|s| !s.is_empty()),
+            last_name: last_name.filter(|s| !s.is_empty()),
+            email: email.filter(|s| !s.is_empty()),
+            role,
+            property_ids,
+        }),
+        _ => Err(ApiError::invalid("The user is incomplete.")),
+    }
+}
+
+pub fn read_user_changes(mut f: crate::domain::input::Fields) -> Result<UserChanges, ApiError> {
+    let changes = UserChanges {
+        first_name: read_profile_text(&mut f, "FirstName", 100),
+        last_name: read_profile_text(&mut f, "LastName", 100),
+        email: read_email(&mut f),
+        role: read_role(&mut f),
+        active: f.bool("Active"),
+        password: read_password(&mut f),
+        property_ids: f.id_list("PropertyIds"),
+    };
+    f.finish()?;
+    Ok(changes)
+}

@@ -1,0 +1,328 @@
+//! The one error type of the service: a numbered code from API.md §2, an HTTP
+//! status, a message a person can act on and the list of field problems.
+
+use actix_web::http::{header, StatusCode};
+use actix_web::{HttpResponse, ResponseError};
+use serde::Serialize;
+use std::fmt;
+
+/// The numbered codes of API.md §2.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ErrorCode {
+    MissingRequiredHeader,
+    InvalidCredentials,
+    InsufficientRole,
+    ResourceNotLinkedToUser,
+    ResourceNotFound,
+    MissingRequiredJsonParameter,
+    PreconditionFailed,
+    PayloadTooLarge,
+    InvalidOperation,
+    WriteOperationFailed,
+    InvalidJsonParameterValue,
+    ServiceBusy,
+    TooManyRequests,
+    InvalidHeaderValue,
+    UnknownError,
+}
+
+impl ErrorCode {
+    pub fn number(self) -> u16 {
+        use ErrorCode::*;
+        match self {
+            MissingRequiredHeader => 100,
+            InvalidCredentials => 101,
+            InsufficientRole => 102,
+            ResourceNotLinkedToUser => 105,
+            ResourceNotFound => 106,
+            MissingRequiredJsonParameter => 109,
+            PreconditionFailed => 110,
+            PayloadTooLarge => 111,
+            InvalidOperation => 112,
+            WriteOperationFailed => 113,
+            InvalidJsonParameterValue => 114,
+            ServiceBusy => 115,
+            TooManyRequests => 116,
+            InvalidHeaderValue => 118,
+            UnknownError => 199,
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        use ErrorCode::*;
+        match self {
+            MissingRequiredHeader => "MissingRequiredHeader",
+            InvalidCredentials => "InvalidCredentials",
+            InsufficientRole => "InsufficientRole",
+            ResourceNotLinkedToUser => "ResourceNotLinkedToUser",
+            ResourceNotFound => "ResourceNotFound",
+            MissingRequiredJsonParameter => "MissingRequiredJsonParameter",
+            PreconditionFailed => "PreconditionFailed",
+            PayloadTooLarge => "PayloadTooLarge",
+            InvalidOperation => "InvalidOperation",
+            WriteOperationFailed => "WriteOperationFailed",
+            InvalidJsonParameterValue => "InvalidJsonParameterValue",
+            ServiceBusy => "ServiceBusy",
+            TooManyRequests => "TooManyRequests",
+            InvalidHeaderValue => "InvalidHeaderValue",
+            UnknownError => "UnknownError",
+        }
+    }
+
+    /// The usual HTTP status; 112 and 118 have variants chosen by the constructor.
+    fn default_status(self) -> StatusCode {
+        use ErrorCode::*;
+        match self {
+            MissingRequiredHeader | InvalidCredentials | InvalidHeaderValue => StatusCode::UNAUTHORIZED,
+            InsufficientRole | ResourceNotLinkedToUser => StatusCode::FORBIDDEN,
+            ResourceNotFound => StatusCode::NOT_FOUND,
+            MissingRequiredJsonParameter | InvalidJsonParameterValue => StatusCode::BAD_REQUEST,
+            PreconditionFailed => StatusCode::PRECONDITION_FAILED,
+            PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            InvalidOperation | WriteOperationFailed => StatusCode::CONFLICT,
+            ServiceBusy => StatusCode::SERVICE_UNAVAILABLE,
+            TooManyRequests => StatusCode::TOO_MANY_REQUESTS,
+            UnknownError => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+}
+
+/// One problem with one input field, as listed in `Errors`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct FieldError {
+    pub field: String,
+    pub message: String,
+}
+
+impl FieldError {
+    pub fn new(field: impl Into<String>, message: impl Into<String>) -> Self {
+        FieldError { field: field.into(), message: message.into() }
+    }
+}
+
+#[derive(Debug)]
+pub struct ApiError {
+    pub code: ErrorCode,
+    pub status: StatusCode,
+    pub message: String,
+    pub errors: Vec<FieldError>,
+    /// Seconds for the `Retry-After` header (115, 116).
+    pub retry_after: Option<u64>,
+    /// Detail for the log only (never sent): the cause of a 5xx or a refused write.
+    pub internal: Option<String>,
+}
+
+pub type ApiResult<T> = Result<T, ApiError>;
+
+impl ApiError {
+    pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
+        ApiError {
+            code,
+            status: code.default_status(),
+            message: message.into(),
+            errors: Vec::new(),
+            retry_after: None,
+            internal: None,
+        }
+    }
+
+    pub fn with_status(mut self, status: StatusCode) -> Self {
+        self.status = status;
+        self
+    }
+
+    pub fn with_errors(mut self, errors: Vec<FieldError>) -> Self {
+        self.errors = errors;
+        self
+    }
+
+    pub fn with_retry_after(mut self, seconds: u64) -> Self {
+        self.retry_after = Some(seconds.max(1));
+        self
+    }
+
+    pub fn missing_header(message: impl Into<String>) -> Self {
+        Self::new(ErrorCode::MissingRequiredHeader, message)
+    }
+    pub fn invalid_credentials(message: impl Into<String>) -> Self {
+        Self::new(ErrorCode::InvalidCredentials, message)
+    }
+    pub fn insufficient_role(message: impl Into<String>) -> Self {
+        Self::new(ErrorCode::InsufficientRole, message)
+    }
+    pub fn not_linked(message: impl Into<String>) -> Self {
+        Self::new(ErrorCode::ResourceNotLinkedToUser, message)
+    }
+    pub fn not_found(message: impl Into<String>) -> Self {
+        Self::new(ErrorCode::ResourceNotFound, message)
+    }
+    pub fn missing(message: impl Into<String>) -> Self {
+        Self::new(ErrorCode::MissingRequiredJsonParameter, message)
+    }
+    pub fn invalid(message: impl Into<String>) -> Self {
+        Self::new(ErrorCode::InvalidJsonParameterValue, message)
+    }
+    /// 114 naming one field, both in the message and in `Errors`.
+    pub fn invalid_field(field: &str, problem: &str) -> Self {
+        Self::from_field_errors(vec![FieldError::new(field, problem)], false)
+    }
+    pub fn precondition_failed(message: impl Into<String>) -> Self {
+        Self::new(ErrorCode::PreconditionFailed, message)
+    }
+    pub fn payload_too_large(limit: usize) -> Self {
+        Self::new(ErrorCode::PayloadTooLarge, format!("The request body is larger than {} KiB.", limit / 1024))
+    }
+    pub fn invalid_operation(message: impl Into<String>) -> Self {
+        Self::new(ErrorCode::InvalidOperation, message)
+    }
+    pub fn method_not_allowed(method: &str, path: &str) -> Self {
+        Self::new(ErrorCode::InvalidOperation, format!("{path} does not accept {method}."))
+            .with_status(StatusCode::METHOD_NOT_ALLOWED)
+    }
+    /// 113: the database refused a write; nothing of it was kept.
+    pub fn write_failed(cause: impl fmt::Display) -> Self {
+        let mut e = Self::new(
+            ErrorCode::WriteOperationFailed,
+            "The database refused the write (disk full, read-only or I/O error); nothing was saved. Try again later or tell the administrator.",
+        );
+        e.internal = Some(cause.to_string());
+        e
+    }
+    pub fn busy(message: impl Into<String>) -> Self {
+        Self::new(ErrorCode::ServiceBusy, message).with_retry_after(1)
+    }
+    pub fn too_many_requests(message: impl Into<String>, retry_after: u64) -> Self {
+        Self::new(ErrorCode::TooManyRequests, message).with_retry_after(retry_after)
+    }
+    /// 118 with the status the situation calls for (401, 415 or 400).
+    pub fn invalid_header(status: StatusCode, message: impl Into<String>) -> Self {
+        Self::new(ErrorCode::InvalidHeaderValue, message).with_status(status)
+    }
+    /// 199: the cause goes to the log, never to the client.
+    pub fn internal(cause: impl fmt::Display) -> Self {
+        let mut e = Self::new(
+            ErrorCode::UnknownError,
+            "An unexpected error occurred; the request id in X-Request-Id identifies it in the server log.",
+        );
+        e.internal = Some(cause.to_string());
+        e
+    }
+
+    /// 109 when a required field is missing, else 114; the message lists every problem.
+    pub fn from_field_errors(errors: Vec<FieldError>, any_missing: bool) -> Self {
+        let code =
+            if any_missing { ErrorCode::MissingRequiredJsonParameter } else { ErrorCode::InvalidJsonParameterValue };
+        let described: Vec<String> = errors.iter().map(|e| format!("{} {}", e.field, e.message)).collect();
+        let message = match described.len() {
+            0 => "The request is invalid.".to_string(),
+            1 => format!("{}.", described[0]),
+            n => format!("{n} problems: {}.", described.join("; ")),
+        };
+        Self::new(code, message).with_errors(errors)
+    }
+}
+
+impl fmt::Display for ApiError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} {}: {}", self.code.number(), self.code.name(), self.message)?;
+        if let Some(internal) = &self.internal {
+            write!(f, " ({internal})")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for ApiError {}
+
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+struct ErrorBody<'a> {
+    code: u16,
+    name: &'a str,
+    message: &'a str,
+    errors: &'a [FieldError],
+}
+
+impl ResponseError for ApiError {
+    fn status_code(&self) -> StatusCode {
+        self.status
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        let mut response = HttpResponse::build(self.status);
+        if let Some(seconds) = self.retry_after {
+            response.insert_header((header::RETRY_AFTER, seconds.to_string()));
+        }
+        response.json(ErrorBody {
+            code: self.code.number(),
+            name: self.code.name(),
+            message: &self.message,
+            errors: &self.errors,
+        })
+    }
+}
+
+/// A failed read is the service's fault, not the client's.
+impl From<rusqlite::Error> for ApiError {
+    fn from(e: rusqlite::Error) -> Self {
+        ApiError::internal(format!("database: {e}"))
+    }
+}
+
+impl From<r2d2::Error> for ApiError {
+    fn from(e: r2d2::Error) -> Self {
+        let mut busy = ApiError::busy("All database connections are busy; retry shortly.");
+        busy.internal = Some(e.to_string());
+        busy
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use actix_web::body::MessageBody;
+
+    fn body_json(e: &ApiError) -> serde_json::Value {
+        let bytes = e.error_response().into_body().try_into_bytes().unwrap();
+        serde_json::from_slice(&bytes).unwrap()
+    }
+
+    #[test]
+    fn internal_failure_is_199_and_hides_the_cause() {
+        let e = ApiError::internal("no such table: call_logs at /srv/calllog.db");
+        assert_eq!(e.status_code(), StatusCode::INTERNAL_SERVER_ERROR);
+        let body = body_json(&e);
+        assert_eq!(body["Code"], 199);
+        assert_eq!(body["Name"], "UnknownError");
+        assert_eq!(body["Errors"], serde_json::json!([]));
+        let message = body["Message"].as_str().unwrap();
+        assert!(!message.contains("call_logs") && !message.contains("/srv"));
+    }
+
+    #[test]
+    fn a_database_read_error_becomes_199() {
+        let e: ApiError = rusqlite::Error::InvalidQuery.into();
+        assert_eq!(e.code.number(), 199);
+        assert_eq!(e.status_code(), StatusCode::INTERNAL_SERVER_ERROR);
+    }
+
+    #[test]
+    fn field_errors_pick_109_when_something_is_missing() {
+        let e = ApiError::from_field_errors(
+            vec![FieldError::new("Subject", "is required"), FieldError::new("Notes", "must be a string")],
+            true,
+        );
+        assert_eq!(e.code.number(), 109);
+        assert_eq!(e.message, "2 problems: Subject is required; Notes must be a string.");
+        let body = body_json(&e);
+        assert_eq!(body["Errors"][1]["Field"], "Notes");
+    }
+
+    #[test]
+    fn busy_carries_retry_after() {
+        let response = ApiError::busy("full").error_response();
+        assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(response.headers().get("retry-after").unwrap(), "1");
+    }
+}

@@ -1,0 +1,166 @@
+//! Handlers, one file per resource: parse, authorize, call the store, shape
+//! the answer. This module holds what they share: body reading, path ids,
+//! query parsing, JSON answers, and the route table.
+
+pub mod directory;
+pub mod ops;
+pub mod users;
+
+use crate::app::AppState;
+use crate::domain::input::Fields;
+use crate::domain::query::QueryParams;
+use crate::domain::time::with_zone;
+use crate::error::ApiError;
+use actix_web::http::{header, StatusCode};
+use actix_web::{web, HttpRequest, HttpResponse};
+use futures_util::StreamExt;
+use serde::Serialize;
+
+/// API.md §1: bodies over 256 KiB are refused before parsing.
+pub const MAX_BODY_BYTES: usize = 256 * 1024;
+
+pub type Handler = Result<HttpResponse, ApiError>;
+
+/// Which body encodings a route takes.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum BodyKinds {
+    Json,
+    JsonOrForm,
+}
+
+/// Reads the body: size limit first (Content-Length, then while streaming),
+/// then the media type, then the parse. `Ok(None)` for an empty body.
+pub async fn read_body(
+    req: &HttpRequest,
+    mut payload: web::Payload,
+    kinds: BodyKinds,
+) -> Result<Option<Fields>, ApiError> {
+    let declared =
+        req.headers().get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<usize>().ok());
+    if declared.is_some_and(|n| n > MAX_BODY_BYTES) {
+        return Err(ApiError::payload_too_large(MAX_BODY_BYTES));
+    }
+    let mut body = web::BytesMut::new();
+    while let Some(chunk) = payload.next().await {
+        let chunk = chunk.map_err(|_| ApiError::invalid("The request body could not be read."))?;
+        if body.len() + chunk.len() > MAX_BODY_BYTES {
+            return Err(ApiError::payload_too_large(MAX_BODY_BYTES));
+        }
+        body.extend_from_slice(&chunk);
+    }
+    if body.iter().all(u8::is_ascii_whitespace) {
+        return Ok(None);
+    }
+    let media = req
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .map(|v| v.split(';').next().unwrap_or("").trim().to_ascii_lowercase());
+    let accepted = match kinds {
+        BodyKinds::Json => "application/json or text/json",
+        BodyKinds::JsonOrForm => "application/json, text/json or application/x-www-form-urlencoded",
+    };
+    match media.as_deref() {
+        Some("application/json") | Some("text/json") => {
+            let value: serde_json::Value = serde_json::from_slice(&body).map_err(|e| {
+                let what = if e.is_eof() { "is incomplete" } else { "is not valid JSON" };
+                ApiError::invalid(format!("The request body {what} (line {}, column {}).", e.line(), e.column()))
+            })?;
+            Fields::from_json(value).map(Some)
+        }
+        Some("application/x-www-form-urlencoded") if kinds == BodyKinds::JsonOrForm => {
+            let pairs: Vec<(String, String)> = serde_urlencoded::from_bytes(&body)
+                .map_err(|_| ApiError::invalid("The form body is not valid URL encoding."))?;
+            Ok(Some(Fields::from_text_pairs(pairs, "")))
+        }
+        Some(other) => Err(ApiError::invalid_header(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            format!("Content-Type {other} is not supported here; send {accepted}."),
+        )),
+        None => Err(ApiError::invalid_header(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            format!("The Content-Type header is missing; send {accepted}."),
+        )),
+    }
+}
+
+/// A body that must be present.
+pub async fn require_body(req: &HttpRequest, payload: web::Payload, kinds: BodyKinds) -> Result<Fields, ApiError> {
+    read_body(req, payload, kinds).await?.ok_or_else(|| ApiError::missing("A request body is required."))
+}
+
+/// A positive id from the path, else 114.
+pub fn path_id(req: &HttpRequest, name: &str) -> Result<i64, ApiError> {
+    let raw = req.match_info().get(name).unwrap_or("");
+    match raw.parse::<i64>() {
+        Ok(id) if id > 0 => Ok(id),
+        _ => Err(ApiError::invalid(format!("{raw:?} in the path is not a valid id; ids are positive integers."))),
+    }
+}
+
+pub fn query(req: &HttpRequest) -> Result<QueryParams, ApiError> {
+    QueryParams::parse(req.query_string())
+}
+
+/// Serializes `body` with dates in the configured zone.
+pub fn json_response(state: &AppState, status: StatusCode, body: &impl Serialize) -> HttpResponse {
+    match with_zone(&state.config.zone, || serde_json::to_vec(body)) {
+        Ok(bytes) => HttpResponse::build(status).content_type("application/json; charset=utf-8").body(bytes),
+        Err(e) => actix_web::ResponseError::error_response(&ApiError::internal(format!("serializing: {e}"))),
+    }
+}
+
+pub fn ok_json(state: &AppState, body: &impl Serialize) -> Handler {
+    Ok(json_response(state, StatusCode::OK, body))
+}
+
+pub fn created(state: &AppState, location: &str, body: &impl Serialize) -> Handler {
+    let mut response = json_response(state, StatusCode::CREATED, body);
+    if let Ok(value) = header::HeaderValue::from_str(location) {
+        response.headers_mut().insert(header::LOCATION, value);
+    }
+    Ok(response)
+}
+
+/// Whether the request carries `Prefer: return=representation`.
+pub fn wants_representation(req: &HttpRequest) -> bool {
+    req.headers().get_all("prefer").any(|v| {
+        v.to_str()
+            .map(|v| v.split(',').any(|p| p.trim().eq_ignore_ascii_case("return=representation")))
+            .unwrap_or(false)
+    })
+}
+
+/// A `PUT` answer: 200 with an empty body, or the resource when asked for it.
+pub fn put_answer(state: &AppState, req: &HttpRequest, resource: &impl Serialize) -> Handler {
+    if wants_representation(req) {
+        ok_json(state, resource)
+    } else {
+        Ok(HttpResponse::Ok().finish())
+    }
+}
+
+pub fn no_content() -> Handler {
+    Ok(HttpResponse::NoContent().finish())
+}
+
+pub async fn unknown_route(req: HttpRequest) -> Handler {
+    Err(ApiError::not_found(format!("There is no route {} {}.", req.method(), req.path())))
+}
+
+async fn wrong_method(req: HttpRequest) -> Handler {
+    Err(ApiError::method_not_allowed(req.method().as_str(), req.path()))
+}
+
+/// A resource whose unmatched methods answer 405/112 in the API's error format.
+pub fn resource(path: &str) -> actix_web::Resource {
+    web::resource(path).default_service(web::to(wrong_method))
+}
+
+/// The route table; paths are lower case because requests are lower-cased
+/// before routing (API.md §1: paths match case-insensitively).
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    users::routes(cfg);
+    directory::routes(cfg);
+    ops::routes(cfg);
+}

@@ -1,0 +1,27 @@
+//! API.md §8: operations endpoints, open without a token.
+
+use crate::app::AppState;
+use actix_web::{web, HttpResponse};
+
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.service(web::resource("/healthz").route(web::get().to(healthz)))
+        .service(web::resource("/readyz").route(web::get().to(readyz)));
+}
+
+async fn healthz() -> HttpResponse {
+    HttpResponse::Ok().content_type("text/plain; charset=utf-8").body("ok")
+}
+
+async fn readyz(state: web::Data<AppState>) -> HttpResponse {
+    let ready = state
+        .store
+        .read(|conn| Ok(conn.prepare_cached("SELECT count(*) FROM statuses")?.query_row([], |r| r.get::<_, i64>(0))?))
+        .await;
+    match ready {
+        Ok(_) => HttpResponse::Ok().content_type("text/plain; charset=utf-8").body("ready"),
+        Err(e) => {
+            log::warn!("readyz: {e}");
+            HttpResponse::ServiceUnavailable().content_type("text/plain; charset=utf-8").body("not ready")
+        }
+    }
+}

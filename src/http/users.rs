@@ -1,0 +1,261 @@
+//! API.md §3: sign-in, users, their properties and their tokens.
+
+use crate::app::AppState;
+use crate::auth::{decoy_hash, hash_password, new_token, token_hash, verify_password};
+use crate::domain::directory::Property;
+use crate::domain::query::ListWrapper;
+use crate::domain::time::Stamp;
+use crate::domain::users::{read_new_user, read_user_changes, Caller, User};
+use crate::error::ApiError;
+use crate::http::{
+    created, no_content, ok_json, path_id, put_answer, query, require_body, resource, BodyKinds, Handler,
+};
+use crate::store::directory::{self as directory_store, PropertyStatusFilter};
+use crate::store::users::{self as user_store, NewToken, NewUser, UserUpdate};
+use actix_web::{web, HttpRequest};
+use serde::Serialize;
+
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.service(resource("/api/auth/token").route(web::post().to(sign_in)).route(web::delete().to(sign_out)))
+        .service(resource("/api/users/me").route(web::get().to(get_me)))
+        .service(resource("/api/users").route(web::get().to(list_users)).route(web::post().to(create_user)))
+        .service(resource("/api/users/{id}").route(web::get().to(get_user)).route(web::put().to(update_user)))
+        .service(resource("/api/users/{id}/properties").route(web::get().to(user_properties)))
+        .service(
+            resource("/api/users/{id}/tokens").route(web::get().to(list_tokens)).route(web::post().to(create_token)),
+        )
+        .service(resource("/api/users/{id}/tokens/{tokenid}").route(web::delete().to(revoke_token)));
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+struct SignInAnswer {
+    token: String,
+    expires_on: Stamp,
+    user: User,
+}
+
+/// Hashing is slow on purpose; keep it off the async workers.
+async fn blocking<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'static) -> Result<T, ApiError> {
+    web::block(work).await.map_err(|e| ApiError::internal(format!("blocking task: {e}")))
+}
+
+async fn sign_in(state: web::Data<AppState>, req: HttpRequest, body: web::Payload) -> Handler {
+    let mut f = require_body(&req, body, BodyKinds::Json).await?;
+    let user_name = f.required_string("UserName");
+    let password = f.string("Password");
+    if password.as_deref().is_none_or(str::is_empty) {
+        f.missing("Password");
+    }
+    f.finish()?;
+    let (Some(user_name), Some(password)) = (user_name, password) else {
+        return Err(ApiError::missing("UserName and Password are required."));
+    };
+    if let Err(wait) = state.throttle.check(&user_name) {
+        return Err(ApiError::too_many_requests(
+            format!("Too many failed sign-ins for {user_name:?}; try again in {wait} seconds."),
+            wait,
+        ));
+    }
+    let name = user_name.clone();
+    let record = state.store.read(move |conn| user_store::login_record(conn, &name)).await?;
+    let verified = blocking(move || match record {
+        Some((user_id, hash, active)) => (verify_password(&password, &hash) && active).then_some(user_id),
+        None => {
+            verify_password(&password, decoy_hash());
+            None
+        }
+    })
+    .await?;
+    let Some(user_id) = verified else {
+        state.throttle.record_failure(&user_name);
+        return Err(ApiError::invalid_credentials("The user name or password is wrong, or the user is inactive."));
+    };
+    state.throttle.record_success(&user_name);
+    let token = new_token();
+    let hash = token_hash(&token);
+    let now = Stamp::now();
+    let expires_on = now.plus_seconds(state.config.session_seconds);
+    let user = state
+        .store
+        .write(move |conn| {
+            user_store::insert_token(
+                conn,
+                NewToken {
+                    user_id,
+                    hash: &hash,
+                    kind: "session",
+                    name: None,
+                    created_on: now,
+                    expires_on: Some(expires_on),
+                },
+            )?;
+            user_store::get_user(conn, user_id)?.ok_or_else(|| ApiError::internal("user vanished during sign-in"))
+        })
+        .await?;
+    ok_json(&state, &SignInAnswer { token, expires_on, user })
+}
+
+async fn sign_out(state: web::Data<AppState>, caller: Caller) -> Handler {
+    let (user_id, token_id) = (caller.user_id, caller.token_id);
+    state.store.write(move |conn| user_store::revoke_token(conn, user_id, token_id, Stamp::now())).await?;
+    state.tokens.forget_token(token_id);
+    no_content()
+}
+
+async fn load_user(state: &AppState, user_id: i64) -> Result<User, ApiError> {
+    state
+        .store
+        .read(move |conn| user_store::get_user(conn, user_id))
+        .await?
+        .ok_or_else(|| ApiError::not_found(format!("There is no user {user_id}.")))
+}
+
+async fn get_me(state: web::Data<AppState>, caller: Caller) -> Handler {
+    let user = load_user(&state, caller.user_id).await?;
+    ok_json(&state, &user)
+}
+
+async fn get_user(state: web::Data<AppState>, caller: Caller, req: HttpRequest) -> Handler {
+    let user_id = path_id(&req, "id")?;
+    caller.require_self_or_admin(user_id)?;
+    let user = load_user(&state, user_id).await?;
+    ok_json(&state, &user)
+}
+
+async fn list_users(state: web::Data<AppState>, caller: Caller, req: HttpRequest) -> Handler {
+    caller.require_admin()?;
+    let page = query(&req)?.page()?;
+    let (total, users) = state.store.read(move |conn| user_store::list_users(conn, page.size, page.offset())).await?;
+    ok_json(&state, &ListWrapper::new(total, users))
+}
+
+async fn create_user(state: web::Data<AppState>, caller: Caller, req: HttpRequest, body: web::Payload) -> Handler {
+    caller.require_admin()?;
+    let input = read_new_user(require_body(&req, body, BodyKinds::Json).await?)?;
+    let password = input.password.clone();
+    let password_hash = blocking(move || hash_password(&password)).await??;
+    let new_user = NewUser {
+        user_name: input.user_name,
+        password_hash,
+        first_name: input.first_name,
+        last_name: input.last_name,
+        email: input.email,
+        role: input.role,
+        property_ids: input.property_ids,
+    };
+    let user = state.store.write(move |conn| user_store::insert_user(conn, new_user, Stamp::now())).await?;
+    created(&state, &format!("/api/users/{}", user.user_id), &user)
+}
+
+async fn update_user(state: web::Data<AppState>, caller: Caller, req: HttpRequest, body: web::Payload) -> Handler {
+    caller.require_admin()?;
+    let user_id = path_id(&req, "id")?;
+    let changes = read_user_changes(require_body(&req, body, BodyKinds::Json).await?)?;
+    let password_hash = match changes.password {
+        Some(password) => Some(blocking(move || hash_password(&password)).await??),
+        None => None,
+    };
+    let update = UserUpdate {
+        first_name: changes.first_name,
+        last_name: changes.last_name,
+        email: changes.email,
+        role: changes.role,
+        active: changes.active,
+        password_hash,
+        property_ids: changes.property_ids,
+    };
+    let user = state.store.write(move |conn| user_store::update_user(conn, user_id, update, Stamp::now())).await?;
+    // Role, links or activity may have changed: cached callers are stale.
+    state.tokens.forget_user(user_id);
+    put_answer(&state, &req, &user)
+}
+
+fn status_filter(req: &HttpRequest) -> Result<PropertyStatusFilter, ApiError> {
+    Ok(match query(req)?.choice("PropertyStatus", &["Active", "Inactive", "All"])? {
+        None | Some("Active") => PropertyStatusFilter::Active,
+        Some("Inactive") => PropertyStatusFilter::Inactive,
+        Some(_) => PropertyStatusFilter::All,
+    })
+}
+
+async fn user_properties(state: web::Data<AppState>, caller: Caller, req: HttpRequest) -> Handler {
+    let user_id = path_id(&req, "id")?;
+    caller.require_self_or_admin(user_id)?;
+    let status = status_filter(&req)?;
+    let page = query(&req)?.page()?;
+    let user = load_user(&state, user_id).await?;
+    let list: ListWrapper<Property> = state
+        .store
+        .read(move |conn| {
+            let scope = (user.role != crate::domain::users::Role::Admin).then_some(user.property_ids.as_slice());
+            let (total, rows) = directory_store::list_properties(conn, scope, None, status, page.size, page.offset())?;
+            Ok(ListWrapper::new(total, rows))
+        })
+        .await?;
+    ok_json(&state, &list)
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+struct CreatedToken {
+    token_id: i64,
+    name: String,
+    token: String,
+    created_on: Stamp,
+    expires_on: Option<Stamp>,
+}
+
+async fn create_token(state: web::Data<AppState>, caller: Caller, req: HttpRequest, body: web::Payload) -> Handler {
+    let user_id = path_id(&req, "id")?;
+    caller.require_self_or_admin(user_id)?;
+    let mut f = require_body(&req, body, BodyKinds::Json).await?;
+    let name = f.required_string("Name");
+    if let Some(name) = &name {
+        f.check_length("Name", name, 100);
+    }
+    let now = Stamp::now();
+    let expires_on = f.date("ExpiresOn", &state.config.zone);
+    if expires_on.is_some_and(|e| e <= now) {
+        f.error("ExpiresOn", "must be in the future");
+    }
+    f.finish()?;
+    let name = name.unwrap_or_default();
+    load_user(&state, user_id).await?;
+    let token = new_token();
+    let hash = token_hash(&token);
+    let token_name = name.clone();
+    let token_id = state
+        .store
+        .write(move |conn| {
+            user_store::insert_token(
+                conn,
+                NewToken { user_id, hash: &hash, kind: "api", name: Some(&token_name), created_on: now, expires_on },
+            )
+        })
+        .await?;
+    let answer = CreatedToken { token_id, name, token, created_on: now, expires_on };
+    created(&state, &format!("/api/users/{user_id}/tokens/{token_id}"), &answer)
+}
+
+async fn list_tokens(state: web::Data<AppState>, caller: Caller, req: HttpRequest) -> Handler {
+    let user_id = path_id(&req, "id")?;
+    caller.require_self_or_admin(user_id)?;
+    let page = query(&req)?.page()?;
+    load_user(&state, user_id).await?;
+    let tokens = state.store.read(move |conn| user_store::list_api_tokens(conn, user_id)).await?;
+    ok_json(&state, &ListWrapper::paged(tokens, page))
+}
+
+async fn revoke_token(state: web::Data<AppState>, caller: Caller, req: HttpRequest) -> Handler {
+    let user_id = path_id(&req, "id")?;
+    let token_id = path_id(&req, "tokenid")?;
+    caller.require_self_or_admin(user_id)?;
+    let revoked =
+        state.store.write(move |conn| user_store::revoke_token(conn, user_id, token_id, Stamp::now())).await?;
+    if !revoked {
+        return Err(ApiError::not_found(format!("User {user_id} has no live token {token_id}.")));
+    }
+    state.tokens.forget_token(token_id);
+    no_content()
+}

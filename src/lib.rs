@@ -1,0 +1,16 @@
+//! calllog: a call-center activity log for property-management companies.
+//! See `README.md` for use and `../shared/spec` for the contract.
+
+pub mod app;
+pub mod auth;
+pub mod cli;
+pub mod config;
+pub mod domain;
+pub mod error;
+pub mod http;
+pub mod store;
+
+pub use app::{build_app, AppState};
+pub use config::{AppConfig, StoreConfig};
+pub use error::{ApiError, ErrorCode};
+pub use store::Store;

@@ -1,0 +1,1 @@
+//! Call-log statuses and reasons (filled in with the call-log work).

@@ -1,0 +1,366 @@
+//! Properties, units and residents: reads, and the all-or-nothing import.
+//!
+//! Id lists are bound as one JSON array parameter (`json_each`) so that each
+//! query is a single cached statement whatever the list's length.
+
+use crate::domain::directory::{ImportBatch, ImportCounts, Property, Resident, Unit};
+use crate::domain::time::Stamp;
+use crate::error::{ApiError, ApiResult, FieldError};
+use rusqlite::{params, Connection, OptionalExtension, Row};
+use std::collections::{HashMap, HashSet};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PropertyStatusFilter {
+    Active,
+    Inactive,
+    All,
+}
+
+impl PropertyStatusFilter {
+    /// The `property_status` values that match, as a SQL range.
+    fn range(self) -> (i64, i64) {
+        match self {
+            PropertyStatusFilter::Active => (1, 1),
+            PropertyStatusFilter::Inactive => (0, 0),
+            PropertyStatusFilter::All => (0, 1),
+        }
+    }
+}
+
+/// A JSON array parameter for `json_each`, or NULL meaning "no restriction".
+pub fn id_list_param(ids: Option<&[i64]>) -> Option<String> {
+    ids.map(|ids| serde_json::to_string(ids).unwrap_or_else(|_| "[]".into()))
+}
+
+const PROPERTY_COLUMNS: &str = "property_id, c4_uid, property_name, address1, address2, city, state, zip, \
+     entity_number, legal_name, property_type_id, property_status";
+
+fn property_from_row(r: &Row) -> rusqlite::Result<Property> {
+    Ok(Property {
+        property_id: r.get(0)?,
+        c4_uid: r.get(1)?,
+        property_name: r.get(2)?,
+        address1: r.get(3)?,
+        address2: r.get(4)?,
+        city: r.get(5)?,
+        state: r.get(6)?,
+        zip: r.get(7)?,
+        entity_number: r.get(8)?,
+        legal_name: r.get(9)?,
+        property_type_id: r.get(10)?,
+        property_status: r.get(11)?,
+    })
+}
+
+const UNIT_COLUMNS: &str =
+    "unit_id, property_id, unit_number, address1, address2, city, state, zip, display_order, floor, latitude, longitude";
+
+fn unit_from_row(r: &Row) -> rusqlite::Result<Unit> {
+    Ok(Unit {
+        unit_id: r.get(0)?,
+        property_id: r.get(1)?,
+        unit_number: r.get(2)?,
+        address1: r.get(3)?,
+        address2: r.get(4)?,
+        city: r.get(5)?,
+        state: r.get(6)?,
+        zip: r.get(7)?,
+        display_order: r.get(8)?,
+        floor: r.get(9)?,
+        latitude: r.get(10)?,
+        longitude: r.get(11)?,
+    })
+}
+
+const RESIDENT_COLUMNS: &str = "resident_id, property_id, unit_id, first_name, middle_initial, last_name, email, \
+     unit_phone, cell_phone, work_phone, other_phone, occupancy_type, resident_type, move_in_date";
+
+fn resident_from_row(r: &Row) -> rusqlite::Result<Resident> {
+    Ok(Resident {
+        resident_id: r.get(0)?,
+        property_id: r.get(1)?,
+        unit_id: r.get(2)?,
+        resident_first_name: r.get(3)?,
+        resident_middle_initial: r.get(4)?,
+        resident_last_name: r.get(5)?,
+        resident_email: r.get(6)?,
+        resident_unitphone: r.get(7)?,
+        resident_cellphone: r.get(8)?,
+        resident_workphone: r.get(9)?,
+        resident_otherphone: r.get(10)?,
+        occupancy_type: r.get(11)?,
+        resident_type: r.get(12)?,
+        move_in_date: r.get::<_, Option<i64>>(13)?.map(Stamp),
+    })
+}
+
+pub fn get_property(conn: &Connection, property_id: i64) -> ApiResult<Option<Property>> {
+    Ok(conn
+        .prepare_cached(&format!("SELECT {PROPERTY_COLUMNS} FROM properties WHERE property_id = ?1"))?
+        .query_row([property_id], property_from_row)
+        .optional()?)
+}
+
+/// Properties within `scope` (None = all), optionally only `ids`, by status.
+pub fn list_properties(
+    conn: &Connection,
+    scope: Option<&[i64]>,
+    ids: Option<&[i64]>,
+    status: PropertyStatusFilter,
+    limit: i64,
+    offset: i64,
+) -> ApiResult<(i64, Vec<Property>)> {
+    let (low, high) = status.range();
+    let filter = "(?1 IS NULL OR property_id IN (SELECT value FROM json_each(?1)))
+         AND (?2 IS NULL OR property_id IN (SELECT value FROM json_each(?2)))
+         AND property_status BETWEEN ?3 AND ?4";
+    let scope = id_list_param(scope);
+    let ids = id_list_param(ids);
+    let total: i64 = conn
+        .prepare_cached(&format!("SELECT count(*) FROM properties WHERE {filter}"))?
+        .query_row(params![scope, ids, low, high], |r| r.get(0))?;
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT {PROPERTY_COLUMNS} FROM properties WHERE {filter} ORDER BY property_name COLLATE NOCASE, property_id LIMIT ?5 OFFSET ?6"
+    ))?;
+    let rows =
+        stmt.query_map(params![scope, ids, low, high, limit, offset], property_from_row)?.collect::<Result<_, _>>()?;
+    Ok((total, rows))
+}
+
+pub fn get_unit(conn: &Connection, unit_id: i64) -> ApiResult<Option<Unit>> {
+    Ok(conn
+        .prepare_cached(&format!("SELECT {UNIT_COLUMNS} FROM units WHERE unit_id = ?1"))?
+        .query_row([unit_id], unit_from_row)
+        .optional()?)
+}
+
+/// Units by id, limited to `scope`; ordered by id.
+pub fn units_by_ids(
+    conn: &Connection,
+    scope: Option<&[i64]>,
+    ids: &[i64],
+    limit: i64,
+    offset: i64,
+) -> ApiResult<(i64, Vec<Unit>)> {
+    let filter = "unit_id IN (SELECT value FROM json_each(?1))
+         AND (?2 IS NULL OR property_id IN (SELECT value FROM json_each(?2)))";
+    let ids = id_list_param(Some(ids));
+    let scope = id_list_param(scope);
+    let total: i64 = conn
+        .prepare_cached(&format!("SELECT count(*) FROM units WHERE {filter}"))?
+        .query_row(params![ids, scope], |r| r.get(0))?;
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT {UNIT_COLUMNS} FROM units WHERE {filter} ORDER BY unit_id LIMIT ?3 OFFSET ?4"
+    ))?;
+    let rows = stmt.query_map(params![ids, scope, limit, offset], unit_from_row)?.collect::<Result<_, _>>()?;
+    Ok((total, rows))
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UnitSort {
+    DisplayOrder,
+    UnitNumber,
+}
+
+/// Every unit of a property, sorted; units without a display order go last.
+pub fn units_of_property(conn: &Connection, property_id: i64, sort: UnitSort) -> ApiResult<Vec<Unit>> {
+    let order = match sort {
+        UnitSort::DisplayOrder => "display_order IS NULL, display_order, unit_number, unit_id",
+        UnitSort::UnitNumber => "unit_number, unit_id",
+    };
+    let mut stmt =
+        conn.prepare_cached(&format!("SELECT {UNIT_COLUMNS} FROM units WHERE property_id = ?1 ORDER BY {order}"))?;
+    let rows = stmt.query_map([property_id], unit_from_row)?.collect::<Result<_, _>>()?;
+    Ok(rows)
+}
+
+pub fn get_resident(conn: &Connection, resident_id: i64) -> ApiResult<Option<Resident>> {
+    Ok(conn
+        .prepare_cached(&format!("SELECT {RESIDENT_COLUMNS} FROM residents WHERE resident_id = ?1"))?
+        .query_row([resident_id], resident_from_row)
+        .optional()?)
+}
+
+pub fn residents_of_unit(conn: &Connection, unit_id: i64) -> ApiResult<Vec<Resident>> {
+    let mut stmt = conn
+        .prepare_cached(&format!("SELECT {RESIDENT_COLUMNS} FROM residents WHERE unit_id = ?1 ORDER BY resident_id"))?;
+    let rows = stmt.query_map([unit_id], resident_from_row)?.collect::<Result<_, _>>()?;
+    Ok(rows)
+}
+
+pub fn residents_of_property(conn: &Connection, property_id: i64) -> ApiResult<Vec<Resident>> {
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT {RESIDENT_COLUMNS} FROM residents WHERE property_id = ?1
+         ORDER BY last_name COLLATE NOCASE, first_name COLLATE NOCASE, resident_id"
+    ))?;
+    let rows = stmt.query_map([property_id], resident_from_row)?.collect::<Result<_, _>>()?;
+    Ok(rows)
+}
+
+pub fn directory_is_empty(conn: &Connection) -> ApiResult<bool> {
+    Ok(!conn.prepare_cached("SELECT 1 FROM properties LIMIT 1")?.exists([])?)
+}
+
+/// Upserts the batch by id in the caller's transaction. Any bad row (shape
+/// errors already found, or a reference that does not hold) refuses the whole
+/// import, naming every bad row; the writer then rolls the savepoint back.
+pub fn import(conn: &Connection, batch: ImportBatch) -> ApiResult<ImportCounts> {
+    let mut errors: Vec<FieldError> = batch.errors;
+    let any_missing = batch.any_missing;
+
+    let mut seen = HashSet::new();
+    for (row, p) in &batch.properties {
+        if !seen.insert(p.property_id) {
+            errors.push(FieldError::new(
+                format!("{row}PropertyId"),
+                format!("{} appears twice in this import", p.property_id),
+            ));
+        }
+    }
+    let mut upsert_property = conn.prepare_cached(
+        "INSERT INTO properties (property_id, c4_uid, property_name, address1, address2, city, state, zip,
+                entity_number, legal_name, property_type_id, property_status)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)
+         ON CONFLICT (property_id) DO UPDATE SET c4_uid = excluded.c4_uid, property_name = excluded.property_name,
+            address1 = excluded.address1, address2 = excluded.address2, city = excluded.city, state = excluded.state,
+            zip = excluded.zip, entity_number = excluded.entity_number, legal_name = excluded.legal_name,
+            property_type_id = excluded.property_type_id, property_status = excluded.property_status",
+    )?;
+    for (_, p) in &batch.properties {
+        upsert_property.execute(params![
+            p.property_id,
+            p.c4_uid,
+            p.property_name,
+            p.address1,
+            p.address2,
+            p.city,
+            p.state,
+            p.zip,
+            p.entity_number,
+            p.legal_name,
+            p.property_type_id,
+            p.property_status
+        ])?;
+    }
+
+    let mut seen = HashSet::new();
+    let mut unit_property: HashMap<i64, i64> = HashMap::new();
+    let mut property_exists = conn.prepare_cached("SELECT 1 FROM properties WHERE property_id = ?1")?;
+    let mut unit_owner = conn.prepare_cached("SELECT property_id FROM units WHERE unit_id = ?1")?;
+    let mut upsert_unit = conn.prepare_cached(
+        "INSERT INTO units (unit_id, property_id, unit_number, address1, address2, city, state, zip, display_order,
+                floor, latitude, longitude)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)
+         ON CONFLICT (unit_id) DO UPDATE SET unit_number = excluded.unit_number,
+            address1 = excluded.address1, address2 = excluded.address2, city = excluded.city, state = excluded.state,
+            zip = excluded.zip, display_order = excluded.display_order, floor = excluded.floor,
+            latitude = excluded.latitude, longitude = excluded.longitude",
+    )?;
+    for (row, u) in &batch.units {
+        if !seen.insert(u.unit_id) {
+            errors.push(FieldError::new(format!("{row}UnitId"), format!("{} appears twice in this import", u.unit_id)));
+            continue;
+        }
+        if !property_exists.exists([u.property_id])? {
+            errors.push(FieldError::new(
+                format!("{row}PropertyId"),
+                format!("refers to property {}, which is neither in this import nor already known", u.property_id),
+            ));
+            continue;
+        }
+        let existing: Option<i64> = unit_owner.query_row([u.unit_id], |r| r.get(0)).optional()?;
+        if let Some(owner) = existing.filter(|owner| *owner != u.property_id) {
+            errors.push(FieldError::new(
+                format!("{row}PropertyId"),
+                format!(
+                    "is {}, but unit {} belongs to property {owner}; a unit cannot move to another property",
+                    u.property_id, u.unit_id
+                ),
+            ));
+            continue;
+        }
+        unit_property.insert(u.unit_id, u.property_id);
+        upsert_unit.execute(params![
+            u.unit_id,
+            u.property_id,
+            u.unit_number,
+            u.address1,
+            u.address2,
+            u.city,
+            u.state,
+            u.zip,
+            u.display_order,
+            u.floor,
+            u.latitude,
+            u.longitude
+        ])?;
+    }
+
+    let mut seen = HashSet::new();
+    let mut upsert_resident = conn.prepare_cached(
+        "INSERT INTO residents (resident_id, property_id, unit_id, first_name, middle_initial, last_name, email,
+                unit_phone, cell_phone, work_phone, other_phone, occupancy_type, resident_type, move_in_date)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)
+         ON CONFLICT (resident_id) DO UPDATE SET property_id = excluded.property_id, unit_id = excluded.unit_id,
+            first_name = excluded.first_name, middle_initial = excluded.middle_initial, last_name = excluded.last_name,
+            email = excluded.email, unit_phone = excluded.unit_phone, cell_phone = excluded.cell_phone,
+            work_phone = excluded.work_phone, other_phone = excluded.other_phone,
+            occupancy_type = excluded.occupancy_type, resident_type = excluded.resident_type,
+            move_in_date = excluded.move_in_date",
+    )?;
+    for (row, r) in &batch.residents {
+        if !seen.insert(r.resident_id) {
+            errors.push(FieldError::new(
+                format!("{row}ResidentId"),
+                format!("{} appears twice in this import", r.resident_id),
+            ));
+            continue;
+        }
+        let owner = match unit_property.get(&r.unit_id) {
+            Some(p) => Some(*p),
+            None => unit_owner.query_row([r.unit_id], |row| row.get::<_, i64>(0)).optional()?,
+        };
+        match owner {
+            None => {
+                errors.push(FieldError::new(
+                    format!("{row}UnitId"),
+                    format!("refers to unit {}, which is neither in this import nor already known", r.unit_id),
+                ));
+                continue;
+            }
+            Some(owner) if owner != r.property_id => {
+                errors.push(FieldError::new(
+                    format!("{row}UnitId"),
+                    format!("refers to unit {}, which belongs to property {owner}, not {}", r.unit_id, r.property_id),
+                ));
+                continue;
+            }
+            Some(_) => {}
+        }
+        upsert_resident.execute(params![
+            r.resident_id,
+            r.property_id,
+            r.unit_id,
+            r.resident_first_name,
+            r.resident_middle_initial,
+            r.resident_last_name,
+            r.resident_email,
+            r.resident_unitphone,
+            r.resident_cellphone,
+            r.resident_workphone,
+            r.resident_otherphone,
+            r.occupancy_type,
+            r.resident_type,
+            r.move_in_date.map(|s| s.0)
+        ])?;
+    }
+
+    if !errors.is_empty() {
+        return Err(ApiError::from_field_errors(errors, any_missing));
+    }
+    Ok(ImportCounts {
+        properties: batch.properties.len() as i64,
+        units: batch.units.len() as i64,
+        residents: batch.residents.len() as i64,
+    })
+}

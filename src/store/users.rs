@@ -1,0 +1,272 @@
+//! Users, property links and tokens.
+
+use crate::domain::time::Stamp;
+use crate::domain::users::{display_name, Caller, Role, TokenInfo, User};
+use crate::error::{ApiError, ApiResult};
+use rusqlite::{params, Connection, OptionalExtension, Row};
+
+pub struct NewUser {
+    pub user_name: String,
+    pub password_hash: String,
+    pub first_name: Option<String>,
+    pub last_name: Option<String>,
+    pub email: Option<String>,
+    pub role: Role,
+    pub property_ids: Vec<i64>,
+}
+
+/// Changes to a user; `None` leaves a value as it is.
+#[derive(Default)]
+pub struct UserUpdate {
+    // names and email: Some("") clears the value
+    pub first_name: Option<String>,
+    pub last_name: Option<String>,
+    pub email: Option<String>,
+    pub role: Option<Role>,
+    pub active: Option<bool>,
+    pub password_hash: Option<String>,
+    pub property_ids: Option<Vec<i64>>,
+}
+
+const USER_COLUMNS: &str = "user_id, user_name, first_name, last_name, email, role, active";
+
+fn user_from_row(row: &Row) -> rusqlite::Result<User> {
+    let role: String = row.get(5)?;
+    Ok(User {
+        user_id: row.get(0)?,
+        user_name: row.get(1)?,
+        first_name: row.get(2)?,
+        last_name: row.get(3)?,
+        email: row.get(4)?,
+        role: Role::parse(&role).unwrap_or(Role::Viewer),
+        active: row.get(6)?,
+        property_ids: Vec::new(),
+    })
+}
+
+fn property_ids_of(conn: &Connection, user_id: i64) -> rusqlite::Result<Vec<i64>> {
+    let mut stmt =
+        conn.prepare_cached("SELECT property_id FROM user_properties WHERE user_id = ?1 ORDER BY property_id")?;
+    let ids = stmt.query_map([user_id], |r| r.get(0))?.collect();
+    ids
+}
+
+fn set_property_ids(conn: &Connection, user_id: i64, ids: &[i64]) -> rusqlite::Result<()> {
+    conn.prepare_cached("DELETE FROM user_properties WHERE user_id = ?1")?.execute([user_id])?;
+    let mut insert =
+        conn.prepare_cached("INSERT OR IGNORE INTO user_properties (user_id, property_id) VALUES (?1, ?2)")?;
+    for id in ids {
+        insert.execute([user_id, *id])?;
+    }
+    Ok(())
+}
+
+pub fn count_users(conn: &Connection) -> ApiResult<i64> {
+    Ok(conn.prepare_cached("SELECT count(*) FROM users")?.query_row([], |r| r.get(0))?)
+}
+
+pub fn user_name_taken(conn: &Connection, user_name: &str) -> ApiResult<bool> {
+    Ok(conn.prepare_cached("SELECT 1 FROM users WHERE user_name = ?1")?.exists([user_name])?)
+}
+
+pub fn insert_user(conn: &Connection, user: NewUser, now: Stamp) -> ApiResult<User> {
+    if user_name_taken(conn, &user.user_name)? {
+        return Err(ApiError::invalid_operation(format!(
+            "The user name {:?} is already taken (names are unique ignoring case).",
+            user.user_name
+        )));
+    }
+    conn.prepare_cached(
+        "INSERT INTO users (user_name, password_hash, first_name, last_name, email, role, active, created_on)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, 1, ?7)",
+    )?
+    .execute(params![
+        user.user_name,
+        user.password_hash,
+        user.first_name,
+        user.last_name,
+        user.email,
+        user.role.as_str(),
+        now.0
+    ])?;
+    let user_id = conn.last_insert_rowid();
+    set_property_ids(conn, user_id, &user.property_ids)?;
+    get_user(conn, user_id)?.ok_or_else(|| ApiError::internal("inserted user vanished"))
+}
+
+pub fn get_user(conn: &Connection, user_id: i64) -> ApiResult<Option<User>> {
+    let user = conn
+        .prepare_cached(&format!("SELECT {USER_COLUMNS} FROM users WHERE user_id = ?1"))?
+        .query_row([user_id], user_from_row)
+        .optional()?;
+    match user {
+        None => Ok(None),
+        Some(mut user) => {
+            user.property_ids = property_ids_of(conn, user_id)?;
+            Ok(Some(user))
+        }
+    }
+}
+
+pub fn find_user_id_by_name(conn: &Connection, user_name: &str) -> ApiResult<Option<i64>> {
+    Ok(conn
+        .prepare_cached("SELECT user_id FROM users WHERE user_name = ?1")?
+        .query_row([user_name], |r| r.get(0))
+        .optional()?)
+}
+
+pub fn list_users(conn: &Connection, limit: i64, offset: i64) -> ApiResult<(i64, Vec<User>)> {
+    let total = count_users(conn)?;
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT {USER_COLUMNS} FROM users ORDER BY user_name COLLATE NOCASE, user_id LIMIT ?1 OFFSET ?2"
+    ))?;
+    let mut users: Vec<User> = stmt.query_map([limit, offset], user_from_row)?.collect::<Result<_, _>>()?;
+    for user in &mut users {
+        user.property_ids = property_ids_of(conn, user.user_id)?;
+    }
+    Ok((total, users))
+}
+
+fn active_admins(conn: &Connection) -> ApiResult<i64> {
+    Ok(conn
+        .prepare_cached("SELECT count(*) FROM users WHERE role = 'admin' AND active = 1")?
+        .query_row([], |r| r.get(0))?)
+}
+
+/// Applies `update`; deactivating revokes every token of the user. The last
+/// active admin can be neither deactivated nor demoted (nobody could undo it).
+pub fn update_user(conn: &Connection, user_id: i64, update: UserUpdate, now: Stamp) -> ApiResult<User> {
+    let current =
+        get_user(conn, user_id)?.ok_or_else(|| ApiError::not_found(format!("There is no user {user_id}.")))?;
+    let loses_admin = current.role == Role::Admin
+        && current.active
+        && (update.active == Some(false) || update.role.is_some_and(|r| r != Role::Admin));
+    if loses_admin && active_admins(conn)? <= 1 {
+        return Err(ApiError::invalid_operation("This is the last active admin; make another user admin first."));
+    }
+    conn.prepare_cached(
+        "UPDATE users SET
+                first_name = CASE WHEN ?2 IS NULL THEN first_name ELSE nullif(?2, '') END,
+                last_name = CASE WHEN ?3 IS NULL THEN last_name ELSE nullif(?3, '') END,
+                email = CASE WHEN ?4 IS NULL THEN email ELSE nullif(?4, '') END,
+                role = coalesce(?5, role), active = coalesce(?6, active),
+                password_hash = coalesce(?7, password_hash)
+         WHERE user_id = ?1",
+    )?
+    .execute(params![
+        user_id,
+        update.first_name,
+        update.last_name,
+        update.email,
+        update.role.map(Role::as_str),
+        update.active,
+        update.password_hash
+    ])?;
+    if let Some(ids) = &update.property_ids {
+        set_property_ids(conn, user_id, ids)?;
+    }
+    if update.active == Some(false) {
+        revoke_all_tokens(conn, user_id, now)?;
+    }
+    get_user(conn, user_id)?.ok_or_else(|| ApiError::internal("updated user vanished"))
+}
+
+/// What a login needs: id, password hash, active flag.
+pub fn login_record(conn: &Connection, user_name: &str) -> ApiResult<Option<(i64, String, bool)>> {
+    Ok(conn
+        .prepare_cached("SELECT user_id, password_hash, active FROM users WHERE user_name = ?1")?
+        .query_row([user_name], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+        .optional()?)
+}
+
+pub struct NewToken<'a> {
+    pub user_id: i64,
+    pub hash: &'a [u8],
+    pub kind: &'a str,
+    pub name: Option<&'a str>,
+    pub created_on: Stamp,
+    pub expires_on: Option<Stamp>,
+}
+
+pub fn insert_token(conn: &Connection, token: NewToken) -> ApiResult<i64> {
+    conn.prepare_cached(
+        "INSERT INTO tokens (user_id, token_hash, kind, name, created_on, expires_on) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+    )?
+    .execute(params![
+        token.user_id,
+        token.hash,
+        token.kind,
+        token.name,
+        token.created_on.0,
+        token.expires_on.map(|s| s.0)
+    ])?;
+    Ok(conn.last_insert_rowid())
+}
+
+/// The caller a token stands for, when the token is live and its user active.
+pub fn caller_for_token(conn: &Connection, hash: &[u8], now: Stamp) -> ApiResult<Option<Caller>> {
+    let found = conn
+        .prepare_cached(
+            "SELECT t.token_id, t.expires_on, u.user_id, u.user_name, u.first_name, u.last_name, u.role
+             FROM tokens t JOIN users u ON u.user_id = t.user_id
+             WHERE t.token_hash = ?1 AND t.revoked_on IS NULL AND u.active = 1
+               AND (t.expires_on IS NULL OR t.expires_on > ?2)",
+        )?
+        .query_row(params![hash, now.0], |r| {
+            let user_name: String = r.get(3)?;
+            let first: Option<String> = r.get(4)?;
+            let last: Option<String> = r.get(5)?;
+            let role: String = r.get(6)?;
+            Ok(Caller {
+                token_id: r.get(0)?,
+                token_expires_on: r.get::<_, Option<i64>>(1)?.map(Stamp),
+                user_id: r.get(2)?,
+                display_name: display_name(&user_name, first.as_deref(), last.as_deref()),
+                user_name,
+                role: Role::parse(&role).unwrap_or(Role::Viewer),
+                property_ids: Vec::new(),
+            })
+        })
+        .optional()?;
+    match found {
+        None => Ok(None),
+        Some(mut caller) => {
+            caller.property_ids = property_ids_of(conn, caller.user_id)?;
+            Ok(Some(caller))
+        }
+    }
+}
+
+pub fn list_api_tokens(conn: &Connection, user_id: i64) -> ApiResult<Vec<TokenInfo>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT token_id, name, created_on, expires_on FROM tokens
+         WHERE user_id = ?1 AND kind = 'api' AND revoked_on IS NULL ORDER BY token_id",
+    )?;
+    let tokens = stmt
+        .query_map([user_id], |r| {
+            Ok(TokenInfo {
+                token_id: r.get(0)?,
+                name: r.get(1)?,
+                created_on: Stamp(r.get(2)?),
+                expires_on: r.get::<_, Option<i64>>(3)?.map(Stamp),
+            })
+        })?
+        .collect::<Result<_, _>>()?;
+    Ok(tokens)
+}
+
+/// Revokes one token of `user_id`; false when it has no such live token.
+pub fn revoke_token(conn: &Connection, user_id: i64, token_id: i64, now: Stamp) -> ApiResult<bool> {
+    let changed = conn
+        .prepare_cached(
+            "UPDATE tokens SET revoked_on = ?3 WHERE token_id = ?1 AND user_id = ?2 AND revoked_on IS NULL",
+        )?
+        .execute(params![token_id, user_id, now.0])?;
+    Ok(changed == 1)
+}
+
+pub fn revoke_all_tokens(conn: &Connection, user_id: i64, now: Stamp) -> ApiResult<()> {
+    conn.prepare_cached("UPDATE tokens SET revoked_on = ?2 WHERE user_id = ?1 AND revoked_on IS NULL")?
+        .execute(params![user_id, now.0])?;
+    Ok(())
+}

@@ -1,0 +1,185 @@
+//! The single writer: one connection owned by one thread, fed by a bounded
+//! channel. The thread takes whatever is queued (up to a batch limit), runs
+//! it in one `BEGIN IMMEDIATE` transaction with a savepoint per request, and
+//! answers each request only after `COMMIT`. A request that fails rolls back
+//! its own savepoint and leaves the rest of the batch alone; a failed COMMIT
+//! fails every request of the batch (nothing partial is kept).
+
+use crate::error::{ApiError, ApiResult, ErrorCode};
+use rusqlite::Connection;
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::mpsc::{sync_channel, Receiver, SyncSender, TrySendError};
+use std::sync::{Arc, Mutex};
+use std::thread::JoinHandle;
+use tokio::sync::oneshot;
+
+const MAX_BATCH: usize = 256;
+
+/// A queued write, with its type erased so that one channel carries them all.
+trait WriteJob: Send {
+    /// Runs the work inside the open transaction; true when it succeeded.
+    fn run(&mut self, conn: &Connection) -> bool;
+    /// Answers the requester once the batch's fate is known.
+    fn answer(self: Box<Self>, commit: Result<(), &ApiError>);
+}
+
+struct Job<T, F> {
+    work: Option<F>,
+    outcome: Option<ApiResult<T>>,
+    reply: oneshot::Sender<ApiResult<T>>,
+}
+
+impl<T, F> WriteJob for Job<T, F>
+where
+    T: Send + 'static,
+    F: FnOnce(&Connection) -> ApiResult<T> + Send + 'static,
+{
+    fn run(&mut self, conn: &Connection) -> bool {
+        let Some(work) = self.work.take() else { return false };
+        let outcome = match catch_unwind(AssertUnwindSafe(|| work(conn))) {
+            Ok(Ok(value)) => Ok(value),
+            // A database error inside a write means the database refused it.
+            Ok(Err(e)) if e.code == ErrorCode::UnknownError => {
+                Err(ApiError::write_failed(e.internal.unwrap_or_default()))
+            }
+            Ok(Err(e)) => Err(e),
+            Err(_) => Err(ApiError::internal("a write panicked; it was rolled back")),
+        };
+        let ok = outcome.is_ok();
+        self.outcome = Some(outcome);
+        ok
+    }
+
+    fn answer(self: Box<Self>, commit: Result<(), &ApiError>) {
+        let outcome = match (self.outcome, commit) {
+            (Some(Ok(_)), Err(e)) => Err(ApiError::write_failed(e.internal.clone().unwrap_or_default())),
+            (Some(outcome), _) => outcome,
+            (None, _) => Err(ApiError::write_failed("the request's savepoint could not be opened")),
+        };
+        // The requester may have gone away (client hung up); nothing to do then.
+        let _ = self.reply.send(outcome);
+    }
+}
+
+#[derive(Default)]
+pub struct WriterStats {
+    pub queued: AtomicUsize,
+    pub batches: AtomicU64,
+    pub jobs: AtomicU64,
+}
+
+pub struct Writer {
+    sender: Mutex<Option<SyncSender<Box<dyn WriteJob>>>>,
+    thread: Mutex<Option<JoinHandle<()>>>,
+    pub stats: Arc<WriterStats>,
+}
+
+impl Writer {
+    pub fn start(conn: Connection, capacity: usize) -> Writer {
+        let (sender, receiver) = sync_channel::<Box<dyn WriteJob>>(capacity);
+        let stats = Arc::new(WriterStats::default());
+        let thread_stats = stats.clone();
+        let thread = std::thread::Builder::new()
+            .name("calllog-writer".into())
+            .spawn(move || writer_loop(conn, receiver, thread_stats))
+            .expect("spawning the writer thread");
+        Writer { sender: Mutex::new(Some(sender)), thread: Mutex::new(Some(thread)), stats }
+    }
+
+    /// Queues `work`; the receiver yields its result after COMMIT.
+    /// A full queue is refused at once with 503/115.
+    pub fn submit<T, F>(&self, work: F) -> ApiResult<oneshot::Receiver<ApiResult<T>>>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Connection) -> ApiResult<T> + Send + 'static,
+    {
+        let (reply, receiver) = oneshot::channel();
+        let job: Box<dyn WriteJob> = Box::new(Job { work: Some(work), outcome: None, reply });
+        let sender = self
+            .sender
+            .lock()
+            .map_err(|_| ApiError::internal("writer lock poisoned"))?
+            .clone()
+            .ok_or_else(|| ApiError::busy("The service is shutting down; retry shortly."))?;
+        self.stats.queued.fetch_add(1, Ordering::Relaxed);
+        match sender.try_send(job) {
+            Ok(()) => Ok(receiver),
+            Err(TrySendError::Full(_)) => {
+                self.stats.queued.fetch_sub(1, Ordering::Relaxed);
+                Err(ApiError::busy("Too many writes are waiting; retry in a moment."))
+            }
+            Err(TrySendError::Disconnected(_)) => {
+                self.stats.queued.fetch_sub(1, Ordering::Relaxed);
+                Err(ApiError::busy("The service is shutting down; retry shortly."))
+            }
+        }
+    }
+
+    /// Stops taking writes, lets the thread commit what is queued, and waits for it.
+    pub fn close(&self) {
+        if let Ok(mut sender) = self.sender.lock() {
+            sender.take();
+        }
+        let thread = self.thread.lock().ok().and_then(|mut t| t.take());
+        if let Some(thread) = thread {
+            let _ = thread.join();
+        }
+    }
+}
+
+impl Drop for Writer {
+    fn drop(&mut self) {
+        self.close();
+    }
+}
+
+fn writer_loop(conn: Connection, receiver: Receiver<Box<dyn WriteJob>>, stats: Arc<WriterStats>) {
+    while let Ok(first) = receiver.recv() {
+        let mut batch = vec![first];
+        while batch.len() < MAX_BATCH {
+            match receiver.try_recv() {
+                Ok(job) => batch.push(job),
+                Err(_) => break,
+            }
+        }
+        stats.queued.fetch_sub(batch.len(), Ordering::Relaxed);
+        run_batch(&conn, batch);
+        stats.batches.fetch_add(1, Ordering::Relaxed);
+    }
+}
+
+fn run_batch(conn: &Connection, mut batch: Vec<Box<dyn WriteJob>>) {
+    if let Err(e) = conn.execute_batch("BEGIN IMMEDIATE") {
+        let error = ApiError::write_failed(e);
+        log::error!("writer: cannot begin a transaction: {error}");
+        for job in batch {
+            job.answer(Err(&error));
+        }
+        return;
+    }
+    let mut any_ok = false;
+    for job in batch.iter_mut() {
+        if conn.execute_batch("SAVEPOINT request").is_err() {
+            continue; // the job stays unrun and answers an error
+        }
+        let ok = job.run(conn);
+        let close = if ok { "RELEASE request" } else { "ROLLBACK TO request; RELEASE request" };
+        if let Err(e) = conn.execute_batch(close) {
+            log::error!("writer: cannot close a savepoint: {e}");
+        }
+        any_ok |= ok;
+    }
+    let commit = if any_ok {
+        conn.execute_batch("COMMIT").map_err(ApiError::write_failed)
+    } else {
+        conn.execute_batch("ROLLBACK").map_err(ApiError::write_failed)
+    };
+    if let Err(e) = &commit {
+        log::error!("writer: commit failed, the batch is rolled back: {e}");
+        let _ = conn.execute_batch("ROLLBACK");
+    }
+    for job in batch {
+        job.answer(commit.as_ref().map(|_| ()));
+    }
+}

@@ -1,0 +1,276 @@
+//! API.md §1 and §2: wire conventions and the error table.
+
+mod common;
+
+use actix_web::http::{Method, StatusCode};
+use actix_web::test::TestRequest;
+use common::*;
+use serde_json::json;
+
+#[actix_web::test]
+async fn paths_match_ignoring_case_and_a_trailing_slash() {
+    app_with_directory!(env, app, admin);
+    for path in ["/api/units/11", "/API/Units/11", "/api/UNITS/11/"] {
+        let a = get(&app, path, &admin).await;
+        assert_eq!(a.status, StatusCode::OK, "{path}: {}", a.text);
+        assert_eq!(a.body["UnitNumber"], "101");
+    }
+}
+
+#[actix_web::test]
+async fn unknown_route_is_106_and_wrong_method_is_405_112() {
+    app_with_directory!(env, app, admin);
+    get(&app, "/api/nothing-here", &admin).await.assert_error(404, 106);
+    call(&app, Method::GET, "/api/nothing-here", None, None).await.assert_error(404, 106);
+    call(&app, Method::PATCH, "/api/units/11", Some(&admin), None).await.assert_error(405, 112);
+    delete(&app, "/api/properties", &admin).await.assert_error(405, 112);
+}
+
+#[actix_web::test]
+async fn every_documented_field_is_written_null_when_absent() {
+    app_with_directory!(env, app, admin);
+    let a = get(&app, "/api/properties/2", &admin).await;
+    let object = a.body.as_object().unwrap();
+    for field in [
+        "PropertyId",
+        "C4Uid",
+        "PropertyName",
+        "Address1",
+        "Address2",
+        "City",
+        "State",
+        "Zip",
+        "EntityNumber",
+        "LegalName",
+        "PropertyTypeId",
+        "PropertyStatus",
+    ] {
+        assert!(object.contains_key(field), "{field} missing in {}", a.text);
+    }
+    assert_eq!(object.len(), 12);
+    assert!(a.body["C4Uid"].is_null());
+    assert_eq!(a.body["PropertyStatus"], true);
+}
+
+#[actix_web::test]
+async fn request_id_is_echoed_when_valid_and_generated_otherwise() {
+    app_with_directory!(env, app, admin);
+    let req = TestRequest::get().uri("/api/units/11").insert_header(("Authorization", format!("Bearer {admin}")));
+    let a = send(&app, req.insert_header(("X-Request-Id", "abc-123_x.y"))).await;
+    assert_eq!(a.header("x-request-id"), Some("abc-123_x.y"));
+    let bad = TestRequest::get().uri("/api/units/11").insert_header(("X-Request-Id", "no spaces allowed"));
+    let a = send(&app, bad).await;
+    let generated = a.header("x-request-id").unwrap();
+    assert!(!generated.is_empty() && generated != "no spaces allowed");
+    let long = "a".repeat(129);
+    let a = send(&app, TestRequest::get().uri("/healthz").insert_header(("X-Request-Id", long.as_str()))).await;
+    assert_ne!(a.header("x-request-id"), Some(long.as_str()));
+    // Errors carry one too.
+    let a = send(&app, TestRequest::get().uri("/api/units/11")).await;
+    assert!(a.header("x-request-id").is_some());
+}
+
+#[actix_web::test]
+async fn body_property_names_match_ignoring_case() {
+    app_with_directory!(env, app, admin);
+    let a = post(
+        &app,
+        "/api/users",
+        &admin,
+        json!({"username": "lower", "PASSWORD": "long-enough-1", "rOlE": "viewer", "firstname": "Lo", "propertyids": [1]}),
+    )
+    .await;
+    assert_eq!(a.status, StatusCode::CREATED, "{}", a.text);
+    assert_eq!(a.body["UserName"], "lower");
+    assert_eq!(a.body["FirstName"], "Lo");
+    assert_eq!(a.body["Role"], "viewer");
+    assert_eq!(a.body["PropertyIds"], json!([1]));
+}
+
+#[actix_web::test]
+async fn query_names_match_ignoring_case_and_paging_rules_hold() {
+    app_with_directory!(env, app, admin);
+    let a = get(&app, "/api/properties?PropertyStatus=all&PAGESIZE=2&Page=2", &admin).await;
+    assert_eq!(a.status, StatusCode::OK, "{}", a.text);
+    assert_eq!(a.body["Total"], 3);
+    assert_eq!(a.body["Elements"].as_array().unwrap().len(), 1);
+    let past = get(&app, "/api/properties?propertystatus=All&pageSize=2&page=5", &admin).await;
+    assert_eq!(past.body["Total"], 3);
+    assert_eq!(past.body["Elements"], json!([]));
+    get(&app, "/api/properties?pageSize=501", &admin).await.assert_error(400, 114);
+    get(&app, "/api/properties?page=-1", &admin).await.assert_error(400, 114);
+    let a = get(&app, "/api/properties?pageSize=500&page=0", &admin).await;
+    assert_eq!(a.status, StatusCode::OK);
+}
+
+#[actix_web::test]
+async fn multi_value_parameters_accept_three_spellings() {
+    app_with_directory!(env, app, admin);
+    for q in ["ids=1&ids=3", "ids[0]=1&ids[1]=3", "ids=1,3", "IDS%5B0%5D=1&Ids%5B1%5D=3"] {
+        let a = get(&app, &format!("/api/properties?PropertyStatus=All&{q}"), &admin).await;
+        assert_eq!(a.status, StatusCode::OK, "{q}: {}", a.text);
+        let ids: Vec<i64> =
+            a.body["Elements"].as_array().unwrap().iter().map(|p| p["PropertyId"].as_i64().unwrap()).collect();
+        assert_eq!(a.body["Total"], 2, "{q}");
+        assert!(ids.contains(&1) && ids.contains(&3), "{q}: {ids:?}");
+    }
+    get(&app, "/api/properties?ids=1,x", &admin).await.assert_error(400, 114);
+}
+
+#[actix_web::test]
+async fn malformed_json_and_wrong_types_are_114_naming_the_field() {
+    app_with_directory!(env, app, admin);
+    let req = TestRequest::post()
+        .uri("/api/users")
+        .insert_header(("Authorization", format!("Bearer {admin}")))
+        .insert_header(("Content-Type", "application/json"))
+        .set_payload("{\"UserName\": \"x\",");
+    send(&app, req).await.assert_error(400, 114);
+    let a = post(&app, "/api/users", &admin, json!({"UserName": "typed", "Password": 12345678, "Role": "agent"})).await;
+    a.assert_error(400, 114);
+    assert_eq!(a.body["Errors"][0]["Field"], "Password");
+    let a = post(&app, "/api/users", &admin, json!(["not", "an", "object"])).await;
+    a.assert_error(400, 114);
+}
+
+#[actix_web::test]
+async fn missing_body_or_required_field_is_109() {
+    app_with_directory!(env, app, admin);
+    call(&app, Method::POST, "/api/users", Some(&admin), None).await.assert_error(400, 109);
+    let a = post(&app, "/api/users", &admin, json!({"Password": "long-enough-1"})).await;
+    a.assert_error(400, 109);
+    let fields: Vec<&str> = a.body["Errors"].as_array().unwrap().iter().map(|e| e["Field"].as_str().unwrap()).collect();
+    assert_eq!(fields, ["UserName", "Role"]);
+}
+
+#[actix_web::test]
+async fn content_type_must_be_json_with_any_charset() {
+    app_with_directory!(env, app, admin);
+    let body = r#"{"UserName":"ct","Password":"long-enough-1","Role":"agent"}"#;
+    let with = |ct: Option<&'static str>| {
+        let mut req = TestRequest::post()
+            .uri("/api/users")
+            .insert_header(("Authorization", format!("Bearer {admin}")))
+            .set_payload(body);
+        if let Some(ct) = ct {
+            req = req.insert_header(("Content-Type", ct));
+        }
+        req
+    };
+    send(&app, with(None)).await.assert_error(415, 118);
+    send(&app, with(Some("text/plain"))).await.assert_error(415, 118);
+    send(&app, with(Some("application/x-www-form-urlencoded"))).await.assert_error(415, 118);
+    let a = send(&app, with(Some("text/json; charset=utf-8"))).await;
+    assert_eq!(a.status, StatusCode::CREATED, "{}", a.text);
+}
+
+#[actix_web::test]
+async fn bodies_over_256_kib_are_413_111_before_parsing() {
+    app_with_directory!(env, app, admin);
+    let big = format!("{{\"UserName\":\"{}\"}}", "x".repeat(256 * 1024));
+    let req = TestRequest::post()
+        .uri("/api/users")
+        .insert_header(("Authorization", format!("Bearer {admin}")))
+        .insert_header(("Content-Type", "application/json"))
+        .set_payload(big);
+    send(&app, req).await.assert_error(413, 111);
+    // Not JSON at all, but too large: still 413, since the size is checked first.
+    let req = TestRequest::post()
+        .uri("/api/admin/import")
+        .insert_header(("Authorization", format!("Bearer {admin}")))
+        .insert_header(("Content-Type", "application/json"))
+        .set_payload(vec![b'!'; 300 * 1024]);
+    send(&app, req).await.assert_error(413, 111);
+}
+
+#[actix_web::test]
+async fn dates_are_written_in_the_configured_zone_across_dst() {
+    let env = TestEnv::with(|_, app| app.zone = calllog::domain::time::zone_named("America/New_York").unwrap()).await;
+    let app = actix_web::test::init_service(calllog::build_app(env.state.clone())).await;
+    let admin = sign_in(&app, "admin", ADMIN_PASSWORD).await;
+    let mut directory = sample_directory();
+    directory["Residents"] = json!([
+        {"ResidentId": 1, "PropertyId": 1, "UnitId": 11, "ResidentLastName": "Winter", "MoveInDate": "2026-03-08T06:59:59Z"},
+        {"ResidentId": 2, "PropertyId": 1, "UnitId": 11, "ResidentLastName": "Summer", "MoveInDate": "2026-03-08T07:00:00Z"},
+        {"ResidentId": 3, "PropertyId": 1, "UnitId": 11, "ResidentLastName": "Local", "MoveInDate": "2026-07-01T09:30:00"},
+        {"ResidentId": 4, "PropertyId": 1, "UnitId": 11, "ResidentLastName": "Dated", "MoveInDate": "2026-12-24"}
+    ]);
+    let a = post(&app, "/api/admin/import", &admin, directory).await;
+    assert_eq!(a.status, StatusCode::OK, "{}", a.text);
+    let date = |id: i64| {
+        let app = &app;
+        let admin = admin.clone();
+        async move {
+            get(app, &format!("/api/residents/{id}"), &admin).await.body["MoveInDate"].as_str().unwrap().to_string()
+        }
+    };
+    assert_eq!(date(1).await, "2026-03-08T01:59:59.0000000-05:00");
+    assert_eq!(date(2).await, "2026-03-08T03:00:00.0000000-04:00");
+    assert_eq!(date(3).await, "2026-07-01T09:30:00.0000000-04:00");
+    assert_eq!(date(4).await, "2026-12-24T00:00:00.0000000-05:00");
+}
+
+#[actix_web::test]
+async fn a_full_write_queue_answers_503_115_with_retry_after() {
+    let env = TestEnv::with(|store, _| store.write_queue_capacity = 1).await;
+    let app = actix_web::test::init_service(calllog::build_app(env.state.clone())).await;
+    let admin = sign_in(&app, "admin", ADMIN_PASSWORD).await;
+    // Occupy the writer, then fill its one queue slot.
+    let (release, wait) = std::sync::mpsc::channel::<()>();
+    let store = env.state.store.clone();
+    let blocker = actix_web::rt::spawn(async move {
+        store
+            .write(move |_| {
+                let _ = wait.recv_timeout(std::time::Duration::from_secs(10));
+                Ok(())
+            })
+            .await
+    });
+    actix_web::rt::time::sleep(std::time::Duration::from_millis(100)).await;
+    let store = env.state.store.clone();
+    let filler = actix_web::rt::spawn(async move { store.write(|_| Ok(())).await });
+    actix_web::rt::time::sleep(std::time::Duration::from_millis(50)).await;
+    let a = post(&app, "/api/admin/import", &admin, json!({"Properties": [{"PropertyId": 9, "PropertyName": "Busy"}]}))
+        .await;
+    a.assert_error(503, 115);
+    assert!(a.header("retry-after").is_some());
+    release.send(()).unwrap();
+    blocker.await.unwrap().unwrap();
+    filler.await.unwrap().unwrap();
+    // Once drained, the same write succeeds.
+    let a = post(&app, "/api/admin/import", &admin, json!({"Properties": [{"PropertyId": 9, "PropertyName": "Busy"}]}))
+        .await;
+    assert_eq!(a.status, StatusCode::OK, "{}", a.text);
+}
+
+#[actix_web::test]
+async fn fifty_concurrent_writers_all_succeed_and_all_rows_are_present() {
+    app_with_directory!(env, app, admin);
+    let writes = (0..50).map(|i| {
+        post(
+            &app,
+            "/api/admin/import",
+            &admin,
+            json!({"Properties": [{"PropertyId": 1000 + i, "PropertyName": format!("Concurrent {i}")}],
+                   "Units": [{"UnitId": 10_000 + i, "PropertyId": 1000 + i, "UnitNumber": "1"}]}),
+        )
+    });
+    let answers = futures_util::future::join_all(writes).await;
+    for a in &answers {
+        assert_eq!(a.status, StatusCode::OK, "{}", a.text);
+    }
+    let a = get(&app, "/api/properties?PropertyStatus=All&pageSize=500", &admin).await;
+    assert_eq!(a.body["Total"], 53);
+    let ids: Vec<String> = (0..50).map(|i| (10_000 + i).to_string()).collect();
+    let a = get(&app, &format!("/api/units?unitIds={}&pageSize=100", ids.join(",")), &admin).await;
+    assert_eq!(a.body["Total"], 50);
+}
+
+#[actix_web::test]
+async fn health_and_readiness_need_no_token() {
+    app_with_directory!(env, app, admin);
+    let a = send(&app, TestRequest::get().uri("/healthz")).await;
+    assert_eq!((a.status, a.text.as_str()), (StatusCode::OK, "ok"));
+    let a = send(&app, TestRequest::get().uri("/readyz")).await;
+    assert_eq!(a.status, StatusCode::OK);
+}
