@@ -158,3 +158,13 @@ CREATE TABLE IF NOT EXISTS idempotency_keys (
     created_on INTEGER NOT NULL,
     PRIMARY KEY (user_id, key)
 ) WITHOUT ROWID;
+
+-- List indexes: each list route filters on one of these and reads it in
+-- (created_on, log_id) order, log_id being the implicit rowid tail. No index
+-- on subject/notes/taken_by: nothing seeks on them.
+CREATE INDEX IF NOT EXISTS call_logs_by_created ON call_logs(created_on);
+CREATE INDEX IF NOT EXISTS call_logs_by_modified ON call_logs(modified_on);
+CREATE INDEX IF NOT EXISTS call_logs_by_property ON call_logs(property_id, created_on);
+CREATE INDEX IF NOT EXISTS call_logs_by_unit ON call_logs(unit_id, created_on) WHERE unit_id IS NOT NULL;
+CREATE INDEX IF NOT EXISTS call_logs_by_resident ON call_logs(resident_id, created_on) WHERE resident_id IS NOT NULL;
+-- The reason filter probes call_log_reasons by (log_id, reason_id), its primary key.

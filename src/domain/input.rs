@@ -84,6 +84,12 @@ impl Fields {
         self.error(field, "is required");
     }
 
+    /// Whether a problem was already recorded for `field`.
+    pub fn has_error(&self, field: &str) -> bool {
+        let name = self.name(field);
+        self.errors.iter().any(|e| e.field == name)
+    }
+
     pub fn has(&self, field: &str) -> bool {
         self.values.get(&field.to_lowercase()).is_some_and(|v| !v.is_null())
     }

@@ -1,5 +1,7 @@
 //! Plain types and rules with no I/O.
 
+pub mod calllogs;
+pub mod catalog;
 pub mod directory;
 pub mod input;
 pub mod query;

@@ -2,6 +2,8 @@
 //! the answer. This module holds what they share: body reading, path ids,
 //! query parsing, JSON answers, and the route table.
 
+pub mod calllogs;
+pub mod catalog;
 pub mod directory;
 pub mod ops;
 pub mod users;
@@ -161,6 +163,8 @@ pub fn resource(path: &str) -> actix_web::Resource {
 /// before routing (API.md §1: paths match case-insensitively).
 pub fn routes(cfg: &mut web::ServiceConfig) {
     users::routes(cfg);
+    calllogs::routes(cfg);
+    catalog::routes(cfg);
     directory::routes(cfg);
     ops::routes(cfg);
 }

@@ -1,6 +1,7 @@
 //! Everything that touches SQLite. The `Store` is a pool of read-only
 //! connections plus the single writer thread (see `writer.rs`).
 
+pub mod calllogs;
 pub mod catalog;
 pub mod directory;
 pub mod schema;
@@ -56,7 +57,19 @@ fn apply_pragmas(conn: &Connection, synchronous: &str, writer: bool) -> rusqlite
     conn.pragma_update(None, "cache_size", -32_768)?; // KiB: 32 MiB per connection
     conn.pragma_update(None, "temp_store", "MEMORY")?;
     conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
-    Ok(())
+    register_functions(conn)
+}
+
+/// `casefold(text)`: Unicode lower case, for comparisons that ignore case
+/// beyond ASCII (SQLite's NOCASE and lower() only fold ASCII).
+fn register_functions(conn: &Connection) -> rusqlite::Result<()> {
+    use rusqlite::functions::FunctionFlags;
+    conn.create_scalar_function(
+        "casefold",
+        1,
+        FunctionFlags::SQLITE_UTF8 | FunctionFlags::SQLITE_DETERMINISTIC,
+        |ctx| Ok(ctx.get::<Option<String>>(0)?.map(|s| s.to_lowercase())),
+    )
 }
 
 impl Store {

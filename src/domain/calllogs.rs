@@ -1,0 +1,324 @@
+//! Call logs (API.md §4): the model, the rules of create and update, and list filters.
+
+use crate::domain::input::Fields;
+use crate::domain::time::Stamp;
+use crate::error::ApiError;
+use jiff::tz::TimeZone;
+use serde::Serialize;
+
+pub const MAX_SUBJECT: usize = 200;
+pub const MAX_CALL_FROM: usize = 200;
+pub const MAX_NOTES: usize = 20_000;
+pub const MAX_TAKENBY: usize = 100;
+pub const MAX_COMMENT: usize = 10_000;
+pub const MAX_IDEMPOTENCY_KEY: usize = 100;
+/// `CreatedOn` may be this far ahead of the server clock (clock skew), no more.
+pub const MAX_FUTURE_SECONDS: i64 = 5 * 60;
+
+/// `CallCenterActivityLogComment`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct Comment {
+    pub comment: String,
+    pub date: Stamp,
+    pub user: String,
+    pub status: Option<String>,
+}
+
+/// `CallCenterActivityLog` as answered.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct CallLog {
+    pub log_id: i64,
+    pub property_id: i64,
+    pub unit_id: Option<i64>,
+    pub resident_id: Option<i64>,
+    pub call_from: String,
+    pub module_status_id: i64,
+    pub subject: String,
+    pub notes: Option<String>,
+    pub log_reasons: Vec<i64>,
+    pub takenby: String,
+    pub old_comments: Vec<Comment>,
+    /// Write-only: always null in answers.
+    pub new_comments: Option<String>,
+    pub created_on: Stamp,
+    pub modified_on: Stamp,
+    #[serde(skip)]
+    pub last_event_no: i64,
+    #[serde(skip)]
+    pub deleted: bool,
+}
+
+impl CallLog {
+    /// A strong tag that changes with every change (each change appends events).
+    pub fn etag(&self) -> String {
+        format!("\"{}.{}\"", self.log_id, self.last_event_no)
+    }
+}
+
+/// One row of `GET /api/calllogs/{id}/history`.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct HistoryEntry {
+    pub date: Stamp,
+    pub user: String,
+    pub action: String,
+    pub field: Option<String>,
+    pub old_value: Option<String>,
+    pub new_value: Option<String>,
+}
+
+/// A create request after its shape checks; references are checked by the store.
+#[derive(Debug, Clone)]
+pub struct NewCallLog {
+    pub property_id: i64,
+    pub unit_id: Option<i64>,
+    pub resident_id: Option<i64>,
+    pub call_from: Option<String>,
+    pub status_id: Option<i64>,
+    pub subject: String,
+    pub notes: Option<String>,
+    pub reasons: Vec<i64>,
+    pub takenby: Option<String>,
+    pub comment: Option<String>,
+    pub created_on: Option<Stamp>,
+}
+
+fn non_blank(value: Option<String>) -> Option<String> {
+    value.filter(|s| !s.trim().is_empty())
+}
+
+fn checked_text(f: &mut Fields, field: &str, max: usize) -> Option<String> {
+    let value = f.string(field)?;
+    f.check_length(field, &value, max).then_some(value)
+}
+
+pub fn read_new_call_log(mut f: Fields, zone: &TimeZone, now: Stamp) -> Result<NewCallLog, ApiError> {
+    let property_id = f.required_id("PropertyId");
+    let unit_id = f.id("UnitId");
+    let resident_id = f.id("ResidentId");
+    let subject = f.required_string("Subject");
+    if let Some(subject) = &subject {
+        f.check_length("Subject", subject, MAX_SUBJECT);
+    }
+    let call_from = non_blank(checked_text(&mut f, "CallFrom", MAX_CALL_FROM)).map(|s| s.trim().to_string());
+    if resident_id.is_none() && call_from.is_none() && !f.has_error("CallFrom") && !f.has_error("ResidentId") {
+        f.missing("CallFrom");
+    }
+    let status_id = f.id("ModuleStatusId");
+    let notes = checked_text(&mut f, "Notes", MAX_NOTES).filter(|s| !s.is_empty());
+    let reasons = f.id_list("LogReasons").unwrap_or_default();
+    let mut seen = std::collections::HashSet::new();
+    if let Some(dup) = reasons.iter().find(|r| !seen.insert(**r)) {
+        f.error("LogReasons", format!("lists reason {dup} more than once"));
+    }
+    let takenby = non_blank(checked_text(&mut f, "Takenby", MAX_TAKENBY)).map(|s| s.trim().to_string());
+    let comment = non_blank(checked_text(&mut f, "NewComments", MAX_COMMENT));
+    let created_on = f.date("CreatedOn", zone);
+    if created_on.is_some_and(|c| c > now.plus_seconds(MAX_FUTURE_SECONDS)) {
+        f.error("CreatedOn", "must not be more than 5 minutes in the future");
+    }
+    f.finish()?;
+    Ok(NewCallLog {
+        property_id: property_id.ok_or_else(|| ApiError::missing("PropertyId is required."))?,
+        unit_id,
+        resident_id,
+        call_from,
+        status_id,
+        subject: subject.ok_or_else(|| ApiError::missing("Subject is required."))?,
+        notes,
+        reasons,
+        takenby,
+        comment,
+        created_on,
+    })
+}
+
+/// The three things `PUT` may change (API.md §4); `None` = leave unchanged.
+#[derive(Debug, Clone, Default)]
+pub struct CallLogUpdate {
+    /// `Some(None)` clears the notes (`""` was sent).
+    pub notes: Option<Option<String>>,
+    pub status_id: Option<i64>,
+    pub comment: Option<String>,
+}
+
+/// Reads a `PUT` body: only `Notes`, `ModuleStatusId` and `NewComments` are
+/// read (every other field is ignored, whatever its type); a `LogId` that
+/// differs from the path is refused.
+pub fn read_call_log_update(mut f: Fields, path_log_id: i64) -> Result<CallLogUpdate, ApiError> {
+    if let Some(body_id) = f.i64("LogId") {
+        if body_id != path_log_id {
+            f.error("LogId", format!("is {body_id} but the path names call log {path_log_id}"));
+        }
+    }
+    let notes = checked_text(&mut f, "Notes", MAX_NOTES).map(|n| if n.is_empty() { None } else { Some(n) });
+    let status_id = f.id("ModuleStatusId");
+    let comment = non_blank(checked_text(&mut f, "NewComments", MAX_COMMENT));
+    f.finish()?;
+    Ok(CallLogUpdate { notes, status_id, comment })
+}
+
+/// One field change, as recorded in the history.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FieldChange {
+    pub field: &'static str,
+    pub old_value: Option<String>,
+    pub new_value: Option<String>,
+}
+
+/// What an update actually changes relative to `current`.
+pub fn changes_of(current: &CallLog, update: &CallLogUpdate) -> Vec<FieldChange> {
+    let mut changes = Vec::new();
+    if let Some(notes) = &update.notes {
+        if *notes != current.notes {
+            changes.push(FieldChange { field: "Notes", old_value: current.notes.clone(), new_value: notes.clone() });
+        }
+    }
+    if let Some(status_id) = update.status_id {
+        if status_id != current.module_status_id {
+            changes.push(FieldChange {
+                field: "ModuleStatusId",
+                old_value: Some(current.module_status_id.to_string()),
+                new_value: Some(status_id.to_string()),
+            });
+        }
+    }
+    changes
+}
+
+/// `If-Match`: `*`, or one or more strong tags. `Err` when malformed.
+pub fn if_match_allows(header: &str, etag: &str) -> Result<bool, ApiError> {
+    let header = header.trim();
+    if header == "*" {
+        return Ok(true);
+    }
+    let mut any = false;
+    for tag in header.split(',').map(str::trim) {
+        let strong =
+            tag.len() >= 2 && tag.starts_with('"') && tag.ends_with('"') && !tag[1..tag.len() - 1].contains('"');
+        if !strong {
+            return Err(ApiError::invalid_header(
+                actix_web::http::StatusCode::BAD_REQUEST,
+                format!("If-Match must be a quoted strong ETag such as \"12.3\", or *; got {tag:?}."),
+            ));
+        }
+        any |= tag == etag;
+    }
+    Ok(any)
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SortField {
+    CreatedOn,
+    ModifiedOn,
+    LogId,
+}
+
+/// Filters of the call-log lists (API.md §4), already validated.
+#[derive(Debug, Clone)]
+pub struct CallLogFilter {
+    /// Properties the caller may see; `None` = every property (admin).
+    pub scope: Option<Vec<i64>>,
+    pub property_id: Option<i64>,
+    pub unit_id: Option<i64>,
+    pub resident_id: Option<i64>,
+    pub statuses: Option<Vec<i64>>,
+    pub reasons: Option<Vec<i64>>,
+    /// Compared ignoring case; held lower-cased.
+    pub takenby: Option<String>,
+    pub from: Option<Stamp>,
+    pub to: Option<Stamp>,
+    pub modified_since: Option<Stamp>,
+    pub sort: SortField,
+    pub descending: bool,
+}
+
+impl CallLogFilter {
+    pub fn read(params: &crate::domain::query::QueryParams, zone: &TimeZone) -> Result<CallLogFilter, ApiError> {
+        let sort = match params.choice("sort", &["createdon", "modifiedon", "logid"])? {
+            None | Some("createdon") => SortField::CreatedOn,
+            Some("modifiedon") => SortField::ModifiedOn,
+            Some(_) => SortField::LogId,
+        };
+        let descending = params.choice("order", &["desc", "asc"])? != Some("asc");
+        Ok(CallLogFilter {
+            scope: None,
+            property_id: params.id("propertyId")?,
+            unit_id: params.id("unitId")?,
+            resident_id: params.id("residentId")?,
+            statuses: params.ids("status")?,
+            reasons: params.ids("reason")?,
+            takenby: params.get("takenBy").map(str::to_lowercase),
+            from: params.date("from", zone)?,
+            to: params.date("to", zone)?,
+            modified_since: params.date("modifiedSince", zone)?,
+            sort,
+            descending,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn fields(v: serde_json::Value) -> Fields {
+        Fields::from_json(v).unwrap()
+    }
+
+    #[test]
+    fn create_needs_subject_property_and_a_caller() {
+        let e = read_new_call_log(fields(json!({})), &TimeZone::UTC, Stamp::now()).unwrap_err();
+        assert_eq!(e.code.number(), 109);
+        let named: Vec<_> = e.errors.iter().map(|e| e.field.as_str()).collect();
+        assert_eq!(named, ["PropertyId", "Subject", "CallFrom"]);
+        // A resident stands in for CallFrom.
+        let ok = read_new_call_log(
+            fields(json!({"PropertyId": 1, "ResidentId": 4, "Subject": " Leak "})),
+            &TimeZone::UTC,
+            Stamp::now(),
+        )
+        .unwrap();
+        assert_eq!(ok.subject, "Leak");
+    }
+
+    #[test]
+    fn create_checks_lengths_duplicates_and_the_future() {
+        let now = Stamp::now();
+        let e = read_new_call_log(
+            fields(json!({"PropertyId": 1, "CallFrom": "x", "Subject": "s".repeat(201), "LogReasons": [1, 1],
+                          "CreatedOn": "2999-01-01T00:00:00Z"})),
+            &TimeZone::UTC,
+            now,
+        )
+        .unwrap_err();
+        assert_eq!(e.code.number(), 114);
+        let named: Vec<_> = e.errors.iter().map(|e| e.field.as_str()).collect();
+        assert_eq!(named, ["Subject", "LogReasons", "CreatedOn"]);
+    }
+
+    #[test]
+    fn update_reads_only_three_fields_and_checks_log_id() {
+        let u = read_call_log_update(
+            fields(json!({"Subject": 5, "PropertyId": "x", "Notes": "", "ModuleStatusId": 2, "LogId": 7})),
+            7,
+        )
+        .unwrap();
+        assert_eq!(u.notes, Some(None));
+        assert_eq!(u.status_id, Some(2));
+        let e = read_call_log_update(fields(json!({"LogId": 8})), 7).unwrap_err();
+        assert_eq!(e.code.number(), 114);
+    }
+
+    #[test]
+    fn if_match_accepts_star_and_lists_and_refuses_weak_or_bare_tags() {
+        assert!(if_match_allows("*", "\"1.2\"").unwrap());
+        assert!(if_match_allows("\"1.1\", \"1.2\"", "\"1.2\"").unwrap());
+        assert!(!if_match_allows("\"1.1\"", "\"1.2\"").unwrap());
+        assert_eq!(if_match_allows("W/\"1.2\"", "\"1.2\"").unwrap_err().status.as_u16(), 400);
+        assert_eq!(if_match_allows("1.2", "\"1.2\"").unwrap_err().code.number(), 118);
+    }
+}

@@ -1,0 +1,124 @@
+//! Call-log reasons and statuses (API.md §5).
+
+use crate::domain::input::Fields;
+use crate::error::ApiError;
+use serde::Serialize;
+
+pub const MAX_CATALOG_NAME: usize = 100;
+pub const STATUS_MODULE: &str = "calllogs";
+pub const CATEGORIES: [&str; 3] = ["open", "pending", "closed"];
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct CallLogReason {
+    pub call_log_reason_id: i64,
+    pub name: String,
+    pub active: bool,
+    pub display_order: i64,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct ModuleStatus {
+    pub module_status_id: i64,
+    pub module: &'static str,
+    pub name: String,
+    pub category: String,
+    pub is_default: bool,
+    pub active: bool,
+    pub display_order: i64,
+}
+
+/// Fields of a reason or status write; `None` = not given.
+#[derive(Debug, Clone, Default)]
+pub struct CatalogInput {
+    pub name: Option<String>,
+    pub category: Option<String>,
+    pub active: Option<bool>,
+    pub display_order: Option<i64>,
+    pub is_default: Option<bool>,
+}
+
+fn read_name(f: &mut Fields, required: bool) -> Option<String> {
+    let name = if required { f.required_string("Name") } else { f.string("Name").map(|s| s.trim().to_string()) };
+    match name {
+        Some(n) if n.is_empty() => {
+            f.error("Name", "must not be blank");
+            None
+        }
+        Some(n) => f.check_length("Name", &n, MAX_CATALOG_NAME).then_some(n),
+        None => None,
+    }
+}
+
+fn read_category(f: &mut Fields) -> Option<String> {
+    let category = f.string("Category")?.trim().to_ascii_lowercase();
+    if !CATEGORIES.contains(&category.as_str()) {
+        f.error("Category", "must be open, pending or closed");
+        return None;
+    }
+    Some(category)
+}
+
+pub fn read_new_reason(mut f: Fields) -> Result<CatalogInput, ApiError> {
+    let input =
+        CatalogInput { name: read_name(&mut f, true), display_order: f.i64("DisplayOrder"), ..Default::default() };
+    f.finish()?;
+    Ok(input)
+}
+
+pub fn read_reason_changes(mut f: Fields) -> Result<CatalogInput, ApiError> {
+    let input = CatalogInput {
+        name: read_name(&mut f, false),
+        active: f.bool("Active"),
+        display_order: f.i64("DisplayOrder"),
+        ..Default::default()
+    };
+    f.finish()?;
+    Ok(input)
+}
+
+pub fn read_new_status(mut f: Fields) -> Result<CatalogInput, ApiError> {
+    let name = read_name(&mut f, true);
+    if !f.has("Category") {
+        f.missing("Category");
+    }
+    let input = CatalogInput {
+        name,
+        category: read_category(&mut f),
+        display_order: f.i64("DisplayOrder"),
+        is_default: f.bool("IsDefault"),
+        active: None,
+    };
+    f.finish()?;
+    Ok(input)
+}
+
+pub fn read_status_changes(mut f: Fields) -> Result<CatalogInput, ApiError> {
+    let input = CatalogInput {
+        name: read_name(&mut f, false),
+        category: read_category(&mut f),
+        active: f.bool("Active"),
+        display_order: f.i64("DisplayOrder"),
+        is_default: f.bool("IsDefault"),
+    };
+    f.finish()?;
+    Ok(input)
+}
+
+/// Exactly one default status at all times: what a status change may not do.
+pub fn check_default_rules(current: &ModuleStatus, change: &CatalogInput) -> Result<(), ApiError> {
+    let active_after = change.active.unwrap_or(current.active);
+    let default_after = change.is_default.unwrap_or(current.is_default);
+    if current.is_default && !default_after {
+        return Err(ApiError::invalid_operation(
+            "This is the default status; make another status the default instead of un-defaulting this one.",
+        ));
+    }
+    if default_after && !active_after {
+        return Err(ApiError::invalid_operation(
+            "The default status must stay active; make another status the default first.",
+        ));
+    }
+    Ok(())
+}

@@ -1,0 +1,284 @@
+//! API.md §4: call logs — create, read, the original's update, delete and
+//! restore, history, and the four list routes.
+
+use crate::app::AppState;
+use crate::domain::calllogs::{
+    if_match_allows, read_call_log_update, read_new_call_log, CallLog, CallLogFilter, MAX_IDEMPOTENCY_KEY,
+};
+use crate::domain::query::{ListWrapper, Page};
+use crate::domain::time::Stamp;
+use crate::domain::users::Caller;
+use crate::error::{ApiError, FieldError};
+use crate::http::directory::{visible_property, visible_resident, visible_unit};
+use crate::http::{
+    json_response, no_content, path_id, query, require_body, resource, wants_representation, BodyKinds, Handler,
+};
+use crate::store::calllogs::{self as store, Author};
+use crate::store::catalog::unknown_ids;
+use crate::store::directory::{get_resident, get_unit};
+use actix_web::http::{header, StatusCode};
+use actix_web::{web, HttpRequest, HttpResponse};
+use rusqlite::Connection;
+
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.service(resource("/api/calllogs").route(web::get().to(list_all)).route(web::post().to(create)))
+        .service(
+            resource("/api/calllogs/{id}")
+                .route(web::get().to(get_one))
+                .route(web::put().to(update))
+                .route(web::delete().to(delete)),
+        )
+        .service(resource("/api/calllogs/{id}/restore").route(web::post().to(restore)))
+        .service(resource("/api/calllogs/{id}/history").route(web::get().to(history)))
+        .service(resource("/api/units/{id}/calllogs").route(web::get().to(list_for_unit)))
+        .service(resource("/api/properties/{id}/calllogs").route(web::get().to(list_for_property)))
+        .service(resource("/api/residents/{id}/calllogs").route(web::get().to(list_for_resident)));
+}
+
+fn author(caller: &Caller) -> Author {
+    Author { user_id: caller.user_id, display_name: caller.display_name.clone() }
+}
+
+/// The log when it exists and is not deleted (a deleted log answers 404).
+fn live_log(conn: &Connection, log_id: i64) -> Result<CallLog, ApiError> {
+    store::get(conn, log_id)?
+        .filter(|log| !log.deleted)
+        .ok_or_else(|| ApiError::not_found(format!("There is no call log {log_id}.")))
+}
+
+/// The log as JSON with its `ETag` (and `Location` when created).
+fn log_response(state: &AppState, status: StatusCode, log: &CallLog, location: bool) -> HttpResponse {
+    let mut response = json_response(state, status, log);
+    if let Ok(value) = header::HeaderValue::from_str(&log.etag()) {
+        response.headers_mut().insert(header::ETAG, value);
+    }
+    if location {
+        if let Ok(value) = header::HeaderValue::from_str(&format!("/api/calllogs/{}", log.log_id)) {
+            response.headers_mut().insert(header::LOCATION, value);
+        }
+    }
+    response
+}
+
+fn text_header(req: &HttpRequest, name: &str) -> Result<Option<String>, ApiError> {
+    match req.headers().get(name) {
+        None => Ok(None),
+        Some(v) => v.to_str().map(|s| Some(s.trim().to_string())).map_err(|_| {
+            ApiError::invalid_header(StatusCode::BAD_REQUEST, format!("The {name} header must be plain ASCII text."))
+        }),
+    }
+}
+
+async fn create(state: web::Data<AppState>, caller: Caller, req: HttpRequest, body: web::Payload) -> Handler {
+    caller.require_writer()?;
+    let now = Stamp::now();
+    let input = read_new_call_log(require_body(&req, body, BodyKinds::Json).await?, &state.config.zone, now)?;
+    caller.require_property(input.property_id)?;
+    let key = text_header(&req, "idempotency-key")?;
+    if key.as_ref().is_some_and(|k| k.is_empty() || k.chars().count() > MAX_IDEMPOTENCY_KEY) {
+        return Err(ApiError::invalid_header(
+            StatusCode::BAD_REQUEST,
+            format!("Idempotency-Key must be 1 to {MAX_IDEMPOTENCY_KEY} characters."),
+        ));
+    }
+    let author = author(&caller);
+    let (log, replayed) = state
+        .store
+        .write(move |conn| {
+            if let Some(key) = &key {
+                if let Some(log_id) = store::find_idempotent(conn, author.user_id, key, now)? {
+                    let first = store::get(conn, log_id)?.ok_or_else(|| ApiError::internal("replayed log vanished"))?;
+                    return Ok((first, true));
+                }
+            }
+            let log = store::create(conn, input, &author, now)?;
+            if let Some(key) = &key {
+                store::remember_idempotent(conn, author.user_id, key, log.log_id, now)?;
+            }
+            Ok((log, false))
+        })
+        .await?;
+    let status = if replayed { StatusCode::OK } else { StatusCode::CREATED };
+    Ok(log_response(&state, status, &log, true))
+}
+
+async fn get_one(state: web::Data<AppState>, caller: Caller, req: HttpRequest) -> Handler {
+    let log_id = path_id(&req, "id")?;
+    let log = state.store.read(move |conn| live_log(conn, log_id)).await?;
+    caller.require_property(log.property_id)?;
+    Ok(log_response(&state, StatusCode::OK, &log, false))
+}
+
+async fn update(state: web::Data<AppState>, caller: Caller, req: HttpRequest, body: web::Payload) -> Handler {
+    caller.require_writer()?;
+    let log_id = path_id(&req, "id")?;
+    let if_match = text_header(&req, "if-match")?;
+    if let Some(tag) = &if_match {
+        if_match_allows(tag, "")?; // refuses a malformed header before anything else
+    }
+    let changes = read_call_log_update(require_body(&req, body, BodyKinds::JsonOrForm).await?, log_id)?;
+    let author = author(&caller);
+    let now = Stamp::now();
+    let log = state
+        .store
+        .write(move |conn| {
+            let current = live_log(conn, log_id)?;
+            caller.require_property(current.property_id)?;
+            if let Some(tag) = &if_match {
+                if !if_match_allows(tag, &current.etag())? {
+                    return Err(ApiError::precondition_failed(format!(
+                        "Call log {log_id} has changed (its ETag is now {}); read it again and retry.",
+                        current.etag()
+                    )));
+                }
+            }
+            if store::apply_update(conn, &current, &changes, &author, now)? {
+                live_log(conn, log_id)
+            } else {
+                Ok(current)
+            }
+        })
+        .await?;
+    if wants_representation(&req) {
+        return Ok(log_response(&state, StatusCode::OK, &log, false));
+    }
+    let mut response = HttpResponse::Ok().finish();
+    if let Ok(value) = header::HeaderValue::from_str(&log.etag()) {
+        response.headers_mut().insert(header::ETAG, value);
+    }
+    Ok(response)
+}
+
+async fn delete(state: web::Data<AppState>, caller: Caller, req: HttpRequest) -> Handler {
+    caller.require_admin()?;
+    let log_id = path_id(&req, "id")?;
+    let author = author(&caller);
+    state
+        .store
+        .write(move |conn| {
+            let current = live_log(conn, log_id)?;
+            store::set_deleted(conn, &current, true, &author, Stamp::now())
+        })
+        .await?;
+    no_content()
+}
+
+async fn restore(state: web::Data<AppState>, caller: Caller, req: HttpRequest) -> Handler {
+    caller.require_admin()?;
+    let log_id = path_id(&req, "id")?;
+    let author = author(&caller);
+    let log = state
+        .store
+        .write(move |conn| {
+            let current = store::get(conn, log_id)?
+                .ok_or_else(|| ApiError::not_found(format!("There is no call log {log_id}.")))?;
+            if !current.deleted {
+                return Err(ApiError::invalid_operation(format!(
+                    "Call log {log_id} is not deleted; there is nothing to restore."
+                )));
+            }
+            store::set_deleted(conn, &current, false, &author, Stamp::now())?;
+            live_log(conn, log_id)
+        })
+        .await?;
+    Ok(log_response(&state, StatusCode::OK, &log, false))
+}
+
+async fn history(state: web::Data<AppState>, caller: Caller, req: HttpRequest) -> Handler {
+    let log_id = path_id(&req, "id")?;
+    let page = query(&req)?.page()?;
+    let (property_id, total, rows) = state
+        .store
+        .read(move |conn| {
+            let log = live_log(conn, log_id)?;
+            let (total, rows) = store::history(conn, log_id, page.size, page.offset())?;
+            Ok((log.property_id, total, rows))
+        })
+        .await?;
+    caller.require_property(property_id)?;
+    Ok(json_response(&state, StatusCode::OK, &ListWrapper::new(total, rows)))
+}
+
+/// Narrows a filter to what the caller may see: lists silently keep to the
+/// linked properties; naming an unlinked property (directly or through a
+/// unit or resident filter) is 403/105.
+async fn authorize_filter(state: &AppState, caller: &Caller, filter: &mut CallLogFilter) -> Result<(), ApiError> {
+    if caller.is_admin() {
+        return Ok(());
+    }
+    filter.scope = Some(caller.property_ids.clone());
+    if let Some(id) = filter.property_id {
+        caller.require_property(id)?;
+    }
+    let (unit_id, resident_id) = (filter.unit_id, filter.resident_id);
+    let owners = state
+        .store
+        .read(move |conn| {
+            let unit = match unit_id {
+                Some(id) => get_unit(conn, id)?.map(|u| u.property_id),
+                None => None,
+            };
+            let resident = match resident_id {
+                Some(id) => get_resident(conn, id)?.map(|r| r.property_id),
+                None => None,
+            };
+            Ok([unit, resident])
+        })
+        .await?;
+    for property_id in owners.into_iter().flatten() {
+        caller.require_property(property_id)?;
+    }
+    Ok(())
+}
+
+async fn run_list(state: &AppState, caller: &Caller, mut filter: CallLogFilter, page: Page) -> Handler {
+    authorize_filter(state, caller, &mut filter).await?;
+    let (total, logs) = state
+        .store
+        .read(move |conn| {
+            let mut errors = Vec::new();
+            for (table, name, ids) in [("statuses", "status", &filter.statuses), ("reasons", "reason", &filter.reasons)]
+            {
+                if let Some(ids) = ids {
+                    for id in unknown_ids(conn, table, ids)? {
+                        let what = if table == "statuses" { "call-log status" } else { "call-log reason" };
+                        errors.push(FieldError::new(name, format!("has {id}, which is not a {what}")));
+                    }
+                }
+            }
+            if !errors.is_empty() {
+                return Err(ApiError::from_field_errors(errors, false));
+            }
+            store::list(conn, &filter, page.size, page.offset())
+        })
+        .await?;
+    Ok(json_response(state, StatusCode::OK, &ListWrapper::new(total, logs)))
+}
+
+fn read_filter(state: &AppState, req: &HttpRequest) -> Result<(CallLogFilter, Page), ApiError> {
+    let params = query(req)?;
+    Ok((CallLogFilter::read(&params, &state.config.zone)?, params.page()?))
+}
+
+async fn list_all(state: web::Data<AppState>, caller: Caller, req: HttpRequest) -> Handler {
+    let (filter, page) = read_filter(&state, &req)?;
+    run_list(&state, &caller, filter, page).await
+}
+
+async fn list_for_unit(state: web::Data<AppState>, caller: Caller, req: HttpRequest) -> Handler {
+    let (mut filter, page) = read_filter(&state, &req)?;
+    filter.unit_id = Some(visible_unit(&state, &caller, path_id(&req, "id")?).await?.unit_id);
+    run_list(&state, &caller, filter, page).await
+}
+
+async fn list_for_property(state: web::Data<AppState>, caller: Caller, req: HttpRequest) -> Handler {
+    let (mut filter, page) = read_filter(&state, &req)?;
+    filter.property_id = Some(visible_property(&state, &caller, path_id(&req, "id")?).await?.property_id);
+    run_list(&state, &caller, filter, page).await
+}
+
+async fn list_for_resident(state: web::Data<AppState>, caller: Caller, req: HttpRequest) -> Handler {
+    let (mut filter, page) = read_filter(&state, &req)?;
+    filter.resident_id = Some(visible_resident(&state, &caller, path_id(&req, "id")?).await?.resident_id);
+    run_list(&state, &caller, filter, page).await
+}
