@@ -365,20 +365,41 @@ pub fn history(conn: &Connection, log_id: i64, limit: i64, offset: i64) -> ApiRe
     Ok((total, rows))
 }
 
+/// Whether a list query counts its matches or reads one page of them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ListPart {
+    Count,
+    Page,
+}
+
 /// The `WHERE` and `ORDER BY` of a list, with its parameters. Only the
 /// filters present appear, so SQLite plans each shape on its best index.
-pub fn list_clauses(filter: &CallLogFilter) -> (String, String, Vec<SqlValue>) {
+pub fn list_clauses(filter: &CallLogFilter, part: ListPart) -> (String, String, Vec<SqlValue>) {
     let mut conditions = vec!["c.deleted = 0".to_string()];
     let mut values: Vec<SqlValue> = Vec::new();
     let mut add = |condition: &str, value: SqlValue| {
         values.push(value);
         conditions.push(condition.replace('?', &format!("?{}", values.len())));
     };
-    if let Some(scope) = &filter.scope {
-        add(
-            "c.property_id IN (SELECT value FROM json_each(?))",
-            SqlValue::Text(id_list_param(Some(scope)).unwrap_or_default()),
-        );
+    // A property, unit or resident filter was authorized against the scope
+    // already and narrows more than the scope does.
+    let scope = filter
+        .scope
+        .as_ref()
+        .filter(|_| filter.property_id.is_none() && filter.unit_id.is_none() && filter.resident_id.is_none());
+    match scope.map(Vec::as_slice) {
+        None => {}
+        Some([only]) => add("c.property_id = ?", SqlValue::Integer(*only)),
+        Some(several) => {
+            // Counting seeks each property on its index. A page instead walks
+            // the sort order's index and stops after one page ('+' keeps
+            // SQLite off the property index, which would sort every match).
+            let condition = match part {
+                ListPart::Count => "c.property_id IN (SELECT value FROM json_each(?))",
+                ListPart::Page => "+c.property_id IN (SELECT value FROM json_each(?))",
+            };
+            add(condition, SqlValue::Text(id_list_param(Some(several)).unwrap_or_default()))
+        }
     }
     if let Some(id) = filter.property_id {
         add("c.property_id = ?", SqlValue::Integer(id));
@@ -424,10 +445,11 @@ pub fn list_clauses(filter: &CallLogFilter) -> (String, String, Vec<SqlValue>) {
 
 /// One page of logs matching `filter`, with the total count of matches.
 pub fn list(conn: &Connection, filter: &CallLogFilter, limit: i64, offset: i64) -> ApiResult<(i64, Vec<CallLog>)> {
-    let (conditions, order, mut values) = list_clauses(filter);
+    let (conditions, _, values) = list_clauses(filter, ListPart::Count);
     let total: i64 = conn
         .prepare_cached(&format!("SELECT count(*) FROM call_logs c WHERE {conditions}"))?
         .query_row(params_from_iter(values.iter()), |r| r.get(0))?;
+    let (conditions, order, mut values) = list_clauses(filter, ListPart::Page);
     let n = values.len();
     values.push(SqlValue::Integer(limit));
     values.push(SqlValue::Integer(offset));

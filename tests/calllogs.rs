@@ -1,0 +1,520 @@
+//! API.md §4: call logs — create, read, update, delete/restore, history.
+
+mod common;
+
+use actix_web::http::{Method, StatusCode};
+use actix_web::test::TestRequest;
+use common::*;
+use serde_json::{json, Value};
+
+fn new_log(subject: &str) -> Value {
+    json!({"PropertyId": 1, "UnitId": 11, "CallFrom": "Walk-in caller", "Subject": subject})
+}
+
+#[actix_web::test]
+async fn create_answers_201_with_location_etag_and_the_log() {
+    app_with_directory!(env, app, admin);
+    let a = post(
+        &app,
+        "/api/calllogs",
+        &admin,
+        json!({"PropertyId": 1, "ResidentId": 111, "CallFrom": "ignored", "Subject": "  Leak in ceiling ",
+               "LogReasons": [1, 8], "Notes": "Unit above", "NewComments": "Water dripping"}),
+    )
+    .await;
+    assert_eq!(a.status, StatusCode::CREATED, "{}", a.text);
+    let id = a.body["LogId"].as_i64().unwrap();
+    assert_eq!(a.header("location"), Some(format!("/api/calllogs/{id}").as_str()));
+    assert!(a.header("etag").is_some_and(|t| t.starts_with('"')));
+    let log = &a.body;
+    assert_eq!(log["CallFrom"], "Ann B. Cole", "a linked resident's name is the caller");
+    assert_eq!(log["UnitId"], 11, "the unit comes from the resident");
+    assert_eq!(log["Subject"], "Leak in ceiling");
+    assert_eq!(log["ModuleStatusId"], 1, "the default status");
+    assert_eq!(log["Takenby"], "Ada Admin", "the caller's display name");
+    assert_eq!(log["LogReasons"], json!([1, 8]));
+    assert_eq!(log["NewComments"], Value::Null);
+    assert_eq!(log["OldComments"].as_array().unwrap().len(), 1);
+    assert_eq!(log["OldComments"][0]["Comment"], "Water dripping");
+    assert_eq!(log["OldComments"][0]["User"], "Ada Admin");
+    assert_eq!(log["OldComments"][0]["Status"], "Open");
+    for field in ["CreatedOn", "ModifiedOn"] {
+        let date = log[field].as_str().unwrap();
+        assert_eq!(date.len(), "2026-01-01T00:00:00.0000000+00:00".len(), "{date}");
+    }
+    let keys: Vec<&String> = log.as_object().unwrap().keys().collect();
+    assert_eq!(keys.len(), 14, "{keys:?}");
+}
+
+#[actix_web::test]
+async fn create_without_resident_uses_the_callers_text_and_given_values() {
+    app_with_directory!(env, app, admin);
+    let a = post(
+        &app,
+        "/api/calllogs",
+        &admin,
+        json!({"PropertyId": 2, "CallFrom": " Pool vendor ", "Subject": "Invoice", "Takenby": "Front desk",
+               "ModuleStatusId": 2, "CreatedOn": "2026-01-05T10:00:00Z"}),
+    )
+    .await;
+    assert_eq!(a.status, StatusCode::CREATED, "{}", a.text);
+    assert_eq!(a.body["CallFrom"], "Pool vendor");
+    assert_eq!(a.body["UnitId"], Value::Null);
+    assert_eq!(a.body["Takenby"], "Front desk");
+    assert_eq!(a.body["ModuleStatusId"], 2);
+    assert_eq!(a.body["CreatedOn"], "2026-01-05T10:00:00.0000000+00:00");
+    assert_eq!(a.body["OldComments"], json!([]));
+    assert_eq!(a.body["LogReasons"], json!([]));
+}
+
+#[actix_web::test]
+async fn create_validates_every_field() {
+    app_with_directory!(env, app, admin);
+    let cases: Vec<(Value, u16, i64, &str)> = vec![
+        (json!({"PropertyId": 1, "CallFrom": "x"}), 400, 109, "Subject"),
+        (json!({"PropertyId": 1, "CallFrom": "x", "Subject": "   "}), 400, 109, "Subject"),
+        (json!({"PropertyId": 1, "Subject": "s"}), 400, 109, "CallFrom"),
+        (json!({"PropertyId": 1, "CallFrom": "  ", "Subject": "s"}), 400, 109, "CallFrom"),
+        (json!({"CallFrom": "x", "Subject": "s"}), 400, 109, "PropertyId"),
+        (json!({"PropertyId": 1, "CallFrom": "x", "Subject": "s".repeat(201)}), 400, 114, "Subject"),
+        (json!({"PropertyId": 1, "CallFrom": "x".repeat(201), "Subject": "s"}), 400, 114, "CallFrom"),
+        (json!({"PropertyId": 1, "CallFrom": "x", "Subject": "s", "Notes": "n".repeat(20_001)}), 400, 114, "Notes"),
+        (json!({"PropertyId": 1, "CallFrom": "x", "Subject": "s", "Takenby": "t".repeat(101)}), 400, 114, "Takenby"),
+        (
+            json!({"PropertyId": 1, "CallFrom": "x", "Subject": "s", "NewComments": "c".repeat(10_001)}),
+            400,
+            114,
+            "NewComments",
+        ),
+        (json!({"PropertyId": 1, "CallFrom": "x", "Subject": "s", "CreatedOn": "2999-01-01"}), 400, 114, "CreatedOn"),
+        (json!({"PropertyId": 1, "CallFrom": "x", "Subject": "s", "CreatedOn": "soon"}), 400, 114, "CreatedOn"),
+        (json!({"PropertyId": 1, "CallFrom": "x", "Subject": "s", "LogReasons": [2, 2]}), 400, 114, "LogReasons"),
+        (json!({"PropertyId": 1, "CallFrom": "x", "Subject": "s", "LogReasons": [99]}), 400, 114, "LogReasons[0]"),
+        (json!({"PropertyId": 1, "CallFrom": "x", "Subject": "s", "ModuleStatusId": 9}), 400, 114, "ModuleStatusId"),
+        (json!({"PropertyId": 1, "CallFrom": "x", "Subject": "s", "ModuleStatusId": "2"}), 400, 114, "ModuleStatusId"),
+        (json!({"PropertyId": 1, "UnitId": 21, "CallFrom": "x", "Subject": "s"}), 400, 114, "UnitId"),
+        (json!({"PropertyId": 1, "UnitId": 99, "CallFrom": "x", "Subject": "s"}), 400, 114, "UnitId"),
+        (json!({"PropertyId": 1, "UnitId": 12, "ResidentId": 111, "Subject": "s"}), 400, 114, "ResidentId"),
+        (json!({"PropertyId": 1, "ResidentId": 211, "Subject": "s"}), 400, 114, "ResidentId"),
+        (json!({"PropertyId": 77, "CallFrom": "x", "Subject": "s"}), 400, 114, "PropertyId"),
+    ];
+    for (body, status, code, field) in cases {
+        let a = post(&app, "/api/calllogs", &admin, body.clone()).await;
+        a.assert_error(status, code);
+        let fields: Vec<&str> =
+            a.body["Errors"].as_array().unwrap().iter().map(|e| e["Field"].as_str().unwrap()).collect();
+        assert!(fields.contains(&field), "{body}: expected {field} in {fields:?}");
+    }
+    // Nothing was created by any of them.
+    let a = get(&app, "/api/calllogs", &admin).await;
+    assert_eq!(a.body["Total"], 0);
+    // Up to five minutes ahead is allowed (clock skew).
+    let soon = jiff::Timestamp::now().checked_add(jiff::SignedDuration::from_secs(240)).unwrap().to_string();
+    let a = post(
+        &app,
+        "/api/calllogs",
+        &admin,
+        json!({"PropertyId": 1, "CallFrom": "x", "Subject": "s", "CreatedOn": soon}),
+    )
+    .await;
+    assert_eq!(a.status, StatusCode::CREATED, "{}", a.text);
+}
+
+#[actix_web::test]
+async fn inactive_reasons_and_statuses_cannot_be_used_on_new_logs() {
+    app_with_directory!(env, app, admin);
+    put(&app, "/api/calllogreasons/3", &admin, json!({"Active": false})).await;
+    put(&app, "/api/modulestatus/2", &admin, json!({"Active": false})).await;
+    let a = post(
+        &app,
+        "/api/calllogs",
+        &admin,
+        json!({"PropertyId": 1, "CallFrom": "x", "Subject": "s", "LogReasons": [3]}),
+    )
+    .await;
+    a.assert_error(400, 114);
+    let a = post(
+        &app,
+        "/api/calllogs",
+        &admin,
+        json!({"PropertyId": 1, "CallFrom": "x", "Subject": "s", "ModuleStatusId": 2}),
+    )
+    .await;
+    a.assert_error(400, 114);
+}
+
+#[actix_web::test]
+async fn roles_and_links_govern_create_and_read() {
+    app_with_directory!(env, app, admin);
+    let (_, viewer) = make_user(&app, &admin, "viewer1", "viewer", &[1]).await;
+    let (_, agent) = make_user(&app, &admin, "agent1", "agent", &[1]).await;
+    post(&app, "/api/calllogs", &viewer, new_log("s")).await.assert_error(403, 102);
+    let mut other = new_log("s");
+    other["PropertyId"] = json!(2);
+    other["UnitId"] = json!(21);
+    post(&app, "/api/calllogs", &agent, other.clone()).await.assert_error(403, 105);
+    let mine = post(&app, "/api/calllogs", &agent, new_log("mine")).await;
+    assert_eq!(mine.status, StatusCode::CREATED);
+    assert_eq!(mine.body["Takenby"], "agent1 Tester");
+    let theirs = post(&app, "/api/calllogs", &admin, other).await;
+    let theirs_id = theirs.body["LogId"].as_i64().unwrap();
+    let mine_id = mine.body["LogId"].as_i64().unwrap();
+    assert_eq!(get(&app, &format!("/api/calllogs/{mine_id}"), &viewer).await.status, StatusCode::OK);
+    get(&app, &format!("/api/calllogs/{theirs_id}"), &viewer).await.assert_error(403, 105);
+    get(&app, &format!("/api/calllogs/{theirs_id}/history"), &agent).await.assert_error(403, 105);
+    put(&app, &format!("/api/calllogs/{theirs_id}"), &agent, json!({"Notes": "x"})).await.assert_error(403, 105);
+    put(&app, &format!("/api/calllogs/{mine_id}"), &viewer, json!({"Notes": "x"})).await.assert_error(403, 102);
+    get(&app, "/api/calllogs/999", &admin).await.assert_error(404, 106);
+    get(&app, "/api/calllogs/abc", &admin).await.assert_error(400, 114);
+    get(&app, "/api/calllogs/0", &admin).await.assert_error(400, 114);
+    call(&app, Method::GET, "/api/calllogs/1", None, None).await.assert_error(401, 100);
+}
+
+#[actix_web::test]
+async fn idempotency_key_replays_the_first_log_for_the_same_user() {
+    app_with_directory!(env, app, admin);
+    let (_, agent) = make_user(&app, &admin, "agent1", "agent", &[1]).await;
+    let with_key = |token: &str, key: &str, subject: &str| {
+        TestRequest::post()
+            .uri("/api/calllogs")
+            .insert_header(("Authorization", format!("Bearer {token}")))
+            .insert_header(("Idempotency-Key", key.to_string()))
+            .set_json(new_log(subject))
+    };
+    let first = send(&app, with_key(&agent, "call-42", "first")).await;
+    assert_eq!(first.status, StatusCode::CREATED);
+    let again = send(&app, with_key(&agent, "call-42", "second try")).await;
+    assert_eq!(again.status, StatusCode::OK, "{}", again.text);
+    assert_eq!(again.body["LogId"], first.body["LogId"]);
+    assert_eq!(again.body["Subject"], "first");
+    // Another user with the same key is a different request.
+    let other = send(&app, with_key(&admin, "call-42", "admin's")).await;
+    assert_eq!(other.status, StatusCode::CREATED);
+    assert_ne!(other.body["LogId"], first.body["LogId"]);
+    assert_eq!(get(&app, "/api/calllogs", &admin).await.body["Total"], 2);
+    send(&app, with_key(&agent, &"k".repeat(101), "too long")).await.assert_error(400, 118);
+}
+
+#[actix_web::test]
+async fn update_changes_only_notes_status_and_appends_the_comment() {
+    app_with_directory!(env, app, admin);
+    let created = post(&app, "/api/calllogs", &admin, json!({"PropertyId": 1, "UnitId": 11, "CallFrom": "Caller",
+        "Subject": "Original", "Notes": "first notes", "LogReasons": [1], "Takenby": "Desk", "CreatedOn": "2026-02-01T09:00:00Z"})).await;
+    let id = created.body["LogId"].as_i64().unwrap();
+    let (_, agent) = make_user(&app, &admin, "agent1", "agent", &[1, 2]).await;
+    // Try to change every other field.
+    let a = put(
+        &app,
+        &format!("/api/calllogs/{id}"),
+        &agent,
+        json!({
+        "LogId": id, "PropertyId": 2, "UnitId": 21, "ResidentId": 211, "CallFrom": "Someone else",
+        "Subject": "Changed", "LogReasons": [2, 3], "Takenby": "Intruder", "CreatedOn": "2020-01-01T00:00:00Z",
+        "ModifiedOn": "2020-01-01T00:00:00Z", "OldComments": [{"Comment": "forged"}],
+        "Notes": "second notes", "ModuleStatusId": 2, "NewComments": "Plumber booked"}),
+    )
+    .await;
+    assert_eq!(a.status, StatusCode::OK, "{}", a.text);
+    assert_eq!(a.text, "", "a PUT answers an empty body by default");
+    let log = get(&app, &format!("/api/calllogs/{id}"), &admin).await.body;
+    for field in ["PropertyId", "UnitId", "ResidentId", "CallFrom", "Subject", "LogReasons", "Takenby", "CreatedOn"] {
+        assert_eq!(log[field], created.body[field], "{field} must not change");
+    }
+    assert_eq!(log["Notes"], "second notes");
+    assert_eq!(log["ModuleStatusId"], 2);
+    assert_ne!(log["ModifiedOn"], created.body["ModifiedOn"]);
+    let comments = log["OldComments"].as_array().unwrap();
+    assert_eq!(comments.len(), 1);
+    assert_eq!(comments[0]["Comment"], "Plumber booked");
+    assert_eq!(comments[0]["User"], "agent1 Tester");
+    assert_eq!(comments[0]["Status"], "In Progress", "the status name after this update");
+}
+
+#[actix_web::test]
+async fn update_absent_or_null_leaves_values_and_empty_clears_notes() {
+    app_with_directory!(env, app, admin);
+    let created = post(
+        &app,
+        "/api/calllogs",
+        &admin,
+        json!({"PropertyId": 1, "CallFrom": "c", "Subject": "s", "Notes": "keep", "ModuleStatusId": 2}),
+    )
+    .await;
+    let id = created.body["LogId"].as_i64().unwrap();
+    let path = format!("/api/calllogs/{id}");
+    put(&app, &path, &admin, json!({"Notes": null, "ModuleStatusId": null, "NewComments": null})).await;
+    let log = get(&app, &path, &admin).await;
+    assert_eq!((log.body["Notes"].clone(), log.body["ModuleStatusId"].clone()), (json!("keep"), json!(2)));
+    assert_eq!(log.header("etag"), created.header("etag"), "nothing changed, so the ETag stays");
+    put(&app, &path, &admin, json!({"NewComments": "   "})).await;
+    assert_eq!(get(&app, &path, &admin).await.body["OldComments"], json!([]), "a blank comment appends nothing");
+    put(&app, &path, &admin, json!({"Notes": ""})).await;
+    assert_eq!(get(&app, &path, &admin).await.body["Notes"], Value::Null);
+}
+
+#[actix_web::test]
+async fn update_with_prefer_returns_the_log_and_etag_changes_on_every_change() {
+    app_with_directory!(env, app, admin);
+    let created = post(&app, "/api/calllogs", &admin, new_log("s")).await;
+    let id = created.body["LogId"].as_i64().unwrap();
+    let etag0 = created.header("etag").unwrap().to_string();
+    let req = TestRequest::put()
+        .uri(&format!("/api/calllogs/{id}"))
+        .insert_header(("Authorization", format!("Bearer {admin}")))
+        .insert_header(("Prefer", "return=representation"))
+        .set_json(json!({"NewComments": "one"}));
+    let a = send(&app, req).await;
+    assert_eq!(a.status, StatusCode::OK);
+    assert_eq!(a.body["OldComments"][0]["Comment"], "one");
+    let etag1 = a.header("etag").unwrap().to_string();
+    assert_ne!(etag0, etag1, "a new comment changes the ETag");
+    assert_eq!(get(&app, &format!("/api/calllogs/{id}"), &admin).await.header("etag"), Some(etag1.as_str()));
+}
+
+#[actix_web::test]
+async fn if_match_guards_updates() {
+    app_with_directory!(env, app, admin);
+    let created = post(&app, "/api/calllogs", &admin, new_log("s")).await;
+    let id = created.body["LogId"].as_i64().unwrap();
+    let etag = created.header("etag").unwrap().to_string();
+    let with_tag = |tag: &str, comment: &str| {
+        TestRequest::put()
+            .uri(&format!("/api/calllogs/{id}"))
+            .insert_header(("Authorization", format!("Bearer {admin}")))
+            .insert_header(("If-Match", tag.to_string()))
+            .set_json(json!({"NewComments": comment}))
+    };
+    assert_eq!(send(&app, with_tag(&etag, "first")).await.status, StatusCode::OK);
+    send(&app, with_tag(&etag, "stale")).await.assert_error(412, 110);
+    send(&app, with_tag("not-quoted", "bad")).await.assert_error(400, 118);
+    send(&app, with_tag(&format!("W/{etag}"), "weak")).await.assert_error(400, 118);
+    assert_eq!(send(&app, with_tag("*", "any")).await.status, StatusCode::OK);
+    let comments: Vec<String> = get(&app, &format!("/api/calllogs/{id}"), &admin).await.body["OldComments"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["Comment"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(comments, ["first", "any"]);
+}
+
+#[actix_web::test]
+async fn update_refuses_a_log_id_that_differs_from_the_path() {
+    app_with_directory!(env, app, admin);
+    let id = post(&app, "/api/calllogs", &admin, new_log("s")).await.body["LogId"].as_i64().unwrap();
+    let a = put(&app, &format!("/api/calllogs/{id}"), &admin, json!({"LogId": id + 1, "Notes": "x"})).await;
+    a.assert_error(400, 114);
+    assert_eq!(a.body["Errors"][0]["Field"], "LogId");
+    assert_eq!(
+        put(&app, &format!("/api/calllogs/{id}"), &admin, json!({"LogId": id, "Notes": "x"})).await.status,
+        StatusCode::OK
+    );
+    put(&app, "/api/calllogs/999", &admin, json!({"Notes": "x"})).await.assert_error(404, 106);
+    call(&app, Method::PUT, &format!("/api/calllogs/{id}"), Some(&admin), None).await.assert_error(400, 109);
+}
+
+#[actix_web::test]
+async fn a_refused_update_leaves_log_comments_and_history_byte_identical() {
+    app_with_directory!(env, app, admin);
+    let id = post(
+        &app,
+        "/api/calllogs",
+        &admin,
+        json!({"PropertyId": 1, "CallFrom": "c", "Subject": "s", "NewComments": "first"}),
+    )
+    .await
+    .body["LogId"]
+        .as_i64()
+        .unwrap();
+    let path = format!("/api/calllogs/{id}");
+    let before = (get(&app, &path, &admin).await.text, get(&app, &format!("{path}/history"), &admin).await.text);
+    let refused = [
+        json!({"Notes": "changed", "ModuleStatusId": 9, "NewComments": "orphan?"}),
+        json!({"Notes": 5, "NewComments": "orphan?"}),
+        json!({"NewComments": "c".repeat(10_001)}),
+        json!({"LogId": id + 7, "NewComments": "orphan?"}),
+    ];
+    for body in refused {
+        let a = put(&app, &path, &admin, body).await;
+        assert_eq!(a.status, StatusCode::BAD_REQUEST, "{}", a.text);
+    }
+    put(&app, "/api/modulestatus/3", &admin, json!({"Active": false})).await;
+    put(&app, &path, &admin, json!({"ModuleStatusId": 3, "NewComments": "orphan?"})).await.assert_error(400, 114);
+    let after = (get(&app, &path, &admin).await.text, get(&app, &format!("{path}/history"), &admin).await.text);
+    assert_eq!(before, after);
+}
+
+#[actix_web::test]
+async fn form_bodies_are_accepted_on_update() {
+    app_with_directory!(env, app, admin);
+    let id = post(&app, "/api/calllogs", &admin, new_log("s")).await.body["LogId"].as_i64().unwrap();
+    let req = TestRequest::put()
+        .uri(&format!("/api/calllogs/{id}"))
+        .insert_header(("Authorization", format!("Bearer {admin}")))
+        .insert_header(("Content-Type", "application/x-www-form-urlencoded; charset=utf-8"))
+        .set_payload(
+            "notes=From+a+form&MODULESTATUSID=3&NewComments=caf%C3%A9+closed&LogReasons%5B0%5D=4&Subject=ignored",
+        );
+    let a = send(&app, req).await;
+    assert_eq!(a.status, StatusCode::OK, "{}", a.text);
+    let log = get(&app, &format!("/api/calllogs/{id}"), &admin).await.body;
+    assert_eq!(log["Notes"], "From a form");
+    assert_eq!(log["ModuleStatusId"], 3);
+    assert_eq!(log["OldComments"][0]["Comment"], "café closed");
+    assert_eq!(log["OldComments"][0]["Status"], "Closed");
+    assert_eq!(log["Subject"], "s");
+    assert_eq!(log["LogReasons"], json!([]));
+    // A form body is not accepted where only JSON is.
+    let req = TestRequest::post()
+        .uri("/api/calllogs")
+        .insert_header(("Authorization", format!("Bearer {admin}")))
+        .insert_header(("Content-Type", "application/x-www-form-urlencoded"))
+        .set_payload("PropertyId=1&CallFrom=x&Subject=s");
+    send(&app, req).await.assert_error(415, 118);
+}
+
+#[actix_web::test]
+async fn history_has_one_row_per_event_and_per_changed_field() {
+    app_with_directory!(env, app, admin);
+    let id = post(
+        &app,
+        "/api/calllogs",
+        &admin,
+        json!({"PropertyId": 1, "CallFrom": "c", "Subject": "s", "Notes": "a", "NewComments": "hello"}),
+    )
+    .await
+    .body["LogId"]
+        .as_i64()
+        .unwrap();
+    let path = format!("/api/calllogs/{id}");
+    put(&app, &path, &admin, json!({"Notes": "b", "ModuleStatusId": 3, "NewComments": "done"})).await;
+    put(&app, &path, &admin, json!({"Notes": "b"})).await; // no change: no row
+    assert_eq!(delete(&app, &path, &admin).await.status, StatusCode::NO_CONTENT);
+    assert_eq!(post(&app, &format!("{path}/restore"), &admin, json!({})).await.status, StatusCode::OK);
+    let h = get(&app, &format!("{path}/history"), &admin).await;
+    assert_eq!(h.status, StatusCode::OK, "{}", h.text);
+    let rows: Vec<(String, Value, Value, Value)> = h.body["Elements"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            (
+                r["Action"].as_str().unwrap().to_string(),
+                r["Field"].clone(),
+                r["OldValue"].clone(),
+                r["NewValue"].clone(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        rows,
+        vec![
+            ("created".into(), Value::Null, Value::Null, Value::Null),
+            ("commented".into(), Value::Null, Value::Null, json!("hello")),
+            ("updated".into(), json!("Notes"), json!("a"), json!("b")),
+            ("updated".into(), json!("ModuleStatusId"), json!("1"), json!("3")),
+            ("commented".into(), Value::Null, Value::Null, json!("done")),
+            ("deleted".into(), Value::Null, Value::Null, Value::Null),
+            ("restored".into(), Value::Null, Value::Null, Value::Null),
+        ]
+    );
+    assert_eq!(h.body["Total"], 7);
+    assert!(h.body["Elements"].as_array().unwrap().iter().all(|r| r["User"] == "Ada Admin" && r["Date"].is_string()));
+}
+
+#[actix_web::test]
+async fn delete_hides_the_log_and_restore_brings_it_back() {
+    app_with_directory!(env, app, admin);
+    let (_, agent) = make_user(&app, &admin, "agent1", "agent", &[1]).await;
+    let id = post(&app, "/api/calllogs", &admin, new_log("s")).await.body["LogId"].as_i64().unwrap();
+    let path = format!("/api/calllogs/{id}");
+    delete(&app, &path, &agent).await.assert_error(403, 102);
+    assert_eq!(delete(&app, &path, &admin).await.status, StatusCode::NO_CONTENT);
+    get(&app, &path, &admin).await.assert_error(404, 106);
+    get(&app, &format!("{path}/history"), &admin).await.assert_error(404, 106);
+    put(&app, &path, &admin, json!({"Notes": "x"})).await.assert_error(404, 106);
+    delete(&app, &path, &admin).await.assert_error(404, 106);
+    for list in ["/api/calllogs", "/api/units/11/calllogs", "/api/properties/1/calllogs"] {
+        assert_eq!(get(&app, list, &admin).await.body["Total"], 0, "{list}");
+    }
+    let summary = get(&app, "/api/properties/1/calllogs", &admin).await;
+    assert_eq!(summary.body["Elements"], json!([]));
+    call(&app, Method::POST, &format!("{path}/restore"), Some(&agent), None).await.assert_error(403, 102);
+    let restored = call(&app, Method::POST, &format!("{path}/restore"), Some(&admin), None).await;
+    assert_eq!(restored.status, StatusCode::OK, "{}", restored.text);
+    assert_eq!(restored.body["LogId"], id);
+    assert_eq!(get(&app, "/api/calllogs", &admin).await.body["Total"], 1);
+    call(&app, Method::POST, &format!("{path}/restore"), Some(&admin), None).await.assert_error(409, 112);
+    call(&app, Method::POST, "/api/calllogs/999/restore", Some(&admin), None).await.assert_error(404, 106);
+}
+
+#[actix_web::test]
+async fn two_hundred_concurrent_comments_are_all_kept_in_commit_order() {
+    app_with_directory!(env, app, admin);
+    let id = post(&app, "/api/calllogs", &admin, new_log("busy line")).await.body["LogId"].as_i64().unwrap();
+    let path = format!("/api/calllogs/{id}");
+    let appends = (0..200).map(|i| put(&app, &path, &admin, json!({"NewComments": format!("comment {i}")})));
+    let answers = futures_util::future::join_all(appends).await;
+    assert!(answers.iter().all(|a| a.status == StatusCode::OK), "every append acknowledged");
+    let log = get(&app, &path, &admin).await.body;
+    let comments = log["OldComments"].as_array().unwrap();
+    assert_eq!(comments.len(), 200);
+    let mut texts: Vec<&str> = comments.iter().map(|c| c["Comment"].as_str().unwrap()).collect();
+    let dates: Vec<&str> = comments.iter().map(|c| c["Date"].as_str().unwrap()).collect();
+    assert!(dates.windows(2).all(|w| w[0] <= w[1]), "oldest first, in commit order");
+    texts.sort();
+    texts.dedup();
+    assert_eq!(texts.len(), 200, "each comment exactly once");
+    let h = get(&app, &format!("{path}/history?pageSize=500"), &admin).await;
+    assert_eq!(h.body["Total"], 201);
+    // The thread and the history agree on the order.
+    let from_history: Vec<&str> =
+        h.body["Elements"].as_array().unwrap()[1..].iter().map(|r| r["NewValue"].as_str().unwrap()).collect();
+    let from_thread: Vec<&str> = comments.iter().map(|c| c["Comment"].as_str().unwrap()).collect();
+    assert_eq!(from_history, from_thread);
+}
+
+#[actix_web::test]
+async fn a_refused_database_write_answers_113_and_the_service_keeps_serving() {
+    app_with_directory!(env, app, admin);
+    let id = post(&app, "/api/calllogs", &admin, new_log("s")).await.body["LogId"].as_i64().unwrap();
+    let path = format!("/api/calllogs/{id}");
+    let before = get(&app, &path, &admin).await.text;
+    // Cap the file at its current size: the next write that needs a page fails with SQLITE_FULL.
+    env.state
+        .store
+        .write(|conn| {
+            let pages: i64 = conn.query_row("PRAGMA page_count", [], |r| r.get(0))?;
+            conn.query_row(&format!("PRAGMA max_page_count = {pages}"), [], |_| Ok(()))?;
+            Ok(())
+        })
+        .await
+        .unwrap();
+    let big = "x".repeat(9_000);
+    let mut refused = None;
+    for _ in 0..20 {
+        let a = put(&app, &path, &admin, json!({"NewComments": big})).await;
+        if a.status != StatusCode::OK {
+            refused = Some(a);
+            break;
+        }
+    }
+    let refused = refused.expect("the capped database refused a write");
+    refused.assert_error(409, 113);
+    assert!(!refused.text.contains("SQLITE") && !refused.text.contains(".db"), "{}", refused.text);
+    // Reads still work, and once space is back, so do writes.
+    assert_eq!(get(&app, &path, &admin).await.status, StatusCode::OK);
+    env.state
+        .store
+        .write(|conn| {
+            conn.query_row("PRAGMA max_page_count = 1073741823", [], |_| Ok(()))?;
+            Ok(())
+        })
+        .await
+        .unwrap();
+    let a = put(&app, &path, &admin, json!({"NewComments": "after"})).await;
+    assert_eq!(a.status, StatusCode::OK, "{}", a.text);
+    let comments = get(&app, &path, &admin).await.body["OldComments"].as_array().unwrap().clone();
+    assert_eq!(comments.last().unwrap()["Comment"], "after");
+    assert_ne!(before, get(&app, &path, &admin).await.text);
+}

@@ -1,0 +1,149 @@
+//! API.md §5: call-log reasons and statuses.
+
+mod common;
+
+use actix_web::http::StatusCode;
+use common::*;
+use serde_json::json;
+
+#[actix_web::test]
+async fn a_new_database_is_seeded() {
+    app_with_directory!(env, app, admin);
+    let (_, viewer) = make_user(&app, &admin, "viewer1", "viewer", &[]).await;
+    let a = get(&app, "/api/modulestatuses/calllogs", &viewer).await;
+    assert_eq!(a.body["Total"], 3);
+    assert_eq!(
+        a.body["Elements"][0],
+        json!({"ModuleStatusId": 1, "Module": "calllogs", "Name": "Open", "Category": "open", "IsDefault": true, "Active": true, "DisplayOrder": 1})
+    );
+    let names: Vec<&str> = a.body["Elements"].as_array().unwrap().iter().map(|s| s["Name"].as_str().unwrap()).collect();
+    assert_eq!(names, ["Open", "In Progress", "Closed"]);
+    assert_eq!(a.body["Elements"][1]["Category"], "pending");
+    let a = get(&app, "/api/calllogreasons", &viewer).await;
+    let names: Vec<&str> = a.body["Elements"].as_array().unwrap().iter().map(|s| s["Name"].as_str().unwrap()).collect();
+    assert_eq!(
+        names,
+        [
+            "Maintenance request",
+            "Billing / assessments",
+            "Violation inquiry",
+            "Architectural request",
+            "Amenity reservation",
+            "Noise or neighbor complaint",
+            "General information",
+            "Emergency"
+        ]
+    );
+    assert_eq!(
+        a.body["Elements"][7],
+        json!({"CallLogReasonId": 8, "Name": "Emergency", "Active": true, "DisplayOrder": 8})
+    );
+    assert_eq!(get(&app, "/api/calllogreasons/2", &viewer).await.body["Name"], "Billing / assessments");
+    assert_eq!(get(&app, "/api/modulestatus/3", &viewer).await.body["Name"], "Closed");
+    get(&app, "/api/calllogreasons/99", &viewer).await.assert_error(404, 106);
+    get(&app, "/api/modulestatus/99", &viewer).await.assert_error(404, 106);
+}
+
+#[actix_web::test]
+async fn reasons_are_admin_written_unique_and_only_deactivated() {
+    app_with_directory!(env, app, admin);
+    let (_, agent) = make_user(&app, &admin, "agent1", "agent", &[1]).await;
+    post(&app, "/api/calllogreasons", &agent, json!({"Name": "Pets"})).await.assert_error(403, 102);
+    let a = post(&app, "/api/calllogreasons", &admin, json!({"Name": "Pets"})).await;
+    assert_eq!(a.status, StatusCode::CREATED, "{}", a.text);
+    let id = a.body["CallLogReasonId"].as_i64().unwrap();
+    assert_eq!(a.header("location"), Some(format!("/api/calllogreasons/{id}").as_str()));
+    assert_eq!(a.body["DisplayOrder"], 9, "goes last by default");
+    post(&app, "/api/calllogreasons", &admin, json!({"Name": "PETS"})).await.assert_error(409, 112);
+    post(&app, "/api/calllogreasons", &admin, json!({"Name": " "})).await.assert_error(400, 109);
+    post(&app, "/api/calllogreasons", &admin, json!({"Name": "n".repeat(101)})).await.assert_error(400, 114);
+    put(&app, &format!("/api/calllogreasons/{id}"), &admin, json!({"Name": "emergency"})).await.assert_error(409, 112);
+    // A log keeps a reason that is later deactivated.
+    let log = post(
+        &app,
+        "/api/calllogs",
+        &admin,
+        json!({"PropertyId": 1, "CallFrom": "x", "Subject": "s", "LogReasons": [id]}),
+    )
+    .await;
+    let a = put(&app, &format!("/api/calllogreasons/{id}"), &admin, json!({"Active": false, "DisplayOrder": 0})).await;
+    assert_eq!((a.status, a.text.as_str()), (StatusCode::OK, ""));
+    let log = get(&app, &format!("/api/calllogs/{}", log.body["LogId"]), &admin).await;
+    assert_eq!(log.body["LogReasons"], json!([id]));
+    let active = get(&app, "/api/calllogreasons", &admin).await;
+    assert_eq!(active.body["Total"], 8);
+    let all = get(&app, "/api/calllogreasons?includeInactive=true", &admin).await;
+    assert_eq!(all.body["Total"], 9);
+    assert_eq!(all.body["Elements"][0]["Name"], "Pets", "DisplayOrder 0 sorts first");
+    assert_eq!(all.body["Elements"][0]["Active"], false);
+    put(&app, "/api/calllogreasons/99", &admin, json!({"Active": false})).await.assert_error(404, 106);
+    put(&app, &format!("/api/calllogreasons/{id}"), &admin, json!({"Active": "no"})).await.assert_error(400, 114);
+    get(&app, "/api/calllogreasons?includeInactive=maybe", &admin).await.assert_error(400, 114);
+}
+
+#[actix_web::test]
+async fn exactly_one_default_status_at_all_times() {
+    app_with_directory!(env, app, admin);
+    let (_, agent) = make_user(&app, &admin, "agent1", "agent", &[1]).await;
+    post(&app, "/api/modulestatuses/calllogs", &agent, json!({"Name": "Waiting", "Category": "pending"}))
+        .await
+        .assert_error(403, 102);
+    post(&app, "/api/modulestatuses/calllogs", &admin, json!({"Name": "Waiting"})).await.assert_error(400, 109);
+    post(&app, "/api/modulestatuses/calllogs", &admin, json!({"Name": "Waiting", "Category": "later"}))
+        .await
+        .assert_error(400, 114);
+    post(&app, "/api/modulestatuses/calllogs", &admin, json!({"Name": "open", "Category": "open"}))
+        .await
+        .assert_error(409, 112);
+    let a = post(
+        &app,
+        "/api/modulestatuses/calllogs",
+        &admin,
+        json!({"Name": "New", "Category": "Open", "IsDefault": true}),
+    )
+    .await;
+    assert_eq!(a.status, StatusCode::CREATED, "{}", a.text);
+    let id = a.body["ModuleStatusId"].as_i64().unwrap();
+    assert_eq!(a.header("location"), Some(format!("/api/modulestatus/{id}").as_str()));
+    assert_eq!((a.body["IsDefault"].clone(), a.body["Category"].clone()), (json!(true), json!("open")));
+    assert_eq!(get(&app, "/api/modulestatus/1", &admin).await.body["IsDefault"], false, "the old default was cleared");
+    // New logs take the new default.
+    let log = post(&app, "/api/calllogs", &agent, json!({"PropertyId": 1, "CallFrom": "x", "Subject": "s"})).await;
+    assert_eq!(log.body["ModuleStatusId"], id);
+    put(&app, &format!("/api/modulestatus/{id}"), &admin, json!({"Active": false})).await.assert_error(409, 112);
+    put(&app, &format!("/api/modulestatus/{id}"), &admin, json!({"IsDefault": false})).await.assert_error(409, 112);
+    put(&app, "/api/modulestatus/3", &admin, json!({"Active": false})).await;
+    put(&app, "/api/modulestatus/3", &admin, json!({"IsDefault": true})).await.assert_error(409, 112);
+    let a = put(&app, "/api/modulestatus/2", &admin, json!({"IsDefault": true, "Name": "Working"})).await;
+    assert_eq!(a.status, StatusCode::OK, "{}", a.text);
+    let all = get(&app, "/api/modulestatuses/calllogs?includeInactive=true", &admin).await;
+    let defaults: Vec<i64> = all.body["Elements"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|s| s["IsDefault"] == true)
+        .map(|s| s["ModuleStatusId"].as_i64().unwrap())
+        .collect();
+    assert_eq!(defaults, [2]);
+    assert_eq!(all.body["Total"], 4);
+    assert_eq!(get(&app, "/api/modulestatuses/calllogs", &admin).await.body["Total"], 3, "inactive hidden by default");
+    let a = put(&app, "/api/modulestatus/1", &admin, json!({"Category": "closed", "DisplayOrder": 9})).await;
+    assert_eq!(a.status, StatusCode::OK);
+    let one = get(&app, "/api/modulestatus/1", &admin).await.body;
+    assert_eq!((one["Category"].clone(), one["DisplayOrder"].clone()), (json!("closed"), json!(9)));
+}
+
+#[actix_web::test]
+async fn renaming_a_status_keeps_the_name_recorded_in_old_comments() {
+    app_with_directory!(env, app, admin);
+    let log = post(
+        &app,
+        "/api/calllogs",
+        &admin,
+        json!({"PropertyId": 1, "CallFrom": "x", "Subject": "s", "NewComments": "first"}),
+    )
+    .await;
+    put(&app, "/api/modulestatus/1", &admin, json!({"Name": "Received"})).await;
+    let log = get(&app, &format!("/api/calllogs/{}", log.body["LogId"]), &admin).await;
+    assert_eq!(log.body["OldComments"][0]["Status"], "Open");
+}
