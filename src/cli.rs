@@ -284,8 +284,9 @@ fn token_create(db: &Path, name: &str, label: Option<String>, expires_days: Opti
     Ok(())
 }
 
-/// Reads one CSV file into rows named after their file and line.
-fn read_csv(path: &Path) -> Result<Vec<Fields>, Failure> {
+/// Reads one CSV file into rows named after their file and line; each row
+/// comes with that name, which the import uses for problems it finds later.
+fn read_csv(path: &Path) -> Result<Vec<(String, Fields)>, Failure> {
     let file_name = path.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_default();
     let mut reader = csv::ReaderBuilder::new()
         .flexible(false)
@@ -298,7 +299,8 @@ fn read_csv(path: &Path) -> Result<Vec<Fields>, Failure> {
         let record = record.map_err(|e| Failure(format!("{file_name}: {e}")))?;
         let line = record.position().map(|p| p.line()).unwrap_or(0);
         let pairs = headers.iter().zip(record.iter()).map(|(h, v)| (h.to_string(), v.trim().to_string())).collect();
-        rows.push(Fields::from_text_pairs(pairs, format!("{file_name} line {line}: ")));
+        let name = format!("{file_name} line {line}: ");
+        rows.push((name.clone(), Fields::from_text_pairs(pairs, name)));
     }
     Ok(rows)
 }
@@ -308,12 +310,21 @@ fn import(db: &Path, args: ImportArgs) -> Result<(), Failure> {
         return Err(Failure("nothing to import: give --properties, --units and/or --residents".into()));
     }
     let zone = zone_named(&args.timezone).map_err(Failure)?;
-    let load = |p: &Option<PathBuf>| p.as_deref().map(read_csv).transpose().map(Option::unwrap_or_default);
-    let properties = load(&args.properties)?;
-    let units = load(&args.units)?;
-    let residents = load(&args.residents)?;
-    // Rows are named by the prefix given when they were read (file and line).
-    let batch = ImportBatch::read(properties, units, residents, &zone, |_, _| String::new());
+    let load = |p: &Option<PathBuf>| -> Result<(Vec<String>, Vec<Fields>), Failure> {
+        Ok(p.as_deref().map(read_csv).transpose()?.unwrap_or_default().into_iter().unzip())
+    };
+    let (property_rows, properties) = load(&args.properties)?;
+    let (unit_rows, units) = load(&args.units)?;
+    let (resident_rows, residents) = load(&args.residents)?;
+    // Rows are named by file and line, for shape problems and reference problems alike.
+    let batch = ImportBatch::read(properties, units, residents, &zone, |list, i| {
+        let rows = match list {
+            "Properties" => &property_rows,
+            "Units" => &unit_rows,
+            _ => &resident_rows,
+        };
+        rows.get(i).cloned().unwrap_or_default()
+    });
     let store = open_store(db, Synchronous::Full)?;
     let counts = store.write_blocking(move |conn| directory_store::import(conn, batch))?;
     store.close();

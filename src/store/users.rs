@@ -65,8 +65,19 @@ pub fn count_users(conn: &Connection) -> ApiResult<i64> {
     Ok(conn.prepare_cached("SELECT count(*) FROM users")?.query_row([], |r| r.get(0))?)
 }
 
+/// Whether the name is taken, ignoring case. The column's NOCASE folds ASCII
+/// letters only, and names may hold any letter (`Zoë`, `ZOË`), so the
+/// comparison is made here with Unicode lower-casing.
 pub fn user_name_taken(conn: &Connection, user_name: &str) -> ApiResult<bool> {
-    Ok(conn.prepare_cached("SELECT 1 FROM users WHERE user_name = ?1")?.exists([user_name])?)
+    let wanted = user_name.to_lowercase();
+    let mut stmt = conn.prepare_cached("SELECT user_name FROM users")?;
+    let mut rows = stmt.query([])?;
+    while let Some(row) = rows.next()? {
+        if row.get_ref(0)?.as_str().is_ok_and(|name| name.to_lowercase() == wanted) {
+            return Ok(true);
+        }
+    }
+    Ok(false)
 }
 
 pub fn insert_user(conn: &Connection, user: NewUser, now: Stamp) -> ApiResult<User> {

@@ -1,0 +1,734 @@
+//! API.md §9: the command line, run as a real process.
+
+use std::fs::File;
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, ExitStatus, Stdio};
+use std::sync::mpsc::{self, Receiver, RecvTimeoutError};
+use std::time::{Duration, Instant};
+
+const BIN: &str = env!("CARGO_BIN_EXE_calllog");
+/// How long any one command may take before the test gives up on it.
+const COMMAND_TIMEOUT: Duration = Duration::from_secs(60);
+
+// ---- running processes ----------------------------------------------------
+
+/// A child process that is killed when the test ends, however it ends.
+struct Running(Child);
+
+impl Running {
+    fn pid(&self) -> u32 {
+        self.0.id()
+    }
+
+    /// Waits for the exit, at most `timeout`; `None` when still running.
+    fn wait_for(&mut self, timeout: Duration) -> Option<ExitStatus> {
+        let deadline = Instant::now() + timeout;
+        loop {
+            if let Some(status) = self.0.try_wait().expect("try_wait") {
+                return Some(status);
+            }
+            if Instant::now() >= deadline {
+                return None;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        if let Ok(None) = self.0.try_wait() {
+            let _ = self.0.kill();
+            let _ = self.0.wait();
+        }
+    }
+}
+
+/// `calllog --db DB` with no configuration inherited from the environment.
+fn calllog(db: &Path) -> Command {
+    let mut command = Command::new(BIN);
+    command.arg("--db").arg(db);
+    for var in ["CALLLOG_DB", "CALLLOG_BIND", "CALLLOG_TIMEZONE", "CALLLOG_SYNCHRONOUS", "RUST_LOG"] {
+        command.env_remove(var);
+    }
+    command
+}
+
+struct Outcome {
+    code: i32,
+    stdout: String,
+    stderr: String,
+}
+
+impl Outcome {
+    fn assert_code(&self, code: i32) -> &Self {
+        assert_eq!(self.code, code, "exit code; stdout: {:?}; stderr: {:?}", self.stdout, self.stderr);
+        self
+    }
+
+    /// A runtime failure: exit 1, one line on stderr, nothing on stdout.
+    fn assert_failure_line(&self) -> &str {
+        self.assert_code(1);
+        let lines: Vec<&str> = self.stderr.lines().collect();
+        assert_eq!(lines.len(), 1, "stderr must be one line: {:?}", self.stderr);
+        assert!(lines[0].starts_with("calllog: "), "{:?}", lines[0]);
+        assert_eq!(self.stdout, "", "nothing on stdout on failure");
+        lines[0]
+    }
+}
+
+fn read_all_in_thread(mut source: impl Read + Send + 'static) -> std::thread::JoinHandle<String> {
+    std::thread::spawn(move || {
+        let mut bytes = Vec::new();
+        let _ = source.read_to_end(&mut bytes);
+        String::from_utf8_lossy(&bytes).into_owned()
+    })
+}
+
+/// Runs a command to completion (bounded by `COMMAND_TIMEOUT`), feeding `stdin`.
+fn run(mut command: Command, stdin: Option<&str>) -> Outcome {
+    command.stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped());
+    let mut child = Running(command.spawn().expect("starting calllog"));
+    let mut input = child.0.stdin.take().unwrap();
+    if let Some(text) = stdin {
+        // A command that fails before reading its input closes the pipe; that is its business.
+        let _ = input.write_all(text.as_bytes());
+    }
+    drop(input);
+    let stdout = read_all_in_thread(child.0.stdout.take().unwrap());
+    let stderr = read_all_in_thread(child.0.stderr.take().unwrap());
+    let status = child.wait_for(COMMAND_TIMEOUT).expect("the command did not finish in time");
+    Outcome {
+        code: status.code().expect("exited by a signal"),
+        stdout: stdout.join().unwrap(),
+        stderr: stderr.join().unwrap(),
+    }
+}
+
+fn read_only(db: &Path) -> rusqlite::Connection {
+    rusqlite::Connection::open_with_flags(db, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY).unwrap()
+}
+
+fn count(db: &Path, table: &str) -> i64 {
+    read_only(db).query_row(&format!("SELECT count(*) FROM {table}"), [], |r| r.get(0)).unwrap()
+}
+
+// ---- user add -------------------------------------------------------------
+
+#[test]
+fn user_add_with_password_stdin_creates_the_user() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("x.db");
+    let mut command = calllog(&db);
+    command.args(["user", "add", "ann", "--role", "agent", "--first", "Ann", "--last", "Lee", "--property", "1"]);
+    command.args(["--property", "2", "--email", "ann@example.com", "--password-stdin"]);
+    let out = run(command, Some("correct-horse-9\n"));
+    out.assert_code(0);
+    assert_eq!(out.stdout, "Created user ann (id 1, role agent).\n");
+    assert!(!out.stdout.contains("correct-horse-9") && !out.stdout.contains("Password"));
+
+    let conn = read_only(&db);
+    let (name, first, last, email, role, active, hash): (String, String, String, String, String, bool, String) = conn
+        .query_row("SELECT user_name, first_name, last_name, email, role, active, password_hash FROM users", [], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?))
+        })
+        .unwrap();
+    assert_eq!((name.as_str(), first.as_str(), last.as_str()), ("ann", "Ann", "Lee"));
+    assert_eq!((email.as_str(), role.as_str(), active), ("ann@example.com", "agent", true));
+    assert!(hash.starts_with("$argon2id$"), "{hash}");
+    assert!(calllog::auth::verify_password("correct-horse-9", &hash), "the stdin password (without its newline)");
+    let links: Vec<i64> = conn
+        .prepare("SELECT property_id FROM user_properties ORDER BY property_id")
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    assert_eq!(links, [1, 2]);
+}
+
+#[test]
+fn user_add_without_password_stdin_prints_a_generated_password() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("x.db");
+    let mut command = calllog(&db);
+    command.args(["user", "add", "viv", "--role", "viewer"]);
+    let out = run(command, None);
+    out.assert_code(0);
+    let lines: Vec<&str> = out.stdout.lines().collect();
+    assert_eq!(lines.len(), 2, "{:?}", out.stdout);
+    assert_eq!(lines[0], "Created user viv (id 1, role viewer).");
+    let password = lines[1].strip_prefix("Password: ").expect("a Password: line");
+    assert!(password.len() >= 16, "generated password too short: {password:?}");
+    let hash: String = read_only(&db).query_row("SELECT password_hash FROM users", [], |r| r.get(0)).unwrap();
+    assert!(calllog::auth::verify_password(password, &hash), "the printed password must be the stored one");
+}
+
+#[test]
+fn user_add_of_a_taken_name_fails_with_one_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("x.db");
+    let mut first = calllog(&db);
+    first.args(["user", "add", "dup", "--role", "agent", "--password-stdin"]);
+    run(first, Some("long-enough-1\n")).assert_code(0);
+    for name in ["dup", "DUP"] {
+        let mut again = calllog(&db);
+        again.args(["user", "add", name, "--role", "viewer", "--password-stdin"]);
+        let out = run(again, Some("long-enough-2\n"));
+        let line = out.assert_failure_line();
+        assert!(line.contains("already taken"), "{line}");
+    }
+    assert_eq!(count(&db, "users"), 1);
+}
+
+#[test]
+fn user_add_with_a_bad_role_or_short_password_fails_with_one_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("x.db");
+    let mut command = calllog(&db);
+    command.args(["user", "add", "bo", "--role", "boss", "--password-stdin"]);
+    let line = run(command, Some("long-enough-1\n")).assert_failure_line().to_string();
+    assert!(line.contains("boss") && line.contains("admin, agent or viewer"), "{line}");
+    let mut command = calllog(&db);
+    command.args(["user", "add", "bo", "--role", "agent", "--password-stdin"]);
+    let line = run(command, Some("short\n")).assert_failure_line().to_string();
+    assert!(line.contains("password"), "{line}");
+    let mut command = calllog(&db);
+    command.args(["user", "add", "bo", "--role", "agent", "--password-stdin"]);
+    run(command, Some("long-enough-1\n")).assert_code(0);
+    assert_eq!(count(&db, "users"), 1, "only the good attempt created a user");
+}
+
+#[test]
+fn an_unknown_flag_is_a_usage_error_exit_2() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("x.db");
+    let mut command = calllog(&db);
+    command.args(["user", "add", "x", "--role", "agent", "--bogus"]);
+    let out = run(command, None);
+    out.assert_code(2);
+    assert!(out.stderr.contains("--bogus"), "{}", out.stderr);
+    let mut command = calllog(&db);
+    command.arg("frobnicate");
+    run(command, None).assert_code(2);
+    let mut command = calllog(&db);
+    command.args(["user", "add", "norole"]);
+    run(command, None).assert_code(2);
+}
+
+// ---- token create ---------------------------------------------------------
+
+#[test]
+fn token_create_prints_only_the_token() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("x.db");
+    let mut add = calllog(&db);
+    add.args(["user", "add", "robot", "--role", "agent", "--password-stdin"]);
+    run(add, Some("long-enough-1\n")).assert_code(0);
+    let mut command = calllog(&db);
+    command.args(["token", "create", "robot", "--label", "L", "--expires-days", "3"]);
+    let before = calllog::domain::time::Stamp::now();
+    let out = run(command, None);
+    out.assert_code(0);
+    let token = out.stdout.strip_suffix('\n').expect("one line");
+    assert!(!token.contains('\n'), "stdout must be only the token: {:?}", out.stdout);
+    assert_eq!(token.len(), 64, "{token:?}");
+    assert!(token.bytes().all(|b| b.is_ascii_hexdigit()), "{token:?}");
+
+    let (hash, kind, name, expires): (Vec<u8>, String, String, i64) = read_only(&db)
+        .query_row("SELECT token_hash, kind, name, expires_on FROM tokens", [], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+        })
+        .unwrap();
+    assert_eq!(hash, calllog::auth::token_hash(token), "stored as its hash");
+    assert_eq!((kind.as_str(), name.as_str()), ("api", "L"));
+    let ahead = (expires - before.0) / 1_000_000;
+    assert!((3 * 86_400 - 120..=3 * 86_400 + 120).contains(&ahead), "expires {ahead} s ahead");
+}
+
+#[test]
+fn token_create_for_an_unknown_user_fails_with_one_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("x.db");
+    let mut command = calllog(&db);
+    command.args(["token", "create", "ghost", "--label", "L"]);
+    let line = run(command, None).assert_failure_line().to_string();
+    assert!(line.contains("ghost"), "{line}");
+    assert_eq!(count(&db, "tokens"), 0);
+}
+
+// ---- import ---------------------------------------------------------------
+
+const PROPERTIES_CSV: &str = "PropertyId,PropertyName,Address1,PropertyTypeId,PropertyStatus\r\n\
+1,\"Harbor View, North\",\"Suite \"\"A\"\"\nBuilding 2\",1,true\r\n\
+2,Zoë Gardens,,2,false\r\n";
+
+const UNITS_CSV: &str = "unitid,PROPERTYID,UnitNumber,DisplayOrder\n\
+11,1,101,1\n\
+21,2,\"A-1\",\n";
+
+const RESIDENTS_CSV: &str = "ResidentId,PropertyId,UnitId,ResidentFirstName,ResidentLastName,ResidentType,MoveInDate\n\
+111,1,11,José,Núñez,1,2024-05-01\n\
+211,2,21,Zoë,\"O'Brien, Jr.\",3,\n";
+
+fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
+    let path = dir.join(name);
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
+fn import(db: &Path, files: &[(&str, &Path)]) -> Outcome {
+    let mut command = calllog(db);
+    command.arg("import");
+    for (flag, path) in files {
+        command.arg(flag).arg(path);
+    }
+    run(command, None)
+}
+
+#[test]
+fn import_reads_rfc4180_csv_with_quotes_newlines_and_non_ascii() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("x.db");
+    let p = write(dir.path(), "p.csv", PROPERTIES_CSV);
+    let u = write(dir.path(), "u.csv", UNITS_CSV);
+    let r = write(dir.path(), "r.csv", RESIDENTS_CSV);
+    let out = import(&db, &[("--properties", &p), ("--units", &u), ("--residents", &r)]);
+    out.assert_code(0);
+    assert_eq!(out.stdout, "Imported 2 properties, 2 units, 2 residents.\n");
+
+    let conn = read_only(&db);
+    type PropertyRow = (i64, String, Option<String>, Option<i64>, bool);
+    let properties: Vec<PropertyRow> = conn
+        .prepare(
+            "SELECT property_id, property_name, address1, property_type_id, property_status FROM properties ORDER BY 1",
+        )
+        .unwrap()
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    assert_eq!(
+        properties,
+        [
+            (1, "Harbor View, North".to_string(), Some("Suite \"A\"\nBuilding 2".to_string()), Some(1), true),
+            (2, "Zoë Gardens".to_string(), None, Some(2), false),
+        ]
+    );
+    let units: Vec<(i64, i64, String, Option<i64>)> = conn
+        .prepare("SELECT unit_id, property_id, unit_number, display_order FROM units ORDER BY 1")
+        .unwrap()
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    assert_eq!(units, [(11, 1, "101".to_string(), Some(1)), (21, 2, "A-1".to_string(), None)]);
+    let residents: Vec<(i64, i64, String, String, i64, Option<i64>)> = conn
+        .prepare(
+            "SELECT resident_id, unit_id, first_name, last_name, resident_type, move_in_date FROM residents ORDER BY 1",
+        )
+        .unwrap()
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?)))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    let may_first = calllog::domain::time::parse_date("2024-05-01", &jiff::tz::TimeZone::UTC).unwrap().0;
+    assert_eq!(
+        residents,
+        [
+            (111, 11, "José".to_string(), "Núñez".to_string(), 1, Some(may_first)),
+            (211, 21, "Zoë".to_string(), "O'Brien, Jr.".to_string(), 3, None),
+        ]
+    );
+}
+
+#[test]
+fn import_again_upserts_by_id() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("x.db");
+    let p = write(dir.path(), "p.csv", PROPERTIES_CSV);
+    import(&db, &[("--properties", &p)]).assert_code(0);
+    let renamed = write(dir.path(), "p2.csv", "PropertyId,PropertyName\n2,Zoë Gardens East\n");
+    let out = import(&db, &[("--properties", &renamed)]);
+    out.assert_code(0);
+    assert_eq!(out.stdout, "Imported 1 properties, 0 units, 0 residents.\n");
+    let name: String = read_only(&db)
+        .query_row("SELECT property_name FROM properties WHERE property_id = 2", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(name, "Zoë Gardens East");
+    assert_eq!(count(&db, "properties"), 2);
+}
+
+#[test]
+fn an_import_with_an_unknown_property_names_file_and_line_and_writes_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("x.db");
+    let p = write(dir.path(), "p.csv", PROPERTIES_CSV);
+    let u = write(dir.path(), "u.csv", "UnitId,PropertyId,UnitNumber\n11,1,101\n12,99,102\n");
+    let r = write(dir.path(), "r.csv", RESIDENTS_CSV);
+    let out = import(&db, &[("--properties", &p), ("--units", &u), ("--residents", &r)]);
+    let line = out.assert_failure_line();
+    assert!(line.contains("u.csv line 3: PropertyId"), "must name the file, the line and the field: {line}");
+    for table in ["properties", "units", "residents"] {
+        assert_eq!(count(&db, table), 0, "{table} must be untouched");
+    }
+}
+
+#[test]
+fn an_import_with_a_missing_field_names_the_line_after_a_multiline_record() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("x.db");
+    // The first record spans lines 2 and 3, so the bad record starts on line 4.
+    let p = write(
+        dir.path(),
+        "props.csv",
+        "PropertyId,PropertyName,Address1\n1,Harbor View,\"line one\nline two\"\n2,,nowhere\n3,Fine,\n",
+    );
+    let out = import(&db, &[("--properties", &p)]);
+    let line = out.assert_failure_line();
+    assert!(line.contains("props.csv line 4: PropertyName"), "{line}");
+    assert_eq!(count(&db, "properties"), 0);
+}
+
+#[test]
+fn an_import_lists_every_bad_row_across_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("x.db");
+    let p = write(dir.path(), "p.csv", "PropertyId,PropertyName,PropertyTypeId\n1,One,9\n2,Two,1\n");
+    let r = write(dir.path(), "r.csv", "ResidentId,PropertyId,UnitId,ResidentLastName\n5,2,77,Nobody\n");
+    let out = import(&db, &[("--properties", &p), ("--residents", &r)]);
+    let line = out.assert_failure_line();
+    assert!(line.contains("p.csv line 2: PropertyTypeId"), "{line}");
+    assert!(line.contains("r.csv line 2: UnitId"), "{line}");
+    assert_eq!(count(&db, "properties"), 0);
+}
+
+#[test]
+fn an_import_of_a_missing_file_fails_with_one_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("x.db");
+    let missing = dir.path().join("nope.csv");
+    let line = import(&db, &[("--properties", &missing)]).assert_failure_line().to_string();
+    assert!(line.contains("nope.csv"), "{line}");
+    let mut command = calllog(&db);
+    command.arg("import");
+    run(command, None).assert_failure_line();
+}
+
+// ---- check and backup -----------------------------------------------------
+
+#[test]
+fn check_passes_a_sound_database_and_fails_a_garbage_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("x.db");
+    let p = write(dir.path(), "p.csv", PROPERTIES_CSV);
+    import(&db, &[("--properties", &p)]).assert_code(0);
+    let mut command = calllog(&db);
+    command.arg("check");
+    run(command, None).assert_code(0);
+
+    let garbage = dir.path().join("garbage.db");
+    let mut bytes = vec![0u8; 8192];
+    for (i, b) in bytes.iter_mut().enumerate() {
+        *b = (i as u32).wrapping_mul(2_654_435_761).rotate_left(13) as u8;
+    }
+    std::fs::write(&garbage, &bytes).unwrap();
+    let mut command = calllog(&garbage);
+    command.arg("check");
+    run(command, None).assert_failure_line();
+    assert_eq!(std::fs::read(&garbage).unwrap(), bytes, "check must not change the file");
+
+    let mut command = calllog(&dir.path().join("absent.db"));
+    command.arg("check");
+    run(command, None).assert_failure_line();
+    assert!(!dir.path().join("absent.db").exists(), "check must not create a database");
+}
+
+#[test]
+fn backup_makes_a_sound_copy_and_never_overwrites() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("x.db");
+    let p = write(dir.path(), "p.csv", PROPERTIES_CSV);
+    import(&db, &[("--properties", &p)]).assert_code(0);
+    let dest = dir.path().join("copy.db");
+    let mut command = calllog(&db);
+    command.arg("backup").arg(&dest);
+    run(command, None).assert_code(0);
+    let mut command = calllog(&dest);
+    command.arg("check");
+    run(command, None).assert_code(0);
+    assert_eq!(count(&dest, "properties"), 2);
+
+    let before = std::fs::read(&dest).unwrap();
+    let mut command = calllog(&db);
+    command.arg("backup").arg(&dest);
+    let line = run(command, None).assert_failure_line().to_string();
+    assert!(line.contains("copy.db"), "{line}");
+    assert_eq!(std::fs::read(&dest).unwrap(), before, "the existing file must be left alone");
+}
+
+// ---- serve ----------------------------------------------------------------
+
+fn free_port() -> u16 {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    listener.local_addr().unwrap().port()
+}
+
+/// One HTTP/1.1 exchange with `Connection: close`: status and body.
+fn http(
+    addr: &str,
+    method: &str,
+    path: &str,
+    token: Option<&str>,
+    body: Option<&str>,
+) -> std::io::Result<(u16, String)> {
+    let mut stream = TcpStream::connect_timeout(&addr.parse().unwrap(), Duration::from_secs(5))?;
+    stream.set_read_timeout(Some(Duration::from_secs(10)))?;
+    stream.set_write_timeout(Some(Duration::from_secs(10)))?;
+    let mut request = format!("{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n");
+    if let Some(token) = token {
+        request.push_str(&format!("Authorization: Bearer {token}\r\n"));
+    }
+    let body = body.unwrap_or("");
+    if !body.is_empty() || method == "POST" || method == "PUT" {
+        request.push_str(&format!("Content-Type: application/json\r\nContent-Length: {}\r\n", body.len()));
+    }
+    request.push_str("\r\n");
+    request.push_str(body);
+    stream.write_all(request.as_bytes())?;
+    let mut raw = Vec::new();
+    stream.read_to_end(&mut raw)?;
+    let text = String::from_utf8_lossy(&raw).into_owned();
+    let (head, rest) =
+        text.split_once("\r\n\r\n").ok_or_else(|| std::io::Error::other(format!("no end of headers in {text:?}")))?;
+    let status = head
+        .split(' ')
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .ok_or_else(|| std::io::Error::other(format!("no status in {head:?}")))?;
+    let chunked = head.lines().any(|l| {
+        let l = l.to_ascii_lowercase();
+        l.starts_with("transfer-encoding:") && l.contains("chunked")
+    });
+    let body = if chunked { dechunk(rest) } else { rest.to_string() };
+    Ok((status, body))
+}
+
+fn dechunk(mut rest: &str) -> String {
+    let mut body = String::new();
+    while let Some((size, after)) = rest.split_once("\r\n") {
+        let size = usize::from_str_radix(size.split(';').next().unwrap_or("").trim(), 16).unwrap_or(0);
+        if size == 0 || after.len() < size {
+            break;
+        }
+        body.push_str(&after[..size]);
+        rest = after[size..].trim_start_matches("\r\n");
+    }
+    body
+}
+
+fn json(text: &str) -> serde_json::Value {
+    serde_json::from_str(text).unwrap_or_else(|e| panic!("not JSON ({e}): {text:?}"))
+}
+
+/// A running `calllog serve`: its process, address, stdout lines and stderr file.
+struct Server {
+    process: Running,
+    addr: String,
+    stdout: Receiver<String>,
+    stderr_file: PathBuf,
+}
+
+impl Server {
+    fn start(db: &Path, extra: &[&str]) -> Server {
+        let addr = format!("127.0.0.1:{}", free_port());
+        let stderr_file = db.with_extension(format!("{}.stderr", addr.replace([':', '.'], "_")));
+        let mut command = calllog(db);
+        command.args(["serve", "--bind", &addr]).args(extra);
+        command.stdin(Stdio::null()).stdout(Stdio::piped()).stderr(File::create(&stderr_file).unwrap());
+        let mut process = Running(command.spawn().expect("starting calllog serve"));
+        let (lines, stdout) = mpsc::channel();
+        let out = process.0.stdout.take().unwrap();
+        std::thread::spawn(move || {
+            for line in BufReader::new(out).lines() {
+                let Ok(line) = line else { break };
+                if lines.send(line).is_err() {
+                    break;
+                }
+            }
+        });
+        Server { process, addr, stdout, stderr_file }
+    }
+
+    fn log(&self) -> String {
+        std::fs::read_to_string(&self.stderr_file).unwrap_or_default()
+    }
+
+    /// The first-run password printed on stdout.
+    fn first_password(&self) -> String {
+        let line = self.stdout.recv_timeout(Duration::from_secs(30)).unwrap_or_else(|e| {
+            panic!("no first-run line on stdout ({e}); log: {}", self.log());
+        });
+        let password = line
+            .strip_prefix("Created the first user: admin, password ")
+            .and_then(|rest| rest.strip_suffix(" (shown only this once)."))
+            .unwrap_or_else(|| panic!("unexpected first line: {line:?}"));
+        assert!(password.len() >= 16, "{password:?}");
+        password.to_string()
+    }
+
+    /// Polls /healthz until it answers 200 (bounded).
+    fn wait_until_healthy(&mut self) {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            if let Ok((200, body)) = http(&self.addr, "GET", "/healthz", None, None) {
+                assert_eq!(body, "ok");
+                return;
+            }
+            if let Some(status) = self.process.wait_for(Duration::ZERO) {
+                panic!("the server exited early with {status}; log: {}", self.log());
+            }
+            assert!(Instant::now() < deadline, "/healthz never answered; log: {}", self.log());
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    fn sign_in(&self, password: &str) -> String {
+        let body = serde_json::json!({"UserName": "admin", "Password": password}).to_string();
+        let (status, text) = http(&self.addr, "POST", "/api/auth/token", None, Some(&body)).unwrap();
+        assert_eq!(status, 200, "{text}");
+        json(&text)["Token"].as_str().unwrap().to_string()
+    }
+
+    /// Sends SIGTERM and asserts a clean exit (code 0) within 10 s; answers the later stdout lines.
+    fn stop(self) -> Vec<String> {
+        self.stop_with("-TERM")
+    }
+
+    fn stop_with(mut self, signal: &str) -> Vec<String> {
+        let status = Command::new("kill").arg(signal).arg(self.process.pid().to_string()).status().unwrap();
+        assert!(status.success(), "kill {signal} failed");
+        let exit = self.process.wait_for(Duration::from_secs(10));
+        let exit = exit.unwrap_or_else(|| panic!("no exit within 10 s of {signal}; log: {}", self.log()));
+        assert_eq!(exit.code(), Some(0), "exit after {signal}: {exit}; log: {}", self.log());
+        // Every later stdout line, up to end of file.
+        let mut rest = Vec::new();
+        loop {
+            match self.stdout.recv_timeout(Duration::from_secs(5)) {
+                Ok(line) => rest.push(line),
+                Err(RecvTimeoutError::Disconnected) => return rest,
+                Err(RecvTimeoutError::Timeout) => panic!("stdout stayed open after the exit"),
+            }
+        }
+    }
+}
+
+#[test]
+fn serve_prints_the_first_password_serves_and_stops_cleanly_on_sigterm() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("x.db");
+    let mut server = Server::start(&db, &[]);
+    let password = server.first_password();
+    server.wait_until_healthy();
+    let token = server.sign_in(&password);
+    let (status, body) = http(&server.addr, "GET", "/api/users/me", Some(&token), None).unwrap();
+    assert_eq!(status, 200, "{body}");
+    let me = json(&body);
+    assert_eq!(
+        (me["UserName"].as_str(), me["Role"].as_str(), me["Active"].as_bool()),
+        (Some("admin"), Some("admin"), Some(true))
+    );
+    let (status, body) = http(&server.addr, "GET", "/api/users/me", None, None).unwrap();
+    assert_eq!((status, json(&body)["Code"].as_i64()), (401, Some(100)));
+    let rest = server.stop();
+    assert!(rest.is_empty(), "nothing more on stdout: {rest:?}");
+    assert_eq!(count(&db, "users"), 1);
+}
+
+#[test]
+fn a_second_serve_on_the_same_database_prints_no_new_password() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("x.db");
+    let mut first = Server::start(&db, &[]);
+    let password = first.first_password();
+    first.wait_until_healthy();
+    first.stop();
+
+    let mut second = Server::start(&db, &[]);
+    second.wait_until_healthy();
+    // The first password still works: no new admin, no reset.
+    let token = second.sign_in(&password);
+    let (status, body) = http(&second.addr, "GET", "/api/users", Some(&token), None).unwrap();
+    assert_eq!((status, json(&body)["Total"].as_i64()), (200, Some(1)), "{body}");
+    let printed = second.stop();
+    assert!(printed.is_empty(), "a second start must print nothing on stdout: {printed:?}");
+}
+
+#[test]
+fn serve_with_an_unknown_timezone_exits_1() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("x.db");
+    let mut command = calllog(&db);
+    command.args(["serve", "--bind", &format!("127.0.0.1:{}", free_port()), "--timezone", "Not/AZone"]);
+    let line = run(command, None).assert_failure_line().to_string();
+    assert!(line.contains("Not/AZone"), "{line}");
+}
+
+#[test]
+fn serve_demo_loads_two_properties() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("x.db");
+    let mut server = Server::start(&db, &["--demo"]);
+    let password = server.first_password();
+    server.wait_until_healthy();
+    let token = server.sign_in(&password);
+    let (status, body) = http(&server.addr, "GET", "/api/properties", Some(&token), None).unwrap();
+    assert_eq!(status, 200, "{body}");
+    let list = json(&body);
+    assert_eq!(list["Total"], 2, "{body}");
+    let (status, body) = http(&server.addr, "GET", "/api/properties/1/units?pageSize=100", Some(&token), None).unwrap();
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(json(&body)["Total"], 20, "{body}");
+    server.stop();
+    assert_eq!(count(&db, "residents"), 80);
+}
+
+#[test]
+fn serve_stops_cleanly_on_sigint_too() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("x.db");
+    let mut server = Server::start(&db, &[]);
+    server.first_password();
+    server.wait_until_healthy();
+    server.stop_with("-INT");
+    let mut command = calllog(&db);
+    command.arg("check");
+    run(command, None).assert_code(0);
+}
+
+#[test]
+fn backup_while_the_server_runs_is_a_sound_copy() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("x.db");
+    let mut server = Server::start(&db, &["--demo"]);
+    let password = server.first_password();
+    server.wait_until_healthy();
+    server.sign_in(&password);
+    let dest = dir.path().join("live-copy.db");
+    let mut command = calllog(&db);
+    command.arg("backup").arg(&dest);
+    run(command, None).assert_code(0);
+    // The server keeps serving.
+    let (status, _) = http(&server.addr, "GET", "/healthz", None, None).unwrap();
+    assert_eq!(status, 200);
+    server.stop();
+    let mut command = calllog(&dest);
+    command.arg("check");
+    run(command, None).assert_code(0);
+    assert_eq!(count(&dest, "properties"), 2);
+    assert_eq!(count(&dest, "units"), 40);
+    assert_eq!(count(&dest, "users"), 1);
+    assert_eq!(count(&dest, "tokens"), 1, "the session token committed before the backup is in the copy");
+}
