@@ -58,7 +58,10 @@ CREATE INDEX IF NOT EXISTS residents_by_property ON residents(property_id);
 -- Users, their property links and their bearer tokens.
 CREATE TABLE IF NOT EXISTS users (
     user_id       INTEGER PRIMARY KEY,
-    user_name     TEXT    NOT NULL UNIQUE COLLATE NOCASE,
+    user_name     TEXT    NOT NULL,
+    -- user_name in Unicode lower case: names are unique ignoring case, and
+    -- SQLite's NOCASE folds ASCII only (Zoë = ZOË must collide).
+    name_key      TEXT    NOT NULL UNIQUE,
     password_hash TEXT    NOT NULL,
     first_name    TEXT,
     last_name     TEXT,

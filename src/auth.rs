@@ -17,6 +17,7 @@ use sha2::{Digest, Sha256};
 use std::collections::{HashMap, VecDeque};
 use std::future::Future;
 use std::pin::Pin;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Mutex, RwLock};
 use std::time::{Duration, Instant};
 
@@ -64,14 +65,23 @@ pub fn token_hash(token: &str) -> Vec<u8> {
 
 /// Verified tokens, trusted for a short while without a database round trip.
 /// Entries are dropped when a token is revoked or its user changes.
+///
+/// `generation` counts those drops: a lookup notes it before reading the
+/// database and caches its answer only if no drop happened meanwhile, so a
+/// change committed during the read cannot leave a stale caller cached.
 pub struct TokenCache {
     ttl: Duration,
     entries: RwLock<HashMap<Vec<u8>, (Caller, Instant)>>,
+    generation: AtomicU64,
 }
 
 impl TokenCache {
     pub fn new(ttl: Duration) -> TokenCache {
-        TokenCache { ttl, entries: RwLock::new(HashMap::new()) }
+        TokenCache { ttl, entries: RwLock::new(HashMap::new()), generation: AtomicU64::new(0) }
+    }
+
+    fn generation(&self) -> u64 {
+        self.generation.load(Ordering::SeqCst)
     }
 
     fn get(&self, hash: &[u8], now: Stamp) -> Option<Caller> {
@@ -82,8 +92,11 @@ impl TokenCache {
         (fresh && unexpired).then(|| caller.clone())
     }
 
-    fn put(&self, hash: Vec<u8>, caller: Caller) {
+    fn put(&self, hash: Vec<u8>, caller: Caller, seen_generation: u64) {
         if let Ok(mut entries) = self.entries.write() {
+            if self.generation() != seen_generation {
+                return;
+            }
             if entries.len() > 10_000 {
                 let ttl = self.ttl;
                 entries.retain(|_, (_, at)| at.elapsed() < ttl);
@@ -93,12 +106,14 @@ impl TokenCache {
     }
 
     pub fn forget_token(&self, token_id: i64) {
+        self.generation.fetch_add(1, Ordering::SeqCst);
         if let Ok(mut entries) = self.entries.write() {
             entries.retain(|_, (c, _)| c.token_id != token_id);
         }
     }
 
     pub fn forget_user(&self, user_id: i64) {
+        self.generation.fetch_add(1, Ordering::SeqCst);
         if let Ok(mut entries) = self.entries.write() {
             entries.retain(|_, (c, _)| c.user_id != user_id);
         }
@@ -175,13 +190,14 @@ async fn authenticate(req: HttpRequest) -> Result<Caller, ApiError> {
     if let Some(caller) = state.tokens.get(&hash, now) {
         return Ok(caller);
     }
+    let generation = state.tokens.generation();
     let lookup = hash.clone();
     let caller = state
         .store
         .read(move |conn| user_store::caller_for_token(conn, &lookup, now))
         .await?
         .ok_or_else(|| ApiError::invalid_credentials("The token is unknown, revoked or expired; sign in again."))?;
-    state.tokens.put(hash, caller.clone());
+    state.tokens.put(hash, caller.clone(), generation);
     Ok(caller)
 }
 
@@ -226,6 +242,26 @@ mod tests {
         assert!(t.check("bob").is_ok());
         t.record_success("ann");
         assert!(t.check("ann").is_ok());
+    }
+
+    #[test]
+    fn a_lookup_that_raced_a_change_is_not_cached() {
+        let cache = TokenCache::new(Duration::from_secs(30));
+        let caller = Caller {
+            user_id: 1,
+            user_name: "a".into(),
+            display_name: "a".into(),
+            role: crate::domain::users::Role::Admin,
+            property_ids: vec![],
+            token_id: 1,
+            token_expires_on: None,
+        };
+        let seen = cache.generation();
+        cache.forget_user(1); // a change committed while the lookup read the database
+        cache.put(vec![1], caller.clone(), seen);
+        assert!(cache.get(&[1], Stamp::now()).is_none());
+        cache.put(vec![1], caller, cache.generation());
+        assert!(cache.get(&[1], Stamp::now()).is_some());
     }
 
     #[test]

@@ -751,6 +751,22 @@ async fn a_token_stored_as_already_expired_is_401_101() {
         .await
         .unwrap();
     get(&app, "/api/users/me", &token).await.assert_error(401, 101);
+    // An expired token is not listed among the user's tokens either.
+    let listed = get(&app, "/api/users/1/tokens", &sign_in(&app, "admin", ADMIN_PASSWORD).await).await;
+    assert_eq!(listed.status, StatusCode::OK);
+    assert!(!listed.text.contains("stale"), "{}", listed.text);
+}
+
+#[actix_web::test]
+async fn sign_in_ignores_case_beyond_ascii() {
+    let env = TestEnv::new().await;
+    let app = actix_web::test::init_service(calllog::build_app(env.state.clone())).await;
+    let admin = sign_in(&app, "admin", ADMIN_PASSWORD).await;
+    let a =
+        post(&app, "/api/users", &admin, json!({"UserName": "Zoë", "Password": "zoë-password", "Role": "agent"})).await;
+    assert_eq!(a.status, StatusCode::CREATED, "{}", a.text);
+    let token = sign_in(&app, "ZOË", "zoë-password").await;
+    assert_eq!(get(&app, "/api/users/me", &token).await.body["UserName"], "Zoë");
 }
 
 // ---- what is stored -------------------------------------------------------

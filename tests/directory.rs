@@ -397,7 +397,8 @@ async fn a_resident_in_another_propertys_unit_or_an_unknown_unit_is_named() {
 }
 
 #[actix_web::test]
-async fn a_missing_unit_number_is_109_naming_the_row() {
+async fn a_missing_unit_number_is_114_naming_the_row() {
+    // API.md §6: every bad row of an import, a missing value included, is 400/114.
     app_with_directory!(env, app, admin);
     let a = post(
         &app,
@@ -406,7 +407,7 @@ async fn a_missing_unit_number_is_109_naming_the_row() {
         json!({"Units": [{"UnitId": 14, "PropertyId": 1}, {"UnitId": 15, "PropertyId": 1, "UnitNumber": "105"}]}),
     )
     .await;
-    a.assert_error(400, 109);
+    a.assert_error(400, 114);
     assert_eq!(error_fields(&a), ["Units[0].UnitNumber"]);
     let a = post(
         &app,
@@ -415,7 +416,7 @@ async fn a_missing_unit_number_is_109_naming_the_row() {
         json!({"Units": [{"UnitId": 14, "PropertyId": 1, "UnitNumber": "  "}]}),
     )
     .await;
-    a.assert_error(400, 109);
+    a.assert_error(400, 114);
     assert_eq!(error_fields(&a), ["Units[0].UnitNumber"]);
     get(&app, "/api/units/15", &admin).await.assert_error(404, 106);
 }
@@ -455,8 +456,8 @@ async fn every_bad_row_of_an_import_is_listed() {
         }),
     )
     .await;
-    // Some rows miss a required field, so the code is 109; every bad row is named.
-    a.assert_error(400, 109);
+    // API.md §6: an import's bad rows are 400/114 even when a value is missing; every one is named.
+    a.assert_error(400, 114);
     let mut fields = error_fields(&a);
     fields.sort();
     assert_eq!(

@@ -106,49 +106,80 @@ fn in_range(fields: &mut Fields, field: &str, value: Option<i64>, allowed: &[i64
     }
 }
 
+// The readers below read every field before building the row, so that a row
+// with several problems has all of them listed, not just the first.
+
 pub fn property_from(f: &mut Fields) -> Option<Property> {
     let property_id = f.required_id("PropertyId");
     let property_name = f.required_string("PropertyName");
     let type_id = f.i64("PropertyTypeId");
-    let property = Property {
+    let property_type_id = in_range(f, "PropertyTypeId", type_id, &[1, 2], "1 (Condo/Highrise) or 2 (HOA)");
+    let c4_uid = trimmed(f.text("C4Uid"));
+    let address1 = trimmed(f.text("Address1"));
+    let address2 = trimmed(f.text("Address2"));
+    let city = trimmed(f.text("City"));
+    let state = trimmed(f.text("State"));
+    let zip = trimmed(f.text("Zip"));
+    let entity_number = trimmed(f.text("EntityNumber"));
+    let legal_name = trimmed(f.text("LegalName"));
+    let property_status = f.bool("PropertyStatus").unwrap_or(true);
+    if !f.is_ok() {
+        return None;
+    }
+    Some(Property {
         property_id: property_id?,
-        c4_uid: trimmed(f.text("C4Uid")),
+        c4_uid,
         property_name: property_name?,
-        address1: trimmed(f.text("Address1")),
-        address2: trimmed(f.text("Address2")),
-        city: trimmed(f.text("City")),
-        state: trimmed(f.text("State")),
-        zip: trimmed(f.text("Zip")),
-        entity_number: trimmed(f.text("EntityNumber")),
-        legal_name: trimmed(f.text("LegalName")),
-        property_type_id: in_range(f, "PropertyTypeId", type_id, &[1, 2], "1 (Condo/Highrise) or 2 (HOA)"),
-        property_status: f.bool("PropertyStatus").unwrap_or(true),
-    };
-    f.is_ok().then_some(property)
+        address1,
+        address2,
+        city,
+        state,
+        zip,
+        entity_number,
+        legal_name,
+        property_type_id,
+        property_status,
+    })
 }
 
 pub fn unit_from(f: &mut Fields) -> Option<Unit> {
     let unit_id = f.required_id("UnitId");
     let property_id = f.required_id("PropertyId");
+    let had_number = f.has("UnitNumber");
     let unit_number = f.text("UnitNumber").map(|s| s.trim().to_string()).filter(|s| !s.is_empty());
-    if unit_number.is_none() && f.is_ok() {
-        f.missing("UnitNumber");
+    if unit_number.is_none() && !f.has_error("UnitNumber") {
+        if had_number {
+            f.error("UnitNumber", "must not be blank");
+        } else {
+            f.missing("UnitNumber");
+        }
     }
-    let unit = Unit {
+    let address1 = trimmed(f.text("Address1"));
+    let address2 = trimmed(f.text("Address2"));
+    let city = trimmed(f.text("City"));
+    let state = trimmed(f.text("State"));
+    let zip = trimmed(f.text("Zip"));
+    let display_order = f.i64("DisplayOrder");
+    let floor = trimmed(f.text("Floor"));
+    let latitude = f.f64("Latitude");
+    let longitude = f.f64("Longitude");
+    if !f.is_ok() {
+        return None;
+    }
+    Some(Unit {
         unit_id: unit_id?,
         property_id: property_id?,
         unit_number: unit_number?,
-        address1: trimmed(f.text("Address1")),
-        address2: trimmed(f.text("Address2")),
-        city: trimmed(f.text("City")),
-        state: trimmed(f.text("State")),
-        zip: trimmed(f.text("Zip")),
-        display_order: f.i64("DisplayOrder"),
-        floor: trimmed(f.text("Floor")),
-        latitude: f.f64("Latitude"),
-        longitude: f.f64("Longitude"),
-    };
-    f.is_ok().then_some(unit)
+        address1,
+        address2,
+        city,
+        state,
+        zip,
+        display_order,
+        floor,
+        latitude,
+        longitude,
+    })
 }
 
 pub fn resident_from(f: &mut Fields, zone: &TimeZone) -> Option<Resident> {
@@ -157,27 +188,38 @@ pub fn resident_from(f: &mut Fields, zone: &TimeZone) -> Option<Resident> {
     let unit_id = f.required_id("UnitId");
     let first = trimmed(f.text("ResidentFirstName"));
     let last = trimmed(f.text("ResidentLastName"));
-    if first.is_none() && last.is_none() {
+    if first.is_none() && last.is_none() && !f.has_error("ResidentFirstName") && !f.has_error("ResidentLastName") {
         f.missing("ResidentLastName");
     }
     let resident_type = f.i64("ResidentType");
-    let resident = Resident {
+    let resident_type = in_range(f, "ResidentType", resident_type, &[1, 2, 3], "1 (Owner), 2 (Resident) or 3 (Renter)");
+    let resident_middle_initial = trimmed(f.text("ResidentMiddleInitial"));
+    let resident_email = trimmed(f.text("ResidentEmail"));
+    let resident_unitphone = trimmed(f.text("ResidentUnitphone"));
+    let resident_cellphone = trimmed(f.text("ResidentCellphone"));
+    let resident_workphone = trimmed(f.text("ResidentWorkphone"));
+    let resident_otherphone = trimmed(f.text("ResidentOtherphone"));
+    let occupancy_type = trimmed(f.text("OccupancyType"));
+    let move_in_date = f.date("MoveInDate", zone);
+    if !f.is_ok() {
+        return None;
+    }
+    Some(Resident {
         resident_id: resident_id?,
         property_id: property_id?,
         unit_id: unit_id?,
         resident_first_name: first,
-        resident_middle_initial: trimmed(f.text("ResidentMiddleInitial")),
+        resident_middle_initial,
         resident_last_name: last,
-        resident_email: trimmed(f.text("ResidentEmail")),
-        resident_unitphone: trimmed(f.text("ResidentUnitphone")),
-        resident_cellphone: trimmed(f.text("ResidentCellphone")),
-        resident_workphone: trimmed(f.text("ResidentWorkphone")),
-        resident_otherphone: trimmed(f.text("ResidentOtherphone")),
-        occupancy_type: trimmed(f.text("OccupancyType")),
-        resident_type: in_range(f, "ResidentType", resident_type, &[1, 2, 3], "1 (Owner), 2 (Resident) or 3 (Renter)"),
-        move_in_date: f.date("MoveInDate", zone),
-    };
-    f.is_ok().then_some(resident)
+        resident_email,
+        resident_unitphone,
+        resident_cellphone,
+        resident_workphone,
+        resident_otherphone,
+        occupancy_type,
+        resident_type,
+        move_in_date,
+    })
 }
 
 /// An import whose rows each have the right shape; `errors` lists the rows
@@ -189,7 +231,6 @@ pub struct ImportBatch {
     pub units: Vec<(String, Unit)>,
     pub residents: Vec<(String, Resident)>,
     pub errors: Vec<FieldError>,
-    pub any_missing: bool,
 }
 
 /// Counts of rows written by an import.
@@ -212,11 +253,7 @@ impl ImportBatch {
         row_name: impl Fn(&str, usize) -> String,
     ) -> ImportBatch {
         let mut batch = ImportBatch::default();
-        let collect = |f: &mut Fields, batch: &mut ImportBatch| {
-            let (errors, missing) = f.take_errors();
-            batch.any_missing |= missing;
-            batch.errors.extend(errors);
-        };
+        let collect = |f: &mut Fields, batch: &mut ImportBatch| batch.errors.extend(f.take_errors().0);
         for (i, mut f) in properties.into_iter().enumerate() {
             if let Some(p) = property_from(&mut f) {
                 batch.properties.push((row_name("Properties", i), p));
@@ -280,6 +317,26 @@ mod tests {
         assert!(resident_from(&mut f, &TimeZone::UTC).is_none());
         let err = f.finish().unwrap_err();
         assert_eq!(err.errors[0].field, "Residents[0].ResidentLastName");
+    }
+
+    #[test]
+    fn every_problem_of_a_row_is_listed() {
+        let mut f = Fields::from_object(
+            json!({"UnitNumber": " ", "DisplayOrder": "x", "Latitude": true}).as_object().unwrap().clone(),
+            "Units[2].",
+        );
+        assert!(unit_from(&mut f).is_none());
+        let fields: Vec<String> = f.finish().unwrap_err().errors.into_iter().map(|e| e.field).collect();
+        assert_eq!(
+            fields,
+            [
+                "Units[2].UnitId",
+                "Units[2].PropertyId",
+                "Units[2].UnitNumber",
+                "Units[2].DisplayOrder",
+                "Units[2].Latitude"
+            ]
+        );
     }
 
     #[test]

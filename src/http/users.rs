@@ -243,7 +243,7 @@ async fn list_tokens(state: web::Data<AppState>, caller: Caller, req: HttpReques
     caller.require_self_or_admin(user_id)?;
     let page = query(&req)?.page()?;
     load_user(&state, user_id).await?;
-    let tokens = state.store.read(move |conn| user_store::list_api_tokens(conn, user_id)).await?;
+    let tokens = state.store.read(move |conn| user_store::list_api_tokens(conn, user_id, Stamp::now())).await?;
     ok_json(&state, &ListWrapper::paged(tokens, page))
 }
 

@@ -206,7 +206,6 @@ pub fn directory_is_empty(conn: &Connection) -> ApiResult<bool> {
 /// import, naming every bad row; the writer then rolls the savepoint back.
 pub fn import(conn: &Connection, batch: ImportBatch) -> ApiResult<ImportCounts> {
     let mut errors: Vec<FieldError> = batch.errors;
-    let any_missing = batch.any_missing;
 
     let mut seen = HashSet::new();
     for (row, p) in &batch.properties {
@@ -356,7 +355,8 @@ pub fn import(conn: &Connection, batch: ImportBatch) -> ApiResult<ImportCounts> 
     }
 
     if !errors.is_empty() {
-        return Err(ApiError::from_field_errors(errors, any_missing));
+        // API.md §6: every bad row of an import, a missing value included, is 400/114.
+        return Err(ApiError::from_field_errors(errors, false));
     }
     Ok(ImportCounts {
         properties: batch.properties.len() as i64,

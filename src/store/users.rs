@@ -65,19 +65,13 @@ pub fn count_users(conn: &Connection) -> ApiResult<i64> {
     Ok(conn.prepare_cached("SELECT count(*) FROM users")?.query_row([], |r| r.get(0))?)
 }
 
-/// Whether the name is taken, ignoring case. The column's NOCASE folds ASCII
-/// letters only, and names may hold any letter (`Zoë`, `ZOË`), so the
-/// comparison is made here with Unicode lower-casing.
+/// The form a user name is compared in: Unicode lower case.
+fn name_key(user_name: &str) -> String {
+    user_name.to_lowercase()
+}
+
 pub fn user_name_taken(conn: &Connection, user_name: &str) -> ApiResult<bool> {
-    let wanted = user_name.to_lowercase();
-    let mut stmt = conn.prepare_cached("SELECT user_name FROM users")?;
-    let mut rows = stmt.query([])?;
-    while let Some(row) = rows.next()? {
-        if row.get_ref(0)?.as_str().is_ok_and(|name| name.to_lowercase() == wanted) {
-            return Ok(true);
-        }
-    }
-    Ok(false)
+    Ok(conn.prepare_cached("SELECT 1 FROM users WHERE name_key = ?1")?.exists([name_key(user_name)])?)
 }
 
 pub fn insert_user(conn: &Connection, user: NewUser, now: Stamp) -> ApiResult<User> {
@@ -88,8 +82,8 @@ pub fn insert_user(conn: &Connection, user: NewUser, now: Stamp) -> ApiResult<Us
         )));
     }
     conn.prepare_cached(
-        "INSERT INTO users (user_name, password_hash, first_name, last_name, email, role, active, created_on)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, 1, ?7)",
+        "INSERT INTO users (user_name, name_key, password_hash, first_name, last_name, email, role, active, created_on)
+         VALUES (?1, ?8, ?2, ?3, ?4, ?5, ?6, 1, ?7)",
     )?
     .execute(params![
         user.user_name,
@@ -98,7 +92,8 @@ pub fn insert_user(conn: &Connection, user: NewUser, now: Stamp) -> ApiResult<Us
         user.last_name,
         user.email,
         user.role.as_str(),
-        now.0
+        now.0,
+        name_key(&user.user_name)
     ])?;
     let user_id = conn.last_insert_rowid();
     set_property_ids(conn, user_id, &user.property_ids)?;
@@ -121,16 +116,15 @@ pub fn get_user(conn: &Connection, user_id: i64) -> ApiResult<Option<User>> {
 
 pub fn find_user_id_by_name(conn: &Connection, user_name: &str) -> ApiResult<Option<i64>> {
     Ok(conn
-        .prepare_cached("SELECT user_id FROM users WHERE user_name = ?1")?
-        .query_row([user_name], |r| r.get(0))
+        .prepare_cached("SELECT user_id FROM users WHERE name_key = ?1")?
+        .query_row([name_key(user_name)], |r| r.get(0))
         .optional()?)
 }
 
 pub fn list_users(conn: &Connection, limit: i64, offset: i64) -> ApiResult<(i64, Vec<User>)> {
     let total = count_users(conn)?;
-    let mut stmt = conn.prepare_cached(&format!(
-        "SELECT {USER_COLUMNS} FROM users ORDER BY user_name COLLATE NOCASE, user_id LIMIT ?1 OFFSET ?2"
-    ))?;
+    let mut stmt = conn
+        .prepare_cached(&format!("SELECT {USER_COLUMNS} FROM users ORDER BY name_key, user_id LIMIT ?1 OFFSET ?2"))?;
     let mut users: Vec<User> = stmt.query_map([limit, offset], user_from_row)?.collect::<Result<_, _>>()?;
     for user in &mut users {
         user.property_ids = property_ids_of(conn, user.user_id)?;
@@ -185,8 +179,8 @@ pub fn update_user(conn: &Connection, user_id: i64, update: UserUpdate, now: Sta
 /// What a login needs: id, password hash, active flag.
 pub fn login_record(conn: &Connection, user_name: &str) -> ApiResult<Option<(i64, String, bool)>> {
     Ok(conn
-        .prepare_cached("SELECT user_id, password_hash, active FROM users WHERE user_name = ?1")?
-        .query_row([user_name], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+        .prepare_cached("SELECT user_id, password_hash, active FROM users WHERE name_key = ?1")?
+        .query_row([name_key(user_name)], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
         .optional()?)
 }
 
@@ -248,13 +242,15 @@ pub fn caller_for_token(conn: &Connection, hash: &[u8], now: Stamp) -> ApiResult
     }
 }
 
-pub fn list_api_tokens(conn: &Connection, user_id: i64) -> ApiResult<Vec<TokenInfo>> {
+/// The user's live API tokens (not revoked, not expired).
+pub fn list_api_tokens(conn: &Connection, user_id: i64, now: Stamp) -> ApiResult<Vec<TokenInfo>> {
     let mut stmt = conn.prepare_cached(
         "SELECT token_id, name, created_on, expires_on FROM tokens
-         WHERE user_id = ?1 AND kind = 'api' AND revoked_on IS NULL ORDER BY token_id",
+         WHERE user_id = ?1 AND kind = 'api' AND revoked_on IS NULL AND (expires_on IS NULL OR expires_on > ?2)
+         ORDER BY token_id",
     )?;
     let tokens = stmt
-        .query_map([user_id], |r| {
+        .query_map([user_id, now.0], |r| {
             Ok(TokenInfo {
                 token_id: r.get(0)?,
                 name: r.get(1)?,

@@ -1,0 +1,347 @@
+//! Load and physical-limit benchmark. Prints figures; asserts nothing.
+//!
+//!     cargo bench --bench load
+//!
+//! Environment: CALLLOG_BENCH_SYNC=full|normal (default full),
+//! CALLLOG_BENCH_CLIENTS (default 16), CALLLOG_BENCH_REQUESTS per phase
+//! (default 4000), CALLLOG_BENCH_LOGS for the large-list phase (default 1000000).
+//!
+//! 1. The SQLite ceiling on this machine: the write shapes of the service run
+//!    directly on a connection with the same pragmas (one commit per append,
+//!    and appends batched per commit as the writer does under load).
+//! 2. The service over loopback HTTP with keep-alive clients: create, append a
+//!    comment, read one log, list a unit's logs.
+//! 3. List latency with a million call logs in the file.
+//! 4. Peak memory (VmHWM) of the whole process.
+
+use calllog::config::{AppConfig, StoreConfig, Synchronous};
+use calllog::{build_app, AppState, Store};
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+fn env_number(name: &str, default: usize) -> usize {
+    std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
+}
+
+/// A minimal HTTP/1.1 keep-alive client: enough for a benchmark.
+struct Client {
+    reader: BufReader<TcpStream>,
+    token: String,
+}
+
+impl Client {
+    fn connect(addr: &str, token: &str) -> Client {
+        let stream = TcpStream::connect(addr).expect("connect");
+        stream.set_nodelay(true).ok();
+        stream.set_read_timeout(Some(Duration::from_secs(30))).ok();
+        Client { reader: BufReader::new(stream), token: token.to_string() }
+    }
+
+    fn request(&mut self, method: &str, path: &str, body: Option<&str>) -> (u16, Vec<u8>) {
+        let body = body.unwrap_or("");
+        let head = format!(
+            "{method} {path} HTTP/1.1\r\nHost: bench\r\nAuthorization: Bearer {}\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n",
+            self.token,
+            body.len()
+        );
+        let stream = self.reader.get_mut();
+        stream.write_all(head.as_bytes()).expect("write");
+        stream.write_all(body.as_bytes()).expect("write");
+        let mut line = String::new();
+        self.reader.read_line(&mut line).expect("status line");
+        let status: u16 = line.split_whitespace().nth(1).and_then(|s| s.parse().ok()).unwrap_or(0);
+        let mut length = 0usize;
+        loop {
+            line.clear();
+            self.reader.read_line(&mut line).expect("header");
+            let l = line.trim_end();
+            if l.is_empty() {
+                break;
+            }
+            if let Some((k, v)) = l.split_once(':') {
+                if k.eq_ignore_ascii_case("content-length") {
+                    length = v.trim().parse().unwrap_or(0);
+                }
+            }
+        }
+        let mut buf = vec![0; length];
+        self.reader.read_exact(&mut buf).expect("body");
+        (status, buf)
+    }
+}
+
+struct Figures {
+    name: String,
+    requests: usize,
+    seconds: f64,
+    latencies: Vec<Duration>,
+    failures: usize,
+}
+
+impl Figures {
+    fn print(&mut self) {
+        self.latencies.sort();
+        let pct = |p: f64| {
+            let i = ((self.latencies.len() as f64 * p) as usize).min(self.latencies.len().saturating_sub(1));
+            self.latencies.get(i).map(|d| d.as_secs_f64() * 1000.0).unwrap_or(0.0)
+        };
+        println!(
+            "{:<34} {:>8.0} req/s   p50 {:>6.2} ms   p99 {:>6.2} ms   max {:>7.2} ms   ({} requests, {} failed)",
+            self.name,
+            self.requests as f64 / self.seconds,
+            pct(0.50),
+            pct(0.99),
+            pct(1.0),
+            self.requests,
+            self.failures
+        );
+    }
+}
+
+/// Runs `requests` calls of `make` spread over `clients` keep-alive connections.
+fn run_phase(
+    name: &str,
+    addr: &str,
+    token: &str,
+    clients: usize,
+    requests: usize,
+    make: impl Fn(usize) -> (&'static str, String, Option<String>) + Send + Sync + 'static,
+) -> Figures {
+    let make = Arc::new(make);
+    let next = Arc::new(AtomicUsize::new(0));
+    let started = Instant::now();
+    let threads: Vec<_> = (0..clients)
+        .map(|_| {
+            let (make, next, addr, token) = (make.clone(), next.clone(), addr.to_string(), token.to_string());
+            std::thread::spawn(move || {
+                let mut client = Client::connect(&addr, &token);
+                let mut latencies = Vec::new();
+                let mut failures = 0;
+                loop {
+                    let i = next.fetch_add(1, Ordering::Relaxed);
+                    if i >= requests {
+                        break;
+                    }
+                    let (method, path, body) = make(i);
+                    let t = Instant::now();
+                    let (status, _) = client.request(method, &path, body.as_deref());
+                    latencies.push(t.elapsed());
+                    if !(200..300).contains(&status) {
+                        failures += 1;
+                    }
+                }
+                (latencies, failures)
+            })
+        })
+        .collect();
+    let mut figures = Figures { name: name.to_string(), requests, seconds: 0.0, latencies: Vec::new(), failures: 0 };
+    for t in threads {
+        let (latencies, failures) = t.join().expect("client thread");
+        figures.latencies.extend(latencies);
+        figures.failures += failures;
+    }
+    figures.seconds = started.elapsed().as_secs_f64();
+    figures
+}
+
+fn pragmas(conn: &rusqlite::Connection, sync: Synchronous) {
+    conn.execute_batch(&format!(
+        "PRAGMA journal_mode=WAL; PRAGMA synchronous={}; PRAGMA cache_size=-32768; PRAGMA temp_store=MEMORY;",
+        sync.pragma_value()
+    ))
+    .expect("pragmas");
+}
+
+/// Phase 1: what SQLite itself does here with the service's write shapes.
+fn sqlite_ceiling(dir: &std::path::Path, sync: Synchronous, appends: usize) {
+    let path = dir.join("ceiling.db");
+    drop(Store::open(&StoreConfig::new(&path)).expect("schema"));
+    let conn = rusqlite::Connection::open(&path).expect("open");
+    pragmas(&conn, sync);
+    conn.execute_batch(
+        "INSERT INTO properties (property_id, property_name) VALUES (1, 'p');
+         INSERT INTO users (user_id, user_name, name_key, password_hash, role, created_on) VALUES (1, 'u', 'u', 'x', 'admin', 0);
+         INSERT INTO call_logs (log_id, property_id, call_from, status_id, subject, taken_by, created_on, modified_on, created_by)
+         WITH RECURSIVE n(value) AS (SELECT 1 UNION ALL SELECT value + 1 FROM n WHERE value < 1000)
+         SELECT value, 1, 'c', 1, 's', 't', value, value, 1 FROM n;",
+    )
+    .expect("seed logs");
+    let append = |conn: &rusqlite::Connection, i: usize| {
+        let log = (i % 1000 + 1) as i64;
+        conn.execute(
+            "INSERT INTO log_events (log_id, event_no, at, user_id, user_name, kind, new_value, status_name)
+             VALUES (?1, (SELECT last_event_no + 1 FROM call_logs WHERE log_id = ?1), ?2, 1, 'u', 'commented', 'a comment of ordinary length', 'Open')",
+            rusqlite::params![log, i as i64],
+        )
+        .expect("event");
+        conn.execute(
+            "UPDATE call_logs SET last_event_no = last_event_no + 1, modified_on = ?2 WHERE log_id = ?1",
+            rusqlite::params![log, 1_000_000 + i as i64],
+        )
+        .expect("bump");
+    };
+    let started = Instant::now();
+    for i in 0..appends {
+        conn.execute_batch("BEGIN IMMEDIATE").unwrap();
+        append(&conn, i);
+        conn.execute_batch("COMMIT").unwrap();
+    }
+    let single = appends as f64 / started.elapsed().as_secs_f64();
+    let started = Instant::now();
+    for chunk in 0..appends / 64 {
+        conn.execute_batch("BEGIN IMMEDIATE").unwrap();
+        for i in 0..64 {
+            append(&conn, appends + chunk * 64 + i);
+        }
+        conn.execute_batch("COMMIT").unwrap();
+    }
+    let batched = (appends / 64 * 64) as f64 / started.elapsed().as_secs_f64();
+    println!("SQLite ceiling, comment append (event row + log bump), synchronous={}:", sync.pragma_value());
+    println!("  one commit per append          {single:>10.0} appends/s");
+    println!("  64 appends per commit          {batched:>10.0} appends/s");
+}
+
+fn peak_rss_mib() -> f64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| s.lines().find(|l| l.starts_with("VmHWM:")).map(str::to_string))
+        .and_then(|l| l.split_whitespace().nth(1).and_then(|kb| kb.parse::<f64>().ok()))
+        .map(|kb| kb / 1024.0)
+        .unwrap_or(0.0)
+}
+
+fn main() {
+    let sync =
+        Synchronous::parse(&std::env::var("CALLLOG_BENCH_SYNC").unwrap_or_else(|_| "full".into())).expect("sync");
+    let clients = env_number("CALLLOG_BENCH_CLIENTS", 16);
+    let requests = env_number("CALLLOG_BENCH_REQUESTS", 4000);
+    let big = env_number("CALLLOG_BENCH_LOGS", 1_000_000);
+    let dir = tempfile::tempdir().expect("tempdir");
+    println!(
+        "calllog benchmark: {} cores, synchronous={}, {clients} clients, {requests} requests per phase",
+        std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1),
+        sync.pragma_value()
+    );
+    println!();
+    sqlite_ceiling(dir.path(), sync, requests);
+    println!();
+
+    // The service, in this process, on a loopback port.
+    let mut config = StoreConfig::new(dir.path().join("bench.db"));
+    config.synchronous = sync;
+    let store = Store::open(&config).expect("store");
+    let password_hash = calllog::auth::hash_password("bench-password").unwrap();
+    store
+        .write_blocking(move |conn| {
+            calllog::store::users::insert_user(
+                conn,
+                calllog::store::users::NewUser {
+                    user_name: "bench".into(),
+                    password_hash,
+                    first_name: Some("Bench".into()),
+                    last_name: None,
+                    email: None,
+                    role: calllog::domain::users::Role::Admin,
+                    property_ids: vec![],
+                },
+                calllog::domain::time::Stamp::now(),
+            )
+        })
+        .unwrap();
+    let mut directory = serde_json::json!({"Properties": [], "Units": []});
+    for p in 1..=10 {
+        directory["Properties"]
+            .as_array_mut()
+            .unwrap()
+            .push(serde_json::json!({"PropertyId": p, "PropertyName": format!("P{p}")}));
+        for u in 0..100 {
+            directory["Units"]
+                .as_array_mut()
+                .unwrap()
+                .push(serde_json::json!({"UnitId": p * 1000 + u, "PropertyId": p, "UnitNumber": u.to_string()}));
+        }
+    }
+    let state = actix_web::web::Data::new(AppState::new(store.clone(), AppConfig::default()));
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap().to_string();
+    let server_state = state.clone();
+    std::thread::spawn(move || {
+        actix_web::rt::System::new().block_on(async move {
+            actix_web::HttpServer::new(move || build_app(server_state.clone()))
+                .listen(listener)
+                .unwrap()
+                .run()
+                .await
+                .unwrap();
+        })
+    });
+    std::thread::sleep(Duration::from_millis(300));
+    let mut client = Client::connect(&addr, "");
+    let (status, body) =
+        client.request("POST", "/api/auth/token", Some(r#"{"UserName":"bench","Password":"bench-password"}"#));
+    assert_eq!(status, 200, "sign-in");
+    let token = serde_json::from_slice::<serde_json::Value>(&body).unwrap()["Token"].as_str().unwrap().to_string();
+    let mut client = Client::connect(&addr, &token);
+    let (status, _) = client.request("POST", "/api/admin/import", Some(&directory.to_string()));
+    assert_eq!(status, 200, "import");
+
+    println!("The service over loopback HTTP (keep-alive):");
+    run_phase("POST /api/calllogs (create)", &addr, &token, clients, requests, |i| {
+        let unit = (i % 10 + 1) * 1000 + i % 100;
+        let body = format!(
+            r#"{{"PropertyId":{},"UnitId":{unit},"CallFrom":"Caller {i}","Subject":"Call {i}","LogReasons":[1],"NewComments":"first"}}"#,
+            i % 10 + 1
+        );
+        ("POST", "/api/calllogs".to_string(), Some(body))
+    })
+    .print();
+    let logs = requests;
+    run_phase("PUT /api/calllogs/{id} (comment)", &addr, &token, clients, requests, move |i| {
+        ("PUT", format!("/api/calllogs/{}", i * 7919 % logs + 1), Some(format!(r#"{{"NewComments":"comment {i}"}}"#)))
+    })
+    .print();
+    run_phase("GET /api/calllogs/{id}", &addr, &token, clients, requests, move |i| {
+        ("GET", format!("/api/calllogs/{}", i * 7919 % logs + 1), None)
+    })
+    .print();
+    run_phase("GET /api/units/{id}/calllogs", &addr, &token, clients, requests, |i| {
+        ("GET", format!("/api/units/{}/calllogs", (i % 10 + 1) * 1000 + i % 100), None)
+    })
+    .print();
+    let stats = store.writer_stats();
+    println!("  writer: {} requests committed in {} batches", requests * 2 + 2, stats.batches.load(Ordering::Relaxed));
+    println!();
+
+    // A large file: bulk-load call logs straight into the table, then list.
+    let bulk = rusqlite::Connection::open(dir.path().join("bench.db")).unwrap();
+    bulk.busy_timeout(Duration::from_secs(30)).unwrap();
+    let loaded = Instant::now();
+    bulk.execute(
+        "INSERT INTO call_logs (property_id, unit_id, call_from, status_id, subject, notes, taken_by, created_on, modified_on, created_by, last_event_no)
+         WITH RECURSIVE n(value) AS (SELECT 1 UNION ALL SELECT value + 1 FROM n WHERE value < ?1)
+         SELECT 1 + value % 10, (1 + value % 10) * 1000 + value % 100, 'Caller', 1 + value % 3, 'Bulk call ' || value, 'notes',
+                'Bench', 1600000000000000 + value * 1000000, 1600000000000000 + value * 1000000, 1, 0
+         FROM n",
+        [big as i64],
+    )
+    .unwrap();
+    println!(
+        "Bulk-loaded {big} call logs in {:.1} s; lists over {} logs:",
+        loaded.elapsed().as_secs_f64(),
+        big + requests
+    );
+    let n = 200;
+    for (name, path) in [
+        ("GET /api/calllogs (newest 25)", "/api/calllogs".to_string()),
+        ("GET /api/units/{id}/calllogs", "/api/units/5042/calllogs".to_string()),
+        ("GET /api/properties/{id}/calllogs", "/api/properties/3/calllogs?status=2".to_string()),
+        ("GET /api/calllogs?sort=modifiedon", "/api/calllogs?sort=modifiedon&modifiedSince=2026-01-01".to_string()),
+    ] {
+        run_phase(name, &addr, &token, 4, n, move |_| ("GET", path.clone(), None)).print();
+    }
+    println!();
+    println!("Peak resident memory of the process (server + clients + bulk load): {:.0} MiB", peak_rss_mib());
+}
