@@ -732,3 +732,54 @@ fn backup_while_the_server_runs_is_a_sound_copy() {
     assert_eq!(count(&dest, "users"), 1);
     assert_eq!(count(&dest, "tokens"), 1, "the session token committed before the backup is in the copy");
 }
+
+// ---- refusing a database that must not be served ---------------------------
+
+#[test]
+fn serve_refuses_a_file_that_is_not_a_database() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("garbage.db");
+    std::fs::write(&db, vec![0x5a_u8; 16384]).unwrap();
+    let mut command = calllog(&db);
+    command.args(["serve", "--bind", &format!("127.0.0.1:{}", free_port())]);
+    let line = run(command, None).assert_failure_line().to_string();
+    assert!(line.contains("damaged"), "{line}");
+}
+
+#[test]
+fn serve_refuses_a_database_with_a_corrupt_page() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("x.db");
+    let p = write(dir.path(), "p.csv", PROPERTIES_CSV);
+    import(&db, &[("--properties", &p)]).assert_code(0);
+    // Fold the WAL into the file, then scribble over the interior of a table page.
+    let conn = rusqlite::Connection::open(&db).unwrap();
+    conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(())).unwrap();
+    let page_size: usize = conn.query_row("PRAGMA page_size", [], |r| r.get(0)).unwrap();
+    let root: usize =
+        conn.query_row("SELECT rootpage FROM sqlite_schema WHERE name = 'properties'", [], |r| r.get(0)).unwrap();
+    drop(conn);
+    let mut bytes = std::fs::read(&db).unwrap();
+    let start = (root - 1) * page_size;
+    for b in &mut bytes[start..start + 64] {
+        *b = 0xff;
+    }
+    std::fs::write(&db, &bytes).unwrap();
+    let mut command = calllog(&db);
+    command.args(["serve", "--bind", &format!("127.0.0.1:{}", free_port())]);
+    let line = run(command, None).assert_failure_line().to_string();
+    assert!(line.contains("damaged"), "{line}");
+}
+
+#[test]
+fn serve_refuses_a_database_from_a_newer_calllog() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("x.db");
+    let p = write(dir.path(), "p.csv", PROPERTIES_CSV);
+    import(&db, &[("--properties", &p)]).assert_code(0);
+    rusqlite::Connection::open(&db).unwrap().pragma_update(None, "user_version", 99).unwrap();
+    let mut command = calllog(&db);
+    command.args(["serve", "--bind", &format!("127.0.0.1:{}", free_port())]);
+    let line = run(command, None).assert_failure_line().to_string();
+    assert!(line.contains("newer") && line.contains("99"), "{line}");
+}
