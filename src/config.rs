@@ -34,6 +34,11 @@ pub struct StoreConfig {
     /// Writes waiting for the writer thread beyond this are refused with 503/115.
     pub write_queue_capacity: usize,
     pub read_pool_size: u32,
+    /// How often the background thread checkpoints the WAL into the database.
+    pub checkpoint_interval: std::time::Duration,
+    /// The writer forces a checkpoint when the WAL file grows past this, and
+    /// SQLite truncates the WAL back to it (`journal_size_limit`).
+    pub wal_limit_bytes: u64,
 }
 
 impl StoreConfig {
@@ -43,6 +48,8 @@ impl StoreConfig {
             synchronous: Synchronous::Full,
             write_queue_capacity: 1024,
             read_pool_size: 8,
+            checkpoint_interval: std::time::Duration::from_millis(500),
+            wal_limit_bytes: 64 * 1024 * 1024,
         }
     }
 }

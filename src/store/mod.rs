@@ -3,6 +3,7 @@
 
 pub mod calllogs;
 pub mod catalog;
+pub mod checkpoint;
 pub mod directory;
 pub mod schema;
 pub mod users;
@@ -29,6 +30,7 @@ pub struct Store {
 struct StoreInner {
     readers: r2d2::Pool<SqliteConnectionManager>,
     writer: Writer,
+    checkpointer: checkpoint::Checkpointer,
 }
 
 /// Why the store could not be opened; each is a clear one-line message.
@@ -44,13 +46,23 @@ pub enum OpenError {
     TooNew { path: String, found: i64, known: i64 },
 }
 
-fn apply_pragmas(conn: &Connection, synchronous: &str, writer: bool) -> rusqlite::Result<()> {
+/// Which connection is being set up: only the writer changes the journal
+/// and checkpoint settings.
+#[derive(Clone, Copy)]
+enum Role {
+    Writer { wal_limit_bytes: u64 },
+    Other,
+}
+
+fn apply_pragmas(conn: &Connection, synchronous: &str, role: Role) -> rusqlite::Result<()> {
     // busy_timeout first, so the pragmas below wait rather than fail.
     conn.busy_timeout(Duration::from_secs(5))?;
-    if writer {
+    if let Role::Writer { wal_limit_bytes } = role {
         conn.pragma_update(None, "journal_mode", "WAL")?;
-        // Keep the WAL file from staying large after a burst of writes.
-        conn.pragma_update(None, "journal_size_limit", 64 * 1024 * 1024)?;
+        // Checkpoints run on their own thread, not inside a commit.
+        conn.pragma_update(None, "wal_autocheckpoint", 0)?;
+        // When the WAL restarts, SQLite truncates it back to this size.
+        conn.pragma_update(None, "journal_size_limit", wal_limit_bytes as i64)?;
     }
     conn.pragma_update(None, "foreign_keys", "ON")?;
     conn.pragma_update(None, "synchronous", synchronous)?;
@@ -81,7 +93,8 @@ impl Store {
         let synchronous = config.synchronous.pragma_value();
 
         let conn = Connection::open(&config.db_path).map_err(|e| open_error(e.to_string()))?;
-        apply_pragmas(&conn, synchronous, true).map_err(|e| classify(&path_text, e))?;
+        let writer_role = Role::Writer { wal_limit_bytes: config.wal_limit_bytes };
+        apply_pragmas(&conn, synchronous, writer_role).map_err(|e| classify(&path_text, e))?;
         schema::check_integrity(&conn).map_err(|detail| OpenError::Damaged { path: path_text.clone(), detail })?;
         schema::migrate(&conn).map_err(|e| match e {
             schema::MigrateError::TooNew(found) => {
@@ -93,15 +106,24 @@ impl Store {
         let sync = synchronous.to_string();
         let manager = SqliteConnectionManager::file(&config.db_path)
             .with_flags(OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX | OpenFlags::SQLITE_OPEN_URI)
-            .with_init(move |c| apply_pragmas(c, &sync, false));
+            .with_init(move |c| apply_pragmas(c, &sync, Role::Other));
         let readers = r2d2::Pool::builder()
             .max_size(config.read_pool_size.max(1))
             .connection_timeout(Duration::from_secs(5))
             .build(manager)
             .map_err(|e| open_error(e.to_string()))?;
 
-        let writer = Writer::start(conn, config.write_queue_capacity.max(1));
-        Ok(Store { inner: Arc::new(StoreInner { readers, writer }) })
+        let checkpoint_conn = Connection::open(&config.db_path).map_err(|e| open_error(e.to_string()))?;
+        apply_pragmas(&checkpoint_conn, synchronous, Role::Other).map_err(|e| open_error(e.to_string()))?;
+        let checkpointer = checkpoint::Checkpointer::start(checkpoint_conn, config.checkpoint_interval);
+        let mut wal_path = config.db_path.clone().into_os_string();
+        wal_path.push("-wal");
+        let writer = Writer::start(
+            conn,
+            config.write_queue_capacity.max(1),
+            writer::WalBound { path: wal_path.into(), limit_bytes: config.wal_limit_bytes },
+        );
+        Ok(Store { inner: Arc::new(StoreInner { readers, writer, checkpointer }) })
     }
 
     /// Runs a read on a pooled read-only connection, off the async workers.
@@ -150,8 +172,10 @@ impl Store {
         self.inner.readers.state()
     }
 
-    /// Commits what is queued and stops the writer; later writes answer 503.
+    /// Commits what is queued and stops the writer (which then folds the WAL
+    /// into the database); later writes answer 503.
     pub fn close(&self) {
+        self.inner.checkpointer.close();
         self.inner.writer.close();
     }
 }

@@ -62,11 +62,18 @@ where
     }
 }
 
+/// The WAL file and the size past which the writer forces a checkpoint.
+pub struct WalBound {
+    pub path: std::path::PathBuf,
+    pub limit_bytes: u64,
+}
+
 #[derive(Default)]
 pub struct WriterStats {
     pub queued: AtomicUsize,
     pub batches: AtomicU64,
-    pub jobs: AtomicU64,
+    /// Checkpoints the writer had to force because the WAL passed its bound.
+    pub forced_checkpoints: AtomicU64,
 }
 
 pub struct Writer {
@@ -76,13 +83,13 @@ pub struct Writer {
 }
 
 impl Writer {
-    pub fn start(conn: Connection, capacity: usize) -> Writer {
+    pub fn start(conn: Connection, capacity: usize, wal: WalBound) -> Writer {
         let (sender, receiver) = sync_channel::<Box<dyn WriteJob>>(capacity);
         let stats = Arc::new(WriterStats::default());
         let thread_stats = stats.clone();
         let thread = std::thread::Builder::new()
             .name("calllog-writer".into())
-            .spawn(move || writer_loop(conn, receiver, thread_stats))
+            .spawn(move || writer_loop(conn, receiver, thread_stats, wal))
             .expect("spawning the writer thread");
         Writer { sender: Mutex::new(Some(sender)), thread: Mutex::new(Some(thread)), stats }
     }
@@ -134,7 +141,7 @@ impl Drop for Writer {
     }
 }
 
-fn writer_loop(conn: Connection, receiver: Receiver<Box<dyn WriteJob>>, stats: Arc<WriterStats>) {
+fn writer_loop(conn: Connection, receiver: Receiver<Box<dyn WriteJob>>, stats: Arc<WriterStats>, wal: WalBound) {
     while let Ok(first) = receiver.recv() {
         let mut batch = vec![first];
         while batch.len() < MAX_BATCH {
@@ -146,6 +153,21 @@ fn writer_loop(conn: Connection, receiver: Receiver<Box<dyn WriteJob>>, stats: A
         stats.queued.fetch_sub(batch.len(), Ordering::Relaxed);
         run_batch(&conn, batch);
         stats.batches.fetch_add(1, Ordering::Relaxed);
+        // Readers that hold old snapshots can keep the background checkpoint
+        // from finishing; past the bound, wait for them and restart the WAL.
+        if std::fs::metadata(&wal.path).is_ok_and(|m| m.len() > wal.limit_bytes) {
+            match conn.query_row("PRAGMA wal_checkpoint(RESTART)", [], |_| Ok(())) {
+                Ok(()) => stats.forced_checkpoints.fetch_add(1, Ordering::Relaxed),
+                Err(e) => {
+                    log::warn!("writer: forced checkpoint failed: {e}");
+                    0
+                }
+            };
+        }
+    }
+    // Every sender is gone and the queue is drained: fold the WAL in and shrink it.
+    if let Err(e) = conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(())) {
+        log::warn!("writer: final checkpoint failed: {e}");
     }
 }
 
