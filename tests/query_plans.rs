@@ -67,6 +67,12 @@ fn every_list_shape_is_served_by_an_index() {
             "call_logs_by_unit",
         ),
         (
+            "property + status",
+            CallLogFilter { property_id: Some(1), statuses: Some(vec![2]), ..filter() },
+            "call_logs_by_property",
+        ),
+        ("status", CallLogFilter { statuses: Some(vec![2]), ..filter() }, "call_logs_by_created"),
+        (
             "property + dates",
             CallLogFilter { property_id: Some(1), from: t, to: t, ..filter() },
             "call_logs_by_property",
@@ -103,6 +109,9 @@ fn every_list_shape_is_served_by_an_index() {
     // Counting a scoped list seeks each linked property on its index.
     let scoped = count_plan(&conn, &CallLogFilter { scope: Some(vec![1, 2]), ..filter() });
     assert!(scoped.contains("call_logs_by_property"), "scoped count: {scoped}");
+    // A property's count by status is answered from its index alone.
+    let by_status = count_plan(&conn, &CallLogFilter { property_id: Some(1), statuses: Some(vec![1, 2]), ..filter() });
+    assert!(by_status.contains("COVERING INDEX call_logs_by_property_status"), "count by status: {by_status}");
     // Sorting by id reads the table itself in key order (its rowid B-tree): no sort step.
     let by_id = plan(&conn, &CallLogFilter { sort: SortField::LogId, ..filter() }).join(" | ");
     assert!(!by_id.contains("TEMP B-TREE"), "by id: {by_id}");

@@ -411,10 +411,13 @@ pub fn list_clauses(filter: &CallLogFilter, part: ListPart) -> (String, String, 
         add("c.resident_id = ?", SqlValue::Integer(id));
     }
     if let Some(ids) = &filter.statuses {
-        add(
-            "c.status_id IN (SELECT value FROM json_each(?))",
-            SqlValue::Text(id_list_param(Some(ids)).unwrap_or_default()),
-        );
+        // Counting may use the (property_id, status_id) index; a page keeps to
+        // its sort order's index and checks the status row by row.
+        let condition = match part {
+            ListPart::Count => "c.status_id IN (SELECT value FROM json_each(?))",
+            ListPart::Page => "+c.status_id IN (SELECT value FROM json_each(?))",
+        };
+        add(condition, SqlValue::Text(id_list_param(Some(ids)).unwrap_or_default()));
     }
     if let Some(ids) = &filter.reasons {
         add(
