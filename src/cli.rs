@@ -24,8 +24,13 @@ pub struct Cli {
     #[arg(long, global = true, env = "CALLLOG_DB", default_value = "./calllog.db")]
     pub db: PathBuf,
 
+    /// What to do; without a command, calllog serves (so `cargo run` starts the service).
     #[command(subcommand)]
-    pub command: Command,
+    pub command: Option<Command>,
+
+    /// `serve`'s options, for when no command is given.
+    #[command(flatten)]
+    pub serve: ServeArgs,
 }
 
 #[derive(Subcommand, Debug)]
@@ -133,7 +138,7 @@ impl From<crate::store::OpenError> for Failure {
 }
 
 pub fn run(cli: Cli) -> ExitCode {
-    let result = match cli.command {
+    let result = match cli.command.unwrap_or(Command::Serve(cli.serve)) {
         Command::Serve(args) => serve(&cli.db, args),
         Command::User(UserCommand::Add { name, role, first, last, email, properties, password_stdin }) => {
             user_add(&cli.db, name, &role, first, last, email, properties, password_stdin)

@@ -544,9 +544,13 @@ struct Server {
 impl Server {
     fn start(db: &Path, extra: &[&str]) -> Server {
         let addr = format!("127.0.0.1:{}", free_port());
-        let stderr_file = db.with_extension(format!("{}.stderr", addr.replace([':', '.'], "_")));
         let mut command = calllog(db);
         command.args(["serve", "--bind", &addr]).args(extra);
+        Server::spawn(db, command, addr)
+    }
+
+    fn spawn(db: &Path, mut command: Command, addr: String) -> Server {
+        let stderr_file = db.with_extension(format!("{}.stderr", addr.replace([':', '.'], "_")));
         command.stdin(Stdio::null()).stdout(Stdio::piped()).stderr(File::create(&stderr_file).unwrap());
         let mut process = Running(command.spawn().expect("starting calllog serve"));
         let (lines, stdout) = mpsc::channel();
@@ -782,4 +786,28 @@ fn serve_refuses_a_database_from_a_newer_calllog() {
     command.args(["serve", "--bind", &format!("127.0.0.1:{}", free_port())]);
     let line = run(command, None).assert_failure_line().to_string();
     assert!(line.contains("newer") && line.contains("99"), "{line}");
+}
+
+#[test]
+fn without_a_command_calllog_serves_configured_from_the_environment() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("x.db");
+    let addr = format!("127.0.0.1:{}", free_port());
+    let mut command = Command::new(BIN);
+    for var in ["RUST_LOG", "CALLLOG_TIMEZONE", "CALLLOG_SYNCHRONOUS"] {
+        command.env_remove(var);
+    }
+    command.env("CALLLOG_DB", &db).env("CALLLOG_BIND", &addr).env("CALLLOG_TIMEZONE", "America/New_York");
+    let mut server = Server::spawn(&db, command, addr);
+    let password = server.first_password();
+    server.wait_until_healthy();
+    let token = server.sign_in(&password);
+    assert!(db.exists(), "CALLLOG_DB names the database");
+    let (status, body) = http(&server.addr, "GET", "/api/users/me", Some(&token), None).unwrap();
+    assert_eq!(status, 200, "{body}");
+    let sign_in = serde_json::json!({"UserName": "admin", "Password": password}).to_string();
+    let (_, text) = http(&server.addr, "POST", "/api/auth/token", None, Some(&sign_in)).unwrap();
+    let expires = json(&text)["ExpiresOn"].as_str().unwrap().to_string();
+    assert!(expires.ends_with("-05:00") || expires.ends_with("-04:00"), "CALLLOG_TIMEZONE applies: {expires}");
+    server.stop();
 }
