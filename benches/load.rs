@@ -238,15 +238,16 @@ fn main() {
         .write_blocking(move |conn| {
             calllog::store::users::insert_user(
                 conn,
-                calllog::store::users::NewUser {
+                &calllog::domain::users::NewUser {
                     user_name: "bench".into(),
-                    password_hash,
+                    password: "bench-password".into(),
                     first_name: Some("Bench".into()),
                     last_name: None,
                     email: None,
                     role: calllog::domain::users::Role::Admin,
                     property_ids: vec![],
                 },
+                &password_hash,
                 calllog::domain::time::Stamp::now(),
             )
         })

@@ -7,10 +7,10 @@ use crate::config::{AppConfig, StoreConfig, Synchronous};
 use crate::domain::directory::{ImportBatch, Property, Resident, Unit};
 use crate::domain::input::Fields;
 use crate::domain::time::{zone_named, Stamp};
-use crate::domain::users::{check_password, check_user_name, Role};
+use crate::domain::users::{check_password, check_user_name, NewUser, Role};
 use crate::error::ApiError;
 use crate::store::directory as directory_store;
-use crate::store::users::{self as user_store, NewToken, NewUser};
+use crate::store::users::{self as user_store, NewToken};
 use crate::store::{integrity_check, Store};
 use clap::{Args, Parser, Subcommand};
 use std::io::{BufRead, Write};
@@ -196,16 +196,17 @@ fn ensure_first_admin(store: &Store) -> Result<(), Failure> {
         return Ok(());
     }
     let password = new_password();
+    let password_hash = hash_password(&password)?;
     let user = NewUser {
         user_name: "admin".into(),
-        password_hash: hash_password(&password)?,
+        password: password.clone(),
         first_name: None,
         last_name: None,
         email: None,
         role: Role::Admin,
         property_ids: Vec::new(),
     };
-    store.write_blocking(move |conn| user_store::insert_user(conn, user, Stamp::now()))?;
+    store.write_blocking(move |conn| user_store::insert_user(conn, &user, &password_hash, Stamp::now()))?;
     println!("Created the first user: admin, password {password} (shown only this once).");
     let _ = std::io::stdout().flush();
     Ok(())
@@ -240,16 +241,17 @@ fn user_add(
         (new_password(), true)
     };
     let store = open_store(db, Synchronous::Full)?;
+    let password_hash = hash_password(&password)?;
     let user = NewUser {
         user_name: name,
-        password_hash: hash_password(&password)?,
+        password: password.clone(),
         first_name: first.filter(|s| !s.trim().is_empty()),
         last_name: last.filter(|s| !s.trim().is_empty()),
         email: email.filter(|s| !s.trim().is_empty()),
         role,
         property_ids: properties,
     };
-    let user = store.write_blocking(move |conn| user_store::insert_user(conn, user, Stamp::now()))?;
+    let user = store.write_blocking(move |conn| user_store::insert_user(conn, &user, &password_hash, Stamp::now()))?;
     store.close();
     println!("Created user {} (id {}, role {}).", user.user_name, user.user_id, user.role.as_str());
     if generated {

@@ -151,10 +151,10 @@ mod tests {
     }
 }
 
-/// A new user as read from a request or the command line; the password is
-/// still clear here and is hashed before it reaches the store.
+/// A new user as read from a request or the command line. The password is
+/// clear here; the store is given its hash alongside and never sees it.
 #[derive(Debug)]
-pub struct NewUserInput {
+pub struct NewUser {
     pub user_name: String,
     pub password: String,
     pub first_name: Option<String>,
@@ -234,7 +234,7 @@ fn read_password(f: &mut crate::domain::input::Fields) -> Option<String> {
     }
 }
 
-pub fn read_new_user(mut f: crate::domain::input::Fields) -> Result<NewUserInput, ApiError> {
+pub fn read_new_user(mut f: crate::domain::input::Fields) -> Result<NewUser, ApiError> {
     let user_name = f.required_string("UserName");
     if let Some(name) = &user_name {
         if let Err(problem) = check_user_name(name) {
@@ -256,7 +256,7 @@ pub fn read_new_user(mut f: crate::domain::input::Fields) -> Result<NewUserInput
     let ok = f.is_ok();
     f.finish()?;
     match (ok, user_name, password, role) {
-        (true, Some(user_name), Some(password), Some(role)) => Ok(NewUserInput {
+        (true, Some(user_name), Some(password), Some(role)) => Ok(NewUser {
             user_name,
             password,
             first_name: first_name.filter(|s| !s.is_empty()),

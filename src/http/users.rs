@@ -11,7 +11,7 @@ use crate::http::{
     created, no_content, ok_json, path_id, put_answer, query, require_body, resource, BodyKinds, Handler,
 };
 use crate::store::directory::{self as directory_store, PropertyStatusFilter};
-use crate::store::users::{self as user_store, NewToken, NewUser, UserUpdate};
+use crate::store::users::{self as user_store, NewToken};
 use actix_web::{web, HttpRequest};
 use serde::Serialize;
 
@@ -132,19 +132,11 @@ async fn list_users(state: web::Data<AppState>, caller: Caller, req: HttpRequest
 
 async fn create_user(state: web::Data<AppState>, caller: Caller, req: HttpRequest, body: web::Payload) -> Handler {
     caller.require_admin()?;
-    let input = read_new_user(require_body(&req, body, BodyKinds::Json).await?)?;
-    let password = input.password.clone();
+    let new_user = read_new_user(require_body(&req, body, BodyKinds::Json).await?)?;
+    let password = new_user.password.clone();
     let password_hash = blocking(move || hash_password(&password)).await??;
-    let new_user = NewUser {
-        user_name: input.user_name,
-        password_hash,
-        first_name: input.first_name,
-        last_name: input.last_name,
-        email: input.email,
-        role: input.role,
-        property_ids: input.property_ids,
-    };
-    let user = state.store.write(move |conn| user_store::insert_user(conn, new_user, Stamp::now())).await?;
+    let user =
+        state.store.write(move |conn| user_store::insert_user(conn, &new_user, &password_hash, Stamp::now())).await?;
     created(&state, &format!("/api/users/{}", user.user_id), &user)
 }
 
@@ -152,20 +144,14 @@ async fn update_user(state: web::Data<AppState>, caller: Caller, req: HttpReques
     caller.require_admin()?;
     let user_id = path_id(&req, "id")?;
     let changes = read_user_changes(require_body(&req, body, BodyKinds::Json).await?)?;
-    let password_hash = match changes.password {
+    let password_hash = match changes.password.clone() {
         Some(password) => Some(blocking(move || hash_password(&password)).await??),
         None => None,
     };
-    let update = UserUpdate {
-        first_name: changes.first_name,
-        last_name: changes.last_name,
-        email: changes.email,
-        role: changes.role,
-        active: changes.active,
-        password_hash,
-        property_ids: changes.property_ids,
-    };
-    let user = state.store.write(move |conn| user_store::update_user(conn, user_id, update, Stamp::now())).await?;
+    let user = state
+        .store
+        .write(move |conn| user_store::update_user(conn, user_id, &changes, password_hash.as_deref(), Stamp::now()))
+        .await?;
     // Role, links or activity may have changed: cached callers are stale.
     state.tokens.forget_user(user_id);
     put_answer(&state, &req, &user)

@@ -33,13 +33,7 @@ impl Checkpointer {
     }
 
     pub fn close(&self) {
-        if let Ok(mut stop) = self.stop.lock() {
-            stop.take();
-        }
-        let thread = self.thread.lock().ok().and_then(|mut t| t.take());
-        if let Some(thread) = thread {
-            let _ = thread.join();
-        }
+        super::hang_up_and_join(&self.stop, &self.thread);
     }
 }
 

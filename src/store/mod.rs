@@ -14,7 +14,8 @@ use crate::error::{ApiError, ApiResult};
 use r2d2_sqlite::SqliteConnectionManager;
 use rusqlite::{Connection, OpenFlags};
 use std::path::Path;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
+use std::thread::JoinHandle;
 use std::time::Duration;
 use writer::Writer;
 
@@ -177,6 +178,18 @@ impl Store {
     pub fn close(&self) {
         self.inner.checkpointer.close();
         self.inner.writer.close();
+    }
+}
+
+/// Stops a background thread that runs until its channel's sender is gone:
+/// drops the sender, then waits for the thread to finish what it has.
+pub(crate) fn hang_up_and_join<S>(sender: &Mutex<Option<S>>, thread: &Mutex<Option<JoinHandle<()>>>) {
+    if let Ok(mut sender) = sender.lock() {
+        sender.take();
+    }
+    let thread = thread.lock().ok().and_then(|mut t| t.take());
+    if let Some(thread) = thread {
+        let _ = thread.join();
     }
 }
 

@@ -1,32 +1,9 @@
 //! Users, property links and tokens.
 
 use crate::domain::time::Stamp;
-use crate::domain::users::{display_name, Caller, Role, TokenInfo, User};
+use crate::domain::users::{display_name, Caller, NewUser, Role, TokenInfo, User, UserChanges};
 use crate::error::{ApiError, ApiResult};
 use rusqlite::{params, Connection, OptionalExtension, Row};
-
-pub struct NewUser {
-    pub user_name: String,
-    pub password_hash: String,
-    pub first_name: Option<String>,
-    pub last_name: Option<String>,
-    pub email: Option<String>,
-    pub role: Role,
-    pub property_ids: Vec<i64>,
-}
-
-/// Changes to a user; `None` leaves a value as it is.
-#[derive(Default)]
-pub struct UserUpdate {
-    // names and email: Some("") clears the value
-    pub first_name: Option<String>,
-    pub last_name: Option<String>,
-    pub email: Option<String>,
-    pub role: Option<Role>,
-    pub active: Option<bool>,
-    pub password_hash: Option<String>,
-    pub property_ids: Option<Vec<i64>>,
-}
 
 const USER_COLUMNS: &str = "user_id, user_name, first_name, last_name, email, role, active";
 
@@ -74,7 +51,8 @@ pub fn user_name_taken(conn: &Connection, user_name: &str) -> ApiResult<bool> {
     Ok(conn.prepare_cached("SELECT 1 FROM users WHERE name_key = ?1")?.exists([name_key(user_name)])?)
 }
 
-pub fn insert_user(conn: &Connection, user: NewUser, now: Stamp) -> ApiResult<User> {
+/// Inserts `user` with `password_hash` (its clear password is not stored).
+pub fn insert_user(conn: &Connection, user: &NewUser, password_hash: &str, now: Stamp) -> ApiResult<User> {
     if user_name_taken(conn, &user.user_name)? {
         return Err(ApiError::invalid_operation(format!(
             "The user name {:?} is already taken (names are unique ignoring case).",
@@ -87,7 +65,7 @@ pub fn insert_user(conn: &Connection, user: NewUser, now: Stamp) -> ApiResult<Us
     )?
     .execute(params![
         user.user_name,
-        user.password_hash,
+        password_hash,
         user.first_name,
         user.last_name,
         user.email,
@@ -140,7 +118,14 @@ fn active_admins(conn: &Connection) -> ApiResult<i64> {
 
 /// Applies `update`; deactivating revokes every token of the user. The last
 /// active admin can be neither deactivated nor demoted (nobody could undo it).
-pub fn update_user(conn: &Connection, user_id: i64, update: UserUpdate, now: Stamp) -> ApiResult<User> {
+/// `changes.password` is ignored: the new hash, if any, is `password_hash`.
+pub fn update_user(
+    conn: &Connection,
+    user_id: i64,
+    update: &UserChanges,
+    password_hash: Option<&str>,
+    now: Stamp,
+) -> ApiResult<User> {
     let current =
         get_user(conn, user_id)?.ok_or_else(|| ApiError::not_found(format!("There is no user {user_id}.")))?;
     let loses_admin = current.role == Role::Admin
@@ -165,7 +150,7 @@ pub fn update_user(conn: &Connection, user_id: i64, update: UserUpdate, now: Sta
         update.email,
         update.role.map(Role::as_str),
         update.active,
-        update.password_hash
+        password_hash
     ])?;
     if let Some(ids) = &update.property_ids {
         set_property_ids(conn, user_id, ids)?;

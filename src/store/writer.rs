@@ -125,13 +125,7 @@ impl Writer {
 
     /// Stops taking writes, lets the thread commit what is queued, and waits for it.
     pub fn close(&self) {
-        if let Ok(mut sender) = self.sender.lock() {
-            sender.take();
-        }
-        let thread = self.thread.lock().ok().and_then(|mut t| t.take());
-        if let Some(thread) = thread {
-            let _ = thread.join();
-        }
+        super::hang_up_and_join(&self.sender, &self.thread);
     }
 }
 

@@ -61,15 +61,16 @@ impl TestEnv {
             .write(move |conn| {
                 calllog::store::users::insert_user(
                     conn,
-                    calllog::store::users::NewUser {
+                    &calllog::domain::users::NewUser {
                         user_name: "admin".into(),
-                        password_hash: hash,
+                        password: ADMIN_PASSWORD.into(),
                         first_name: Some("Ada".into()),
                         last_name: Some("Admin".into()),
                         email: None,
                         role: calllog::domain::users::Role::Admin,
                         property_ids: vec![],
                     },
+                    &hash,
                     calllog::domain::time::Stamp::now(),
                 )
             })
