@@ -69,6 +69,33 @@ pub struct HistoryEntry {
     pub new_value: Option<String>,
 }
 
+/// Call-log counts by status category, for a property or one of its units
+/// (API.md §7); deleted logs are not counted.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct CategoryCounts {
+    pub call_logs: i64,
+    pub open_call_logs: i64,
+    pub pending_call_logs: i64,
+    pub closed_call_logs: i64,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct PropertySummary {
+    pub property_id: i64,
+    #[serde(flatten)]
+    pub counts: CategoryCounts,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct UnitSummary {
+    pub unit_id: i64,
+    #[serde(flatten)]
+    pub counts: CategoryCounts,
+}
+
 /// A create request after its shape checks; references are checked by the store.
 #[derive(Debug, Clone)]
 pub struct NewCallLog {

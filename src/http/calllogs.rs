@@ -3,7 +3,8 @@
 
 use crate::app::AppState;
 use crate::domain::calllogs::{
-    if_match_allows, read_call_log_update, read_new_call_log, CallLog, CallLogFilter, MAX_IDEMPOTENCY_KEY,
+    if_match_allows, read_call_log_update, read_new_call_log, CallLog, CallLogFilter, PropertySummary,
+    MAX_IDEMPOTENCY_KEY,
 };
 use crate::domain::query::{ListWrapper, Page};
 use crate::domain::time::Stamp;
@@ -32,7 +33,9 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(resource("/api/calllogs/{id}/history").route(web::get().to(history)))
         .service(resource("/api/units/{id}/calllogs").route(web::get().to(list_for_unit)))
         .service(resource("/api/properties/{id}/calllogs").route(web::get().to(list_for_property)))
-        .service(resource("/api/residents/{id}/calllogs").route(web::get().to(list_for_resident)));
+        .service(resource("/api/residents/{id}/calllogs").route(web::get().to(list_for_resident)))
+        .service(resource("/api/properties/{id}/propertysummary").route(web::get().to(property_summary)))
+        .service(resource("/api/properties/{id}/unitsummary").route(web::get().to(unit_summary)));
 }
 
 fn author(caller: &Caller) -> Author {
@@ -281,4 +284,17 @@ async fn list_for_resident(state: web::Data<AppState>, caller: Caller, req: Http
     let (mut filter, page) = read_filter(&state, &req)?;
     filter.resident_id = Some(visible_resident(&state, &caller, path_id(&req, "id")?).await?.resident_id);
     run_list(&state, &caller, filter, page).await
+}
+
+async fn property_summary(state: web::Data<AppState>, caller: Caller, req: HttpRequest) -> Handler {
+    let property_id = visible_property(&state, &caller, path_id(&req, "id")?).await?.property_id;
+    let counts = state.store.read(move |conn| store::property_counts(conn, property_id)).await?;
+    Ok(json_response(&state, StatusCode::OK, &PropertySummary { property_id, counts }))
+}
+
+async fn unit_summary(state: web::Data<AppState>, caller: Caller, req: HttpRequest) -> Handler {
+    let page = query(&req)?.page()?;
+    let property_id = visible_property(&state, &caller, path_id(&req, "id")?).await?.property_id;
+    let units = state.store.read(move |conn| store::unit_counts(conn, property_id)).await?;
+    Ok(json_response(&state, StatusCode::OK, &ListWrapper::paged(units, page)))
 }

@@ -5,7 +5,8 @@
 //! and the ETag can never disagree with the log.
 
 use crate::domain::calllogs::{
-    changes_of, CallLog, CallLogFilter, CallLogUpdate, Comment, FieldChange, HistoryEntry, NewCallLog, SortField,
+    changes_of, CallLog, CallLogFilter, CallLogUpdate, CategoryCounts, Comment, FieldChange, HistoryEntry, NewCallLog,
+    SortField, UnitSummary,
 };
 use crate::domain::time::Stamp;
 use crate::error::{ApiError, ApiResult, FieldError};
@@ -465,4 +466,45 @@ pub fn list(conn: &Connection, filter: &CallLogFilter, limit: i64, offset: i64) 
         stmt.query_map(params_from_iter(values.iter()), log_from_row)?.collect::<Result<_, _>>()?;
     attach_details(conn, &mut logs)?;
     Ok((total, logs))
+}
+
+/// The counting columns of a summary over `call_logs c` joined to `statuses s`.
+const CATEGORY_COUNTS: &str = "count(c.log_id), \
+     coalesce(sum(s.category = 'open'), 0), coalesce(sum(s.category = 'pending'), 0), \
+     coalesce(sum(s.category = 'closed'), 0)";
+
+fn counts_from(r: &Row, first: usize) -> rusqlite::Result<CategoryCounts> {
+    Ok(CategoryCounts {
+        call_logs: r.get(first)?,
+        open_call_logs: r.get(first + 1)?,
+        pending_call_logs: r.get(first + 2)?,
+        closed_call_logs: r.get(first + 3)?,
+    })
+}
+
+/// A property's live call logs counted by status category.
+pub fn property_counts(conn: &Connection, property_id: i64) -> ApiResult<CategoryCounts> {
+    Ok(conn
+        .prepare_cached(&format!(
+            "SELECT {CATEGORY_COUNTS} FROM call_logs c JOIN statuses s ON s.status_id = c.status_id
+             WHERE c.deleted = 0 AND c.property_id = ?1"
+        ))?
+        .query_row([property_id], |r| counts_from(r, 0))?)
+}
+
+/// Every unit of a property (in display order), with its live call logs
+/// counted by status category; units without calls count zero.
+pub fn unit_counts(conn: &Connection, property_id: i64) -> ApiResult<Vec<UnitSummary>> {
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT u.unit_id, {CATEGORY_COUNTS} FROM units u
+         LEFT JOIN call_logs c ON c.unit_id = u.unit_id AND c.deleted = 0
+         LEFT JOIN statuses s ON s.status_id = c.status_id
+         WHERE u.property_id = ?1
+         GROUP BY u.unit_id
+         ORDER BY u.display_order IS NULL, u.display_order, u.unit_number, u.unit_id"
+    ))?;
+    let rows = stmt
+        .query_map([property_id], |r| Ok(UnitSummary { unit_id: r.get(0)?, counts: counts_from(r, 1)? }))?
+        .collect::<Result<_, _>>()?;
+    Ok(rows)
 }

@@ -1,0 +1,64 @@
+//! API.md §7: property and unit summaries, counted by status category.
+
+mod common;
+
+use actix_web::http::StatusCode;
+use common::*;
+use serde_json::json;
+
+#[actix_web::test]
+async fn summaries_count_live_logs_by_status_category() {
+    app_with_directory!(env, app, admin);
+    let log = |unit: i64, status: i64| json!({"PropertyId": 1, "UnitId": unit, "CallFrom": "c", "Subject": "s", "ModuleStatusId": status});
+    let mut ids = Vec::new();
+    for (unit, status) in [(11, 1), (11, 1), (11, 2), (11, 3), (12, 3)] {
+        ids.push(post(&app, "/api/calllogs", &admin, log(unit, status)).await.body["LogId"].as_i64().unwrap());
+    }
+    post(&app, "/api/calllogs", &admin, json!({"PropertyId": 1, "CallFrom": "c", "Subject": "no unit"})).await;
+    post(
+        &app,
+        "/api/calllogs",
+        &admin,
+        json!({"PropertyId": 2, "UnitId": 21, "CallFrom": "c", "Subject": "elsewhere"}),
+    )
+    .await;
+    // A deleted log leaves every count; a status in a changed category moves with it.
+    assert_eq!(delete(&app, &format!("/api/calllogs/{}", ids[1]), &admin).await.status, StatusCode::NO_CONTENT);
+    put(&app, "/api/modulestatus/2", &admin, json!({"Category": "open"})).await;
+
+    let a = get(&app, "/api/properties/1/propertysummary", &admin).await;
+    assert_eq!(a.status, StatusCode::OK, "{}", a.text);
+    assert_eq!(
+        a.body,
+        json!({"PropertyId": 1, "CallLogs": 5, "OpenCallLogs": 3, "PendingCallLogs": 0, "ClosedCallLogs": 2})
+    );
+    let a = get(&app, "/api/Properties/1/UnitSummary", &admin).await;
+    assert_eq!(a.status, StatusCode::OK, "{}", a.text);
+    assert_eq!(
+        a.body,
+        json!({"Total": 2, "Elements": [
+            {"UnitId": 12, "CallLogs": 1, "OpenCallLogs": 0, "PendingCallLogs": 0, "ClosedCallLogs": 1},
+            {"UnitId": 11, "CallLogs": 3, "OpenCallLogs": 2, "PendingCallLogs": 0, "ClosedCallLogs": 1}
+        ]}),
+        "every unit, in display order"
+    );
+    let a = get(&app, "/api/properties/3/propertysummary", &admin).await;
+    assert_eq!(
+        a.body,
+        json!({"PropertyId": 3, "CallLogs": 0, "OpenCallLogs": 0, "PendingCallLogs": 0, "ClosedCallLogs": 0})
+    );
+    let paged = get(&app, "/api/properties/1/unitsummary?pageSize=1&page=2", &admin).await;
+    assert_eq!(paged.body["Total"], 2);
+    assert_eq!(paged.body["Elements"][0]["UnitId"], 11);
+}
+
+#[actix_web::test]
+async fn summaries_follow_property_links() {
+    app_with_directory!(env, app, admin);
+    let (_, viewer) = make_user(&app, &admin, "viewer1", "viewer", &[1]).await;
+    assert_eq!(get(&app, "/api/properties/1/propertysummary", &viewer).await.status, StatusCode::OK);
+    get(&app, "/api/properties/2/propertysummary", &viewer).await.assert_error(403, 105);
+    get(&app, "/api/properties/2/unitsummary", &viewer).await.assert_error(403, 105);
+    get(&app, "/api/properties/99/propertysummary", &viewer).await.assert_error(404, 106);
+    get(&app, "/api/properties/x/unitsummary", &viewer).await.assert_error(400, 114);
+}
