@@ -20,6 +20,7 @@ pub struct AppState {
     pub config: AppConfig,
     pub tokens: TokenCache,
     pub throttle: LoginThrottle,
+    pub metrics: crate::metrics::Metrics,
 }
 
 impl AppState {
@@ -31,6 +32,7 @@ impl AppState {
             tokens,
             // API.md §3: 5 failures per user name within 15 minutes.
             throttle: LoginThrottle::new(5, Duration::from_secs(15 * 60)),
+            metrics: crate::metrics::Metrics::default(),
         }
     }
 }
@@ -89,8 +91,10 @@ pub fn build_app(
         InitError = (),
     >,
 > {
+    let metrics_state = state.clone();
     App::new().app_data(state).configure(http::routes).default_service(web::to(http::unknown_route)).wrap_fn(
-        |mut req, srv| {
+        move |mut req, srv| {
+            let state = metrics_state.clone();
             let started = Instant::now();
             let original_path = req.path().to_string();
             normalize_path(&mut req);
@@ -108,6 +112,8 @@ pub fn build_app(
                 if let Ok(value) = HeaderValue::from_str(&request_id) {
                     res.headers_mut().insert(HeaderName::from_static(REQUEST_ID), value);
                 }
+                let route = res.request().match_pattern().unwrap_or_else(|| "unmatched".to_string());
+                state.metrics.observe(&route, method.as_str(), res.status().as_u16(), started.elapsed());
                 log::info!(
                     target: "calllog::access",
                     "{request_id} {method} {original_path} {} {:.1}ms",
