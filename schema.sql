@@ -175,3 +175,11 @@ CREATE INDEX IF NOT EXISTS call_logs_by_resident ON call_logs(resident_id, creat
 -- appends never change status_id, so this costs nothing on the hot path.
 CREATE INDEX IF NOT EXISTS call_logs_by_property_status ON call_logs(property_id, status_id) WHERE deleted = 0;
 -- The reason filter probes call_log_reasons by (log_id, reason_id), its primary key.
+
+-- Full-text search (q): one row per call log, rowid = log_id, kept in step
+-- with the log in the same transaction. unicode61 with remove_diacritics
+-- folds case and accents, so 'creme' finds 'Crème'.
+CREATE VIRTUAL TABLE IF NOT EXISTS call_log_search USING fts5(
+    subject, notes, call_from, taken_by, comments,
+    tokenize = 'unicode61 remove_diacritics 2'
+);

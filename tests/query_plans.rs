@@ -18,21 +18,24 @@ fn filter() -> CallLogFilter {
         from: None,
         to: None,
         modified_since: None,
+        search: None,
         sort: SortField::CreatedOn,
         descending: true,
     }
 }
 
 fn plan(conn: &Connection, f: &CallLogFilter) -> Vec<String> {
-    let (conditions, order, values) = list_clauses(f, ListPart::Page);
-    let sql =
-        format!("EXPLAIN QUERY PLAN SELECT c.log_id FROM call_logs c WHERE {conditions} ORDER BY {order} LIMIT 25");
-    plan_of(conn, &sql, &values)
+    let q = list_clauses(f, ListPart::Page);
+    let sql = format!(
+        "EXPLAIN QUERY PLAN SELECT c.log_id FROM {} WHERE {} ORDER BY {} LIMIT 25",
+        q.from, q.conditions, q.order
+    );
+    plan_of(conn, &sql, &q.values)
 }
 
 fn count_plan(conn: &Connection, f: &CallLogFilter) -> String {
-    let (conditions, _, values) = list_clauses(f, ListPart::Count);
-    plan_of(conn, &format!("EXPLAIN QUERY PLAN SELECT count(*) FROM call_logs c WHERE {conditions}"), &values)
+    let q = list_clauses(f, ListPart::Count);
+    plan_of(conn, &format!("EXPLAIN QUERY PLAN SELECT count(*) FROM {} WHERE {}", q.from, q.conditions), &q.values)
         .join(" | ")
 }
 
@@ -109,6 +112,10 @@ fn every_list_shape_is_served_by_an_index() {
     // Counting a scoped list seeks each linked property on its index.
     let scoped = count_plan(&conn, &CallLogFilter { scope: Some(vec![1, 2]), ..filter() });
     assert!(scoped.contains("call_logs_by_property"), "scoped count: {scoped}");
+    // A search starts from the full-text index and fetches logs by id.
+    let search = CallLogFilter { search: Some(vec!["leak".into()]), sort: SortField::Relevance, ..filter() };
+    let text = plan(&conn, &search).join(" | ");
+    assert!(text.contains("VIRTUAL TABLE INDEX") && text.contains("INTEGER PRIMARY KEY"), "search: {text}");
     // A property's count by status is answered from its index alone.
     let by_status = count_plan(&conn, &CallLogFilter { property_id: Some(1), statuses: Some(vec![1, 2]), ..filter() });
     assert!(by_status.contains("COVERING INDEX call_logs_by_property_status"), "count by status: {by_status}");

@@ -241,6 +241,8 @@ pub enum SortField {
     CreatedOn,
     ModifiedOn,
     LogId,
+    /// Best full-text match first (the default when `q` is given).
+    Relevance,
 }
 
 /// Filters of the call-log lists (API.md §4), already validated.
@@ -258,13 +260,17 @@ pub struct CallLogFilter {
     pub from: Option<Stamp>,
     pub to: Option<Stamp>,
     pub modified_since: Option<Stamp>,
+    /// Full-text words (`q`); every one must match, each as a prefix.
+    pub search: Option<Vec<String>>,
     pub sort: SortField,
     pub descending: bool,
 }
 
 impl CallLogFilter {
     pub fn read(params: &crate::domain::query::QueryParams, zone: &TimeZone) -> Result<CallLogFilter, ApiError> {
+        let search = params.get("q").map(search_words).filter(|words| !words.is_empty());
         let sort = match params.choice("sort", &["createdon", "modifiedon", "logid"])? {
+            None if search.is_some() => SortField::Relevance,
             None | Some("createdon") => SortField::CreatedOn,
             Some("modifiedon") => SortField::ModifiedOn,
             Some(_) => SortField::LogId,
@@ -281,16 +287,36 @@ impl CallLogFilter {
             from: params.date("from", zone)?,
             to: params.date("to", zone)?,
             modified_since: params.date("modifiedSince", zone)?,
+            search,
             sort,
             descending,
         })
     }
 }
 
+/// The words of a search: split on white space, each kept only if it has a
+/// letter or digit. Whatever the text, it is read as plain words, never as
+/// search syntax (the store quotes each word).
+pub fn search_words(q: &str) -> Vec<String> {
+    q.split_whitespace().filter(|w| w.chars().any(char::is_alphanumeric)).map(str::to_string).collect()
+}
+
+/// An FTS5 query: every word quoted (so no word is syntax) and matched as a prefix.
+pub fn fts_query(words: &[String]) -> String {
+    words.iter().map(|w| format!("\"{}\"*", w.replace('"', "\"\""))).collect::<Vec<_>>().join(" ")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn search_text_is_plain_words() {
+        assert_eq!(search_words("  leak  \"ceiling  * OR - "), ["leak", "\"ceiling", "OR"]);
+        assert_eq!(fts_query(&search_words("leak \"ceil")), "\"leak\"* \"\"\"ceil\"*");
+        assert!(search_words("( ) * -").is_empty());
+    }
 
     fn fields(v: serde_json::Value) -> Fields {
         Fields::from_json(v).unwrap()

@@ -5,8 +5,8 @@
 //! and the ETag can never disagree with the log.
 
 use crate::domain::calllogs::{
-    changes_of, CallLog, CallLogFilter, CallLogUpdate, CategoryCounts, Comment, FieldChange, HistoryEntry, NewCallLog,
-    SortField, UnitSummary,
+    changes_of, fts_query, CallLog, CallLogFilter, CallLogUpdate, CategoryCounts, Comment, FieldChange, HistoryEntry,
+    NewCallLog, SortField, UnitSummary,
 };
 use crate::domain::time::Stamp;
 use crate::error::{ApiError, ApiResult, FieldError};
@@ -235,6 +235,10 @@ pub fn create(conn: &Connection, input: NewCallLog, author: &Author, now: Stamp)
         author.user_id
     ])?;
     let log_id = conn.last_insert_rowid();
+    conn.prepare_cached(
+        "INSERT INTO call_log_search (rowid, subject, notes, call_from, taken_by, comments) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+    )?
+    .execute(params![log_id, input.subject, input.notes, call_from, takenby, input.comment])?;
     let mut link = conn.prepare_cached("INSERT INTO call_log_reasons (log_id, reason_id) VALUES (?1, ?2)")?;
     for reason_id in &input.reasons {
         link.execute([log_id, *reason_id])?;
@@ -333,6 +337,20 @@ pub fn apply_update(
         });
     }
     record_events(conn, current.log_id, current.last_event_no, &events, author, now)?;
+    let notes_changed = changes.iter().find(|c| c.field == "Notes");
+    if notes_changed.is_some() || update.comment.is_some() {
+        conn.prepare_cached(
+            "UPDATE call_log_search SET notes = CASE WHEN ?2 THEN ?3 ELSE notes END,
+                    comments = CASE WHEN ?4 IS NULL THEN comments ELSE coalesce(comments || char(10), '') || ?4 END
+             WHERE rowid = ?1",
+        )?
+        .execute(params![
+            current.log_id,
+            notes_changed.is_some(),
+            notes_changed.and_then(|c| c.new_value.clone()),
+            update.comment
+        ])?;
+    }
     Ok(true)
 }
 
@@ -373,9 +391,18 @@ pub enum ListPart {
     Page,
 }
 
-/// The `WHERE` and `ORDER BY` of a list, with its parameters. Only the
-/// filters present appear, so SQLite plans each shape on its best index.
-pub fn list_clauses(filter: &CallLogFilter, part: ListPart) -> (String, String, Vec<SqlValue>) {
+/// The parts of a list query over `call_logs c`: the `FROM` (with the search
+/// table joined when `q` is given), `WHERE` and `ORDER BY`, and parameters.
+pub struct ListQuery {
+    pub from: &'static str,
+    pub conditions: String,
+    pub order: String,
+    pub values: Vec<SqlValue>,
+}
+
+/// Builds a list query. Only the filters present appear, so SQLite plans
+/// each shape on its best index.
+pub fn list_clauses(filter: &CallLogFilter, part: ListPart) -> ListQuery {
     let mut conditions = vec!["c.deleted = 0".to_string()];
     let mut values: Vec<SqlValue> = Vec::new();
     let mut add = |condition: &str, value: SqlValue| {
@@ -438,27 +465,34 @@ pub fn list_clauses(filter: &CallLogFilter, part: ListPart) -> (String, String, 
     if let Some(since) = filter.modified_since {
         add("c.modified_on >= ?", SqlValue::Integer(since.0));
     }
+    let mut from = "call_logs c";
+    if let Some(words) = &filter.search {
+        from = "call_logs c JOIN call_log_search ON call_log_search.rowid = c.log_id";
+        add("call_log_search MATCH ?", SqlValue::Text(fts_query(words)));
+    }
     let direction = if filter.descending { "DESC" } else { "ASC" };
     let order = match filter.sort {
         SortField::CreatedOn => format!("c.created_on {direction}, c.log_id {direction}"),
         SortField::ModifiedOn => format!("c.modified_on {direction}, c.log_id {direction}"),
         SortField::LogId => format!("c.log_id {direction}"),
+        SortField::Relevance if filter.search.is_some() => format!("call_log_search.rank, c.log_id {direction}"),
+        SortField::Relevance => format!("c.created_on {direction}, c.log_id {direction}"),
     };
-    (conditions.join(" AND "), order, values)
+    ListQuery { from, conditions: conditions.join(" AND "), order, values }
 }
 
 /// One page of logs matching `filter`, with the total count of matches.
 pub fn list(conn: &Connection, filter: &CallLogFilter, limit: i64, offset: i64) -> ApiResult<(i64, Vec<CallLog>)> {
-    let (conditions, _, values) = list_clauses(filter, ListPart::Count);
+    let count = list_clauses(filter, ListPart::Count);
     let total: i64 = conn
-        .prepare_cached(&format!("SELECT count(*) FROM call_logs c WHERE {conditions}"))?
-        .query_row(params_from_iter(values.iter()), |r| r.get(0))?;
-    let (conditions, order, mut values) = list_clauses(filter, ListPart::Page);
+        .prepare_cached(&format!("SELECT count(*) FROM {} WHERE {}", count.from, count.conditions))?
+        .query_row(params_from_iter(count.values.iter()), |r| r.get(0))?;
+    let ListQuery { from, conditions, order, mut values } = list_clauses(filter, ListPart::Page);
     let n = values.len();
     values.push(SqlValue::Integer(limit));
     values.push(SqlValue::Integer(offset));
     let mut stmt = conn.prepare_cached(&format!(
-        "SELECT {LOG_COLUMNS} FROM call_logs c WHERE {conditions} ORDER BY {order} LIMIT ?{} OFFSET ?{}",
+        "SELECT {LOG_COLUMNS} FROM {from} WHERE {conditions} ORDER BY {order} LIMIT ?{} OFFSET ?{}",
         n + 1,
         n + 2
     ))?;

@@ -1,0 +1,126 @@
+//! API.md §7: full-text search with `q` on GET /api/calllogs.
+
+mod common;
+
+use actix_web::http::StatusCode;
+use common::*;
+use serde_json::json;
+
+fn subjects(a: &Answer) -> Vec<String> {
+    a.body["Elements"].as_array().unwrap().iter().map(|l| l["Subject"].as_str().unwrap().to_string()).collect()
+}
+
+fn q(text: &str) -> String {
+    let encoded: String = text
+        .bytes()
+        .map(|b| if b.is_ascii_alphanumeric() { (b as char).to_string() } else { format!("%{b:02X}") })
+        .collect();
+    format!("/api/calllogs?q={encoded}")
+}
+
+async fn seed<S, B>(app: &S, admin: &str)
+where
+    S: actix_web::dev::Service<
+        actix_http::Request,
+        Response = actix_web::dev::ServiceResponse<B>,
+        Error = actix_web::Error,
+    >,
+    B: actix_web::body::MessageBody,
+{
+    for body in [
+        json!({"PropertyId": 1, "UnitId": 11, "CallFrom": "Walk-in", "Subject": "Water leak in kitchen", "CreatedOn": "2026-01-01T10:00:00Z"}),
+        json!({"PropertyId": 1, "UnitId": 12, "CallFrom": "Zoë Martin", "Subject": "Crème brûlée smell", "Notes": "Possibly the bakery downstairs", "CreatedOn": "2026-01-02T10:00:00Z"}),
+        json!({"PropertyId": 1, "CallFrom": "Vendor", "Subject": "Invoice question", "Takenby": "Bartholomew", "NewComments": "Leak detector invoice attached", "CreatedOn": "2026-01-03T10:00:00Z"}),
+        json!({"PropertyId": 2, "UnitId": 21, "CallFrom": "Dana", "Subject": "Leak leak leak in the garage", "CreatedOn": "2026-01-04T10:00:00Z"}),
+    ] {
+        let a = post(app, "/api/calllogs", admin, body).await;
+        assert_eq!(a.status, StatusCode::CREATED, "{}", a.text);
+    }
+}
+
+#[actix_web::test]
+async fn words_match_by_prefix_in_every_searched_field() {
+    app_with_directory!(env, app, admin);
+    seed(&app, &admin).await;
+    let cases: [(&str, &[&str]); 7] = [
+        ("kitch", &["Water leak in kitchen"]),
+        ("bakery", &["Crème brûlée smell"]),
+        ("martin", &["Crème brûlée smell"]),
+        ("bartho", &["Invoice question"]),
+        ("detector", &["Invoice question"]),
+        ("leak kitchen", &["Water leak in kitchen"]),
+        ("leak invoice", &["Invoice question"]),
+    ];
+    for (text, expected) in cases {
+        let a = get(&app, &q(text), &admin).await;
+        assert_eq!(a.status, StatusCode::OK, "{text}: {}", a.text);
+        assert_eq!(subjects(&a), expected, "{text}");
+        assert_eq!(a.body["Total"], expected.len(), "{text}");
+    }
+}
+
+#[actix_web::test]
+async fn case_and_accents_are_ignored() {
+    app_with_directory!(env, app, admin);
+    seed(&app, &admin).await;
+    for text in ["creme brulee", "CRÈME", "zoe", "ZOË"] {
+        assert_eq!(subjects(&get(&app, &q(text), &admin).await), ["Crème brûlée smell"], "{text}");
+    }
+}
+
+#[actix_web::test]
+async fn best_match_first_unless_a_sort_is_given_and_results_stay_scoped_and_paged() {
+    app_with_directory!(env, app, admin);
+    seed(&app, &admin).await;
+    let a = get(&app, &q("leak"), &admin).await;
+    assert_eq!(a.body["Total"], 3);
+    assert_eq!(subjects(&a)[0], "Leak leak leak in the garage", "the densest match first");
+    let by_date = get(&app, &format!("{}&sort=createdon&order=asc", q("leak")), &admin).await;
+    assert_eq!(subjects(&by_date), ["Water leak in kitchen", "Invoice question", "Leak leak leak in the garage"]);
+    let (_, viewer) = make_user(&app, &admin, "viewer1", "viewer", &[1]).await;
+    let scoped = get(&app, &q("leak"), &viewer).await;
+    assert_eq!(scoped.body["Total"], 2);
+    let paged = get(&app, &format!("{}&pageSize=1&page=2", q("leak")), &viewer).await;
+    assert_eq!(paged.body["Total"], 2);
+    assert_eq!(paged.body["Elements"].as_array().unwrap().len(), 1);
+    let filtered = get(&app, &format!("{}&unitId=11", q("leak")), &admin).await;
+    assert_eq!(subjects(&filtered), ["Water leak in kitchen"]);
+}
+
+#[actix_web::test]
+async fn updates_and_comments_are_searchable_at_once_and_old_notes_are_not() {
+    app_with_directory!(env, app, admin);
+    seed(&app, &admin).await;
+    let id = get(&app, &q("bakery"), &admin).await.body["Elements"][0]["LogId"].as_i64().unwrap();
+    put(
+        &app,
+        &format!("/api/calllogs/{id}"),
+        &admin,
+        json!({"Notes": "Ventilation fault", "NewComments": "Technician Quigley booked"}),
+    )
+    .await;
+    assert_eq!(get(&app, &q("bakery"), &admin).await.body["Total"], 0, "replaced notes no longer match");
+    assert_eq!(subjects(&get(&app, &q("ventil"), &admin).await), ["Crème brûlée smell"]);
+    assert_eq!(subjects(&get(&app, &q("quigley"), &admin).await), ["Crème brûlée smell"]);
+    put(&app, &format!("/api/calllogs/{id}"), &admin, json!({"NewComments": "Second visit"})).await;
+    assert_eq!(
+        subjects(&get(&app, &q("quigley second"), &admin).await),
+        ["Crème brûlée smell"],
+        "earlier comments stay"
+    );
+    // A deleted log leaves search results.
+    delete(&app, &format!("/api/calllogs/{id}"), &admin).await;
+    assert_eq!(get(&app, &q("quigley"), &admin).await.body["Total"], 0);
+}
+
+#[actix_web::test]
+async fn text_that_is_not_search_syntax_is_read_as_plain_words() {
+    app_with_directory!(env, app, admin);
+    seed(&app, &admin).await;
+    for text in ["\"leak", "leak AND", "NEAR(leak", "subject:leak", "*", "-leak", "leak)", "OR", "\u{0}", "()", "'"] {
+        let a = get(&app, &q(text), &admin).await;
+        assert_eq!(a.status, StatusCode::OK, "{text:?}: {}", a.text);
+    }
+    assert_eq!(get(&app, &q("\"leak"), &admin).await.body["Total"], 3, "a stray quote is not syntax");
+    assert_eq!(get(&app, &q("()"), &admin).await.body["Total"], 4, "no words: no search filter");
+}
