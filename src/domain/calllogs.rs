@@ -96,6 +96,66 @@ pub struct UnitSummary {
     pub counts: CategoryCounts,
 }
 
+/// One line of `GET /api/calllogs/export.csv`.
+#[derive(Debug, Clone)]
+pub struct ExportRow {
+    pub log_id: i64,
+    pub created_on: Stamp,
+    pub property_id: i64,
+    pub unit_id: Option<i64>,
+    pub resident_id: Option<i64>,
+    pub call_from: String,
+    pub status: String,
+    /// Reason names joined by `; `.
+    pub reasons: String,
+    pub subject: String,
+    pub notes: Option<String>,
+    pub takenby: String,
+    pub comment_count: i64,
+    pub last_comment: Option<String>,
+    pub modified_on: Stamp,
+}
+
+pub const EXPORT_HEADER: [&str; 14] = [
+    "LogId",
+    "CreatedOn",
+    "PropertyId",
+    "UnitId",
+    "ResidentId",
+    "CallFrom",
+    "Status",
+    "Reasons",
+    "Subject",
+    "Notes",
+    "Takenby",
+    "CommentCount",
+    "LastComment",
+    "ModifiedOn",
+];
+
+impl ExportRow {
+    /// The row's fields as CSV cells, dates written in `zone`.
+    pub fn cells(&self, zone: &TimeZone) -> [String; 14] {
+        let opt = |v: Option<i64>| v.map(|v| v.to_string()).unwrap_or_default();
+        [
+            self.log_id.to_string(),
+            self.created_on.format_in(zone),
+            self.property_id.to_string(),
+            opt(self.unit_id),
+            opt(self.resident_id),
+            self.call_from.clone(),
+            self.status.clone(),
+            self.reasons.clone(),
+            self.subject.clone(),
+            self.notes.clone().unwrap_or_default(),
+            self.takenby.clone(),
+            self.comment_count.to_string(),
+            self.last_comment.clone().unwrap_or_default(),
+            self.modified_on.format_in(zone),
+        ]
+    }
+}
+
 /// A create request after its shape checks; references are checked by the store.
 #[derive(Debug, Clone)]
 pub struct NewCallLog {

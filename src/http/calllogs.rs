@@ -22,7 +22,9 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use rusqlite::Connection;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
+    // export.csv before {id}, which would otherwise take it.
     cfg.service(resource("/api/calllogs").route(web::get().to(list_all)).route(web::post().to(create)))
+        .service(resource("/api/calllogs/export.csv").route(web::get().to(export_csv)))
         .service(
             resource("/api/calllogs/{id}")
                 .route(web::get().to(get_one))
@@ -234,24 +236,30 @@ async fn authorize_filter(state: &AppState, caller: &Caller, filter: &mut CallLo
     Ok(())
 }
 
+/// Unknown ids in `status` or `reason` are 400/114.
+fn check_filter_ids(conn: &Connection, filter: &CallLogFilter) -> Result<(), ApiError> {
+    let mut errors = Vec::new();
+    for (table, name, ids) in [("statuses", "status", &filter.statuses), ("reasons", "reason", &filter.reasons)] {
+        if let Some(ids) = ids {
+            for id in unknown_ids(conn, table, ids)? {
+                let what = if table == "statuses" { "call-log status" } else { "call-log reason" };
+                errors.push(FieldError::new(name, format!("has {id}, which is not a {what}")));
+            }
+        }
+    }
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(ApiError::from_field_errors(errors, false))
+    }
+}
+
 async fn run_list(state: &AppState, caller: &Caller, mut filter: CallLogFilter, page: Page) -> Handler {
     authorize_filter(state, caller, &mut filter).await?;
     let (total, logs) = state
         .store
         .read(move |conn| {
-            let mut errors = Vec::new();
-            for (table, name, ids) in [("statuses", "status", &filter.statuses), ("reasons", "reason", &filter.reasons)]
-            {
-                if let Some(ids) = ids {
-                    for id in unknown_ids(conn, table, ids)? {
-                        let what = if table == "statuses" { "call-log status" } else { "call-log reason" };
-                        errors.push(FieldError::new(name, format!("has {id}, which is not a {what}")));
-                    }
-                }
-            }
-            if !errors.is_empty() {
-                return Err(ApiError::from_field_errors(errors, false));
-            }
+            check_filter_ids(conn, &filter)?;
             store::list(conn, &filter, page.size, page.offset())
         })
         .await?;
@@ -297,4 +305,55 @@ async fn unit_summary(state: web::Data<AppState>, caller: Caller, req: HttpReque
     let property_id = visible_property(&state, &caller, path_id(&req, "id")?).await?.property_id;
     let units = state.store.read(move |conn| store::unit_counts(conn, property_id)).await?;
     Ok(json_response(&state, StatusCode::OK, &ListWrapper::paged(units, page)))
+}
+
+/// Bytes handed to the response at a time; with a channel of four of them,
+/// an export holds well under a megabyte however many rows match.
+const EXPORT_CHUNK: usize = 64 * 1024;
+
+/// `GET /api/calllogs/export.csv`: the list's filters, no paging, streamed.
+/// Everything that can fail with an error answer is checked before the
+/// first byte; a failure after that ends the stream early (and is logged).
+async fn export_csv(state: web::Data<AppState>, caller: Caller, req: HttpRequest) -> Handler {
+    let (mut filter, _) = read_filter(&state, &req)?;
+    authorize_filter(&state, &caller, &mut filter).await?;
+    let checked = filter.clone();
+    state.store.read(move |conn| check_filter_ids(conn, &checked)).await?;
+
+    let (chunks, mut receiver) = tokio::sync::mpsc::channel::<web::Bytes>(4);
+    let (store, zone) = (state.store.clone(), state.config.zone.clone());
+    std::thread::Builder::new()
+        .name("calllog-export".into())
+        .spawn(move || {
+            let fresh = || csv::Writer::from_writer(Vec::with_capacity(EXPORT_CHUNK * 2));
+            let mut csv = fresh();
+            // Hands the buffered lines to the response and starts a new buffer.
+            let send = |csv: &mut csv::Writer<Vec<u8>>| -> bool {
+                let full = std::mem::replace(csv, fresh());
+                let bytes = full.into_inner().unwrap_or_default();
+                chunks.blocking_send(web::Bytes::from(bytes)).is_ok()
+            };
+            let _ = csv.write_record(crate::domain::calllogs::EXPORT_HEADER);
+            let result = store.read_blocking(|conn| {
+                store::export(conn, &filter, |row| {
+                    if csv.write_record(row.cells(&zone)).is_err() {
+                        return false;
+                    }
+                    // The client hanging up drops the receiver and stops the walk.
+                    csv.get_ref().len() < EXPORT_CHUNK || send(&mut csv)
+                })
+            });
+            if let Err(e) = result {
+                log::error!("export stopped early: {e}");
+            }
+            send(&mut csv);
+        })
+        .map_err(|e| ApiError::internal(format!("cannot start the export: {e}")))?;
+    let body = futures_util::stream::poll_fn(move |cx| {
+        receiver.poll_recv(cx).map(|chunk| chunk.map(Ok::<_, actix_web::Error>))
+    });
+    Ok(HttpResponse::Ok()
+        .content_type("text/csv; charset=utf-8")
+        .insert_header((header::CONTENT_DISPOSITION, "attachment; filename=\"calllogs.csv\""))
+        .streaming(body))
 }

@@ -5,8 +5,8 @@
 //! and the ETag can never disagree with the log.
 
 use crate::domain::calllogs::{
-    changes_of, fts_query, CallLog, CallLogFilter, CallLogUpdate, CategoryCounts, Comment, FieldChange, HistoryEntry,
-    NewCallLog, SortField, UnitSummary,
+    changes_of, fts_query, CallLog, CallLogFilter, CallLogUpdate, CategoryCounts, Comment, ExportRow, FieldChange,
+    HistoryEntry, NewCallLog, SortField, UnitSummary,
 };
 use crate::domain::time::Stamp;
 use crate::error::{ApiError, ApiResult, FieldError};
@@ -541,4 +541,47 @@ pub fn unit_counts(conn: &Connection, property_id: i64) -> ApiResult<Vec<UnitSum
         .query_map([property_id], |r| Ok(UnitSummary { unit_id: r.get(0)?, counts: counts_from(r, 1)? }))?
         .collect::<Result<_, _>>()?;
     Ok(rows)
+}
+
+/// Walks every log matching `filter` (no paging), in the list's order,
+/// handing each to `sink` until it answers false. One query, one pass: the
+/// rows are never all in memory.
+pub fn export(conn: &Connection, filter: &CallLogFilter, mut sink: impl FnMut(ExportRow) -> bool) -> ApiResult<()> {
+    let ListQuery { from, conditions, order, values } = list_clauses(filter, ListPart::Page);
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT c.log_id, c.created_on, c.property_id, c.unit_id, c.resident_id, c.call_from, st.name,
+                (SELECT group_concat(name, '; ') FROM
+                    (SELECT rs.name FROM call_log_reasons lr JOIN reasons rs ON rs.reason_id = lr.reason_id
+                     WHERE lr.log_id = c.log_id ORDER BY rs.display_order, rs.name)),
+                c.subject, c.notes, c.taken_by,
+                (SELECT count(*) FROM log_events e WHERE e.log_id = c.log_id AND e.kind = 'commented'),
+                (SELECT e.new_value FROM log_events e WHERE e.log_id = c.log_id AND e.kind = 'commented'
+                 ORDER BY e.event_no DESC LIMIT 1),
+                c.modified_on
+         FROM {from} JOIN statuses st ON st.status_id = c.status_id
+         WHERE {conditions} ORDER BY {order}"
+    ))?;
+    let mut rows = stmt.query(params_from_iter(values.iter()))?;
+    while let Some(r) = rows.next()? {
+        let row = ExportRow {
+            log_id: r.get(0)?,
+            created_on: Stamp(r.get(1)?),
+            property_id: r.get(2)?,
+            unit_id: r.get(3)?,
+            resident_id: r.get(4)?,
+            call_from: r.get(5)?,
+            status: r.get(6)?,
+            reasons: r.get::<_, Option<String>>(7)?.unwrap_or_default(),
+            subject: r.get(8)?,
+            notes: r.get(9)?,
+            takenby: r.get(10)?,
+            comment_count: r.get(11)?,
+            last_comment: r.get(12)?,
+            modified_on: Stamp(r.get(13)?),
+        };
+        if !sink(row) {
+            break;
+        }
+    }
+    Ok(())
 }
