@@ -1,8 +1,9 @@
 -- calllog schema, version 1. Applied by src/store/schema.rs when the file's
 -- PRAGMA user_version is 0; every statement is idempotent.
 --
--- Times are INTEGER microseconds since the Unix epoch (UTC); the HTTP layer
--- renders them in the configured time zone.
+-- Times are INTEGER 100-nanosecond ticks since the Unix epoch (UTC), the
+-- resolution of the API's seven fractional digits; the HTTP layer renders
+-- them in the configured time zone.
 
 -- Directory: a copy of the outside accounting system; ids come from there.
 CREATE TABLE IF NOT EXISTS properties (

@@ -324,7 +324,7 @@ fn main() {
         "INSERT INTO call_logs (property_id, unit_id, call_from, status_id, subject, notes, taken_by, created_on, modified_on, created_by, last_event_no)
          WITH RECURSIVE n(value) AS (SELECT 1 UNION ALL SELECT value + 1 FROM n WHERE value < ?1)
          SELECT 1 + value % 10, (1 + value % 10) * 1000 + value % 100, 'Caller', 1 + value % 3, 'Bulk call ' || value, 'notes',
-                'Bench', 1600000000000000 + value * 1000000, 1600000000000000 + value * 1000000, 1, 0
+                'Bench', 16000000000000000 + value * 10000000, 16000000000000000 + value * 10000000, 1, 0
          FROM n",
         [big as i64],
     )

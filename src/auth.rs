@@ -123,6 +123,10 @@ impl TokenCache {
 /// Login throttling: after `limit` failures for one user name inside
 /// `window`, every attempt for that name is refused until the oldest of
 /// those failures leaves the window.
+///
+/// An attempt is counted as a failure when it begins (check and count under
+/// one lock) and forgiven if it succeeds, so parallel guesses cannot all pass
+/// the check while the slow password hash runs.
 pub struct LoginThrottle {
     limit: usize,
     window: Duration,
@@ -134,10 +138,15 @@ impl LoginThrottle {
         LoginThrottle { limit, window, failures: Mutex::new(HashMap::new()) }
     }
 
-    /// `Err(seconds to wait)` when the name is throttled.
-    pub fn check(&self, user_name: &str) -> Result<(), u64> {
+    /// Begins a sign-in attempt: `Err(seconds to wait)` when the name is
+    /// throttled, else the attempt is counted (as a failure until it succeeds).
+    pub fn begin_attempt(&self, user_name: &str) -> Result<(), u64> {
         let mut failures = self.failures.lock().map_err(|_| 1u64)?;
-        let Some(times) = failures.get_mut(&user_name.to_lowercase()) else { return Ok(()) };
+        if failures.len() > 100_000 {
+            let window = self.window;
+            failures.retain(|_, t| t.back().is_some_and(|t| t.elapsed() < window));
+        }
+        let times = failures.entry(user_name.to_lowercase()).or_default();
         while times.front().is_some_and(|t| t.elapsed() >= self.window) {
             times.pop_front();
         }
@@ -146,19 +155,11 @@ impl LoginThrottle {
             let wait = self.window.saturating_sub(oldest).as_secs_f64().ceil() as u64;
             return Err(wait.max(1));
         }
+        times.push_back(Instant::now());
         Ok(())
     }
 
-    pub fn record_failure(&self, user_name: &str) {
-        if let Ok(mut failures) = self.failures.lock() {
-            if failures.len() > 100_000 {
-                let window = self.window;
-                failures.retain(|_, t| t.back().is_some_and(|t| t.elapsed() < window));
-            }
-            failures.entry(user_name.to_lowercase()).or_default().push_back(Instant::now());
-        }
-    }
-
+    /// The attempt succeeded: the name's failures are forgiven.
     pub fn record_success(&self, user_name: &str) {
         if let Ok(mut failures) = self.failures.lock() {
             failures.remove(&user_name.to_lowercase());
@@ -234,14 +235,13 @@ mod tests {
     #[test]
     fn throttle_blocks_after_the_limit_and_forgets_on_success() {
         let t = LoginThrottle::new(2, Duration::from_secs(60));
-        t.record_failure("Ann");
-        assert!(t.check("ann").is_ok());
-        t.record_failure("ANN");
-        let wait = t.check("ann").unwrap_err();
+        assert!(t.begin_attempt("Ann").is_ok());
+        assert!(t.begin_attempt("ANN").is_ok(), "attempts in flight count, whatever their outcome");
+        let wait = t.begin_attempt("ann").unwrap_err();
         assert!((59..=60).contains(&wait));
-        assert!(t.check("bob").is_ok());
+        assert!(t.begin_attempt("bob").is_ok());
         t.record_success("ann");
-        assert!(t.check("ann").is_ok());
+        assert!(t.begin_attempt("ann").is_ok());
     }
 
     #[test]
@@ -267,9 +267,9 @@ mod tests {
     #[test]
     fn throttle_window_passes() {
         let t = LoginThrottle::new(1, Duration::from_millis(20));
-        t.record_failure("x");
-        assert!(t.check("x").is_err());
+        assert!(t.begin_attempt("x").is_ok());
+        assert!(t.begin_attempt("x").is_err());
         std::thread::sleep(Duration::from_millis(30));
-        assert!(t.check("x").is_ok());
+        assert!(t.begin_attempt("x").is_ok());
     }
 }

@@ -13,6 +13,7 @@ use crate::store::directory as directory_store;
 use crate::store::users::{self as user_store, NewToken};
 use crate::store::{integrity_check, Store};
 use clap::{Args, Parser, Subcommand};
+use jiff::tz::TimeZone;
 use std::io::{BufRead, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -60,8 +61,8 @@ pub struct ServeArgs {
     #[arg(long, env = "CALLLOG_BIND", default_value = "127.0.0.1:8080")]
     pub bind: String,
     /// IANA time zone dates are written in (e.g. America/New_York).
-    #[arg(long, env = "CALLLOG_TIMEZONE", default_value = "UTC")]
-    pub timezone: String,
+    #[arg(long, env = "CALLLOG_TIMEZONE", default_value = "UTC", value_parser = parse_zone)]
+    pub timezone: TimeZone,
     /// SQLite synchronous mode: full (default, durable) or normal (faster).
     #[arg(long, env = "CALLLOG_SYNCHRONOUS", default_value = "full", value_parser = ["full", "normal"], ignore_case = true)]
     pub synchronous: String,
@@ -74,9 +75,10 @@ pub struct ServeArgs {
 pub enum UserCommand {
     /// Create a user; prints a generated password unless --password-stdin is given.
     Add {
+        #[arg(value_parser = parse_user_name)]
         name: String,
-        #[arg(long)]
-        role: String,
+        #[arg(long, value_parser = parse_role)]
+        role: Role,
         #[arg(long)]
         first: Option<String>,
         #[arg(long)]
@@ -84,7 +86,7 @@ pub enum UserCommand {
         #[arg(long)]
         email: Option<String>,
         /// A property to link (repeatable).
-        #[arg(long = "property")]
+        #[arg(long = "property", value_parser = clap::value_parser!(i64).range(1..))]
         properties: Vec<i64>,
         /// Read the password from the first line of standard input.
         #[arg(long)]
@@ -99,12 +101,15 @@ pub enum TokenCommand {
         name: String,
         #[arg(long)]
         label: Option<String>,
-        #[arg(long)]
+        /// Days until the token expires (1 to 36500); no expiry when absent.
+        #[arg(long, value_parser = clap::value_parser!(u32).range(1..=36_500))]
         expires_days: Option<u32>,
     },
 }
 
 #[derive(Args, Debug)]
+#[group(skip)]
+#[command(group(clap::ArgGroup::new("files").required(true).multiple(true).args(["properties", "units", "residents"])))]
 pub struct ImportArgs {
     #[arg(long)]
     pub properties: Option<PathBuf>,
@@ -113,8 +118,22 @@ pub struct ImportArgs {
     #[arg(long)]
     pub residents: Option<PathBuf>,
     /// Zone for MoveInDate values without an offset.
-    #[arg(long, env = "CALLLOG_TIMEZONE", default_value = "UTC")]
-    pub timezone: String,
+    #[arg(long, env = "CALLLOG_TIMEZONE", default_value = "UTC", value_parser = parse_zone)]
+    pub timezone: TimeZone,
+}
+
+// Value parsers: a bad value is a usage error (exit 2), reported by clap.
+
+fn parse_zone(name: &str) -> Result<TimeZone, String> {
+    zone_named(name)
+}
+
+fn parse_role(text: &str) -> Result<Role, String> {
+    Role::parse(text).ok_or_else(|| "must be admin, agent or viewer".to_string())
+}
+
+fn parse_user_name(name: &str) -> Result<String, String> {
+    check_user_name(name).map(|()| name.to_string()).map_err(str::to_string)
 }
 
 /// A failure of a command: one line for stderr.
@@ -141,7 +160,7 @@ pub fn run(cli: Cli) -> ExitCode {
     let result = match cli.command.unwrap_or(Command::Serve(cli.serve)) {
         Command::Serve(args) => serve(&cli.db, args),
         Command::User(UserCommand::Add { name, role, first, last, email, properties, password_stdin }) => {
-            user_add(&cli.db, name, &role, first, last, email, properties, password_stdin)
+            user_add(&cli.db, name, role, first, last, email, properties, password_stdin)
         }
         Command::Token(TokenCommand::Create { name, label, expires_days }) => {
             token_create(&cli.db, &name, label, expires_days)
@@ -166,7 +185,7 @@ fn open_store(db: &Path, synchronous: Synchronous) -> Result<Store, Failure> {
 }
 
 fn serve(db: &Path, args: ServeArgs) -> Result<(), Failure> {
-    let zone = zone_named(&args.timezone).map_err(Failure)?;
+    let zone = args.timezone.clone();
     let synchronous = Synchronous::parse(&args.synchronous).map_err(Failure)?;
     let store = open_store(db, synchronous)?;
     ensure_first_admin(&store)?;
@@ -216,18 +235,13 @@ fn ensure_first_admin(store: &Store) -> Result<(), Failure> {
 fn user_add(
     db: &Path,
     name: String,
-    role: &str,
+    role: Role,
     first: Option<String>,
     last: Option<String>,
     email: Option<String>,
     properties: Vec<i64>,
     password_stdin: bool,
 ) -> Result<(), Failure> {
-    check_user_name(&name).map_err(|p| Failure(format!("user name {name:?} {p}")))?;
-    let role = Role::parse(role).ok_or_else(|| Failure(format!("role {role:?} must be admin, agent or viewer")))?;
-    if let Some(bad) = properties.iter().find(|id| **id <= 0) {
-        return Err(Failure(format!("--property {bad} is not a positive id")));
-    }
     let (password, generated) = if password_stdin {
         let mut line = String::new();
         std::io::stdin()
@@ -261,9 +275,6 @@ fn user_add(
 }
 
 fn token_create(db: &Path, name: &str, label: Option<String>, expires_days: Option<u32>) -> Result<(), Failure> {
-    if expires_days == Some(0) {
-        return Err(Failure("--expires-days must be at least 1".into()));
-    }
     let store = open_store(db, Synchronous::Full)?;
     let user_name = name.to_string();
     let user_id = store
@@ -313,10 +324,7 @@ fn read_csv(path: &Path) -> Result<Vec<(String, Fields)>, Failure> {
 }
 
 fn import(db: &Path, args: ImportArgs) -> Result<(), Failure> {
-    if args.properties.is_none() && args.units.is_none() && args.residents.is_none() {
-        return Err(Failure("nothing to import: give --properties, --units and/or --residents".into()));
-    }
-    let zone = zone_named(&args.timezone).map_err(Failure)?;
+    let zone = args.timezone.clone();
     let load = |p: &Option<PathBuf>| -> Result<(Vec<String>, Vec<Fields>), Failure> {
         Ok(p.as_deref().map(read_csv).transpose()?.unwrap_or_default().into_iter().unzip())
     };
@@ -340,13 +348,12 @@ fn import(db: &Path, args: ImportArgs) -> Result<(), Failure> {
 }
 
 fn backup(db: &Path, dest: &Path) -> Result<(), Failure> {
-    if !db.exists() {
-        return Err(Failure(format!("there is no database at {}", db.display())));
-    }
     if dest.exists() {
         return Err(Failure(format!("{} already exists; choose a new file name", dest.display())));
     }
     let dest_text = dest.to_str().ok_or_else(|| Failure("the destination path is not valid UTF-8".into()))?;
+    // API.md §9: the database and its schema are created on first use.
+    open_store(db, Synchronous::Full)?.close();
     let conn = rusqlite::Connection::open_with_flags(db, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
         .map_err(|e| Failure(format!("cannot open {}: {e}", db.display())))?;
     conn.busy_timeout(std::time::Duration::from_secs(30)).map_err(|e| Failure(e.to_string()))?;
@@ -360,8 +367,12 @@ fn backup(db: &Path, dest: &Path) -> Result<(), Failure> {
 }
 
 fn check(db: &Path) -> Result<(), Failure> {
-    if !db.exists() {
-        return Err(Failure(format!("there is no database at {}", db.display())));
+    if db.exists() {
+        // A damaged file must not be "repaired" by opening it for writing.
+        integrity_check(db).map_err(|e| Failure(format!("{} is damaged: {e}", db.display())))?;
+    } else {
+        // API.md §9: the database and its schema are created on first use.
+        open_store(db, Synchronous::Full)?.close();
     }
     integrity_check(db).map_err(|e| Failure(format!("{} is damaged: {e}", db.display())))?;
     println!("{}: ok", db.display());

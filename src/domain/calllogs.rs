@@ -189,10 +189,17 @@ pub fn read_new_call_log(mut f: Fields, zone: &TimeZone, now: Stamp) -> Result<N
     if let Some(subject) = &subject {
         f.check_length("Subject", subject, MAX_SUBJECT);
     }
-    let call_from = non_blank(checked_text(&mut f, "CallFrom", MAX_CALL_FROM)).map(|s| s.trim().to_string());
-    if resident_id.is_none() && call_from.is_none() && !f.has_error("CallFrom") && !f.has_error("ResidentId") {
-        f.missing("CallFrom");
-    }
+    // A linked resident's name is the caller: a CallFrom sent with a
+    // resident is ignored, not even checked.
+    let call_from = if resident_id.is_some() || f.has_error("ResidentId") {
+        None
+    } else {
+        let text = non_blank(checked_text(&mut f, "CallFrom", MAX_CALL_FROM)).map(|s| s.trim().to_string());
+        if text.is_none() && !f.has_error("CallFrom") {
+            f.missing("CallFrom");
+        }
+        text
+    };
     let status_id = f.id("ModuleStatusId");
     let notes = checked_text(&mut f, "Notes", MAX_NOTES).filter(|s| !s.is_empty());
     let reasons = f.id_list("LogReasons").unwrap_or_default();

@@ -37,7 +37,9 @@ impl Fields {
     }
 
     /// Name/value text pairs (form body, CSV row). A name seen twice, or
-    /// written `Name[0]`, `Name[1]`, becomes a list. Empty text is absent.
+    /// written `Name[0]`, `Name[1]`, becomes a list. Empty text is absent for
+    /// numbers, booleans, dates and lists, but an empty string for text (so
+    /// a form's `Notes=` clears the notes, as `""` does in JSON).
     pub fn from_text_pairs(pairs: Vec<(String, String)>, prefix: impl Into<String>) -> Fields {
         let mut values: HashMap<String, Value> = HashMap::new();
         let mut lists: HashMap<String, Vec<(usize, String)>> = HashMap::new();
@@ -64,7 +66,6 @@ impl Fields {
             items.sort_by_key(|(i, _)| *i);
             values.insert(name, Value::Array(items.into_iter().map(|(_, v)| Value::String(v)).collect()));
         }
-        values.retain(|_, v| !matches!(v, Value::String(s) if s.is_empty()));
         Fields { prefix: prefix.into(), values, textual: true, errors: Vec::new(), any_missing: false }
     }
 
@@ -91,14 +92,29 @@ impl Fields {
     }
 
     pub fn has(&self, field: &str) -> bool {
-        self.values.get(&field.to_lowercase()).is_some_and(|v| !v.is_null())
+        self.values.get(&field.to_lowercase()).is_some_and(|v| !self.is_blank_text(v))
     }
 
+    fn is_blank_text(&self, value: &Value) -> bool {
+        match value {
+            Value::Null => true,
+            Value::String(s) => self.textual && s.trim().is_empty(),
+            _ => false,
+        }
+    }
+
+    /// A value as given; `null` is absent.
     fn take(&mut self, field: &str) -> Option<Value> {
         match self.values.remove(&field.to_lowercase()) {
             None | Some(Value::Null) => None,
             Some(v) => Some(v),
         }
+    }
+
+    /// A value for a typed read: from text sources, blank text is absent too.
+    fn take_typed(&mut self, field: &str) -> Option<Value> {
+        let value = self.take(field)?;
+        (!self.is_blank_text(&value)).then_some(value)
     }
 
     pub fn string(&mut self, field: &str) -> Option<String> {
@@ -143,7 +159,7 @@ impl Fields {
     }
 
     pub fn i64(&mut self, field: &str) -> Option<i64> {
-        let value = self.take(field)?;
+        let value = self.take_typed(field)?;
         let parsed = match &value {
             Value::Number(n) => n.as_i64(),
             Value::String(s) if self.textual => s.trim().parse().ok(),
@@ -174,7 +190,7 @@ impl Fields {
     }
 
     pub fn f64(&mut self, field: &str) -> Option<f64> {
-        let value = self.take(field)?;
+        let value = self.take_typed(field)?;
         let parsed = match &value {
             Value::Number(n) => n.as_f64(),
             Value::String(s) if self.textual => s.trim().parse().ok().filter(|f: &f64| f.is_finite()),
@@ -187,7 +203,7 @@ impl Fields {
     }
 
     pub fn bool(&mut self, field: &str) -> Option<bool> {
-        let value = self.take(field)?;
+        let value = self.take_typed(field)?;
         let parsed = match &value {
             Value::Bool(b) => Some(*b),
             Value::String(s) if self.textual => parse_bool_text(s),
@@ -200,7 +216,7 @@ impl Fields {
     }
 
     pub fn date(&mut self, field: &str, zone: &TimeZone) -> Option<Stamp> {
-        let value = self.take(field)?;
+        let value = self.take_typed(field)?;
         let parsed = match &value {
             Value::String(s) => parse_date(s, zone),
             _ => None,
@@ -213,7 +229,7 @@ impl Fields {
 
     /// A list of ids; a single text value may also hold them comma-separated.
     pub fn id_list(&mut self, field: &str) -> Option<Vec<i64>> {
-        let value = self.take(field)?;
+        let value = self.take_typed(field)?;
         let items = match value {
             Value::Array(items) => items,
             Value::String(s) if self.textual => s.split(',').map(|p| Value::String(p.trim().to_string())).collect(),
@@ -348,6 +364,16 @@ mod tests {
             Fields::from_text_pairs(pairs(&[("LogReasons", "3"), ("LogReasons", "4"), ("ModuleStatusId", "2")]), "");
         assert_eq!(g.id_list("logreasons"), Some(vec![3, 4]));
         assert_eq!(g.id("ModuleStatusId"), Some(2));
+    }
+
+    #[test]
+    fn blank_text_clears_strings_but_is_absent_for_numbers() {
+        let pairs = vec![("Notes".to_string(), String::new()), ("ModuleStatusId".to_string(), " ".to_string())];
+        let mut f = Fields::from_text_pairs(pairs, "");
+        assert_eq!(f.string("Notes").as_deref(), Some(""));
+        assert!(!f.has("ModuleStatusId"));
+        assert_eq!(f.id("ModuleStatusId"), None);
+        assert!(f.finish().is_ok());
     }
 
     #[test]

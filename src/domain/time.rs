@@ -1,5 +1,6 @@
 //! Dates on the wire: `YYYY-MM-DDTHH:MM:SS.fffffff±HH:MM` in the configured
-//! time zone; stored as microseconds since the Unix epoch (UTC).
+//! time zone; stored as 100-nanosecond ticks since the Unix epoch (UTC), the
+//! resolution of those seven digits, so a date sent comes back unchanged.
 //!
 //! Serializing a [`Stamp`] needs the zone. Rather than threading it through
 //! every model, the HTTP layer serializes inside [`with_zone`], which sets it
@@ -11,22 +12,30 @@ use jiff::Timestamp;
 use serde::{Serialize, Serializer};
 use std::cell::RefCell;
 
-/// A point in time, microseconds since 1970-01-01T00:00:00Z.
+/// A point in time, 100-nanosecond ticks since 1970-01-01T00:00:00Z.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Stamp(pub i64);
 
+const TICKS_PER_SECOND: i64 = 10_000_000;
+
 impl Stamp {
     pub fn now() -> Stamp {
-        Stamp(Timestamp::now().as_microsecond())
+        Stamp::from_timestamp(Timestamp::now())
     }
 
+    fn from_timestamp(ts: Timestamp) -> Stamp {
+        Stamp((ts.as_nanosecond() / 100) as i64)
+    }
+
+    /// Saturating, so no input can overflow it.
     pub fn plus_seconds(self, seconds: i64) -> Stamp {
-        Stamp(self.0 + seconds * 1_000_000)
+        Stamp(self.0.saturating_add(seconds.saturating_mul(TICKS_PER_SECOND)))
     }
 
-    /// The wire form in `zone`.
+    /// The wire form in `zone`. Stamps come from parsing or the clock, so
+    /// they are within jiff's range (years -9999..=9999).
     pub fn format_in(self, zone: &TimeZone) -> String {
-        let ts = Timestamp::from_microsecond(self.0).unwrap_or(Timestamp::UNIX_EPOCH);
+        let ts = Timestamp::from_nanosecond(i128::from(self.0) * 100).unwrap_or(Timestamp::UNIX_EPOCH);
         let zoned = ts.to_zoned(zone.clone());
         let offset = zoned.offset().seconds();
         let sign = if offset < 0 { '-' } else { '+' };
@@ -80,25 +89,31 @@ pub fn parse_date(text: &str, zone: &TimeZone) -> Option<Stamp> {
         return None;
     }
     if let Ok(ts) = text.parse::<Timestamp>() {
-        return Some(Stamp(ts.as_microsecond()));
+        return Some(Stamp::from_timestamp(ts));
     }
+    let mut normalized = text.to_string();
     // Accept a space between date and time, as many clients send it.
-    let normalized = if text.len() > 10 && text.as_bytes()[10] == b' ' {
-        format!("{}T{}", &text[..10], &text[11..])
-    } else {
-        text.to_string()
-    };
+    if normalized.len() > 10 && normalized.as_bytes()[10] == b' ' {
+        normalized.replace_range(10..11, "T");
+    }
+    // A '+' of an offset pasted unencoded into a query string arrives as a
+    // space: "…T10:00:00 05:00" means "…T10:00:00+05:00".
+    let bytes = normalized.as_bytes();
+    let n = bytes.len();
+    if n > 16 && bytes[n - 6] == b' ' && bytes[n - 3] == b':' {
+        normalized.replace_range(n - 6..n - 5, "+");
+    }
     if let Ok(ts) = normalized.parse::<Timestamp>() {
-        return Some(Stamp(ts.as_microsecond()));
+        return Some(Stamp::from_timestamp(ts));
     }
     if normalized.len() > 10 {
         if let Ok(dt) = normalized.parse::<DateTime>() {
-            return dt.to_zoned(zone.clone()).ok().map(|z| Stamp(z.timestamp().as_microsecond()));
+            return dt.to_zoned(zone.clone()).ok().map(|z| Stamp::from_timestamp(z.timestamp()));
         }
         return None;
     }
     let date = normalized.parse::<Date>().ok()?;
-    date.to_zoned(zone.clone()).ok().map(|z| Stamp(z.timestamp().as_microsecond()))
+    date.to_zoned(zone.clone()).ok().map(|z| Stamp::from_timestamp(z.timestamp()))
 }
 
 #[cfg(test)]
@@ -113,6 +128,21 @@ mod tests {
     fn utc_has_seven_digits_and_a_numeric_offset() {
         let s = parse_date("2026-03-01T12:34:56.123456Z", &TimeZone::UTC).unwrap();
         assert_eq!(s.format_in(&TimeZone::UTC), "2026-03-01T12:34:56.1234560+00:00");
+        let seven = parse_date("2026-03-01T12:34:56.1234567+00:00", &TimeZone::UTC).unwrap();
+        assert_eq!(seven.format_in(&TimeZone::UTC), "2026-03-01T12:34:56.1234567+00:00", "round trip");
+    }
+
+    #[test]
+    fn an_offset_whose_plus_became_a_space_is_read() {
+        let s = parse_date("2026-11-28T05:00:00 05:00", &TimeZone::UTC).unwrap();
+        assert_eq!(s.format_in(&TimeZone::UTC), "2026-11-28T00:00:00.0000000+00:00");
+        let s = parse_date("2026-11-28 05:00:00.5 05:00", &TimeZone::UTC).unwrap();
+        assert_eq!(s.format_in(&TimeZone::UTC), "2026-11-28T00:00:00.5000000+00:00");
+    }
+
+    #[test]
+    fn plus_seconds_saturates() {
+        assert_eq!(Stamp(i64::MAX - 1).plus_seconds(i64::MAX), Stamp(i64::MAX));
     }
 
     #[test]

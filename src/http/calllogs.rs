@@ -77,8 +77,6 @@ fn text_header(req: &HttpRequest, name: &str) -> Result<Option<String>, ApiError
 async fn create(state: web::Data<AppState>, caller: Caller, req: HttpRequest, body: web::Payload) -> Handler {
     caller.require_writer()?;
     let now = Stamp::now();
-    let input = read_new_call_log(require_body(&req, body, BodyKinds::Json).await?, &state.config.zone, now)?;
-    caller.require_property(input.property_id)?;
     let key = text_header(&req, "idempotency-key")?;
     if key.as_ref().is_some_and(|k| k.is_empty() || k.chars().count() > MAX_IDEMPOTENCY_KEY) {
         return Err(ApiError::invalid_header(
@@ -86,16 +84,24 @@ async fn create(state: web::Data<AppState>, caller: Caller, req: HttpRequest, bo
             format!("Idempotency-Key must be 1 to {MAX_IDEMPOTENCY_KEY} characters."),
         ));
     }
+    // A replay answers the first log whatever its body, so the body's
+    // verdict waits until the key is looked up (in the same transaction).
+    let fields = require_body(&req, body, BodyKinds::Json).await;
+    let input = fields.and_then(|f| read_new_call_log(f, &state.config.zone, now));
+    // Without a key, bad input is refused before a write is queued.
+    let input = if key.is_none() { Ok(input?) } else { input };
     let author = author(&caller);
     let (log, replayed) = state
         .store
         .write(move |conn| {
             if let Some(key) = &key {
                 if let Some(log_id) = store::find_idempotent(conn, author.user_id, key, now)? {
-                    let first = store::get(conn, log_id)?.ok_or_else(|| ApiError::internal("replayed log vanished"))?;
-                    return Ok((first, true));
+                    // A first log deleted since answers 404, like the log itself.
+                    return Ok((live_log(conn, log_id)?, true));
                 }
             }
+            let input = input?;
+            caller.require_property(input.property_id)?;
             let log = store::create(conn, input, &author, now)?;
             if let Some(key) = &key {
                 store::remember_idempotent(conn, author.user_id, key, log.log_id, now)?;

@@ -43,15 +43,15 @@ async fn blocking<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'static) 
 async fn sign_in(state: web::Data<AppState>, req: HttpRequest, body: web::Payload) -> Handler {
     let mut f = require_body(&req, body, BodyKinds::Json).await?;
     let user_name = f.required_string("UserName");
-    let password = f.string("Password");
-    if password.as_deref().is_none_or(str::is_empty) {
+    let password = f.string("Password").filter(|p| !p.is_empty());
+    if password.is_none() && !f.has_error("Password") {
         f.missing("Password");
     }
     f.finish()?;
     let (Some(user_name), Some(password)) = (user_name, password) else {
         return Err(ApiError::missing("UserName and Password are required."));
     };
-    if let Err(wait) = state.throttle.check(&user_name) {
+    if let Err(wait) = state.throttle.begin_attempt(&user_name) {
         return Err(ApiError::too_many_requests(
             format!("Too many failed sign-ins for {user_name:?}; try again in {wait} seconds."),
             wait,
@@ -68,7 +68,6 @@ async fn sign_in(state: web::Data<AppState>, req: HttpRequest, body: web::Payloa
     })
     .await?;
     let Some(user_id) = verified else {
-        state.throttle.record_failure(&user_name);
         return Err(ApiError::invalid_credentials("The user name or password is wrong, or the user is inactive."));
     };
     state.throttle.record_success(&user_name);

@@ -409,12 +409,10 @@ pub fn list_clauses(filter: &CallLogFilter, part: ListPart) -> ListQuery {
         values.push(value);
         conditions.push(condition.replace('?', &format!("?{}", values.len())));
     };
-    // A property, unit or resident filter was authorized against the scope
-    // already and narrows more than the scope does.
-    let scope = filter
-        .scope
-        .as_ref()
-        .filter(|_| filter.property_id.is_none() && filter.unit_id.is_none() && filter.resident_id.is_none());
+    // A property filter was authorized against the scope already and narrows
+    // more. Unit and resident filters keep the scope: a resident who moved
+    // keeps old logs under the old property, which the caller may not see.
+    let scope = filter.scope.as_ref().filter(|_| filter.property_id.is_none());
     match scope.map(Vec::as_slice) {
         None => {}
         Some([only]) => add("c.property_id = ?", SqlValue::Integer(*only)),

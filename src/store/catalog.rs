@@ -36,10 +36,12 @@ pub fn get_reason(conn: &Connection, reason_id: i64) -> ApiResult<Option<CallLog
         .optional()?)
 }
 
+/// Names are unique ignoring case, beyond ASCII too (`Émergency` = `émergency`);
+/// the column's NOCASE folds ASCII only, so compare with `casefold`.
 fn name_taken(conn: &Connection, table: &str, id_column: &str, name: &str, except_id: i64) -> ApiResult<bool> {
     Ok(conn
-        .prepare_cached(&format!("SELECT 1 FROM {table} WHERE name = ?1 COLLATE NOCASE AND {id_column} <> ?2"))?
-        .exists(params![name, except_id])?)
+        .prepare_cached(&format!("SELECT 1 FROM {table} WHERE casefold(name) = ?1 AND {id_column} <> ?2"))?
+        .exists(params![name.to_lowercase(), except_id])?)
 }
 
 fn next_display_order(conn: &Connection, table: &str) -> ApiResult<i64> {

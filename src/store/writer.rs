@@ -55,7 +55,7 @@ where
         let outcome = match (self.outcome, commit) {
             (Some(Ok(_)), Err(e)) => Err(ApiError::write_failed(e.internal.clone().unwrap_or_default())),
             (Some(outcome), _) => outcome,
-            (None, _) => Err(ApiError::write_failed("the request's savepoint could not be opened")),
+            (None, _) => Err(ApiError::write_failed("the batch was rolled back before this request ran")),
         };
         // The requester may have gone away (client hung up); nothing to do then.
         let _ = self.reply.send(outcome);
@@ -175,25 +175,40 @@ fn run_batch(conn: &Connection, mut batch: Vec<Box<dyn WriteJob>>) {
         return;
     }
     let mut any_ok = false;
+    let mut aborted = None;
     for job in batch.iter_mut() {
-        if conn.execute_batch("SAVEPOINT request").is_err() {
-            continue; // the job stays unrun and answers an error
+        // Under a full disk or an I/O error SQLite may fail a savepoint
+        // statement, or roll part or all of the transaction back by itself.
+        // Either way what the batch did so far can no longer be vouched for:
+        // stop, roll back, and answer 113 to every job (nothing is kept).
+        if let Err(e) = conn.execute_batch("SAVEPOINT request") {
+            aborted = Some(ApiError::write_failed(e));
+            break;
         }
         let ok = job.run(conn);
         let close = if ok { "RELEASE request" } else { "ROLLBACK TO request; RELEASE request" };
         if let Err(e) = conn.execute_batch(close) {
-            log::error!("writer: cannot close a savepoint: {e}");
+            aborted = Some(ApiError::write_failed(e));
+            break;
+        }
+        if conn.is_autocommit() {
+            aborted = Some(ApiError::write_failed("the database rolled the transaction back"));
+            break;
         }
         any_ok |= ok;
     }
-    let commit = if any_ok {
+    let commit = if let Some(error) = aborted {
+        Err(error)
+    } else if any_ok {
         conn.execute_batch("COMMIT").map_err(ApiError::write_failed)
     } else {
         conn.execute_batch("ROLLBACK").map_err(ApiError::write_failed)
     };
     if let Err(e) = &commit {
         log::error!("writer: commit failed, the batch is rolled back: {e}");
-        let _ = conn.execute_batch("ROLLBACK");
+        if !conn.is_autocommit() {
+            let _ = conn.execute_batch("ROLLBACK");
+        }
     }
     for job in batch {
         job.answer(commit.as_ref().map(|_| ()));
