@@ -5,6 +5,7 @@
 pub mod calllogs;
 pub mod catalog;
 pub mod directory;
+pub mod docs;
 pub mod ops;
 pub mod users;
 
@@ -167,4 +168,5 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     catalog::routes(cfg);
     directory::routes(cfg);
     ops::routes(cfg);
+    docs::routes(cfg);
 }
