@@ -73,6 +73,7 @@ async fn export_writes_a_header_and_one_quoted_row_per_log() {
     assert_eq!((first[9].as_str(), first[10].as_str()), ("n1", "Ada Admin"));
     assert_eq!((first[11].as_str(), first[12].as_str()), ("2", "second, last"));
     assert!(a.text.contains("\"Leak, \"\"urgent\"\""), "quotes are doubled inside quotes");
+    assert!(a.text.starts_with("LogId,CreatedOn,") && a.text.contains("ModifiedOn\r\n"), "records end with CRLF");
     let second = &table[2];
     assert_eq!((second[3].as_str(), second[4].as_str(), second[7].as_str(), second[11].as_str()), ("", "", "", "0"));
 }

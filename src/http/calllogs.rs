@@ -331,7 +331,12 @@ async fn export_csv(state: web::Data<AppState>, caller: Caller, req: HttpRequest
     std::thread::Builder::new()
         .name("calllog-export".into())
         .spawn(move || {
-            let fresh = || csv::Writer::from_writer(Vec::with_capacity(EXPORT_CHUNK * 2));
+            // RFC 4180: records end with CRLF.
+            let fresh = || {
+                csv::WriterBuilder::new()
+                    .terminator(csv::Terminator::CRLF)
+                    .from_writer(Vec::with_capacity(EXPORT_CHUNK * 2))
+            };
             let mut csv = fresh();
             // Hands the buffered lines to the response and starts a new buffer.
             let send = |csv: &mut csv::Writer<Vec<u8>>| -> bool {

@@ -29,6 +29,8 @@ async fn readyz(state: web::Data<AppState>) -> HttpResponse {
 
 async fn metrics(state: web::Data<AppState>) -> HttpResponse {
     HttpResponse::Ok()
-        .content_type("application/openmetrics-text; version=1.0.0; charset=utf-8")
+        // The Prometheus text format's media type; the body (OpenMetrics text
+        // from prometheus-client) parses as that format too.
+        .content_type("text/plain; version=0.0.4; charset=utf-8")
         .body(state.metrics.render(&state.store))
 }
