@@ -177,10 +177,14 @@ CREATE INDEX IF NOT EXISTS call_logs_by_resident ON call_logs(resident_id, creat
 CREATE INDEX IF NOT EXISTS call_logs_by_property_status ON call_logs(property_id, status_id) WHERE deleted = 0;
 -- The reason filter probes call_log_reasons by (log_id, reason_id), its primary key.
 
--- Full-text search (q): one row per call log, rowid = log_id, kept in step
--- with the log in the same transaction. unicode61 with remove_diacritics
--- folds case and accents, so 'creme' finds 'Crème'.
+-- Full-text search (q). Contentless (the text lives in call_logs and
+-- log_events; the index keeps only terms). Per call log, one header row at
+-- rowid = log_id << 24 (subject, caller, taker, notes; replaced when the
+-- notes change) and one row per comment at (log_id << 24) | event_no, so a
+-- comment is one small append, never a rewrite of the log's document.
+-- unicode61 with remove_diacritics folds case and accents ('creme' = 'Crème').
 CREATE VIRTUAL TABLE IF NOT EXISTS call_log_search USING fts5(
-    subject, notes, call_from, taken_by, comments,
+    body,
+    content = '', contentless_delete = 1,
     tokenize = 'unicode61 remove_diacritics 2'
 );

@@ -370,7 +370,16 @@ pub fn search_words(q: &str) -> Vec<String> {
 
 /// An FTS5 query: every word quoted (so no word is syntax) and matched as a prefix.
 pub fn fts_query(words: &[String]) -> String {
-    words.iter().map(|w| format!("\"{}\"*", w.replace('"', "\"\""))).collect::<Vec<_>>().join(" ")
+    words.iter().map(|w| fts_word(w)).collect::<Vec<_>>().join(" ")
+}
+
+/// An FTS5 query matching any of the words (for ranking).
+pub fn fts_any(words: &[String]) -> String {
+    words.iter().map(|w| fts_word(w)).collect::<Vec<_>>().join(" OR ")
+}
+
+fn fts_word(word: &str) -> String {
+    format!("\"{}\"*", word.replace('"', "\"\""))
 }
 
 #[cfg(test)]

@@ -5,8 +5,8 @@
 //! and the ETag can never disagree with the log.
 
 use crate::domain::calllogs::{
-    changes_of, fts_query, CallLog, CallLogFilter, CallLogUpdate, CategoryCounts, Comment, ExportRow, FieldChange,
-    HistoryEntry, NewCallLog, SortField, UnitSummary,
+    changes_of, fts_any, fts_query, CallLog, CallLogFilter, CallLogUpdate, CategoryCounts, Comment, ExportRow,
+    FieldChange, HistoryEntry, NewCallLog, SortField, UnitSummary,
 };
 use crate::domain::time::Stamp;
 use crate::error::{ApiError, ApiResult, FieldError};
@@ -235,10 +235,10 @@ pub fn create(conn: &Connection, input: NewCallLog, author: &Author, now: Stamp)
         author.user_id
     ])?;
     let log_id = conn.last_insert_rowid();
-    conn.prepare_cached(
-        "INSERT INTO call_log_search (rowid, subject, notes, call_from, taken_by, comments) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-    )?
-    .execute(params![log_id, input.subject, input.notes, call_from, takenby, input.comment])?;
+    index_header(conn, log_id, &input.subject, &call_from, &takenby, input.notes.as_deref())?;
+    if let Some(comment) = &input.comment {
+        index_comment(conn, log_id, 2, comment)?; // event 1 is 'created', 2 this comment
+    }
     let mut link = conn.prepare_cached("INSERT INTO call_log_reasons (log_id, reason_id) VALUES (?1, ?2)")?;
     for reason_id in &input.reasons {
         link.execute([log_id, *reason_id])?;
@@ -337,21 +337,45 @@ pub fn apply_update(
         });
     }
     record_events(conn, current.log_id, current.last_event_no, &events, author, now)?;
-    let notes_changed = changes.iter().find(|c| c.field == "Notes");
-    if notes_changed.is_some() || update.comment.is_some() {
-        conn.prepare_cached(
-            "UPDATE call_log_search SET notes = CASE WHEN ?2 THEN ?3 ELSE notes END,
-                    comments = CASE WHEN ?4 IS NULL THEN comments ELSE coalesce(comments || char(10), '') || ?4 END
-             WHERE rowid = ?1",
-        )?
-        .execute(params![
-            current.log_id,
-            notes_changed.is_some(),
-            notes_changed.and_then(|c| c.new_value.clone()),
-            update.comment
-        ])?;
+    if let Some(notes) = changes.iter().find(|c| c.field == "Notes") {
+        conn.prepare_cached("DELETE FROM call_log_search WHERE rowid = ?1")?
+            .execute([search_rowid(current.log_id, 0)])?;
+        let (subject, from, taker) = (&current.subject, &current.call_from, &current.takenby);
+        index_header(conn, current.log_id, subject, from, taker, notes.new_value.as_deref())?;
+    }
+    if let Some(comment) = &update.comment {
+        // The comment is the last event recorded above.
+        index_comment(conn, current.log_id, current.last_event_no + events.len() as i64, comment)?;
     }
     Ok(true)
+}
+
+/// Bits of a search rowid below the log id: room for 16M events per log.
+const SEARCH_EVENT_BITS: i64 = 24;
+
+fn search_rowid(log_id: i64, event_no: i64) -> i64 {
+    (log_id << SEARCH_EVENT_BITS) | (event_no & ((1 << SEARCH_EVENT_BITS) - 1))
+}
+
+/// The searchable text of a log that is not in its comments.
+fn index_header(
+    conn: &Connection,
+    log_id: i64,
+    subject: &str,
+    call_from: &str,
+    takenby: &str,
+    notes: Option<&str>,
+) -> ApiResult<()> {
+    let body = format!("{subject}\n{call_from}\n{takenby}\n{}", notes.unwrap_or(""));
+    conn.prepare_cached("INSERT INTO call_log_search (rowid, body) VALUES (?1, ?2)")?
+        .execute(params![search_rowid(log_id, 0), body])?;
+    Ok(())
+}
+
+fn index_comment(conn: &Connection, log_id: i64, event_no: i64, comment: &str) -> ApiResult<()> {
+    conn.prepare_cached("INSERT INTO call_log_search (rowid, body) VALUES (?1, ?2)")?
+        .execute(params![search_rowid(log_id, event_no), comment])?;
+    Ok(())
 }
 
 /// Soft delete (`deleted = true`) or restore, with its event.
@@ -391,92 +415,112 @@ pub enum ListPart {
     Page,
 }
 
-/// The parts of a list query over `call_logs c`: the `FROM` (with the search
-/// table joined when `q` is given), `WHERE` and `ORDER BY`, and parameters.
+/// The parts of a list query over `call_logs c`: the `FROM` (with the
+/// search ranking joined when ordering by relevance), `WHERE` and
+/// `ORDER BY`, and the parameters they number.
 pub struct ListQuery {
-    pub from: &'static str,
+    pub from: String,
     pub conditions: String,
     pub order: String,
     pub values: Vec<SqlValue>,
 }
 
+/// Collects parameters and hands out their `?N` placeholders.
+#[derive(Default)]
+struct Binder {
+    values: Vec<SqlValue>,
+}
+
+impl Binder {
+    fn bind(&mut self, value: SqlValue) -> String {
+        self.values.push(value);
+        format!("?{}", self.values.len())
+    }
+
+    fn bind_ids(&mut self, ids: &[i64]) -> String {
+        self.bind(SqlValue::Text(id_list_param(Some(ids)).unwrap_or_default()))
+    }
+}
+
 /// Builds a list query. Only the filters present appear, so SQLite plans
 /// each shape on its best index.
 pub fn list_clauses(filter: &CallLogFilter, part: ListPart) -> ListQuery {
+    let mut b = Binder::default();
     let mut conditions = vec!["c.deleted = 0".to_string()];
-    let mut values: Vec<SqlValue> = Vec::new();
-    let mut add = |condition: &str, value: SqlValue| {
-        values.push(value);
-        conditions.push(condition.replace('?', &format!("?{}", values.len())));
-    };
     // A property filter was authorized against the scope already and narrows
     // more. Unit and resident filters keep the scope: a resident who moved
     // keeps old logs under the old property, which the caller may not see.
     let scope = filter.scope.as_ref().filter(|_| filter.property_id.is_none());
     match scope.map(Vec::as_slice) {
         None => {}
-        Some([only]) => add("c.property_id = ?", SqlValue::Integer(*only)),
+        Some([only]) => conditions.push(format!("c.property_id = {}", b.bind(SqlValue::Integer(*only)))),
         Some(several) => {
             // Counting seeks each property on its index. A page instead walks
             // the sort order's index and stops after one page ('+' keeps
             // SQLite off the property index, which would sort every match).
-            let condition = match part {
-                ListPart::Count => "c.property_id IN (SELECT value FROM json_each(?))",
-                ListPart::Page => "+c.property_id IN (SELECT value FROM json_each(?))",
-            };
-            add(condition, SqlValue::Text(id_list_param(Some(several)).unwrap_or_default()))
+            let plus = if part == ListPart::Page { "+" } else { "" };
+            conditions.push(format!("{plus}c.property_id IN (SELECT value FROM json_each({}))", b.bind_ids(several)));
         }
     }
     if let Some(id) = filter.property_id {
-        add("c.property_id = ?", SqlValue::Integer(id));
+        conditions.push(format!("c.property_id = {}", b.bind(SqlValue::Integer(id))));
     }
     if let Some(id) = filter.unit_id {
-        add("c.unit_id = ?", SqlValue::Integer(id));
+        conditions.push(format!("c.unit_id = {}", b.bind(SqlValue::Integer(id))));
     }
     if let Some(id) = filter.resident_id {
-        add("c.resident_id = ?", SqlValue::Integer(id));
+        conditions.push(format!("c.resident_id = {}", b.bind(SqlValue::Integer(id))));
     }
     if let Some(ids) = &filter.statuses {
         // Counting may use the (property_id, status_id) index; a page keeps to
         // its sort order's index and checks the status row by row.
-        let condition = match part {
-            ListPart::Count => "c.status_id IN (SELECT value FROM json_each(?))",
-            ListPart::Page => "+c.status_id IN (SELECT value FROM json_each(?))",
-        };
-        add(condition, SqlValue::Text(id_list_param(Some(ids)).unwrap_or_default()));
+        let plus = if part == ListPart::Page { "+" } else { "" };
+        conditions.push(format!("{plus}c.status_id IN (SELECT value FROM json_each({}))", b.bind_ids(ids)));
     }
     if let Some(ids) = &filter.reasons {
-        add(
-            "EXISTS (SELECT 1 FROM call_log_reasons r WHERE r.log_id = c.log_id AND r.reason_id IN (SELECT value FROM json_each(?)))",
-            SqlValue::Text(id_list_param(Some(ids)).unwrap_or_default()),
-        );
+        conditions.push(format!(
+            "EXISTS (SELECT 1 FROM call_log_reasons r WHERE r.log_id = c.log_id AND r.reason_id IN (SELECT value FROM json_each({})))",
+            b.bind_ids(ids)
+        ));
     }
     if let Some(name) = &filter.takenby {
-        add("casefold(c.taken_by) = ?", SqlValue::Text(name.clone()));
+        conditions.push(format!("casefold(c.taken_by) = {}", b.bind(SqlValue::Text(name.clone()))));
     }
     if let Some(from) = filter.from {
-        add("c.created_on >= ?", SqlValue::Integer(from.0));
+        conditions.push(format!("c.created_on >= {}", b.bind(SqlValue::Integer(from.0))));
     }
     if let Some(to) = filter.to {
-        add("c.created_on < ?", SqlValue::Integer(to.0));
+        conditions.push(format!("c.created_on < {}", b.bind(SqlValue::Integer(to.0))));
     }
     if let Some(since) = filter.modified_since {
-        add("c.modified_on >= ?", SqlValue::Integer(since.0));
-    }
-    let mut from = "call_logs c";
-    if let Some(words) = &filter.search {
-        from = "call_logs c JOIN call_log_search ON call_log_search.rowid = c.log_id";
-        add("call_log_search MATCH ?", SqlValue::Text(fts_query(words)));
+        conditions.push(format!("c.modified_on >= {}", b.bind(SqlValue::Integer(since.0))));
     }
     let direction = if filter.descending { "DESC" } else { "ASC" };
-    let order = match filter.sort {
-        SortField::CreatedOn => format!("c.created_on {direction}, c.log_id {direction}"),
+    let mut from = "call_logs c".to_string();
+    let mut order = match filter.sort {
         SortField::ModifiedOn => format!("c.modified_on {direction}, c.log_id {direction}"),
         SortField::LogId => format!("c.log_id {direction}"),
-        SortField::Relevance if filter.search.is_some() => format!("call_log_search.rank, c.log_id {direction}"),
-        SortField::Relevance => format!("c.created_on {direction}, c.log_id {direction}"),
+        SortField::CreatedOn | SortField::Relevance => format!("c.created_on {direction}, c.log_id {direction}"),
     };
-    ListQuery { from, conditions: conditions.join(" AND "), order, values }
+    if let Some(words) = &filter.search {
+        // Every word must match the log: its header or any of its comments.
+        for word in words {
+            conditions.push(format!(
+                "c.log_id IN (SELECT rowid >> {SEARCH_EVENT_BITS} FROM call_log_search WHERE call_log_search MATCH {})",
+                b.bind(SqlValue::Text(fts_query(std::slice::from_ref(word))))
+            ));
+        }
+        if filter.sort == SortField::Relevance && part == ListPart::Page {
+            // A log scores as its best-matching row, in one pass of the index.
+            from = format!(
+                "call_logs c JOIN (SELECT rowid >> {SEARCH_EVENT_BITS} AS log_id, min(rank) AS score FROM call_log_search
+                                   WHERE call_log_search MATCH {} GROUP BY 1) m ON m.log_id = c.log_id",
+                b.bind(SqlValue::Text(fts_any(words)))
+            );
+            order = format!("m.score, c.log_id {direction}");
+        }
+    }
+    ListQuery { from, conditions: conditions.join(" AND "), order, values: b.values }
 }
 
 /// One page of logs matching `filter`, with the total count of matches.
