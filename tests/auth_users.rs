@@ -9,15 +9,6 @@ use common::*;
 use serde_json::{json, Value};
 
 /// The `Field` of every entry in `Errors`.
-fn error_fields(a: &Answer) -> Vec<String> {
-    a.body["Errors"].as_array().unwrap().iter().map(|e| e["Field"].as_str().unwrap().to_string()).collect()
-}
-
-/// The ids of a ListWrapper's elements.
-fn ids(a: &Answer, field: &str) -> Vec<i64> {
-    a.body["Elements"].as_array().unwrap().iter().map(|e| e[field].as_i64().unwrap()).collect()
-}
-
 /// A wire date read back as a timestamp.
 fn instant(value: &Value) -> jiff::Timestamp {
     value.as_str().unwrap_or_else(|| panic!("not a date: {value}")).parse().unwrap()

@@ -32,10 +32,6 @@ where
     ids
 }
 
-fn subjects(a: &Answer) -> Vec<String> {
-    a.body["Elements"].as_array().unwrap().iter().map(|l| l["Subject"].as_str().unwrap().to_string()).collect()
-}
-
 #[actix_web::test]
 async fn newest_call_first_with_log_id_breaking_ties() {
     app_with_directory!(env, app, admin);

@@ -7,15 +7,6 @@ use common::*;
 use serde_json::json;
 
 /// The ids of a ListWrapper's elements, in order.
-fn ids(a: &Answer, field: &str) -> Vec<i64> {
-    a.body["Elements"]
-        .as_array()
-        .unwrap_or_else(|| panic!("not a list: {}", a.text))
-        .iter()
-        .map(|e| e[field].as_i64().unwrap())
-        .collect()
-}
-
 /// Asserts a 200 ListWrapper with `total` and these element ids.
 fn assert_list(a: &Answer, field: &str, total: i64, expected: &[i64]) {
     assert_eq!(a.status, StatusCode::OK, "{}", a.text);
@@ -24,10 +15,6 @@ fn assert_list(a: &Answer, field: &str, total: i64, expected: &[i64]) {
 }
 
 /// The `Field` of every entry in `Errors`.
-fn error_fields(a: &Answer) -> Vec<String> {
-    a.body["Errors"].as_array().unwrap().iter().map(|e| e["Field"].as_str().unwrap().to_string()).collect()
-}
-
 // ---- single resources -----------------------------------------------------
 
 #[actix_web::test]

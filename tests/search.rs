@@ -6,10 +6,6 @@ use actix_web::http::StatusCode;
 use common::*;
 use serde_json::json;
 
-fn subjects(a: &Answer) -> Vec<String> {
-    a.body["Elements"].as_array().unwrap().iter().map(|l| l["Subject"].as_str().unwrap().to_string()).collect()
-}
-
 fn q(text: &str) -> String {
     let encoded: String = text
         .bytes()

@@ -42,6 +42,26 @@ impl Answer {
     }
 }
 
+/// The `Field` of every entry of an error's `Errors`.
+pub fn error_fields(a: &Answer) -> Vec<String> {
+    a.body["Errors"].as_array().unwrap().iter().map(|e| e["Field"].as_str().unwrap().to_string()).collect()
+}
+
+/// One integer field of every element of a ListWrapper.
+pub fn ids(a: &Answer, field: &str) -> Vec<i64> {
+    a.body["Elements"]
+        .as_array()
+        .unwrap_or_else(|| panic!("not a list: {}", a.text))
+        .iter()
+        .map(|e| e[field].as_i64().unwrap())
+        .collect()
+}
+
+/// The `Subject` of every call log of a ListWrapper.
+pub fn subjects(a: &Answer) -> Vec<String> {
+    a.body["Elements"].as_array().unwrap().iter().map(|l| l["Subject"].as_str().unwrap().to_string()).collect()
+}
+
 pub const ADMIN_PASSWORD: &str = "admin-password-1";
 
 impl TestEnv {
