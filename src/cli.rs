@@ -64,8 +64,8 @@ pub struct ServeArgs {
     #[arg(long, env = "CALLLOG_TIMEZONE", default_value = "UTC", value_parser = parse_zone)]
     pub timezone: TimeZone,
     /// SQLite synchronous mode: full (default, durable) or normal (faster).
-    #[arg(long, env = "CALLLOG_SYNCHRONOUS", default_value = "full", value_parser = ["full", "normal"], ignore_case = true)]
-    pub synchronous: String,
+    #[arg(long, env = "CALLLOG_SYNCHRONOUS", default_value = "full", value_parser = Synchronous::parse)]
+    pub synchronous: Synchronous,
     /// Load a small sample directory when the directory is empty.
     #[arg(long)]
     pub demo: bool,
@@ -186,8 +186,7 @@ fn open_store(db: &Path, synchronous: Synchronous) -> Result<Store, Failure> {
 
 fn serve(db: &Path, args: ServeArgs) -> Result<(), Failure> {
     let zone = args.timezone.clone();
-    let synchronous = Synchronous::parse(&args.synchronous).map_err(Failure)?;
-    let store = open_store(db, synchronous)?;
+    let store = open_store(db, args.synchronous)?;
     ensure_first_admin(&store)?;
     if args.demo {
         load_demo_directory(&store)?;

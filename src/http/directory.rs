@@ -2,7 +2,7 @@
 
 use crate::app::AppState;
 use crate::domain::directory::{ImportBatch, Property, Resident, Unit};
-use crate::domain::query::ListWrapper;
+use crate::domain::query::{ListWrapper, QueryParams};
 use crate::domain::users::Caller;
 use crate::error::ApiError;
 use crate::http::{ok_json, path_id, query, require_body, resource, BodyKinds, Handler};
@@ -53,6 +53,15 @@ pub async fn visible_resident(state: &AppState, caller: &Caller, resident_id: i6
     Ok(resident)
 }
 
+/// `PropertyStatus=Active|Inactive|All` (any case), `Active` when absent.
+pub fn property_status(params: &QueryParams) -> Result<PropertyStatusFilter, ApiError> {
+    Ok(match params.choice("PropertyStatus", &["Active", "Inactive", "All"])? {
+        None | Some("Active") => PropertyStatusFilter::Active,
+        Some("Inactive") => PropertyStatusFilter::Inactive,
+        Some(_) => PropertyStatusFilter::All,
+    })
+}
+
 async fn get_property(state: web::Data<AppState>, caller: Caller, req: HttpRequest) -> Handler {
     let property = visible_property(&state, &caller, path_id(&req, "id")?).await?;
     ok_json(&state, &property)
@@ -67,11 +76,7 @@ async fn list_properties(state: web::Data<AppState>, caller: Caller, req: HttpRe
             caller.require_property(*id)?;
         }
     }
-    let status = match params.choice("PropertyStatus", &["Active", "Inactive", "All"])? {
-        None | Some("Active") => PropertyStatusFilter::Active,
-        Some("Inactive") => PropertyStatusFilter::Inactive,
-        Some(_) => PropertyStatusFilter::All,
-    };
+    let status = property_status(&params)?;
     let scope = caller.property_scope().map(<[i64]>::to_vec);
     let (total, rows) = state
         .store

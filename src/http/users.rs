@@ -7,10 +7,11 @@ use crate::domain::query::ListWrapper;
 use crate::domain::time::Stamp;
 use crate::domain::users::{read_new_user, read_user_changes, Caller, User};
 use crate::error::ApiError;
+use crate::http::directory::property_status;
 use crate::http::{
     created, no_content, ok_json, path_id, put_answer, query, require_body, resource, BodyKinds, Handler,
 };
-use crate::store::directory::{self as directory_store, PropertyStatusFilter};
+use crate::store::directory as directory_store;
 use crate::store::users::{self as user_store, NewToken};
 use actix_web::{web, HttpRequest};
 use serde::Serialize;
@@ -156,19 +157,12 @@ async fn update_user(state: web::Data<AppState>, caller: Caller, req: HttpReques
     put_answer(&state, &req, &user)
 }
 
-fn status_filter(req: &HttpRequest) -> Result<PropertyStatusFilter, ApiError> {
-    Ok(match query(req)?.choice("PropertyStatus", &["Active", "Inactive", "All"])? {
-        None | Some("Active") => PropertyStatusFilter::Active,
-        Some("Inactive") => PropertyStatusFilter::Inactive,
-        Some(_) => PropertyStatusFilter::All,
-    })
-}
-
 async fn user_properties(state: web::Data<AppState>, caller: Caller, req: HttpRequest) -> Handler {
     let user_id = path_id(&req, "id")?;
     caller.require_self_or_admin(user_id)?;
-    let status = status_filter(&req)?;
-    let page = query(&req)?.page()?;
+    let params = query(&req)?;
+    let status = property_status(&params)?;
+    let page = params.page()?;
     let user = load_user(&state, user_id).await?;
     let list: ListWrapper<Property> = state
         .store

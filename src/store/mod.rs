@@ -209,14 +209,5 @@ pub fn integrity_check(path: &Path) -> Result<(), String> {
     let conn = Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_ONLY)
         .map_err(|e| format!("cannot open {}: {e}", path.display()))?;
     conn.busy_timeout(Duration::from_secs(5)).map_err(|e| e.to_string())?;
-    let mut stmt = conn.prepare("PRAGMA integrity_check").map_err(|e| format!("{}: {e}", path.display()))?;
-    let rows: Vec<String> = stmt
-        .query_map([], |r| r.get(0))
-        .and_then(|rows| rows.collect())
-        .map_err(|e| format!("{}: {e}", path.display()))?;
-    if rows == ["ok"] {
-        Ok(())
-    } else {
-        Err(rows.join("; "))
-    }
+    schema::run_check(&conn, "integrity_check")
 }

@@ -34,7 +34,12 @@ impl From<rusqlite::Error> for MigrateError {
 
 /// `PRAGMA quick_check`: a damaged file must not be served.
 pub fn check_integrity(conn: &Connection) -> Result<(), String> {
-    let mut stmt = conn.prepare("PRAGMA quick_check").map_err(|e| e.to_string())?;
+    run_check(conn, "quick_check")
+}
+
+/// Runs `quick_check` or `integrity_check`; `Err` lists what it found.
+pub fn run_check(conn: &Connection, pragma: &str) -> Result<(), String> {
+    let mut stmt = conn.prepare(&format!("PRAGMA {pragma}")).map_err(|e| e.to_string())?;
     let rows: Vec<String> =
         stmt.query_map([], |r| r.get(0)).and_then(|rows| rows.collect()).map_err(|e| e.to_string())?;
     if rows == ["ok"] {
