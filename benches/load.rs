@@ -282,25 +282,19 @@ fn main() {
     let mut config = StoreConfig::new(dir.path().join("bench.db"));
     config.synchronous = sync;
     let store = Store::open(&config).expect("store");
-    let password_hash = calllog::auth::hash_password("bench-password").unwrap();
-    store
-        .write_blocking(move |conn| {
-            calllog::store::users::insert_user(
-                conn,
-                &calllog::domain::users::NewUser {
-                    user_name: "bench".into(),
-                    password: "bench-password".into(),
-                    first_name: Some("Bench".into()),
-                    last_name: None,
-                    email: None,
-                    role: calllog::domain::users::Role::Admin,
-                    property_ids: vec![],
-                },
-                &password_hash,
-                calllog::domain::time::Stamp::now(),
-            )
-        })
-        .unwrap();
+    let bench_user = calllog::domain::users::NewUser {
+        user_name: "bench".into(),
+        password: "bench-password".into(),
+        first_name: Some("Bench".into()),
+        last_name: None,
+        email: None,
+        role: calllog::domain::users::Role::Admin,
+        property_ids: vec![],
+    };
+    let operator = calllog::domain::users::Caller::command_line();
+    let service = calllog::service::Service::new(store.clone(), AppConfig::default());
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    runtime.block_on(service.create_user(&operator, bench_user)).expect("bench user");
     let mut directory = serde_json::json!({"Properties": [], "Units": []});
     for p in 1..=10 {
         directory["Properties"]
@@ -361,8 +355,8 @@ fn main() {
         ("GET", format!("/api/units/{}/calllogs", (i % 10 + 1) * 1000 + i % 100), None)
     })
     .print();
-    let stats = store.writer_stats();
-    println!("  writer: {} requests committed in {} batches", requests * 2 + 2, stats.batches.load(Ordering::Relaxed));
+    let stats = store.stats();
+    println!("  writer: {} requests committed in {} batches", requests * 2 + 2, stats.write_batches);
     println!();
 
     // A large file: bulk-load call logs straight into the table, then list.

@@ -2,40 +2,16 @@
 //! lower-cases paths, assigns request ids and writes the access log. Used by
 //! `serve` and by the tests, so both run exactly the same application.
 
-use crate::auth::{LoginThrottle, TokenCache};
-use crate::config::AppConfig;
 use crate::error::ApiError;
 use crate::http;
-use crate::store::Store;
+use crate::state::AppState;
 use actix_web::body::MessageBody;
 use actix_web::dev::{Service, ServiceFactory, ServiceRequest, ServiceResponse};
 use actix_web::http::header::{HeaderName, HeaderValue};
 use actix_web::http::uri::{PathAndQuery, Uri};
 use actix_web::{web, App, HttpMessage};
 use rand::RngCore;
-use std::time::{Duration, Instant};
-
-pub struct AppState {
-    pub store: Store,
-    pub config: AppConfig,
-    pub tokens: TokenCache,
-    pub throttle: LoginThrottle,
-    pub metrics: crate::metrics::Metrics,
-}
-
-impl AppState {
-    pub fn new(store: Store, config: AppConfig) -> AppState {
-        let tokens = TokenCache::new(Duration::from_secs(config.token_cache_seconds));
-        AppState {
-            store,
-            config,
-            tokens,
-            // API.md §3: 5 failures per user name within 15 minutes.
-            throttle: LoginThrottle::new(5, Duration::from_secs(15 * 60)),
-            metrics: crate::metrics::Metrics::default(),
-        }
-    }
-}
+use std::time::Instant;
 
 /// The id of the current request, as sent back in `X-Request-Id`.
 #[derive(Clone)]

@@ -1,17 +1,16 @@
 //! The command line (API.md §9): `serve` and the administrative commands.
 //! Exit codes: 0 success, 1 runtime failure, 2 usage error (clap's own).
 
-use crate::app::{build_app, AppState};
-use crate::auth::{hash_password, new_password, new_token, token_hash};
+use crate::app::build_app;
 use crate::config::{AppConfig, StoreConfig, Synchronous};
+use crate::credentials::new_password;
 use crate::domain::directory::{ImportBatch, Property, Resident, Unit};
 use crate::domain::input::Fields;
 use crate::domain::time::{zone_named, Stamp};
-use crate::domain::users::{check_password, check_user_name, NewUser, Role};
-use crate::error::ApiError;
-use crate::store::directory as directory_store;
-use crate::store::users::{self as user_store, NewToken};
-use crate::store::{integrity_check, Store};
+use crate::domain::users::{check_password, check_user_name, Caller, NewUser, Role};
+use crate::service::{Service, ServiceError};
+use crate::state::AppState;
+use crate::store::{self, Store};
 use clap::{Args, Parser, Subcommand};
 use jiff::tz::TimeZone;
 use std::io::{BufRead, Write};
@@ -139,19 +138,22 @@ fn parse_user_name(name: &str) -> Result<String, String> {
 /// A failure of a command: one line for stderr.
 struct Failure(String);
 
-impl From<ApiError> for Failure {
-    fn from(e: ApiError) -> Self {
-        if e.errors.is_empty() {
-            Failure(e.message)
-        } else {
-            let details: Vec<String> = e.errors.iter().map(|f| format!("{} {}", f.field, f.message)).collect();
-            Failure(format!("{} problem(s): {}", details.len(), details.join("; ")))
+impl From<ServiceError> for Failure {
+    fn from(e: ServiceError) -> Self {
+        match e {
+            ServiceError::Refused(e) if e.errors.is_empty() => Failure(e.message),
+            ServiceError::Refused(e) => {
+                let details: Vec<String> = e.errors.iter().map(|f| format!("{} {}", f.field, f.message)).collect();
+                Failure(format!("{} problem(s): {}", details.len(), details.join("; ")))
+            }
+            ServiceError::Store(e) => Failure(e.to_string()),
+            ServiceError::Internal(cause) => Failure(format!("internal failure: {cause}")),
         }
     }
 }
 
-impl From<crate::store::OpenError> for Failure {
-    fn from(e: crate::store::OpenError) -> Self {
+impl From<store::OpenError> for Failure {
+    fn from(e: store::OpenError) -> Self {
         Failure(e.to_string())
     }
 }
@@ -184,16 +186,32 @@ fn open_store(db: &Path, synchronous: Synchronous) -> Result<Store, Failure> {
     Ok(Store::open(&config)?)
 }
 
+/// Runs an administrative command's operations on the service, then
+/// commits what is queued and closes the store.
+fn with_service<T>(db: &Path, work: impl AsyncFnOnce(&Service) -> Result<T, Failure>) -> Result<T, Failure> {
+    let service = Service::new(open_store(db, Synchronous::Full)?, AppConfig::default());
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| Failure(format!("cannot start the runtime: {e}")))?;
+    let result = runtime.block_on(work(&service));
+    service.store.close();
+    result
+}
+
 fn serve(db: &Path, args: ServeArgs) -> Result<(), Failure> {
     let zone = args.timezone.clone();
     let store = open_store(db, args.synchronous)?;
-    ensure_first_admin(&store)?;
-    if args.demo {
-        load_demo_directory(&store)?;
-    }
     let state = actix_web::web::Data::new(AppState::new(store.clone(), AppConfig { zone, ..AppConfig::default() }));
     let bind = args.bind.clone();
     let result = actix_web::rt::System::new().block_on(async move {
+        if let Some(password) = state.service.ensure_first_admin().await? {
+            println!("Created the first user: admin, password {password} (shown only this once).");
+            let _ = std::io::stdout().flush();
+        }
+        if args.demo {
+            load_demo_directory(&state.service).await?;
+        }
         let server = actix_web::HttpServer::new(move || build_app(state.clone()))
             .bind(&bind)
             .map_err(|e| Failure(format!("cannot listen on {bind}: {e}")))?
@@ -206,28 +224,6 @@ fn serve(db: &Path, args: ServeArgs) -> Result<(), Failure> {
     store.close();
     log::info!("calllog stopped");
     result
-}
-
-/// First run: with no user at all, create `admin` with a random password and print it once.
-fn ensure_first_admin(store: &Store) -> Result<(), Failure> {
-    if store.read_blocking(user_store::count_users)? > 0 {
-        return Ok(());
-    }
-    let password = new_password();
-    let password_hash = hash_password(&password)?;
-    let user = NewUser {
-        user_name: "admin".into(),
-        password: password.clone(),
-        first_name: None,
-        last_name: None,
-        email: None,
-        role: Role::Admin,
-        property_ids: Vec::new(),
-    };
-    store.write_blocking(move |conn| user_store::insert_user(conn, &user, &password_hash, Stamp::now()))?;
-    println!("Created the first user: admin, password {password} (shown only this once).");
-    let _ = std::io::stdout().flush();
-    Ok(())
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -253,8 +249,6 @@ fn user_add(
     } else {
         (new_password(), true)
     };
-    let store = open_store(db, Synchronous::Full)?;
-    let password_hash = hash_password(&password)?;
     let user = NewUser {
         user_name: name,
         password: password.clone(),
@@ -264,8 +258,7 @@ fn user_add(
         role,
         property_ids: properties,
     };
-    let user = store.write_blocking(move |conn| user_store::insert_user(conn, &user, &password_hash, Stamp::now()))?;
-    store.close();
+    let user = with_service(db, async |service| Ok(service.create_user(&Caller::command_line(), user).await?))?;
     println!("Created user {} (id {}, role {}).", user.user_name, user.user_id, user.role.as_str());
     if generated {
         println!("Password: {password}");
@@ -274,29 +267,19 @@ fn user_add(
 }
 
 fn token_create(db: &Path, name: &str, label: Option<String>, expires_days: Option<u32>) -> Result<(), Failure> {
-    let store = open_store(db, Synchronous::Full)?;
-    let user_name = name.to_string();
-    let user_id = store
-        .read_blocking(|conn| user_store::find_user_id_by_name(conn, &user_name))?
-        .ok_or_else(|| Failure(format!("there is no user {name:?}")))?;
-    let user = store
-        .read_blocking(|conn| user_store::get_user(conn, user_id))?
-        .ok_or_else(|| Failure(format!("there is no user {name:?}")))?;
-    if !user.active {
-        return Err(Failure(format!("user {name:?} is inactive; activate it first")));
-    }
-    let token = new_token();
-    let hash = token_hash(&token);
-    let now = Stamp::now();
-    let expires_on = expires_days.map(|d| now.plus_seconds(i64::from(d) * 86_400));
-    let label = label.unwrap_or_else(|| "command line".to_string());
-    store.write_blocking(move |conn| {
-        user_store::insert_token(
-            conn,
-            NewToken { user_id, hash: &hash, kind: "api", name: Some(&label), created_on: now, expires_on },
-        )
+    let token = with_service(db, async |service| {
+        let operator = Caller::command_line();
+        let user = service
+            .find_user_by_name(&operator, name)
+            .await?
+            .ok_or_else(|| Failure(format!("there is no user {name:?}")))?;
+        if !user.active {
+            return Err(Failure(format!("user {name:?} is inactive; activate it first")));
+        }
+        let expires_on = expires_days.map(|d| Stamp::now().plus_seconds(i64::from(d) * 86_400));
+        let label = label.unwrap_or_else(|| "command line".to_string());
+        Ok(service.create_api_token(&operator, user.user_id, label, expires_on).await?.token)
     })?;
-    store.close();
     println!("{token}");
     Ok(())
 }
@@ -339,9 +322,8 @@ fn import(db: &Path, args: ImportArgs) -> Result<(), Failure> {
         };
         rows.get(i).cloned().unwrap_or_default()
     });
-    let store = open_store(db, Synchronous::Full)?;
-    let counts = store.write_blocking(move |conn| directory_store::import(conn, batch))?;
-    store.close();
+    let counts =
+        with_service(db, async |service| Ok(service.import_directory(&Caller::command_line(), batch).await?))?;
     println!("Imported {} properties, {} units, {} residents.", counts.properties, counts.units, counts.residents);
     Ok(())
 }
@@ -350,17 +332,9 @@ fn backup(db: &Path, dest: &Path) -> Result<(), Failure> {
     if dest.exists() {
         return Err(Failure(format!("{} already exists; choose a new file name", dest.display())));
     }
-    let dest_text = dest.to_str().ok_or_else(|| Failure("the destination path is not valid UTF-8".into()))?;
     // API.md §9: the database and its schema are created on first use.
     open_store(db, Synchronous::Full)?.close();
-    let conn = rusqlite::Connection::open_with_flags(db, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
-        .map_err(|e| Failure(format!("cannot open {}: {e}", db.display())))?;
-    conn.busy_timeout(std::time::Duration::from_secs(30)).map_err(|e| Failure(e.to_string()))?;
-    // VACUUM INTO reads in one transaction: a consistent copy while the server writes.
-    conn.execute("VACUUM INTO ?1", [dest_text])
-        .map_err(|e| Failure(format!("backup to {} failed: {e}", dest.display())))?;
-    integrity_check(dest)
-        .map_err(|e| Failure(format!("the copy {} failed its integrity check: {e}", dest.display())))?;
+    store::backup(db, dest).map_err(Failure)?;
     println!("Backed up {} to {} (integrity check ok).", db.display(), dest.display());
     Ok(())
 }
@@ -368,23 +342,22 @@ fn backup(db: &Path, dest: &Path) -> Result<(), Failure> {
 fn check(db: &Path) -> Result<(), Failure> {
     if db.exists() {
         // A damaged file must not be "repaired" by opening it for writing.
-        integrity_check(db).map_err(|e| Failure(format!("{} is damaged: {e}", db.display())))?;
+        store::integrity_check(db).map_err(|e| Failure(format!("{} is damaged: {e}", db.display())))?;
     } else {
         // API.md §9: the database and its schema are created on first use.
         open_store(db, Synchronous::Full)?.close();
     }
-    integrity_check(db).map_err(|e| Failure(format!("{} is damaged: {e}", db.display())))?;
+    store::integrity_check(db).map_err(|e| Failure(format!("{} is damaged: {e}", db.display())))?;
     println!("{}: ok", db.display());
     Ok(())
 }
 
 /// `serve --demo`: a small sample directory, only into an empty directory.
-fn load_demo_directory(store: &Store) -> Result<(), Failure> {
-    if !store.read_blocking(directory_store::directory_is_empty)? {
+async fn load_demo_directory(service: &Service) -> Result<(), Failure> {
+    if !service.directory_is_empty().await? {
         return Ok(());
     }
-    let batch = demo_batch();
-    let counts = store.write_blocking(move |conn| directory_store::import(conn, batch))?;
+    let counts = service.import_directory(&Caller::command_line(), demo_batch()).await?;
     log::info!(
         "demo directory loaded: {} properties, {} units, {} residents",
         counts.properties,

@@ -1,6 +1,11 @@
-//! The one error type of the service: a numbered code from API.md §2, an HTTP
-//! status, a message a person can act on and the list of field problems.
+//! `ApiError`: the HTTP face of every error — a numbered code from API.md
+//! §2, an HTTP status, a message a person can act on and the list of field
+//! problems. Built only here at the edge, from the domain's refusals, the
+//! store's failures and the HTTP layer's own checks (headers, bodies, routes).
 
+use crate::domain::error::{DomainError, ErrorKind};
+use crate::service::ServiceError;
+use crate::store::StoreError;
 use actix_web::http::{header, StatusCode};
 use actix_web::{HttpResponse, ResponseError};
 use serde::Serialize;
@@ -87,19 +92,7 @@ impl ErrorCode {
     }
 }
 
-/// One problem with one input field, as listed in `Errors`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "PascalCase")]
-pub struct FieldError {
-    pub field: String,
-    pub message: String,
-}
-
-impl FieldError {
-    pub fn new(field: impl Into<String>, message: impl Into<String>) -> Self {
-        FieldError { field: field.into(), message: message.into() }
-    }
-}
+pub use crate::domain::error::FieldError;
 
 #[derive(Debug)]
 pub struct ApiError {
@@ -195,6 +188,10 @@ impl ApiError {
     pub fn too_many_requests(message: impl Into<String>, retry_after: u64) -> Self {
         Self::new(ErrorCode::TooManyRequests, message).with_retry_after(retry_after)
     }
+    /// 118: an `Authorization` header that is not `Bearer <token>`.
+    pub fn malformed_authorization() -> Self {
+        Self::invalid_header(StatusCode::UNAUTHORIZED, "The Authorization header must be of the form 'Bearer <token>'.")
+    }
     /// 118 with the status the situation calls for (401, 415 or 400).
     pub fn invalid_header(status: StatusCode, message: impl Into<String>) -> Self {
         Self::new(ErrorCode::InvalidHeaderValue, message).with_status(status)
@@ -263,18 +260,44 @@ impl ResponseError for ApiError {
     }
 }
 
-/// A failed read is the service's fault, not the client's.
-impl From<rusqlite::Error> for ApiError {
-    fn from(e: rusqlite::Error) -> Self {
-        ApiError::internal(format!("database: {e}"))
+impl From<DomainError> for ApiError {
+    fn from(e: DomainError) -> Self {
+        let code = match e.kind {
+            ErrorKind::MissingRequired => ErrorCode::MissingRequiredJsonParameter,
+            ErrorKind::InvalidValue => ErrorCode::InvalidJsonParameterValue,
+            ErrorKind::NotFound => ErrorCode::ResourceNotFound,
+            ErrorKind::NotLinked => ErrorCode::ResourceNotLinkedToUser,
+            ErrorKind::InsufficientRole => ErrorCode::InsufficientRole,
+            ErrorKind::InvalidOperation => ErrorCode::InvalidOperation,
+            ErrorKind::PreconditionFailed => ErrorCode::PreconditionFailed,
+            ErrorKind::InvalidCredentials => ErrorCode::InvalidCredentials,
+            ErrorKind::Throttled => ErrorCode::TooManyRequests,
+        };
+        let mut api = ApiError::new(code, e.message).with_errors(e.errors);
+        if let Some(seconds) = e.retry_after {
+            api = api.with_retry_after(seconds);
+        }
+        api
     }
 }
 
-impl From<r2d2::Error> for ApiError {
-    fn from(e: r2d2::Error) -> Self {
-        let mut busy = ApiError::busy("All database connections are busy; retry shortly.");
-        busy.internal = Some(e.to_string());
-        busy
+impl From<StoreError> for ApiError {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::Busy(message) => ApiError::busy(message),
+            StoreError::WriteRefused(cause) => ApiError::write_failed(cause),
+            StoreError::Failed(cause) => ApiError::internal(cause),
+        }
+    }
+}
+
+impl From<ServiceError> for ApiError {
+    fn from(e: ServiceError) -> Self {
+        match e {
+            ServiceError::Refused(e) => e.into(),
+            ServiceError::Store(e) => e.into(),
+            ServiceError::Internal(cause) => ApiError::internal(cause),
+        }
     }
 }
 
@@ -301,22 +324,29 @@ mod tests {
     }
 
     #[test]
-    fn a_database_read_error_becomes_199() {
-        let e: ApiError = rusqlite::Error::InvalidQuery.into();
-        assert_eq!(e.code.number(), 199);
-        assert_eq!(e.status_code(), StatusCode::INTERNAL_SERVER_ERROR);
+    fn store_failures_say_what_they_are() {
+        let refused: ApiError = StoreError::WriteRefused("disk full".into()).into();
+        assert_eq!((refused.code.number(), refused.status_code()), (113, StatusCode::CONFLICT));
+        let failed: ApiError = StoreError::Failed("no such table".into()).into();
+        assert_eq!((failed.code.number(), failed.status_code()), (199, StatusCode::INTERNAL_SERVER_ERROR));
+        assert!(!body_json(&failed)["Message"].as_str().unwrap().contains("no such table"));
+        let busy: ApiError = StoreError::Busy("full".into()).into();
+        assert_eq!((busy.code.number(), busy.status_code()), (115, StatusCode::SERVICE_UNAVAILABLE));
     }
 
     #[test]
-    fn field_errors_pick_109_when_something_is_missing() {
-        let e = ApiError::from_field_errors(
+    fn refusals_keep_their_field_errors_and_pick_109_when_something_is_missing() {
+        let e: ApiError = DomainError::from_field_errors(
             vec![FieldError::new("Subject", "is required"), FieldError::new("Notes", "must be a string")],
             true,
-        );
+        )
+        .into();
         assert_eq!(e.code.number(), 109);
         assert_eq!(e.message, "2 problems: Subject is required; Notes must be a string.");
         let body = body_json(&e);
         assert_eq!(body["Errors"][1]["Field"], "Notes");
+        let throttled: ApiError = DomainError::throttled("wait", 30).into();
+        assert_eq!((throttled.code.number(), throttled.retry_after), (116, Some(30)));
     }
 
     #[test]

@@ -5,13 +5,17 @@ pub mod app;
 pub mod auth;
 pub mod cli;
 pub mod config;
+pub mod credentials;
 pub mod domain;
 pub mod error;
 pub mod http;
 pub mod metrics;
+pub mod service;
+pub mod state;
 pub mod store;
 
-pub use app::{build_app, AppState};
+pub use app::build_app;
 pub use config::{AppConfig, StoreConfig};
 pub use error::{ApiError, ErrorCode};
+pub use state::AppState;
 pub use store::Store;

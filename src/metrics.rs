@@ -2,14 +2,13 @@
 //! store's state (write-queue depth, committed batches, forced checkpoints,
 //! read-pool connections), in the Prometheus text format.
 
-use crate::store::Store;
+use crate::store::StoreStats;
 use prometheus_client::encoding::EncodeLabelSet;
 use prometheus_client::metrics::counter::Counter;
 use prometheus_client::metrics::family::Family;
 use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::metrics::histogram::{exponential_buckets, Histogram};
 use prometheus_client::registry::Registry;
-use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
@@ -105,14 +104,12 @@ impl Metrics {
     }
 
     /// The text exposition, with the store's figures read now.
-    pub fn render(&self, store: &Store) -> String {
-        let stats = store.writer_stats();
-        self.write_queue_depth.set(stats.queued.load(Ordering::Relaxed) as i64);
-        catch_up(&self.write_batches, stats.batches.load(Ordering::Relaxed));
-        catch_up(&self.forced_checkpoints, stats.forced_checkpoints.load(Ordering::Relaxed));
-        let pool = store.pool_state();
-        self.pool_connections.set(i64::from(pool.connections));
-        self.pool_idle.set(i64::from(pool.idle_connections));
+    pub fn render(&self, stats: StoreStats) -> String {
+        self.write_queue_depth.set(i64::try_from(stats.write_queue_depth).unwrap_or(i64::MAX));
+        catch_up(&self.write_batches, stats.write_batches);
+        catch_up(&self.forced_checkpoints, stats.forced_checkpoints);
+        self.pool_connections.set(i64::from(stats.pool_connections));
+        self.pool_idle.set(i64::from(stats.pool_idle_connections));
         let mut text = String::new();
         if let Err(e) = prometheus_client::encoding::text::encode(&mut text, &self.registry) {
             log::error!("encoding metrics: {e}");

@@ -124,7 +124,7 @@ async fn unknown_token_is_401_101() {
     let env = TestEnv::new().await;
     let app = actix_web::test::init_service(calllog::build_app(env.state.clone())).await;
     get(&app, "/api/users/me", "0123456789abcdef0123456789abcdef").await.assert_error(401, 101);
-    let a = get(&app, "/api/users/me", &calllog::auth::new_token()).await;
+    let a = get(&app, "/api/users/me", &calllog::credentials::new_token()).await;
     a.assert_error(401, 101);
 }
 
@@ -721,26 +721,18 @@ async fn an_expired_api_token_is_401_101_even_when_cached() {
 async fn a_token_stored_as_already_expired_is_401_101() {
     let env = TestEnv::new().await;
     let app = actix_web::test::init_service(calllog::build_app(env.state.clone())).await;
-    let token = calllog::auth::new_token();
-    let hash = calllog::auth::token_hash(&token);
+    let token = calllog::credentials::new_token();
+    let hash = calllog::credentials::token_hash(&token);
     let now = Stamp::now();
-    env.state
-        .store
-        .write(move |conn| {
-            calllog::store::users::insert_token(
-                conn,
-                calllog::store::users::NewToken {
-                    user_id: 1,
-                    hash: &hash,
-                    kind: "api",
-                    name: Some("stale"),
-                    created_on: now.plus_seconds(-7200),
-                    expires_on: Some(now.plus_seconds(-1)),
-                },
-            )
-        })
-        .await
-        .unwrap();
+    let stale = calllog::domain::users::NewToken {
+        user_id: 1,
+        hash,
+        kind: calllog::domain::users::TokenKind::Api,
+        name: Some("stale".into()),
+        created_on: now.plus_seconds(-7200),
+        expires_on: Some(now.plus_seconds(-1)),
+    };
+    env.state.service.store.write(move |tx| tx.insert_token(&stale)).await.unwrap();
     get(&app, "/api/users/me", &token).await.assert_error(401, 101);
     // An expired token is not listed among the user's tokens either.
     let listed = get(&app, "/api/users/1/tokens", &sign_in(&app, "admin", ADMIN_PASSWORD).await).await;

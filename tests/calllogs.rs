@@ -482,8 +482,11 @@ async fn a_refused_database_write_answers_113_and_the_service_keeps_serving() {
     let before = get(&app, &path, &admin).await.text;
     // Cap the file at its current size: the next write that needs a page fails with SQLITE_FULL.
     env.state
+        .service
         .store
-        .write(|conn| {
+        .sqlite()
+        .unwrap()
+        .write_on_connection(|conn| {
             let pages: i64 = conn.query_row("PRAGMA page_count", [], |r| r.get(0))?;
             conn.query_row(&format!("PRAGMA max_page_count = {pages}"), [], |_| Ok(()))?;
             Ok(())
@@ -505,8 +508,11 @@ async fn a_refused_database_write_answers_113_and_the_service_keeps_serving() {
     // Reads still work, and once space is back, so do writes.
     assert_eq!(get(&app, &path, &admin).await.status, StatusCode::OK);
     env.state
+        .service
         .store
-        .write(|conn| {
+        .sqlite()
+        .unwrap()
+        .write_on_connection(|conn| {
             conn.query_row("PRAGMA max_page_count = 1073741823", [], |_| Ok(()))?;
             Ok(())
         })

@@ -145,7 +145,10 @@ fn user_add_with_password_stdin_creates_the_user() {
     assert_eq!((name.as_str(), first.as_str(), last.as_str()), ("ann", "Ann", "Lee"));
     assert_eq!((email.as_str(), role.as_str(), active), ("ann@example.com", "agent", true));
     assert!(hash.starts_with("$argon2id$"), "{hash}");
-    assert!(calllog::auth::verify_password("correct-horse-9", &hash), "the stdin password (without its newline)");
+    assert!(
+        calllog::credentials::verify_password("correct-horse-9", &hash),
+        "the stdin password (without its newline)"
+    );
     let links: Vec<i64> = conn
         .prepare("SELECT property_id FROM user_properties ORDER BY property_id")
         .unwrap()
@@ -170,7 +173,7 @@ fn user_add_without_password_stdin_prints_a_generated_password() {
     let password = lines[1].strip_prefix("Password: ").expect("a Password: line");
     assert!(password.len() >= 16, "generated password too short: {password:?}");
     let hash: String = read_only(&db).query_row("SELECT password_hash FROM users", [], |r| r.get(0)).unwrap();
-    assert!(calllog::auth::verify_password(password, &hash), "the printed password must be the stored one");
+    assert!(calllog::credentials::verify_password(password, &hash), "the printed password must be the stored one");
 }
 
 #[test]
@@ -254,7 +257,7 @@ fn token_create_prints_only_the_token() {
             Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
         })
         .unwrap();
-    assert_eq!(hash, calllog::auth::token_hash(token), "stored as its hash");
+    assert_eq!(hash, calllog::credentials::token_hash(token), "stored as its hash");
     assert_eq!((kind.as_str(), name.as_str()), ("api", "L"));
     let ahead = (expires - before.0) / 10_000_000; // stored in 100 ns ticks
     assert!((3 * 86_400 - 120..=3 * 86_400 + 120).contains(&ahead), "expires {ahead} s ahead");

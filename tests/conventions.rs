@@ -217,18 +217,21 @@ async fn a_full_write_queue_answers_503_115_with_retry_after() {
     let admin = sign_in(&app, "admin", ADMIN_PASSWORD).await;
     // Occupy the writer, then fill its one queue slot.
     let (release, wait) = std::sync::mpsc::channel::<()>();
-    let store = env.state.store.clone();
+    let store = env.state.service.store.clone();
     let blocker = actix_web::rt::spawn(async move {
         store
-            .write(move |_| {
+            .write(move |_| -> Result<(), calllog::store::StoreError> {
                 let _ = wait.recv_timeout(std::time::Duration::from_secs(10));
                 Ok(())
             })
             .await
     });
     actix_web::rt::time::sleep(std::time::Duration::from_millis(100)).await;
-    let store = env.state.store.clone();
-    let filler = actix_web::rt::spawn(async move { store.write(|_| Ok(())).await });
+    let store = env.state.service.store.clone();
+    let filler =
+        actix_web::rt::spawn(
+            async move { store.write(|_| -> Result<(), calllog::store::StoreError> { Ok(()) }).await },
+        );
     actix_web::rt::time::sleep(std::time::Duration::from_millis(50)).await;
     let a = post(&app, "/api/admin/import", &admin, json!({"Properties": [{"PropertyId": 9, "PropertyName": "Busy"}]}))
         .await;

@@ -123,14 +123,16 @@ async fn a_large_export_streams_in_chunks() {
     app_with_directory!(env, app, admin);
     // Enough rows for several 64 KiB chunks.
     env.state
+        .service
         .store
-        .write(|conn| {
+        .sqlite()
+        .unwrap()
+        .write_on_connection(|conn| {
             conn.execute_batch(
                 "WITH RECURSIVE n(v) AS (SELECT 1 UNION ALL SELECT v + 1 FROM n WHERE v < 3000)
                  INSERT INTO call_logs (property_id, call_from, status_id, subject, notes, taken_by, created_on, modified_on, created_by)
                  SELECT 1, 'Caller', 1, 'Bulk ' || v, printf('%.200c', 'n'), 'Bench', v, v, 1 FROM n;",
-            )?;
-            Ok(())
+            )
         })
         .await
         .unwrap();

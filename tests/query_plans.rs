@@ -3,7 +3,7 @@
 
 use calllog::domain::calllogs::{CallLogFilter, SortField};
 use calllog::domain::time::Stamp;
-use calllog::store::calllogs::{list_clauses, ListPart};
+use calllog::store::sqlite::calllogs::{list_clauses, ListPart};
 use rusqlite::{params_from_iter, Connection};
 
 fn filter() -> CallLogFilter {

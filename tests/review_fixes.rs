@@ -179,8 +179,11 @@ async fn under_a_full_disk_every_acknowledged_comment_is_kept_and_every_refused_
         .as_i64()
         .unwrap();
     env.state
+        .service
         .store
-        .write(|conn| {
+        .sqlite()
+        .unwrap()
+        .write_on_connection(|conn| {
             let pages: i64 = conn.query_row("PRAGMA page_count", [], |r| r.get(0))?;
             conn.query_row(&format!("PRAGMA max_page_count = {}", pages + 3), [], |_| Ok(()))?;
             Ok(())

@@ -4,7 +4,6 @@
 use calllog::config::StoreConfig;
 use calllog::Store;
 use std::path::Path;
-use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
 fn size(path: &Path) -> u64 {
@@ -20,7 +19,9 @@ fn wal_of(db: &Path) -> std::path::PathBuf {
 /// One write of `n` reasons with long names (about `n` KiB of pages).
 fn write_reasons(store: &Store, start: usize, n: usize) {
     store
-        .write_blocking(move |conn| {
+        .sqlite()
+        .unwrap()
+        .write_on_connection_blocking(move |conn| {
             for i in start..start + n {
                 conn.execute(
                     "INSERT INTO reasons (name, active, display_order) VALUES (?1, 1, ?2)",
@@ -39,8 +40,11 @@ fn the_writer_never_checkpoints_and_a_background_thread_does() {
     let mut config = StoreConfig::new(&db);
     config.checkpoint_interval = Duration::from_millis(100);
     let store = Store::open(&config).unwrap();
-    let autocheckpoint: i64 =
-        store.write_blocking(|conn| Ok(conn.query_row("PRAGMA wal_autocheckpoint", [], |r| r.get(0))?)).unwrap();
+    let autocheckpoint: i64 = store
+        .sqlite()
+        .unwrap()
+        .write_on_connection_blocking(|conn| conn.query_row("PRAGMA wal_autocheckpoint", [], |r| r.get(0)))
+        .unwrap();
     assert_eq!(autocheckpoint, 0, "no checkpoint inside a commit");
     let before = size(&db);
     write_reasons(&store, 0, 500);
@@ -68,10 +72,9 @@ fn the_writer_bounds_the_wal_when_the_background_thread_cannot_keep_up() {
         write_reasons(&store, batch * 50, 50);
         largest = largest.max(size(&wal_of(&db)));
     }
-    assert!(store.writer_stats().forced_checkpoints.load(Ordering::Relaxed) > 0);
+    assert!(store.stats().forced_checkpoints > 0);
     // Bounded: at most the limit plus what one batch adds.
     assert!(largest < 256 * 1024 + 200 * 1024, "WAL grew to {largest} bytes");
-    let count: i64 =
-        store.read_blocking(|conn| Ok(conn.query_row("SELECT count(*) FROM reasons", [], |r| r.get(0))?)).unwrap();
+    let count: i64 = store.read_blocking(|tx| tx.reasons(true).map(|r| r.len() as i64)).unwrap();
     assert_eq!(count, 8 + 40 * 50, "nothing lost across checkpoints");
 }

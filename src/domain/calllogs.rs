@@ -1,8 +1,9 @@
 //! Call logs (API.md §4): the model, the rules of create and update, and list filters.
 
+use crate::domain::error::DomainError;
 use crate::domain::input::Fields;
+use crate::domain::query::Named;
 use crate::domain::time::Stamp;
-use crate::error::ApiError;
 use jiff::tz::TimeZone;
 use serde::Serialize;
 
@@ -51,10 +52,145 @@ pub struct CallLog {
 }
 
 impl CallLog {
-    /// A strong tag that changes with every change (each change appends events).
     pub fn etag(&self) -> String {
-        format!("\"{}.{}\"", self.log_id, self.last_event_no)
+        etag_of(self.log_id, self.last_event_no)
     }
+}
+
+/// What the rules of a write need of a log, and nothing that grows with
+/// its thread: a write costs the same on the first comment and the
+/// ten-thousandth (ARCHITECTURE.md).
+#[derive(Debug, Clone)]
+pub struct LogHead {
+    pub log_id: i64,
+    pub property_id: i64,
+    pub status_id: i64,
+    pub notes: Option<String>,
+    pub deleted: bool,
+    pub last_event_no: i64,
+}
+
+impl LogHead {
+    pub fn etag(&self) -> String {
+        etag_of(self.log_id, self.last_event_no)
+    }
+}
+
+/// A strong tag that changes with every change (each change appends events).
+pub fn etag_of(log_id: i64, last_event_no: i64) -> String {
+    format!("\"{log_id}.{last_event_no}\"")
+}
+
+/// Who makes a change, as recorded in events and comments.
+#[derive(Debug, Clone)]
+pub struct Author {
+    pub user_id: i64,
+    pub display_name: String,
+}
+
+/// The kinds of rows in a log's event stream (comments and history are two readings of it).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EventKind {
+    Created,
+    Updated,
+    Commented,
+    Deleted,
+    Restored,
+}
+
+impl EventKind {
+    pub const ALL: [EventKind; 5] =
+        [EventKind::Created, EventKind::Updated, EventKind::Commented, EventKind::Deleted, EventKind::Restored];
+
+    /// The history's `Action`, also the stored form.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EventKind::Created => "created",
+            EventKind::Updated => "updated",
+            EventKind::Commented => "commented",
+            EventKind::Deleted => "deleted",
+            EventKind::Restored => "restored",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<EventKind> {
+        Self::ALL.into_iter().find(|k| k.as_str() == text)
+    }
+}
+
+impl Serialize for EventKind {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+/// The fields whose changes the history records (the only ones `PUT` changes).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TrackedField {
+    Notes,
+    ModuleStatusId,
+}
+
+impl TrackedField {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TrackedField::Notes => "Notes",
+            TrackedField::ModuleStatusId => "ModuleStatusId",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<TrackedField> {
+        [TrackedField::Notes, TrackedField::ModuleStatusId].into_iter().find(|f| f.as_str() == text)
+    }
+}
+
+impl Serialize for TrackedField {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+/// An event to append to a log's stream.
+#[derive(Debug, Clone)]
+pub struct NewEvent {
+    pub kind: EventKind,
+    pub field: Option<TrackedField>,
+    pub old_value: Option<String>,
+    pub new_value: Option<String>,
+    /// For comments: the status name at that moment.
+    pub status_name: Option<String>,
+}
+
+impl NewEvent {
+    pub fn plain(kind: EventKind) -> NewEvent {
+        NewEvent { kind, field: None, old_value: None, new_value: None, status_name: None }
+    }
+
+    pub fn comment(text: &str, status_name: &str) -> NewEvent {
+        NewEvent {
+            kind: EventKind::Commented,
+            field: None,
+            old_value: None,
+            new_value: Some(text.to_string()),
+            status_name: Some(status_name.to_string()),
+        }
+    }
+}
+
+/// A new log as stored, its references checked and defaults filled.
+#[derive(Debug, Clone)]
+pub struct CallLogRow {
+    pub property_id: i64,
+    pub unit_id: Option<i64>,
+    pub resident_id: Option<i64>,
+    pub call_from: String,
+    pub status_id: i64,
+    pub subject: String,
+    pub notes: Option<String>,
+    pub takenby: String,
+    pub created_on: Stamp,
+    pub modified_on: Stamp,
+    pub created_by: i64,
 }
 
 /// One row of `GET /api/calllogs/{id}/history`.
@@ -63,8 +199,8 @@ impl CallLog {
 pub struct HistoryEntry {
     pub date: Stamp,
     pub user: String,
-    pub action: String,
-    pub field: Option<String>,
+    pub action: EventKind,
+    pub field: Option<TrackedField>,
     pub old_value: Option<String>,
     pub new_value: Option<String>,
 }
@@ -181,7 +317,7 @@ fn checked_text(f: &mut Fields, field: &str, max: usize) -> Option<String> {
     f.check_length(field, &value, max).then_some(value)
 }
 
-pub fn read_new_call_log(mut f: Fields, zone: &TimeZone, now: Stamp) -> Result<NewCallLog, ApiError> {
+pub fn read_new_call_log(mut f: Fields, zone: &TimeZone, now: Stamp) -> Result<NewCallLog, DomainError> {
     let property_id = f.required_id("PropertyId");
     let unit_id = f.id("UnitId");
     let resident_id = f.id("ResidentId");
@@ -215,12 +351,12 @@ pub fn read_new_call_log(mut f: Fields, zone: &TimeZone, now: Stamp) -> Result<N
     }
     f.finish()?;
     Ok(NewCallLog {
-        property_id: property_id.ok_or_else(|| ApiError::missing("PropertyId is required."))?,
+        property_id: property_id.ok_or_else(|| DomainError::missing("PropertyId is required."))?,
         unit_id,
         resident_id,
         call_from,
         status_id,
-        subject: subject.ok_or_else(|| ApiError::missing("Subject is required."))?,
+        subject: subject.ok_or_else(|| DomainError::missing("Subject is required."))?,
         notes,
         reasons,
         takenby,
@@ -241,7 +377,7 @@ pub struct CallLogUpdate {
 /// Reads a `PUT` body: only `Notes`, `ModuleStatusId` and `NewComments` are
 /// read (every other field is ignored, whatever its type); a `LogId` that
 /// differs from the path is refused.
-pub fn read_call_log_update(mut f: Fields, path_log_id: i64) -> Result<CallLogUpdate, ApiError> {
+pub fn read_call_log_update(mut f: Fields, path_log_id: i64) -> Result<CallLogUpdate, DomainError> {
     if let Some(body_id) = f.i64("LogId") {
         if body_id != path_log_id {
             f.error("LogId", format!("is {body_id} but the path names call log {path_log_id}"));
@@ -257,24 +393,28 @@ pub fn read_call_log_update(mut f: Fields, path_log_id: i64) -> Result<CallLogUp
 /// One field change, as recorded in the history.
 #[derive(Debug, Clone, PartialEq)]
 pub struct FieldChange {
-    pub field: &'static str,
+    pub field: TrackedField,
     pub old_value: Option<String>,
     pub new_value: Option<String>,
 }
 
 /// What an update actually changes relative to `current`.
-pub fn changes_of(current: &CallLog, update: &CallLogUpdate) -> Vec<FieldChange> {
+pub fn changes_of(current: &LogHead, update: &CallLogUpdate) -> Vec<FieldChange> {
     let mut changes = Vec::new();
     if let Some(notes) = &update.notes {
         if *notes != current.notes {
-            changes.push(FieldChange { field: "Notes", old_value: current.notes.clone(), new_value: notes.clone() });
+            changes.push(FieldChange {
+                field: TrackedField::Notes,
+                old_value: current.notes.clone(),
+                new_value: notes.clone(),
+            });
         }
     }
     if let Some(status_id) = update.status_id {
-        if status_id != current.module_status_id {
+        if status_id != current.status_id {
             changes.push(FieldChange {
-                field: "ModuleStatusId",
-                old_value: Some(current.module_status_id.to_string()),
+                field: TrackedField::ModuleStatusId,
+                old_value: Some(current.status_id.to_string()),
                 new_value: Some(status_id.to_string()),
             });
         }
@@ -282,25 +422,38 @@ pub fn changes_of(current: &CallLog, update: &CallLogUpdate) -> Vec<FieldChange>
     changes
 }
 
-/// `If-Match`: `*`, or one or more strong tags. `Err` when malformed.
-pub fn if_match_allows(header: &str, etag: &str) -> Result<bool, ApiError> {
-    let header = header.trim();
-    if header == "*" {
-        return Ok(true);
-    }
-    let mut any = false;
-    for tag in header.split(',').map(str::trim) {
-        let strong =
-            tag.len() >= 2 && tag.starts_with('"') && tag.ends_with('"') && !tag[1..tag.len() - 1].contains('"');
-        if !strong {
-            return Err(ApiError::invalid_header(
-                actix_web::http::StatusCode::BAD_REQUEST,
-                format!("If-Match must be a quoted strong ETag such as \"12.3\", or *; got {tag:?}."),
-            ));
+/// A parsed `If-Match` header: `*`, or a list of strong tags.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum IfMatch {
+    Any,
+    Tags(Vec<String>),
+}
+
+impl IfMatch {
+    /// `Err` names what is malformed (a weak or unquoted tag).
+    pub fn parse(header: &str) -> Result<IfMatch, String> {
+        let header = header.trim();
+        if header == "*" {
+            return Ok(IfMatch::Any);
         }
-        any |= tag == etag;
+        let mut tags = Vec::new();
+        for tag in header.split(',').map(str::trim) {
+            let strong =
+                tag.len() >= 2 && tag.starts_with('"') && tag.ends_with('"') && !tag[1..tag.len() - 1].contains('"');
+            if !strong {
+                return Err(format!("If-Match must be a quoted strong ETag such as \"12.3\", or *; got {tag:?}."));
+            }
+            tags.push(tag.to_string());
+        }
+        Ok(IfMatch::Tags(tags))
     }
-    Ok(any)
+
+    pub fn matches(&self, etag: &str) -> bool {
+        match self {
+            IfMatch::Any => true,
+            IfMatch::Tags(tags) => tags.iter().any(|t| t == etag),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -310,6 +463,22 @@ pub enum SortField {
     LogId,
     /// Best full-text match first (the default when `q` is given).
     Relevance,
+}
+
+impl Named for SortField {
+    // Relevance has no name: it is only the default of a search.
+    const NAMES: &'static [(&'static str, SortField)] =
+        &[("createdon", SortField::CreatedOn), ("modifiedon", SortField::ModifiedOn), ("logid", SortField::LogId)];
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SortOrder {
+    Desc,
+    Asc,
+}
+
+impl Named for SortOrder {
+    const NAMES: &'static [(&'static str, SortOrder)] = &[("desc", SortOrder::Desc), ("asc", SortOrder::Asc)];
 }
 
 /// Filters of the call-log lists (API.md §4), already validated.
@@ -334,15 +503,14 @@ pub struct CallLogFilter {
 }
 
 impl CallLogFilter {
-    pub fn read(params: &crate::domain::query::QueryParams, zone: &TimeZone) -> Result<CallLogFilter, ApiError> {
+    pub fn read(params: &crate::domain::query::QueryParams, zone: &TimeZone) -> Result<CallLogFilter, DomainError> {
         let search = params.get("q").map(search_words).filter(|words| !words.is_empty());
-        let sort = match params.choice("sort", &["createdon", "modifiedon", "logid"])? {
+        let sort = match params.choice::<SortField>("sort")? {
+            Some(sort) => sort,
             None if search.is_some() => SortField::Relevance,
-            None | Some("createdon") => SortField::CreatedOn,
-            Some("modifiedon") => SortField::ModifiedOn,
-            Some(_) => SortField::LogId,
+            None => SortField::CreatedOn,
         };
-        let descending = params.choice("order", &["desc", "asc"])? != Some("asc");
+        let descending = params.choice::<SortOrder>("order")?.unwrap_or(SortOrder::Desc) == SortOrder::Desc;
         Ok(CallLogFilter {
             scope: None,
             property_id: params.id("propertyId")?,
@@ -401,7 +569,7 @@ mod tests {
     #[test]
     fn create_needs_subject_property_and_a_caller() {
         let e = read_new_call_log(fields(json!({})), &TimeZone::UTC, Stamp::now()).unwrap_err();
-        assert_eq!(e.code.number(), 109);
+        assert_eq!(e.kind, crate::domain::error::ErrorKind::MissingRequired);
         let named: Vec<_> = e.errors.iter().map(|e| e.field.as_str()).collect();
         assert_eq!(named, ["PropertyId", "Subject", "CallFrom"]);
         // A resident stands in for CallFrom.
@@ -424,7 +592,7 @@ mod tests {
             now,
         )
         .unwrap_err();
-        assert_eq!(e.code.number(), 114);
+        assert_eq!(e.kind, crate::domain::error::ErrorKind::InvalidValue);
         let named: Vec<_> = e.errors.iter().map(|e| e.field.as_str()).collect();
         assert_eq!(named, ["Subject", "LogReasons", "CreatedOn"]);
     }
@@ -439,15 +607,15 @@ mod tests {
         assert_eq!(u.notes, Some(None));
         assert_eq!(u.status_id, Some(2));
         let e = read_call_log_update(fields(json!({"LogId": 8})), 7).unwrap_err();
-        assert_eq!(e.code.number(), 114);
+        assert_eq!(e.kind, crate::domain::error::ErrorKind::InvalidValue);
     }
 
     #[test]
     fn if_match_accepts_star_and_lists_and_refuses_weak_or_bare_tags() {
-        assert!(if_match_allows("*", "\"1.2\"").unwrap());
-        assert!(if_match_allows("\"1.1\", \"1.2\"", "\"1.2\"").unwrap());
-        assert!(!if_match_allows("\"1.1\"", "\"1.2\"").unwrap());
-        assert_eq!(if_match_allows("W/\"1.2\"", "\"1.2\"").unwrap_err().status.as_u16(), 400);
-        assert_eq!(if_match_allows("1.2", "\"1.2\"").unwrap_err().code.number(), 118);
+        assert!(IfMatch::parse("*").unwrap().matches("\"1.2\""));
+        assert!(IfMatch::parse("\"1.1\", \"1.2\"").unwrap().matches("\"1.2\""));
+        assert!(!IfMatch::parse("\"1.1\"").unwrap().matches("\"1.2\""));
+        assert!(IfMatch::parse("W/\"1.2\"").unwrap_err().contains("W/"));
+        assert!(IfMatch::parse("1.2").is_err());
     }
 }

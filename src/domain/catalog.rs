@@ -1,7 +1,7 @@
 //! Call-log reasons and statuses (API.md §5).
 
+use crate::domain::error::DomainError;
 use crate::domain::input::Fields;
-use crate::error::ApiError;
 use serde::Serialize;
 
 pub const MAX_CATALOG_NAME: usize = 100;
@@ -60,14 +60,14 @@ fn read_category(f: &mut Fields) -> Option<String> {
     Some(category)
 }
 
-pub fn read_new_reason(mut f: Fields) -> Result<CatalogInput, ApiError> {
+pub fn read_new_reason(mut f: Fields) -> Result<CatalogInput, DomainError> {
     let input =
         CatalogInput { name: read_name(&mut f, true), display_order: f.i64("DisplayOrder"), ..Default::default() };
     f.finish()?;
     Ok(input)
 }
 
-pub fn read_reason_changes(mut f: Fields) -> Result<CatalogInput, ApiError> {
+pub fn read_reason_changes(mut f: Fields) -> Result<CatalogInput, DomainError> {
     let input = CatalogInput {
         name: read_name(&mut f, false),
         active: f.bool("Active"),
@@ -78,7 +78,7 @@ pub fn read_reason_changes(mut f: Fields) -> Result<CatalogInput, ApiError> {
     Ok(input)
 }
 
-pub fn read_new_status(mut f: Fields) -> Result<CatalogInput, ApiError> {
+pub fn read_new_status(mut f: Fields) -> Result<CatalogInput, DomainError> {
     let name = read_name(&mut f, true);
     if !f.has("Category") {
         f.missing("Category");
@@ -94,7 +94,7 @@ pub fn read_new_status(mut f: Fields) -> Result<CatalogInput, ApiError> {
     Ok(input)
 }
 
-pub fn read_status_changes(mut f: Fields) -> Result<CatalogInput, ApiError> {
+pub fn read_status_changes(mut f: Fields) -> Result<CatalogInput, DomainError> {
     let input = CatalogInput {
         name: read_name(&mut f, false),
         category: read_category(&mut f),
@@ -107,16 +107,16 @@ pub fn read_status_changes(mut f: Fields) -> Result<CatalogInput, ApiError> {
 }
 
 /// Exactly one default status at all times: what a status change may not do.
-pub fn check_default_rules(current: &ModuleStatus, change: &CatalogInput) -> Result<(), ApiError> {
+pub fn check_default_rules(current: &ModuleStatus, change: &CatalogInput) -> Result<(), DomainError> {
     let active_after = change.active.unwrap_or(current.active);
     let default_after = change.is_default.unwrap_or(current.is_default);
     if current.is_default && !default_after {
-        return Err(ApiError::invalid_operation(
+        return Err(DomainError::invalid_operation(
             "This is the default status; make another status the default instead of un-defaulting this one.",
         ));
     }
     if default_after && !active_after {
-        return Err(ApiError::invalid_operation(
+        return Err(DomainError::invalid_operation(
             "The default status must stay active; make another status the default first.",
         ));
     }

@@ -2,11 +2,37 @@
 //! an import (API.md §6). Reference rules (a unit's property exists, …) need
 //! the database and are checked by the store inside the import transaction.
 
+use crate::domain::error::FieldError;
 use crate::domain::input::Fields;
+use crate::domain::query::Named;
 use crate::domain::time::Stamp;
-use crate::error::FieldError;
 use jiff::tz::TimeZone;
 use serde::Serialize;
+
+/// `PropertyStatus=Active|Inactive|All`: which properties a list shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PropertyStatus {
+    Active,
+    Inactive,
+    All,
+}
+
+impl Named for PropertyStatus {
+    const NAMES: &'static [(&'static str, PropertyStatus)] =
+        &[("Active", PropertyStatus::Active), ("Inactive", PropertyStatus::Inactive), ("All", PropertyStatus::All)];
+}
+
+/// The order of a property's units.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UnitSort {
+    DisplayOrder,
+    UnitNumber,
+}
+
+impl Named for UnitSort {
+    const NAMES: &'static [(&'static str, UnitSort)] =
+        &[("unitdisplayorder", UnitSort::DisplayOrder), ("unitnumber", UnitSort::UnitNumber)];
+}
 
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "PascalCase")]

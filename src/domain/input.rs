@@ -5,8 +5,8 @@
 //! The same reader serves JSON bodies (typed values) and text sources
 //! (form bodies, CSV rows), where every value arrives as a string.
 
+use crate::domain::error::{DomainError, FieldError};
 use crate::domain::time::{parse_date, Stamp};
-use crate::error::{ApiError, FieldError};
 use jiff::tz::TimeZone;
 use serde_json::{Map, Value};
 use std::collections::HashMap;
@@ -29,10 +29,10 @@ impl Fields {
     }
 
     /// A JSON document that must be an object.
-    pub fn from_json(value: Value) -> Result<Fields, ApiError> {
+    pub fn from_json(value: Value) -> Result<Fields, DomainError> {
         match value {
             Value::Object(object) => Ok(Fields::from_object(object, "")),
-            _ => Err(ApiError::invalid("The request body must be a JSON object.")),
+            _ => Err(DomainError::invalid("The request body must be a JSON object.")),
         }
     }
 
@@ -295,12 +295,12 @@ impl Fields {
     }
 
     /// Ends the reading: every recorded problem as one 109/114 error.
-    pub fn finish(mut self) -> Result<(), ApiError> {
+    pub fn finish(mut self) -> Result<(), DomainError> {
         if self.errors.is_empty() {
             return Ok(());
         }
         let (errors, missing) = self.take_errors();
-        Err(ApiError::from_field_errors(errors, missing))
+        Err(DomainError::from_field_errors(errors, missing))
     }
 }
 
@@ -338,7 +338,7 @@ mod tests {
         assert_eq!(f.id("PropertyId"), None);
         assert_eq!(f.bool("Active"), None);
         let e = f.finish().unwrap_err();
-        assert_eq!(e.code.number(), 114);
+        assert_eq!(e.kind, crate::domain::error::ErrorKind::InvalidValue);
         assert_eq!(e.errors.len(), 2);
         assert_eq!(e.errors[0].field, "PropertyId");
     }
@@ -349,7 +349,7 @@ mod tests {
         assert_eq!(f.required_string("Subject"), None);
         assert_eq!(f.required_id("PropertyId"), None);
         let e = f.finish().unwrap_err();
-        assert_eq!(e.code.number(), 109);
+        assert_eq!(e.kind, crate::domain::error::ErrorKind::MissingRequired);
         assert_eq!(e.errors.len(), 2);
     }
 

@@ -3,6 +3,7 @@
 pub mod calllogs;
 pub mod catalog;
 pub mod directory;
+pub mod error;
 pub mod input;
 pub mod query;
 pub mod time;

@@ -1,13 +1,23 @@
 //! Query strings as API.md §1 reads them: names match ignoring case, and a
 //! multi-value parameter may be written `a=1&a=2`, `a[0]=1&a[1]=2` or `a=1,2`.
 
+use crate::domain::error::DomainError;
 use crate::domain::time::{parse_date, Stamp};
-use crate::error::ApiError;
 use jiff::tz::TimeZone;
 use serde::Serialize;
 
 pub const DEFAULT_PAGE_SIZE: i64 = 25;
 pub const MAX_PAGE_SIZE: i64 = 500;
+
+/// An enum that requests name by words (`sort=createdon`), matched ignoring case.
+pub trait Named: Sized + Copy + 'static {
+    const NAMES: &'static [(&'static str, Self)];
+
+    fn parse_name(text: &str) -> Option<Self> {
+        let text = text.trim();
+        Self::NAMES.iter().find(|(n, _)| n.eq_ignore_ascii_case(text)).map(|(_, v)| *v)
+    }
+}
 
 pub struct QueryParams {
     /// (lower-cased name without any `[n]` suffix, value)
@@ -15,9 +25,9 @@ pub struct QueryParams {
 }
 
 impl QueryParams {
-    pub fn parse(query: &str) -> Result<QueryParams, ApiError> {
+    pub fn parse(query: &str) -> Result<QueryParams, DomainError> {
         let raw: Vec<(String, String)> = serde_urlencoded::from_str(query)
-            .map_err(|_| ApiError::invalid("The query string is not valid URL encoding."))?;
+            .map_err(|_| DomainError::invalid("The query string is not valid URL encoding."))?;
         let pairs = raw
             .into_iter()
             .map(|(name, value)| {
@@ -52,7 +62,7 @@ impl QueryParams {
     }
 
     /// A multi-value list of positive ids; `None` when the parameter is absent.
-    pub fn ids(&self, name: &str) -> Result<Option<Vec<i64>>, ApiError> {
+    pub fn ids(&self, name: &str) -> Result<Option<Vec<i64>>, DomainError> {
         let values = self.all(name);
         if values.is_empty() {
             return Ok(None);
@@ -61,36 +71,36 @@ impl QueryParams {
             .into_iter()
             .map(|v| match v.parse::<i64>() {
                 Ok(id) if id > 0 => Ok(id),
-                _ => Err(ApiError::invalid_field(name, &format!("has {v:?}, which is not a positive id"))),
+                _ => Err(DomainError::invalid_field(name, &format!("has {v:?}, which is not a positive id"))),
             })
             .collect::<Result<Vec<_>, _>>()
             .map(Some)
     }
 
-    pub fn id(&self, name: &str) -> Result<Option<i64>, ApiError> {
+    pub fn id(&self, name: &str) -> Result<Option<i64>, DomainError> {
         match self.get(name) {
             None => Ok(None),
             Some(v) => match v.parse::<i64>() {
                 Ok(id) if id > 0 => Ok(Some(id)),
-                _ => Err(ApiError::invalid_field(name, &format!("has {v:?}, which is not a positive id"))),
+                _ => Err(DomainError::invalid_field(name, &format!("has {v:?}, which is not a positive id"))),
             },
         }
     }
 
-    pub fn bool(&self, name: &str) -> Result<Option<bool>, ApiError> {
+    pub fn bool(&self, name: &str) -> Result<Option<bool>, DomainError> {
         match self.get(name) {
             None => Ok(None),
             Some(v) => crate::domain::input::parse_bool_text(v)
                 .map(Some)
-                .ok_or_else(|| ApiError::invalid_field(name, "must be true or false")),
+                .ok_or_else(|| DomainError::invalid_field(name, "must be true or false")),
         }
     }
 
-    pub fn date(&self, name: &str, zone: &TimeZone) -> Result<Option<Stamp>, ApiError> {
+    pub fn date(&self, name: &str, zone: &TimeZone) -> Result<Option<Stamp>, DomainError> {
         match self.get(name) {
             None => Ok(None),
             Some(v) => parse_date(v, zone).map(Some).ok_or_else(|| {
-                ApiError::invalid_field(
+                DomainError::invalid_field(
                     name,
                     &format!("has {v:?}, which is not a date such as 2026-01-31 or 2026-01-31T14:30:00Z"),
                 )
@@ -98,39 +108,39 @@ impl QueryParams {
         }
     }
 
-    /// One of `choices` (matched ignoring case), or `None` when absent.
-    pub fn choice(&self, name: &str, choices: &[&'static str]) -> Result<Option<&'static str>, ApiError> {
+    /// One of `T`'s names (matched ignoring case), or `None` when absent;
+    /// any other value is refused, never mapped to a default.
+    pub fn choice<T: Named>(&self, name: &str) -> Result<Option<T>, DomainError> {
         match self.get(name) {
             None => Ok(None),
-            Some(v) => {
-                choices.iter().find(|c| c.eq_ignore_ascii_case(v)).copied().map(Some).ok_or_else(|| {
-                    ApiError::invalid_field(name, &format!("has {v:?}; use one of {}", choices.join(", ")))
-                })
-            }
+            Some(v) => T::parse_name(v).map(Some).ok_or_else(|| {
+                let names: Vec<&str> = T::NAMES.iter().map(|(n, _)| *n).collect();
+                DomainError::invalid_field(name, &format!("has {v:?}; use one of {}", names.join(", ")))
+            }),
         }
     }
 
     /// `page` and `pageSize` by the rules of API.md §1.
-    pub fn page(&self) -> Result<Page, ApiError> {
-        let number = |name: &str| -> Result<Option<i64>, ApiError> {
+    pub fn page(&self) -> Result<Page, DomainError> {
+        let number = |name: &str| -> Result<Option<i64>, DomainError> {
             match self.get(name) {
                 None => Ok(None),
                 Some(v) => v
                     .parse::<i64>()
                     .map(Some)
-                    .map_err(|_| ApiError::invalid_field(name, &format!("has {v:?}, which is not a whole number"))),
+                    .map_err(|_| DomainError::invalid_field(name, &format!("has {v:?}, which is not a whole number"))),
             }
         };
         let page = match number("page")? {
             None | Some(0) => 1,
-            Some(p) if p < 0 => return Err(ApiError::invalid_field("page", "must not be negative")),
+            Some(p) if p < 0 => return Err(DomainError::invalid_field("page", "must not be negative")),
             Some(p) => p,
         };
         let size = match number("pageSize")? {
             None | Some(0) => DEFAULT_PAGE_SIZE,
             Some(s) if (1..=MAX_PAGE_SIZE).contains(&s) => s,
             Some(_) => {
-                return Err(ApiError::invalid_field("pageSize", &format!("must be between 1 and {MAX_PAGE_SIZE}")))
+                return Err(DomainError::invalid_field("pageSize", &format!("must be between 1 and {MAX_PAGE_SIZE}")))
             }
         };
         Ok(Page { number: page, size })
@@ -199,15 +209,15 @@ mod tests {
         assert_eq!(page("").unwrap(), Page { number: 1, size: 25 });
         assert_eq!(page("page=0&pageSize=0").unwrap(), Page { number: 1, size: 25 });
         assert_eq!(page("pageSize=500").unwrap().size, 500);
-        assert_eq!(page("pageSize=501").unwrap_err().code.number(), 114);
-        assert_eq!(page("page=-1").unwrap_err().code.number(), 114);
-        assert_eq!(page("pageSize=-5").unwrap_err().code.number(), 114);
-        assert_eq!(page("page=abc").unwrap_err().code.number(), 114);
+        assert_eq!(page("pageSize=501").unwrap_err().kind, crate::domain::error::ErrorKind::InvalidValue);
+        assert_eq!(page("page=-1").unwrap_err().kind, crate::domain::error::ErrorKind::InvalidValue);
+        assert_eq!(page("pageSize=-5").unwrap_err().kind, crate::domain::error::ErrorKind::InvalidValue);
+        assert_eq!(page("page=abc").unwrap_err().kind, crate::domain::error::ErrorKind::InvalidValue);
     }
 
     #[test]
     fn bad_ids_are_refused() {
         let p = QueryParams::parse("status=1,x").unwrap();
-        assert_eq!(p.ids("status").unwrap_err().code.number(), 114);
+        assert_eq!(p.ids("status").unwrap_err().kind, crate::domain::error::ErrorKind::InvalidValue);
     }
 }

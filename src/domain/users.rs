@@ -1,7 +1,7 @@
 //! Users, roles and the authenticated caller.
 
+use crate::domain::error::DomainError;
 use crate::domain::time::Stamp;
-use crate::error::ApiError;
 use serde::Serialize;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -69,33 +69,52 @@ pub struct Caller {
 }
 
 impl Caller {
+    /// The operator at the command line (API.md §9): an admin that is no
+    /// user row and holds no token; changes it makes are authored by user id 0.
+    pub fn command_line() -> Caller {
+        Caller {
+            user_id: 0,
+            user_name: "command line".into(),
+            display_name: "command line".into(),
+            role: Role::Admin,
+            property_ids: Vec::new(),
+            token_id: 0,
+            token_expires_on: None,
+        }
+    }
+
+    /// The author of the changes this caller makes.
+    pub fn author(&self) -> crate::domain::calllogs::Author {
+        crate::domain::calllogs::Author { user_id: self.user_id, display_name: self.display_name.clone() }
+    }
+
     pub fn is_admin(&self) -> bool {
         self.role == Role::Admin
     }
 
-    pub fn require_admin(&self) -> Result<(), ApiError> {
+    pub fn require_admin(&self) -> Result<(), DomainError> {
         if self.is_admin() {
             Ok(())
         } else {
-            Err(ApiError::insufficient_role("Only an admin may do this."))
+            Err(DomainError::insufficient_role("Only an admin may do this."))
         }
     }
 
     /// Agents and admins write call logs; viewers only read.
-    pub fn require_writer(&self) -> Result<(), ApiError> {
+    pub fn require_writer(&self) -> Result<(), DomainError> {
         if self.role == Role::Viewer {
-            Err(ApiError::insufficient_role("A viewer may only read; ask an admin for the agent role."))
+            Err(DomainError::insufficient_role("A viewer may only read; ask an admin for the agent role."))
         } else {
             Ok(())
         }
     }
 
     /// The caller itself, or an admin.
-    pub fn require_self_or_admin(&self, user_id: i64) -> Result<(), ApiError> {
+    pub fn require_self_or_admin(&self, user_id: i64) -> Result<(), DomainError> {
         if self.is_admin() || self.user_id == user_id {
             Ok(())
         } else {
-            Err(ApiError::insufficient_role("Only the user itself or an admin may do this."))
+            Err(DomainError::insufficient_role("Only the user itself or an admin may do this."))
         }
     }
 
@@ -103,11 +122,11 @@ impl Caller {
         self.is_admin() || self.property_ids.contains(&property_id)
     }
 
-    pub fn require_property(&self, property_id: i64) -> Result<(), ApiError> {
+    pub fn require_property(&self, property_id: i64) -> Result<(), DomainError> {
         if self.can_see(property_id) {
             Ok(())
         } else {
-            Err(ApiError::not_linked(format!(
+            Err(DomainError::not_linked(format!(
                 "Property {property_id} is not linked to your user; ask an admin to link it."
             )))
         }
@@ -121,6 +140,41 @@ impl Caller {
             Some(&self.property_ids)
         }
     }
+}
+
+/// A bearer token's kind: a sign-in session (expires) or an API token (for scripts).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TokenKind {
+    Session,
+    Api,
+}
+
+impl TokenKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TokenKind::Session => "session",
+            TokenKind::Api => "api",
+        }
+    }
+}
+
+/// A token to store: only its hash, never the clear token.
+#[derive(Debug, Clone)]
+pub struct NewToken {
+    pub user_id: i64,
+    pub hash: Vec<u8>,
+    pub kind: TokenKind,
+    pub name: Option<String>,
+    pub created_on: Stamp,
+    pub expires_on: Option<Stamp>,
+}
+
+/// What a sign-in needs to know of a user name.
+#[derive(Debug, Clone)]
+pub struct LoginRecord {
+    pub user_id: i64,
+    pub password_hash: String,
+    pub active: bool,
 }
 
 /// An API or session token as listed (never with the clear token).
@@ -234,7 +288,7 @@ fn read_password(f: &mut crate::domain::input::Fields) -> Option<String> {
     }
 }
 
-pub fn read_new_user(mut f: crate::domain::input::Fields) -> Result<NewUser, ApiError> {
+pub fn read_new_user(mut f: crate::domain::input::Fields) -> Result<NewUser, DomainError> {
     let user_name = f.required_string("UserName");
     if let Some(name) = &user_name {
         if let Err(problem) = check_user_name(name) {
@@ -265,11 +319,11 @@ pub fn read_new_user(mut f: crate::domain::input::Fields) -> Result<NewUser, Api
             role,
             property_ids,
         }),
-        _ => Err(ApiError::invalid("The user is incomplete.")),
+        _ => Err(DomainError::invalid("The user is incomplete.")),
     }
 }
 
-pub fn read_user_changes(mut f: crate::domain::input::Fields) -> Result<UserChanges, ApiError> {
+pub fn read_user_changes(mut f: crate::domain::input::Fields) -> Result<UserChanges, DomainError> {
     let changes = UserChanges {
         first_name: read_profile_text(&mut f, "FirstName", 100),
         last_name: read_profile_text(&mut f, "LastName", 100),

@@ -1,25 +1,20 @@
 //! API.md §4: call logs — create, read, the original's update, delete and
 //! restore, history, and the four list routes.
 
-use crate::app::AppState;
 use crate::domain::calllogs::{
-    if_match_allows, read_call_log_update, read_new_call_log, CallLog, CallLogFilter, PropertySummary,
-    MAX_IDEMPOTENCY_KEY,
+    read_call_log_update, read_new_call_log, CallLog, CallLogFilter, IfMatch, PropertySummary, MAX_IDEMPOTENCY_KEY,
 };
 use crate::domain::query::{ListWrapper, Page};
 use crate::domain::time::Stamp;
 use crate::domain::users::Caller;
-use crate::error::{ApiError, FieldError};
-use crate::http::directory::{visible_property, visible_resident, visible_unit};
+use crate::error::ApiError;
 use crate::http::{
     json_response, no_content, path_id, query, require_body, resource, wants_representation, BodyKinds, Handler,
 };
-use crate::store::calllogs::{self as store, Author};
-use crate::store::catalog::unknown_ids;
-use crate::store::directory::{get_resident, get_unit};
+use crate::service::calllogs::{Creation, ListScope};
+use crate::state::AppState;
 use actix_web::http::{header, StatusCode};
 use actix_web::{web, HttpRequest, HttpResponse};
-use rusqlite::Connection;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     // export.csv before {id}, which would otherwise take it.
@@ -38,17 +33,6 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(resource("/api/residents/{id}/calllogs").route(web::get().to(list_for_resident)))
         .service(resource("/api/properties/{id}/propertysummary").route(web::get().to(property_summary)))
         .service(resource("/api/properties/{id}/unitsummary").route(web::get().to(unit_summary)));
-}
-
-fn author(caller: &Caller) -> Author {
-    Author { user_id: caller.user_id, display_name: caller.display_name.clone() }
-}
-
-/// The log when it exists and is not deleted (a deleted log answers 404).
-fn live_log(conn: &Connection, log_id: i64) -> Result<CallLog, ApiError> {
-    store::get(conn, log_id)?
-        .filter(|log| !log.deleted)
-        .ok_or_else(|| ApiError::not_found(format!("There is no call log {log_id}.")))
 }
 
 /// The log as JSON with its `ETag` (and `Location` when created).
@@ -76,7 +60,6 @@ fn text_header(req: &HttpRequest, name: &str) -> Result<Option<String>, ApiError
 
 async fn create(state: web::Data<AppState>, caller: Caller, req: HttpRequest, body: web::Payload) -> Handler {
     caller.require_writer()?;
-    let now = Stamp::now();
     let key = text_header(&req, "idempotency-key")?;
     if key.as_ref().is_some_and(|k| k.is_empty() || k.chars().count() > MAX_IDEMPOTENCY_KEY) {
         return Err(ApiError::invalid_header(
@@ -84,232 +67,107 @@ async fn create(state: web::Data<AppState>, caller: Caller, req: HttpRequest, bo
             format!("Idempotency-Key must be 1 to {MAX_IDEMPOTENCY_KEY} characters."),
         ));
     }
-    // A replay answers the first log whatever its body, so the body's
-    // verdict waits until the key is looked up (in the same transaction).
-    let fields = require_body(&req, body, BodyKinds::Json).await;
-    let input = fields.and_then(|f| read_new_call_log(f, &state.config.zone, now));
-    // Without a key, bad input is refused before a write is queued.
-    let input = if key.is_none() { Ok(input?) } else { input };
-    let author = author(&caller);
-    let (log, replayed) = state
-        .store
-        .write(move |conn| {
+    // A replay answers the first log whatever its body: an unreadable body
+    // is refused only when its key replays nothing.
+    let input = match require_body(&req, body, BodyKinds::Json).await {
+        Ok(fields) => read_new_call_log(fields, &state.service.config.zone, Stamp::now()),
+        Err(body_error) => {
             if let Some(key) = &key {
-                if let Some(log_id) = store::find_idempotent(conn, author.user_id, key, now)? {
-                    // A first log deleted since answers 404, like the log itself.
-                    return Ok((live_log(conn, log_id)?, true));
+                if let Some(log) = state.service.replay_call_log(&caller, key).await? {
+                    return Ok(log_response(&state, StatusCode::OK, &log, true));
                 }
             }
-            let input = input?;
-            caller.require_property(input.property_id)?;
-            let log = store::create(conn, input, &author, now)?;
-            if let Some(key) = &key {
-                store::remember_idempotent(conn, author.user_id, key, log.log_id, now)?;
-            }
-            Ok((log, false))
-        })
-        .await?;
-    let status = if replayed { StatusCode::OK } else { StatusCode::CREATED };
+            return Err(body_error);
+        }
+    };
+    let (log, creation) = state.service.create_call_log(&caller, input, key).await?;
+    let status = if creation == Creation::Replayed { StatusCode::OK } else { StatusCode::CREATED };
     Ok(log_response(&state, status, &log, true))
 }
 
 async fn get_one(state: web::Data<AppState>, caller: Caller, req: HttpRequest) -> Handler {
-    let log_id = path_id(&req, "id")?;
-    let log = state.store.read(move |conn| live_log(conn, log_id)).await?;
-    caller.require_property(log.property_id)?;
+    let log = state.service.get_call_log(&caller, path_id(&req, "id")?).await?;
     Ok(log_response(&state, StatusCode::OK, &log, false))
 }
 
 async fn update(state: web::Data<AppState>, caller: Caller, req: HttpRequest, body: web::Payload) -> Handler {
     caller.require_writer()?;
     let log_id = path_id(&req, "id")?;
-    let if_match = text_header(&req, "if-match")?;
-    if let Some(tag) = &if_match {
-        if_match_allows(tag, "")?; // refuses a malformed header before anything else
-    }
+    // A malformed If-Match is refused before anything else.
+    let if_match = text_header(&req, "if-match")?
+        .map(|tag| IfMatch::parse(&tag))
+        .transpose()
+        .map_err(|problem| ApiError::invalid_header(StatusCode::BAD_REQUEST, problem))?;
     let changes = read_call_log_update(require_body(&req, body, BodyKinds::JsonOrForm).await?, log_id)?;
-    let author = author(&caller);
-    let now = Stamp::now();
-    let log = state
-        .store
-        .write(move |conn| {
-            let current = live_log(conn, log_id)?;
-            caller.require_property(current.property_id)?;
-            if let Some(tag) = &if_match {
-                if !if_match_allows(tag, &current.etag())? {
-                    return Err(ApiError::precondition_failed(format!(
-                        "Call log {log_id} has changed (its ETag is now {}); read it again and retry.",
-                        current.etag()
-                    )));
-                }
-            }
-            if store::apply_update(conn, &current, &changes, &author, now)? {
-                live_log(conn, log_id)
-            } else {
-                Ok(current)
-            }
-        })
-        .await?;
+    let etag = state.service.append_to_call_log(&caller, log_id, changes, if_match).await?;
     if wants_representation(&req) {
+        // Read after the commit, off the writer (ARCHITECTURE.md).
+        let log = state.service.get_call_log(&caller, log_id).await?;
         return Ok(log_response(&state, StatusCode::OK, &log, false));
     }
     let mut response = HttpResponse::Ok().finish();
-    if let Ok(value) = header::HeaderValue::from_str(&log.etag()) {
+    if let Ok(value) = header::HeaderValue::from_str(&etag) {
         response.headers_mut().insert(header::ETAG, value);
     }
     Ok(response)
 }
 
 async fn delete(state: web::Data<AppState>, caller: Caller, req: HttpRequest) -> Handler {
-    caller.require_admin()?;
-    let log_id = path_id(&req, "id")?;
-    let author = author(&caller);
-    state
-        .store
-        .write(move |conn| {
-            let current = live_log(conn, log_id)?;
-            store::set_deleted(conn, &current, true, &author, Stamp::now())
-        })
-        .await?;
+    state.service.delete_call_log(&caller, path_id(&req, "id")?).await?;
     no_content()
 }
 
 async fn restore(state: web::Data<AppState>, caller: Caller, req: HttpRequest) -> Handler {
-    caller.require_admin()?;
-    let log_id = path_id(&req, "id")?;
-    let author = author(&caller);
-    let log = state
-        .store
-        .write(move |conn| {
-            let current = store::get(conn, log_id)?
-                .ok_or_else(|| ApiError::not_found(format!("There is no call log {log_id}.")))?;
-            if !current.deleted {
-                return Err(ApiError::invalid_operation(format!(
-                    "Call log {log_id} is not deleted; there is nothing to restore."
-                )));
-            }
-            store::set_deleted(conn, &current, false, &author, Stamp::now())?;
-            live_log(conn, log_id)
-        })
-        .await?;
+    let log = state.service.restore_call_log(&caller, path_id(&req, "id")?).await?;
     Ok(log_response(&state, StatusCode::OK, &log, false))
 }
 
 async fn history(state: web::Data<AppState>, caller: Caller, req: HttpRequest) -> Handler {
     let log_id = path_id(&req, "id")?;
     let page = query(&req)?.page()?;
-    let (property_id, total, rows) = state
-        .store
-        .read(move |conn| {
-            let log = live_log(conn, log_id)?;
-            let (total, rows) = store::history(conn, log_id, page.size, page.offset())?;
-            Ok((log.property_id, total, rows))
-        })
-        .await?;
-    caller.require_property(property_id)?;
+    let (total, rows) = state.service.call_log_history(&caller, log_id, page).await?;
     Ok(json_response(&state, StatusCode::OK, &ListWrapper::new(total, rows)))
-}
-
-/// Narrows a filter to what the caller may see: lists silently keep to the
-/// linked properties; naming an unlinked property (directly or through a
-/// unit or resident filter) is 403/105.
-async fn authorize_filter(state: &AppState, caller: &Caller, filter: &mut CallLogFilter) -> Result<(), ApiError> {
-    if caller.is_admin() {
-        return Ok(());
-    }
-    filter.scope = Some(caller.property_ids.clone());
-    if let Some(id) = filter.property_id {
-        caller.require_property(id)?;
-    }
-    let (unit_id, resident_id) = (filter.unit_id, filter.resident_id);
-    let owners = state
-        .store
-        .read(move |conn| {
-            let unit = match unit_id {
-                Some(id) => get_unit(conn, id)?.map(|u| u.property_id),
-                None => None,
-            };
-            let resident = match resident_id {
-                Some(id) => get_resident(conn, id)?.map(|r| r.property_id),
-                None => None,
-            };
-            Ok([unit, resident])
-        })
-        .await?;
-    for property_id in owners.into_iter().flatten() {
-        caller.require_property(property_id)?;
-    }
-    Ok(())
-}
-
-/// Unknown ids in `status` or `reason` are 400/114.
-fn check_filter_ids(conn: &Connection, filter: &CallLogFilter) -> Result<(), ApiError> {
-    let mut errors = Vec::new();
-    for (table, name, ids) in [("statuses", "status", &filter.statuses), ("reasons", "reason", &filter.reasons)] {
-        if let Some(ids) = ids {
-            for id in unknown_ids(conn, table, ids)? {
-                let what = if table == "statuses" { "call-log status" } else { "call-log reason" };
-                errors.push(FieldError::new(name, format!("has {id}, which is not a {what}")));
-            }
-        }
-    }
-    if errors.is_empty() {
-        Ok(())
-    } else {
-        Err(ApiError::from_field_errors(errors, false))
-    }
-}
-
-async fn run_list(state: &AppState, caller: &Caller, mut filter: CallLogFilter, page: Page) -> Handler {
-    authorize_filter(state, caller, &mut filter).await?;
-    let (total, logs) = state
-        .store
-        .read(move |conn| {
-            check_filter_ids(conn, &filter)?;
-            store::list(conn, &filter, page.size, page.offset())
-        })
-        .await?;
-    Ok(json_response(state, StatusCode::OK, &ListWrapper::new(total, logs)))
 }
 
 fn read_filter(state: &AppState, req: &HttpRequest) -> Result<(CallLogFilter, Page), ApiError> {
     let params = query(req)?;
-    Ok((CallLogFilter::read(&params, &state.config.zone)?, params.page()?))
+    Ok((CallLogFilter::read(&params, &state.service.config.zone)?, params.page()?))
+}
+
+async fn run_list(state: &AppState, caller: &Caller, req: &HttpRequest, scope: ListScope) -> Handler {
+    let (filter, page) = read_filter(state, req)?;
+    let (total, logs) = state.service.list_call_logs(caller, scope, filter, page).await?;
+    Ok(json_response(state, StatusCode::OK, &ListWrapper::new(total, logs)))
 }
 
 async fn list_all(state: web::Data<AppState>, caller: Caller, req: HttpRequest) -> Handler {
-    let (filter, page) = read_filter(&state, &req)?;
-    run_list(&state, &caller, filter, page).await
+    run_list(&state, &caller, &req, ListScope::Everywhere).await
 }
 
 async fn list_for_unit(state: web::Data<AppState>, caller: Caller, req: HttpRequest) -> Handler {
-    let (mut filter, page) = read_filter(&state, &req)?;
-    filter.unit_id = Some(visible_unit(&state, &caller, path_id(&req, "id")?).await?.unit_id);
-    run_list(&state, &caller, filter, page).await
+    let unit_id = path_id(&req, "id")?;
+    run_list(&state, &caller, &req, ListScope::Unit(unit_id)).await
 }
 
 async fn list_for_property(state: web::Data<AppState>, caller: Caller, req: HttpRequest) -> Handler {
-    let (mut filter, page) = read_filter(&state, &req)?;
-    filter.property_id = Some(visible_property(&state, &caller, path_id(&req, "id")?).await?.property_id);
-    run_list(&state, &caller, filter, page).await
+    let property_id = path_id(&req, "id")?;
+    run_list(&state, &caller, &req, ListScope::Property(property_id)).await
 }
 
 async fn list_for_resident(state: web::Data<AppState>, caller: Caller, req: HttpRequest) -> Handler {
-    let (mut filter, page) = read_filter(&state, &req)?;
-    filter.resident_id = Some(visible_resident(&state, &caller, path_id(&req, "id")?).await?.resident_id);
-    run_list(&state, &caller, filter, page).await
+    let resident_id = path_id(&req, "id")?;
+    run_list(&state, &caller, &req, ListScope::Resident(resident_id)).await
 }
 
 async fn property_summary(state: web::Data<AppState>, caller: Caller, req: HttpRequest) -> Handler {
-    let property_id = visible_property(&state, &caller, path_id(&req, "id")?).await?.property_id;
-    let counts = state.store.read(move |conn| store::property_counts(conn, property_id)).await?;
+    let property_id = path_id(&req, "id")?;
+    let counts = state.service.property_summary(&caller, property_id).await?;
     Ok(json_response(&state, StatusCode::OK, &PropertySummary { property_id, counts }))
 }
 
 async fn unit_summary(state: web::Data<AppState>, caller: Caller, req: HttpRequest) -> Handler {
     let page = query(&req)?.page()?;
-    let property_id = visible_property(&state, &caller, path_id(&req, "id")?).await?.property_id;
-    let units = state.store.read(move |conn| store::unit_counts(conn, property_id)).await?;
+    let units = state.service.unit_summary(&caller, path_id(&req, "id")?).await?;
     Ok(json_response(&state, StatusCode::OK, &ListWrapper::paged(units, page)))
 }
 
@@ -321,13 +179,11 @@ const EXPORT_CHUNK: usize = 64 * 1024;
 /// Everything that can fail with an error answer is checked before the
 /// first byte; a failure after that ends the stream early (and is logged).
 async fn export_csv(state: web::Data<AppState>, caller: Caller, req: HttpRequest) -> Handler {
-    let (mut filter, _) = read_filter(&state, &req)?;
-    authorize_filter(&state, &caller, &mut filter).await?;
-    let checked = filter.clone();
-    state.store.read(move |conn| check_filter_ids(conn, &checked)).await?;
+    let (filter, _) = read_filter(&state, &req)?;
+    let mut export = state.service.export_call_logs(&caller, filter).await?;
 
     let (chunks, mut receiver) = tokio::sync::mpsc::channel::<web::Bytes>(4);
-    let (store, zone) = (state.store.clone(), state.config.zone.clone());
+    let zone = state.service.config.zone.clone();
     std::thread::Builder::new()
         .name("calllog-export".into())
         .spawn(move || {
@@ -338,24 +194,35 @@ async fn export_csv(state: web::Data<AppState>, caller: Caller, req: HttpRequest
                     .from_writer(Vec::with_capacity(EXPORT_CHUNK * 2))
             };
             let mut csv = fresh();
-            // Hands the buffered lines to the response and starts a new buffer.
+            // Hands the buffered lines to the response and starts a new buffer;
+            // false once the client has hung up (the receiver is gone).
             let send = |csv: &mut csv::Writer<Vec<u8>>| -> bool {
                 let full = std::mem::replace(csv, fresh());
                 let bytes = full.into_inner().unwrap_or_default();
                 chunks.blocking_send(web::Bytes::from(bytes)).is_ok()
             };
             let _ = csv.write_record(crate::domain::calllogs::EXPORT_HEADER);
-            let result = store.read_blocking(|conn| {
-                store::export(conn, &filter, |row| {
-                    if csv.write_record(row.cells(&zone)).is_err() {
-                        return false;
+            loop {
+                // Each chunk is read and its connection given back before the
+                // rows are sent, so a slow download holds no database connection.
+                let rows = match export.next_chunk() {
+                    Ok(rows) => rows,
+                    Err(e) => {
+                        log::error!("export stopped early: {e}");
+                        break;
                     }
-                    // The client hanging up drops the receiver and stops the walk.
-                    csv.get_ref().len() < EXPORT_CHUNK || send(&mut csv)
-                })
-            });
-            if let Err(e) = result {
-                log::error!("export stopped early: {e}");
+                };
+                if rows.is_empty() {
+                    break;
+                }
+                for row in rows {
+                    if csv.write_record(row.cells(&zone)).is_err() {
+                        return;
+                    }
+                    if csv.get_ref().len() >= EXPORT_CHUNK && !send(&mut csv) {
+                        return;
+                    }
+                }
             }
             send(&mut csv);
         })

@@ -1,6 +1,7 @@
-//! Handlers, one file per resource: parse, authorize, call the store, shape
-//! the answer. This module holds what they share: body reading, path ids,
-//! query parsing, JSON answers, and the route table.
+//! JSON API handlers, one file per resource: parse the request, call the
+//! service, shape the answer. No SQL and no connection here. This module
+//! holds what they share: body reading, path ids, query parsing, JSON
+//! answers, and the route table.
 
 pub mod calllogs;
 pub mod catalog;
@@ -9,11 +10,11 @@ pub mod docs;
 pub mod ops;
 pub mod users;
 
-use crate::app::AppState;
 use crate::domain::input::Fields;
 use crate::domain::query::QueryParams;
 use crate::domain::time::with_zone;
 use crate::error::ApiError;
+use crate::state::AppState;
 use actix_web::http::{header, StatusCode};
 use actix_web::{web, HttpRequest, HttpResponse};
 use futures_util::StreamExt;
@@ -69,7 +70,7 @@ pub async fn read_body(
                 let what = if e.is_eof() { "is incomplete" } else { "is not valid JSON" };
                 ApiError::invalid(format!("The request body {what} (line {}, column {}).", e.line(), e.column()))
             })?;
-            Fields::from_json(value).map(Some)
+            Ok(Some(Fields::from_json(value)?))
         }
         Some("application/x-www-form-urlencoded") if kinds == BodyKinds::JsonOrForm => {
             let pairs: Vec<(String, String)> = serde_urlencoded::from_bytes(&body)
@@ -102,12 +103,12 @@ pub fn path_id(req: &HttpRequest, name: &str) -> Result<i64, ApiError> {
 }
 
 pub fn query(req: &HttpRequest) -> Result<QueryParams, ApiError> {
-    QueryParams::parse(req.query_string())
+    Ok(QueryParams::parse(req.query_string())?)
 }
 
 /// Serializes `body` with dates in the configured zone.
 pub fn json_response(state: &AppState, status: StatusCode, body: &impl Serialize) -> HttpResponse {
-    match with_zone(&state.config.zone, || serde_json::to_vec(body)) {
+    match with_zone(&state.service.config.zone, || serde_json::to_vec(body)) {
         Ok(bytes) => HttpResponse::build(status).content_type("application/json; charset=utf-8").body(bytes),
         Err(e) => actix_web::ResponseError::error_response(&ApiError::internal(format!("serializing: {e}"))),
     }

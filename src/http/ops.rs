@@ -1,6 +1,6 @@
 //! API.md §8: operations endpoints, open without a token.
 
-use crate::app::AppState;
+use crate::state::AppState;
 use actix_web::{web, HttpResponse};
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
@@ -14,10 +14,7 @@ async fn healthz() -> HttpResponse {
 }
 
 async fn readyz(state: web::Data<AppState>) -> HttpResponse {
-    let ready = state
-        .store
-        .read(|conn| Ok(conn.prepare_cached("SELECT count(*) FROM statuses")?.query_row([], |r| r.get::<_, i64>(0))?))
-        .await;
+    let ready = state.service.store.read(|tx| tx.default_status()).await;
     match ready {
         Ok(_) => HttpResponse::Ok().content_type("text/plain; charset=utf-8").body("ready"),
         Err(e) => {
@@ -32,5 +29,5 @@ async fn metrics(state: web::Data<AppState>) -> HttpResponse {
         // The Prometheus text format's media type; the body (OpenMetrics text
         // from prometheus-client) parses as that format too.
         .content_type("text/plain; version=0.0.4; charset=utf-8")
-        .body(state.metrics.render(&state.store))
+        .body(state.metrics.render(state.service.store.stats()))
 }

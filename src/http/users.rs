@@ -1,18 +1,13 @@
 //! API.md §3: sign-in, users, their properties and their tokens.
 
-use crate::app::AppState;
-use crate::auth::{decoy_hash, hash_password, new_token, token_hash, verify_password};
-use crate::domain::directory::Property;
+use crate::domain::directory::PropertyStatus;
 use crate::domain::query::ListWrapper;
 use crate::domain::time::Stamp;
 use crate::domain::users::{read_new_user, read_user_changes, Caller, User};
-use crate::error::ApiError;
-use crate::http::directory::property_status;
 use crate::http::{
     created, no_content, ok_json, path_id, put_answer, query, require_body, resource, BodyKinds, Handler,
 };
-use crate::store::directory as directory_store;
-use crate::store::users::{self as user_store, NewToken};
+use crate::state::AppState;
 use actix_web::{web, HttpRequest};
 use serde::Serialize;
 
@@ -36,11 +31,6 @@ struct SignInAnswer {
     user: User,
 }
 
-/// Hashing is slow on purpose; keep it off the async workers.
-async fn blocking<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'static) -> Result<T, ApiError> {
-    web::block(work).await.map_err(|e| ApiError::internal(format!("blocking task: {e}")))
-}
-
 async fn sign_in(state: web::Data<AppState>, req: HttpRequest, body: web::Payload) -> Handler {
     let mut f = require_body(&req, body, BodyKinds::Json).await?;
     let user_name = f.required_string("UserName");
@@ -50,93 +40,38 @@ async fn sign_in(state: web::Data<AppState>, req: HttpRequest, body: web::Payloa
     }
     f.finish()?;
     let (Some(user_name), Some(password)) = (user_name, password) else {
-        return Err(ApiError::missing("UserName and Password are required."));
+        return Err(crate::error::ApiError::missing("UserName and Password are required."));
     };
-    if let Err(wait) = state.throttle.begin_attempt(&user_name) {
-        return Err(ApiError::too_many_requests(
-            format!("Too many failed sign-ins for {user_name:?}; try again in {wait} seconds."),
-            wait,
-        ));
-    }
-    let name = user_name.clone();
-    let record = state.store.read(move |conn| user_store::login_record(conn, &name)).await?;
-    let verified = blocking(move || match record {
-        Some((user_id, hash, active)) => (verify_password(&password, &hash) && active).then_some(user_id),
-        None => {
-            verify_password(&password, decoy_hash());
-            None
-        }
-    })
-    .await?;
-    let Some(user_id) = verified else {
-        return Err(ApiError::invalid_credentials("The user name or password is wrong, or the user is inactive."));
-    };
-    state.throttle.record_success(&user_name);
-    let token = new_token();
-    let hash = token_hash(&token);
-    let now = Stamp::now();
-    let expires_on = now.plus_seconds(state.config.session_seconds);
-    let user = state
-        .store
-        .write(move |conn| {
-            user_store::insert_token(
-                conn,
-                NewToken {
-                    user_id,
-                    hash: &hash,
-                    kind: "session",
-                    name: None,
-                    created_on: now,
-                    expires_on: Some(expires_on),
-                },
-            )?;
-            user_store::get_user(conn, user_id)?.ok_or_else(|| ApiError::internal("user vanished during sign-in"))
-        })
-        .await?;
-    ok_json(&state, &SignInAnswer { token, expires_on, user })
+    let session = state.service.sign_in(user_name, password).await?;
+    ok_json(&state, &SignInAnswer { token: session.token, expires_on: session.expires_on, user: session.user })
 }
 
 async fn sign_out(state: web::Data<AppState>, caller: Caller) -> Handler {
-    let (user_id, token_id) = (caller.user_id, caller.token_id);
-    state.store.write(move |conn| user_store::revoke_token(conn, user_id, token_id, Stamp::now())).await?;
-    state.tokens.forget_token(token_id);
+    state.service.sign_out(&caller).await?;
     no_content()
 }
 
-async fn load_user(state: &AppState, user_id: i64) -> Result<User, ApiError> {
-    state
-        .store
-        .read(move |conn| user_store::get_user(conn, user_id))
-        .await?
-        .ok_or_else(|| ApiError::not_found(format!("There is no user {user_id}.")))
-}
-
 async fn get_me(state: web::Data<AppState>, caller: Caller) -> Handler {
-    let user = load_user(&state, caller.user_id).await?;
+    let user = state.service.get_user(&caller, caller.user_id).await?;
     ok_json(&state, &user)
 }
 
 async fn get_user(state: web::Data<AppState>, caller: Caller, req: HttpRequest) -> Handler {
-    let user_id = path_id(&req, "id")?;
-    caller.require_self_or_admin(user_id)?;
-    let user = load_user(&state, user_id).await?;
+    let user = state.service.get_user(&caller, path_id(&req, "id")?).await?;
     ok_json(&state, &user)
 }
 
 async fn list_users(state: web::Data<AppState>, caller: Caller, req: HttpRequest) -> Handler {
     caller.require_admin()?;
     let page = query(&req)?.page()?;
-    let (total, users) = state.store.read(move |conn| user_store::list_users(conn, page.size, page.offset())).await?;
+    let (total, users) = state.service.list_users(&caller, page).await?;
     ok_json(&state, &ListWrapper::new(total, users))
 }
 
 async fn create_user(state: web::Data<AppState>, caller: Caller, req: HttpRequest, body: web::Payload) -> Handler {
     caller.require_admin()?;
     let new_user = read_new_user(require_body(&req, body, BodyKinds::Json).await?)?;
-    let password = new_user.password.clone();
-    let password_hash = blocking(move || hash_password(&password)).await??;
-    let user =
-        state.store.write(move |conn| user_store::insert_user(conn, &new_user, &password_hash, Stamp::now())).await?;
+    let user = state.service.create_user(&caller, new_user).await?;
     created(&state, &format!("/api/users/{}", user.user_id), &user)
 }
 
@@ -144,16 +79,7 @@ async fn update_user(state: web::Data<AppState>, caller: Caller, req: HttpReques
     caller.require_admin()?;
     let user_id = path_id(&req, "id")?;
     let changes = read_user_changes(require_body(&req, body, BodyKinds::Json).await?)?;
-    let password_hash = match changes.password.clone() {
-        Some(password) => Some(blocking(move || hash_password(&password)).await??),
-        None => None,
-    };
-    let user = state
-        .store
-        .write(move |conn| user_store::update_user(conn, user_id, &changes, password_hash.as_deref(), Stamp::now()))
-        .await?;
-    // Role, links or activity may have changed: cached callers are stale.
-    state.tokens.forget_user(user_id);
+    let user = state.service.update_user(&caller, user_id, changes).await?;
     put_answer(&state, &req, &user)
 }
 
@@ -161,18 +87,10 @@ async fn user_properties(state: web::Data<AppState>, caller: Caller, req: HttpRe
     let user_id = path_id(&req, "id")?;
     caller.require_self_or_admin(user_id)?;
     let params = query(&req)?;
-    let status = property_status(&params)?;
+    let status = params.choice::<PropertyStatus>("PropertyStatus")?.unwrap_or(PropertyStatus::Active);
     let page = params.page()?;
-    let user = load_user(&state, user_id).await?;
-    let list: ListWrapper<Property> = state
-        .store
-        .read(move |conn| {
-            let scope = (user.role != crate::domain::users::Role::Admin).then_some(user.property_ids.as_slice());
-            let (total, rows) = directory_store::list_properties(conn, scope, None, status, page.size, page.offset())?;
-            Ok(ListWrapper::new(total, rows))
-        })
-        .await?;
-    ok_json(&state, &list)
+    let (total, rows) = state.service.user_properties(&caller, user_id, status, page).await?;
+    ok_json(&state, &ListWrapper::new(total, rows))
 }
 
 #[derive(Serialize)]
@@ -193,48 +111,33 @@ async fn create_token(state: web::Data<AppState>, caller: Caller, req: HttpReque
     if let Some(name) = &name {
         f.check_length("Name", name, 100);
     }
-    let now = Stamp::now();
-    let expires_on = f.date("ExpiresOn", &state.config.zone);
-    if expires_on.is_some_and(|e| e <= now) {
+    let expires_on = f.date("ExpiresOn", &state.service.config.zone);
+    if expires_on.is_some_and(|e| e <= Stamp::now()) {
         f.error("ExpiresOn", "must be in the future");
     }
     f.finish()?;
-    let name = name.unwrap_or_default();
-    load_user(&state, user_id).await?;
-    let token = new_token();
-    let hash = token_hash(&token);
-    let token_name = name.clone();
-    let token_id = state
-        .store
-        .write(move |conn| {
-            user_store::insert_token(
-                conn,
-                NewToken { user_id, hash: &hash, kind: "api", name: Some(&token_name), created_on: now, expires_on },
-            )
-        })
-        .await?;
-    let answer = CreatedToken { token_id, name, token, created_on: now, expires_on };
-    created(&state, &format!("/api/users/{user_id}/tokens/{token_id}"), &answer)
+    let issued = state.service.create_api_token(&caller, user_id, name.unwrap_or_default(), expires_on).await?;
+    let answer = CreatedToken {
+        token_id: issued.token_id,
+        name: issued.name,
+        token: issued.token,
+        created_on: issued.created_on,
+        expires_on: issued.expires_on,
+    };
+    created(&state, &format!("/api/users/{user_id}/tokens/{}", answer.token_id), &answer)
 }
 
 async fn list_tokens(state: web::Data<AppState>, caller: Caller, req: HttpRequest) -> Handler {
     let user_id = path_id(&req, "id")?;
     caller.require_self_or_admin(user_id)?;
     let page = query(&req)?.page()?;
-    load_user(&state, user_id).await?;
-    let tokens = state.store.read(move |conn| user_store::list_api_tokens(conn, user_id, Stamp::now())).await?;
+    let tokens = state.service.list_api_tokens(&caller, user_id).await?;
     ok_json(&state, &ListWrapper::paged(tokens, page))
 }
 
 async fn revoke_token(state: web::Data<AppState>, caller: Caller, req: HttpRequest) -> Handler {
     let user_id = path_id(&req, "id")?;
     let token_id = path_id(&req, "tokenid")?;
-    caller.require_self_or_admin(user_id)?;
-    let revoked =
-        state.store.write(move |conn| user_store::revoke_token(conn, user_id, token_id, Stamp::now())).await?;
-    if !revoked {
-        return Err(ApiError::not_found(format!("User {user_id} has no live token {token_id}.")));
-    }
-    state.tokens.forget_token(token_id);
+    state.service.revoke_api_token(&caller, user_id, token_id).await?;
     no_content()
 }

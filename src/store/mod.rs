@@ -1,37 +1,173 @@
-//! Everything that touches SQLite. The `Store` is a pool of read-only
-//! connections plus the single writer thread (see `writer.rs`).
+//! The one seam to the database.
+//!
+//! The service runs *units of work* against the store: `read` hands a
+//! closure a `&mut dyn Reads` (one consistent read transaction), `write` a
+//! `&mut dyn Writes` (one write transaction, committed before `write`
+//! returns). The closures see only these traits — domain types in and out,
+//! no connection, no SQL — so the rules of `service/` hold on any engine.
+//! An engine implements the two traits over its own connection and decides
+//! where the work runs: SQLite on a pooled read-only connection or on its
+//! single writer thread (`sqlite/`).
+//!
+//! `Store` is an enum over engines rather than a trait object because its
+//! `read`/`write` are generic over the closure's result and error types
+//! (which a `dyn` trait cannot be); the engine is chosen once, at start.
 
-pub mod calllogs;
-pub mod catalog;
-pub mod checkpoint;
-pub mod directory;
-pub mod schema;
-pub mod users;
-pub mod writer;
+pub mod sqlite;
 
 use crate::config::StoreConfig;
-use crate::error::{ApiError, ApiResult};
-use r2d2_sqlite::SqliteConnectionManager;
-use rusqlite::{Connection, OpenFlags};
+use crate::domain::calllogs::Author;
+use crate::domain::calllogs::{
+    CallLog, CallLogFilter, CallLogRow, CategoryCounts, ExportRow, HistoryEntry, LogHead, NewEvent, UnitSummary,
+};
+use crate::domain::catalog::{CallLogReason, CatalogInput, ModuleStatus};
+use crate::domain::directory::{Property, PropertyStatus, Resident, Unit, UnitSort};
+use crate::domain::query::Page;
+use crate::domain::time::Stamp;
+use crate::domain::users::{Caller, LoginRecord, NewToken, NewUser, TokenInfo, User, UserChanges};
 use std::path::Path;
-use std::sync::{Arc, Mutex};
-use std::thread::JoinHandle;
-use std::time::Duration;
-use writer::Writer;
 
-/// Distinct statements the code prepares; the per-connection statement cache
-/// is sized to hold them all.
-const STATEMENT_CACHE: usize = 128;
-
-#[derive(Clone)]
-pub struct Store {
-    inner: Arc<StoreInner>,
+/// Why the store could not do what it was asked; the variant says what it is.
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum StoreError {
+    /// No capacity right now (write queue full, no pooled connection, shutting
+    /// down): the client should retry shortly.
+    #[error("the store is busy: {0}")]
+    Busy(String),
+    /// The database refused to write (disk full, read-only file, I/O error);
+    /// nothing of the request was kept.
+    #[error("the database refused the write: {0}")]
+    WriteRefused(String),
+    /// Anything else: a defect, logged with its cause.
+    #[error("store failure: {0}")]
+    Failed(String),
 }
 
-struct StoreInner {
-    readers: r2d2::Pool<SqliteConnectionManager>,
-    writer: Writer,
-    checkpointer: checkpoint::Checkpointer,
+pub type StoreResult<T> = Result<T, StoreError>;
+
+/// Which catalog a name or id belongs to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Catalog {
+    Reasons,
+    Statuses,
+}
+
+/// Where an export's next chunk starts: after this row in the list's order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ExportCursor {
+    pub sort_value: i64,
+    pub log_id: i64,
+}
+
+/// Everything the service reads. Each method is one question to the database.
+pub trait Reads {
+    // Users and tokens.
+    fn count_users(&mut self) -> StoreResult<i64>;
+    fn user(&mut self, user_id: i64) -> StoreResult<Option<User>>;
+    fn user_id_by_name(&mut self, user_name: &str) -> StoreResult<Option<i64>>;
+    fn users_page(&mut self, page: Page) -> StoreResult<(i64, Vec<User>)>;
+    fn active_admin_count(&mut self) -> StoreResult<i64>;
+    fn login_record(&mut self, user_name: &str) -> StoreResult<Option<LoginRecord>>;
+    /// The caller a token hash stands for, when the token is live and its user active.
+    fn caller_for_token(&mut self, token_hash: &[u8], now: Stamp) -> StoreResult<Option<Caller>>;
+    fn live_api_tokens(&mut self, user_id: i64, now: Stamp) -> StoreResult<Vec<TokenInfo>>;
+
+    // Directory.
+    fn property(&mut self, property_id: i64) -> StoreResult<Option<Property>>;
+    /// Properties within `scope` (None = all), optionally only `ids`, by status.
+    fn properties_page(
+        &mut self,
+        scope: Option<&[i64]>,
+        ids: Option<&[i64]>,
+        status: PropertyStatus,
+        page: Page,
+    ) -> StoreResult<(i64, Vec<Property>)>;
+    fn unit(&mut self, unit_id: i64) -> StoreResult<Option<Unit>>;
+    /// Units by id within `scope`, ordered by id.
+    fn units_by_ids(&mut self, scope: Option<&[i64]>, ids: &[i64], page: Page) -> StoreResult<(i64, Vec<Unit>)>;
+    fn units_of_property(&mut self, property_id: i64, sort: UnitSort) -> StoreResult<Vec<Unit>>;
+    fn resident(&mut self, resident_id: i64) -> StoreResult<Option<Resident>>;
+    fn residents_of_unit(&mut self, unit_id: i64) -> StoreResult<Vec<Resident>>;
+    fn residents_of_property(&mut self, property_id: i64) -> StoreResult<Vec<Resident>>;
+    fn directory_is_empty(&mut self) -> StoreResult<bool>;
+
+    // Catalog.
+    fn reasons(&mut self, include_inactive: bool) -> StoreResult<Vec<CallLogReason>>;
+    fn reason(&mut self, reason_id: i64) -> StoreResult<Option<CallLogReason>>;
+    fn statuses(&mut self, include_inactive: bool) -> StoreResult<Vec<ModuleStatus>>;
+    fn status(&mut self, status_id: i64) -> StoreResult<Option<ModuleStatus>>;
+    fn default_status(&mut self) -> StoreResult<Option<ModuleStatus>>;
+    /// Whether another entry (not `except_id`) has this name, ignoring case beyond ASCII.
+    fn catalog_name_taken(&mut self, catalog: Catalog, name: &str, except_id: i64) -> StoreResult<bool>;
+    fn next_display_order(&mut self, catalog: Catalog) -> StoreResult<i64>;
+    /// The ids of `ids` that are not in the catalog.
+    fn unknown_catalog_ids(&mut self, catalog: Catalog, ids: &[i64]) -> StoreResult<Vec<i64>>;
+
+    // Call logs.
+    /// A log with its reasons and comments, deleted or not (the service decides).
+    fn call_log(&mut self, log_id: i64) -> StoreResult<Option<CallLog>>;
+    /// The columns a write's rules need, never the thread.
+    fn call_log_head(&mut self, log_id: i64) -> StoreResult<Option<LogHead>>;
+    fn history(&mut self, log_id: i64, page: Page) -> StoreResult<(i64, Vec<HistoryEntry>)>;
+    /// One page of the logs matching `filter`, and how many match in all.
+    fn list_call_logs(&mut self, filter: &CallLogFilter, page: Page) -> StoreResult<(i64, Vec<CallLog>)>;
+    /// Up to `limit` rows of an export after `after`, in the list's order.
+    fn export_chunk(
+        &mut self,
+        filter: &CallLogFilter,
+        after: Option<ExportCursor>,
+        limit: usize,
+    ) -> StoreResult<Vec<ExportRow>>;
+    fn property_counts(&mut self, property_id: i64) -> StoreResult<CategoryCounts>;
+    fn unit_counts(&mut self, property_id: i64) -> StoreResult<Vec<UnitSummary>>;
+    /// The log this user's `Idempotency-Key` created at or after `since`.
+    fn idempotent_log(&mut self, user_id: i64, key: &str, since: Stamp) -> StoreResult<Option<i64>>;
+}
+
+/// Everything the service writes, inside one transaction that also reads.
+pub trait Writes: Reads {
+    // Users and tokens.
+    fn insert_user(&mut self, user: &NewUser, password_hash: &str, now: Stamp) -> StoreResult<i64>;
+    /// Applies `changes` (its clear password is ignored: the new hash, if any, is `password_hash`).
+    fn update_user(&mut self, user_id: i64, changes: &UserChanges, password_hash: Option<&str>) -> StoreResult<()>;
+    fn set_user_properties(&mut self, user_id: i64, property_ids: &[i64]) -> StoreResult<()>;
+    fn insert_token(&mut self, token: &NewToken) -> StoreResult<i64>;
+    /// Revokes one live token of `user_id`; false when it has none such.
+    fn revoke_token(&mut self, user_id: i64, token_id: i64, now: Stamp) -> StoreResult<bool>;
+    fn revoke_all_tokens(&mut self, user_id: i64, now: Stamp) -> StoreResult<()>;
+
+    // Directory (a copy of the outside system: whole rows replaced by id).
+    fn upsert_property(&mut self, property: &Property) -> StoreResult<()>;
+    fn upsert_unit(&mut self, unit: &Unit) -> StoreResult<()>;
+    fn upsert_resident(&mut self, resident: &Resident) -> StoreResult<()>;
+
+    // Catalog.
+    fn insert_reason(&mut self, name: &str, display_order: i64) -> StoreResult<i64>;
+    fn update_reason(&mut self, reason_id: i64, changes: &CatalogInput) -> StoreResult<()>;
+    fn insert_status(&mut self, name: &str, category: &str, display_order: i64) -> StoreResult<i64>;
+    fn update_status(&mut self, status_id: i64, changes: &CatalogInput) -> StoreResult<()>;
+    /// Un-defaults every status but `except_id`.
+    fn clear_default_status(&mut self, except_id: i64) -> StoreResult<()>;
+
+    // Call logs.
+    /// Inserts the log (searchable at once); returns its new id.
+    fn insert_call_log(&mut self, row: &CallLogRow) -> StoreResult<i64>;
+    fn link_reasons(&mut self, log_id: i64, reason_ids: &[i64]) -> StoreResult<()>;
+    /// Appends `events` after event `after_event_no` and stamps the log
+    /// modified at `now`; comments become searchable. Returns the new last event number.
+    fn append_events(
+        &mut self,
+        log_id: i64,
+        after_event_no: i64,
+        events: &[NewEvent],
+        author: &Author,
+        now: Stamp,
+    ) -> StoreResult<i64>;
+    fn set_notes(&mut self, log_id: i64, notes: Option<&str>) -> StoreResult<()>;
+    fn set_status(&mut self, log_id: i64, status_id: i64) -> StoreResult<()>;
+    fn set_deleted(&mut self, log_id: i64, deleted: bool) -> StoreResult<()>;
+    fn remember_idempotency_key(&mut self, user_id: i64, key: &str, log_id: i64, now: Stamp) -> StoreResult<()>;
+    fn forget_idempotency_keys_before(&mut self, before: Stamp) -> StoreResult<()>;
 }
 
 /// Why the store could not be opened; each is a clear one-line message.
@@ -47,167 +183,90 @@ pub enum OpenError {
     TooNew { path: String, found: i64, known: i64 },
 }
 
-/// Which connection is being set up: only the writer changes the journal
-/// and checkpoint settings.
-#[derive(Clone, Copy)]
-enum Role {
-    Writer { wal_limit_bytes: u64 },
-    Other,
+/// What `/metrics` shows of the store.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct StoreStats {
+    pub write_queue_depth: usize,
+    pub write_batches: u64,
+    pub forced_checkpoints: u64,
+    pub pool_connections: u32,
+    pub pool_idle_connections: u32,
 }
 
-fn apply_pragmas(conn: &Connection, synchronous: &str, role: Role) -> rusqlite::Result<()> {
-    // busy_timeout first, so the pragmas below wait rather than fail.
-    conn.busy_timeout(Duration::from_secs(5))?;
-    if let Role::Writer { wal_limit_bytes } = role {
-        conn.pragma_update(None, "journal_mode", "WAL")?;
-        // Checkpoints run on their own thread, not inside a commit.
-        conn.pragma_update(None, "wal_autocheckpoint", 0)?;
-        // When the WAL restarts, SQLite truncates it back to this size.
-        conn.pragma_update(None, "journal_size_limit", wal_limit_bytes as i64)?;
-    }
-    conn.pragma_update(None, "foreign_keys", "ON")?;
-    conn.pragma_update(None, "synchronous", synchronous)?;
-    conn.pragma_update(None, "cache_size", -32_768)?; // KiB: 32 MiB per connection
-    conn.pragma_update(None, "temp_store", "MEMORY")?;
-    conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
-    register_functions(conn)
-}
-
-/// `casefold(text)`: Unicode lower case, for comparisons that ignore case
-/// beyond ASCII (SQLite's NOCASE and lower() only fold ASCII).
-fn register_functions(conn: &Connection) -> rusqlite::Result<()> {
-    use rusqlite::functions::FunctionFlags;
-    conn.create_scalar_function(
-        "casefold",
-        1,
-        FunctionFlags::SQLITE_UTF8 | FunctionFlags::SQLITE_DETERMINISTIC,
-        |ctx| Ok(ctx.get::<Option<String>>(0)?.map(|s| s.to_lowercase())),
-    )
+/// The database, on the engine chosen at start.
+#[derive(Clone)]
+pub enum Store {
+    Sqlite(sqlite::SqliteStore),
 }
 
 impl Store {
-    /// Opens (creating if needed) the database: pragmas, schema, integrity
-    /// check, then the writer thread and the read pool.
+    /// Opens (creating and upgrading if needed) the database `config` names.
     pub fn open(config: &StoreConfig) -> Result<Store, OpenError> {
-        let path_text = config.db_path.display().to_string();
-        let open_error = |reason: String| OpenError::Open { path: path_text.clone(), reason };
-        let synchronous = config.synchronous.pragma_value();
-
-        let conn = Connection::open(&config.db_path).map_err(|e| open_error(e.to_string()))?;
-        let writer_role = Role::Writer { wal_limit_bytes: config.wal_limit_bytes };
-        apply_pragmas(&conn, synchronous, writer_role).map_err(|e| classify(&path_text, e))?;
-        schema::check_integrity(&conn).map_err(|detail| OpenError::Damaged { path: path_text.clone(), detail })?;
-        schema::migrate(&conn).map_err(|e| match e {
-            schema::MigrateError::TooNew(found) => {
-                OpenError::TooNew { path: path_text.clone(), found, known: schema::VERSION }
-            }
-            schema::MigrateError::Sql(e) => classify(&path_text, e),
-        })?;
-
-        let sync = synchronous.to_string();
-        let manager = SqliteConnectionManager::file(&config.db_path)
-            .with_flags(OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX | OpenFlags::SQLITE_OPEN_URI)
-            .with_init(move |c| apply_pragmas(c, &sync, Role::Other));
-        let readers = r2d2::Pool::builder()
-            .max_size(config.read_pool_size.max(1))
-            .connection_timeout(Duration::from_secs(5))
-            .build(manager)
-            .map_err(|e| open_error(e.to_string()))?;
-
-        let checkpoint_conn = Connection::open(&config.db_path).map_err(|e| open_error(e.to_string()))?;
-        apply_pragmas(&checkpoint_conn, synchronous, Role::Other).map_err(|e| open_error(e.to_string()))?;
-        let checkpointer = checkpoint::Checkpointer::start(checkpoint_conn, config.checkpoint_interval);
-        let mut wal_path = config.db_path.clone().into_os_string();
-        wal_path.push("-wal");
-        let writer = Writer::start(
-            conn,
-            config.write_queue_capacity.max(1),
-            writer::WalBound { path: wal_path.into(), limit_bytes: config.wal_limit_bytes },
-        );
-        Ok(Store { inner: Arc::new(StoreInner { readers, writer, checkpointer }) })
+        Ok(Store::Sqlite(sqlite::SqliteStore::open(config)?))
     }
 
-    /// Runs a read on a pooled read-only connection, off the async workers.
-    pub async fn read<T, F>(&self, work: F) -> ApiResult<T>
+    /// Runs `work` in one read transaction, off the async workers.
+    pub async fn read<T, E, F>(&self, work: F) -> Result<T, E>
     where
         T: Send + 'static,
-        F: FnOnce(&Connection) -> ApiResult<T> + Send + 'static,
+        E: From<StoreError> + Send + 'static,
+        F: FnOnce(&mut dyn Reads) -> Result<T, E> + Send + 'static,
     {
-        let store = self.clone();
-        actix_web::web::block(move || store.read_blocking(work))
-            .await
-            .map_err(|e| ApiError::internal(format!("read task failed: {e}")))?
-    }
-
-    /// A read for code that may block (the command line, `web::block` bodies).
-    pub fn read_blocking<T>(&self, work: impl FnOnce(&Connection) -> ApiResult<T>) -> ApiResult<T> {
-        let conn = self.inner.readers.get()?;
-        work(&conn)
-    }
-
-    /// Runs a write on the writer thread, inside its transaction; resolves after COMMIT.
-    pub async fn write<T, F>(&self, work: F) -> ApiResult<T>
-    where
-        T: Send + 'static,
-        F: FnOnce(&Connection) -> ApiResult<T> + Send + 'static,
-    {
-        let receiver = self.inner.writer.submit(work)?;
-        receiver.await.map_err(|_| ApiError::internal("the writer thread stopped"))?
-    }
-
-    /// A write for code that may block (the command line).
-    pub fn write_blocking<T, F>(&self, work: F) -> ApiResult<T>
-    where
-        T: Send + 'static,
-        F: FnOnce(&Connection) -> ApiResult<T> + Send + 'static,
-    {
-        let receiver = self.inner.writer.submit(work)?;
-        receiver.blocking_recv().map_err(|_| ApiError::internal("the writer thread stopped"))?
-    }
-
-    pub fn writer_stats(&self) -> &writer::WriterStats {
-        &self.inner.writer.stats
-    }
-
-    pub fn pool_state(&self) -> r2d2::State {
-        self.inner.readers.state()
-    }
-
-    /// Commits what is queued and stops the writer (which then folds the WAL
-    /// into the database); later writes answer 503.
-    pub fn close(&self) {
-        self.inner.checkpointer.close();
-        self.inner.writer.close();
-    }
-}
-
-/// Stops a background thread that runs until its channel's sender is gone:
-/// drops the sender, then waits for the thread to finish what it has.
-pub(crate) fn hang_up_and_join<S>(sender: &Mutex<Option<S>>, thread: &Mutex<Option<JoinHandle<()>>>) {
-    if let Ok(mut sender) = sender.lock() {
-        sender.take();
-    }
-    let thread = thread.lock().ok().and_then(|mut t| t.take());
-    if let Some(thread) = thread {
-        let _ = thread.join();
-    }
-}
-
-/// Opening errors that mean "this is not a sound database" get the Damaged message.
-fn classify(path: &str, e: rusqlite::Error) -> OpenError {
-    use rusqlite::ErrorCode::*;
-    match e.sqlite_error_code() {
-        Some(NotADatabase) | Some(DatabaseCorrupt) => {
-            OpenError::Damaged { path: path.to_string(), detail: e.to_string() }
+        match self {
+            Store::Sqlite(s) => s.read(work).await,
         }
-        _ => OpenError::Open { path: path.to_string(), reason: e.to_string() },
+    }
+
+    /// `read` for threads that may block (an export's producer).
+    pub fn read_blocking<T, E>(&self, work: impl FnOnce(&mut dyn Reads) -> Result<T, E>) -> Result<T, E>
+    where
+        E: From<StoreError>,
+    {
+        match self {
+            Store::Sqlite(s) => s.read_blocking(work),
+        }
+    }
+
+    /// Runs `work` in one write transaction; resolves after it committed.
+    /// An `Err` from `work` rolls back everything it did.
+    pub async fn write<T, E, F>(&self, work: F) -> Result<T, E>
+    where
+        T: Send + 'static,
+        E: From<StoreError> + Send + 'static,
+        F: FnOnce(&mut dyn Writes) -> Result<T, E> + Send + 'static,
+    {
+        match self {
+            Store::Sqlite(s) => s.write(work).await,
+        }
+    }
+
+    pub fn stats(&self) -> StoreStats {
+        match self {
+            Store::Sqlite(s) => s.stats(),
+        }
+    }
+
+    /// Commits what is queued and stops; later writes answer busy.
+    pub fn close(&self) {
+        match self {
+            Store::Sqlite(s) => s.close(),
+        }
+    }
+
+    /// The SQLite engine, for what only it has (tests, backups).
+    pub fn sqlite(&self) -> Option<&sqlite::SqliteStore> {
+        match self {
+            Store::Sqlite(s) => Some(s),
+        }
     }
 }
 
-/// Integrity check of a database file, for `calllog check` and `backup`.
+/// `calllog check`: an integrity check of the database at `path`.
 pub fn integrity_check(path: &Path) -> Result<(), String> {
-    let conn = Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_ONLY)
-        .map_err(|e| format!("cannot open {}: {e}", path.display()))?;
-    conn.busy_timeout(Duration::from_secs(5)).map_err(|e| e.to_string())?;
-    schema::run_check(&conn, "integrity_check")
+    sqlite::integrity_check(path)
+}
+
+/// `calllog backup`: a consistent, verified copy of the database at `path`.
+pub fn backup(path: &Path, dest: &Path) -> Result<(), String> {
+    sqlite::backup(path, dest)
 }

@@ -76,27 +76,17 @@ impl TestEnv {
         let mut app_config = AppConfig::default();
         adjust(&mut store_config, &mut app_config);
         let store = Store::open(&store_config).unwrap();
-        let hash = calllog::auth::hash_password(ADMIN_PASSWORD).unwrap();
-        store
-            .write(move |conn| {
-                calllog::store::users::insert_user(
-                    conn,
-                    &calllog::domain::users::NewUser {
-                        user_name: "admin".into(),
-                        password: ADMIN_PASSWORD.into(),
-                        first_name: Some("Ada".into()),
-                        last_name: Some("Admin".into()),
-                        email: None,
-                        role: calllog::domain::users::Role::Admin,
-                        property_ids: vec![],
-                    },
-                    &hash,
-                    calllog::domain::time::Stamp::now(),
-                )
-            })
-            .await
-            .unwrap();
         let state = web::Data::new(AppState::new(store, app_config));
+        let admin = calllog::domain::users::NewUser {
+            user_name: "admin".into(),
+            password: ADMIN_PASSWORD.into(),
+            first_name: Some("Ada".into()),
+            last_name: Some("Admin".into()),
+            email: None,
+            role: calllog::domain::users::Role::Admin,
+            property_ids: vec![],
+        };
+        state.service.create_user(&calllog::domain::users::Caller::command_line(), admin).await.unwrap();
         TestEnv { dir, state }
     }
 }

@@ -5,23 +5,15 @@
 //! and the ETag can never disagree with the log.
 
 use crate::domain::calllogs::{
-    changes_of, fts_any, fts_query, CallLog, CallLogFilter, CallLogUpdate, CategoryCounts, Comment, ExportRow,
-    FieldChange, HistoryEntry, NewCallLog, SortField, UnitSummary,
+    fts_any, fts_query, Author, CallLog, CallLogFilter, CallLogRow, CategoryCounts, Comment, EventKind, ExportRow,
+    HistoryEntry, LogHead, NewEvent, SortField, TrackedField, UnitSummary,
 };
 use crate::domain::time::Stamp;
-use crate::error::{ApiError, ApiResult, FieldError};
-use crate::store::catalog::{default_status, get_reason, get_status};
-use crate::store::directory::{get_property, get_resident, get_unit, id_list_param};
+use crate::store::sqlite::directory::id_list_param;
+use crate::store::{ExportCursor, StoreError, StoreResult};
 use rusqlite::types::Value as SqlValue;
 use rusqlite::{params, params_from_iter, Connection, OptionalExtension, Row};
 use std::collections::HashMap;
-
-/// Who makes a change, as recorded in events and comments.
-#[derive(Debug, Clone)]
-pub struct Author {
-    pub user_id: i64,
-    pub display_name: String,
-}
 
 const LOG_COLUMNS: &str = "c.log_id, c.property_id, c.unit_id, c.resident_id, c.call_from, c.status_id, c.subject, \
      c.notes, c.taken_by, c.created_on, c.modified_on, c.last_event_no, c.deleted";
@@ -48,7 +40,7 @@ fn log_from_row(r: &Row) -> rusqlite::Result<CallLog> {
 }
 
 /// Fills reasons and comments of every log in two queries, whatever the count.
-fn attach_details(conn: &Connection, logs: &mut [CallLog]) -> ApiResult<()> {
+fn attach_details(conn: &Connection, logs: &mut [CallLog]) -> StoreResult<()> {
     if logs.is_empty() {
         return Ok(());
     }
@@ -84,7 +76,7 @@ fn attach_details(conn: &Connection, logs: &mut [CallLog]) -> ApiResult<()> {
 }
 
 /// A log with its reasons and comments, deleted or not (the caller decides).
-pub fn get(conn: &Connection, log_id: i64) -> ApiResult<Option<CallLog>> {
+pub fn get(conn: &Connection, log_id: i64) -> StoreResult<Option<CallLog>> {
     let log = conn
         .prepare_cached(&format!("SELECT {LOG_COLUMNS} FROM call_logs c WHERE c.log_id = ?1"))?
         .query_row([log_id], log_from_row)
@@ -96,258 +88,136 @@ pub fn get(conn: &Connection, log_id: i64) -> ApiResult<Option<CallLog>> {
     Ok(Some(log))
 }
 
-struct EventRow<'a> {
-    kind: &'a str,
-    field: Option<&'a str>,
-    old_value: Option<&'a str>,
-    new_value: Option<&'a str>,
-    status_name: Option<&'a str>,
+/// The columns a write's rules need: O(1) in the size of the log's thread.
+pub fn head(conn: &Connection, log_id: i64) -> StoreResult<Option<LogHead>> {
+    Ok(conn
+        .prepare_cached(
+            "SELECT log_id, property_id, status_id, notes, deleted, last_event_no FROM call_logs WHERE log_id = ?1",
+        )?
+        .query_row([log_id], |r| {
+            Ok(LogHead {
+                log_id: r.get(0)?,
+                property_id: r.get(1)?,
+                status_id: r.get(2)?,
+                notes: r.get(3)?,
+                deleted: r.get(4)?,
+                last_event_no: r.get(5)?,
+            })
+        })
+        .optional()?)
 }
 
-impl<'a> EventRow<'a> {
-    fn plain(kind: &'a str) -> Self {
-        EventRow { kind, field: None, old_value: None, new_value: None, status_name: None }
-    }
-}
-
-/// Appends events after `last_event_no` and stamps the log as modified.
-fn record_events(
-    conn: &Connection,
-    log_id: i64,
-    last_event_no: i64,
-    events: &[EventRow],
-    author: &Author,
-    now: Stamp,
-) -> ApiResult<()> {
-    let mut insert = conn.prepare_cached(
-        "INSERT INTO log_events (log_id, event_no, at, user_id, user_name, kind, field, old_value, new_value, status_name)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
-    )?;
-    for (i, e) in events.iter().enumerate() {
-        insert.execute(params![
-            log_id,
-            last_event_no + 1 + i as i64,
-            now.0,
-            author.user_id,
-            author.display_name,
-            e.kind,
-            e.field,
-            e.old_value,
-            e.new_value,
-            e.status_name
-        ])?;
-    }
-    conn.prepare_cached("UPDATE call_logs SET last_event_no = ?2, modified_on = ?3 WHERE log_id = ?1")?
-        .execute(params![log_id, last_event_no + events.len() as i64, now.0])?;
-    Ok(())
-}
-
-/// Checks every reference of a new log against the directory and catalog,
-/// fills the defaults, and inserts it with its `created` (and first
-/// `commented`) events.
-pub fn create(conn: &Connection, input: NewCallLog, author: &Author, now: Stamp) -> ApiResult<CallLog> {
-    let mut errors = Vec::new();
-    let mut unit_id = input.unit_id;
-    let mut call_from = input.call_from.clone();
-    if get_property(conn, input.property_id)?.is_none() {
-        errors.push(FieldError::new(
-            "PropertyId",
-            format!("refers to property {}, which does not exist", input.property_id),
-        ));
-    }
-    if let Some(id) = input.unit_id {
-        match get_unit(conn, id)? {
-            None => errors.push(FieldError::new("UnitId", format!("refers to unit {id}, which does not exist"))),
-            Some(u) if u.property_id != input.property_id => errors.push(FieldError::new(
-                "UnitId",
-                format!("refers to unit {id}, which belongs to property {}, not {}", u.property_id, input.property_id),
-            )),
-            Some(_) => {}
-        }
-    }
-    if let Some(id) = input.resident_id {
-        match get_resident(conn, id)? {
-            None => {
-                errors.push(FieldError::new("ResidentId", format!("refers to resident {id}, which does not exist")))
-            }
-            Some(r) if r.property_id != input.property_id => errors.push(FieldError::new(
-                "ResidentId",
-                format!("refers to resident {id}, who lives in property {}, not {}", r.property_id, input.property_id),
-            )),
-            Some(r) if input.unit_id.is_some_and(|u| u != r.unit_id) => errors.push(FieldError::new(
-                "ResidentId",
-                format!("refers to resident {id}, who lives in unit {}, not {}", r.unit_id, input.unit_id.unwrap_or(0)),
-            )),
-            Some(r) => {
-                unit_id = Some(r.unit_id);
-                // A linked resident's name is the caller; any CallFrom sent is ignored.
-                call_from = Some(r.full_name());
-            }
-        }
-    }
-    let status = match input.status_id {
-        Some(id) => match get_status(conn, id)? {
-            Some(s) if s.active => Some(s),
-            Some(_) => {
-                errors.push(FieldError::new("ModuleStatusId", format!("refers to status {id}, which is inactive")));
-                None
-            }
-            None => {
-                errors.push(FieldError::new("ModuleStatusId", format!("{id} is not a call-log status")));
-                None
-            }
-        },
-        None => Some(default_status(conn)?),
-    };
-    for (i, reason_id) in input.reasons.iter().enumerate() {
-        match get_reason(conn, *reason_id)? {
-            Some(r) if r.active => {}
-            Some(_) => {
-                errors.push(FieldError::new(format!("LogReasons[{i}]"), format!("reason {reason_id} is inactive")))
-            }
-            None => errors
-                .push(FieldError::new(format!("LogReasons[{i}]"), format!("{reason_id} is not a call-log reason"))),
-        }
-    }
-    if !errors.is_empty() {
-        return Err(ApiError::from_field_errors(errors, false));
-    }
-    let (Some(status), Some(call_from)) = (status, call_from) else {
-        return Err(ApiError::missing("CallFrom is required when the call is not linked to a resident."));
-    };
-    let takenby = input.takenby.clone().unwrap_or_else(|| author.display_name.clone());
+/// Inserts a log and its search header; returns its id.
+pub fn insert(conn: &Connection, row: &CallLogRow) -> StoreResult<i64> {
     conn.prepare_cached(
         "INSERT INTO call_logs (property_id, unit_id, resident_id, call_from, status_id, subject, notes, taken_by,
                 created_on, modified_on, created_by, deleted, last_event_no)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, 0, 0)",
     )?
     .execute(params![
-        input.property_id,
-        unit_id,
-        input.resident_id,
-        call_from,
-        status.module_status_id,
-        input.subject,
-        input.notes,
-        takenby,
-        input.created_on.unwrap_or(now).0,
-        now.0,
-        author.user_id
+        row.property_id,
+        row.unit_id,
+        row.resident_id,
+        row.call_from,
+        row.status_id,
+        row.subject,
+        row.notes,
+        row.takenby,
+        row.created_on.0,
+        row.modified_on.0,
+        row.created_by
     ])?;
     let log_id = conn.last_insert_rowid();
-    index_header(conn, log_id, &input.subject, &call_from, &takenby, input.notes.as_deref())?;
-    if let Some(comment) = &input.comment {
-        index_comment(conn, log_id, 2, comment)?; // event 1 is 'created', 2 this comment
-    }
-    let mut link = conn.prepare_cached("INSERT INTO call_log_reasons (log_id, reason_id) VALUES (?1, ?2)")?;
-    for reason_id in &input.reasons {
-        link.execute([log_id, *reason_id])?;
-    }
-    let mut events = vec![EventRow::plain("created")];
-    if let Some(comment) = &input.comment {
-        events.push(EventRow {
-            kind: "commented",
-            field: None,
-            old_value: None,
-            new_value: Some(comment),
-            status_name: Some(&status.name),
-        });
-    }
-    record_events(conn, log_id, 0, &events, author, now)?;
-    get(conn, log_id)?.ok_or_else(|| ApiError::internal("created call log vanished"))
+    index_header(conn, log_id, &row.subject, &row.call_from, &row.takenby, row.notes.as_deref())?;
+    Ok(log_id)
 }
 
-/// The log an `Idempotency-Key` of this user already created within 24 h.
-pub fn find_idempotent(conn: &Connection, user_id: i64, key: &str, now: Stamp) -> ApiResult<Option<i64>> {
+pub fn link_reasons(conn: &Connection, log_id: i64, reason_ids: &[i64]) -> StoreResult<()> {
+    let mut link = conn.prepare_cached("INSERT INTO call_log_reasons (log_id, reason_id) VALUES (?1, ?2)")?;
+    for reason_id in reason_ids {
+        link.execute([log_id, *reason_id])?;
+    }
+    Ok(())
+}
+
+/// Appends events after `after_event_no`, stamps the log as modified and
+/// indexes each comment (one small append per comment, never a rewrite).
+pub fn append_events(
+    conn: &Connection,
+    log_id: i64,
+    after_event_no: i64,
+    events: &[NewEvent],
+    author: &Author,
+    now: Stamp,
+) -> StoreResult<i64> {
+    let mut insert = conn.prepare_cached(
+        "INSERT INTO log_events (log_id, event_no, at, user_id, user_name, kind, field, old_value, new_value, status_name)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+    )?;
+    let mut event_no = after_event_no;
+    for e in events {
+        event_no += 1;
+        insert.execute(params![
+            log_id,
+            event_no,
+            now.0,
+            author.user_id,
+            author.display_name,
+            e.kind.as_str(),
+            e.field.map(|f| f.as_str()),
+            e.old_value,
+            e.new_value,
+            e.status_name
+        ])?;
+        if let (EventKind::Commented, Some(text)) = (e.kind, &e.new_value) {
+            index_comment(conn, log_id, event_no, text)?;
+        }
+    }
+    conn.prepare_cached("UPDATE call_logs SET last_event_no = ?2, modified_on = ?3 WHERE log_id = ?1")?
+        .execute(params![log_id, event_no, now.0])?;
+    Ok(event_no)
+}
+
+/// New notes, and the log's search header rebuilt with them.
+pub fn set_notes(conn: &Connection, log_id: i64, notes: Option<&str>) -> StoreResult<()> {
+    conn.prepare_cached("UPDATE call_logs SET notes = ?2 WHERE log_id = ?1")?.execute(params![log_id, notes])?;
+    let (subject, call_from, takenby): (String, String, String) = conn
+        .prepare_cached("SELECT subject, call_from, taken_by FROM call_logs WHERE log_id = ?1")?
+        .query_row([log_id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
+    conn.prepare_cached("DELETE FROM call_log_search WHERE rowid = ?1")?.execute([search_rowid(log_id, 0)])?;
+    index_header(conn, log_id, &subject, &call_from, &takenby, notes)
+}
+
+pub fn set_status(conn: &Connection, log_id: i64, status_id: i64) -> StoreResult<()> {
+    conn.prepare_cached("UPDATE call_logs SET status_id = ?2 WHERE log_id = ?1")?.execute([log_id, status_id])?;
+    Ok(())
+}
+
+pub fn set_deleted(conn: &Connection, log_id: i64, deleted: bool) -> StoreResult<()> {
+    conn.prepare_cached("UPDATE call_logs SET deleted = ?2 WHERE log_id = ?1")?.execute(params![log_id, deleted])?;
+    Ok(())
+}
+
+/// The log an `Idempotency-Key` of this user created at or after `since`.
+pub fn find_idempotent(conn: &Connection, user_id: i64, key: &str, since: Stamp) -> StoreResult<Option<i64>> {
     Ok(conn
         .prepare_cached("SELECT log_id FROM idempotency_keys WHERE user_id = ?1 AND key = ?2 AND created_on > ?3")?
-        .query_row(params![user_id, key, now.plus_seconds(-24 * 3600).0], |r| r.get(0))
+        .query_row(params![user_id, key, since.0], |r| r.get(0))
         .optional()?)
 }
 
-pub fn remember_idempotent(conn: &Connection, user_id: i64, key: &str, log_id: i64, now: Stamp) -> ApiResult<()> {
+pub fn remember_idempotent(conn: &Connection, user_id: i64, key: &str, log_id: i64, now: Stamp) -> StoreResult<()> {
     conn.prepare_cached(
         "INSERT INTO idempotency_keys (user_id, key, log_id, created_on) VALUES (?1, ?2, ?3, ?4)
          ON CONFLICT (user_id, key) DO UPDATE SET log_id = excluded.log_id, created_on = excluded.created_on",
     )?
     .execute(params![user_id, key, log_id, now.0])?;
-    // Keep the table small: forget keys past their window now and then.
-    if log_id % 64 == 0 {
-        conn.prepare_cached("DELETE FROM idempotency_keys WHERE created_on <= ?1")?
-            .execute([now.plus_seconds(-24 * 3600).0])?;
-    }
     Ok(())
 }
 
-/// Applies an update to `current` (live, already authorized and If-Match
-/// checked): one `updated` event per changed field, then the comment.
-/// Returns whether anything changed.
-pub fn apply_update(
-    conn: &Connection,
-    current: &CallLog,
-    update: &CallLogUpdate,
-    author: &Author,
-    now: Stamp,
-) -> ApiResult<bool> {
-    let status_after = match update.status_id {
-        Some(id) if id != current.module_status_id => match get_status(conn, id)? {
-            Some(s) if s.active => s,
-            Some(_) => {
-                return Err(ApiError::invalid_field(
-                    "ModuleStatusId",
-                    &format!("refers to status {id}, which is inactive"),
-                ))
-            }
-            None => return Err(ApiError::invalid_field("ModuleStatusId", &format!("{id} is not a call-log status"))),
-        },
-        _ => get_status(conn, current.module_status_id)?
-            .ok_or_else(|| ApiError::internal(format!("call log {} has an unknown status", current.log_id)))?,
-    };
-    let changes: Vec<FieldChange> = changes_of(current, update);
-    if changes.is_empty() && update.comment.is_none() {
-        return Ok(false);
-    }
-    for change in &changes {
-        match change.field {
-            "Notes" => conn
-                .prepare_cached("UPDATE call_logs SET notes = ?2 WHERE log_id = ?1")?
-                .execute(params![current.log_id, change.new_value])?,
-            _ => conn
-                .prepare_cached("UPDATE call_logs SET status_id = ?2 WHERE log_id = ?1")?
-                .execute(params![current.log_id, status_after.module_status_id])?,
-        };
-    }
-    let mut events: Vec<EventRow> = changes
-        .iter()
-        .map(|c| EventRow {
-            kind: "updated",
-            field: Some(c.field),
-            old_value: c.old_value.as_deref(),
-            new_value: c.new_value.as_deref(),
-            status_name: None,
-        })
-        .collect();
-    if let Some(comment) = &update.comment {
-        events.push(EventRow {
-            kind: "commented",
-            field: None,
-            old_value: None,
-            new_value: Some(comment),
-            status_name: Some(&status_after.name),
-        });
-    }
-    record_events(conn, current.log_id, current.last_event_no, &events, author, now)?;
-    if let Some(notes) = changes.iter().find(|c| c.field == "Notes") {
-        conn.prepare_cached("DELETE FROM call_log_search WHERE rowid = ?1")?
-            .execute([search_rowid(current.log_id, 0)])?;
-        let (subject, from, taker) = (&current.subject, &current.call_from, &current.takenby);
-        index_header(conn, current.log_id, subject, from, taker, notes.new_value.as_deref())?;
-    }
-    if let Some(comment) = &update.comment {
-        // The comment is the last event recorded above.
-        index_comment(conn, current.log_id, current.last_event_no + events.len() as i64, comment)?;
-    }
-    Ok(true)
+pub fn forget_idempotent_before(conn: &Connection, before: Stamp) -> StoreResult<()> {
+    conn.prepare_cached("DELETE FROM idempotency_keys WHERE created_on <= ?1")?.execute([before.0])?;
+    Ok(())
 }
 
 /// Bits of a search rowid below the log id: room for 16M events per log.
@@ -365,47 +235,48 @@ fn index_header(
     call_from: &str,
     takenby: &str,
     notes: Option<&str>,
-) -> ApiResult<()> {
+) -> StoreResult<()> {
     let body = format!("{subject}\n{call_from}\n{takenby}\n{}", notes.unwrap_or(""));
     conn.prepare_cached("INSERT INTO call_log_search (rowid, body) VALUES (?1, ?2)")?
         .execute(params![search_rowid(log_id, 0), body])?;
     Ok(())
 }
 
-fn index_comment(conn: &Connection, log_id: i64, event_no: i64, comment: &str) -> ApiResult<()> {
+fn index_comment(conn: &Connection, log_id: i64, event_no: i64, comment: &str) -> StoreResult<()> {
     conn.prepare_cached("INSERT INTO call_log_search (rowid, body) VALUES (?1, ?2)")?
         .execute(params![search_rowid(log_id, event_no), comment])?;
     Ok(())
 }
 
-/// Soft delete (`deleted = true`) or restore, with its event.
-pub fn set_deleted(conn: &Connection, current: &CallLog, deleted: bool, author: &Author, now: Stamp) -> ApiResult<()> {
-    conn.prepare_cached("UPDATE call_logs SET deleted = ?2 WHERE log_id = ?1")?
-        .execute(params![current.log_id, deleted])?;
-    let kind = if deleted { "deleted" } else { "restored" };
-    record_events(conn, current.log_id, current.last_event_no, &[EventRow::plain(kind)], author, now)
-}
-
-pub fn history(conn: &Connection, log_id: i64, limit: i64, offset: i64) -> ApiResult<(i64, Vec<HistoryEntry>)> {
+pub fn history(conn: &Connection, log_id: i64, limit: i64, offset: i64) -> StoreResult<(i64, Vec<HistoryEntry>)> {
     let total: i64 =
         conn.prepare_cached("SELECT count(*) FROM log_events WHERE log_id = ?1")?.query_row([log_id], |r| r.get(0))?;
     let mut stmt = conn.prepare_cached(
         "SELECT at, user_name, kind, field, old_value, new_value FROM log_events
          WHERE log_id = ?1 ORDER BY event_no LIMIT ?2 OFFSET ?3",
     )?;
-    let rows = stmt
-        .query_map([log_id, limit, offset], |r| {
-            Ok(HistoryEntry {
-                date: Stamp(r.get(0)?),
-                user: r.get(1)?,
-                action: r.get(2)?,
-                field: r.get(3)?,
-                old_value: r.get(4)?,
-                new_value: r.get(5)?,
-            })
-        })?
-        .collect::<Result<_, _>>()?;
-    Ok((total, rows))
+    let mut rows = stmt.query([log_id, limit, offset])?;
+    let mut entries = Vec::new();
+    while let Some(r) = rows.next()? {
+        let kind: String = r.get(2)?;
+        let kind = EventKind::parse(&kind)
+            .ok_or_else(|| StoreError::Failed(format!("call log {log_id} has an event of unknown kind {kind:?}")))?;
+        let field = match r.get::<_, Option<String>>(3)? {
+            None => None,
+            Some(text) => Some(TrackedField::parse(&text).ok_or_else(|| {
+                StoreError::Failed(format!("call log {log_id} has a change of unknown field {text:?}"))
+            })?),
+        };
+        entries.push(HistoryEntry {
+            date: Stamp(r.get(0)?),
+            user: r.get(1)?,
+            action: kind,
+            field,
+            old_value: r.get(4)?,
+            new_value: r.get(5)?,
+        });
+    }
+    Ok((total, entries))
 }
 
 /// Whether a list query counts its matches or reads one page of them.
@@ -524,7 +395,7 @@ pub fn list_clauses(filter: &CallLogFilter, part: ListPart) -> ListQuery {
 }
 
 /// One page of logs matching `filter`, with the total count of matches.
-pub fn list(conn: &Connection, filter: &CallLogFilter, limit: i64, offset: i64) -> ApiResult<(i64, Vec<CallLog>)> {
+pub fn list(conn: &Connection, filter: &CallLogFilter, limit: i64, offset: i64) -> StoreResult<(i64, Vec<CallLog>)> {
     let count = list_clauses(filter, ListPart::Count);
     let total: i64 = conn
         .prepare_cached(&format!("SELECT count(*) FROM {} WHERE {}", count.from, count.conditions))?
@@ -559,7 +430,7 @@ fn counts_from(r: &Row, first: usize) -> rusqlite::Result<CategoryCounts> {
 }
 
 /// A property's live call logs counted by status category.
-pub fn property_counts(conn: &Connection, property_id: i64) -> ApiResult<CategoryCounts> {
+pub fn property_counts(conn: &Connection, property_id: i64) -> StoreResult<CategoryCounts> {
     Ok(conn
         .prepare_cached(&format!(
             "SELECT {CATEGORY_COUNTS} FROM call_logs c JOIN statuses s ON s.status_id = c.status_id
@@ -570,7 +441,7 @@ pub fn property_counts(conn: &Connection, property_id: i64) -> ApiResult<Categor
 
 /// Every unit of a property (in display order), with its live call logs
 /// counted by status category; units without calls count zero.
-pub fn unit_counts(conn: &Connection, property_id: i64) -> ApiResult<Vec<UnitSummary>> {
+pub fn unit_counts(conn: &Connection, property_id: i64) -> StoreResult<Vec<UnitSummary>> {
     let mut stmt = conn.prepare_cached(&format!(
         "SELECT u.unit_id, {CATEGORY_COUNTS} FROM units u
          LEFT JOIN call_logs c ON c.unit_id = u.unit_id AND c.deleted = 0
@@ -585,11 +456,35 @@ pub fn unit_counts(conn: &Connection, property_id: i64) -> ApiResult<Vec<UnitSum
     Ok(rows)
 }
 
-/// Walks every log matching `filter` (no paging), in the list's order,
-/// handing each to `sink` until it answers false. One query, one pass: the
-/// rows are never all in memory.
-pub fn export(conn: &Connection, filter: &CallLogFilter, mut sink: impl FnMut(ExportRow) -> bool) -> ApiResult<()> {
-    let ListQuery { from, conditions, order, values } = list_clauses(filter, ListPart::Page);
+/// Up to `limit` rows matching `filter` after `after`, in the list's order
+/// (a search without `sort` exports newest first: a file is read whole,
+/// not skimmed, and a rank gives no stable place to resume from). Each
+/// chunk is one short query, so a slow download holds no connection.
+pub fn export_chunk(
+    conn: &Connection,
+    filter: &CallLogFilter,
+    after: Option<ExportCursor>,
+    limit: usize,
+) -> StoreResult<Vec<ExportRow>> {
+    let mut filter = filter.clone();
+    if filter.sort == SortField::Relevance {
+        filter.sort = SortField::CreatedOn;
+    }
+    let ListQuery { from, mut conditions, order, mut values } = list_clauses(&filter, ListPart::Page);
+    if let Some(cursor) = after {
+        let op = if filter.descending { "<" } else { ">" };
+        values.push(SqlValue::Integer(cursor.sort_value));
+        values.push(SqlValue::Integer(cursor.log_id));
+        let (v, id) = (values.len() - 1, values.len());
+        let key = match filter.sort {
+            SortField::ModifiedOn => format!("(c.modified_on, c.log_id) {op} (?{v}, ?{id})"),
+            SortField::LogId => format!("c.log_id {op} ?{id}"),
+            SortField::CreatedOn | SortField::Relevance => format!("(c.created_on, c.log_id) {op} (?{v}, ?{id})"),
+        };
+        conditions = format!("{conditions} AND {key}");
+    }
+    values.push(SqlValue::Integer(i64::try_from(limit).unwrap_or(i64::MAX)));
+    let n = values.len();
     let mut stmt = conn.prepare_cached(&format!(
         "SELECT c.log_id, c.created_on, c.property_id, c.unit_id, c.resident_id, c.call_from, st.name,
                 (SELECT group_concat(name, '; ') FROM
@@ -601,29 +496,27 @@ pub fn export(conn: &Connection, filter: &CallLogFilter, mut sink: impl FnMut(Ex
                  ORDER BY e.event_no DESC LIMIT 1),
                 c.modified_on
          FROM {from} JOIN statuses st ON st.status_id = c.status_id
-         WHERE {conditions} ORDER BY {order}"
+         WHERE {conditions} ORDER BY {order} LIMIT ?{n}"
     ))?;
-    let mut rows = stmt.query(params_from_iter(values.iter()))?;
-    while let Some(r) = rows.next()? {
-        let row = ExportRow {
-            log_id: r.get(0)?,
-            created_on: Stamp(r.get(1)?),
-            property_id: r.get(2)?,
-            unit_id: r.get(3)?,
-            resident_id: r.get(4)?,
-            call_from: r.get(5)?,
-            status: r.get(6)?,
-            reasons: r.get::<_, Option<String>>(7)?.unwrap_or_default(),
-            subject: r.get(8)?,
-            notes: r.get(9)?,
-            takenby: r.get(10)?,
-            comment_count: r.get(11)?,
-            last_comment: r.get(12)?,
-            modified_on: Stamp(r.get(13)?),
-        };
-        if !sink(row) {
-            break;
-        }
-    }
-    Ok(())
+    let rows = stmt
+        .query_map(params_from_iter(values.iter()), |r| {
+            Ok(ExportRow {
+                log_id: r.get(0)?,
+                created_on: Stamp(r.get(1)?),
+                property_id: r.get(2)?,
+                unit_id: r.get(3)?,
+                resident_id: r.get(4)?,
+                call_from: r.get(5)?,
+                status: r.get(6)?,
+                reasons: r.get::<_, Option<String>>(7)?.unwrap_or_default(),
+                subject: r.get(8)?,
+                notes: r.get(9)?,
+                takenby: r.get(10)?,
+                comment_count: r.get(11)?,
+                last_comment: r.get(12)?,
+                modified_on: Stamp(r.get(13)?),
+            })
+        })?
+        .collect::<Result<_, _>>()?;
+    Ok(rows)
 }

@@ -5,7 +5,7 @@
 //! its own savepoint and leaves the rest of the batch alone; a failed COMMIT
 //! fails every request of the batch (nothing partial is kept).
 
-use crate::error::{ApiError, ApiResult, ErrorCode};
+use crate::store::StoreError;
 use rusqlite::Connection;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
@@ -21,41 +21,40 @@ trait WriteJob: Send {
     /// Runs the work inside the open transaction; true when it succeeded.
     fn run(&mut self, conn: &Connection) -> bool;
     /// Answers the requester once the batch's fate is known.
-    fn answer(self: Box<Self>, commit: Result<(), &ApiError>);
+    fn answer(self: Box<Self>, commit: Result<(), &StoreError>);
 }
 
-struct Job<T, F> {
+struct Job<T, E, F> {
     work: Option<F>,
-    outcome: Option<ApiResult<T>>,
-    reply: oneshot::Sender<ApiResult<T>>,
+    outcome: Option<Result<T, E>>,
+    reply: oneshot::Sender<Result<T, E>>,
 }
 
-impl<T, F> WriteJob for Job<T, F>
+impl<T, E, F> WriteJob for Job<T, E, F>
 where
     T: Send + 'static,
-    F: FnOnce(&Connection) -> ApiResult<T> + Send + 'static,
+    E: From<StoreError> + Send + 'static,
+    F: FnOnce(&Connection) -> Result<T, E> + Send + 'static,
 {
     fn run(&mut self, conn: &Connection) -> bool {
         let Some(work) = self.work.take() else { return false };
         let outcome = match catch_unwind(AssertUnwindSafe(|| work(conn))) {
-            Ok(Ok(value)) => Ok(value),
-            // A database error inside a write means the database refused it.
-            Ok(Err(e)) if e.code == ErrorCode::UnknownError => {
-                Err(ApiError::write_failed(e.internal.unwrap_or_default()))
-            }
-            Ok(Err(e)) => Err(e),
-            Err(_) => Err(ApiError::internal("a write panicked; it was rolled back")),
+            Ok(outcome) => outcome,
+            Err(_) => Err(E::from(StoreError::Failed("a write panicked; it was rolled back".into()))),
         };
         let ok = outcome.is_ok();
         self.outcome = Some(outcome);
         ok
     }
 
-    fn answer(self: Box<Self>, commit: Result<(), &ApiError>) {
+    fn answer(self: Box<Self>, commit: Result<(), &StoreError>) {
         let outcome = match (self.outcome, commit) {
-            (Some(Ok(_)), Err(e)) => Err(ApiError::write_failed(e.internal.clone().unwrap_or_default())),
+            // The work went well but its batch did not commit: nothing of it was kept.
+            (Some(Ok(_)), Err(e)) => Err(E::from(e.clone())),
             (Some(outcome), _) => outcome,
-            (None, _) => Err(ApiError::write_failed("the batch was rolled back before this request ran")),
+            (None, _) => {
+                Err(E::from(StoreError::WriteRefused("the batch was rolled back before this request ran".into())))
+            }
         };
         // The requester may have gone away (client hung up); nothing to do then.
         let _ = self.reply.send(outcome);
@@ -96,29 +95,30 @@ impl Writer {
 
     /// Queues `work`; the receiver yields its result after COMMIT.
     /// A full queue is refused at once with 503/115.
-    pub fn submit<T, F>(&self, work: F) -> ApiResult<oneshot::Receiver<ApiResult<T>>>
+    pub fn submit<T, E, F>(&self, work: F) -> Result<oneshot::Receiver<Result<T, E>>, StoreError>
     where
         T: Send + 'static,
-        F: FnOnce(&Connection) -> ApiResult<T> + Send + 'static,
+        E: From<StoreError> + Send + 'static,
+        F: FnOnce(&Connection) -> Result<T, E> + Send + 'static,
     {
         let (reply, receiver) = oneshot::channel();
         let job: Box<dyn WriteJob> = Box::new(Job { work: Some(work), outcome: None, reply });
         let sender = self
             .sender
             .lock()
-            .map_err(|_| ApiError::internal("writer lock poisoned"))?
+            .map_err(|_| StoreError::Failed("writer lock poisoned".into()))?
             .clone()
-            .ok_or_else(|| ApiError::busy("The service is shutting down; retry shortly."))?;
+            .ok_or_else(|| StoreError::Busy("The service is shutting down; retry shortly.".into()))?;
         self.stats.queued.fetch_add(1, Ordering::Relaxed);
         match sender.try_send(job) {
             Ok(()) => Ok(receiver),
             Err(TrySendError::Full(_)) => {
                 self.stats.queued.fetch_sub(1, Ordering::Relaxed);
-                Err(ApiError::busy("Too many writes are waiting; retry in a moment."))
+                Err(StoreError::Busy("Too many writes are waiting; retry in a moment.".into()))
             }
             Err(TrySendError::Disconnected(_)) => {
                 self.stats.queued.fetch_sub(1, Ordering::Relaxed);
-                Err(ApiError::busy("The service is shutting down; retry shortly."))
+                Err(StoreError::Busy("The service is shutting down; retry shortly.".into()))
             }
         }
     }
@@ -167,7 +167,7 @@ fn writer_loop(conn: Connection, receiver: Receiver<Box<dyn WriteJob>>, stats: A
 
 fn run_batch(conn: &Connection, mut batch: Vec<Box<dyn WriteJob>>) {
     if let Err(e) = conn.execute_batch("BEGIN IMMEDIATE") {
-        let error = ApiError::write_failed(e);
+        let error = StoreError::WriteRefused(e.to_string());
         log::error!("writer: cannot begin a transaction: {error}");
         for job in batch {
             job.answer(Err(&error));
@@ -182,17 +182,17 @@ fn run_batch(conn: &Connection, mut batch: Vec<Box<dyn WriteJob>>) {
         // Either way what the batch did so far can no longer be vouched for:
         // stop, roll back, and answer 113 to every job (nothing is kept).
         if let Err(e) = conn.execute_batch("SAVEPOINT request") {
-            aborted = Some(ApiError::write_failed(e));
+            aborted = Some(StoreError::WriteRefused(e.to_string()));
             break;
         }
         let ok = job.run(conn);
         let close = if ok { "RELEASE request" } else { "ROLLBACK TO request; RELEASE request" };
         if let Err(e) = conn.execute_batch(close) {
-            aborted = Some(ApiError::write_failed(e));
+            aborted = Some(StoreError::WriteRefused(e.to_string()));
             break;
         }
         if conn.is_autocommit() {
-            aborted = Some(ApiError::write_failed("the database rolled the transaction back"));
+            aborted = Some(StoreError::WriteRefused("the database rolled the transaction back".into()));
             break;
         }
         any_ok |= ok;
@@ -200,9 +200,9 @@ fn run_batch(conn: &Connection, mut batch: Vec<Box<dyn WriteJob>>) {
     let commit = if let Some(error) = aborted {
         Err(error)
     } else if any_ok {
-        conn.execute_batch("COMMIT").map_err(ApiError::write_failed)
+        conn.execute_batch("COMMIT").map_err(|e| StoreError::WriteRefused(e.to_string()))
     } else {
-        conn.execute_batch("ROLLBACK").map_err(ApiError::write_failed)
+        conn.execute_batch("ROLLBACK").map_err(|e| StoreError::WriteRefused(e.to_string()))
     };
     if let Err(e) = &commit {
         log::error!("writer: commit failed, the batch is rolled back: {e}");

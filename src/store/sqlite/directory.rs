@@ -1,29 +1,19 @@
-//! Properties, units and residents: reads, and the all-or-nothing import.
+//! Properties, units and residents: reads, and the upserts of an import.
 //!
 //! Id lists are bound as one JSON array parameter (`json_each`) so that each
 //! query is a single cached statement whatever the list's length.
 
-use crate::domain::directory::{ImportBatch, ImportCounts, Property, Resident, Unit};
+use crate::domain::directory::{Property, PropertyStatus, Resident, Unit, UnitSort};
 use crate::domain::time::Stamp;
-use crate::error::{ApiError, ApiResult, FieldError};
+use crate::store::StoreResult;
 use rusqlite::{params, Connection, OptionalExtension, Row};
-use std::collections::{HashMap, HashSet};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum PropertyStatusFilter {
-    Active,
-    Inactive,
-    All,
-}
-
-impl PropertyStatusFilter {
-    /// The `property_status` values that match, as a SQL range.
-    fn range(self) -> (i64, i64) {
-        match self {
-            PropertyStatusFilter::Active => (1, 1),
-            PropertyStatusFilter::Inactive => (0, 0),
-            PropertyStatusFilter::All => (0, 1),
-        }
+/// The `property_status` values a status filter matches, as a SQL range.
+fn status_range(status: PropertyStatus) -> (i64, i64) {
+    match status {
+        PropertyStatus::Active => (1, 1),
+        PropertyStatus::Inactive => (0, 0),
+        PropertyStatus::All => (0, 1),
     }
 }
 
@@ -94,7 +84,7 @@ fn resident_from_row(r: &Row) -> rusqlite::Result<Resident> {
     })
 }
 
-pub fn get_property(conn: &Connection, property_id: i64) -> ApiResult<Option<Property>> {
+pub fn get_property(conn: &Connection, property_id: i64) -> StoreResult<Option<Property>> {
     Ok(conn
         .prepare_cached(&format!("SELECT {PROPERTY_COLUMNS} FROM properties WHERE property_id = ?1"))?
         .query_row([property_id], property_from_row)
@@ -106,11 +96,11 @@ pub fn list_properties(
     conn: &Connection,
     scope: Option<&[i64]>,
     ids: Option<&[i64]>,
-    status: PropertyStatusFilter,
+    status: PropertyStatus,
     limit: i64,
     offset: i64,
-) -> ApiResult<(i64, Vec<Property>)> {
-    let (low, high) = status.range();
+) -> StoreResult<(i64, Vec<Property>)> {
+    let (low, high) = status_range(status);
     let filter = "(?1 IS NULL OR property_id IN (SELECT value FROM json_each(?1)))
          AND (?2 IS NULL OR property_id IN (SELECT value FROM json_each(?2)))
          AND property_status BETWEEN ?3 AND ?4";
@@ -127,7 +117,7 @@ pub fn list_properties(
     Ok((total, rows))
 }
 
-pub fn get_unit(conn: &Connection, unit_id: i64) -> ApiResult<Option<Unit>> {
+pub fn get_unit(conn: &Connection, unit_id: i64) -> StoreResult<Option<Unit>> {
     Ok(conn
         .prepare_cached(&format!("SELECT {UNIT_COLUMNS} FROM units WHERE unit_id = ?1"))?
         .query_row([unit_id], unit_from_row)
@@ -141,7 +131,7 @@ pub fn units_by_ids(
     ids: &[i64],
     limit: i64,
     offset: i64,
-) -> ApiResult<(i64, Vec<Unit>)> {
+) -> StoreResult<(i64, Vec<Unit>)> {
     let filter = "unit_id IN (SELECT value FROM json_each(?1))
          AND (?2 IS NULL OR property_id IN (SELECT value FROM json_each(?2)))";
     let ids = id_list_param(Some(ids));
@@ -156,14 +146,8 @@ pub fn units_by_ids(
     Ok((total, rows))
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum UnitSort {
-    DisplayOrder,
-    UnitNumber,
-}
-
 /// Every unit of a property, sorted; units without a display order go last.
-pub fn units_of_property(conn: &Connection, property_id: i64, sort: UnitSort) -> ApiResult<Vec<Unit>> {
+pub fn units_of_property(conn: &Connection, property_id: i64, sort: UnitSort) -> StoreResult<Vec<Unit>> {
     let order = match sort {
         UnitSort::DisplayOrder => "display_order IS NULL, display_order, unit_number, unit_id",
         UnitSort::UnitNumber => "unit_number, unit_id",
@@ -174,21 +158,21 @@ pub fn units_of_property(conn: &Connection, property_id: i64, sort: UnitSort) ->
     Ok(rows)
 }
 
-pub fn get_resident(conn: &Connection, resident_id: i64) -> ApiResult<Option<Resident>> {
+pub fn get_resident(conn: &Connection, resident_id: i64) -> StoreResult<Option<Resident>> {
     Ok(conn
         .prepare_cached(&format!("SELECT {RESIDENT_COLUMNS} FROM residents WHERE resident_id = ?1"))?
         .query_row([resident_id], resident_from_row)
         .optional()?)
 }
 
-pub fn residents_of_unit(conn: &Connection, unit_id: i64) -> ApiResult<Vec<Resident>> {
+pub fn residents_of_unit(conn: &Connection, unit_id: i64) -> StoreResult<Vec<Resident>> {
     let mut stmt = conn
         .prepare_cached(&format!("SELECT {RESIDENT_COLUMNS} FROM residents WHERE unit_id = ?1 ORDER BY resident_id"))?;
     let rows = stmt.query_map([unit_id], resident_from_row)?.collect::<Result<_, _>>()?;
     Ok(rows)
 }
 
-pub fn residents_of_property(conn: &Connection, property_id: i64) -> ApiResult<Vec<Resident>> {
+pub fn residents_of_property(conn: &Connection, property_id: i64) -> StoreResult<Vec<Resident>> {
     let mut stmt = conn.prepare_cached(&format!(
         "SELECT {RESIDENT_COLUMNS} FROM residents WHERE property_id = ?1
          ORDER BY last_name COLLATE NOCASE, first_name COLLATE NOCASE, resident_id"
@@ -197,26 +181,13 @@ pub fn residents_of_property(conn: &Connection, property_id: i64) -> ApiResult<V
     Ok(rows)
 }
 
-pub fn directory_is_empty(conn: &Connection) -> ApiResult<bool> {
+pub fn directory_is_empty(conn: &Connection) -> StoreResult<bool> {
     Ok(!conn.prepare_cached("SELECT 1 FROM properties LIMIT 1")?.exists([])?)
 }
 
-/// Upserts the batch by id in the caller's transaction. Any bad row (shape
-/// errors already found, or a reference that does not hold) refuses the whole
-/// import, naming every bad row; the writer then rolls the savepoint back.
-pub fn import(conn: &Connection, batch: ImportBatch) -> ApiResult<ImportCounts> {
-    let mut errors: Vec<FieldError> = batch.errors;
-
-    let mut seen = HashSet::new();
-    for (row, p) in &batch.properties {
-        if !seen.insert(p.property_id) {
-            errors.push(FieldError::new(
-                format!("{row}PropertyId"),
-                format!("{} appears twice in this import", p.property_id),
-            ));
-        }
-    }
-    let mut upsert_property = conn.prepare_cached(
+/// Replaces the whole row of `p.property_id` (the directory is a copy of the outside system).
+pub fn upsert_property(conn: &Connection, p: &Property) -> StoreResult<()> {
+    conn.prepare_cached(
         "INSERT INTO properties (property_id, c4_uid, property_name, address1, address2, city, state, zip,
                 entity_number, legal_name, property_type_id, property_status)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)
@@ -224,29 +195,26 @@ pub fn import(conn: &Connection, batch: ImportBatch) -> ApiResult<ImportCounts> 
             address1 = excluded.address1, address2 = excluded.address2, city = excluded.city, state = excluded.state,
             zip = excluded.zip, entity_number = excluded.entity_number, legal_name = excluded.legal_name,
             property_type_id = excluded.property_type_id, property_status = excluded.property_status",
-    )?;
-    for (_, p) in &batch.properties {
-        upsert_property.execute(params![
-            p.property_id,
-            p.c4_uid,
-            p.property_name,
-            p.address1,
-            p.address2,
-            p.city,
-            p.state,
-            p.zip,
-            p.entity_number,
-            p.legal_name,
-            p.property_type_id,
-            p.property_status
-        ])?;
-    }
+    )?
+    .execute(params![
+        p.property_id,
+        p.c4_uid,
+        p.property_name,
+        p.address1,
+        p.address2,
+        p.city,
+        p.state,
+        p.zip,
+        p.entity_number,
+        p.legal_name,
+        p.property_type_id,
+        p.property_status
+    ])?;
+    Ok(())
+}
 
-    let mut seen = HashSet::new();
-    let mut unit_property: HashMap<i64, i64> = HashMap::new();
-    let mut property_exists = conn.prepare_cached("SELECT 1 FROM properties WHERE property_id = ?1")?;
-    let mut unit_owner = conn.prepare_cached("SELECT property_id FROM units WHERE unit_id = ?1")?;
-    let mut upsert_unit = conn.prepare_cached(
+pub fn upsert_unit(conn: &Connection, u: &Unit) -> StoreResult<()> {
+    conn.prepare_cached(
         "INSERT INTO units (unit_id, property_id, unit_number, address1, address2, city, state, zip, display_order,
                 floor, latitude, longitude)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)
@@ -254,49 +222,26 @@ pub fn import(conn: &Connection, batch: ImportBatch) -> ApiResult<ImportCounts> 
             address1 = excluded.address1, address2 = excluded.address2, city = excluded.city, state = excluded.state,
             zip = excluded.zip, display_order = excluded.display_order, floor = excluded.floor,
             latitude = excluded.latitude, longitude = excluded.longitude",
-    )?;
-    for (row, u) in &batch.units {
-        if !seen.insert(u.unit_id) {
-            errors.push(FieldError::new(format!("{row}UnitId"), format!("{} appears twice in this import", u.unit_id)));
-            continue;
-        }
-        if !property_exists.exists([u.property_id])? {
-            errors.push(FieldError::new(
-                format!("{row}PropertyId"),
-                format!("refers to property {}, which is neither in this import nor already known", u.property_id),
-            ));
-            continue;
-        }
-        let existing: Option<i64> = unit_owner.query_row([u.unit_id], |r| r.get(0)).optional()?;
-        if let Some(owner) = existing.filter(|owner| *owner != u.property_id) {
-            errors.push(FieldError::new(
-                format!("{row}PropertyId"),
-                format!(
-                    "is {}, but unit {} belongs to property {owner}; a unit cannot move to another property",
-                    u.property_id, u.unit_id
-                ),
-            ));
-            continue;
-        }
-        unit_property.insert(u.unit_id, u.property_id);
-        upsert_unit.execute(params![
-            u.unit_id,
-            u.property_id,
-            u.unit_number,
-            u.address1,
-            u.address2,
-            u.city,
-            u.state,
-            u.zip,
-            u.display_order,
-            u.floor,
-            u.latitude,
-            u.longitude
-        ])?;
-    }
+    )?
+    .execute(params![
+        u.unit_id,
+        u.property_id,
+        u.unit_number,
+        u.address1,
+        u.address2,
+        u.city,
+        u.state,
+        u.zip,
+        u.display_order,
+        u.floor,
+        u.latitude,
+        u.longitude
+    ])?;
+    Ok(())
+}
 
-    let mut seen = HashSet::new();
-    let mut upsert_resident = conn.prepare_cached(
+pub fn upsert_resident(conn: &Connection, r: &Resident) -> StoreResult<()> {
+    conn.prepare_cached(
         "INSERT INTO residents (resident_id, property_id, unit_id, first_name, middle_initial, last_name, email,
                 unit_phone, cell_phone, work_phone, other_phone, occupancy_type, resident_type, move_in_date)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)
@@ -306,61 +251,22 @@ pub fn import(conn: &Connection, batch: ImportBatch) -> ApiResult<ImportCounts> 
             work_phone = excluded.work_phone, other_phone = excluded.other_phone,
             occupancy_type = excluded.occupancy_type, resident_type = excluded.resident_type,
             move_in_date = excluded.move_in_date",
-    )?;
-    for (row, r) in &batch.residents {
-        if !seen.insert(r.resident_id) {
-            errors.push(FieldError::new(
-                format!("{row}ResidentId"),
-                format!("{} appears twice in this import", r.resident_id),
-            ));
-            continue;
-        }
-        let owner = match unit_property.get(&r.unit_id) {
-            Some(p) => Some(*p),
-            None => unit_owner.query_row([r.unit_id], |row| row.get::<_, i64>(0)).optional()?,
-        };
-        match owner {
-            None => {
-                errors.push(FieldError::new(
-                    format!("{row}UnitId"),
-                    format!("refers to unit {}, which is neither in this import nor already known", r.unit_id),
-                ));
-                continue;
-            }
-            Some(owner) if owner != r.property_id => {
-                errors.push(FieldError::new(
-                    format!("{row}UnitId"),
-                    format!("refers to unit {}, which belongs to property {owner}, not {}", r.unit_id, r.property_id),
-                ));
-                continue;
-            }
-            Some(_) => {}
-        }
-        upsert_resident.execute(params![
-            r.resident_id,
-            r.property_id,
-            r.unit_id,
-            r.resident_first_name,
-            r.resident_middle_initial,
-            r.resident_last_name,
-            r.resident_email,
-            r.resident_unitphone,
-            r.resident_cellphone,
-            r.resident_workphone,
-            r.resident_otherphone,
-            r.occupancy_type,
-            r.resident_type,
-            r.move_in_date.map(|s| s.0)
-        ])?;
-    }
-
-    if !errors.is_empty() {
-        // API.md §6: every bad row of an import, a missing value included, is 400/114.
-        return Err(ApiError::from_field_errors(errors, false));
-    }
-    Ok(ImportCounts {
-        properties: batch.properties.len() as i64,
-        units: batch.units.len() as i64,
-        residents: batch.residents.len() as i64,
-    })
+    )?
+    .execute(params![
+        r.resident_id,
+        r.property_id,
+        r.unit_id,
+        r.resident_first_name,
+        r.resident_middle_initial,
+        r.resident_last_name,
+        r.resident_email,
+        r.resident_unitphone,
+        r.resident_cellphone,
+        r.resident_workphone,
+        r.resident_otherphone,
+        r.occupancy_type,
+        r.resident_type,
+        r.move_in_date.map(|s| s.0)
+    ])?;
+    Ok(())
 }

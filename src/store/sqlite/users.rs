@@ -1,8 +1,8 @@
 //! Users, property links and tokens.
 
 use crate::domain::time::Stamp;
-use crate::domain::users::{display_name, Caller, NewUser, Role, TokenInfo, User, UserChanges};
-use crate::error::{ApiError, ApiResult};
+use crate::domain::users::{display_name, Caller, LoginRecord, NewToken, NewUser, Role, TokenInfo, User, UserChanges};
+use crate::store::StoreResult;
 use rusqlite::{params, Connection, OptionalExtension, Row};
 
 const USER_COLUMNS: &str = "user_id, user_name, first_name, last_name, email, role, active";
@@ -28,7 +28,7 @@ fn property_ids_of(conn: &Connection, user_id: i64) -> rusqlite::Result<Vec<i64>
     ids
 }
 
-fn set_property_ids(conn: &Connection, user_id: i64, ids: &[i64]) -> rusqlite::Result<()> {
+pub fn set_property_ids(conn: &Connection, user_id: i64, ids: &[i64]) -> StoreResult<()> {
     conn.prepare_cached("DELETE FROM user_properties WHERE user_id = ?1")?.execute([user_id])?;
     let mut insert =
         conn.prepare_cached("INSERT OR IGNORE INTO user_properties (user_id, property_id) VALUES (?1, ?2)")?;
@@ -38,7 +38,7 @@ fn set_property_ids(conn: &Connection, user_id: i64, ids: &[i64]) -> rusqlite::R
     Ok(())
 }
 
-pub fn count_users(conn: &Connection) -> ApiResult<i64> {
+pub fn count_users(conn: &Connection) -> StoreResult<i64> {
     Ok(conn.prepare_cached("SELECT count(*) FROM users")?.query_row([], |r| r.get(0))?)
 }
 
@@ -47,18 +47,8 @@ fn name_key(user_name: &str) -> String {
     user_name.to_lowercase()
 }
 
-pub fn user_name_taken(conn: &Connection, user_name: &str) -> ApiResult<bool> {
-    Ok(conn.prepare_cached("SELECT 1 FROM users WHERE name_key = ?1")?.exists([name_key(user_name)])?)
-}
-
 /// Inserts `user` with `password_hash` (its clear password is not stored).
-pub fn insert_user(conn: &Connection, user: &NewUser, password_hash: &str, now: Stamp) -> ApiResult<User> {
-    if user_name_taken(conn, &user.user_name)? {
-        return Err(ApiError::invalid_operation(format!(
-            "The user name {:?} is already taken (names are unique ignoring case).",
-            user.user_name
-        )));
-    }
+pub fn insert_user(conn: &Connection, user: &NewUser, password_hash: &str, now: Stamp) -> StoreResult<i64> {
     conn.prepare_cached(
         "INSERT INTO users (user_name, name_key, password_hash, first_name, last_name, email, role, active, created_on)
          VALUES (?1, ?8, ?2, ?3, ?4, ?5, ?6, 1, ?7)",
@@ -75,10 +65,10 @@ pub fn insert_user(conn: &Connection, user: &NewUser, password_hash: &str, now: 
     ])?;
     let user_id = conn.last_insert_rowid();
     set_property_ids(conn, user_id, &user.property_ids)?;
-    get_user(conn, user_id)?.ok_or_else(|| ApiError::internal("inserted user vanished"))
+    Ok(user_id)
 }
 
-pub fn get_user(conn: &Connection, user_id: i64) -> ApiResult<Option<User>> {
+pub fn get_user(conn: &Connection, user_id: i64) -> StoreResult<Option<User>> {
     let user = conn
         .prepare_cached(&format!("SELECT {USER_COLUMNS} FROM users WHERE user_id = ?1"))?
         .query_row([user_id], user_from_row)
@@ -92,14 +82,14 @@ pub fn get_user(conn: &Connection, user_id: i64) -> ApiResult<Option<User>> {
     }
 }
 
-pub fn find_user_id_by_name(conn: &Connection, user_name: &str) -> ApiResult<Option<i64>> {
+pub fn find_user_id_by_name(conn: &Connection, user_name: &str) -> StoreResult<Option<i64>> {
     Ok(conn
         .prepare_cached("SELECT user_id FROM users WHERE name_key = ?1")?
         .query_row([name_key(user_name)], |r| r.get(0))
         .optional()?)
 }
 
-pub fn list_users(conn: &Connection, limit: i64, offset: i64) -> ApiResult<(i64, Vec<User>)> {
+pub fn list_users(conn: &Connection, limit: i64, offset: i64) -> StoreResult<(i64, Vec<User>)> {
     let total = count_users(conn)?;
     let mut stmt = conn
         .prepare_cached(&format!("SELECT {USER_COLUMNS} FROM users ORDER BY name_key, user_id LIMIT ?1 OFFSET ?2"))?;
@@ -110,30 +100,19 @@ pub fn list_users(conn: &Connection, limit: i64, offset: i64) -> ApiResult<(i64,
     Ok((total, users))
 }
 
-fn active_admins(conn: &Connection) -> ApiResult<i64> {
+pub fn active_admins(conn: &Connection) -> StoreResult<i64> {
     Ok(conn
         .prepare_cached("SELECT count(*) FROM users WHERE role = 'admin' AND active = 1")?
         .query_row([], |r| r.get(0))?)
 }
 
-/// Applies `update`; deactivating revokes every token of the user. The last
-/// active admin can be neither deactivated nor demoted (nobody could undo it).
-/// `changes.password` is ignored: the new hash, if any, is `password_hash`.
+/// Applies `update` (`None` leaves a value, `Some("")` clears a name or email).
 pub fn update_user(
     conn: &Connection,
     user_id: i64,
     update: &UserChanges,
     password_hash: Option<&str>,
-    now: Stamp,
-) -> ApiResult<User> {
-    let current =
-        get_user(conn, user_id)?.ok_or_else(|| ApiError::not_found(format!("There is no user {user_id}.")))?;
-    let loses_admin = current.role == Role::Admin
-        && current.active
-        && (update.active == Some(false) || update.role.is_some_and(|r| r != Role::Admin));
-    if loses_admin && active_admins(conn)? <= 1 {
-        return Err(ApiError::invalid_operation("This is the last active admin; make another user admin first."));
-    }
+) -> StoreResult<()> {
     conn.prepare_cached(
         "UPDATE users SET
                 first_name = CASE WHEN ?2 IS NULL THEN first_name ELSE nullif(?2, '') END,
@@ -152,40 +131,27 @@ pub fn update_user(
         update.active,
         password_hash
     ])?;
-    if let Some(ids) = &update.property_ids {
-        set_property_ids(conn, user_id, ids)?;
-    }
-    if update.active == Some(false) {
-        revoke_all_tokens(conn, user_id, now)?;
-    }
-    get_user(conn, user_id)?.ok_or_else(|| ApiError::internal("updated user vanished"))
+    Ok(())
 }
 
 /// What a login needs: id, password hash, active flag.
-pub fn login_record(conn: &Connection, user_name: &str) -> ApiResult<Option<(i64, String, bool)>> {
+pub fn login_record(conn: &Connection, user_name: &str) -> StoreResult<Option<LoginRecord>> {
     Ok(conn
         .prepare_cached("SELECT user_id, password_hash, active FROM users WHERE name_key = ?1")?
-        .query_row([name_key(user_name)], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+        .query_row([name_key(user_name)], |r| {
+            Ok(LoginRecord { user_id: r.get(0)?, password_hash: r.get(1)?, active: r.get(2)? })
+        })
         .optional()?)
 }
 
-pub struct NewToken<'a> {
-    pub user_id: i64,
-    pub hash: &'a [u8],
-    pub kind: &'a str,
-    pub name: Option<&'a str>,
-    pub created_on: Stamp,
-    pub expires_on: Option<Stamp>,
-}
-
-pub fn insert_token(conn: &Connection, token: NewToken) -> ApiResult<i64> {
+pub fn insert_token(conn: &Connection, token: &NewToken) -> StoreResult<i64> {
     conn.prepare_cached(
         "INSERT INTO tokens (user_id, token_hash, kind, name, created_on, expires_on) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
     )?
     .execute(params![
         token.user_id,
         token.hash,
-        token.kind,
+        token.kind.as_str(),
         token.name,
         token.created_on.0,
         token.expires_on.map(|s| s.0)
@@ -194,7 +160,7 @@ pub fn insert_token(conn: &Connection, token: NewToken) -> ApiResult<i64> {
 }
 
 /// The caller a token stands for, when the token is live and its user active.
-pub fn caller_for_token(conn: &Connection, hash: &[u8], now: Stamp) -> ApiResult<Option<Caller>> {
+pub fn caller_for_token(conn: &Connection, hash: &[u8], now: Stamp) -> StoreResult<Option<Caller>> {
     let found = conn
         .prepare_cached(
             "SELECT t.token_id, t.expires_on, u.user_id, u.user_name, u.first_name, u.last_name, u.role
@@ -228,7 +194,7 @@ pub fn caller_for_token(conn: &Connection, hash: &[u8], now: Stamp) -> ApiResult
 }
 
 /// The user's live API tokens (not revoked, not expired).
-pub fn list_api_tokens(conn: &Connection, user_id: i64, now: Stamp) -> ApiResult<Vec<TokenInfo>> {
+pub fn list_api_tokens(conn: &Connection, user_id: i64, now: Stamp) -> StoreResult<Vec<TokenInfo>> {
     let mut stmt = conn.prepare_cached(
         "SELECT token_id, name, created_on, expires_on FROM tokens
          WHERE user_id = ?1 AND kind = 'api' AND revoked_on IS NULL AND (expires_on IS NULL OR expires_on > ?2)
@@ -248,7 +214,7 @@ pub fn list_api_tokens(conn: &Connection, user_id: i64, now: Stamp) -> ApiResult
 }
 
 /// Revokes one token of `user_id`; false when it has no such live token.
-pub fn revoke_token(conn: &Connection, user_id: i64, token_id: i64, now: Stamp) -> ApiResult<bool> {
+pub fn revoke_token(conn: &Connection, user_id: i64, token_id: i64, now: Stamp) -> StoreResult<bool> {
     let changed = conn
         .prepare_cached(
             "UPDATE tokens SET revoked_on = ?3 WHERE token_id = ?1 AND user_id = ?2 AND revoked_on IS NULL",
@@ -257,7 +223,7 @@ pub fn revoke_token(conn: &Connection, user_id: i64, token_id: i64, now: Stamp) 
     Ok(changed == 1)
 }
 
-pub fn revoke_all_tokens(conn: &Connection, user_id: i64, now: Stamp) -> ApiResult<()> {
+pub fn revoke_all_tokens(conn: &Connection, user_id: i64, now: Stamp) -> StoreResult<()> {
     conn.prepare_cached("UPDATE tokens SET revoked_on = ?2 WHERE user_id = ?1 AND revoked_on IS NULL")?
         .execute(params![user_id, now.0])?;
     Ok(())

@@ -4,7 +4,7 @@
 use rusqlite::Connection;
 
 pub const VERSION: i64 = 1;
-const SCHEMA: &str = include_str!("../../schema.sql");
+const SCHEMA: &str = include_str!("../../../schema.sql");
 
 pub const SEED_STATUSES: [(i64, &str, &str, bool); 3] =
     [(1, "Open", "open", true), (2, "In Progress", "pending", false), (3, "Closed", "closed", false)];

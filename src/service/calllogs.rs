@@ -1,0 +1,456 @@
+//! Call logs (API.md §4, §7): create, read, the original's update (append),
+//! delete and restore, history, the lists, summaries and the export.
+
+use super::catalog::check_filter_ids;
+use super::directory::{visible_property, visible_resident, visible_unit};
+use super::{Service, ServiceError, ServiceResult};
+use crate::domain::calllogs::{
+    changes_of, CallLog, CallLogFilter, CallLogRow, CallLogUpdate, CategoryCounts, EventKind, ExportRow, HistoryEntry,
+    IfMatch, NewCallLog, NewEvent, SortField, TrackedField, UnitSummary,
+};
+use crate::domain::catalog::ModuleStatus;
+use crate::domain::error::{DomainError, FieldError};
+use crate::domain::query::Page;
+use crate::domain::time::Stamp;
+use crate::domain::users::Caller;
+use crate::store::{ExportCursor, Reads, Store, Writes};
+
+/// How long an `Idempotency-Key` replays its first log (API.md §4).
+const IDEMPOTENCY_WINDOW_SECONDS: i64 = 24 * 3600;
+
+/// A create's outcome: a new log, or the one an `Idempotency-Key` made before.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Creation {
+    Created,
+    Replayed,
+}
+
+/// Which list route a filter came from: the path's resource narrows it.
+#[derive(Debug, Clone, Copy)]
+pub enum ListScope {
+    Everywhere,
+    Property(i64),
+    Unit(i64),
+    Resident(i64),
+}
+
+fn no_such_log(log_id: i64) -> DomainError {
+    DomainError::not_found(format!("There is no call log {log_id}."))
+}
+
+/// The log when it exists and is not deleted (a deleted log answers 404).
+fn live_log(tx: &mut dyn Reads, log_id: i64) -> ServiceResult<CallLog> {
+    tx.call_log(log_id)?.filter(|log| !log.deleted).ok_or_else(|| no_such_log(log_id).into())
+}
+
+/// Checks every reference of a new log against the directory and catalog
+/// and fills the defaults: the unit and the caller's name come from a linked
+/// resident. Every problem is listed.
+fn resolve_new_log(
+    tx: &mut dyn Writes,
+    input: &NewCallLog,
+    caller: &Caller,
+    now: Stamp,
+) -> ServiceResult<(CallLogRow, ModuleStatus)> {
+    let mut errors = Vec::new();
+    let mut unit_id = input.unit_id;
+    let mut call_from = input.call_from.clone();
+    if tx.property(input.property_id)?.is_none() {
+        errors.push(FieldError::new(
+            "PropertyId",
+            format!("refers to property {}, which does not exist", input.property_id),
+        ));
+    }
+    if let Some(id) = input.unit_id {
+        match tx.unit(id)? {
+            None => errors.push(FieldError::new("UnitId", format!("refers to unit {id}, which does not exist"))),
+            Some(u) if u.property_id != input.property_id => errors.push(FieldError::new(
+                "UnitId",
+                format!("refers to unit {id}, which belongs to property {}, not {}", u.property_id, input.property_id),
+            )),
+            Some(_) => {}
+        }
+    }
+    if let Some(id) = input.resident_id {
+        match tx.resident(id)? {
+            None => {
+                errors.push(FieldError::new("ResidentId", format!("refers to resident {id}, which does not exist")))
+            }
+            Some(r) if r.property_id != input.property_id => errors.push(FieldError::new(
+                "ResidentId",
+                format!("refers to resident {id}, who lives in property {}, not {}", r.property_id, input.property_id),
+            )),
+            Some(r) if input.unit_id.is_some_and(|u| u != r.unit_id) => errors.push(FieldError::new(
+                "ResidentId",
+                format!("refers to resident {id}, who lives in unit {}, not {}", r.unit_id, input.unit_id.unwrap_or(0)),
+            )),
+            Some(r) => {
+                unit_id = Some(r.unit_id);
+                // A linked resident's name is the caller; any CallFrom sent is ignored.
+                call_from = Some(r.full_name());
+            }
+        }
+    }
+    let status = match input.status_id {
+        Some(id) => match tx.status(id)? {
+            Some(s) if s.active => Some(s),
+            Some(_) => {
+                errors.push(FieldError::new("ModuleStatusId", format!("refers to status {id}, which is inactive")));
+                None
+            }
+            None => {
+                errors.push(FieldError::new("ModuleStatusId", format!("{id} is not a call-log status")));
+                None
+            }
+        },
+        None => Some(tx.default_status()?.ok_or_else(|| ServiceError::Internal("no default call-log status".into()))?),
+    };
+    for (i, reason_id) in input.reasons.iter().enumerate() {
+        match tx.reason(*reason_id)? {
+            Some(r) if r.active => {}
+            Some(_) => {
+                errors.push(FieldError::new(format!("LogReasons[{i}]"), format!("reason {reason_id} is inactive")))
+            }
+            None => errors
+                .push(FieldError::new(format!("LogReasons[{i}]"), format!("{reason_id} is not a call-log reason"))),
+        }
+    }
+    if !errors.is_empty() {
+        return Err(DomainError::from_field_errors(errors, false).into());
+    }
+    let (Some(status), Some(call_from)) = (status, call_from) else {
+        return Err(DomainError::missing("CallFrom is required when the call is not linked to a resident.").into());
+    };
+    let row = CallLogRow {
+        property_id: input.property_id,
+        unit_id,
+        resident_id: input.resident_id,
+        call_from,
+        status_id: status.module_status_id,
+        subject: input.subject.clone(),
+        notes: input.notes.clone(),
+        takenby: input.takenby.clone().unwrap_or_else(|| caller.display_name.clone()),
+        created_on: input.created_on.unwrap_or(now),
+        modified_on: now,
+        created_by: caller.user_id,
+    };
+    Ok((row, status))
+}
+
+/// The status a log has after an update that may change it: a new status must be active.
+fn status_after(tx: &mut dyn Writes, current_id: i64, requested: Option<i64>) -> ServiceResult<ModuleStatus> {
+    match requested {
+        Some(id) if id != current_id => match tx.status(id)? {
+            Some(s) if s.active => Ok(s),
+            Some(_) => {
+                Err(DomainError::invalid_field("ModuleStatusId", &format!("refers to status {id}, which is inactive"))
+                    .into())
+            }
+            None => Err(DomainError::invalid_field("ModuleStatusId", &format!("{id} is not a call-log status")).into()),
+        },
+        _ => tx.status(current_id)?.ok_or_else(|| ServiceError::Internal(format!("status {current_id} is missing"))),
+    }
+}
+
+impl Service {
+    /// Logs a call. With an `Idempotency-Key`, a repeat by the same user
+    /// within 24 h answers the first log and creates nothing — whatever its
+    /// body, so a bad body is refused only when the key is new.
+    pub async fn create_call_log(
+        &self,
+        caller: &Caller,
+        input: Result<NewCallLog, DomainError>,
+        idempotency_key: Option<String>,
+    ) -> ServiceResult<(CallLog, Creation)> {
+        caller.require_writer()?;
+        // Without a key, bad input is refused before a write is queued.
+        let input = if idempotency_key.is_none() { Ok(input?) } else { input };
+        let caller_in_tx = caller.clone();
+        let now = Stamp::now();
+        let (log_id, creation) = self
+            .store
+            .write(move |tx| -> ServiceResult<(i64, Creation)> {
+                let caller = caller_in_tx;
+                let since = now.plus_seconds(-IDEMPOTENCY_WINDOW_SECONDS);
+                if let Some(key) = &idempotency_key {
+                    if let Some(log_id) = tx.idempotent_log(caller.user_id, key, since)? {
+                        return Ok((log_id, Creation::Replayed));
+                    }
+                }
+                let input = input?;
+                caller.require_property(input.property_id)?;
+                let (row, status) = resolve_new_log(tx, &input, &caller, now)?;
+                let log_id = tx.insert_call_log(&row)?;
+                tx.link_reasons(log_id, &input.reasons)?;
+                let mut events = vec![NewEvent::plain(EventKind::Created)];
+                if let Some(comment) = &input.comment {
+                    events.push(NewEvent::comment(comment, &status.name));
+                }
+                tx.append_events(log_id, 0, &events, &caller.author(), now)?;
+                if let Some(key) = &idempotency_key {
+                    tx.remember_idempotency_key(caller.user_id, key, log_id, now)?;
+                    // Keep the table small: forget keys past their window now and then.
+                    if log_id % 64 == 0 {
+                        tx.forget_idempotency_keys_before(since)?;
+                    }
+                }
+                Ok((log_id, Creation::Created))
+            })
+            .await?;
+        // The body is read after the commit, off the writer. A first log
+        // deleted since answers 404, like the log itself.
+        let log = self.store.read(move |tx| live_log(tx, log_id)).await?;
+        Ok((log, creation))
+    }
+
+    /// The log an `Idempotency-Key` of the caller already created, if any.
+    pub async fn replay_call_log(&self, caller: &Caller, idempotency_key: &str) -> ServiceResult<Option<CallLog>> {
+        caller.require_writer()?;
+        let (user_id, key) = (caller.user_id, idempotency_key.to_string());
+        let since = Stamp::now().plus_seconds(-IDEMPOTENCY_WINDOW_SECONDS);
+        self.store
+            .read(move |tx| match tx.idempotent_log(user_id, &key, since)? {
+                Some(log_id) => live_log(tx, log_id).map(Some),
+                None => Ok(None),
+            })
+            .await
+    }
+
+    pub async fn get_call_log(&self, caller: &Caller, log_id: i64) -> ServiceResult<CallLog> {
+        let log = self.store.read(move |tx| live_log(tx, log_id)).await?;
+        caller.require_property(log.property_id)?;
+        Ok(log)
+    }
+
+    /// The original's update: only notes and status change, and a comment
+    /// may be appended. Reads only the log's head, never its thread, so a
+    /// write costs the same however long the thread is. Returns the new ETag.
+    pub async fn append_to_call_log(
+        &self,
+        caller: &Caller,
+        log_id: i64,
+        update: CallLogUpdate,
+        if_match: Option<IfMatch>,
+    ) -> ServiceResult<String> {
+        caller.require_writer()?;
+        let caller = caller.clone();
+        let now = Stamp::now();
+        self.store
+            .write(move |tx| -> ServiceResult<String> {
+                let head = tx.call_log_head(log_id)?.filter(|h| !h.deleted).ok_or_else(|| no_such_log(log_id))?;
+                caller.require_property(head.property_id)?;
+                if let Some(condition) = &if_match {
+                    if !condition.matches(&head.etag()) {
+                        return Err(DomainError::precondition_failed(format!(
+                            "Call log {log_id} has changed (its ETag is now {}); read it again and retry.",
+                            head.etag()
+                        ))
+                        .into());
+                    }
+                }
+                let status = status_after(tx, head.status_id, update.status_id)?;
+                let changes = changes_of(&head, &update);
+                if changes.is_empty() && update.comment.is_none() {
+                    // Nothing to change: no history row, the same ETag.
+                    return Ok(head.etag());
+                }
+                let mut events = Vec::new();
+                for change in &changes {
+                    match change.field {
+                        TrackedField::Notes => tx.set_notes(log_id, change.new_value.as_deref())?,
+                        TrackedField::ModuleStatusId => tx.set_status(log_id, status.module_status_id)?,
+                    }
+                    events.push(NewEvent {
+                        kind: EventKind::Updated,
+                        field: Some(change.field),
+                        old_value: change.old_value.clone(),
+                        new_value: change.new_value.clone(),
+                        status_name: None,
+                    });
+                }
+                if let Some(comment) = &update.comment {
+                    events.push(NewEvent::comment(comment, &status.name));
+                }
+                let last = tx.append_events(log_id, head.last_event_no, &events, &caller.author(), now)?;
+                Ok(crate::domain::calllogs::etag_of(log_id, last))
+            })
+            .await
+    }
+
+    /// Soft delete: the log then answers 404 and leaves every list and count.
+    pub async fn delete_call_log(&self, caller: &Caller, log_id: i64) -> ServiceResult<()> {
+        caller.require_admin()?;
+        let author = caller.author();
+        self.store
+            .write(move |tx| -> ServiceResult<()> {
+                let head = tx.call_log_head(log_id)?.filter(|h| !h.deleted).ok_or_else(|| no_such_log(log_id))?;
+                tx.set_deleted(log_id, true)?;
+                tx.append_events(
+                    log_id,
+                    head.last_event_no,
+                    &[NewEvent::plain(EventKind::Deleted)],
+                    &author,
+                    Stamp::now(),
+                )?;
+                Ok(())
+            })
+            .await
+    }
+
+    /// Undoes a delete; restoring a log that is not deleted is refused.
+    pub async fn restore_call_log(&self, caller: &Caller, log_id: i64) -> ServiceResult<CallLog> {
+        caller.require_admin()?;
+        let author = caller.author();
+        self.store
+            .write(move |tx| -> ServiceResult<()> {
+                let head = tx.call_log_head(log_id)?.ok_or_else(|| no_such_log(log_id))?;
+                if !head.deleted {
+                    return Err(DomainError::invalid_operation(format!(
+                        "Call log {log_id} is not deleted; there is nothing to restore."
+                    ))
+                    .into());
+                }
+                tx.set_deleted(log_id, false)?;
+                tx.append_events(
+                    log_id,
+                    head.last_event_no,
+                    &[NewEvent::plain(EventKind::Restored)],
+                    &author,
+                    Stamp::now(),
+                )?;
+                Ok(())
+            })
+            .await?;
+        self.store.read(move |tx| live_log(tx, log_id)).await
+    }
+
+    pub async fn call_log_history(
+        &self,
+        caller: &Caller,
+        log_id: i64,
+        page: Page,
+    ) -> ServiceResult<(i64, Vec<HistoryEntry>)> {
+        let caller = caller.clone();
+        self.store
+            .read(move |tx| -> ServiceResult<_> {
+                let head = tx.call_log_head(log_id)?.filter(|h| !h.deleted).ok_or_else(|| no_such_log(log_id))?;
+                caller.require_property(head.property_id)?;
+                Ok(tx.history(log_id, page)?)
+            })
+            .await
+    }
+
+    /// One page of a list route's logs and the total count of matches.
+    pub async fn list_call_logs(
+        &self,
+        caller: &Caller,
+        scope: ListScope,
+        filter: CallLogFilter,
+        page: Page,
+    ) -> ServiceResult<(i64, Vec<CallLog>)> {
+        let caller = caller.clone();
+        self.store
+            .read(move |tx| -> ServiceResult<_> {
+                let filter = authorize_filter(tx, &caller, scope, filter)?;
+                Ok(tx.list_call_logs(&filter, page)?)
+            })
+            .await
+    }
+
+    pub async fn property_summary(&self, caller: &Caller, property_id: i64) -> ServiceResult<CategoryCounts> {
+        let caller = caller.clone();
+        self.store
+            .read(move |tx| -> ServiceResult<_> {
+                visible_property(tx, &caller, property_id)?;
+                Ok(tx.property_counts(property_id)?)
+            })
+            .await
+    }
+
+    pub async fn unit_summary(&self, caller: &Caller, property_id: i64) -> ServiceResult<Vec<UnitSummary>> {
+        let caller = caller.clone();
+        self.store
+            .read(move |tx| -> ServiceResult<_> {
+                visible_property(tx, &caller, property_id)?;
+                Ok(tx.unit_counts(property_id)?)
+            })
+            .await
+    }
+
+    /// Checks an export's filters (every refusal comes before the first
+    /// byte) and returns the export, to be read chunk by chunk.
+    pub async fn export_call_logs(&self, caller: &Caller, filter: CallLogFilter) -> ServiceResult<CallLogExport> {
+        let caller = caller.clone();
+        let filter = self.store.read(move |tx| authorize_filter(tx, &caller, ListScope::Everywhere, filter)).await?;
+        Ok(CallLogExport { store: self.store.clone(), filter, after: None, done: false })
+    }
+}
+
+/// Narrows a filter to what the caller may see and checks its ids: lists
+/// silently keep to the linked properties; naming an unlinked property
+/// (directly, by the path, or through a unit or resident) is 403; unknown
+/// status or reason ids are 400.
+fn authorize_filter(
+    tx: &mut dyn Reads,
+    caller: &Caller,
+    scope: ListScope,
+    mut filter: CallLogFilter,
+) -> ServiceResult<CallLogFilter> {
+    match scope {
+        ListScope::Everywhere => {}
+        ListScope::Property(id) => filter.property_id = Some(visible_property(tx, caller, id)?.property_id),
+        ListScope::Unit(id) => filter.unit_id = Some(visible_unit(tx, caller, id)?.unit_id),
+        ListScope::Resident(id) => filter.resident_id = Some(visible_resident(tx, caller, id)?.resident_id),
+    }
+    if !caller.is_admin() {
+        filter.scope = Some(caller.property_ids.clone());
+        if let Some(id) = filter.property_id {
+            caller.require_property(id)?;
+        }
+        if let Some(unit) = filter.unit_id.map(|id| tx.unit(id)).transpose()?.flatten() {
+            caller.require_property(unit.property_id)?;
+        }
+        if let Some(resident) = filter.resident_id.map(|id| tx.resident(id)).transpose()?.flatten() {
+            caller.require_property(resident.property_id)?;
+        }
+    }
+    check_filter_ids(tx, filter.statuses.as_deref(), filter.reasons.as_deref())?;
+    Ok(filter)
+}
+
+/// Rows an export reads per query: large enough that a filtered export is
+/// few queries, small enough that its memory stays flat.
+const EXPORT_CHUNK_ROWS: usize = 1000;
+
+/// An export in progress: each `next_chunk` is one short read that takes a
+/// pooled connection and gives it back, so a slow download holds none.
+pub struct CallLogExport {
+    store: Store,
+    filter: CallLogFilter,
+    after: Option<ExportCursor>,
+    done: bool,
+}
+
+impl CallLogExport {
+    /// The next rows, empty when the export is complete. Blocks: call it
+    /// from a thread that may block.
+    pub fn next_chunk(&mut self) -> ServiceResult<Vec<ExportRow>> {
+        if self.done {
+            return Ok(Vec::new());
+        }
+        let (filter, after) = (&self.filter, self.after);
+        let rows = self
+            .store
+            .read_blocking(|tx| -> ServiceResult<_> { Ok(tx.export_chunk(filter, after, EXPORT_CHUNK_ROWS)?) })?;
+        self.done = rows.len() < EXPORT_CHUNK_ROWS;
+        if let Some(last) = rows.last() {
+            let sort_value = match self.filter.sort {
+                SortField::ModifiedOn => last.modified_on.0,
+                SortField::LogId => last.log_id,
+                SortField::CreatedOn | SortField::Relevance => last.created_on.0,
+            };
+            self.after = Some(ExportCursor { sort_value, log_id: last.log_id });
+        }
+        Ok(rows)
+    }
+}

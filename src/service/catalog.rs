@@ -1,0 +1,160 @@
+//! Call-log reasons and statuses (API.md §5): reads for every user, writes
+//! for admins; names unique ignoring case; exactly one default status.
+
+use super::{Service, ServiceError, ServiceResult};
+use crate::domain::catalog::{check_default_rules, CallLogReason, CatalogInput, ModuleStatus};
+use crate::domain::error::DomainError;
+use crate::domain::users::Caller;
+use crate::store::{Catalog, Reads, Writes};
+
+fn no_such_reason(id: i64) -> DomainError {
+    DomainError::not_found(format!("There is no call-log reason {id}."))
+}
+
+fn no_such_status(id: i64) -> DomainError {
+    DomainError::not_found(format!("There is no status {id}."))
+}
+
+/// Refuses a name another entry of the catalog has (`except_id` is the entry being renamed).
+fn check_name_free(tx: &mut dyn Writes, catalog: Catalog, name: &str, except_id: i64) -> ServiceResult<()> {
+    if tx.catalog_name_taken(catalog, name, except_id)? {
+        let what = match catalog {
+            Catalog::Reasons => "reason",
+            Catalog::Statuses => "status",
+        };
+        return Err(DomainError::invalid_operation(format!(
+            "A {what} named {name:?} already exists (names ignore case)."
+        ))
+        .into());
+    }
+    Ok(())
+}
+
+impl Service {
+    pub async fn list_reasons(&self, _caller: &Caller, include_inactive: bool) -> ServiceResult<Vec<CallLogReason>> {
+        self.store.read(move |tx| -> ServiceResult<_> { Ok(tx.reasons(include_inactive)?) }).await
+    }
+
+    pub async fn get_reason(&self, _caller: &Caller, reason_id: i64) -> ServiceResult<CallLogReason> {
+        self.store
+            .read(move |tx| -> ServiceResult<_> { Ok(tx.reason(reason_id)?) })
+            .await?
+            .ok_or_else(|| no_such_reason(reason_id).into())
+    }
+
+    pub async fn create_reason(&self, caller: &Caller, input: CatalogInput) -> ServiceResult<CallLogReason> {
+        caller.require_admin()?;
+        self.store
+            .write(move |tx| -> ServiceResult<CallLogReason> {
+                let name = input.name.as_deref().ok_or_else(|| DomainError::missing("Name is required."))?;
+                check_name_free(tx, Catalog::Reasons, name, 0)?;
+                let order = match input.display_order {
+                    Some(order) => order,
+                    None => tx.next_display_order(Catalog::Reasons)?,
+                };
+                let id = tx.insert_reason(name, order)?;
+                tx.reason(id)?.ok_or_else(|| ServiceError::Internal("inserted reason vanished".into()))
+            })
+            .await
+    }
+
+    pub async fn update_reason(
+        &self,
+        caller: &Caller,
+        reason_id: i64,
+        input: CatalogInput,
+    ) -> ServiceResult<CallLogReason> {
+        caller.require_admin()?;
+        self.store
+            .write(move |tx| -> ServiceResult<CallLogReason> {
+                tx.reason(reason_id)?.ok_or_else(|| no_such_reason(reason_id))?;
+                if let Some(name) = &input.name {
+                    check_name_free(tx, Catalog::Reasons, name, reason_id)?;
+                }
+                tx.update_reason(reason_id, &input)?;
+                tx.reason(reason_id)?.ok_or_else(|| ServiceError::Internal("updated reason vanished".into()))
+            })
+            .await
+    }
+
+    pub async fn list_statuses(&self, _caller: &Caller, include_inactive: bool) -> ServiceResult<Vec<ModuleStatus>> {
+        self.store.read(move |tx| -> ServiceResult<_> { Ok(tx.statuses(include_inactive)?) }).await
+    }
+
+    pub async fn get_status(&self, _caller: &Caller, status_id: i64) -> ServiceResult<ModuleStatus> {
+        self.store
+            .read(move |tx| -> ServiceResult<_> { Ok(tx.status(status_id)?) })
+            .await?
+            .ok_or_else(|| no_such_status(status_id).into())
+    }
+
+    pub async fn create_status(&self, caller: &Caller, input: CatalogInput) -> ServiceResult<ModuleStatus> {
+        caller.require_admin()?;
+        self.store
+            .write(move |tx| -> ServiceResult<ModuleStatus> {
+                let name = input.name.as_deref().ok_or_else(|| DomainError::missing("Name is required."))?;
+                let category =
+                    input.category.as_deref().ok_or_else(|| DomainError::missing("Category is required."))?;
+                check_name_free(tx, Catalog::Statuses, name, 0)?;
+                let order = match input.display_order {
+                    Some(order) => order,
+                    None => tx.next_display_order(Catalog::Statuses)?,
+                };
+                let id = tx.insert_status(name, category, order)?;
+                if input.is_default == Some(true) {
+                    // Exactly one default, in the same transaction.
+                    tx.clear_default_status(id)?;
+                    tx.update_status(id, &CatalogInput { is_default: Some(true), ..Default::default() })?;
+                }
+                tx.status(id)?.ok_or_else(|| ServiceError::Internal("inserted status vanished".into()))
+            })
+            .await
+    }
+
+    /// Making a status the default clears the previous one in the same
+    /// transaction; un-defaulting or deactivating the default is refused.
+    pub async fn update_status(
+        &self,
+        caller: &Caller,
+        status_id: i64,
+        input: CatalogInput,
+    ) -> ServiceResult<ModuleStatus> {
+        caller.require_admin()?;
+        self.store
+            .write(move |tx| -> ServiceResult<ModuleStatus> {
+                let current = tx.status(status_id)?.ok_or_else(|| no_such_status(status_id))?;
+                check_default_rules(&current, &input)?;
+                if let Some(name) = &input.name {
+                    check_name_free(tx, Catalog::Statuses, name, status_id)?;
+                }
+                if input.is_default == Some(true) {
+                    tx.clear_default_status(status_id)?;
+                }
+                tx.update_status(status_id, &input)?;
+                tx.status(status_id)?.ok_or_else(|| ServiceError::Internal("updated status vanished".into()))
+            })
+            .await
+    }
+}
+
+/// Unknown ids in a list's `status` or `reason` filter, as field errors.
+pub(crate) fn check_filter_ids(
+    tx: &mut dyn Reads,
+    statuses: Option<&[i64]>,
+    reasons: Option<&[i64]>,
+) -> ServiceResult<()> {
+    let mut errors = Vec::new();
+    for (catalog, name, ids) in [(Catalog::Statuses, "status", statuses), (Catalog::Reasons, "reason", reasons)] {
+        if let Some(ids) = ids {
+            let what = if catalog == Catalog::Statuses { "call-log status" } else { "call-log reason" };
+            for id in tx.unknown_catalog_ids(catalog, ids)? {
+                errors.push(crate::domain::error::FieldError::new(name, format!("has {id}, which is not a {what}")));
+            }
+        }
+    }
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(DomainError::from_field_errors(errors, false).into())
+    }
+}

@@ -1,0 +1,57 @@
+//! The operations of calllog, one method per use case. Each takes the
+//! `Caller` and domain input, enforces roles, property scoping and the rules
+//! (idempotency, If-Match, last admin, one default status, …), runs its
+//! reads and writes as units of work on the store, and returns domain types
+//! or a `ServiceError`. The JSON API and the command line both call these.
+
+pub mod calllogs;
+pub mod catalog;
+pub mod directory;
+pub mod users;
+
+use crate::config::AppConfig;
+use crate::credentials::{LoginThrottle, TokenCache};
+use crate::domain::error::DomainError;
+use crate::store::{Store, StoreError};
+use std::time::Duration;
+
+/// Why an operation failed: a rule refused it, the store could not do it,
+/// or something internal broke (a defect; logged, never shown).
+#[derive(Debug, thiserror::Error)]
+pub enum ServiceError {
+    #[error(transparent)]
+    Refused(#[from] DomainError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("internal failure: {0}")]
+    Internal(String),
+}
+
+pub type ServiceResult<T> = Result<T, ServiceError>;
+
+/// The service: the store, the settings, and what the service keeps in
+/// memory (verified tokens, sign-in failures).
+pub struct Service {
+    pub store: Store,
+    pub config: AppConfig,
+    tokens: TokenCache,
+    throttle: LoginThrottle,
+}
+
+impl Service {
+    pub fn new(store: Store, config: AppConfig) -> Service {
+        let tokens = TokenCache::new(Duration::from_secs(config.token_cache_seconds));
+        Service {
+            store,
+            config,
+            tokens,
+            // API.md §3: 5 failures per user name within 15 minutes.
+            throttle: LoginThrottle::new(5, Duration::from_secs(15 * 60)),
+        }
+    }
+}
+
+/// Runs CPU-heavy work (password hashing) off the async workers.
+async fn blocking<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'static) -> ServiceResult<T> {
+    tokio::task::spawn_blocking(work).await.map_err(|e| ServiceError::Internal(format!("blocking task: {e}")))
+}

@@ -1,0 +1,139 @@
+//! Call-log statuses and reasons. Never deleted, only deactivated.
+
+use crate::domain::catalog::{CallLogReason, CatalogInput, ModuleStatus, STATUS_MODULE};
+use crate::store::{Catalog, StoreResult};
+use rusqlite::{params, Connection, OptionalExtension, Row};
+
+fn reason_from_row(r: &Row) -> rusqlite::Result<CallLogReason> {
+    Ok(CallLogReason { call_log_reason_id: r.get(0)?, name: r.get(1)?, active: r.get(2)?, display_order: r.get(3)? })
+}
+
+fn status_from_row(r: &Row) -> rusqlite::Result<ModuleStatus> {
+    Ok(ModuleStatus {
+        module_status_id: r.get(0)?,
+        module: STATUS_MODULE,
+        name: r.get(1)?,
+        category: r.get(2)?,
+        is_default: r.get(3)?,
+        active: r.get(4)?,
+        display_order: r.get(5)?,
+    })
+}
+
+/// The table and id column of a catalog.
+fn table_of(catalog: Catalog) -> (&'static str, &'static str) {
+    match catalog {
+        Catalog::Reasons => ("reasons", "reason_id"),
+        Catalog::Statuses => ("statuses", "status_id"),
+    }
+}
+
+pub fn list_reasons(conn: &Connection, include_inactive: bool) -> StoreResult<Vec<CallLogReason>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT reason_id, name, active, display_order FROM reasons WHERE active = 1 OR ?1
+         ORDER BY display_order, name COLLATE NOCASE, reason_id",
+    )?;
+    let rows = stmt.query_map([include_inactive], reason_from_row)?.collect::<Result<_, _>>()?;
+    Ok(rows)
+}
+
+pub fn get_reason(conn: &Connection, reason_id: i64) -> StoreResult<Option<CallLogReason>> {
+    Ok(conn
+        .prepare_cached("SELECT reason_id, name, active, display_order FROM reasons WHERE reason_id = ?1")?
+        .query_row([reason_id], reason_from_row)
+        .optional()?)
+}
+
+/// Names are unique ignoring case, beyond ASCII too (`Émergency` = `émergency`);
+/// the column's NOCASE folds ASCII only, so compare with `casefold`.
+pub fn name_taken(conn: &Connection, catalog: Catalog, name: &str, except_id: i64) -> StoreResult<bool> {
+    let (table, id_column) = table_of(catalog);
+    Ok(conn
+        .prepare_cached(&format!("SELECT 1 FROM {table} WHERE casefold(name) = ?1 AND {id_column} <> ?2"))?
+        .exists(params![name.to_lowercase(), except_id])?)
+}
+
+pub fn next_display_order(conn: &Connection, catalog: Catalog) -> StoreResult<i64> {
+    let (table, _) = table_of(catalog);
+    Ok(conn
+        .prepare_cached(&format!("SELECT coalesce(max(display_order), 0) + 1 FROM {table}"))?
+        .query_row([], |r| r.get(0))?)
+}
+
+pub fn insert_reason(conn: &Connection, name: &str, display_order: i64) -> StoreResult<i64> {
+    conn.prepare_cached("INSERT INTO reasons (name, active, display_order) VALUES (?1, 1, ?2)")?
+        .execute(params![name, display_order])?;
+    Ok(conn.last_insert_rowid())
+}
+
+pub fn update_reason(conn: &Connection, reason_id: i64, input: &CatalogInput) -> StoreResult<()> {
+    conn.prepare_cached(
+        "UPDATE reasons SET name = coalesce(?2, name), active = coalesce(?3, active),
+                display_order = coalesce(?4, display_order) WHERE reason_id = ?1",
+    )?
+    .execute(params![reason_id, input.name, input.active, input.display_order])?;
+    Ok(())
+}
+
+const STATUS_COLUMNS: &str = "status_id, name, category, is_default, active, display_order";
+
+pub fn list_statuses(conn: &Connection, include_inactive: bool) -> StoreResult<Vec<ModuleStatus>> {
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT {STATUS_COLUMNS} FROM statuses WHERE active = 1 OR ?1 ORDER BY display_order, name COLLATE NOCASE, status_id"
+    ))?;
+    let rows = stmt.query_map([include_inactive], status_from_row)?.collect::<Result<_, _>>()?;
+    Ok(rows)
+}
+
+pub fn get_status(conn: &Connection, status_id: i64) -> StoreResult<Option<ModuleStatus>> {
+    Ok(conn
+        .prepare_cached(&format!("SELECT {STATUS_COLUMNS} FROM statuses WHERE status_id = ?1"))?
+        .query_row([status_id], status_from_row)
+        .optional()?)
+}
+
+pub fn default_status(conn: &Connection) -> StoreResult<Option<ModuleStatus>> {
+    Ok(conn
+        .prepare_cached(&format!(
+            "SELECT {STATUS_COLUMNS} FROM statuses WHERE is_default = 1 ORDER BY status_id LIMIT 1"
+        ))?
+        .query_row([], status_from_row)
+        .optional()?)
+}
+
+pub fn clear_default(conn: &Connection, except_id: i64) -> StoreResult<()> {
+    conn.prepare_cached("UPDATE statuses SET is_default = 0 WHERE is_default = 1 AND status_id <> ?1")?
+        .execute([except_id])?;
+    Ok(())
+}
+
+pub fn insert_status(conn: &Connection, name: &str, category: &str, display_order: i64) -> StoreResult<i64> {
+    conn.prepare_cached(
+        "INSERT INTO statuses (name, category, is_default, active, display_order) VALUES (?1, ?2, 0, 1, ?3)",
+    )?
+    .execute(params![name, category, display_order])?;
+    Ok(conn.last_insert_rowid())
+}
+
+pub fn update_status(conn: &Connection, status_id: i64, input: &CatalogInput) -> StoreResult<()> {
+    conn.prepare_cached(
+        "UPDATE statuses SET name = coalesce(?2, name), category = coalesce(?3, category), active = coalesce(?4, active),
+                display_order = coalesce(?5, display_order), is_default = coalesce(?6, is_default)
+         WHERE status_id = ?1",
+    )?
+    .execute(params![status_id, input.name, input.category, input.active, input.display_order, input.is_default])?;
+    Ok(())
+}
+
+/// Every id of `ids` that is not in the catalog.
+pub fn unknown_ids(conn: &Connection, catalog: Catalog, ids: &[i64]) -> StoreResult<Vec<i64>> {
+    let (table, id_column) = table_of(catalog);
+    let mut stmt = conn.prepare_cached(&format!("SELECT 1 FROM {table} WHERE {id_column} = ?1"))?;
+    let mut unknown = Vec::new();
+    for id in ids {
+        if !stmt.exists([id])? {
+            unknown.push(*id);
+        }
+    }
+    Ok(unknown)
+}

@@ -1,0 +1,269 @@
+//! The SQLite engine: a pool of read-only connections plus the single
+//! writer thread (`writer.rs`) that owns the only writing connection;
+//! checkpoints on their own thread (`checkpoint.rs`); the schema and its
+//! upgrades (`schema.rs`); FTS5 search (`calllogs.rs`). None of this is
+//! seen above the store: the service talks to `Reads`/`Writes`, which
+//! `SqliteTx` implements over one connection.
+
+pub mod calllogs;
+pub mod catalog;
+pub mod checkpoint;
+pub mod directory;
+pub mod schema;
+pub mod tx;
+pub mod users;
+pub mod writer;
+
+use crate::config::StoreConfig;
+use crate::store::{OpenError, Reads, StoreError, StoreStats, Writes};
+use r2d2_sqlite::SqliteConnectionManager;
+use rusqlite::{Connection, OpenFlags};
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+use std::thread::JoinHandle;
+use std::time::Duration;
+use writer::Writer;
+
+/// Distinct statements the code prepares; the per-connection statement cache
+/// is sized to hold them all.
+const STATEMENT_CACHE: usize = 128;
+
+#[derive(Clone)]
+pub struct SqliteStore {
+    inner: Arc<StoreInner>,
+}
+
+struct StoreInner {
+    readers: r2d2::Pool<SqliteConnectionManager>,
+    writer: Writer,
+    checkpointer: checkpoint::Checkpointer,
+}
+
+/// Which connection is being set up: only the writer changes the journal
+/// and checkpoint settings.
+#[derive(Clone, Copy)]
+enum Role {
+    Writer { wal_limit_bytes: u64 },
+    Other,
+}
+
+fn apply_pragmas(conn: &Connection, synchronous: &str, role: Role) -> rusqlite::Result<()> {
+    // busy_timeout first, so the pragmas below wait rather than fail.
+    conn.busy_timeout(Duration::from_secs(5))?;
+    if let Role::Writer { wal_limit_bytes } = role {
+        conn.pragma_update(None, "journal_mode", "WAL")?;
+        // Checkpoints run on their own thread, not inside a commit.
+        conn.pragma_update(None, "wal_autocheckpoint", 0)?;
+        // When the WAL restarts, SQLite truncates it back to this size.
+        conn.pragma_update(None, "journal_size_limit", wal_limit_bytes as i64)?;
+    }
+    conn.pragma_update(None, "foreign_keys", "ON")?;
+    conn.pragma_update(None, "synchronous", synchronous)?;
+    conn.pragma_update(None, "cache_size", -32_768)?; // KiB: 32 MiB per connection
+    conn.pragma_update(None, "temp_store", "MEMORY")?;
+    conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
+    register_functions(conn)
+}
+
+/// `casefold(text)`: Unicode lower case, for comparisons that ignore case
+/// beyond ASCII (SQLite's NOCASE and lower() only fold ASCII).
+fn register_functions(conn: &Connection) -> rusqlite::Result<()> {
+    use rusqlite::functions::FunctionFlags;
+    conn.create_scalar_function(
+        "casefold",
+        1,
+        FunctionFlags::SQLITE_UTF8 | FunctionFlags::SQLITE_DETERMINISTIC,
+        |ctx| Ok(ctx.get::<Option<String>>(0)?.map(|s| s.to_lowercase())),
+    )
+}
+
+impl SqliteStore {
+    /// Opens (creating if needed) the database: pragmas, schema, integrity
+    /// check, then the writer thread and the read pool.
+    pub fn open(config: &StoreConfig) -> Result<SqliteStore, OpenError> {
+        let path_text = config.db_path.display().to_string();
+        let open_error = |reason: String| OpenError::Open { path: path_text.clone(), reason };
+        let synchronous = config.synchronous.pragma_value();
+
+        let conn = Connection::open(&config.db_path).map_err(|e| open_error(e.to_string()))?;
+        let writer_role = Role::Writer { wal_limit_bytes: config.wal_limit_bytes };
+        apply_pragmas(&conn, synchronous, writer_role).map_err(|e| classify(&path_text, e))?;
+        schema::check_integrity(&conn).map_err(|detail| OpenError::Damaged { path: path_text.clone(), detail })?;
+        schema::migrate(&conn).map_err(|e| match e {
+            schema::MigrateError::TooNew(found) => {
+                OpenError::TooNew { path: path_text.clone(), found, known: schema::VERSION }
+            }
+            schema::MigrateError::Sql(e) => classify(&path_text, e),
+        })?;
+
+        let sync = synchronous.to_string();
+        let manager = SqliteConnectionManager::file(&config.db_path)
+            .with_flags(OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX | OpenFlags::SQLITE_OPEN_URI)
+            .with_init(move |c| apply_pragmas(c, &sync, Role::Other));
+        let readers = r2d2::Pool::builder()
+            .max_size(config.read_pool_size.max(1))
+            .connection_timeout(Duration::from_secs(5))
+            .build(manager)
+            .map_err(|e| open_error(e.to_string()))?;
+
+        let checkpoint_conn = Connection::open(&config.db_path).map_err(|e| open_error(e.to_string()))?;
+        apply_pragmas(&checkpoint_conn, synchronous, Role::Other).map_err(|e| open_error(e.to_string()))?;
+        let checkpointer = checkpoint::Checkpointer::start(checkpoint_conn, config.checkpoint_interval);
+        let mut wal_path = config.db_path.clone().into_os_string();
+        wal_path.push("-wal");
+        let writer = Writer::start(
+            conn,
+            config.write_queue_capacity.max(1),
+            writer::WalBound { path: wal_path.into(), limit_bytes: config.wal_limit_bytes },
+        );
+        Ok(SqliteStore { inner: Arc::new(StoreInner { readers, writer, checkpointer }) })
+    }
+
+    /// Runs a read on a pooled read-only connection, in one read
+    /// transaction (so a count and its page agree), off the async workers.
+    pub async fn read<T, E, F>(&self, work: F) -> Result<T, E>
+    where
+        T: Send + 'static,
+        E: From<StoreError> + Send + 'static,
+        F: FnOnce(&mut dyn Reads) -> Result<T, E> + Send + 'static,
+    {
+        let store = self.clone();
+        tokio::task::spawn_blocking(move || store.read_blocking(work))
+            .await
+            .map_err(|e| E::from(StoreError::Failed(format!("read task failed: {e}"))))?
+    }
+
+    /// A read for threads that may block.
+    pub fn read_blocking<T, E>(&self, work: impl FnOnce(&mut dyn Reads) -> Result<T, E>) -> Result<T, E>
+    where
+        E: From<StoreError>,
+    {
+        let conn = self.inner.readers.get().map_err(|e| {
+            log::warn!("no pooled read connection: {e}");
+            E::from(StoreError::Busy("All database connections are busy; retry shortly.".into()))
+        })?;
+        if !conn.is_autocommit() {
+            // A read that panicked may have left its transaction open.
+            conn.execute_batch("ROLLBACK").map_err(|e| E::from(e.into()))?;
+        }
+        conn.execute_batch("BEGIN").map_err(|e| E::from(e.into()))?;
+        let result = work(&mut tx::SqliteTx::new(&conn));
+        // A read-only transaction has nothing to keep; ending it frees its snapshot.
+        if let Err(e) = conn.execute_batch("COMMIT") {
+            log::warn!("ending a read transaction: {e}");
+        }
+        result
+    }
+
+    /// Runs a write on the writer thread, inside its transaction; resolves after COMMIT.
+    pub async fn write<T, E, F>(&self, work: F) -> Result<T, E>
+    where
+        T: Send + 'static,
+        E: From<StoreError> + Send + 'static,
+        F: FnOnce(&mut dyn Writes) -> Result<T, E> + Send + 'static,
+    {
+        let job = move |conn: &Connection| work(&mut tx::SqliteTx::new(conn));
+        let receiver = self.inner.writer.submit(job).map_err(E::from)?;
+        receiver.await.map_err(|_| E::from(StoreError::Failed("the writer thread stopped".into())))?
+    }
+
+    /// Runs `work` on the writer's own connection, in its transaction: for
+    /// tests of SQLite-specific mechanics (a page cap to fill the disk, WAL
+    /// sizes), never for the service.
+    pub async fn write_on_connection<T, F>(&self, work: F) -> Result<T, StoreError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Connection) -> rusqlite::Result<T> + Send + 'static,
+    {
+        let job = move |conn: &Connection| work(conn).map_err(StoreError::from);
+        let receiver = self.inner.writer.submit(job)?;
+        receiver.await.map_err(|_| StoreError::Failed("the writer thread stopped".into()))?
+    }
+
+    /// `write_on_connection` for threads that may block.
+    pub fn write_on_connection_blocking<T, F>(&self, work: F) -> Result<T, StoreError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Connection) -> rusqlite::Result<T> + Send + 'static,
+    {
+        let job = move |conn: &Connection| work(conn).map_err(StoreError::from);
+        let receiver = self.inner.writer.submit(job)?;
+        receiver.blocking_recv().map_err(|_| StoreError::Failed("the writer thread stopped".into()))?
+    }
+
+    pub fn stats(&self) -> StoreStats {
+        let writer = &self.inner.writer.stats;
+        let pool = self.inner.readers.state();
+        StoreStats {
+            write_queue_depth: writer.queued.load(std::sync::atomic::Ordering::Relaxed),
+            write_batches: writer.batches.load(std::sync::atomic::Ordering::Relaxed),
+            forced_checkpoints: writer.forced_checkpoints.load(std::sync::atomic::Ordering::Relaxed),
+            pool_connections: pool.connections,
+            pool_idle_connections: pool.idle_connections,
+        }
+    }
+
+    /// Commits what is queued and stops the writer (which then folds the WAL
+    /// into the database); later writes answer 503.
+    pub fn close(&self) {
+        self.inner.checkpointer.close();
+        self.inner.writer.close();
+    }
+}
+
+/// Stops a background thread that runs until its channel's sender is gone:
+/// drops the sender, then waits for the thread to finish what it has.
+pub(crate) fn hang_up_and_join<S>(sender: &Mutex<Option<S>>, thread: &Mutex<Option<JoinHandle<()>>>) {
+    if let Ok(mut sender) = sender.lock() {
+        sender.take();
+    }
+    let thread = thread.lock().ok().and_then(|mut t| t.take());
+    if let Some(thread) = thread {
+        let _ = thread.join();
+    }
+}
+
+/// Opening errors that mean "this is not a sound database" get the Damaged message.
+fn classify(path: &str, e: rusqlite::Error) -> OpenError {
+    use rusqlite::ErrorCode::*;
+    match e.sqlite_error_code() {
+        Some(NotADatabase) | Some(DatabaseCorrupt) => {
+            OpenError::Damaged { path: path.to_string(), detail: e.to_string() }
+        }
+        _ => OpenError::Open { path: path.to_string(), reason: e.to_string() },
+    }
+}
+
+/// How an engine error reads to the layers above: resource and I/O failures
+/// mean the database refused the work (113); anything else is a defect (199).
+impl From<rusqlite::Error> for StoreError {
+    fn from(e: rusqlite::Error) -> Self {
+        use rusqlite::ErrorCode::*;
+        match e.sqlite_error_code() {
+            Some(
+                DiskFull | SystemIoFailure | ReadOnly | DatabaseCorrupt | NotADatabase | CannotOpen | OutOfMemory
+                | DatabaseBusy | DatabaseLocked | PermissionDenied | TooBig,
+            ) => StoreError::WriteRefused(e.to_string()),
+            _ => StoreError::Failed(format!("database: {e}")),
+        }
+    }
+}
+
+/// A consistent copy of the database at `path` while the server may write
+/// (`VACUUM INTO` reads in one transaction), then an integrity check of it.
+pub fn backup(path: &Path, dest: &Path) -> Result<(), String> {
+    let dest_text = dest.to_str().ok_or("the destination path is not valid UTF-8")?;
+    let conn = Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_ONLY)
+        .map_err(|e| format!("cannot open {}: {e}", path.display()))?;
+    conn.busy_timeout(Duration::from_secs(30)).map_err(|e| e.to_string())?;
+    conn.execute("VACUUM INTO ?1", [dest_text]).map_err(|e| format!("backup to {} failed: {e}", dest.display()))?;
+    integrity_check(dest).map_err(|e| format!("the copy {} failed its integrity check: {e}", dest.display()))
+}
+
+/// Integrity check of a database file, for `calllog check` and `backup`.
+pub fn integrity_check(path: &Path) -> Result<(), String> {
+    let conn = Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_ONLY)
+        .map_err(|e| format!("cannot open {}: {e}", path.display()))?;
+    conn.busy_timeout(Duration::from_secs(5)).map_err(|e| e.to_string())?;
+    schema::run_check(&conn, "integrity_check")
+}
