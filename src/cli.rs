@@ -68,6 +68,30 @@ pub struct ServeArgs {
     /// Load a small sample directory when the directory is empty.
     #[arg(long)]
     pub demo: bool,
+    /// Read-only database connections kept for reads (1 to 256).
+    #[arg(long, env = "CALLLOG_READ_POOL_SIZE", default_value_t = 8,
+          value_parser = clap::value_parser!(u32).range(1..=256))]
+    pub read_pool_size: u32,
+    /// Writes that may wait for the writer before more are refused with 503 (1 to 1000000).
+    #[arg(long, env = "CALLLOG_WRITE_QUEUE", default_value_t = 1024,
+          value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
+    pub write_queue: u32,
+    /// MiB the write-ahead log may grow to before the writer forces a checkpoint (1 to 65536).
+    #[arg(long, env = "CALLLOG_WAL_LIMIT_MIB", default_value_t = 64,
+          value_parser = clap::value_parser!(u32).range(1..=65_536))]
+    pub wal_limit_mib: u32,
+}
+
+impl ServeArgs {
+    /// The store settings these flags choose for `db`.
+    fn store_config(&self, db: &Path) -> StoreConfig {
+        let mut config = StoreConfig::new(db);
+        config.synchronous = self.synchronous;
+        config.read_pool_size = self.read_pool_size;
+        config.write_queue_capacity = self.write_queue as usize;
+        config.wal_limit_bytes = u64::from(self.wal_limit_mib) * 1024 * 1024;
+        config
+    }
 }
 
 #[derive(Subcommand, Debug)]
@@ -180,16 +204,14 @@ pub fn run(cli: Cli) -> ExitCode {
     }
 }
 
-fn open_store(db: &Path, synchronous: Synchronous) -> Result<Store, Failure> {
-    let mut config = StoreConfig::new(db);
-    config.synchronous = synchronous;
-    Ok(Store::open(&config)?)
+fn open_store(config: &StoreConfig) -> Result<Store, Failure> {
+    Ok(Store::open(config)?)
 }
 
 /// Runs an administrative command's operations on the service, then
 /// commits what is queued and closes the store.
 fn with_service<T>(db: &Path, work: impl AsyncFnOnce(&Service) -> Result<T, Failure>) -> Result<T, Failure> {
-    let service = Service::new(open_store(db, Synchronous::Full)?, AppConfig::default());
+    let service = Service::new(open_store(&StoreConfig::new(db))?, AppConfig::default());
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -201,7 +223,7 @@ fn with_service<T>(db: &Path, work: impl AsyncFnOnce(&Service) -> Result<T, Fail
 
 fn serve(db: &Path, args: ServeArgs) -> Result<(), Failure> {
     let zone = args.timezone.clone();
-    let store = open_store(db, args.synchronous)?;
+    let store = open_store(&args.store_config(db))?;
     let state = actix_web::web::Data::new(AppState::new(store.clone(), AppConfig { zone, ..AppConfig::default() }));
     let bind = args.bind.clone();
     let result = actix_web::rt::System::new().block_on(async move {
@@ -333,7 +355,7 @@ fn backup(db: &Path, dest: &Path) -> Result<(), Failure> {
         return Err(Failure(format!("{} already exists; choose a new file name", dest.display())));
     }
     // API.md §9: the database and its schema are created on first use.
-    open_store(db, Synchronous::Full)?.close();
+    open_store(&StoreConfig::new(db))?.close();
     store::backup(db, dest).map_err(Failure)?;
     println!("Backed up {} to {} (integrity check ok).", db.display(), dest.display());
     Ok(())
@@ -345,7 +367,7 @@ fn check(db: &Path) -> Result<(), Failure> {
         store::integrity_check(db).map_err(|e| Failure(format!("{} is damaged: {e}", db.display())))?;
     } else {
         // API.md §9: the database and its schema are created on first use.
-        open_store(db, Synchronous::Full)?.close();
+        open_store(&StoreConfig::new(db))?.close();
     }
     store::integrity_check(db).map_err(|e| Failure(format!("{} is damaged: {e}", db.display())))?;
     println!("{}: ok", db.display());
