@@ -138,15 +138,6 @@ impl ApiError {
     pub fn missing_header(message: impl Into<String>) -> Self {
         Self::new(ErrorCode::MissingRequiredHeader, message)
     }
-    pub fn invalid_credentials(message: impl Into<String>) -> Self {
-        Self::new(ErrorCode::InvalidCredentials, message)
-    }
-    pub fn insufficient_role(message: impl Into<String>) -> Self {
-        Self::new(ErrorCode::InsufficientRole, message)
-    }
-    pub fn not_linked(message: impl Into<String>) -> Self {
-        Self::new(ErrorCode::ResourceNotLinkedToUser, message)
-    }
     pub fn not_found(message: impl Into<String>) -> Self {
         Self::new(ErrorCode::ResourceNotFound, message)
     }
@@ -158,16 +149,10 @@ impl ApiError {
     }
     /// 114 naming one field, both in the message and in `Errors`.
     pub fn invalid_field(field: &str, problem: &str) -> Self {
-        Self::from_field_errors(vec![FieldError::new(field, problem)], false)
-    }
-    pub fn precondition_failed(message: impl Into<String>) -> Self {
-        Self::new(ErrorCode::PreconditionFailed, message)
+        DomainError::invalid_field(field, problem).into()
     }
     pub fn payload_too_large(limit: usize) -> Self {
         Self::new(ErrorCode::PayloadTooLarge, format!("The request body is larger than {} KiB.", limit / 1024))
-    }
-    pub fn invalid_operation(message: impl Into<String>) -> Self {
-        Self::new(ErrorCode::InvalidOperation, message)
     }
     pub fn method_not_allowed(method: &str, path: &str) -> Self {
         Self::new(ErrorCode::InvalidOperation, format!("{path} does not accept {method}."))
@@ -185,9 +170,6 @@ impl ApiError {
     pub fn busy(message: impl Into<String>) -> Self {
         Self::new(ErrorCode::ServiceBusy, message).with_retry_after(1)
     }
-    pub fn too_many_requests(message: impl Into<String>, retry_after: u64) -> Self {
-        Self::new(ErrorCode::TooManyRequests, message).with_retry_after(retry_after)
-    }
     /// 118: an `Authorization` header that is not `Bearer <token>`.
     pub fn malformed_authorization() -> Self {
         Self::invalid_header(StatusCode::UNAUTHORIZED, "The Authorization header must be of the form 'Bearer <token>'.")
@@ -204,19 +186,6 @@ impl ApiError {
         );
         e.internal = Some(cause.to_string());
         e
-    }
-
-    /// 109 when a required field is missing, else 114; the message lists every problem.
-    pub fn from_field_errors(errors: Vec<FieldError>, any_missing: bool) -> Self {
-        let code =
-            if any_missing { ErrorCode::MissingRequiredJsonParameter } else { ErrorCode::InvalidJsonParameterValue };
-        let described: Vec<String> = errors.iter().map(|e| format!("{} {}", e.field, e.message)).collect();
-        let message = match described.len() {
-            0 => "The request is invalid.".to_string(),
-            1 => format!("{}.", described[0]),
-            n => format!("{n} problems: {}.", described.join("; ")),
-        };
-        Self::new(code, message).with_errors(errors)
     }
 }
 
