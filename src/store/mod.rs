@@ -45,6 +45,8 @@ pub enum OpenError {
         "the database {path} has schema version {found}, newer than this calllog knows ({known}); use a newer calllog"
     )]
     TooNew { path: String, found: i64, known: i64 },
+    #[error("cannot bring the database {path} to schema version {known}: {detail}")]
+    Upgrade { path: String, known: i64, detail: String },
 }
 
 /// Which connection is being set up: only the writer changes the journal
@@ -102,6 +104,7 @@ impl Store {
                 OpenError::TooNew { path: path_text.clone(), found, known: schema::VERSION }
             }
             schema::MigrateError::Sql(e) => classify(&path_text, e),
+            e => OpenError::Upgrade { path: path_text.clone(), known: schema::VERSION, detail: e.to_string() },
         })?;
 
         let sync = synchronous.to_string();
