@@ -13,8 +13,10 @@ use std::path::{Path, PathBuf};
 const SCHEMA: &str = include_str!("../../schema.sql");
 
 /// One rung of the ladder: `sql` takes a file at `version - 1` to `version`.
-/// The runner wraps it in a transaction and sets `user_version`; the SQL does
-/// neither.
+/// The runner wraps it in a transaction, with foreign keys off and checked
+/// before `COMMIT` (so a table can be rebuilt), and sets `user_version`. So
+/// the SQL must not `BEGIN`, `COMMIT`, `VACUUM`, set `user_version`, or rely
+/// on pragmas that only work outside a transaction.
 #[derive(Debug, Clone, Copy)]
 pub struct Migration {
     pub version: i64,
@@ -111,6 +113,12 @@ pub enum MigrateError {
     Backup { path: PathBuf, reason: String },
     #[error("migration {name} (schema version {from} to {}) failed: {reason}; it was rolled back and the database is at version {from}{backup_note}", from + 1)]
     Step { name: &'static str, from: i64, reason: String, backup_note: String },
+    #[error(
+        "migration {name} (schema version {from} to {}) ended the runner's transaction itself, so what it did up to \
+         there is committed at version {from}{backup_note}",
+        from + 1
+    )]
+    EndedTransaction { name: &'static str, from: i64, backup_note: String },
     #[error("the migration ladder is broken: {0}")]
     Ladder(String),
     #[error(transparent)]
@@ -205,7 +213,7 @@ fn step(conn: &Connection, m: &Migration, backup_note: &str) -> Result<(), Migra
         conn.execute_batch(m.sql).map_err(|e| failed(e.to_string()))?;
         // A COMMIT inside the SQL would have let part of the step out alone.
         if conn.is_autocommit() {
-            return Err(failed("its SQL ended the runner's transaction; a migration must not BEGIN or COMMIT".into()));
+            return Err(MigrateError::EndedTransaction { name: m.name, from, backup_note: backup_note.to_string() });
         }
         if let Some(broken) = first_foreign_key_violation(conn)? {
             return Err(failed(broken));
@@ -315,4 +323,57 @@ fn seed_catalog(conn: &Connection) -> rusqlite::Result<()> {
         )?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_migration_file_is_on_the_ladder_under_its_own_number() {
+        for m in MIGRATIONS {
+            assert_eq!(
+                m.name.get(..5),
+                Some(format!("{:04}_", m.version).as_str()),
+                "{} is version {}",
+                m.name,
+                m.version
+            );
+        }
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("migrations/sqlite");
+        let mut files: Vec<String> = std::fs::read_dir(&dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .filter(|n| n.ends_with(".sql"))
+            .collect();
+        files.sort();
+        let listed: Vec<String> = MIGRATIONS.iter().map(|m| format!("{}.sql", m.name)).collect();
+        assert_eq!(files, listed, "a file in migrations/sqlite that MIGRATIONS does not list would never run");
+    }
+
+    #[test]
+    fn a_ladder_out_of_order_is_refused_before_it_touches_the_file() {
+        let conn = Connection::open_in_memory().unwrap();
+        let ladder = [Migration { version: 2, name: "0002_x", sql: "CREATE TABLE x (a)" }];
+        assert!(matches!(upgrade(&conn, &ladder), Err(MigrateError::Ladder(_))));
+        assert!(!has_tables(&conn).unwrap());
+    }
+
+    #[test]
+    fn a_version_zero_file_with_tables_is_not_taken_for_a_new_one() {
+        let conn = Connection::open_in_memory().unwrap();
+        conn.execute_batch("CREATE TABLE notes (text)").unwrap();
+        assert!(matches!(migrate(&conn), Err(MigrateError::NotCalllog(0))));
+        assert_eq!(user_version(&conn).unwrap(), 0);
+    }
+
+    #[test]
+    fn a_new_file_is_built_from_schema_sql_and_seeded() {
+        let conn = Connection::open_in_memory().unwrap();
+        assert_eq!(migrate(&conn).unwrap(), Migrated::Created);
+        assert_eq!(user_version(&conn).unwrap(), VERSION);
+        let statuses: i64 = conn.query_row("SELECT count(*) FROM statuses", [], |r| r.get(0)).unwrap();
+        assert_eq!(statuses, SEED_STATUSES.len() as i64);
+        assert_eq!(migrate(&conn).unwrap(), Migrated::Current);
+    }
 }
