@@ -240,9 +240,13 @@ fn a_step_up_copies_the_file_once_first_and_applies_the_steps_in_order() {
     let v1_tables = tables(&read_only(&db));
     let before = rows(&db, &v1_tables);
 
-    // The second rung needs the first's table: out of order, it fails.
+    // Test-only rungs (named 9xxx, apart from real ones) on top of the real
+    // ladder. The second needs the first's table: out of order, it fails.
     let ladder = ladder_with(&[
-        ("9001_steps", "CREATE TABLE steps (n INTEGER PRIMARY KEY, name TEXT NOT NULL); INSERT INTO steps (name) VALUES ('first');"),
+        (
+            "9001_steps",
+            "CREATE TABLE steps (n INTEGER PRIMARY KEY, name TEXT); INSERT INTO steps (name) VALUES ('first');",
+        ),
         ("9002_more", "INSERT INTO steps (name) VALUES ('second'); ALTER TABLE call_logs ADD COLUMN channel TEXT;"),
     ]);
     let top = ladder.len() as i64;
@@ -424,4 +428,17 @@ fn the_comparison_sees_an_added_column_as_the_same_table_written_whole() {
         .unwrap();
     Connection::open(&written).unwrap().execute_batch("CREATE TABLE t (a INTEGER, b TEXT, c TEXT)").unwrap();
     assert_eq!(schema_of(&altered), schema_of(&written));
+}
+
+#[test]
+fn a_step_that_commits_by_itself_is_named_for_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = fixture_copy(dir.path());
+    open_and_close(&db);
+    let ladder = ladder_with(&[("9001_commits", "CREATE TABLE early (a); COMMIT;")]);
+    let conn = Connection::open(&db).unwrap();
+    let error = schema::upgrade(&conn, &ladder).unwrap_err();
+    assert!(matches!(error, MigrateError::EndedTransaction { name: "9001_commits", .. }), "{error:?}");
+    assert!(error.to_string().contains("committed"), "{error}");
+    assert_eq!(user_version(&db), VERSION, "the version is not claimed for a step that did not finish");
 }

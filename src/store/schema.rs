@@ -95,8 +95,9 @@ pub enum Migrated {
     Upgraded { from: i64, to: i64, backup: Option<PathBuf> },
 }
 
-/// Why a file could not be brought to the current schema; each leaves the
-/// file as it was (or, for `Step`, at the last version whose step committed).
+/// Why a file could not be brought to the current schema. Each leaves the
+/// file at the last version whose step committed (as it was, when no step
+/// did), except `EndedTransaction`, which says what it left.
 #[derive(Debug, thiserror::Error)]
 pub enum MigrateError {
     #[error("schema version {0} is newer than this calllog knows")]
@@ -111,7 +112,11 @@ pub enum MigrateError {
     BackupExists { version: i64, path: PathBuf },
     #[error("copying it to {} before the upgrade failed ({reason}); the database is unchanged", path.display())]
     Backup { path: PathBuf, reason: String },
-    #[error("migration {name} (schema version {from} to {}) failed: {reason}; it was rolled back and the database is at version {from}{backup_note}", from + 1)]
+    #[error(
+        "migration {name} (schema version {from} to {}) failed: {reason}; it was rolled back and the database is at \
+         version {from}{backup_note}",
+        from + 1
+    )]
     Step { name: &'static str, from: i64, reason: String, backup_note: String },
     #[error(
         "migration {name} (schema version {from} to {}) ended the runner's transaction itself, so what it did up to \
