@@ -366,8 +366,8 @@ fn backup(db: &Path, dest: &Path) -> Result<(), Failure> {
 }
 
 fn check(db: &Path) -> Result<(), Failure> {
-    // A damaged file must not be "repaired" by opening it for writing.
     require_database(db)?;
+    // Read only: a damaged file must not be "repaired" by opening it for writing.
     integrity_check(db).map_err(|e| Failure(format!("{} is damaged: {e}", db.display())))?;
     println!("{}: ok", db.display());
     Ok(())
