@@ -1,5 +1,7 @@
--- calllog schema, version 1. Applied by src/store/schema.rs when the file's
--- PRAGMA user_version is 0; every statement is idempotent.
+-- calllog schema, version 1: the whole current schema in one readable place.
+-- src/store/schema.rs builds a new, empty file from it; an older file is
+-- stepped up by migrations/sqlite/ instead. A change here comes with a new
+-- migration that makes the same change (tests/schema_upgrades.rs compares).
 --
 -- Times are INTEGER 100-nanosecond ticks since the Unix epoch (UTC), the
 -- resolution of the API's seven fractional digits; the HTTP layer renders

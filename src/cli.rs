@@ -20,7 +20,7 @@ use std::process::ExitCode;
 #[derive(Parser, Debug)]
 #[command(name = "calllog", version, about = "Call-center activity log for property management")]
 pub struct Cli {
-    /// The SQLite database file; created with its schema on first use.
+    /// The SQLite database file; created with its schema on first use (not by check or backup).
     #[arg(long, global = true, env = "CALLLOG_DB", default_value = "./calllog.db")]
     pub db: PathBuf,
 
@@ -351,27 +351,32 @@ fn import(db: &Path, args: ImportArgs) -> Result<(), Failure> {
 }
 
 fn backup(db: &Path, dest: &Path) -> Result<(), Failure> {
+    require_database(db)?;
     if dest.exists() {
         return Err(Failure(format!("{} already exists; choose a new file name", dest.display())));
     }
-    // API.md §9: the database and its schema are created on first use.
-    open_store(&StoreConfig::new(db))?.close();
+    // Read only, never through the Store: a copy must not upgrade its source.
     store::backup(db, dest).map_err(Failure)?;
     println!("Backed up {} to {} (integrity check ok).", db.display(), dest.display());
     Ok(())
 }
 
 fn check(db: &Path) -> Result<(), Failure> {
-    if db.exists() {
-        // A damaged file must not be "repaired" by opening it for writing.
-        store::integrity_check(db).map_err(|e| Failure(format!("{} is damaged: {e}", db.display())))?;
-    } else {
-        // API.md §9: the database and its schema are created on first use.
-        open_store(&StoreConfig::new(db))?.close();
-    }
+    require_database(db)?;
+    // Read only: a damaged file must not be "repaired" by opening it for writing.
     store::integrity_check(db).map_err(|e| Failure(format!("{} is damaged: {e}", db.display())))?;
     println!("{}: ok", db.display());
     Ok(())
+}
+
+/// API.md §9: `check` and `backup` fail on a file that does not exist rather
+/// than create one (an empty new database would hide a mistyped path).
+fn require_database(db: &Path) -> Result<(), Failure> {
+    if db.exists() {
+        Ok(())
+    } else {
+        Err(Failure(format!("no database at {}", db.display())))
+    }
 }
 
 /// `serve --demo`: a small sample directory, only into an empty directory.

@@ -455,11 +455,13 @@ fn check_passes_a_sound_database_and_fails_a_garbage_file() {
     run(command, None).assert_failure_line();
     assert_eq!(std::fs::read(&garbage).unwrap(), bytes, "check must not change the file");
 
-    // API.md §9: the database and its schema are created on first use.
-    let mut command = calllog(&dir.path().join("absent.db"));
+    // API.md §9: check on a file that does not exist fails instead of creating one.
+    let absent = dir.path().join("absent.db");
+    let mut command = calllog(&absent);
     command.arg("check");
-    run(command, None).assert_code(0);
-    assert!(dir.path().join("absent.db").exists());
+    let line = run(command, None).assert_failure_line().to_string();
+    assert_eq!(line, format!("calllog: no database at {}", absent.display()));
+    assert!(!absent.exists());
 }
 
 #[test]

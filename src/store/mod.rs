@@ -181,6 +181,8 @@ pub enum OpenError {
         "the database {path} has schema version {found}, newer than this calllog knows ({known}); use a newer calllog"
     )]
     TooNew { path: String, found: i64, known: i64 },
+    #[error("cannot bring the database {path} to schema version {known}: {detail}")]
+    Upgrade { path: String, known: i64, detail: String },
 }
 
 /// What `/metrics` shows of the store.

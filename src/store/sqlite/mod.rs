@@ -94,6 +94,7 @@ impl SqliteStore {
                 OpenError::TooNew { path: path_text.clone(), found, known: schema::VERSION }
             }
             schema::MigrateError::Sql(e) => classify(&path_text, e),
+            e => OpenError::Upgrade { path: path_text.clone(), known: schema::VERSION, detail: e.to_string() },
         })?;
 
         let sync = synchronous.to_string();
