@@ -467,3 +467,41 @@ fn demo_batch() -> ImportBatch {
     }
     batch
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn serve_args(args: &[&str]) -> Result<ServeArgs, clap::Error> {
+        let cli = Cli::try_parse_from(["calllog", "serve"].iter().chain(args))?;
+        match cli.command {
+            Some(Command::Serve(args)) => Ok(args),
+            other => panic!("not serve: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn pool_queue_and_wal_flags_reach_the_store_settings() {
+        let args = serve_args(&["--read-pool-size", "3", "--write-queue", "5", "--wal-limit-mib", "2"]).unwrap();
+        let config = args.store_config(Path::new("x.db"));
+        assert_eq!(config.read_pool_size, 3);
+        assert_eq!(config.write_queue_capacity, 5);
+        assert_eq!(config.wal_limit_bytes, 2 * 1024 * 1024);
+        let defaults = serve_args(&[]).unwrap().store_config(Path::new("x.db"));
+        let documented = StoreConfig::new("x.db");
+        assert_eq!(
+            (defaults.read_pool_size, defaults.write_queue_capacity, defaults.wal_limit_bytes),
+            (documented.read_pool_size, documented.write_queue_capacity, documented.wal_limit_bytes)
+        );
+    }
+
+    #[test]
+    fn out_of_range_settings_are_usage_errors() {
+        for bad in
+            [["--read-pool-size", "0"], ["--write-queue", "0"], ["--wal-limit-mib", "70000"], ["--write-queue", "x"]]
+        {
+            let e = serve_args(&bad).err().unwrap_or_else(|| panic!("{bad:?} was accepted"));
+            assert_eq!(e.exit_code(), 2, "{bad:?}");
+        }
+    }
+}
