@@ -1,9 +1,6 @@
 //! API.md §7: GET /api/calllogs/export.csv — the list's filters, no paging, CSV.
 
-mod common;
-
-use actix_web::http::StatusCode;
-use common::*;
+use crate::helpers::*;
 use serde_json::json;
 
 fn rows(text: &str) -> Vec<Vec<String>> {
@@ -17,7 +14,7 @@ fn rows(text: &str) -> Vec<Vec<String>> {
 
 #[actix_web::test]
 async fn export_writes_a_header_and_one_quoted_row_per_log() {
-    app_with_directory!(env, app, admin);
+    app_with_directory!(app, admin);
     let tricky = "Leak, \"urgent\"\nsecond line — Zoë";
     let a = post(
         &app,
@@ -80,7 +77,7 @@ async fn export_writes_a_header_and_one_quoted_row_per_log() {
 
 #[actix_web::test]
 async fn export_takes_the_list_filters_without_paging() {
-    app_with_directory!(env, app, admin);
+    app_with_directory!(app, admin);
     for i in 0..30 {
         let unit = if i % 3 == 0 { 12 } else { 11 };
         post(
@@ -105,7 +102,7 @@ async fn export_takes_the_list_filters_without_paging() {
 
 #[actix_web::test]
 async fn export_is_scoped_and_checks_its_filters_before_streaming() {
-    app_with_directory!(env, app, admin);
+    app_with_directory!(app, admin);
     post(&app, "/api/calllogs", &admin, json!({"PropertyId": 1, "CallFrom": "c", "Subject": "mine"})).await;
     post(&app, "/api/calllogs", &admin, json!({"PropertyId": 2, "CallFrom": "c", "Subject": "theirs"})).await;
     let (_, viewer) = make_user(&app, &admin, "viewer1", "viewer", &[1]).await;
@@ -115,25 +112,14 @@ async fn export_is_scoped_and_checks_its_filters_before_streaming() {
     get(&app, "/api/calllogs/export.csv?propertyId=2", &viewer).await.assert_error(403, 105);
     get(&app, "/api/calllogs/export.csv?status=99", &admin).await.assert_error(400, 114);
     get(&app, "/api/calllogs/export.csv?sort=nope", &admin).await.assert_error(400, 114);
-    call(&app, actix_web::http::Method::GET, "/api/calllogs/export.csv", None, None).await.assert_error(401, 100);
+    call(&app, Method::GET, "/api/calllogs/export.csv", None, None).await.assert_error(401, 100);
 }
 
 #[actix_web::test]
 async fn a_large_export_streams_in_chunks() {
-    app_with_directory!(env, app, admin);
+    app_with_directory!(app, admin);
     // Enough rows for several 64 KiB chunks.
-    env.state
-        .store
-        .write(|conn| {
-            conn.execute_batch(
-                "WITH RECURSIVE n(v) AS (SELECT 1 UNION ALL SELECT v + 1 FROM n WHERE v < 3000)
-                 INSERT INTO call_logs (property_id, call_from, status_id, subject, notes, taken_by, created_on, modified_on, created_by)
-                 SELECT 1, 'Caller', 1, 'Bulk ' || v, printf('%.200c', 'n'), 'Bench', v, v, 1 FROM n;",
-            )?;
-            Ok(())
-        })
-        .await
-        .unwrap();
+    bulk_insert_call_logs(&app, 3000).await;
     let a = get(&app, "/api/calllogs/export.csv", &admin).await;
     assert_eq!(a.status, StatusCode::OK);
     assert!(a.text.len() > 4 * 64 * 1024, "{} bytes", a.text.len());
