@@ -524,6 +524,8 @@ fn http(
     static CLIENT: OnceLock<reqwest::blocking::Client> = OnceLock::new();
     let client = CLIENT.get_or_init(|| {
         reqwest::blocking::Client::builder()
+            // The server is on loopback: a proxy set in the environment must not come between.
+            .no_proxy()
             .connect_timeout(Duration::from_secs(5))
             .timeout(Duration::from_secs(10))
             .pool_max_idle_per_host(0)

@@ -87,6 +87,8 @@ pub async fn spawn_app_with(adjust: impl FnOnce(&mut StoreConfig, &mut AppConfig
     tokio::spawn(server);
 
     let client = reqwest::Client::builder()
+        // The server is on loopback: a proxy set in the environment must not come between.
+        .no_proxy()
         // Tests look at redirects and headers as the server sent them.
         .redirect(reqwest::redirect::Policy::none())
         // A hung request fails the test instead of hanging the suite.
