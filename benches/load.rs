@@ -9,15 +9,14 @@
 //! 1. The SQLite ceiling on this machine: the write shapes of the service run
 //!    directly on a connection with the same pragmas (one commit per append,
 //!    and appends batched per commit as the writer does under load).
-//! 2. The service over loopback HTTP with keep-alive clients: create, append a
-//!    comment, read one log, list a unit's logs.
+//! 2. The service over loopback HTTP with keep-alive clients (reqwest, one
+//!    task per client on a tokio runtime): create, append a comment, read one
+//!    log, list a unit's logs.
 //! 3. List latency with a million call logs in the file.
 //! 4. Peak memory (VmHWM) of the whole process.
 
 use calllog::config::{AppConfig, StoreConfig, Synchronous};
 use calllog::{build_app, AppState, Store};
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::TcpStream;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -26,97 +25,51 @@ fn env_number(name: &str, default: usize) -> usize {
     std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
 }
 
-/// A minimal HTTP/1.1 keep-alive client: enough for a benchmark.
+/// One benchmark client: its own reqwest connection pool, so `clients`
+/// clients hold that many keep-alive connections, each used in turn.
 struct Client {
-    reader: BufReader<TcpStream>,
+    http: reqwest::Client,
+    base: String,
     token: String,
 }
 
 impl Client {
     fn connect(addr: &str, token: &str) -> Client {
-        let stream = TcpStream::connect(addr).expect("connect");
-        stream.set_nodelay(true).ok();
-        stream.set_read_timeout(Some(Duration::from_secs(30))).ok();
-        Client { reader: BufReader::new(stream), token: token.to_string() }
+        let http = reqwest::Client::builder()
+            // The server is on loopback: a proxy set in the environment must not come between.
+            .no_proxy()
+            .tcp_nodelay(true)
+            .timeout(Duration::from_secs(60))
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .expect("HTTP client");
+        Client { http, base: format!("http://{addr}"), token: token.to_string() }
     }
 
-    fn request(&mut self, method: &str, path: &str, body: Option<&str>) -> (u16, Vec<u8>) {
-        let body = body.unwrap_or("");
-        let head = format!(
-            "{method} {path} HTTP/1.1\r\nHost: bench\r\nAuthorization: Bearer {}\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n",
-            self.token,
-            body.len()
-        );
-        let stream = self.reader.get_mut();
-        stream.write_all(head.as_bytes()).expect("write");
-        stream.write_all(body.as_bytes()).expect("write");
-        let mut line = String::new();
-        self.reader.read_line(&mut line).expect("status line");
-        let status: u16 = line.split_whitespace().nth(1).and_then(|s| s.parse().ok()).unwrap_or(0);
-        let mut length = 0usize;
-        loop {
-            line.clear();
-            self.reader.read_line(&mut line).expect("header");
-            let l = line.trim_end();
-            if l.is_empty() {
-                break;
-            }
-            if let Some((k, v)) = l.split_once(':') {
-                if k.eq_ignore_ascii_case("content-length") {
-                    length = v.trim().parse().unwrap_or(0);
-                }
-            }
-        }
-        let mut buf = vec![0; length];
-        self.reader.read_exact(&mut buf).expect("body");
-        (status, buf)
+    fn prepare(&self, method: &str, path: &str) -> reqwest::RequestBuilder {
+        let method = reqwest::Method::from_bytes(method.as_bytes()).expect("method");
+        self.http.request(method, format!("{}{path}", self.base)).bearer_auth(&self.token)
     }
-}
 
-impl Client {
-    /// Downloads a (chunked or sized) body, counting bytes and lines without keeping them.
-    fn download(&mut self, path: &str) -> (u16, usize, usize) {
-        let head = format!("GET {path} HTTP/1.1\r\nHost: bench\r\nAuthorization: Bearer {}\r\n\r\n", self.token);
-        self.reader.get_mut().write_all(head.as_bytes()).expect("write");
-        let mut line = String::new();
-        self.reader.read_line(&mut line).expect("status line");
-        let status: u16 = line.split_whitespace().nth(1).and_then(|s| s.parse().ok()).unwrap_or(0);
-        let (mut length, mut chunked) = (0usize, false);
-        loop {
-            line.clear();
-            self.reader.read_line(&mut line).expect("header");
-            let l = line.trim_end().to_ascii_lowercase();
-            if l.is_empty() {
-                break;
-            }
-            if let Some(v) = l.strip_prefix("content-length:") {
-                length = v.trim().parse().unwrap_or(0);
-            }
-            chunked |= l.starts_with("transfer-encoding:") && l.contains("chunked");
+    /// Sends one request and reads the whole answer: status and body.
+    async fn request(&self, method: &str, path: &str, body: Option<String>) -> (u16, Vec<u8>) {
+        let mut request = self.prepare(method, path);
+        if let Some(body) = body {
+            request = request.header("Content-Type", "application/json").body(body);
         }
+        let response = request.send().await.expect("request");
+        let status = response.status().as_u16();
+        (status, response.bytes().await.expect("body").to_vec())
+    }
+
+    /// Downloads a body chunk by chunk, counting bytes and lines without keeping them.
+    async fn download(&self, path: &str) -> (u16, usize, usize) {
+        let mut response = self.prepare("GET", path).send().await.expect("request");
+        let status = response.status().as_u16();
         let (mut bytes, mut lines) = (0, 0);
-        let mut take = |reader: &mut BufReader<TcpStream>, n: usize| {
-            let mut buf = vec![0; n];
-            reader.read_exact(&mut buf).expect("body");
-            bytes += n;
-            lines += buf.iter().filter(|b| **b == b'\n').count();
-        };
-        if chunked {
-            loop {
-                line.clear();
-                self.reader.read_line(&mut line).expect("chunk size");
-                let size = usize::from_str_radix(line.trim(), 16).unwrap_or(0);
-                if size == 0 {
-                    line.clear();
-                    self.reader.read_line(&mut line).expect("last CRLF");
-                    break;
-                }
-                take(&mut self.reader, size);
-                line.clear();
-                self.reader.read_line(&mut line).expect("chunk CRLF");
-            }
-        } else {
-            take(&mut self.reader, length);
+        while let Some(chunk) = response.chunk().await.expect("body") {
+            bytes += chunk.len();
+            lines += chunk.iter().filter(|b| **b == b'\n').count();
         }
         (status, bytes, lines)
     }
@@ -150,8 +103,9 @@ impl Figures {
     }
 }
 
-/// Runs `requests` calls of `make` spread over `clients` keep-alive connections.
-fn run_phase(
+/// Runs `requests` calls of `make` spread over `clients` keep-alive connections,
+/// each client a task that takes the next request number until none is left.
+async fn run_phase(
     name: &str,
     addr: &str,
     token: &str,
@@ -162,11 +116,11 @@ fn run_phase(
     let make = Arc::new(make);
     let next = Arc::new(AtomicUsize::new(0));
     let started = Instant::now();
-    let threads: Vec<_> = (0..clients)
+    let tasks: Vec<_> = (0..clients)
         .map(|_| {
-            let (make, next, addr, token) = (make.clone(), next.clone(), addr.to_string(), token.to_string());
-            std::thread::spawn(move || {
-                let mut client = Client::connect(&addr, &token);
+            let (make, next) = (make.clone(), next.clone());
+            let client = Client::connect(addr, token);
+            tokio::spawn(async move {
                 let mut latencies = Vec::new();
                 let mut failures = 0;
                 loop {
@@ -176,7 +130,7 @@ fn run_phase(
                     }
                     let (method, path, body) = make(i);
                     let t = Instant::now();
-                    let (status, _) = client.request(method, &path, body.as_deref());
+                    let (status, _) = client.request(method, &path, body).await;
                     latencies.push(t.elapsed());
                     if !(200..300).contains(&status) {
                         failures += 1;
@@ -187,8 +141,8 @@ fn run_phase(
         })
         .collect();
     let mut figures = Figures { name: name.to_string(), requests, seconds: 0.0, latencies: Vec::new(), failures: 0 };
-    for t in threads {
-        let (latencies, failures) = t.join().expect("client thread");
+    for task in tasks {
+        let (latencies, failures) = task.await.expect("client task");
         figures.latencies.extend(latencies);
         figures.failures += failures;
     }
@@ -293,8 +247,8 @@ fn main() {
     };
     let operator = calllog::domain::users::Caller::command_line();
     let service = calllog::service::Service::new(store.clone(), AppConfig::default());
-    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
-    runtime.block_on(service.create_user(&operator, bench_user)).expect("bench user");
+    let setup = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    setup.block_on(service.create_user(&operator, bench_user)).expect("bench user");
     let mut directory = serde_json::json!({"Properties": [], "Units": []});
     for p in 1..=10 {
         directory["Properties"]
@@ -323,38 +277,51 @@ fn main() {
         })
     });
     std::thread::sleep(Duration::from_millis(300));
-    let mut client = Client::connect(&addr, "");
+    // The clients: tasks on a runtime of their own, beside the server's workers.
+    let clients_runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("client runtime");
+    let sign_in = r#"{"UserName":"bench","Password":"bench-password"}"#.to_string();
     let (status, body) =
-        client.request("POST", "/api/auth/token", Some(r#"{"UserName":"bench","Password":"bench-password"}"#));
+        clients_runtime.block_on(Client::connect(&addr, "").request("POST", "/api/auth/token", Some(sign_in)));
     assert_eq!(status, 200, "sign-in");
     let token = serde_json::from_slice::<serde_json::Value>(&body).unwrap()["Token"].as_str().unwrap().to_string();
-    let mut client = Client::connect(&addr, &token);
-    let (status, _) = client.request("POST", "/api/admin/import", Some(&directory.to_string()));
+    let (status, _) = clients_runtime.block_on(Client::connect(&addr, &token).request(
+        "POST",
+        "/api/admin/import",
+        Some(directory.to_string()),
+    ));
     assert_eq!(status, 200, "import");
 
     println!("The service over loopback HTTP (keep-alive):");
-    run_phase("POST /api/calllogs (create)", &addr, &token, clients, requests, |i| {
+    clients_runtime
+        .block_on(run_phase("POST /api/calllogs (create)", &addr, &token, clients, requests, |i| {
         let unit = (i % 10 + 1) * 1000 + i % 100;
         let body = format!(
             r#"{{"PropertyId":{},"UnitId":{unit},"CallFrom":"Caller {i}","Subject":"Call {i}","LogReasons":[1],"NewComments":"first"}}"#,
             i % 10 + 1
         );
         ("POST", "/api/calllogs".to_string(), Some(body))
-    })
+    }))
     .print();
     let logs = requests;
-    run_phase("PUT /api/calllogs/{id} (comment)", &addr, &token, clients, requests, move |i| {
-        ("PUT", format!("/api/calllogs/{}", i * 7919 % logs + 1), Some(format!(r#"{{"NewComments":"comment {i}"}}"#)))
-    })
-    .print();
-    run_phase("GET /api/calllogs/{id}", &addr, &token, clients, requests, move |i| {
-        ("GET", format!("/api/calllogs/{}", i * 7919 % logs + 1), None)
-    })
-    .print();
-    run_phase("GET /api/units/{id}/calllogs", &addr, &token, clients, requests, |i| {
-        ("GET", format!("/api/units/{}/calllogs", (i % 10 + 1) * 1000 + i % 100), None)
-    })
-    .print();
+    clients_runtime
+        .block_on(run_phase("PUT /api/calllogs/{id} (comment)", &addr, &token, clients, requests, move |i| {
+            (
+                "PUT",
+                format!("/api/calllogs/{}", i * 7919 % logs + 1),
+                Some(format!(r#"{{"NewComments":"comment {i}"}}"#)),
+            )
+        }))
+        .print();
+    clients_runtime
+        .block_on(run_phase("GET /api/calllogs/{id}", &addr, &token, clients, requests, move |i| {
+            ("GET", format!("/api/calllogs/{}", i * 7919 % logs + 1), None)
+        }))
+        .print();
+    clients_runtime
+        .block_on(run_phase("GET /api/units/{id}/calllogs", &addr, &token, clients, requests, |i| {
+            ("GET", format!("/api/units/{}/calllogs", (i % 10 + 1) * 1000 + i % 100), None)
+        }))
+        .print();
     let stats = store.stats();
     println!("  writer: {} requests committed in {} batches", requests * 2 + 2, stats.write_batches);
     println!();
@@ -384,7 +351,7 @@ fn main() {
         ("GET /api/properties/{id}/calllogs", "/api/properties/3/calllogs?status=2".to_string()),
         ("GET /api/calllogs?sort=modifiedon", "/api/calllogs?sort=modifiedon&modifiedSince=2026-01-01".to_string()),
     ] {
-        run_phase(name, &addr, &token, 4, n, move |_| ("GET", path.clone(), None)).print();
+        clients_runtime.block_on(run_phase(name, &addr, &token, 4, n, move |_| ("GET", path.clone(), None))).print();
     }
     println!();
 
@@ -394,7 +361,8 @@ fn main() {
     let _ = std::fs::write("/proc/self/clear_refs", "5");
     let baseline = peak_rss_mib();
     let started = Instant::now();
-    let (status, bytes, lines) = Client::connect(&addr, &token).download("/api/calllogs/export.csv");
+    let (status, bytes, lines) =
+        clients_runtime.block_on(Client::connect(&addr, &token).download("/api/calllogs/export.csv"));
     let seconds = started.elapsed().as_secs_f64();
     println!(
         "Export of every log: status {status}, {} rows, {:.0} MiB in {seconds:.1} s ({:.0} rows/s); peak memory during it {:.0} MiB (it was {:.0} MiB before it began)",

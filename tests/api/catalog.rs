@@ -1,14 +1,11 @@
 //! API.md §5: call-log reasons and statuses.
 
-mod common;
-
-use actix_web::http::StatusCode;
-use common::*;
+use crate::helpers::*;
 use serde_json::json;
 
 #[actix_web::test]
 async fn a_new_database_is_seeded() {
-    app_with_directory!(env, app, admin);
+    app_with_directory!(app, admin);
     let (_, viewer) = make_user(&app, &admin, "viewer1", "viewer", &[]).await;
     let a = get(&app, "/api/modulestatuses/calllogs", &viewer).await;
     assert_eq!(a.body["Total"], 3);
@@ -46,7 +43,7 @@ async fn a_new_database_is_seeded() {
 
 #[actix_web::test]
 async fn reasons_are_admin_written_unique_and_only_deactivated() {
-    app_with_directory!(env, app, admin);
+    app_with_directory!(app, admin);
     let (_, agent) = make_user(&app, &admin, "agent1", "agent", &[1]).await;
     post(&app, "/api/calllogreasons", &agent, json!({"Name": "Pets"})).await.assert_error(403, 102);
     let a = post(&app, "/api/calllogreasons", &admin, json!({"Name": "Pets"})).await;
@@ -82,8 +79,27 @@ async fn reasons_are_admin_written_unique_and_only_deactivated() {
 }
 
 #[actix_web::test]
+async fn catalog_names_are_unique_ignoring_case_beyond_ascii() {
+    app_with_directory!(app, admin);
+    assert_eq!(
+        post(&app, "/api/calllogreasons", &admin, json!({"Name": "Émergence"})).await.status,
+        StatusCode::CREATED
+    );
+    post(&app, "/api/calllogreasons", &admin, json!({"Name": "émergence"})).await.assert_error(409, 112);
+    assert_eq!(
+        post(&app, "/api/modulestatuses/calllogs", &admin, json!({"Name": "Écoute", "Category": "pending"}))
+            .await
+            .status,
+        StatusCode::CREATED
+    );
+    post(&app, "/api/modulestatuses/calllogs", &admin, json!({"Name": "ÉCOUTE", "Category": "open"}))
+        .await
+        .assert_error(409, 112);
+}
+
+#[actix_web::test]
 async fn exactly_one_default_status_at_all_times() {
-    app_with_directory!(env, app, admin);
+    app_with_directory!(app, admin);
     let (_, agent) = make_user(&app, &admin, "agent1", "agent", &[1]).await;
     post(&app, "/api/modulestatuses/calllogs", &agent, json!({"Name": "Waiting", "Category": "pending"}))
         .await
@@ -135,7 +151,7 @@ async fn exactly_one_default_status_at_all_times() {
 
 #[actix_web::test]
 async fn renaming_a_status_keeps_the_name_recorded_in_old_comments() {
-    app_with_directory!(env, app, admin);
+    app_with_directory!(app, admin);
     let log = post(
         &app,
         "/api/calllogs",

@@ -1,21 +1,10 @@
 //! API.md §4 lists: the four routes, every filter, sorting, paging, scoping.
 
-mod common;
-
-use actix_web::http::StatusCode;
-use common::*;
+use crate::helpers::*;
 use serde_json::{json, Value};
 
 /// Creates logs with controlled dates, units, statuses, reasons and takers; returns their ids in order.
-async fn seed<S, B>(app: &S, admin: &str) -> Vec<i64>
-where
-    S: actix_web::dev::Service<
-        actix_http::Request,
-        Response = actix_web::dev::ServiceResponse<B>,
-        Error = actix_web::Error,
-    >,
-    B: actix_web::body::MessageBody,
-{
+async fn seed(app: &TestApp, admin: &str) -> Vec<i64> {
     let rows = [
         json!({"PropertyId": 1, "UnitId": 11, "CallFrom": "a", "Subject": "one", "CreatedOn": "2026-01-01T10:00:00Z", "LogReasons": [1], "Takenby": "Zoë"}),
         json!({"PropertyId": 1, "UnitId": 12, "CallFrom": "b", "Subject": "two", "CreatedOn": "2026-01-02T10:00:00Z", "LogReasons": [2, 3], "ModuleStatusId": 2}),
@@ -34,7 +23,7 @@ where
 
 #[actix_web::test]
 async fn newest_call_first_with_log_id_breaking_ties() {
-    app_with_directory!(env, app, admin);
+    app_with_directory!(app, admin);
     seed(&app, &admin).await;
     let a = get(&app, "/api/calllogs", &admin).await;
     assert_eq!(a.body["Total"], 5);
@@ -50,7 +39,7 @@ async fn newest_call_first_with_log_id_breaking_ties() {
 
 #[actix_web::test]
 async fn sort_by_modified_follows_the_latest_change() {
-    app_with_directory!(env, app, admin);
+    app_with_directory!(app, admin);
     let ids = seed(&app, &admin).await;
     put(&app, &format!("/api/calllogs/{}", ids[0]), &admin, json!({"NewComments": "touched"})).await;
     let a = get(&app, "/api/calllogs?sort=modifiedon", &admin).await;
@@ -62,7 +51,7 @@ async fn sort_by_modified_follows_the_latest_change() {
 
 #[actix_web::test]
 async fn every_filter_narrows_and_they_combine() {
-    app_with_directory!(env, app, admin);
+    app_with_directory!(app, admin);
     seed(&app, &admin).await;
     let cases: [(&str, &[&str]); 14] = [
         ("propertyId=1", &["three", "two", "one"]),
@@ -89,8 +78,26 @@ async fn every_filter_narrows_and_they_combine() {
 }
 
 #[actix_web::test]
+async fn a_date_pasted_unencoded_into_a_query_keeps_its_offset() {
+    app_with_directory!(app, admin);
+    post(
+        &app,
+        "/api/calllogs",
+        &admin,
+        json!({"PropertyId": 1, "CallFrom": "c", "Subject": "s", "CreatedOn": "2026-01-01T10:00:00Z"}),
+    )
+    .await;
+    // '+' in a query string decodes to a space; "…T12:00:00 02:00" is read as +02:00 (= 10:00Z).
+    let a = get(&app, "/api/calllogs?from=2026-01-01T12:00:00+02:00", &admin).await;
+    assert_eq!(a.status, StatusCode::OK, "{}", a.text);
+    assert_eq!(a.body["Total"], 1);
+    let a = get(&app, "/api/calllogs?from=2026-01-01T12:00:01+02:00", &admin).await;
+    assert_eq!(a.body["Total"], 0);
+}
+
+#[actix_web::test]
 async fn bad_filter_values_are_114() {
-    app_with_directory!(env, app, admin);
+    app_with_directory!(app, admin);
     for q in [
         "status=9",
         "reason=99",
@@ -108,7 +115,7 @@ async fn bad_filter_values_are_114() {
 
 #[actix_web::test]
 async fn the_nested_routes_list_their_own_logs_with_comments() {
-    app_with_directory!(env, app, admin);
+    app_with_directory!(app, admin);
     let ids = seed(&app, &admin).await;
     put(&app, &format!("/api/calllogs/{}", ids[0]), &admin, json!({"NewComments": "c1"})).await;
     put(&app, &format!("/api/calllogs/{}", ids[0]), &admin, json!({"NewComments": "c2"})).await;
@@ -128,7 +135,7 @@ async fn the_nested_routes_list_their_own_logs_with_comments() {
 
 #[actix_web::test]
 async fn paging_boundaries() {
-    app_with_directory!(env, app, admin);
+    app_with_directory!(app, admin);
     seed(&app, &admin).await;
     let page = |n: i64| format!("/api/calllogs?pageSize=2&page={n}");
     assert_eq!(subjects(&get(&app, &page(1), &admin).await), ["five", "four"]);
@@ -144,7 +151,7 @@ async fn paging_boundaries() {
 
 #[actix_web::test]
 async fn lists_keep_to_linked_properties() {
-    app_with_directory!(env, app, admin);
+    app_with_directory!(app, admin);
     seed(&app, &admin).await;
     let (_, viewer) = make_user(&app, &admin, "viewer1", "viewer", &[1]).await;
     let a = get(&app, "/api/calllogs", &viewer).await;
@@ -158,4 +165,18 @@ async fn lists_keep_to_linked_properties() {
     let (_, nobody) = make_user(&app, &admin, "nobody", "agent", &[]).await;
     let a = get(&app, "/api/calllogs", &nobody).await;
     assert_eq!((a.body["Total"].clone(), a.body["Elements"].clone()), (json!(0), Value::Array(vec![])));
+}
+
+#[actix_web::test]
+async fn a_resident_who_moved_does_not_open_the_old_propertys_logs() {
+    app_with_directory!(app, admin);
+    post(&app, "/api/calllogs", &admin, json!({"PropertyId": 1, "ResidentId": 112, "Subject": "old home"})).await;
+    let moved = json!({"Residents": [{"ResidentId": 112, "PropertyId": 2, "UnitId": 21, "ResidentLastName": "Núñez"}]});
+    assert_eq!(post(&app, "/api/admin/import", &admin, moved).await.status, StatusCode::OK);
+    let (_, viewer) = make_user(&app, &admin, "viewer2", "viewer", &[2]).await;
+    let a = get(&app, "/api/residents/112/calllogs", &viewer).await;
+    assert_eq!(a.status, StatusCode::OK, "{}", a.text);
+    assert_eq!(a.body["Total"], 0, "the log stays with property 1");
+    assert_eq!(get(&app, "/api/calllogs?residentId=112", &viewer).await.body["Total"], 0);
+    assert_eq!(get(&app, "/api/calllogs?residentId=112", &admin).await.body["Total"], 1);
 }

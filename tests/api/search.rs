@@ -1,9 +1,6 @@
 //! API.md §7: full-text search with `q` on GET /api/calllogs.
 
-mod common;
-
-use actix_web::http::StatusCode;
-use common::*;
+use crate::helpers::*;
 use serde_json::json;
 
 fn q(text: &str) -> String {
@@ -14,15 +11,7 @@ fn q(text: &str) -> String {
     format!("/api/calllogs?q={encoded}")
 }
 
-async fn seed<S, B>(app: &S, admin: &str)
-where
-    S: actix_web::dev::Service<
-        actix_http::Request,
-        Response = actix_web::dev::ServiceResponse<B>,
-        Error = actix_web::Error,
-    >,
-    B: actix_web::body::MessageBody,
-{
+async fn seed(app: &TestApp, admin: &str) {
     for body in [
         json!({"PropertyId": 1, "UnitId": 11, "CallFrom": "Walk-in", "Subject": "Water leak in kitchen", "CreatedOn": "2026-01-01T10:00:00Z"}),
         json!({"PropertyId": 1, "UnitId": 12, "CallFrom": "Zoë Martin", "Subject": "Crème brûlée smell", "Notes": "Possibly the bakery downstairs", "CreatedOn": "2026-01-02T10:00:00Z"}),
@@ -36,7 +25,7 @@ where
 
 #[actix_web::test]
 async fn words_match_by_prefix_in_every_searched_field() {
-    app_with_directory!(env, app, admin);
+    app_with_directory!(app, admin);
     seed(&app, &admin).await;
     let cases: [(&str, &[&str]); 7] = [
         ("kitch", &["Water leak in kitchen"]),
@@ -57,7 +46,7 @@ async fn words_match_by_prefix_in_every_searched_field() {
 
 #[actix_web::test]
 async fn case_and_accents_are_ignored() {
-    app_with_directory!(env, app, admin);
+    app_with_directory!(app, admin);
     seed(&app, &admin).await;
     for text in ["creme brulee", "CRÈME", "zoe", "ZOË"] {
         assert_eq!(subjects(&get(&app, &q(text), &admin).await), ["Crème brûlée smell"], "{text}");
@@ -66,7 +55,7 @@ async fn case_and_accents_are_ignored() {
 
 #[actix_web::test]
 async fn best_match_first_unless_a_sort_is_given_and_results_stay_scoped_and_paged() {
-    app_with_directory!(env, app, admin);
+    app_with_directory!(app, admin);
     seed(&app, &admin).await;
     let a = get(&app, &q("leak"), &admin).await;
     assert_eq!(a.body["Total"], 3);
@@ -85,7 +74,7 @@ async fn best_match_first_unless_a_sort_is_given_and_results_stay_scoped_and_pag
 
 #[actix_web::test]
 async fn updates_and_comments_are_searchable_at_once_and_old_notes_are_not() {
-    app_with_directory!(env, app, admin);
+    app_with_directory!(app, admin);
     seed(&app, &admin).await;
     let id = get(&app, &q("bakery"), &admin).await.body["Elements"][0]["LogId"].as_i64().unwrap();
     put(
@@ -111,7 +100,7 @@ async fn updates_and_comments_are_searchable_at_once_and_old_notes_are_not() {
 
 #[actix_web::test]
 async fn text_that_is_not_search_syntax_is_read_as_plain_words() {
-    app_with_directory!(env, app, admin);
+    app_with_directory!(app, admin);
     seed(&app, &admin).await;
     for text in ["\"leak", "leak AND", "NEAR(leak", "subject:leak", "*", "-leak", "leak)", "OR", "\u{0}", "()", "'"] {
         let a = get(&app, &q(text), &admin).await;

@@ -1,11 +1,7 @@
 //! Bad input never produces a 5xx: every route, fed malformed bodies, odd
 //! query strings and out-of-range ids, answers a documented 4xx.
 
-mod common;
-
-use actix_web::http::Method;
-use actix_web::test::TestRequest;
-use common::*;
+use crate::helpers::*;
 
 const ROUTES: &[(&str, &str)] = &[
     ("POST", "/api/auth/token"),
@@ -77,7 +73,7 @@ const QUERIES: &[&str] = &[
 
 #[actix_web::test]
 async fn no_input_produces_a_server_error() {
-    app_with_directory!(env, app, admin);
+    app_with_directory!(app, admin);
     let created =
         post(&app, "/api/calllogs", &admin, serde_json::json!({"PropertyId": 1, "CallFrom": "x", "Subject": "s"}))
             .await;
@@ -86,13 +82,12 @@ async fn no_input_produces_a_server_error() {
     for (method, path) in ROUTES {
         let method = Method::from_bytes(method.as_bytes()).unwrap();
         for body in BODIES {
-            let req = TestRequest::default()
-                .method(method.clone())
-                .uri(path)
-                .insert_header(("Authorization", format!("Bearer {admin}")))
-                .insert_header(("Content-Type", "application/json"))
-                .set_payload(body.to_vec());
-            let a = send(&app, req).await;
+            let req = app
+                .request(method.clone(), path)
+                .bearer_auth(&admin)
+                .header("Content-Type", "application/json")
+                .body(body.to_vec());
+            let a = send(req).await;
             assert!(a.status.as_u16() < 500, "{method} {path} with {:?}: {}", String::from_utf8_lossy(body), a.text);
             if a.status.is_client_error() {
                 assert!(a.code() >= 100, "{method} {path}: error without a code: {}", a.text);

@@ -2,10 +2,11 @@
 
 use std::fs::File;
 use std::io::{BufRead, BufReader, Read, Write};
-use std::net::{TcpListener, TcpStream};
+use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitStatus, Stdio};
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError};
+use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
 const BIN: &str = env!("CARGO_BIN_EXE_calllog");
@@ -122,6 +123,28 @@ fn count(db: &Path, table: &str) -> i64 {
     read_only(db).query_row(&format!("SELECT count(*) FROM {table}"), [], |r| r.get(0)).unwrap()
 }
 
+// What the crate stores, in its own terms: checked against the file's rows.
+
+/// Whether `password` is the one a stored password hash was made from.
+fn password_matches(password: &str, stored_hash: &str) -> bool {
+    calllog::credentials::verify_password(password, stored_hash)
+}
+
+/// The digest a token is stored as.
+fn stored_token_hash(token: &str) -> Vec<u8> {
+    calllog::credentials::token_hash(token)
+}
+
+/// Now, as stored: 100 ns ticks.
+fn now_in_ticks() -> i64 {
+    calllog::domain::time::Stamp::now().0
+}
+
+/// A date (read in UTC), as stored: 100 ns ticks.
+fn date_in_ticks(date: &str) -> i64 {
+    calllog::domain::time::parse_date(date, &jiff::tz::TimeZone::UTC).unwrap().0
+}
+
 // ---- user add -------------------------------------------------------------
 
 #[test]
@@ -145,10 +168,7 @@ fn user_add_with_password_stdin_creates_the_user() {
     assert_eq!((name.as_str(), first.as_str(), last.as_str()), ("ann", "Ann", "Lee"));
     assert_eq!((email.as_str(), role.as_str(), active), ("ann@example.com", "agent", true));
     assert!(hash.starts_with("$argon2id$"), "{hash}");
-    assert!(
-        calllog::credentials::verify_password("correct-horse-9", &hash),
-        "the stdin password (without its newline)"
-    );
+    assert!(password_matches("correct-horse-9", &hash), "the stdin password (without its newline)");
     let links: Vec<i64> = conn
         .prepare("SELECT property_id FROM user_properties ORDER BY property_id")
         .unwrap()
@@ -173,7 +193,7 @@ fn user_add_without_password_stdin_prints_a_generated_password() {
     let password = lines[1].strip_prefix("Password: ").expect("a Password: line");
     assert!(password.len() >= 16, "generated password too short: {password:?}");
     let hash: String = read_only(&db).query_row("SELECT password_hash FROM users", [], |r| r.get(0)).unwrap();
-    assert!(calllog::credentials::verify_password(password, &hash), "the printed password must be the stored one");
+    assert!(password_matches(password, &hash), "the printed password must be the stored one");
 }
 
 #[test]
@@ -244,7 +264,7 @@ fn token_create_prints_only_the_token() {
     run(add, Some("long-enough-1\n")).assert_code(0);
     let mut command = calllog(&db);
     command.args(["token", "create", "robot", "--label", "L", "--expires-days", "3"]);
-    let before = calllog::domain::time::Stamp::now();
+    let before = now_in_ticks();
     let out = run(command, None);
     out.assert_code(0);
     let token = out.stdout.strip_suffix('\n').expect("one line");
@@ -257,9 +277,9 @@ fn token_create_prints_only_the_token() {
             Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
         })
         .unwrap();
-    assert_eq!(hash, calllog::credentials::token_hash(token), "stored as its hash");
+    assert_eq!(hash, stored_token_hash(token), "stored as its hash");
     assert_eq!((kind.as_str(), name.as_str()), ("api", "L"));
-    let ahead = (expires - before.0) / 10_000_000; // stored in 100 ns ticks
+    let ahead = (expires - before) / 10_000_000; // stored in 100 ns ticks
     assert!((3 * 86_400 - 120..=3 * 86_400 + 120).contains(&ahead), "expires {ahead} s ahead");
 }
 
@@ -349,7 +369,7 @@ fn import_reads_rfc4180_csv_with_quotes_newlines_and_non_ascii() {
         .unwrap()
         .collect::<Result<_, _>>()
         .unwrap();
-    let may_first = calllog::domain::time::parse_date("2024-05-01", &jiff::tz::TimeZone::UTC).unwrap().0;
+    let may_first = date_in_ticks("2024-05-01");
     assert_eq!(
         residents,
         [
@@ -494,57 +514,38 @@ fn free_port() -> u16 {
     listener.local_addr().unwrap().port()
 }
 
-/// One HTTP/1.1 exchange with `Connection: close`: status and body.
+/// One HTTP exchange: status and body. Connections are not kept: a server
+/// under test must be able to stop without waiting for idle clients.
 fn http(
     addr: &str,
     method: &str,
     path: &str,
     token: Option<&str>,
     body: Option<&str>,
-) -> std::io::Result<(u16, String)> {
-    let mut stream = TcpStream::connect_timeout(&addr.parse().unwrap(), Duration::from_secs(5))?;
-    stream.set_read_timeout(Some(Duration::from_secs(10)))?;
-    stream.set_write_timeout(Some(Duration::from_secs(10)))?;
-    let mut request = format!("{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n");
-    if let Some(token) = token {
-        request.push_str(&format!("Authorization: Bearer {token}\r\n"));
-    }
-    let body = body.unwrap_or("");
-    if !body.is_empty() || method == "POST" || method == "PUT" {
-        request.push_str(&format!("Content-Type: application/json\r\nContent-Length: {}\r\n", body.len()));
-    }
-    request.push_str("\r\n");
-    request.push_str(body);
-    stream.write_all(request.as_bytes())?;
-    let mut raw = Vec::new();
-    stream.read_to_end(&mut raw)?;
-    let text = String::from_utf8_lossy(&raw).into_owned();
-    let (head, rest) =
-        text.split_once("\r\n\r\n").ok_or_else(|| std::io::Error::other(format!("no end of headers in {text:?}")))?;
-    let status = head
-        .split(' ')
-        .nth(1)
-        .and_then(|s| s.parse().ok())
-        .ok_or_else(|| std::io::Error::other(format!("no status in {head:?}")))?;
-    let chunked = head.lines().any(|l| {
-        let l = l.to_ascii_lowercase();
-        l.starts_with("transfer-encoding:") && l.contains("chunked")
+) -> reqwest::Result<(u16, String)> {
+    static CLIENT: OnceLock<reqwest::blocking::Client> = OnceLock::new();
+    let client = CLIENT.get_or_init(|| {
+        reqwest::blocking::Client::builder()
+            // The server is on loopback: a proxy set in the environment must not come between.
+            .no_proxy()
+            .connect_timeout(Duration::from_secs(5))
+            .timeout(Duration::from_secs(10))
+            .pool_max_idle_per_host(0)
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .expect("an HTTP client")
     });
-    let body = if chunked { dechunk(rest) } else { rest.to_string() };
-    Ok((status, body))
-}
-
-fn dechunk(mut rest: &str) -> String {
-    let mut body = String::new();
-    while let Some((size, after)) = rest.split_once("\r\n") {
-        let size = usize::from_str_radix(size.split(';').next().unwrap_or("").trim(), 16).unwrap_or(0);
-        if size == 0 || after.len() < size {
-            break;
-        }
-        body.push_str(&after[..size]);
-        rest = after[size..].trim_start_matches("\r\n");
+    let method = reqwest::Method::from_bytes(method.as_bytes()).expect("a method name");
+    let mut request = client.request(method, format!("http://{addr}{path}"));
+    if let Some(token) = token {
+        request = request.bearer_auth(token);
     }
-    body
+    if let Some(body) = body {
+        request = request.header("Content-Type", "application/json").body(body.to_string());
+    }
+    let response = request.send()?;
+    let status = response.status().as_u16();
+    Ok((status, response.text()?))
 }
 
 fn json(text: &str) -> serde_json::Value {

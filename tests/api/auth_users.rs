@@ -1,46 +1,27 @@
 //! API.md §3: sign-in, sign-out, throttling, users, their properties and their tokens.
 
-mod common;
-
-use actix_web::http::{Method, StatusCode};
-use actix_web::test::TestRequest;
-use calllog::domain::time::Stamp;
-use common::*;
+use crate::helpers::*;
 use serde_json::{json, Value};
 
-/// The `Field` of every entry in `Errors`.
 /// A wire date read back as a timestamp.
 fn instant(value: &Value) -> jiff::Timestamp {
     value.as_str().unwrap_or_else(|| panic!("not a date: {value}")).parse().unwrap()
 }
 
-/// A date `seconds` from now, as a client would send it.
-fn seconds_from_now(seconds: i64) -> String {
-    Stamp::now().plus_seconds(seconds).format_in(&jiff::tz::TimeZone::UTC)
-}
-
-async fn sign_in_answer<S, B>(app: &S, user: &str, password: &str) -> Answer
-where
-    S: actix_web::dev::Service<
-        actix_http::Request,
-        Response = actix_web::dev::ServiceResponse<B>,
-        Error = actix_web::Error,
-    >,
-    B: actix_web::body::MessageBody,
-{
+async fn sign_in_answer(app: &TestApp, user: &str, password: &str) -> Answer {
     call(app, Method::POST, "/api/auth/token", None, Some(json!({"UserName": user, "Password": password}))).await
 }
 
-fn with_authorization(path: &str, value: &str) -> TestRequest {
-    TestRequest::get().uri(path).insert_header(("Authorization", value.to_string()))
+/// A GET of `path` with this exact `Authorization` header.
+fn with_authorization(app: &TestApp, path: &str, value: &str) -> reqwest::RequestBuilder {
+    app.request(Method::GET, path).header("Authorization", value)
 }
 
 // ---- sign-in and sign-out -------------------------------------------------
 
 #[actix_web::test]
 async fn sign_in_answers_a_token_that_expires_in_12_hours_and_the_user() {
-    let env = TestEnv::new().await;
-    let app = actix_web::test::init_service(calllog::build_app(env.state.clone())).await;
+    let app = spawn_app().await;
     let before = jiff::Timestamp::now();
     let a = sign_in_answer(&app, "admin", ADMIN_PASSWORD).await;
     assert_eq!(a.status, StatusCode::OK, "{}", a.text);
@@ -62,8 +43,7 @@ async fn sign_in_answers_a_token_that_expires_in_12_hours_and_the_user() {
 
 #[actix_web::test]
 async fn sign_in_matches_the_user_name_ignoring_case() {
-    let env = TestEnv::new().await;
-    let app = actix_web::test::init_service(calllog::build_app(env.state.clone())).await;
+    let app = spawn_app().await;
     let a = sign_in_answer(&app, "ADMIN", ADMIN_PASSWORD).await;
     assert_eq!(a.status, StatusCode::OK, "{}", a.text);
     assert_eq!(a.body["User"]["UserName"], "admin");
@@ -71,8 +51,7 @@ async fn sign_in_matches_the_user_name_ignoring_case() {
 
 #[actix_web::test]
 async fn wrong_password_and_unknown_user_are_401_101() {
-    let env = TestEnv::new().await;
-    let app = actix_web::test::init_service(calllog::build_app(env.state.clone())).await;
+    let app = spawn_app().await;
     let wrong = sign_in_answer(&app, "admin", "not-the-password").await;
     wrong.assert_error(401, 101);
     let unknown = sign_in_answer(&app, "nobody", ADMIN_PASSWORD).await;
@@ -84,8 +63,7 @@ async fn wrong_password_and_unknown_user_are_401_101() {
 
 #[actix_web::test]
 async fn sign_in_without_user_name_or_password_is_109() {
-    let env = TestEnv::new().await;
-    let app = actix_web::test::init_service(calllog::build_app(env.state.clone())).await;
+    let app = spawn_app().await;
     let a = call(&app, Method::POST, "/api/auth/token", None, Some(json!({"UserName": "admin"}))).await;
     a.assert_error(400, 109);
     assert_eq!(error_fields(&a), ["Password"]);
@@ -95,11 +73,18 @@ async fn sign_in_without_user_name_or_password_is_109() {
 }
 
 #[actix_web::test]
+async fn a_password_of_the_wrong_type_is_114_named_once() {
+    app_with_directory!(app, admin);
+    let a = call(&app, Method::POST, "/api/auth/token", None, Some(json!({"UserName": "admin", "Password": 5}))).await;
+    a.assert_error(400, 114);
+    assert_eq!(a.body["Errors"].as_array().unwrap().len(), 1, "{}", a.text);
+}
+
+#[actix_web::test]
 async fn missing_authorization_is_401_100() {
-    let env = TestEnv::new().await;
-    let app = actix_web::test::init_service(calllog::build_app(env.state.clone())).await;
+    let app = spawn_app().await;
     for path in ["/api/users/me", "/api/users", "/api/properties"] {
-        let a = send(&app, TestRequest::get().uri(path)).await;
+        let a = send(app.request(Method::GET, path)).await;
         a.assert_error(401, 100);
     }
     call(&app, Method::DELETE, "/api/auth/token", None, None).await.assert_error(401, 100);
@@ -107,31 +92,28 @@ async fn missing_authorization_is_401_100() {
 
 #[actix_web::test]
 async fn malformed_authorization_is_401_118() {
-    let env = TestEnv::new().await;
-    let app = actix_web::test::init_service(calllog::build_app(env.state.clone())).await;
+    let app = spawn_app().await;
     let token = sign_in(&app, "admin", ADMIN_PASSWORD).await;
     for value in ["Basic x", "Basic YWRtaW46YWRtaW4=", "Bearer", "Bearer ", "Token abc", token.as_str(), "Bearer a b"] {
-        let a = send(&app, with_authorization("/api/users/me", value)).await;
+        let a = send(with_authorization(&app, "/api/users/me", value)).await;
         a.assert_error(401, 118);
     }
     // The scheme name is case-insensitive (RFC 7235).
-    let a = send(&app, with_authorization("/api/users/me", &format!("bearer {token}"))).await;
+    let a = send(with_authorization(&app, "/api/users/me", &format!("bearer {token}"))).await;
     assert_eq!(a.status, StatusCode::OK, "{}", a.text);
 }
 
 #[actix_web::test]
 async fn unknown_token_is_401_101() {
-    let env = TestEnv::new().await;
-    let app = actix_web::test::init_service(calllog::build_app(env.state.clone())).await;
+    let app = spawn_app().await;
     get(&app, "/api/users/me", "0123456789abcdef0123456789abcdef").await.assert_error(401, 101);
-    let a = get(&app, "/api/users/me", &calllog::credentials::new_token()).await;
+    let a = get(&app, "/api/users/me", &unknown_token()).await;
     a.assert_error(401, 101);
 }
 
 #[actix_web::test]
 async fn sign_out_revokes_the_token_used_and_only_that_one() {
-    let env = TestEnv::new().await;
-    let app = actix_web::test::init_service(calllog::build_app(env.state.clone())).await;
+    let app = spawn_app().await;
     let first = sign_in(&app, "admin", ADMIN_PASSWORD).await;
     let second = sign_in(&app, "admin", ADMIN_PASSWORD).await;
     // Use it once so that it sits in the token cache.
@@ -150,8 +132,7 @@ async fn sign_out_revokes_the_token_used_and_only_that_one() {
 
 #[actix_web::test]
 async fn five_failures_throttle_the_name_even_for_the_right_password() {
-    let env = TestEnv::new().await;
-    let app = actix_web::test::init_service(calllog::build_app(env.state.clone())).await;
+    let app = spawn_app().await;
     let admin = sign_in(&app, "admin", ADMIN_PASSWORD).await;
     make_user(&app, &admin, "tina", "agent", &[1]).await;
     make_user(&app, &admin, "otto", "agent", &[1]).await;
@@ -175,8 +156,7 @@ async fn five_failures_throttle_the_name_even_for_the_right_password() {
 
 #[actix_web::test]
 async fn a_successful_sign_in_clears_earlier_failures() {
-    let env = TestEnv::new().await;
-    let app = actix_web::test::init_service(calllog::build_app(env.state.clone())).await;
+    let app = spawn_app().await;
     let admin = sign_in(&app, "admin", ADMIN_PASSWORD).await;
     make_user(&app, &admin, "rita", "viewer", &[]).await;
     for _ in 0..4 {
@@ -190,12 +170,32 @@ async fn a_successful_sign_in_clears_earlier_failures() {
     assert_eq!(a.status, StatusCode::OK, "{}", a.text);
 }
 
+#[actix_web::test]
+async fn parallel_wrong_passwords_cannot_pass_the_throttle() {
+    app_with_directory!(app, admin);
+    let attempts = (0..12).map(|_| {
+        call(&app, Method::POST, "/api/auth/token", None, Some(json!({"UserName": "admin", "Password": "wrong-guess"})))
+    });
+    let answers = futures_util::future::join_all(attempts).await;
+    let refused = answers.iter().filter(|a| a.status == StatusCode::UNAUTHORIZED).count();
+    let throttled = answers.iter().filter(|a| a.status == StatusCode::TOO_MANY_REQUESTS).count();
+    assert_eq!((refused, throttled), (5, 7), "at most five guesses are checked");
+    let right = call(
+        &app,
+        Method::POST,
+        "/api/auth/token",
+        None,
+        Some(json!({"UserName": "admin", "Password": ADMIN_PASSWORD})),
+    )
+    .await;
+    right.assert_error(429, 116);
+}
+
 // ---- reading users --------------------------------------------------------
 
 #[actix_web::test]
 async fn users_me_answers_the_callers_user_with_every_field() {
-    let env = TestEnv::new().await;
-    let app = actix_web::test::init_service(calllog::build_app(env.state.clone())).await;
+    let app = spawn_app().await;
     let admin = sign_in(&app, "admin", ADMIN_PASSWORD).await;
     let (id, agent) = make_user(&app, &admin, "amy", "agent", &[2, 1]).await;
     let a = get(&app, "/api/users/me", &agent).await;
@@ -209,8 +209,7 @@ async fn users_me_answers_the_callers_user_with_every_field() {
 
 #[actix_web::test]
 async fn get_user_is_for_self_or_admin() {
-    let env = TestEnv::new().await;
-    let app = actix_web::test::init_service(calllog::build_app(env.state.clone())).await;
+    let app = spawn_app().await;
     let admin = sign_in(&app, "admin", ADMIN_PASSWORD).await;
     let (amy_id, amy) = make_user(&app, &admin, "amy", "agent", &[1]).await;
     let (bob_id, _) = make_user(&app, &admin, "bob", "viewer", &[1]).await;
@@ -226,8 +225,7 @@ async fn get_user_is_for_self_or_admin() {
 
 #[actix_web::test]
 async fn get_user_unknown_is_404_106_and_a_bad_id_is_400_114() {
-    let env = TestEnv::new().await;
-    let app = actix_web::test::init_service(calllog::build_app(env.state.clone())).await;
+    let app = spawn_app().await;
     let admin = sign_in(&app, "admin", ADMIN_PASSWORD).await;
     get(&app, "/api/users/9999", &admin).await.assert_error(404, 106);
     for bad in ["abc", "0", "-3", "1.5", "99999999999999999999"] {
@@ -238,8 +236,7 @@ async fn get_user_unknown_is_404_106_and_a_bad_id_is_400_114() {
 
 #[actix_web::test]
 async fn list_users_is_admin_only_and_wrapped_with_a_total() {
-    let env = TestEnv::new().await;
-    let app = actix_web::test::init_service(calllog::build_app(env.state.clone())).await;
+    let app = spawn_app().await;
     let admin = sign_in(&app, "admin", ADMIN_PASSWORD).await;
     let (_, agent) = make_user(&app, &admin, "carl", "agent", &[1]).await;
     make_user(&app, &admin, "bea", "viewer", &[]).await;
@@ -260,8 +257,7 @@ async fn list_users_is_admin_only_and_wrapped_with_a_total() {
 
 #[actix_web::test]
 async fn create_user_answers_201_with_location_and_the_user() {
-    let env = TestEnv::new().await;
-    let app = actix_web::test::init_service(calllog::build_app(env.state.clone())).await;
+    let app = spawn_app().await;
     let admin = sign_in(&app, "admin", ADMIN_PASSWORD).await;
     let a = post(
         &app,
@@ -289,8 +285,7 @@ async fn create_user_answers_201_with_location_and_the_user() {
 
 #[actix_web::test]
 async fn duplicate_user_name_ignoring_case_is_409_112() {
-    let env = TestEnv::new().await;
-    let app = actix_web::test::init_service(calllog::build_app(env.state.clone())).await;
+    let app = spawn_app().await;
     let admin = sign_in(&app, "admin", ADMIN_PASSWORD).await;
     make_user(&app, &admin, "Casey", "viewer", &[]).await;
     for name in ["Casey", "casey", "CASEY", "Admin"] {
@@ -304,8 +299,7 @@ async fn duplicate_user_name_ignoring_case_is_409_112() {
 
 #[actix_web::test]
 async fn duplicate_user_name_ignoring_case_holds_for_non_ascii_letters() {
-    let env = TestEnv::new().await;
-    let app = actix_web::test::init_service(calllog::build_app(env.state.clone())).await;
+    let app = spawn_app().await;
     let admin = sign_in(&app, "admin", ADMIN_PASSWORD).await;
     let a = post(&app, "/api/users", &admin, json!({"UserName": "Zoë", "Password": "long-enough-1", "Role": "agent"}))
         .await;
@@ -325,8 +319,7 @@ async fn duplicate_user_name_ignoring_case_holds_for_non_ascii_letters() {
 
 #[actix_web::test]
 async fn create_user_refuses_a_bad_role_or_short_password_with_114() {
-    let env = TestEnv::new().await;
-    let app = actix_web::test::init_service(calllog::build_app(env.state.clone())).await;
+    let app = spawn_app().await;
     let admin = sign_in(&app, "admin", ADMIN_PASSWORD).await;
     let a =
         post(&app, "/api/users", &admin, json!({"UserName": "r1", "Password": "long-enough-1", "Role": "owner"})).await;
@@ -353,8 +346,7 @@ async fn create_user_refuses_a_bad_role_or_short_password_with_114() {
 
 #[actix_web::test]
 async fn create_user_without_user_name_or_role_is_109() {
-    let env = TestEnv::new().await;
-    let app = actix_web::test::init_service(calllog::build_app(env.state.clone())).await;
+    let app = spawn_app().await;
     let admin = sign_in(&app, "admin", ADMIN_PASSWORD).await;
     let a = post(&app, "/api/users", &admin, json!({"UserName": "norole", "Password": "long-enough-1"})).await;
     a.assert_error(400, 109);
@@ -371,8 +363,7 @@ async fn create_user_without_user_name_or_role_is_109() {
 
 #[actix_web::test]
 async fn create_user_is_admin_only() {
-    let env = TestEnv::new().await;
-    let app = actix_web::test::init_service(calllog::build_app(env.state.clone())).await;
+    let app = spawn_app().await;
     let admin = sign_in(&app, "admin", ADMIN_PASSWORD).await;
     let (_, agent) = make_user(&app, &admin, "agnes", "agent", &[1]).await;
     let a =
@@ -386,20 +377,19 @@ async fn create_user_is_admin_only() {
 
 #[actix_web::test]
 async fn update_user_answers_200_empty_or_the_user_when_asked() {
-    let env = TestEnv::new().await;
-    let app = actix_web::test::init_service(calllog::build_app(env.state.clone())).await;
+    let app = spawn_app().await;
     let admin = sign_in(&app, "admin", ADMIN_PASSWORD).await;
     let (id, _) = make_user(&app, &admin, "ivy", "viewer", &[1]).await;
     let a =
         put(&app, &format!("/api/users/{id}"), &admin, json!({"FirstName": "Ivy", "Email": "ivy@example.com"})).await;
     assert_eq!(a.status, StatusCode::OK, "{}", a.text);
     assert!(a.text.is_empty(), "PUT without Prefer answers an empty body: {}", a.text);
-    let req = TestRequest::put()
-        .uri(&format!("/api/users/{id}"))
-        .insert_header(("Authorization", format!("Bearer {admin}")))
-        .insert_header(("Prefer", "return=representation"))
-        .set_json(json!({"LastName": "Green"}));
-    let a = send(&app, req).await;
+    let req = app
+        .request(Method::PUT, &format!("/api/users/{id}"))
+        .bearer_auth(&admin)
+        .header("Prefer", "return=representation")
+        .json(&json!({"LastName": "Green"}));
+    let a = send(req).await;
     assert_eq!(a.status, StatusCode::OK, "{}", a.text);
     assert_eq!(
         a.body,
@@ -410,8 +400,7 @@ async fn update_user_answers_200_empty_or_the_user_when_asked() {
 
 #[actix_web::test]
 async fn update_user_checks_its_input_and_the_caller() {
-    let env = TestEnv::new().await;
-    let app = actix_web::test::init_service(calllog::build_app(env.state.clone())).await;
+    let app = spawn_app().await;
     let admin = sign_in(&app, "admin", ADMIN_PASSWORD).await;
     let (id, agent) = make_user(&app, &admin, "jon", "agent", &[1]).await;
     put(&app, &format!("/api/users/{id}"), &agent, json!({"Role": "admin"})).await.assert_error(403, 102);
@@ -426,8 +415,7 @@ async fn update_user_checks_its_input_and_the_caller() {
 
 #[actix_web::test]
 async fn a_new_password_replaces_the_old_one() {
-    let env = TestEnv::new().await;
-    let app = actix_web::test::init_service(calllog::build_app(env.state.clone())).await;
+    let app = spawn_app().await;
     let admin = sign_in(&app, "admin", ADMIN_PASSWORD).await;
     let (id, _) = make_user(&app, &admin, "pam", "viewer", &[]).await;
     let a = put(&app, &format!("/api/users/{id}"), &admin, json!({"Password": "brand-new-secret"})).await;
@@ -438,8 +426,7 @@ async fn a_new_password_replaces_the_old_one() {
 
 #[actix_web::test]
 async fn a_role_change_applies_at_once_to_the_users_existing_token() {
-    let env = TestEnv::new().await;
-    let app = actix_web::test::init_service(calllog::build_app(env.state.clone())).await;
+    let app = spawn_app().await;
     let admin = sign_in(&app, "admin", ADMIN_PASSWORD).await;
     let (id, agent) = make_user(&app, &admin, "kim", "agent", &[1]).await;
     // Cache the token with the agent role.
@@ -458,7 +445,7 @@ async fn a_role_change_applies_at_once_to_the_users_existing_token() {
 
 #[actix_web::test]
 async fn a_property_link_change_applies_at_once_to_the_users_existing_token() {
-    app_with_directory!(env, app, admin);
+    app_with_directory!(app, admin);
     let (id, viewer) = make_user(&app, &admin, "lou", "viewer", &[1]).await;
     get(&app, "/api/properties/2", &viewer).await.assert_error(403, 105);
     let a = put(&app, &format!("/api/users/{id}"), &admin, json!({"PropertyIds": [1, 2]})).await;
@@ -474,8 +461,7 @@ async fn a_property_link_change_applies_at_once_to_the_users_existing_token() {
 
 #[actix_web::test]
 async fn deactivating_a_user_revokes_its_tokens_and_refuses_its_sign_in() {
-    let env = TestEnv::new().await;
-    let app = actix_web::test::init_service(calllog::build_app(env.state.clone())).await;
+    let app = spawn_app().await;
     let admin = sign_in(&app, "admin", ADMIN_PASSWORD).await;
     let (id, session) = make_user(&app, &admin, "max", "agent", &[1]).await;
     let api = post(&app, &format!("/api/users/{id}/tokens"), &session, json!({"Name": "script"})).await;
@@ -501,8 +487,7 @@ async fn deactivating_a_user_revokes_its_tokens_and_refuses_its_sign_in() {
 
 #[actix_web::test]
 async fn the_last_active_admin_can_be_neither_deactivated_nor_demoted() {
-    let env = TestEnv::new().await;
-    let app = actix_web::test::init_service(calllog::build_app(env.state.clone())).await;
+    let app = spawn_app().await;
     let admin = sign_in(&app, "admin", ADMIN_PASSWORD).await;
     let me = get(&app, "/api/users/me", &admin).await.body["UserId"].as_i64().unwrap();
     put(&app, &format!("/api/users/{me}"), &admin, json!({"Active": false})).await.assert_error(409, 112);
@@ -526,7 +511,7 @@ async fn the_last_active_admin_can_be_neither_deactivated_nor_demoted() {
 
 #[actix_web::test]
 async fn user_properties_lists_what_that_user_may_see_by_status() {
-    app_with_directory!(env, app, admin);
+    app_with_directory!(app, admin);
     let (id, viewer) = make_user(&app, &admin, "vic", "viewer", &[1, 3]).await;
     let path = format!("/api/users/{id}/properties");
     let a = get(&app, &path, &viewer).await;
@@ -546,7 +531,7 @@ async fn user_properties_lists_what_that_user_may_see_by_status() {
 
 #[actix_web::test]
 async fn user_properties_of_an_admin_are_all_properties() {
-    app_with_directory!(env, app, admin);
+    app_with_directory!(app, admin);
     let me = get(&app, "/api/users/me", &admin).await.body["UserId"].as_i64().unwrap();
     let a = get(&app, &format!("/api/users/{me}/properties?PropertyStatus=All"), &admin).await;
     assert_eq!(a.status, StatusCode::OK, "{}", a.text);
@@ -557,7 +542,7 @@ async fn user_properties_of_an_admin_are_all_properties() {
 
 #[actix_web::test]
 async fn user_properties_of_another_user_is_admin_only() {
-    app_with_directory!(env, app, admin);
+    app_with_directory!(app, admin);
     let (_, viewer) = make_user(&app, &admin, "wes", "viewer", &[1]).await;
     let (other, _) = make_user(&app, &admin, "xia", "agent", &[2]).await;
     get(&app, &format!("/api/users/{other}/properties"), &viewer).await.assert_error(403, 102);
@@ -570,8 +555,7 @@ async fn user_properties_of_another_user_is_admin_only() {
 
 #[actix_web::test]
 async fn an_api_token_is_created_shown_once_listed_and_works() {
-    let env = TestEnv::new().await;
-    let app = actix_web::test::init_service(calllog::build_app(env.state.clone())).await;
+    let app = spawn_app().await;
     let admin = sign_in(&app, "admin", ADMIN_PASSWORD).await;
     let (id, agent) = make_user(&app, &admin, "yan", "agent", &[1]).await;
     let before = jiff::Timestamp::now();
@@ -605,8 +589,7 @@ async fn an_api_token_is_created_shown_once_listed_and_works() {
 
 #[actix_web::test]
 async fn an_api_token_with_an_expiry_reports_it() {
-    let env = TestEnv::new().await;
-    let app = actix_web::test::init_service(calllog::build_app(env.state.clone())).await;
+    let app = spawn_app().await;
     let admin = sign_in(&app, "admin", ADMIN_PASSWORD).await;
     let me = get(&app, "/api/users/me", &admin).await.body["UserId"].as_i64().unwrap();
     let a = post(&app, &format!("/api/users/{me}/tokens"), &admin, json!({"Name": "month", "ExpiresOn": "2099-01-31"}))
@@ -619,8 +602,7 @@ async fn an_api_token_with_an_expiry_reports_it() {
 
 #[actix_web::test]
 async fn revoking_an_api_token_answers_204_and_the_token_stops_working() {
-    let env = TestEnv::new().await;
-    let app = actix_web::test::init_service(calllog::build_app(env.state.clone())).await;
+    let app = spawn_app().await;
     let admin = sign_in(&app, "admin", ADMIN_PASSWORD).await;
     let (id, agent) = make_user(&app, &admin, "zed", "agent", &[1]).await;
     let a = post(&app, &format!("/api/users/{id}/tokens"), &agent, json!({"Name": "ci"})).await;
@@ -642,8 +624,7 @@ async fn revoking_an_api_token_answers_204_and_the_token_stops_working() {
 
 #[actix_web::test]
 async fn an_admin_may_revoke_another_users_token_but_not_through_the_wrong_user() {
-    let env = TestEnv::new().await;
-    let app = actix_web::test::init_service(calllog::build_app(env.state.clone())).await;
+    let app = spawn_app().await;
     let admin = sign_in(&app, "admin", ADMIN_PASSWORD).await;
     let me = get(&app, "/api/users/me", &admin).await.body["UserId"].as_i64().unwrap();
     let (id, agent) = make_user(&app, &admin, "ulf", "agent", &[1]).await;
@@ -663,8 +644,7 @@ async fn an_admin_may_revoke_another_users_token_but_not_through_the_wrong_user(
 
 #[actix_web::test]
 async fn api_token_input_is_checked() {
-    let env = TestEnv::new().await;
-    let app = actix_web::test::init_service(calllog::build_app(env.state.clone())).await;
+    let app = spawn_app().await;
     let admin = sign_in(&app, "admin", ADMIN_PASSWORD).await;
     let me = get(&app, "/api/users/me", &admin).await.body["UserId"].as_i64().unwrap();
     let path = format!("/api/users/{me}/tokens");
@@ -683,8 +663,7 @@ async fn api_token_input_is_checked() {
 
 #[actix_web::test]
 async fn another_users_tokens_are_admin_only() {
-    let env = TestEnv::new().await;
-    let app = actix_web::test::init_service(calllog::build_app(env.state.clone())).await;
+    let app = spawn_app().await;
     let admin = sign_in(&app, "admin", ADMIN_PASSWORD).await;
     let (_, agent) = make_user(&app, &admin, "val", "agent", &[1]).await;
     let (other, other_token) = make_user(&app, &admin, "wim", "agent", &[1]).await;
@@ -699,8 +678,7 @@ async fn another_users_tokens_are_admin_only() {
 
 #[actix_web::test]
 async fn an_expired_api_token_is_401_101_even_when_cached() {
-    let env = TestEnv::new().await;
-    let app = actix_web::test::init_service(calllog::build_app(env.state.clone())).await;
+    let app = spawn_app().await;
     let admin = sign_in(&app, "admin", ADMIN_PASSWORD).await;
     let me = get(&app, "/api/users/me", &admin).await.body["UserId"].as_i64().unwrap();
     let a = post(
@@ -719,20 +697,8 @@ async fn an_expired_api_token_is_401_101_even_when_cached() {
 
 #[actix_web::test]
 async fn a_token_stored_as_already_expired_is_401_101() {
-    let env = TestEnv::new().await;
-    let app = actix_web::test::init_service(calllog::build_app(env.state.clone())).await;
-    let token = calllog::credentials::new_token();
-    let hash = calllog::credentials::token_hash(&token);
-    let now = Stamp::now();
-    let stale = calllog::domain::users::NewToken {
-        user_id: 1,
-        hash,
-        kind: calllog::domain::users::TokenKind::Api,
-        name: Some("stale".into()),
-        created_on: now.plus_seconds(-7200),
-        expires_on: Some(now.plus_seconds(-1)),
-    };
-    env.state.service.store.write(move |tx| tx.insert_token(&stale)).await.unwrap();
+    let app = spawn_app().await;
+    let token = insert_api_token(&app, 1, "stale", 7200, -1).await;
     get(&app, "/api/users/me", &token).await.assert_error(401, 101);
     // An expired token is not listed among the user's tokens either.
     let listed = get(&app, "/api/users/1/tokens", &sign_in(&app, "admin", ADMIN_PASSWORD).await).await;
@@ -742,8 +708,7 @@ async fn a_token_stored_as_already_expired_is_401_101() {
 
 #[actix_web::test]
 async fn sign_in_ignores_case_beyond_ascii() {
-    let env = TestEnv::new().await;
-    let app = actix_web::test::init_service(calllog::build_app(env.state.clone())).await;
+    let app = spawn_app().await;
     let admin = sign_in(&app, "admin", ADMIN_PASSWORD).await;
     let a =
         post(&app, "/api/users", &admin, json!({"UserName": "Zoë", "Password": "zoë-password", "Role": "agent"})).await;
@@ -756,19 +721,15 @@ async fn sign_in_ignores_case_beyond_ascii() {
 
 #[actix_web::test]
 async fn passwords_are_stored_as_argon2id_and_tokens_only_as_hashes() {
-    let env = TestEnv::new().await;
-    let app = actix_web::test::init_service(calllog::build_app(env.state.clone())).await;
+    let app = spawn_app().await;
     let admin = sign_in(&app, "admin", ADMIN_PASSWORD).await;
     let (id, agent) = make_user(&app, &admin, "sam", "agent", &[1]).await;
     let a = post(&app, &format!("/api/users/{id}/tokens"), &agent, json!({"Name": "api"})).await;
     let api = a.body["Token"].as_str().unwrap().to_string();
     let tokens = [admin, agent, api];
 
-    let conn = rusqlite::Connection::open_with_flags(
-        env.dir.path().join("test.db"),
-        rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY,
-    )
-    .unwrap();
+    // SQLite only: what is in the file.
+    let conn = read_only_database(&app);
     let hashes: Vec<(String, String)> = conn
         .prepare("SELECT user_name, password_hash FROM users ORDER BY user_id")
         .unwrap()

@@ -1,19 +1,15 @@
 //! API.md §8: operations endpoints, open without a token.
 
-mod common;
-
-use actix_web::http::StatusCode;
-use actix_web::test::TestRequest;
-use common::*;
+use crate::helpers::*;
 
 #[actix_web::test]
 async fn metrics_count_requests_by_route_and_status_and_show_the_store() {
-    app_with_directory!(env, app, admin);
+    app_with_directory!(app, admin);
     get(&app, "/api/units/11", &admin).await;
     get(&app, "/api/units/12", &admin).await;
     get(&app, "/api/units/99", &admin).await;
     get(&app, "/api/no/such/route", &admin).await;
-    let a = send(&app, TestRequest::get().uri("/metrics")).await;
+    let a = send(app.request(Method::GET, "/metrics")).await;
     assert_eq!(a.status, StatusCode::OK);
     assert!(a.header("content-type").is_some_and(|t| t.contains("text")), "{:?}", a.header("content-type"));
     let text = &a.text;

@@ -1,15 +1,11 @@
 //! API.md §1 and §2: wire conventions and the error table.
 
-mod common;
-
-use actix_web::http::{Method, StatusCode};
-use actix_web::test::TestRequest;
-use common::*;
+use crate::helpers::*;
 use serde_json::json;
 
 #[actix_web::test]
 async fn paths_match_ignoring_case_and_a_trailing_slash() {
-    app_with_directory!(env, app, admin);
+    app_with_directory!(app, admin);
     for path in ["/api/units/11", "/API/Units/11", "/api/UNITS/11/"] {
         let a = get(&app, path, &admin).await;
         assert_eq!(a.status, StatusCode::OK, "{path}: {}", a.text);
@@ -19,7 +15,7 @@ async fn paths_match_ignoring_case_and_a_trailing_slash() {
 
 #[actix_web::test]
 async fn unknown_route_is_106_and_wrong_method_is_405_112() {
-    app_with_directory!(env, app, admin);
+    app_with_directory!(app, admin);
     get(&app, "/api/nothing-here", &admin).await.assert_error(404, 106);
     call(&app, Method::GET, "/api/nothing-here", None, None).await.assert_error(404, 106);
     call(&app, Method::PATCH, "/api/units/11", Some(&admin), None).await.assert_error(405, 112);
@@ -28,7 +24,7 @@ async fn unknown_route_is_106_and_wrong_method_is_405_112() {
 
 #[actix_web::test]
 async fn every_documented_field_is_written_null_when_absent() {
-    app_with_directory!(env, app, admin);
+    app_with_directory!(app, admin);
     let a = get(&app, "/api/properties/2", &admin).await;
     let object = a.body.as_object().unwrap();
     for field in [
@@ -54,25 +50,25 @@ async fn every_documented_field_is_written_null_when_absent() {
 
 #[actix_web::test]
 async fn request_id_is_echoed_when_valid_and_generated_otherwise() {
-    app_with_directory!(env, app, admin);
-    let req = TestRequest::get().uri("/api/units/11").insert_header(("Authorization", format!("Bearer {admin}")));
-    let a = send(&app, req.insert_header(("X-Request-Id", "abc-123_x.y"))).await;
+    app_with_directory!(app, admin);
+    let req = app.request(Method::GET, "/api/units/11").bearer_auth(&admin);
+    let a = send(req.header("X-Request-Id", "abc-123_x.y")).await;
     assert_eq!(a.header("x-request-id"), Some("abc-123_x.y"));
-    let bad = TestRequest::get().uri("/api/units/11").insert_header(("X-Request-Id", "no spaces allowed"));
-    let a = send(&app, bad).await;
+    let bad = app.request(Method::GET, "/api/units/11").header("X-Request-Id", "no spaces allowed");
+    let a = send(bad).await;
     let generated = a.header("x-request-id").unwrap();
     assert!(!generated.is_empty() && generated != "no spaces allowed");
     let long = "a".repeat(129);
-    let a = send(&app, TestRequest::get().uri("/healthz").insert_header(("X-Request-Id", long.as_str()))).await;
+    let a = send(app.request(Method::GET, "/healthz").header("X-Request-Id", long.as_str())).await;
     assert_ne!(a.header("x-request-id"), Some(long.as_str()));
     // Errors carry one too.
-    let a = send(&app, TestRequest::get().uri("/api/units/11")).await;
+    let a = send(app.request(Method::GET, "/api/units/11")).await;
     assert!(a.header("x-request-id").is_some());
 }
 
 #[actix_web::test]
 async fn body_property_names_match_ignoring_case() {
-    app_with_directory!(env, app, admin);
+    app_with_directory!(app, admin);
     let a = post(
         &app,
         "/api/users",
@@ -89,7 +85,7 @@ async fn body_property_names_match_ignoring_case() {
 
 #[actix_web::test]
 async fn query_names_match_ignoring_case_and_paging_rules_hold() {
-    app_with_directory!(env, app, admin);
+    app_with_directory!(app, admin);
     let a = get(&app, "/api/properties?PropertyStatus=all&PAGESIZE=2&Page=2", &admin).await;
     assert_eq!(a.status, StatusCode::OK, "{}", a.text);
     assert_eq!(a.body["Total"], 3);
@@ -105,7 +101,7 @@ async fn query_names_match_ignoring_case_and_paging_rules_hold() {
 
 #[actix_web::test]
 async fn multi_value_parameters_accept_three_spellings() {
-    app_with_directory!(env, app, admin);
+    app_with_directory!(app, admin);
     for q in ["ids=1&ids=3", "ids[0]=1&ids[1]=3", "ids=1,3", "IDS%5B0%5D=1&Ids%5B1%5D=3"] {
         let a = get(&app, &format!("/api/properties?PropertyStatus=All&{q}"), &admin).await;
         assert_eq!(a.status, StatusCode::OK, "{q}: {}", a.text);
@@ -119,13 +115,13 @@ async fn multi_value_parameters_accept_three_spellings() {
 
 #[actix_web::test]
 async fn malformed_json_and_wrong_types_are_114_naming_the_field() {
-    app_with_directory!(env, app, admin);
-    let req = TestRequest::post()
-        .uri("/api/users")
-        .insert_header(("Authorization", format!("Bearer {admin}")))
-        .insert_header(("Content-Type", "application/json"))
-        .set_payload("{\"UserName\": \"x\",");
-    send(&app, req).await.assert_error(400, 114);
+    app_with_directory!(app, admin);
+    let req = app
+        .request(Method::POST, "/api/users")
+        .bearer_auth(&admin)
+        .header("Content-Type", "application/json")
+        .body("{\"UserName\": \"x\",");
+    send(req).await.assert_error(400, 114);
     let a = post(&app, "/api/users", &admin, json!({"UserName": "typed", "Password": 12345678, "Role": "agent"})).await;
     a.assert_error(400, 114);
     assert_eq!(a.body["Errors"][0]["Field"], "Password");
@@ -135,7 +131,7 @@ async fn malformed_json_and_wrong_types_are_114_naming_the_field() {
 
 #[actix_web::test]
 async fn missing_body_or_required_field_is_109() {
-    app_with_directory!(env, app, admin);
+    app_with_directory!(app, admin);
     call(&app, Method::POST, "/api/users", Some(&admin), None).await.assert_error(400, 109);
     let a = post(&app, "/api/users", &admin, json!({"Password": "long-enough-1"})).await;
     a.assert_error(400, 109);
@@ -145,48 +141,44 @@ async fn missing_body_or_required_field_is_109() {
 
 #[actix_web::test]
 async fn content_type_must_be_json_with_any_charset() {
-    app_with_directory!(env, app, admin);
+    app_with_directory!(app, admin);
     let body = r#"{"UserName":"ct","Password":"long-enough-1","Role":"agent"}"#;
     let with = |ct: Option<&'static str>| {
-        let mut req = TestRequest::post()
-            .uri("/api/users")
-            .insert_header(("Authorization", format!("Bearer {admin}")))
-            .set_payload(body);
+        let mut req = app.request(Method::POST, "/api/users").bearer_auth(&admin).body(body);
         if let Some(ct) = ct {
-            req = req.insert_header(("Content-Type", ct));
+            req = req.header("Content-Type", ct);
         }
         req
     };
-    send(&app, with(None)).await.assert_error(415, 118);
-    send(&app, with(Some("text/plain"))).await.assert_error(415, 118);
-    send(&app, with(Some("application/x-www-form-urlencoded"))).await.assert_error(415, 118);
-    let a = send(&app, with(Some("text/json; charset=utf-8"))).await;
+    send(with(None)).await.assert_error(415, 118);
+    send(with(Some("text/plain"))).await.assert_error(415, 118);
+    send(with(Some("application/x-www-form-urlencoded"))).await.assert_error(415, 118);
+    let a = send(with(Some("text/json; charset=utf-8"))).await;
     assert_eq!(a.status, StatusCode::CREATED, "{}", a.text);
 }
 
 #[actix_web::test]
 async fn bodies_over_256_kib_are_413_111_before_parsing() {
-    app_with_directory!(env, app, admin);
+    app_with_directory!(app, admin);
     let big = format!("{{\"UserName\":\"{}\"}}", "x".repeat(256 * 1024));
-    let req = TestRequest::post()
-        .uri("/api/users")
-        .insert_header(("Authorization", format!("Bearer {admin}")))
-        .insert_header(("Content-Type", "application/json"))
-        .set_payload(big);
-    send(&app, req).await.assert_error(413, 111);
+    let req = app
+        .request(Method::POST, "/api/users")
+        .bearer_auth(&admin)
+        .header("Content-Type", "application/json")
+        .body(big);
+    send(req).await.assert_error(413, 111);
     // Not JSON at all, but too large: still 413, since the size is checked first.
-    let req = TestRequest::post()
-        .uri("/api/admin/import")
-        .insert_header(("Authorization", format!("Bearer {admin}")))
-        .insert_header(("Content-Type", "application/json"))
-        .set_payload(vec![b'!'; 300 * 1024]);
-    send(&app, req).await.assert_error(413, 111);
+    let req = app
+        .request(Method::POST, "/api/admin/import")
+        .bearer_auth(&admin)
+        .header("Content-Type", "application/json")
+        .body(vec![b'!'; 300 * 1024]);
+    send(req).await.assert_error(413, 111);
 }
 
 #[actix_web::test]
 async fn dates_are_written_in_the_configured_zone_across_dst() {
-    let env = TestEnv::with(|_, app| app.zone = calllog::domain::time::zone_named("America/New_York").unwrap()).await;
-    let app = actix_web::test::init_service(calllog::build_app(env.state.clone())).await;
+    let app = spawn_app_with(in_time_zone("America/New_York")).await;
     let admin = sign_in(&app, "admin", ADMIN_PASSWORD).await;
     let mut directory = sample_directory();
     directory["Residents"] = json!([
@@ -211,35 +203,29 @@ async fn dates_are_written_in_the_configured_zone_across_dst() {
 }
 
 #[actix_web::test]
+async fn dates_keep_all_seven_fractional_digits() {
+    app_with_directory!(app, admin);
+    let a = post(
+        &app,
+        "/api/calllogs",
+        &admin,
+        json!({"PropertyId": 1, "CallFrom": "c", "Subject": "s", "CreatedOn": "2026-01-01T10:00:00.1234567Z"}),
+    )
+    .await;
+    assert_eq!(a.body["CreatedOn"], "2026-01-01T10:00:00.1234567+00:00");
+}
+
+#[actix_web::test]
 async fn a_full_write_queue_answers_503_115_with_retry_after() {
-    let env = TestEnv::with(|store, _| store.write_queue_capacity = 1).await;
-    let app = actix_web::test::init_service(calllog::build_app(env.state.clone())).await;
+    let app = spawn_app_with(write_queue_capacity(1)).await;
     let admin = sign_in(&app, "admin", ADMIN_PASSWORD).await;
     // Occupy the writer, then fill its one queue slot.
-    let (release, wait) = std::sync::mpsc::channel::<()>();
-    let store = env.state.service.store.clone();
-    let blocker = actix_web::rt::spawn(async move {
-        store
-            .write(move |_| -> Result<(), calllog::store::StoreError> {
-                let _ = wait.recv_timeout(std::time::Duration::from_secs(10));
-                Ok(())
-            })
-            .await
-    });
-    actix_web::rt::time::sleep(std::time::Duration::from_millis(100)).await;
-    let store = env.state.service.store.clone();
-    let filler =
-        actix_web::rt::spawn(
-            async move { store.write(|_| -> Result<(), calllog::store::StoreError> { Ok(()) }).await },
-        );
-    actix_web::rt::time::sleep(std::time::Duration::from_millis(50)).await;
+    let busy = busy_writer(&app).await;
     let a = post(&app, "/api/admin/import", &admin, json!({"Properties": [{"PropertyId": 9, "PropertyName": "Busy"}]}))
         .await;
     a.assert_error(503, 115);
     assert!(a.header("retry-after").is_some());
-    release.send(()).unwrap();
-    blocker.await.unwrap().unwrap();
-    filler.await.unwrap().unwrap();
+    busy.release().await;
     // Once drained, the same write succeeds.
     let a = post(&app, "/api/admin/import", &admin, json!({"Properties": [{"PropertyId": 9, "PropertyName": "Busy"}]}))
         .await;
@@ -248,7 +234,7 @@ async fn a_full_write_queue_answers_503_115_with_retry_after() {
 
 #[actix_web::test]
 async fn fifty_concurrent_writers_all_succeed_and_all_rows_are_present() {
-    app_with_directory!(env, app, admin);
+    app_with_directory!(app, admin);
     let writes = (0..50).map(|i| {
         post(
             &app,
@@ -271,9 +257,9 @@ async fn fifty_concurrent_writers_all_succeed_and_all_rows_are_present() {
 
 #[actix_web::test]
 async fn health_and_readiness_need_no_token() {
-    app_with_directory!(env, app, admin);
-    let a = send(&app, TestRequest::get().uri("/healthz")).await;
+    app_with_directory!(app, admin);
+    let a = send(app.request(Method::GET, "/healthz")).await;
     assert_eq!((a.status, a.text.as_str()), (StatusCode::OK, "ok"));
-    let a = send(&app, TestRequest::get().uri("/readyz")).await;
+    let a = send(app.request(Method::GET, "/readyz")).await;
     assert_eq!(a.status, StatusCode::OK);
 }

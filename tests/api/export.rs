@@ -1,9 +1,6 @@
 //! API.md §7: GET /api/calllogs/export.csv — the list's filters, no paging, CSV.
 
-mod common;
-
-use actix_web::http::StatusCode;
-use common::*;
+use crate::helpers::*;
 use serde_json::json;
 
 fn rows(text: &str) -> Vec<Vec<String>> {
@@ -17,7 +14,7 @@ fn rows(text: &str) -> Vec<Vec<String>> {
 
 #[actix_web::test]
 async fn export_writes_a_header_and_one_quoted_row_per_log() {
-    app_with_directory!(env, app, admin);
+    app_with_directory!(app, admin);
     let tricky = "Leak, \"urgent\"\nsecond line — Zoë";
     let a = post(
         &app,
@@ -80,7 +77,7 @@ async fn export_writes_a_header_and_one_quoted_row_per_log() {
 
 #[actix_web::test]
 async fn export_takes_the_list_filters_without_paging() {
-    app_with_directory!(env, app, admin);
+    app_with_directory!(app, admin);
     for i in 0..30 {
         let unit = if i % 3 == 0 { 12 } else { 11 };
         post(
@@ -105,7 +102,7 @@ async fn export_takes_the_list_filters_without_paging() {
 
 #[actix_web::test]
 async fn export_is_scoped_and_checks_its_filters_before_streaming() {
-    app_with_directory!(env, app, admin);
+    app_with_directory!(app, admin);
     post(&app, "/api/calllogs", &admin, json!({"PropertyId": 1, "CallFrom": "c", "Subject": "mine"})).await;
     post(&app, "/api/calllogs", &admin, json!({"PropertyId": 2, "CallFrom": "c", "Subject": "theirs"})).await;
     let (_, viewer) = make_user(&app, &admin, "viewer1", "viewer", &[1]).await;
@@ -115,29 +112,79 @@ async fn export_is_scoped_and_checks_its_filters_before_streaming() {
     get(&app, "/api/calllogs/export.csv?propertyId=2", &viewer).await.assert_error(403, 105);
     get(&app, "/api/calllogs/export.csv?status=99", &admin).await.assert_error(400, 114);
     get(&app, "/api/calllogs/export.csv?sort=nope", &admin).await.assert_error(400, 114);
-    call(&app, actix_web::http::Method::GET, "/api/calllogs/export.csv", None, None).await.assert_error(401, 100);
+    call(&app, Method::GET, "/api/calllogs/export.csv", None, None).await.assert_error(401, 100);
 }
 
 #[actix_web::test]
 async fn a_large_export_streams_in_chunks() {
-    app_with_directory!(env, app, admin);
+    app_with_directory!(app, admin);
     // Enough rows for several 64 KiB chunks.
-    env.state
-        .service
-        .store
-        .sqlite()
-        .unwrap()
-        .write_on_connection(|conn| {
-            conn.execute_batch(
-                "WITH RECURSIVE n(v) AS (SELECT 1 UNION ALL SELECT v + 1 FROM n WHERE v < 3000)
-                 INSERT INTO call_logs (property_id, call_from, status_id, subject, notes, taken_by, created_on, modified_on, created_by)
-                 SELECT 1, 'Caller', 1, 'Bulk ' || v, printf('%.200c', 'n'), 'Bench', v, v, 1 FROM n;",
-            )
-        })
-        .await
-        .unwrap();
+    bulk_insert_call_logs(&app, 3000).await;
     let a = get(&app, "/api/calllogs/export.csv", &admin).await;
     assert_eq!(a.status, StatusCode::OK);
     assert!(a.text.len() > 4 * 64 * 1024, "{} bytes", a.text.len());
     assert_eq!(rows(&a.text).len(), 3001);
+}
+
+/// Inserts `count` call logs of property 1 whose `CreatedOn` and `ModifiedOn`
+/// all tie, with notes of `notes_chars` characters.
+async fn insert_tied_call_logs(app: &TestApp, count: i64, notes_chars: i64) {
+    on_sqlite_writer(app, move |conn| {
+        conn.execute(
+            "WITH RECURSIVE n(v) AS (SELECT 1 UNION ALL SELECT v + 1 FROM n WHERE v < ?1)
+             INSERT INTO call_logs (property_id, call_from, status_id, subject, notes, taken_by, created_on, modified_on, created_by)
+             SELECT 1, 'Caller', 1, 'Tie ' || v, printf('%.*c', ?2, 'n'), 'Bench', 7, 7, 1 FROM n",
+            [count, notes_chars],
+        )
+    })
+    .await;
+}
+
+#[actix_web::test]
+async fn an_export_read_in_chunks_has_every_row_once_in_order_even_when_dates_tie() {
+    app_with_directory!(app, admin);
+    // Two and a half chunks of logs that share one CreatedOn and one ModifiedOn:
+    // each chunk must resume exactly after the last row of the one before.
+    insert_tied_call_logs(&app, 2500, 10).await;
+    for (query, descending) in [("", true), ("?sort=modifiedon&order=asc", false), ("?sort=logid&order=asc", false)] {
+        let a = get(&app, &format!("/api/calllogs/export.csv{query}"), &admin).await;
+        assert_eq!(a.status, StatusCode::OK, "{query}: {}", a.text);
+        let ids: Vec<i64> = rows(&a.text)[1..].iter().map(|r| r[0].parse().unwrap()).collect();
+        let mut expected = ids.clone();
+        expected.sort_unstable();
+        if descending {
+            expected.reverse();
+        }
+        assert_eq!(ids, expected, "{query}: the list's order, ties broken by LogId");
+        expected.dedup();
+        assert_eq!(expected.len(), 2500, "{query}: every row exactly once");
+    }
+}
+
+#[actix_web::test]
+async fn slow_export_downloads_hold_no_connection_while_other_reads_go_on() {
+    // Two pooled connections, eight downloads that stop reading: if an export
+    // held its connection while it waits on its client, every other read
+    // would wait out the pool's timeout and answer 503.
+    let app = spawn_app_with(|store, _| store.read_pool_size = 2).await;
+    let admin = sign_in(&app, "admin", ADMIN_PASSWORD).await;
+    let imported = post(&app, "/api/admin/import", &admin, sample_directory()).await;
+    assert_eq!(imported.status, StatusCode::OK, "{}", imported.text);
+    // About 80 MB of CSV per export: far more than socket buffers hold.
+    insert_tied_call_logs(&app, 20_000, 4000).await;
+    let mut stalled = Vec::new();
+    for _ in 0..8 {
+        let mut response =
+            app.request(Method::GET, "/api/calllogs/export.csv").bearer_auth(&admin).send().await.unwrap();
+        assert_eq!(response.status(), StatusCode::OK);
+        assert!(response.chunk().await.unwrap().is_some(), "the export has begun");
+        stalled.push(response); // and is read no further
+    }
+    // Let every export fill the buffers between it and its client and block.
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    for i in 0..20 {
+        let a = get(&app, &format!("/api/calllogs/{}", 1 + i * 997), &admin).await;
+        assert_eq!(a.status, StatusCode::OK, "read {i} during eight stalled exports: {}", a.text);
+    }
+    drop(stalled);
 }

@@ -1,14 +1,11 @@
 //! API.md §7: property and unit summaries, counted by status category.
 
-mod common;
-
-use actix_web::http::StatusCode;
-use common::*;
+use crate::helpers::*;
 use serde_json::json;
 
 #[actix_web::test]
 async fn summaries_count_live_logs_by_status_category() {
-    app_with_directory!(env, app, admin);
+    app_with_directory!(app, admin);
     let log = |unit: i64, status: i64| json!({"PropertyId": 1, "UnitId": unit, "CallFrom": "c", "Subject": "s", "ModuleStatusId": status});
     let mut ids = Vec::new();
     for (unit, status) in [(11, 1), (11, 1), (11, 2), (11, 3), (12, 3)] {
@@ -54,7 +51,7 @@ async fn summaries_count_live_logs_by_status_category() {
 
 #[actix_web::test]
 async fn summaries_follow_property_links() {
-    app_with_directory!(env, app, admin);
+    app_with_directory!(app, admin);
     let (_, viewer) = make_user(&app, &admin, "viewer1", "viewer", &[1]).await;
     assert_eq!(get(&app, "/api/properties/1/propertysummary", &viewer).await.status, StatusCode::OK);
     get(&app, "/api/properties/2/propertysummary", &viewer).await.assert_error(403, 105);

@@ -1,9 +1,6 @@
 //! API.md §6: properties, units, residents, per-property scoping, and the import.
 
-mod common;
-
-use actix_web::http::StatusCode;
-use common::*;
+use crate::helpers::*;
 use serde_json::json;
 
 /// The ids of a ListWrapper's elements, in order.
@@ -19,7 +16,7 @@ fn assert_list(a: &Answer, field: &str, total: i64, expected: &[i64]) {
 
 #[actix_web::test]
 async fn get_property_answers_every_field() {
-    app_with_directory!(env, app, admin);
+    app_with_directory!(app, admin);
     let a = get(&app, "/api/properties/1", &admin).await;
     assert_eq!(a.status, StatusCode::OK, "{}", a.text);
     assert_eq!(
@@ -34,7 +31,7 @@ async fn get_property_answers_every_field() {
 
 #[actix_web::test]
 async fn get_unit_answers_every_field() {
-    app_with_directory!(env, app, admin);
+    app_with_directory!(app, admin);
     let a = get(&app, "/api/units/12", &admin).await;
     assert_eq!(a.status, StatusCode::OK, "{}", a.text);
     assert_eq!(
@@ -46,7 +43,7 @@ async fn get_unit_answers_every_field() {
 
 #[actix_web::test]
 async fn get_resident_answers_every_field() {
-    app_with_directory!(env, app, admin);
+    app_with_directory!(app, admin);
     let a = get(&app, "/api/residents/111", &admin).await;
     assert_eq!(a.status, StatusCode::OK, "{}", a.text);
     assert_eq!(
@@ -63,7 +60,7 @@ async fn get_resident_answers_every_field() {
 
 #[actix_web::test]
 async fn unknown_ids_are_404_106_and_bad_ids_400_114() {
-    app_with_directory!(env, app, admin);
+    app_with_directory!(app, admin);
     let (_, viewer) = make_user(&app, &admin, "vera", "viewer", &[1]).await;
     for token in [&admin, &viewer] {
         for path in [
@@ -89,7 +86,7 @@ async fn unknown_ids_are_404_106_and_bad_ids_400_114() {
 
 #[actix_web::test]
 async fn list_properties_filters_by_status_and_ids_and_pages() {
-    app_with_directory!(env, app, admin);
+    app_with_directory!(app, admin);
     // Active is the default; ordered by name.
     assert_list(&get(&app, "/api/properties", &admin).await, "PropertyId", 2, &[1, 2]);
     assert_list(&get(&app, "/api/properties?PropertyStatus=Active", &admin).await, "PropertyId", 2, &[1, 2]);
@@ -109,7 +106,7 @@ async fn list_properties_filters_by_status_and_ids_and_pages() {
 
 #[actix_web::test]
 async fn units_of_a_property_sort_by_display_order_or_number() {
-    app_with_directory!(env, app, admin);
+    app_with_directory!(app, admin);
     assert_list(&get(&app, "/api/properties/1/units", &admin).await, "UnitId", 2, &[12, 11]);
     assert_list(&get(&app, "/api/properties/1/units?sort=unitdisplayorder", &admin).await, "UnitId", 2, &[12, 11]);
     assert_list(&get(&app, "/api/properties/1/units?sort=unitnumber", &admin).await, "UnitId", 2, &[11, 12]);
@@ -124,7 +121,7 @@ async fn units_of_a_property_sort_by_display_order_or_number() {
 
 #[actix_web::test]
 async fn units_of_a_property_filter_by_unit_number_prefix() {
-    app_with_directory!(env, app, admin);
+    app_with_directory!(app, admin);
     assert_list(&get(&app, "/api/properties/1/units?unitNumber=10", &admin).await, "UnitId", 2, &[12, 11]);
     assert_list(&get(&app, "/api/properties/1/units?unitNumber=101", &admin).await, "UnitId", 1, &[11]);
     // A prefix, not a substring.
@@ -134,7 +131,7 @@ async fn units_of_a_property_filter_by_unit_number_prefix() {
 
 #[actix_web::test]
 async fn units_of_a_property_filter_by_resident_name_ignoring_case_including_non_ascii() {
-    app_with_directory!(env, app, admin);
+    app_with_directory!(app, admin);
     let units = |q: &str| format!("/api/properties/1/units?residentName={q}");
     assert_list(&get(&app, &units("cole"), &admin).await, "UnitId", 1, &[11]);
     assert_list(&get(&app, &units("OLE"), &admin).await, "UnitId", 1, &[11]);
@@ -151,7 +148,7 @@ async fn units_of_a_property_filter_by_resident_name_ignoring_case_including_non
 
 #[actix_web::test]
 async fn units_by_ids_need_unit_ids() {
-    app_with_directory!(env, app, admin);
+    app_with_directory!(app, admin);
     assert_list(&get(&app, "/api/units?unitIds=21,11", &admin).await, "UnitId", 2, &[11, 21]);
     assert_list(&get(&app, "/api/units?unitIds=12&unitIds=99", &admin).await, "UnitId", 1, &[12]);
     assert_list(&get(&app, "/api/units?unitIds[0]=11&unitIds[1]=12&pageSize=1", &admin).await, "UnitId", 2, &[11]);
@@ -164,7 +161,7 @@ async fn units_by_ids_need_unit_ids() {
 
 #[actix_web::test]
 async fn a_units_owner_is_its_first_resident_of_type_1() {
-    app_with_directory!(env, app, admin);
+    app_with_directory!(app, admin);
     let a = get(&app, "/api/units/11/owner", &admin).await;
     assert_eq!(a.status, StatusCode::OK, "{}", a.text);
     assert_eq!((a.body["ResidentId"].as_i64(), a.body["ResidentType"].as_i64()), (Some(111), Some(1)));
@@ -185,7 +182,7 @@ async fn a_units_owner_is_its_first_resident_of_type_1() {
 
 #[actix_web::test]
 async fn a_units_residents_are_listed() {
-    app_with_directory!(env, app, admin);
+    app_with_directory!(app, admin);
     let a = get(&app, "/api/units/11/residents", &admin).await;
     assert_list(&a, "ResidentId", 2, &[111, 112]);
     assert_eq!(a.body["Elements"][1]["ResidentLastName"], "Núñez");
@@ -195,7 +192,7 @@ async fn a_units_residents_are_listed() {
 
 #[actix_web::test]
 async fn residents_of_a_property_filter_by_name_ignoring_case() {
-    app_with_directory!(env, app, admin);
+    app_with_directory!(app, admin);
     // Ordered by last name, then first.
     assert_list(&get(&app, "/api/properties/1/residents", &admin).await, "ResidentId", 2, &[111, 112]);
     let by = |q: &str| format!("/api/properties/1/residents?name={q}");
@@ -211,7 +208,7 @@ async fn residents_of_a_property_filter_by_name_ignoring_case() {
 
 #[actix_web::test]
 async fn a_linked_viewer_reads_its_propertys_directory() {
-    app_with_directory!(env, app, admin);
+    app_with_directory!(app, admin);
     let (_, viewer) = make_user(&app, &admin, "vince", "viewer", &[1]).await;
     for path in [
         "/api/properties/1",
@@ -230,7 +227,7 @@ async fn a_linked_viewer_reads_its_propertys_directory() {
 
 #[actix_web::test]
 async fn a_single_resource_of_an_unlinked_property_is_403_105() {
-    app_with_directory!(env, app, admin);
+    app_with_directory!(app, admin);
     let (_, agent) = make_user(&app, &admin, "alba", "agent", &[1]).await;
     for path in [
         "/api/properties/2",
@@ -250,7 +247,7 @@ async fn a_single_resource_of_an_unlinked_property_is_403_105() {
 
 #[actix_web::test]
 async fn lists_silently_leave_unlinked_properties_out() {
-    app_with_directory!(env, app, admin);
+    app_with_directory!(app, admin);
     let (_, viewer) = make_user(&app, &admin, "vida", "viewer", &[1]).await;
     assert_list(&get(&app, "/api/properties", &viewer).await, "PropertyId", 1, &[1]);
     assert_list(&get(&app, "/api/properties?PropertyStatus=All", &viewer).await, "PropertyId", 1, &[1]);
@@ -260,7 +257,7 @@ async fn lists_silently_leave_unlinked_properties_out() {
 
 #[actix_web::test]
 async fn a_list_filtered_by_an_unlinked_property_is_403_105() {
-    app_with_directory!(env, app, admin);
+    app_with_directory!(app, admin);
     let (_, viewer) = make_user(&app, &admin, "vlad", "viewer", &[1]).await;
     get(&app, "/api/properties?ids=2", &viewer).await.assert_error(403, 105);
     get(&app, "/api/properties?ids=1,2", &viewer).await.assert_error(403, 105);
@@ -269,7 +266,7 @@ async fn a_list_filtered_by_an_unlinked_property_is_403_105() {
 
 #[actix_web::test]
 async fn a_user_without_links_sees_an_empty_directory() {
-    app_with_directory!(env, app, admin);
+    app_with_directory!(app, admin);
     let (_, viewer) = make_user(&app, &admin, "nell", "viewer", &[]).await;
     assert_list(&get(&app, "/api/properties", &viewer).await, "PropertyId", 0, &[]);
     get(&app, "/api/properties/1", &viewer).await.assert_error(403, 105);
@@ -279,7 +276,7 @@ async fn a_user_without_links_sees_an_empty_directory() {
 
 #[actix_web::test]
 async fn import_upserts_by_id_and_answers_counts() {
-    app_with_directory!(env, app, admin);
+    app_with_directory!(app, admin);
     let a = post(
         &app,
         "/api/admin/import",
@@ -310,7 +307,7 @@ async fn import_upserts_by_id_and_answers_counts() {
 
 #[actix_web::test]
 async fn import_accepts_field_names_in_any_case_and_empty_lists() {
-    app_with_directory!(env, app, admin);
+    app_with_directory!(app, admin);
     let a = post(
         &app,
         "/api/admin/import",
@@ -327,7 +324,7 @@ async fn import_accepts_field_names_in_any_case_and_empty_lists() {
 
 #[actix_web::test]
 async fn property_status_defaults_to_active_on_import() {
-    app_with_directory!(env, app, admin);
+    app_with_directory!(app, admin);
     let a =
         post(&app, "/api/admin/import", &admin, json!({"Properties": [{"PropertyId": 5, "PropertyName": "Fresh"}]}))
             .await;
@@ -340,7 +337,7 @@ async fn property_status_defaults_to_active_on_import() {
 
 #[actix_web::test]
 async fn an_import_with_one_bad_row_writes_nothing() {
-    app_with_directory!(env, app, admin);
+    app_with_directory!(app, admin);
     let a = post(
         &app,
         "/api/admin/import",
@@ -366,7 +363,7 @@ async fn an_import_with_one_bad_row_writes_nothing() {
 
 #[actix_web::test]
 async fn a_resident_in_another_propertys_unit_or_an_unknown_unit_is_named() {
-    app_with_directory!(env, app, admin);
+    app_with_directory!(app, admin);
     let a = post(
         &app,
         "/api/admin/import",
@@ -386,7 +383,7 @@ async fn a_resident_in_another_propertys_unit_or_an_unknown_unit_is_named() {
 #[actix_web::test]
 async fn a_missing_unit_number_is_114_naming_the_row() {
     // API.md §6: every bad row of an import, a missing value included, is 400/114.
-    app_with_directory!(env, app, admin);
+    app_with_directory!(app, admin);
     let a = post(
         &app,
         "/api/admin/import",
@@ -410,7 +407,7 @@ async fn a_missing_unit_number_is_114_naming_the_row() {
 
 #[actix_web::test]
 async fn an_out_of_range_property_type_is_114_naming_the_row() {
-    app_with_directory!(env, app, admin);
+    app_with_directory!(app, admin);
     let a = post(
         &app,
         "/api/admin/import",
@@ -425,7 +422,7 @@ async fn an_out_of_range_property_type_is_114_naming_the_row() {
 
 #[actix_web::test]
 async fn every_bad_row_of_an_import_is_listed() {
-    app_with_directory!(env, app, admin);
+    app_with_directory!(app, admin);
     let a = post(
         &app,
         "/api/admin/import",
@@ -465,7 +462,7 @@ async fn every_bad_row_of_an_import_is_listed() {
 
 #[actix_web::test]
 async fn an_id_twice_in_one_import_or_a_unit_moving_property_is_refused() {
-    app_with_directory!(env, app, admin);
+    app_with_directory!(app, admin);
     let a = post(
         &app,
         "/api/admin/import",
@@ -490,7 +487,7 @@ async fn an_id_twice_in_one_import_or_a_unit_moving_property_is_refused() {
 
 #[actix_web::test]
 async fn import_is_admin_only() {
-    app_with_directory!(env, app, admin);
+    app_with_directory!(app, admin);
     let (_, agent) = make_user(&app, &admin, "ines", "agent", &[1]).await;
     let a =
         post(&app, "/api/admin/import", &agent, json!({"Properties": [{"PropertyId": 1, "PropertyName": "Hijacked"}]}))
@@ -501,7 +498,7 @@ async fn import_is_admin_only() {
 
 #[actix_web::test]
 async fn import_refuses_lists_that_are_not_lists_of_objects() {
-    app_with_directory!(env, app, admin);
+    app_with_directory!(app, admin);
     let a = post(&app, "/api/admin/import", &admin, json!({"Properties": {"PropertyId": 1}})).await;
     a.assert_error(400, 114);
     assert_eq!(error_fields(&a), ["Properties"]);

@@ -1,0 +1,24 @@
+//! The integration suite: one test binary (one link, one set of helpers),
+//! a module per group of rules. API tests run the real app over loopback
+//! HTTP on a fresh database (`helpers::spawn_app`); `cli` runs the built
+//! binary; the `sqlite_*` modules and `full_disk` test the SQLite engine itself.
+
+mod helpers;
+
+mod auth_users;
+mod calllog_lists;
+mod calllogs;
+mod catalog;
+mod cli;
+mod conventions;
+mod directory;
+mod docs;
+mod export;
+mod full_disk;
+mod ops;
+mod robustness;
+mod schema_upgrades;
+mod search;
+mod sqlite_checkpoints;
+mod sqlite_query_plans;
+mod summaries;
