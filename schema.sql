@@ -1,4 +1,4 @@
--- calllog schema, version 1: the whole current schema in one readable place.
+-- calllog schema, version 2: the whole current schema in one readable place.
 -- src/store/schema.rs builds a new, empty file from it; an older file is
 -- stepped up by migrations/sqlite/ instead. A change here comes with a new
 -- migration that makes the same change (tests/schema_upgrades.rs compares).
@@ -53,7 +53,9 @@ CREATE TABLE IF NOT EXISTS residents (
     other_phone    TEXT,
     occupancy_type TEXT,
     resident_type  INTEGER,
-    move_in_date   INTEGER
+    move_in_date   INTEGER,
+    -- The digits of all four phones, for the lookup (written by the store).
+    phone_digits   TEXT
 );
 CREATE INDEX IF NOT EXISTS residents_by_unit ON residents(unit_id);
 CREATE INDEX IF NOT EXISTS residents_by_property ON residents(property_id);
@@ -190,3 +192,65 @@ CREATE VIRTUAL TABLE IF NOT EXISTS call_log_search USING fts5(
     content = '', contentless_delete = 1,
     tokenize = 'unicode61 remove_diacritics 2'
 );
+
+-- The lookup (CONSOLE.md §2, API.md §10): external-content FTS5 indexes over
+-- the directory, kept in step by triggers on every write path. Names and
+-- numbers match by word prefix with case and accents folded; phones by any
+-- run of their digits (trigram).
+CREATE VIRTUAL TABLE resident_names USING fts5(
+    first_name, last_name,
+    content = 'residents', content_rowid = 'resident_id',
+    tokenize = 'unicode61 remove_diacritics 2'
+);
+CREATE VIRTUAL TABLE resident_phones USING fts5(
+    phone_digits,
+    content = 'residents', content_rowid = 'resident_id',
+    tokenize = 'trigram'
+);
+CREATE VIRTUAL TABLE unit_numbers USING fts5(
+    unit_number,
+    content = 'units', content_rowid = 'unit_id',
+    tokenize = 'unicode61 remove_diacritics 2'
+);
+CREATE VIRTUAL TABLE property_names USING fts5(
+    property_name,
+    content = 'properties', content_rowid = 'property_id',
+    tokenize = 'unicode61 remove_diacritics 2'
+);
+
+CREATE TRIGGER residents_lookup_insert AFTER INSERT ON residents BEGIN
+    INSERT INTO resident_names (rowid, first_name, last_name) VALUES (new.resident_id, new.first_name, new.last_name);
+    INSERT INTO resident_phones (rowid, phone_digits) VALUES (new.resident_id, new.phone_digits);
+END;
+CREATE TRIGGER residents_lookup_delete AFTER DELETE ON residents BEGIN
+    INSERT INTO resident_names (resident_names, rowid, first_name, last_name)
+        VALUES ('delete', old.resident_id, old.first_name, old.last_name);
+    INSERT INTO resident_phones (resident_phones, rowid, phone_digits) VALUES ('delete', old.resident_id, old.phone_digits);
+END;
+CREATE TRIGGER residents_lookup_update AFTER UPDATE ON residents BEGIN
+    INSERT INTO resident_names (resident_names, rowid, first_name, last_name)
+        VALUES ('delete', old.resident_id, old.first_name, old.last_name);
+    INSERT INTO resident_phones (resident_phones, rowid, phone_digits) VALUES ('delete', old.resident_id, old.phone_digits);
+    INSERT INTO resident_names (rowid, first_name, last_name) VALUES (new.resident_id, new.first_name, new.last_name);
+    INSERT INTO resident_phones (rowid, phone_digits) VALUES (new.resident_id, new.phone_digits);
+END;
+CREATE TRIGGER units_lookup_insert AFTER INSERT ON units BEGIN
+    INSERT INTO unit_numbers (rowid, unit_number) VALUES (new.unit_id, new.unit_number);
+END;
+CREATE TRIGGER units_lookup_delete AFTER DELETE ON units BEGIN
+    INSERT INTO unit_numbers (unit_numbers, rowid, unit_number) VALUES ('delete', old.unit_id, old.unit_number);
+END;
+CREATE TRIGGER units_lookup_update AFTER UPDATE ON units BEGIN
+    INSERT INTO unit_numbers (unit_numbers, rowid, unit_number) VALUES ('delete', old.unit_id, old.unit_number);
+    INSERT INTO unit_numbers (rowid, unit_number) VALUES (new.unit_id, new.unit_number);
+END;
+CREATE TRIGGER properties_lookup_insert AFTER INSERT ON properties BEGIN
+    INSERT INTO property_names (rowid, property_name) VALUES (new.property_id, new.property_name);
+END;
+CREATE TRIGGER properties_lookup_delete AFTER DELETE ON properties BEGIN
+    INSERT INTO property_names (property_names, rowid, property_name) VALUES ('delete', old.property_id, old.property_name);
+END;
+CREATE TRIGGER properties_lookup_update AFTER UPDATE ON properties BEGIN
+    INSERT INTO property_names (property_names, rowid, property_name) VALUES ('delete', old.property_id, old.property_name);
+    INSERT INTO property_names (rowid, property_name) VALUES (new.property_id, new.property_name);
+END;

@@ -108,6 +108,20 @@ impl Resident {
         .join(" ")
     }
 
+    /// The digits of each phone, the phones apart by one space: what the
+    /// lookup searches when a caller reads out (or caller ID shows) digits.
+    pub fn phone_digits(&self) -> Option<String> {
+        let phones =
+            [&self.resident_unitphone, &self.resident_cellphone, &self.resident_workphone, &self.resident_otherphone];
+        let digits: Vec<String> = phones
+            .into_iter()
+            .flatten()
+            .map(|p| p.chars().filter(char::is_ascii_digit).collect::<String>())
+            .filter(|d| !d.is_empty())
+            .collect();
+        (!digits.is_empty()).then(|| digits.join(" "))
+    }
+
     /// Whether `needle` (already lower-cased) occurs in any spelling of the name.
     pub fn name_contains(&self, needle: &str) -> bool {
         let first = self.resident_first_name.as_deref().unwrap_or("").trim();

@@ -5,6 +5,7 @@ pub mod catalog;
 pub mod directory;
 pub mod error;
 pub mod input;
+pub mod lookup;
 pub mod query;
 pub mod time;
 pub mod users;

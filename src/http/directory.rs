@@ -1,6 +1,7 @@
 //! API.md §6: properties, units, residents, and the directory import.
 
 use crate::domain::directory::{ImportBatch, PropertyStatus, UnitSort};
+use crate::domain::lookup::LookupQuery;
 use crate::domain::query::ListWrapper;
 use crate::domain::users::Caller;
 use crate::error::ApiError;
@@ -19,7 +20,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(resource("/api/units/{id}/owner").route(web::get().to(unit_owner)))
         .service(resource("/api/units/{id}/residents").route(web::get().to(unit_residents)))
         .service(resource("/api/residents/{id}").route(web::get().to(get_resident)))
-        .service(resource("/api/admin/import").route(web::post().to(import)));
+        .service(resource("/api/admin/import").route(web::post().to(import)))
+        .service(resource("/api/lookup").route(web::get().to(lookup)));
 }
 
 async fn get_property(state: web::Data<AppState>, caller: Caller, req: HttpRequest) -> Handler {
@@ -99,4 +101,14 @@ async fn import(state: web::Data<AppState>, caller: Caller, req: HttpRequest, bo
     let batch = ImportBatch::read(properties, units, residents, zone, |list, i| format!("{list}[{i}]."));
     let counts = state.service.import_directory(&caller, batch).await?;
     ok_json(&state, &counts)
+}
+
+/// `GET /api/lookup?q=TEXT[&propertyId=ID]` (API.md §10).
+async fn lookup(state: web::Data<AppState>, caller: Caller, req: HttpRequest) -> Handler {
+    let params = query(&req)?;
+    let text = params.get("q").ok_or_else(|| ApiError::invalid_field("q", "is required, e.g. ?q=cole"))?;
+    let lookup_query = LookupQuery::parse(text)?;
+    let property_id = params.id("propertyId")?;
+    let hits = state.service.lookup(&caller, lookup_query, property_id).await?;
+    ok_json(&state, &ListWrapper::new(hits.len() as i64, hits))
 }

@@ -4,6 +4,7 @@
 use super::{Service, ServiceResult};
 use crate::domain::directory::{ImportBatch, ImportCounts, Property, PropertyStatus, Resident, Unit, UnitSort};
 use crate::domain::error::{DomainError, FieldError};
+use crate::domain::lookup::{LookupHit, LookupQuery, MAX_LOOKUP_HITS};
 use crate::domain::query::Page;
 use crate::domain::users::Caller;
 use crate::store::{Reads, Writes};
@@ -151,6 +152,40 @@ impl Service {
     pub async fn get_resident(&self, caller: &Caller, resident_id: i64) -> ServiceResult<Resident> {
         let caller = caller.clone();
         self.store.read(move |tx| visible_resident(tx, &caller, resident_id)).await
+    }
+
+    /// Finds whoever is on the phone (CONSOLE.md §2): residents, then
+    /// units, properties and call logs, at most 20 in all, within the
+    /// caller's properties (only `property_id`'s when given).
+    pub async fn lookup(
+        &self,
+        caller: &Caller,
+        query: LookupQuery,
+        property_id: Option<i64>,
+    ) -> ServiceResult<Vec<LookupHit>> {
+        let caller = caller.clone();
+        self.store
+            .read(move |tx| -> ServiceResult<Vec<LookupHit>> {
+                let properties = match property_id {
+                    Some(id) => Some(vec![visible_property(tx, &caller, id)?.property_id]),
+                    None => caller.property_scope().map(<[i64]>::to_vec),
+                };
+                let scope = properties.as_deref();
+                let mut hits: Vec<LookupHit> =
+                    tx.lookup_residents(&query, scope, MAX_LOOKUP_HITS)?.into_iter().map(LookupHit::from).collect();
+                let room = MAX_LOOKUP_HITS - hits.len();
+                hits.extend(tx.lookup_units(&query, scope, room)?.into_iter().map(LookupHit::from));
+                let room = MAX_LOOKUP_HITS - hits.len();
+                hits.extend(tx.lookup_properties(&query, scope, room)?.into_iter().map(LookupHit::from));
+                if let Some((log_id, _)) = query.number.filter(|_| hits.len() < MAX_LOOKUP_HITS) {
+                    let visible = |p: i64| scope.is_none_or(|ids| ids.contains(&p));
+                    if let Some(log) = tx.call_log_brief(log_id)?.filter(|l| visible(l.property_id)) {
+                        hits.push(log.into());
+                    }
+                }
+                Ok(hits)
+            })
+            .await
     }
 
     pub async fn directory_is_empty(&self) -> ServiceResult<bool> {

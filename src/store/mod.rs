@@ -22,6 +22,7 @@ use crate::domain::calllogs::{
 };
 use crate::domain::catalog::{CallLogReason, CatalogInput, ModuleStatus};
 use crate::domain::directory::{Property, PropertyStatus, Resident, Unit, UnitSort};
+use crate::domain::lookup::{CallLogBrief, LookupQuery, ResidentPlace, UnitPlace};
 use crate::domain::query::Page;
 use crate::domain::time::Stamp;
 use crate::domain::users::{Caller, LoginRecord, NewToken, NewUser, TokenInfo, User, UserChanges};
@@ -122,6 +123,28 @@ pub trait Reads {
     fn unit_counts(&mut self, property_id: i64) -> StoreResult<Vec<UnitSummary>>;
     /// The log this user's `Idempotency-Key` created at or after `since`.
     fn idempotent_log(&mut self, user_id: i64, key: &str, since: Stamp) -> StoreResult<Option<i64>>;
+
+    // The lookup: each limited to `properties` (None = every property), at most `limit`.
+    fn lookup_residents(
+        &mut self,
+        query: &LookupQuery,
+        properties: Option<&[i64]>,
+        limit: usize,
+    ) -> StoreResult<Vec<ResidentPlace>>;
+    fn lookup_units(
+        &mut self,
+        query: &LookupQuery,
+        properties: Option<&[i64]>,
+        limit: usize,
+    ) -> StoreResult<Vec<UnitPlace>>;
+    fn lookup_properties(
+        &mut self,
+        query: &LookupQuery,
+        properties: Option<&[i64]>,
+        limit: usize,
+    ) -> StoreResult<Vec<Property>>;
+    /// A live log's id, place, subject and caller.
+    fn call_log_brief(&mut self, log_id: i64) -> StoreResult<Option<CallLogBrief>>;
 }
 
 /// Everything the service writes, inside one transaction that also reads.

@@ -15,6 +15,7 @@ mod directory;
 mod docs;
 mod export;
 mod full_disk;
+mod lookup;
 mod ops;
 mod robustness;
 mod schema_upgrades;

@@ -22,10 +22,10 @@ pub fn id_list_param(ids: Option<&[i64]>) -> Option<String> {
     ids.map(|ids| serde_json::to_string(ids).unwrap_or_else(|_| "[]".into()))
 }
 
-const PROPERTY_COLUMNS: &str = "property_id, c4_uid, property_name, address1, address2, city, state, zip, \
+pub(super) const PROPERTY_COLUMNS: &str = "property_id, c4_uid, property_name, address1, address2, city, state, zip, \
      entity_number, legal_name, property_type_id, property_status";
 
-fn property_from_row(r: &Row) -> rusqlite::Result<Property> {
+pub(super) fn property_from_row(r: &Row) -> rusqlite::Result<Property> {
     Ok(Property {
         property_id: r.get(0)?,
         c4_uid: r.get(1)?,
@@ -42,10 +42,10 @@ fn property_from_row(r: &Row) -> rusqlite::Result<Property> {
     })
 }
 
-const UNIT_COLUMNS: &str =
+pub(super) const UNIT_COLUMNS: &str =
     "unit_id, property_id, unit_number, address1, address2, city, state, zip, display_order, floor, latitude, longitude";
 
-fn unit_from_row(r: &Row) -> rusqlite::Result<Unit> {
+pub(super) fn unit_from_row(r: &Row) -> rusqlite::Result<Unit> {
     Ok(Unit {
         unit_id: r.get(0)?,
         property_id: r.get(1)?,
@@ -62,10 +62,11 @@ fn unit_from_row(r: &Row) -> rusqlite::Result<Unit> {
     })
 }
 
-const RESIDENT_COLUMNS: &str = "resident_id, property_id, unit_id, first_name, middle_initial, last_name, email, \
+pub(super) const RESIDENT_COLUMNS: &str =
+    "resident_id, property_id, unit_id, first_name, middle_initial, last_name, email, \
      unit_phone, cell_phone, work_phone, other_phone, occupancy_type, resident_type, move_in_date";
 
-fn resident_from_row(r: &Row) -> rusqlite::Result<Resident> {
+pub(super) fn resident_from_row(r: &Row) -> rusqlite::Result<Resident> {
     Ok(Resident {
         resident_id: r.get(0)?,
         property_id: r.get(1)?,
@@ -243,14 +244,14 @@ pub fn upsert_unit(conn: &Connection, u: &Unit) -> StoreResult<()> {
 pub fn upsert_resident(conn: &Connection, r: &Resident) -> StoreResult<()> {
     conn.prepare_cached(
         "INSERT INTO residents (resident_id, property_id, unit_id, first_name, middle_initial, last_name, email,
-                unit_phone, cell_phone, work_phone, other_phone, occupancy_type, resident_type, move_in_date)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)
+                unit_phone, cell_phone, work_phone, other_phone, occupancy_type, resident_type, move_in_date, phone_digits)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)
          ON CONFLICT (resident_id) DO UPDATE SET property_id = excluded.property_id, unit_id = excluded.unit_id,
             first_name = excluded.first_name, middle_initial = excluded.middle_initial, last_name = excluded.last_name,
             email = excluded.email, unit_phone = excluded.unit_phone, cell_phone = excluded.cell_phone,
             work_phone = excluded.work_phone, other_phone = excluded.other_phone,
             occupancy_type = excluded.occupancy_type, resident_type = excluded.resident_type,
-            move_in_date = excluded.move_in_date",
+            move_in_date = excluded.move_in_date, phone_digits = excluded.phone_digits",
     )?
     .execute(params![
         r.resident_id,
@@ -266,7 +267,8 @@ pub fn upsert_resident(conn: &Connection, r: &Resident) -> StoreResult<()> {
         r.resident_otherphone,
         r.occupancy_type,
         r.resident_type,
-        r.move_in_date.map(|s| s.0)
+        r.move_in_date.map(|s| s.0),
+        r.phone_digits()
     ])?;
     Ok(())
 }

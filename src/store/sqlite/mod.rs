@@ -9,6 +9,7 @@ pub mod calllogs;
 pub mod catalog;
 pub mod checkpoint;
 pub mod directory;
+pub mod lookup;
 pub mod schema;
 pub mod tx;
 pub mod users;

@@ -2,12 +2,13 @@
 //! whose transaction the engine opened (a pooled read transaction, or the
 //! writer's savepoint). Each method is one of the module functions beside it.
 
-use super::{calllogs, catalog, directory, users};
+use super::{calllogs, catalog, directory, lookup, users};
 use crate::domain::calllogs::{
     Author, CallLog, CallLogFilter, CallLogRow, CategoryCounts, ExportRow, HistoryEntry, LogHead, NewEvent, UnitSummary,
 };
 use crate::domain::catalog::{CallLogReason, CatalogInput, ModuleStatus};
 use crate::domain::directory::{Property, PropertyStatus, Resident, Unit, UnitSort};
+use crate::domain::lookup::{CallLogBrief, LookupQuery, ResidentPlace, UnitPlace};
 use crate::domain::query::Page;
 use crate::domain::time::Stamp;
 use crate::domain::users::{Caller, LoginRecord, NewToken, NewUser, TokenInfo, User, UserChanges};
@@ -137,6 +138,34 @@ impl Reads for SqliteTx<'_> {
     }
     fn idempotent_log(&mut self, user_id: i64, key: &str, since: Stamp) -> StoreResult<Option<i64>> {
         calllogs::find_idempotent(self.conn, user_id, key, since)
+    }
+
+    fn lookup_residents(
+        &mut self,
+        query: &LookupQuery,
+        properties: Option<&[i64]>,
+        limit: usize,
+    ) -> StoreResult<Vec<ResidentPlace>> {
+        lookup::residents(self.conn, query, properties, limit)
+    }
+    fn lookup_units(
+        &mut self,
+        query: &LookupQuery,
+        properties: Option<&[i64]>,
+        limit: usize,
+    ) -> StoreResult<Vec<UnitPlace>> {
+        lookup::units(self.conn, query, properties, limit)
+    }
+    fn lookup_properties(
+        &mut self,
+        query: &LookupQuery,
+        properties: Option<&[i64]>,
+        limit: usize,
+    ) -> StoreResult<Vec<Property>> {
+        lookup::properties(self.conn, query, properties, limit)
+    }
+    fn call_log_brief(&mut self, log_id: i64) -> StoreResult<Option<CallLogBrief>> {
+        lookup::call_log_brief(self.conn, log_id)
     }
 }
 
