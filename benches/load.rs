@@ -13,7 +13,9 @@
 //!    task per client on a tokio runtime): create, append a comment, read one
 //!    log, list a unit's logs.
 //! 3. List latency with a million call logs in the file.
-//! 4. Peak memory (VmHWM) of the whole process.
+//! 4. The lookup over 100,000 residents imported through the service
+//!    (CALLLOG_BENCH_RESIDENTS), one client.
+//! 5. Peak memory (VmHWM) of the whole process, and a full CSV export.
 
 use calllog::config::{AppConfig, StoreConfig, Synchronous};
 use calllog::{build_app, AppState, Store};
@@ -216,6 +218,86 @@ fn peak_rss_mib() -> f64 {
         .unwrap_or(0.0)
 }
 
+/// `count` residents in 50 properties of 100 units each, named from common
+/// first and last names (so prefixes match thousands), each with a phone.
+fn lookup_directory(count: i64) -> calllog::domain::directory::ImportBatch {
+    use calllog::domain::directory::{ImportBatch, Property, Resident, Unit};
+    const FIRST: [&str; 12] =
+        ["Ana", "Ben", "Carla", "David", "Elena", "Farid", "Grace", "Hiro", "Ines", "Jamal", "Kim", "Luis"];
+    const LAST: [&str; 10] =
+        ["Garcia", "Smith", "Nguyen", "Okafor", "Müller", "Ångström", "Kowalski", "Brown", "Rossi", "Haddad"];
+    let mut batch = ImportBatch::default();
+    let per_unit = (count / 5000).max(1);
+    for p in 0..50 {
+        let property_id = 100 + p;
+        batch.properties.push((
+            String::new(),
+            Property {
+                property_id,
+                c4_uid: None,
+                property_name: format!("Property {property_id}"),
+                address1: None,
+                address2: None,
+                city: None,
+                state: None,
+                zip: None,
+                entity_number: None,
+                legal_name: None,
+                property_type_id: Some(1),
+                property_status: true,
+            },
+        ));
+        for u in 0..100 {
+            let unit_id = 100_000 + p * 100 + u;
+            batch.units.push((
+                String::new(),
+                Unit {
+                    unit_id,
+                    property_id,
+                    unit_number: format!("{}", 100 + u),
+                    address1: None,
+                    address2: None,
+                    city: None,
+                    state: None,
+                    zip: None,
+                    display_order: Some(u),
+                    floor: None,
+                    latitude: None,
+                    longitude: None,
+                },
+            ));
+            for k in 0..per_unit {
+                let resident_id = unit_id * 100 + k;
+                let i = (resident_id * 7919) as usize;
+                batch.residents.push((
+                    String::new(),
+                    Resident {
+                        resident_id,
+                        property_id,
+                        unit_id,
+                        resident_first_name: Some(FIRST[i % FIRST.len()].into()),
+                        resident_middle_initial: None,
+                        resident_last_name: Some(format!(
+                            "{}{}",
+                            LAST[(i / 13) % LAST.len()],
+                            if k % 3 == 0 { "" } else { "-Lee" }
+                        )),
+                        resident_email: None,
+                        resident_unitphone: None,
+                        resident_cellphone: Some(format!("555-{:07}", (resident_id * 104_729) % 10_000_000)),
+                        resident_workphone: None,
+                        resident_otherphone: None,
+                        occupancy_type: None,
+                        resident_type: Some(if k == 0 { 1 } else { 2 }),
+                        move_in_date: None,
+                    },
+                ));
+            }
+        }
+    }
+    batch
+}
+
 fn main() {
     let sync =
         Synchronous::parse(&std::env::var("CALLLOG_BENCH_SYNC").unwrap_or_else(|_| "full".into())).expect("sync");
@@ -352,6 +434,28 @@ fn main() {
         ("GET /api/calllogs?sort=modifiedon", "/api/calllogs?sort=modifiedon&modifiedSince=2026-01-01".to_string()),
     ] {
         clients_runtime.block_on(run_phase(name, &addr, &token, 4, n, move |_| ("GET", path.clone(), None))).print();
+    }
+    println!();
+
+    // The lookup (CONSOLE.md §2): 100,000 residents imported through the
+    // service (so the lookup indexes are filled by the real write path),
+    // then single-client latencies of the lookup's shapes.
+    let residents = env_number("CALLLOG_BENCH_RESIDENTS", 100_000) as i64;
+    let loaded = Instant::now();
+    setup.block_on(service.import_directory(&operator, lookup_directory(residents))).expect("lookup directory");
+    println!(
+        "Imported {residents} residents through the service in {:.1} s; lookups (one client):",
+        loaded.elapsed().as_secs_f64()
+    );
+    for (name, q) in [
+        ("GET /api/lookup?q=gar (a common name prefix)", "gar"),
+        ("GET /api/lookup?q=ana%20gar (two words)", "ana%20gar"),
+        ("GET /api/lookup?q=4821 (last four digits)", "4821"),
+        ("GET /api/lookup?q=%23123 (a log or unit number)", "%23123"),
+        ("GET /api/lookup?q=zz (no match)", "zz"),
+    ] {
+        let path = format!("/api/lookup?q={q}");
+        clients_runtime.block_on(run_phase(name, &addr, &token, 1, n, move |_| ("GET", path.clone(), None))).print();
     }
     println!();
 

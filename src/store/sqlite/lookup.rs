@@ -30,44 +30,54 @@ fn scope_condition(properties: Option<&[i64]>, values: &mut Vec<SqlValue>) -> St
     }
 }
 
-/// Residents whose name has every word (by prefix) and whose phones hold every run of digits.
+/// `columns` ("a, b, c") each prefixed with `alias.`, for a join.
+fn qualified(columns: &str, alias: &str) -> String {
+    columns.split(',').map(|c| format!("{alias}.{}", c.trim())).collect::<Vec<_>>().join(", ")
+}
+
+/// Residents whose name has every word (by prefix) and whose phones hold
+/// every run of digits. The index drives the query and it stops at `limit`
+/// rows, so a prefix that matches thousands costs no more than one that
+/// matches twenty; the rows found are then put in name order.
 pub fn residents(
     conn: &Connection,
     query: &LookupQuery,
     properties: Option<&[i64]>,
     limit: usize,
 ) -> StoreResult<Vec<ResidentPlace>> {
-    if query.words.is_empty() && query.phone_digits.is_empty() {
-        return Ok(Vec::new());
-    }
     let mut values = Vec::new();
     let mut conditions = Vec::new();
-    if !query.words.is_empty() {
+    let driver = if !query.words.is_empty() {
         values.push(SqlValue::Text(fts_query(&query.words)));
-        conditions.push(format!(
-            "resident_id IN (SELECT rowid FROM resident_names WHERE resident_names MATCH ?{})",
-            values.len()
-        ));
-    }
-    if !query.phone_digits.is_empty() {
+        conditions.push(format!("resident_names MATCH ?{}", values.len()));
+        if !query.phone_digits.is_empty() {
+            values.push(SqlValue::Text(phone_query(&query.phone_digits)));
+            conditions.push(format!(
+                "r.resident_id IN (SELECT rowid FROM resident_phones WHERE resident_phones MATCH ?{})",
+                values.len()
+            ));
+        }
+        "resident_names"
+    } else if !query.phone_digits.is_empty() {
         values.push(SqlValue::Text(phone_query(&query.phone_digits)));
-        conditions.push(format!(
-            "resident_id IN (SELECT rowid FROM resident_phones WHERE resident_phones MATCH ?{})",
-            values.len()
-        ));
-    }
-    let scope = scope_condition(properties, &mut values);
+        conditions.push(format!("resident_phones MATCH ?{}", values.len()));
+        "resident_phones"
+    } else {
+        return Ok(Vec::new());
+    };
+    let scope = scope_condition(properties, &mut values).replace("property_id", "r.property_id");
     values.push(SqlValue::Integer(limit as i64));
     let sql = format!(
-        "SELECT {RESIDENT_COLUMNS},
-                (SELECT u.unit_number FROM units u WHERE u.unit_id = residents.unit_id),
-                (SELECT p.property_name FROM properties p WHERE p.property_id = residents.property_id)
-         FROM residents WHERE {}{scope}
-         ORDER BY last_name COLLATE NOCASE, first_name COLLATE NOCASE, resident_id LIMIT ?{}",
+        "SELECT {},
+                (SELECT u.unit_number FROM units u WHERE u.unit_id = r.unit_id),
+                (SELECT p.property_name FROM properties p WHERE p.property_id = r.property_id)
+         FROM {driver} m CROSS JOIN residents r ON r.resident_id = m.rowid
+         WHERE {}{scope} LIMIT ?{}",
+        qualified(RESIDENT_COLUMNS, "r"),
         conditions.join(" AND "),
         values.len()
     );
-    let rows = conn
+    let mut rows: Vec<ResidentPlace> = conn
         .prepare_cached(&sql)?
         .query_map(params_from_iter(values.iter()), |r| {
             Ok(ResidentPlace {
@@ -77,10 +87,17 @@ pub fn residents(
             })
         })?
         .collect::<Result<_, _>>()?;
+    let name_key = |p: &ResidentPlace| {
+        let r = &p.resident;
+        let lower = |s: &Option<String>| s.as_deref().unwrap_or("").to_lowercase();
+        (lower(&r.resident_last_name), lower(&r.resident_first_name), r.resident_id)
+    };
+    rows.sort_by_cached_key(name_key);
     Ok(rows)
 }
 
-/// Units whose number has every word, or starts with the number asked for.
+/// Units whose number has every word, or starts with the number asked for;
+/// driven by the index and stopped at `limit`, then put in display order.
 pub fn units(
     conn: &Connection,
     query: &LookupQuery,
@@ -93,16 +110,17 @@ pub fn units(
         None => return Ok(Vec::new()),
     };
     let mut values = vec![SqlValue::Text(terms)];
-    let scope = scope_condition(properties, &mut values);
+    let scope = scope_condition(properties, &mut values).replace("property_id", "x.property_id");
     values.push(SqlValue::Integer(limit as i64));
     let sql = format!(
-        "SELECT {UNIT_COLUMNS},
-                (SELECT p.property_name FROM properties p WHERE p.property_id = units.property_id)
-         FROM units WHERE unit_id IN (SELECT rowid FROM unit_numbers WHERE unit_numbers MATCH ?1){scope}
-         ORDER BY property_id, display_order IS NULL, display_order, unit_number, unit_id LIMIT ?{}",
+        "SELECT {},
+                (SELECT p.property_name FROM properties p WHERE p.property_id = x.property_id)
+         FROM unit_numbers m CROSS JOIN units x ON x.unit_id = m.rowid
+         WHERE unit_numbers MATCH ?1{scope} LIMIT ?{}",
+        qualified(UNIT_COLUMNS, "x"),
         values.len()
     );
-    let rows = conn
+    let mut rows: Vec<UnitPlace> = conn
         .prepare_cached(&sql)?
         .query_map(params_from_iter(values.iter()), |r| {
             Ok(UnitPlace {
@@ -111,6 +129,13 @@ pub fn units(
             })
         })?
         .collect::<Result<_, _>>()?;
+    rows.sort_by(|a, b| {
+        let key = |p: &UnitPlace| (p.unit.property_id, p.unit.display_order.is_none(), p.unit.display_order);
+        key(a)
+            .cmp(&key(b))
+            .then_with(|| a.unit.unit_number.cmp(&b.unit.unit_number))
+            .then(a.unit.unit_id.cmp(&b.unit.unit_id))
+    });
     Ok(rows)
 }
 
