@@ -16,8 +16,9 @@ pub const MAX_IDEMPOTENCY_KEY: usize = 100;
 pub const MAX_FUTURE_SECONDS: i64 = 5 * 60;
 
 /// `CallCenterActivityLogComment`.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "PascalCase")]
+#[schema(as = CallCenterActivityLogComment)]
 pub struct Comment {
     pub comment: String,
     pub date: Stamp,
@@ -26,8 +27,9 @@ pub struct Comment {
 }
 
 /// `CallCenterActivityLog` as answered.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "PascalCase")]
+#[schema(as = CallCenterActivityLog)]
 pub struct CallLog {
     pub log_id: i64,
     pub property_id: i64,
@@ -58,7 +60,7 @@ impl CallLog {
 }
 
 /// One row of `GET /api/calllogs/{id}/history`.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "PascalCase")]
 pub struct HistoryEntry {
     pub date: Stamp,
@@ -71,7 +73,7 @@ pub struct HistoryEntry {
 
 /// Call-log counts by status category, for a property or one of its units
 /// (API.md §7); deleted logs are not counted.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "PascalCase")]
 pub struct CategoryCounts {
     pub call_logs: i64,
@@ -80,7 +82,7 @@ pub struct CategoryCounts {
     pub closed_call_logs: i64,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "PascalCase")]
 pub struct PropertySummary {
     pub property_id: i64,
@@ -88,7 +90,7 @@ pub struct PropertySummary {
     pub counts: CategoryCounts,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "PascalCase")]
 pub struct UnitSummary {
     pub unit_id: i64,

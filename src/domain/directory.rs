@@ -8,7 +8,7 @@ use crate::error::FieldError;
 use jiff::tz::TimeZone;
 use serde::Serialize;
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "PascalCase")]
 pub struct Property {
     pub property_id: i64,
@@ -25,7 +25,7 @@ pub struct Property {
     pub property_status: bool,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "PascalCase")]
 pub struct Unit {
     pub unit_id: i64,
@@ -42,7 +42,7 @@ pub struct Unit {
     pub longitude: Option<f64>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "PascalCase")]
 pub struct Resident {
     pub resident_id: i64,
@@ -234,7 +234,7 @@ pub struct ImportBatch {
 }
 
 /// Counts of rows written by an import.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "PascalCase")]
 pub struct ImportCounts {
     pub properties: i64,

@@ -7,19 +7,20 @@ use crate::domain::users::Caller;
 use crate::error::ApiError;
 use crate::http::{ok_json, path_id, query, require_body, resource, BodyKinds, Handler};
 use crate::store::directory::{self as store, PropertyStatusFilter, UnitSort};
+use actix_web::http::Method;
 use actix_web::{web, HttpRequest};
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.service(resource("/api/properties").route(web::get().to(list_properties)))
-        .service(resource("/api/properties/{id}").route(web::get().to(get_property)))
-        .service(resource("/api/properties/{id}/units").route(web::get().to(units_of_property)))
-        .service(resource("/api/properties/{id}/residents").route(web::get().to(residents_of_property)))
-        .service(resource("/api/units").route(web::get().to(units_by_ids)))
-        .service(resource("/api/units/{id}").route(web::get().to(get_unit)))
-        .service(resource("/api/units/{id}/owner").route(web::get().to(unit_owner)))
-        .service(resource("/api/units/{id}/residents").route(web::get().to(unit_residents)))
-        .service(resource("/api/residents/{id}").route(web::get().to(get_resident)))
-        .service(resource("/api/admin/import").route(web::post().to(import)));
+    cfg.service(resource("/api/properties", [(Method::GET, web::to(list_properties))]))
+        .service(resource("/api/properties/{id}", [(Method::GET, web::to(get_property))]))
+        .service(resource("/api/properties/{id}/units", [(Method::GET, web::to(units_of_property))]))
+        .service(resource("/api/properties/{id}/residents", [(Method::GET, web::to(residents_of_property))]))
+        .service(resource("/api/units", [(Method::GET, web::to(units_by_ids))]))
+        .service(resource("/api/units/{id}", [(Method::GET, web::to(get_unit))]))
+        .service(resource("/api/units/{id}/owner", [(Method::GET, web::to(unit_owner))]))
+        .service(resource("/api/units/{id}/residents", [(Method::GET, web::to(unit_residents))]))
+        .service(resource("/api/residents/{id}", [(Method::GET, web::to(get_resident))]))
+        .service(resource("/api/admin/import", [(Method::POST, web::to(import))]));
 }
 
 /// The property, when it exists and the caller may see it (404, then 403).
@@ -62,11 +63,29 @@ pub fn property_status(params: &QueryParams) -> Result<PropertyStatusFilter, Api
     })
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/properties/{propertyId}",
+    tag = "directory",
+    summary = "One property (linked user).",
+    responses(
+        (status = 200, description = "the property", body = crate::domain::directory::Property),
+    )
+)]
 async fn get_property(state: web::Data<AppState>, caller: Caller, req: HttpRequest) -> Handler {
     let property = visible_property(&state, &caller, path_id(&req, "id")?).await?;
     ok_json(&state, &property)
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/properties",
+    tag = "directory",
+    summary = "The caller's properties; naming an unlinked one in ids is 403/105.",
+    responses(
+        (status = 200, description = "properties", body = crate::domain::query::ListWrapper<crate::domain::directory::Property>),
+    )
+)]
 async fn list_properties(state: web::Data<AppState>, caller: Caller, req: HttpRequest) -> Handler {
     let params = query(&req)?;
     let page = params.page()?;
@@ -87,6 +106,15 @@ async fn list_properties(state: web::Data<AppState>, caller: Caller, req: HttpRe
     ok_json(&state, &ListWrapper::new(total, rows))
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/properties/{propertyId}/units",
+    tag = "directory",
+    summary = "A property's units (linked user).",
+    responses(
+        (status = 200, description = "units", body = crate::domain::query::ListWrapper<crate::domain::directory::Unit>),
+    )
+)]
 async fn units_of_property(state: web::Data<AppState>, caller: Caller, req: HttpRequest) -> Handler {
     let property_id = path_id(&req, "id")?;
     let params = query(&req)?;
@@ -117,6 +145,15 @@ async fn units_of_property(state: web::Data<AppState>, caller: Caller, req: Http
     ok_json(&state, &ListWrapper::paged(units, page))
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/properties/{propertyId}/residents",
+    tag = "directory",
+    summary = "A property's residents (linked user).",
+    responses(
+        (status = 200, description = "residents", body = crate::domain::query::ListWrapper<crate::domain::directory::Resident>),
+    )
+)]
 async fn residents_of_property(state: web::Data<AppState>, caller: Caller, req: HttpRequest) -> Handler {
     let property_id = path_id(&req, "id")?;
     let params = query(&req)?;
@@ -130,6 +167,15 @@ async fn residents_of_property(state: web::Data<AppState>, caller: Caller, req: 
     ok_json(&state, &ListWrapper::paged(residents, page))
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/units",
+    tag = "directory",
+    summary = "Units by id, among those the caller may see.",
+    responses(
+        (status = 200, description = "units", body = crate::domain::query::ListWrapper<crate::domain::directory::Unit>),
+    )
+)]
 async fn units_by_ids(state: web::Data<AppState>, caller: Caller, req: HttpRequest) -> Handler {
     let params = query(&req)?;
     let page = params.page()?;
@@ -143,11 +189,29 @@ async fn units_by_ids(state: web::Data<AppState>, caller: Caller, req: HttpReque
     ok_json(&state, &ListWrapper::new(total, rows))
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/units/{unitId}",
+    tag = "directory",
+    summary = "One unit (linked user).",
+    responses(
+        (status = 200, description = "the unit", body = crate::domain::directory::Unit),
+    )
+)]
 async fn get_unit(state: web::Data<AppState>, caller: Caller, req: HttpRequest) -> Handler {
     let unit = visible_unit(&state, &caller, path_id(&req, "id")?).await?;
     ok_json(&state, &unit)
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/units/{unitId}/owner",
+    tag = "directory",
+    summary = "The unit's first resident of ResidentType 1 (Owner); 404/106 if none.",
+    responses(
+        (status = 200, description = "the owner", body = crate::domain::directory::Resident),
+    )
+)]
 async fn unit_owner(state: web::Data<AppState>, caller: Caller, req: HttpRequest) -> Handler {
     let unit = visible_unit(&state, &caller, path_id(&req, "id")?).await?;
     let unit_id = unit.unit_id;
@@ -161,6 +225,15 @@ async fn unit_owner(state: web::Data<AppState>, caller: Caller, req: HttpRequest
     ok_json(&state, &owner)
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/units/{unitId}/residents",
+    tag = "directory",
+    summary = "The unit's residents (linked user).",
+    responses(
+        (status = 200, description = "residents", body = crate::domain::query::ListWrapper<crate::domain::directory::Resident>),
+    )
+)]
 async fn unit_residents(state: web::Data<AppState>, caller: Caller, req: HttpRequest) -> Handler {
     let page = query(&req)?.page()?;
     let unit = visible_unit(&state, &caller, path_id(&req, "id")?).await?;
@@ -169,11 +242,29 @@ async fn unit_residents(state: web::Data<AppState>, caller: Caller, req: HttpReq
     ok_json(&state, &ListWrapper::paged(residents, page))
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/residents/{residentId}",
+    tag = "directory",
+    summary = "One resident (linked user).",
+    responses(
+        (status = 200, description = "the resident", body = crate::domain::directory::Resident),
+    )
+)]
 async fn get_resident(state: web::Data<AppState>, caller: Caller, req: HttpRequest) -> Handler {
     let resident = visible_resident(&state, &caller, path_id(&req, "id")?).await?;
     ok_json(&state, &resident)
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/admin/import",
+    tag = "directory",
+    summary = "Upsert the directory by id, all or nothing (admin). Rows whose references do not resolve (a unit of an unknown property, a resident of another unit) are 400/114, each named in Errors (Units[3].PropertyId).",
+    responses(
+        (status = 200, description = "rows written", body = crate::domain::directory::ImportCounts),
+    )
+)]
 async fn import(state: web::Data<AppState>, caller: Caller, req: HttpRequest, body: web::Payload) -> Handler {
     caller.require_admin()?;
     let mut f = require_body(&req, body, BodyKinds::Json).await?;
