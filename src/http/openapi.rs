@@ -337,7 +337,36 @@ fn request_body(method: &str, path: &str) -> Option<Value> {
         }
         _ => return None,
     };
-    Some(schema)
+    Some(with_example(schema, method, path))
+}
+
+/// A request that works on a fresh database with the demo directory: the
+/// page shows it, and Schemathesis' examples phase sends it.
+fn with_example(mut schema: Value, method: &str, path: &str) -> Value {
+    let example = match (method, path) {
+        ("post", "/api/auth/token") => json!({"UserName": "admin", "Password": "the admin's password"}),
+        ("post", "/api/users") => {
+            json!({"UserName": "jdoe", "Password": "correct-horse-battery", "Role": "agent", "FirstName": "Jane",
+                   "LastName": "Doe", "Email": "jdoe@example.com", "PropertyIds": [1]})
+        }
+        ("put", "/api/users/{userId}") => json!({"FirstName": "Ada", "Email": "ada@example.com"}),
+        ("post", "/api/users/{userId}/tokens") => json!({"Name": "nightly export"}),
+        ("post", "/api/calllogs") => {
+            json!({"PropertyId": 1, "Subject": "Leaking faucet", "CallFrom": "Ann Lee", "Notes": "Kitchen sink",
+                   "LogReasons": [1], "NewComments": "Plumber called"})
+        }
+        ("put", "/api/calllogs/{logId}") => json!({"Notes": "Fixed", "ModuleStatusId": 3, "NewComments": "Done"}),
+        ("post", "/api/calllogreasons") => json!({"Name": "Parking", "DisplayOrder": 9}),
+        ("put", "/api/calllogreasons/{reasonId}") => json!({"DisplayOrder": 1}),
+        ("post", "/api/modulestatuses/calllogs") => json!({"Name": "Waiting on vendor", "Category": "pending"}),
+        ("put", "/api/modulestatus/{statusId}") => json!({"DisplayOrder": 2}),
+        ("post", "/api/admin/import") => json!({
+            "Properties": [{"PropertyId": 1, "PropertyName": "Elm Court", "PropertyTypeId": 1}],
+            "Units": [], "Residents": []}),
+        _ => return schema,
+    };
+    schema["examples"] = json!([example]);
+    schema
 }
 
 fn query(name: &str, schema: Value, description: &str) -> Value {
@@ -365,8 +394,13 @@ fn multi_id(name: &str, description: &str) -> Value {
            "schema": {"type": "array", "items": id_schema()}})
 }
 
+/// A date in the query: blank is the same as absent.
 fn query_date(name: &str, description: &str) -> Value {
-    query(name, input_date(""), description)
+    let mut schema = input_date("Blank is the same as absent.");
+    if let Some(any) = schema["anyOf"].as_array_mut() {
+        any.push(json!({"pattern": format!("^[{WS}]*$")}));
+    }
+    query(name, schema, description)
 }
 
 fn call_log_filters() -> Vec<Value> {
@@ -559,6 +593,17 @@ fn error_schema() -> Value {
     })
 }
 
+fn require_every_property(schema: &mut Value) {
+    if let Some(names) =
+        schema.get("properties").and_then(Value::as_object).map(|p| p.keys().cloned().collect::<Vec<_>>())
+    {
+        schema["required"] = json!(names);
+    }
+    if let Some(Value::Array(parts)) = schema.get_mut("allOf") {
+        parts.iter_mut().for_each(require_every_property);
+    }
+}
+
 /// The last segment's `{name}` of each id in a path template.
 fn path_parameters(path: &str) -> Vec<Value> {
     path.split('/')
@@ -584,6 +629,13 @@ fn build() -> Value {
     ));
     doc["security"] = json!([{"bearer": []}]);
     doc["components"]["securitySchemes"] = json!({"bearer": {"type": "http", "scheme": "bearer"}});
+    // Answers serialize every field, an absent value as null (API.md §1), so
+    // every property of an answer model is required (Option fields too).
+    if let Some(schemas) = doc.pointer_mut("/components/schemas").and_then(Value::as_object_mut) {
+        for schema in schemas.values_mut() {
+            require_every_property(schema);
+        }
+    }
     doc["components"]["schemas"]["Error"] = error_schema();
     let request_id = json!({"X-Request-Id": {"required": true, "description": "the request's id, as in the access log",
                                               "schema": {"type": "string", "minLength": 1, "maxLength": 128}}});
