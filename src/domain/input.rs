@@ -161,7 +161,7 @@ impl Fields {
     pub fn i64(&mut self, field: &str) -> Option<i64> {
         let value = self.take_typed(field)?;
         let parsed = match &value {
-            Value::Number(n) => n.as_i64(),
+            Value::Number(n) => integral(n),
             Value::String(s) if self.textual => s.trim().parse().ok(),
             _ => None,
         };
@@ -241,7 +241,7 @@ impl Fields {
         let mut ids = Vec::with_capacity(items.len());
         for (i, item) in items.iter().enumerate() {
             let id = match item {
-                Value::Number(n) => n.as_i64(),
+                Value::Number(n) => integral(n),
                 Value::String(s) if self.textual => s.trim().parse().ok(),
                 _ => None,
             };
@@ -304,6 +304,14 @@ impl Fields {
     }
 }
 
+/// A JSON number with no fractional part, as an i64: JSON has one number
+/// type, so `5.0` is the integer 5 (as JSON Schema's `integer` says).
+fn integral(n: &serde_json::Number) -> Option<i64> {
+    n.as_i64().or_else(|| {
+        n.as_f64().filter(|f| f.fract() == 0.0 && *f >= i64::MIN as f64 && *f < i64::MAX as f64).map(|f| f as i64)
+    })
+}
+
 fn split_index(name: &str) -> Option<(&str, usize)> {
     let open = name.rfind('[')?;
     let index = name[open + 1..].strip_suffix(']')?;
@@ -341,6 +349,16 @@ mod tests {
         assert_eq!(e.code.number(), 114);
         assert_eq!(e.errors.len(), 2);
         assert_eq!(e.errors[0].field, "PropertyId");
+    }
+
+    #[test]
+    fn a_number_without_fraction_is_an_integer() {
+        let mut f = Fields::from_json(json!({"A": 5.0, "B": 5.5, "C": [2.0, 3], "D": 1e300})).unwrap();
+        assert_eq!(f.i64("A"), Some(5));
+        assert_eq!(f.i64("B"), None);
+        assert_eq!(f.id_list("C"), Some(vec![2, 3]));
+        assert_eq!(f.i64("D"), None);
+        assert_eq!(f.finish().unwrap_err().errors.len(), 2);
     }
 
     #[test]

@@ -373,17 +373,22 @@ fn query(name: &str, schema: Value, description: &str) -> Value {
     json!({"name": name, "in": "query", "required": false, "description": description, "schema": schema})
 }
 
+/// A number in the query, or blank text, which is the same as absent.
+fn or_blank(schema: Value) -> Value {
+    json!({"anyOf": [schema, {"type": "string", "pattern": format!("^[{WS}]*$")}]})
+}
+
 fn paging() -> Vec<Value> {
     vec![
         query(
             "page",
-            json!({"type": "integer", "format": "int64", "minimum": 0, "maximum": i64::MAX}),
-            "page number from 1; 0 or absent means 1",
+            or_blank(json!({"type": "integer", "format": "int64", "minimum": 0, "maximum": i64::MAX})),
+            "page number from 1; 0, blank or absent means 1",
         ),
         query(
             "pageSize",
-            json!({"type": "integer", "minimum": 0, "maximum": MAX_PAGE_SIZE}),
-            &format!("1..{MAX_PAGE_SIZE}; 0 or absent means 25"),
+            or_blank(json!({"type": "integer", "minimum": 0, "maximum": MAX_PAGE_SIZE})),
+            &format!("1..{MAX_PAGE_SIZE}; 0, blank or absent means 25"),
         ),
     ]
 }
@@ -391,7 +396,7 @@ fn paging() -> Vec<Value> {
 fn multi_id(name: &str, description: &str) -> Value {
     json!({"name": name, "in": "query", "required": false, "style": "form", "explode": true,
            "description": format!("{description}; also written {name}[0]=1&{name}[1]=2 or {name}=1,2"),
-           "schema": {"type": "array", "items": id_schema()}})
+           "schema": {"type": "array", "items": or_blank(id_schema())}})
 }
 
 /// A date in the query: blank is the same as absent.
@@ -405,9 +410,9 @@ fn query_date(name: &str, description: &str) -> Value {
 
 fn call_log_filters() -> Vec<Value> {
     let mut params = vec![
-        query("propertyId", id_schema(), "only this property"),
-        query("unitId", id_schema(), "only this unit"),
-        query("residentId", id_schema(), "only this resident"),
+        query("propertyId", or_blank(id_schema()), "only this property"),
+        query("unitId", or_blank(id_schema()), "only this unit"),
+        query("residentId", or_blank(id_schema()), "only this resident"),
         multi_id("status", "logs with any of these status ids"),
         multi_id("reason", "logs with any of these reason ids"),
         query("takenBy", json!({"type": "string"}), "Takenby, matched exactly ignoring case"),
@@ -490,6 +495,8 @@ fn query_parameters(method: &str, path: &str) -> Vec<Value> {
             let mut ids = multi_id("unitIds", "the units wanted (required)");
             ids["required"] = json!(true);
             ids["schema"]["minItems"] = json!(1);
+            // Blank values are dropped, and none left is the same as absent: refused.
+            ids["schema"]["items"] = id_schema();
             [vec![ids], paging()].concat()
         }
         _ => Vec::new(),
@@ -504,7 +511,7 @@ fn header_parameters(method: &str, path: &str) -> Vec<Value> {
             "name": "Idempotency-Key", "in": "header", "required": false,
             "description": "A repeat by the same user within 24 h answers the first log (200) and creates nothing.",
             "schema": {"type": "string", "maxLength": MAX_IDEMPOTENCY_KEY,
-                       "pattern": "^[ \\t]*[\\x21-\\x7E](?:[ \\t\\x21-\\x7E]*[\\x21-\\x7E])?[ \\t]*$"}
+                       "pattern": "^[\\x21-\\x7E](?:[ \\t\\x21-\\x7E]*[\\x21-\\x7E])?$"}
         }));
     }
     if method == "put" {
