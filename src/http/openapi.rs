@@ -539,8 +539,9 @@ fn error_statuses(method: &str, path: &str, has_input: bool, has_body: bool) -> 
         statuses.push(400);
     }
     statuses.push(401);
-    let open = is_open(method, path);
-    if !open && !(path == "/api/users/me" || path == "/api/auth/token") {
+    // Every guarded route checks a role or a property link, except reading or
+    // revoking one's own sign-in.
+    if !(is_open(method, path) || path == "/api/users/me" || path == "/api/auth/token") {
         statuses.push(403);
     }
     if path.contains('{') || (method == "post" && path == "/api/calllogs") {
