@@ -305,11 +305,12 @@ impl Fields {
 }
 
 /// A JSON number with no fractional part, as an i64: JSON has one number
-/// type, so `5.0` is the integer 5 (as JSON Schema's `integer` says).
+/// type, so `5.0` is the integer 5 (as JSON Schema's `integer` says). Only
+/// below 2^53, where a float is exact: a larger one may be an integer
+/// literal past the i64 range that the parser rounded (-9223372036854775809).
 fn integral(n: &serde_json::Number) -> Option<i64> {
-    n.as_i64().or_else(|| {
-        n.as_f64().filter(|f| f.fract() == 0.0 && *f >= i64::MIN as f64 && *f < i64::MAX as f64).map(|f| f as i64)
-    })
+    const EXACT: f64 = 9_007_199_254_740_992.0; // 2^53
+    n.as_i64().or_else(|| n.as_f64().filter(|f| f.fract() == 0.0 && f.abs() < EXACT).map(|f| f as i64))
 }
 
 fn split_index(name: &str) -> Option<(&str, usize)> {
@@ -359,6 +360,9 @@ mod tests {
         assert_eq!(f.id_list("C"), Some(vec![2, 3]));
         assert_eq!(f.i64("D"), None);
         assert_eq!(f.finish().unwrap_err().errors.len(), 2);
+        let past_i64: Value = serde_json::from_str(r#"{"E": -9223372036854775809}"#).unwrap();
+        let mut g = Fields::from_json(past_i64).unwrap();
+        assert_eq!(g.i64("E"), None, "an integer literal past i64 is refused, not rounded");
     }
 
     #[test]
