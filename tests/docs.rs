@@ -157,6 +157,20 @@ async fn the_documented_bounds_are_the_ones_enforced() {
             serde_json::json!({"UserName": format!("u{n}"), "Password": "p".repeat(n as usize), "Role": "viewer"});
         assert_eq!(post(&app, "/api/users", &admin, body).await.status.as_u16(), status, "password of {n}");
     }
+    for field in ["FirstName", "LastName"] {
+        let limit = max(&user, field);
+        for (n, status) in [(limit, 201), (limit + 1, 400)] {
+            let body = serde_json::json!({"UserName": format!("{field}{n}"), "Password": "long enough", "Role": "agent",
+                                          field: "n".repeat(n)});
+            assert_eq!(post(&app, "/api/users", &admin, body).await.status.as_u16(), status, "{field} of {n}");
+        }
+    }
+    let token = body_schema("post", "/api/users/{userId}/tokens");
+    let limit = max(&token, "Name");
+    for (n, status) in [(limit, 201), (limit + 1, 400)] {
+        let a = post(&app, "/api/users/1/tokens", &admin, serde_json::json!({"Name": "t".repeat(n)})).await;
+        assert_eq!(a.status.as_u16(), status, "token name of {n}: {}", a.text);
+    }
     let page_size = &doc["paths"]["/api/calllogs"]["get"]["parameters"]
         .as_array()
         .unwrap()
@@ -166,6 +180,44 @@ async fn the_documented_bounds_are_the_ones_enforced() {
     let limit = page_size.as_i64().unwrap();
     assert_eq!(get(&app, &format!("/api/calllogs?pageSize={limit}"), &admin).await.status, StatusCode::OK);
     get(&app, &format!("/api/calllogs?pageSize={}", limit + 1), &admin).await.assert_error(400, 114);
+}
+
+/// Exactly the routes that read a body document one, in the media types read.
+#[actix_web::test]
+async fn request_bodies_are_documented_where_a_body_is_read() {
+    let env = TestEnv::new().await;
+    let app = actix_web::test::init_service(calllog::build_app(env.state.clone())).await;
+    let doc = send(&app, TestRequest::get().uri("/api/openapi.json")).await.body;
+    let with_body: BTreeSet<(String, String)> = [
+        ("POST", "/api/auth/token"),
+        ("POST", "/api/users"),
+        ("PUT", "/api/users/{userId}"),
+        ("POST", "/api/users/{userId}/tokens"),
+        ("POST", "/api/calllogs"),
+        ("PUT", "/api/calllogs/{logId}"),
+        ("POST", "/api/calllogreasons"),
+        ("PUT", "/api/calllogreasons/{reasonId}"),
+        ("POST", "/api/modulestatuses/calllogs"),
+        ("PUT", "/api/modulestatus/{statusId}"),
+        ("POST", "/api/admin/import"),
+    ]
+    .into_iter()
+    .map(|(m, p)| (m.to_string(), p.to_string()))
+    .collect();
+    for (method, path) in calllog::http::docs::documented_routes() {
+        let operation = &doc["paths"][&path][method.to_lowercase()];
+        let body = &operation["requestBody"]["content"];
+        let key = (method.clone(), path.clone());
+        assert_eq!(body.is_object(), with_body.contains(&key), "{method} {path}");
+        if body.is_object() {
+            assert!(body["application/json"]["schema"]["properties"].is_object(), "{method} {path}");
+            assert!(body["text/json"].is_object(), "{method} {path}");
+            assert_eq!(body["application/json"]["schema"]["additionalProperties"], true, "unknown names are ignored");
+            for status in ["400", "413", "415"] {
+                assert!(operation["responses"][status].is_object(), "{method} {path} {status}");
+            }
+        }
+    }
 }
 
 #[actix_web::test]
