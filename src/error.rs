@@ -74,6 +74,73 @@ impl ErrorCode {
         }
     }
 
+    /// Every code, in number order: the error table of `/api/openapi.json` and
+    /// `/help` is built from this list, so a new code cannot be left out of it.
+    pub const ALL: [ErrorCode; 15] = [
+        ErrorCode::MissingRequiredHeader,
+        ErrorCode::InvalidCredentials,
+        ErrorCode::InsufficientRole,
+        ErrorCode::ResourceNotLinkedToUser,
+        ErrorCode::ResourceNotFound,
+        ErrorCode::MissingRequiredJsonParameter,
+        ErrorCode::PreconditionFailed,
+        ErrorCode::PayloadTooLarge,
+        ErrorCode::InvalidOperation,
+        ErrorCode::WriteOperationFailed,
+        ErrorCode::InvalidJsonParameterValue,
+        ErrorCode::ServiceBusy,
+        ErrorCode::TooManyRequests,
+        ErrorCode::InvalidHeaderValue,
+        ErrorCode::UnknownError,
+    ];
+
+    /// Every HTTP status the code is answered with (API.md §2); the first is the usual one.
+    pub fn statuses(self) -> &'static [u16] {
+        use ErrorCode::*;
+        match self {
+            MissingRequiredHeader | InvalidCredentials => &[401],
+            InsufficientRole | ResourceNotLinkedToUser => &[403],
+            ResourceNotFound => &[404],
+            MissingRequiredJsonParameter | InvalidJsonParameterValue => &[400],
+            PreconditionFailed => &[412],
+            PayloadTooLarge => &[413],
+            InvalidOperation => &[409, 405],
+            WriteOperationFailed => &[409],
+            ServiceBusy => &[503],
+            TooManyRequests => &[429],
+            InvalidHeaderValue => &[401, 415, 400],
+            UnknownError => &[500],
+        }
+    }
+
+    /// When the code is answered, for a person reading the API's help.
+    pub fn meaning(self) -> &'static str {
+        use ErrorCode::*;
+        match self {
+            MissingRequiredHeader => "no Authorization header",
+            InvalidCredentials => "unknown, revoked or expired token; failed sign-in",
+            InsufficientRole => "the user's role may not do this",
+            ResourceNotLinkedToUser => "the resource belongs to a property not linked to the user",
+            ResourceNotFound => "no such resource (also a deleted call log, an unknown route)",
+            MissingRequiredJsonParameter => "body missing, or a required field missing, null or blank",
+            PreconditionFailed => "If-Match does not match the current ETag",
+            PayloadTooLarge => "body over the size limit (256 KiB)",
+            InvalidOperation => {
+                "valid input, but not allowed in the current state (409); a known path with a method it does not serve (405, with Allow)"
+            }
+            WriteOperationFailed => "the database refused the write; nothing of it was kept",
+            InvalidJsonParameterValue => {
+                "malformed JSON, wrong type, out-of-range or unknown value, bad query parameter or path id"
+            }
+            ServiceBusy => "write queue full or no database connection free; carries Retry-After",
+            TooManyRequests => "sign-in throttled; carries Retry-After",
+            InvalidHeaderValue => {
+                "malformed Authorization (401); unsupported or missing Content-Type on a body (415); malformed If-Match or Idempotency-Key (400)"
+            }
+            UnknownError => "anything else; the request id in X-Request-Id finds it in the server log",
+        }
+    }
+
     /// The usual HTTP status; 112 and 118 have variants chosen by the constructor.
     fn default_status(self) -> StatusCode {
         use ErrorCode::*;
@@ -316,6 +383,35 @@ mod tests {
         assert_eq!(body["Errors"][1]["Field"], "Notes");
         let throttled: ApiError = DomainError::throttled("wait", 30).into();
         assert_eq!((throttled.code.number(), throttled.retry_after), (116, Some(30)));
+    }
+
+    #[test]
+    fn the_code_list_is_complete_ordered_and_agrees_with_the_usual_status() {
+        let numbers: Vec<u16> = ErrorCode::ALL.iter().map(|c| c.number()).collect();
+        assert!(numbers.windows(2).all(|w| w[0] < w[1]), "ALL is in number order without repeats");
+        for code in ErrorCode::ALL {
+            assert_eq!(code.statuses()[0], code.default_status().as_u16(), "{}", code.name());
+            assert!(!code.meaning().is_empty());
+            // A match without a wildcard arm: adding a variant fails to compile here until ALL lists it.
+            let listed = match code {
+                ErrorCode::MissingRequiredHeader
+                | ErrorCode::InvalidCredentials
+                | ErrorCode::InsufficientRole
+                | ErrorCode::ResourceNotLinkedToUser
+                | ErrorCode::ResourceNotFound
+                | ErrorCode::MissingRequiredJsonParameter
+                | ErrorCode::PreconditionFailed
+                | ErrorCode::PayloadTooLarge
+                | ErrorCode::InvalidOperation
+                | ErrorCode::WriteOperationFailed
+                | ErrorCode::InvalidJsonParameterValue
+                | ErrorCode::ServiceBusy
+                | ErrorCode::TooManyRequests
+                | ErrorCode::InvalidHeaderValue
+                | ErrorCode::UnknownError => 15,
+            };
+            assert_eq!(ErrorCode::ALL.len(), listed);
+        }
     }
 
     #[test]

@@ -17,8 +17,9 @@ pub const MAX_IDEMPOTENCY_KEY: usize = 100;
 pub const MAX_FUTURE_SECONDS: i64 = 5 * 60;
 
 /// `CallCenterActivityLogComment`.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "PascalCase")]
+#[schema(as = CallCenterActivityLogComment)]
 pub struct Comment {
     pub comment: String,
     pub date: Stamp,
@@ -27,8 +28,9 @@ pub struct Comment {
 }
 
 /// `CallCenterActivityLog` as answered.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "PascalCase")]
+#[schema(as = CallCenterActivityLog)]
 pub struct CallLog {
     pub log_id: i64,
     pub property_id: i64,
@@ -89,7 +91,8 @@ pub struct Author {
 }
 
 /// The kinds of rows in a log's event stream (comments and history are two readings of it).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "lowercase")]
 pub enum EventKind {
     Created,
     Updated,
@@ -118,14 +121,8 @@ impl EventKind {
     }
 }
 
-impl Serialize for EventKind {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-
 /// The fields whose changes the history records (the only ones `PUT` changes).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub enum TrackedField {
     Notes,
     ModuleStatusId,
@@ -141,12 +138,6 @@ impl TrackedField {
 
     pub fn parse(text: &str) -> Option<TrackedField> {
         [TrackedField::Notes, TrackedField::ModuleStatusId].into_iter().find(|f| f.as_str() == text)
-    }
-}
-
-impl Serialize for TrackedField {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
     }
 }
 
@@ -194,7 +185,7 @@ pub struct CallLogRow {
 }
 
 /// One row of `GET /api/calllogs/{id}/history`.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "PascalCase")]
 pub struct HistoryEntry {
     pub date: Stamp,
@@ -207,7 +198,7 @@ pub struct HistoryEntry {
 
 /// Call-log counts by status category, for a property or one of its units
 /// (API.md §7); deleted logs are not counted.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "PascalCase")]
 pub struct CategoryCounts {
     pub call_logs: i64,
@@ -216,7 +207,7 @@ pub struct CategoryCounts {
     pub closed_call_logs: i64,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "PascalCase")]
 pub struct PropertySummary {
     pub property_id: i64,
@@ -224,7 +215,7 @@ pub struct PropertySummary {
     pub counts: CategoryCounts,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "PascalCase")]
 pub struct UnitSummary {
     pub unit_id: i64,
@@ -554,6 +545,18 @@ fn fts_word(word: &str) -> String {
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn event_kinds_and_fields_are_written_as_they_are_stored() {
+        for kind in EventKind::ALL {
+            assert_eq!(serde_json::to_value(kind).unwrap(), kind.as_str());
+            assert_eq!(EventKind::parse(kind.as_str()), Some(kind));
+        }
+        for field in [TrackedField::Notes, TrackedField::ModuleStatusId] {
+            assert_eq!(serde_json::to_value(field).unwrap(), field.as_str());
+            assert_eq!(TrackedField::parse(field.as_str()), Some(field));
+        }
+    }
 
     #[test]
     fn search_text_is_plain_words() {

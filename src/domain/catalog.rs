@@ -8,7 +8,7 @@ pub const MAX_CATALOG_NAME: usize = 100;
 pub const STATUS_MODULE: &str = "calllogs";
 pub const CATEGORIES: [&str; 3] = ["open", "pending", "closed"];
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "PascalCase")]
 pub struct CallLogReason {
     pub call_log_reason_id: i64,
@@ -17,7 +17,7 @@ pub struct CallLogReason {
     pub display_order: i64,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "PascalCase")]
 pub struct ModuleStatus {
     pub module_status_id: i64,

@@ -34,7 +34,7 @@ impl Named for UnitSort {
         &[("unitdisplayorder", UnitSort::DisplayOrder), ("unitnumber", UnitSort::UnitNumber)];
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "PascalCase")]
 pub struct Property {
     pub property_id: i64,
@@ -51,7 +51,7 @@ pub struct Property {
     pub property_status: bool,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "PascalCase")]
 pub struct Unit {
     pub unit_id: i64,
@@ -68,7 +68,7 @@ pub struct Unit {
     pub longitude: Option<f64>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "PascalCase")]
 pub struct Resident {
     pub resident_id: i64,
@@ -274,7 +274,7 @@ pub struct ImportBatch {
 }
 
 /// Counts of rows written by an import.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "PascalCase")]
 pub struct ImportCounts {
     pub properties: i64,

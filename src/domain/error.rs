@@ -28,7 +28,7 @@ pub enum ErrorKind {
 }
 
 /// One problem with one input field, as listed in `Errors`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "PascalCase")]
 pub struct FieldError {
     pub field: String,

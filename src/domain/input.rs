@@ -161,7 +161,7 @@ impl Fields {
     pub fn i64(&mut self, field: &str) -> Option<i64> {
         let value = self.take_typed(field)?;
         let parsed = match &value {
-            Value::Number(n) => n.as_i64(),
+            Value::Number(n) => integral(n),
             Value::String(s) if self.textual => s.trim().parse().ok(),
             _ => None,
         };
@@ -241,7 +241,7 @@ impl Fields {
         let mut ids = Vec::with_capacity(items.len());
         for (i, item) in items.iter().enumerate() {
             let id = match item {
-                Value::Number(n) => n.as_i64(),
+                Value::Number(n) => integral(n),
                 Value::String(s) if self.textual => s.trim().parse().ok(),
                 _ => None,
             };
@@ -304,6 +304,15 @@ impl Fields {
     }
 }
 
+/// A JSON number with no fractional part, as an i64: JSON has one number
+/// type, so `5.0` is the integer 5 (as JSON Schema's `integer` says). Only
+/// below 2^53, where a float is exact: a larger one may be an integer
+/// literal past the i64 range that the parser rounded (-9223372036854775809).
+fn integral(n: &serde_json::Number) -> Option<i64> {
+    const EXACT: f64 = 9_007_199_254_740_992.0; // 2^53
+    n.as_i64().or_else(|| n.as_f64().filter(|f| f.fract() == 0.0 && f.abs() < EXACT).map(|f| f as i64))
+}
+
 fn split_index(name: &str) -> Option<(&str, usize)> {
     let open = name.rfind('[')?;
     let index = name[open + 1..].strip_suffix(']')?;
@@ -341,6 +350,19 @@ mod tests {
         assert_eq!(e.kind, crate::domain::error::ErrorKind::InvalidValue);
         assert_eq!(e.errors.len(), 2);
         assert_eq!(e.errors[0].field, "PropertyId");
+    }
+
+    #[test]
+    fn a_number_without_fraction_is_an_integer() {
+        let mut f = Fields::from_json(json!({"A": 5.0, "B": 5.5, "C": [2.0, 3], "D": 1e300})).unwrap();
+        assert_eq!(f.i64("A"), Some(5));
+        assert_eq!(f.i64("B"), None);
+        assert_eq!(f.id_list("C"), Some(vec![2, 3]));
+        assert_eq!(f.i64("D"), None);
+        assert_eq!(f.finish().unwrap_err().errors.len(), 2);
+        let past_i64: Value = serde_json::from_str(r#"{"E": -9223372036854775809}"#).unwrap();
+        let mut g = Fields::from_json(past_i64).unwrap();
+        assert_eq!(g.i64("E"), None, "an integer literal past i64 is refused, not rounded");
     }
 
     #[test]

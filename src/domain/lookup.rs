@@ -9,11 +9,11 @@ use serde::Serialize;
 /// At most this many answers, residents first.
 pub const MAX_LOOKUP_HITS: usize = 20;
 /// Longer text is no name, number or phone anyone types into the box.
-const MAX_LOOKUP_CHARS: usize = 100;
+pub const MAX_LOOKUP_CHARS: usize = 100;
 /// A run of this many digits may be part of a phone number.
 const MIN_PHONE_DIGITS: usize = 4;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub enum LookupKind {
     Resident,
     Unit,
@@ -22,7 +22,7 @@ pub enum LookupKind {
 }
 
 /// One answer of the lookup.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "PascalCase")]
 pub struct LookupHit {
     pub kind: LookupKind,

@@ -166,7 +166,7 @@ impl Page {
 }
 
 /// `{"Total": N, "Elements": [...]}`; `Total` counts every match, not just the page.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "PascalCase")]
 pub struct ListWrapper<T> {
     pub total: i64,

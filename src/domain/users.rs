@@ -4,7 +4,7 @@ use crate::domain::error::DomainError;
 use crate::domain::time::Stamp;
 use serde::Serialize;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Role {
     Admin,
@@ -31,7 +31,7 @@ impl Role {
     }
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "PascalCase")]
 pub struct User {
     pub user_id: i64,
@@ -178,8 +178,9 @@ pub struct LoginRecord {
 }
 
 /// An API or session token as listed (never with the clear token).
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "PascalCase")]
+#[schema(as = Token)]
 pub struct TokenInfo {
     pub token_id: i64,
     pub name: Option<String>,

@@ -13,26 +13,24 @@ use crate::http::{
 };
 use crate::service::calllogs::{Creation, ListScope};
 use crate::state::AppState;
-use actix_web::http::{header, StatusCode};
+use actix_web::http::{header, Method, StatusCode};
 use actix_web::{web, HttpRequest, HttpResponse};
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     // export.csv before {id}, which would otherwise take it.
-    cfg.service(resource("/api/calllogs").route(web::get().to(list_all)).route(web::post().to(create)))
-        .service(resource("/api/calllogs/export.csv").route(web::get().to(export_csv)))
-        .service(
-            resource("/api/calllogs/{id}")
-                .route(web::get().to(get_one))
-                .route(web::put().to(update))
-                .route(web::delete().to(delete)),
-        )
-        .service(resource("/api/calllogs/{id}/restore").route(web::post().to(restore)))
-        .service(resource("/api/calllogs/{id}/history").route(web::get().to(history)))
-        .service(resource("/api/units/{id}/calllogs").route(web::get().to(list_for_unit)))
-        .service(resource("/api/properties/{id}/calllogs").route(web::get().to(list_for_property)))
-        .service(resource("/api/residents/{id}/calllogs").route(web::get().to(list_for_resident)))
-        .service(resource("/api/properties/{id}/propertysummary").route(web::get().to(property_summary)))
-        .service(resource("/api/properties/{id}/unitsummary").route(web::get().to(unit_summary)));
+    cfg.service(resource("/api/calllogs", [(Method::GET, web::to(list_all)), (Method::POST, web::to(create))]))
+        .service(resource("/api/calllogs/export.csv", [(Method::GET, web::to(export_csv))]))
+        .service(resource(
+            "/api/calllogs/{id}",
+            [(Method::GET, web::to(get_one)), (Method::PUT, web::to(update)), (Method::DELETE, web::to(delete))],
+        ))
+        .service(resource("/api/calllogs/{id}/restore", [(Method::POST, web::to(restore))]))
+        .service(resource("/api/calllogs/{id}/history", [(Method::GET, web::to(history))]))
+        .service(resource("/api/units/{id}/calllogs", [(Method::GET, web::to(list_for_unit))]))
+        .service(resource("/api/properties/{id}/calllogs", [(Method::GET, web::to(list_for_property))]))
+        .service(resource("/api/residents/{id}/calllogs", [(Method::GET, web::to(list_for_resident))]))
+        .service(resource("/api/properties/{id}/propertysummary", [(Method::GET, web::to(property_summary))]))
+        .service(resource("/api/properties/{id}/unitsummary", [(Method::GET, web::to(unit_summary))]));
 }
 
 /// The log as JSON with its `ETag` (and `Location` when created).
@@ -58,6 +56,16 @@ fn text_header(req: &HttpRequest, name: &str) -> Result<Option<String>, ApiError
     }
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/calllogs",
+    tag = "calllogs",
+    summary = "Log a call (agent, admin). With Idempotency-Key, a repeat by the same user within 24 h answers the first log (200) and creates nothing; if that log was deleted since, 404.",
+    responses(
+        (status = 201, description = "created", body = crate::domain::calllogs::CallLog, headers(("Location" = String, description = "the created resource"), ("ETag" = String, description = "the log's version"))),
+        (status = 200, description = "a repeat of an Idempotency-Key: the first log", body = crate::domain::calllogs::CallLog, headers(("Location" = String, description = "the created resource"), ("ETag" = String, description = "the log's version"))),
+    )
+)]
 async fn create(state: web::Data<AppState>, caller: Caller, req: HttpRequest, body: web::Payload) -> Handler {
     caller.require_writer()?;
     let key = text_header(&req, "idempotency-key")?;
@@ -85,11 +93,29 @@ async fn create(state: web::Data<AppState>, caller: Caller, req: HttpRequest, bo
     Ok(log_response(&state, status, &log, true))
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/calllogs/{logId}",
+    tag = "calllogs",
+    summary = "One call log (linked user).",
+    responses(
+        (status = 200, description = "the log", body = crate::domain::calllogs::CallLog, headers(("ETag" = String, description = "strong tag of the log's current version, for If-Match"))),
+    )
+)]
 async fn get_one(state: web::Data<AppState>, caller: Caller, req: HttpRequest) -> Handler {
     let log = state.service.get_call_log(&caller, path_id(&req, "id")?).await?;
     Ok(log_response(&state, StatusCode::OK, &log, false))
 }
 
+#[utoipa::path(
+    put,
+    path = "/api/calllogs/{logId}",
+    tag = "calllogs",
+    summary = "Change a call log (agent, admin): only Notes, ModuleStatusId and NewComments take effect; every other field is ignored. An If-Match header (a quoted strong ETag or *) must match the current ETag, else 412/110. With Prefer: return=representation the answer is the log.",
+    responses(
+        (status = 200, description = "changed: an empty body (with Prefer: return=representation, the log as JSON)", headers(("ETag" = String, description = "strong tag of the log's current version, for If-Match"))),
+    )
+)]
 async fn update(state: web::Data<AppState>, caller: Caller, req: HttpRequest, body: web::Payload) -> Handler {
     caller.require_writer()?;
     let log_id = path_id(&req, "id")?;
@@ -112,16 +138,43 @@ async fn update(state: web::Data<AppState>, caller: Caller, req: HttpRequest, bo
     Ok(response)
 }
 
+#[utoipa::path(
+    delete,
+    path = "/api/calllogs/{logId}",
+    tag = "calllogs",
+    summary = "Soft-delete a call log (admin); it then answers 404.",
+    responses(
+        (status = 204, description = "deleted"),
+    )
+)]
 async fn delete(state: web::Data<AppState>, caller: Caller, req: HttpRequest) -> Handler {
     state.service.delete_call_log(&caller, path_id(&req, "id")?).await?;
     no_content()
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/calllogs/{logId}/restore",
+    tag = "calllogs",
+    summary = "Undo a delete (admin); a log that is not deleted is 409/112.",
+    responses(
+        (status = 200, description = "restored", body = crate::domain::calllogs::CallLog, headers(("ETag" = String, description = "strong tag of the log's current version, for If-Match"))),
+    )
+)]
 async fn restore(state: web::Data<AppState>, caller: Caller, req: HttpRequest) -> Handler {
     let log = state.service.restore_call_log(&caller, path_id(&req, "id")?).await?;
     Ok(log_response(&state, StatusCode::OK, &log, false))
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/calllogs/{logId}/history",
+    tag = "calllogs",
+    summary = "Every change of a log, oldest first (linked user).",
+    responses(
+        (status = 200, description = "history", body = crate::domain::query::ListWrapper<crate::domain::calllogs::HistoryEntry>),
+    )
+)]
 async fn history(state: web::Data<AppState>, caller: Caller, req: HttpRequest) -> Handler {
     let log_id = path_id(&req, "id")?;
     let page = query(&req)?.page()?;
@@ -140,31 +193,85 @@ async fn run_list(state: &AppState, caller: &Caller, req: &HttpRequest, scope: L
     Ok(json_response(state, StatusCode::OK, &ListWrapper::new(total, logs)))
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/calllogs",
+    tag = "calllogs",
+    summary = "Call logs across every property the caller may see, newest call first.",
+    responses(
+        (status = 200, description = "call logs", body = crate::domain::query::ListWrapper<crate::domain::calllogs::CallLog>),
+    )
+)]
 async fn list_all(state: web::Data<AppState>, caller: Caller, req: HttpRequest) -> Handler {
     run_list(&state, &caller, &req, ListScope::Everywhere).await
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/units/{unitId}/calllogs",
+    tag = "calllogs",
+    summary = "A unit's call logs (linked user; the list filters apply).",
+    responses(
+        (status = 200, description = "call logs", body = crate::domain::query::ListWrapper<crate::domain::calllogs::CallLog>),
+    )
+)]
 async fn list_for_unit(state: web::Data<AppState>, caller: Caller, req: HttpRequest) -> Handler {
     let unit_id = path_id(&req, "id")?;
     run_list(&state, &caller, &req, ListScope::Unit(unit_id)).await
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/properties/{propertyId}/calllogs",
+    tag = "calllogs",
+    summary = "A property's call logs (linked user; the list filters apply).",
+    responses(
+        (status = 200, description = "call logs", body = crate::domain::query::ListWrapper<crate::domain::calllogs::CallLog>),
+    )
+)]
 async fn list_for_property(state: web::Data<AppState>, caller: Caller, req: HttpRequest) -> Handler {
     let property_id = path_id(&req, "id")?;
     run_list(&state, &caller, &req, ListScope::Property(property_id)).await
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/residents/{residentId}/calllogs",
+    tag = "calllogs",
+    summary = "A resident's call logs (linked user; the list filters apply).",
+    responses(
+        (status = 200, description = "call logs", body = crate::domain::query::ListWrapper<crate::domain::calllogs::CallLog>),
+    )
+)]
 async fn list_for_resident(state: web::Data<AppState>, caller: Caller, req: HttpRequest) -> Handler {
     let resident_id = path_id(&req, "id")?;
     run_list(&state, &caller, &req, ListScope::Resident(resident_id)).await
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/properties/{propertyId}/propertysummary",
+    tag = "summaries",
+    summary = "A property's call logs counted by status category (linked user).",
+    responses(
+        (status = 200, description = "counts", body = crate::domain::calllogs::PropertySummary),
+    )
+)]
 async fn property_summary(state: web::Data<AppState>, caller: Caller, req: HttpRequest) -> Handler {
     let property_id = path_id(&req, "id")?;
     let counts = state.service.property_summary(&caller, property_id).await?;
     Ok(json_response(&state, StatusCode::OK, &PropertySummary { property_id, counts }))
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/properties/{propertyId}/unitsummary",
+    tag = "summaries",
+    summary = "Each unit's call logs counted by status category (linked user).",
+    responses(
+        (status = 200, description = "counts", body = crate::domain::query::ListWrapper<crate::domain::calllogs::UnitSummary>),
+    )
+)]
 async fn unit_summary(state: web::Data<AppState>, caller: Caller, req: HttpRequest) -> Handler {
     let page = query(&req)?.page()?;
     let units = state.service.unit_summary(&caller, path_id(&req, "id")?).await?;
@@ -178,6 +285,15 @@ const EXPORT_CHUNK: usize = 64 * 1024;
 /// `GET /api/calllogs/export.csv`: the list's filters, no paging, streamed.
 /// Everything that can fail with an error answer is checked before the
 /// first byte; a failure after that ends the stream early (and is logged).
+#[utoipa::path(
+    get,
+    path = "/api/calllogs/export.csv",
+    tag = "calllogs",
+    summary = "The list's filters, without paging, as CSV (RFC 4180, UTF-8). page and pageSize are checked as on the list but do not limit the rows.",
+    responses(
+        (status = 200, description = "CSV: LogId,CreatedOn,PropertyId,UnitId,ResidentId,CallFrom,Status,Reasons,Subject,Notes,Takenby,CommentCount,LastComment,ModifiedOn", content_type = "text/csv", body = String),
+    )
+)]
 async fn export_csv(state: web::Data<AppState>, caller: Caller, req: HttpRequest) -> Handler {
     let (filter, _) = read_filter(&state, &req)?;
     let mut export = state.service.export_call_logs(&caller, filter).await?;

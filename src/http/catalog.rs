@@ -5,21 +5,37 @@ use crate::domain::query::ListWrapper;
 use crate::domain::users::Caller;
 use crate::http::{created, ok_json, path_id, put_answer, query, require_body, resource, BodyKinds, Handler};
 use crate::state::AppState;
+use actix_web::http::Method;
 use actix_web::{web, HttpRequest};
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.service(
-        resource("/api/calllogreasons").route(web::get().to(list_reasons)).route(web::post().to(create_reason)),
-    )
-    .service(resource("/api/calllogreasons/{id}").route(web::get().to(get_reason)).route(web::put().to(update_reason)))
-    .service(
-        resource("/api/modulestatuses/calllogs")
-            .route(web::get().to(list_statuses))
-            .route(web::post().to(create_status)),
-    )
-    .service(resource("/api/modulestatus/{id}").route(web::get().to(get_status)).route(web::put().to(update_status)));
+    cfg.service(resource(
+        "/api/calllogreasons",
+        [(Method::GET, web::to(list_reasons)), (Method::POST, web::to(create_reason))],
+    ))
+    .service(resource(
+        "/api/calllogreasons/{id}",
+        [(Method::GET, web::to(get_reason)), (Method::PUT, web::to(update_reason))],
+    ))
+    .service(resource(
+        "/api/modulestatuses/calllogs",
+        [(Method::GET, web::to(list_statuses)), (Method::POST, web::to(create_status))],
+    ))
+    .service(resource(
+        "/api/modulestatus/{id}",
+        [(Method::GET, web::to(get_status)), (Method::PUT, web::to(update_status))],
+    ));
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/calllogreasons",
+    tag = "catalog",
+    summary = "Call-log reasons by DisplayOrder then name.",
+    responses(
+        (status = 200, description = "reasons", body = crate::domain::query::ListWrapper<crate::domain::catalog::CallLogReason>),
+    )
+)]
 async fn list_reasons(state: web::Data<AppState>, caller: Caller, req: HttpRequest) -> Handler {
     let params = query(&req)?;
     let include_inactive = params.bool("includeInactive")?.unwrap_or(false);
@@ -28,11 +44,29 @@ async fn list_reasons(state: web::Data<AppState>, caller: Caller, req: HttpReque
     ok_json(&state, &ListWrapper::paged(reasons, page))
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/calllogreasons/{reasonId}",
+    tag = "catalog",
+    summary = "One reason.",
+    responses(
+        (status = 200, description = "the reason", body = crate::domain::catalog::CallLogReason),
+    )
+)]
 async fn get_reason(state: web::Data<AppState>, caller: Caller, req: HttpRequest) -> Handler {
     let reason = state.service.get_reason(&caller, path_id(&req, "id")?).await?;
     ok_json(&state, &reason)
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/calllogreasons",
+    tag = "catalog",
+    summary = "Create a reason (admin); names are unique ignoring case (409/112).",
+    responses(
+        (status = 201, description = "created", body = crate::domain::catalog::CallLogReason, headers(("Location" = String, description = "the created resource"))),
+    )
+)]
 async fn create_reason(state: web::Data<AppState>, caller: Caller, req: HttpRequest, body: web::Payload) -> Handler {
     caller.require_admin()?;
     let input = read_new_reason(require_body(&req, body, BodyKinds::Json).await?)?;
@@ -40,6 +74,15 @@ async fn create_reason(state: web::Data<AppState>, caller: Caller, req: HttpRequ
     created(&state, &format!("/api/calllogreasons/{}", reason.call_log_reason_id), &reason)
 }
 
+#[utoipa::path(
+    put,
+    path = "/api/calllogreasons/{reasonId}",
+    tag = "catalog",
+    summary = "Rename, reorder or (de)activate a reason (admin). With Prefer: return=representation the answer is the reason.",
+    responses(
+        (status = 200, description = "changed: an empty body (with Prefer: return=representation, the reason as JSON)"),
+    )
+)]
 async fn update_reason(state: web::Data<AppState>, caller: Caller, req: HttpRequest, body: web::Payload) -> Handler {
     caller.require_admin()?;
     let id = path_id(&req, "id")?;
@@ -48,6 +91,15 @@ async fn update_reason(state: web::Data<AppState>, caller: Caller, req: HttpRequ
     put_answer(&state, &req, &reason)
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/modulestatuses/calllogs",
+    tag = "catalog",
+    summary = "Call-log statuses by DisplayOrder.",
+    responses(
+        (status = 200, description = "statuses", body = crate::domain::query::ListWrapper<crate::domain::catalog::ModuleStatus>),
+    )
+)]
 async fn list_statuses(state: web::Data<AppState>, caller: Caller, req: HttpRequest) -> Handler {
     let params = query(&req)?;
     let include_inactive = params.bool("includeInactive")?.unwrap_or(false);
@@ -56,11 +108,29 @@ async fn list_statuses(state: web::Data<AppState>, caller: Caller, req: HttpRequ
     ok_json(&state, &ListWrapper::paged(statuses, page))
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/modulestatus/{statusId}",
+    tag = "catalog",
+    summary = "One status.",
+    responses(
+        (status = 200, description = "the status", body = crate::domain::catalog::ModuleStatus),
+    )
+)]
 async fn get_status(state: web::Data<AppState>, caller: Caller, req: HttpRequest) -> Handler {
     let status = state.service.get_status(&caller, path_id(&req, "id")?).await?;
     ok_json(&state, &status)
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/modulestatuses/calllogs",
+    tag = "catalog",
+    summary = "Create a status (admin); names are unique ignoring case (409/112).",
+    responses(
+        (status = 201, description = "created", body = crate::domain::catalog::ModuleStatus, headers(("Location" = String, description = "the created resource"))),
+    )
+)]
 async fn create_status(state: web::Data<AppState>, caller: Caller, req: HttpRequest, body: web::Payload) -> Handler {
     caller.require_admin()?;
     let input = read_new_status(require_body(&req, body, BodyKinds::Json).await?)?;
@@ -68,6 +138,15 @@ async fn create_status(state: web::Data<AppState>, caller: Caller, req: HttpRequ
     created(&state, &format!("/api/modulestatus/{}", status.module_status_id), &status)
 }
 
+#[utoipa::path(
+    put,
+    path = "/api/modulestatus/{statusId}",
+    tag = "catalog",
+    summary = "Change a status (admin). Exactly one default at all times: making one default clears the other; deactivating or un-defaulting the default is 409/112. With Prefer: return=representation the answer is the status.",
+    responses(
+        (status = 200, description = "changed: an empty body (with Prefer: return=representation, the status as JSON)"),
+    )
+)]
 async fn update_status(state: web::Data<AppState>, caller: Caller, req: HttpRequest, body: web::Payload) -> Handler {
     caller.require_admin()?;
     let id = path_id(&req, "id")?;

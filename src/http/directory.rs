@@ -8,27 +8,46 @@ use crate::error::ApiError;
 use crate::http::{ok_json, path_id, query, require_body, resource, BodyKinds, Handler};
 use crate::service::directory::UnitQuery;
 use crate::state::AppState;
+use actix_web::http::Method;
 use actix_web::{web, HttpRequest};
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.service(resource("/api/properties").route(web::get().to(list_properties)))
-        .service(resource("/api/properties/{id}").route(web::get().to(get_property)))
-        .service(resource("/api/properties/{id}/units").route(web::get().to(units_of_property)))
-        .service(resource("/api/properties/{id}/residents").route(web::get().to(residents_of_property)))
-        .service(resource("/api/units").route(web::get().to(units_by_ids)))
-        .service(resource("/api/units/{id}").route(web::get().to(get_unit)))
-        .service(resource("/api/units/{id}/owner").route(web::get().to(unit_owner)))
-        .service(resource("/api/units/{id}/residents").route(web::get().to(unit_residents)))
-        .service(resource("/api/residents/{id}").route(web::get().to(get_resident)))
-        .service(resource("/api/admin/import").route(web::post().to(import)))
-        .service(resource("/api/lookup").route(web::get().to(lookup)));
+    cfg.service(resource("/api/properties", [(Method::GET, web::to(list_properties))]))
+        .service(resource("/api/properties/{id}", [(Method::GET, web::to(get_property))]))
+        .service(resource("/api/properties/{id}/units", [(Method::GET, web::to(units_of_property))]))
+        .service(resource("/api/properties/{id}/residents", [(Method::GET, web::to(residents_of_property))]))
+        .service(resource("/api/units", [(Method::GET, web::to(units_by_ids))]))
+        .service(resource("/api/units/{id}", [(Method::GET, web::to(get_unit))]))
+        .service(resource("/api/units/{id}/owner", [(Method::GET, web::to(unit_owner))]))
+        .service(resource("/api/units/{id}/residents", [(Method::GET, web::to(unit_residents))]))
+        .service(resource("/api/residents/{id}", [(Method::GET, web::to(get_resident))]))
+        .service(resource("/api/admin/import", [(Method::POST, web::to(import))]))
+        .service(resource("/api/lookup", [(Method::GET, web::to(lookup))]));
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/properties/{propertyId}",
+    tag = "directory",
+    summary = "One property (linked user).",
+    responses(
+        (status = 200, description = "the property", body = crate::domain::directory::Property),
+    )
+)]
 async fn get_property(state: web::Data<AppState>, caller: Caller, req: HttpRequest) -> Handler {
     let property = state.service.get_property(&caller, path_id(&req, "id")?).await?;
     ok_json(&state, &property)
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/properties",
+    tag = "directory",
+    summary = "The caller's properties; naming an unlinked one in ids is 403/105.",
+    responses(
+        (status = 200, description = "properties", body = crate::domain::query::ListWrapper<crate::domain::directory::Property>),
+    )
+)]
 async fn list_properties(state: web::Data<AppState>, caller: Caller, req: HttpRequest) -> Handler {
     let params = query(&req)?;
     let page = params.page()?;
@@ -38,6 +57,15 @@ async fn list_properties(state: web::Data<AppState>, caller: Caller, req: HttpRe
     ok_json(&state, &ListWrapper::new(total, rows))
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/properties/{propertyId}/units",
+    tag = "directory",
+    summary = "A property's units (linked user).",
+    responses(
+        (status = 200, description = "units", body = crate::domain::query::ListWrapper<crate::domain::directory::Unit>),
+    )
+)]
 async fn units_of_property(state: web::Data<AppState>, caller: Caller, req: HttpRequest) -> Handler {
     let property_id = path_id(&req, "id")?;
     let params = query(&req)?;
@@ -51,6 +79,15 @@ async fn units_of_property(state: web::Data<AppState>, caller: Caller, req: Http
     ok_json(&state, &ListWrapper::paged(units, page))
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/properties/{propertyId}/residents",
+    tag = "directory",
+    summary = "A property's residents (linked user).",
+    responses(
+        (status = 200, description = "residents", body = crate::domain::query::ListWrapper<crate::domain::directory::Resident>),
+    )
+)]
 async fn residents_of_property(state: web::Data<AppState>, caller: Caller, req: HttpRequest) -> Handler {
     let property_id = path_id(&req, "id")?;
     let params = query(&req)?;
@@ -60,6 +97,15 @@ async fn residents_of_property(state: web::Data<AppState>, caller: Caller, req: 
     ok_json(&state, &ListWrapper::paged(residents, page))
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/units",
+    tag = "directory",
+    summary = "Units by id, among those the caller may see.",
+    responses(
+        (status = 200, description = "units", body = crate::domain::query::ListWrapper<crate::domain::directory::Unit>),
+    )
+)]
 async fn units_by_ids(state: web::Data<AppState>, caller: Caller, req: HttpRequest) -> Handler {
     let params = query(&req)?;
     let page = params.page()?;
@@ -69,27 +115,72 @@ async fn units_by_ids(state: web::Data<AppState>, caller: Caller, req: HttpReque
     ok_json(&state, &ListWrapper::new(total, rows))
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/units/{unitId}",
+    tag = "directory",
+    summary = "One unit (linked user).",
+    responses(
+        (status = 200, description = "the unit", body = crate::domain::directory::Unit),
+    )
+)]
 async fn get_unit(state: web::Data<AppState>, caller: Caller, req: HttpRequest) -> Handler {
     let unit = state.service.get_unit(&caller, path_id(&req, "id")?).await?;
     ok_json(&state, &unit)
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/units/{unitId}/owner",
+    tag = "directory",
+    summary = "The unit's first resident of ResidentType 1 (Owner); 404/106 if none.",
+    responses(
+        (status = 200, description = "the owner", body = crate::domain::directory::Resident),
+    )
+)]
 async fn unit_owner(state: web::Data<AppState>, caller: Caller, req: HttpRequest) -> Handler {
     let owner = state.service.unit_owner(&caller, path_id(&req, "id")?).await?;
     ok_json(&state, &owner)
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/units/{unitId}/residents",
+    tag = "directory",
+    summary = "The unit's residents (linked user).",
+    responses(
+        (status = 200, description = "residents", body = crate::domain::query::ListWrapper<crate::domain::directory::Resident>),
+    )
+)]
 async fn unit_residents(state: web::Data<AppState>, caller: Caller, req: HttpRequest) -> Handler {
     let page = query(&req)?.page()?;
     let residents = state.service.unit_residents(&caller, path_id(&req, "id")?).await?;
     ok_json(&state, &ListWrapper::paged(residents, page))
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/residents/{residentId}",
+    tag = "directory",
+    summary = "One resident (linked user).",
+    responses(
+        (status = 200, description = "the resident", body = crate::domain::directory::Resident),
+    )
+)]
 async fn get_resident(state: web::Data<AppState>, caller: Caller, req: HttpRequest) -> Handler {
     let resident = state.service.get_resident(&caller, path_id(&req, "id")?).await?;
     ok_json(&state, &resident)
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/admin/import",
+    tag = "directory",
+    summary = "Upsert the directory by id, all or nothing (admin). Rows whose references do not resolve (a unit of an unknown property, a resident of another unit) are 400/114, each named in Errors (Units[3].PropertyId).",
+    responses(
+        (status = 200, description = "rows written", body = crate::domain::directory::ImportCounts),
+    )
+)]
 async fn import(state: web::Data<AppState>, caller: Caller, req: HttpRequest, body: web::Payload) -> Handler {
     caller.require_admin()?;
     let mut f = require_body(&req, body, BodyKinds::Json).await?;
@@ -104,6 +195,15 @@ async fn import(state: web::Data<AppState>, caller: Caller, req: HttpRequest, bo
 }
 
 /// `GET /api/lookup?q=TEXT[&propertyId=ID]` (API.md §10).
+#[utoipa::path(
+    get,
+    path = "/api/lookup",
+    tag = "directory",
+    summary = "Who is on the phone: residents by name or phone digits, then units, properties and call logs; at most 20, within the caller's properties.",
+    responses(
+        (status = 200, description = "the matches, residents first", body = crate::domain::query::ListWrapper<crate::domain::lookup::LookupHit>),
+    )
+)]
 async fn lookup(state: web::Data<AppState>, caller: Caller, req: HttpRequest) -> Handler {
     let params = query(&req)?;
     let text = params.get("q").ok_or_else(|| ApiError::invalid_field("q", "is required, e.g. ?q=cole"))?;

@@ -7,6 +7,7 @@ pub mod calllogs;
 pub mod catalog;
 pub mod directory;
 pub mod docs;
+pub mod openapi;
 pub mod ops;
 pub mod users;
 
@@ -15,10 +16,12 @@ use crate::domain::query::QueryParams;
 use crate::domain::time::with_zone;
 use crate::error::ApiError;
 use crate::state::AppState;
-use actix_web::http::{header, StatusCode};
+use actix_web::http::{header, Method, StatusCode};
 use actix_web::{web, HttpRequest, HttpResponse};
 use futures_util::StreamExt;
 use serde::Serialize;
+use std::collections::BTreeSet;
+use std::sync::Mutex;
 
 /// API.md §1: bodies over 256 KiB are refused before parsing.
 pub const MAX_BODY_BYTES: usize = 256 * 1024;
@@ -152,13 +155,57 @@ pub async fn unknown_route(req: HttpRequest) -> Handler {
     Err(ApiError::not_found(format!("There is no route {} {}.", req.method(), req.path())))
 }
 
-async fn wrong_method(req: HttpRequest) -> Handler {
-    Err(ApiError::method_not_allowed(req.method().as_str(), req.path()))
+/// The `Allow` value of a resource serving `methods`: those, then `OPTIONS`,
+/// which every resource answers.
+fn allow_value(methods: &[Method]) -> String {
+    let mut names: Vec<&str> = methods.iter().map(Method::as_str).collect();
+    names.push("OPTIONS");
+    names.join(", ")
 }
 
-/// A resource whose unmatched methods answer 405/112 in the API's error format.
-pub fn resource(path: &str) -> actix_web::Resource {
-    web::resource(path).default_service(web::to(wrong_method))
+/// API.md §8 (RFC 9110): a known path with a method it does not serve
+/// answers 405/112 with `Allow`, listing what it does serve.
+fn wrong_method(req: &HttpRequest, allow: &str) -> HttpResponse {
+    let mut response =
+        actix_web::ResponseError::error_response(&ApiError::method_not_allowed(req.method().as_str(), req.path()));
+    if let Ok(value) = header::HeaderValue::from_str(allow) {
+        response.headers_mut().insert(header::ALLOW, value);
+    }
+    response
+}
+
+/// Every (method, path) the app serves, as registered through [`resource`];
+/// tests compare it with `/api/openapi.json` (served ⇔ documented).
+static SERVED: Mutex<BTreeSet<(String, String)>> = Mutex::new(BTreeSet::new());
+
+pub fn served_routes() -> Vec<(String, String)> {
+    SERVED.lock().map(|set| set.iter().cloned().collect()).unwrap_or_default()
+}
+
+/// A resource serving `routes`, each method once. Any other method answers
+/// 405/112 with `Allow`; `OPTIONS` answers 204 with the same `Allow`. The
+/// methods are given here, beside their handlers, so `Allow` cannot drift
+/// from what is served.
+pub fn resource<const N: usize>(path: &'static str, routes: [(Method, actix_web::Route); N]) -> actix_web::Resource {
+    let methods: Vec<Method> = routes.iter().map(|(m, _)| m.clone()).collect();
+    if let Ok(mut served) = SERVED.lock() {
+        served.extend(methods.iter().map(|m| (m.to_string(), path.to_string())));
+    }
+    let allow = allow_value(&methods);
+    let mut resource = web::resource(path);
+    for (method, route) in routes {
+        resource = resource.route(route.method(method));
+    }
+    let for_options = allow.clone();
+    resource
+        .route(web::route().method(Method::OPTIONS).to(move || {
+            let allow = for_options.clone();
+            async move { HttpResponse::NoContent().insert_header((header::ALLOW, allow)).finish() }
+        }))
+        .default_service(web::to(move |req: HttpRequest| {
+            let response = wrong_method(&req, &allow);
+            async move { response }
+        }))
 }
 
 /// The route table; paths are lower case because requests are lower-cased

@@ -8,22 +8,24 @@ use crate::http::{
     created, no_content, ok_json, path_id, put_answer, query, require_body, resource, BodyKinds, Handler,
 };
 use crate::state::AppState;
+use actix_web::http::Method;
 use actix_web::{web, HttpRequest};
 use serde::Serialize;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.service(resource("/api/auth/token").route(web::post().to(sign_in)).route(web::delete().to(sign_out)))
-        .service(resource("/api/users/me").route(web::get().to(get_me)))
-        .service(resource("/api/users").route(web::get().to(list_users)).route(web::post().to(create_user)))
-        .service(resource("/api/users/{id}").route(web::get().to(get_user)).route(web::put().to(update_user)))
-        .service(resource("/api/users/{id}/properties").route(web::get().to(user_properties)))
-        .service(
-            resource("/api/users/{id}/tokens").route(web::get().to(list_tokens)).route(web::post().to(create_token)),
-        )
-        .service(resource("/api/users/{id}/tokens/{tokenid}").route(web::delete().to(revoke_token)));
+    cfg.service(resource("/api/auth/token", [(Method::POST, web::to(sign_in)), (Method::DELETE, web::to(sign_out))]))
+        .service(resource("/api/users/me", [(Method::GET, web::to(get_me))]))
+        .service(resource("/api/users", [(Method::GET, web::to(list_users)), (Method::POST, web::to(create_user))]))
+        .service(resource("/api/users/{id}", [(Method::GET, web::to(get_user)), (Method::PUT, web::to(update_user))]))
+        .service(resource("/api/users/{id}/properties", [(Method::GET, web::to(user_properties))]))
+        .service(resource(
+            "/api/users/{id}/tokens",
+            [(Method::GET, web::to(list_tokens)), (Method::POST, web::to(create_token))],
+        ))
+        .service(resource("/api/users/{id}/tokens/{tokenid}", [(Method::DELETE, web::to(revoke_token))]));
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "PascalCase")]
 struct SignInAnswer {
     token: String,
@@ -31,6 +33,15 @@ struct SignInAnswer {
     user: User,
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/auth/token",
+    tag = "auth",
+    summary = "Sign in: a session token valid 12 h. 5 failures for one name from one address in 15 min throttle it (429/116).",
+    responses(
+        (status = 200, description = "signed in", body = SignInAnswer),
+    )
+)]
 async fn sign_in(state: web::Data<AppState>, req: HttpRequest, body: web::Payload) -> Handler {
     let mut f = require_body(&req, body, BodyKinds::Json).await?;
     let user_name = f.required_string("UserName");
@@ -46,21 +57,57 @@ async fn sign_in(state: web::Data<AppState>, req: HttpRequest, body: web::Payloa
     ok_json(&state, &SignInAnswer { token: session.token, expires_on: session.expires_on, user: session.user })
 }
 
+#[utoipa::path(
+    delete,
+    path = "/api/auth/token",
+    tag = "auth",
+    summary = "Revoke the token used.",
+    responses(
+        (status = 204, description = "revoked"),
+    )
+)]
 async fn sign_out(state: web::Data<AppState>, caller: Caller) -> Handler {
     state.service.sign_out(&caller).await?;
     no_content()
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/users/me",
+    tag = "users",
+    summary = "The caller's user.",
+    responses(
+        (status = 200, description = "the caller", body = crate::domain::users::User),
+    )
+)]
 async fn get_me(state: web::Data<AppState>, caller: Caller) -> Handler {
     let user = state.service.get_user(&caller, caller.user_id).await?;
     ok_json(&state, &user)
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/users/{userId}",
+    tag = "users",
+    summary = "One user (self or admin).",
+    responses(
+        (status = 200, description = "the user", body = crate::domain::users::User),
+    )
+)]
 async fn get_user(state: web::Data<AppState>, caller: Caller, req: HttpRequest) -> Handler {
     let user = state.service.get_user(&caller, path_id(&req, "id")?).await?;
     ok_json(&state, &user)
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/users",
+    tag = "users",
+    summary = "Every user (admin).",
+    responses(
+        (status = 200, description = "users", body = crate::domain::query::ListWrapper<crate::domain::users::User>),
+    )
+)]
 async fn list_users(state: web::Data<AppState>, caller: Caller, req: HttpRequest) -> Handler {
     caller.require_admin()?;
     let page = query(&req)?.page()?;
@@ -68,6 +115,15 @@ async fn list_users(state: web::Data<AppState>, caller: Caller, req: HttpRequest
     ok_json(&state, &ListWrapper::new(total, users))
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/users",
+    tag = "users",
+    summary = "Create a user (admin). A taken user name (ignoring case) is 409/112.",
+    responses(
+        (status = 201, description = "created", body = crate::domain::users::User, headers(("Location" = String, description = "the created resource"))),
+    )
+)]
 async fn create_user(state: web::Data<AppState>, caller: Caller, req: HttpRequest, body: web::Payload) -> Handler {
     caller.require_admin()?;
     let new_user = read_new_user(require_body(&req, body, BodyKinds::Json).await?)?;
@@ -75,6 +131,15 @@ async fn create_user(state: web::Data<AppState>, caller: Caller, req: HttpReques
     created(&state, &format!("/api/users/{}", user.user_id), &user)
 }
 
+#[utoipa::path(
+    put,
+    path = "/api/users/{userId}",
+    tag = "users",
+    summary = "Change a user (admin); deactivating revokes its tokens, a new password its session tokens. With Prefer: return=representation the answer is the user.",
+    responses(
+        (status = 200, description = "changed: an empty body (with Prefer: return=representation, the user as JSON)"),
+    )
+)]
 async fn update_user(state: web::Data<AppState>, caller: Caller, req: HttpRequest, body: web::Payload) -> Handler {
     caller.require_admin()?;
     let user_id = path_id(&req, "id")?;
@@ -83,6 +148,15 @@ async fn update_user(state: web::Data<AppState>, caller: Caller, req: HttpReques
     put_answer(&state, &req, &user)
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/users/{userId}/properties",
+    tag = "users",
+    summary = "The properties that user may see (self or admin).",
+    responses(
+        (status = 200, description = "properties", body = crate::domain::query::ListWrapper<crate::domain::directory::Property>),
+    )
+)]
 async fn user_properties(state: web::Data<AppState>, caller: Caller, req: HttpRequest) -> Handler {
     let user_id = path_id(&req, "id")?;
     caller.require_self_or_admin(user_id)?;
@@ -93,7 +167,7 @@ async fn user_properties(state: web::Data<AppState>, caller: Caller, req: HttpRe
     ok_json(&state, &ListWrapper::new(total, rows))
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "PascalCase")]
 struct CreatedToken {
     token_id: i64,
@@ -103,6 +177,15 @@ struct CreatedToken {
     expires_on: Option<Stamp>,
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/users/{userId}/tokens",
+    tag = "users",
+    summary = "Create an API token (self or admin); the token is shown only in this answer.",
+    responses(
+        (status = 201, description = "created", body = CreatedToken, headers(("Location" = String, description = "the created resource"))),
+    )
+)]
 async fn create_token(state: web::Data<AppState>, caller: Caller, req: HttpRequest, body: web::Payload) -> Handler {
     let user_id = path_id(&req, "id")?;
     caller.require_self_or_admin(user_id)?;
@@ -127,6 +210,15 @@ async fn create_token(state: web::Data<AppState>, caller: Caller, req: HttpReque
     created(&state, &format!("/api/users/{user_id}/tokens/{}", answer.token_id), &answer)
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/users/{userId}/tokens",
+    tag = "users",
+    summary = "The user's live API tokens (self or admin).",
+    responses(
+        (status = 200, description = "tokens", body = crate::domain::query::ListWrapper<crate::domain::users::TokenInfo>),
+    )
+)]
 async fn list_tokens(state: web::Data<AppState>, caller: Caller, req: HttpRequest) -> Handler {
     let user_id = path_id(&req, "id")?;
     caller.require_self_or_admin(user_id)?;
@@ -135,6 +227,15 @@ async fn list_tokens(state: web::Data<AppState>, caller: Caller, req: HttpReques
     ok_json(&state, &ListWrapper::paged(tokens, page))
 }
 
+#[utoipa::path(
+    delete,
+    path = "/api/users/{userId}/tokens/{tokenId}",
+    tag = "users",
+    summary = "Revoke an API token (self or admin).",
+    responses(
+        (status = 204, description = "revoked"),
+    )
+)]
 async fn revoke_token(state: web::Data<AppState>, caller: Caller, req: HttpRequest) -> Handler {
     let user_id = path_id(&req, "id")?;
     let token_id = path_id(&req, "tokenid")?;
