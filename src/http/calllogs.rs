@@ -75,19 +75,10 @@ async fn create(state: web::Data<AppState>, caller: Caller, req: HttpRequest, bo
             format!("Idempotency-Key must be 1 to {MAX_IDEMPOTENCY_KEY} characters."),
         ));
     }
-    // A replay answers the first log whatever its body: an unreadable body
-    // is refused only when its key replays nothing.
-    let input = match require_body(&req, body, BodyKinds::Json).await {
-        Ok(fields) => read_new_call_log(fields, &state.service.config.zone, Stamp::now()),
-        Err(body_error) => {
-            if let Some(key) = &key {
-                if let Some(log) = state.service.replay_call_log(&caller, key).await? {
-                    return Ok(log_response(&state, StatusCode::OK, &log, true));
-                }
-            }
-            return Err(body_error);
-        }
-    };
+    // Only a well-formed request is created or replayed (API.md §8: a request
+    // the document calls invalid is never accepted); a retry repeats its body.
+    let fields = require_body(&req, body, BodyKinds::Json).await?;
+    let input = read_new_call_log(fields, &state.service.config.zone, Stamp::now())?;
     let (log, creation) = state.service.create_call_log(&caller, input, key).await?;
     let status = if creation == Creation::Replayed { StatusCode::OK } else { StatusCode::CREATED };
     Ok(log_response(&state, status, &log, true))

@@ -154,17 +154,15 @@ fn status_after(tx: &mut dyn Writes, current_id: i64, requested: Option<i64>) ->
 
 impl Service {
     /// Logs a call. With an `Idempotency-Key`, a repeat by the same user
-    /// within 24 h answers the first log and creates nothing — whatever its
-    /// body, so a bad body is refused only when the key is new.
+    /// within 24 h answers the first log and creates nothing, even when the
+    /// repeat's (well-formed) body differs.
     pub async fn create_call_log(
         &self,
         caller: &Caller,
-        input: Result<NewCallLog, DomainError>,
+        input: NewCallLog,
         idempotency_key: Option<String>,
     ) -> ServiceResult<(CallLog, Creation)> {
         caller.require_writer()?;
-        // Without a key, bad input is refused before a write is queued.
-        let input = if idempotency_key.is_none() { Ok(input?) } else { input };
         let caller_in_tx = caller.clone();
         let now = Stamp::now();
         let (log_id, creation) = self
@@ -177,7 +175,6 @@ impl Service {
                         return Ok((log_id, Creation::Replayed));
                     }
                 }
-                let input = input?;
                 caller.require_property(input.property_id)?;
                 let (row, status) = resolve_new_log(tx, &input, &caller, now)?;
                 let log_id = tx.insert_call_log(&row)?;
@@ -201,19 +198,6 @@ impl Service {
         // deleted since answers 404, like the log itself.
         let log = self.store.read(move |tx| live_log(tx, log_id)).await?;
         Ok((log, creation))
-    }
-
-    /// The log an `Idempotency-Key` of the caller already created, if any.
-    pub async fn replay_call_log(&self, caller: &Caller, idempotency_key: &str) -> ServiceResult<Option<CallLog>> {
-        caller.require_writer()?;
-        let (user_id, key) = (caller.user_id, idempotency_key.to_string());
-        let since = Stamp::now().plus_seconds(-IDEMPOTENCY_WINDOW_SECONDS);
-        self.store
-            .read(move |tx| match tx.idempotent_log(user_id, &key, since)? {
-                Some(log_id) => live_log(tx, log_id).map(Some),
-                None => Ok(None),
-            })
-            .await
     }
 
     pub async fn get_call_log(&self, caller: &Caller, log_id: i64) -> ServiceResult<CallLog> {

@@ -209,16 +209,20 @@ async fn idempotency_key_replays_the_first_log_for_the_same_user() {
 }
 
 #[actix_web::test]
-async fn an_idempotent_replay_answers_the_first_log_even_with_a_bad_body_and_404_once_deleted() {
+async fn an_idempotent_replay_answers_the_first_log_for_a_well_formed_body_and_404_once_deleted() {
     app_with_directory!(app, admin);
     let with_key = |body: serde_json::Value| {
         app.request(Method::POST, "/api/calllogs").bearer_auth(&admin).header("Idempotency-Key", "k-1").json(&body)
     };
     let first = send(with_key(json!({"PropertyId": 1, "CallFrom": "c", "Subject": "s"}))).await;
     assert_eq!(first.status, StatusCode::CREATED);
-    let replay = send(with_key(json!({"Subject": ""}))).await;
+    let replay = send(with_key(json!({"PropertyId": 2, "CallFrom": "other", "Subject": "changed"}))).await;
     assert_eq!(replay.status, StatusCode::OK, "{}", replay.text);
     assert_eq!(replay.body["LogId"], first.body["LogId"]);
+    assert_eq!(replay.body["Subject"], "s", "the first log, not the new body");
+    // API.md §8: a body the document calls invalid is never accepted, key or not.
+    send(with_key(json!({"Subject": ""}))).await.assert_error(400, 109);
+    assert_eq!(get(&app, "/api/calllogs", &admin).await.body["Total"], 1, "nothing created");
     delete(&app, &format!("/api/calllogs/{}", first.body["LogId"]), &admin).await;
     send(with_key(json!({"PropertyId": 1, "CallFrom": "c", "Subject": "s"}))).await.assert_error(404, 106);
     // Without a key, the bad body is refused as usual.
