@@ -46,14 +46,15 @@ pub struct LookupQuery {
 }
 
 impl LookupQuery {
+    /// Reads `q` as sent; its length counts the blanks around it too.
     pub fn parse(q: &str) -> Result<LookupQuery, DomainError> {
-        let q = q.trim();
         if q.chars().count() > MAX_LOOKUP_CHARS {
             return Err(DomainError::invalid_field("q", &format!("must be at most {MAX_LOOKUP_CHARS} characters")));
         }
         if q.chars().any(char::is_control) {
             return Err(DomainError::invalid_field("q", "must not contain control characters"));
         }
+        let q = q.trim();
         let digits_only = q.strip_prefix('#').unwrap_or(q);
         if !digits_only.is_empty() && digits_only.bytes().all(|b| b.is_ascii_digit()) {
             let phone_digits =
@@ -196,7 +197,7 @@ mod tests {
 
     #[test]
     fn short_long_or_control_text_is_refused() {
-        for bad in ["a", "é", &"x".repeat(101), "ab\u{0}c"] {
+        for bad in ["a", "é", &"x".repeat(101), &format!("0{}", " ".repeat(100)), "ab\u{0}c", "  "] {
             assert_eq!(LookupQuery::parse(bad).unwrap_err().kind, ErrorKind::InvalidValue, "{bad:?}");
         }
         assert_eq!(LookupQuery::parse("an").unwrap().words, ["an"]);

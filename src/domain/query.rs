@@ -43,10 +43,15 @@ impl QueryParams {
         Ok(QueryParams { pairs })
     }
 
+    /// The last value given for `name`, as sent (untrimmed, maybe blank).
+    pub fn raw(&self, name: &str) -> Option<&str> {
+        let name = name.to_lowercase();
+        self.pairs.iter().rev().find(|(n, _)| *n == name).map(|(_, v)| v.as_str())
+    }
+
     /// The last value given for `name`, if not blank.
     pub fn get(&self, name: &str) -> Option<&str> {
-        let name = name.to_lowercase();
-        self.pairs.iter().rev().find(|(n, _)| *n == name).map(|(_, v)| v.trim()).filter(|v| !v.is_empty())
+        self.raw(name).map(str::trim).filter(|v| !v.is_empty())
     }
 
     /// Every value of a multi-value parameter, in all three spellings.

@@ -206,7 +206,7 @@ async fn import(state: web::Data<AppState>, caller: Caller, req: HttpRequest, bo
 )]
 async fn lookup(state: web::Data<AppState>, caller: Caller, req: HttpRequest) -> Handler {
     let params = query(&req)?;
-    let text = params.get("q").ok_or_else(|| ApiError::invalid_field("q", "is required, e.g. ?q=cole"))?;
+    let text = params.raw("q").ok_or_else(|| ApiError::invalid_field("q", "is required, e.g. ?q=cole"))?;
     let lookup_query = LookupQuery::parse(text)?;
     let property_id = params.id("propertyId")?;
     let hits = state.service.lookup(&caller, lookup_query, property_id).await?;
