@@ -123,7 +123,7 @@
       if (elements.length) {
         list.hidden = false;
         box.setAttribute("aria-expanded", "true");
-        mark(0);
+        mark(-1);
       } else {
         close();
       }
@@ -147,14 +147,15 @@
     box.addEventListener("keydown", function (ev) {
       if (ev.key === "ArrowDown") {
         ev.preventDefault();
-        if (list.hidden && hits.length) { list.hidden = false; box.setAttribute("aria-expanded", "true"); mark(0); return; }
+        if (list.hidden && hits.length) { list.hidden = false; box.setAttribute("aria-expanded", "true"); }
         if (hits.length) { mark(Math.min(active + 1, hits.length - 1)); }
       } else if (ev.key === "ArrowUp") {
         ev.preventDefault();
         if (hits.length) { mark(Math.max(active - 1, 0)); }
-      } else if (ev.key === "Enter" && !list.hidden && active >= 0) {
+      } else if (ev.key === "Enter" && !list.hidden && hits.length) {
+        // Enter takes the highlighted match, or the first when none is highlighted yet.
         ev.preventDefault();
-        choose(active);
+        choose(Math.max(active, 0));
       } else if (ev.key === "Escape") {
         close();
       }

@@ -2,6 +2,7 @@
 //! API. Pages read forms, call the service and render templates; no SQL.
 //! A session cookie authenticates pages only, never `/api/`.
 
+mod account;
 pub mod assets;
 mod calls;
 mod desk;
@@ -45,6 +46,12 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                 .wrap(page_headers()),
         )
         .service(web::resource("/logout").route(web::post().to(login::logout)).wrap(page_headers()))
+        .service(
+            web::resource("/account")
+                .route(web::get().to(account::account))
+                .route(web::post().to(account::change_password))
+                .wrap(page_headers()),
+        )
         .service(web::resource("/desk").route(web::get().to(desk::desk)).wrap(page_headers()))
         .service(web::resource("/desk/lookup").route(web::get().to(desk::lookup)).wrap(page_headers()))
         .service(

@@ -323,3 +323,41 @@ async fn a_page_of_an_unlinked_property_is_a_403_page() {
     assert_page_headers(&page);
     assert!(page.body.contains("not linked"), "{}", page.body);
 }
+
+#[actix_web::test]
+async fn account_shows_the_user_and_changes_its_password_ending_its_other_sessions() {
+    app_with_directory!(app, admin);
+    make_user(&app, &admin, "agnes", "agent", &[1]).await;
+    let cookie = console_sign_in(&app, "agnes", "agnes-password").await;
+    let other = console_sign_in(&app, "agnes", "agnes-password").await;
+    let api_token = sign_in(&app, "agnes", "agnes-password").await;
+    let page = get_page(&app, "/account", Some(&cookie)).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert_page_headers(&page);
+    assert!(page.body.contains("agnes") && page.body.contains("agent") && page.body.contains("Harbor View"));
+    assert!(!page.body.contains("Oak Hollow"), "only linked properties");
+    let csrf = page.hidden("csrf");
+
+    let wrong = [("csrf", csrf.as_str()), ("CurrentPassword", "nope-nope"), ("NewPassword", "brand-new-pass")];
+    let refused = post_form(&app, "/account", Some(&cookie), &wrong, "same-origin").await;
+    assert_eq!(refused.status, StatusCode::UNAUTHORIZED, "{}", refused.body);
+    assert!(
+        refused.body.contains("id=\"CurrentPassword-error\"") && refused.body.contains("href=\"#CurrentPassword\"")
+    );
+    let short = [("csrf", csrf.as_str()), ("CurrentPassword", "agnes-password"), ("NewPassword", "short")];
+    let refused = post_form(&app, "/account", Some(&cookie), &short, "same-origin").await;
+    assert_eq!(refused.status, StatusCode::BAD_REQUEST);
+    assert!(refused.body.contains("id=\"NewPassword-error\""), "{}", refused.body);
+    let cross = [("csrf", csrf.as_str()), ("CurrentPassword", "agnes-password"), ("NewPassword", "brand-new-pass")];
+    assert_eq!(post_form(&app, "/account", Some(&cookie), &cross, "cross-site").await.status, StatusCode::FORBIDDEN);
+
+    let done = post_form(&app, "/account", Some(&cookie), &cross, "same-origin").await;
+    assert_eq!((done.status, done.header("location")), (StatusCode::SEE_OTHER, "/account?changed=1"));
+    let after = get_page(&app, "/account?changed=1", Some(&cookie)).await;
+    assert_eq!(after.status, StatusCode::OK, "this session stays");
+    assert!(after.body.contains("Your password was changed"));
+    assert_eq!(get_page(&app, "/desk", Some(&other)).await.status, StatusCode::SEE_OTHER, "the other session ended");
+    assert_eq!(get(&app, "/api/users/me", &api_token).await.status, StatusCode::UNAUTHORIZED, "a session token too");
+    let fields = [("UserName", "agnes"), ("Password", "brand-new-pass")];
+    assert_eq!(post_form(&app, "/login", None, &fields, "same-origin").await.status, StatusCode::SEE_OTHER);
+}
