@@ -7,6 +7,7 @@ pub mod assets;
 mod calls;
 mod desk;
 mod login;
+mod property;
 pub mod session;
 mod view;
 
@@ -66,6 +67,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                 .route(web::post().to(calls::update_call))
                 .wrap(page_headers()),
         )
+        .service(web::resource("/properties/{property_id}").route(web::get().to(property::board)).wrap(page_headers()))
         .service(web::resource("/calls").route(web::get().to(calls::call_list)).wrap(page_headers()));
 }
 

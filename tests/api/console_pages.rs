@@ -361,3 +361,39 @@ async fn account_shows_the_user_and_changes_its_password_ending_its_other_sessio
     let fields = [("UserName", "agnes"), ("Password", "brand-new-pass")];
     assert_eq!(post_form(&app, "/login", None, &fields, "same-origin").await.status, StatusCode::SEE_OTHER);
 }
+
+#[actix_web::test]
+async fn a_property_board_counts_by_category_and_lists_open_calls_and_units() {
+    app_with_directory!(app, admin);
+    for (unit, subject) in [(11, "Water leak"), (11, "Noise"), (12, "Parking")] {
+        let c = post(
+            &app,
+            "/api/calllogs",
+            &admin,
+            json!({"PropertyId": 1, "UnitId": unit, "CallFrom": "Bob", "Subject": subject}),
+        )
+        .await;
+        assert_eq!(c.status, StatusCode::CREATED, "{}", c.text);
+    }
+    let cookie = console_sign_in(&app, "admin", ADMIN_PASSWORD).await;
+    let board = get_page(&app, "/properties/1", Some(&cookie)).await;
+    assert_eq!(board.status, StatusCode::OK, "{}", board.body);
+    assert_page_headers(&board);
+    assert!(board.body.contains("<h1>Harbor View</h1>"));
+    assert!(
+        board.body.contains("<dt>Open</dt><dd>3</dd>") && board.body.contains("<dt>All</dt><dd>3</dd>"),
+        "{}",
+        board.body
+    );
+    let open = board.body.split("id=\"open-calls\"").nth(1).unwrap();
+    let (leak, parking) = (open.find("Water leak").unwrap(), open.find("Parking").unwrap());
+    assert!(leak < parking, "oldest first");
+    let units = board.body.split("id=\"units\"").nth(1).unwrap();
+    assert!(units.contains("<a href=\"/desk?unitId=11\">101</a></td><td>2</td>"), "{units}");
+
+    make_user(&app, &admin, "otto", "agent", &[2]).await;
+    let other = console_sign_in(&app, "otto", "otto-password").await;
+    assert_eq!(get_page(&app, "/properties/1", Some(&other)).await.status, StatusCode::FORBIDDEN);
+    assert_eq!(get_page(&app, "/properties/999", Some(&cookie)).await.status, StatusCode::NOT_FOUND);
+    assert_eq!(get_page(&app, "/properties/1", None).await.header("location"), "/login?next=%2Fproperties%2F1");
+}
