@@ -10,7 +10,11 @@
 //! under `CI=true`, where a missing browser fails them: CI installs both.
 #![allow(dead_code)]
 
+mod calls;
+mod desk;
 mod harness_checks;
+mod security;
+mod sign_in;
 
 use crate::helpers::TestApp;
 use fantoccini::actions::{InputSource, KeyAction, KeyActions};
@@ -438,5 +442,40 @@ impl Keyboard<'_> {
             .then(KeyAction::Up { value: k })
             .then(KeyAction::Up { value: m });
         self.perform(actions, 2).await;
+    }
+}
+
+// ---- the app the browser tests use ----------------------------------------------
+
+/// The app with the sample directory (`helpers::sample_directory`), the admin's
+/// API token, and two staff: `agnes`, an agent of properties 1 and 2, and
+/// `vic`, a viewer of property 1. Passwords are `<name>-password`.
+pub async fn staffed_app() -> (TestApp, String) {
+    crate::helpers::app_with_directory!(app, admin);
+    crate::helpers::make_user(&app, &admin, "agnes", "agent", &[1, 2]).await;
+    crate::helpers::make_user(&app, &admin, "vic", "viewer", &[1]).await;
+    (app, admin)
+}
+
+/// Logs a call through the API as `token`; returns its LogId.
+pub async fn api_log(app: &TestApp, token: &str, body: Value) -> i64 {
+    let a = crate::helpers::post(app, "/api/calllogs", token, body).await;
+    assert_eq!(a.status.as_u16(), 201, "logging a call: {}", a.text);
+    a.body["LogId"].as_i64().unwrap()
+}
+
+impl Browser {
+    /// The HTTP status of the page shown (its navigation entry).
+    pub async fn status(&self) -> u16 {
+        let status = self.js("return performance.getEntriesByType('navigation')[0].responseStatus;", vec![]).await;
+        let path = self.path().await;
+        status.as_u64().unwrap_or_else(|| panic!("no status for {path}: {status}")) as u16
+    }
+
+    /// The text of the page's one `<h1>`.
+    pub async fn h1(&self) -> String {
+        let h1s = self.find_all("h1").await;
+        assert_eq!(h1s.len(), 1, "every page has one <h1>; {} has {}", self.path().await, h1s.len());
+        h1s[0].text().await.unwrap()
     }
 }
