@@ -13,7 +13,7 @@ async fn a_comment_with_a_status_change_joins_the_thread() {
     browser.goto(&format!("/calls/{id}")).await;
 
     browser.fill("NewComments", "Plumber booked for Tuesday").await;
-    browser.find("select[name=ModuleStatusId]").await.select_by_label("In Progress").await.unwrap();
+    browser.find("select[name=ModuleStatusId]").await.select_by_value("2").await.unwrap();
     browser.submit_form_of("NewComments").await;
     browser.wait_for_text("Plumber booked for Tuesday").await;
     assert_eq!(browser.path().await, format!("/calls/{id}"), "the update redirects back to the call");

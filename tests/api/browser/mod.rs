@@ -13,6 +13,7 @@
 mod calls;
 mod desk;
 mod harness_checks;
+mod screens;
 mod security;
 mod sign_in;
 
