@@ -68,8 +68,12 @@ pub fn build_app(
     >,
 > {
     let metrics_state = state.clone();
-    App::new().app_data(state).configure(http::routes).default_service(web::to(http::unknown_route)).wrap_fn(
-        move |mut req, srv| {
+    App::new()
+        .app_data(state)
+        .configure(http::routes)
+        .configure(crate::console::routes)
+        .default_service(web::to(http::unknown_route))
+        .wrap_fn(move |mut req, srv| {
             let state = metrics_state.clone();
             let started = Instant::now();
             let original_path = req.path().to_string();
@@ -98,6 +102,5 @@ pub fn build_app(
                 );
                 Ok(res)
             }
-        },
-    )
+        })
 }

@@ -3,10 +3,10 @@
 use super::{blocking, Service, ServiceError, ServiceResult};
 use crate::credentials::{decoy_hash, hash_password, new_password, new_token, token_hash, verify_password};
 use crate::domain::directory::{Property, PropertyStatus};
-use crate::domain::error::DomainError;
+use crate::domain::error::{DomainError, FieldError};
 use crate::domain::query::Page;
 use crate::domain::time::Stamp;
-use crate::domain::users::{Caller, NewToken, NewUser, Role, TokenInfo, TokenKind, User, UserChanges};
+use crate::domain::users::{check_password, Caller, NewToken, NewUser, Role, TokenInfo, TokenKind, User, UserChanges};
 
 /// A session opened by a sign-in; the clear token is shown only here.
 #[derive(Debug, Clone)]
@@ -80,6 +80,51 @@ impl Service {
             })
             .await?;
         Ok(Session { token, expires_on, user })
+    }
+
+    /// The caller changes its own password (PUT /api/users/me/password, the
+    /// console's account page): the current one must be right, and a wrong
+    /// one counts for the sign-in throttle like a failed sign-in. The
+    /// caller's other sessions end; this one and API tokens stay.
+    pub async fn change_own_password(
+        &self,
+        caller: &Caller,
+        current_password: String,
+        new_password: String,
+    ) -> ServiceResult<()> {
+        if let Err(problem) = check_password(&new_password) {
+            return Err(DomainError::invalid_field("NewPassword", &problem).into());
+        }
+        let user_name = caller.user_name.clone();
+        if let Err(wait) = self.throttle.begin_attempt(&user_name) {
+            return Err(DomainError::throttled(
+                format!("Too many failed password checks for {user_name:?}; try again in {wait} seconds."),
+                wait,
+            )
+            .into());
+        }
+        let name = user_name.clone();
+        let record = self.store.read(move |tx| tx.login_record(&name)).await?;
+        let verified =
+            blocking(move || record.is_some_and(|r| r.active && verify_password(&current_password, &r.password_hash)))
+                .await?;
+        if !verified {
+            let mut refusal = DomainError::invalid_credentials("The current password is wrong.");
+            refusal.errors.push(FieldError::new("CurrentPassword", "is wrong"));
+            return Err(refusal.into());
+        }
+        self.throttle.record_success(&user_name);
+        let password_hash = hashed(blocking(move || hash_password(&new_password)).await?)?;
+        let (user_id, token_id) = (caller.user_id, caller.token_id);
+        self.store
+            .write(move |tx| -> ServiceResult<()> {
+                tx.update_user(user_id, &UserChanges::default(), Some(&password_hash))?;
+                tx.revoke_other_sessions(user_id, token_id, Stamp::now())?;
+                Ok(())
+            })
+            .await?;
+        self.tokens.forget_user(user_id);
+        Ok(())
     }
 
     /// Revokes the token the caller used.

@@ -158,6 +158,8 @@ pub trait Writes: Reads {
     /// Revokes one live token of `user_id`; false when it has none such.
     fn revoke_token(&mut self, user_id: i64, token_id: i64, now: Stamp) -> StoreResult<bool>;
     fn revoke_all_tokens(&mut self, user_id: i64, now: Stamp) -> StoreResult<()>;
+    /// Revokes the user's live session tokens except `keep_token_id` (API tokens stay).
+    fn revoke_other_sessions(&mut self, user_id: i64, keep_token_id: i64, now: Stamp) -> StoreResult<()>;
 
     // Directory (a copy of the outside system: whole rows replaced by id).
     fn upsert_property(&mut self, property: &Property) -> StoreResult<()>;

@@ -11,6 +11,8 @@ mod calllog_lists;
 mod calllogs;
 mod catalog;
 mod cli;
+mod console_calls;
+mod console_pages;
 mod conventions;
 mod directory;
 mod docs;

@@ -223,6 +223,15 @@ pub fn revoke_token(conn: &Connection, user_id: i64, token_id: i64, now: Stamp) 
     Ok(changed == 1)
 }
 
+pub fn revoke_other_sessions(conn: &Connection, user_id: i64, keep_token_id: i64, now: Stamp) -> StoreResult<()> {
+    conn.prepare_cached(
+        "UPDATE tokens SET revoked_on = ?3
+         WHERE user_id = ?1 AND token_id <> ?2 AND kind = 'session' AND revoked_on IS NULL",
+    )?
+    .execute(params![user_id, keep_token_id, now.0])?;
+    Ok(())
+}
+
 pub fn revoke_all_tokens(conn: &Connection, user_id: i64, now: Stamp) -> StoreResult<()> {
     conn.prepare_cached("UPDATE tokens SET revoked_on = ?2 WHERE user_id = ?1 AND revoked_on IS NULL")?
         .execute(params![user_id, now.0])?;

@@ -1,0 +1,246 @@
+// calllog console: live lookup, keyboard shortcuts and drafts. Pages work
+// without this file; it only adds speed and keeps typed text safe.
+(function () {
+  "use strict";
+  var DRAFT_PREFIX = "calllog:draft:";
+  var PENDING = "calllog:pending";
+  var SHORTCUTS = "calllog:shortcuts";
+
+  function store(fn) {
+    try { return fn(window.localStorage); } catch (e) { return null; }
+  }
+  function shortcutsOn() { return store(function (s) { return s.getItem(SHORTCUTS); }) !== "off"; }
+  function typing(el) {
+    if (!el) { return false; }
+    var tag = el.tagName;
+    return tag === "INPUT" || tag === "TEXTAREA" || tag === "SELECT" || el.isContentEditable;
+  }
+
+  // ---- single-letter shortcuts can be turned off (WCAG 2.1.4) ----
+  var toggle = document.getElementById("shortcuts-toggle");
+  function showToggle() {
+    if (!toggle) { return; }
+    var on = shortcutsOn();
+    toggle.hidden = false;
+    toggle.setAttribute("aria-pressed", on ? "true" : "false");
+    toggle.textContent = "Key shortcuts: " + (on ? "on" : "off");
+  }
+  if (toggle) {
+    toggle.addEventListener("click", function () {
+      var on = shortcutsOn();
+      store(function (s) { s.setItem(SHORTCUTS, on ? "off" : "on"); });
+      showToggle();
+    });
+    showToggle();
+  }
+
+  // ---- keyboard ----
+  document.addEventListener("keydown", function (ev) {
+    if (ev.key === "Enter" && (ev.ctrlKey || ev.metaKey)) {
+      var form = ev.target && ev.target.form;
+      if (form) {
+        ev.preventDefault();
+        if (form.requestSubmit) { form.requestSubmit(); } else { form.submit(); }
+      }
+      return;
+    }
+    if (ev.ctrlKey || ev.metaKey || ev.altKey || typing(ev.target) || !shortcutsOn()) { return; }
+    var lookup = document.getElementById("lookup");
+    var card = document.getElementById("card");
+    if (ev.key === "/" && lookup) {
+      ev.preventDefault();
+      lookup.focus();
+      lookup.select();
+    } else if (ev.key === "n" && card && card.getAttribute("data-new-call")) {
+      ev.preventDefault();
+      window.location.href = card.getAttribute("data-new-call");
+    } else if (/^[1-9]$/.test(ev.key)) {
+      var link = document.querySelector('a[data-key="' + ev.key + '"]');
+      if (link) { ev.preventDefault(); window.location.href = link.href; }
+    }
+  });
+
+  // ---- the chosen card takes the focus ----
+  var card = document.getElementById("card");
+  if (card && !document.querySelector("[autofocus]")) { card.focus(); }
+  var summary = document.getElementById("error-summary");
+  if (summary) { summary.focus(); }
+
+  // ---- live lookup: an ARIA combobox over /desk/lookup ----
+  var box = document.getElementById("lookup");
+  var list = document.getElementById("lookup-results");
+  var status = document.getElementById("lookup-status");
+  if (box && list) {
+    var timer = null;
+    var hits = [];
+    var active = -1;
+    var asked = 0;
+    var hrefOf = function (hit) {
+      switch (hit.Kind) {
+        case "Resident": return "/desk?residentId=" + hit.Id;
+        case "Unit": return "/desk?unitId=" + hit.Id;
+        case "Property": return "/properties/" + hit.Id;
+        default: return "/calls/" + hit.Id;
+      }
+    };
+    var close = function () {
+      list.hidden = true;
+      box.setAttribute("aria-expanded", "false");
+      box.removeAttribute("aria-activedescendant");
+      active = -1;
+    };
+    var mark = function (index) {
+      active = index;
+      var items = list.children;
+      for (var i = 0; i < items.length; i++) {
+        items[i].setAttribute("aria-selected", i === index ? "true" : "false");
+      }
+      if (index >= 0 && items[index]) {
+        box.setAttribute("aria-activedescendant", items[index].id);
+        items[index].scrollIntoView({ block: "nearest" });
+      }
+    };
+    var choose = function (index) {
+      if (hits[index]) { window.location.href = hrefOf(hits[index]); }
+    };
+    var show = function (elements) {
+      hits = elements;
+      list.textContent = "";
+      elements.forEach(function (hit, i) {
+        var li = document.createElement("li");
+        li.id = "lookup-option-" + i;
+        li.setAttribute("role", "option");
+        li.setAttribute("aria-selected", "false");
+        var kind = document.createElement("span");
+        kind.className = "kind";
+        kind.textContent = hit.Kind === "CallLog" ? "Call" : hit.Kind;
+        li.appendChild(kind);
+        li.appendChild(document.createTextNode(" " + hit.Label));
+        li.addEventListener("mousedown", function (ev) { ev.preventDefault(); choose(i); });
+        list.appendChild(li);
+      });
+      if (status) { status.textContent = elements.length + (elements.length === 1 ? " match" : " matches"); }
+      if (elements.length) {
+        list.hidden = false;
+        box.setAttribute("aria-expanded", "true");
+        mark(-1);
+      } else {
+        close();
+      }
+    };
+    var ask = function () {
+      var q = box.value.trim();
+      if (q.length < 2 && !/^#?\d+$/.test(q)) { close(); return; }
+      var ticket = ++asked;
+      fetch("/desk/lookup?q=" + encodeURIComponent(q), { credentials: "same-origin", headers: { Accept: "application/json" } })
+        .then(function (r) {
+          if (r.status === 401) { window.location.href = "/login?next=" + encodeURIComponent(location.pathname + location.search); return null; }
+          return r.ok ? r.json() : null;
+        })
+        .then(function (body) { if (body && ticket === asked) { show(body.Elements || []); } })
+        .catch(function () { if (status) { status.textContent = "The lookup did not answer."; } });
+    };
+    box.addEventListener("input", function () {
+      clearTimeout(timer);
+      timer = setTimeout(ask, 150);
+    });
+    box.addEventListener("keydown", function (ev) {
+      if (ev.key === "ArrowDown") {
+        ev.preventDefault();
+        if (list.hidden && hits.length) { list.hidden = false; box.setAttribute("aria-expanded", "true"); }
+        if (hits.length) { mark(Math.min(active + 1, hits.length - 1)); }
+      } else if (ev.key === "ArrowUp") {
+        ev.preventDefault();
+        if (hits.length) { mark(Math.max(active - 1, 0)); }
+      } else if (ev.key === "Enter" && !list.hidden && hits.length) {
+        // Enter takes the highlighted match, or the first when none is highlighted yet.
+        ev.preventDefault();
+        choose(Math.max(active, 0));
+      } else if (ev.key === "Escape") {
+        close();
+      }
+    });
+    box.addEventListener("blur", function () { setTimeout(close, 100); });
+  }
+
+  // ---- log a call: choosing a reason fills an empty subject with its name ----
+  var subject = document.getElementById("Subject");
+  var autoSubject = "";
+  if (subject) {
+    Array.prototype.forEach.call(document.querySelectorAll('input[name="LogReasons"]'), function (box) {
+      box.addEventListener("change", function () {
+        if (box.checked && (subject.value === "" || subject.value === autoSubject)) {
+          autoSubject = box.getAttribute("data-name") || "";
+          subject.value = autoSubject;
+        }
+      });
+    });
+  }
+
+  // ---- drafts: kept per page until the server confirms the write ----
+  var draftKey = DRAFT_PREFIX + location.pathname + location.search;
+  var form = document.querySelector("form[data-draft]");
+  var pending = store(function (s) { return JSON.parse(s.getItem(PENDING) || "null"); });
+  if (pending) {
+    // A create is confirmed by landing on the new call; an update by a new ETag without a refusal.
+    var here = form && form.getAttribute("data-etag");
+    var rejected = form && form.hasAttribute("data-rejected");
+    var created = pending.create && /^\/calls\/\d+$/.test(location.pathname);
+    var updated = !pending.create && pending.key === draftKey && !rejected && here && here !== pending.etag;
+    if (created || updated) { store(function (s) { s.removeItem(pending.key); }); }
+    if (created || updated || pending.key !== draftKey) { store(function (s) { s.removeItem(PENDING); }); }
+  }
+  if (form) {
+    var fields = function () {
+      return Array.prototype.filter.call(form.elements, function (el) {
+        return el.name && el.type !== "hidden" && el.type !== "submit" && el.tagName !== "BUTTON";
+      });
+    };
+    var saved = store(function (s) { return JSON.parse(s.getItem(draftKey) || "null"); });
+    if (saved && !form.hasAttribute("data-rejected")) {
+      fields().forEach(function (el) {
+        if (el.type === "checkbox") {
+          var values = saved[el.name];
+          if (Array.isArray(values) && values.indexOf(el.value) >= 0) { el.checked = true; }
+        } else if (typeof saved[el.name] === "string" && saved[el.name] !== "" && (el.tagName === "SELECT" || el.value === "" || el.tagName === "TEXTAREA")) {
+          el.value = saved[el.name];
+        }
+      });
+    }
+    var save = function () {
+      var draft = {};
+      fields().forEach(function (el) {
+        if (el.type === "checkbox") {
+          draft[el.name] = draft[el.name] || [];
+          if (el.checked) { draft[el.name].push(el.value); }
+        } else {
+          draft[el.name] = el.value;
+        }
+      });
+      store(function (s) { s.setItem(draftKey, JSON.stringify(draft)); });
+    };
+    form.addEventListener("input", save);
+    form.addEventListener("change", save);
+    form.addEventListener("submit", function () {
+      save();
+      var isCreate = location.pathname === "/calls/new";
+      store(function (s) {
+        s.setItem(PENDING, JSON.stringify({ key: draftKey, create: isCreate, etag: form.getAttribute("data-etag") }));
+      });
+    });
+  }
+
+  // ---- sign-out removes the drafts ----
+  Array.prototype.forEach.call(document.querySelectorAll("form[data-signout]"), function (f) {
+    f.addEventListener("submit", function () {
+      store(function (s) {
+        var doomed = [];
+        for (var i = 0; i < s.length; i++) {
+          var k = s.key(i);
+          if (k && (k.indexOf(DRAFT_PREFIX) === 0 || k === PENDING)) { doomed.push(k); }
+        }
+        doomed.forEach(function (k) { s.removeItem(k); });
+      });
+    });
+  });
+})();

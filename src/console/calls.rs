@@ -1,0 +1,521 @@
+//! `/calls/new` (log a call), `/calls/{LogId}` (one call: thread, comment
+//! and status form, history) and `/calls` (the list) — CONSOLE.md §1, §4.
+
+use super::desk::{call_row, CallRow, StatusNames};
+use super::session::Session;
+use super::view::{Choice, When};
+use super::{answer, guarded_post, is_input_refusal, render, see_other, Chrome, FormErrors, FormFields, PageFailure};
+use crate::domain::calllogs::{read_call_log_update, read_new_call_log, CallLogFilter, IfMatch};
+use crate::domain::directory::PropertyStatus;
+use crate::domain::error::{DomainError, ErrorKind};
+use crate::domain::input::Fields;
+use crate::domain::query::{Page, QueryParams};
+use crate::domain::time::Stamp;
+use crate::domain::users::Role;
+use crate::service::calllogs::ListScope;
+use crate::service::ServiceError;
+use crate::state::AppState;
+use actix_web::http::StatusCode;
+use actix_web::{web, HttpRequest, HttpResponse};
+use askama::Template;
+use rand::RngCore;
+
+/// What the log-a-call form holds, as typed (kept whole when it is refused).
+#[derive(Default)]
+struct NewCallValues {
+    property_id: String,
+    unit_id: String,
+    resident_id: String,
+    call_from: String,
+    subject: String,
+    notes: String,
+    status_id: String,
+    reasons: Vec<i64>,
+}
+
+#[derive(Template)]
+#[template(path = "call_new.html")]
+struct NewCallPage {
+    chrome: Chrome,
+    errors: FormErrors,
+    values: NewCallValues,
+    /// Who is calling, when the form was opened for a resident.
+    resident_label: Option<String>,
+    unit_label: Option<String>,
+    properties: Vec<Choice>,
+    reasons: Vec<Choice>,
+    statuses: Vec<Choice>,
+    idempotency_key: String,
+    csrf: String,
+    action: String,
+}
+
+impl NewCallPage {
+    fn error_for(&self, field: &str) -> Option<&str> {
+        self.errors.for_field(field)
+    }
+    fn caller_known(&self) -> bool {
+        self.resident_label.is_some()
+    }
+}
+
+fn new_idempotency_key() -> String {
+    let mut bytes = [0u8; 16];
+    rand::rng().fill_bytes(&mut bytes);
+    hex::encode(bytes)
+}
+
+fn parse_id(text: &str) -> Option<i64> {
+    text.trim().parse::<i64>().ok().filter(|id| *id > 0)
+}
+
+async fn new_call_page(
+    state: &AppState,
+    req: &HttpRequest,
+    session: &Session,
+    values: NewCallValues,
+    errors: FormErrors,
+    idempotency_key: String,
+) -> Result<NewCallPage, PageFailure> {
+    let caller = &session.caller;
+    let mut resident_label = None;
+    let mut unit_label = None;
+    if let Some(resident_id) = parse_id(&values.resident_id) {
+        if let Ok(resident) = state.service.get_resident(caller, resident_id).await {
+            resident_label = Some(resident.full_name());
+        }
+    }
+    if let Some(unit_id) = parse_id(&values.unit_id) {
+        if let Ok(unit) = state.service.get_unit(caller, unit_id).await {
+            unit_label = Some(format!("Unit {}", unit.unit_number));
+        }
+    }
+    let selected_property = parse_id(&values.property_id);
+    let (_, properties) =
+        state.service.list_properties(caller, None, PropertyStatus::Active, Page { number: 1, size: 500 }).await?;
+    let reasons = state.service.list_reasons(caller, false).await?;
+    let statuses = state.service.list_statuses(caller, false).await?;
+    let selected_status = parse_id(&values.status_id);
+    Ok(NewCallPage {
+        chrome: Chrome::new("Log a call", Some(session)),
+        properties: properties
+            .into_iter()
+            .map(|p| Choice {
+                id: p.property_id,
+                selected: selected_property == Some(p.property_id),
+                name: p.property_name,
+            })
+            .collect(),
+        reasons: reasons
+            .into_iter()
+            .map(|r| Choice {
+                id: r.call_log_reason_id,
+                selected: values.reasons.contains(&r.call_log_reason_id),
+                name: r.name,
+            })
+            .collect(),
+        statuses: statuses
+            .into_iter()
+            .map(|s| Choice {
+                id: s.module_status_id,
+                selected: selected_status.map_or(s.is_default, |id| id == s.module_status_id),
+                name: format!("{} ({})", s.name, s.category),
+            })
+            .collect(),
+        resident_label,
+        unit_label,
+        values,
+        errors,
+        idempotency_key,
+        csrf: session.csrf(),
+        action: super::this_page(req),
+    })
+}
+
+pub async fn new_call_form(state: web::Data<AppState>, req: HttpRequest) -> HttpResponse {
+    let session = super::session::current_session(&state, &req).await;
+    let result = async {
+        let session = session.as_ref().ok_or_else(|| PageFailure::SignIn { next: super::this_page(&req) })?;
+        session.caller.require_writer()?;
+        let params = QueryParams::parse(req.query_string())?;
+        let mut values = NewCallValues::default();
+        if let Some(resident_id) = params.id("residentId")? {
+            let resident = state.service.get_resident(&session.caller, resident_id).await?;
+            values.resident_id = resident_id.to_string();
+            values.unit_id = resident.unit_id.to_string();
+            values.property_id = resident.property_id.to_string();
+        } else if let Some(unit_id) = params.id("unitId")? {
+            let unit = state.service.get_unit(&session.caller, unit_id).await?;
+            values.unit_id = unit_id.to_string();
+            values.property_id = unit.property_id.to_string();
+        } else if let Some(property_id) = params.id("propertyId")? {
+            state.service.get_property(&session.caller, property_id).await?;
+            values.property_id = property_id.to_string();
+        }
+        let page = new_call_page(&state, &req, session, values, FormErrors::default(), new_idempotency_key()).await?;
+        Ok(render(StatusCode::OK, &page))
+    }
+    .await;
+    answer(result, session.as_ref())
+}
+
+pub async fn create_call(state: web::Data<AppState>, req: HttpRequest, body: web::Bytes) -> HttpResponse {
+    let session = super::session::current_session(&state, &req).await;
+    let result = async {
+        let mut form = FormFields::parse(&body)?;
+        let session = guarded_post(&state, &req, &mut form).await?;
+        let key = form.take("IdempotencyKey").map(|k| k.trim().to_string()).filter(|k| !k.is_empty());
+        let values = NewCallValues {
+            property_id: form.get("PropertyId").unwrap_or("").to_string(),
+            unit_id: form.get("UnitId").unwrap_or("").to_string(),
+            resident_id: form.get("ResidentId").unwrap_or("").to_string(),
+            call_from: form.get("CallFrom").unwrap_or("").to_string(),
+            subject: form.get("Subject").unwrap_or("").to_string(),
+            notes: form.get("Notes").unwrap_or("").to_string(),
+            status_id: form.get("ModuleStatusId").unwrap_or("").to_string(),
+            reasons: form.all("LogReasons").into_iter().filter_map(parse_id).collect(),
+        };
+        let zone = state.service.config.zone.clone();
+        let input = read_new_call_log(Fields::from_text_pairs(form.0, ""), &zone, Stamp::now());
+        match state.service.create_call_log(&session.caller, input, key.clone()).await {
+            Ok((log, _)) => Ok(see_other(&format!("/calls/{}", log.log_id))),
+            Err(e) => match is_input_refusal(&e) {
+                Some(refusal) => {
+                    let errors = FormErrors::from_refusal(refusal);
+                    let key = key.unwrap_or_else(new_idempotency_key);
+                    let page = new_call_page(&state, &req, &session, values, errors, key).await?;
+                    Ok(render(StatusCode::BAD_REQUEST, &page))
+                }
+                None => Err(e.into()),
+            },
+        }
+    }
+    .await;
+    answer(result, session.as_ref())
+}
+
+/// One comment of the thread.
+struct ThreadEntry {
+    user: String,
+    date: When,
+    status: String,
+    text: String,
+}
+
+struct HistoryRow {
+    date: When,
+    user: String,
+    action: String,
+    field: String,
+    old_value: String,
+    new_value: String,
+}
+
+/// The comment and status form as typed.
+#[derive(Default)]
+struct UpdateValues {
+    notes: String,
+    status_id: Option<i64>,
+    new_comments: String,
+}
+
+#[derive(Template)]
+#[template(path = "call.html")]
+struct CallPage {
+    chrome: Chrome,
+    log_id: i64,
+    subject: String,
+    call_from: String,
+    property_id: i64,
+    property_name: String,
+    unit_id: Option<i64>,
+    resident_id: Option<i64>,
+    takenby: String,
+    status: String,
+    status_open: bool,
+    reasons: Vec<String>,
+    created: When,
+    modified: When,
+    notes: String,
+    thread: Vec<ThreadEntry>,
+    history: Vec<HistoryRow>,
+    can_write: bool,
+    etag: String,
+    csrf: String,
+    values: UpdateValues,
+    statuses: Vec<Choice>,
+    errors: FormErrors,
+    conflict: bool,
+}
+
+impl CallPage {
+    fn error_for(&self, field: &str) -> Option<&str> {
+        self.errors.for_field(field)
+    }
+}
+
+fn path_log_id(req: &HttpRequest) -> Result<i64, PageFailure> {
+    let raw = req.match_info().get("log_id").unwrap_or("");
+    parse_id(raw).ok_or_else(|| PageFailure::Refused {
+        status: StatusCode::NOT_FOUND,
+        message: format!("There is no call {raw:?}."),
+    })
+}
+
+async fn call_page(
+    state: &AppState,
+    session: &Session,
+    log_id: i64,
+    typed: Option<UpdateValues>,
+    errors: FormErrors,
+    conflict: bool,
+) -> Result<CallPage, PageFailure> {
+    let caller = &session.caller;
+    let zone = &state.service.config.zone;
+    let log = state.service.get_call_log(caller, log_id).await?;
+    let property = state.service.get_property(caller, log.property_id).await?;
+    let statuses = state.service.list_statuses(caller, true).await?;
+    let reasons = state.service.list_reasons(caller, true).await?;
+    let (_, history) = state.service.call_log_history(caller, log_id, Page { number: 1, size: 500 }).await?;
+    let names = StatusNames::new(statuses.clone());
+    let values = typed.unwrap_or_else(|| UpdateValues {
+        notes: log.notes.clone().unwrap_or_default(),
+        status_id: Some(log.module_status_id),
+        new_comments: String::new(),
+    });
+    let selected = values.status_id.unwrap_or(log.module_status_id);
+    Ok(CallPage {
+        chrome: Chrome::new(format!("Call #{log_id}"), Some(session)),
+        log_id,
+        subject: log.subject.clone(),
+        call_from: log.call_from.clone(),
+        property_id: log.property_id,
+        property_name: property.property_name,
+        unit_id: log.unit_id,
+        resident_id: log.resident_id,
+        takenby: log.takenby.clone(),
+        status: names.name(log.module_status_id),
+        status_open: names.is_open(log.module_status_id),
+        reasons: reasons
+            .iter()
+            .filter(|r| log.log_reasons.contains(&r.call_log_reason_id))
+            .map(|r| r.name.clone())
+            .collect(),
+        created: When::of(log.created_on, zone),
+        modified: When::of(log.modified_on, zone),
+        notes: log.notes.clone().unwrap_or_default(),
+        thread: log
+            .old_comments
+            .iter()
+            .map(|c| ThreadEntry {
+                user: c.user.clone(),
+                date: When::of(c.date, zone),
+                status: c.status.clone().unwrap_or_default(),
+                text: c.comment.clone(),
+            })
+            .collect(),
+        history: history
+            .iter()
+            .map(|h| HistoryRow {
+                date: When::of(h.date, zone),
+                user: h.user.clone(),
+                action: h.action.as_str().to_string(),
+                field: h.field.map(|f| f.as_str().to_string()).unwrap_or_default(),
+                old_value: h.old_value.clone().unwrap_or_default(),
+                new_value: h.new_value.clone().unwrap_or_default(),
+            })
+            .collect(),
+        can_write: caller.role != Role::Viewer,
+        etag: log.etag(),
+        csrf: session.csrf(),
+        statuses: statuses
+            .iter()
+            .filter(|s| s.active || s.module_status_id == log.module_status_id)
+            .map(|s| Choice {
+                id: s.module_status_id,
+                name: format!("{} ({})", s.name, s.category),
+                selected: s.module_status_id == selected,
+            })
+            .collect(),
+        values,
+        errors,
+        conflict,
+    })
+}
+
+pub async fn call_view(state: web::Data<AppState>, req: HttpRequest) -> HttpResponse {
+    let session = super::session::current_session(&state, &req).await;
+    let result = async {
+        let session = session.as_ref().ok_or_else(|| PageFailure::SignIn { next: super::this_page(&req) })?;
+        let log_id = path_log_id(&req)?;
+        let page = call_page(&state, session, log_id, None, FormErrors::default(), false).await?;
+        Ok(render(StatusCode::OK, &page))
+    }
+    .await;
+    answer(result, session.as_ref())
+}
+
+pub async fn update_call(state: web::Data<AppState>, req: HttpRequest, body: web::Bytes) -> HttpResponse {
+    let session = super::session::current_session(&state, &req).await;
+    let result = async {
+        let mut form = FormFields::parse(&body)?;
+        let session = guarded_post(&state, &req, &mut form).await?;
+        let log_id = path_log_id(&req)?;
+        let etag = form.take("ETag").map(|e| e.trim().to_string()).filter(|e| !e.is_empty());
+        let typed = UpdateValues {
+            notes: form.get("Notes").unwrap_or("").to_string(),
+            status_id: form.get("ModuleStatusId").and_then(parse_id),
+            new_comments: form.get("NewComments").unwrap_or("").to_string(),
+        };
+        let if_match = match etag.as_deref().map(IfMatch::parse) {
+            Some(Ok(condition)) => Some(condition),
+            Some(Err(problem)) => {
+                return Err(PageFailure::bad_request(format!("The form's ETag is malformed: {problem}")))
+            }
+            None => None,
+        };
+        let outcome = match read_call_log_update(Fields::from_text_pairs(form.0, ""), log_id) {
+            Ok(update) => state.service.append_to_call_log(&session.caller, log_id, update, if_match).await,
+            Err(refusal) => Err(ServiceError::Refused(refusal)),
+        };
+        match outcome {
+            Ok(_) => Ok(see_other(&format!("/calls/{log_id}"))),
+            Err(ServiceError::Refused(DomainError { kind: ErrorKind::PreconditionFailed, .. })) => {
+                let errors = FormErrors {
+                    message: Some(
+                        "Someone else changed this call while you were typing; their change is shown below. \
+                         Your text is kept in the form: check it and send it again."
+                            .to_string(),
+                    ),
+                    fields: Vec::new(),
+                };
+                let page = call_page(&state, &session, log_id, Some(typed), errors, true).await?;
+                Ok(render(StatusCode::CONFLICT, &page))
+            }
+            Err(e) => match is_input_refusal(&e) {
+                Some(refusal) => {
+                    let errors = FormErrors::from_refusal(refusal);
+                    let page = call_page(&state, &session, log_id, Some(typed), errors, false).await?;
+                    Ok(render(StatusCode::BAD_REQUEST, &page))
+                }
+                None => Err(e.into()),
+            },
+        }
+    }
+    .await;
+    answer(result, session.as_ref())
+}
+
+#[derive(Template)]
+#[template(path = "calls.html")]
+struct CallListPage {
+    chrome: Chrome,
+    message: Option<String>,
+    rows: Vec<CallRow>,
+    total: i64,
+    q: String,
+    statuses: Vec<Choice>,
+    reasons: Vec<Choice>,
+    property_id: String,
+    unit_id: String,
+    resident_id: String,
+    takenby: String,
+    from: String,
+    to: String,
+    sort: String,
+    order: String,
+    page: i64,
+    page_size: i64,
+    previous_url: Option<String>,
+    next_url: Option<String>,
+}
+
+/// The list's query with another page number.
+fn with_page(query: &str, page: i64) -> String {
+    let mut pairs: Vec<(String, String)> = serde_urlencoded::from_str(query).unwrap_or_default();
+    pairs.retain(|(n, _)| !n.eq_ignore_ascii_case("page"));
+    pairs.push(("page".into(), page.to_string()));
+    format!("/calls?{}", serde_urlencoded::to_string(&pairs).unwrap_or_default())
+}
+
+pub async fn call_list(state: web::Data<AppState>, req: HttpRequest) -> HttpResponse {
+    let session = super::session::current_session(&state, &req).await;
+    let result = async {
+        let session = session.as_ref().ok_or_else(|| PageFailure::SignIn { next: super::this_page(&req) })?;
+        let caller = &session.caller;
+        let params = QueryParams::parse(req.query_string())?;
+        let status_list = state.service.list_statuses(caller, true).await?;
+        let reason_list = state.service.list_reasons(caller, true).await?;
+        let names = StatusNames::new(status_list.clone());
+        let chosen_statuses = params.ids("status").ok().flatten().unwrap_or_default();
+        let chosen_reasons = params.ids("reason").ok().flatten().unwrap_or_default();
+        let text = |name: &str| params.get(name).unwrap_or("").to_string();
+        let mut page = CallListPage {
+            chrome: Chrome::new("Calls", Some(session)),
+            message: None,
+            rows: Vec::new(),
+            total: 0,
+            q: text("q"),
+            statuses: status_list
+                .iter()
+                .map(|s| Choice {
+                    id: s.module_status_id,
+                    name: s.name.clone(),
+                    selected: chosen_statuses.contains(&s.module_status_id),
+                })
+                .collect(),
+            reasons: reason_list
+                .iter()
+                .map(|r| Choice {
+                    id: r.call_log_reason_id,
+                    name: r.name.clone(),
+                    selected: chosen_reasons.contains(&r.call_log_reason_id),
+                })
+                .collect(),
+            property_id: text("propertyId"),
+            unit_id: text("unitId"),
+            resident_id: text("residentId"),
+            takenby: text("takenBy"),
+            from: text("from"),
+            to: text("to"),
+            sort: text("sort"),
+            order: text("order"),
+            page: 1,
+            page_size: 25,
+            previous_url: None,
+            next_url: None,
+        };
+        let listed = async {
+            let filter = CallLogFilter::read(&params, &state.service.config.zone)?;
+            let paging = params.page()?;
+            let (total, logs) = state.service.list_call_logs(caller, ListScope::Everywhere, filter, paging).await?;
+            Ok::<_, ServiceError>((total, logs, paging))
+        }
+        .await;
+        match listed {
+            Ok((total, logs, paging)) => {
+                let now = Stamp::now();
+                page.rows = logs.iter().map(|l| call_row(l, &names, &state, now)).collect();
+                page.total = total;
+                page.page = paging.number;
+                page.page_size = paging.size;
+                if paging.number > 1 {
+                    page.previous_url = Some(with_page(req.query_string(), paging.number - 1));
+                }
+                if paging.number * paging.size < total {
+                    page.next_url = Some(with_page(req.query_string(), paging.number + 1));
+                }
+                Ok(render(StatusCode::OK, &page))
+            }
+            Err(e) => match is_input_refusal(&e) {
+                Some(refusal) => {
+                    page.message = Some(refusal.message.clone());
+                    Ok(render(StatusCode::BAD_REQUEST, &page))
+                }
+                None => Err(e.into()),
+            },
+        }
+    }
+    .await;
+    answer(result, session.as_ref())
+}

@@ -1,0 +1,251 @@
+//! `/desk` (the call desk: lookup, the chosen card, my open calls) and
+//! `/desk/lookup`, the lookup for the page script (CONSOLE.md §1, §2).
+
+use super::session::{self, Session};
+use super::view::{age, When};
+use super::{answer, render, Chrome, PageFailure, PageResult};
+use crate::domain::calllogs::{CallLog, CallLogFilter, SortField};
+use crate::domain::catalog::ModuleStatus;
+use crate::domain::lookup::{LookupHit, LookupKind, LookupQuery};
+use crate::domain::query::{ListWrapper, Page, QueryParams};
+use crate::domain::time::Stamp;
+use crate::error::ApiError;
+use crate::service::calllogs::ListScope;
+use crate::state::AppState;
+use actix_web::http::StatusCode;
+use actix_web::{web, HttpRequest, HttpResponse};
+use askama::Template;
+use std::collections::HashMap;
+
+/// A call as a row of a short list.
+pub struct CallRow {
+    pub log_id: i64,
+    pub subject: String,
+    pub call_from: String,
+    pub status: String,
+    pub open: bool,
+    pub created: When,
+    pub age: String,
+}
+
+/// Status names and categories by id.
+pub struct StatusNames(HashMap<i64, ModuleStatus>);
+
+impl StatusNames {
+    pub fn new(statuses: Vec<ModuleStatus>) -> StatusNames {
+        StatusNames(statuses.into_iter().map(|s| (s.module_status_id, s)).collect())
+    }
+    pub fn name(&self, id: i64) -> String {
+        self.0.get(&id).map(|s| s.name.clone()).unwrap_or_else(|| format!("status {id}"))
+    }
+    pub fn is_open(&self, id: i64) -> bool {
+        self.0.get(&id).is_some_and(|s| s.category != "closed")
+    }
+    /// CONSOLE.md §1: open calls are those whose category is not `closed`.
+    pub fn open_ids(&self) -> Vec<i64> {
+        let mut ids: Vec<i64> =
+            self.0.values().filter(|s| s.category != "closed").map(|s| s.module_status_id).collect();
+        ids.sort_unstable();
+        ids
+    }
+}
+
+pub fn call_row(log: &CallLog, statuses: &StatusNames, state: &AppState, now: Stamp) -> CallRow {
+    CallRow {
+        log_id: log.log_id,
+        subject: log.subject.clone(),
+        call_from: log.call_from.clone(),
+        status: statuses.name(log.module_status_id),
+        open: statuses.is_open(log.module_status_id),
+        created: When::of(log.created_on, &state.service.config.zone),
+        age: age(log.created_on, now),
+    }
+}
+
+/// A filter with every default of the API's list (newest first).
+pub fn default_filter(state: &AppState) -> Result<CallLogFilter, PageFailure> {
+    Ok(CallLogFilter::read(&QueryParams::parse("")?, &state.service.config.zone)?)
+}
+
+/// The chosen resident or unit: who, where, phones, open calls and the last calls.
+struct Card {
+    title: String,
+    unit_label: String,
+    property_id: i64,
+    property_name: String,
+    phones: Vec<String>,
+    residents: Vec<(i64, String)>,
+    new_call_url: String,
+    open_calls: Vec<CallRow>,
+    warning: Option<String>,
+    recent_calls: Vec<CallRow>,
+}
+
+struct LookupLink {
+    label: String,
+    href: String,
+    kind: &'static str,
+}
+
+#[derive(Template)]
+#[template(path = "desk.html")]
+struct DeskPage {
+    chrome: Chrome,
+    q: String,
+    lookup_message: Option<String>,
+    results: Option<Vec<LookupLink>>,
+    card: Option<Card>,
+    my_open: Vec<CallRow>,
+    can_write: bool,
+}
+
+fn hit_link(hit: &LookupHit) -> LookupLink {
+    let (href, kind) = match hit.kind {
+        LookupKind::Resident => (format!("/desk?residentId={}", hit.id), "Resident"),
+        LookupKind::Unit => (format!("/desk?unitId={}", hit.id), "Unit"),
+        LookupKind::Property => (format!("/properties/{}", hit.id), "Property"),
+        LookupKind::CallLog => (format!("/calls/{}", hit.id), "Call"),
+    };
+    LookupLink { label: hit.label.clone(), href, kind }
+}
+
+pub async fn desk(state: web::Data<AppState>, req: HttpRequest) -> HttpResponse {
+    let session = session::current_session(&state, &req).await;
+    let result = match &session {
+        Some(session) => desk_page(&state, &req, session).await,
+        None => Err(PageFailure::SignIn { next: super::this_page(&req) }),
+    };
+    answer(result, session.as_ref())
+}
+
+async fn desk_page(state: &AppState, req: &HttpRequest, session: &Session) -> PageResult {
+    let caller = &session.caller;
+    let params = QueryParams::parse(req.query_string())?;
+    let statuses = StatusNames::new(state.service.list_statuses(caller, true).await?);
+    let now = Stamp::now();
+    let q = params.get("q").unwrap_or("").trim().to_string();
+    let (mut lookup_message, mut results) = (None, None);
+    if !q.is_empty() {
+        match LookupQuery::parse(&q) {
+            Ok(query) => {
+                let hits = state.service.lookup(caller, query, None).await?;
+                results = Some(hits.iter().map(hit_link).collect());
+            }
+            Err(e) => lookup_message = Some(e.message),
+        }
+    }
+    let card = if let Some(resident_id) = params.id("residentId")? {
+        Some(resident_card(state, session, resident_id, &statuses, now).await?)
+    } else if let Some(unit_id) = params.id("unitId")? {
+        Some(unit_card(state, session, unit_id, None, &statuses, now).await?)
+    } else {
+        None
+    };
+    let mut mine = default_filter(state)?;
+    mine.takenby = Some(caller.display_name.to_lowercase());
+    mine.statuses = Some(statuses.open_ids());
+    mine.sort = SortField::CreatedOn;
+    mine.descending = false;
+    let (_, my_logs) =
+        state.service.list_call_logs(caller, ListScope::Everywhere, mine, Page { number: 1, size: 100 }).await?;
+    let page = DeskPage {
+        chrome: Chrome::new("Desk", Some(session)),
+        q,
+        lookup_message,
+        results,
+        card,
+        my_open: my_logs.iter().map(|l| call_row(l, &statuses, state, now)).collect(),
+        can_write: caller.role != crate::domain::users::Role::Viewer,
+    };
+    Ok(render(StatusCode::OK, &page))
+}
+
+async fn resident_card(
+    state: &AppState,
+    session: &Session,
+    resident_id: i64,
+    statuses: &StatusNames,
+    now: Stamp,
+) -> Result<Card, PageFailure> {
+    let resident = state.service.get_resident(&session.caller, resident_id).await?;
+    let mut card = unit_card(state, session, resident.unit_id, Some(resident.full_name()), statuses, now).await?;
+    card.phones = [
+        ("Unit", &resident.resident_unitphone),
+        ("Cell", &resident.resident_cellphone),
+        ("Work", &resident.resident_workphone),
+        ("Other", &resident.resident_otherphone),
+    ]
+    .into_iter()
+    .filter_map(|(kind, phone)| phone.as_ref().filter(|p| !p.trim().is_empty()).map(|p| format!("{kind}: {p}")))
+    .collect();
+    card.new_call_url = format!("/calls/new?residentId={resident_id}");
+    Ok(card)
+}
+
+async fn unit_card(
+    state: &AppState,
+    session: &Session,
+    unit_id: i64,
+    resident_name: Option<String>,
+    statuses: &StatusNames,
+    now: Stamp,
+) -> Result<Card, PageFailure> {
+    let caller = &session.caller;
+    let unit = state.service.get_unit(caller, unit_id).await?;
+    let property = state.service.get_property(caller, unit.property_id).await?;
+    let residents = state.service.unit_residents(caller, unit_id).await?;
+    let mut open = default_filter(state)?;
+    open.statuses = Some(statuses.open_ids());
+    open.sort = SortField::CreatedOn;
+    open.descending = false;
+    let (open_total, open_logs) =
+        state.service.list_call_logs(caller, ListScope::Unit(unit_id), open, Page { number: 1, size: 9 }).await?;
+    let (_, recent_logs) = state
+        .service
+        .list_call_logs(caller, ListScope::Unit(unit_id), default_filter(state)?, Page { number: 1, size: 10 })
+        .await?;
+    let unit_label = format!("Unit {}", unit.unit_number);
+    let warning = match open_total {
+        0 => None,
+        1 => Some(format!("1 open call for unit {}", unit.unit_number)),
+        n => Some(format!("{n} open calls for unit {}", unit.unit_number)),
+    };
+    Ok(Card {
+        title: resident_name.unwrap_or_else(|| unit_label.clone()),
+        unit_label,
+        property_id: property.property_id,
+        property_name: property.property_name,
+        phones: Vec::new(),
+        residents: residents.iter().map(|r| (r.resident_id, r.full_name())).collect(),
+        new_call_url: format!("/calls/new?unitId={unit_id}"),
+        open_calls: open_logs.iter().map(|l| call_row(l, statuses, state, now)).collect(),
+        warning,
+        recent_calls: recent_logs.iter().map(|l| call_row(l, statuses, state, now)).collect(),
+    })
+}
+
+/// `GET /desk/lookup?q=`: the answer of `GET /api/lookup`, for this site's
+/// pages only, authenticated by the session cookie. Answers JSON (errors in
+/// the API's format) since only the page script reads it.
+pub async fn lookup(state: web::Data<AppState>, req: HttpRequest) -> HttpResponse {
+    let result: Result<HttpResponse, ApiError> = async {
+        if !session::is_same_origin_read(&req) {
+            return Err(ApiError::from(crate::domain::error::DomainError::insufficient_role(
+                "The lookup answers this site's pages only.",
+            )));
+        }
+        let session = session::current_session(&state, &req).await.ok_or_else(|| {
+            ApiError::from(crate::domain::error::DomainError::invalid_credentials(
+                "Your session has ended; sign in again.",
+            ))
+        })?;
+        let params = QueryParams::parse(req.query_string())?;
+        let text = params.get("q").ok_or_else(|| ApiError::invalid_field("q", "is required, e.g. ?q=cole"))?;
+        let query = LookupQuery::parse(text)?;
+        let property_id = params.id("propertyId")?;
+        let hits = state.service.lookup(&session.caller, query, property_id).await?;
+        crate::http::ok_json(&state, &ListWrapper::new(hits.len() as i64, hits))
+    }
+    .await;
+    result.unwrap_or_else(|e| actix_web::ResponseError::error_response(&e))
+}

@@ -1,0 +1,283 @@
+//! The staff console (CONSOLE.md): server-rendered pages beside the JSON
+//! API. Pages read forms, call the service and render templates; no SQL.
+//! A session cookie authenticates pages only, never `/api/`.
+
+mod account;
+pub mod assets;
+mod calls;
+mod desk;
+mod login;
+mod property;
+pub mod session;
+mod view;
+
+use crate::domain::error::{DomainError, ErrorKind, FieldError};
+use crate::domain::users::Role;
+use crate::error::ApiError;
+use crate::service::ServiceError;
+use crate::state::AppState;
+use actix_web::http::{header, StatusCode};
+use actix_web::middleware::DefaultHeaders;
+use actix_web::{web, HttpRequest, HttpResponse};
+use askama::Template;
+use session::Session;
+
+/// CONSOLE.md §5: nothing inline, nothing from elsewhere, never framed.
+const CONTENT_SECURITY_POLICY: &str = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; \
+     connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'";
+
+/// The headers every page carries (added when a handler has not set them).
+fn page_headers() -> DefaultHeaders {
+    DefaultHeaders::new()
+        .add((header::CONTENT_SECURITY_POLICY, CONTENT_SECURITY_POLICY))
+        .add((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
+        .add((header::REFERRER_POLICY, "same-origin"))
+        .add((header::CACHE_CONTROL, "no-store"))
+        .add((header::X_FRAME_OPTIONS, "DENY"))
+}
+
+/// The console's routes; paths are lower case (requests are lower-cased before routing).
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    assets::routes(cfg);
+    cfg.service(web::resource("/").route(web::get().to(login::root)).wrap(page_headers()))
+        .service(
+            web::resource("/login")
+                .route(web::get().to(login::login_form))
+                .route(web::post().to(login::login))
+                .wrap(page_headers()),
+        )
+        .service(web::resource("/logout").route(web::post().to(login::logout)).wrap(page_headers()))
+        .service(
+            web::resource("/account")
+                .route(web::get().to(account::account))
+                .route(web::post().to(account::change_password))
+                .wrap(page_headers()),
+        )
+        .service(web::resource("/desk").route(web::get().to(desk::desk)).wrap(page_headers()))
+        .service(web::resource("/desk/lookup").route(web::get().to(desk::lookup)).wrap(page_headers()))
+        .service(
+            web::resource("/calls/new")
+                .route(web::get().to(calls::new_call_form))
+                .route(web::post().to(calls::create_call))
+                .wrap(page_headers()),
+        )
+        .service(
+            web::resource("/calls/{log_id}")
+                .route(web::get().to(calls::call_view))
+                .route(web::post().to(calls::update_call))
+                .wrap(page_headers()),
+        )
+        .service(web::resource("/properties/{property_id}").route(web::get().to(property::board)).wrap(page_headers()))
+        .service(web::resource("/calls").route(web::get().to(calls::call_list)).wrap(page_headers()));
+}
+
+/// What the layout shows around every page: its title, the asset URLs and
+/// the signed-in user (with the form token of the sign-out form).
+pub struct Chrome {
+    pub title: String,
+    pub css: &'static str,
+    pub js: &'static str,
+    pub user: Option<UserBar>,
+}
+
+pub struct UserBar {
+    pub display_name: String,
+    pub role: &'static str,
+    pub is_admin: bool,
+    pub can_write: bool,
+    pub csrf: String,
+}
+
+impl Chrome {
+    pub fn new(title: impl Into<String>, session: Option<&Session>) -> Chrome {
+        Chrome {
+            title: title.into(),
+            css: assets::css_url(),
+            js: assets::js_url(),
+            user: session.map(|s| UserBar {
+                display_name: s.caller.display_name.clone(),
+                role: s.caller.role.as_str(),
+                is_admin: s.caller.role == Role::Admin,
+                can_write: s.caller.role != Role::Viewer,
+                csrf: s.csrf(),
+            }),
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "error.html")]
+struct ErrorPage {
+    chrome: Chrome,
+    status: u16,
+    message: String,
+}
+
+/// Why a page is not shown: no session (sign in first), or a refusal with its status.
+pub enum PageFailure {
+    SignIn { next: String },
+    Refused { status: StatusCode, message: String },
+}
+
+impl PageFailure {
+    pub fn forbidden(message: impl Into<String>) -> PageFailure {
+        PageFailure::Refused { status: StatusCode::FORBIDDEN, message: message.into() }
+    }
+    pub fn bad_request(message: impl Into<String>) -> PageFailure {
+        PageFailure::Refused { status: StatusCode::BAD_REQUEST, message: message.into() }
+    }
+}
+
+impl From<ApiError> for PageFailure {
+    fn from(e: ApiError) -> Self {
+        if let Some(internal) = &e.internal {
+            log::error!("console: {} {}: {internal}", e.code.number(), e.code.name());
+        }
+        PageFailure::Refused { status: e.status, message: e.message }
+    }
+}
+
+impl From<ServiceError> for PageFailure {
+    fn from(e: ServiceError) -> Self {
+        ApiError::from(e).into()
+    }
+}
+
+impl From<DomainError> for PageFailure {
+    fn from(e: DomainError) -> Self {
+        ApiError::from(e).into()
+    }
+}
+
+pub type PageResult = Result<HttpResponse, PageFailure>;
+
+/// Turns a page's outcome into the answer: failures become a 303 to the
+/// sign-in page or an error page, both with the page headers.
+pub fn answer(result: PageResult, session: Option<&Session>) -> HttpResponse {
+    match result {
+        Ok(response) => response,
+        Err(PageFailure::SignIn { next }) => to_sign_in(&next),
+        Err(PageFailure::Refused { status, message }) => {
+            let title = status.canonical_reason().unwrap_or("Error").to_string();
+            render(status, &ErrorPage { chrome: Chrome::new(title, session), status: status.as_u16(), message })
+        }
+    }
+}
+
+pub fn render(status: StatusCode, page: &impl Template) -> HttpResponse {
+    match page.render() {
+        Ok(html) => HttpResponse::build(status).content_type("text/html; charset=utf-8").body(html),
+        Err(e) => {
+            log::error!("console: rendering a page failed: {e}");
+            HttpResponse::InternalServerError().content_type("text/plain; charset=utf-8").body("The page failed.")
+        }
+    }
+}
+
+pub fn see_other(location: &str) -> HttpResponse {
+    HttpResponse::SeeOther().insert_header((header::LOCATION, location)).finish()
+}
+
+pub fn to_sign_in(next: &str) -> HttpResponse {
+    let query = serde_urlencoded::to_string([("next", next)]).unwrap_or_default();
+    see_other(&format!("/login?{query}"))
+}
+
+/// The page's own address, to come back to after signing in.
+pub fn this_page(req: &HttpRequest) -> String {
+    match req.query_string() {
+        "" => req.path().to_string(),
+        query => format!("{}?{query}", req.path()),
+    }
+}
+
+/// The session, or a failure that sends the browser to sign in and back here.
+pub async fn require_session(state: &AppState, req: &HttpRequest) -> Result<Session, PageFailure> {
+    session::current_session(state, req).await.ok_or_else(|| PageFailure::SignIn { next: this_page(req) })
+}
+
+/// A posted form's fields, in order.
+pub struct FormFields(pub Vec<(String, String)>);
+
+impl FormFields {
+    pub fn parse(body: &[u8]) -> Result<FormFields, PageFailure> {
+        serde_urlencoded::from_bytes(body)
+            .map(FormFields)
+            .map_err(|_| PageFailure::bad_request("The form could not be read (it is not valid URL encoding)."))
+    }
+
+    /// Removes every field named `name` (ignoring case) and returns the first value.
+    pub fn take(&mut self, name: &str) -> Option<String> {
+        let mut found = None;
+        self.0.retain(|(n, v)| {
+            if n.eq_ignore_ascii_case(name) {
+                if found.is_none() {
+                    found = Some(v.clone());
+                }
+                false
+            } else {
+                true
+            }
+        });
+        found
+    }
+
+    pub fn get(&self, name: &str) -> Option<&str> {
+        self.0.iter().find(|(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
+    }
+
+    pub fn all(&self, name: &str) -> Vec<&str> {
+        self.0.iter().filter(|(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str()).collect()
+    }
+}
+
+/// The checks of a state-changing form (CONSOLE.md §5), in order: not
+/// cross-site, signed in (else to sign-in and back), the form token matches.
+pub async fn guarded_post(state: &AppState, req: &HttpRequest, form: &mut FormFields) -> Result<Session, PageFailure> {
+    if session::is_cross_site(req) {
+        return Err(PageFailure::forbidden("This form was sent from another site; nothing was changed."));
+    }
+    let session = require_session(state, req).await?;
+    let given = form.take("csrf").unwrap_or_default();
+    if !session::tokens_match(&given, &session.csrf()) {
+        return Err(PageFailure::forbidden(
+            "This form is out of date (its form token does not match your session); nothing was changed. \
+             Reload the page and try again.",
+        ));
+    }
+    Ok(session)
+}
+
+/// Field problems a form shows next to its fields, and the summary on top.
+#[derive(Default)]
+pub struct FormErrors {
+    pub message: Option<String>,
+    pub fields: Vec<FieldError>,
+}
+
+impl FormErrors {
+    pub fn from_refusal(e: &DomainError) -> FormErrors {
+        FormErrors { message: Some(e.message.clone()), fields: e.errors.clone() }
+    }
+
+    pub fn for_field(&self, field: &str) -> Option<&str> {
+        self.fields.iter().find(|e| e.field.eq_ignore_ascii_case(field)).map(|e| e.message.as_str())
+    }
+
+    pub fn any(&self) -> bool {
+        self.message.is_some() || !self.fields.is_empty()
+    }
+}
+
+/// A refusal a form shows beside its fields (bad input), as opposed to one
+/// that replaces the page (no access, no such thing).
+pub fn is_input_refusal(e: &ServiceError) -> Option<&DomainError> {
+    match e {
+        ServiceError::Refused(d)
+            if matches!(d.kind, ErrorKind::MissingRequired | ErrorKind::InvalidValue | ErrorKind::InvalidOperation) =>
+        {
+            Some(d)
+        }
+        _ => None,
+    }
+}
