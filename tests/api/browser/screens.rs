@@ -65,6 +65,9 @@ async fn screenshots_of_each_main_page() {
         ("call-new-blank", "/calls/new".to_string()),
         ("call", format!("/calls/{first}")),
         ("calls", "/calls".to_string()),
+        ("calls-filtered", "/calls?status=1&status=2&propertyId=1&sort=logid&order=asc".to_string()),
+        ("property", "/properties/1".to_string()),
+        ("account", "/account".to_string()),
     ];
     for (name, path) in pages {
         browser.goto(&path).await;

@@ -78,7 +78,7 @@ async fn a_viewer_sees_no_write_forms() {
     browser.sign_in("vic", "vic-password").await;
     // Sign-out is the one form a viewer may post.
     let writes = "form[method=post]:not([action='/logout'])";
-    for path in ["/desk", "/desk?residentId=111", &format!("/calls/{id}"), "/calls"] {
+    for path in ["/desk", "/desk?residentId=111", &format!("/calls/{id}"), "/calls", "/properties/1"] {
         browser.goto(path).await;
         assert_eq!(browser.status().await, 200, "{path}");
         browser.h1().await;
@@ -88,6 +88,10 @@ async fn a_viewer_sees_no_write_forms() {
     }
     browser.goto("/calls/new").await;
     assert_eq!(browser.status().await, 403, "a viewer cannot open the log-a-call form");
+    // Property links apply as in the API: vic is linked to property 1 only.
+    browser.goto("/properties/2").await;
+    assert_eq!(browser.status().await, 403, "a page of an unlinked property is a 403 page");
+    browser.h1().await;
     browser.finish().await;
 }
 
