@@ -65,3 +65,20 @@ async fn the_keyboard_counts_every_key_and_screenshots_have_both_sizes() {
     assert_eq!(browser.js("return window.innerWidth", vec![]).await, json!(1280));
     browser.finish().await;
 }
+
+#[actix_web::test]
+async fn the_page_audit_finds_a_missing_label_a_small_target_and_a_bare_date() {
+    let app = spawn_app().await;
+    let Some(browser) = open(&app).await else { return };
+    let page = "data:text/html,<h1>audit</h1><label for=a>A</label><input id=a style='height:30px'>\
+                <input name=b style='height:30px'><button style='height:12px;padding:0'>x</button>\
+                <time datetime='2026-03-03T14:05:00Z'>Tue 3 Mar</time>\
+                <time datetime='2026-03-03T14:05:00.000Z'>Tue 3 Mar</time>";
+    browser.client.goto(page).await.unwrap();
+    let problems = browser.audit().await;
+    assert_eq!(problems.len(), 3, "{problems:#?}");
+    assert!(problems[0].starts_with("no label: <input name=\"b\""), "{problems:#?}");
+    assert!(problems[1].starts_with("target ") && problems[1].contains("<button"), "{problems:#?}");
+    assert_eq!(problems[2], "time datetime=\"2026-03-03T14:05:00Z\"");
+    browser.finish().await;
+}

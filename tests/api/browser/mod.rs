@@ -208,6 +208,30 @@ impl WebDriverCompatibleCommand for SessionCommand {
     }
 }
 
+/// CONSOLE.md §6, what a script can see: every field has a label, every
+/// control is a target of at least 24 × 24 px, every date carries its instant
+/// in RFC 3339 with milliseconds. Returns what falls short, one line each.
+const AUDIT: &str = r#"
+const problems = [];
+const shown = e => e.getClientRects().length > 0 && getComputedStyle(e).visibility !== 'hidden';
+for (const field of document.querySelectorAll('input:not([type=hidden]), select, textarea')) {
+  if (!shown(field)) continue;
+  const labelled = (field.labels && field.labels.length) || field.getAttribute('aria-label') || field.getAttribute('aria-labelledby');
+  if (!labelled) problems.push('no label: ' + field.outerHTML.slice(0, 80));
+}
+for (const target of document.querySelectorAll('button, input:not([type=hidden]), select, a.button')) {
+  if (!shown(target)) continue;
+  // A checkbox or radio counts with its label when the label wraps it.
+  const box = (target.closest('label') || target).getBoundingClientRect();
+  if (box.width < 24 || box.height < 24) problems.push('target ' + Math.round(box.width) + 'x' + Math.round(box.height) + ': ' + target.outerHTML.slice(0, 80));
+}
+for (const time of document.querySelectorAll('time')) {
+  const at = time.getAttribute('datetime') || '';
+  if (!/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}(Z|[+-]\d\d:\d\d)$/.test(at)) problems.push('time datetime=' + JSON.stringify(at));
+}
+return problems;
+"#;
+
 /// Where screenshots go: `target/screenshots/` of this package.
 pub fn screenshot_dir() -> PathBuf {
     let target = std::env::var_os("CARGO_TARGET_DIR")
@@ -394,6 +418,12 @@ impl Browser {
         let Browser { client, driver, _turn, .. } = self;
         client.close().await.unwrap();
         drop(driver);
+    }
+
+    /// What falls short of CONSOLE.md §6 on the page shown (see `AUDIT`).
+    pub async fn audit(&self) -> Vec<String> {
+        let problems = self.js(AUDIT, vec![]).await;
+        problems.as_array().unwrap().iter().map(|p| p.as_str().unwrap().to_string()).collect()
     }
 
     /// A keyboard that counts every key it presses.
