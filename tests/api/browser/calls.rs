@@ -198,3 +198,33 @@ async fn a_double_submit_or_a_retry_makes_one_log() {
     assert_eq!(format!("/calls/{}", logs.body["Elements"][0]["LogId"]), path);
     browser.finish().await;
 }
+
+#[actix_web::test]
+async fn a_session_lost_while_typing_signs_in_and_returns_to_the_form_with_the_draft() {
+    let (app, admin) = staffed_app().await;
+    let Some(mut browser) = open(&app).await else { return };
+    browser.sign_in("agnes", "agnes-password").await;
+    let form = "/calls/new?residentId=111";
+    browser.goto(form).await;
+    browser.find("input[name=LogReasons][value='4']").await.click().await.unwrap();
+    browser.fill("Subject", "Fence height question").await;
+    browser.fill("Notes", "Wants to build a 6 ft fence").await;
+
+    // The session ends while the agent types (as at expiry): the cookie is gone.
+    browser.client.delete_cookie("calllog_session").await.unwrap();
+    browser.submit_form_of("Subject").await;
+    let login = browser.wait_for_path("the sign-in page", |p| p.starts_with("/login")).await;
+    assert!(login.contains("next="), "sign-in knows where to go back: {login}");
+    let logs = crate::helpers::get(&app, "/api/calllogs", &admin).await;
+    assert_eq!(logs.body["Total"], 0, "nothing logged without a session: {}", logs.text);
+
+    browser.fill("UserName", "agnes").await;
+    browser.fill("Password", "agnes-password").await;
+    browser.submit_form_of("Password").await;
+    browser.wait_for_path("back to the form", |p| p == form).await;
+    browser.find("input[name=Subject]").await;
+    assert_eq!(browser.field_value("Subject").await, "Fence height question", "the draft is intact");
+    assert_eq!(browser.field_value("Notes").await, "Wants to build a 6 ft fence");
+    assert!(browser.find("input[name=LogReasons][value='4']").await.is_selected().await.unwrap());
+    browser.finish().await;
+}

@@ -4,6 +4,7 @@ use super::*;
 use crate::helpers::{get, sign_in};
 use fantoccini::key::Key;
 use serde_json::json;
+use std::time::Duration;
 
 /// The §3 budget: lookup, choose, one reason, subject, submit.
 const KEYSTROKE_BUDGET: usize = 40;
@@ -112,5 +113,34 @@ async fn slash_focuses_the_lookup_and_arrows_choose_among_matches() {
     keys.key(Key::Enter).await;
     let path = browser.wait_for_path("the chosen match", |p| p != "/desk").await;
     assert!(selected.contains("102") || selected.contains("101"), "a unit was chosen: {selected} → {path}");
+    browser.finish().await;
+}
+
+#[actix_web::test]
+async fn single_letter_shortcuts_can_be_turned_off() {
+    let (app, _) = staffed_app().await;
+    let Some(mut browser) = open(&app).await else { return };
+    browser.sign_in("agnes", "agnes-password").await;
+    browser.goto("/desk?residentId=111").await;
+    let toggle = browser.find("#shortcuts-toggle").await;
+    assert_eq!(toggle.attr("aria-pressed").await.unwrap().as_deref(), Some("true"), "shortcuts start on");
+    toggle.click().await.unwrap();
+    assert_eq!(toggle.attr("aria-pressed").await.unwrap().as_deref(), Some("false"));
+
+    // Off, and it stays off on the next page: `n` and `/` do nothing.
+    browser.goto("/desk?residentId=111").await;
+    browser.js("document.activeElement.blur();", vec![]).await;
+    let mut keys = browser.keyboard();
+    keys.text("n/").await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(browser.path().await, "/desk?residentId=111", "`n` does not start a call when shortcuts are off");
+    assert_ne!(browser.focused().await, "q", "`/` does not move the focus when shortcuts are off");
+
+    // Back on, `n` starts a call for the card.
+    browser.find("#shortcuts-toggle").await.click().await.unwrap();
+    browser.js("document.activeElement.blur();", vec![]).await;
+    let mut keys = browser.keyboard();
+    keys.text("n").await;
+    browser.wait_for_path("the new-call form", |p| p.starts_with("/calls/new")).await;
     browser.finish().await;
 }
