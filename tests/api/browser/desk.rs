@@ -20,7 +20,7 @@ async fn a_call_is_logged_from_the_desk_by_keyboard_alone_within_the_keystroke_b
     // From here on, only keys: every one is counted.
     let mut keys = browser.keyboard();
     keys.text("col").await; // a 3-letter lookup: Ann B. Cole
-    browser.find("[role=option]").await;
+    browser.wait_for_lookup("col").await;
     keys.key(Key::Enter).await; // choose the first match
     browser.wait_for_path("the resident's card", |p| p.contains("residentId=111")).await;
     assert_eq!(browser.focused().await, "card", "choosing moves the focus to the card");
@@ -70,7 +70,7 @@ async fn the_repeat_caller_warning_lists_open_calls_and_one_key_opens_one_to_com
 
     let mut keys = browser.keyboard();
     keys.text("cole").await;
-    browser.find("[role=option]").await;
+    browser.wait_for_lookup("cole").await;
     let expanded = browser.find("#lookup").await.attr("aria-expanded").await.unwrap();
     assert_eq!(expanded.as_deref(), Some("true"), "the combobox says its list is open");
     keys.key(Key::Enter).await;
@@ -103,16 +103,26 @@ async fn slash_focuses_the_lookup_and_arrows_choose_among_matches() {
     assert_eq!(browser.focused().await, "q", "`/` focuses the lookup");
     assert_eq!(browser.field_value("q").await, "", "the `/` is not typed into the box");
 
-    // "10" matches units 101 and 102 (and maybe logs): the second option is the next unit.
+    // "10" matches units 101 and 102.
     keys.text("10").await;
+    browser.wait_for_lookup("10").await;
     browser.find("#lookup-option-1").await;
-    keys.key(Key::Down).await;
+    // Down, Down, Up, Down: the highlight walks the list and the box names it.
+    let mut walk = Vec::new();
+    for key in [Key::Down, Key::Down, Key::Up, Key::Down] {
+        keys.key(key).await;
+        walk.push(browser.find("#lookup").await.attr("aria-activedescendant").await.unwrap().unwrap_or_default());
+    }
+    assert_eq!(walk, ["lookup-option-0", "lookup-option-1", "lookup-option-0", "lookup-option-1"]);
     let selected = browser.find("[role=option][aria-selected=true]").await.text().await.unwrap();
-    let active = browser.find("#lookup").await.attr("aria-activedescendant").await.unwrap();
-    assert_eq!(active.as_deref(), Some("lookup-option-1"), "ArrowDown moves to the second match");
+    let highlighted = browser.find("#lookup-option-1").await.text().await.unwrap();
+    assert_eq!(selected, highlighted, "the highlighted option is the one marked selected");
     keys.key(Key::Enter).await;
     let path = browser.wait_for_path("the chosen match", |p| p != "/desk").await;
-    assert!(selected.contains("102") || selected.contains("101"), "a unit was chosen: {selected} → {path}");
+    assert!(path.starts_with("/desk?unitId="), "Enter opens the chosen unit's card: {selected} → {path}");
+    let number = if selected.contains("101") { "101" } else { "102" };
+    let card = browser.find("#card").await.text().await.unwrap();
+    assert!(card.contains(number), "the card is the chosen unit's ({selected}): {card}");
     browser.finish().await;
 }
 

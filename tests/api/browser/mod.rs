@@ -292,9 +292,27 @@ impl Browser {
         !self.find_all(selector).await.is_empty()
     }
 
-    /// The visible text of the whole page.
+    /// The visible text of the whole page ("" while a new page replaces the old one).
     pub async fn page_text(&self) -> String {
-        self.client.find(Locator::Css("body")).await.unwrap().text().await.unwrap()
+        // By script rather than an element: an element found on the old page goes stale mid-navigation.
+        let text = self.client.execute("return document.body ? document.body.innerText : '';", vec![]).await;
+        text.ok().and_then(|t| t.as_str().map(str::to_string)).unwrap_or_default()
+    }
+
+    /// Waits until the desk's live lookup has answered the query `q` and shown it:
+    /// keys typed slower than the debounce ask for each prefix too, and an early
+    /// answer must not be the one a test chooses from.
+    pub async fn wait_for_lookup(&self, q: &str) {
+        let answered = "return performance.getEntriesByType('resource')
+            .some(e => e.name.endsWith('/desk/lookup?q=' + encodeURIComponent(arguments[0])) && e.responseEnd > 0);";
+        let started = Instant::now();
+        while self.js(answered, vec![json!(q)]).await != json!(true) {
+            assert!(started.elapsed() < WAIT, "the lookup did not answer {q:?} within {WAIT:?}");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        // The answer is in; its list is drawn in the same task that parses it.
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        self.find("[role=option]").await;
     }
 
     /// Waits until the page's visible text contains `needle`.
