@@ -128,7 +128,8 @@
         close();
       }
     };
-    var ask = function () {
+    // Answers `then` with the matches for the box's text once they are shown.
+    var ask = function (then) {
       var q = box.value.trim();
       if (q.length < 2 && !/^#?\d+$/.test(q)) { close(); return; }
       var ticket = ++asked;
@@ -137,25 +138,45 @@
           if (r.status === 401) { window.location.href = "/login?next=" + encodeURIComponent(location.pathname + location.search); return null; }
           return r.ok ? r.json() : null;
         })
-        .then(function (body) { if (body && ticket === asked) { show(body.Elements || []); } })
+        .then(function (body) {
+          if (body && ticket === asked) {
+            shownFor = q;
+            show(body.Elements || []);
+            if (then) { then(); }
+          }
+        })
         .catch(function () { if (status) { status.textContent = "The lookup did not answer."; } });
+    };
+    var shownFor = null;
+    // A key pressed before the matches arrived waits for them instead of being lost.
+    var fresh = function (then) {
+      if (shownFor === box.value.trim()) { then(); return; }
+      clearTimeout(timer);
+      ask(then);
     };
     box.addEventListener("input", function () {
       clearTimeout(timer);
-      timer = setTimeout(ask, 150);
+      timer = setTimeout(function () { ask(null); }, 150);
     });
     box.addEventListener("keydown", function (ev) {
       if (ev.key === "ArrowDown") {
         ev.preventDefault();
-        if (list.hidden && hits.length) { list.hidden = false; box.setAttribute("aria-expanded", "true"); }
-        if (hits.length) { mark(Math.min(active + 1, hits.length - 1)); }
+        fresh(function () {
+          if (!hits.length) { return; }
+          list.hidden = false;
+          box.setAttribute("aria-expanded", "true");
+          mark(Math.min(active + 1, hits.length - 1));
+        });
       } else if (ev.key === "ArrowUp") {
         ev.preventDefault();
         if (hits.length) { mark(Math.max(active - 1, 0)); }
-      } else if (ev.key === "Enter" && !list.hidden && hits.length) {
-        // Enter takes the highlighted match, or the first when none is highlighted yet.
+      } else if (ev.key === "Enter" && box.value.trim() !== "") {
+        // Enter takes the highlighted match, or the first when none is highlighted;
+        // with no match at all, the form searches on the server.
         ev.preventDefault();
-        choose(Math.max(active, 0));
+        fresh(function () {
+          if (hits.length) { choose(Math.max(active, 0)); } else { document.getElementById("lookup-form").submit(); }
+        });
       } else if (ev.key === "Escape") {
         close();
       }

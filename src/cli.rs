@@ -4,7 +4,7 @@
 use crate::app::build_app;
 use crate::config::{AppConfig, StoreConfig, Synchronous};
 use crate::credentials::new_password;
-use crate::domain::directory::{ImportBatch, Property, Resident, Unit};
+use crate::domain::directory::{csv_rows, ImportBatch, Property, Resident, Unit};
 use crate::domain::input::Fields;
 use crate::domain::time::{zone_named, Stamp};
 use crate::domain::users::{check_password, check_user_name, Caller, NewUser, Role};
@@ -306,44 +306,20 @@ fn token_create(db: &Path, name: &str, label: Option<String>, expires_days: Opti
     Ok(())
 }
 
-/// Reads one CSV file into rows named after their file and line; each row
-/// comes with that name, which the import uses for problems it finds later.
+/// Reads one CSV file into rows named after their file and line.
 fn read_csv(path: &Path) -> Result<Vec<(String, Fields)>, Failure> {
     let file_name = path.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_default();
-    let mut reader = csv::ReaderBuilder::new()
-        .flexible(false)
-        .from_path(path)
-        .map_err(|e| Failure(format!("cannot read {}: {e}", path.display())))?;
-    let headers =
-        reader.headers().map_err(|e| Failure(format!("{file_name}: cannot read the header row: {e}")))?.clone();
-    let mut rows = Vec::new();
-    for record in reader.records() {
-        let record = record.map_err(|e| Failure(format!("{file_name}: {e}")))?;
-        let line = record.position().map(|p| p.line()).unwrap_or(0);
-        let pairs = headers.iter().zip(record.iter()).map(|(h, v)| (h.to_string(), v.trim().to_string())).collect();
-        let name = format!("{file_name} line {line}: ");
-        rows.push((name.clone(), Fields::from_text_pairs(pairs, name)));
-    }
-    Ok(rows)
+    let file = std::fs::File::open(path).map_err(|e| Failure(format!("cannot read {}: {e}", path.display())))?;
+    csv_rows(file, &file_name).map_err(Failure)
 }
 
 fn import(db: &Path, args: ImportArgs) -> Result<(), Failure> {
     let zone = args.timezone.clone();
-    let load = |p: &Option<PathBuf>| -> Result<(Vec<String>, Vec<Fields>), Failure> {
-        Ok(p.as_deref().map(read_csv).transpose()?.unwrap_or_default().into_iter().unzip())
+    let load = |p: &Option<PathBuf>| -> Result<Vec<(String, Fields)>, Failure> {
+        Ok(p.as_deref().map(read_csv).transpose()?.unwrap_or_default())
     };
-    let (property_rows, properties) = load(&args.properties)?;
-    let (unit_rows, units) = load(&args.units)?;
-    let (resident_rows, residents) = load(&args.residents)?;
     // Rows are named by file and line, for shape problems and reference problems alike.
-    let batch = ImportBatch::read(properties, units, residents, &zone, |list, i| {
-        let rows = match list {
-            "Properties" => &property_rows,
-            "Units" => &unit_rows,
-            _ => &resident_rows,
-        };
-        rows.get(i).cloned().unwrap_or_default()
-    });
+    let batch = ImportBatch::from_csv_rows(load(&args.properties)?, load(&args.units)?, load(&args.residents)?, &zone);
     let counts =
         with_service(db, async |service| Ok(service.import_directory(&Caller::command_line(), batch).await?))?;
     println!("Imported {} properties, {} units, {} residents.", counts.properties, counts.units, counts.residents);

@@ -3,6 +3,7 @@
 //! A session cookie authenticates pages only, never `/api/`.
 
 mod account;
+mod admin;
 pub mod assets;
 mod calls;
 mod desk;
@@ -68,6 +69,14 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                 .wrap(page_headers()),
         )
         .service(web::resource("/properties/{property_id}").route(web::get().to(property::board)).wrap(page_headers()))
+        .service(web::resource("/admin").route(web::get().to(admin::admin)).wrap(page_headers()))
+        .service(web::resource("/admin/users").route(web::post().to(admin::create_user)).wrap(page_headers()))
+        .service(web::resource("/admin/users/{id}").route(web::post().to(admin::update_user)).wrap(page_headers()))
+        .service(web::resource("/admin/reasons").route(web::post().to(admin::create_reason)).wrap(page_headers()))
+        .service(web::resource("/admin/reasons/{id}").route(web::post().to(admin::update_reason)).wrap(page_headers()))
+        .service(web::resource("/admin/statuses").route(web::post().to(admin::create_status)).wrap(page_headers()))
+        .service(web::resource("/admin/statuses/{id}").route(web::post().to(admin::update_status)).wrap(page_headers()))
+        .service(web::resource("/admin/import").route(web::post().to(admin::import)).wrap(page_headers()))
         .service(web::resource("/calls").route(web::get().to(calls::call_list)).wrap(page_headers()));
 }
 
@@ -234,18 +243,29 @@ impl FormFields {
 /// The checks of a state-changing form (CONSOLE.md §5), in order: not
 /// cross-site, signed in (else to sign-in and back), the form token matches.
 pub async fn guarded_post(state: &AppState, req: &HttpRequest, form: &mut FormFields) -> Result<Session, PageFailure> {
+    let session = post_session(state, req).await?;
+    check_form_token(&session, &form.take("csrf").unwrap_or_default())?;
+    Ok(session)
+}
+
+/// The first two checks of a state-changing form, before its body is read.
+pub async fn post_session(state: &AppState, req: &HttpRequest) -> Result<Session, PageFailure> {
     if session::is_cross_site(req) {
         return Err(PageFailure::forbidden("This form was sent from another site; nothing was changed."));
     }
-    let session = require_session(state, req).await?;
-    let given = form.take("csrf").unwrap_or_default();
-    if !session::tokens_match(&given, &session.csrf()) {
-        return Err(PageFailure::forbidden(
+    require_session(state, req).await
+}
+
+/// The third check: the form token must be this session's.
+pub fn check_form_token(session: &Session, given: &str) -> Result<(), PageFailure> {
+    if session::tokens_match(given, &session.csrf()) {
+        Ok(())
+    } else {
+        Err(PageFailure::forbidden(
             "This form is out of date (its form token does not match your session); nothing was changed. \
              Reload the page and try again.",
-        ));
+        ))
     }
-    Ok(session)
 }
 
 /// Field problems a form shows next to its fields, and the summary on top.

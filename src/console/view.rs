@@ -5,7 +5,7 @@ use crate::domain::time::Stamp;
 use jiff::tz::TimeZone;
 use jiff::Timestamp;
 
-/// A date as people read it ("Tue 3 Mar, 14:05") and as machines do
+/// A date as people read it ("Tue 3 Mar, 14:05", CONSOLE.md §6; the year is in `machine`) and as machines do
 /// (RFC 3339 with milliseconds), for `<time datetime=…>`.
 #[derive(Debug, Clone)]
 pub struct When {
@@ -18,7 +18,7 @@ impl When {
         let ts = Timestamp::from_nanosecond(i128::from(stamp.0) * 100).unwrap_or(Timestamp::UNIX_EPOCH);
         let zoned = ts.to_zoned(zone.clone());
         When {
-            human: zoned.strftime("%a %-d %b %Y, %H:%M").to_string(),
+            human: zoned.strftime("%a %-d %b, %H:%M").to_string(),
             machine: zoned.strftime("%Y-%m-%dT%H:%M:%S%.3f%:z").to_string(),
         }
     }
@@ -56,7 +56,7 @@ mod tests {
         // 2026-03-03T14:05:06.789Z
         let stamp = Stamp(1_772_546_706_789 * 10_000);
         let when = When::of(stamp, &TimeZone::UTC);
-        assert_eq!(when.human, "Tue 3 Mar 2026, 14:05");
+        assert_eq!(when.human, "Tue 3 Mar, 14:05");
         assert_eq!(when.machine, "2026-03-03T14:05:06.789+00:00");
     }
 

@@ -316,6 +316,47 @@ impl ImportBatch {
     }
 }
 
+/// The rows of one directory CSV file (API.md §9), each named after its
+/// file and line (`units.csv line 3: `) so that every problem the import
+/// finds later points at the line to fix. Shared by `calllog import` and
+/// the console's upload; the caller opens the file or reads the upload.
+pub fn csv_rows(source: impl std::io::Read, file_name: &str) -> Result<Vec<(String, Fields)>, String> {
+    let mut reader = csv::ReaderBuilder::new().flexible(false).from_reader(source);
+    let headers = reader.headers().map_err(|e| format!("{file_name}: cannot read the header row: {e}"))?.clone();
+    let mut rows = Vec::new();
+    for record in reader.records() {
+        let record = record.map_err(|e| format!("{file_name}: {e}"))?;
+        let line = record.position().map(|p| p.line()).unwrap_or(0);
+        let pairs = headers.iter().zip(record.iter()).map(|(h, v)| (h.to_string(), v.trim().to_string())).collect();
+        let name = format!("{file_name} line {line}: ");
+        rows.push((name.clone(), Fields::from_text_pairs(pairs, name)));
+    }
+    Ok(rows)
+}
+
+impl ImportBatch {
+    /// A batch from the rows of the three CSV files (any may be empty);
+    /// rows keep their file-and-line names for problems found by the store.
+    pub fn from_csv_rows(
+        properties: Vec<(String, Fields)>,
+        units: Vec<(String, Fields)>,
+        residents: Vec<(String, Fields)>,
+        zone: &TimeZone,
+    ) -> ImportBatch {
+        let (property_rows, properties): (Vec<String>, Vec<Fields>) = properties.into_iter().unzip();
+        let (unit_rows, units): (Vec<String>, Vec<Fields>) = units.into_iter().unzip();
+        let (resident_rows, residents): (Vec<String>, Vec<Fields>) = residents.into_iter().unzip();
+        ImportBatch::read(properties, units, residents, zone, |list, i| {
+            let rows = match list {
+                "Properties" => &property_rows,
+                "Units" => &unit_rows,
+                _ => &resident_rows,
+            };
+            rows.get(i).cloned().unwrap_or_default()
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

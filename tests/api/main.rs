@@ -11,6 +11,7 @@ mod calllog_lists;
 mod calllogs;
 mod catalog;
 mod cli;
+mod console_admin;
 mod console_calls;
 mod console_pages;
 mod conventions;

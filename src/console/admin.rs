@@ -1,0 +1,373 @@
+//! `/admin` (admins only): users, reasons and statuses, and the directory
+//! import as a multipart upload of the three CSV files (CONSOLE.md §1).
+//! Each form posts to its own address and comes back to `/admin`.
+
+use super::session::Session;
+use super::view::Choice;
+use super::{
+    answer, check_form_token, guarded_post, is_input_refusal, post_session, render, see_other, Chrome, FormErrors,
+    FormFields, PageFailure, PageResult,
+};
+use crate::domain::catalog::{read_new_reason, read_new_status, read_reason_changes, read_status_changes};
+use crate::domain::directory::{csv_rows, ImportBatch, PropertyStatus};
+use crate::domain::error::ErrorKind;
+use crate::domain::input::Fields;
+use crate::domain::query::{Page, QueryParams};
+use crate::domain::users::{read_new_user, read_user_changes, Role};
+use crate::service::ServiceError;
+use crate::state::AppState;
+use actix_multipart::Multipart;
+use actix_web::http::StatusCode;
+use actix_web::{web, HttpRequest, HttpResponse};
+use askama::Template;
+use futures_util::StreamExt;
+
+/// API.md §1: the import upload takes up to 64 MiB.
+const MAX_IMPORT_BYTES: usize = 64 * 1024 * 1024;
+
+struct UserLine {
+    user_id: i64,
+    user_name: String,
+    display_name: String,
+    roles: Vec<(&'static str, bool)>,
+    active: bool,
+    properties: Vec<Choice>,
+}
+
+struct CatalogLine {
+    id: i64,
+    name: String,
+    display_order: i64,
+    active: bool,
+    category: String,
+    is_default: bool,
+}
+
+#[derive(Template)]
+#[template(path = "admin.html")]
+struct AdminPage {
+    chrome: Chrome,
+    csrf: String,
+    notice: Option<String>,
+    errors: FormErrors,
+    users: Vec<UserLine>,
+    all_properties: Vec<Choice>,
+    reasons: Vec<CatalogLine>,
+    statuses: Vec<CatalogLine>,
+}
+
+const ROLES: [Role; 3] = [Role::Admin, Role::Agent, Role::Viewer];
+
+async fn admin_page(
+    state: &AppState,
+    session: &Session,
+    notice: Option<String>,
+    errors: FormErrors,
+) -> Result<AdminPage, PageFailure> {
+    let caller = &session.caller;
+    caller.require_admin()?;
+    let all = Page { number: 1, size: 500 };
+    let (_, users) = state.service.list_users(caller, all).await?;
+    let (_, properties) = state.service.list_properties(caller, None, PropertyStatus::All, all).await?;
+    let reasons = state.service.list_reasons(caller, true).await?;
+    let statuses = state.service.list_statuses(caller, true).await?;
+    let property_choices = |selected: &[i64]| -> Vec<Choice> {
+        properties
+            .iter()
+            .map(|p| Choice {
+                id: p.property_id,
+                name: p.property_name.clone(),
+                selected: selected.contains(&p.property_id),
+            })
+            .collect()
+    };
+    Ok(AdminPage {
+        chrome: Chrome::new("Admin", Some(session)),
+        csrf: session.csrf(),
+        notice,
+        errors,
+        users: users
+            .iter()
+            .map(|u| UserLine {
+                user_id: u.user_id,
+                user_name: u.user_name.clone(),
+                display_name: crate::domain::users::display_name(
+                    &u.user_name,
+                    u.first_name.as_deref(),
+                    u.last_name.as_deref(),
+                ),
+                roles: ROLES.iter().map(|r| (r.as_str(), *r == u.role)).collect(),
+                active: u.active,
+                properties: property_choices(&u.property_ids),
+            })
+            .collect(),
+        all_properties: property_choices(&[]),
+        reasons: reasons
+            .into_iter()
+            .map(|r| CatalogLine {
+                id: r.call_log_reason_id,
+                name: r.name,
+                display_order: r.display_order,
+                active: r.active,
+                category: String::new(),
+                is_default: false,
+            })
+            .collect(),
+        statuses: statuses
+            .into_iter()
+            .map(|s| CatalogLine {
+                id: s.module_status_id,
+                name: s.name,
+                display_order: s.display_order,
+                active: s.active,
+                category: s.category,
+                is_default: s.is_default,
+            })
+            .collect(),
+    })
+}
+
+pub async fn admin(state: web::Data<AppState>, req: HttpRequest) -> HttpResponse {
+    let session = super::session::current_session(&state, &req).await;
+    let result = async {
+        let session = session.as_ref().ok_or_else(|| PageFailure::SignIn { next: super::this_page(&req) })?;
+        let notice = QueryParams::parse(req.query_string())?.get("done").map(|done| match done {
+            "user" => "The user was saved.".to_string(),
+            "reason" => "The reason was saved.".to_string(),
+            "status" => "The status was saved.".to_string(),
+            other => format!("Done: {other}."),
+        });
+        let page = admin_page(&state, session, notice, FormErrors::default()).await?;
+        Ok(render(StatusCode::OK, &page))
+    }
+    .await;
+    answer(result, session.as_ref())
+}
+
+/// A write's outcome: back to `/admin` saying what was done, or the page
+/// again with the refusal on top (nothing typed into other forms is lost,
+/// since each form is its own post).
+async fn outcome(state: &AppState, session: &Session, result: Result<String, ServiceError>) -> PageResult {
+    match result {
+        Ok(done) => Ok(see_other(&format!("/admin?done={done}"))),
+        Err(e) => match is_input_refusal(&e) {
+            Some(refusal) => {
+                let status = if refusal.kind == ErrorKind::InvalidOperation {
+                    StatusCode::CONFLICT
+                } else {
+                    StatusCode::BAD_REQUEST
+                };
+                let page = admin_page(state, session, None, FormErrors::from_refusal(refusal)).await?;
+                Ok(render(status, &page))
+            }
+            None => Err(e.into()),
+        },
+    }
+}
+
+fn path_id(req: &HttpRequest) -> Result<i64, PageFailure> {
+    let raw = req.match_info().get("id").unwrap_or("");
+    raw.parse::<i64>().ok().filter(|id| *id > 0).ok_or_else(|| PageFailure::Refused {
+        status: StatusCode::NOT_FOUND,
+        message: format!("There is no {raw:?} here."),
+    })
+}
+
+/// Runs one admin form: the post checks, then `work` on the remaining fields.
+async fn admin_post<F, Fut>(state: &AppState, req: &HttpRequest, body: &[u8], work: F) -> HttpResponse
+where
+    F: FnOnce(Session, FormFields) -> Fut,
+    Fut: std::future::Future<Output = (Session, Result<String, ServiceError>)>,
+{
+    let result = async {
+        let mut form = FormFields::parse(body)?;
+        let session = guarded_post(state, req, &mut form).await?;
+        session.caller.require_admin()?;
+        let (session, result) = work(session, form).await;
+        outcome(state, &session, result).await
+    }
+    .await;
+    answer(result, None)
+}
+
+pub async fn create_user(state: web::Data<AppState>, req: HttpRequest, body: web::Bytes) -> HttpResponse {
+    admin_post(&state, &req, &body, |session, form| async {
+        let result = async {
+            let new_user = read_new_user(Fields::from_text_pairs(form.0, ""))?;
+            state.service.create_user(&session.caller, new_user).await?;
+            Ok("user".to_string())
+        }
+        .await;
+        (session, result)
+    })
+    .await
+}
+
+pub async fn update_user(state: web::Data<AppState>, req: HttpRequest, body: web::Bytes) -> HttpResponse {
+    let user_id = match path_id(&req) {
+        Ok(id) => id,
+        Err(failure) => return answer(Err(failure), None),
+    };
+    let shared = state.clone();
+    admin_post(&state, &req, &body, |session, mut form| async move {
+        let result = async {
+            // Checkboxes send nothing when none is ticked: the marker says the links were shown, so none means none.
+            let links_shown = form.take("PropertyIdsShown").is_some();
+            if form.get("Password").is_some_and(str::is_empty) {
+                form.take("Password");
+            }
+            let mut changes = read_user_changes(Fields::from_text_pairs(form.0, ""))?;
+            if links_shown && changes.property_ids.is_none() {
+                changes.property_ids = Some(Vec::new());
+            }
+            shared.service.update_user(&session.caller, user_id, changes).await?;
+            Ok("user".to_string())
+        }
+        .await;
+        (session, result)
+    })
+    .await
+}
+
+pub async fn create_reason(state: web::Data<AppState>, req: HttpRequest, body: web::Bytes) -> HttpResponse {
+    admin_post(&state, &req, &body, |session, form| async {
+        let result = async {
+            let input = read_new_reason(Fields::from_text_pairs(form.0, ""))?;
+            state.service.create_reason(&session.caller, input).await?;
+            Ok("reason".to_string())
+        }
+        .await;
+        (session, result)
+    })
+    .await
+}
+
+pub async fn update_reason(state: web::Data<AppState>, req: HttpRequest, body: web::Bytes) -> HttpResponse {
+    let reason_id = match path_id(&req) {
+        Ok(id) => id,
+        Err(failure) => return answer(Err(failure), None),
+    };
+    let shared = state.clone();
+    admin_post(&state, &req, &body, |session, form| async move {
+        let result = async {
+            let input = read_reason_changes(Fields::from_text_pairs(form.0, ""))?;
+            shared.service.update_reason(&session.caller, reason_id, input).await?;
+            Ok("reason".to_string())
+        }
+        .await;
+        (session, result)
+    })
+    .await
+}
+
+pub async fn create_status(state: web::Data<AppState>, req: HttpRequest, body: web::Bytes) -> HttpResponse {
+    admin_post(&state, &req, &body, |session, form| async {
+        let result = async {
+            let input = read_new_status(Fields::from_text_pairs(form.0, ""))?;
+            state.service.create_status(&session.caller, input).await?;
+            Ok("status".to_string())
+        }
+        .await;
+        (session, result)
+    })
+    .await
+}
+
+pub async fn update_status(state: web::Data<AppState>, req: HttpRequest, body: web::Bytes) -> HttpResponse {
+    let status_id = match path_id(&req) {
+        Ok(id) => id,
+        Err(failure) => return answer(Err(failure), None),
+    };
+    let shared = state.clone();
+    admin_post(&state, &req, &body, |session, form| async move {
+        let result = async {
+            let input = read_status_changes(Fields::from_text_pairs(form.0, ""))?;
+            shared.service.update_status(&session.caller, status_id, input).await?;
+            Ok("status".to_string())
+        }
+        .await;
+        (session, result)
+    })
+    .await
+}
+
+/// The uploaded parts of the import form.
+#[derive(Default)]
+struct ImportUpload {
+    csrf: String,
+    properties: Option<(String, Vec<u8>)>,
+    units: Option<(String, Vec<u8>)>,
+    residents: Option<(String, Vec<u8>)>,
+}
+
+async fn read_upload(mut multipart: Multipart) -> Result<ImportUpload, PageFailure> {
+    let mut upload = ImportUpload::default();
+    let mut total = 0usize;
+    while let Some(field) = multipart.next().await {
+        let mut field = field.map_err(|e| PageFailure::bad_request(format!("The upload could not be read: {e}")))?;
+        let name = field.name().unwrap_or("").to_ascii_lowercase();
+        let file_name = field
+            .content_disposition()
+            .and_then(|d| d.get_filename())
+            .filter(|n| !n.is_empty())
+            .map(str::to_string)
+            .unwrap_or_else(|| format!("{name}.csv"));
+        let mut bytes = Vec::new();
+        while let Some(chunk) = field.next().await {
+            let chunk = chunk.map_err(|e| PageFailure::bad_request(format!("The upload could not be read: {e}")))?;
+            total += chunk.len();
+            if total > MAX_IMPORT_BYTES {
+                return Err(PageFailure::Refused {
+                    status: StatusCode::PAYLOAD_TOO_LARGE,
+                    message: "The upload is over 64 MiB; split the directory into smaller files.".into(),
+                });
+            }
+            bytes.extend_from_slice(&chunk);
+        }
+        match name.as_str() {
+            "csrf" => upload.csrf = String::from_utf8_lossy(&bytes).trim().to_string(),
+            "properties" if !bytes.is_empty() => upload.properties = Some((file_name, bytes)),
+            "units" if !bytes.is_empty() => upload.units = Some((file_name, bytes)),
+            "residents" if !bytes.is_empty() => upload.residents = Some((file_name, bytes)),
+            _ => {}
+        }
+    }
+    Ok(upload)
+}
+
+pub async fn import(state: web::Data<AppState>, req: HttpRequest, multipart: Multipart) -> HttpResponse {
+    let result = async {
+        let session = post_session(&state, &req).await?;
+        session.caller.require_admin()?;
+        let upload = read_upload(multipart).await?;
+        check_form_token(&session, &upload.csrf)?;
+        let rows = |part: Option<(String, Vec<u8>)>| -> Result<Vec<(String, Fields)>, String> {
+            match part {
+                Some((file_name, bytes)) => csv_rows(bytes.as_slice(), &file_name),
+                None => Ok(Vec::new()),
+            }
+        };
+        let parsed = (|| Ok::<_, String>((rows(upload.properties)?, rows(upload.units)?, rows(upload.residents)?)))();
+        let result = match parsed {
+            Ok((properties, units, residents)) => {
+                let batch = ImportBatch::from_csv_rows(properties, units, residents, &state.service.config.zone);
+                state.service.import_directory(&session.caller, batch).await.map(|counts| {
+                    format!(
+                        "imported {} properties, {} units, {} residents",
+                        counts.properties, counts.units, counts.residents
+                    )
+                })
+            }
+            Err(problem) => Err(crate::domain::error::DomainError::invalid(problem).into()),
+        };
+        match result {
+            Ok(done) => {
+                let query = serde_urlencoded::to_string([("done", done.as_str())]).unwrap_or_default();
+                Ok(see_other(&format!("/admin?{query}")))
+            }
+            Err(e) => outcome(&state, &session, Err(e)).await,
+        }
+    }
+    .await;
+    answer(result, None)
+}

@@ -1,0 +1,164 @@
+//! CONSOLE.md §1: `/admin` — admins only; users, reasons, statuses, and the
+//! directory import as a multipart upload of three CSV files.
+
+use crate::console_pages::{console_sign_in, csrf_for, get_page, post_form, Page};
+use crate::helpers::*;
+
+/// A `multipart/form-data` body of text fields and CSV files, as a browser sends it.
+fn multipart(fields: &[(&str, &str)], files: &[(&str, &str, &str)]) -> (String, String) {
+    let boundary = "----calllogTestBoundary7MA4YWxkTrZu0gW";
+    let mut body = String::new();
+    for (name, value) in fields {
+        body.push_str(&format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n"));
+    }
+    for (name, file_name, content) in files {
+        body.push_str(&format!(
+            "--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"; filename=\"{file_name}\"\r\n\
+             Content-Type: text/csv\r\n\r\n{content}\r\n"
+        ));
+    }
+    body.push_str(&format!("--{boundary}--\r\n"));
+    (format!("multipart/form-data; boundary={boundary}"), body)
+}
+
+async fn upload(app: &TestApp, cookie: &str, csrf: &str, files: &[(&str, &str, &str)], site: &str) -> Page {
+    let (content_type, body) = multipart(&[("csrf", csrf)], files);
+    let response = app
+        .request(Method::POST, "/admin/import")
+        .header("Content-Type", content_type)
+        .header("Cookie", cookie)
+        .header("Sec-Fetch-Site", site)
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    let status = response.status();
+    let headers = response.headers().clone();
+    Page { status, headers, body: response.text().await.unwrap() }
+}
+
+#[actix_web::test]
+async fn only_an_admin_sees_admin() {
+    app_with_directory!(app, admin);
+    make_user(&app, &admin, "agnes", "agent", &[1]).await;
+    let agent = console_sign_in(&app, "agnes", "agnes-password").await;
+    let page = get_page(&app, "/admin", Some(&agent)).await;
+    assert_eq!(page.status, StatusCode::FORBIDDEN);
+    assert!(!get_page(&app, "/desk", Some(&agent)).await.body.contains("href=\"/admin\""));
+    let csrf = csrf_for(&app, &agent).await;
+    let refused =
+        post_form(&app, "/admin/reasons", Some(&agent), &[("csrf", &csrf), ("Name", "Sneaky")], "same-origin").await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN);
+    assert!(!get(&app, "/api/calllogreasons?includeInactive=true", &admin).await.text.contains("Sneaky"));
+    assert_eq!(get_page(&app, "/admin", None).await.header("location"), "/login?next=%2Fadmin");
+
+    let cookie = console_sign_in(&app, "admin", ADMIN_PASSWORD).await;
+    let page = get_page(&app, "/admin", Some(&cookie)).await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    assert!(page.body.contains("agnes") && page.body.contains("enctype=\"multipart/form-data\""));
+    for field in ["name=\"Properties\"", "name=\"Units\"", "name=\"Residents\"", "name=\"UserName\""] {
+        assert!(page.body.contains(field), "{field}");
+    }
+}
+
+#[actix_web::test]
+async fn an_admin_creates_and_changes_users_reasons_and_statuses() {
+    app_with_directory!(app, admin);
+    let cookie = console_sign_in(&app, "admin", ADMIN_PASSWORD).await;
+    let csrf = csrf_for(&app, &cookie).await;
+    let created = post_form(
+        &app,
+        "/admin/users",
+        Some(&cookie),
+        &[("csrf", &csrf), ("UserName", "vic"), ("Password", "vic-password"), ("Role", "agent"), ("PropertyIds", "1")],
+        "same-origin",
+    )
+    .await;
+    assert_eq!(
+        (created.status, created.header("location")),
+        (StatusCode::SEE_OTHER, "/admin?done=user"),
+        "{}",
+        created.body
+    );
+    let users = get(&app, "/api/users", &admin).await;
+    let vic = users.body["Elements"].as_array().unwrap().iter().find(|u| u["UserName"] == "vic").unwrap().clone();
+    assert_eq!((vic["Role"].as_str(), vic["PropertyIds"].clone()), (Some("agent"), serde_json::json!([1])));
+    let vic_id = vic["UserId"].as_i64().unwrap();
+
+    // Role, links (none ticked = none) and deactivation in one save.
+    let path = format!("/admin/users/{vic_id}");
+    let fields =
+        [("csrf", csrf.as_str()), ("PropertyIdsShown", "1"), ("Role", "viewer"), ("Active", "false"), ("Password", "")];
+    let saved = post_form(&app, &path, Some(&cookie), &fields, "same-origin").await;
+    assert_eq!(saved.status, StatusCode::SEE_OTHER, "{}", saved.body);
+    let vic = get(&app, &format!("/api/users/{vic_id}"), &admin).await;
+    assert_eq!((vic.body["Role"].as_str(), vic.body["Active"].as_bool()), (Some("viewer"), Some(false)));
+    assert_eq!(vic.body["PropertyIds"], serde_json::json!([]));
+
+    let bad =
+        post_form(&app, "/admin/users", Some(&cookie), &[("csrf", &csrf), ("UserName", "x y")], "same-origin").await;
+    assert_eq!(bad.status, StatusCode::BAD_REQUEST);
+    assert!(bad.body.contains("id=\"error-summary\"") && bad.body.contains("Password"), "{}", bad.body);
+
+    let reason =
+        post_form(&app, "/admin/reasons", Some(&cookie), &[("csrf", &csrf), ("Name", "Leak")], "same-origin").await;
+    assert_eq!(reason.status, StatusCode::SEE_OTHER);
+    let reasons = get(&app, "/api/calllogreasons", &admin).await;
+    let reason_id = reasons.body["Elements"].as_array().unwrap().iter().find(|r| r["Name"] == "Leak").unwrap()
+        ["CallLogReasonId"]
+        .as_i64()
+        .unwrap();
+    let duplicate =
+        post_form(&app, "/admin/reasons", Some(&cookie), &[("csrf", &csrf), ("Name", "leak")], "same-origin").await;
+    assert_eq!(duplicate.status, StatusCode::CONFLICT, "{}", duplicate.body);
+    let fields = [("csrf", csrf.as_str()), ("Name", "Roof leak"), ("DisplayOrder", "3"), ("Active", "false")];
+    let renamed = post_form(&app, &format!("/admin/reasons/{reason_id}"), Some(&cookie), &fields, "same-origin").await;
+    assert_eq!(renamed.status, StatusCode::SEE_OTHER, "{}", renamed.body);
+    let reason = get(&app, &format!("/api/calllogreasons/{reason_id}"), &admin).await;
+    assert_eq!(reason.body["Name"], "Roof leak");
+    assert_eq!((reason.body["DisplayOrder"].as_i64(), reason.body["Active"].as_bool()), (Some(3), Some(false)));
+
+    let fields = [("csrf", csrf.as_str()), ("Name", "Waiting on vendor"), ("Category", "pending")];
+    let status = post_form(&app, "/admin/statuses", Some(&cookie), &fields, "same-origin").await;
+    assert_eq!(status.status, StatusCode::SEE_OTHER, "{}", status.body);
+    let statuses = get(&app, "/api/modulestatuses/calllogs", &admin).await;
+    assert!(statuses.text.contains("Waiting on vendor"));
+
+    let cross =
+        post_form(&app, "/admin/reasons", Some(&cookie), &[("csrf", &csrf), ("Name", "Cross")], "cross-site").await;
+    assert_eq!(cross.status, StatusCode::FORBIDDEN);
+    assert!(!get(&app, "/api/calllogreasons?includeInactive=true", &admin).await.text.contains("Cross"));
+}
+
+#[actix_web::test]
+async fn the_directory_import_takes_three_csv_files_and_names_bad_lines() {
+    let app = spawn_app().await;
+    let admin = sign_in(&app, "admin", ADMIN_PASSWORD).await;
+    let cookie = console_sign_in(&app, "admin", ADMIN_PASSWORD).await;
+    let csrf = csrf_for(&app, &cookie).await;
+    let properties = ("Properties", "props.csv", "PropertyId,PropertyName\n1,Harbor View\n");
+    let units = ("Units", "units.csv", "UnitId,PropertyId,UnitNumber\n11,1,101\n12,99,102\n");
+    let residents = ("Residents", "res.csv", "ResidentId,PropertyId,UnitId,ResidentLastName\n111,1,11,Cole\n");
+
+    let refused = upload(&app, &cookie, &csrf, &[properties, units, residents], "same-origin").await;
+    assert_eq!(refused.status, StatusCode::BAD_REQUEST, "{}", refused.body);
+    assert!(refused.body.contains("units.csv line 3: PropertyId"), "{}", refused.body);
+    assert_eq!(get(&app, "/api/properties", &admin).await.body["Total"], 0, "nothing written");
+
+    let good_units = ("Units", "units.csv", "UnitId,PropertyId,UnitNumber\n11,1,101\n");
+    assert_eq!(
+        upload(&app, &cookie, "wrong", &[properties, good_units], "same-origin").await.status,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        upload(&app, &cookie, &csrf, &[properties, good_units], "cross-site").await.status,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(get(&app, "/api/properties", &admin).await.body["Total"], 0, "nothing written");
+
+    let done = upload(&app, &cookie, &csrf, &[properties, good_units, residents], "same-origin").await;
+    assert_eq!(done.status, StatusCode::SEE_OTHER, "{}", done.body);
+    let shown = get_page(&app, done.header("location"), Some(&cookie)).await;
+    assert!(shown.body.contains("imported 1 properties, 1 units, 1 residents"), "{}", shown.body);
+    assert_eq!(get(&app, "/api/residents/111", &admin).await.body["ResidentLastName"], "Cole");
+}
