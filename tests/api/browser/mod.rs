@@ -10,6 +10,7 @@
 //! under `CI=true`, where a missing browser fails them: CI installs both.
 #![allow(dead_code)]
 
+mod admin;
 mod calls;
 mod desk;
 mod harness_checks;

