@@ -123,7 +123,7 @@
       if (elements.length) {
         list.hidden = false;
         box.setAttribute("aria-expanded", "true");
-        mark(-1);
+        mark(0);
       } else {
         close();
       }
