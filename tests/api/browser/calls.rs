@@ -228,3 +228,35 @@ async fn a_session_lost_while_typing_signs_in_and_returns_to_the_form_with_the_d
     assert!(browser.find("input[name=LogReasons][value='4']").await.is_selected().await.unwrap());
     browser.finish().await;
 }
+
+#[actix_web::test]
+async fn the_call_list_filters_by_status_and_links_each_row() {
+    let (app, admin) = staffed_app().await;
+    let open_id = api_log(&app, &admin, json!({"PropertyId": 1, "ResidentId": 111, "Subject": "Still open"})).await;
+    let closed = json!({"PropertyId": 2, "ResidentId": 211, "Subject": "All done", "ModuleStatusId": 3});
+    let closed_id = api_log(&app, &admin, closed).await;
+    let Some(mut browser) = open(&app).await else { return };
+    browser.sign_in("agnes", "agnes-password").await;
+    browser.goto("/calls").await;
+    let text = browser.page_text().await;
+    assert!(text.contains("Still open") && text.contains("All done"), "both calls listed: {text}");
+
+    browser.find("input[name=status][value='3']").await.click().await.unwrap();
+    browser
+        .find("form.filters button[type=submit], form[action='/calls'] button[type=submit]")
+        .await
+        .click()
+        .await
+        .unwrap();
+    let path = browser.wait_for_path("the filtered list", |p| p.contains("status=3")).await;
+    let text = browser.page_text().await;
+    assert!(text.contains("All done") && !text.contains("Still open"), "{path} lists only closed calls: {text}");
+    assert!(browser.find("input[name=status][value='3']").await.is_selected().await.unwrap(), "the filter stays set");
+
+    browser.find(&format!("a[href='/calls/{closed_id}']")).await.click().await.unwrap();
+    browser.wait_for_path("the call", |p| p == format!("/calls/{closed_id}")).await;
+    assert!(browser.h1().await.contains("All done"));
+    browser.goto("/calls?q=open&propertyId=1&sort=logid&order=asc").await;
+    assert!(browser.exists(&format!("a[href='/calls/{open_id}']")).await, "the same query names as the API");
+    browser.finish().await;
+}

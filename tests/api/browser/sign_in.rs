@@ -48,3 +48,31 @@ async fn a_wrong_password_reshows_the_form_then_sign_in_goes_to_the_page_asked_f
     assert!(path.starts_with("/login?next="), "signed out, /desk asks for sign-in again, got {path}");
     browser.finish().await;
 }
+
+#[actix_web::test]
+async fn changing_the_password_on_account_signs_out_the_other_sessions_only() {
+    let (app, _) = staffed_app().await;
+    let other = crate::helpers::sign_in(&app, "agnes", "agnes-password").await;
+    let Some(mut browser) = open(&app).await else { return };
+    browser.sign_in("agnes", "agnes-password").await;
+    browser.goto("/account").await;
+    assert!(browser.page_text().await.contains("agent"), "the account shows the role");
+
+    // A wrong current password changes nothing.
+    browser.fill("CurrentPassword", "not-it").await;
+    browser.fill("NewPassword", "a-new-password-2").await;
+    browser.submit_form_of("NewPassword").await;
+    browser.find("#error-summary").await;
+    assert_eq!(crate::helpers::get(&app, "/api/calllogs", &other).await.status.as_u16(), 200);
+
+    browser.fill("CurrentPassword", "agnes-password").await;
+    browser.fill("NewPassword", "a-new-password-2").await;
+    browser.submit_form_of("NewPassword").await;
+    browser.find("#password-changed").await;
+    let elsewhere = crate::helpers::get(&app, "/api/calllogs", &other).await;
+    assert_eq!(elsewhere.status.as_u16(), 401, "the other session is signed out: {}", elsewhere.text);
+    browser.goto("/desk").await;
+    assert_eq!(browser.path().await, "/desk", "this browser stays signed in");
+    crate::helpers::sign_in(&app, "agnes", "a-new-password-2").await;
+    browser.finish().await;
+}
