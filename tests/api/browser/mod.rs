@@ -119,7 +119,9 @@ impl ConsoleEntry {
     /// sees its load "fail", and the favicon is not the console's business.
     pub fn is_problem(&self) -> bool {
         let csp = self.message.contains("Content Security Policy") || self.message.contains("Content-Security-Policy");
-        csp || (self.level == "SEVERE" && self.source != "network") || self.source == "javascript"
+        // Except the page's own CSS or JS failing to load: that breaks the page.
+        let asset = self.source == "network" && self.message.contains("/assets/");
+        csp || asset || (self.level == "SEVERE" && self.source != "network") || self.source == "javascript"
     }
 }
 
@@ -434,6 +436,10 @@ impl Browser {
     /// every test ends with this, so every page it saw is checked.
     pub async fn finish(mut self) {
         self.assert_clean_console().await;
+        // CALLLOG_BROWSER_LOG=1 prints every console message the test saw, problems or not.
+        if std::env::var_os("CALLLOG_BROWSER_LOG").is_some() {
+            eprintln!("browser console: {:#?}", self.console);
+        }
         let Browser { client, driver, _turn, .. } = self;
         client.close().await.unwrap();
         drop(driver);
