@@ -6,6 +6,7 @@
 mod helpers;
 
 mod auth_users;
+mod browser;
 mod calllog_lists;
 mod calllogs;
 mod catalog;
