@@ -1,4 +1,4 @@
--- calllog schema, version 2: the whole current schema in one readable place.
+-- calllog schema, version 3: the whole current schema in one readable place.
 -- src/store/schema.rs builds a new, empty file from it; an older file is
 -- stepped up by migrations/sqlite/ instead. A change here comes with a new
 -- migration that makes the same change (tests/schema_upgrades.rs compares).
@@ -179,6 +179,8 @@ CREATE INDEX IF NOT EXISTS call_logs_by_resident ON call_logs(resident_id, creat
 -- Counting a property's logs by status (its dashboard): index-only. Comment
 -- appends never change status_id, so this costs nothing on the hot path.
 CREATE INDEX IF NOT EXISTS call_logs_by_property_status ON call_logs(property_id, status_id) WHERE deleted = 0;
+-- A user's own calls in date order (the console's "my open calls").
+CREATE INDEX IF NOT EXISTS call_logs_by_taker ON call_logs(taken_by, created_on) WHERE deleted = 0;
 -- The reason filter probes call_log_reasons by (log_id, reason_id), its primary key.
 
 -- Full-text search (q). Contentless (the text lives in call_logs and

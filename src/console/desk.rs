@@ -142,7 +142,7 @@ async fn desk_page(state: &AppState, req: &HttpRequest, session: &Session) -> Pa
         None
     };
     let mut mine = default_filter(state)?;
-    mine.takenby = Some(caller.display_name.to_lowercase());
+    mine.taken_by_exactly = Some(caller.display_name.clone());
     mine.statuses = Some(statuses.open_ids());
     mine.sort = SortField::CreatedOn;
     mine.descending = false;

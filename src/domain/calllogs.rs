@@ -484,6 +484,11 @@ pub struct CallLogFilter {
     pub reasons: Option<Vec<i64>>,
     /// Compared ignoring case; held lower-cased.
     pub takenby: Option<String>,
+    /// `Takenby` exactly as a log records it (not an API parameter): the
+    /// console's "my open calls" asks for the caller's display name, which a
+    /// log records by default, and an index serves this where `takenby`'s
+    /// Unicode case folding cannot be indexed.
+    pub taken_by_exactly: Option<String>,
     pub from: Option<Stamp>,
     pub to: Option<Stamp>,
     pub modified_since: Option<Stamp>,
@@ -510,6 +515,7 @@ impl CallLogFilter {
             statuses: params.ids("status")?,
             reasons: params.ids("reason")?,
             takenby: params.get("takenBy").map(str::to_lowercase),
+            taken_by_exactly: None,
             from: params.date("from", zone)?,
             to: params.date("to", zone)?,
             modified_since: params.date("modifiedSince", zone)?,

@@ -15,6 +15,7 @@ fn filter() -> CallLogFilter {
         statuses: None,
         reasons: None,
         takenby: None,
+        taken_by_exactly: None,
         from: None,
         to: None,
         modified_since: None,
@@ -75,6 +76,16 @@ fn every_list_shape_is_served_by_an_index() {
             "call_logs_by_property",
         ),
         ("status", CallLogFilter { statuses: Some(vec![2]), ..filter() }, "call_logs_by_created"),
+        (
+            "my open calls, oldest first",
+            CallLogFilter {
+                taken_by_exactly: Some("Ada Admin".into()),
+                statuses: Some(vec![1, 2]),
+                descending: false,
+                ..filter()
+            },
+            "call_logs_by_taker",
+        ),
         (
             "property + dates",
             CallLogFilter { property_id: Some(1), from: t, to: t, ..filter() },

@@ -354,6 +354,9 @@ pub fn list_clauses(filter: &CallLogFilter, part: ListPart) -> ListQuery {
             b.bind_ids(ids)
         ));
     }
+    if let Some(name) = &filter.taken_by_exactly {
+        conditions.push(format!("c.taken_by = {}", b.bind(SqlValue::Text(name.clone()))));
+    }
     if let Some(name) = &filter.takenby {
         conditions.push(format!("casefold(c.taken_by) = {}", b.bind(SqlValue::Text(name.clone()))));
     }
