@@ -19,13 +19,13 @@ fn phone_query(runs: &[String]) -> String {
     runs.iter().map(|run| format!("\"{run}\"")).collect::<Vec<_>>().join(" ")
 }
 
-/// `AND property_id IN (…)` when the lookup is limited to some properties.
-fn scope_condition(properties: Option<&[i64]>, values: &mut Vec<SqlValue>) -> String {
+/// `AND <column> IN (…)` when the lookup is limited to some properties.
+fn scope_condition(column: &str, properties: Option<&[i64]>, values: &mut Vec<SqlValue>) -> String {
     match properties {
         None => String::new(),
         Some(ids) => {
             values.push(SqlValue::Text(id_list_param(Some(ids)).unwrap_or_default()));
-            format!(" AND property_id IN (SELECT value FROM json_each(?{}))", values.len())
+            format!(" AND {column} IN (SELECT value FROM json_each(?{}))", values.len())
         }
     }
 }
@@ -65,7 +65,7 @@ pub fn residents(
     } else {
         return Ok(Vec::new());
     };
-    let scope = scope_condition(properties, &mut values).replace("property_id", "r.property_id");
+    let scope = scope_condition("r.property_id", properties, &mut values);
     values.push(SqlValue::Integer(limit as i64));
     let sql = format!(
         "SELECT {},
@@ -110,7 +110,7 @@ pub fn units(
         None => return Ok(Vec::new()),
     };
     let mut values = vec![SqlValue::Text(terms)];
-    let scope = scope_condition(properties, &mut values).replace("property_id", "x.property_id");
+    let scope = scope_condition("x.property_id", properties, &mut values);
     values.push(SqlValue::Integer(limit as i64));
     let sql = format!(
         "SELECT {},
@@ -150,7 +150,7 @@ pub fn properties(
         return Ok(Vec::new());
     }
     let mut values = vec![SqlValue::Text(fts_query(&query.words))];
-    let scope = scope_condition(properties, &mut values);
+    let scope = scope_condition("property_id", properties, &mut values);
     values.push(SqlValue::Integer(limit as i64));
     let sql = format!(
         "SELECT {PROPERTY_COLUMNS} FROM properties
