@@ -1,4 +1,4 @@
--- calllog schema, version 3: the whole current schema in one readable place.
+-- calllog schema, version 4: the whole current schema in one readable place.
 -- src/store/schema.rs builds a new, empty file from it; an older file is
 -- stepped up by migrations/sqlite/ instead. A change here comes with a new
 -- migration that makes the same change (tests/schema_upgrades.rs compares).
@@ -179,8 +179,9 @@ CREATE INDEX IF NOT EXISTS call_logs_by_resident ON call_logs(resident_id, creat
 -- Counting a property's logs by status (its dashboard): index-only. Comment
 -- appends never change status_id, so this costs nothing on the hot path.
 CREATE INDEX IF NOT EXISTS call_logs_by_property_status ON call_logs(property_id, status_id) WHERE deleted = 0;
--- A user's own calls in date order (the console's "my open calls").
-CREATE INDEX IF NOT EXISTS call_logs_by_taker ON call_logs(taken_by, created_on) WHERE deleted = 0;
+-- A user's own calls by status (the console's "my open calls"): the few open
+-- ones are sought, not found among every log the user ever took.
+CREATE INDEX IF NOT EXISTS call_logs_by_taker ON call_logs(taken_by, status_id, created_on) WHERE deleted = 0;
 -- The reason filter probes call_log_reasons by (log_id, reason_id), its primary key.
 
 -- Full-text search (q). Contentless (the text lives in call_logs and
@@ -255,4 +256,36 @@ END;
 CREATE TRIGGER properties_lookup_update AFTER UPDATE ON properties BEGIN
     INSERT INTO property_names (property_names, rowid, property_name) VALUES ('delete', old.property_id, old.property_name);
     INSERT INTO property_names (rowid, property_name) VALUES (new.property_id, new.property_name);
+END;
+
+-- Live logs counted per property, unit and status, kept in step by triggers
+-- on every write path: a property's board and summaries read a few rows per
+-- unit instead of scanning every log of the property. Per status, not per
+-- category, so moving a status to another category changes no stored number.
+CREATE TABLE call_log_counts (
+    property_id INTEGER NOT NULL,
+    unit_key    INTEGER NOT NULL, -- the log's unit_id, 0 for a log without a unit
+    status_id   INTEGER NOT NULL,
+    live        INTEGER NOT NULL, -- logs with deleted = 0
+    PRIMARY KEY (property_id, unit_key, status_id)
+) WITHOUT ROWID;
+
+CREATE TRIGGER call_log_counts_insert AFTER INSERT ON call_logs WHEN new.deleted = 0 BEGIN
+    INSERT INTO call_log_counts (property_id, unit_key, status_id, live)
+        VALUES (new.property_id, coalesce(new.unit_id, 0), new.status_id, 1)
+        ON CONFLICT DO UPDATE SET live = live + 1;
+END;
+CREATE TRIGGER call_log_counts_update AFTER UPDATE OF property_id, unit_id, status_id, deleted ON call_logs
+WHEN old.property_id IS NOT new.property_id OR old.unit_id IS NOT new.unit_id
+  OR old.status_id IS NOT new.status_id OR old.deleted IS NOT new.deleted BEGIN
+    UPDATE call_log_counts SET live = live - 1
+        WHERE old.deleted = 0 AND property_id = old.property_id AND unit_key = coalesce(old.unit_id, 0)
+          AND status_id = old.status_id;
+    INSERT INTO call_log_counts (property_id, unit_key, status_id, live)
+        SELECT new.property_id, coalesce(new.unit_id, 0), new.status_id, 1 WHERE new.deleted = 0
+        ON CONFLICT DO UPDATE SET live = live + 1;
+END;
+CREATE TRIGGER call_log_counts_delete AFTER DELETE ON call_logs WHEN old.deleted = 0 BEGIN
+    UPDATE call_log_counts SET live = live - 1
+        WHERE property_id = old.property_id AND unit_key = coalesce(old.unit_id, 0) AND status_id = old.status_id;
 END;

@@ -59,3 +59,59 @@ async fn summaries_follow_property_links() {
     get(&app, "/api/properties/99/propertysummary", &viewer).await.assert_error(404, 106);
     get(&app, "/api/properties/x/unitsummary", &viewer).await.assert_error(400, 114);
 }
+
+/// The summaries read counters the store keeps in step with every write
+/// path; after creates, status changes, deletes and restores they must equal
+/// what the list itself counts.
+#[actix_web::test]
+async fn summaries_stay_equal_to_a_recount_through_every_write_path() {
+    app_with_directory!(app, admin);
+    let mut ids = Vec::new();
+    for (i, unit) in [11, 11, 12, 12, 12].into_iter().enumerate() {
+        let body =
+            json!({"PropertyId": 1, "UnitId": unit, "CallFrom": "c", "Subject": format!("s{i}"), "ModuleStatusId": 1});
+        ids.push(post(&app, "/api/calllogs", &admin, body).await.body["LogId"].as_i64().unwrap());
+    }
+    ids.push(
+        post(&app, "/api/calllogs", &admin, json!({"PropertyId": 1, "CallFrom": "c", "Subject": "no unit"})).await.body
+            ["LogId"]
+            .as_i64()
+            .unwrap(),
+    );
+    let path = |id: i64| format!("/api/calllogs/{id}");
+    // Status changes, one with a comment; a no-op status; a delete; a delete
+    // then a restore; a delete of a log whose status had changed.
+    assert_eq!(put(&app, &path(ids[0]), &admin, json!({"ModuleStatusId": 3})).await.status, StatusCode::OK);
+    assert_eq!(
+        put(&app, &path(ids[1]), &admin, json!({"ModuleStatusId": 2, "NewComments": "on it"})).await.status,
+        StatusCode::OK
+    );
+    assert_eq!(put(&app, &path(ids[2]), &admin, json!({"ModuleStatusId": 1})).await.status, StatusCode::OK);
+    assert_eq!(delete(&app, &path(ids[3]), &admin).await.status, StatusCode::NO_CONTENT);
+    assert_eq!(delete(&app, &path(ids[4]), &admin).await.status, StatusCode::NO_CONTENT);
+    let restored = post(&app, &format!("{}/restore", path(ids[4])), &admin, json!({})).await;
+    assert_eq!(restored.status, StatusCode::OK, "{}", restored.text);
+    assert_eq!(put(&app, &path(ids[5]), &admin, json!({"ModuleStatusId": 3})).await.status, StatusCode::OK);
+    assert_eq!(delete(&app, &path(ids[5]), &admin).await.status, StatusCode::NO_CONTENT);
+
+    let listed = |query: String| {
+        let app = &app;
+        let admin = &admin;
+        async move { get(app, &format!("/api/calllogs?propertyId=1&{query}"), admin).await.body["Total"].as_i64().unwrap() }
+    };
+    let summary = get(&app, "/api/properties/1/propertysummary", &admin).await.body;
+    assert_eq!(summary["CallLogs"], listed(String::new()).await);
+    assert_eq!(summary["OpenCallLogs"], listed("status=1".into()).await);
+    assert_eq!(summary["PendingCallLogs"], listed("status=2".into()).await);
+    assert_eq!(summary["ClosedCallLogs"], listed("status=3".into()).await);
+    assert_eq!(
+        summary,
+        json!({"PropertyId": 1, "CallLogs": 4, "OpenCallLogs": 2, "PendingCallLogs": 1, "ClosedCallLogs": 1})
+    );
+    let units = get(&app, "/api/properties/1/unitsummary", &admin).await.body;
+    for unit in units["Elements"].as_array().unwrap() {
+        let id = unit["UnitId"].as_i64().unwrap();
+        assert_eq!(unit["CallLogs"], listed(format!("unitId={id}")).await, "unit {id}");
+        assert_eq!(unit["OpenCallLogs"], listed(format!("unitId={id}&status=1")).await, "unit {id}");
+    }
+}

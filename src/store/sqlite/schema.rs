@@ -38,8 +38,12 @@ macro_rules! migration {
 
 /// The ladder, bottom first. Append only: a migration that has shipped is
 /// never edited, since files out there have already taken that step.
-pub const MIGRATIONS: &[Migration] =
-    &[migration!(1, "0001_initial"), migration!(2, "0002_lookup"), migration!(3, "0003_taker_index")];
+pub const MIGRATIONS: &[Migration] = &[
+    migration!(1, "0001_initial"),
+    migration!(2, "0002_lookup"),
+    migration!(3, "0003_taker_index"),
+    migration!(4, "0004_status_counts"),
+];
 
 /// The schema version this code reads and writes: the top of the ladder.
 pub const VERSION: i64 = MIGRATIONS.len() as i64;
