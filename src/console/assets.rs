@@ -1,4 +1,4 @@
-//! The console's one stylesheet and one script, embedded in the binary and
+//! The console's one stylesheet, one script and its icon, embedded in the binary and
 //! served under a name carrying their content hash, so they can be cached
 //! for a year and a new build is fetched at once.
 
@@ -9,6 +9,7 @@ use std::sync::LazyLock;
 
 const CSS: &str = include_str!("../../assets/console.css");
 const JS: &str = include_str!("../../assets/console.js");
+const ICON: &str = include_str!("../../assets/favicon.svg");
 
 fn hashed_name(stem: &str, body: &str, extension: &str) -> String {
     let digest = hex::encode(Sha256::digest(body.as_bytes()));
@@ -17,6 +18,7 @@ fn hashed_name(stem: &str, body: &str, extension: &str) -> String {
 
 static CSS_URL: LazyLock<String> = LazyLock::new(|| hashed_name("console", CSS, "css"));
 static JS_URL: LazyLock<String> = LazyLock::new(|| hashed_name("console", JS, "js"));
+static ICON_URL: LazyLock<String> = LazyLock::new(|| hashed_name("favicon", ICON, "svg"));
 
 pub fn css_url() -> &'static str {
     &CSS_URL
@@ -24,6 +26,10 @@ pub fn css_url() -> &'static str {
 
 pub fn js_url() -> &'static str {
     &JS_URL
+}
+
+pub fn icon_url() -> &'static str {
+    &ICON_URL
 }
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
@@ -36,6 +42,8 @@ async fn asset(req: HttpRequest) -> HttpResponse {
         (CSS, "text/css; charset=utf-8")
     } else if path == js_url() {
         (JS, "text/javascript; charset=utf-8")
+    } else if path == icon_url() {
+        (ICON, "image/svg+xml")
     } else {
         return HttpResponse::NotFound()
             .insert_header((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))

@@ -235,7 +235,7 @@ struct CallPage {
     resident_id: Option<i64>,
     takenby: String,
     status: String,
-    status_open: bool,
+    status_category: String,
     reasons: Vec<String>,
     created: When,
     modified: When,
@@ -248,7 +248,6 @@ struct CallPage {
     values: UpdateValues,
     statuses: Vec<Choice>,
     errors: FormErrors,
-    conflict: bool,
 }
 
 impl CallPage {
@@ -271,7 +270,6 @@ async fn call_page(
     log_id: i64,
     typed: Option<UpdateValues>,
     errors: FormErrors,
-    conflict: bool,
 ) -> Result<CallPage, PageFailure> {
     let caller = &session.caller;
     let zone = &state.service.config.zone;
@@ -298,7 +296,7 @@ async fn call_page(
         resident_id: log.resident_id,
         takenby: log.takenby.clone(),
         status: names.name(log.module_status_id),
-        status_open: names.is_open(log.module_status_id),
+        status_category: names.category(log.module_status_id),
         reasons: reasons
             .iter()
             .filter(|r| log.log_reasons.contains(&r.call_log_reason_id))
@@ -342,7 +340,6 @@ async fn call_page(
             .collect(),
         values,
         errors,
-        conflict,
     })
 }
 
@@ -351,7 +348,7 @@ pub async fn call_view(state: web::Data<AppState>, req: HttpRequest) -> HttpResp
     let result = async {
         let session = session.as_ref().ok_or_else(|| PageFailure::SignIn { next: super::this_page(&req) })?;
         let log_id = path_log_id(&req)?;
-        let page = call_page(&state, session, log_id, None, FormErrors::default(), false).await?;
+        let page = call_page(&state, session, log_id, None, FormErrors::default()).await?;
         Ok(render(StatusCode::OK, &page))
     }
     .await;
@@ -386,19 +383,19 @@ pub async fn update_call(state: web::Data<AppState>, req: HttpRequest, body: web
             Err(ServiceError::Refused(DomainError { kind: ErrorKind::PreconditionFailed, .. })) => {
                 let errors = FormErrors {
                     message: Some(
-                        "Someone else changed this call while you were typing; their change is shown below. \
+                        "Conflict: someone else changed this call while you were typing; their change is shown below. \
                          Your text is kept in the form: check it and send it again."
                             .to_string(),
                     ),
                     fields: Vec::new(),
                 };
-                let page = call_page(&state, &session, log_id, Some(typed), errors, true).await?;
+                let page = call_page(&state, &session, log_id, Some(typed), errors).await?;
                 Ok(render(StatusCode::CONFLICT, &page))
             }
             Err(e) => match is_input_refusal(&e) {
                 Some(refusal) => {
                     let errors = FormErrors::from_refusal(refusal);
-                    let page = call_page(&state, &session, log_id, Some(typed), errors, false).await?;
+                    let page = call_page(&state, &session, log_id, Some(typed), errors).await?;
                     Ok(render(StatusCode::BAD_REQUEST, &page))
                 }
                 None => Err(e.into()),

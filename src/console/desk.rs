@@ -23,7 +23,8 @@ pub struct CallRow {
     pub subject: String,
     pub call_from: String,
     pub status: String,
-    pub open: bool,
+    /// The status's category (open, pending, closed), shown beside its name.
+    pub category: String,
     pub created: When,
     pub age: String,
 }
@@ -38,8 +39,8 @@ impl StatusNames {
     pub fn name(&self, id: i64) -> String {
         self.0.get(&id).map(|s| s.name.clone()).unwrap_or_else(|| format!("status {id}"))
     }
-    pub fn is_open(&self, id: i64) -> bool {
-        self.0.get(&id).is_some_and(|s| s.category != "closed")
+    pub fn category(&self, id: i64) -> String {
+        self.0.get(&id).map(|s| s.category.clone()).unwrap_or_default()
     }
     /// CONSOLE.md §1: open calls are those whose category is not `closed`.
     pub fn open_ids(&self) -> Vec<i64> {
@@ -56,7 +57,7 @@ pub fn call_row(log: &CallLog, statuses: &StatusNames, state: &AppState, now: St
         subject: log.subject.clone(),
         call_from: log.call_from.clone(),
         status: statuses.name(log.module_status_id),
-        open: statuses.is_open(log.module_status_id),
+        category: statuses.category(log.module_status_id),
         created: When::of(log.created_on, &state.service.config.zone),
         age: age(log.created_on, now),
     }

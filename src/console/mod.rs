@@ -86,6 +86,7 @@ pub struct Chrome {
     pub title: String,
     pub css: &'static str,
     pub js: &'static str,
+    pub icon: &'static str,
     pub user: Option<UserBar>,
 }
 
@@ -103,6 +104,7 @@ impl Chrome {
             title: title.into(),
             css: assets::css_url(),
             js: assets::js_url(),
+            icon: assets::icon_url(),
             user: session.map(|s| UserBar {
                 display_name: s.caller.display_name.clone(),
                 role: s.caller.role.as_str(),

@@ -182,7 +182,7 @@ async fn a_comment_and_status_change_apply_with_the_etag_and_a_conflict_keeps_th
     ];
     let conflict = post_form(&app, &path, Some(&cookie), &stale, "same-origin").await;
     assert_eq!(conflict.status, StatusCode::CONFLICT, "{}", conflict.body);
-    assert!(conflict.body.contains("Someone else changed this call"));
+    assert!(conflict.body.contains("Conflict: someone else changed this call"));
     assert!(conflict.shows("My <second> comment"), "{}", conflict.body);
     assert!(conflict.body.contains("Called back, fixed"), "the other change is on the page");
     let fresh = conflict.hidden("ETag");

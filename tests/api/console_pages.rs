@@ -229,6 +229,11 @@ async fn every_page_carries_the_security_headers_and_one_hashed_css_and_js() {
     let asset = app.request(Method::GET, &format!("/assets/{js}")).send().await.unwrap();
     assert!(asset.headers()["content-type"].to_str().unwrap().starts_with("text/javascript"));
     assert!(asset.text().await.unwrap().contains("/desk/lookup"));
+    // The icon too, so browsers do not ask for /favicon.ico and log a 404.
+    let icon = desk.body.split("rel=\"icon\" href=\"").nth(1).unwrap().split('"').next().unwrap().to_string();
+    let asset = app.request(Method::GET, &icon).send().await.unwrap();
+    assert_eq!(asset.status(), StatusCode::OK, "{icon}");
+    assert_eq!(asset.headers()["content-type"], "image/svg+xml");
     let stale = app.request(Method::GET, "/assets/console.0000000000000000.css").send().await.unwrap();
     assert_eq!(stale.status(), StatusCode::NOT_FOUND);
 }

@@ -78,12 +78,6 @@ async fn screenshots_of_each_main_page() {
     browser.finish().await;
 }
 
-/// Pages known to scroll sideways at 200 % zoom, a defect to fix in the page
-/// (CONSOLE.md §6 "works at 200 % zoom"); listed so the check stays on for
-/// every other page, and failing once a listed page is fixed so the list shrinks.
-/// `admin`: its reasons and statuses tables are 698 CSS px wide in a 640 px window.
-const KNOWN_WIDE_AT_200: &[&str] = &["admin"];
-
 /// Checks one page and saves its two screenshots.
 async fn shoot(browser: &mut Browser, name: &str) {
     browser.h1().await;
@@ -94,10 +88,7 @@ async fn shoot(browser: &mut Browser, name: &str) {
     let overflow = browser.js("return document.documentElement.scrollWidth - window.innerWidth;", vec![]).await;
     browser.set_viewport(1280, 800, 1.0).await;
     let overflows = overflow.as_i64().unwrap() > 0;
-    if KNOWN_WIDE_AT_200.contains(&name) {
-        assert!(overflows, "{name} no longer scrolls sideways at 200 %: take it off KNOWN_WIDE_AT_200");
-        eprintln!("known defect: {name} scrolls sideways at 200 % zoom by {overflow} px");
-    } else if overflows {
+    if overflows {
         browser.set_viewport(640, 400, 2.0).await;
         let wide = browser
             .js(
