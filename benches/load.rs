@@ -13,9 +13,10 @@
 //!    task per client on a tokio runtime): create, append a comment, read one
 //!    log, list a unit's logs.
 //! 3. List latency with a million call logs in the file.
-//! 4. The lookup over 100,000 residents imported through the service
+//! 4. The console's pages at that size, with a session cookie, one client.
+//! 5. The lookup over 100,000 residents imported through the service
 //!    (CALLLOG_BENCH_RESIDENTS), one client.
-//! 5. Peak memory (VmHWM) of the whole process, and a full CSV export.
+//! 6. Peak memory (VmHWM) of the whole process, and a full CSV export.
 
 use calllog::config::{AppConfig, StoreConfig, Synchronous};
 use calllog::{build_app, AppState, Store};
@@ -27,16 +28,25 @@ fn env_number(name: &str, default: usize) -> usize {
     std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
 }
 
+/// How a benchmark client proves who it is: an API token, or the console's
+/// session cookie.
+#[derive(Clone)]
+enum Credential {
+    Anonymous,
+    Bearer(String),
+    Session(String),
+}
+
 /// One benchmark client: its own reqwest connection pool, so `clients`
 /// clients hold that many keep-alive connections, each used in turn.
 struct Client {
     http: reqwest::Client,
     base: String,
-    token: String,
+    credential: Credential,
 }
 
 impl Client {
-    fn connect(addr: &str, token: &str) -> Client {
+    fn connect(addr: &str, credential: &Credential) -> Client {
         let http = reqwest::Client::builder()
             // The server is on loopback: a proxy set in the environment must not come between.
             .no_proxy()
@@ -45,12 +55,17 @@ impl Client {
             .redirect(reqwest::redirect::Policy::none())
             .build()
             .expect("HTTP client");
-        Client { http, base: format!("http://{addr}"), token: token.to_string() }
+        Client { http, base: format!("http://{addr}"), credential: credential.clone() }
     }
 
     fn prepare(&self, method: &str, path: &str) -> reqwest::RequestBuilder {
         let method = reqwest::Method::from_bytes(method.as_bytes()).expect("method");
-        self.http.request(method, format!("{}{path}", self.base)).bearer_auth(&self.token)
+        let request = self.http.request(method, format!("{}{path}", self.base));
+        match &self.credential {
+            Credential::Anonymous => request,
+            Credential::Bearer(token) => request.bearer_auth(token),
+            Credential::Session(cookie) => request.header("Cookie", format!("calllog_session={cookie}")),
+        }
     }
 
     /// Sends one request and reads the whole answer: status and body.
@@ -110,7 +125,7 @@ impl Figures {
 async fn run_phase(
     name: &str,
     addr: &str,
-    token: &str,
+    credential: &Credential,
     clients: usize,
     requests: usize,
     make: impl Fn(usize) -> (&'static str, String, Option<String>) + Send + Sync + 'static,
@@ -121,7 +136,7 @@ async fn run_phase(
     let tasks: Vec<_> = (0..clients)
         .map(|_| {
             let (make, next) = (make.clone(), next.clone());
-            let client = Client::connect(addr, token);
+            let client = Client::connect(addr, credential);
             tokio::spawn(async move {
                 let mut latencies = Vec::new();
                 let mut failures = 0;
@@ -150,6 +165,28 @@ async fn run_phase(
     }
     figures.seconds = started.elapsed().as_secs_f64();
     figures
+}
+
+/// Signs in through the console's form, as a browser does, and returns its session cookie.
+async fn console_session(addr: &str, user: &str, password: &str) -> Credential {
+    let response = Client::connect(addr, &Credential::Anonymous)
+        .prepare("POST", "/login")
+        .header("Content-Type", "application/x-www-form-urlencoded")
+        .header("Origin", format!("http://{addr}"))
+        .body(format!("UserName={user}&Password={password}"))
+        .send()
+        .await
+        .expect("sign-in");
+    assert_eq!(response.status().as_u16(), 303, "console sign-in");
+    let cookie = response
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find_map(|v| v.strip_prefix("calllog_session="))
+        .and_then(|v| v.split(';').next())
+        .expect("a session cookie");
+    Credential::Session(cookie.to_string())
 }
 
 fn pragmas(conn: &rusqlite::Connection, sync: Synchronous) {
@@ -362,10 +399,15 @@ fn main() {
     // The clients: tasks on a runtime of their own, beside the server's workers.
     let clients_runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("client runtime");
     let sign_in = r#"{"UserName":"bench","Password":"bench-password"}"#.to_string();
-    let (status, body) =
-        clients_runtime.block_on(Client::connect(&addr, "").request("POST", "/api/auth/token", Some(sign_in)));
+    let (status, body) = clients_runtime.block_on(Client::connect(&addr, &Credential::Anonymous).request(
+        "POST",
+        "/api/auth/token",
+        Some(sign_in),
+    ));
     assert_eq!(status, 200, "sign-in");
-    let token = serde_json::from_slice::<serde_json::Value>(&body).unwrap()["Token"].as_str().unwrap().to_string();
+    let token = Credential::Bearer(
+        serde_json::from_slice::<serde_json::Value>(&body).unwrap()["Token"].as_str().unwrap().to_string(),
+    );
     let (status, _) = clients_runtime.block_on(Client::connect(&addr, &token).request(
         "POST",
         "/api/admin/import",
@@ -409,13 +451,16 @@ fn main() {
     println!();
 
     // A large file: bulk-load call logs straight into the table, then list.
+    // As in an office's file, all but the newest 3,000 calls are closed, so
+    // lists of open calls find them among a million closed ones.
     let bulk = rusqlite::Connection::open(dir.path().join("bench.db")).unwrap();
     bulk.busy_timeout(Duration::from_secs(30)).unwrap();
     let loaded = Instant::now();
     bulk.execute(
         "INSERT INTO call_logs (property_id, unit_id, call_from, status_id, subject, notes, taken_by, created_on, modified_on, created_by, last_event_no)
          WITH RECURSIVE n(value) AS (SELECT 1 UNION ALL SELECT value + 1 FROM n WHERE value < ?1)
-         SELECT 1 + value % 10, (1 + value % 10) * 1000 + value % 100, 'Caller', 1 + value % 3, 'Bulk call ' || value, 'notes',
+         SELECT 1 + value % 10, (1 + value % 10) * 1000 + value % 100, 'Caller',
+                CASE WHEN value > ?1 - 3000 THEN 1 + value % 3 ELSE 3 END, 'Bulk call ' || value, 'notes',
                 'Bench', 16000000000000000 + value * 10000000, 16000000000000000 + value * 10000000, 1, 0
          FROM n",
         [big as i64],
@@ -434,6 +479,24 @@ fn main() {
         ("GET /api/calllogs?sort=modifiedon", "/api/calllogs?sort=modifiedon&modifiedSince=2026-01-01".to_string()),
     ] {
         clients_runtime.block_on(run_phase(name, &addr, &token, 4, n, move |_| ("GET", path.clone(), None))).print();
+    }
+    println!();
+
+    // The console's pages (CONSOLE.md §1) at this size, loaded as an agent's
+    // browser does: signed in through the form, the session cookie on each.
+    let session = clients_runtime.block_on(console_session(&addr, "bench", "bench-password"));
+    println!("Console pages over {} logs (one client, the whole rendered page):", big + requests);
+    for (name, path) in [
+        ("GET /desk (my open calls)", "/desk".to_string()),
+        ("GET /desk?unitId= (a unit's card)", "/desk?unitId=3042".to_string()),
+        ("GET /calls (newest 25)", "/calls".to_string()),
+        ("GET /calls?propertyId=&status=", "/calls?propertyId=3&status=1&status=2".to_string()),
+        ("GET /calls/new", "/calls/new".to_string()),
+        ("GET /calls/{id} (with comments)", format!("/calls/{}", requests / 2)),
+        ("GET /properties/{id} (its board)", "/properties/3".to_string()),
+        ("GET /admin", "/admin".to_string()),
+    ] {
+        clients_runtime.block_on(run_phase(name, &addr, &session, 1, 50, move |_| ("GET", path.clone(), None))).print();
     }
     println!();
 

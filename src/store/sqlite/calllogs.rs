@@ -350,15 +350,26 @@ pub fn list_clauses(filter: &CallLogFilter, part: ListPart) -> ListQuery {
         conditions.push(format!("c.property_id = {}", b.bind(SqlValue::Integer(id))));
     }
     if let Some(id) = filter.unit_id {
-        conditions.push(format!("c.unit_id = {}", b.bind(SqlValue::Integer(id))));
+        let unit = b.bind(SqlValue::Integer(id));
+        conditions.push(format!("c.unit_id = {unit}"));
+        if filter.statuses.is_some() && filter.property_id.is_none() && part != ListPart::Page {
+            // A unit's open calls: its logs all belong to its property (a log's
+            // unit is checked against its property, and units never move), so
+            // naming that property lets SQLite seek the property's few open
+            // logs on (property_id, status_id) instead of reading every log of
+            // the unit to check its status.
+            conditions.push(format!("c.property_id = (SELECT property_id FROM units WHERE unit_id = {unit})"));
+        }
     }
     if let Some(id) = filter.resident_id {
         conditions.push(format!("c.resident_id = {}", b.bind(SqlValue::Integer(id))));
     }
     if let Some(ids) = &filter.statuses {
         // Counting may use the (property_id, status_id) index; a page keeps to
-        // its sort order's index and checks the status row by row.
-        let plus = if part == ListPart::Page { "+" } else { "" };
+        // its sort order's index and checks the status row by row. A user's
+        // own calls have no such walk: the taker's index leads with the
+        // status, so those are always sought by status and sorted.
+        let plus = if part == ListPart::Page && filter.taken_by_exactly.is_none() { "+" } else { "" };
         conditions.push(format!("{plus}c.status_id IN (SELECT value FROM json_each({}))", b.bind_ids(ids)));
     }
     if let Some(ids) = &filter.reasons {
@@ -420,7 +431,11 @@ pub fn list(conn: &Connection, filter: &CallLogFilter, limit: i64, offset: i64) 
     let total: i64 = conn
         .prepare_cached(&format!("SELECT count(*) FROM {} WHERE {}", count.from, count.conditions))?
         .query_row(params_from_iter(count.values.iter()), |r| r.get(0))?;
-    let part = if total <= FEW_MATCHES && filter.search.is_none() { ListPart::FewMatchesPage } else { ListPart::Page };
+    // Only a status filter leaves matches sparse along the walked index;
+    // every other shape's index holds exactly its matches, so walking it
+    // reads one page and no more.
+    let few = total <= FEW_MATCHES && filter.statuses.is_some() && filter.search.is_none();
+    let part = if few { ListPart::FewMatchesPage } else { ListPart::Page };
     let ListQuery { from, conditions, order, mut values } = list_clauses(filter, part);
     let n = values.len();
     values.push(SqlValue::Integer(limit));
