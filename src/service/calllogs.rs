@@ -194,9 +194,11 @@ impl Service {
                 Ok((log_id, Creation::Created))
             })
             .await?;
-        // The body is read after the commit, off the writer. A first log
-        // deleted since answers 404, like the log itself.
-        let log = self.store.read(move |tx| live_log(tx, log_id)).await?;
+        // The body is read after the commit, off the writer. A replay answers
+        // what a GET of the first log would: 404 when it was deleted since,
+        // 403 when its property is no longer linked to the caller (the key
+        // is no way around a revoked link).
+        let log = self.get_call_log(caller, log_id).await?;
         Ok((log, creation))
     }
 

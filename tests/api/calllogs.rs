@@ -229,6 +229,33 @@ async fn an_idempotent_replay_answers_the_first_log_for_a_well_formed_body_and_4
     post(&app, "/api/calllogs", &admin, json!({"Subject": ""})).await.assert_error(400, 109);
 }
 
+/// Issue 8 item 5: a replay is no way around a revoked property link.
+#[actix_web::test]
+async fn an_idempotent_replay_checks_the_property_like_a_get() {
+    app_with_directory!(app, admin);
+    let (agent_id, agent) = make_user(&app, &admin, "agent1", "agent", &[1, 2]).await;
+    let with_key = |key: &str| {
+        app.request(Method::POST, "/api/calllogs")
+            .bearer_auth(&agent)
+            .header("Idempotency-Key", key.to_string())
+            .json(&json!({"PropertyId": 2, "UnitId": 21, "CallFrom": "c", "Subject": "on property 2"}))
+    };
+    let first = send(with_key("k-2")).await;
+    assert_eq!(first.status, StatusCode::CREATED, "{}", first.text);
+    let id = first.body["LogId"].as_i64().unwrap();
+    put(&app, &format!("/api/calllogs/{id}"), &admin, json!({"NewComments": "added later"})).await;
+    let unlinked = put(&app, &format!("/api/users/{agent_id}"), &admin, json!({"PropertyIds": [1]})).await;
+    assert_eq!(unlinked.status, StatusCode::OK, "{}", unlinked.text);
+    get(&app, &format!("/api/calllogs/{id}"), &agent).await.assert_error(403, 105);
+    let replay = send(with_key("k-2")).await;
+    replay.assert_error(403, 105);
+    assert!(!replay.text.contains("added later") && !replay.text.contains("on property 2"), "{}", replay.text);
+    // Deleted since: 404, as a GET answers (even for the unlinked caller: existence before access).
+    delete(&app, &format!("/api/calllogs/{id}"), &admin).await;
+    send(with_key("k-2")).await.assert_error(404, 106);
+    assert_eq!(get(&app, "/api/calllogs", &admin).await.body["Total"], 0, "nothing created by the replays");
+}
+
 #[actix_web::test]
 async fn update_changes_only_notes_status_and_appends_the_comment() {
     app_with_directory!(app, admin);
