@@ -132,6 +132,19 @@ impl Caller {
         }
     }
 
+    /// Access to a resource the caller named by its own id (a unit, a
+    /// resident, a log): the refusal names that resource, never the property
+    /// it belongs to, which the caller may not see.
+    pub fn require_access(&self, property_id: i64, resource: &str, id: i64) -> Result<(), DomainError> {
+        if self.can_see(property_id) {
+            Ok(())
+        } else {
+            Err(DomainError::not_linked(format!(
+                "{resource} {id} belongs to a property not linked to your user; ask an admin to link it."
+            )))
+        }
+    }
+
     /// The property ids a list must be limited to; `None` means every property.
     pub fn property_scope(&self) -> Option<&[i64]> {
         if self.is_admin() {
