@@ -82,10 +82,12 @@ fn resolve_new_log(
                 "ResidentId",
                 format!("{id} is a resident of property {}, not of property {property_id}", r.property_id),
             )),
-            Some(r) if r.property_id != property_id => errors
-                .push(FieldError::new("ResidentId", format!("{id} is not a resident of property {property_id}"))),
-            None => errors
-                .push(FieldError::new("ResidentId", format!("{id} is not a resident of property {property_id}"))),
+            Some(r) if r.property_id != property_id => {
+                errors.push(FieldError::new("ResidentId", format!("{id} is not a resident of property {property_id}")))
+            }
+            None => {
+                errors.push(FieldError::new("ResidentId", format!("{id} is not a resident of property {property_id}")))
+            }
             Some(r) if input.unit_id.is_some_and(|u| u != r.unit_id) => errors.push(FieldError::new(
                 "ResidentId",
                 format!("{id} lives in unit {}, not in unit {}", r.unit_id, input.unit_id.unwrap_or(0)),

@@ -562,9 +562,7 @@ async fn reference_errors_name_only_what_the_caller_may_see() {
         let text = a.text.to_lowercase();
         assert!(!text.contains("property 2") && !text.contains("oak hollow"), "{}", a.text);
     };
-    let log = |unit: Option<i64>, resident: Option<i64>| {
-        json!({"PropertyId": 1, "UnitId": unit, "ResidentId": resident, "CallFrom": "c", "Subject": "s"})
-    };
+    let log = |unit: Option<i64>, resident: Option<i64>| json!({"PropertyId": 1, "UnitId": unit, "ResidentId": resident, "CallFrom": "c", "Subject": "s"});
     let a = post(&app, "/api/calllogs", &agent, log(Some(21), None)).await;
     a.assert_error(400, 114);
     assert_eq!(a.body["Message"], "UnitId 21 is not a unit of property 1.");
