@@ -1,7 +1,7 @@
 //! Call logs (API.md §4): the model, the rules of create and update, and list filters.
 
 use crate::domain::error::DomainError;
-use crate::domain::input::Fields;
+use crate::domain::input::{Fields, Resource};
 use crate::domain::query::Named;
 use crate::domain::time::Stamp;
 use jiff::tz::TimeZone;
@@ -283,6 +283,29 @@ impl ExportRow {
     }
 }
 
+/// `CallCenterActivityLog` as this API writes it: a body may carry every
+/// one of these (a client may send back the log it read); a route ignores
+/// those it does not take.
+pub const CALL_LOG_RESOURCE: Resource = Resource {
+    name: "CallCenterActivityLog",
+    fields: &[
+        "LogId",
+        "PropertyId",
+        "UnitId",
+        "ResidentId",
+        "CallFrom",
+        "ModuleStatusId",
+        "Subject",
+        "Notes",
+        "LogReasons",
+        "Takenby",
+        "OldComments",
+        "NewComments",
+        "CreatedOn",
+        "ModifiedOn",
+    ],
+};
+
 /// A create request after its shape checks; references are checked by the store.
 #[derive(Debug, Clone)]
 pub struct NewCallLog {
@@ -309,6 +332,7 @@ fn checked_text(f: &mut Fields, field: &str, max: usize) -> Option<String> {
 }
 
 pub fn read_new_call_log(mut f: Fields, zone: &TimeZone, now: Stamp) -> Result<NewCallLog, DomainError> {
+    f.expect(CALL_LOG_RESOURCE);
     let property_id = f.required_id("PropertyId");
     let unit_id = f.id("UnitId");
     let resident_id = f.id("ResidentId");
@@ -369,6 +393,7 @@ pub struct CallLogUpdate {
 /// read (every other field is ignored, whatever its type); a `LogId` that
 /// differs from the path is refused.
 pub fn read_call_log_update(mut f: Fields, path_log_id: i64) -> Result<CallLogUpdate, DomainError> {
+    f.expect(CALL_LOG_RESOURCE);
     if let Some(body_id) = f.i64("LogId") {
         if body_id != path_log_id {
             f.error("LogId", format!("is {body_id} but the path names call log {path_log_id}"));

@@ -1,7 +1,7 @@
 //! Call-log reasons and statuses (API.md §5).
 
 use crate::domain::error::DomainError;
-use crate::domain::input::Fields;
+use crate::domain::input::{Fields, Resource};
 use serde::Serialize;
 
 pub const MAX_CATALOG_NAME: usize = 100;
@@ -28,6 +28,16 @@ pub struct ModuleStatus {
     pub active: bool,
     pub display_order: i64,
 }
+
+/// `CallLogReason` as this API writes it (a body may carry every field).
+pub const REASON_RESOURCE: Resource =
+    Resource { name: "CallLogReason", fields: &["CallLogReasonId", "Name", "Active", "DisplayOrder"] };
+
+/// `ModuleStatus` as this API writes it (a body may carry every field).
+pub const STATUS_RESOURCE: Resource = Resource {
+    name: "ModuleStatus",
+    fields: &["ModuleStatusId", "Module", "Name", "Category", "IsDefault", "Active", "DisplayOrder"],
+};
 
 /// Fields of a reason or status write; `None` = not given.
 #[derive(Debug, Clone, Default)]
@@ -61,6 +71,7 @@ fn read_category(f: &mut Fields) -> Option<String> {
 }
 
 pub fn read_new_reason(mut f: Fields) -> Result<CatalogInput, DomainError> {
+    f.expect(REASON_RESOURCE);
     let input =
         CatalogInput { name: read_name(&mut f, true), display_order: f.i64("DisplayOrder"), ..Default::default() };
     f.finish()?;
@@ -68,6 +79,7 @@ pub fn read_new_reason(mut f: Fields) -> Result<CatalogInput, DomainError> {
 }
 
 pub fn read_reason_changes(mut f: Fields) -> Result<CatalogInput, DomainError> {
+    f.expect(REASON_RESOURCE);
     let input = CatalogInput {
         name: read_name(&mut f, false),
         active: f.bool("Active"),
@@ -79,6 +91,7 @@ pub fn read_reason_changes(mut f: Fields) -> Result<CatalogInput, DomainError> {
 }
 
 pub fn read_new_status(mut f: Fields) -> Result<CatalogInput, DomainError> {
+    f.expect(STATUS_RESOURCE);
     let name = read_name(&mut f, true);
     if !f.has("Category") {
         f.missing("Category");
@@ -95,6 +108,7 @@ pub fn read_new_status(mut f: Fields) -> Result<CatalogInput, DomainError> {
 }
 
 pub fn read_status_changes(mut f: Fields) -> Result<CatalogInput, DomainError> {
+    f.expect(STATUS_RESOURCE);
     let input = CatalogInput {
         name: read_name(&mut f, false),
         category: read_category(&mut f),

@@ -3,7 +3,7 @@
 //! the database and are checked by the store inside the import transaction.
 
 use crate::domain::error::FieldError;
-use crate::domain::input::Fields;
+use crate::domain::input::{Fields, Resource};
 use crate::domain::query::Named;
 use crate::domain::time::Stamp;
 use jiff::tz::TimeZone;
@@ -149,7 +149,70 @@ fn in_range(fields: &mut Fields, field: &str, value: Option<i64>, allowed: &[i64
 // The readers below read every field before building the row, so that a row
 // with several problems has all of them listed, not just the first.
 
+/// The import's body as this API writes its answer (`ImportCounts`).
+pub const IMPORT_RESOURCE: Resource = Resource { name: "the import", fields: &["Properties", "Units", "Residents"] };
+
+/// `Property` as this API writes it: an import row may carry every field.
+pub const PROPERTY_RESOURCE: Resource = Resource {
+    name: "Property",
+    fields: &[
+        "PropertyId",
+        "C4Uid",
+        "PropertyName",
+        "Address1",
+        "Address2",
+        "City",
+        "State",
+        "Zip",
+        "EntityNumber",
+        "LegalName",
+        "PropertyTypeId",
+        "PropertyStatus",
+    ],
+};
+
+/// `Unit` as this API writes it.
+pub const UNIT_RESOURCE: Resource = Resource {
+    name: "Unit",
+    fields: &[
+        "UnitId",
+        "PropertyId",
+        "UnitNumber",
+        "Address1",
+        "Address2",
+        "City",
+        "State",
+        "Zip",
+        "DisplayOrder",
+        "Floor",
+        "Latitude",
+        "Longitude",
+    ],
+};
+
+/// `Resident` as this API writes it.
+pub const RESIDENT_RESOURCE: Resource = Resource {
+    name: "Resident",
+    fields: &[
+        "ResidentId",
+        "PropertyId",
+        "UnitId",
+        "ResidentFirstName",
+        "ResidentMiddleInitial",
+        "ResidentLastName",
+        "ResidentEmail",
+        "ResidentUnitphone",
+        "ResidentCellphone",
+        "ResidentWorkphone",
+        "ResidentOtherphone",
+        "OccupancyType",
+        "ResidentType",
+        "MoveInDate",
+    ],
+};
+
 pub fn property_from(f: &mut Fields) -> Option<Property> {
+    f.expect(PROPERTY_RESOURCE);
     let property_id = f.required_id("PropertyId");
     let property_name = f.required_string("PropertyName");
     let type_id = f.i64("PropertyTypeId");
@@ -183,6 +246,7 @@ pub fn property_from(f: &mut Fields) -> Option<Property> {
 }
 
 pub fn unit_from(f: &mut Fields) -> Option<Unit> {
+    f.expect(UNIT_RESOURCE);
     let unit_id = f.required_id("UnitId");
     let property_id = f.required_id("PropertyId");
     let had_number = f.has("UnitNumber");
@@ -223,6 +287,7 @@ pub fn unit_from(f: &mut Fields) -> Option<Unit> {
 }
 
 pub fn resident_from(f: &mut Fields, zone: &TimeZone) -> Option<Resident> {
+    f.expect(RESIDENT_RESOURCE);
     let resident_id = f.required_id("ResidentId");
     let property_id = f.required_id("PropertyId");
     let unit_id = f.required_id("UnitId");

@@ -1,6 +1,7 @@
 //! Users, roles and the authenticated caller.
 
 use crate::domain::error::DomainError;
+use crate::domain::input::Resource;
 use crate::domain::time::Stamp;
 use serde::Serialize;
 
@@ -128,6 +129,19 @@ impl Caller {
         } else {
             Err(DomainError::not_linked(format!(
                 "Property {property_id} is not linked to your user; ask an admin to link it."
+            )))
+        }
+    }
+
+    /// Access to a resource the caller named by its own id (a unit, a
+    /// resident, a log): the refusal names that resource, never the property
+    /// it belongs to, which the caller may not see.
+    pub fn require_access(&self, property_id: i64, resource: &str, id: i64) -> Result<(), DomainError> {
+        if self.can_see(property_id) {
+            Ok(())
+        } else {
+            Err(DomainError::not_linked(format!(
+                "{resource} {id} belongs to a property not linked to your user; ask an admin to link it."
             )))
         }
     }
@@ -289,7 +303,19 @@ fn read_password(f: &mut crate::domain::input::Fields) -> Option<String> {
     }
 }
 
+/// `User` as this API writes it (a body may carry every field); `Password`
+/// is write-only and known because the readers take it.
+pub const USER_RESOURCE: Resource = Resource {
+    name: "User",
+    fields: &["UserId", "UserName", "FirstName", "LastName", "Email", "Role", "Active", "PropertyIds"],
+};
+
+/// An API token as this API writes it when it creates one.
+pub const TOKEN_RESOURCE: Resource =
+    Resource { name: "Token", fields: &["TokenId", "Name", "Token", "CreatedOn", "ExpiresOn"] };
+
 pub fn read_new_user(mut f: crate::domain::input::Fields) -> Result<NewUser, DomainError> {
+    f.expect(USER_RESOURCE);
     let user_name = f.required_string("UserName");
     if let Some(name) = &user_name {
         if let Err(problem) = check_user_name(name) {
@@ -325,6 +351,7 @@ pub fn read_new_user(mut f: crate::domain::input::Fields) -> Result<NewUser, Dom
 }
 
 pub fn read_user_changes(mut f: crate::domain::input::Fields) -> Result<UserChanges, DomainError> {
+    f.expect(USER_RESOURCE);
     let changes = UserChanges {
         first_name: read_profile_text(&mut f, "FirstName", 100),
         last_name: read_profile_text(&mut f, "LastName", 100),

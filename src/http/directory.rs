@@ -184,6 +184,7 @@ async fn get_resident(state: web::Data<AppState>, caller: Caller, req: HttpReque
 async fn import(state: web::Data<AppState>, caller: Caller, req: HttpRequest, body: web::Payload) -> Handler {
     caller.require_admin()?;
     let mut f = require_body(&req, body, BodyKinds::Json).await?;
+    f.expect(crate::domain::directory::IMPORT_RESOURCE);
     let properties = f.objects("Properties").unwrap_or_default();
     let units = f.objects("Units").unwrap_or_default();
     let residents = f.objects("Residents").unwrap_or_default();

@@ -69,16 +69,16 @@ pub async fn read_body(
     };
     match media.as_deref() {
         Some("application/json") | Some("text/json") => {
-            let value: serde_json::Value = serde_json::from_slice(&body).map_err(|e| {
+            let parsed = crate::domain::input::parse_json(&body).map_err(|e| {
                 let what = if e.is_eof() { "is incomplete" } else { "is not valid JSON" };
                 ApiError::invalid(format!("The request body {what} (line {}, column {}).", e.line(), e.column()))
             })?;
-            Ok(Some(Fields::from_json(value)?))
+            Ok(Some(Fields::from_parsed(parsed)?.refusing_unknown()))
         }
         Some("application/x-www-form-urlencoded") if kinds == BodyKinds::JsonOrForm => {
             let pairs: Vec<(String, String)> = serde_urlencoded::from_bytes(&body)
                 .map_err(|_| ApiError::invalid("The form body is not valid URL encoding."))?;
-            Ok(Some(Fields::from_text_pairs(pairs, "")))
+            Ok(Some(Fields::from_text_pairs(pairs, "").refusing_unknown()))
         }
         Some(other) => Err(ApiError::invalid_header(
             StatusCode::UNSUPPORTED_MEDIA_TYPE,

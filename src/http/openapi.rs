@@ -7,14 +7,17 @@
 //! error model and the statuses it comes with, `X-Request-Id`, security).
 //! `/help` renders this same document.
 
+use crate::domain::calllogs::CALL_LOG_RESOURCE;
 use crate::domain::calllogs::{
     MAX_CALL_FROM, MAX_COMMENT, MAX_FUTURE_SECONDS, MAX_IDEMPOTENCY_KEY, MAX_NOTES, MAX_SUBJECT, MAX_TAKENBY,
 };
-use crate::domain::catalog::{CATEGORIES, MAX_CATALOG_NAME};
+use crate::domain::catalog::{CATEGORIES, MAX_CATALOG_NAME, REASON_RESOURCE, STATUS_RESOURCE};
+use crate::domain::directory::{IMPORT_RESOURCE, PROPERTY_RESOURCE, RESIDENT_RESOURCE, UNIT_RESOURCE};
+use crate::domain::input::Resource;
 use crate::domain::lookup::MAX_LOOKUP_CHARS;
 use crate::domain::query::MAX_PAGE_SIZE;
 use crate::domain::time::Stamp;
-use crate::domain::users::MIN_PASSWORD_CHARS;
+use crate::domain::users::{MIN_PASSWORD_CHARS, TOKEN_RESOURCE, USER_RESOURCE};
 use crate::error::ErrorCode;
 use crate::http::MAX_BODY_BYTES;
 use serde_json::{json, Map, Value};
@@ -197,15 +200,31 @@ fn id_list(description: &str) -> Value {
     json!({"type": "array", "items": id_schema(), "description": description})
 }
 
-/// An object whose property names match ignoring case and whose unknown
-/// properties are ignored (API.md §1); `null` is the same as absent.
-fn body_object(required: &[&str], properties: Value) -> Value {
+/// A request body (API.md §1): the fields the route takes, then every other
+/// field of its resource as this API writes it, accepted and ignored (a
+/// client may send back what it read); any other name is refused (400/114),
+/// hence `additionalProperties: false`. Names match ignoring case (listed
+/// here as the API spells them); the same name twice in different case is
+/// refused; `null` is the same as absent.
+fn body_object(required: &[&str], mut properties: Value, resource: Option<Resource>) -> Value {
+    if let (Some(resource), Some(listed)) = (resource, properties.as_object_mut()) {
+        for name in resource.fields {
+            if !listed.contains_key(*name) {
+                let ignored = format!("a field of {} as this API writes it: accepted and ignored here", resource.name);
+                listed.insert(name.to_string(), json!({"description": ignored}));
+            }
+        }
+    }
+    let of = resource.map(|r| format!(" of {}", r.name)).unwrap_or_default();
     json!({
         "type": "object",
         "required": required,
         "properties": properties,
-        "additionalProperties": true,
-        "description": "Property names match ignoring case; properties not listed here are ignored; null is the same as absent."
+        "additionalProperties": false,
+        "description": format!("Property names match ignoring case (the same name twice, in different case, is \
+                                refused); a name that is no field{of} is refused (400/114, with the nearest known \
+                                name as a hint); fields described as ignored are accepted and ignored; null is the \
+                                same as absent.")
     })
 }
 
@@ -232,12 +251,14 @@ fn request_body(method: &str, path: &str) -> Option<Value> {
             &["UserName", "Password"],
             json!({"UserName": {"type": "string", "pattern": non_blank_pattern()},
                    "Password": {"type": "string", "minLength": 1}}),
+            None,
         ),
         ("post", "/api/users") => body_object(
             &["UserName", "Password", "Role"],
             json!({"UserName": user_name, "Password": password, "Role": role,
                    "FirstName": nullable(text(MAX_PERSON_NAME, "")), "LastName": nullable(text(MAX_PERSON_NAME, "")),
                    "Email": nullable(email), "PropertyIds": nullable(id_list("linked properties"))}),
+            Some(USER_RESOURCE),
         ),
         ("put", "/api/users/{userId}") => body_object(
             &[],
@@ -245,11 +266,13 @@ fn request_body(method: &str, path: &str) -> Option<Value> {
                    "LastName": nullable(text(MAX_PERSON_NAME, "\"\" clears it")),
                    "Email": nullable(email), "Role": nullable(role), "Active": {"type": ["boolean", "null"]},
                    "Password": nullable(password), "PropertyIds": nullable(id_list("replaces the links"))}),
+            Some(USER_RESOURCE),
         ),
         ("post", "/api/users/{userId}/tokens") => body_object(
             &["Name"],
             json!({"Name": required_text(MAX_TOKEN_NAME, "a label"),
                    "ExpiresOn": nullable(input_date("Must be in the future; no expiry when absent."))}),
+            Some(TOKEN_RESOURCE),
         ),
         ("post", "/api/calllogs") => body_object(
             &["PropertyId", "Subject"],
@@ -267,6 +290,7 @@ fn request_body(method: &str, path: &str) -> Option<Value> {
                 "NewComments": nullable(text(MAX_COMMENT, "the first comment")),
                 "CreatedOn": nullable(input_date(&format!("The date of the call; default now; at most {} minutes ahead.", MAX_FUTURE_SECONDS / 60))),
             }),
+            Some(CALL_LOG_RESOURCE),
         ),
         ("put", "/api/calllogs/{logId}") => body_object(
             &[],
@@ -276,24 +300,29 @@ fn request_body(method: &str, path: &str) -> Option<Value> {
                 "ModuleStatusId": nullable(id_schema()),
                 "NewComments": nullable(text(MAX_COMMENT, "appended as a comment when not blank")),
             }),
+            Some(CALL_LOG_RESOURCE),
         ),
         ("post", "/api/calllogreasons") => {
-            body_object(&["Name"], json!({"Name": catalog_name, "DisplayOrder": nullable(int64("default: last"))}))
+            let properties = json!({"Name": catalog_name, "DisplayOrder": nullable(int64("default: last"))});
+            body_object(&["Name"], properties, Some(REASON_RESOURCE))
         }
         ("put", "/api/calllogreasons/{reasonId}") => body_object(
             &[],
             json!({"Name": nullable(catalog_name), "Active": {"type": ["boolean", "null"]},
                    "DisplayOrder": nullable(int64(""))}),
+            Some(REASON_RESOURCE),
         ),
         ("post", "/api/modulestatuses/calllogs") => body_object(
             &["Name", "Category"],
             json!({"Name": catalog_name, "Category": category, "DisplayOrder": nullable(int64("")),
                    "IsDefault": {"type": ["boolean", "null"]}}),
+            Some(STATUS_RESOURCE),
         ),
         ("put", "/api/modulestatus/{statusId}") => body_object(
             &[],
             json!({"Name": nullable(catalog_name), "Category": nullable(category), "Active": {"type": ["boolean", "null"]},
                    "DisplayOrder": nullable(int64("")), "IsDefault": {"type": ["boolean", "null"]}}),
+            Some(STATUS_RESOURCE),
         ),
         ("post", "/api/admin/import") => {
             let property = body_object(
@@ -303,6 +332,7 @@ fn request_body(method: &str, path: &str) -> Option<Value> {
                        "PropertyStatus": {"type": ["boolean", "null"], "description": "active; default true"},
                        "C4Uid": import_text(), "Address1": import_text(), "Address2": import_text(), "City": import_text(),
                        "State": import_text(), "Zip": import_text(), "EntityNumber": import_text(), "LegalName": import_text()}),
+                Some(PROPERTY_RESOURCE),
             );
             let unit = body_object(
                 &["UnitId", "PropertyId", "UnitNumber"],
@@ -311,6 +341,7 @@ fn request_body(method: &str, path: &str) -> Option<Value> {
                        "DisplayOrder": nullable(int64("")), "Latitude": {"type": ["number", "null"]},
                        "Longitude": {"type": ["number", "null"]}, "Floor": import_text(), "Address1": import_text(),
                        "Address2": import_text(), "City": import_text(), "State": import_text(), "Zip": import_text()}),
+                Some(UNIT_RESOURCE),
             );
             let named = |name: &str| {
                 json!({"required": [name], "properties": {name: {"anyOf": [
@@ -327,6 +358,7 @@ fn request_body(method: &str, path: &str) -> Option<Value> {
                        "ResidentType": {"type": ["integer", "null"], "enum": [1, 2, 3, null],
                                         "description": "1 Owner, 2 Resident, 3 Renter"},
                        "MoveInDate": nullable(input_date(""))}),
+                Some(RESIDENT_RESOURCE),
             );
             resident["anyOf"] = json!([named("ResidentFirstName"), named("ResidentLastName")]);
             resident["description"] = json!("A first or a last name is required.");
@@ -335,6 +367,7 @@ fn request_body(method: &str, path: &str) -> Option<Value> {
                 json!({"Properties": {"type": ["array", "null"], "items": property},
                        "Units": {"type": ["array", "null"], "items": unit},
                        "Residents": {"type": ["array", "null"], "items": resident}}),
+                Some(IMPORT_RESOURCE),
             )
         }
         _ => return None,
@@ -641,7 +674,9 @@ fn build() -> Value {
     doc["info"]["version"] = json!(env!("CARGO_PKG_VERSION"));
     doc["info"]["description"] = json!(format!(
         "Call-center activity log for property-management companies. Bodies are JSON with PascalCase property \
-         names, matched ignoring case; properties a route does not take are ignored; null is the same as absent. \
+         names, matched ignoring case (the same name twice in different case is refused); fields of the resource \
+         as this API writes it that a route does not take are ignored (a client may send back what it read); any \
+         other name is refused (400/114, naming the nearest known name); null is the same as absent. \
          Query parameter names match ignoring case. Lists answer {{\"Total\", \"Elements\"}}. Dates are written \
          YYYY-MM-DDTHH:MM:SS.fffffff±HH:MM in the server's zone. Request bodies over {} KiB are refused (413/111). \
          A known path answers a method it does not serve with 405/112 and Allow; OPTIONS answers 204 with Allow. \

@@ -190,6 +190,7 @@ async fn create_token(state: web::Data<AppState>, caller: Caller, req: HttpReque
     let user_id = path_id(&req, "id")?;
     caller.require_self_or_admin(user_id)?;
     let mut f = require_body(&req, body, BodyKinds::Json).await?;
+    f.expect(crate::domain::users::TOKEN_RESOURCE);
     let name = f.required_string("Name");
     if let Some(name) = &name {
         f.check_length("Name", name, 100);

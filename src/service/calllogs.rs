@@ -61,28 +61,36 @@ fn resolve_new_log(
             format!("refers to property {}, which does not exist", input.property_id),
         ));
     }
+    // Say what is wrong from the caller's side: a unit or resident of a
+    // property the caller may not see is "not a unit of property N", whether
+    // it exists elsewhere or not; its own property is named only when the
+    // caller may see it.
+    let property_id = input.property_id;
     if let Some(id) = input.unit_id {
         match tx.unit(id)? {
-            None => errors.push(FieldError::new("UnitId", format!("refers to unit {id}, which does not exist"))),
-            Some(u) if u.property_id != input.property_id => errors.push(FieldError::new(
+            Some(u) if u.property_id == property_id => {}
+            Some(u) if caller.can_see(u.property_id) => errors.push(FieldError::new(
                 "UnitId",
-                format!("refers to unit {id}, which belongs to property {}, not {}", u.property_id, input.property_id),
+                format!("{id} is a unit of property {}, not of property {property_id}", u.property_id),
             )),
-            Some(_) => {}
+            _ => errors.push(FieldError::new("UnitId", format!("{id} is not a unit of property {property_id}"))),
         }
     }
     if let Some(id) = input.resident_id {
         match tx.resident(id)? {
-            None => {
-                errors.push(FieldError::new("ResidentId", format!("refers to resident {id}, which does not exist")))
-            }
-            Some(r) if r.property_id != input.property_id => errors.push(FieldError::new(
+            Some(r) if r.property_id != property_id && caller.can_see(r.property_id) => errors.push(FieldError::new(
                 "ResidentId",
-                format!("refers to resident {id}, who lives in property {}, not {}", r.property_id, input.property_id),
+                format!("{id} is a resident of property {}, not of property {property_id}", r.property_id),
             )),
+            Some(r) if r.property_id != property_id => {
+                errors.push(FieldError::new("ResidentId", format!("{id} is not a resident of property {property_id}")))
+            }
+            None => {
+                errors.push(FieldError::new("ResidentId", format!("{id} is not a resident of property {property_id}")))
+            }
             Some(r) if input.unit_id.is_some_and(|u| u != r.unit_id) => errors.push(FieldError::new(
                 "ResidentId",
-                format!("refers to resident {id}, who lives in unit {}, not {}", r.unit_id, input.unit_id.unwrap_or(0)),
+                format!("{id} lives in unit {}, not in unit {}", r.unit_id, input.unit_id.unwrap_or(0)),
             )),
             Some(r) => {
                 unit_id = Some(r.unit_id);
@@ -194,15 +202,17 @@ impl Service {
                 Ok((log_id, Creation::Created))
             })
             .await?;
-        // The body is read after the commit, off the writer. A first log
-        // deleted since answers 404, like the log itself.
-        let log = self.store.read(move |tx| live_log(tx, log_id)).await?;
+        // The body is read after the commit, off the writer. A replay answers
+        // what a GET of the first log would: 404 when it was deleted since,
+        // 403 when its property is no longer linked to the caller (the key
+        // is no way around a revoked link).
+        let log = self.get_call_log(caller, log_id).await?;
         Ok((log, creation))
     }
 
     pub async fn get_call_log(&self, caller: &Caller, log_id: i64) -> ServiceResult<CallLog> {
         let log = self.store.read(move |tx| live_log(tx, log_id)).await?;
-        caller.require_property(log.property_id)?;
+        caller.require_access(log.property_id, "Call log", log_id)?;
         Ok(log)
     }
 
@@ -222,7 +232,7 @@ impl Service {
         self.store
             .write(move |tx| -> ServiceResult<String> {
                 let head = tx.call_log_head(log_id)?.filter(|h| !h.deleted).ok_or_else(|| no_such_log(log_id))?;
-                caller.require_property(head.property_id)?;
+                caller.require_access(head.property_id, "Call log", log_id)?;
                 if let Some(condition) = &if_match {
                     if !condition.matches(&head.etag()) {
                         return Err(DomainError::precondition_failed(format!(
@@ -318,7 +328,7 @@ impl Service {
         self.store
             .read(move |tx| -> ServiceResult<_> {
                 let head = tx.call_log_head(log_id)?.filter(|h| !h.deleted).ok_or_else(|| no_such_log(log_id))?;
-                caller.require_property(head.property_id)?;
+                caller.require_access(head.property_id, "Call log", log_id)?;
                 Ok(tx.history(log_id, page)?)
             })
             .await
@@ -392,10 +402,10 @@ fn authorize_filter(
             caller.require_property(id)?;
         }
         if let Some(unit) = filter.unit_id.map(|id| tx.unit(id)).transpose()?.flatten() {
-            caller.require_property(unit.property_id)?;
+            caller.require_access(unit.property_id, "Unit", unit.unit_id)?;
         }
         if let Some(resident) = filter.resident_id.map(|id| tx.resident(id)).transpose()?.flatten() {
-            caller.require_property(resident.property_id)?;
+            caller.require_access(resident.property_id, "Resident", resident.resident_id)?;
         }
     }
     check_filter_ids(tx, filter.statuses.as_deref(), filter.reasons.as_deref())?;

@@ -34,7 +34,7 @@ pub(crate) fn visible_property(tx: &mut dyn Reads, caller: &Caller, property_id:
 
 pub(crate) fn visible_unit(tx: &mut dyn Reads, caller: &Caller, unit_id: i64) -> ServiceResult<Unit> {
     let unit = tx.unit(unit_id)?.ok_or_else(|| DomainError::not_found(format!("There is no unit {unit_id}.")))?;
-    caller.require_property(unit.property_id)?;
+    caller.require_access(unit.property_id, "Unit", unit_id)?;
     Ok(unit)
 }
 
@@ -42,7 +42,7 @@ pub(crate) fn visible_resident(tx: &mut dyn Reads, caller: &Caller, resident_id:
     let resident = tx
         .resident(resident_id)?
         .ok_or_else(|| DomainError::not_found(format!("There is no resident {resident_id}.")))?;
-    caller.require_property(resident.property_id)?;
+    caller.require_access(resident.property_id, "Resident", resident_id)?;
     Ok(resident)
 }
 

@@ -229,6 +229,33 @@ async fn an_idempotent_replay_answers_the_first_log_for_a_well_formed_body_and_4
     post(&app, "/api/calllogs", &admin, json!({"Subject": ""})).await.assert_error(400, 109);
 }
 
+/// Issue 8 item 5: a replay is no way around a revoked property link.
+#[actix_web::test]
+async fn an_idempotent_replay_checks_the_property_like_a_get() {
+    app_with_directory!(app, admin);
+    let (agent_id, agent) = make_user(&app, &admin, "agent1", "agent", &[1, 2]).await;
+    let with_key = |key: &str| {
+        app.request(Method::POST, "/api/calllogs")
+            .bearer_auth(&agent)
+            .header("Idempotency-Key", key.to_string())
+            .json(&json!({"PropertyId": 2, "UnitId": 21, "CallFrom": "c", "Subject": "on property 2"}))
+    };
+    let first = send(with_key("k-2")).await;
+    assert_eq!(first.status, StatusCode::CREATED, "{}", first.text);
+    let id = first.body["LogId"].as_i64().unwrap();
+    put(&app, &format!("/api/calllogs/{id}"), &admin, json!({"NewComments": "added later"})).await;
+    let unlinked = put(&app, &format!("/api/users/{agent_id}"), &admin, json!({"PropertyIds": [1]})).await;
+    assert_eq!(unlinked.status, StatusCode::OK, "{}", unlinked.text);
+    get(&app, &format!("/api/calllogs/{id}"), &agent).await.assert_error(403, 105);
+    let replay = send(with_key("k-2")).await;
+    replay.assert_error(403, 105);
+    assert!(!replay.text.contains("added later") && !replay.text.contains("on property 2"), "{}", replay.text);
+    // Deleted since: 404, as a GET answers (even for the unlinked caller: existence before access).
+    delete(&app, &format!("/api/calllogs/{id}"), &admin).await;
+    send(with_key("k-2")).await.assert_error(404, 106);
+    assert_eq!(get(&app, "/api/calllogs", &admin).await.body["Total"], 0, "nothing created by the replays");
+}
+
 #[actix_web::test]
 async fn update_changes_only_notes_status_and_appends_the_comment() {
     app_with_directory!(app, admin);
@@ -522,4 +549,58 @@ async fn two_hundred_concurrent_comments_are_all_kept_in_commit_order() {
         h.body["Elements"].as_array().unwrap()[1..].iter().map(|r| r["NewValue"].as_str().unwrap()).collect();
     let from_thread: Vec<&str> = comments.iter().map(|c| c["Comment"].as_str().unwrap()).collect();
     assert_eq!(from_history, from_thread);
+}
+
+/// Issue 8 item 8: a refusal says what is wrong from the caller's side and
+/// names no property the caller may not see.
+#[actix_web::test]
+async fn reference_errors_name_only_what_the_caller_may_see() {
+    app_with_directory!(app, admin);
+    let (_, agent) = make_user(&app, &admin, "agent1", "agent", &[1]).await;
+    let (_, both) = make_user(&app, &admin, "agent2", "agent", &[1, 2]).await;
+    let hides_property_2 = |a: &Answer| {
+        let text = a.text.to_lowercase();
+        assert!(!text.contains("property 2") && !text.contains("oak hollow"), "{}", a.text);
+    };
+    let log = |unit: Option<i64>, resident: Option<i64>| json!({"PropertyId": 1, "UnitId": unit, "ResidentId": resident, "CallFrom": "c", "Subject": "s"});
+    let a = post(&app, "/api/calllogs", &agent, log(Some(21), None)).await;
+    a.assert_error(400, 114);
+    assert_eq!(a.body["Message"], "UnitId 21 is not a unit of property 1.");
+    hides_property_2(&a);
+    // A unit that exists nowhere reads the same: existence elsewhere is not told.
+    let a = post(&app, "/api/calllogs", &agent, log(Some(9999), None)).await;
+    assert_eq!(a.body["Message"], "UnitId 9999 is not a unit of property 1.");
+    let a = post(&app, "/api/calllogs", &agent, log(None, Some(211))).await;
+    a.assert_error(400, 114);
+    assert_eq!(a.body["Message"], "ResidentId 211 is not a resident of property 1.");
+    hides_property_2(&a);
+    // A caller who may see property 2 is told where the unit is.
+    let a = post(&app, "/api/calllogs", &both, log(Some(21), None)).await;
+    assert_eq!(a.body["Message"], "UnitId 21 is a unit of property 2, not of property 1.");
+    let a = post(&app, "/api/calllogs", &admin, log(None, Some(211))).await;
+    assert_eq!(a.body["Message"], "ResidentId 211 is a resident of property 2, not of property 1.");
+    let a = post(&app, "/api/calllogs", &agent, log(Some(12), Some(111))).await;
+    assert_eq!(a.body["Message"], "ResidentId 111 lives in unit 11, not in unit 12.");
+    // Reads of another property's unit, resident or log: 403 naming what was asked for.
+    let other = post(&app, "/api/calllogs", &admin, json!({"PropertyId": 2, "CallFrom": "c", "Subject": "s"})).await;
+    let other_id = other.body["LogId"].as_i64().unwrap();
+    for path in [
+        "/api/units/21".to_string(),
+        "/api/units/21/residents".to_string(),
+        "/api/residents/211".to_string(),
+        "/api/units/21/calllogs".to_string(),
+        "/api/calllogs?unitId=21".to_string(),
+        "/api/calllogs?residentId=211".to_string(),
+        format!("/api/calllogs/{other_id}"),
+        format!("/api/calllogs/{other_id}/history"),
+    ] {
+        let a = get(&app, &path, &agent).await;
+        a.assert_error(403, 105);
+        hides_property_2(&a);
+    }
+    let a = get(&app, "/api/units/21", &agent).await;
+    assert_eq!(a.body["Message"], "Unit 21 belongs to a property not linked to your user; ask an admin to link it.");
+    let a = put(&app, &format!("/api/calllogs/{other_id}"), &agent, json!({"NewComments": "x"})).await;
+    a.assert_error(403, 105);
+    hides_property_2(&a);
 }

@@ -263,3 +263,208 @@ async fn health_and_readiness_need_no_token() {
     let a = send(app.request(Method::GET, "/readyz")).await;
     assert_eq!(a.status, StatusCode::OK);
 }
+
+// ---- API.md §1: names in a body (issue 8 item 9) ----------------------------
+
+/// Sends `body` as is, with `content_type`.
+async fn raw(app: &TestApp, method: Method, path: &str, token: &str, content_type: &str, body: &str) -> Answer {
+    send(app.request(method, path).bearer_auth(token).header("Content-Type", content_type).body(body.to_string())).await
+}
+
+fn first_error(a: &Answer) -> (String, String) {
+    let e = &a.body["Errors"][0];
+    (e["Field"].as_str().unwrap_or("").to_string(), e["Message"].as_str().unwrap_or("").to_string())
+}
+
+#[actix_web::test]
+async fn a_misspelt_field_is_refused_with_a_hint_so_no_text_is_lost() {
+    app_with_directory!(app, admin);
+    let a = post(
+        &app,
+        "/api/calllogs",
+        &admin,
+        json!({"PropertyId": 1, "CallFrom": "c", "Subject": "s", "NewComment": "the plumber comes at 9"}),
+    )
+    .await;
+    a.assert_error(400, 114);
+    assert_eq!(
+        first_error(&a),
+        ("NewComment".to_string(), "is not a field of CallCenterActivityLog (did you mean NewComments?)".to_string())
+    );
+    assert!(a.body["Message"].as_str().unwrap().contains("did you mean NewComments?"), "{}", a.text);
+    assert_eq!(get(&app, "/api/calllogs", &admin).await.body["Total"], 0, "nothing created");
+    // A typo that also leaves a required field missing is still 114, the typo first.
+    let a = post(&app, "/api/calllogs", &admin, json!({"PropertyId": 1, "CallFrom": "c", "Subjetc": "s"})).await;
+    a.assert_error(400, 114);
+    assert_eq!(error_fields(&a), ["Subjetc", "Subject"]);
+    assert!(a.body["Errors"][0]["Message"].as_str().unwrap().ends_with("(did you mean Subject?)"));
+    // A name far from every field gets no hint.
+    let a = post(&app, "/api/calllogs", &admin, json!({"PropertyId": 1, "CallFrom": "c", "Subject": "s", "Xyzzy": 1}))
+        .await;
+    assert_eq!(first_error(&a), ("Xyzzy".to_string(), "is not a field of CallCenterActivityLog".to_string()));
+
+    let created = post(&app, "/api/calllogs", &admin, json!({"PropertyId": 1, "CallFrom": "c", "Subject": "s"})).await;
+    let path = format!("/api/calllogs/{}", created.body["LogId"]);
+    let a = put(&app, &path, &admin, json!({"NewComment": "lost?"})).await;
+    a.assert_error(400, 114);
+    assert_eq!(first_error(&a).0, "NewComment");
+    let a = raw(&app, Method::PUT, &path, &admin, "application/x-www-form-urlencoded", "NewComment=lost%3F").await;
+    a.assert_error(400, 114);
+    assert!(first_error(&a).1.contains("did you mean NewComments?"), "{}", a.text);
+    assert_eq!(
+        get(&app, &path, &admin).await.body["OldComments"],
+        json!([]),
+        "no comment was added, none lost silently"
+    );
+}
+
+#[actix_web::test]
+async fn the_whole_resource_as_read_may_be_sent_back() {
+    app_with_directory!(app, admin);
+    let created = post(
+        &app,
+        "/api/calllogs",
+        &admin,
+        json!({"PropertyId": 1, "UnitId": 11, "CallFrom": "c", "Subject": "s", "NewComments": "first"}),
+    )
+    .await;
+    let path = format!("/api/calllogs/{}", created.body["LogId"]);
+    let mut log = get(&app, &path, &admin).await.body;
+    log["NewComments"] = json!("second");
+    log["Notes"] = json!("edited");
+    let a = put(&app, &path, &admin, log.clone()).await;
+    assert_eq!(a.status, StatusCode::OK, "{}", a.text);
+    let after = get(&app, &path, &admin).await.body;
+    assert_eq!(after["Notes"], "edited");
+    assert_eq!(after["OldComments"].as_array().unwrap().len(), 2);
+    // The read log, posted again, makes a new one (LogId, OldComments, ModifiedOn ignored).
+    let a = post(&app, "/api/calllogs", &admin, log).await;
+    assert_eq!(a.status, StatusCode::CREATED, "{}", a.text);
+    // Users, reasons and statuses likewise.
+    let (user_id, _) = make_user(&app, &admin, "ulla", "agent", &[1]).await;
+    let user_path = format!("/api/users/{user_id}");
+    let mut user = get(&app, &user_path, &admin).await.body;
+    user["FirstName"] = json!("Ulla");
+    let a = put(&app, &user_path, &admin, user).await;
+    assert_eq!(a.status, StatusCode::OK, "{}", a.text);
+    assert_eq!(get(&app, &user_path, &admin).await.body["FirstName"], "Ulla");
+    for path in ["/api/calllogreasons/1", "/api/modulestatus/2"] {
+        let mut item = get(&app, path, &admin).await.body;
+        item["DisplayOrder"] = json!(7);
+        let a = put(&app, path, &admin, item).await;
+        assert_eq!(a.status, StatusCode::OK, "{path}: {}", a.text);
+        assert_eq!(get(&app, path, &admin).await.body["DisplayOrder"], 7);
+    }
+}
+
+#[actix_web::test]
+async fn the_same_property_twice_is_refused() {
+    app_with_directory!(app, admin);
+    let json = "application/json";
+    for body in [
+        r#"{"PropertyId": 2, "propertyid": 1, "CallFrom": "c", "Subject": "s"}"#,
+        r#"{"PropertyId": 2, "PropertyId": 1, "CallFrom": "c", "Subject": "s"}"#,
+    ] {
+        let a = raw(&app, Method::POST, "/api/calllogs", &admin, json, body).await;
+        a.assert_error(400, 114);
+        assert_eq!(error_fields(&a), ["PropertyId"], "{}", a.text);
+        assert!(a.body["Message"].as_str().unwrap().contains("send it once"), "{}", a.text);
+    }
+    assert_eq!(get(&app, "/api/calllogs", &admin).await.body["Total"], 0);
+    let created = post(&app, "/api/calllogs", &admin, json!({"PropertyId": 1, "CallFrom": "c", "Subject": "s"})).await;
+    let path = format!("/api/calllogs/{}", created.body["LogId"]);
+    let form = "application/x-www-form-urlencoded";
+    let a = raw(&app, Method::PUT, &path, &admin, form, "Notes=a&notes=b").await;
+    a.assert_error(400, 114);
+    assert_eq!(error_fields(&a), ["Notes"]);
+    let a = raw(&app, Method::PUT, &path, &admin, json, r#"{"Notes": "a", "NOTES": "b"}"#).await;
+    a.assert_error(400, 114);
+    assert_eq!(get(&app, &path, &admin).await.body["Notes"], json!(null), "nothing written");
+    // A list in a form is still one name given twice, spelt the same.
+    let a = raw(&app, Method::PUT, &path, &admin, form, "LogReasons=1&LogReasons=2&Notes=ok").await;
+    assert_eq!(a.status, StatusCode::OK, "{}", a.text);
+    // Sign-in too: one password, not two.
+    let a = send(
+        app.request(Method::POST, "/api/auth/token")
+            .header("Content-Type", json)
+            .body(r#"{"UserName": "admin", "Password": "wrong", "password": "x"}"#),
+    )
+    .await;
+    a.assert_error(400, 114);
+}
+
+#[actix_web::test]
+async fn every_body_route_refuses_names_that_are_no_field() {
+    app_with_directory!(app, admin);
+    let cases = [
+        (
+            Method::POST,
+            "/api/users".to_string(),
+            json!({"UserName": "u1", "Password": "long enough", "Role": "agent", "Emial": "u@x"}),
+            "Emial",
+            "Email",
+        ),
+        (Method::PUT, "/api/users/1".to_string(), json!({"Actve": false}), "Actve", "Active"),
+        (
+            Method::POST,
+            "/api/users/1/tokens".to_string(),
+            json!({"Name": "n", "Expires": "2099-01-01"}),
+            "Expires",
+            "ExpiresOn",
+        ),
+        (Method::POST, "/api/calllogreasons".to_string(), json!({"Nmae": "Parking"}), "Nmae", "Name"),
+        (Method::PUT, "/api/calllogreasons/1".to_string(), json!({"DisplayOrdr": 1}), "DisplayOrdr", "DisplayOrder"),
+        (
+            Method::POST,
+            "/api/modulestatuses/calllogs".to_string(),
+            json!({"Name": "Vendor", "Category": "pending", "Default": true}),
+            "Default",
+            "IsDefault",
+        ),
+        (Method::PUT, "/api/modulestatus/2".to_string(), json!({"Categori": "open"}), "Categori", "Category"),
+        (Method::POST, "/api/admin/import".to_string(), json!({"Property": []}), "Property", "Properties"),
+        (
+            Method::POST,
+            "/api/admin/import".to_string(),
+            json!({"Units": [{"UnitId": 11, "PropertyId": 1, "UnitNumber": "101"},
+                          {"UnitId": 12, "PropertyId": 1, "UnitNumber": "102", "UnitNo": "x"}]}),
+            "Units[1].UnitNo",
+            "UnitNumber",
+        ),
+    ];
+    for (method, path, body, field, hint) in cases {
+        let a = call(&app, method.clone(), &path, Some(&admin), Some(body)).await;
+        a.assert_error(400, 114);
+        let (named, message) = first_error(&a);
+        assert_eq!(named, field, "{method} {path}: {}", a.text);
+        assert!(message.ends_with(&format!("(did you mean {hint}?)")), "{method} {path}: {message}");
+    }
+    let a = call(
+        &app,
+        Method::POST,
+        "/api/auth/token",
+        None,
+        Some(json!({"UserName": "admin", "Password": ADMIN_PASSWORD, "Pasword": "x"})),
+    )
+    .await;
+    a.assert_error(400, 114);
+    assert_eq!(first_error(&a).0, "Pasword");
+    // Nothing was written by any of them.
+    assert_eq!(get(&app, "/api/users", &admin).await.body["Total"], 1);
+    assert_eq!(get(&app, "/api/calllogreasons", &admin).await.body["Total"], 8);
+    // A repeat inside an import row names the row.
+    let a = post(
+        &app,
+        "/api/admin/import",
+        &admin,
+        json!({"Units": [{"UnitId": 11, "PropertyId": 1, "UnitNumber": "101", "unitnumber": "9"}]}),
+    )
+    .await;
+    a.assert_error(400, 114);
+    assert_eq!(error_fields(&a), ["Units[0].UnitNumber"]);
+    // Fields of the resource the route does not take are ignored.
+    let a =
+        post(&app, "/api/calllogreasons", &admin, json!({"Name": "Parking", "CallLogReasonId": 99, "Active": false}))
+            .await;
+    assert_eq!(a.status, StatusCode::CREATED, "{}", a.text);
+}

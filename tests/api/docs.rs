@@ -208,7 +208,8 @@ async fn request_bodies_are_documented_where_a_body_is_read() {
         if body.is_object() {
             assert!(body["application/json"]["schema"]["properties"].is_object(), "{method} {path}");
             assert!(body["text/json"].is_object(), "{method} {path}");
-            assert_eq!(body["application/json"]["schema"]["additionalProperties"], true, "unknown names are ignored");
+            // API.md §1: a name that is no field of the resource is refused.
+            assert_eq!(body["application/json"]["schema"]["additionalProperties"], false, "unknown names are refused");
             for status in ["400", "413", "415"] {
                 assert!(operation["responses"][status].is_object(), "{method} {path} {status}");
             }
@@ -231,4 +232,46 @@ async fn the_help_page_is_served_by_the_binary() {
         let heading = format!("<span class=\"m\">{method}</span> <code>{path}</code>");
         assert!(a.text.contains(&heading), "{method} {path} missing from /help");
     }
+}
+
+/// API.md §1: a client may send back the resource it read, so a body's
+/// schema lists every field of the resource's answer model (those the route
+/// does not take as ignored), and no other name.
+#[actix_web::test]
+async fn request_bodies_accept_every_field_of_their_resource() {
+    let app = spawn_app().await;
+    let doc = send(app.request(Method::GET, "/api/openapi.json")).await.body;
+    let model = |name: &str| -> BTreeSet<String> {
+        let schema = &doc["components"]["schemas"][name];
+        schema["properties"].as_object().unwrap_or_else(|| panic!("no model {name}")).keys().cloned().collect()
+    };
+    let listed = |schema: &serde_json::Value| -> BTreeSet<String> {
+        schema["properties"].as_object().unwrap().keys().cloned().collect()
+    };
+    let body = |method: &str, path: &str| {
+        doc["paths"][path][method]["requestBody"]["content"]["application/json"]["schema"].clone()
+    };
+    for (method, path, name) in [
+        ("post", "/api/users", "User"),
+        ("put", "/api/users/{userId}", "User"),
+        ("post", "/api/calllogs", "CallCenterActivityLog"),
+        ("put", "/api/calllogs/{logId}", "CallCenterActivityLog"),
+        ("post", "/api/calllogreasons", "CallLogReason"),
+        ("put", "/api/calllogreasons/{reasonId}", "CallLogReason"),
+        ("post", "/api/modulestatuses/calllogs", "ModuleStatus"),
+        ("put", "/api/modulestatus/{statusId}", "ModuleStatus"),
+        ("post", "/api/users/{userId}/tokens", "CreatedToken"),
+    ] {
+        let fields = listed(&body(method, path));
+        let missing: Vec<_> = model(name).difference(&fields).cloned().collect();
+        assert!(missing.is_empty(), "{method} {path} leaves out {missing:?} of {name}");
+    }
+    let import = body("post", "/api/admin/import");
+    for (list, name) in [("Properties", "Property"), ("Units", "Unit"), ("Residents", "Resident")] {
+        let fields = listed(&import["properties"][list]["items"]);
+        assert_eq!(fields, model(name), "import rows of {list} take exactly the fields of {name}");
+        assert_eq!(import["properties"][list]["items"]["additionalProperties"], false);
+    }
+    let put_log = body("put", "/api/calllogs/{logId}");
+    assert!(put_log["properties"]["OldComments"]["description"].as_str().unwrap().contains("ignored"));
 }
