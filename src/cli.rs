@@ -226,7 +226,15 @@ fn serve(db: &Path, args: ServeArgs) -> Result<(), Failure> {
     let store = open_store(&args.store_config(db))?;
     let state = actix_web::web::Data::new(AppState::new(store.clone(), AppConfig { zone, ..AppConfig::default() }));
     let bind = args.bind.clone();
-    let result = actix_web::rt::System::new().block_on(async move {
+    let mut started = false;
+    let result = actix_web::rt::System::new().block_on(async {
+        // Bind first (API.md §9): a start that cannot listen must not spend
+        // the first admin's password, which is shown only once.
+        let app_state = state.clone();
+        let server = actix_web::HttpServer::new(move || build_app(app_state.clone()))
+            .bind(&bind)
+            .map_err(|e| Failure(format!("cannot listen on {bind}: {e}")))?;
+        let addresses = server.addrs();
         if let Some(password) = state.service.ensure_first_admin().await? {
             println!("Created the first user: admin, password {password} (shown only this once).");
             let _ = std::io::stdout().flush();
@@ -234,18 +242,35 @@ fn serve(db: &Path, args: ServeArgs) -> Result<(), Failure> {
         if args.demo {
             load_demo_directory(&state.service).await?;
         }
-        let server = actix_web::HttpServer::new(move || build_app(state.clone()))
-            .bind(&bind)
-            .map_err(|e| Failure(format!("cannot listen on {bind}: {e}")))?
-            .shutdown_timeout(30)
-            .run();
-        log::info!("calllog serving on http://{bind} (database {})", db.display());
+        let server = server.shutdown_timeout(30).run();
+        started = true;
+        for address in addresses {
+            let base = base_url(address);
+            log::info!(
+                "calllog serving on {address} (database {}): console {base}/ · help {base}/help · metrics {base}/metrics",
+                db.display()
+            );
+        }
         server.await.map_err(|e| Failure(format!("server stopped: {e}")))
     });
     // In-flight requests have finished; commit what is queued, then stop.
     store.close();
-    log::info!("calllog stopped");
+    if started {
+        log::info!("calllog stopped");
+    }
     result
+}
+
+/// The URL a browser on this machine reaches a bound address by: an
+/// any-address bind (`0.0.0.0`, `::`) is reached at loopback too.
+fn base_url(address: std::net::SocketAddr) -> String {
+    use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+    let ip = match address.ip() {
+        IpAddr::V4(ip) if ip.is_unspecified() => IpAddr::V4(Ipv4Addr::LOCALHOST),
+        IpAddr::V6(ip) if ip.is_unspecified() => IpAddr::V6(Ipv6Addr::LOCALHOST),
+        ip => ip,
+    };
+    format!("http://{}", std::net::SocketAddr::new(ip, address.port()))
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -322,7 +347,7 @@ fn import(db: &Path, args: ImportArgs) -> Result<(), Failure> {
     let batch = ImportBatch::from_csv_rows(load(&args.properties)?, load(&args.units)?, load(&args.residents)?, &zone);
     let counts =
         with_service(db, async |service| Ok(service.import_directory(&Caller::command_line(), batch).await?))?;
-    println!("Imported {} properties, {} units, {} residents.", counts.properties, counts.units, counts.residents);
+    println!("Imported {}.", counts.summary());
     Ok(())
 }
 
@@ -330,6 +355,16 @@ fn backup(db: &Path, dest: &Path) -> Result<(), Failure> {
     require_database(db)?;
     if dest.exists() {
         return Err(Failure(format!("{} already exists; choose a new file name", dest.display())));
+    }
+    let folder = dest.parent().filter(|f| !f.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    if folder.exists() && !folder.is_dir() {
+        return Err(Failure(format!("{} is a file, not a folder; choose a folder for the copy", folder.display())));
+    }
+    if !folder.is_dir() {
+        return Err(Failure(format!(
+            "the folder {} does not exist; create it first or choose another place for the copy",
+            folder.display()
+        )));
     }
     // Read only, never through the Store: a copy must not upgrade its source.
     store::backup(db, dest).map_err(Failure)?;
@@ -361,12 +396,7 @@ async fn load_demo_directory(service: &Service) -> Result<(), Failure> {
         return Ok(());
     }
     let counts = service.import_directory(&Caller::command_line(), demo_batch()).await?;
-    log::info!(
-        "demo directory loaded: {} properties, {} units, {} residents",
-        counts.properties,
-        counts.units,
-        counts.residents
-    );
+    log::info!("demo directory loaded: {}", counts.summary());
     Ok(())
 }
 

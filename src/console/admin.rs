@@ -351,12 +351,7 @@ pub async fn import(state: web::Data<AppState>, req: HttpRequest, multipart: Mul
         let result = match parsed {
             Ok((properties, units, residents)) => {
                 let batch = ImportBatch::from_csv_rows(properties, units, residents, &state.service.config.zone);
-                state.service.import_directory(&session.caller, batch).await.map(|counts| {
-                    format!(
-                        "imported {} properties, {} units, {} residents",
-                        counts.properties, counts.units, counts.residents
-                    )
-                })
+                state.service.import_directory(&session.caller, batch).await.map(|counts| format!("imported {}", counts.summary()))
             }
             Err(problem) => Err(crate::domain::error::DomainError::invalid(problem).into()),
         };

@@ -388,7 +388,7 @@ fn import_again_upserts_by_id() {
     let renamed = write(dir.path(), "p2.csv", "PropertyId,PropertyName\n2,Zoë Gardens East\n");
     let out = import(&db, &[("--properties", &renamed)]);
     out.assert_code(0);
-    assert_eq!(out.stdout, "Imported 1 properties, 0 units, 0 residents.\n");
+    assert_eq!(out.stdout, "Imported 1 property, 0 units, 0 residents.\n");
     let name: String = read_only(&db)
         .query_row("SELECT property_name FROM properties WHERE property_id = 2", [], |r| r.get(0))
         .unwrap();
@@ -505,6 +505,26 @@ fn backup_makes_a_sound_copy_and_never_overwrites() {
     let line = run(command, None).assert_failure_line().to_string();
     assert!(line.contains("copy.db"), "{line}");
     assert_eq!(std::fs::read(&dest).unwrap(), before, "the existing file must be left alone");
+}
+
+#[test]
+fn backup_into_a_missing_folder_says_the_folder_is_missing() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("x.db");
+    let p = write(dir.path(), "p.csv", PROPERTIES_CSV);
+    import(&db, &[("--properties", &p)]).assert_code(0);
+    let folder = dir.path().join("backups");
+    let mut command = calllog(&db);
+    command.arg("backup").arg(folder.join("copy.db"));
+    let line = run(command, None).assert_failure_line().to_string();
+    assert_eq!(
+        line,
+        format!(
+            "calllog: the folder {} does not exist; create it first or choose another place for the copy",
+            folder.display()
+        )
+    );
+    assert!(!folder.exists(), "the folder is not created behind the operator's back");
 }
 
 // ---- serve ----------------------------------------------------------------
@@ -668,6 +688,48 @@ fn serve_prints_the_first_password_serves_and_stops_cleanly_on_sigterm() {
     let rest = server.stop();
     assert!(rest.is_empty(), "nothing more on stdout: {rest:?}");
     assert_eq!(count(&db, "users"), 1);
+}
+
+#[test]
+fn a_start_that_cannot_listen_creates_no_admin_and_the_next_start_prints_the_password() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("x.db");
+    // Something else holds the port.
+    let taken = TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = taken.local_addr().unwrap().to_string();
+    let mut command = calllog(&db);
+    command.args(["serve", "--bind", &addr]);
+    let out = run(command, None);
+    let line = out.assert_failure_line();
+    assert!(line.starts_with(&format!("calllog: cannot listen on {addr}")), "{line}");
+    assert!(!out.stderr.contains("calllog stopped"), "it never started: {:?}", out.stderr);
+    assert_eq!(count(&db, "users"), 0, "no admin whose password nobody saw");
+    drop(taken);
+
+    // The next start, on a free port, creates the admin and shows its password.
+    let mut server = Server::start(&db, &[]);
+    let password = server.first_password();
+    server.wait_until_healthy();
+    server.sign_in(&password);
+    server.stop();
+}
+
+#[test]
+fn the_startup_log_names_the_urls_served_and_the_stop_is_logged() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("x.db");
+    let mut server = Server::start(&db, &[]);
+    server.first_password();
+    server.wait_until_healthy();
+    let log = server.log();
+    let base = format!("http://{}", server.addr);
+    for url in [format!("{base}/ "), format!("{base}/help "), format!("{base}/metrics")] {
+        assert!(log.contains(&url), "the log should name {url:?}: {log}");
+    }
+    let stderr_file = server.stderr_file.clone();
+    server.stop();
+    let log = std::fs::read_to_string(stderr_file).unwrap();
+    assert!(log.contains("calllog stopped"), "{log}");
 }
 
 #[test]
