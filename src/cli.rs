@@ -7,7 +7,8 @@ use crate::credentials::new_password;
 use crate::domain::directory::{csv_rows, ImportBatch, Property, Resident, Unit};
 use crate::domain::input::Fields;
 use crate::domain::time::{zone_named, Stamp};
-use crate::domain::users::{check_password, check_user_name, Caller, NewUser, Role};
+use crate::domain::query::{Page, MAX_PAGE_SIZE};
+use crate::domain::users::{check_password, check_user_name, Caller, NewUser, Role, TokenKind, User, UserChanges};
 use crate::service::{Service, ServiceError};
 use crate::state::AppState;
 use crate::store::{self, Store};
@@ -115,6 +116,17 @@ pub enum UserCommand {
         #[arg(long)]
         password_stdin: bool,
     },
+    /// List every user: NAME, ROLE, active|inactive, property ids (tab-separated).
+    List,
+    /// Set a new password for user NAME and sign out its sessions (API tokens
+    /// stay); prints a generated password unless --password-stdin is given.
+    /// The way back in when the admin password is lost.
+    Passwd {
+        name: String,
+        /// Read the password from the first line of standard input.
+        #[arg(long)]
+        password_stdin: bool,
+    },
 }
 
 #[derive(Subcommand, Debug)]
@@ -127,6 +139,18 @@ pub enum TokenCommand {
         /// Days until the token expires (1 to 36500); no expiry when absent.
         #[arg(long, value_parser = clap::value_parser!(u32).range(1..=36_500))]
         expires_days: Option<u32>,
+    },
+    /// List user NAME's live API tokens: TOKENID, LABEL, CREATED, EXPIRES or never (tab-separated).
+    List {
+        name: String,
+        /// IANA time zone the dates are written in.
+        #[arg(long, env = "CALLLOG_TIMEZONE", default_value = "UTC", value_parser = parse_zone)]
+        timezone: TimeZone,
+    },
+    /// Revoke the live token TOKENID (any user's); exit 1 when there is none.
+    Revoke {
+        #[arg(value_name = "TOKENID", value_parser = clap::value_parser!(i64).range(1..))]
+        token_id: i64,
     },
 }
 
@@ -188,9 +212,13 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::User(UserCommand::Add { name, role, first, last, email, properties, password_stdin }) => {
             user_add(&cli.db, name, role, first, last, email, properties, password_stdin)
         }
+        Command::User(UserCommand::List) => user_list(&cli.db),
+        Command::User(UserCommand::Passwd { name, password_stdin }) => user_passwd(&cli.db, &name, password_stdin),
         Command::Token(TokenCommand::Create { name, label, expires_days }) => {
             token_create(&cli.db, &name, label, expires_days)
         }
+        Command::Token(TokenCommand::List { name, timezone }) => token_list(&cli.db, &name, &timezone),
+        Command::Token(TokenCommand::Revoke { token_id }) => token_revoke(&cli.db, token_id),
         Command::Import(args) => import(&cli.db, args),
         Command::Backup { dest } => backup(&cli.db, &dest),
         Command::Check => check(&cli.db),
@@ -284,18 +312,7 @@ fn user_add(
     properties: Vec<i64>,
     password_stdin: bool,
 ) -> Result<(), Failure> {
-    let (password, generated) = if password_stdin {
-        let mut line = String::new();
-        std::io::stdin()
-            .lock()
-            .read_line(&mut line)
-            .map_err(|e| Failure(format!("cannot read the password from standard input: {e}")))?;
-        let password = line.trim_end_matches(['\r', '\n']).to_string();
-        check_password(&password).map_err(|p| Failure(format!("the password {p}")))?;
-        (password, false)
-    } else {
-        (new_password(), true)
-    };
+    let (password, generated) = read_or_generate_password(password_stdin)?;
     let user = NewUser {
         user_name: name,
         password: password.clone(),
@@ -310,6 +327,99 @@ fn user_add(
     if generated {
         println!("Password: {password}");
     }
+    Ok(())
+}
+
+/// The first line of standard input (checked), or a generated password;
+/// `true` when generated (it is then printed once).
+fn read_or_generate_password(password_stdin: bool) -> Result<(String, bool), Failure> {
+    if !password_stdin {
+        return Ok((new_password(), true));
+    }
+    let mut line = String::new();
+    std::io::stdin()
+        .lock()
+        .read_line(&mut line)
+        .map_err(|e| Failure(format!("cannot read the password from standard input: {e}")))?;
+    let password = line.trim_end_matches(['\r', '\n']).to_string();
+    check_password(&password).map_err(|p| Failure(format!("the password {p}")))?;
+    Ok((password, false))
+}
+
+/// The user named `name`, or a failure saying there is none.
+async fn user_named(service: &Service, name: &str) -> Result<User, Failure> {
+    service
+        .find_user_by_name(&Caller::command_line(), name)
+        .await?
+        .ok_or_else(|| Failure(format!("there is no user {name:?}")))
+}
+
+/// Text for one tab-separated field: tabs and line breaks become spaces.
+fn field(text: &str) -> String {
+    text.chars().map(|c| if c.is_control() { ' ' } else { c }).collect()
+}
+
+fn user_list(db: &Path) -> Result<(), Failure> {
+    let users = with_service(db, async |service| {
+        let operator = Caller::command_line();
+        let mut users = Vec::new();
+        for number in 1.. {
+            let (total, page) = service.list_users(&operator, Page { number, size: MAX_PAGE_SIZE }).await?;
+            users.extend(page);
+            if users.len() as i64 >= total {
+                break;
+            }
+        }
+        Ok(users)
+    })?;
+    let mut out = std::io::stdout().lock();
+    for user in users {
+        let properties: Vec<String> = user.property_ids.iter().map(i64::to_string).collect();
+        let active = if user.active { "active" } else { "inactive" };
+        let line = format!("{}\t{}\t{active}\t{}", field(&user.user_name), user.role.as_str(), properties.join(","));
+        writeln!(out, "{line}").map_err(|e| Failure(format!("cannot write to standard output: {e}")))?;
+    }
+    Ok(())
+}
+
+fn user_passwd(db: &Path, name: &str, password_stdin: bool) -> Result<(), Failure> {
+    let (password, generated) = read_or_generate_password(password_stdin)?;
+    let new_password = password.clone();
+    let user = with_service(db, async |service| {
+        let user = user_named(service, name).await?;
+        let changes = UserChanges { password: Some(new_password), ..UserChanges::default() };
+        Ok(service.update_user(&Caller::command_line(), user.user_id, changes).await?)
+    })?;
+    let inactive = if user.active { "" } else { " It is inactive: activate it before it can sign in." };
+    println!(
+        "Set a new password for {} (id {}); its sessions are signed out, its API tokens stay.{inactive}",
+        user.user_name, user.user_id
+    );
+    if generated {
+        println!("Password: {password}");
+    }
+    Ok(())
+}
+
+fn token_list(db: &Path, name: &str, zone: &TimeZone) -> Result<(), Failure> {
+    let tokens = with_service(db, async |service| {
+        let user = user_named(service, name).await?;
+        Ok(service.list_api_tokens(&Caller::command_line(), user.user_id).await?)
+    })?;
+    for token in tokens {
+        let expires = token.expires_on.map(|e| e.format_in(zone)).unwrap_or_else(|| "never".to_string());
+        let label = field(token.name.as_deref().unwrap_or(""));
+        println!("{}\t{label}\t{}\t{expires}", token.token_id, token.created_on.format_in(zone));
+    }
+    Ok(())
+}
+
+fn token_revoke(db: &Path, token_id: i64) -> Result<(), Failure> {
+    let token =
+        with_service(db, async |service| Ok(service.revoke_token_by_id(&Caller::command_line(), token_id).await?))?;
+    let kind = if token.kind == TokenKind::Api { "API token" } else { "session token" };
+    let label = token.name.as_deref().map(|n| format!(" {n:?}")).unwrap_or_default();
+    println!("Revoked {kind} {}{label} of user {}.", token.token_id, token.user_name);
     Ok(())
 }
 
