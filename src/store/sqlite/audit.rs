@@ -3,7 +3,7 @@
 use crate::domain::audit::{AuditAction, AuditEntry, AuditFilter};
 use crate::domain::time::Stamp;
 use crate::store::{StoreError, StoreResult};
-use rusqlite::{params, Connection};
+use rusqlite::{params, params_from_iter, Connection};
 
 pub fn insert(conn: &Connection, entry: &AuditEntry) -> StoreResult<()> {
     conn.prepare_cached(
@@ -13,31 +13,54 @@ pub fn insert(conn: &Connection, entry: &AuditEntry) -> StoreResult<()> {
     Ok(())
 }
 
+/// The WHERE clause of a listing and its values: only the conditions given,
+/// so that SQLite seeks `admin_audit_by_user` for an actor and
+/// `admin_audit_by_time` for a time range (tests check the plans).
+pub fn conditions(filter: &AuditFilter) -> (String, Vec<i64>) {
+    let mut clauses = Vec::new();
+    let mut values = Vec::new();
+    if let Some(user_id) = filter.user_id {
+        clauses.push("user_id = ?");
+        values.push(user_id);
+    }
+    if let Some(from) = filter.from {
+        clauses.push("at >= ?");
+        values.push(from.0);
+    }
+    if let Some(to) = filter.to {
+        clauses.push("at < ?");
+        values.push(to.0);
+    }
+    if clauses.is_empty() {
+        clauses.push("1");
+    }
+    (clauses.join(" AND "), values)
+}
+
+/// The order of a listing: newest first.
+pub const ORDER: &str = "at DESC, audit_id DESC";
+
 /// One page of the entries matching `filter`, newest first, and how many match.
 pub fn page(conn: &Connection, filter: &AuditFilter, limit: i64, offset: i64) -> StoreResult<(i64, Vec<AuditEntry>)> {
-    // NULL bounds and actor mean "any"; the indexes on (at) and (user_id, at) serve both shapes.
-    const MATCHES: &str = "(?1 IS NULL OR user_id = ?1) AND (?2 IS NULL OR at >= ?2) AND (?3 IS NULL OR at < ?3)";
-    let (from, to) = (filter.from.map(|s| s.0), filter.to.map(|s| s.0));
+    let (conditions, mut values) = conditions(filter);
     let total: i64 = conn
-        .prepare_cached(&format!("SELECT count(*) FROM admin_audit WHERE {MATCHES}"))?
-        .query_row(params![filter.user_id, from, to], |r| r.get(0))?;
+        .prepare_cached(&format!("SELECT count(*) FROM admin_audit WHERE {conditions}"))?
+        .query_row(params_from_iter(values.iter()), |r| r.get(0))?;
+    values.extend([limit, offset]);
     let mut stmt = conn.prepare_cached(&format!(
-        "SELECT at, user_id, user_name, action, target, details FROM admin_audit WHERE {MATCHES}
-         ORDER BY at DESC, audit_id DESC LIMIT ?4 OFFSET ?5"
+        "SELECT at, user_id, user_name, action, target, details FROM admin_audit WHERE {conditions}
+         ORDER BY {ORDER} LIMIT ? OFFSET ?"
     ))?;
-    let rows = stmt.query_map(
-        params![filter.user_id, from, to, limit, offset],
-        |r| {
-            Ok((
-                r.get::<_, i64>(0)?,
-                r.get::<_, Option<i64>>(1)?,
-                r.get::<_, String>(2)?,
-                r.get::<_, String>(3)?,
-                r.get::<_, String>(4)?,
-                r.get::<_, Option<String>>(5)?,
-            ))
-        },
-    )?;
+    let rows = stmt.query_map(params_from_iter(values.iter()), |r| {
+        Ok((
+            r.get::<_, i64>(0)?,
+            r.get::<_, Option<i64>>(1)?,
+            r.get::<_, String>(2)?,
+            r.get::<_, String>(3)?,
+            r.get::<_, String>(4)?,
+            r.get::<_, Option<String>>(5)?,
+        ))
+    })?;
     let mut entries = Vec::new();
     for row in rows {
         let (at, user_id, user_name, action, target, details) = row?;
