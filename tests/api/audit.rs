@@ -2,6 +2,7 @@
 //! statuses and the directory, by whom, newest first, written in the same
 //! transaction as the change.
 
+use crate::console_pages::{console_sign_in, csrf_for, get_page, post_form};
 use crate::helpers::*;
 use serde_json::{json, Value};
 
@@ -257,4 +258,34 @@ async fn the_entry_is_written_in_the_same_transaction_as_the_change() {
     assert_eq!(users.body["Total"], 1, "the user was not created without its entry: {}", users.text);
     assert!(!get(&app, "/api/calllogreasons", &admin).await.text.contains("Ghost"));
     assert_eq!(get(&app, "/api/properties", &admin).await.body["Total"], 0);
+}
+
+#[actix_web::test]
+async fn console_changes_are_audited_and_admin_shows_the_recent_ones() {
+    let app = spawn_app().await;
+    let admin = sign_in(&app, "admin", ADMIN_PASSWORD).await;
+    make_user(&app, &admin, "agnes", "agent", &[]).await;
+    let cookie = console_sign_in(&app, "admin", ADMIN_PASSWORD).await;
+    let csrf = csrf_for(&app, &cookie).await;
+    let added = post_form(&app, "/admin/reasons", Some(&cookie), &[("csrf", &csrf), ("Name", "Keys & <locks>")], "same-origin").await;
+    assert_eq!(added.status, StatusCode::SEE_OTHER, "{}", added.body);
+
+    let agnes = console_sign_in(&app, "agnes", "agnes-password").await;
+    let csrf = csrf_for(&app, &agnes).await;
+    let fields = [("csrf", csrf.as_str()), ("CurrentPassword", "agnes-password"), ("NewPassword", "brand-new-pass")];
+    assert_eq!(post_form(&app, "/account", Some(&agnes), &fields, "same-origin").await.status, StatusCode::SEE_OTHER);
+
+    let entries = audit(&app, &admin, "").await;
+    assert_eq!(actions(&entries), ["user.password_changed", "reason.created", "user.created", "user.created"]);
+    assert_eq!((&entries[0]["UserName"], &entries[0]["Target"]), (&json!("agnes"), &entries[2]["Target"]));
+    assert_eq!(entries[0]["Details"], "its other session tokens revoked");
+    assert_eq!((&entries[1]["UserName"], &entries[1]["Target"]), (&json!("admin"), &json!("reason 9 \"Keys & <locks>\"")));
+
+    let page = get_page(&app, "/admin", Some(&cookie)).await;
+    assert_eq!(page.status, StatusCode::OK);
+    let recent = &page.body[page.body.find("id=\"changes-title\"").expect("a Recent changes section")..];
+    let newest = recent.find("user.password_changed").unwrap();
+    let older = recent.find("reason.created").unwrap();
+    assert!(newest < older, "newest first: {recent}");
+    assert!(recent.contains("reason 9 &#34;Keys &#38; &#60;locks&#62;&#34;") || recent.contains("Keys &amp; &lt;locks&gt;"), "escaped: {recent}");
 }
