@@ -377,7 +377,11 @@ pub async fn import(state: web::Data<AppState>, req: HttpRequest, multipart: Mul
         let result = match parsed {
             Ok((properties, units, residents)) => {
                 let batch = ImportBatch::from_csv_rows(properties, units, residents, &state.service.config.zone);
-                state.service.import_directory(&session.caller, batch).await.map(|counts| format!("imported {}", counts.summary()))
+                state
+                    .service
+                    .import_directory(&session.caller, batch)
+                    .await
+                    .map(|counts| format!("imported {}", counts.summary()))
             }
             Err(problem) => Err(crate::domain::error::DomainError::invalid(problem).into()),
         };

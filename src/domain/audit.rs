@@ -168,7 +168,8 @@ fn text_or_none(value: Option<&str>) -> String {
 
 /// `role agent; properties 1, 2; name "Jane Doe"; email "j@x"`.
 pub fn user_created_details(user: &User) -> String {
-    let mut parts = vec![format!("role {}", user.role.as_str()), format!("properties {}", ids_text(&user.property_ids))];
+    let mut parts =
+        vec![format!("role {}", user.role.as_str()), format!("properties {}", ids_text(&user.property_ids))];
     let name = crate::domain::users::display_name("", user.first_name.as_deref(), user.last_name.as_deref());
     if !name.is_empty() {
         parts.push(format!("name {name:?}"));
@@ -184,10 +185,8 @@ pub fn user_created_details(user: &User) -> String {
 pub fn user_changes(before: &User, after: &User, password_reset: bool) -> Vec<(AuditAction, Option<String>)> {
     let mut entries = Vec::new();
     if before.role != after.role {
-        entries.push((
-            AuditAction::UserRoleChanged,
-            Some(format!("{} → {}", before.role.as_str(), after.role.as_str())),
-        ));
+        entries
+            .push((AuditAction::UserRoleChanged, Some(format!("{} → {}", before.role.as_str(), after.role.as_str()))));
     }
     if before.property_ids != after.property_ids {
         entries.push((

@@ -398,7 +398,10 @@ mod tests {
     fn import_counts_say_one_in_the_singular() {
         let counts = ImportCounts { properties: 1, units: 0, residents: 2 };
         assert_eq!(counts.summary(), "1 property, 0 units, 2 residents");
-        assert_eq!(ImportCounts { properties: 3, units: 1, residents: 1 }.summary(), "3 properties, 1 unit, 1 resident");
+        assert_eq!(
+            ImportCounts { properties: 3, units: 1, residents: 1 }.summary(),
+            "3 properties, 1 unit, 1 resident"
+        );
     }
 
     #[test]

@@ -31,7 +31,13 @@ fn check_name_free(tx: &mut dyn Writes, catalog: Catalog, name: &str, except_id:
     Ok(())
 }
 
-fn audit(tx: &mut dyn Writes, caller: &Caller, action: AuditAction, target: String, details: String) -> ServiceResult<()> {
+fn audit(
+    tx: &mut dyn Writes,
+    caller: &Caller,
+    action: AuditAction,
+    target: String,
+    details: String,
+) -> ServiceResult<()> {
     Ok(tx.record_audit(&AuditEntry::by(caller, action, target, Some(details)))?)
 }
 
@@ -82,7 +88,8 @@ impl Service {
                     check_name_free(tx, Catalog::Reasons, name, reason_id)?;
                 }
                 tx.update_reason(reason_id, &input)?;
-                let after = tx.reason(reason_id)?.ok_or_else(|| ServiceError::Internal("updated reason vanished".into()))?;
+                let after =
+                    tx.reason(reason_id)?.ok_or_else(|| ServiceError::Internal("updated reason vanished".into()))?;
                 if let Some(details) = audit::reason_changes(&before, &after) {
                     audit(tx, &actor, AuditAction::ReasonChanged, audit::reason_target(&after), details)?;
                 }
@@ -155,7 +162,8 @@ impl Service {
                     tx.clear_default_status(status_id)?;
                 }
                 tx.update_status(status_id, &input)?;
-                let after = tx.status(status_id)?.ok_or_else(|| ServiceError::Internal("updated status vanished".into()))?;
+                let after =
+                    tx.status(status_id)?.ok_or_else(|| ServiceError::Internal("updated status vanished".into()))?;
                 if let Some(details) = audit::status_changes(&current, &after, previous_default.as_ref()) {
                     audit(tx, &actor, AuditAction::StatusChanged, audit::status_target(&after), details)?;
                 }

@@ -202,7 +202,8 @@ impl Service {
         self.store
             .write(move |tx| -> ServiceResult<ImportCounts> {
                 let counts = import(tx, batch)?;
-                let entry = AuditEntry::by(&actor, AuditAction::DirectoryImported, "directory".into(), Some(counts.summary()));
+                let entry =
+                    AuditEntry::by(&actor, AuditAction::DirectoryImported, "directory".into(), Some(counts.summary()));
                 tx.record_audit(&entry)?;
                 Ok(counts)
             })

@@ -419,7 +419,8 @@ impl Service {
             .store
             .write(move |tx| -> ServiceResult<TokenRecord> {
                 let token = tx.token_record(token_id)?.filter(|t| t.is_live(Stamp::now()));
-                let token = token.ok_or_else(|| DomainError::not_found(format!("There is no live token {token_id}.")))?;
+                let token =
+                    token.ok_or_else(|| DomainError::not_found(format!("There is no live token {token_id}.")))?;
                 revoke_audited(tx, &actor, &token)?;
                 Ok(token)
             })

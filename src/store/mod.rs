@@ -16,6 +16,7 @@
 pub mod sqlite;
 
 use crate::config::StoreConfig;
+use crate::domain::audit::{AuditEntry, AuditFilter};
 use crate::domain::calllogs::Author;
 use crate::domain::calllogs::{
     CallLog, CallLogFilter, CallLogRow, CategoryCounts, ExportRow, HistoryEntry, LogHead, NewEvent, UnitSummary,
@@ -25,7 +26,6 @@ use crate::domain::directory::{Property, PropertyStatus, Resident, Unit, UnitSor
 use crate::domain::lookup::{CallLogBrief, LookupQuery, ResidentPlace, UnitPlace};
 use crate::domain::query::Page;
 use crate::domain::time::Stamp;
-use crate::domain::audit::{AuditEntry, AuditFilter};
 use crate::domain::users::{Caller, LoginRecord, NewToken, NewUser, TokenInfo, TokenRecord, User, UserChanges};
 use std::path::Path;
 

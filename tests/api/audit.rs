@@ -108,7 +108,10 @@ async fn every_admin_change_is_recorded_with_its_actor_newest_first() {
     }
     let jdoe = format!("user jdoe (id {user_id})");
     let created = &entries[entries.len() - 2];
-    assert_eq!((&created["Target"], &created["Details"]), (&json!(jdoe), &json!("role agent; properties 1, 2; name \"Jane Doe\"")));
+    assert_eq!(
+        (&created["Target"], &created["Details"]),
+        (&json!(jdoe), &json!("role agent; properties 1, 2; name \"Jane Doe\""))
+    );
     assert_eq!(entry(&entries, "user.role_changed")["Details"], "agent → viewer");
     assert_eq!(entry(&entries, "user.properties_changed")["Details"], "1, 2 → 2, 3");
     assert_eq!(entry(&entries, "user.profile_changed")["Details"], "Email none → \"jane@example.com\"");
@@ -126,7 +129,10 @@ async fn every_admin_change_is_recorded_with_its_actor_newest_first() {
         "IsDefault false → true (the default was status 1 \"Open\")"
     );
     let import = entry(&entries, "directory.imported");
-    assert_eq!((&import["Target"], &import["Details"]), (&json!("directory"), &json!("3 properties, 3 units, 3 residents")));
+    assert_eq!(
+        (&import["Target"], &import["Details"]),
+        (&json!("directory"), &json!("3 properties, 3 units, 3 residents"))
+    );
     // Never a password or a token.
     for secret in ["secret-pass-1", "secret-pass-2", ADMIN_PASSWORD, clear_token.as_str(), admin.as_str()] {
         assert!(!a.text.contains(secret), "the audit shows a secret: {}", a.text);
@@ -267,7 +273,9 @@ async fn console_changes_are_audited_and_admin_shows_the_recent_ones() {
     make_user(&app, &admin, "agnes", "agent", &[]).await;
     let cookie = console_sign_in(&app, "admin", ADMIN_PASSWORD).await;
     let csrf = csrf_for(&app, &cookie).await;
-    let added = post_form(&app, "/admin/reasons", Some(&cookie), &[("csrf", &csrf), ("Name", "Keys & <locks>")], "same-origin").await;
+    let added =
+        post_form(&app, "/admin/reasons", Some(&cookie), &[("csrf", &csrf), ("Name", "Keys & <locks>")], "same-origin")
+            .await;
     assert_eq!(added.status, StatusCode::SEE_OTHER, "{}", added.body);
 
     let agnes = console_sign_in(&app, "agnes", "agnes-password").await;
@@ -279,7 +287,10 @@ async fn console_changes_are_audited_and_admin_shows_the_recent_ones() {
     assert_eq!(actions(&entries), ["user.password_changed", "reason.created", "user.created", "user.created"]);
     assert_eq!((&entries[0]["UserName"], &entries[0]["Target"]), (&json!("agnes"), &entries[2]["Target"]));
     assert_eq!(entries[0]["Details"], "its other session tokens revoked");
-    assert_eq!((&entries[1]["UserName"], &entries[1]["Target"]), (&json!("admin"), &json!("reason 9 \"Keys & <locks>\"")));
+    assert_eq!(
+        (&entries[1]["UserName"], &entries[1]["Target"]),
+        (&json!("admin"), &json!("reason 9 \"Keys & <locks>\""))
+    );
 
     let page = get_page(&app, "/admin", Some(&cookie)).await;
     assert_eq!(page.status, StatusCode::OK);
@@ -287,5 +298,8 @@ async fn console_changes_are_audited_and_admin_shows_the_recent_ones() {
     let newest = recent.find("user.password_changed").unwrap();
     let older = recent.find("reason.created").unwrap();
     assert!(newest < older, "newest first: {recent}");
-    assert!(recent.contains("reason 9 &#34;Keys &#38; &#60;locks&#62;&#34;") || recent.contains("Keys &amp; &lt;locks&gt;"), "escaped: {recent}");
+    assert!(
+        recent.contains("reason 9 &#34;Keys &#38; &#60;locks&#62;&#34;") || recent.contains("Keys &amp; &lt;locks&gt;"),
+        "escaped: {recent}"
+    );
 }

@@ -322,7 +322,10 @@ fn user_list_prints_one_tab_separated_line_per_user_by_name() {
     add_user(&db, "zed", "viewer", &["--property", "2", "--property", "1"], "long-enough-1");
     add_user(&db, "Amy", "agent", &[], "long-enough-1");
     add_user(&db, "boss", "admin", &[], "long-enough-1");
-    rusqlite::Connection::open(&db).unwrap().execute("UPDATE users SET active = 0 WHERE user_name = 'Amy'", []).unwrap();
+    rusqlite::Connection::open(&db)
+        .unwrap()
+        .execute("UPDATE users SET active = 0 WHERE user_name = 'Amy'", [])
+        .unwrap();
     let mut command = calllog(&db);
     command.args(["user", "list"]);
     let out = run(command, None);
@@ -336,7 +339,8 @@ fn user_passwd_sets_the_password_from_stdin_or_prints_a_generated_one_and_is_aud
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("x.db");
     add_user(&db, "admin", "admin", &[], "forgotten-password");
-    let stored = || -> String { read_only(&db).query_row("SELECT password_hash FROM users", [], |r| r.get(0)).unwrap() };
+    let stored =
+        || -> String { read_only(&db).query_row("SELECT password_hash FROM users", [], |r| r.get(0)).unwrap() };
 
     let mut command = calllog(&db);
     command.args(["user", "passwd", "ADMIN", "--password-stdin"]);
@@ -492,7 +496,13 @@ fn import_reads_rfc4180_csv_with_quotes_newlines_and_non_ascii() {
     assert_eq!(out.stdout, "Imported 2 properties, 2 units, 2 residents.\n");
     assert_eq!(
         audit_rows(&db),
-        [(None, "command line".into(), "directory.imported".into(), "directory".into(), Some("2 properties, 2 units, 2 residents".into()))]
+        [(
+            None,
+            "command line".into(),
+            "directory.imported".into(),
+            "directory".into(),
+            Some("2 properties, 2 units, 2 residents".into())
+        )]
     );
 
     let conn = read_only(&db);

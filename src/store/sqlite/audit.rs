@@ -9,7 +9,14 @@ pub fn insert(conn: &Connection, entry: &AuditEntry) -> StoreResult<()> {
     conn.prepare_cached(
         "INSERT INTO admin_audit (at, user_id, user_name, action, target, details) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
     )?
-    .execute(params![entry.at.0, entry.user_id, entry.user_name, entry.action.as_str(), entry.target, entry.details])?;
+    .execute(params![
+        entry.at.0,
+        entry.user_id,
+        entry.user_name,
+        entry.action.as_str(),
+        entry.target,
+        entry.details
+    ])?;
     Ok(())
 }
 
@@ -73,7 +80,5 @@ pub fn page(conn: &Connection, filter: &AuditFilter, limit: i64, offset: i64) ->
 
 /// How many credential changes the database has seen (kept by triggers).
 pub fn credential_changes(conn: &Connection) -> StoreResult<i64> {
-    Ok(conn
-        .prepare_cached("SELECT coalesce(max(changes), 0) FROM credential_changes")?
-        .query_row([], |r| r.get(0))?)
+    Ok(conn.prepare_cached("SELECT coalesce(max(changes), 0) FROM credential_changes")?.query_row([], |r| r.get(0))?)
 }

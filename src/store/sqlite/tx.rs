@@ -3,6 +3,7 @@
 //! writer's savepoint). Each method is one of the module functions beside it.
 
 use super::{audit, calllogs, catalog, directory, lookup, users};
+use crate::domain::audit::{AuditEntry, AuditFilter};
 use crate::domain::calllogs::{
     Author, CallLog, CallLogFilter, CallLogRow, CategoryCounts, ExportRow, HistoryEntry, LogHead, NewEvent, UnitSummary,
 };
@@ -11,7 +12,6 @@ use crate::domain::directory::{Property, PropertyStatus, Resident, Unit, UnitSor
 use crate::domain::lookup::{CallLogBrief, LookupQuery, ResidentPlace, UnitPlace};
 use crate::domain::query::Page;
 use crate::domain::time::Stamp;
-use crate::domain::audit::{AuditEntry, AuditFilter};
 use crate::domain::users::{Caller, LoginRecord, NewToken, NewUser, TokenInfo, TokenRecord, User, UserChanges};
 use crate::store::{Catalog, ExportCursor, Reads, StoreResult, Writes};
 use rusqlite::Connection;
