@@ -476,7 +476,11 @@ fn query_parameters(method: &str, path: &str) -> Vec<Value> {
         "/api/users/{userId}/properties" => [vec![property_status()], paging()].concat(),
         "/api/admin/audit" => [
             vec![
-                query("userId", or_blank(id_schema()), "only the changes this user made; an id that is no user is 400/114"),
+                query(
+                    "userId",
+                    or_blank(id_schema()),
+                    "only the changes this user made; an id that is no user is 400/114",
+                ),
                 query_date("from", "from <= At"),
                 query_date("to", "At < to"),
             ],

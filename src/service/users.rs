@@ -66,6 +66,15 @@ impl CredentialWatch {
         }
     }
 
+    /// The claimed look failed: the next request looks again.
+    fn look_again(&self) {
+        if let Ok(mut seen) = self.seen.lock() {
+            if let (Some((at, _)), Some(due)) = (&mut *seen, Instant::now().checked_sub(CREDENTIAL_RECHECK)) {
+                *at = due;
+            }
+        }
+    }
+
     /// Records `changes`; true when it moved since the last look.
     fn moved_to(&self, changes: i64) -> bool {
         let Ok(mut seen) = self.seen.lock() else { return true };
@@ -196,7 +205,7 @@ impl Service {
     pub async fn authenticate(&self, token: &str) -> ServiceResult<Caller> {
         let hash = token_hash(token);
         let now = Stamp::now();
-        self.notice_credential_changes().await?;
+        self.notice_credential_changes().await;
         if let Some(caller) = self.tokens.get(&hash, now) {
             return Ok(caller);
         }
@@ -216,15 +225,24 @@ impl Service {
     /// Forgets every cached token when credentials changed in the database
     /// since the last look (at most a second ago): by this process or by
     /// another one (the command line's `user passwd`, `token revoke`).
-    async fn notice_credential_changes(&self) -> ServiceResult<()> {
+    ///
+    /// A failed look (no pooled connection free) is not the request's
+    /// failure: the cache stays as it is and the next request looks again.
+    async fn notice_credential_changes(&self) {
         if !self.credential_watch.claim_look() {
-            return Ok(());
+            return;
         }
-        let changes = self.store.read(|tx| -> ServiceResult<i64> { Ok(tx.credential_changes()?) }).await?;
-        if self.credential_watch.moved_to(changes) {
-            self.tokens.forget_all();
+        match self.store.read(|tx| -> ServiceResult<i64> { Ok(tx.credential_changes()?) }).await {
+            Ok(changes) => {
+                if self.credential_watch.moved_to(changes) {
+                    self.tokens.forget_all();
+                }
+            }
+            Err(e) => {
+                self.credential_watch.look_again();
+                log::warn!("could not reread the credential changes: {e}");
+            }
         }
-        Ok(())
     }
 
     async fn load_user(&self, user_id: i64) -> ServiceResult<User> {
