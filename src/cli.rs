@@ -6,8 +6,9 @@ use crate::config::{AppConfig, StoreConfig, Synchronous};
 use crate::credentials::new_password;
 use crate::domain::directory::{csv_rows, ImportBatch, Property, Resident, Unit};
 use crate::domain::input::Fields;
+use crate::domain::query::{Page, MAX_PAGE_SIZE};
 use crate::domain::time::{zone_named, Stamp};
-use crate::domain::users::{check_password, check_user_name, Caller, NewUser, Role};
+use crate::domain::users::{check_password, check_user_name, Caller, NewUser, Role, TokenKind, User, UserChanges};
 use crate::service::{Service, ServiceError};
 use crate::state::AppState;
 use crate::store::{self, Store};
@@ -115,6 +116,17 @@ pub enum UserCommand {
         #[arg(long)]
         password_stdin: bool,
     },
+    /// List every user: NAME, ROLE, active|inactive, property ids (tab-separated).
+    List,
+    /// Set a new password for user NAME and sign out its sessions (API tokens
+    /// stay); prints a generated password unless --password-stdin is given.
+    /// The way back in when the admin password is lost.
+    Passwd {
+        name: String,
+        /// Read the password from the first line of standard input.
+        #[arg(long)]
+        password_stdin: bool,
+    },
 }
 
 #[derive(Subcommand, Debug)]
@@ -127,6 +139,18 @@ pub enum TokenCommand {
         /// Days until the token expires (1 to 36500); no expiry when absent.
         #[arg(long, value_parser = clap::value_parser!(u32).range(1..=36_500))]
         expires_days: Option<u32>,
+    },
+    /// List user NAME's live API tokens: TOKENID, LABEL, CREATED, EXPIRES or never (tab-separated).
+    List {
+        name: String,
+        /// IANA time zone the dates are written in.
+        #[arg(long, env = "CALLLOG_TIMEZONE", default_value = "UTC", value_parser = parse_zone)]
+        timezone: TimeZone,
+    },
+    /// Revoke the live token TOKENID (any user's); exit 1 when there is none.
+    Revoke {
+        #[arg(value_name = "TOKENID", value_parser = clap::value_parser!(i64).range(1..))]
+        token_id: i64,
     },
 }
 
@@ -188,9 +212,13 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::User(UserCommand::Add { name, role, first, last, email, properties, password_stdin }) => {
             user_add(&cli.db, name, role, first, last, email, properties, password_stdin)
         }
+        Command::User(UserCommand::List) => user_list(&cli.db),
+        Command::User(UserCommand::Passwd { name, password_stdin }) => user_passwd(&cli.db, &name, password_stdin),
         Command::Token(TokenCommand::Create { name, label, expires_days }) => {
             token_create(&cli.db, &name, label, expires_days)
         }
+        Command::Token(TokenCommand::List { name, timezone }) => token_list(&cli.db, &name, &timezone),
+        Command::Token(TokenCommand::Revoke { token_id }) => token_revoke(&cli.db, token_id),
         Command::Import(args) => import(&cli.db, args),
         Command::Backup { dest } => backup(&cli.db, &dest),
         Command::Check => check(&cli.db),
@@ -226,7 +254,15 @@ fn serve(db: &Path, args: ServeArgs) -> Result<(), Failure> {
     let store = open_store(&args.store_config(db))?;
     let state = actix_web::web::Data::new(AppState::new(store.clone(), AppConfig { zone, ..AppConfig::default() }));
     let bind = args.bind.clone();
-    let result = actix_web::rt::System::new().block_on(async move {
+    let mut started = false;
+    let result = actix_web::rt::System::new().block_on(async {
+        // Bind first (API.md §9): a start that cannot listen must not spend
+        // the first admin's password, which is shown only once.
+        let app_state = state.clone();
+        let server = actix_web::HttpServer::new(move || build_app(app_state.clone()))
+            .bind(&bind)
+            .map_err(|e| Failure(format!("cannot listen on {bind}: {e}")))?;
+        let addresses = server.addrs();
         if let Some(password) = state.service.ensure_first_admin().await? {
             println!("Created the first user: admin, password {password} (shown only this once).");
             let _ = std::io::stdout().flush();
@@ -234,18 +270,35 @@ fn serve(db: &Path, args: ServeArgs) -> Result<(), Failure> {
         if args.demo {
             load_demo_directory(&state.service).await?;
         }
-        let server = actix_web::HttpServer::new(move || build_app(state.clone()))
-            .bind(&bind)
-            .map_err(|e| Failure(format!("cannot listen on {bind}: {e}")))?
-            .shutdown_timeout(30)
-            .run();
-        log::info!("calllog serving on http://{bind} (database {})", db.display());
+        let server = server.shutdown_timeout(30).run();
+        started = true;
+        for address in addresses {
+            let base = base_url(address);
+            log::info!(
+                "calllog serving on {address} (database {}): console {base}/ · help {base}/help · metrics {base}/metrics",
+                db.display()
+            );
+        }
         server.await.map_err(|e| Failure(format!("server stopped: {e}")))
     });
     // In-flight requests have finished; commit what is queued, then stop.
     store.close();
-    log::info!("calllog stopped");
+    if started {
+        log::info!("calllog stopped");
+    }
     result
+}
+
+/// The URL a browser on this machine reaches a bound address by: an
+/// any-address bind (`0.0.0.0`, `::`) is reached at loopback too.
+fn base_url(address: std::net::SocketAddr) -> String {
+    use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+    let ip = match address.ip() {
+        IpAddr::V4(ip) if ip.is_unspecified() => IpAddr::V4(Ipv4Addr::LOCALHOST),
+        IpAddr::V6(ip) if ip.is_unspecified() => IpAddr::V6(Ipv6Addr::LOCALHOST),
+        ip => ip,
+    };
+    format!("http://{}", std::net::SocketAddr::new(ip, address.port()))
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -259,18 +312,7 @@ fn user_add(
     properties: Vec<i64>,
     password_stdin: bool,
 ) -> Result<(), Failure> {
-    let (password, generated) = if password_stdin {
-        let mut line = String::new();
-        std::io::stdin()
-            .lock()
-            .read_line(&mut line)
-            .map_err(|e| Failure(format!("cannot read the password from standard input: {e}")))?;
-        let password = line.trim_end_matches(['\r', '\n']).to_string();
-        check_password(&password).map_err(|p| Failure(format!("the password {p}")))?;
-        (password, false)
-    } else {
-        (new_password(), true)
-    };
+    let (password, generated) = read_or_generate_password(password_stdin)?;
     let user = NewUser {
         user_name: name,
         password: password.clone(),
@@ -285,6 +327,99 @@ fn user_add(
     if generated {
         println!("Password: {password}");
     }
+    Ok(())
+}
+
+/// The first line of standard input (checked), or a generated password;
+/// `true` when generated (it is then printed once).
+fn read_or_generate_password(password_stdin: bool) -> Result<(String, bool), Failure> {
+    if !password_stdin {
+        return Ok((new_password(), true));
+    }
+    let mut line = String::new();
+    std::io::stdin()
+        .lock()
+        .read_line(&mut line)
+        .map_err(|e| Failure(format!("cannot read the password from standard input: {e}")))?;
+    let password = line.trim_end_matches(['\r', '\n']).to_string();
+    check_password(&password).map_err(|p| Failure(format!("the password {p}")))?;
+    Ok((password, false))
+}
+
+/// The user named `name`, or a failure saying there is none.
+async fn user_named(service: &Service, name: &str) -> Result<User, Failure> {
+    service
+        .find_user_by_name(&Caller::command_line(), name)
+        .await?
+        .ok_or_else(|| Failure(format!("there is no user {name:?}")))
+}
+
+/// Text for one tab-separated field: tabs and line breaks become spaces.
+fn field(text: &str) -> String {
+    text.chars().map(|c| if c.is_control() { ' ' } else { c }).collect()
+}
+
+fn user_list(db: &Path) -> Result<(), Failure> {
+    let users = with_service(db, async |service| {
+        let operator = Caller::command_line();
+        let mut users = Vec::new();
+        for number in 1.. {
+            let (total, page) = service.list_users(&operator, Page { number, size: MAX_PAGE_SIZE }).await?;
+            users.extend(page);
+            if users.len() as i64 >= total {
+                break;
+            }
+        }
+        Ok(users)
+    })?;
+    let mut out = std::io::stdout().lock();
+    for user in users {
+        let properties: Vec<String> = user.property_ids.iter().map(i64::to_string).collect();
+        let active = if user.active { "active" } else { "inactive" };
+        let line = format!("{}\t{}\t{active}\t{}", field(&user.user_name), user.role.as_str(), properties.join(","));
+        writeln!(out, "{line}").map_err(|e| Failure(format!("cannot write to standard output: {e}")))?;
+    }
+    Ok(())
+}
+
+fn user_passwd(db: &Path, name: &str, password_stdin: bool) -> Result<(), Failure> {
+    let (password, generated) = read_or_generate_password(password_stdin)?;
+    let new_password = password.clone();
+    let user = with_service(db, async |service| {
+        let user = user_named(service, name).await?;
+        let changes = UserChanges { password: Some(new_password), ..UserChanges::default() };
+        Ok(service.update_user(&Caller::command_line(), user.user_id, changes).await?)
+    })?;
+    let inactive = if user.active { "" } else { " It is inactive: activate it before it can sign in." };
+    println!(
+        "Set a new password for {} (id {}); its sessions are signed out, its API tokens stay.{inactive}",
+        user.user_name, user.user_id
+    );
+    if generated {
+        println!("Password: {password}");
+    }
+    Ok(())
+}
+
+fn token_list(db: &Path, name: &str, zone: &TimeZone) -> Result<(), Failure> {
+    let tokens = with_service(db, async |service| {
+        let user = user_named(service, name).await?;
+        Ok(service.list_api_tokens(&Caller::command_line(), user.user_id).await?)
+    })?;
+    for token in tokens {
+        let expires = token.expires_on.map(|e| e.format_in(zone)).unwrap_or_else(|| "never".to_string());
+        let label = field(token.name.as_deref().unwrap_or(""));
+        println!("{}\t{label}\t{}\t{expires}", token.token_id, token.created_on.format_in(zone));
+    }
+    Ok(())
+}
+
+fn token_revoke(db: &Path, token_id: i64) -> Result<(), Failure> {
+    let token =
+        with_service(db, async |service| Ok(service.revoke_token_by_id(&Caller::command_line(), token_id).await?))?;
+    let kind = if token.kind == TokenKind::Api { "API token" } else { "session token" };
+    let label = token.name.as_deref().map(|n| format!(" {n:?}")).unwrap_or_default();
+    println!("Revoked {kind} {}{label} of user {}.", token.token_id, token.user_name);
     Ok(())
 }
 
@@ -322,7 +457,7 @@ fn import(db: &Path, args: ImportArgs) -> Result<(), Failure> {
     let batch = ImportBatch::from_csv_rows(load(&args.properties)?, load(&args.units)?, load(&args.residents)?, &zone);
     let counts =
         with_service(db, async |service| Ok(service.import_directory(&Caller::command_line(), batch).await?))?;
-    println!("Imported {} properties, {} units, {} residents.", counts.properties, counts.units, counts.residents);
+    println!("Imported {}.", counts.summary());
     Ok(())
 }
 
@@ -330,6 +465,16 @@ fn backup(db: &Path, dest: &Path) -> Result<(), Failure> {
     require_database(db)?;
     if dest.exists() {
         return Err(Failure(format!("{} already exists; choose a new file name", dest.display())));
+    }
+    let folder = dest.parent().filter(|f| !f.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    if folder.exists() && !folder.is_dir() {
+        return Err(Failure(format!("{} is a file, not a folder; choose a folder for the copy", folder.display())));
+    }
+    if !folder.is_dir() {
+        return Err(Failure(format!(
+            "the folder {} does not exist; create it first or choose another place for the copy",
+            folder.display()
+        )));
     }
     // Read only, never through the Store: a copy must not upgrade its source.
     store::backup(db, dest).map_err(Failure)?;
@@ -361,12 +506,7 @@ async fn load_demo_directory(service: &Service) -> Result<(), Failure> {
         return Ok(());
     }
     let counts = service.import_directory(&Caller::command_line(), demo_batch()).await?;
-    log::info!(
-        "demo directory loaded: {} properties, {} units, {} residents",
-        counts.properties,
-        counts.units,
-        counts.residents
-    );
+    log::info!("demo directory loaded: {}", counts.summary());
     Ok(())
 }
 

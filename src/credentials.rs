@@ -105,6 +105,14 @@ impl TokenCache {
         }
     }
 
+    /// Forgets every entry: credentials changed somewhere (another process).
+    pub fn forget_all(&self) {
+        self.generation.fetch_add(1, Ordering::SeqCst);
+        if let Ok(mut entries) = self.entries.write() {
+            entries.clear();
+        }
+    }
+
     pub fn forget_user(&self, user_id: i64) {
         self.generation.fetch_add(1, Ordering::SeqCst);
         if let Ok(mut entries) = self.entries.write() {

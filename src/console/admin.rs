@@ -3,7 +3,7 @@
 //! Each form posts to its own address and comes back to `/admin`.
 
 use super::session::Session;
-use super::view::Choice;
+use super::view::{Choice, When};
 use super::{
     answer, check_form_token, guarded_post, is_input_refusal, post_session, render, see_other, Chrome, FormErrors,
     FormFields, PageFailure, PageResult,
@@ -43,6 +43,18 @@ struct CatalogLine {
     is_default: bool,
 }
 
+/// One entry of the admin audit, newest first.
+struct AuditLine {
+    at: When,
+    who: String,
+    action: &'static str,
+    target: String,
+    details: Option<String>,
+}
+
+/// How many audit entries `/admin` shows (the API lists them all).
+const RECENT_CHANGES: i64 = 20;
+
 #[derive(Template)]
 #[template(path = "admin.html")]
 struct AdminPage {
@@ -54,6 +66,7 @@ struct AdminPage {
     all_properties: Vec<Choice>,
     reasons: Vec<CatalogLine>,
     statuses: Vec<CatalogLine>,
+    recent_changes: Vec<AuditLine>,
 }
 
 const ROLES: [Role; 3] = [Role::Admin, Role::Agent, Role::Viewer];
@@ -71,6 +84,9 @@ async fn admin_page(
     let (_, properties) = state.service.list_properties(caller, None, PropertyStatus::All, all).await?;
     let reasons = state.service.list_reasons(caller, true).await?;
     let statuses = state.service.list_statuses(caller, true).await?;
+    let recent = Page { number: 1, size: RECENT_CHANGES };
+    let (_, changes) = state.service.audit_entries(caller, Default::default(), recent).await?;
+    let zone = &state.service.config.zone;
     let property_choices = |selected: &[i64]| -> Vec<Choice> {
         properties
             .iter()
@@ -122,6 +138,16 @@ async fn admin_page(
                 active: s.active,
                 category: s.category,
                 is_default: s.is_default,
+            })
+            .collect(),
+        recent_changes: changes
+            .into_iter()
+            .map(|e| AuditLine {
+                at: When::of(e.at, zone),
+                who: e.user_name,
+                action: e.action.as_str(),
+                target: e.target,
+                details: e.details,
             })
             .collect(),
     })
@@ -351,12 +377,11 @@ pub async fn import(state: web::Data<AppState>, req: HttpRequest, multipart: Mul
         let result = match parsed {
             Ok((properties, units, residents)) => {
                 let batch = ImportBatch::from_csv_rows(properties, units, residents, &state.service.config.zone);
-                state.service.import_directory(&session.caller, batch).await.map(|counts| {
-                    format!(
-                        "imported {} properties, {} units, {} residents",
-                        counts.properties, counts.units, counts.residents
-                    )
-                })
+                state
+                    .service
+                    .import_directory(&session.caller, batch)
+                    .await
+                    .map(|counts| format!("imported {}", counts.summary()))
             }
             Err(problem) => Err(crate::domain::error::DomainError::invalid(problem).into()),
         };

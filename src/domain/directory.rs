@@ -347,6 +347,19 @@ pub struct ImportCounts {
     pub residents: i64,
 }
 
+impl ImportCounts {
+    /// "1 property, 2 units, 0 residents": each count with its noun, singular for one.
+    pub fn summary(&self) -> String {
+        let counted = |n: i64, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
+        format!(
+            "{}, {}, {}",
+            counted(self.properties, "property", "properties"),
+            counted(self.units, "unit", "units"),
+            counted(self.residents, "resident", "residents")
+        )
+    }
+}
+
 impl ImportBatch {
     /// Reads rows given as `Fields` with their error prefixes (`Units[3].`),
     /// and the name prefix to use when the store names a row.
@@ -444,6 +457,16 @@ mod tests {
             resident_type: None,
             move_in_date: None,
         }
+    }
+
+    #[test]
+    fn import_counts_say_one_in_the_singular() {
+        let counts = ImportCounts { properties: 1, units: 0, residents: 2 };
+        assert_eq!(counts.summary(), "1 property, 0 units, 2 residents");
+        assert_eq!(
+            ImportCounts { properties: 3, units: 1, residents: 1 }.summary(),
+            "3 properties, 1 unit, 1 resident"
+        );
     }
 
     #[test]

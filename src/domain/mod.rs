@@ -1,5 +1,6 @@
 //! Plain types and rules with no I/O.
 
+pub mod audit;
 pub mod calllogs;
 pub mod catalog;
 pub mod directory;

@@ -84,6 +84,11 @@ impl Caller {
         }
     }
 
+    /// The user acting, for the admin audit; `None` for the command line.
+    pub fn acting_user_id(&self) -> Option<i64> {
+        (self.user_id > 0).then_some(self.user_id)
+    }
+
     /// The author of the changes this caller makes.
     pub fn author(&self) -> crate::domain::calllogs::Author {
         crate::domain::calllogs::Author { user_id: self.user_id, display_name: self.display_name.clone() }
@@ -217,6 +222,25 @@ mod tests {
     fn roles_parse_ignoring_case() {
         assert_eq!(Role::parse("Admin"), Some(Role::Admin));
         assert_eq!(Role::parse("owner"), None);
+    }
+}
+
+/// A token as the admin sees it: whose, which kind, and whether it is live.
+#[derive(Debug, Clone)]
+pub struct TokenRecord {
+    pub token_id: i64,
+    pub user_id: i64,
+    pub user_name: String,
+    pub kind: TokenKind,
+    pub name: Option<String>,
+    pub expires_on: Option<Stamp>,
+    pub revoked: bool,
+}
+
+impl TokenRecord {
+    /// Neither revoked nor expired at `now`.
+    pub fn is_live(&self, now: Stamp) -> bool {
+        !self.revoked && self.expires_on.is_none_or(|e| e > now)
     }
 }
 

@@ -3,6 +3,7 @@
 //! holds what they share: body reading, path ids, query parsing, JSON
 //! answers, and the route table.
 
+pub mod audit;
 pub mod calllogs;
 pub mod catalog;
 pub mod directory;
@@ -212,6 +213,7 @@ pub fn resource<const N: usize>(path: &'static str, routes: [(Method, actix_web:
 /// before routing (API.md §1: paths match case-insensitively).
 pub fn routes(cfg: &mut web::ServiceConfig) {
     users::routes(cfg);
+    audit::routes(cfg);
     calllogs::routes(cfg);
     catalog::routes(cfg);
     directory::routes(cfg);

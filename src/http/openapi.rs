@@ -52,6 +52,7 @@ pub const MAX_TOKEN_NAME: usize = 100;
         crate::http::users::create_token,
         crate::http::users::list_tokens,
         crate::http::users::revoke_token,
+        crate::http::audit::list,
         crate::http::calllogs::list_all,
         crate::http::calllogs::create,
         crate::http::calllogs::export_csv,
@@ -506,6 +507,19 @@ fn query_parameters(method: &str, path: &str) -> Vec<Value> {
         | "/api/properties/{propertyId}/unitsummary"
         | "/api/units/{unitId}/residents" => paging(),
         "/api/users/{userId}/properties" => [vec![property_status()], paging()].concat(),
+        "/api/admin/audit" => [
+            vec![
+                query(
+                    "userId",
+                    or_blank(id_schema()),
+                    "only the changes this user made; an id that is no user is 400/114",
+                ),
+                query_date("from", "from <= At"),
+                query_date("to", "At < to"),
+            ],
+            paging(),
+        ]
+        .concat(),
         "/api/calllogreasons" | "/api/modulestatuses/calllogs" => [vec![include_inactive()], paging()].concat(),
         "/api/properties" => [vec![multi_id("ids", "only these properties"), property_status()], paging()].concat(),
         "/api/properties/{propertyId}/units" => [

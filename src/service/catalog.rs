@@ -2,6 +2,7 @@
 //! for admins; names unique ignoring case; exactly one default status.
 
 use super::{Service, ServiceError, ServiceResult};
+use crate::domain::audit::{self, AuditAction, AuditEntry};
 use crate::domain::catalog::{check_default_rules, CallLogReason, CatalogInput, ModuleStatus};
 use crate::domain::error::DomainError;
 use crate::domain::users::Caller;
@@ -30,6 +31,16 @@ fn check_name_free(tx: &mut dyn Writes, catalog: Catalog, name: &str, except_id:
     Ok(())
 }
 
+fn audit(
+    tx: &mut dyn Writes,
+    caller: &Caller,
+    action: AuditAction,
+    target: String,
+    details: String,
+) -> ServiceResult<()> {
+    Ok(tx.record_audit(&AuditEntry::by(caller, action, target, Some(details)))?)
+}
+
 impl Service {
     pub async fn list_reasons(&self, _caller: &Caller, include_inactive: bool) -> ServiceResult<Vec<CallLogReason>> {
         self.store.read(move |tx| -> ServiceResult<_> { Ok(tx.reasons(include_inactive)?) }).await
@@ -44,6 +55,7 @@ impl Service {
 
     pub async fn create_reason(&self, caller: &Caller, input: CatalogInput) -> ServiceResult<CallLogReason> {
         caller.require_admin()?;
+        let actor = caller.clone();
         self.store
             .write(move |tx| -> ServiceResult<CallLogReason> {
                 let name = input.name.as_deref().ok_or_else(|| DomainError::missing("Name is required."))?;
@@ -53,7 +65,10 @@ impl Service {
                     None => tx.next_display_order(Catalog::Reasons)?,
                 };
                 let id = tx.insert_reason(name, order)?;
-                tx.reason(id)?.ok_or_else(|| ServiceError::Internal("inserted reason vanished".into()))
+                let reason = tx.reason(id)?.ok_or_else(|| ServiceError::Internal("inserted reason vanished".into()))?;
+                let details = format!("DisplayOrder {}", reason.display_order);
+                audit(tx, &actor, AuditAction::ReasonCreated, audit::reason_target(&reason), details)?;
+                Ok(reason)
             })
             .await
     }
@@ -65,14 +80,20 @@ impl Service {
         input: CatalogInput,
     ) -> ServiceResult<CallLogReason> {
         caller.require_admin()?;
+        let actor = caller.clone();
         self.store
             .write(move |tx| -> ServiceResult<CallLogReason> {
-                tx.reason(reason_id)?.ok_or_else(|| no_such_reason(reason_id))?;
+                let before = tx.reason(reason_id)?.ok_or_else(|| no_such_reason(reason_id))?;
                 if let Some(name) = &input.name {
                     check_name_free(tx, Catalog::Reasons, name, reason_id)?;
                 }
                 tx.update_reason(reason_id, &input)?;
-                tx.reason(reason_id)?.ok_or_else(|| ServiceError::Internal("updated reason vanished".into()))
+                let after =
+                    tx.reason(reason_id)?.ok_or_else(|| ServiceError::Internal("updated reason vanished".into()))?;
+                if let Some(details) = audit::reason_changes(&before, &after) {
+                    audit(tx, &actor, AuditAction::ReasonChanged, audit::reason_target(&after), details)?;
+                }
+                Ok(after)
             })
             .await
     }
@@ -90,6 +111,7 @@ impl Service {
 
     pub async fn create_status(&self, caller: &Caller, input: CatalogInput) -> ServiceResult<ModuleStatus> {
         caller.require_admin()?;
+        let actor = caller.clone();
         self.store
             .write(move |tx| -> ServiceResult<ModuleStatus> {
                 let name = input.name.as_deref().ok_or_else(|| DomainError::missing("Name is required."))?;
@@ -101,12 +123,19 @@ impl Service {
                     None => tx.next_display_order(Catalog::Statuses)?,
                 };
                 let id = tx.insert_status(name, category, order)?;
+                let mut details = format!("Category {category}; DisplayOrder {order}");
                 if input.is_default == Some(true) {
+                    details.push_str("; IsDefault true");
+                    if let Some(previous) = tx.default_status()? {
+                        details.push_str(&format!(" (the default was {})", audit::status_target(&previous)));
+                    }
                     // Exactly one default, in the same transaction.
                     tx.clear_default_status(id)?;
                     tx.update_status(id, &CatalogInput { is_default: Some(true), ..Default::default() })?;
                 }
-                tx.status(id)?.ok_or_else(|| ServiceError::Internal("inserted status vanished".into()))
+                let status = tx.status(id)?.ok_or_else(|| ServiceError::Internal("inserted status vanished".into()))?;
+                audit(tx, &actor, AuditAction::StatusCreated, audit::status_target(&status), details)?;
+                Ok(status)
             })
             .await
     }
@@ -120,6 +149,7 @@ impl Service {
         input: CatalogInput,
     ) -> ServiceResult<ModuleStatus> {
         caller.require_admin()?;
+        let actor = caller.clone();
         self.store
             .write(move |tx| -> ServiceResult<ModuleStatus> {
                 let current = tx.status(status_id)?.ok_or_else(|| no_such_status(status_id))?;
@@ -127,11 +157,17 @@ impl Service {
                 if let Some(name) = &input.name {
                     check_name_free(tx, Catalog::Statuses, name, status_id)?;
                 }
+                let previous_default = if input.is_default == Some(true) { tx.default_status()? } else { None };
                 if input.is_default == Some(true) {
                     tx.clear_default_status(status_id)?;
                 }
                 tx.update_status(status_id, &input)?;
-                tx.status(status_id)?.ok_or_else(|| ServiceError::Internal("updated status vanished".into()))
+                let after =
+                    tx.status(status_id)?.ok_or_else(|| ServiceError::Internal("updated status vanished".into()))?;
+                if let Some(details) = audit::status_changes(&current, &after, previous_default.as_ref()) {
+                    audit(tx, &actor, AuditAction::StatusChanged, audit::status_target(&after), details)?;
+                }
+                Ok(after)
             })
             .await
     }

@@ -2,6 +2,7 @@
 //! and the all-or-nothing import.
 
 use super::{Service, ServiceResult};
+use crate::domain::audit::{AuditAction, AuditEntry};
 use crate::domain::directory::{ImportBatch, ImportCounts, Property, PropertyStatus, Resident, Unit, UnitSort};
 use crate::domain::error::{DomainError, FieldError};
 use crate::domain::lookup::{LookupHit, LookupQuery, MAX_LOOKUP_HITS};
@@ -197,7 +198,16 @@ impl Service {
     /// import, naming every bad row.
     pub async fn import_directory(&self, caller: &Caller, batch: ImportBatch) -> ServiceResult<ImportCounts> {
         caller.require_admin()?;
-        self.store.write(move |tx| import(tx, batch)).await
+        let actor = caller.clone();
+        self.store
+            .write(move |tx| -> ServiceResult<ImportCounts> {
+                let counts = import(tx, batch)?;
+                let entry =
+                    AuditEntry::by(&actor, AuditAction::DirectoryImported, "directory".into(), Some(counts.summary()));
+                tx.record_audit(&entry)?;
+                Ok(counts)
+            })
+            .await
     }
 }
 

@@ -36,6 +36,7 @@ pub struct Service {
     pub config: AppConfig,
     tokens: TokenCache,
     throttle: LoginThrottle,
+    credential_watch: users::CredentialWatch,
 }
 
 impl Service {
@@ -47,6 +48,7 @@ impl Service {
             tokens,
             // API.md §3: 5 failures per user name within 15 minutes.
             throttle: LoginThrottle::new(5, Duration::from_secs(15 * 60)),
+            credential_watch: users::CredentialWatch::default(),
         }
     }
 }

@@ -2,11 +2,17 @@
 
 use super::{blocking, Service, ServiceError, ServiceResult};
 use crate::credentials::{decoy_hash, hash_password, new_password, new_token, token_hash, verify_password};
+use crate::domain::audit::{self, AuditAction, AuditEntry, AuditFilter};
 use crate::domain::directory::{Property, PropertyStatus};
 use crate::domain::error::{DomainError, FieldError};
 use crate::domain::query::Page;
 use crate::domain::time::Stamp;
-use crate::domain::users::{check_password, Caller, NewToken, NewUser, Role, TokenInfo, TokenKind, User, UserChanges};
+use crate::domain::users::{
+    check_password, Caller, NewToken, NewUser, Role, TokenInfo, TokenKind, TokenRecord, User, UserChanges,
+};
+use crate::store::Writes;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
 
 /// A session opened by a sign-in; the clear token is shown only here.
 #[derive(Debug, Clone)]
@@ -32,6 +38,61 @@ fn no_such_user(user_id: i64) -> DomainError {
 
 fn hashed(result: Result<String, String>) -> ServiceResult<String> {
     result.map_err(ServiceError::Internal)
+}
+
+/// How far apart a running service rereads the database's count of
+/// credential changes (API.md §11: a revocation reaches every instance
+/// within a second; here also one made by the command line).
+const CREDENTIAL_RECHECK: Duration = Duration::from_secs(1);
+
+/// What the token cache last saw of the database's credential-change
+/// counter, and when it looked.
+#[derive(Default)]
+pub(crate) struct CredentialWatch {
+    seen: Mutex<Option<(Instant, i64)>>,
+}
+
+impl CredentialWatch {
+    /// Whether a look is due; if so, the look is claimed (others skip it).
+    fn claim_look(&self) -> bool {
+        let Ok(mut seen) = self.seen.lock() else { return true };
+        match &mut *seen {
+            Some((at, _)) if at.elapsed() < CREDENTIAL_RECHECK => false,
+            Some((at, _)) => {
+                *at = Instant::now();
+                true
+            }
+            None => true,
+        }
+    }
+
+    /// The claimed look failed: the next request looks again.
+    fn look_again(&self) {
+        if let Ok(mut seen) = self.seen.lock() {
+            if let (Some((at, _)), Some(due)) = (&mut *seen, Instant::now().checked_sub(CREDENTIAL_RECHECK)) {
+                *at = due;
+            }
+        }
+    }
+
+    /// Records `changes`; true when it moved since the last look.
+    fn moved_to(&self, changes: i64) -> bool {
+        let Ok(mut seen) = self.seen.lock() else { return true };
+        let moved = seen.is_some_and(|(_, before)| before != changes);
+        *seen = Some((Instant::now(), changes));
+        moved
+    }
+}
+
+/// Records `caller`'s entry in the write that makes the change.
+fn audit(
+    tx: &mut dyn Writes,
+    caller: &Caller,
+    action: AuditAction,
+    target: String,
+    details: Option<String>,
+) -> ServiceResult<()> {
+    Ok(tx.record_audit(&AuditEntry::by(caller, action, target, details))?)
 }
 
 impl Service {
@@ -116,11 +177,14 @@ impl Service {
         self.throttle.record_success(&user_name);
         let password_hash = hashed(blocking(move || hash_password(&new_password)).await?)?;
         let (user_id, token_id) = (caller.user_id, caller.token_id);
+        let actor = caller.clone();
         self.store
             .write(move |tx| -> ServiceResult<()> {
                 tx.update_user(user_id, &UserChanges::default(), Some(&password_hash))?;
                 tx.revoke_other_sessions(user_id, token_id, Stamp::now())?;
-                Ok(())
+                let target = audit::user_target(user_id, &actor.user_name);
+                let details = Some("its other session tokens revoked".to_string());
+                audit(tx, &actor, AuditAction::UserPasswordChanged, target, details)
             })
             .await?;
         self.tokens.forget_user(user_id);
@@ -141,6 +205,7 @@ impl Service {
     pub async fn authenticate(&self, token: &str) -> ServiceResult<Caller> {
         let hash = token_hash(token);
         let now = Stamp::now();
+        self.notice_credential_changes().await;
         if let Some(caller) = self.tokens.get(&hash, now) {
             return Ok(caller);
         }
@@ -155,6 +220,29 @@ impl Service {
             })?;
         self.tokens.put(hash, caller.clone(), generation);
         Ok(caller)
+    }
+
+    /// Forgets every cached token when credentials changed in the database
+    /// since the last look (at most a second ago): by this process or by
+    /// another one (the command line's `user passwd`, `token revoke`).
+    ///
+    /// A failed look (no pooled connection free) is not the request's
+    /// failure: the cache stays as it is and the next request looks again.
+    async fn notice_credential_changes(&self) {
+        if !self.credential_watch.claim_look() {
+            return;
+        }
+        match self.store.read(|tx| -> ServiceResult<i64> { Ok(tx.credential_changes()?) }).await {
+            Ok(changes) => {
+                if self.credential_watch.moved_to(changes) {
+                    self.tokens.forget_all();
+                }
+            }
+            Err(e) => {
+                self.credential_watch.look_again();
+                log::warn!("could not reread the credential changes: {e}");
+            }
+        }
     }
 
     async fn load_user(&self, user_id: i64) -> ServiceResult<User> {
@@ -193,6 +281,7 @@ impl Service {
         caller.require_admin()?;
         let password = new_user.password.clone();
         let password_hash = hashed(blocking(move || hash_password(&password)).await?)?;
+        let actor = caller.clone();
         self.store
             .write(move |tx| -> ServiceResult<User> {
                 if tx.user_id_by_name(&new_user.user_name)?.is_some() {
@@ -203,19 +292,25 @@ impl Service {
                     .into());
                 }
                 let user_id = tx.insert_user(&new_user, &password_hash, Stamp::now())?;
-                tx.user(user_id)?.ok_or_else(|| ServiceError::Internal("inserted user vanished".into()))
+                let user = tx.user(user_id)?.ok_or_else(|| ServiceError::Internal("inserted user vanished".into()))?;
+                let target = audit::user_target(user.user_id, &user.user_name);
+                audit(tx, &actor, AuditAction::UserCreated, target, Some(audit::user_created_details(&user)))?;
+                Ok(user)
             })
             .await
     }
 
-    /// Changes a user. Deactivating revokes all its tokens; the last active
-    /// admin can be neither deactivated nor demoted (nobody could undo it).
+    /// Changes a user. Deactivating revokes all its tokens, a new password
+    /// its session tokens (API.md §3); the last active admin can be neither
+    /// deactivated nor demoted (nobody could undo it). Each kind of change
+    /// is audited.
     pub async fn update_user(&self, caller: &Caller, user_id: i64, changes: UserChanges) -> ServiceResult<User> {
         caller.require_admin()?;
         let password_hash = match changes.password.clone() {
             Some(password) => Some(hashed(blocking(move || hash_password(&password)).await?)?),
             None => None,
         };
+        let actor = caller.clone();
         let user = self
             .store
             .write(move |tx| -> ServiceResult<User> {
@@ -233,10 +328,18 @@ impl Service {
                 if let Some(ids) = &changes.property_ids {
                     tx.set_user_properties(user_id, ids)?;
                 }
+                if password_hash.is_some() {
+                    // Token ids are positive: keeping "token 0" keeps none.
+                    tx.revoke_other_sessions(user_id, 0, Stamp::now())?;
+                }
                 if changes.active == Some(false) {
                     tx.revoke_all_tokens(user_id, Stamp::now())?;
                 }
-                tx.user(user_id)?.ok_or_else(|| ServiceError::Internal("updated user vanished".into()))
+                let user = tx.user(user_id)?.ok_or_else(|| ServiceError::Internal("updated user vanished".into()))?;
+                for (action, details) in audit::user_changes(&current, &user, password_hash.is_some()) {
+                    audit(tx, &actor, action, audit::user_target(user_id, &user.user_name), details)?;
+                }
+                Ok(user)
             })
             .await?;
         // Role, links or activity may have changed: cached callers are stale.
@@ -280,11 +383,20 @@ impl Service {
             created_on: now,
             expires_on,
         };
+        let actor = caller.clone();
+        let zone = self.config.zone.clone();
         let token_id = self
             .store
             .write(move |tx| -> ServiceResult<i64> {
-                tx.user(user_id)?.ok_or_else(|| no_such_user(user_id))?;
-                Ok(tx.insert_token(&record)?)
+                let user = tx.user(user_id)?.ok_or_else(|| no_such_user(user_id))?;
+                let token_id = tx.insert_token(&record)?;
+                let target = audit::token_target(token_id, true, record.name.as_deref(), user_id, &user.user_name);
+                let details = match record.expires_on {
+                    Some(expires) => format!("expires {}", expires.format_in(&zone)),
+                    None => "no expiry".to_string(),
+                };
+                audit(tx, &actor, AuditAction::TokenCreated, target, Some(details))?;
+                Ok(token_id)
             })
             .await?;
         Ok(IssuedToken { token_id, name, token, created_on: now, expires_on })
@@ -303,15 +415,57 @@ impl Service {
 
     pub async fn revoke_api_token(&self, caller: &Caller, user_id: i64, token_id: i64) -> ServiceResult<()> {
         caller.require_self_or_admin(user_id)?;
-        let revoked = self
-            .store
-            .write(move |tx| -> ServiceResult<bool> { Ok(tx.revoke_token(user_id, token_id, Stamp::now())?) })
+        let actor = caller.clone();
+        self.store
+            .write(move |tx| -> ServiceResult<()> {
+                let token = tx.token_record(token_id)?.filter(|t| t.user_id == user_id && !t.revoked);
+                let token = token
+                    .ok_or_else(|| DomainError::not_found(format!("User {user_id} has no live token {token_id}.")))?;
+                revoke_audited(tx, &actor, &token)
+            })
             .await?;
-        if !revoked {
-            return Err(DomainError::not_found(format!("User {user_id} has no live token {token_id}.")).into());
-        }
         self.tokens.forget_token(token_id);
         Ok(())
+    }
+
+    /// Revokes a live token by its id alone (the command line's `token
+    /// revoke`); answers what it revoked.
+    pub async fn revoke_token_by_id(&self, caller: &Caller, token_id: i64) -> ServiceResult<TokenRecord> {
+        caller.require_admin()?;
+        let actor = caller.clone();
+        let token = self
+            .store
+            .write(move |tx| -> ServiceResult<TokenRecord> {
+                let token = tx.token_record(token_id)?.filter(|t| t.is_live(Stamp::now()));
+                let token =
+                    token.ok_or_else(|| DomainError::not_found(format!("There is no live token {token_id}.")))?;
+                revoke_audited(tx, &actor, &token)?;
+                Ok(token)
+            })
+            .await?;
+        self.tokens.forget_token(token_id);
+        Ok(token)
+    }
+
+    /// The admin audit, newest first (API.md §3); `filter.user_id` must be a user.
+    pub async fn audit_entries(
+        &self,
+        caller: &Caller,
+        filter: AuditFilter,
+        page: Page,
+    ) -> ServiceResult<(i64, Vec<AuditEntry>)> {
+        caller.require_admin()?;
+        self.store
+            .read(move |tx| -> ServiceResult<_> {
+                if let Some(user_id) = filter.user_id {
+                    if tx.user(user_id)?.is_none() {
+                        let problem = format!("has {user_id}, which is not a user");
+                        return Err(DomainError::invalid_field("userId", &problem).into());
+                    }
+                }
+                Ok(tx.audit_page(&filter, page)?)
+            })
+            .await
     }
 
     /// First run: with no user at all, creates `admin` with a random
@@ -334,4 +488,12 @@ impl Service {
         self.create_user(&Caller::command_line(), admin).await?;
         Ok(Some(password))
     }
+}
+
+/// Revokes `token` and audits it, in the caller's write.
+fn revoke_audited(tx: &mut dyn Writes, actor: &Caller, token: &TokenRecord) -> ServiceResult<()> {
+    tx.revoke_token(token.user_id, token.token_id, Stamp::now())?;
+    let api = token.kind == TokenKind::Api;
+    let target = audit::token_target(token.token_id, api, token.name.as_deref(), token.user_id, &token.user_name);
+    audit(tx, actor, AuditAction::TokenRevoked, target, None)
 }

@@ -16,6 +16,7 @@
 pub mod sqlite;
 
 use crate::config::StoreConfig;
+use crate::domain::audit::{AuditEntry, AuditFilter};
 use crate::domain::calllogs::Author;
 use crate::domain::calllogs::{
     CallLog, CallLogFilter, CallLogRow, CategoryCounts, ExportRow, HistoryEntry, LogHead, NewEvent, UnitSummary,
@@ -25,7 +26,7 @@ use crate::domain::directory::{Property, PropertyStatus, Resident, Unit, UnitSor
 use crate::domain::lookup::{CallLogBrief, LookupQuery, ResidentPlace, UnitPlace};
 use crate::domain::query::Page;
 use crate::domain::time::Stamp;
-use crate::domain::users::{Caller, LoginRecord, NewToken, NewUser, TokenInfo, User, UserChanges};
+use crate::domain::users::{Caller, LoginRecord, NewToken, NewUser, TokenInfo, TokenRecord, User, UserChanges};
 use std::path::Path;
 
 /// Why the store could not do what it was asked; the variant says what it is.
@@ -72,6 +73,16 @@ pub trait Reads {
     /// The caller a token hash stands for, when the token is live and its user active.
     fn caller_for_token(&mut self, token_hash: &[u8], now: Stamp) -> StoreResult<Option<Caller>>;
     fn live_api_tokens(&mut self, user_id: i64, now: Stamp) -> StoreResult<Vec<TokenInfo>>;
+    /// A token by id, live or not.
+    fn token_record(&mut self, token_id: i64) -> StoreResult<Option<TokenRecord>>;
+    /// How many changes to credentials (a token revoked, a user or its links
+    /// changed) the database has seen, by any process: when it moves, tokens
+    /// verified earlier must be verified again.
+    fn credential_changes(&mut self) -> StoreResult<i64>;
+
+    // The admin audit.
+    /// One page of the entries matching `filter`, newest first, and how many match.
+    fn audit_page(&mut self, filter: &AuditFilter, page: Page) -> StoreResult<(i64, Vec<AuditEntry>)>;
 
     // Directory.
     fn property(&mut self, property_id: i64) -> StoreResult<Option<Property>>;
@@ -160,6 +171,9 @@ pub trait Writes: Reads {
     fn revoke_all_tokens(&mut self, user_id: i64, now: Stamp) -> StoreResult<()>;
     /// Revokes the user's live session tokens except `keep_token_id` (API tokens stay).
     fn revoke_other_sessions(&mut self, user_id: i64, keep_token_id: i64, now: Stamp) -> StoreResult<()>;
+
+    // The admin audit: an entry is written inside the write that makes the change.
+    fn record_audit(&mut self, entry: &AuditEntry) -> StoreResult<()>;
 
     // Directory (a copy of the outside system: whole rows replaced by id).
     fn upsert_property(&mut self, property: &Property) -> StoreResult<()>;

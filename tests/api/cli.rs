@@ -294,6 +294,167 @@ fn token_create_for_an_unknown_user_fails_with_one_line() {
     assert_eq!(count(&db, "tokens"), 0);
 }
 
+// ---- user list, user passwd, token list, token revoke -----------------------
+
+/// `calllog user add NAME --role ROLE [extra…] --password-stdin` with `password`.
+fn add_user(db: &Path, name: &str, role: &str, extra: &[&str], password: &str) {
+    let mut command = calllog(db);
+    command.args(["user", "add", name, "--role", role]).args(extra).arg("--password-stdin");
+    run(command, Some(&format!("{password}\n"))).assert_code(0);
+}
+
+/// Every audit row as (user_id, user_name, action, target, details), oldest first.
+type AuditRow = (Option<i64>, String, String, String, Option<String>);
+fn audit_rows(db: &Path) -> Vec<AuditRow> {
+    read_only(db)
+        .prepare("SELECT user_id, user_name, action, target, details FROM admin_audit ORDER BY audit_id")
+        .unwrap()
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap()
+}
+
+#[test]
+fn user_list_prints_one_tab_separated_line_per_user_by_name() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("x.db");
+    add_user(&db, "zed", "viewer", &["--property", "2", "--property", "1"], "long-enough-1");
+    add_user(&db, "Amy", "agent", &[], "long-enough-1");
+    add_user(&db, "boss", "admin", &[], "long-enough-1");
+    rusqlite::Connection::open(&db)
+        .unwrap()
+        .execute("UPDATE users SET active = 0 WHERE user_name = 'Amy'", [])
+        .unwrap();
+    let mut command = calllog(&db);
+    command.args(["user", "list"]);
+    let out = run(command, None);
+    out.assert_code(0);
+    assert_eq!(out.stdout, "Amy\tagent\tinactive\t\nboss\tadmin\tactive\t\nzed\tviewer\tactive\t1,2\n");
+    assert_eq!(out.stderr, "");
+}
+
+#[test]
+fn user_passwd_sets_the_password_from_stdin_or_prints_a_generated_one_and_is_audited() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("x.db");
+    add_user(&db, "admin", "admin", &[], "forgotten-password");
+    let stored =
+        || -> String { read_only(&db).query_row("SELECT password_hash FROM users", [], |r| r.get(0)).unwrap() };
+
+    let mut command = calllog(&db);
+    command.args(["user", "passwd", "ADMIN", "--password-stdin"]);
+    let out = run(command, Some("remembered-now-1\n"));
+    out.assert_code(0);
+    assert_eq!(out.stdout, "Set a new password for admin (id 1); its sessions are signed out, its API tokens stay.\n");
+    assert!(password_matches("remembered-now-1", &stored()));
+    assert!(!password_matches("forgotten-password", &stored()));
+
+    let mut command = calllog(&db);
+    command.args(["user", "passwd", "admin"]);
+    let out = run(command, None);
+    out.assert_code(0);
+    let lines: Vec<&str> = out.stdout.lines().collect();
+    assert_eq!(lines.len(), 2, "{:?}", out.stdout);
+    let password = lines[1].strip_prefix("Password: ").expect("a Password: line");
+    assert!(password.len() >= 16, "{password:?}");
+    assert!(password_matches(password, &stored()), "the printed password is the stored one");
+
+    let rows = audit_rows(&db);
+    let resets: Vec<&AuditRow> = rows.iter().filter(|r| r.2 == "user.password_reset").collect();
+    assert_eq!(resets.len(), 2, "{rows:?}");
+    for row in resets {
+        assert_eq!((row.0, row.1.as_str(), row.3.as_str()), (None, "command line", "user admin (id 1)"));
+    }
+    assert!(!format!("{rows:?}").contains(password), "no password in the audit");
+}
+
+#[test]
+fn user_passwd_of_an_unknown_user_or_a_short_password_fails_and_changes_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("x.db");
+    add_user(&db, "ann", "agent", &[], "long-enough-1");
+    let mut command = calllog(&db);
+    command.args(["user", "passwd", "ghost", "--password-stdin"]);
+    let line = run(command, Some("long-enough-2\n")).assert_failure_line().to_string();
+    assert_eq!(line, "calllog: there is no user \"ghost\"");
+    let mut command = calllog(&db);
+    command.args(["user", "passwd", "ann", "--password-stdin"]);
+    let line = run(command, Some("short\n")).assert_failure_line().to_string();
+    assert!(line.contains("password"), "{line}");
+    let mut command = calllog(&db);
+    command.args(["user", "passwd"]);
+    run(command, None).assert_usage_error("NAME");
+    let hash: String = read_only(&db).query_row("SELECT password_hash FROM users", [], |r| r.get(0)).unwrap();
+    assert!(password_matches("long-enough-1", &hash));
+    assert_eq!(audit_rows(&db).len(), 1, "only the user's creation");
+}
+
+#[test]
+fn token_list_prints_live_api_tokens_and_token_revoke_revokes_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("x.db");
+    add_user(&db, "robot", "agent", &[], "long-enough-1");
+    for args in [&["--label", "nightly\texport"][..], &["--label", "short", "--expires-days", "2"], &[]] {
+        let mut command = calllog(&db);
+        command.args(["token", "create", "robot"]).args(args);
+        run(command, None).assert_code(0);
+    }
+    let list = || {
+        let mut command = calllog(&db);
+        command.args(["token", "list", "robot"]);
+        let out = run(command, None);
+        out.assert_code(0);
+        out.stdout
+    };
+    let listed = list();
+    let lines: Vec<Vec<&str>> = listed.lines().map(|l| l.split('\t').collect()).collect();
+    assert_eq!(lines.len(), 3, "{listed:?}");
+    let date = |text: &str| {
+        assert_eq!(text.len(), 33, "{text:?}");
+        assert!(text.ends_with("+00:00") && text.as_bytes()[19] == b'.', "the API's date format: {text:?}");
+    };
+    assert_eq!(&lines[0][..2], ["1", "nightly export"], "a tab in a label becomes a space");
+    assert_eq!((lines[0][3], lines[2][1], lines[2][3]), ("never", "command line", "never"));
+    assert_eq!(lines[1][..2], ["2", "short"]);
+    for line in &lines {
+        assert_eq!(line.len(), 4, "{line:?}");
+        date(line[2]);
+    }
+    date(lines[1][3]);
+
+    let mut command = calllog(&db);
+    command.args(["token", "revoke", "2"]);
+    let out = run(command, None);
+    out.assert_code(0);
+    assert_eq!(out.stdout, "Revoked API token 2 \"short\" of user robot.\n");
+    let after: Vec<&str> = listed.lines().filter(|l| !l.starts_with("2\t")).collect();
+    assert_eq!(list(), format!("{}\n", after.join("\n")));
+    let revoked: Option<i64> =
+        read_only(&db).query_row("SELECT revoked_on FROM tokens WHERE token_id = 2", [], |r| r.get(0)).unwrap();
+    assert!(revoked.is_some());
+
+    // Not live (any more), or never there: exit 1 with one line.
+    for id in ["2", "99"] {
+        let mut command = calllog(&db);
+        command.args(["token", "revoke", id]);
+        let line = run(command, None).assert_failure_line().to_string();
+        assert_eq!(line, format!("calllog: There is no live token {id}."));
+    }
+    let mut command = calllog(&db);
+    command.args(["token", "revoke", "x"]);
+    run(command, None).assert_usage_error("TOKENID");
+    let mut command = calllog(&db);
+    command.args(["token", "list", "ghost"]);
+    assert_eq!(run(command, None).assert_failure_line(), "calllog: there is no user \"ghost\"");
+
+    let rows = audit_rows(&db);
+    let actions: Vec<&str> = rows.iter().map(|r| r.2.as_str()).collect();
+    assert_eq!(actions, ["user.created", "token.created", "token.created", "token.created", "token.revoked"]);
+    assert!(rows.iter().all(|r| r.0.is_none() && r.1 == "command line"), "{rows:?}");
+    assert_eq!(rows[4].3, "API token 2 \"short\" of user robot (id 1)");
+}
+
 // ---- import ---------------------------------------------------------------
 
 const PROPERTIES_CSV: &str = "PropertyId,PropertyName,Address1,PropertyTypeId,PropertyStatus\r\n\
@@ -333,6 +494,16 @@ fn import_reads_rfc4180_csv_with_quotes_newlines_and_non_ascii() {
     let out = import(&db, &[("--properties", &p), ("--units", &u), ("--residents", &r)]);
     out.assert_code(0);
     assert_eq!(out.stdout, "Imported 2 properties, 2 units, 2 residents.\n");
+    assert_eq!(
+        audit_rows(&db),
+        [(
+            None,
+            "command line".into(),
+            "directory.imported".into(),
+            "directory".into(),
+            Some("2 properties, 2 units, 2 residents".into())
+        )]
+    );
 
     let conn = read_only(&db);
     type PropertyRow = (i64, String, Option<String>, Option<i64>, bool);
@@ -388,7 +559,7 @@ fn import_again_upserts_by_id() {
     let renamed = write(dir.path(), "p2.csv", "PropertyId,PropertyName\n2,Zoë Gardens East\n");
     let out = import(&db, &[("--properties", &renamed)]);
     out.assert_code(0);
-    assert_eq!(out.stdout, "Imported 1 properties, 0 units, 0 residents.\n");
+    assert_eq!(out.stdout, "Imported 1 property, 0 units, 0 residents.\n");
     let name: String = read_only(&db)
         .query_row("SELECT property_name FROM properties WHERE property_id = 2", [], |r| r.get(0))
         .unwrap();
@@ -505,6 +676,26 @@ fn backup_makes_a_sound_copy_and_never_overwrites() {
     let line = run(command, None).assert_failure_line().to_string();
     assert!(line.contains("copy.db"), "{line}");
     assert_eq!(std::fs::read(&dest).unwrap(), before, "the existing file must be left alone");
+}
+
+#[test]
+fn backup_into_a_missing_folder_says_the_folder_is_missing() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("x.db");
+    let p = write(dir.path(), "p.csv", PROPERTIES_CSV);
+    import(&db, &[("--properties", &p)]).assert_code(0);
+    let folder = dir.path().join("backups");
+    let mut command = calllog(&db);
+    command.arg("backup").arg(folder.join("copy.db"));
+    let line = run(command, None).assert_failure_line().to_string();
+    assert_eq!(
+        line,
+        format!(
+            "calllog: the folder {} does not exist; create it first or choose another place for the copy",
+            folder.display()
+        )
+    );
+    assert!(!folder.exists(), "the folder is not created behind the operator's back");
 }
 
 // ---- serve ----------------------------------------------------------------
@@ -671,6 +862,48 @@ fn serve_prints_the_first_password_serves_and_stops_cleanly_on_sigterm() {
 }
 
 #[test]
+fn a_start_that_cannot_listen_creates_no_admin_and_the_next_start_prints_the_password() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("x.db");
+    // Something else holds the port.
+    let taken = TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = taken.local_addr().unwrap().to_string();
+    let mut command = calllog(&db);
+    command.args(["serve", "--bind", &addr]);
+    let out = run(command, None);
+    let line = out.assert_failure_line();
+    assert!(line.starts_with(&format!("calllog: cannot listen on {addr}")), "{line}");
+    assert!(!out.stderr.contains("calllog stopped"), "it never started: {:?}", out.stderr);
+    assert_eq!(count(&db, "users"), 0, "no admin whose password nobody saw");
+    drop(taken);
+
+    // The next start, on a free port, creates the admin and shows its password.
+    let mut server = Server::start(&db, &[]);
+    let password = server.first_password();
+    server.wait_until_healthy();
+    server.sign_in(&password);
+    server.stop();
+}
+
+#[test]
+fn the_startup_log_names_the_urls_served_and_the_stop_is_logged() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("x.db");
+    let mut server = Server::start(&db, &[]);
+    server.first_password();
+    server.wait_until_healthy();
+    let log = server.log();
+    let base = format!("http://{}", server.addr);
+    for url in [format!("{base}/ "), format!("{base}/help "), format!("{base}/metrics")] {
+        assert!(log.contains(&url), "the log should name {url:?}: {log}");
+    }
+    let stderr_file = server.stderr_file.clone();
+    server.stop();
+    let log = std::fs::read_to_string(stderr_file).unwrap();
+    assert!(log.contains("calllog stopped"), "{log}");
+}
+
+#[test]
 fn a_second_serve_on_the_same_database_prints_no_new_password() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("x.db");
@@ -687,6 +920,80 @@ fn a_second_serve_on_the_same_database_prints_no_new_password() {
     assert_eq!((status, json(&body)["Total"].as_i64()), (200, Some(1)), "{body}");
     let printed = second.stop();
     assert!(printed.is_empty(), "a second start must print nothing on stdout: {printed:?}");
+}
+
+/// Asks `GET /api/users/me` with `token` until it answers 401, for at most
+/// 10 s: a token the server had verified and cached, refused once the
+/// command line revoked it in the database (the cache alone trusts it 30 s).
+fn refused_soon(server: &Server, token: &str) {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let (status, body) = http(&server.addr, "GET", "/api/users/me", Some(token), None).unwrap();
+        if status == 401 {
+            assert_eq!(json(&body)["Code"], 101, "{body}");
+            return;
+        }
+        assert_eq!(status, 200, "{body}");
+        assert!(Instant::now() < deadline, "the running server still takes the token the command line revoked");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+#[test]
+fn a_running_server_honours_passwd_and_revoke_from_the_command_line_and_audits_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("x.db");
+    let mut server = Server::start(&db, &[]);
+    let lost = server.first_password();
+    server.wait_until_healthy();
+    let session = server.sign_in(&lost);
+    let body = serde_json::json!({"Name": "script"}).to_string();
+    let (status, text) = http(&server.addr, "POST", "/api/users/1/tokens", Some(&session), Some(&body)).unwrap();
+    assert_eq!(status, 201, "{text}");
+    let api = json(&text)["Token"].as_str().unwrap().to_string();
+    let token_id = json(&text)["TokenId"].as_i64().unwrap();
+    // Both tokens are now verified and cached by the server.
+    for token in [&session, &api] {
+        assert_eq!(http(&server.addr, "GET", "/api/users/me", Some(token), None).unwrap().0, 200);
+    }
+
+    let mut command = calllog(&db);
+    command.args(["token", "list", "admin"]);
+    let out = run(command, None);
+    out.assert_code(0);
+    assert!(out.stdout.starts_with(&format!("{token_id}\tscript\t")), "{:?}", out.stdout);
+    let mut command = calllog(&db);
+    command.args(["token", "revoke", &token_id.to_string()]);
+    run(command, None).assert_code(0);
+    refused_soon(&server, &api);
+
+    // The lost admin password: reset from the command line, the old session ends.
+    let mut command = calllog(&db);
+    command.args(["user", "passwd", "admin", "--password-stdin"]);
+    run(command, Some("found-again-123\n")).assert_code(0);
+    refused_soon(&server, &session);
+    let old = serde_json::json!({"UserName": "admin", "Password": lost}).to_string();
+    assert_eq!(http(&server.addr, "POST", "/api/auth/token", None, Some(&old)).unwrap().0, 401);
+    let token = server.sign_in("found-again-123");
+
+    let (status, text) = http(&server.addr, "GET", "/api/admin/audit", Some(&token), None).unwrap();
+    assert_eq!(status, 200, "{text}");
+    let entries = json(&text)["Elements"].as_array().unwrap().clone();
+    let summary: Vec<(serde_json::Value, &str, &str)> = entries
+        .iter()
+        .map(|e| (e["UserId"].clone(), e["UserName"].as_str().unwrap(), e["Action"].as_str().unwrap()))
+        .collect();
+    let cli = serde_json::Value::Null;
+    assert_eq!(
+        summary,
+        [
+            (cli.clone(), "command line", "user.password_reset"),
+            (cli.clone(), "command line", "token.revoked"),
+            (serde_json::json!(1), "admin", "token.created"),
+            (cli, "command line", "user.created"),
+        ]
+    );
+    server.stop();
 }
 
 #[test]

@@ -159,6 +159,6 @@ async fn the_directory_import_takes_three_csv_files_and_names_bad_lines() {
     let done = upload(&app, &cookie, &csrf, &[properties, good_units, residents], "same-origin").await;
     assert_eq!(done.status, StatusCode::SEE_OTHER, "{}", done.body);
     let shown = get_page(&app, done.header("location"), Some(&cookie)).await;
-    assert!(shown.body.contains("imported 1 properties, 1 units, 1 residents"), "{}", shown.body);
+    assert!(shown.body.contains("imported 1 property, 1 unit, 1 resident"), "{}", shown.body);
     assert_eq!(get(&app, "/api/residents/111", &admin).await.body["ResidentLastName"], "Cole");
 }

@@ -5,6 +5,7 @@
 
 mod helpers;
 
+mod audit;
 mod auth_users;
 mod browser;
 mod calllog_lists;

@@ -211,3 +211,30 @@ fn a_page_sought_and_sorted_equals_a_page_walked_in_order() {
         assert_eq!(ids(ListPart::FewMatchesPage), walked, "{f:?}");
     }
 }
+
+/// API.md §3: the admin audit's listings seek their index: by actor, by time range, or newest first.
+#[test]
+fn every_audit_listing_is_served_by_an_index() {
+    use calllog::domain::audit::AuditFilter;
+    use calllog::store::sqlite::audit::{conditions, ORDER};
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("plans.db");
+    drop(calllog::Store::open(&calllog::StoreConfig::new(&path)).unwrap());
+    let conn = Connection::open(&path).unwrap();
+    let plan = |filter: AuditFilter| {
+        let (conditions, values) = conditions(&filter);
+        let values: Vec<rusqlite::types::Value> = values.into_iter().map(Into::into).collect();
+        let sql = format!("EXPLAIN QUERY PLAN SELECT * FROM admin_audit WHERE {conditions} ORDER BY {ORDER} LIMIT 25");
+        plan_of(&conn, &sql, &values).join(" | ")
+    };
+    let (from, to) = (Some(Stamp(1)), Some(Stamp(2)));
+    let by_user = plan(AuditFilter { user_id: Some(1), from, to });
+    assert!(by_user.contains("USING INDEX admin_audit_by_user (user_id=? AND at>? AND at<?)"), "{by_user}");
+    let by_time = plan(AuditFilter { user_id: None, from, to });
+    assert!(by_time.contains("USING INDEX admin_audit_by_time (at>? AND at<?)"), "{by_time}");
+    let newest = plan(AuditFilter::default());
+    assert!(newest.contains("admin_audit_by_time"), "newest first, read in index order: {newest}");
+    for p in [&by_user, &by_time, &newest] {
+        assert!(!p.contains("TEMP B-TREE"), "no sort of the whole table: {p}");
+    }
+}

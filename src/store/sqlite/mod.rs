@@ -5,6 +5,7 @@
 //! seen above the store: the service talks to `Reads`/`Writes`, which
 //! `SqliteTx` implements over one connection.
 
+pub mod audit;
 pub mod calllogs;
 pub mod catalog;
 pub mod checkpoint;

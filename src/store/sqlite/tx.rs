@@ -2,7 +2,8 @@
 //! whose transaction the engine opened (a pooled read transaction, or the
 //! writer's savepoint). Each method is one of the module functions beside it.
 
-use super::{calllogs, catalog, directory, lookup, users};
+use super::{audit, calllogs, catalog, directory, lookup, users};
+use crate::domain::audit::{AuditEntry, AuditFilter};
 use crate::domain::calllogs::{
     Author, CallLog, CallLogFilter, CallLogRow, CategoryCounts, ExportRow, HistoryEntry, LogHead, NewEvent, UnitSummary,
 };
@@ -11,7 +12,7 @@ use crate::domain::directory::{Property, PropertyStatus, Resident, Unit, UnitSor
 use crate::domain::lookup::{CallLogBrief, LookupQuery, ResidentPlace, UnitPlace};
 use crate::domain::query::Page;
 use crate::domain::time::Stamp;
-use crate::domain::users::{Caller, LoginRecord, NewToken, NewUser, TokenInfo, User, UserChanges};
+use crate::domain::users::{Caller, LoginRecord, NewToken, NewUser, TokenInfo, TokenRecord, User, UserChanges};
 use crate::store::{Catalog, ExportCursor, Reads, StoreResult, Writes};
 use rusqlite::Connection;
 
@@ -49,6 +50,16 @@ impl Reads for SqliteTx<'_> {
     }
     fn live_api_tokens(&mut self, user_id: i64, now: Stamp) -> StoreResult<Vec<TokenInfo>> {
         users::list_api_tokens(self.conn, user_id, now)
+    }
+    fn token_record(&mut self, token_id: i64) -> StoreResult<Option<TokenRecord>> {
+        users::token_record(self.conn, token_id)
+    }
+    fn credential_changes(&mut self) -> StoreResult<i64> {
+        audit::credential_changes(self.conn)
+    }
+
+    fn audit_page(&mut self, filter: &AuditFilter, page: Page) -> StoreResult<(i64, Vec<AuditEntry>)> {
+        audit::page(self.conn, filter, page.size, page.offset())
     }
 
     fn property(&mut self, property_id: i64) -> StoreResult<Option<Property>> {
@@ -190,6 +201,10 @@ impl Writes for SqliteTx<'_> {
     }
     fn revoke_other_sessions(&mut self, user_id: i64, keep_token_id: i64, now: Stamp) -> StoreResult<()> {
         users::revoke_other_sessions(self.conn, user_id, keep_token_id, now)
+    }
+
+    fn record_audit(&mut self, entry: &AuditEntry) -> StoreResult<()> {
+        audit::insert(self.conn, entry)
     }
 
     fn upsert_property(&mut self, property: &Property) -> StoreResult<()> {

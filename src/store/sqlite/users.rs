@@ -1,7 +1,9 @@
 //! Users, property links and tokens.
 
 use crate::domain::time::Stamp;
-use crate::domain::users::{display_name, Caller, LoginRecord, NewToken, NewUser, Role, TokenInfo, User, UserChanges};
+use crate::domain::users::{
+    display_name, Caller, LoginRecord, NewToken, NewUser, Role, TokenInfo, TokenKind, TokenRecord, User, UserChanges,
+};
 use crate::store::StoreResult;
 use rusqlite::{params, Connection, OptionalExtension, Row};
 
@@ -236,4 +238,26 @@ pub fn revoke_all_tokens(conn: &Connection, user_id: i64, now: Stamp) -> StoreRe
     conn.prepare_cached("UPDATE tokens SET revoked_on = ?2 WHERE user_id = ?1 AND revoked_on IS NULL")?
         .execute(params![user_id, now.0])?;
     Ok(())
+}
+
+/// A token by id, live or not, with its user's name.
+pub fn token_record(conn: &Connection, token_id: i64) -> StoreResult<Option<TokenRecord>> {
+    Ok(conn
+        .prepare_cached(
+            "SELECT t.token_id, t.user_id, u.user_name, t.kind, t.name, t.expires_on, t.revoked_on IS NOT NULL
+             FROM tokens t JOIN users u ON u.user_id = t.user_id WHERE t.token_id = ?1",
+        )?
+        .query_row([token_id], |r| {
+            let kind: String = r.get(3)?;
+            Ok(TokenRecord {
+                token_id: r.get(0)?,
+                user_id: r.get(1)?,
+                user_name: r.get(2)?,
+                kind: if kind == "api" { TokenKind::Api } else { TokenKind::Session },
+                name: r.get(4)?,
+                expires_on: r.get::<_, Option<i64>>(5)?.map(Stamp),
+                revoked: r.get(6)?,
+            })
+        })
+        .optional()?)
 }

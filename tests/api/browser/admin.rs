@@ -26,7 +26,7 @@ async fn an_admin_makes_a_user_adds_a_reason_and_imports_the_directory() {
         browser.find(&format!("input[type=file][name={field}]")).await.send_keys(path.to_str().unwrap()).await.unwrap();
     }
     browser.find("#import button[type=submit]").await.click().await.unwrap();
-    browser.wait_for_text("imported 1 properties, 1 units, 1 residents").await;
+    browser.wait_for_text("imported 1 property, 1 unit, 1 resident").await;
     assert_eq!(get(&app, "/api/residents/111", &admin).await.body["ResidentLastName"], "Cole");
 
     // A new agent of property 1.

@@ -1,0 +1,34 @@
+//! API.md §3: the admin audit — who changed users, tokens, reasons,
+//! statuses or the directory, newest first.
+
+use crate::domain::audit::AuditFilter;
+use crate::domain::query::ListWrapper;
+use crate::domain::users::Caller;
+use crate::http::{ok_json, query, resource, Handler};
+use crate::state::AppState;
+use actix_web::http::Method;
+use actix_web::{web, HttpRequest};
+
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.service(resource("/api/admin/audit", [(Method::GET, web::to(list))]));
+}
+
+#[utoipa::path(
+    get,
+    path = "/api/admin/audit",
+    tag = "users",
+    summary = "The admin audit (admin): every change to users, tokens, reasons, statuses and the directory, newest first; userId filters by the actor (null UserId: the command line); from <= At < to.",
+    responses(
+        (status = 200, description = "entries", body = crate::domain::query::ListWrapper<crate::domain::audit::AuditEntry>),
+    )
+)]
+async fn list(state: web::Data<AppState>, caller: Caller, req: HttpRequest) -> Handler {
+    caller.require_admin()?;
+    let params = query(&req)?;
+    let zone = &state.service.config.zone;
+    let filter =
+        AuditFilter { user_id: params.id("userId")?, from: params.date("from", zone)?, to: params.date("to", zone)? };
+    let page = params.page()?;
+    let (total, entries) = state.service.audit_entries(&caller, filter, page).await?;
+    ok_json(&state, &ListWrapper::new(total, entries))
+}
