@@ -1,12 +1,15 @@
 //! Sign-in and sign-out, token checks, users, their properties and tokens (API.md §3).
 
 use super::{blocking, Service, ServiceError, ServiceResult};
-use crate::credentials::{decoy_hash, hash_password, new_password, new_token, token_hash, verify_password};
+use crate::credentials::{
+    decoy_hash, hash_password_with, new_password, new_token, token_hash, verify_password_with, CheckPermit,
+};
 use crate::domain::directory::{Property, PropertyStatus};
 use crate::domain::error::{DomainError, FieldError};
 use crate::domain::query::Page;
 use crate::domain::time::Stamp;
 use crate::domain::users::{check_password, Caller, NewToken, NewUser, Role, TokenInfo, TokenKind, User, UserChanges};
+use std::net::IpAddr;
 
 /// A session opened by a sign-in; the clear token is shown only here.
 #[derive(Debug, Clone)]
@@ -35,32 +38,69 @@ fn hashed(result: Result<String, String>) -> ServiceResult<String> {
 }
 
 impl Service {
-    pub async fn sign_in(&self, user_name: String, password: String) -> ServiceResult<Session> {
-        if let Err(wait) = self.throttle.begin_attempt(&user_name) {
-            return Err(DomainError::throttled(
+    /// A permit to run a password check (API.md §3: at most as many at once
+    /// as cores), or 503/115 when none frees up within the wait.
+    async fn password_check_permit(&self) -> ServiceResult<CheckPermit> {
+        match self.password_checks.acquire().await {
+            Some(permit) => Ok(permit),
+            None => {
+                let retry_after = self.password_checks.wait_seconds();
+                Err(ServiceError::Busy {
+                    message: format!(
+                        "Too many passwords are being checked at once; try again in {retry_after} seconds."
+                    ),
+                    retry_after,
+                })
+            }
+        }
+    }
+
+    /// The Argon2id hash of a new password, computed under a permit.
+    async fn hash_new_password(&self, password: String) -> ServiceResult<String> {
+        let mut permit = self.password_check_permit().await?;
+        hashed(blocking(move || hash_password_with(&password, permit.memory())).await?)
+    }
+
+    /// 429/116 when sign-ins for `user_name` from `client` are throttled now.
+    fn refuse_if_throttled(&self, user_name: &str, client: IpAddr) -> ServiceResult<()> {
+        match self.throttle.check(user_name, client) {
+            Ok(()) => Ok(()),
+            Err(wait) => Err(DomainError::throttled(
                 format!("Too many failed sign-ins for {user_name:?}; try again in {wait} seconds."),
                 wait,
             )
-            .into());
+            .into()),
         }
+    }
+
+    /// Signs in from the client address `client` (API.md §3). The throttle
+    /// is asked once on arrival (a refused name waits for nothing) and again
+    /// when the password check is about to start, under its permit; only a
+    /// check that fails counts.
+    pub async fn sign_in(&self, user_name: String, password: String, client: IpAddr) -> ServiceResult<Session> {
+        self.refuse_if_throttled(&user_name, client)?;
         let name = user_name.clone();
         let record = self.store.read(move |tx| tx.login_record(&name)).await?;
+        let mut permit = self.password_check_permit().await?;
+        self.refuse_if_throttled(&user_name, client)?;
         let verified = blocking(move || match record {
-            Some(r) => (verify_password(&password, &r.password_hash) && r.active).then_some(r.user_id),
+            Some(r) => (verify_password_with(&password, &r.password_hash, permit.memory()) && r.active)
+                .then_some(r.user_id),
             None => {
                 // An unknown name costs as much time as a wrong password.
-                verify_password(&password, decoy_hash());
+                verify_password_with(&password, decoy_hash(), permit.memory());
                 None
             }
         })
         .await?;
         let Some(user_id) = verified else {
+            self.throttle.record_failure(&user_name, client);
             return Err(DomainError::invalid_credentials(
                 "The user name or password is wrong, or the user is inactive.",
             )
             .into());
         };
-        self.throttle.record_success(&user_name);
+        self.throttle.record_success(&user_name, client);
         let token = new_token();
         let now = Stamp::now();
         let expires_on = now.plus_seconds(self.config.session_seconds);
@@ -83,38 +123,41 @@ impl Service {
     }
 
     /// The caller changes its own password (PUT /api/users/me/password, the
-    /// console's account page): the current one must be right, and a wrong
-    /// one counts for the sign-in throttle like a failed sign-in. The
-    /// caller's other sessions end; this one and API tokens stay.
+    /// console's account page) from the client address `client`: the
+    /// current one must be right, and a wrong one counts for the sign-in
+    /// throttle like a failed sign-in. The caller's other sessions end; this
+    /// one and API tokens stay.
     pub async fn change_own_password(
         &self,
         caller: &Caller,
         current_password: String,
         new_password: String,
+        client: IpAddr,
     ) -> ServiceResult<()> {
         if let Err(problem) = check_password(&new_password) {
             return Err(DomainError::invalid_field("NewPassword", &problem).into());
         }
         let user_name = caller.user_name.clone();
-        if let Err(wait) = self.throttle.begin_attempt(&user_name) {
-            return Err(DomainError::throttled(
-                format!("Too many failed password checks for {user_name:?}; try again in {wait} seconds."),
-                wait,
-            )
-            .into());
-        }
+        self.refuse_if_throttled(&user_name, client)?;
         let name = user_name.clone();
         let record = self.store.read(move |tx| tx.login_record(&name)).await?;
-        let verified =
-            blocking(move || record.is_some_and(|r| r.active && verify_password(&current_password, &r.password_hash)))
-                .await?;
-        if !verified {
+        let mut permit = self.password_check_permit().await?;
+        self.refuse_if_throttled(&user_name, client)?;
+        // The check and the new hash run under the same permit.
+        let new_hash = blocking(move || {
+            let verified =
+                record.is_some_and(|r| r.active && verify_password_with(&current_password, &r.password_hash, permit.memory()));
+            verified.then(|| hash_password_with(&new_password, permit.memory()))
+        })
+        .await?;
+        let Some(password_hash) = new_hash else {
+            self.throttle.record_failure(&user_name, client);
             let mut refusal = DomainError::invalid_credentials("The current password is wrong.");
             refusal.errors.push(FieldError::new("CurrentPassword", "is wrong"));
             return Err(refusal.into());
-        }
-        self.throttle.record_success(&user_name);
-        let password_hash = hashed(blocking(move || hash_password(&new_password)).await?)?;
+        };
+        self.throttle.record_success(&user_name, client);
+        let password_hash = hashed(password_hash)?;
         let (user_id, token_id) = (caller.user_id, caller.token_id);
         self.store
             .write(move |tx| -> ServiceResult<()> {
@@ -191,8 +234,7 @@ impl Service {
 
     pub async fn create_user(&self, caller: &Caller, new_user: NewUser) -> ServiceResult<User> {
         caller.require_admin()?;
-        let password = new_user.password.clone();
-        let password_hash = hashed(blocking(move || hash_password(&password)).await?)?;
+        let password_hash = self.hash_new_password(new_user.password.clone()).await?;
         self.store
             .write(move |tx| -> ServiceResult<User> {
                 if tx.user_id_by_name(&new_user.user_name)?.is_some() {
@@ -208,12 +250,14 @@ impl Service {
             .await
     }
 
-    /// Changes a user. Deactivating revokes all its tokens; the last active
-    /// admin can be neither deactivated nor demoted (nobody could undo it).
+    /// Changes a user. Deactivating revokes all its tokens, a new password
+    /// its session tokens (API tokens stay: they are for programs, and the
+    /// admin can revoke them apart); the last active admin can be neither
+    /// deactivated nor demoted (nobody could undo it).
     pub async fn update_user(&self, caller: &Caller, user_id: i64, changes: UserChanges) -> ServiceResult<User> {
         caller.require_admin()?;
         let password_hash = match changes.password.clone() {
-            Some(password) => Some(hashed(blocking(move || hash_password(&password)).await?)?),
+            Some(password) => Some(self.hash_new_password(password).await?),
             None => None,
         };
         let user = self
@@ -235,6 +279,8 @@ impl Service {
                 }
                 if changes.active == Some(false) {
                     tx.revoke_all_tokens(user_id, Stamp::now())?;
+                } else if password_hash.is_some() {
+                    tx.revoke_sessions(user_id, Stamp::now())?;
                 }
                 tx.user(user_id)?.ok_or_else(|| ServiceError::Internal("updated user vanished".into()))
             })
