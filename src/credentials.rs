@@ -40,7 +40,9 @@ fn argon2_into(
     if memory.len() < blocks {
         memory.resize(blocks, Block::default());
     }
-    argon.hash_password_into_with_memory(password.as_bytes(), salt, out, &mut memory[..blocks]).map_err(|e| e.to_string())
+    argon
+        .hash_password_into_with_memory(password.as_bytes(), salt, out, &mut memory[..blocks])
+        .map_err(|e| e.to_string())
 }
 
 /// A PHC string (`$argon2id$v=19$m=…,t=…,p=…$salt$hash`) of `password`,

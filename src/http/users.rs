@@ -1,5 +1,6 @@
 //! API.md §3: sign-in, users, their properties and their tokens.
 
+use crate::auth::client_address;
 use crate::domain::directory::PropertyStatus;
 use crate::domain::query::ListWrapper;
 use crate::domain::time::Stamp;
@@ -7,7 +8,6 @@ use crate::domain::users::{read_new_user, read_user_changes, Caller, User};
 use crate::http::{
     created, no_content, ok_json, path_id, put_answer, query, require_body, resource, BodyKinds, Handler,
 };
-use crate::auth::client_address;
 use crate::state::AppState;
 use actix_web::http::Method;
 use actix_web::{web, HttpRequest, HttpResponse};
@@ -98,7 +98,12 @@ async fn get_me(state: web::Data<AppState>, caller: Caller) -> Handler {
         (status = 200, description = "changed: an empty body"),
     )
 )]
-async fn change_my_password(state: web::Data<AppState>, caller: Caller, req: HttpRequest, body: web::Payload) -> Handler {
+async fn change_my_password(
+    state: web::Data<AppState>,
+    caller: Caller,
+    req: HttpRequest,
+    body: web::Payload,
+) -> Handler {
     let mut f = require_body(&req, body, BodyKinds::Json).await?;
     let current = f.string("CurrentPassword").filter(|p| !p.is_empty());
     if current.is_none() && !f.has_error("CurrentPassword") {

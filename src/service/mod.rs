@@ -13,6 +13,7 @@ use crate::config::AppConfig;
 use crate::credentials::{LoginThrottle, PasswordChecks, TokenCache};
 use crate::domain::error::DomainError;
 use crate::store::{Store, StoreError};
+use std::sync::Arc;
 use std::time::Duration;
 
 /// Why an operation failed: a rule refused it, the store could not do it,
@@ -38,7 +39,9 @@ pub struct Service {
     pub store: Store,
     pub config: AppConfig,
     tokens: TokenCache,
-    throttle: LoginThrottle,
+    /// Shared with the threads that run password checks: they record each
+    /// outcome before giving up their permit.
+    throttle: Arc<LoginThrottle>,
     /// Every Argon2 hash or verification runs under one of its permits.
     pub password_checks: PasswordChecks,
 }
@@ -50,7 +53,7 @@ impl Service {
             store,
             tokens,
             // API.md §3: 5 failures for a name from one address, 50 from any, within 15 minutes.
-            throttle: LoginThrottle::new(5, 50, Duration::from_secs(15 * 60)),
+            throttle: Arc::new(LoginThrottle::new(5, 50, Duration::from_secs(15 * 60))),
             password_checks: PasswordChecks::new(config.password_checks, config.password_check_wait),
             config,
         }

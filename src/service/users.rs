@@ -83,24 +83,34 @@ impl Service {
         let record = self.store.read(move |tx| tx.login_record(&name)).await?;
         let mut permit = self.password_check_permit().await?;
         self.refuse_if_throttled(&user_name, client)?;
-        let verified = blocking(move || match record {
-            Some(r) => (verify_password_with(&password, &r.password_hash, permit.memory()) && r.active)
-                .then_some(r.user_id),
-            None => {
-                // An unknown name costs as much time as a wrong password.
-                verify_password_with(&password, decoy_hash(), permit.memory());
-                None
+        let throttle = self.throttle.clone();
+        let name = user_name.clone();
+        let verified = blocking(move || {
+            let verified = match record {
+                Some(r) => (verify_password_with(&password, &r.password_hash, permit.memory()) && r.active)
+                    .then_some(r.user_id),
+                None => {
+                    // An unknown name costs as much time as a wrong password.
+                    verify_password_with(&password, decoy_hash(), permit.memory());
+                    None
+                }
+            };
+            // Recorded before the permit is released (and even if the request
+            // was abandoned meanwhile): the next check to start sees it.
+            match verified {
+                Some(_) => throttle.record_success(&name, client),
+                None => throttle.record_failure(&name, client),
             }
+            drop(permit);
+            verified
         })
         .await?;
         let Some(user_id) = verified else {
-            self.throttle.record_failure(&user_name, client);
             return Err(DomainError::invalid_credentials(
                 "The user name or password is wrong, or the user is inactive.",
             )
             .into());
         };
-        self.throttle.record_success(&user_name, client);
         let token = new_token();
         let now = Stamp::now();
         let expires_on = now.plus_seconds(self.config.session_seconds);
@@ -143,20 +153,29 @@ impl Service {
         let record = self.store.read(move |tx| tx.login_record(&name)).await?;
         let mut permit = self.password_check_permit().await?;
         self.refuse_if_throttled(&user_name, client)?;
-        // The check and the new hash run under the same permit.
+        // The check and the new hash run under the same permit; the outcome
+        // is recorded before the permit is released.
+        let throttle = self.throttle.clone();
+        let name = user_name.clone();
         let new_hash = blocking(move || {
-            let verified =
-                record.is_some_and(|r| r.active && verify_password_with(&current_password, &r.password_hash, permit.memory()));
-            verified.then(|| hash_password_with(&new_password, permit.memory()))
+            let verified = record.is_some_and(|r| {
+                r.active && verify_password_with(&current_password, &r.password_hash, permit.memory())
+            });
+            if !verified {
+                throttle.record_failure(&name, client);
+                return None;
+            }
+            throttle.record_success(&name, client);
+            let new_hash = hash_password_with(&new_password, permit.memory());
+            drop(permit);
+            Some(new_hash)
         })
         .await?;
         let Some(password_hash) = new_hash else {
-            self.throttle.record_failure(&user_name, client);
             let mut refusal = DomainError::invalid_credentials("The current password is wrong.");
             refusal.errors.push(FieldError::new("CurrentPassword", "is wrong"));
             return Err(refusal.into());
         };
-        self.throttle.record_success(&user_name, client);
         let password_hash = hashed(password_hash)?;
         let (user_id, token_id) = (caller.user_id, caller.token_id);
         self.store

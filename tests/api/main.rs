@@ -5,6 +5,8 @@
 
 mod helpers;
 
+mod auth_passwords;
+mod auth_throttle;
 mod auth_users;
 mod browser;
 mod calllog_lists;
