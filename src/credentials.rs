@@ -92,7 +92,7 @@ pub fn verify_password_with(password: &str, stored_hash: &str, memory: &mut Argo
     Output::new(&out).is_ok_and(|computed| computed == expected)
 }
 
-/// As `hash_password_with`, in memory of its own (for one-off uses: tests, the decoy).
+/// As `hash_password_with`, in memory of its own (for one-off uses: the command line, tests).
 pub fn hash_password(password: &str) -> Result<String, String> {
     hash_password_with(password, &mut Vec::new())
 }
@@ -173,8 +173,9 @@ impl PasswordChecks {
 /// much time as a wrong password.
 static DECOY_HASH: std::sync::OnceLock<String> = std::sync::OnceLock::new();
 
-pub fn decoy_hash() -> &'static str {
-    DECOY_HASH.get_or_init(|| hash_password("decoy password never issued").unwrap_or_default())
+/// Made (once) in `memory`, a check's work area: no 19 MiB of its own.
+pub fn decoy_hash(memory: &mut ArgonMemory) -> &'static str {
+    DECOY_HASH.get_or_init(|| hash_password_with("decoy password never issued", memory).unwrap_or_default())
 }
 
 /// 256 random bits, hex-encoded.

@@ -91,7 +91,8 @@ impl Service {
                     .then_some(r.user_id),
                 None => {
                     // An unknown name costs as much time as a wrong password.
-                    verify_password_with(&password, decoy_hash(), permit.memory());
+                    let decoy = decoy_hash(permit.memory());
+                    verify_password_with(&password, decoy, permit.memory());
                     None
                 }
             };
