@@ -77,3 +77,45 @@ impl FromRequest for Caller {
         Box::pin(authenticate(req.clone()))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use actix_web::test::TestRequest;
+
+    fn ip(text: &str) -> IpAddr {
+        text.parse().unwrap()
+    }
+
+    fn from(peer: &str, forwarded: &[&str]) -> HttpRequest {
+        let mut request = TestRequest::default().peer_addr(peer.parse().unwrap());
+        for line in forwarded {
+            request = request.append_header(("X-Forwarded-For", *line));
+        }
+        request.to_http_request()
+    }
+
+    #[test]
+    fn the_client_is_the_last_hop_a_trusted_proxy_forwards() {
+        let trusted = [ip("10.0.0.1"), ip("::1")];
+        let cases = [
+            ("10.0.0.1:5000", vec!["198.51.100.1, 203.0.113.9"], "203.0.113.9"),
+            ("10.0.0.1:5000", vec!["198.51.100.1", "203.0.113.9 , 203.0.113.10"], "203.0.113.10"),
+            ("10.0.0.1:5000", vec!["203.0.113.9:4711"], "203.0.113.9"),
+            ("10.0.0.1:5000", vec!["[2001:db8::7]:4711"], "2001:db8::7"),
+            ("10.0.0.1:5000", vec!["::ffff:203.0.113.9"], "203.0.113.9"),
+            ("[::1]:5000", vec!["203.0.113.9"], "203.0.113.9"),
+            ("[::ffff:10.0.0.1]:5000", vec!["203.0.113.9"], "203.0.113.9"),
+            // A trusted proxy without a usable header is itself the client.
+            ("10.0.0.1:5000", vec![], "10.0.0.1"),
+            ("10.0.0.1:5000", vec!["unknown"], "10.0.0.1"),
+            ("10.0.0.1:5000", vec!["203.0.113.9, "], "10.0.0.1"),
+            // Any other peer is the client, whatever it claims.
+            ("192.0.2.5:5000", vec!["203.0.113.9"], "192.0.2.5"),
+        ];
+        for (peer, forwarded, expected) in cases {
+            assert_eq!(client_address(&from(peer, &forwarded), &trusted), ip(expected), "{peer} {forwarded:?}");
+        }
+        assert_eq!(client_address(&from("10.0.0.1:5000", &["203.0.113.9"]), &[]), ip("10.0.0.1"));
+    }
+}
