@@ -272,10 +272,14 @@ pub struct LoginThrottle {
     failures: Mutex<Failures>,
 }
 
+/// A user name as the throttle keys it: the SHA-256 of its lower-case form,
+/// so that an entry takes 32 bytes however long the name sent.
+type NameKey = [u8; 32];
+
 #[derive(Default)]
 struct Failures {
-    by_address: HashMap<(String, IpAddr), VecDeque<Instant>>,
-    by_name: HashMap<String, VecDeque<Instant>>,
+    by_address: HashMap<(NameKey, IpAddr), VecDeque<Instant>>,
+    by_name: HashMap<NameKey, VecDeque<Instant>>,
 }
 
 /// Beyond this many keys, expired ones are dropped (each failure costs a
@@ -302,8 +306,8 @@ fn prune<K: std::hash::Hash + Eq>(map: &mut HashMap<K, VecDeque<Instant>>, windo
 }
 
 /// User names are throttled in the form they are compared in (lower case).
-fn throttle_key(user_name: &str) -> String {
-    user_name.trim().to_lowercase()
+fn throttle_key(user_name: &str) -> NameKey {
+    Sha256::digest(user_name.trim().to_lowercase().as_bytes()).into()
 }
 
 impl LoginThrottle {
@@ -320,7 +324,7 @@ impl LoginThrottle {
         let mut failures = self.failures.lock().map_err(|_| 1u64)?;
         let name = throttle_key(user_name);
         let mut wait = None;
-        if let Some(times) = failures.by_address.get_mut(&(name.clone(), address)) {
+        if let Some(times) = failures.by_address.get_mut(&(name, address)) {
             wait = wait_for(times, self.per_address, self.window, now);
         }
         if let Some(times) = failures.by_name.get_mut(&name) {
@@ -343,7 +347,7 @@ impl LoginThrottle {
         prune(&mut failures.by_address, window, now);
         prune(&mut failures.by_name, window, now);
         let name = throttle_key(user_name);
-        failures.by_address.entry((name.clone(), address)).or_default().push_back(now);
+        failures.by_address.entry((name, address)).or_default().push_back(now);
         failures.by_name.entry(name).or_default().push_back(now);
     }
 
