@@ -15,6 +15,7 @@ use crate::store::{self, Store};
 use clap::{Args, Parser, Subcommand};
 use jiff::tz::TimeZone;
 use std::io::{BufRead, Write};
+use std::net::IpAddr;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -81,9 +82,27 @@ pub struct ServeArgs {
     #[arg(long, env = "CALLLOG_WAL_LIMIT_MIB", default_value_t = 64,
           value_parser = clap::value_parser!(u32).range(1..=65_536))]
     pub wal_limit_mib: u32,
+    /// A reverse proxy's IP address (repeatable, or comma-separated): from it, the client address is the last
+    /// hop of X-Forwarded-For (for the sign-in throttle).
+    #[arg(long = "trusted-proxy", env = "CALLLOG_TRUSTED_PROXY", value_name = "ADDR", value_delimiter = ',',
+          value_parser = parse_proxy_address)]
+    pub trusted_proxies: Vec<IpAddr>,
+}
+
+/// An IP address, white space around it allowed (as in `CALLLOG_TRUSTED_PROXY=10.0.0.1, 10.0.0.2`).
+fn parse_proxy_address(text: &str) -> Result<IpAddr, String> {
+    text.trim()
+        .parse::<IpAddr>()
+        .map(|ip| ip.to_canonical())
+        .map_err(|_| format!("{text:?} is not an IP address (such as 127.0.0.1 or ::1)"))
 }
 
 impl ServeArgs {
+    /// The application settings these flags choose.
+    fn app_config(&self) -> AppConfig {
+        AppConfig { zone: self.timezone.clone(), trusted_proxies: self.trusted_proxies.clone(), ..AppConfig::default() }
+    }
+
     /// The store settings these flags choose for `db`.
     fn store_config(&self, db: &Path) -> StoreConfig {
         let mut config = StoreConfig::new(db);
@@ -195,6 +214,7 @@ impl From<ServiceError> for Failure {
                 Failure(format!("{} problem(s): {}", details.len(), details.join("; ")))
             }
             ServiceError::Store(e) => Failure(e.to_string()),
+            ServiceError::Busy { message, .. } => Failure(message),
             ServiceError::Internal(cause) => Failure(format!("internal failure: {cause}")),
         }
     }
@@ -250,9 +270,8 @@ fn with_service<T>(db: &Path, work: impl AsyncFnOnce(&Service) -> Result<T, Fail
 }
 
 fn serve(db: &Path, args: ServeArgs) -> Result<(), Failure> {
-    let zone = args.timezone.clone();
     let store = open_store(&args.store_config(db))?;
-    let state = actix_web::web::Data::new(AppState::new(store.clone(), AppConfig { zone, ..AppConfig::default() }));
+    let state = actix_web::web::Data::new(AppState::new(store.clone(), args.app_config()));
     let bind = args.bind.clone();
     let mut started = false;
     let result = actix_web::rt::System::new().block_on(async {
@@ -609,6 +628,16 @@ mod tests {
             (defaults.read_pool_size, defaults.write_queue_capacity, defaults.wal_limit_bytes),
             (documented.read_pool_size, documented.write_queue_capacity, documented.wal_limit_bytes)
         );
+    }
+
+    #[test]
+    fn trusted_proxies_are_repeatable_or_comma_separated() {
+        let args = serve_args(&["--trusted-proxy", "10.0.0.1", "--trusted-proxy", "::1, 10.0.0.2"]).unwrap();
+        let expected: Vec<IpAddr> = ["10.0.0.1", "::1", "10.0.0.2"].iter().map(|a| a.parse().unwrap()).collect();
+        assert_eq!(args.app_config().trusted_proxies, expected);
+        assert!(serve_args(&[]).unwrap().app_config().trusted_proxies.is_empty());
+        let e = serve_args(&["--trusted-proxy", "proxy.local"]).unwrap_err();
+        assert_eq!(e.exit_code(), 2);
     }
 
     #[test]

@@ -1,7 +1,9 @@
 //! Settings from flags and environment, validated once.
 
 use jiff::tz::TimeZone;
+use std::net::IpAddr;
 use std::path::PathBuf;
+use std::time::Duration;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Synchronous {
@@ -63,10 +65,23 @@ pub struct AppConfig {
     pub session_seconds: i64,
     /// How long a verified token is trusted without asking the database.
     pub token_cache_seconds: u64,
+    /// Password checks (Argon2, 19 MiB each) that may run at once (API.md §3: the machine's cores).
+    pub password_checks: usize,
+    /// How long a sign-in waits for a password check to start before 503/115 (API.md §3: 2 s).
+    pub password_check_wait: Duration,
+    /// Peers whose `X-Forwarded-For` names the client (`serve --trusted-proxy`).
+    pub trusted_proxies: Vec<IpAddr>,
 }
 
 impl Default for AppConfig {
     fn default() -> Self {
-        AppConfig { zone: TimeZone::UTC, session_seconds: 12 * 3600, token_cache_seconds: 30 }
+        AppConfig {
+            zone: TimeZone::UTC,
+            session_seconds: 12 * 3600,
+            token_cache_seconds: 30,
+            password_checks: crate::credentials::PasswordChecks::default_permits(),
+            password_check_wait: Duration::from_secs(2),
+            trusted_proxies: Vec::new(),
+        }
     }
 }

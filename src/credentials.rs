@@ -4,38 +4,178 @@
 
 use crate::domain::time::Stamp;
 use crate::domain::users::Caller;
-use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
-use argon2::Argon2;
+use argon2::password_hash::{Output, PasswordHash, SaltString};
+use argon2::{Algorithm, Argon2, Block, Params, Version};
 use rand::RngCore;
 use sha2::{Digest, Sha256};
 use std::collections::{HashMap, VecDeque};
+use std::net::IpAddr;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Mutex, RwLock};
+use std::sync::{Arc, Mutex, RwLock};
 use std::time::{Duration, Instant};
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
-/// `Err` carries the cause (for the log; it is never the client's fault).
-pub fn hash_password(password: &str) -> Result<String, String> {
+/// The work area of one Argon2 computation (1 KiB blocks). Kept and reused
+/// by `PasswordChecks`, so a check does not allocate its 19 MiB anew.
+pub type ArgonMemory = Vec<Block>;
+
+/// New hashes: Argon2id with the `argon2` crate's defaults, which are
+/// OWASP's first recommendation (m = 19 MiB, t = 2, p = 1). Stored hashes
+/// keep the parameters they were made with.
+fn new_hash_params() -> Params {
+    Params::DEFAULT
+}
+
+/// Runs Argon2 on `memory`, grown when the parameters need more blocks
+/// (never shrunk: the buffer is reused).
+fn argon2_into(
+    argon: &Argon2,
+    params: &Params,
+    password: &str,
+    salt: &[u8],
+    out: &mut [u8],
+    memory: &mut ArgonMemory,
+) -> Result<(), String> {
+    let blocks = params.block_count();
+    if memory.len() < blocks {
+        memory.resize(blocks, Block::default());
+    }
+    argon
+        .hash_password_into_with_memory(password.as_bytes(), salt, out, &mut memory[..blocks])
+        .map_err(|e| e.to_string())
+}
+
+/// A PHC string (`$argon2id$v=19$m=…,t=…,p=…$salt$hash`) of `password`,
+/// computed in `memory`. `Err` carries the cause (for the log; it is never
+/// the client's fault).
+pub fn hash_password_with(password: &str, memory: &mut ArgonMemory) -> Result<String, String> {
     let mut salt_bytes = [0u8; 16];
     rand::rng().fill_bytes(&mut salt_bytes);
     let salt = SaltString::encode_b64(&salt_bytes).map_err(|e| format!("salt: {e}"))?;
-    Argon2::default()
-        .hash_password(password.as_bytes(), &salt)
-        .map(|h| h.to_string())
-        .map_err(|e| format!("argon2: {e}"))
+    let params = new_hash_params();
+    let argon = Argon2::new(Algorithm::Argon2id, Version::V0x13, params.clone());
+    let mut out = [0u8; Params::DEFAULT_OUTPUT_LEN];
+    argon2_into(&argon, &params, password, &salt_bytes, &mut out, memory).map_err(|e| format!("argon2: {e}"))?;
+    let output = Output::new(&out).map_err(|e| format!("argon2 output: {e}"))?;
+    Ok(format!(
+        "${}$v={}$m={},t={},p={}${}${}",
+        Algorithm::Argon2id.as_str(),
+        u32::from(Version::V0x13),
+        params.m_cost(),
+        params.t_cost(),
+        params.p_cost(),
+        salt.as_str(),
+        output
+    ))
 }
 
+/// Whether `password` matches `stored_hash` (a PHC string of any Argon2
+/// variant and parameters), computed in `memory`. The comparison of the
+/// outputs takes constant time.
+pub fn verify_password_with(password: &str, stored_hash: &str, memory: &mut ArgonMemory) -> bool {
+    let Ok(parsed) = PasswordHash::new(stored_hash) else { return false };
+    let Ok(algorithm) = Algorithm::try_from(parsed.algorithm) else { return false };
+    let version = match parsed.version.map(Version::try_from) {
+        None => Version::default(),
+        Some(Ok(version)) => version,
+        Some(Err(_)) => return false,
+    };
+    let Ok(params) = Params::try_from(&parsed) else { return false };
+    let (Some(salt), Some(expected)) = (parsed.salt, parsed.hash) else { return false };
+    let mut salt_buffer = [0u8; 64];
+    let Ok(salt) = salt.decode_b64(&mut salt_buffer) else { return false };
+    let mut out = vec![0u8; expected.len()];
+    let argon = Argon2::new(algorithm, version, params.clone());
+    if argon2_into(&argon, &params, password, salt, &mut out, memory).is_err() {
+        return false;
+    }
+    Output::new(&out).is_ok_and(|computed| computed == expected)
+}
+
+/// As `hash_password_with`, in memory of its own (for one-off uses: the command line, tests).
+pub fn hash_password(password: &str) -> Result<String, String> {
+    hash_password_with(password, &mut Vec::new())
+}
+
+/// As `verify_password_with`, in memory of its own.
 pub fn verify_password(password: &str, stored_hash: &str) -> bool {
-    PasswordHash::new(stored_hash)
-        .map(|parsed| Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok())
-        .unwrap_or(false)
+    verify_password_with(password, stored_hash, &mut Vec::new())
+}
+
+/// Bounds the password checks (hashes and verifications) that run at once,
+/// and keeps their Argon2 work areas for reuse.
+///
+/// Each check needs 19 MiB; unbounded, a burst of sign-ins took the process
+/// to gigabytes, and the allocator kept most of it afterwards (one arena per
+/// blocking thread). With a permit per check and one reused buffer per
+/// permit, the memory for checks is at most `permits` × 19 MiB, allocated
+/// once.
+pub struct PasswordChecks {
+    permits: Arc<Semaphore>,
+    wait: Duration,
+    buffers: Arc<Mutex<Vec<ArgonMemory>>>,
+}
+
+/// The right to run one password check, with its work area; released on
+/// drop. It moves into the thread that runs the check, so a check whose
+/// request was abandoned still holds its permit until it ends.
+pub struct CheckPermit {
+    memory: ArgonMemory,
+    buffers: Arc<Mutex<Vec<ArgonMemory>>>,
+    _permit: OwnedSemaphorePermit,
+}
+
+impl CheckPermit {
+    /// The work area for this check.
+    pub fn memory(&mut self) -> &mut ArgonMemory {
+        &mut self.memory
+    }
+}
+
+impl Drop for CheckPermit {
+    fn drop(&mut self) {
+        let memory = std::mem::take(&mut self.memory);
+        if let Ok(mut buffers) = self.buffers.lock() {
+            buffers.push(memory);
+        }
+    }
+}
+
+impl PasswordChecks {
+    /// At most `permits` checks at once; an attempt waits at most `wait` for one.
+    pub fn new(permits: usize, wait: Duration) -> PasswordChecks {
+        PasswordChecks {
+            permits: Arc::new(Semaphore::new(permits.max(1))),
+            wait,
+            buffers: Arc::new(Mutex::new(Vec::new())),
+        }
+    }
+
+    /// As many permits as the machine runs threads at once.
+    pub fn default_permits() -> usize {
+        std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1)
+    }
+
+    /// A permit, or `None` when none frees up within the wait.
+    pub async fn acquire(&self) -> Option<CheckPermit> {
+        let permit = tokio::time::timeout(self.wait, self.permits.clone().acquire_owned()).await.ok()?.ok()?;
+        let memory = self.buffers.lock().ok().and_then(|mut buffers| buffers.pop()).unwrap_or_default();
+        Some(CheckPermit { memory, buffers: self.buffers.clone(), _permit: permit })
+    }
+
+    /// How long an attempt waits for a permit, in whole seconds (for `Retry-After`).
+    pub fn wait_seconds(&self) -> u64 {
+        self.wait.as_secs_f64().ceil().max(1.0) as u64
+    }
 }
 
 /// A hash of a password nobody has, so that an unknown user name costs as
 /// much time as a wrong password.
 static DECOY_HASH: std::sync::OnceLock<String> = std::sync::OnceLock::new();
 
-pub fn decoy_hash() -> &'static str {
-    DECOY_HASH.get_or_init(|| hash_password("decoy password never issued").unwrap_or_default())
+/// Made (once) in `memory`, a check's work area: no 19 MiB of its own.
+pub fn decoy_hash(memory: &mut ArgonMemory) -> &'static str {
+    DECOY_HASH.get_or_init(|| hash_password_with("decoy password never issued", memory).unwrap_or_default())
 }
 
 /// 256 random bits, hex-encoded.
@@ -121,49 +261,111 @@ impl TokenCache {
     }
 }
 
-/// Login throttling: after `limit` failures for one user name inside
-/// `window`, every attempt for that name is refused until the oldest of
-/// those failures leaves the window.
+/// Login throttling (API.md §3), kept in memory: after `per_address`
+/// failures for one user name from one client address inside `window`,
+/// that name is refused from that address; after `per_name` failures for
+/// the name from any addresses, it is refused from every address. Refused
+/// until enough of those failures leave the window.
 ///
-/// An attempt is counted as a failure when it begins (check and count under
-/// one lock) and forgiven if it succeeds, so parallel guesses cannot all pass
-/// the check while the slow password hash runs.
+/// Only failed password checks count. The service asks `check` when a
+/// password check is about to start (it holds a `CheckPermit` then), and
+/// records the outcome when the check ends: parallel guesses can therefore
+/// pass the limit by at most the number of checks that run at once, and
+/// right passwords, however many arrive together, are never refused for
+/// one another.
 pub struct LoginThrottle {
-    limit: usize,
+    per_address: usize,
+    per_name: usize,
     window: Duration,
-    failures: Mutex<HashMap<String, VecDeque<Instant>>>,
+    failures: Mutex<Failures>,
+}
+
+/// A user name as the throttle keys it: the SHA-256 of its lower-case form,
+/// so that an entry takes 32 bytes however long the name sent.
+type NameKey = [u8; 32];
+
+#[derive(Default)]
+struct Failures {
+    by_address: HashMap<(NameKey, IpAddr), VecDeque<Instant>>,
+    by_name: HashMap<NameKey, VecDeque<Instant>>,
+}
+
+/// Beyond this many keys, expired ones are dropped (each failure costs a
+/// password check, so the maps grow at most as fast as checks run).
+const THROTTLE_PRUNE_AT: usize = 100_000;
+
+/// How long until fewer than `limit` of `times` are inside `window`, or
+/// `None` when that is already so. Drops the times that have left.
+fn wait_for(times: &mut VecDeque<Instant>, limit: usize, window: Duration, now: Instant) -> Option<Duration> {
+    while times.front().is_some_and(|t| now.saturating_duration_since(*t) >= window) {
+        times.pop_front();
+    }
+    if times.len() < limit {
+        return None;
+    }
+    let deciding = times[times.len() - limit];
+    Some(window.saturating_sub(now.saturating_duration_since(deciding)))
+}
+
+fn prune<K: std::hash::Hash + Eq>(map: &mut HashMap<K, VecDeque<Instant>>, window: Duration, now: Instant) {
+    if map.len() > THROTTLE_PRUNE_AT {
+        map.retain(|_, times| times.back().is_some_and(|t| now.saturating_duration_since(*t) < window));
+    }
+}
+
+/// User names are throttled in the form they are compared in (lower case).
+fn throttle_key(user_name: &str) -> NameKey {
+    Sha256::digest(user_name.trim().to_lowercase().as_bytes()).into()
 }
 
 impl LoginThrottle {
-    pub fn new(limit: usize, window: Duration) -> LoginThrottle {
-        LoginThrottle { limit, window, failures: Mutex::new(HashMap::new()) }
+    pub fn new(per_address: usize, per_name: usize, window: Duration) -> LoginThrottle {
+        LoginThrottle { per_address, per_name, window, failures: Mutex::new(Failures::default()) }
     }
 
-    /// Begins a sign-in attempt: `Err(seconds to wait)` when the name is
-    /// throttled, else the attempt is counted (as a failure until it succeeds).
-    pub fn begin_attempt(&self, user_name: &str) -> Result<(), u64> {
+    /// `Err(seconds to wait)` when attempts for `user_name` from `address` are refused now.
+    pub fn check(&self, user_name: &str, address: IpAddr) -> Result<(), u64> {
+        self.check_at(user_name, address, Instant::now())
+    }
+
+    fn check_at(&self, user_name: &str, address: IpAddr, now: Instant) -> Result<(), u64> {
         let mut failures = self.failures.lock().map_err(|_| 1u64)?;
-        if failures.len() > 100_000 {
-            let window = self.window;
-            failures.retain(|_, t| t.back().is_some_and(|t| t.elapsed() < window));
+        let name = throttle_key(user_name);
+        let mut wait = None;
+        if let Some(times) = failures.by_address.get_mut(&(name, address)) {
+            wait = wait_for(times, self.per_address, self.window, now);
         }
-        let times = failures.entry(user_name.to_lowercase()).or_default();
-        while times.front().is_some_and(|t| t.elapsed() >= self.window) {
-            times.pop_front();
+        if let Some(times) = failures.by_name.get_mut(&name) {
+            wait = wait.max(wait_for(times, self.per_name, self.window, now));
         }
-        if times.len() >= self.limit {
-            let oldest = times.front().map(|t| t.elapsed()).unwrap_or_default();
-            let wait = self.window.saturating_sub(oldest).as_secs_f64().ceil() as u64;
-            return Err(wait.max(1));
+        match wait {
+            None => Ok(()),
+            Some(wait) => Err((wait.as_secs_f64().ceil() as u64).max(1)),
         }
-        times.push_back(Instant::now());
-        Ok(())
     }
 
-    /// The attempt succeeded: the name's failures are forgiven.
-    pub fn record_success(&self, user_name: &str) {
+    /// A password check for `user_name` from `address` failed.
+    pub fn record_failure(&self, user_name: &str, address: IpAddr) {
+        self.record_failure_at(user_name, address, Instant::now());
+    }
+
+    fn record_failure_at(&self, user_name: &str, address: IpAddr, now: Instant) {
+        let Ok(mut failures) = self.failures.lock() else { return };
+        let window = self.window;
+        prune(&mut failures.by_address, window, now);
+        prune(&mut failures.by_name, window, now);
+        let name = throttle_key(user_name);
+        failures.by_address.entry((name, address)).or_default().push_back(now);
+        failures.by_name.entry(name).or_default().push_back(now);
+    }
+
+    /// A password check for `user_name` from `address` succeeded: the
+    /// failures from that address are forgiven. Those counted for the name
+    /// as a whole stay, so that someone guessing from many addresses is not
+    /// given fresh tries each time the real user signs in.
+    pub fn record_success(&self, user_name: &str, address: IpAddr) {
         if let Ok(mut failures) = self.failures.lock() {
-            failures.remove(&user_name.to_lowercase());
+            failures.by_address.remove(&(throttle_key(user_name), address));
         }
     }
 }
@@ -190,18 +392,6 @@ mod tests {
     }
 
     #[test]
-    fn throttle_blocks_after_the_limit_and_forgets_on_success() {
-        let t = LoginThrottle::new(2, Duration::from_secs(60));
-        assert!(t.begin_attempt("Ann").is_ok());
-        assert!(t.begin_attempt("ANN").is_ok(), "attempts in flight count, whatever their outcome");
-        let wait = t.begin_attempt("ann").unwrap_err();
-        assert!((59..=60).contains(&wait));
-        assert!(t.begin_attempt("bob").is_ok());
-        t.record_success("ann");
-        assert!(t.begin_attempt("ann").is_ok());
-    }
-
-    #[test]
     fn a_lookup_that_raced_a_change_is_not_cached() {
         let cache = TokenCache::new(Duration::from_secs(30));
         let caller = Caller {
@@ -221,12 +411,80 @@ mod tests {
         assert!(cache.get(&[1], Stamp::now()).is_some());
     }
 
+    fn at(address: &str) -> IpAddr {
+        address.parse().unwrap()
+    }
+
     #[test]
-    fn throttle_window_passes() {
-        let t = LoginThrottle::new(1, Duration::from_millis(20));
-        assert!(t.begin_attempt("x").is_ok());
-        assert!(t.begin_attempt("x").is_err());
-        std::thread::sleep(Duration::from_millis(30));
-        assert!(t.begin_attempt("x").is_ok());
+    fn the_throttle_keys_failures_by_name_and_address() {
+        let t = LoginThrottle::new(2, 5, Duration::from_secs(60));
+        let now = Instant::now();
+        let (home, away) = (at("10.0.0.1"), at("10.0.0.2"));
+        assert!(t.check_at("Ann", home, now).is_ok());
+        t.record_failure_at("Ann", home, now);
+        t.record_failure_at("ANN", home, now);
+        let wait = t.check_at("ann", home, now).unwrap_err();
+        assert_eq!(wait, 60);
+        assert!(t.check_at("ann", away, now).is_ok(), "another address is not locked");
+        assert!(t.check_at("bob", home, now).is_ok(), "another name is not locked");
+        t.record_success("ann", home);
+        assert!(t.check_at("ann", home, now).is_ok(), "a success forgives that address's failures");
+    }
+
+    #[test]
+    fn the_throttle_locks_a_name_everywhere_after_the_global_limit() {
+        let t = LoginThrottle::new(2, 5, Duration::from_secs(60));
+        let now = Instant::now();
+        for i in 0..5 {
+            t.record_failure_at("ann", at(&format!("10.0.1.{i}")), now);
+        }
+        assert!(t.check_at("ann", at("10.9.9.9"), now).is_err());
+        t.record_success("ann", at("10.0.1.0"));
+        assert!(t.check_at("ann", at("10.9.9.9"), now).is_err(), "a success elsewhere does not lift the global count");
+        assert!(t.check_at("bob", at("10.9.9.9"), now).is_ok());
+    }
+
+    #[test]
+    fn the_throttle_lifts_when_the_failures_leave_the_window() {
+        let t = LoginThrottle::new(2, 50, Duration::from_secs(60));
+        let start = Instant::now();
+        let home = at("::1");
+        t.record_failure_at("x", home, start);
+        t.record_failure_at("x", home, start + Duration::from_secs(10));
+        // Parallel checks may have added a third failure past the limit.
+        t.record_failure_at("x", home, start + Duration::from_secs(20));
+        assert_eq!(t.check_at("x", home, start + Duration::from_secs(30)), Err(40));
+        assert!(t.check_at("x", home, start + Duration::from_secs(70)).is_ok());
+    }
+
+    #[test]
+    fn new_hashes_are_argon2id_and_verify_with_the_crates_own_verifier() {
+        use argon2::password_hash::{PasswordHasher, PasswordVerifier};
+        let mut memory = Vec::new();
+        let ours = hash_password_with("correct horse", &mut memory).unwrap();
+        assert!(ours.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"), "{ours}");
+        let parsed = PasswordHash::new(&ours).unwrap();
+        assert!(Argon2::default().verify_password(b"correct horse", &parsed).is_ok());
+        // A hash stored by the earlier code (the crate's own hasher) verifies in reused memory.
+        let salt = SaltString::encode_b64(b"0123456789abcdef").unwrap();
+        let old = Argon2::default().hash_password(b"old password", &salt).unwrap().to_string();
+        assert!(verify_password_with("old password", &old, &mut memory));
+        assert!(!verify_password_with("old passwore", &old, &mut memory));
+        // Other parameters (a smaller cost, Argon2i) verify too.
+        let small = Argon2::new(Algorithm::Argon2i, Version::V0x13, Params::new(1024, 1, 1, None).unwrap());
+        let other = small.hash_password(b"pw", &salt).unwrap().to_string();
+        assert!(verify_password_with("pw", &other, &mut memory));
+    }
+
+    #[actix_web::test]
+    async fn checks_beyond_the_permits_wait_then_give_up() {
+        let checks = PasswordChecks::new(1, Duration::from_millis(50));
+        let mut held = checks.acquire().await.expect("a free permit");
+        assert!(!verify_password_with("x", "not a hash", held.memory()));
+        assert!(checks.acquire().await.is_none(), "no permit frees up within the wait");
+        drop(held);
+        let again = checks.acquire().await.expect("the permit is back");
+        drop(again);
+        assert_eq!(checks.buffers.lock().unwrap().len(), 1, "the work area is kept for reuse");
     }
 }

@@ -132,7 +132,7 @@ impl ErrorCode {
             InvalidJsonParameterValue => {
                 "malformed JSON, wrong type, out-of-range or unknown value, bad query parameter or path id"
             }
-            ServiceBusy => "write queue full or no database connection free; carries Retry-After",
+            ServiceBusy => "write queue full, no database connection free, or no password check could start within 2 s; carries Retry-After",
             TooManyRequests => "sign-in throttled; carries Retry-After",
             InvalidHeaderValue => {
                 "malformed Authorization (401); unsupported or missing Content-Type on a body (415); malformed If-Match or Idempotency-Key (400)"
@@ -237,9 +237,9 @@ impl ApiError {
     pub fn busy(message: impl Into<String>) -> Self {
         Self::new(ErrorCode::ServiceBusy, message).with_retry_after(1)
     }
-    /// 118: an `Authorization` header that is not `Bearer <token>`.
-    pub fn malformed_authorization() -> Self {
-        Self::invalid_header(StatusCode::UNAUTHORIZED, "The Authorization header must be of the form 'Bearer <token>'.")
+    /// 118: an `Authorization` header that is not `Bearer <token>`; `message` says what to send instead.
+    pub fn malformed_authorization(message: impl Into<String>) -> Self {
+        Self::invalid_header(StatusCode::UNAUTHORIZED, message)
     }
     /// 118 with the status the situation calls for (401, 415 or 400).
     pub fn invalid_header(status: StatusCode, message: impl Into<String>) -> Self {
@@ -332,6 +332,7 @@ impl From<ServiceError> for ApiError {
         match e {
             ServiceError::Refused(e) => e.into(),
             ServiceError::Store(e) => e.into(),
+            ServiceError::Busy { message, retry_after } => ApiError::busy(message).with_retry_after(retry_after),
             ServiceError::Internal(cause) => ApiError::internal(cause),
         }
     }

@@ -75,7 +75,8 @@ pub async fn change_password(state: web::Data<AppState>, req: HttpRequest, body:
         let session = guarded_post(&state, &req, &mut form).await?;
         let current = form.get("CurrentPassword").unwrap_or("").to_string();
         let new = form.get("NewPassword").unwrap_or("").to_string();
-        match state.service.change_own_password(&session.caller, current, new).await {
+        let client = crate::auth::client_address(&req, &state.service.config.trusted_proxies);
+        match state.service.change_own_password(&session.caller, current, new, client).await {
             Ok(()) => Ok(see_other("/account?changed=1")),
             Err(ServiceError::Refused(refusal))
                 if matches!(

@@ -54,7 +54,8 @@ async fn sign_in(state: &AppState, req: &HttpRequest, body: &[u8]) -> PageResult
         let message = "Enter your user name and password.".to_string();
         return Ok(login_page(StatusCode::BAD_REQUEST, user_name, next, Some(message)));
     }
-    match state.service.sign_in(user_name.clone(), password).await {
+    let client = crate::auth::client_address(req, &state.service.config.trusted_proxies);
+    match state.service.sign_in(user_name.clone(), password, client).await {
         Ok(signed_in) => {
             let max_age = (signed_in.expires_on.0 - crate::domain::time::Stamp::now().0) / 10_000_000;
             let cookie = session::session_cookie(req, &signed_in.token, max_age.max(0));

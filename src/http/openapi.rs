@@ -44,6 +44,7 @@ pub const MAX_TOKEN_NAME: usize = 100;
         crate::http::users::sign_in,
         crate::http::users::sign_out,
         crate::http::users::get_me,
+        crate::http::users::change_my_password,
         crate::http::users::list_users,
         crate::http::users::create_user,
         crate::http::users::get_user,
@@ -269,6 +270,11 @@ fn request_body(method: &str, path: &str) -> Option<Value> {
                    "Password": nullable(password), "PropertyIds": nullable(id_list("replaces the links"))}),
             Some(USER_RESOURCE),
         ),
+        ("put", "/api/users/me/password") => body_object(
+            &["CurrentPassword", "NewPassword"],
+            json!({"CurrentPassword": {"type": "string", "minLength": 1}, "NewPassword": password}),
+            None,
+        ),
         ("post", "/api/users/{userId}/tokens") => body_object(
             &["Name"],
             json!({"Name": required_text(MAX_TOKEN_NAME, "a label"),
@@ -386,6 +392,9 @@ fn with_example(mut schema: Value, method: &str, path: &str) -> Value {
                    "LastName": "Doe", "Email": "jdoe@example.com", "PropertyIds": [1]})
         }
         ("put", "/api/users/{userId}") => json!({"FirstName": "Ada", "Email": "ada@example.com"}),
+        ("put", "/api/users/me/password") => {
+            json!({"CurrentPassword": "the current password", "NewPassword": "correct-horse-battery"})
+        }
         ("post", "/api/users/{userId}/tokens") => json!({"Name": "nightly export"}),
         ("post", "/api/calllogs") => {
             json!({"PropertyId": 1, "Subject": "Leaking faucet", "CallFrom": "Ann Lee", "Notes": "Kitchen sink",
@@ -574,7 +583,8 @@ fn header_parameters(method: &str, path: &str) -> Vec<Value> {
                        "pattern": "^[\\x21-\\x7E](?:[ \\t\\x21-\\x7E]*[\\x21-\\x7E])?$"}
         }));
     }
-    if method == "put" {
+    // The password is no resource to answer with.
+    if method == "put" && path != "/api/users/me/password" {
         headers.push(json!({
             "name": "Prefer", "in": "header", "required": false,
             "description": "return=representation: answer the changed resource instead of an empty body",
@@ -601,7 +611,11 @@ fn error_statuses(method: &str, path: &str, has_input: bool, has_body: bool) -> 
     statuses.push(401);
     // Every guarded route checks a role or a property link, except reading or
     // revoking one's own sign-in.
-    if !(is_open(method, path) || path == "/api/users/me" || path == "/api/auth/token") {
+    if !(is_open(method, path)
+        || path == "/api/users/me"
+        || path == "/api/users/me/password"
+        || path == "/api/auth/token")
+    {
         statuses.push(403);
     }
     if path.contains('{') || (method == "post" && path == "/api/calllogs") || path == "/api/lookup" {
@@ -616,7 +630,7 @@ fn error_statuses(method: &str, path: &str, has_input: bool, has_body: bool) -> 
     if has_body {
         statuses.extend([413, 415]);
     }
-    if method == "post" && path == "/api/auth/token" {
+    if (method == "post" && path == "/api/auth/token") || path == "/api/users/me/password" {
         statuses.push(429);
     }
     statuses.extend([500, 503]);

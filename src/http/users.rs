@@ -1,5 +1,6 @@
 //! API.md §3: sign-in, users, their properties and their tokens.
 
+use crate::auth::client_address;
 use crate::domain::directory::PropertyStatus;
 use crate::domain::query::ListWrapper;
 use crate::domain::time::Stamp;
@@ -9,12 +10,14 @@ use crate::http::{
 };
 use crate::state::AppState;
 use actix_web::http::Method;
-use actix_web::{web, HttpRequest};
+use actix_web::{web, HttpRequest, HttpResponse};
 use serde::Serialize;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.service(resource("/api/auth/token", [(Method::POST, web::to(sign_in)), (Method::DELETE, web::to(sign_out))]))
         .service(resource("/api/users/me", [(Method::GET, web::to(get_me))]))
+        // Before any `/api/users/{id}/…` route, so `me` is never read as an id.
+        .service(resource("/api/users/me/password", [(Method::PUT, web::to(change_my_password))]))
         .service(resource("/api/users", [(Method::GET, web::to(list_users)), (Method::POST, web::to(create_user))]))
         .service(resource("/api/users/{id}", [(Method::GET, web::to(get_user)), (Method::PUT, web::to(update_user))]))
         .service(resource("/api/users/{id}/properties", [(Method::GET, web::to(user_properties))]))
@@ -37,7 +40,7 @@ struct SignInAnswer {
     post,
     path = "/api/auth/token",
     tag = "auth",
-    summary = "Sign in: a session token valid 12 h. 5 failures for one name from one address in 15 min throttle it (429/116).",
+    summary = "Sign in: a session token valid 12 h. 5 failed checks for one name from one client address in 15 min throttle the name from that address, 50 from any address throttle it everywhere (429/116). A check that cannot start within 2 s is 503/115.",
     responses(
         (status = 200, description = "signed in", body = SignInAnswer),
     )
@@ -53,7 +56,8 @@ async fn sign_in(state: web::Data<AppState>, req: HttpRequest, body: web::Payloa
     let (Some(user_name), Some(password)) = (user_name, password) else {
         return Err(crate::error::ApiError::missing("UserName and Password are required."));
     };
-    let session = state.service.sign_in(user_name, password).await?;
+    let client = client_address(&req, &state.service.config.trusted_proxies);
+    let session = state.service.sign_in(user_name, password, client).await?;
     ok_json(&state, &SignInAnswer { token: session.token, expires_on: session.expires_on, user: session.user })
 }
 
@@ -83,6 +87,39 @@ async fn sign_out(state: web::Data<AppState>, caller: Caller) -> Handler {
 async fn get_me(state: web::Data<AppState>, caller: Caller) -> Handler {
     let user = state.service.get_user(&caller, caller.user_id).await?;
     ok_json(&state, &user)
+}
+
+#[utoipa::path(
+    put,
+    path = "/api/users/me/password",
+    tag = "users",
+    summary = "Change the caller's own password. Its other session tokens are revoked (this one and API tokens stay). A wrong CurrentPassword is 401/101 and counts for the sign-in throttle (429/116).",
+    responses(
+        (status = 200, description = "changed: an empty body"),
+    )
+)]
+async fn change_my_password(
+    state: web::Data<AppState>,
+    caller: Caller,
+    req: HttpRequest,
+    body: web::Payload,
+) -> Handler {
+    let mut f = require_body(&req, body, BodyKinds::Json).await?;
+    let current = f.string("CurrentPassword").filter(|p| !p.is_empty());
+    if current.is_none() && !f.has_error("CurrentPassword") {
+        f.missing("CurrentPassword");
+    }
+    let new = f.string("NewPassword");
+    if new.is_none() && !f.has_error("NewPassword") {
+        f.missing("NewPassword");
+    }
+    f.finish()?;
+    let (Some(current), Some(new)) = (current, new) else {
+        return Err(crate::error::ApiError::missing("CurrentPassword and NewPassword are required."));
+    };
+    let client = client_address(&req, &state.service.config.trusted_proxies);
+    state.service.change_own_password(&caller, current, new, client).await?;
+    Ok(HttpResponse::Ok().finish())
 }
 
 #[utoipa::path(

@@ -10,9 +10,10 @@ pub mod directory;
 pub mod users;
 
 use crate::config::AppConfig;
-use crate::credentials::{LoginThrottle, TokenCache};
+use crate::credentials::{LoginThrottle, PasswordChecks, TokenCache};
 use crate::domain::error::DomainError;
 use crate::store::{Store, StoreError};
+use std::sync::Arc;
 use std::time::Duration;
 
 /// Why an operation failed: a rule refused it, the store could not do it,
@@ -23,6 +24,9 @@ pub enum ServiceError {
     Refused(#[from] DomainError),
     #[error(transparent)]
     Store(#[from] StoreError),
+    /// No capacity now (no password check could start in time); the client may retry.
+    #[error("busy: {message}")]
+    Busy { message: String, retry_after: u64 },
     #[error("internal failure: {0}")]
     Internal(String),
 }
@@ -30,12 +34,16 @@ pub enum ServiceError {
 pub type ServiceResult<T> = Result<T, ServiceError>;
 
 /// The service: the store, the settings, and what the service keeps in
-/// memory (verified tokens, sign-in failures).
+/// memory (verified tokens, sign-in failures, the bound on password checks).
 pub struct Service {
     pub store: Store,
     pub config: AppConfig,
     tokens: TokenCache,
-    throttle: LoginThrottle,
+    /// Shared with the threads that run password checks: they record each
+    /// outcome before giving up their permit.
+    throttle: Arc<LoginThrottle>,
+    /// Every Argon2 hash or verification runs under one of its permits.
+    pub password_checks: PasswordChecks,
     credential_watch: users::CredentialWatch,
 }
 
@@ -44,11 +52,12 @@ impl Service {
         let tokens = TokenCache::new(Duration::from_secs(config.token_cache_seconds));
         Service {
             store,
-            config,
             tokens,
-            // API.md §3: 5 failures per user name within 15 minutes.
-            throttle: LoginThrottle::new(5, Duration::from_secs(15 * 60)),
+            // API.md §3: 5 failures for a name from one address, 50 from any, within 15 minutes.
+            throttle: Arc::new(LoginThrottle::new(5, 50, Duration::from_secs(15 * 60))),
+            password_checks: PasswordChecks::new(config.password_checks, config.password_check_wait),
             credential_watch: users::CredentialWatch::default(),
+            config,
         }
     }
 }

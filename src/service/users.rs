@@ -1,7 +1,9 @@
 //! Sign-in and sign-out, token checks, users, their properties and tokens (API.md §3).
 
 use super::{blocking, Service, ServiceError, ServiceResult};
-use crate::credentials::{decoy_hash, hash_password, new_password, new_token, token_hash, verify_password};
+use crate::credentials::{
+    decoy_hash, hash_password_with, new_password, new_token, token_hash, verify_password_with, CheckPermit,
+};
 use crate::domain::audit::{self, AuditAction, AuditEntry, AuditFilter};
 use crate::domain::directory::{Property, PropertyStatus};
 use crate::domain::error::{DomainError, FieldError};
@@ -11,6 +13,7 @@ use crate::domain::users::{
     check_password, Caller, NewToken, NewUser, Role, TokenInfo, TokenKind, TokenRecord, User, UserChanges,
 };
 use crate::store::Writes;
+use std::net::IpAddr;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
@@ -96,23 +99,72 @@ fn audit(
 }
 
 impl Service {
-    pub async fn sign_in(&self, user_name: String, password: String) -> ServiceResult<Session> {
-        if let Err(wait) = self.throttle.begin_attempt(&user_name) {
-            return Err(DomainError::throttled(
+    /// A permit to run a password check (API.md §3: at most as many at once
+    /// as cores), or 503/115 when none frees up within the wait.
+    async fn password_check_permit(&self) -> ServiceResult<CheckPermit> {
+        match self.password_checks.acquire().await {
+            Some(permit) => Ok(permit),
+            None => {
+                let retry_after = self.password_checks.wait_seconds();
+                Err(ServiceError::Busy {
+                    message: format!(
+                        "Too many passwords are being checked at once; try again in {retry_after} seconds."
+                    ),
+                    retry_after,
+                })
+            }
+        }
+    }
+
+    /// The Argon2id hash of a new password, computed under a permit.
+    async fn hash_new_password(&self, password: String) -> ServiceResult<String> {
+        let mut permit = self.password_check_permit().await?;
+        hashed(blocking(move || hash_password_with(&password, permit.memory())).await?)
+    }
+
+    /// 429/116 when sign-ins for `user_name` from `client` are throttled now.
+    fn refuse_if_throttled(&self, user_name: &str, client: IpAddr) -> ServiceResult<()> {
+        match self.throttle.check(user_name, client) {
+            Ok(()) => Ok(()),
+            Err(wait) => Err(DomainError::throttled(
                 format!("Too many failed sign-ins for {user_name:?}; try again in {wait} seconds."),
                 wait,
             )
-            .into());
+            .into()),
         }
+    }
+
+    /// Signs in from the client address `client` (API.md §3). The throttle
+    /// is asked once on arrival (a refused name waits for nothing) and again
+    /// when the password check is about to start, under its permit; only a
+    /// check that fails counts.
+    pub async fn sign_in(&self, user_name: String, password: String, client: IpAddr) -> ServiceResult<Session> {
+        self.refuse_if_throttled(&user_name, client)?;
         let name = user_name.clone();
         let record = self.store.read(move |tx| tx.login_record(&name)).await?;
-        let verified = blocking(move || match record {
-            Some(r) => (verify_password(&password, &r.password_hash) && r.active).then_some(r.user_id),
-            None => {
-                // An unknown name costs as much time as a wrong password.
-                verify_password(&password, decoy_hash());
-                None
+        let mut permit = self.password_check_permit().await?;
+        self.refuse_if_throttled(&user_name, client)?;
+        let throttle = self.throttle.clone();
+        let name = user_name.clone();
+        let verified = blocking(move || {
+            let verified = match record {
+                Some(r) => (verify_password_with(&password, &r.password_hash, permit.memory()) && r.active)
+                    .then_some(r.user_id),
+                None => {
+                    // An unknown name costs as much time as a wrong password.
+                    let decoy = decoy_hash(permit.memory());
+                    verify_password_with(&password, decoy, permit.memory());
+                    None
+                }
+            };
+            // Recorded before the permit is released (and even if the request
+            // was abandoned meanwhile): the next check to start sees it.
+            match verified {
+                Some(_) => throttle.record_success(&name, client),
+                None => throttle.record_failure(&name, client),
             }
+            drop(permit);
+            verified
         })
         .await?;
         let Some(user_id) = verified else {
@@ -121,7 +173,6 @@ impl Service {
             )
             .into());
         };
-        self.throttle.record_success(&user_name);
         let token = new_token();
         let now = Stamp::now();
         let expires_on = now.plus_seconds(self.config.session_seconds);
@@ -144,38 +195,50 @@ impl Service {
     }
 
     /// The caller changes its own password (PUT /api/users/me/password, the
-    /// console's account page): the current one must be right, and a wrong
-    /// one counts for the sign-in throttle like a failed sign-in. The
-    /// caller's other sessions end; this one and API tokens stay.
+    /// console's account page) from the client address `client`: the
+    /// current one must be right, and a wrong one counts for the sign-in
+    /// throttle like a failed sign-in. The caller's other sessions end; this
+    /// one and API tokens stay.
     pub async fn change_own_password(
         &self,
         caller: &Caller,
         current_password: String,
         new_password: String,
+        client: IpAddr,
     ) -> ServiceResult<()> {
         if let Err(problem) = check_password(&new_password) {
             return Err(DomainError::invalid_field("NewPassword", &problem).into());
         }
         let user_name = caller.user_name.clone();
-        if let Err(wait) = self.throttle.begin_attempt(&user_name) {
-            return Err(DomainError::throttled(
-                format!("Too many failed password checks for {user_name:?}; try again in {wait} seconds."),
-                wait,
-            )
-            .into());
-        }
+        self.refuse_if_throttled(&user_name, client)?;
         let name = user_name.clone();
         let record = self.store.read(move |tx| tx.login_record(&name)).await?;
-        let verified =
-            blocking(move || record.is_some_and(|r| r.active && verify_password(&current_password, &r.password_hash)))
-                .await?;
-        if !verified {
+        let mut permit = self.password_check_permit().await?;
+        self.refuse_if_throttled(&user_name, client)?;
+        // The check and the new hash run under the same permit; the outcome
+        // is recorded before the permit is released.
+        let throttle = self.throttle.clone();
+        let name = user_name.clone();
+        let new_hash = blocking(move || {
+            let verified = record.is_some_and(|r| {
+                r.active && verify_password_with(&current_password, &r.password_hash, permit.memory())
+            });
+            if !verified {
+                throttle.record_failure(&name, client);
+                return None;
+            }
+            throttle.record_success(&name, client);
+            let new_hash = hash_password_with(&new_password, permit.memory());
+            drop(permit);
+            Some(new_hash)
+        })
+        .await?;
+        let Some(password_hash) = new_hash else {
             let mut refusal = DomainError::invalid_credentials("The current password is wrong.");
             refusal.errors.push(FieldError::new("CurrentPassword", "is wrong"));
             return Err(refusal.into());
-        }
-        self.throttle.record_success(&user_name);
-        let password_hash = hashed(blocking(move || hash_password(&new_password)).await?)?;
+        };
+        let password_hash = hashed(password_hash)?;
         let (user_id, token_id) = (caller.user_id, caller.token_id);
         let actor = caller.clone();
         self.store
@@ -279,8 +342,7 @@ impl Service {
 
     pub async fn create_user(&self, caller: &Caller, new_user: NewUser) -> ServiceResult<User> {
         caller.require_admin()?;
-        let password = new_user.password.clone();
-        let password_hash = hashed(blocking(move || hash_password(&password)).await?)?;
+        let password_hash = self.hash_new_password(new_user.password.clone()).await?;
         let actor = caller.clone();
         self.store
             .write(move |tx| -> ServiceResult<User> {
@@ -301,13 +363,14 @@ impl Service {
     }
 
     /// Changes a user. Deactivating revokes all its tokens, a new password
-    /// its session tokens (API.md §3); the last active admin can be neither
+    /// its session tokens (API tokens stay: they are for programs, and the
+    /// admin can revoke them apart); the last active admin can be neither
     /// deactivated nor demoted (nobody could undo it). Each kind of change
     /// is audited.
     pub async fn update_user(&self, caller: &Caller, user_id: i64, changes: UserChanges) -> ServiceResult<User> {
         caller.require_admin()?;
         let password_hash = match changes.password.clone() {
-            Some(password) => Some(hashed(blocking(move || hash_password(&password)).await?)?),
+            Some(password) => Some(self.hash_new_password(password).await?),
             None => None,
         };
         let actor = caller.clone();
@@ -328,12 +391,10 @@ impl Service {
                 if let Some(ids) = &changes.property_ids {
                     tx.set_user_properties(user_id, ids)?;
                 }
-                if password_hash.is_some() {
-                    // Token ids are positive: keeping "token 0" keeps none.
-                    tx.revoke_other_sessions(user_id, 0, Stamp::now())?;
-                }
                 if changes.active == Some(false) {
                     tx.revoke_all_tokens(user_id, Stamp::now())?;
+                } else if password_hash.is_some() {
+                    tx.revoke_sessions(user_id, Stamp::now())?;
                 }
                 let user = tx.user(user_id)?.ok_or_else(|| ServiceError::Internal("updated user vanished".into()))?;
                 for (action, details) in audit::user_changes(&current, &user, password_hash.is_some()) {

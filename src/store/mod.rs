@@ -171,6 +171,8 @@ pub trait Writes: Reads {
     fn revoke_all_tokens(&mut self, user_id: i64, now: Stamp) -> StoreResult<()>;
     /// Revokes the user's live session tokens except `keep_token_id` (API tokens stay).
     fn revoke_other_sessions(&mut self, user_id: i64, keep_token_id: i64, now: Stamp) -> StoreResult<()>;
+    /// Revokes all the user's live session tokens (API tokens stay): its password changed.
+    fn revoke_sessions(&mut self, user_id: i64, now: Stamp) -> StoreResult<()>;
 
     // The admin audit: an entry is written inside the write that makes the change.
     fn record_audit(&mut self, entry: &AuditEntry) -> StoreResult<()>;

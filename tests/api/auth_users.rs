@@ -80,12 +80,20 @@ async fn a_password_of_the_wrong_type_is_114_named_once() {
     assert_eq!(a.body["Errors"].as_array().unwrap().len(), 1, "{}", a.text);
 }
 
+/// The message of a 401 for a missing or malformed header says how to get and send a token.
+fn assert_says_how_to_sign_in(a: &Answer) {
+    let message = a.body["Message"].as_str().unwrap_or_default();
+    assert!(message.contains("POST /api/auth/token"), "{message}");
+    assert!(message.contains("Authorization: Bearer <token>"), "{message}");
+}
+
 #[actix_web::test]
 async fn missing_authorization_is_401_100() {
     let app = spawn_app().await;
     for path in ["/api/users/me", "/api/users", "/api/properties"] {
         let a = send(app.request(Method::GET, path)).await;
         a.assert_error(401, 100);
+        assert_says_how_to_sign_in(&a);
     }
     call(&app, Method::DELETE, "/api/auth/token", None, None).await.assert_error(401, 100);
 }
@@ -94,10 +102,20 @@ async fn missing_authorization_is_401_100() {
 async fn malformed_authorization_is_401_118() {
     let app = spawn_app().await;
     let token = sign_in(&app, "admin", ADMIN_PASSWORD).await;
-    for value in ["Basic x", "Basic YWRtaW46YWRtaW4=", "Bearer", "Bearer ", "Token abc", token.as_str(), "Bearer a b"] {
+    for value in
+        ["", " ", "Basic x", "Basic YWRtaW46YWRtaW4=", "Bearer", "Bearer ", "Token abc", token.as_str(), "Bearer a b"]
+    {
         let a = send(with_authorization(&app, "/api/users/me", value)).await;
         a.assert_error(401, 118);
+        assert_says_how_to_sign_in(&a);
     }
+    // What was wrong is named; a token sent without a scheme is not echoed.
+    let basic = send(with_authorization(&app, "/api/users/me", "Basic x")).await;
+    assert!(basic.body["Message"].as_str().unwrap().contains("not Basic"), "{}", basic.text);
+    let bare = send(with_authorization(&app, "/api/users/me", &token)).await;
+    assert!(!bare.text.contains(&token), "{}", bare.text);
+    let empty = send(with_authorization(&app, "/api/users/me", "Bearer ")).await;
+    assert!(empty.body["Message"].as_str().unwrap().contains("no token after Bearer"), "{}", empty.text);
     // The scheme name is case-insensitive (RFC 7235).
     let a = send(with_authorization(&app, "/api/users/me", &format!("bearer {token}"))).await;
     assert_eq!(a.status, StatusCode::OK, "{}", a.text);
@@ -171,8 +189,10 @@ async fn a_successful_sign_in_clears_earlier_failures() {
 }
 
 #[actix_web::test]
-async fn parallel_wrong_passwords_cannot_pass_the_throttle() {
-    app_with_directory!(app, admin);
+async fn parallel_wrong_passwords_gain_at_most_one_try_per_running_check() {
+    // One password check at a time: the throttle is asked as each check
+    // starts, so exactly five guesses are checked.
+    let app = spawn_app_with(password_checks(1, std::time::Duration::from_secs(60))).await;
     let attempts = (0..12).map(|_| {
         call(&app, Method::POST, "/api/auth/token", None, Some(json!({"UserName": "admin", "Password": "wrong-guess"})))
     });
@@ -189,6 +209,20 @@ async fn parallel_wrong_passwords_cannot_pass_the_throttle() {
     )
     .await;
     right.assert_error(429, 116);
+}
+
+#[actix_web::test]
+async fn parallel_wrong_passwords_pass_the_limit_by_less_than_the_checks_running_at_once() {
+    let permits = 3;
+    let app = spawn_app_with(password_checks(permits, std::time::Duration::from_secs(60))).await;
+    let attempts = (0..16).map(|_| {
+        call(&app, Method::POST, "/api/auth/token", None, Some(json!({"UserName": "admin", "Password": "wrong-guess"})))
+    });
+    let answers = futures_util::future::join_all(attempts).await;
+    let refused = answers.iter().filter(|a| a.status == StatusCode::UNAUTHORIZED).count();
+    let throttled = answers.iter().filter(|a| a.status == StatusCode::TOO_MANY_REQUESTS).count();
+    assert_eq!(refused + throttled, 16);
+    assert!((5..5 + permits).contains(&refused), "{refused} guesses were checked");
 }
 
 // ---- reading users --------------------------------------------------------

@@ -188,6 +188,7 @@ async fn request_bodies_are_documented_where_a_body_is_read() {
         ("POST", "/api/auth/token"),
         ("POST", "/api/users"),
         ("PUT", "/api/users/{userId}"),
+        ("PUT", "/api/users/me/password"),
         ("POST", "/api/users/{userId}/tokens"),
         ("POST", "/api/calllogs"),
         ("PUT", "/api/calllogs/{logId}"),

@@ -281,6 +281,39 @@ pub fn write_queue_capacity(capacity: usize) -> impl FnOnce(&mut StoreConfig, &m
     move |store, _| store.write_queue_capacity = capacity
 }
 
+/// For `spawn_app_with`: at most `permits` password checks at once, each
+/// waiting at most `wait` to start.
+pub fn password_checks(permits: usize, wait: Duration) -> impl FnOnce(&mut StoreConfig, &mut AppConfig) {
+    move |_, app| {
+        app.password_checks = permits;
+        app.password_check_wait = wait;
+    }
+}
+
+/// For `spawn_app_with`: `X-Forwarded-For` is honoured from these peers.
+pub fn trusted_proxies(addresses: &[&str]) -> impl FnOnce(&mut StoreConfig, &mut AppConfig) {
+    let addresses: Vec<std::net::IpAddr> = addresses.iter().map(|a| a.parse().unwrap()).collect();
+    move |_, app| app.trusted_proxies = addresses
+}
+
+/// Holds one of the app's password-check permits until dropped (as a slow check would).
+pub async fn hold_password_check(app: &TestApp) -> calllog::credentials::CheckPermit {
+    app.state.service.password_checks.acquire().await.expect("a free password-check permit")
+}
+
+// ---- clients ------------------------------------------------------------------
+
+/// A client whose connections come from `local` (another loopback address,
+/// such as 127.0.0.2: another client address for the server).
+pub fn client_from(local: &str) -> reqwest::Client {
+    reqwest::Client::builder()
+        .no_proxy()
+        .local_address(local.parse::<std::net::IpAddr>().unwrap())
+        .timeout(Duration::from_secs(120))
+        .build()
+        .unwrap()
+}
+
 // ---- tokens and dates as clients make them ----------------------------------
 
 /// A well-formed token that no one was ever given.

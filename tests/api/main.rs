@@ -6,6 +6,8 @@
 mod helpers;
 
 mod audit;
+mod auth_passwords;
+mod auth_throttle;
 mod auth_users;
 mod browser;
 mod calllog_lists;

@@ -202,6 +202,9 @@ impl Writes for SqliteTx<'_> {
     fn revoke_other_sessions(&mut self, user_id: i64, keep_token_id: i64, now: Stamp) -> StoreResult<()> {
         users::revoke_other_sessions(self.conn, user_id, keep_token_id, now)
     }
+    fn revoke_sessions(&mut self, user_id: i64, now: Stamp) -> StoreResult<()> {
+        users::revoke_sessions(self.conn, user_id, now)
+    }
 
     fn record_audit(&mut self, entry: &AuditEntry) -> StoreResult<()> {
         audit::insert(self.conn, entry)

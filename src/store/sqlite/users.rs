@@ -234,6 +234,14 @@ pub fn revoke_other_sessions(conn: &Connection, user_id: i64, keep_token_id: i64
     Ok(())
 }
 
+pub fn revoke_sessions(conn: &Connection, user_id: i64, now: Stamp) -> StoreResult<()> {
+    conn.prepare_cached(
+        "UPDATE tokens SET revoked_on = ?2 WHERE user_id = ?1 AND kind = 'session' AND revoked_on IS NULL",
+    )?
+    .execute(params![user_id, now.0])?;
+    Ok(())
+}
+
 pub fn revoke_all_tokens(conn: &Connection, user_id: i64, now: Stamp) -> StoreResult<()> {
     conn.prepare_cached("UPDATE tokens SET revoked_on = ?2 WHERE user_id = ?1 AND revoked_on IS NULL")?
         .execute(params![user_id, now.0])?;
