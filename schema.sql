@@ -55,7 +55,9 @@ CREATE TABLE IF NOT EXISTS residents (
     resident_type  INTEGER,
     move_in_date   INTEGER,
     -- The digits of all four phones, for the lookup (written by the store).
-    phone_digits   TEXT
+    phone_digits   TEXT,
+    -- API.md §6: from this instant on the resident has moved out (NULL: lives there).
+    move_out_date  INTEGER
 );
 CREATE INDEX IF NOT EXISTS residents_by_unit ON residents(unit_id);
 CREATE INDEX IF NOT EXISTS residents_by_property ON residents(property_id);

@@ -327,6 +327,7 @@ fn lookup_directory(count: i64) -> calllog::domain::directory::ImportBatch {
                         occupancy_type: None,
                         resident_type: Some(if k == 0 { 1 } else { 2 }),
                         move_in_date: None,
+                        move_out_date: None,
                     },
                 ));
             }

@@ -326,7 +326,8 @@ fn request_body(method: &str, path: &str) -> Option<Value> {
                        "OccupancyType": import_text(),
                        "ResidentType": {"type": ["integer", "null"], "enum": [1, 2, 3, null],
                                         "description": "1 Owner, 2 Resident, 3 Renter"},
-                       "MoveInDate": nullable(input_date(""))}),
+                       "MoveInDate": nullable(input_date("")),
+                       "MoveOutDate": nullable(input_date("The day the resident moved out; once past, no new log may name them."))}),
             );
             resident["anyOf"] = json!([named("ResidentFirstName"), named("ResidentLastName")]);
             resident["description"] = json!("A first or a last name is required.");

@@ -64,7 +64,7 @@ pub(super) fn unit_from_row(r: &Row) -> rusqlite::Result<Unit> {
 
 pub(super) const RESIDENT_COLUMNS: &str =
     "resident_id, property_id, unit_id, first_name, middle_initial, last_name, email, \
-     unit_phone, cell_phone, work_phone, other_phone, occupancy_type, resident_type, move_in_date";
+     unit_phone, cell_phone, work_phone, other_phone, occupancy_type, resident_type, move_in_date, move_out_date";
 
 pub(super) fn resident_from_row(r: &Row) -> rusqlite::Result<Resident> {
     Ok(Resident {
@@ -82,6 +82,7 @@ pub(super) fn resident_from_row(r: &Row) -> rusqlite::Result<Resident> {
         occupancy_type: r.get(11)?,
         resident_type: r.get(12)?,
         move_in_date: r.get::<_, Option<i64>>(13)?.map(Stamp),
+        move_out_date: r.get::<_, Option<i64>>(14)?.map(Stamp),
     })
 }
 
@@ -244,14 +245,16 @@ pub fn upsert_unit(conn: &Connection, u: &Unit) -> StoreResult<()> {
 pub fn upsert_resident(conn: &Connection, r: &Resident) -> StoreResult<()> {
     conn.prepare_cached(
         "INSERT INTO residents (resident_id, property_id, unit_id, first_name, middle_initial, last_name, email,
-                unit_phone, cell_phone, work_phone, other_phone, occupancy_type, resident_type, move_in_date, phone_digits)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)
+                unit_phone, cell_phone, work_phone, other_phone, occupancy_type, resident_type, move_in_date, phone_digits,
+                move_out_date)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)
          ON CONFLICT (resident_id) DO UPDATE SET property_id = excluded.property_id, unit_id = excluded.unit_id,
             first_name = excluded.first_name, middle_initial = excluded.middle_initial, last_name = excluded.last_name,
             email = excluded.email, unit_phone = excluded.unit_phone, cell_phone = excluded.cell_phone,
             work_phone = excluded.work_phone, other_phone = excluded.other_phone,
             occupancy_type = excluded.occupancy_type, resident_type = excluded.resident_type,
-            move_in_date = excluded.move_in_date, phone_digits = excluded.phone_digits",
+            move_in_date = excluded.move_in_date, phone_digits = excluded.phone_digits,
+            move_out_date = excluded.move_out_date",
     )?
     .execute(params![
         r.resident_id,
@@ -268,7 +271,8 @@ pub fn upsert_resident(conn: &Connection, r: &Resident) -> StoreResult<()> {
         r.occupancy_type,
         r.resident_type,
         r.move_in_date.map(|s| s.0),
-        r.phone_digits()
+        r.phone_digits(),
+        r.move_out_date.map(|s| s.0)
     ])?;
     Ok(())
 }

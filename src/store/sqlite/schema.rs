@@ -43,6 +43,7 @@ pub const MIGRATIONS: &[Migration] = &[
     migration!(2, "0002_lookup"),
     migration!(3, "0003_taker_index"),
     migration!(4, "0004_status_counts"),
+    migration!(5, "0005_move_out_date"),
 ];
 
 /// The schema version this code reads and writes: the top of the ladder.
