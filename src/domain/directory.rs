@@ -349,6 +349,16 @@ impl RowKind {
         }
     }
 
+    /// The columns every CSV file of this kind must have (a resident's file
+    /// also needs a first or a last name column).
+    pub fn required(self) -> &'static [&'static str] {
+        match self {
+            RowKind::Property => &["PropertyId", "PropertyName"],
+            RowKind::Unit => &["UnitId", "PropertyId", "UnitNumber"],
+            RowKind::Resident => &["ResidentId", "PropertyId", "UnitId"],
+        }
+    }
+
     /// The list named `name`, ignoring case.
     pub fn of_list(name: &str) -> Option<RowKind> {
         [RowKind::Property, RowKind::Unit, RowKind::Resident].into_iter().find(|k| k.list().eq_ignore_ascii_case(name))
@@ -422,6 +432,9 @@ impl ImportBatch {
     ) -> Result<(), String> {
         let mut reader = csv::ReaderBuilder::new().flexible(false).from_reader(source);
         let headers = reader.headers().map_err(|e| csv_problem(file_name, &e))?.clone();
+        if headers.is_empty() {
+            return Ok(()); // an empty file (a form's file field left empty): nothing to import
+        }
         let columns = csv_columns(kind, &headers, file_name)?;
         for record in reader.records() {
             let record = record.map_err(|e| csv_problem(file_name, &e))?;
@@ -456,17 +469,29 @@ fn csv_columns(
             continue;
         }
         let Some(field) = known.iter().copied().find(|k| k.eq_ignore_ascii_case(header)) else {
-            return Err(format!(
-                "{file_name}: {}. The columns of a {} file are: {}.",
-                suggest::unknown_name_message("column", header, known),
-                kind.list().to_lowercase(),
-                known.join(", ")
-            ));
+            return Err(format!("{file_name}: {}", suggest::unknown_name_message("column", header, known)));
         };
         if columns.contains(&Some(field)) {
             return Err(format!("{file_name}: the column {field} appears twice in the header row."));
         }
         columns.push(Some(field));
+    }
+    let has = |name: &str| columns.contains(&Some(name));
+    let mut missing: Vec<&str> = kind.required().iter().copied().filter(|c| !has(c)).collect();
+    if kind == RowKind::Resident && !has("ResidentFirstName") && !has("ResidentLastName") {
+        missing.push("ResidentLastName (or ResidentFirstName)");
+    }
+    if !missing.is_empty() {
+        return Err(format!(
+            "{file_name}: the header row is missing {}; a {} file needs {}.",
+            missing.join(", "),
+            kind.list().to_lowercase(),
+            match kind {
+                RowKind::Resident =>
+                    "ResidentId, PropertyId, UnitId and ResidentFirstName or ResidentLastName".to_string(),
+                _ => kind.required().join(", "),
+            }
+        ));
     }
     Ok(columns)
 }

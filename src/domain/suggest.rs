@@ -26,20 +26,33 @@ fn distance(a: &[char], b: &[char]) -> usize {
 
 /// The known name nearest to `unknown`, when it is near enough to be a
 /// likely typo: the same once case, spaces and punctuation are ignored, or
-/// within a third of its length in edits (at least 1, at most 3). Ties go to
-/// the name listed first.
+/// within a third of its length in edits (at least 1, at most 3); else the
+/// one name that contains it (`Email` → `ResidentEmail`). Ties go to the
+/// name listed first.
 pub fn nearest<'a>(unknown: &str, known: &[&'a str]) -> Option<&'a str> {
     let wanted = folded(unknown);
     if wanted.is_empty() {
         return None;
     }
     let allowed = (wanted.len() / 3).clamp(1, 3);
-    known
+    let near = known
         .iter()
         .map(|name| (distance(&wanted, &folded(name)), *name))
         .filter(|(d, _)| *d <= allowed)
         .min_by_key(|(d, _)| *d)
-        .map(|(_, name)| name)
+        .map(|(_, name)| name);
+    near.or_else(|| {
+        // A short form of one name only (`Email` for `ResidentEmail`).
+        let mut containing = known.iter().filter(|name| wanted.len() >= 4 && contains(&folded(name), &wanted)).copied();
+        match (containing.next(), containing.next()) {
+            (Some(only), None) => Some(only),
+            _ => None,
+        }
+    })
+}
+
+fn contains(haystack: &[char], needle: &[char]) -> bool {
+    haystack.windows(needle.len()).any(|w| w == needle)
 }
 
 /// `unknown column "X"` followed by ` — did you mean Y?` when one is near.
@@ -67,6 +80,14 @@ mod tests {
         assert_eq!(nearest("PropertyNme", KNOWN), Some("PropertyName"));
         assert_eq!(nearest("Colour", KNOWN), None);
         assert_eq!(nearest("", KNOWN), None);
+    }
+
+    #[test]
+    fn a_short_form_of_one_name_finds_it_but_not_of_several() {
+        let known = ["ResidentEmail", "ResidentCellphone", "ResidentWorkphone"];
+        assert_eq!(nearest("Email", &known), Some("ResidentEmail"));
+        assert_eq!(nearest("cell phone", &known), Some("ResidentCellphone"));
+        assert_eq!(nearest("Phone", &known), None);
     }
 
     #[test]

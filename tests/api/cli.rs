@@ -907,3 +907,20 @@ fn csv_headers_ignore_case_and_a_byte_order_mark_and_a_short_line_is_named() {
     let line = import(&db, &[("--units", &u)]).assert_failure_line().to_string();
     assert!(line.contains("u.csv line 3") && line.contains("2 cells but the header row has 3"), "{line}");
 }
+
+#[test]
+fn a_csv_file_without_a_required_column_is_refused_once_not_on_every_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("x.db");
+    let r = write(dir.path(), "r.csv", "ResidentId,PropertyId,Email\n1,1,a@example.com\n2,1,b@example.com\n");
+    let line = import(&db, &[("--residents", &r)]).assert_failure_line().to_string();
+    assert!(line.contains("unknown column \"Email\" — did you mean ResidentEmail?"), "{line}");
+    let r = write(dir.path(), "r.csv", "ResidentId,PropertyId,ResidentEmail\n1,1,a@example.com\n");
+    let line = import(&db, &[("--residents", &r)]).assert_failure_line().to_string();
+    assert!(
+        line.contains("r.csv: the header row is missing UnitId, ResidentLastName (or ResidentFirstName); a residents"),
+        "{line}"
+    );
+    let empty = write(dir.path(), "e.csv", "");
+    import(&db, &[("--properties", &empty)]).assert_code(0);
+}

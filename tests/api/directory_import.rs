@@ -225,3 +225,18 @@ async fn the_console_does_not_offer_a_resident_who_moved_out_for_a_new_call() {
     let present = get_page(&app, "/calls/new?residentId=111", Some(&cookie)).await;
     assert!(present.shows("Ann B. Cole") && !present.body.contains("id=\"CallFrom\""), "{}", present.body);
 }
+
+#[actix_web::test]
+async fn a_units_owner_is_one_who_has_not_moved_out() {
+    app_with_directory!(app, admin);
+    let former = json!({"Residents": [{"ResidentId": 100, "PropertyId": 1, "UnitId": 11, "ResidentLastName": "Former",
+                                       "ResidentType": 1, "MoveOutDate": "2024-12-31"}]});
+    assert_eq!(post(&app, "/api/admin/import", &admin, former).await.status, StatusCode::OK);
+    assert_eq!(get(&app, "/api/units/11/owner", &admin).await.body["ResidentId"], 111);
+    move_out(&app, &admin).await; // Ann (111) moves out only in 2999: still the owner.
+    assert_eq!(get(&app, "/api/units/11/owner", &admin).await.body["ResidentId"], 111);
+    let gone = json!({"Residents": [{"ResidentId": 111, "PropertyId": 1, "UnitId": 11, "ResidentLastName": "Cole",
+                                     "ResidentType": 1, "MoveOutDate": "2025-01-01"}]});
+    assert_eq!(post(&app, "/api/admin/import", &admin, gone).await.status, StatusCode::OK);
+    get(&app, "/api/units/11/owner", &admin).await.assert_error(404, 106);
+}
