@@ -258,6 +258,7 @@ fn import(tx: &mut dyn Writes, batch: ImportBatch) -> ServiceResult<ImportCounts
     }
 
     let mut seen = HashSet::new();
+    let mut residents = Vec::with_capacity(batch.residents.len());
     for (row, r) in &batch.residents {
         if !seen.insert(r.resident_id) {
             errors.push(FieldError::new(
@@ -287,8 +288,9 @@ fn import(tx: &mut dyn Writes, batch: ImportBatch) -> ServiceResult<ImportCounts
             }
             Some(_) => {}
         }
-        tx.upsert_resident(r)?;
+        residents.push(r);
     }
+    tx.upsert_residents(&residents)?;
 
     if !errors.is_empty() {
         // API.md §6: every bad row of an import, a missing value included, is 400/114.

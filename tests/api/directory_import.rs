@@ -240,3 +240,23 @@ async fn a_units_owner_is_one_who_has_not_moved_out() {
     assert_eq!(post(&app, "/api/admin/import", &admin, gone).await.status, StatusCode::OK);
     get(&app, "/api/units/11/owner", &admin).await.assert_error(404, 106);
 }
+
+#[actix_web::test]
+async fn an_import_replaces_the_whole_row_and_the_lookup_follows() {
+    app_with_directory!(app, admin);
+    let with_phone = json!({"Residents": [{"ResidentId": 112, "PropertyId": 1, "UnitId": 11, "ResidentLastName": "Núñez",
+                                           "ResidentCellphone": "305-555-8642", "MoveOutDate": "2020-01-01"}]});
+    assert_eq!(post(&app, "/api/admin/import", &admin, with_phone).await.status, StatusCode::OK);
+    assert_eq!(get(&app, "/api/lookup?q=8642", &admin).await.body["Total"], 0, "moved out");
+    let again = json!({"Residents": [{"ResidentId": 112, "PropertyId": 1, "UnitId": 11, "ResidentLastName": "Núñez",
+                                      "ResidentCellphone": "305-555-8642"}]});
+    assert_eq!(post(&app, "/api/admin/import", &admin, again).await.status, StatusCode::OK);
+    let r = get(&app, "/api/residents/112", &admin).await;
+    assert_eq!((r.body["MoveOutDate"].clone(), r.body["ResidentFirstName"].clone()), (Value::Null, Value::Null));
+    assert_eq!(get(&app, "/api/lookup?q=8642", &admin).await.body["Elements"][0]["Id"], 112);
+    let without =
+        json!({"Residents": [{"ResidentId": 112, "PropertyId": 1, "UnitId": 11, "ResidentLastName": "Núñez"}]});
+    assert_eq!(post(&app, "/api/admin/import", &admin, without).await.status, StatusCode::OK);
+    assert_eq!(get(&app, "/api/residents/112", &admin).await.body["ResidentCellphone"], Value::Null);
+    assert_eq!(get(&app, "/api/lookup?q=8642", &admin).await.body["Total"], 0);
+}
