@@ -1,4 +1,4 @@
--- calllog schema, version 5: the whole current schema in one readable place.
+-- calllog schema, version 6: the whole current schema in one readable place.
 -- src/store/schema.rs builds a new, empty file from it; an older file is
 -- stepped up by migrations/sqlite/ instead. A change here comes with a new
 -- migration that makes the same change (tests/schema_upgrades.rs compares).
@@ -55,7 +55,9 @@ CREATE TABLE IF NOT EXISTS residents (
     resident_type  INTEGER,
     move_in_date   INTEGER,
     -- The digits of all four phones, for the lookup (written by the store).
-    phone_digits   TEXT
+    phone_digits   TEXT,
+    -- API.md §6: from this instant on the resident has moved out (NULL: lives there).
+    move_out_date  INTEGER
 );
 CREATE INDEX IF NOT EXISTS residents_by_unit ON residents(unit_id);
 CREATE INDEX IF NOT EXISTS residents_by_property ON residents(property_id);

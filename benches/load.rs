@@ -17,6 +17,12 @@
 //! 5. The lookup over 100,000 residents imported through the service
 //!    (CALLLOG_BENCH_RESIDENTS), one client.
 //! 6. Peak memory (VmHWM) of the whole process, and a full CSV export.
+//! 7. The directory import at real size (CALLLOG_BENCH_RESIDENTS, default
+//!    100,000): `calllog serve` and `calllog import` as processes of their
+//!    own, so their peak memory is theirs: one `POST /api/admin/import` over
+//!    loopback, and the same directory as three CSV files. Time and peak
+//!    RSS of each. CALLLOG_BENCH_ONLY=import runs only this phase;
+//!    CALLLOG_BENCH_BIN runs another `calllog` binary (an older release).
 
 use calllog::config::{AppConfig, StoreConfig, Synchronous};
 use calllog::{build_app, AppState, Store};
@@ -327,6 +333,7 @@ fn lookup_directory(count: i64) -> calllog::domain::directory::ImportBatch {
                         occupancy_type: None,
                         resident_type: Some(if k == 0 { 1 } else { 2 }),
                         move_in_date: None,
+                        move_out_date: None,
                     },
                 ));
             }
@@ -335,7 +342,139 @@ fn lookup_directory(count: i64) -> calllog::domain::directory::ImportBatch {
     batch
 }
 
+/// VmHWM (peak resident memory) of process `pid`, in MiB; 0 when gone.
+fn peak_rss_of(pid: u32) -> f64 {
+    std::fs::read_to_string(format!("/proc/{pid}/status"))
+        .ok()
+        .and_then(|s| s.lines().find(|l| l.starts_with("VmHWM:")).map(str::to_string))
+        .and_then(|l| l.split_whitespace().nth(1).and_then(|kb| kb.parse::<f64>().ok()))
+        .map(|kb| kb / 1024.0)
+        .unwrap_or(0.0)
+}
+
+/// `calllog --db DB ARGS…`, from CALLLOG_BENCH_BIN or this build.
+fn calllog_command(db: &std::path::Path, args: &[&str]) -> std::process::Command {
+    let bin = std::env::var("CALLLOG_BENCH_BIN").unwrap_or_else(|_| env!("CARGO_BIN_EXE_calllog").to_string());
+    let mut command = std::process::Command::new(bin);
+    command.arg("--db").arg(db).args(args);
+    for var in ["CALLLOG_DB", "CALLLOG_BIND", "CALLLOG_TIMEZONE", "RUST_LOG"] {
+        command.env_remove(var);
+    }
+    command
+}
+
+/// Phase 7: the directory of the lookup phase imported by `calllog serve`
+/// (one HTTP request) and by `calllog import` (three CSV files), each a
+/// process of its own on a fresh file, timed, with its peak RSS.
+fn import_phase(dir: &std::path::Path, residents: i64) {
+    use std::io::Write;
+    use std::process::Stdio;
+    let batch = lookup_directory(residents);
+    fn rows<T>(list: &[(String, T)]) -> Vec<&T> {
+        list.iter().map(|(_, row)| row).collect()
+    }
+    let (properties, units, residents_rows) = (rows(&batch.properties), rows(&batch.units), rows(&batch.residents));
+    let body = serde_json::to_vec(&serde_json::json!({
+        "Properties": properties, "Units": units, "Residents": residents_rows
+    }))
+    .expect("JSON body");
+    fn write_csv<T: serde::Serialize>(path: &std::path::Path, rows: &[&T]) {
+        let mut writer = csv::Writer::from_path(path).expect("CSV file");
+        for row in rows {
+            writer.serialize(row).expect("CSV row");
+        }
+        writer.flush().expect("CSV file");
+    }
+    let csv_paths = [dir.join("properties.csv"), dir.join("units.csv"), dir.join("residents.csv")];
+    write_csv(&csv_paths[0], &properties);
+    write_csv(&csv_paths[1], &units);
+    write_csv(&csv_paths[2], &residents_rows);
+    let csv_bytes: u64 = csv_paths.iter().map(|p| std::fs::metadata(p).map(|m| m.len()).unwrap_or(0)).sum();
+    println!(
+        "Directory import of {} properties, {} units, {residents} residents (each a process of its own, a fresh file):",
+        properties.len(),
+        units.len()
+    );
+
+    // Through the API: a server process, an admin token from the command line.
+    let db = dir.join("import-api.db");
+    let mut add = calllog_command(&db, &["user", "add", "bench", "--role", "admin", "--password-stdin"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .spawn()
+        .expect("calllog user add");
+    add.stdin.take().expect("stdin").write_all(b"bench-password\n").expect("password");
+    assert!(add.wait().expect("user add").success(), "user add");
+    let token = calllog_command(&db, &["token", "create", "bench"]).output().expect("token create");
+    let token = String::from_utf8_lossy(&token.stdout).trim().to_string();
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let addr = format!("127.0.0.1:{port}");
+    let mut server = calllog_command(&db, &["serve", "--bind", &addr])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("calllog serve");
+    let http = reqwest::blocking::Client::builder().no_proxy().timeout(Duration::from_secs(300)).build().unwrap();
+    let ready = Instant::now();
+    while http.get(format!("http://{addr}/healthz")).send().map(|r| !r.status().is_success()).unwrap_or(true) {
+        assert!(ready.elapsed() < Duration::from_secs(30), "the server did not start");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let idle = peak_rss_of(server.id());
+    let body_bytes = body.len();
+    let started = Instant::now();
+    let answer = http
+        .post(format!("http://{addr}/api/admin/import"))
+        .bearer_auth(&token)
+        .header("Content-Type", "application/json")
+        .body(body)
+        .send()
+        .expect("import request");
+    let seconds = started.elapsed().as_secs_f64();
+    let status = answer.status().as_u16();
+    let text = answer.text().unwrap_or_default();
+    println!(
+        "  POST /api/admin/import ({:.1} MiB of JSON)   status {status} in {seconds:.1} s; server peak RSS {:.0} MiB ({idle:.0} MiB idle before){}",
+        body_bytes as f64 / 1_048_576.0,
+        peak_rss_of(server.id()),
+        if status == 200 { String::new() } else { format!("; {}", text.chars().take(200).collect::<String>()) }
+    );
+    let _ = server.kill();
+    let _ = server.wait();
+
+    // From the command line: VmHWM sampled every 2 ms until the process ends.
+    let db = dir.join("import-cli.db");
+    let [p, u, r] = csv_paths.each_ref().map(|p| p.to_string_lossy().to_string());
+    let started = Instant::now();
+    let mut child = calllog_command(&db, &["import", "--properties", &p, "--units", &u, "--residents", &r])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("calllog import");
+    let mut peak: f64 = 0.0;
+    let exit = loop {
+        peak = peak.max(peak_rss_of(child.id()));
+        if let Some(exit) = child.try_wait().expect("try_wait") {
+            break exit;
+        }
+        std::thread::sleep(Duration::from_millis(2));
+    };
+    let seconds = started.elapsed().as_secs_f64();
+    let output = child.wait_with_output().expect("output");
+    let said = String::from_utf8_lossy(if exit.success() { &output.stdout } else { &output.stderr }).trim().to_string();
+    println!(
+        "  calllog import ({:.1} MiB of CSV)           {} in {seconds:.1} s; peak RSS {peak:.0} MiB (sampled); {said}",
+        csv_bytes as f64 / 1_048_576.0,
+        if exit.success() { "done" } else { "failed" },
+    );
+}
+
 fn main() {
+    if std::env::var("CALLLOG_BENCH_ONLY").as_deref() == Ok("import") {
+        let dir = tempfile::tempdir().expect("tempdir");
+        import_phase(dir.path(), env_number("CALLLOG_BENCH_RESIDENTS", 100_000) as i64);
+        return;
+    }
     let sync =
         Synchronous::parse(&std::env::var("CALLLOG_BENCH_SYNC").unwrap_or_else(|_| "full".into())).expect("sync");
     let clients = env_number("CALLLOG_BENCH_CLIENTS", 16);
@@ -541,4 +680,6 @@ fn main() {
     );
     println!();
     println!("Peak resident memory of the process before the export (server + clients + bulk load): {before:.0} MiB");
+    println!();
+    import_phase(dir.path(), residents);
 }

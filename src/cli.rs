@@ -4,8 +4,7 @@
 use crate::app::build_app;
 use crate::config::{AppConfig, StoreConfig, Synchronous};
 use crate::credentials::new_password;
-use crate::domain::directory::{csv_rows, ImportBatch, Property, Resident, Unit};
-use crate::domain::input::Fields;
+use crate::domain::directory::{ImportBatch, Property, Resident, RowKind, Unit};
 use crate::domain::query::{Page, MAX_PAGE_SIZE};
 use crate::domain::time::{zone_named, Stamp};
 use crate::domain::users::{check_password, check_user_name, Caller, NewUser, Role, TokenKind, User, UserChanges};
@@ -460,20 +459,19 @@ fn token_create(db: &Path, name: &str, label: Option<String>, expires_days: Opti
     Ok(())
 }
 
-/// Reads one CSV file into rows named after their file and line.
-fn read_csv(path: &Path) -> Result<Vec<(String, Fields)>, Failure> {
-    let file_name = path.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_default();
-    let file = std::fs::File::open(path).map_err(|e| Failure(format!("cannot read {}: {e}", path.display())))?;
-    csv_rows(file, &file_name).map_err(Failure)
-}
-
 fn import(db: &Path, args: ImportArgs) -> Result<(), Failure> {
     let zone = args.timezone.clone();
-    let load = |p: &Option<PathBuf>| -> Result<Vec<(String, Fields)>, Failure> {
-        Ok(p.as_deref().map(read_csv).transpose()?.unwrap_or_default())
-    };
-    // Rows are named by file and line, for shape problems and reference problems alike.
-    let batch = ImportBatch::from_csv_rows(load(&args.properties)?, load(&args.units)?, load(&args.residents)?, &zone);
+    // Each file is read row by row into typed rows named by file and line,
+    // for shape problems and reference problems alike.
+    let mut batch = ImportBatch::default();
+    for (kind, path) in
+        [(RowKind::Property, &args.properties), (RowKind::Unit, &args.units), (RowKind::Resident, &args.residents)]
+    {
+        let Some(path) = path else { continue };
+        let file_name = path.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_default();
+        let file = std::fs::File::open(path).map_err(|e| Failure(format!("cannot read {}: {e}", path.display())))?;
+        batch.add_csv(kind, std::io::BufReader::new(file), &file_name, &zone).map_err(Failure)?;
+    }
     let counts =
         with_service(db, async |service| Ok(service.import_directory(&Caller::command_line(), batch).await?))?;
     println!("Imported {}.", counts.summary());
@@ -595,6 +593,7 @@ fn demo_batch() -> ImportBatch {
                         occupancy_type: None,
                         resident_type: Some(if k == 0 { 1 } else { 2 }),
                         move_in_date: None,
+                        move_out_date: None,
                     },
                 ));
             }

@@ -9,11 +9,13 @@ use super::{
     FormFields, PageFailure, PageResult,
 };
 use crate::domain::catalog::{read_new_reason, read_new_status, read_reason_changes, read_status_changes};
-use crate::domain::directory::{csv_rows, ImportBatch, PropertyStatus};
+use crate::domain::directory::{ImportBatch, PropertyStatus, RowKind};
 use crate::domain::error::ErrorKind;
 use crate::domain::input::Fields;
 use crate::domain::query::{Page, QueryParams};
 use crate::domain::users::{read_new_user, read_user_changes, Role};
+use crate::http::import::{feed_blocking, Fed};
+use crate::http::MAX_IMPORT_BYTES;
 use crate::service::ServiceError;
 use crate::state::AppState;
 use actix_multipart::Multipart;
@@ -21,9 +23,7 @@ use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
 use futures_util::StreamExt;
-
-/// API.md §1: the import upload takes up to 64 MiB.
-const MAX_IMPORT_BYTES: usize = 64 * 1024 * 1024;
+use jiff::tz::TimeZone;
 
 struct UserLine {
     user_id: i64,
@@ -317,20 +317,28 @@ pub async fn update_status(state: web::Data<AppState>, req: HttpRequest, body: w
     .await
 }
 
-/// The uploaded parts of the import form.
+/// The import form as read: its token, and the rows of its CSV parts (or
+/// the first problem with one of the files).
 #[derive(Default)]
 struct ImportUpload {
     csrf: String,
-    properties: Option<(String, Vec<u8>)>,
-    units: Option<(String, Vec<u8>)>,
-    residents: Option<(String, Vec<u8>)>,
+    batch: ImportBatch,
+    problem: Option<String>,
 }
 
-async fn read_upload(mut multipart: Multipart) -> Result<ImportUpload, PageFailure> {
+/// Reads the upload part by part; each CSV part is read as it arrives, row
+/// by row, by the same reader as `calllog import` (API.md §1: up to 64 MiB,
+/// as a stream).
+async fn read_upload(mut multipart: Multipart, zone: &TimeZone) -> Result<ImportUpload, PageFailure> {
+    let too_large = || PageFailure::Refused {
+        status: StatusCode::PAYLOAD_TOO_LARGE,
+        message: "The upload is over 64 MiB; split the directory into smaller files.".into(),
+    };
+    let unreadable = |e: &dyn std::fmt::Display| PageFailure::bad_request(format!("The upload could not be read: {e}"));
     let mut upload = ImportUpload::default();
     let mut total = 0usize;
     while let Some(field) = multipart.next().await {
-        let mut field = field.map_err(|e| PageFailure::bad_request(format!("The upload could not be read: {e}")))?;
+        let field = field.map_err(|e| unreadable(&e))?;
         let name = field.name().unwrap_or("").to_ascii_lowercase();
         let file_name = field
             .content_disposition()
@@ -338,24 +346,46 @@ async fn read_upload(mut multipart: Multipart) -> Result<ImportUpload, PageFailu
             .filter(|n| !n.is_empty())
             .map(str::to_string)
             .unwrap_or_else(|| format!("{name}.csv"));
+        // Fused: a part read to its end by the CSV reader is not polled again.
+        let mut field = field.fuse();
+        let kind = match name.as_str() {
+            "properties" => Some(RowKind::Property),
+            "units" => Some(RowKind::Unit),
+            "residents" => Some(RowKind::Resident),
+            _ => None,
+        };
+        if let (Some(kind), None) = (kind, &upload.problem) {
+            let mut batch = std::mem::take(&mut upload.batch);
+            let zone = zone.clone();
+            let read = move |reader| {
+                let read = batch.add_csv(kind, reader, &file_name, &zone);
+                (batch, read)
+            };
+            let (fed, taken) = feed_blocking(Vec::new(), &mut field, MAX_IMPORT_BYTES - total, read).await;
+            total += taken;
+            match fed {
+                Fed::Done((batch, read)) => {
+                    upload.batch = batch;
+                    upload.problem = read.err();
+                }
+                Fed::TooLarge => return Err(too_large()),
+                Fed::Broken => return Err(unreadable(&"the connection was cut")),
+            }
+        }
+        // The rest of the part: a form field, or what a refused file left unread.
         let mut bytes = Vec::new();
         while let Some(chunk) = field.next().await {
-            let chunk = chunk.map_err(|e| PageFailure::bad_request(format!("The upload could not be read: {e}")))?;
+            let chunk = chunk.map_err(|e| unreadable(&e))?;
             total += chunk.len();
             if total > MAX_IMPORT_BYTES {
-                return Err(PageFailure::Refused {
-                    status: StatusCode::PAYLOAD_TOO_LARGE,
-                    message: "The upload is over 64 MiB; split the directory into smaller files.".into(),
-                });
+                return Err(too_large());
             }
-            bytes.extend_from_slice(&chunk);
+            if name == "csrf" {
+                bytes.extend_from_slice(&chunk);
+            }
         }
-        match name.as_str() {
-            "csrf" => upload.csrf = String::from_utf8_lossy(&bytes).trim().to_string(),
-            "properties" if !bytes.is_empty() => upload.properties = Some((file_name, bytes)),
-            "units" if !bytes.is_empty() => upload.units = Some((file_name, bytes)),
-            "residents" if !bytes.is_empty() => upload.residents = Some((file_name, bytes)),
-            _ => {}
+        if name == "csrf" {
+            upload.csrf = String::from_utf8_lossy(&bytes).trim().to_string();
         }
     }
     Ok(upload)
@@ -365,25 +395,15 @@ pub async fn import(state: web::Data<AppState>, req: HttpRequest, multipart: Mul
     let result = async {
         let session = post_session(&state, &req).await?;
         session.caller.require_admin()?;
-        let upload = read_upload(multipart).await?;
+        let upload = read_upload(multipart, &state.service.config.zone).await?;
         check_form_token(&session, &upload.csrf)?;
-        let rows = |part: Option<(String, Vec<u8>)>| -> Result<Vec<(String, Fields)>, String> {
-            match part {
-                Some((file_name, bytes)) => csv_rows(bytes.as_slice(), &file_name),
-                None => Ok(Vec::new()),
-            }
-        };
-        let parsed = (|| Ok::<_, String>((rows(upload.properties)?, rows(upload.units)?, rows(upload.residents)?)))();
-        let result = match parsed {
-            Ok((properties, units, residents)) => {
-                let batch = ImportBatch::from_csv_rows(properties, units, residents, &state.service.config.zone);
-                state
-                    .service
-                    .import_directory(&session.caller, batch)
-                    .await
-                    .map(|counts| format!("imported {}", counts.summary()))
-            }
-            Err(problem) => Err(crate::domain::error::DomainError::invalid(problem).into()),
+        let result = match upload.problem {
+            None => state
+                .service
+                .import_directory(&session.caller, upload.batch)
+                .await
+                .map(|counts| format!("imported {}", counts.summary())),
+            Some(problem) => Err(crate::domain::error::DomainError::invalid(problem).into()),
         };
         match result {
             Ok(done) => {

@@ -7,7 +7,7 @@ use super::view::{Choice, When};
 use super::{answer, guarded_post, is_input_refusal, render, see_other, Chrome, FormErrors, FormFields, PageFailure};
 use crate::domain::calllogs::{read_call_log_update, read_new_call_log, CallLogFilter, IfMatch};
 use crate::domain::directory::PropertyStatus;
-use crate::domain::error::{DomainError, ErrorKind};
+use crate::domain::error::{DomainError, ErrorKind, FieldError};
 use crate::domain::input::Fields;
 use crate::domain::query::{Page, QueryParams};
 use crate::domain::time::Stamp;
@@ -81,8 +81,12 @@ async fn new_call_page(
     let mut resident_label = None;
     let mut unit_label = None;
     if let Some(resident_id) = parse_id(&values.resident_id) {
+        // A resident who has moved out is not offered (API.md §6): the form
+        // shows its fields, with the refusal next to ResidentId.
         if let Ok(resident) = state.service.get_resident(caller, resident_id).await {
-            resident_label = Some(resident.full_name());
+            if !resident.moved_out(Stamp::now()) {
+                resident_label = Some(resident.full_name());
+            }
         }
     }
     if let Some(unit_id) = parse_id(&values.unit_id) {
@@ -139,9 +143,17 @@ pub async fn new_call_form(state: web::Data<AppState>, req: HttpRequest) -> Http
         session.caller.require_writer()?;
         let params = QueryParams::parse(req.query_string())?;
         let mut values = NewCallValues::default();
+        let mut errors = FormErrors::default();
         if let Some(resident_id) = params.id("residentId")? {
             let resident = state.service.get_resident(&session.caller, resident_id).await?;
-            values.resident_id = resident_id.to_string();
+            if resident.moved_out(Stamp::now()) {
+                errors.fields.push(FieldError::new(
+                    "ResidentId",
+                    format!("{} has moved out; type the caller's name in Caller instead.", resident.full_name()),
+                ));
+            } else {
+                values.resident_id = resident_id.to_string();
+            }
             values.unit_id = resident.unit_id.to_string();
             values.property_id = resident.property_id.to_string();
         } else if let Some(unit_id) = params.id("unitId")? {
@@ -152,7 +164,7 @@ pub async fn new_call_form(state: web::Data<AppState>, req: HttpRequest) -> Http
             state.service.get_property(&session.caller, property_id).await?;
             values.property_id = property_id.to_string();
         }
-        let page = new_call_page(&state, &req, session, values, FormErrors::default(), new_idempotency_key()).await?;
+        let page = new_call_page(&state, &req, session, values, errors, new_idempotency_key()).await?;
         Ok(render(StatusCode::OK, &page))
     }
     .await;

@@ -169,7 +169,11 @@ async fn resident_card(
     now: Stamp,
 ) -> Result<Card, PageFailure> {
     let resident = state.service.get_resident(&session.caller, resident_id).await?;
-    let mut card = unit_card(state, session, resident.unit_id, Some(resident.full_name()), statuses, now).await?;
+    // API.md §6: one who has moved out keeps their card (old calls) but is
+    // not offered for a new call; "Log a call" logs it for the unit.
+    let moved_out = resident.moved_out(now);
+    let title = if moved_out { format!("{} (moved out)", resident.full_name()) } else { resident.full_name() };
+    let mut card = unit_card(state, session, resident.unit_id, Some(title), statuses, now).await?;
     card.phones = [
         ("Unit", &resident.resident_unitphone),
         ("Cell", &resident.resident_cellphone),
@@ -179,7 +183,9 @@ async fn resident_card(
     .into_iter()
     .filter_map(|(kind, phone)| phone.as_ref().filter(|p| !p.trim().is_empty()).map(|p| format!("{kind}: {p}")))
     .collect();
-    card.new_call_url = format!("/calls/new?residentId={resident_id}");
+    if !moved_out {
+        card.new_call_url = format!("/calls/new?residentId={resident_id}");
+    }
     Ok(card)
 }
 
@@ -217,7 +223,7 @@ async fn unit_card(
         property_id: property.property_id,
         property_name: property.property_name,
         phones: Vec::new(),
-        residents: residents.iter().map(|r| (r.resident_id, r.full_name())).collect(),
+        residents: residents.iter().filter(|r| !r.moved_out(now)).map(|r| (r.resident_id, r.full_name())).collect(),
         new_call_url: format!("/calls/new?unitId={unit_id}"),
         open_calls: open_logs.iter().map(|l| call_row(l, statuses, state, now)).collect(),
         warning,

@@ -3,8 +3,9 @@
 //! the database and are checked by the store inside the import transaction.
 
 use crate::domain::error::FieldError;
-use crate::domain::input::{Fields, Resource};
+use crate::domain::input::{Fields, ParsedJson, Resource};
 use crate::domain::query::Named;
+use crate::domain::suggest;
 use crate::domain::time::Stamp;
 use jiff::tz::TimeZone;
 use serde::Serialize;
@@ -85,9 +86,17 @@ pub struct Resident {
     pub occupancy_type: Option<String>,
     pub resident_type: Option<i64>,
     pub move_in_date: Option<Stamp>,
+    /// API.md §6: from this instant on (a date in the past) the resident has
+    /// moved out: old logs keep them, new logs and the lookup do not.
+    pub move_out_date: Option<Stamp>,
 }
 
 impl Resident {
+    /// Whether the resident has moved out by `now` (a `MoveOutDate` at or before it).
+    pub fn moved_out(&self, now: Stamp) -> bool {
+        self.move_out_date.is_some_and(|out| out <= now)
+    }
+
     /// `First M. Last`, blank parts left out (the `CallFrom` of a linked call).
     pub fn full_name(&self) -> String {
         let middle = self
@@ -208,6 +217,7 @@ pub const RESIDENT_RESOURCE: Resource = Resource {
         "OccupancyType",
         "ResidentType",
         "MoveInDate",
+        "MoveOutDate",
     ],
 };
 
@@ -306,6 +316,7 @@ pub fn resident_from(f: &mut Fields, zone: &TimeZone) -> Option<Resident> {
     let resident_otherphone = trimmed(f.text("ResidentOtherphone"));
     let occupancy_type = trimmed(f.text("OccupancyType"));
     let move_in_date = f.date("MoveInDate", zone);
+    let move_out_date = f.date("MoveOutDate", zone);
     if !f.is_ok() {
         return None;
     }
@@ -324,12 +335,106 @@ pub fn resident_from(f: &mut Fields, zone: &TimeZone) -> Option<Resident> {
         occupancy_type,
         resident_type,
         move_in_date,
+        move_out_date,
     })
 }
 
+/// The field names of each kind of row, as API.md §6 writes them: the JSON
+/// names of an import's rows and the header names of its CSV files.
+pub const PROPERTY_FIELDS: &[&str] = &[
+    "PropertyId",
+    "C4Uid",
+    "PropertyName",
+    "Address1",
+    "Address2",
+    "City",
+    "State",
+    "Zip",
+    "EntityNumber",
+    "LegalName",
+    "PropertyTypeId",
+    "PropertyStatus",
+];
+pub const UNIT_FIELDS: &[&str] = &[
+    "UnitId",
+    "PropertyId",
+    "UnitNumber",
+    "Address1",
+    "Address2",
+    "City",
+    "State",
+    "Zip",
+    "DisplayOrder",
+    "Floor",
+    "Latitude",
+    "Longitude",
+];
+pub const RESIDENT_FIELDS: &[&str] = &[
+    "ResidentId",
+    "PropertyId",
+    "UnitId",
+    "ResidentFirstName",
+    "ResidentMiddleInitial",
+    "ResidentLastName",
+    "ResidentEmail",
+    "ResidentUnitphone",
+    "ResidentCellphone",
+    "ResidentWorkphone",
+    "ResidentOtherphone",
+    "OccupancyType",
+    "ResidentType",
+    "MoveInDate",
+    "MoveOutDate",
+];
+
+/// The three kinds of row of an import.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RowKind {
+    Property,
+    Unit,
+    Resident,
+}
+
+impl RowKind {
+    /// The list's name in an import body (`Units`).
+    pub fn list(self) -> &'static str {
+        match self {
+            RowKind::Property => "Properties",
+            RowKind::Unit => "Units",
+            RowKind::Resident => "Residents",
+        }
+    }
+
+    /// The names a row of this kind may carry.
+    pub fn fields(self) -> &'static [&'static str] {
+        match self {
+            RowKind::Property => PROPERTY_FIELDS,
+            RowKind::Unit => UNIT_FIELDS,
+            RowKind::Resident => RESIDENT_FIELDS,
+        }
+    }
+
+    /// The columns every CSV file of this kind must have (a resident's file
+    /// also needs a first or a last name column).
+    pub fn required(self) -> &'static [&'static str] {
+        match self {
+            RowKind::Property => &["PropertyId", "PropertyName"],
+            RowKind::Unit => &["UnitId", "PropertyId", "UnitNumber"],
+            RowKind::Resident => &["ResidentId", "PropertyId", "UnitId"],
+        }
+    }
+
+    /// The list named `name`, ignoring case.
+    pub fn of_list(name: &str) -> Option<RowKind> {
+        [RowKind::Property, RowKind::Unit, RowKind::Resident].into_iter().find(|k| k.list().eq_ignore_ascii_case(name))
+    }
+}
+
 /// An import whose rows each have the right shape; `errors` lists the rows
-/// that did not (they are not in the lists). Row indexes are kept so the
-/// store can name rows it refuses on reference grounds.
+/// that did not (they are not in the lists). Each row keeps its name
+/// (`Units[3].`, `units.csv line 4: `) so the store can name rows it refuses
+/// on reference grounds. Rows are read one at a time (`add_row`), so a
+/// large import holds only typed rows, never a document tree.
 #[derive(Debug, Default)]
 pub struct ImportBatch {
     pub properties: Vec<(String, Property)>,
@@ -361,77 +466,132 @@ impl ImportCounts {
 }
 
 impl ImportBatch {
-    /// Reads rows given as `Fields` with their error prefixes (`Units[3].`),
-    /// and the name prefix to use when the store names a row.
-    pub fn read(
-        properties: Vec<Fields>,
-        units: Vec<Fields>,
-        residents: Vec<Fields>,
+    /// Reads one row (its problems carry `f`'s prefix, which is also `name`).
+    pub fn add_row(&mut self, kind: RowKind, name: String, mut f: Fields, zone: &TimeZone) {
+        match kind {
+            RowKind::Property => {
+                if let Some(p) = property_from(&mut f) {
+                    self.properties.push((name, p));
+                }
+            }
+            RowKind::Unit => {
+                if let Some(u) = unit_from(&mut f) {
+                    self.units.push((name, u));
+                }
+            }
+            RowKind::Resident => {
+                if let Some(r) = resident_from(&mut f, zone) {
+                    self.residents.push((name, r));
+                }
+            }
+        }
+        self.errors.extend(f.take_errors().0);
+    }
+
+    /// Reads a row given as JSON, named `Units[3].`: names match ignoring
+    /// case; a repeated one, or one that is no field of the row's resource,
+    /// is refused (API.md §1).
+    pub fn add_json_row(&mut self, kind: RowKind, index: usize, row: ParsedJson, zone: &TimeZone) {
+        let name = format!("{}[{index}].", kind.list());
+        match Fields::from_parsed_row(row, name.clone()) {
+            Some(fields) => self.add_row(kind, name, fields.refusing_unknown(), zone),
+            None => self.errors.push(FieldError::new(format!("{}[{index}]", kind.list()), "must be an object")),
+        }
+    }
+
+    /// Reads one CSV file (API.md §9) row by row: a header row of field names
+    /// (any case), then one row per line, each named after the file and line
+    /// (`units.csv line 3: `) so every problem points at the line to fix.
+    /// `Err` is a problem with the file as a whole (an unknown column, text
+    /// that is not UTF-8, a line with the wrong number of cells), which
+    /// refuses the import. Shared by `calllog import` and the console.
+    pub fn add_csv(
+        &mut self,
+        kind: RowKind,
+        source: impl std::io::Read,
+        file_name: &str,
         zone: &TimeZone,
-        row_name: impl Fn(&str, usize) -> String,
-    ) -> ImportBatch {
-        let mut batch = ImportBatch::default();
-        let collect = |f: &mut Fields, batch: &mut ImportBatch| batch.errors.extend(f.take_errors().0);
-        for (i, mut f) in properties.into_iter().enumerate() {
-            if let Some(p) = property_from(&mut f) {
-                batch.properties.push((row_name("Properties", i), p));
-            }
-            collect(&mut f, &mut batch);
+    ) -> Result<(), String> {
+        let mut reader = csv::ReaderBuilder::new().flexible(false).from_reader(source);
+        let headers = reader.headers().map_err(|e| csv_problem(file_name, &e))?.clone();
+        if headers.is_empty() {
+            return Ok(()); // an empty file (a form's file field left empty): nothing to import
         }
-        for (i, mut f) in units.into_iter().enumerate() {
-            if let Some(u) = unit_from(&mut f) {
-                batch.units.push((row_name("Units", i), u));
-            }
-            collect(&mut f, &mut batch);
+        let columns = csv_columns(kind, &headers, file_name)?;
+        for record in reader.records() {
+            let record = record.map_err(|e| csv_problem(file_name, &e))?;
+            let line = record.position().map(|p| p.line()).unwrap_or(0);
+            let pairs = columns
+                .iter()
+                .zip(record.iter())
+                .filter_map(|(column, value)| column.map(|c| (c.to_string(), value.trim().to_string())))
+                .collect();
+            let name = format!("{file_name} line {line}: ");
+            self.add_row(kind, name.clone(), Fields::from_text_pairs(pairs, name), zone);
         }
-        for (i, mut f) in residents.into_iter().enumerate() {
-            if let Some(r) = resident_from(&mut f, zone) {
-                batch.residents.push((row_name("Residents", i), r));
-            }
-            collect(&mut f, &mut batch);
-        }
-        batch
+        Ok(())
     }
 }
 
-/// The rows of one directory CSV file (API.md §9), each named after its
-/// file and line (`units.csv line 3: `) so that every problem the import
-/// finds later points at the line to fix. Shared by `calllog import` and
-/// the console's upload; the caller opens the file or reads the upload.
-pub fn csv_rows(source: impl std::io::Read, file_name: &str) -> Result<Vec<(String, Fields)>, String> {
-    let mut reader = csv::ReaderBuilder::new().flexible(false).from_reader(source);
-    let headers = reader.headers().map_err(|e| format!("{file_name}: cannot read the header row: {e}"))?.clone();
-    let mut rows = Vec::new();
-    for record in reader.records() {
-        let record = record.map_err(|e| format!("{file_name}: {e}"))?;
-        let line = record.position().map(|p| p.line()).unwrap_or(0);
-        let pairs = headers.iter().zip(record.iter()).map(|(h, v)| (h.to_string(), v.trim().to_string())).collect();
-        let name = format!("{file_name} line {line}: ");
-        rows.push((name.clone(), Fields::from_text_pairs(pairs, name)));
+/// The field each header names (`None`: a column with a blank header,
+/// ignored). Header names match ignoring case and surrounding spaces; an
+/// unknown one or one given twice refuses the file.
+fn csv_columns(
+    kind: RowKind,
+    headers: &csv::StringRecord,
+    file_name: &str,
+) -> Result<Vec<Option<&'static str>>, String> {
+    let known = kind.fields();
+    let mut columns: Vec<Option<&'static str>> = Vec::with_capacity(headers.len());
+    for (i, header) in headers.iter().enumerate() {
+        // Excel's "CSV UTF-8" starts the file with a byte order mark.
+        let header = if i == 0 { header.trim_start_matches('\u{feff}') } else { header }.trim();
+        if header.is_empty() {
+            columns.push(None);
+            continue;
+        }
+        let Some(field) = known.iter().copied().find(|k| k.eq_ignore_ascii_case(header)) else {
+            return Err(format!("{file_name}: {}", suggest::unknown_name_message("column", header, known)));
+        };
+        if columns.contains(&Some(field)) {
+            return Err(format!("{file_name}: the column {field} appears twice in the header row."));
+        }
+        columns.push(Some(field));
     }
-    Ok(rows)
+    let has = |name: &str| columns.contains(&Some(name));
+    let mut missing: Vec<&str> = kind.required().iter().copied().filter(|c| !has(c)).collect();
+    if kind == RowKind::Resident && !has("ResidentFirstName") && !has("ResidentLastName") {
+        missing.push("ResidentLastName (or ResidentFirstName)");
+    }
+    if !missing.is_empty() {
+        return Err(format!(
+            "{file_name}: the header row is missing {}; a {} file needs {}.",
+            missing.join(", "),
+            kind.list().to_lowercase(),
+            match kind {
+                RowKind::Resident =>
+                    "ResidentId, PropertyId, UnitId and ResidentFirstName or ResidentLastName".to_string(),
+                _ => kind.required().join(", "),
+            }
+        ));
+    }
+    Ok(columns)
 }
 
-impl ImportBatch {
-    /// A batch from the rows of the three CSV files (any may be empty);
-    /// rows keep their file-and-line names for problems found by the store.
-    pub fn from_csv_rows(
-        properties: Vec<(String, Fields)>,
-        units: Vec<(String, Fields)>,
-        residents: Vec<(String, Fields)>,
-        zone: &TimeZone,
-    ) -> ImportBatch {
-        let (property_rows, properties): (Vec<String>, Vec<Fields>) = properties.into_iter().unzip();
-        let (unit_rows, units): (Vec<String>, Vec<Fields>) = units.into_iter().unzip();
-        let (resident_rows, residents): (Vec<String>, Vec<Fields>) = residents.into_iter().unzip();
-        ImportBatch::read(properties, units, residents, zone, |list, i| {
-            let rows = match list {
-                "Properties" => &property_rows,
-                "Units" => &unit_rows,
-                _ => &resident_rows,
-            };
-            rows.get(i).cloned().unwrap_or_default()
-        })
+/// A CSV problem in words a person can act on.
+fn csv_problem(file_name: &str, e: &csv::Error) -> String {
+    let line = e.position().map(|p| p.line());
+    let at = line.map(|l| format!(" line {l}")).unwrap_or_default();
+    match e.kind() {
+        csv::ErrorKind::Utf8 { .. } => format!(
+            "{file_name}{at}: the file is not UTF-8 text; save the file as UTF-8 (in Excel: Save As, \"CSV UTF-8\") and import it again."
+        ),
+        csv::ErrorKind::UnequalLengths { expected_len, len, .. } => format!(
+            "{file_name}{at}: this line has {len} cells but the header row has {expected_len}; \
+             check for a missing or extra comma (a value with a comma must be in double quotes)."
+        ),
+        csv::ErrorKind::Io(io) => format!("{file_name}: cannot be read: {io}"),
+        _ => format!("{file_name}{at}: {e}"),
     }
 }
 
@@ -456,6 +616,7 @@ mod tests {
             occupancy_type: None,
             resident_type: None,
             move_in_date: None,
+            move_out_date: None,
         }
     }
 

@@ -93,6 +93,19 @@ pub fn parse_json(bytes: &[u8]) -> Result<ParsedJson, serde_json::Error> {
     Ok(ParsedJson { value, repeats: state.into_inner().repeats })
 }
 
+/// Reads one JSON value out of a larger document being streamed (a row of
+/// the directory import), noting its repeated properties as `parse_json` does.
+pub struct ParsedJsonSeed;
+
+impl<'de> DeserializeSeed<'de> for ParsedJsonSeed {
+    type Value = ParsedJson;
+    fn deserialize<D: de::Deserializer<'de>>(self, deserializer: D) -> Result<ParsedJson, D::Error> {
+        let state = RefCell::new(ParseState::default());
+        let value = ValueSeed(&state).deserialize(deserializer)?;
+        Ok(ParsedJson { value, repeats: state.into_inner().repeats })
+    }
+}
+
 #[derive(Default)]
 struct ParseState {
     path: Vec<Step>,
@@ -222,6 +235,20 @@ impl Fields {
                 Ok(fields)
             }
             _ => Err(DomainError::invalid("The request body must be a JSON object.")),
+        }
+    }
+
+    /// One object of a list read apart from its document (an import row),
+    /// named `prefix` in errors, with its repeated properties; `None` when
+    /// the value is not an object.
+    pub fn from_parsed_row(parsed: ParsedJson, prefix: String) -> Option<Fields> {
+        match parsed.value {
+            Value::Object(object) => {
+                let mut fields = Fields::from_object(object, prefix);
+                fields.repeats = parsed.repeats;
+                Some(fields)
+            }
+            _ => None,
         }
     }
 
@@ -583,33 +610,21 @@ impl Fields {
             .map(str::to_string)
     }
 
-    /// The known name nearest to `given`, when it is close: a small edit
-    /// distance, one name containing the other, or all but the last letter
-    /// in common (`Property` for `Properties`). Names the route takes
-    /// come before those it ignores.
+    /// The known name nearest to `given`, when it is close (see
+    /// `suggest::nearest`). Names the route takes come before those it
+    /// ignores, so they win a tie.
     fn nearest(&self, given: &str) -> Option<String> {
-        let given = given.to_lowercase();
-        let given_len = given.chars().count();
-        if given_len > MAX_SHOWN_NAME {
+        if given.chars().count() > MAX_SHOWN_NAME {
             return None;
         }
         let resource_fields = self.resource.map(|r| r.fields).unwrap_or_default();
-        let taken = self.read.iter().map(|n| (n.as_str(), true));
-        let ignored = resource_fields.iter().map(|n| (*n, false));
-        let mut best: Option<(usize, bool, &str)> = None;
-        for (name, is_taken) in taken.chain(ignored) {
-            let lower = name.to_lowercase();
-            let distance = edit_distance(&given, &lower);
-            let shorter = given_len.min(lower.chars().count());
-            let prefix = given.chars().zip(lower.chars()).take_while(|(a, b)| a == b).count();
-            let close = distance <= (lower.chars().count() / 4).max(1)
-                || (given_len >= 4 && (lower.contains(&given) || given.contains(&lower)))
-                || (prefix >= 4 && prefix + 1 >= shorter);
-            if close && best.is_none_or(|(d, t, _)| (distance, !is_taken) < (d, !t)) {
-                best = Some((distance, is_taken, name));
+        let mut known: Vec<&str> = Vec::new();
+        for name in self.read.iter().map(String::as_str).chain(resource_fields.iter().copied()) {
+            if !known.iter().any(|k| k.eq_ignore_ascii_case(name)) {
+                known.push(name);
             }
         }
-        best.map(|(_, _, name)| name.to_string())
+        crate::domain::suggest::nearest(given, &known).map(str::to_string)
     }
 
     /// API.md §1: a repeated property is refused; so is, in an API body, a
@@ -668,30 +683,6 @@ fn shown(name: &str) -> String {
     } else {
         name.to_string()
     }
-}
-
-/// Edit distance in characters, a swap of two neighbours counting as one
-/// edit (optimal string alignment: `Emial` is one edit from `Email`).
-fn edit_distance(a: &str, b: &str) -> usize {
-    let (a, b): (Vec<char>, Vec<char>) = (a.chars().collect(), b.chars().collect());
-    let mut d = vec![vec![0usize; b.len() + 1]; a.len() + 1];
-    for (i, row) in d.iter_mut().enumerate() {
-        row[0] = i;
-    }
-    for (j, cell) in d[0].iter_mut().enumerate() {
-        *cell = j;
-    }
-    for i in 1..=a.len() {
-        for j in 1..=b.len() {
-            let cost = usize::from(a[i - 1] != b[j - 1]);
-            let mut best = (d[i - 1][j] + 1).min(d[i][j - 1] + 1).min(d[i - 1][j - 1] + cost);
-            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
-                best = best.min(d[i - 2][j - 2] + 1);
-            }
-            d[i][j] = best;
-        }
-    }
-    d[a.len()][b.len()]
 }
 
 /// A JSON number with no fractional part, as an i64: JSON has one number
@@ -879,15 +870,6 @@ mod tests {
         assert!(parse_json(b"{\"A\": 1").unwrap_err().is_eof());
         assert!(parse_json(b"{} x").is_err());
         assert!(parse_json("[".repeat(10_000).as_bytes()).is_err(), "nesting is bounded, not a stack overflow");
-    }
-
-    #[test]
-    fn edit_distance_counts_characters() {
-        assert_eq!(edit_distance("newcomment", "newcomments"), 1);
-        assert_eq!(edit_distance("kitten", "sitting"), 3);
-        assert_eq!(edit_distance("", "abc"), 3);
-        assert_eq!(edit_distance("ñu", "nu"), 1);
-        assert_eq!(edit_distance("emial", "email"), 1, "a swap is one edit");
     }
 
     #[test]

@@ -8,5 +8,6 @@ pub mod error;
 pub mod input;
 pub mod lookup;
 pub mod query;
+pub mod suggest;
 pub mod time;
 pub mod users;

@@ -1,11 +1,12 @@
 //! API.md §6: properties, units, residents, and the directory import.
 
-use crate::domain::directory::{ImportBatch, PropertyStatus, UnitSort};
+use crate::domain::directory::{PropertyStatus, UnitSort};
 use crate::domain::lookup::LookupQuery;
 use crate::domain::query::ListWrapper;
 use crate::domain::users::Caller;
 use crate::error::ApiError;
-use crate::http::{ok_json, path_id, query, require_body, resource, BodyKinds, Handler};
+use crate::http::import::read_import_body;
+use crate::http::{ok_json, path_id, query, resource, Handler};
 use crate::service::directory::UnitQuery;
 use crate::state::AppState;
 use actix_web::http::Method;
@@ -183,14 +184,7 @@ async fn get_resident(state: web::Data<AppState>, caller: Caller, req: HttpReque
 )]
 async fn import(state: web::Data<AppState>, caller: Caller, req: HttpRequest, body: web::Payload) -> Handler {
     caller.require_admin()?;
-    let mut f = require_body(&req, body, BodyKinds::Json).await?;
-    f.expect(crate::domain::directory::IMPORT_RESOURCE);
-    let properties = f.objects("Properties").unwrap_or_default();
-    let units = f.objects("Units").unwrap_or_default();
-    let residents = f.objects("Residents").unwrap_or_default();
-    f.finish()?;
-    let zone = &state.service.config.zone;
-    let batch = ImportBatch::read(properties, units, residents, zone, |list, i| format!("{list}[{i}]."));
+    let batch = read_import_body(&req, body, state.service.config.zone.clone()).await?;
     let counts = state.service.import_directory(&caller, batch).await?;
     ok_json(&state, &counts)
 }

@@ -8,6 +8,7 @@ pub mod calllogs;
 pub mod catalog;
 pub mod directory;
 pub mod docs;
+pub mod import;
 pub mod openapi;
 pub mod ops;
 pub mod users;
@@ -36,6 +37,47 @@ pub enum BodyKinds {
     JsonOrForm,
 }
 
+/// API.md §1: the directory import (and the console's import upload) takes
+/// up to 64 MiB, read as a stream.
+pub const MAX_IMPORT_BYTES: usize = 64 * 1024 * 1024;
+
+/// The `Content-Length` a request declares, if any.
+pub fn declared_length(req: &HttpRequest) -> Option<usize> {
+    req.headers().get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<usize>().ok())
+}
+
+/// The body's media type (lower case, without parameters) if it is one that
+/// `kinds` reads, else 415/118.
+pub fn body_media(req: &HttpRequest, kinds: BodyKinds) -> Result<String, ApiError> {
+    let media = req
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .map(|v| v.split(';').next().unwrap_or("").trim().to_ascii_lowercase());
+    let accepted = match kinds {
+        BodyKinds::Json => "application/json or text/json",
+        BodyKinds::JsonOrForm => "application/json, text/json or application/x-www-form-urlencoded",
+    };
+    match media {
+        Some(m) if m == "application/json" || m == "text/json" => Ok(m),
+        Some(m) if m == "application/x-www-form-urlencoded" && kinds == BodyKinds::JsonOrForm => Ok(m),
+        Some(other) => Err(ApiError::invalid_header(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            format!("Content-Type {other} is not supported here; send {accepted}."),
+        )),
+        None => Err(ApiError::invalid_header(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            format!("The Content-Type header is missing; send {accepted}."),
+        )),
+    }
+}
+
+/// The message of a JSON body that does not parse.
+pub fn bad_json(e: &serde_json::Error) -> ApiError {
+    let what = if e.is_eof() { "is incomplete" } else { "is not valid JSON" };
+    ApiError::invalid(format!("The request body {what} (line {}, column {}).", e.line(), e.column()))
+}
+
 /// Reads the body: size limit first (Content-Length, then while streaming),
 /// then the media type, then the parse. `Ok(None)` for an empty body.
 pub async fn read_body(
@@ -43,9 +85,7 @@ pub async fn read_body(
     mut payload: web::Payload,
     kinds: BodyKinds,
 ) -> Result<Option<Fields>, ApiError> {
-    let declared =
-        req.headers().get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<usize>().ok());
-    if declared.is_some_and(|n| n > MAX_BODY_BYTES) {
+    if declared_length(req).is_some_and(|n| n > MAX_BODY_BYTES) {
         return Err(ApiError::payload_too_large(MAX_BODY_BYTES));
     }
     let mut body = web::BytesMut::new();
@@ -59,37 +99,13 @@ pub async fn read_body(
     if body.iter().all(u8::is_ascii_whitespace) {
         return Ok(None);
     }
-    let media = req
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .map(|v| v.split(';').next().unwrap_or("").trim().to_ascii_lowercase());
-    let accepted = match kinds {
-        BodyKinds::Json => "application/json or text/json",
-        BodyKinds::JsonOrForm => "application/json, text/json or application/x-www-form-urlencoded",
-    };
-    match media.as_deref() {
-        Some("application/json") | Some("text/json") => {
-            let parsed = crate::domain::input::parse_json(&body).map_err(|e| {
-                let what = if e.is_eof() { "is incomplete" } else { "is not valid JSON" };
-                ApiError::invalid(format!("The request body {what} (line {}, column {}).", e.line(), e.column()))
-            })?;
-            Ok(Some(Fields::from_parsed(parsed)?.refusing_unknown()))
-        }
-        Some("application/x-www-form-urlencoded") if kinds == BodyKinds::JsonOrForm => {
-            let pairs: Vec<(String, String)> = serde_urlencoded::from_bytes(&body)
-                .map_err(|_| ApiError::invalid("The form body is not valid URL encoding."))?;
-            Ok(Some(Fields::from_text_pairs(pairs, "").refusing_unknown()))
-        }
-        Some(other) => Err(ApiError::invalid_header(
-            StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            format!("Content-Type {other} is not supported here; send {accepted}."),
-        )),
-        None => Err(ApiError::invalid_header(
-            StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            format!("The Content-Type header is missing; send {accepted}."),
-        )),
+    if body_media(req, kinds)? == "application/x-www-form-urlencoded" {
+        let pairs: Vec<(String, String)> = serde_urlencoded::from_bytes(&body)
+            .map_err(|_| ApiError::invalid("The form body is not valid URL encoding."))?;
+        return Ok(Some(Fields::from_text_pairs(pairs, "").refusing_unknown()));
     }
+    let parsed = crate::domain::input::parse_json(&body).map_err(|e| bad_json(&e))?;
+    Ok(Some(Fields::from_parsed(parsed)?.refusing_unknown()))
 }
 
 /// A body that must be present.

@@ -19,7 +19,7 @@ use crate::domain::query::MAX_PAGE_SIZE;
 use crate::domain::time::Stamp;
 use crate::domain::users::{MIN_PASSWORD_CHARS, TOKEN_RESOURCE, USER_RESOURCE};
 use crate::error::ErrorCode;
-use crate::http::MAX_BODY_BYTES;
+use crate::http::{MAX_BODY_BYTES, MAX_IMPORT_BYTES};
 use serde_json::{json, Map, Value};
 use std::sync::OnceLock;
 use utoipa::openapi::schema::{ObjectBuilder, Schema, SchemaFormat, SchemaType, Type};
@@ -364,7 +364,8 @@ fn request_body(method: &str, path: &str) -> Option<Value> {
                        "OccupancyType": import_text(),
                        "ResidentType": {"type": ["integer", "null"], "enum": [1, 2, 3, null],
                                         "description": "1 Owner, 2 Resident, 3 Renter"},
-                       "MoveInDate": nullable(input_date(""))}),
+                       "MoveInDate": nullable(input_date("")),
+                       "MoveOutDate": nullable(input_date("The day the resident moved out; once past, no new log may name them."))}),
                 Some(RESIDENT_RESOURCE),
             );
             resident["anyOf"] = json!([named("ResidentFirstName"), named("ResidentLastName")]);
@@ -706,10 +707,12 @@ fn build() -> Value {
          as this API writes it that a route does not take are ignored (a client may send back what it read); any \
          other name is refused (400/114, naming the nearest known name); null is the same as absent. \
          Query parameter names match ignoring case. Lists answer {{\"Total\", \"Elements\"}}. Dates are written \
-         YYYY-MM-DDTHH:MM:SS.fffffff±HH:MM in the server's zone. Request bodies over {} KiB are refused (413/111). \
+         YYYY-MM-DDTHH:MM:SS.fffffff±HH:MM in the server's zone. Request bodies over {} KiB are refused (413/111), \
+         except POST /api/admin/import, which takes up to {} MiB, read as a stream. \
          A known path answers a method it does not serve with 405/112 and Allow; OPTIONS answers 204 with Allow. \
          Every response carries X-Request-Id. Errors answer the Error model; its codes are listed in x-error-codes.",
-        MAX_BODY_BYTES / 1024
+        MAX_BODY_BYTES / 1024,
+        MAX_IMPORT_BYTES / (1024 * 1024)
     ));
     doc["security"] = json!([{"bearer": []}]);
     doc["components"]["securitySchemes"] = json!({"bearer": {"type": "http", "scheme": "bearer"}});

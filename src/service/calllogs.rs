@@ -92,6 +92,16 @@ fn resolve_new_log(
                 "ResidentId",
                 format!("{id} lives in unit {}, not in unit {}", r.unit_id, input.unit_id.unwrap_or(0)),
             )),
+            // API.md §6: a resident who has moved out is no longer linked to
+            // new calls; the caller is named in CallFrom instead.
+            Some(r) if r.moved_out(now) => errors.push(FieldError::new(
+                "ResidentId",
+                format!(
+                    "refers to resident {id} ({}), who has moved out (MoveOutDate); log the call without ResidentId, \
+                     with the caller's name in CallFrom",
+                    r.full_name()
+                ),
+            )),
             Some(r) => {
                 unit_id = Some(r.unit_id);
                 // A linked resident's name is the caller; any CallFrom sent is ignored.

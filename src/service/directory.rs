@@ -7,6 +7,7 @@ use crate::domain::directory::{ImportBatch, ImportCounts, Property, PropertyStat
 use crate::domain::error::{DomainError, FieldError};
 use crate::domain::lookup::{LookupHit, LookupQuery, MAX_LOOKUP_HITS};
 use crate::domain::query::Page;
+use crate::domain::time::Stamp;
 use crate::domain::users::Caller;
 use crate::store::{Reads, Writes};
 use std::collections::{HashMap, HashSet};
@@ -131,13 +132,20 @@ impl Service {
         self.store.read(move |tx| visible_unit(tx, &caller, unit_id)).await
     }
 
-    /// The unit's first resident of type 1 (Owner).
+    /// The unit's first resident of type 1 (Owner) who has not moved out
+    /// (API.md §6: one who has is a former owner).
     pub async fn unit_owner(&self, caller: &Caller, unit_id: i64) -> ServiceResult<Resident> {
+        let now = Stamp::now();
         self.unit_residents(caller, unit_id)
             .await?
             .into_iter()
-            .find(|r| r.resident_type == Some(1))
-            .ok_or_else(|| DomainError::not_found(format!("Unit {unit_id} has no resident of type 1 (Owner).")).into())
+            .find(|r| r.resident_type == Some(1) && !r.moved_out(now))
+            .ok_or_else(|| {
+                DomainError::not_found(format!(
+                    "Unit {unit_id} has no resident of type 1 (Owner) who has not moved out."
+                ))
+                .into()
+            })
     }
 
     pub async fn unit_residents(&self, caller: &Caller, unit_id: i64) -> ServiceResult<Vec<Resident>> {
@@ -260,6 +268,7 @@ fn import(tx: &mut dyn Writes, batch: ImportBatch) -> ServiceResult<ImportCounts
     }
 
     let mut seen = HashSet::new();
+    let mut residents = Vec::with_capacity(batch.residents.len());
     for (row, r) in &batch.residents {
         if !seen.insert(r.resident_id) {
             errors.push(FieldError::new(
@@ -289,8 +298,9 @@ fn import(tx: &mut dyn Writes, batch: ImportBatch) -> ServiceResult<ImportCounts
             }
             Some(_) => {}
         }
-        tx.upsert_resident(r)?;
+        residents.push(r);
     }
+    tx.upsert_residents(&residents)?;
 
     if !errors.is_empty() {
         // API.md §6: every bad row of an import, a missing value included, is 400/114.

@@ -181,6 +181,10 @@ pub trait Writes: Reads {
     fn upsert_property(&mut self, property: &Property) -> StoreResult<()>;
     fn upsert_unit(&mut self, unit: &Unit) -> StoreResult<()>;
     fn upsert_resident(&mut self, resident: &Resident) -> StoreResult<()>;
+    /// Upserts many residents at once (an import), as `upsert_resident` each.
+    fn upsert_residents(&mut self, residents: &[&Resident]) -> StoreResult<()> {
+        residents.iter().try_for_each(|r| self.upsert_resident(r))
+    }
 
     // Catalog.
     fn insert_reason(&mut self, name: &str, display_order: i64) -> StoreResult<i64>;

@@ -1141,3 +1141,93 @@ fn without_a_command_calllog_serves_configured_from_the_environment() {
     assert!(expires.ends_with("-05:00") || expires.ends_with("-04:00"), "CALLLOG_TIMEZONE applies: {expires}");
     server.stop();
 }
+
+// ---- import: the example files and file-level problems ---------------------
+
+fn example(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("examples").join(name)
+}
+
+#[test]
+fn the_example_csv_files_import_cleanly() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("x.db");
+    let files = [
+        ("--properties", example("properties.csv")),
+        ("--units", example("units.csv")),
+        ("--residents", example("residents.csv")),
+    ];
+    let files: Vec<(&str, &Path)> = files.iter().map(|(flag, path)| (*flag, path.as_path())).collect();
+    let out = import(&db, &files);
+    out.assert_code(0);
+    assert_eq!(out.stdout, "Imported 2 properties, 6 units, 8 residents.\n");
+    let conn = read_only(&db);
+    let moved: Vec<(i64, Option<i64>)> = conn
+        .prepare("SELECT resident_id, move_out_date FROM residents WHERE resident_id IN (5005, 5006) ORDER BY 1")
+        .unwrap()
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    assert_eq!(moved, [(5005, Some(date_in_ticks("2025-06-30"))), (5006, None)]);
+    // Importing the same files again replaces the same rows.
+    import(&db, &files).assert_code(0);
+}
+
+#[test]
+fn an_unknown_csv_column_is_named_with_the_nearest_known_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("x.db");
+    let p = write(dir.path(), "p.csv", "Property ID,PropertyName\n1,Harbor View\n");
+    let line = import(&db, &[("--properties", &p)]).assert_failure_line().to_string();
+    assert!(line.contains("p.csv: unknown column \"Property ID\" — did you mean PropertyId?"), "{line}");
+    let u = write(dir.path(), "u.csv", "UnitId,PropertyId,Colour\n1,1,red\n");
+    let line = import(&db, &[("--units", &u)]).assert_failure_line().to_string();
+    assert!(line.contains("unknown column \"Colour\"") && line.contains("UnitNumber"), "{line}");
+}
+
+#[test]
+fn a_csv_file_that_is_not_utf8_says_to_save_it_as_utf8() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("x.db");
+    let p = write(dir.path(), "p.csv", "PropertyId,PropertyName\n1,Harbor View\n");
+    let u = write(dir.path(), "u.csv", "UnitId,PropertyId,UnitNumber\n11,1,101\n");
+    let r = dir.path().join("r.csv");
+    // "Núñez" as Windows-1252 (Excel's plain "CSV" on a Western Windows).
+    let mut latin1 = b"ResidentId,PropertyId,UnitId,ResidentLastName\n111,1,11,N".to_vec();
+    latin1.extend_from_slice(&[0xFA, 0xF1]);
+    latin1.extend_from_slice(b"ez\n");
+    std::fs::write(&r, latin1).unwrap();
+    let out = import(&db, &[("--properties", &p), ("--units", &u), ("--residents", &r)]);
+    let line = out.assert_failure_line();
+    assert!(line.contains("r.csv line 2") && line.contains("save the file as UTF-8"), "{line}");
+    assert!(!db.exists(), "nothing written: every file is read before the database is opened");
+}
+
+#[test]
+fn csv_headers_ignore_case_and_a_byte_order_mark_and_a_short_line_is_named() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("x.db");
+    let p = write(dir.path(), "p.csv", "\u{feff}propertyID, PROPERTYNAME \n1,Harbor View\n");
+    import(&db, &[("--properties", &p)]).assert_code(0);
+    let u = write(dir.path(), "u.csv", "UnitId,PropertyId,UnitNumber\n11,1,101\n12,1\n");
+    let line = import(&db, &[("--units", &u)]).assert_failure_line().to_string();
+    assert!(line.contains("u.csv line 3") && line.contains("2 cells but the header row has 3"), "{line}");
+}
+
+#[test]
+fn a_csv_file_without_a_required_column_is_refused_once_not_on_every_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("x.db");
+    let r = write(dir.path(), "r.csv", "ResidentId,PropertyId,Email\n1,1,a@example.com\n2,1,b@example.com\n");
+    let line = import(&db, &[("--residents", &r)]).assert_failure_line().to_string();
+    assert!(line.contains("unknown column \"Email\" — did you mean ResidentEmail?"), "{line}");
+    let r = write(dir.path(), "r.csv", "ResidentId,PropertyId,ResidentEmail\n1,1,a@example.com\n");
+    let line = import(&db, &[("--residents", &r)]).assert_failure_line().to_string();
+    assert!(
+        line.contains("r.csv: the header row is missing UnitId, ResidentLastName (or ResidentFirstName); a residents"),
+        "{line}"
+    );
+    let empty = write(dir.path(), "e.csv", "");
+    import(&db, &[("--properties", &empty)]).assert_code(0);
+}

@@ -162,3 +162,30 @@ async fn the_directory_import_takes_three_csv_files_and_names_bad_lines() {
     assert!(shown.body.contains("imported 1 property, 1 unit, 1 resident"), "{}", shown.body);
     assert_eq!(get(&app, "/api/residents/111", &admin).await.body["ResidentLastName"], "Cole");
 }
+
+#[actix_web::test]
+async fn the_console_import_reads_the_example_files_and_explains_a_bad_header() {
+    let app = spawn_app().await;
+    let admin = sign_in(&app, "admin", ADMIN_PASSWORD).await;
+    let cookie = console_sign_in(&app, "admin", ADMIN_PASSWORD).await;
+    let csrf = csrf_for(&app, &cookie).await;
+    let example =
+        |name: &str| std::fs::read_to_string(format!("{}/examples/{name}", env!("CARGO_MANIFEST_DIR"))).unwrap();
+    let (properties, units, residents) = (example("properties.csv"), example("units.csv"), example("residents.csv"));
+
+    let typo = "Property ID,PropertyName\n1,Harbor View\n";
+    let refused = upload(&app, &cookie, &csrf, &[("Properties", "props.csv", typo)], "same-origin").await;
+    assert_eq!(refused.status, StatusCode::BAD_REQUEST, "{}", refused.body);
+    assert!(refused.shows("props.csv: unknown column \"Property ID\" — did you mean PropertyId?"), "{}", refused.body);
+
+    let files = [
+        ("Properties", "properties.csv", properties.as_str()),
+        ("Units", "units.csv", units.as_str()),
+        ("Residents", "residents.csv", residents.as_str()),
+    ];
+    let done = upload(&app, &cookie, &csrf, &files, "same-origin").await;
+    assert_eq!(done.status, StatusCode::SEE_OTHER, "{}", done.body);
+    let shown = get_page(&app, done.header("location"), Some(&cookie)).await;
+    assert!(shown.body.contains("imported 2 properties, 6 units, 8 residents"), "{}", shown.body);
+    assert_eq!(get(&app, "/api/residents/5002", &admin).await.body["ResidentLastName"], "Núñez");
+}

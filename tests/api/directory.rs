@@ -51,7 +51,8 @@ async fn get_resident_answers_every_field() {
         json!({"ResidentId": 111, "PropertyId": 1, "UnitId": 11, "ResidentFirstName": "Ann",
                "ResidentMiddleInitial": "B", "ResidentLastName": "Cole", "ResidentEmail": null,
                "ResidentUnitphone": null, "ResidentCellphone": null, "ResidentWorkphone": null,
-               "ResidentOtherphone": null, "OccupancyType": null, "ResidentType": 1, "MoveInDate": null})
+               "ResidentOtherphone": null, "OccupancyType": null, "ResidentType": 1, "MoveInDate": null,
+               "MoveOutDate": null})
     );
     let dated = get(&app, "/api/residents/211", &admin).await;
     assert_eq!(dated.body["MoveInDate"], "2024-05-01T00:00:00.0000000+00:00");
@@ -504,5 +505,5 @@ async fn import_refuses_lists_that_are_not_lists_of_objects() {
     assert_eq!(error_fields(&a), ["Properties"]);
     let a = post(&app, "/api/admin/import", &admin, json!({"Units": [1, 2]})).await;
     a.assert_error(400, 114);
-    assert_eq!(error_fields(&a), ["Units[0]"]);
+    assert_eq!(error_fields(&a), ["Units[0]", "Units[1]"]);
 }

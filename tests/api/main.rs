@@ -19,6 +19,7 @@ mod console_calls;
 mod console_pages;
 mod conventions;
 mod directory;
+mod directory_import;
 mod docs;
 mod export;
 mod full_disk;

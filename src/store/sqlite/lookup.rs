@@ -10,6 +10,7 @@ use super::directory::{
 use crate::domain::calllogs::fts_query;
 use crate::domain::directory::Property;
 use crate::domain::lookup::{CallLogBrief, LookupQuery, ResidentPlace, UnitPlace};
+use crate::domain::time::Stamp;
 use crate::store::StoreResult;
 use rusqlite::types::Value as SqlValue;
 use rusqlite::{params_from_iter, Connection, OptionalExtension};
@@ -35,8 +36,8 @@ fn qualified(columns: &str, alias: &str) -> String {
     columns.split(',').map(|c| format!("{alias}.{}", c.trim())).collect::<Vec<_>>().join(", ")
 }
 
-/// Residents whose name has every word (by prefix) and whose phones hold
-/// every run of digits. The index drives the query and it stops at `limit`
+/// Residents who have not moved out, whose name has every word (by prefix)
+/// and whose phones hold every run of digits. The index drives the query and it stops at `limit`
 /// rows, so a prefix that matches thousands costs no more than one that
 /// matches twenty; the rows found are then put in name order.
 pub fn residents(
@@ -65,6 +66,11 @@ pub fn residents(
     } else {
         return Ok(Vec::new());
     };
+    // Residents who have moved out (API.md §6) are left out here, at query
+    // time, rather than kept out of the index: a move-out date in the future
+    // takes effect when that day comes, with no write to re-index the row.
+    values.push(SqlValue::Integer(Stamp::now().0));
+    conditions.push(format!("(r.move_out_date IS NULL OR r.move_out_date > ?{})", values.len()));
     let scope = scope_condition("r.property_id", properties, &mut values);
     values.push(SqlValue::Integer(limit as i64));
     let sql = format!(
@@ -82,8 +88,8 @@ pub fn residents(
         .query_map(params_from_iter(values.iter()), |r| {
             Ok(ResidentPlace {
                 resident: resident_from_row(r)?,
-                unit_number: r.get::<_, Option<String>>(14)?.unwrap_or_default(),
-                property_name: r.get::<_, Option<String>>(15)?.unwrap_or_default(),
+                unit_number: r.get::<_, Option<String>>(15)?.unwrap_or_default(),
+                property_name: r.get::<_, Option<String>>(16)?.unwrap_or_default(),
             })
         })?
         .collect::<Result<_, _>>()?;

@@ -44,6 +44,7 @@ pub const MIGRATIONS: &[Migration] = &[
     migration!(3, "0003_taker_index"),
     migration!(4, "0004_status_counts"),
     migration!(5, "0005_admin_audit"),
+    migration!(6, "0006_move_out_date"),
 ];
 
 /// The schema version this code reads and writes: the top of the ladder.

@@ -219,6 +219,9 @@ impl Writes for SqliteTx<'_> {
     fn upsert_resident(&mut self, resident: &Resident) -> StoreResult<()> {
         directory::upsert_resident(self.conn, resident)
     }
+    fn upsert_residents(&mut self, residents: &[&Resident]) -> StoreResult<()> {
+        directory::upsert_residents(self.conn, residents)
+    }
 
     fn insert_reason(&mut self, name: &str, display_order: i64) -> StoreResult<i64> {
         catalog::insert_reason(self.conn, name, display_order)
