@@ -102,10 +102,55 @@ async fn updates_and_comments_are_searchable_at_once_and_old_notes_are_not() {
 async fn text_that_is_not_search_syntax_is_read_as_plain_words() {
     app_with_directory!(app, admin);
     seed(&app, &admin).await;
-    for text in ["\"leak", "leak AND", "NEAR(leak", "subject:leak", "*", "-leak", "leak)", "OR", "\u{0}", "()", "'"] {
+    for text in ["\"leak", "leak AND", "NEAR(leak", "subject:leak", "*", "-leak", "leak)", "OR", "()", "'", "leak^", "{a b}:leak"] {
         let a = get(&app, &q(text), &admin).await;
         assert_eq!(a.status, StatusCode::OK, "{text:?}: {}", a.text);
     }
     assert_eq!(get(&app, &q("\"leak"), &admin).await.body["Total"], 3, "a stray quote is not syntax");
     assert_eq!(get(&app, &q("()"), &admin).await.body["Total"], 4, "no words: no search filter");
+}
+
+#[actix_web::test]
+async fn a_word_is_a_run_of_letters_and_digits_and_repeats_count_once() {
+    app_with_directory!(app, admin);
+    seed(&app, &admin).await;
+    // Punctuation between letters separates words, as the index reads the text.
+    assert_eq!(subjects(&get(&app, &q("leak-detector"), &admin).await), ["Invoice question"]);
+    assert_eq!(subjects(&get(&app, &q("\"creme\"+(brulee)"), &admin).await), ["Crème brûlée smell"]);
+    // 51 copies of one word (254 characters): one word, the answer of one.
+    let repeated = get(&app, &q(&["leak"; 51].join(" ")), &admin).await;
+    assert_eq!(repeated.status, StatusCode::OK, "{}", repeated.text);
+    assert_eq!(repeated.body["Total"], 3);
+    let folded = get(&app, &q("Crème CREME creme cr"), &admin).await;
+    assert_eq!(subjects(&folded), ["Crème brûlée smell"], "case and accents folded, and a word that begins another");
+    assert_eq!(get(&app, &q("lea leak le"), &admin).await.body["Total"], 3);
+}
+
+#[actix_web::test]
+async fn search_text_over_the_bounds_is_refused_never_a_500() {
+    app_with_directory!(app, admin);
+    seed(&app, &admin).await;
+    let (_, viewer) = make_user(&app, &admin, "viewer1", "viewer", &[1]).await;
+    let sixteen: Vec<String> = (0..16).map(|i| format!("w{i:02}x")).collect();
+    let a = get(&app, &q(&sixteen.join(" ")), &viewer).await;
+    assert_eq!(a.status, StatusCode::OK, "16 distinct words are taken: {}", a.text);
+    let thousand: Vec<String> = (0..1000).map(|i| format!("w{i}")).collect();
+    for (text, says) in [
+        ("leak\u{0}kitchen".to_string(), "U+0000"),
+        ("leak\u{7}".to_string(), "U+0007"),
+        ("\tleak".to_string(), "U+0009"),
+        (format!("{} w16x", sixteen.join(" ")), "17 different words"),
+        (thousand[..60].join(" "), "60 different words"),
+        ("x".repeat(257), "257 characters"),
+        (thousand.join(" "), "characters"),
+        ("a ".repeat(800), "1600 characters"),
+    ] {
+        for route in ["/api/calllogs", "/api/calllogs/export.csv"] {
+            let path = q(&text).replacen("/api/calllogs", route, 1);
+            let a = get(&app, &path, &viewer).await;
+            a.assert_error(400, 114);
+            assert!(a.text.contains(says), "{route} {text:?}: {}", a.text);
+            assert_eq!(error_fields(&a), ["q"], "{}", a.text);
+        }
+    }
 }
