@@ -622,11 +622,6 @@ pub fn fts_query(words: &[String]) -> String {
     words.iter().map(|w| fts_word(w)).collect::<Vec<_>>().join(" ")
 }
 
-/// An FTS5 query matching any of the words (for ranking).
-pub fn fts_any(words: &[String]) -> String {
-    words.iter().map(|w| fts_word(w)).collect::<Vec<_>>().join(" OR ")
-}
-
 fn fts_word(word: &str) -> String {
     format!("\"{}\"*", word.replace('"', "\"\""))
 }

@@ -7,6 +7,7 @@
 pub mod calllogs;
 pub mod catalog;
 pub mod directory;
+pub mod gate;
 pub mod users;
 
 use crate::config::AppConfig;
@@ -36,6 +37,8 @@ pub struct Service {
     pub config: AppConfig,
     tokens: TokenCache,
     throttle: LoginThrottle,
+    /// Full-text searches running at once (lists and export chunks).
+    searches: std::sync::Arc<gate::Gate>,
 }
 
 impl Service {
@@ -47,6 +50,7 @@ impl Service {
             tokens,
             // API.md §3: 5 failures per user name within 15 minutes.
             throttle: LoginThrottle::new(5, Duration::from_secs(15 * 60)),
+            searches: std::sync::Arc::new(gate::Gate::for_searches()),
         }
     }
 }
