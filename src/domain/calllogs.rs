@@ -623,7 +623,8 @@ pub fn fts_query(words: &[String]) -> String {
 }
 
 fn fts_word(word: &str) -> String {
-    format!("\"{}\"*", word.replace('"', "\"\""))
+    // FTS5 reads a query as a C string: a NUL would end it inside the quotes.
+    format!("\"{}\"*", word.replace('\0', "").replace('"', "\"\""))
 }
 
 #[cfg(test)]
@@ -681,6 +682,7 @@ mod tests {
         assert_eq!(search_words("  leak  \"ceiling  * OR - "), ["leak", "\"ceiling", "OR"]);
         assert_eq!(fts_query(&search_words("leak \"ceil")), "\"leak\"* \"\"\"ceil\"*");
         assert!(search_words("( ) * -").is_empty());
+        assert_eq!(fts_query(&search_words("le\u{0}ak")), "\"leak\"*", "a NUL never reaches FTS5");
     }
 
     fn fields(v: serde_json::Value) -> Fields {

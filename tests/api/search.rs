@@ -154,3 +154,30 @@ async fn search_text_over_the_bounds_is_refused_never_a_500() {
         }
     }
 }
+
+#[actix_web::test]
+async fn a_search_matching_more_logs_than_are_ranked_lists_them_newest_first() {
+    app_with_directory!(app, admin);
+    // 2,001 logs whose indexed text has the word (straight into the tables:
+    // header rows at log_id << 24, as the write path indexes them), one of
+    // them, the oldest, matching far better.
+    on_sqlite_writer(&app, |conn| {
+        conn.execute_batch(
+            "WITH RECURSIVE n(v) AS (SELECT 1 UNION ALL SELECT v + 1 FROM n WHERE v < 2001)
+             INSERT INTO call_logs (property_id, call_from, status_id, subject, notes, taken_by, created_on, modified_on, created_by)
+             SELECT 1, 'Caller', 1, 'Flood ' || v, 'n', 'Bench', v, v, 1 FROM n;
+             INSERT INTO call_log_search (rowid, body)
+             SELECT log_id << 24, CASE WHEN subject = 'Flood 1' THEN 'flood flood flood 1' ELSE subject || ' and more words here' END
+             FROM call_logs;",
+        )
+    })
+    .await;
+    let a = get(&app, &q("flood"), &admin).await;
+    assert_eq!(a.status, StatusCode::OK, "{}", a.text);
+    assert_eq!(a.body["Total"], 2001);
+    assert_eq!(subjects(&a)[..2], ["Flood 2001", "Flood 2000"], "newest first, not ranked");
+    // Fewer matches (1, 10…19, 100…199, 1000…1999) are ranked: the densest first.
+    let ranked = get(&app, &q("flood 1"), &admin).await;
+    assert_eq!(ranked.body["Total"], 1111);
+    assert_eq!(subjects(&ranked)[0], "Flood 1", "{}", ranked.text);
+}

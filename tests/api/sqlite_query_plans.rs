@@ -158,6 +158,11 @@ fn every_list_shape_is_served_by_an_index() {
     assert!(unit_open.contains("call_logs_by_property_status"), "count of a unit's open calls: {unit_open}");
     let mine = count_plan(&conn, &my_open);
     assert!(mine.contains("COVERING INDEX call_logs_by_taker"), "count of my open calls: {mine}");
+    // A search's few matches, sorted by date, are fetched by id and sorted,
+    // never found by walking the date index past every other log.
+    let few_found = CallLogFilter { search: Some(vec!["leak".into()]), ..filter() };
+    let text = plan_part(&conn, &few_found, ListPart::FewMatchesPage).join(" | ");
+    assert!(text.contains("INTEGER PRIMARY KEY") && !text.contains("call_logs_by_created"), "few found: {text}");
     // Sorting by id reads the table itself in key order (its rowid B-tree): no sort step.
     let by_id = plan(&conn, &CallLogFilter { sort: SortField::LogId, ..filter() }).join(" | ");
     assert!(!by_id.contains("TEMP B-TREE"), "by id: {by_id}");
