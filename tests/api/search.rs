@@ -102,7 +102,20 @@ async fn updates_and_comments_are_searchable_at_once_and_old_notes_are_not() {
 async fn text_that_is_not_search_syntax_is_read_as_plain_words() {
     app_with_directory!(app, admin);
     seed(&app, &admin).await;
-    for text in ["\"leak", "leak AND", "NEAR(leak", "subject:leak", "*", "-leak", "leak)", "OR", "()", "'", "leak^", "{a b}:leak"] {
+    for text in [
+        "\"leak",
+        "leak AND",
+        "NEAR(leak",
+        "subject:leak",
+        "*",
+        "-leak",
+        "leak)",
+        "OR",
+        "()",
+        "'",
+        "leak^",
+        "{a b}:leak",
+    ] {
         let a = get(&app, &q(text), &admin).await;
         assert_eq!(a.status, StatusCode::OK, "{text:?}: {}", a.text);
     }

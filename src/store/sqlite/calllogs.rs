@@ -5,8 +5,8 @@
 //! and the ETag can never disagree with the log.
 
 use crate::domain::calllogs::{
-    fts_query, Author, CallLog, CallLogFilter, CallLogRow, CategoryCounts, Comment, EventKind, ExportRow,
-    HistoryEntry, LogHead, NewEvent, SortField, TrackedField, UnitSummary,
+    fts_query, Author, CallLog, CallLogFilter, CallLogRow, CategoryCounts, Comment, EventKind, ExportRow, HistoryEntry,
+    LogHead, NewEvent, SortField, TrackedField, UnitSummary,
 };
 use crate::domain::time::Stamp;
 use crate::store::sqlite::directory::id_list_param;
