@@ -167,7 +167,10 @@ fn old_shape(conn: &rusqlite::Connection, words: &[&str], limit: Duration) -> Op
              WHERE call_log_search MATCH ?{n} GROUP BY 1) m ON m.log_id = c.log_id WHERE {conditions}
              ORDER BY m.score, c.log_id DESC LIMIT 25"
         ))?;
-        let page = stmt.query_map(rusqlite::params_from_iter(values.iter()), |r| r.get::<_, i64>(0))?.count();
+        let page = stmt
+            .query_map(rusqlite::params_from_iter(values.iter()), |r| r.get::<_, i64>(0))?
+            .collect::<rusqlite::Result<Vec<_>>>()?
+            .len();
         Ok((total, page))
     };
     let result = run();
