@@ -11,13 +11,26 @@ use prometheus_client::metrics::histogram::{exponential_buckets, Histogram};
 use prometheus_client::registry::Registry;
 use std::time::Duration;
 
+/// Every label value comes from a closed set, so the number of series is
+/// bounded by the app's routes, not by what clients send: an unauthenticated
+/// client inventing methods or paths must not grow `/metrics` or memory.
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 pub struct RequestLabels {
-    /// The route pattern (`/api/calllogs/{id}`), never the raw path, so the
-    /// number of series stays bounded; `unmatched` for unknown routes.
+    /// The route pattern (`/api/calllogs/{id}`), never the raw path;
+    /// `unmatched` for unknown routes.
     pub route: String,
-    pub method: String,
+    /// One of [`KNOWN_METHODS`], or `other`.
+    pub method: &'static str,
     pub status: u16,
+}
+
+/// The methods of RFC 9110 (and PATCH), named as sent; any other method
+/// (HTTP allows inventing them) is counted as `other`.
+pub const KNOWN_METHODS: [&str; 9] = ["GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS", "CONNECT", "TRACE"];
+
+/// The method's label: itself when known, else `other`.
+pub fn method_label(method: &str) -> &'static str {
+    KNOWN_METHODS.iter().find(|known| **known == method).copied().unwrap_or("other")
 }
 
 type LatencyFamily = Family<RequestLabels, Histogram, fn() -> Histogram>;
@@ -97,8 +110,9 @@ fn catch_up(counter: &Counter, total: u64) {
 }
 
 impl Metrics {
+    /// Counts one answer. `route` must be a registered pattern or `unmatched`.
     pub fn observe(&self, route: &str, method: &str, status: u16, elapsed: Duration) {
-        let labels = RequestLabels { route: route.to_string(), method: method.to_string(), status };
+        let labels = RequestLabels { route: route.to_string(), method: method_label(method), status };
         self.requests.get_or_create(&labels).inc();
         self.latency.get_or_create(&labels).observe(elapsed.as_secs_f64());
     }

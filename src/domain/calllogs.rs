@@ -261,7 +261,9 @@ pub const EXPORT_HEADER: [&str; 14] = [
 ];
 
 impl ExportRow {
-    /// The row's fields as CSV cells, dates written in `zone`.
+    /// The row's fields as CSV cells, dates written in `zone`; every cell
+    /// passes through [`spreadsheet_text`] (ids and dates never start with a
+    /// trigger, so only text written by people is ever changed).
     pub fn cells(&self, zone: &TimeZone) -> [String; 14] {
         let opt = |v: Option<i64>| v.map(|v| v.to_string()).unwrap_or_default();
         [
@@ -280,6 +282,17 @@ impl ExportRow {
             self.last_comment.clone().unwrap_or_default(),
             self.modified_on.format_in(zone),
         ]
+        .map(spreadsheet_text)
+    }
+}
+
+/// API.md §7 (OWASP CSV injection): a cell that begins with `=`, `+`, `-`,
+/// `@`, a tab or a carriage return would be read by a spreadsheet as a
+/// formula; a leading `'` makes it show as text.
+pub fn spreadsheet_text(cell: String) -> String {
+    match cell.chars().next() {
+        Some('=' | '+' | '-' | '@' | '\t' | '\r') => format!("'{cell}"),
+        _ => cell,
     }
 }
 
@@ -525,7 +538,8 @@ pub struct CallLogFilter {
 
 impl CallLogFilter {
     pub fn read(params: &crate::domain::query::QueryParams, zone: &TimeZone) -> Result<CallLogFilter, DomainError> {
-        let search = params.get("q").map(search_words).filter(|words| !words.is_empty());
+        // The raw value: a control character is refused even at either end.
+        let search = params.raw("q").map(call_log_search_words).transpose()?.filter(|words| !words.is_empty());
         let sort = match params.choice::<SortField>("sort")? {
             Some(sort) => sort,
             None if search.is_some() => SortField::Relevance,
@@ -551,11 +565,81 @@ impl CallLogFilter {
     }
 }
 
-/// The words of a search: split on white space, each kept only if it has a
+/// The words of a lookup: split on white space, each kept only if it has a
 /// letter or digit. Whatever the text, it is read as plain words, never as
 /// search syntax (the store quotes each word).
 pub fn search_words(q: &str) -> Vec<String> {
     q.split_whitespace().filter(|w| w.chars().any(char::is_alphanumeric)).map(str::to_string).collect()
+}
+
+/// API.md §7: the longest `q` a call-log search takes, in characters.
+pub const MAX_SEARCH_CHARS: usize = 256;
+/// API.md §7: the most distinct words a call-log search takes.
+pub const MAX_SEARCH_WORDS: usize = 16;
+
+/// The words of a call-log search (`q`, API.md §7), as the store should
+/// match them: each a maximal run of letters and digits (with the accents
+/// written on them), so nothing in the text is ever search syntax.
+///
+/// Words are compared with case and accents folded: a repeated word counts
+/// once, and a word that begins another one is dropped, since every log
+/// that has the longer word also has a word beginning with the shorter (all
+/// words must match, each as a prefix). What is left is at most 16 words
+/// whose prefixes cover disjoint ranges of the index's terms, so a search
+/// reads each indexed term at most once, whatever the text.
+///
+/// Control characters (NUL included), more than 256 characters or more than
+/// 16 distinct words are refused, naming `q`.
+pub fn call_log_search_words(q: &str) -> Result<Vec<String>, DomainError> {
+    if let Some(c) = q.chars().find(|c| c.is_control()) {
+        return Err(DomainError::invalid_field(
+            "q",
+            &format!("contains the control character U+{:04X}; search for words only", u32::from(c)),
+        ));
+    }
+    let length = q.chars().count();
+    if length > MAX_SEARCH_CHARS {
+        return Err(DomainError::invalid_field(
+            "q",
+            &format!("has {length} characters; a search takes at most {MAX_SEARCH_CHARS}"),
+        ));
+    }
+    // (folded, as written)
+    let mut words: Vec<(String, &str)> = Vec::new();
+    for word in q.split(|c: char| !is_word_char(c)).filter(|w| w.chars().any(char::is_alphanumeric)) {
+        let folded = fold_word(word);
+        if !words.iter().any(|(seen, _)| *seen == folded) {
+            words.push((folded, word));
+        }
+    }
+    if words.len() > MAX_SEARCH_WORDS {
+        return Err(DomainError::invalid_field(
+            "q",
+            &format!("has {} different words; a search takes at most {MAX_SEARCH_WORDS}", words.len()),
+        ));
+    }
+    let begins_another =
+        |word: &str| words.iter().any(|(other, _)| other.len() > word.len() && other.starts_with(word));
+    Ok(words.iter().filter(|(folded, _)| !begins_another(folded)).map(|(_, word)| word.to_string()).collect())
+}
+
+/// Letters and digits, and the combining accents written on them (a word
+/// typed in decomposed form stays one word).
+fn is_word_char(c: char) -> bool {
+    c.is_alphanumeric() || is_combining_accent(c)
+}
+
+fn is_combining_accent(c: char) -> bool {
+    matches!(u32::from(c), 0x0300..=0x036F | 0x1AB0..=0x1AFF | 0x1DC0..=0x1DFF | 0x20D0..=0x20FF | 0xFE20..=0xFE2F)
+}
+
+/// Lower case without accents (`Crème` → `creme`), recomposed so that
+/// scripts whose letters decompose into parts (Hangul) keep their letters.
+fn fold_word(word: &str) -> String {
+    let lower = word.to_lowercase();
+    let decomposed = icu_normalizer::DecomposingNormalizerBorrowed::new_nfd().normalize(&lower);
+    let bare: String = decomposed.chars().filter(|c| !is_combining_accent(*c)).collect();
+    icu_normalizer::ComposingNormalizerBorrowed::new_nfc().normalize(&bare).into_owned()
 }
 
 /// An FTS5 query: every word quoted (so no word is syntax) and matched as a prefix.
@@ -563,13 +647,9 @@ pub fn fts_query(words: &[String]) -> String {
     words.iter().map(|w| fts_word(w)).collect::<Vec<_>>().join(" ")
 }
 
-/// An FTS5 query matching any of the words (for ranking).
-pub fn fts_any(words: &[String]) -> String {
-    words.iter().map(|w| fts_word(w)).collect::<Vec<_>>().join(" OR ")
-}
-
 fn fts_word(word: &str) -> String {
-    format!("\"{}\"*", word.replace('"', "\"\""))
+    // FTS5 reads a query as a C string: a NUL would end it inside the quotes.
+    format!("\"{}\"*", word.replace('\0', "").replace('"', "\"\""))
 }
 
 #[cfg(test)]
@@ -590,10 +670,44 @@ mod tests {
     }
 
     #[test]
+    fn a_call_log_search_is_runs_of_letters_and_digits_each_distinct_word_once() {
+        let words = |q: &str| call_log_search_words(q).unwrap();
+        assert_eq!(words("leak \"ceiling\" * OR -kitchen NEAR(x)"), ["leak", "ceiling", "OR", "kitchen", "NEAR", "x"]);
+        assert_eq!(words("o'brien e-mail 2b"), ["o", "brien", "e", "mail", "2b"]);
+        assert!(words("( ) * - \"").is_empty());
+        // Repeats count once, whatever their case and accents; the first spelling is kept.
+        assert_eq!(words("Crème creme CREME cre\u{300}me"), ["Crème"]);
+        assert_eq!(words(&"a ".repeat(128)), ["a"]);
+        // A word that begins another adds nothing.
+        assert_eq!(words("lea leak le leaking water w"), ["leaking", "water"]);
+        // Letters of scripts that decompose stay letters: neither word begins the other.
+        assert_eq!(words("하 한"), ["하", "한"]);
+        assert_eq!(fold_word("ZOË"), "zoe");
+    }
+
+    #[test]
+    fn a_call_log_search_is_bounded() {
+        let refused = |q: &str| {
+            let e = call_log_search_words(q).unwrap_err();
+            assert_eq!(e.kind, crate::domain::error::ErrorKind::InvalidValue, "{q:?}");
+            format!("{e:?}")
+        };
+        assert!(refused("leak\u{0}").contains("U+0000"));
+        refused("\tleak");
+        refused("leak\nkitchen");
+        let sixteen: Vec<String> = (0..16).map(|i| format!("w{i:02}x")).collect();
+        assert_eq!(call_log_search_words(&sixteen.join(" ")).unwrap().len(), 16);
+        assert!(refused(&format!("{} w16x", sixteen.join(" "))).contains("17 different words"));
+        assert_eq!(call_log_search_words(&"é".repeat(MAX_SEARCH_CHARS)).unwrap().len(), 1);
+        assert!(refused(&"é".repeat(MAX_SEARCH_CHARS + 1)).contains("257 characters"));
+    }
+
+    #[test]
     fn search_text_is_plain_words() {
         assert_eq!(search_words("  leak  \"ceiling  * OR - "), ["leak", "\"ceiling", "OR"]);
         assert_eq!(fts_query(&search_words("leak \"ceil")), "\"leak\"* \"\"\"ceil\"*");
         assert!(search_words("( ) * -").is_empty());
+        assert_eq!(fts_query(&search_words("le\u{0}ak")), "\"leak\"*", "a NUL never reaches FTS5");
     }
 
     fn fields(v: serde_json::Value) -> Fields {

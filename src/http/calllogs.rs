@@ -275,12 +275,14 @@ const EXPORT_CHUNK: usize = 64 * 1024;
 
 /// `GET /api/calllogs/export.csv`: the list's filters, no paging, streamed.
 /// Everything that can fail with an error answer is checked before the
-/// first byte; a failure after that ends the stream early (and is logged).
+/// first byte, and the first rows are read then too; a failure after that
+/// aborts the response without its final chunk (and is logged), so the
+/// client sees a broken download, never a short file that looks complete.
 #[utoipa::path(
     get,
     path = "/api/calllogs/export.csv",
     tag = "calllogs",
-    summary = "The list's filters, without paging, as CSV (RFC 4180, UTF-8). page and pageSize are checked as on the list but do not limit the rows.",
+    summary = "The list's filters, without paging, as CSV (RFC 4180, UTF-8). page and pageSize are checked as on the list but do not limit the rows. A cell beginning with =, +, -, @, tab or carriage return is written with a leading '. A failure after the first byte ends the response without its final chunk.",
     responses(
         (status = 200, description = "CSV: LogId,CreatedOn,PropertyId,UnitId,ResidentId,CallFrom,Status,Reasons,Subject,Notes,Takenby,CommentCount,LastComment,ModifiedOn", content_type = "text/csv", body = String),
     )
@@ -288,8 +290,16 @@ const EXPORT_CHUNK: usize = 64 * 1024;
 async fn export_csv(state: web::Data<AppState>, caller: Caller, req: HttpRequest) -> Handler {
     let (filter, _) = read_filter(&state, &req)?;
     let mut export = state.service.export_call_logs(&caller, filter).await?;
+    // The first rows are read before the answer begins, so a query the
+    // database refuses is an error answer, not a 200 with a header row only.
+    let (first, mut export) = web::block(move || (export.next_chunk(), export))
+        .await
+        .map_err(|e| ApiError::internal(format!("export: {e}")))?;
+    let first = first?;
 
-    let (chunks, mut receiver) = tokio::sync::mpsc::channel::<web::Bytes>(4);
+    // Err: the export broke off (the message is for the log, never the client).
+    type Chunk = Result<web::Bytes, &'static str>;
+    let (chunks, mut receiver) = tokio::sync::mpsc::channel::<Chunk>(4);
     let zone = state.service.config.zone.clone();
     std::thread::Builder::new()
         .name("calllog-export".into())
@@ -306,36 +316,40 @@ async fn export_csv(state: web::Data<AppState>, caller: Caller, req: HttpRequest
             let send = |csv: &mut csv::Writer<Vec<u8>>| -> bool {
                 let full = std::mem::replace(csv, fresh());
                 let bytes = full.into_inner().unwrap_or_default();
-                chunks.blocking_send(web::Bytes::from(bytes)).is_ok()
+                chunks.blocking_send(Ok(web::Bytes::from(bytes))).is_ok()
+            };
+            // Ends the response as broken: the server drops the connection
+            // without the final chunk (RFC 9112 §7.1: the body is incomplete).
+            let abort = |why: String| {
+                log::error!("export stopped early: {why}");
+                let _ = chunks.blocking_send(Err("export stopped early"));
             };
             let _ = csv.write_record(crate::domain::calllogs::EXPORT_HEADER);
+            let mut rows = first;
             loop {
-                // Each chunk is read and its connection given back before the
-                // rows are sent, so a slow download holds no database connection.
-                let rows = match export.next_chunk() {
-                    Ok(rows) => rows,
-                    Err(e) => {
-                        log::error!("export stopped early: {e}");
-                        break;
-                    }
-                };
                 if rows.is_empty() {
                     break;
                 }
                 for row in rows {
-                    if csv.write_record(row.cells(&zone)).is_err() {
-                        return;
+                    if let Err(e) = csv.write_record(row.cells(&zone)) {
+                        return abort(format!("writing CSV: {e}"));
                     }
                     if csv.get_ref().len() >= EXPORT_CHUNK && !send(&mut csv) {
                         return;
                     }
                 }
+                // Each chunk is read and its connection given back before the
+                // rows are sent, so a slow download holds no database connection.
+                rows = match export.next_chunk() {
+                    Ok(rows) => rows,
+                    Err(e) => return abort(e.to_string()),
+                };
             }
             send(&mut csv);
         })
         .map_err(|e| ApiError::internal(format!("cannot start the export: {e}")))?;
     let body = futures_util::stream::poll_fn(move |cx| {
-        receiver.poll_recv(cx).map(|chunk| chunk.map(Ok::<_, actix_web::Error>))
+        receiver.poll_recv(cx).map(|chunk| chunk.map(|bytes| bytes.map_err(actix_web::error::ErrorInternalServerError)))
     });
     Ok(HttpResponse::Ok()
         .content_type("text/csv; charset=utf-8")

@@ -467,8 +467,11 @@ fn call_log_filters() -> Vec<Value> {
         query_date("modifiedSince", "modifiedSince <= ModifiedOn"),
         query(
             "q",
-            json!({"type": "string"}),
-            "full-text words: each matches as a prefix, all must match, ignoring case and accents",
+            // API.md §7: no control character (Unicode Cc), at most 256 characters.
+            json!({"type": "string", "maxLength": crate::domain::calllogs::MAX_SEARCH_CHARS,
+                   "pattern": "^[^\\x00-\\x1f\\x7f-\\x9f]*$"}),
+            "full-text words (runs of letters and digits): each matches as a prefix, all must match, ignoring \
+             case and accents; a repeated word counts once; at most 16 distinct words (more is 400/114)",
         ),
         query(
             "sort",

@@ -353,6 +353,14 @@ impl Service {
         page: Page,
     ) -> ServiceResult<(i64, Vec<CallLog>)> {
         let caller = caller.clone();
+        // A search first takes its place among the searches, before a connection.
+        let _place = match filter.search {
+            Some(_) => {
+                let gate = self.searches.clone();
+                Some(super::blocking(move || gate.enter()).await??)
+            }
+            None => None,
+        };
         self.store
             .read(move |tx| -> ServiceResult<_> {
                 let filter = authorize_filter(tx, &caller, scope, filter)?;
@@ -386,7 +394,8 @@ impl Service {
     pub async fn export_call_logs(&self, caller: &Caller, filter: CallLogFilter) -> ServiceResult<CallLogExport> {
         let caller = caller.clone();
         let filter = self.store.read(move |tx| authorize_filter(tx, &caller, ListScope::Everywhere, filter)).await?;
-        Ok(CallLogExport { store: self.store.clone(), filter, after: None, done: false })
+        let searches = filter.search.as_ref().map(|_| self.searches.clone());
+        Ok(CallLogExport { store: self.store.clone(), filter, after: None, done: false, searches })
     }
 }
 
@@ -433,6 +442,8 @@ pub struct CallLogExport {
     filter: CallLogFilter,
     after: Option<ExportCursor>,
     done: bool,
+    /// A search's export takes a place among the searches for each chunk.
+    searches: Option<std::sync::Arc<super::gate::Gate>>,
 }
 
 impl CallLogExport {
@@ -443,6 +454,7 @@ impl CallLogExport {
             return Ok(Vec::new());
         }
         let (filter, after) = (&self.filter, self.after);
+        let _place = self.searches.as_ref().map(|gate| gate.enter()).transpose()?;
         let rows = self
             .store
             .read_blocking(|tx| -> ServiceResult<_> { Ok(tx.export_chunk(filter, after, EXPORT_CHUNK_ROWS)?) })?;

@@ -7,6 +7,7 @@
 pub mod calllogs;
 pub mod catalog;
 pub mod directory;
+pub mod gate;
 pub mod users;
 
 use crate::config::AppConfig;
@@ -45,6 +46,8 @@ pub struct Service {
     /// Every Argon2 hash or verification runs under one of its permits.
     pub password_checks: PasswordChecks,
     credential_watch: users::CredentialWatch,
+    /// Full-text searches running at once (lists and export chunks).
+    searches: Arc<gate::Gate>,
 }
 
 impl Service {
@@ -57,6 +60,7 @@ impl Service {
             throttle: Arc::new(LoginThrottle::new(5, 50, Duration::from_secs(15 * 60))),
             password_checks: PasswordChecks::new(config.password_checks, config.password_check_wait),
             credential_watch: users::CredentialWatch::default(),
+            searches: Arc::new(gate::Gate::for_searches()),
             config,
         }
     }

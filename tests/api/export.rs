@@ -188,3 +188,75 @@ async fn slow_export_downloads_hold_no_connection_while_other_reads_go_on() {
     }
     drop(stalled);
 }
+
+#[actix_web::test]
+async fn cells_a_spreadsheet_would_read_as_formulas_are_written_as_text() {
+    app_with_directory!(app, admin);
+    let a = post(
+        &app,
+        "/api/calllogs",
+        &admin,
+        json!({"PropertyId": 1, "CallFrom": "@SUM(A1:A9)", "Subject": "=HYPERLINK(\"http://x\",\"y\")",
+               "Notes": "\tcmd|' /C calc'!A0", "Takenby": "+1 555 0100", "NewComments": "-2+3",
+               "CreatedOn": "2026-03-01T12:00:00Z"}),
+    )
+    .await;
+    assert_eq!(a.status, StatusCode::CREATED, "{}", a.text);
+    post(
+        &app,
+        "/api/calllogs",
+        &admin,
+        json!({"PropertyId": 1, "CallFrom": "Plain caller", "Subject": "a = b, c - d", "Notes": "\rcarriage",
+               "CreatedOn": "2026-03-02T12:00:00Z"}),
+    )
+    .await;
+    let a = get(&app, "/api/calllogs/export.csv?order=asc", &admin).await;
+    assert_eq!(a.status, StatusCode::OK, "{}", a.text);
+    let table = rows(&a.text);
+    assert_eq!(table[0][0], "LogId");
+    let first = &table[1];
+    assert_eq!(first[5], "'@SUM(A1:A9)");
+    assert_eq!(first[8], "'=HYPERLINK(\"http://x\",\"y\")");
+    assert_eq!(first[9], "'\tcmd|' /C calc'!A0");
+    assert_eq!(first[10], "'+1 555 0100");
+    assert_eq!(first[12], "'-2+3");
+    let second = &table[2];
+    assert_eq!((second[5].as_str(), second[8].as_str()), ("Plain caller", "a = b, c - d"), "only a leading trigger");
+    assert_eq!(second[9], "'\rcarriage");
+    // Ids and dates are left as they are.
+    assert!(first[0].parse::<i64>().is_ok() && first[1].starts_with("2026-03-01T"), "{first:?}");
+}
+
+#[actix_web::test]
+async fn a_failure_after_the_export_began_leaves_a_broken_download_not_a_short_complete_file() {
+    app_with_directory!(app, admin);
+    // Three reads of 1,000 rows, each about 16 MB of CSV: more than the
+    // buffers between the export and this client hold, so the export waits
+    // on this client inside its first read's rows.
+    insert_tied_call_logs(&app, 3000, 16_000).await;
+    let mut response = app.request(Method::GET, "/api/calllogs/export.csv").bearer_auth(&admin).send().await.unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    assert!(response.chunk().await.unwrap().is_some(), "the export has begun");
+    // The database now refuses the export's next read (a table it reads is gone).
+    on_sqlite_writer(&app, |conn| conn.execute_batch("ALTER TABLE statuses RENAME TO statuses_gone")).await;
+    let mut bytes = 0usize;
+    let end = loop {
+        match response.chunk().await {
+            Ok(Some(chunk)) => bytes += chunk.len(),
+            Ok(None) => break Ok(bytes),
+            Err(e) => break Err(e),
+        }
+    };
+    assert!(end.is_err(), "the download must end broken, not complete after {end:?} bytes");
+    assert!(bytes < 40_000_000, "it stopped early: {bytes} bytes");
+}
+
+#[actix_web::test]
+async fn a_failure_before_the_first_byte_is_an_error_answer() {
+    app_with_directory!(app, admin);
+    bulk_insert_call_logs(&app, 10).await;
+    on_sqlite_writer(&app, |conn| conn.execute_batch("ALTER TABLE statuses RENAME TO statuses_gone")).await;
+    let a = get(&app, "/api/calllogs/export.csv", &admin).await;
+    a.assert_error(500, 199);
+    assert!(!a.text.contains("statuses"), "no internals: {}", a.text);
+}

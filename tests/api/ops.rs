@@ -27,3 +27,51 @@ async fn metrics_count_requests_by_route_and_status_and_show_the_store() {
     assert!(line("calllog_read_pool_connections ").is_some(), "{text}");
     assert!(!text.contains("/api/units/11"), "raw paths must not become labels");
 }
+
+/// Label values come from closed sets (known methods + `other`; route
+/// patterns + `unmatched`), so no client can grow `/metrics` without bound.
+#[actix_web::test]
+async fn invented_methods_and_paths_do_not_grow_the_metrics() {
+    use futures_util::StreamExt;
+    use rand::Rng;
+    let app = spawn_app().await;
+    let mut rng = rand::rng();
+    let alphabet = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+    let mut word = |len: usize| -> String {
+        (0..len).map(|_| alphabet[rng.random_range(0..alphabet.len())] as char).collect::<String>()
+    };
+    let requests: Vec<(Method, String)> = (0..20_000)
+        .map(|i| {
+            // Now and then a method of 8,000 characters, as the probe sent.
+            let method = format!("X{}", word(if i % 1000 == 0 { 8000 } else { 12 }));
+            let path = match i % 4 {
+                0 => format!("/{}", word(20)),
+                1 => format!("/api/calllogs/{}", word(10)),
+                2 => format!("/api/{}/{}", word(8), word(8)),
+                _ => "/api/calllogs".to_string(),
+            };
+            (Method::from_bytes(method.as_bytes()).unwrap(), path)
+        })
+        .collect();
+    // One client (keep-alive connections), a few requests in flight.
+    let answered = futures_util::stream::iter(requests)
+        .map(|(method, path)| {
+            let request = app.request(method, &path);
+            async move { request.send().await.map(|r| r.status()) }
+        })
+        .buffer_unordered(8)
+        .filter(|status| std::future::ready(status.is_ok()))
+        .count()
+        .await;
+    assert_eq!(answered, 20_000, "every request was answered");
+    let a = send(app.request(Method::GET, "/metrics")).await;
+    assert_eq!(a.status, StatusCode::OK);
+    assert!(a.text.len() < 64 * 1024, "/metrics is {} bytes after 20k invented requests", a.text.len());
+    let other = a
+        .text
+        .lines()
+        .find(|l| l.starts_with("calllog_http_requests_total{route=\"/api/calllogs\",method=\"other\",status=\"405\"}"))
+        .unwrap_or_else(|| panic!("invented methods are counted as other: {}", a.text));
+    assert!(other.ends_with(" 5000"), "{other}");
+    assert!(a.text.contains("route=\"unmatched\",method=\"other\""), "{}", a.text);
+}

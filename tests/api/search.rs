@@ -102,10 +102,95 @@ async fn updates_and_comments_are_searchable_at_once_and_old_notes_are_not() {
 async fn text_that_is_not_search_syntax_is_read_as_plain_words() {
     app_with_directory!(app, admin);
     seed(&app, &admin).await;
-    for text in ["\"leak", "leak AND", "NEAR(leak", "subject:leak", "*", "-leak", "leak)", "OR", "\u{0}", "()", "'"] {
+    for text in [
+        "\"leak",
+        "leak AND",
+        "NEAR(leak",
+        "subject:leak",
+        "*",
+        "-leak",
+        "leak)",
+        "OR",
+        "()",
+        "'",
+        "leak^",
+        "{a b}:leak",
+    ] {
         let a = get(&app, &q(text), &admin).await;
         assert_eq!(a.status, StatusCode::OK, "{text:?}: {}", a.text);
     }
     assert_eq!(get(&app, &q("\"leak"), &admin).await.body["Total"], 3, "a stray quote is not syntax");
     assert_eq!(get(&app, &q("()"), &admin).await.body["Total"], 4, "no words: no search filter");
+}
+
+#[actix_web::test]
+async fn a_word_is_a_run_of_letters_and_digits_and_repeats_count_once() {
+    app_with_directory!(app, admin);
+    seed(&app, &admin).await;
+    // Punctuation between letters separates words, as the index reads the text.
+    assert_eq!(subjects(&get(&app, &q("leak-detector"), &admin).await), ["Invoice question"]);
+    assert_eq!(subjects(&get(&app, &q("\"creme\"+(brulee)"), &admin).await), ["Crème brûlée smell"]);
+    // 51 copies of one word (254 characters): one word, the answer of one.
+    let repeated = get(&app, &q(&["leak"; 51].join(" ")), &admin).await;
+    assert_eq!(repeated.status, StatusCode::OK, "{}", repeated.text);
+    assert_eq!(repeated.body["Total"], 3);
+    let folded = get(&app, &q("Crème CREME creme cr"), &admin).await;
+    assert_eq!(subjects(&folded), ["Crème brûlée smell"], "case and accents folded, and a word that begins another");
+    assert_eq!(get(&app, &q("lea leak le"), &admin).await.body["Total"], 3);
+}
+
+#[actix_web::test]
+async fn search_text_over_the_bounds_is_refused_never_a_500() {
+    app_with_directory!(app, admin);
+    seed(&app, &admin).await;
+    let (_, viewer) = make_user(&app, &admin, "viewer1", "viewer", &[1]).await;
+    let sixteen: Vec<String> = (0..16).map(|i| format!("w{i:02}x")).collect();
+    let a = get(&app, &q(&sixteen.join(" ")), &viewer).await;
+    assert_eq!(a.status, StatusCode::OK, "16 distinct words are taken: {}", a.text);
+    let thousand: Vec<String> = (0..1000).map(|i| format!("w{i}")).collect();
+    for (text, says) in [
+        ("leak\u{0}kitchen".to_string(), "U+0000"),
+        ("leak\u{7}".to_string(), "U+0007"),
+        ("\tleak".to_string(), "U+0009"),
+        (format!("{} w16x", sixteen.join(" ")), "17 different words"),
+        (thousand[..60].join(" "), "60 different words"),
+        ("x".repeat(257), "257 characters"),
+        (thousand.join(" "), "characters"),
+        ("a ".repeat(800), "1600 characters"),
+    ] {
+        for route in ["/api/calllogs", "/api/calllogs/export.csv"] {
+            let path = q(&text).replacen("/api/calllogs", route, 1);
+            let a = get(&app, &path, &viewer).await;
+            a.assert_error(400, 114);
+            assert!(a.text.contains(says), "{route} {text:?}: {}", a.text);
+            assert_eq!(error_fields(&a), ["q"], "{}", a.text);
+        }
+    }
+}
+
+#[actix_web::test]
+async fn a_search_matching_more_logs_than_are_ranked_lists_them_newest_first() {
+    app_with_directory!(app, admin);
+    // 2,001 logs whose indexed text has the word (straight into the tables:
+    // header rows at log_id << 24, as the write path indexes them), one of
+    // them, the oldest, matching far better.
+    on_sqlite_writer(&app, |conn| {
+        conn.execute_batch(
+            "WITH RECURSIVE n(v) AS (SELECT 1 UNION ALL SELECT v + 1 FROM n WHERE v < 2001)
+             INSERT INTO call_logs (property_id, call_from, status_id, subject, notes, taken_by, created_on, modified_on, created_by)
+             SELECT 1, 'Caller', 1, 'Flood ' || v, 'n', 'Bench', v, v, 1 FROM n;
+             INSERT INTO call_log_search (rowid, body)
+             SELECT log_id << 24, CASE WHEN subject = 'Flood 1' THEN 'flood flood flood 1' ELSE subject || ' and more words here' END
+             FROM call_logs;",
+        )
+    })
+    .await;
+    let a = get(&app, &q("flood"), &admin).await;
+    assert_eq!(a.status, StatusCode::OK, "{}", a.text);
+    assert_eq!(a.body["Total"], 2001);
+    assert_eq!(subjects(&a)[..2], ["Flood 2001", "Flood 2000"], "newest first, not ranked");
+    // Fewer matches (1, 10…19, 100…199, 1000…1999) are ranked: the densest first.
+    let ranked = get(&app, &q("flood 1"), &admin).await;
+    assert_eq!(ranked.body["Total"], 1111);
+    assert_eq!(subjects(&ranked)[0], "Flood 1", "{}", ranked.text);
 }

@@ -5,8 +5,8 @@
 //! and the ETag can never disagree with the log.
 
 use crate::domain::calllogs::{
-    fts_any, fts_query, Author, CallLog, CallLogFilter, CallLogRow, CategoryCounts, Comment, EventKind, ExportRow,
-    HistoryEntry, LogHead, NewEvent, SortField, TrackedField, UnitSummary,
+    fts_query, Author, CallLog, CallLogFilter, CallLogRow, CategoryCounts, Comment, EventKind, ExportRow, HistoryEntry,
+    LogHead, NewEvent, SortField, TrackedField, UnitSummary,
 };
 use crate::domain::time::Stamp;
 use crate::store::sqlite::directory::id_list_param;
@@ -326,9 +326,68 @@ impl Binder {
     }
 }
 
+/// The logs a search's words match, found once per query (see [`search_matches`]).
+#[derive(Debug, Clone, Default)]
+pub struct SearchMatches {
+    /// Sorted, each once.
+    pub log_ids: Vec<i64>,
+}
+
+/// Up to this many logs matching a search are ranked best match first; a
+/// search that matches more (one or two letters match most logs) lists them
+/// newest first, since ranking costs a score for every matching row.
+pub const MAX_RANKED_MATCHES: usize = FEW_MATCHES as usize;
+
+/// The logs whose text (header or any comment) has every word, each as a
+/// prefix. One pass of the index per word, longest word first (usually the
+/// rarest), stopping as soon as no log is left; the words are distinct and
+/// none begins another (`call_log_search_words`), so their prefixes cover
+/// disjoint ranges of terms and a search reads each indexed term at most
+/// once, whatever its text.
+pub fn search_matches(conn: &Connection, words: &[String]) -> StoreResult<SearchMatches> {
+    let mut by_length: Vec<&String> = words.iter().collect();
+    by_length.sort_by_key(|w| std::cmp::Reverse(w.chars().count()));
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT rowid >> {SEARCH_EVENT_BITS} FROM call_log_search WHERE call_log_search MATCH ?1"
+    ))?;
+    let mut matched: Option<Vec<i64>> = None;
+    for word in by_length {
+        // Rowids come in order, so the log ids are sorted already.
+        let mut ids: Vec<i64> =
+            stmt.query_map([fts_query(std::slice::from_ref(word))], |r| r.get(0))?.collect::<Result<_, _>>()?;
+        ids.dedup();
+        let kept = match matched {
+            None => ids,
+            Some(before) => sorted_intersection(&before, &ids),
+        };
+        if kept.is_empty() {
+            return Ok(SearchMatches::default());
+        }
+        matched = Some(kept);
+    }
+    Ok(SearchMatches { log_ids: matched.unwrap_or_default() })
+}
+
+fn sorted_intersection(a: &[i64], b: &[i64]) -> Vec<i64> {
+    let (mut i, mut j, mut both) = (0, 0, Vec::new());
+    while i < a.len() && j < b.len() {
+        match a[i].cmp(&b[j]) {
+            std::cmp::Ordering::Less => i += 1,
+            std::cmp::Ordering::Greater => j += 1,
+            std::cmp::Ordering::Equal => {
+                both.push(a[i]);
+                i += 1;
+                j += 1;
+            }
+        }
+    }
+    both
+}
+
 /// Builds a list query. Only the filters present appear, so SQLite plans
-/// each shape on its best index.
-pub fn list_clauses(filter: &CallLogFilter, part: ListPart) -> ListQuery {
+/// each shape on its best index. A search's words are given as the logs
+/// they match (`matches`, required when the filter has words).
+pub fn list_clauses(filter: &CallLogFilter, part: ListPart, matches: Option<&SearchMatches>) -> ListQuery {
     let mut b = Binder::default();
     let mut conditions = vec!["c.deleted = 0".to_string()];
     // A property filter was authorized against the scope already and narrows
@@ -405,21 +464,19 @@ pub fn list_clauses(filter: &CallLogFilter, part: ListPart) -> ListQuery {
         }
     };
     if let Some(words) = &filter.search {
-        // Every word must match the log: its header or any of its comments.
-        for word in words {
-            conditions.push(format!(
-                "c.log_id IN (SELECT rowid >> {SEARCH_EVENT_BITS} FROM call_log_search WHERE call_log_search MATCH {})",
-                b.bind(SqlValue::Text(fts_query(std::slice::from_ref(word))))
-            ));
-        }
-        if filter.sort == SortField::Relevance && part != ListPart::Count {
-            // A log scores as its best-matching row, in one pass of the index.
+        // The logs every word matches, found beforehand, fetched by id.
+        let ids = matches.map(|m| m.log_ids.as_slice()).unwrap_or_default();
+        conditions.push(format!("c.log_id IN (SELECT value FROM json_each({}))", b.bind_ids(ids)));
+        if filter.sort == SortField::Relevance && part != ListPart::Count && ids.len() <= MAX_RANKED_MATCHES {
+            // A log scores as its best row holding every word; logs whose
+            // words are spread over several rows come after, newest first.
+            // Only rows of matching logs are scored.
             from = format!(
-                "call_logs c JOIN (SELECT rowid >> {SEARCH_EVENT_BITS} AS log_id, min(rank) AS score FROM call_log_search
-                                   WHERE call_log_search MATCH {} GROUP BY 1) m ON m.log_id = c.log_id",
-                b.bind(SqlValue::Text(fts_any(words)))
+                "call_logs c LEFT JOIN (SELECT rowid >> {SEARCH_EVENT_BITS} AS log_id, min(rank) AS score FROM call_log_search
+                                        WHERE call_log_search MATCH {} GROUP BY 1) m ON m.log_id = c.log_id",
+                b.bind(SqlValue::Text(fts_query(words)))
             );
-            order = format!("m.score, c.log_id {direction}");
+            order = format!("m.score IS NULL, m.score, {order}");
         }
     }
     ListQuery { from, conditions: conditions.join(" AND "), order, values: b.values }
@@ -427,16 +484,21 @@ pub fn list_clauses(filter: &CallLogFilter, part: ListPart) -> ListQuery {
 
 /// One page of logs matching `filter`, with the total count of matches.
 pub fn list(conn: &Connection, filter: &CallLogFilter, limit: i64, offset: i64) -> StoreResult<(i64, Vec<CallLog>)> {
-    let count = list_clauses(filter, ListPart::Count);
+    let matches = filter.search.as_deref().map(|words| search_matches(conn, words)).transpose()?;
+    if matches.as_ref().is_some_and(|m| m.log_ids.is_empty()) {
+        return Ok((0, Vec::new()));
+    }
+    let count = list_clauses(filter, ListPart::Count, matches.as_ref());
     let total: i64 = conn
         .prepare_cached(&format!("SELECT count(*) FROM {} WHERE {}", count.from, count.conditions))?
         .query_row(params_from_iter(count.values.iter()), |r| r.get(0))?;
-    // Only a status filter leaves matches sparse along the walked index;
-    // every other shape's index holds exactly its matches, so walking it
-    // reads one page and no more.
-    let few = total <= FEW_MATCHES && filter.statuses.is_some() && filter.search.is_none();
+    // Only a status filter or a search leaves matches sparse along the
+    // walked index; every other shape's index holds exactly its matches, so
+    // walking it reads one page and no more. A search's few matches are
+    // fetched by id and sorted.
+    let few = total <= FEW_MATCHES && (filter.statuses.is_some() || filter.search.is_some());
     let part = if few { ListPart::FewMatchesPage } else { ListPart::Page };
-    let ListQuery { from, conditions, order, mut values } = list_clauses(filter, part);
+    let ListQuery { from, conditions, order, mut values } = list_clauses(filter, part, matches.as_ref());
     let n = values.len();
     values.push(SqlValue::Integer(limit));
     values.push(SqlValue::Integer(offset));
@@ -508,7 +570,11 @@ pub fn export_chunk(
     if filter.sort == SortField::Relevance {
         filter.sort = SortField::CreatedOn;
     }
-    let ListQuery { from, mut conditions, order, mut values } = list_clauses(&filter, ListPart::Page);
+    let matches = filter.search.as_deref().map(|words| search_matches(conn, words)).transpose()?;
+    if matches.as_ref().is_some_and(|m| m.log_ids.is_empty()) {
+        return Ok(Vec::new());
+    }
+    let ListQuery { from, mut conditions, order, mut values } = list_clauses(&filter, ListPart::Page, matches.as_ref());
     if let Some(cursor) = after {
         let op = if filter.descending { "<" } else { ">" };
         values.push(SqlValue::Integer(cursor.sort_value));
