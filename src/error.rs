@@ -219,7 +219,11 @@ impl ApiError {
         DomainError::invalid_field(field, problem).into()
     }
     pub fn payload_too_large(limit: usize) -> Self {
-        Self::new(ErrorCode::PayloadTooLarge, format!("The request body is larger than {} KiB.", limit / 1024))
+        let size = match limit {
+            n if n >= 1 << 20 && n % (1 << 20) == 0 => format!("{} MiB", n >> 20),
+            n => format!("{} KiB", n / 1024),
+        };
+        Self::new(ErrorCode::PayloadTooLarge, format!("The request body is larger than {size}."))
     }
     pub fn method_not_allowed(method: &str, path: &str) -> Self {
         Self::new(ErrorCode::InvalidOperation, format!("{path} does not accept {method}."))

@@ -113,6 +113,7 @@ async fn an_import_over_64_mib_is_413_111_before_its_body_is_read() {
         tokio::task::spawn_blocking(move || declare_body(&address, &admin, 64 * 1024 * 1024 + 1)).await.unwrap();
     assert_eq!(status, 413, "{body}");
     assert_eq!(body["Code"], 111);
+    assert_eq!(body["Message"], "The request body is larger than 64 MiB.");
 }
 
 // ---- move-outs ------------------------------------------------------------
