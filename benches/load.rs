@@ -25,14 +25,13 @@
 //!    CALLLOG_BENCH_BIN runs another `calllog` binary (an older release).
 
 use calllog::config::{AppConfig, StoreConfig, Synchronous};
-use calllog::{build_app, AppState, Store};
+use calllog::{AppState, Store};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-fn env_number(name: &str, default: usize) -> usize {
-    std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
-}
+mod common;
+use common::{env_number, serve_on_loopback};
 
 /// How a benchmark client proves who it is: an API token, or the console's
 /// session cookie.
@@ -521,20 +520,7 @@ fn main() {
         }
     }
     let state = actix_web::web::Data::new(AppState::new(store.clone(), AppConfig::default()));
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let addr = listener.local_addr().unwrap().to_string();
-    let server_state = state.clone();
-    std::thread::spawn(move || {
-        actix_web::rt::System::new().block_on(async move {
-            actix_web::HttpServer::new(move || build_app(server_state.clone()))
-                .listen(listener)
-                .unwrap()
-                .run()
-                .await
-                .unwrap();
-        })
-    });
-    std::thread::sleep(Duration::from_millis(300));
+    let addr = serve_on_loopback(state.clone());
     // The clients: tasks on a runtime of their own, beside the server's workers.
     let clients_runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("client runtime");
     let sign_in = r#"{"UserName":"bench","Password":"bench-password"}"#.to_string();

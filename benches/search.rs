@@ -19,16 +19,15 @@
 //!    user's latencies, beside the same reads with no search running.
 
 use calllog::config::{AppConfig, StoreConfig};
-use calllog::{build_app, AppState, Store};
+use calllog::{AppState, Store};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-fn env_number(name: &str, default: usize) -> usize {
-    std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
-}
+mod common;
+use common::{env_number, serve_on_loopback};
 
 fn client() -> reqwest::Client {
     reqwest::Client::builder()
@@ -209,20 +208,7 @@ fn main() {
         setup.block_on(service.create_user(&operator, user)).expect("bench user");
     }
     let state = actix_web::web::Data::new(AppState::new(store.clone(), AppConfig::default()));
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let base = format!("http://{}", listener.local_addr().unwrap());
-    let server_state = state.clone();
-    std::thread::spawn(move || {
-        actix_web::rt::System::new().block_on(async move {
-            actix_web::HttpServer::new(move || build_app(server_state.clone()))
-                .listen(listener)
-                .unwrap()
-                .run()
-                .await
-                .unwrap();
-        })
-    });
-    std::thread::sleep(Duration::from_millis(300));
+    let base = format!("http://{}", serve_on_loopback(state.clone()));
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("client runtime");
     let http = client();
     let sign_in = |name: &str| -> String {

@@ -161,7 +161,8 @@ fn in_range(fields: &mut Fields, field: &str, value: Option<i64>, allowed: &[i64
 /// The import's body as this API writes its answer (`ImportCounts`).
 pub const IMPORT_RESOURCE: Resource = Resource { name: "the import", fields: &["Properties", "Units", "Residents"] };
 
-/// `Property` as this API writes it: an import row may carry every field.
+/// `Property` as this API writes it (API.md §6): the names an import row may
+/// carry, as JSON properties or as the header names of a CSV file.
 pub const PROPERTY_RESOURCE: Resource = Resource {
     name: "Property",
     fields: &[
@@ -339,54 +340,6 @@ pub fn resident_from(f: &mut Fields, zone: &TimeZone) -> Option<Resident> {
     })
 }
 
-/// The field names of each kind of row, as API.md §6 writes them: the JSON
-/// names of an import's rows and the header names of its CSV files.
-pub const PROPERTY_FIELDS: &[&str] = &[
-    "PropertyId",
-    "C4Uid",
-    "PropertyName",
-    "Address1",
-    "Address2",
-    "City",
-    "State",
-    "Zip",
-    "EntityNumber",
-    "LegalName",
-    "PropertyTypeId",
-    "PropertyStatus",
-];
-pub const UNIT_FIELDS: &[&str] = &[
-    "UnitId",
-    "PropertyId",
-    "UnitNumber",
-    "Address1",
-    "Address2",
-    "City",
-    "State",
-    "Zip",
-    "DisplayOrder",
-    "Floor",
-    "Latitude",
-    "Longitude",
-];
-pub const RESIDENT_FIELDS: &[&str] = &[
-    "ResidentId",
-    "PropertyId",
-    "UnitId",
-    "ResidentFirstName",
-    "ResidentMiddleInitial",
-    "ResidentLastName",
-    "ResidentEmail",
-    "ResidentUnitphone",
-    "ResidentCellphone",
-    "ResidentWorkphone",
-    "ResidentOtherphone",
-    "OccupancyType",
-    "ResidentType",
-    "MoveInDate",
-    "MoveOutDate",
-];
-
 /// The three kinds of row of an import.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum RowKind {
@@ -408,9 +361,9 @@ impl RowKind {
     /// The names a row of this kind may carry.
     pub fn fields(self) -> &'static [&'static str] {
         match self {
-            RowKind::Property => PROPERTY_FIELDS,
-            RowKind::Unit => UNIT_FIELDS,
-            RowKind::Resident => RESIDENT_FIELDS,
+            RowKind::Property => PROPERTY_RESOURCE.fields,
+            RowKind::Unit => UNIT_RESOURCE.fields,
+            RowKind::Resident => RESIDENT_RESOURCE.fields,
         }
     }
 
