@@ -39,6 +39,16 @@ fn log_from_row(r: &Row) -> rusqlite::Result<CallLog> {
     })
 }
 
+/// A comment from `new_value, at, user_name, status_name` starting at column `first`.
+fn comment_from_row(r: &Row, first: usize) -> rusqlite::Result<Comment> {
+    Ok(Comment {
+        comment: r.get::<_, Option<String>>(first)?.unwrap_or_default(),
+        date: Stamp(r.get(first + 1)?),
+        user: r.get(first + 2)?,
+        status: r.get(first + 3)?,
+    })
+}
+
 /// Fills reasons and comments of every log in two queries, whatever the count.
 fn attach_details(conn: &Connection, logs: &mut [CallLog]) -> StoreResult<()> {
     if logs.is_empty() {
@@ -64,12 +74,7 @@ fn attach_details(conn: &Connection, logs: &mut [CallLog]) -> StoreResult<()> {
     let mut rows = comments.query([&ids])?;
     while let Some(row) = rows.next()? {
         if let Some(i) = position.get(&row.get::<_, i64>(0)?) {
-            logs[*i].old_comments.push(Comment {
-                comment: row.get::<_, Option<String>>(1)?.unwrap_or_default(),
-                date: Stamp(row.get(2)?),
-                user: row.get(3)?,
-                status: row.get(4)?,
-            });
+            logs[*i].old_comments.push(comment_from_row(row, 1)?);
         }
     }
     Ok(())
@@ -81,10 +86,20 @@ pub fn get(conn: &Connection, log_id: i64) -> StoreResult<Option<CallLog>> {
         .prepare_cached(&format!("SELECT {LOG_COLUMNS} FROM call_logs c WHERE c.log_id = ?1"))?
         .query_row([log_id], log_from_row)
         .optional()?;
-    let Some(log) = log else { return Ok(None) };
-    let mut logs = [log];
-    attach_details(conn, &mut logs)?;
-    let [log] = logs;
+    let Some(mut log) = log else { return Ok(None) };
+    // One log: its reasons and comments sought by its id (the list's
+    // id-array form costs a temporary index per query).
+    log.log_reasons = conn
+        .prepare_cached("SELECT reason_id FROM call_log_reasons WHERE log_id = ?1")?
+        .query_map([log_id], |r| r.get(0))?
+        .collect::<Result<_, _>>()?;
+    log.old_comments = conn
+        .prepare_cached(
+            "SELECT new_value, at, user_name, status_name FROM log_events
+             WHERE log_id = ?1 AND kind = 'commented' ORDER BY event_no",
+        )?
+        .query_map([log_id], |r| comment_from_row(r, 0))?
+        .collect::<Result<_, _>>()?;
     Ok(Some(log))
 }
 
@@ -128,7 +143,7 @@ pub fn insert(conn: &Connection, row: &CallLogRow) -> StoreResult<i64> {
         row.created_by
     ])?;
     let log_id = conn.last_insert_rowid();
-    index_header(conn, log_id, &row.subject, &row.call_from, &row.takenby, row.notes.as_deref())?;
+    index_header(conn, log_id, &row.subject, &row.call_from, &row.takenby, row.notes.as_deref(), HeaderIndexing::New)?;
     Ok(log_id)
 }
 
@@ -184,8 +199,7 @@ pub fn set_notes(conn: &Connection, log_id: i64, notes: Option<&str>) -> StoreRe
     let (subject, call_from, takenby): (String, String, String) = conn
         .prepare_cached("SELECT subject, call_from, taken_by FROM call_logs WHERE log_id = ?1")?
         .query_row([log_id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
-    conn.prepare_cached("DELETE FROM call_log_search WHERE rowid = ?1")?.execute([search_rowid(log_id, 0)])?;
-    index_header(conn, log_id, &subject, &call_from, &takenby, notes)
+    index_header(conn, log_id, &subject, &call_from, &takenby, notes, HeaderIndexing::Replace)
 }
 
 pub fn set_status(conn: &Connection, log_id: i64, status_id: i64) -> StoreResult<()> {
@@ -227,6 +241,13 @@ fn search_rowid(log_id: i64, event_no: i64) -> i64 {
     (log_id << SEARCH_EVENT_BITS) | (event_no & ((1 << SEARCH_EVENT_BITS) - 1))
 }
 
+/// Whether a log's header row is new to the search index or replaces one.
+#[derive(Clone, Copy)]
+enum HeaderIndexing {
+    New,
+    Replace,
+}
+
 /// The searchable text of a log that is not in its comments.
 fn index_header(
     conn: &Connection,
@@ -235,16 +256,59 @@ fn index_header(
     call_from: &str,
     takenby: &str,
     notes: Option<&str>,
+    indexing: HeaderIndexing,
 ) -> StoreResult<()> {
     let body = format!("{subject}\n{call_from}\n{takenby}\n{}", notes.unwrap_or(""));
-    conn.prepare_cached("INSERT INTO call_log_search (rowid, body) VALUES (?1, ?2)")?
-        .execute(params![search_rowid(log_id, 0), body])?;
-    Ok(())
+    queue_for_search(conn, search_rowid(log_id, 0), &body, matches!(indexing, HeaderIndexing::Replace))
 }
 
 fn index_comment(conn: &Connection, log_id: i64, event_no: i64, comment: &str) -> StoreResult<()> {
-    conn.prepare_cached("INSERT INTO call_log_search (rowid, body) VALUES (?1, ?2)")?
-        .execute(params![search_rowid(log_id, event_no), comment])?;
+    queue_for_search(conn, search_rowid(log_id, event_no), comment, false)
+}
+
+/// The writer's queue of search-index rows, one temporary table on its
+/// connection. FTS5 writes its pending terms to disk as a new segment at
+/// every savepoint once it has been written in a transaction, and the
+/// writer opens a savepoint per request: indexing row by row made each
+/// request flush (and later merge) a tiny segment, most of a comment's
+/// cost. Requests queue their rows here instead, under their savepoints
+/// (a request that fails takes its rows back with it), and the writer moves
+/// the whole batch into the index after the last savepoint, before COMMIT:
+/// one segment per batch, in the same transaction.
+pub fn create_search_queue(conn: &Connection) -> rusqlite::Result<()> {
+    conn.execute_batch(
+        "CREATE TEMP TABLE IF NOT EXISTS search_queue (
+             rowid INTEGER PRIMARY KEY, body TEXT NOT NULL,
+             -- 1 when the index holds this row from an earlier transaction
+             replaces INTEGER NOT NULL)",
+    )
+}
+
+fn queue_for_search(conn: &Connection, rowid: i64, body: &str, replaces: bool) -> StoreResult<()> {
+    // A header queued twice in one batch keeps its first `replaces`: whether
+    // the index had the row before this transaction.
+    conn.prepare_cached(
+        "INSERT INTO temp.search_queue (rowid, body, replaces) VALUES (?1, ?2, ?3)
+         ON CONFLICT (rowid) DO UPDATE SET body = excluded.body",
+    )?
+    .execute(params![rowid, body, replaces])?;
+    Ok(())
+}
+
+/// Moves the queued rows into the search index (the writer calls it once
+/// per batch, after the requests' savepoints, before COMMIT).
+pub fn flush_search_queue(conn: &Connection) -> rusqlite::Result<()> {
+    let queued: i64 = conn.prepare_cached("SELECT count(*) FROM temp.search_queue")?.query_row([], |r| r.get(0))?;
+    if queued == 0 {
+        return Ok(());
+    }
+    conn.prepare_cached(
+        "DELETE FROM call_log_search WHERE rowid IN (SELECT rowid FROM temp.search_queue WHERE replaces)",
+    )?
+    .execute([])?;
+    conn.prepare_cached("INSERT INTO call_log_search (rowid, body) SELECT rowid, body FROM temp.search_queue")?
+        .execute([])?;
+    conn.prepare_cached("DELETE FROM temp.search_queue")?.execute([])?;
     Ok(())
 }
 

@@ -149,10 +149,10 @@ impl SqliteStore {
             // A read that panicked may have left its transaction open.
             conn.execute_batch("ROLLBACK").map_err(|e| E::from(e.into()))?;
         }
-        conn.execute_batch("BEGIN").map_err(|e| E::from(e.into()))?;
+        conn.prepare_cached("BEGIN").and_then(|mut begin| begin.execute([])).map_err(|e| E::from(e.into()))?;
         let result = work(&mut tx::SqliteTx::new(&conn));
         // A read-only transaction has nothing to keep; ending it frees its snapshot.
-        if let Err(e) = conn.execute_batch("COMMIT") {
+        if let Err(e) = conn.prepare_cached("COMMIT").and_then(|mut commit| commit.execute([])) {
             log::warn!("ending a read transaction: {e}");
         }
         result

@@ -136,6 +136,10 @@ impl Drop for Writer {
 }
 
 fn writer_loop(conn: Connection, receiver: Receiver<Box<dyn WriteJob>>, stats: Arc<WriterStats>, wal: WalBound) {
+    if let Err(e) = super::calllogs::create_search_queue(&conn) {
+        // Every write that indexes text will then fail with 113, loudly.
+        log::error!("writer: cannot create the search queue: {e}");
+    }
     while let Ok(first) = receiver.recv() {
         let mut batch = vec![first];
         while batch.len() < MAX_BATCH {
@@ -165,9 +169,17 @@ fn writer_loop(conn: Connection, receiver: Receiver<Box<dyn WriteJob>>, stats: A
     }
 }
 
+/// Runs one short statement of the writer's own (BEGIN, SAVEPOINT, ...),
+/// prepared once per connection.
+fn run(conn: &Connection, sql: &str) -> Result<(), StoreError> {
+    conn.prepare_cached(sql)
+        .and_then(|mut statement| statement.execute([]))
+        .map(|_| ())
+        .map_err(|e| StoreError::WriteRefused(e.to_string()))
+}
+
 fn run_batch(conn: &Connection, mut batch: Vec<Box<dyn WriteJob>>) {
-    if let Err(e) = conn.execute_batch("BEGIN IMMEDIATE") {
-        let error = StoreError::WriteRefused(e.to_string());
+    if let Err(error) = run(conn, "BEGIN IMMEDIATE") {
         log::error!("writer: cannot begin a transaction: {error}");
         for job in batch {
             job.answer(Err(&error));
@@ -181,14 +193,14 @@ fn run_batch(conn: &Connection, mut batch: Vec<Box<dyn WriteJob>>) {
         // statement, or roll part or all of the transaction back by itself.
         // Either way what the batch did so far can no longer be vouched for:
         // stop, roll back, and answer 113 to every job (nothing is kept).
-        if let Err(e) = conn.execute_batch("SAVEPOINT request") {
-            aborted = Some(StoreError::WriteRefused(e.to_string()));
+        if let Err(error) = run(conn, "SAVEPOINT request") {
+            aborted = Some(error);
             break;
         }
         let ok = job.run(conn);
-        let close = if ok { "RELEASE request" } else { "ROLLBACK TO request; RELEASE request" };
-        if let Err(e) = conn.execute_batch(close) {
-            aborted = Some(StoreError::WriteRefused(e.to_string()));
+        let close = if ok { Ok(()) } else { run(conn, "ROLLBACK TO request") };
+        if let Err(error) = close.and_then(|()| run(conn, "RELEASE request")) {
+            aborted = Some(error);
             break;
         }
         if conn.is_autocommit() {
@@ -200,9 +212,12 @@ fn run_batch(conn: &Connection, mut batch: Vec<Box<dyn WriteJob>>) {
     let commit = if let Some(error) = aborted {
         Err(error)
     } else if any_ok {
-        conn.execute_batch("COMMIT").map_err(|e| StoreError::WriteRefused(e.to_string()))
+        // The batch's search rows go into the index once, outside the savepoints.
+        super::calllogs::flush_search_queue(conn)
+            .map_err(|e| StoreError::WriteRefused(e.to_string()))
+            .and_then(|()| run(conn, "COMMIT"))
     } else {
-        conn.execute_batch("ROLLBACK").map_err(|e| StoreError::WriteRefused(e.to_string()))
+        run(conn, "ROLLBACK")
     };
     if let Err(e) = &commit {
         log::error!("writer: commit failed, the batch is rolled back: {e}");
