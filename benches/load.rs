@@ -23,6 +23,12 @@
 //!    loopback, and the same directory as three CSV files. Time and peak
 //!    RSS of each. CALLLOG_BENCH_ONLY=import runs only this phase;
 //!    CALLLOG_BENCH_BIN runs another `calllog` binary (an older release).
+//! 8. The throughput table of issue 9 (benches/throughput): `calllog serve`
+//!    as its own process at default settings, driven by a lean generator in
+//!    this process (64 connections, CALLLOG_BENCH_SECONDS per load), beside
+//!    SQLite's ceiling for the same write shapes measured in the same run;
+//!    then writes on a log with 10 comments beside one with 10,000.
+//!    CALLLOG_BENCH_ONLY=throughput runs only this phase.
 
 use calllog::config::{AppConfig, StoreConfig, Synchronous};
 use calllog::{AppState, Store};
@@ -32,6 +38,7 @@ use std::time::{Duration, Instant};
 
 mod common;
 use common::{env_number, serve_on_loopback};
+mod throughput;
 
 /// How a benchmark client proves who it is: an API token, or the console's
 /// session cookie.
@@ -242,6 +249,34 @@ fn append_comment(conn: &rusqlite::Connection, log: i64, i: usize) {
     conn.prepare_cached("UPDATE call_logs SET last_event_no = ?2, modified_on = ?3 WHERE log_id = ?1")
         .unwrap()
         .execute(rusqlite::params![log, event_no, 1_000_000 + i as i64])
+        .expect("bump");
+}
+
+/// One log created as the service creates one without a comment: its row,
+/// its search header, its `created` event and the counter bump.
+fn create_log(conn: &rusqlite::Connection, i: usize) {
+    conn.prepare_cached(
+        "INSERT INTO call_logs (property_id, call_from, status_id, subject, taken_by, created_on, modified_on, created_by, deleted, last_event_no)
+         VALUES (1, 'Ann Bench', 1, 'seed call', 'Admin', ?1, ?1, 1, 0, 0)",
+    )
+    .unwrap()
+    .execute([i as i64])
+    .expect("log");
+    let log = conn.last_insert_rowid();
+    conn.prepare_cached("INSERT INTO call_log_search (rowid, body) VALUES (?1, 'seed call\nAnn Bench\nAdmin\n')")
+        .unwrap()
+        .execute([log << 24])
+        .expect("search header");
+    conn.prepare_cached(
+        "INSERT INTO log_events (log_id, event_no, at, user_id, user_name, kind, status_name)
+         VALUES (?1, 1, ?2, 1, 'u', 'created', 'Open')",
+    )
+    .unwrap()
+    .execute(rusqlite::params![log, i as i64])
+    .expect("event");
+    conn.prepare_cached("UPDATE call_logs SET last_event_no = 1, modified_on = ?2 WHERE log_id = ?1")
+        .unwrap()
+        .execute(rusqlite::params![log, i as i64])
         .expect("bump");
 }
 
@@ -500,10 +535,18 @@ fn import_phase(dir: &std::path::Path, residents: i64) {
 }
 
 fn main() {
-    if std::env::var("CALLLOG_BENCH_ONLY").as_deref() == Ok("import") {
-        let dir = tempfile::tempdir().expect("tempdir");
-        import_phase(dir.path(), env_number("CALLLOG_BENCH_RESIDENTS", 100_000) as i64);
-        return;
+    match std::env::var("CALLLOG_BENCH_ONLY").as_deref() {
+        Ok("import") => {
+            let dir = tempfile::tempdir().expect("tempdir");
+            import_phase(dir.path(), env_number("CALLLOG_BENCH_RESIDENTS", 100_000) as i64);
+            return;
+        }
+        Ok("throughput") => {
+            let dir = tempfile::tempdir().expect("tempdir");
+            throughput::throughput_phase(dir.path());
+            return;
+        }
+        _ => {}
     }
     let sync =
         Synchronous::parse(&std::env::var("CALLLOG_BENCH_SYNC").unwrap_or_else(|_| "full".into())).expect("sync");
@@ -699,4 +742,6 @@ fn main() {
     println!("Peak resident memory of the process before the export (server + clients + bulk load): {before:.0} MiB");
     println!();
     import_phase(dir.path(), residents);
+    println!();
+    throughput::throughput_phase(dir.path());
 }
