@@ -21,11 +21,12 @@
 //! a comment, a read. Afterwards every comment the server acknowledged must
 //! be found on its log, and the server's peak RSS (VmHWM) is read.
 //!
-//! The ceiling is measured in the same run, before the server starts, on a
-//! file in the same directory: the same write shapes run straight on a
-//! connection with the server's pragmas, 64 to a commit (with 64 connections
-//! the writer commits at most 64 requests at once). Figures swing between
-//! runs on a shared VM; the ratio to the ceiling of the same run swings less.
+//! The ceiling is measured in the same run, just before and just after each
+//! write load (the server idle), on a file in the same directory: the same
+//! write shapes run straight on a connection with the server's pragmas, 64 to
+//! a commit (with 64 connections the writer commits at most 64 requests at
+//! once). Figures swing between runs on a shared VM; the ratio to the ceiling
+//! of the same minute swings less.
 //!
 //! The thread-size check: a log with 10 comments beside one with
 //! CALLLOG_BENCH_BIG_THREAD (10,000), filled through the API (the real write
@@ -151,39 +152,58 @@ fn load_average() -> String {
     text.split_whitespace().take(3).collect::<Vec<_>>().join(" ")
 }
 
-/// What SQLite itself does with the service's write shapes, 64 to a commit.
+/// The write shapes of the loads, run straight on SQLite.
+#[derive(Clone, Copy)]
+enum WriteShape {
+    AppendSpread,
+    AppendHot,
+    Create,
+}
+
+/// What SQLite itself does with the loads' write shapes, on a file beside
+/// the server's, with the server's pragmas (synchronous=full). Measured just
+/// before and just after each write load, while the server idles: the disk
+/// of a shared VM drifts within minutes, so a ceiling from another moment
+/// would mislead the ratio.
 struct Ceiling {
-    append_spread: f64,
-    append_hot: f64,
-    create: f64,
-    append_one_per_commit: f64,
+    conn: rusqlite::Connection,
+    /// One append per commit, measured once, for scale: what batching buys.
+    one_per_commit: f64,
 }
 
 impl Ceiling {
-    fn measure(dir: &Path) -> Ceiling {
-        // Synchronous::Full: the server's default, which the loads run at.
+    fn open(dir: &Path) -> Ceiling {
         let conn = ceiling_database(&dir.join("throughput-ceiling.db"), Synchronous::Full);
-        let count = 64 * 300;
+        let one_per_commit = ceiling_rate(&conn, 200, 1, Ceiling::append_spread);
+        Ceiling { conn, one_per_commit }
+    }
+
+    fn append_spread(conn: &rusqlite::Connection, i: usize) {
         let spread_logs = (SPREAD_LOGS.end() - SPREAD_LOGS.start() + 1) as usize;
-        let spread = |conn: &rusqlite::Connection, i: usize| {
-            append_comment(conn, SPREAD_LOGS.start() + (i % spread_logs) as i64, i)
-        };
-        Ceiling {
-            append_spread: ceiling_rate(&conn, count, 64, spread),
-            append_hot: ceiling_rate(&conn, count, 64, |conn, i| append_comment(conn, 2, i)),
-            create: ceiling_rate(&conn, count, 64, create_log),
-            append_one_per_commit: ceiling_rate(&conn, 500, 1, spread),
+        append_comment(conn, SPREAD_LOGS.start() + (i % spread_logs) as i64, i)
+    }
+
+    /// Writes per second of `shape`, 64 to a commit: with 64 connections the
+    /// writer never has more than 64 requests to commit at once.
+    fn rate(&self, shape: WriteShape) -> f64 {
+        let count = 64 * 150;
+        match shape {
+            WriteShape::AppendSpread => ceiling_rate(&self.conn, count, 64, Ceiling::append_spread),
+            WriteShape::AppendHot => ceiling_rate(&self.conn, count, 64, |conn, i| append_comment(conn, 2, i)),
+            WriteShape::Create => ceiling_rate(&self.conn, count, 64, create_log),
         }
     }
 }
 
-/// One measured load: what the generator saw, the CPU each side used, and
-/// how many transactions the server's writer committed meanwhile.
+/// One measured load: what the generator saw, the CPU each side used, how
+/// many transactions the server's writer committed meanwhile, and SQLite's
+/// ceiling for its write shape just before and just after it.
 struct Measured {
     outcome: Outcome,
     server_cpu: f64,
     client_cpu: f64,
     commits: u64,
+    ceiling: Option<(f64, f64)>,
 }
 
 impl Measured {
@@ -195,21 +215,39 @@ impl Measured {
             0.0
         }
     }
+
+    /// The rate over the mean of the ceilings around it.
+    fn ceiling_ratio(&self) -> Option<f64> {
+        self.ceiling.map(|(before, after)| self.outcome.per_second() / ((before + after) / 2.0))
+    }
 }
 
-async fn measure(
-    server_pid: &str,
-    target: &Target,
-    requests: Vec<Vec<u8>>,
-    connections: usize,
-    duration: Duration,
-    max_requests: usize,
-) -> Measured {
-    let commits_before = write_batches(target).await;
-    let (server_before, client_before) = (cpu_seconds(server_pid), cpu_seconds("self"));
-    let outcome = drive(target, requests, connections, duration, max_requests).await;
-    let (server_cpu, client_cpu) = (cpu_seconds(server_pid) - server_before, cpu_seconds("self") - client_before);
-    Measured { outcome, server_cpu, client_cpu, commits: write_batches(target).await - commits_before }
+/// The server under test, and the ceiling beside it.
+struct Bench {
+    server_pid: String,
+    target: Target,
+    ceiling: Ceiling,
+}
+
+impl Bench {
+    async fn measure(
+        &self,
+        requests: Vec<Vec<u8>>,
+        connections: usize,
+        duration: Duration,
+        max_requests: usize,
+        shape: Option<WriteShape>,
+    ) -> Measured {
+        let ceiling_before = shape.map(|shape| self.ceiling.rate(shape));
+        let commits_before = write_batches(&self.target).await;
+        let (server_before, client_before) = (cpu_seconds(&self.server_pid), cpu_seconds("self"));
+        let outcome = drive(&self.target, requests, connections, duration, max_requests).await;
+        let server_cpu = cpu_seconds(&self.server_pid) - server_before;
+        let client_cpu = cpu_seconds("self") - client_before;
+        let commits = write_batches(&self.target).await - commits_before;
+        let ceiling = shape.zip(ceiling_before).map(|(shape, before)| (before, self.ceiling.rate(shape)));
+        Measured { outcome, server_cpu, client_cpu, commits, ceiling }
+    }
 }
 
 /// The writer's committed transactions so far, from the server's `/metrics`.
@@ -258,9 +296,8 @@ pub fn throughput_phase(dir: &Path) {
         knobs.duration.as_secs(),
         load_average()
     );
-    let ceiling = Ceiling::measure(dir);
+    let ceiling = Ceiling::open(dir);
     let server = Server::start(dir);
-    let pid = server.process.id().to_string();
     let target = server.target.clone();
     runtime.block_on(async {
         server.ready().await;
@@ -281,22 +318,27 @@ pub fn throughput_phase(dir: &Path) {
     let read_request = target.request("GET", "/api/calllogs/1", None);
     let create_request = target.request("POST", "/api/calllogs", Some(NEW_LOG));
     let (connections, duration, max) = (knobs.connections, knobs.duration, knobs.max_requests);
+    let bench = Bench { server_pid: server.process.id().to_string(), target: target.clone(), ceiling };
     let (spread, hot, read, created, single_put, single_get) = runtime.block_on(async {
+        use WriteShape::*;
         (
-            measure(&pid, &target, spread_requests.clone(), connections, duration, max).await,
-            measure(&pid, &target, vec![hot_request], connections, duration, max).await,
-            measure(&pid, &target, vec![read_request.clone()], connections, duration, max).await,
-            measure(&pid, &target, vec![create_request], connections, duration, max).await,
-            measure(&pid, &target, spread_requests, 1, UNTIMED, knobs.single).await,
-            measure(&pid, &target, vec![read_request], 1, UNTIMED, knobs.single).await,
+            bench.measure(spread_requests.clone(), connections, duration, max, Some(AppendSpread)).await,
+            bench.measure(vec![hot_request], connections, duration, max, Some(AppendHot)).await,
+            bench.measure(vec![read_request.clone()], connections, duration, max, None).await,
+            bench.measure(vec![create_request], connections, duration, max, Some(Create)).await,
+            bench.measure(spread_requests, 1, UNTIMED, knobs.single, None).await,
+            bench.measure(vec![read_request], 1, UNTIMED, knobs.single, None).await,
         )
     });
+    // The figure: the peak after the loads, before the check below
+    // reads log 2's whole thread (tens of thousands of comments, one answer).
+    let peak_rss = peak_rss_of(server.process.id());
     // Durability: every acknowledged comment is on its log (a timed-out request may have been kept too).
     let (spread_found, hot_found) =
         runtime.block_on(async { (comments_on(&target, SPREAD_LOGS).await, comments_on(&target, 2..=2).await) });
     let acknowledged = spread.outcome.ok + single_put.outcome.ok + hot.outcome.ok;
     let found = spread_found + hot_found;
-    let peak_rss = peak_rss_of(server.process.id());
+    let peak_rss_after_check = peak_rss_of(server.process.id());
 
     println!();
     println!(
@@ -304,7 +346,7 @@ pub fn throughput_phase(dir: &Path) {
         "Load", "req/s", "p50 ms", "p99 ms", "non-2xx", "errors", "srvCPU", "genCPU", "/commit", "÷ceiling"
     );
     let mark = |met: bool| if met { "✓" } else { "✗" };
-    let row = |name: &str, m: &Measured, ceiling: Option<f64>, target: String, met: bool| {
+    let row = |name: &str, m: &Measured, target: String, met: bool| {
         let o = &m.outcome;
         println!(
             "{name:<44} {:>8.0} {:>7.2} {:>7.2} {:>7} {:>6} {:>5.0}% {:>5.0}% {:>7} {:>8}  {target} {}",
@@ -317,7 +359,7 @@ pub fn throughput_phase(dir: &Path) {
             m.cpu_percent(m.client_cpu),
             // Writes per transaction; a read load commits nothing.
             if m.commits > 0 { format!("{:.1}", o.ok as f64 / m.commits as f64) } else { "—".into() },
-            ceiling.map(|c| format!("{:.2}", o.per_second() / c)).unwrap_or_else(|| "—".into()),
+            m.ceiling_ratio().map(|r| format!("{r:.2}")).unwrap_or_else(|| "—".into()),
             mark(met)
         );
     };
@@ -325,42 +367,36 @@ pub fn throughput_phase(dir: &Path) {
     row(
         &format!("PUT comment, logs 3..999 in turn, {connections} conn"),
         &spread,
-        Some(ceiling.append_spread),
         "≥ 10,000 req/s".into(),
         spread_rate >= 10_000.0,
     );
     row(
         &format!("PUT comment, all on log 2, {connections} conn"),
         &hot,
-        Some(ceiling.append_hot),
         format!("≥ 0.8 × spread ({:.2})", hot.outcome.per_second() / spread_rate.max(1.0)),
         hot.outcome.per_second() >= 0.8 * spread_rate,
     );
     row(
         &format!("GET log 1 (20 comments), {connections} conn"),
         &read,
-        None,
         "≥ 20,000 req/s".into(),
         read.outcome.per_second() >= 20_000.0,
     );
     row(
         &format!("POST create, {connections} conn"),
         &created,
-        Some(ceiling.create),
         "≥ 12,000 req/s".into(),
         created.outcome.per_second() >= 12_000.0,
     );
     row(
         &format!("PUT comment, 1 conn ({} requests)", knobs.single),
         &single_put,
-        None,
         "p50 ≤ 0.5 ms".into(),
         single_put.outcome.percentile_ms(0.5) <= 0.5,
     );
     row(
         &format!("GET log 1, 1 conn ({} requests)", knobs.single),
         &single_get,
-        None,
         "p50 ≤ 0.15 ms".into(),
         single_get.outcome.percentile_ms(0.5) <= 0.15,
     );
@@ -369,6 +405,9 @@ pub fn throughput_phase(dir: &Path) {
         "Server peak RSS (VmHWM) after the loads",
         "",
         mark(peak_rss <= 64.0)
+    );
+    println!(
+        "  (and {peak_rss_after_check:.1} MiB after the check below read log 2's {hot_found} comments in one answer)"
     );
     println!(
         "Comments acknowledged {acknowledged}, found on their logs {found} (log 2 now has {hot_found}) {}",
@@ -380,9 +419,13 @@ pub fn throughput_phase(dir: &Path) {
             format!("✗ {} acknowledged comments are missing", acknowledged - found)
         }
     );
+    let around = |m: &Measured| m.ceiling.map(|(b, a)| format!("{b:.0}/{a:.0}")).unwrap_or_default();
     println!(
-        "SQLite ceiling (synchronous=full, 64 per commit): append over logs 3..999 {:.0}/s, append on one log {:.0}/s, create {:.0}/s; one append per commit {:.0}/s",
-        ceiling.append_spread, ceiling.append_hot, ceiling.create, ceiling.append_one_per_commit
+        "SQLite ceiling (synchronous=full, 64 per commit), per second, just before/after each load: append over logs 3..999 {}, append on log 2 {}, create {}; one append per commit {:.0}",
+        around(&spread),
+        around(&hot),
+        around(&created),
+        bench.ceiling.one_per_commit
     );
     println!(
         "srvCPU/genCPU: the server's and this generator's CPU during the load (100% = one core of {}); /commit: acknowledged writes per transaction the writer committed.",
