@@ -44,14 +44,13 @@
 
 mod generator;
 
+use crate::common::env_number;
 use crate::{append_comment, calllog_command, ceiling_database, ceiling_rate, create_log, peak_rss_of};
 use calllog::config::Synchronous;
 use generator::{drive, in_turn, Outcome, Target};
 use std::path::Path;
 use std::process::{Child, Stdio};
 use std::time::{Duration, Instant};
-
-use crate::common::env_number;
 
 /// The comment appended by the write loads (as in side-by-side.sh).
 const COMMENT: &str = r#"{"NewComments":"load test comment of a typical length for a call-center note"}"#;
