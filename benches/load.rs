@@ -23,6 +23,12 @@
 //!    loopback, and the same directory as three CSV files. Time and peak
 //!    RSS of each. CALLLOG_BENCH_ONLY=import runs only this phase;
 //!    CALLLOG_BENCH_BIN runs another `calllog` binary (an older release).
+//! 8. The throughput table of issue 9 (benches/throughput): `calllog serve`
+//!    as its own process at default settings, driven by a lean generator in
+//!    this process (64 connections, CALLLOG_BENCH_SECONDS per load), beside
+//!    SQLite's ceiling for the same write shapes measured in the same run;
+//!    then writes on a log with 10 comments beside one with 10,000.
+//!    CALLLOG_BENCH_ONLY=throughput runs only this phase.
 
 use calllog::config::{AppConfig, StoreConfig, Synchronous};
 use calllog::{AppState, Store};
@@ -32,6 +38,7 @@ use std::time::{Duration, Instant};
 
 mod common;
 use common::{env_number, serve_on_loopback};
+mod throughput;
 
 /// How a benchmark client proves who it is: an API token, or the console's
 /// session cookie.
@@ -202,11 +209,11 @@ fn pragmas(conn: &rusqlite::Connection, sync: Synchronous) {
     .expect("pragmas");
 }
 
-/// Phase 1: what SQLite itself does here with the service's write shapes.
-fn sqlite_ceiling(dir: &std::path::Path, sync: Synchronous, appends: usize) {
-    let path = dir.join("ceiling.db");
-    drop(Store::open(&StoreConfig::new(&path)).expect("schema"));
-    let conn = rusqlite::Connection::open(&path).expect("open");
+/// A file with the service's schema, the pragmas of `sync` and 1,000 call
+/// logs, for measuring what SQLite itself does with the service's writes.
+fn ceiling_database(path: &std::path::Path, sync: Synchronous) -> rusqlite::Connection {
+    drop(Store::open(&StoreConfig::new(path)).expect("schema"));
+    let conn = rusqlite::Connection::open(path).expect("open");
     pragmas(&conn, sync);
     conn.execute_batch(
         "INSERT INTO properties (property_id, property_name) VALUES (1, 'p');
@@ -216,37 +223,92 @@ fn sqlite_ceiling(dir: &std::path::Path, sync: Synchronous, appends: usize) {
          SELECT value, 1, 'c', 1, 's', 't', value, value, 1 FROM n;",
     )
     .expect("seed logs");
-    let append = |conn: &rusqlite::Connection, i: usize| {
-        let log = (i % 1000 + 1) as i64;
-        conn.execute(
-            "INSERT INTO log_events (log_id, event_no, at, user_id, user_name, kind, new_value, status_name)
-             VALUES (?1, (SELECT last_event_no + 1 FROM call_logs WHERE log_id = ?1), ?2, 1, 'u', 'commented', 'a comment of ordinary length', 'Open')",
-            rusqlite::params![log, i as i64],
-        )
-        .expect("event");
-        conn.execute(
-            "UPDATE call_logs SET last_event_no = last_event_no + 1, modified_on = ?2 WHERE log_id = ?1",
-            rusqlite::params![log, 1_000_000 + i as i64],
-        )
+    conn
+}
+
+/// One comment appended to `log` as the service appends it: the event row,
+/// its entry in the search index (rowid: log id, then event number in the
+/// low 24 bits), the log's event counter and modification time.
+fn append_comment(conn: &rusqlite::Connection, log: i64, i: usize) {
+    let event_no: i64 = conn
+        .prepare_cached("SELECT last_event_no + 1 FROM call_logs WHERE log_id = ?1")
+        .unwrap()
+        .query_row([log], |r| r.get(0))
+        .expect("log head");
+    conn.prepare_cached(
+        "INSERT INTO log_events (log_id, event_no, at, user_id, user_name, kind, new_value, status_name)
+         VALUES (?1, ?2, ?3, 1, 'u', 'commented', 'a comment of ordinary length', 'Open')",
+    )
+    .unwrap()
+    .execute(rusqlite::params![log, event_no, i as i64])
+    .expect("event");
+    conn.prepare_cached("INSERT INTO call_log_search (rowid, body) VALUES (?1, 'a comment of ordinary length')")
+        .unwrap()
+        .execute([(log << 24) | event_no])
+        .expect("search entry");
+    conn.prepare_cached("UPDATE call_logs SET last_event_no = ?2, modified_on = ?3 WHERE log_id = ?1")
+        .unwrap()
+        .execute(rusqlite::params![log, event_no, 1_000_000 + i as i64])
         .expect("bump");
-    };
+}
+
+/// One log created as the service creates one without a comment: its row,
+/// its search header, its `created` event and the counter bump.
+fn create_log(conn: &rusqlite::Connection, i: usize) {
+    conn.prepare_cached(
+        "INSERT INTO call_logs (property_id, call_from, status_id, subject, taken_by, created_on, modified_on, created_by, deleted, last_event_no)
+         VALUES (1, 'Ann Bench', 1, 'seed call', 'Admin', ?1, ?1, 1, 0, 0)",
+    )
+    .unwrap()
+    .execute([i as i64])
+    .expect("log");
+    let log = conn.last_insert_rowid();
+    conn.prepare_cached("INSERT INTO call_log_search (rowid, body) VALUES (?1, 'seed call\nAnn Bench\nAdmin\n')")
+        .unwrap()
+        .execute([log << 24])
+        .expect("search header");
+    conn.prepare_cached(
+        "INSERT INTO log_events (log_id, event_no, at, user_id, user_name, kind, status_name)
+         VALUES (?1, 1, ?2, 1, 'u', 'created', 'Open')",
+    )
+    .unwrap()
+    .execute(rusqlite::params![log, i as i64])
+    .expect("event");
+    conn.prepare_cached("UPDATE call_logs SET last_event_no = 1, modified_on = ?2 WHERE log_id = ?1")
+        .unwrap()
+        .execute(rusqlite::params![log, i as i64])
+        .expect("bump");
+}
+
+/// Operations per second of `op`, run `count` times, `per_commit` of them
+/// in each `BEGIN IMMEDIATE … COMMIT` (as the service's writer batches).
+fn ceiling_rate(
+    conn: &rusqlite::Connection,
+    count: usize,
+    per_commit: usize,
+    mut op: impl FnMut(&rusqlite::Connection, usize),
+) -> f64 {
     let started = Instant::now();
-    for i in 0..appends {
+    for chunk in 0..count.div_ceil(per_commit) {
         conn.execute_batch("BEGIN IMMEDIATE").unwrap();
-        append(&conn, i);
-        conn.execute_batch("COMMIT").unwrap();
-    }
-    let single = appends as f64 / started.elapsed().as_secs_f64();
-    let started = Instant::now();
-    for chunk in 0..appends / 64 {
-        conn.execute_batch("BEGIN IMMEDIATE").unwrap();
-        for i in 0..64 {
-            append(&conn, appends + chunk * 64 + i);
+        for i in chunk * per_commit..((chunk + 1) * per_commit).min(count) {
+            op(conn, i);
         }
         conn.execute_batch("COMMIT").unwrap();
     }
-    let batched = (appends / 64 * 64) as f64 / started.elapsed().as_secs_f64();
-    println!("SQLite ceiling, comment append (event row + log bump), synchronous={}:", sync.pragma_value());
+    count as f64 / started.elapsed().as_secs_f64()
+}
+
+/// Phase 1: what SQLite itself does here with the service's write shapes.
+fn sqlite_ceiling(dir: &std::path::Path, sync: Synchronous, appends: usize) {
+    let conn = ceiling_database(&dir.join("ceiling.db"), sync);
+    let spread = |conn: &rusqlite::Connection, i: usize| append_comment(conn, (i % 1000 + 1) as i64, i);
+    let single = ceiling_rate(&conn, appends, 1, spread);
+    let batched = ceiling_rate(&conn, appends, 64, spread);
+    println!(
+        "SQLite ceiling, comment append (event row + search entry + log bump), synchronous={}:",
+        sync.pragma_value()
+    );
     println!("  one commit per append          {single:>10.0} appends/s");
     println!("  64 appends per commit          {batched:>10.0} appends/s");
 }
@@ -356,8 +418,12 @@ fn calllog_command(db: &std::path::Path, args: &[&str]) -> std::process::Command
     let bin = std::env::var("CALLLOG_BENCH_BIN").unwrap_or_else(|_| env!("CARGO_BIN_EXE_calllog").to_string());
     let mut command = std::process::Command::new(bin);
     command.arg("--db").arg(db).args(args);
-    for var in ["CALLLOG_DB", "CALLLOG_BIND", "CALLLOG_TIMEZONE", "RUST_LOG"] {
-        command.env_remove(var);
+    // The binary's defaults, whatever this shell sets: every CALLLOG_ setting
+    // (database, bind, synchronous, pool and queue sizes...) and the log filter.
+    for (var, _) in std::env::vars() {
+        if var.starts_with("CALLLOG_") || var == "RUST_LOG" {
+            command.env_remove(var);
+        }
     }
     command
 }
@@ -469,10 +535,18 @@ fn import_phase(dir: &std::path::Path, residents: i64) {
 }
 
 fn main() {
-    if std::env::var("CALLLOG_BENCH_ONLY").as_deref() == Ok("import") {
-        let dir = tempfile::tempdir().expect("tempdir");
-        import_phase(dir.path(), env_number("CALLLOG_BENCH_RESIDENTS", 100_000) as i64);
-        return;
+    match std::env::var("CALLLOG_BENCH_ONLY").as_deref() {
+        Ok("import") => {
+            let dir = tempfile::tempdir().expect("tempdir");
+            import_phase(dir.path(), env_number("CALLLOG_BENCH_RESIDENTS", 100_000) as i64);
+            return;
+        }
+        Ok("throughput") => {
+            let dir = tempfile::tempdir().expect("tempdir");
+            throughput::throughput_phase(dir.path());
+            return;
+        }
+        _ => {}
     }
     let sync =
         Synchronous::parse(&std::env::var("CALLLOG_BENCH_SYNC").unwrap_or_else(|_| "full".into())).expect("sync");
@@ -668,4 +742,6 @@ fn main() {
     println!("Peak resident memory of the process before the export (server + clients + bulk load): {before:.0} MiB");
     println!();
     import_phase(dir.path(), residents);
+    println!();
+    throughput::throughput_phase(dir.path());
 }
