@@ -228,9 +228,11 @@ pub fn resource<const N: usize>(path: &'static str, routes: [(Method, actix_web:
 /// The route table; paths are lower case because requests are lower-cased
 /// before routing (API.md §1: paths match case-insensitively).
 pub fn routes(cfg: &mut web::ServiceConfig) {
+    // Routes are tried in order, each pattern with a parameter by a regex:
+    // the call logs, nearly every request, come first.
+    calllogs::routes(cfg);
     users::routes(cfg);
     audit::routes(cfg);
-    calllogs::routes(cfg);
     catalog::routes(cfg);
     directory::routes(cfg);
     ops::routes(cfg);

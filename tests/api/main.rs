@@ -30,4 +30,5 @@ mod schema_upgrades;
 mod search;
 mod sqlite_checkpoints;
 mod sqlite_query_plans;
+mod sqlite_writer_batches;
 mod summaries;
