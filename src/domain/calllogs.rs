@@ -57,6 +57,39 @@ impl CallLog {
     pub fn etag(&self) -> String {
         etag_of(self.log_id, self.last_event_no)
     }
+
+    /// A log just created from `row`, exactly as a read of it answers: its
+    /// reasons in id order, its first comment if any, `last_event_no`
+    /// events. The create answers with it instead of reading it back.
+    pub fn created(
+        log_id: i64,
+        row: CallLogRow,
+        reasons: &[i64],
+        first_comment: Option<Comment>,
+        last_event_no: i64,
+    ) -> CallLog {
+        let mut log_reasons = reasons.to_vec();
+        log_reasons.sort_unstable();
+        log_reasons.dedup();
+        CallLog {
+            log_id,
+            property_id: row.property_id,
+            unit_id: row.unit_id,
+            resident_id: row.resident_id,
+            call_from: row.call_from,
+            module_status_id: row.status_id,
+            subject: row.subject,
+            notes: row.notes,
+            log_reasons,
+            takenby: row.takenby,
+            old_comments: first_comment.into_iter().collect(),
+            new_comments: None,
+            created_on: row.created_on,
+            modified_on: row.modified_on,
+            last_event_no,
+            deleted: false,
+        }
+    }
 }
 
 /// What the rules of a write need of a log, and nothing that grows with

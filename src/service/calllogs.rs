@@ -5,8 +5,8 @@ use super::catalog::check_filter_ids;
 use super::directory::{visible_property, visible_resident, visible_unit};
 use super::{Service, ServiceError, ServiceResult};
 use crate::domain::calllogs::{
-    changes_of, CallLog, CallLogFilter, CallLogRow, CallLogUpdate, CategoryCounts, EventKind, ExportRow, HistoryEntry,
-    IfMatch, NewCallLog, NewEvent, SortField, TrackedField, UnitSummary,
+    changes_of, CallLog, CallLogFilter, CallLogRow, CallLogUpdate, CategoryCounts, Comment, EventKind, ExportRow,
+    HistoryEntry, IfMatch, NewCallLog, NewEvent, SortField, TrackedField, UnitSummary,
 };
 use crate::domain::catalog::ModuleStatus;
 use crate::domain::error::{DomainError, FieldError};
@@ -23,6 +23,12 @@ const IDEMPOTENCY_WINDOW_SECONDS: i64 = 24 * 3600;
 pub enum Creation {
     Created,
     Replayed,
+}
+
+/// What a create's write did: made a log, or found the one its key made.
+enum CreateOutcome {
+    New(Box<CallLog>),
+    Replay(i64),
 }
 
 /// Which list route a filter came from: the path's resource narrows it.
@@ -183,25 +189,26 @@ impl Service {
         caller.require_writer()?;
         let caller_in_tx = caller.clone();
         let now = Stamp::now();
-        let (log_id, creation) = self
+        let created = self
             .store
-            .write(move |tx| -> ServiceResult<(i64, Creation)> {
+            .write(move |tx| -> ServiceResult<CreateOutcome> {
                 let caller = caller_in_tx;
                 let since = now.plus_seconds(-IDEMPOTENCY_WINDOW_SECONDS);
                 if let Some(key) = &idempotency_key {
                     if let Some(log_id) = tx.idempotent_log(caller.user_id, key, since)? {
-                        return Ok((log_id, Creation::Replayed));
+                        return Ok(CreateOutcome::Replay(log_id));
                     }
                 }
                 caller.require_property(input.property_id)?;
                 let (row, status) = resolve_new_log(tx, &input, &caller, now)?;
                 let log_id = tx.insert_call_log(&row)?;
                 tx.link_reasons(log_id, &input.reasons)?;
+                let author = caller.author();
                 let mut events = vec![NewEvent::plain(EventKind::Created)];
                 if let Some(comment) = &input.comment {
                     events.push(NewEvent::comment(comment, &status.name));
                 }
-                tx.append_events(log_id, 0, &events, &caller.author(), now)?;
+                let last_event_no = tx.append_events(log_id, 0, &events, &author, now)?;
                 if let Some(key) = &idempotency_key {
                     tx.remember_idempotency_key(caller.user_id, key, log_id, now)?;
                     // Keep the table small: forget keys past their window now and then.
@@ -209,15 +216,31 @@ impl Service {
                         tx.forget_idempotency_keys_before(since)?;
                     }
                 }
-                Ok((log_id, Creation::Created))
+                let first_comment = input.comment.map(|comment| Comment {
+                    comment,
+                    date: now,
+                    user: author.display_name,
+                    status: Some(status.name),
+                });
+                Ok(CreateOutcome::New(Box::new(CallLog::created(
+                    log_id,
+                    row,
+                    &input.reasons,
+                    first_comment,
+                    last_event_no,
+                ))))
             })
             .await?;
-        // The body is read after the commit, off the writer. A replay answers
-        // what a GET of the first log would: 404 when it was deleted since,
-        // 403 when its property is no longer linked to the caller (the key
-        // is no way around a revoked link).
-        let log = self.get_call_log(caller, log_id).await?;
-        Ok((log, creation))
+        match created {
+            // A new log is answered as written: the writer knows every field
+            // of it, so reading it back would only repeat them.
+            CreateOutcome::New(log) => Ok((*log, Creation::Created)),
+            // A replay answers what a GET of the first log would, read after
+            // the commit, off the writer: 404 when it was deleted since, 403
+            // when its property is no longer linked to the caller (the key
+            // is no way around a revoked link).
+            CreateOutcome::Replay(log_id) => Ok((self.get_call_log(caller, log_id).await?, Creation::Replayed)),
+        }
     }
 
     pub async fn get_call_log(&self, caller: &Caller, log_id: i64) -> ServiceResult<CallLog> {
