@@ -292,6 +292,92 @@ fn measure(runtime: &tokio::runtime::Runtime, base: &str, admin: &str, viewer: &
         let (median, _) = median_ms(times);
         println!("    {name:<42} {median:>8.1} ms  ({n} rows)");
     }
+    // Where the time of the shape before issue 9 went, statement by
+    // statement: every match's id passed as JSON to count and page, and
+    // every matching row scored (bm25) to rank.
+    let timed = |name: &str, run: &dyn Fn() -> i64| {
+        let mut times = Vec::new();
+        let mut n = 0;
+        for _ in 0..5 {
+            let started = Instant::now();
+            n = run();
+            times.push(started.elapsed());
+        }
+        let (median, _) = median_ms(times);
+        println!("    {name:<42} {median:>8.1} ms  ({n})");
+    };
+    let rowids = || -> Vec<i64> {
+        let mut stmt =
+            conn.prepare_cached("SELECT rowid FROM call_log_search WHERE call_log_search MATCH '\"leak\"*'").unwrap();
+        stmt.query_map([], |r| r.get(0)).unwrap().map(Result::unwrap).collect()
+    };
+    timed("rowids of 'leak', a step per row", &|| rowids().len() as i64);
+    calllog::store::sqlite::register_functions(&conn).unwrap();
+    timed("rowids of 'leak', one blob (integer_list)", &|| {
+        let list: Vec<u8> = conn
+            .query_row(
+                "SELECT integer_list(rowid) FROM call_log_search WHERE call_log_search MATCH '\"leak\"*'",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        list.len() as i64 / 8
+    });
+    let mut ids: Vec<i64> = rowids().iter().map(|r| r >> 24).collect();
+    ids.dedup();
+    let json = serde_json::to_string(&ids).unwrap();
+    timed("before: count(*) of the ids as JSON", &|| {
+        conn.query_row(
+            "SELECT count(*) FROM call_logs c WHERE c.deleted = 0 AND c.log_id IN (SELECT value FROM json_each(?1))",
+            [&json],
+            |r| r.get(0),
+        )
+        .unwrap()
+    });
+    timed("before: bm25 of every matching row", &|| {
+        conn.query_row(
+            "SELECT count(*) FROM (SELECT rowid >> 24, min(rank) FROM call_log_search
+             WHERE call_log_search MATCH '\"leak\"*' GROUP BY 1)",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap()
+    });
+    // The export's store share: every chunk read on this connection, no
+    // HTTP and no CSV.
+    let all = calllog::domain::calllogs::CallLogFilter {
+        scope: None,
+        property_id: None,
+        unit_id: None,
+        resident_id: None,
+        statuses: None,
+        reasons: None,
+        takenby: None,
+        taken_by_exactly: None,
+        from: None,
+        to: None,
+        modified_since: None,
+        search: None,
+        sort: calllog::domain::calllogs::SortField::CreatedOn,
+        descending: true,
+    };
+    let started = Instant::now();
+    let (mut after, mut rows) = (None, 0usize);
+    loop {
+        let chunk = calllog::store::sqlite::calllogs::export_chunk(&conn, &all, after, 1000).unwrap();
+        rows += chunk.len();
+        let Some(last) = chunk.last() else { break };
+        after = Some(calllog::store::ExportCursor { sort_value: last.created_on.0, log_id: last.log_id });
+        if chunk.len() < 1000 {
+            break;
+        }
+    }
+    let took = started.elapsed().as_secs_f64();
+    println!(
+        "    {:<42} {:>8.0} rows/s ({rows} rows, {took:.1} s)",
+        "export's chunks read on a connection",
+        rows as f64 / took
+    );
     drop(conn);
 
     let sampling = Arc::new(AtomicBool::new(true));

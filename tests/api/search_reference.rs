@@ -323,10 +323,7 @@ async fn every_way_of_finding_a_search_page_equals_a_brute_force_reference() {
     fill(&app, &admin).await;
     let (_, viewer) = make_user(&app, &admin, "scoped", "viewer", &[1, 3]).await;
     let conn = read_only_database(&app);
-    conn.create_scalar_function("casefold", 1, rusqlite::functions::FunctionFlags::SQLITE_UTF8, |ctx| {
-        Ok(ctx.get::<Option<String>>(0)?.map(|s| s.to_lowercase()))
-    })
-    .unwrap();
+    calllog::store::sqlite::register_functions(&conn).unwrap();
     let logs = read_back(&conn);
     assert!(logs.iter().any(|l| l.deleted) && logs.iter().any(|l| l.comments.len() > 1), "a varied file");
     let scoped: &[i64] = &[1, 3];

@@ -56,10 +56,7 @@ fn every_list_shape_is_served_by_an_index() {
     let store = calllog::Store::open(&calllog::StoreConfig::new(&path)).unwrap();
     drop(store);
     let conn = Connection::open(&path).unwrap();
-    conn.create_scalar_function("casefold", 1, rusqlite::functions::FunctionFlags::SQLITE_UTF8, |ctx| {
-        Ok(ctx.get::<Option<String>>(0)?.map(|s| s.to_lowercase()))
-    })
-    .unwrap();
+    calllog::store::sqlite::register_functions(&conn).unwrap();
 
     let t = Some(Stamp(1_700_000_000_000_000));
     let shapes: Vec<(&str, CallLogFilter, &str)> = vec![
