@@ -374,8 +374,7 @@ pub fn search_matches(conn: &Connection, words: &[String]) -> StoreResult<Search
     let mut rows: Option<Vec<i64>> = None;
     for word in by_length {
         let list: Vec<u8> = stmt.query_row([fts_query(std::slice::from_ref(word))], |r| r.get(0))?;
-        let mut rowids: Vec<i64> =
-            list.chunks_exact(8).map(|b| i64::from_le_bytes(b.try_into().unwrap_or_default())).collect();
+        let mut rowids: Vec<i64> = integers(&list).collect();
         // FTS5 answers in rowid order; a check is cheap insurance.
         if !rowids.is_sorted() {
             rowids.sort_unstable();
@@ -411,6 +410,11 @@ pub fn search_matches(conn: &Connection, words: &[String]) -> StoreResult<Search
         });
     }
     Ok(SearchMatches { log_ids, tiers })
+}
+
+/// The integers of an `integer_list` blob.
+fn integers(list: &[u8]) -> impl Iterator<Item = i64> + '_ {
+    list.chunks_exact(8).map(|b| i64::from_le_bytes(b.try_into().unwrap_or_default()))
 }
 
 fn sorted_intersection(a: &[i64], b: &[i64]) -> Vec<i64> {
@@ -716,12 +720,13 @@ fn live_matches(
     // unit's…) and keep the matches among them.
     let table = TierTable::new(&log_ids, &tiers);
     drop((log_ids, tiers));
-    let mut stmt = conn.prepare_cached(&format!("SELECT c.log_id FROM call_logs c WHERE {conditions}"))?;
-    let mut rows = stmt.query(params_from_iter(values.iter()))?;
-    let (mut filtered, mut kept) = (0i64, Vec::new());
-    while let Some(row) = rows.next()? {
-        let id: i64 = row.get(0)?;
-        filtered += 1;
+    // One blob of ids (`integer_list`), not a step per log.
+    let list: Vec<u8> = conn
+        .prepare_cached(&format!("SELECT integer_list(c.log_id) FROM call_logs c WHERE {conditions}"))?
+        .query_row(params_from_iter(values.iter()), |r| r.get(0))?;
+    let filtered = i64::try_from(list.len() / 8).unwrap_or(i64::MAX);
+    let mut kept = Vec::new();
+    for id in integers(&list) {
         let tier = table.get(id);
         if tier != 0 {
             kept.push((id, tier));
