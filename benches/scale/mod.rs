@@ -361,23 +361,22 @@ fn measure(runtime: &tokio::runtime::Runtime, base: &str, admin: &str, viewer: &
         sort: calllog::domain::calllogs::SortField::CreatedOn,
         descending: true,
     };
-    let started = Instant::now();
-    let (mut after, mut rows) = (None, 0usize);
-    loop {
-        let chunk = calllog::store::sqlite::calllogs::export_chunk(&conn, &all, after, 1000).unwrap();
-        rows += chunk.len();
-        let Some(last) = chunk.last() else { break };
-        after = Some(calllog::store::ExportCursor { sort_value: last.created_on.0, log_id: last.log_id });
-        if chunk.len() < 1000 {
-            break;
+    let read_chunks = |name: &str| {
+        let started = Instant::now();
+        let (mut after, mut rows) = (None, 0usize);
+        loop {
+            let chunk = calllog::store::sqlite::calllogs::export_chunk(&conn, &all, after, 1000).unwrap();
+            rows += chunk.len();
+            let Some(last) = chunk.last() else { break };
+            after = Some(calllog::store::ExportCursor { sort_value: last.created_on.0, log_id: last.log_id });
+            if chunk.len() < 1000 {
+                break;
+            }
         }
-    }
-    let took = started.elapsed().as_secs_f64();
-    println!(
-        "    {:<42} {:>8.0} rows/s ({rows} rows, {took:.1} s)",
-        "export's chunks read on a connection",
-        rows as f64 / took
-    );
+        let took = started.elapsed().as_secs_f64();
+        println!("    {name:<42} {:>8.0} rows/s ({rows} rows, {took:.1} s)", rows as f64 / took);
+    };
+    read_chunks("export's chunks read on a connection");
     drop(conn);
 
     let sampling = Arc::new(AtomicBool::new(true));
