@@ -653,23 +653,34 @@ struct LiveMatches {
 }
 
 /// A tier per log id, 0 for a log that is not a match: a byte per log up
-/// to the largest match, so a walk checks a row with one load.
-struct TierTable(Vec<Tier>);
+/// to the largest match, so a walk checks a row with one load. Log ids are
+/// handed out in sequence, so that is about a byte per log ever written;
+/// should the ids be far sparser than the matches, it binary-searches them.
+enum TierTable {
+    Dense(Vec<Tier>),
+    Sparse(Vec<i64>, Vec<Tier>),
+}
 
 impl TierTable {
     fn new(log_ids: &[i64], tiers: &[Tier]) -> TierTable {
-        let size = log_ids.last().map_or(0, |last| usize::try_from(*last).unwrap_or(0) + 1);
-        let mut table = vec![0; size];
+        let largest = log_ids.last().map_or(0, |last| usize::try_from(*last).unwrap_or(usize::MAX));
+        if largest > 64 * log_ids.len() + (1 << 24) {
+            return TierTable::Sparse(log_ids.to_vec(), tiers.to_vec());
+        }
+        let mut table = vec![0; largest.saturating_add(1)];
         for (id, tier) in log_ids.iter().zip(tiers) {
             if let Ok(i) = usize::try_from(*id) {
                 table[i] = *tier;
             }
         }
-        TierTable(table)
+        TierTable::Dense(table)
     }
 
     fn get(&self, log_id: i64) -> Tier {
-        usize::try_from(log_id).ok().and_then(|i| self.0.get(i)).copied().unwrap_or(0)
+        match self {
+            TierTable::Dense(table) => usize::try_from(log_id).ok().and_then(|i| table.get(i)).copied().unwrap_or(0),
+            TierTable::Sparse(ids, tiers) => ids.binary_search(&log_id).map_or(0, |i| tiers[i]),
+        }
     }
 }
 
