@@ -3,8 +3,10 @@
 //! requests per phase.
 //!
 //!     cargo bench --bench search
+//!     CALLLOG_BENCH_ONLY=scale cargo bench --bench search    # the scale phase alone
 //!
-//! Environment: CALLLOG_BENCH_SEARCH_LOGS (default 100000) call logs, filled
+//! Environment: CALLLOG_BENCH_ONLY (`hostile`: phases 1-3; `scale`: phase 4;
+//! unset: all), CALLLOG_BENCH_SEARCH_LOGS (default 100000) call logs, filled
 //! through the service's write path over HTTP (so the full-text index is
 //! filled as in production: a header row per log, a row per comment).
 //!
@@ -17,6 +19,9 @@
 //! 3. Ten clients sending worst-case searches as fast as they are answered
 //!    while one other user reads (a log, a unit's logs, the newest 25): that
 //!    user's latencies, beside the same reads with no search running.
+//! 4. Scale (issue 9, `scale/mod.rs`): a 1,000,000-log file built through
+//!    the write path, page 1 of the searches and lists that matter on it,
+//!    SQLite's floor for the same work, and the export's rate and memory.
 
 use calllog::config::{AppConfig, StoreConfig};
 use calllog::{AppState, Store};
@@ -27,6 +32,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 mod common;
+mod scale;
 use common::{env_number, serve_on_loopback};
 
 fn client() -> reqwest::Client {
@@ -182,6 +188,17 @@ fn old_shape(conn: &rusqlite::Connection, words: &[&str], limit: Duration) -> Op
 }
 
 fn main() {
+    let only = std::env::var("CALLLOG_BENCH_ONLY").unwrap_or_default();
+    if only != "scale" {
+        hostile();
+    }
+    if only != "hostile" {
+        scale::run();
+    }
+}
+
+/// Phases 1 to 3.
+fn hostile() {
     let logs = env_number("CALLLOG_BENCH_SEARCH_LOGS", 100_000);
     let dir = tempfile::tempdir().expect("tempdir");
     let path = dir.path().join("search.db");

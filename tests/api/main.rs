@@ -28,6 +28,7 @@ mod ops;
 mod robustness;
 mod schema_upgrades;
 mod search;
+mod search_reference;
 mod sqlite_checkpoints;
 mod sqlite_query_plans;
 mod sqlite_writer_batches;

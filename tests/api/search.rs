@@ -169,28 +169,35 @@ async fn search_text_over_the_bounds_is_refused_never_a_500() {
 }
 
 #[actix_web::test]
-async fn a_search_matching_more_logs_than_are_ranked_lists_them_newest_first() {
+async fn a_search_matching_many_logs_still_lists_the_best_matches_first() {
     app_with_directory!(app, admin);
-    // 2,001 logs whose indexed text has the word (straight into the tables:
-    // header rows at log_id << 24, as the write path indexes them), one of
-    // them, the oldest, matching far better.
+    // 2,001 logs with "flood" in their header and "basement" in a comment
+    // (straight into the tables, at the rowids the write path uses): the
+    // words are spread over two rows. Only the oldest has both words in its
+    // header, and only the second oldest has both in one comment. Before
+    // issue 9, more than 2,000 matches were listed newest first, unranked.
     on_sqlite_writer(&app, |conn| {
         conn.execute_batch(
             "WITH RECURSIVE n(v) AS (SELECT 1 UNION ALL SELECT v + 1 FROM n WHERE v < 2001)
              INSERT INTO call_logs (property_id, call_from, status_id, subject, notes, taken_by, created_on, modified_on, created_by)
              SELECT 1, 'Caller', 1, 'Flood ' || v, 'n', 'Bench', v, v, 1 FROM n;
              INSERT INTO call_log_search (rowid, body)
-             SELECT log_id << 24, CASE WHEN subject = 'Flood 1' THEN 'flood flood flood 1' ELSE subject || ' and more words here' END
-             FROM call_logs;",
+             SELECT log_id << 24, CASE WHEN log_id = 1 THEN 'flood in the basement' ELSE subject END FROM call_logs;
+             INSERT INTO call_log_search (rowid, body)
+             SELECT (log_id << 24) | 1, CASE WHEN log_id = 2 THEN 'basement flood again' ELSE 'the basement' END
+             FROM call_logs WHERE log_id > 1;",
         )
     })
     .await;
-    let a = get(&app, &q("flood"), &admin).await;
+    let a = get(&app, &q("flood basement"), &admin).await;
     assert_eq!(a.status, StatusCode::OK, "{}", a.text);
     assert_eq!(a.body["Total"], 2001);
-    assert_eq!(subjects(&a)[..2], ["Flood 2001", "Flood 2000"], "newest first, not ranked");
-    // Fewer matches (1, 10…19, 100…199, 1000…1999) are ranked: the densest first.
-    let ranked = get(&app, &q("flood 1"), &admin).await;
-    assert_eq!(ranked.body["Total"], 1111);
-    assert_eq!(subjects(&ranked)[0], "Flood 1", "{}", ranked.text);
+    assert_eq!(subjects(&a)[..4], ["Flood 1", "Flood 2", "Flood 2001", "Flood 2000"], "header, comment, then spread");
+    let second = get(&app, &format!("{}&pageSize=1&page=2", q("flood basement")), &admin).await;
+    assert_eq!(subjects(&second), ["Flood 2"]);
+    let last = get(&app, &format!("{}&pageSize=500&page=5", q("flood basement")), &admin).await;
+    assert_eq!(subjects(&last), ["Flood 3"], "the oldest of the last tier ends the list");
+    let by_date = get(&app, &format!("{}&sort=createdon", q("flood basement")), &admin).await;
+    assert_eq!(subjects(&by_date)[..2], ["Flood 2001", "Flood 2000"]);
+    assert_eq!(by_date.body["Total"], 2001);
 }

@@ -69,14 +69,40 @@ fn apply_pragmas(conn: &Connection, synchronous: &str, role: Role) -> rusqlite::
 
 /// `casefold(text)`: Unicode lower case, for comparisons that ignore case
 /// beyond ASCII (SQLite's NOCASE and lower() only fold ASCII).
-fn register_functions(conn: &Connection) -> rusqlite::Result<()> {
+/// `integer_list(n)`: an aggregate, the integers of its rows as one blob of
+/// little-endian 8-byte values ([`calllogs::search_matches`] reads a word's
+/// doclist with it: one result instead of a step per row).
+pub fn register_functions(conn: &Connection) -> rusqlite::Result<()> {
     use rusqlite::functions::FunctionFlags;
     conn.create_scalar_function(
         "casefold",
         1,
         FunctionFlags::SQLITE_UTF8 | FunctionFlags::SQLITE_DETERMINISTIC,
         |ctx| Ok(ctx.get::<Option<String>>(0)?.map(|s| s.to_lowercase())),
+    )?;
+    conn.create_aggregate_function(
+        "integer_list",
+        1,
+        FunctionFlags::SQLITE_UTF8 | FunctionFlags::SQLITE_DETERMINISTIC,
+        IntegerList,
     )
+}
+
+struct IntegerList;
+
+impl rusqlite::functions::Aggregate<Vec<u8>, Vec<u8>> for IntegerList {
+    fn init(&self, _: &mut rusqlite::functions::Context<'_>) -> rusqlite::Result<Vec<u8>> {
+        Ok(Vec::with_capacity(8 * 1024))
+    }
+
+    fn step(&self, ctx: &mut rusqlite::functions::Context<'_>, list: &mut Vec<u8>) -> rusqlite::Result<()> {
+        list.extend_from_slice(&ctx.get::<i64>(0)?.to_le_bytes());
+        Ok(())
+    }
+
+    fn finalize(&self, _: &mut rusqlite::functions::Context<'_>, list: Option<Vec<u8>>) -> rusqlite::Result<Vec<u8>> {
+        Ok(list.unwrap_or_default())
+    }
 }
 
 impl SqliteStore {

@@ -45,6 +45,7 @@ pub const MIGRATIONS: &[Migration] = &[
     migration!(4, "0004_status_counts"),
     migration!(5, "0005_admin_audit"),
     migration!(6, "0006_move_out_date"),
+    migration!(7, "0007_deleted_logs"),
 ];
 
 /// The schema version this code reads and writes: the top of the ladder.
