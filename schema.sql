@@ -131,7 +131,9 @@ CREATE TABLE IF NOT EXISTS call_logs (
     modified_on   INTEGER NOT NULL,
     created_by    INTEGER NOT NULL REFERENCES users(user_id),
     deleted       INTEGER NOT NULL DEFAULT 0,
-    last_event_no INTEGER NOT NULL DEFAULT 0
+    last_event_no INTEGER NOT NULL DEFAULT 0,
+    -- Comments in the thread, bumped by each append (the export's CommentCount).
+    comment_count INTEGER NOT NULL DEFAULT 0
 );
 
 CREATE TABLE IF NOT EXISTS call_log_reasons (

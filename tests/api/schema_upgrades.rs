@@ -195,6 +195,17 @@ fn a_version_1_file_opens_with_every_row_intact() {
     assert_eq!(one("SELECT name FROM reasons WHERE reason_id = 9"), Value::Text("Parking permit".into()));
     assert_eq!(one("SELECT user_name FROM users WHERE name_key = 'zoë'"), Value::Text("Zoë".into()));
     assert_eq!(one("SELECT key FROM idempotency_keys"), Value::Text("fixture-log-1".into()));
+    // Version 8 counted each log's comments onto its row (the export's CommentCount).
+    let miscounted: i64 = conn
+        .query_row(
+            "SELECT count(*) FROM call_logs c WHERE c.comment_count <>
+                 (SELECT count(*) FROM log_events e WHERE e.log_id = c.log_id AND e.kind = 'commented')",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(miscounted, 0, "every log's comment count");
+    assert_eq!(one("SELECT comment_count FROM call_logs WHERE log_id = 1"), Value::Integer(3));
     // The search index still answers: a word of a comment (accents folded), a prefix, a subject.
     assert_eq!(search(&db, "brulee"), [1]);
     assert_eq!(search(&db, "plumb*"), [1]);

@@ -188,8 +188,11 @@ pub fn append_events(
             index_comment(conn, log_id, event_no, text)?;
         }
     }
-    conn.prepare_cached("UPDATE call_logs SET last_event_no = ?2, modified_on = ?3 WHERE log_id = ?1")?
-        .execute(params![log_id, event_no, now.0])?;
+    let comments = events.iter().filter(|e| e.kind == EventKind::Commented).count() as i64;
+    conn.prepare_cached(
+        "UPDATE call_logs SET last_event_no = ?2, modified_on = ?3, comment_count = comment_count + ?4 WHERE log_id = ?1",
+    )?
+    .execute(params![log_id, event_no, now.0, comments])?;
     Ok(event_no)
 }
 
@@ -1110,7 +1113,7 @@ fn export_rows(
                     (SELECT rs.name FROM call_log_reasons lr JOIN reasons rs ON rs.reason_id = lr.reason_id
                      WHERE lr.log_id = c.log_id ORDER BY rs.display_order, rs.name)),
                 c.subject, c.notes, c.taken_by,
-                (SELECT count(*) FROM log_events e WHERE e.log_id = c.log_id AND e.kind = 'commented'),
+                c.comment_count,
                 (SELECT e.new_value FROM log_events e WHERE e.log_id = c.log_id AND e.kind = 'commented'
                  ORDER BY e.event_no DESC LIMIT 1),
                 c.modified_on

@@ -46,6 +46,7 @@ pub const MIGRATIONS: &[Migration] = &[
     migration!(5, "0005_admin_audit"),
     migration!(6, "0006_move_out_date"),
     migration!(7, "0007_deleted_logs"),
+    migration!(8, "0008_comment_count"),
 ];
 
 /// The schema version this code reads and writes: the top of the ladder.
