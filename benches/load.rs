@@ -37,7 +37,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 mod common;
-use common::{env_number, serve_on_loopback};
+use common::{env_number, serve_on_loopback, ten_properties_of_a_hundred_units};
 mod throughput;
 
 /// How a benchmark client proves who it is: an API token, or the console's
@@ -413,6 +413,23 @@ fn peak_rss_of(pid: u32) -> f64 {
         .unwrap_or(0.0)
 }
 
+/// A new admin `name` in DB and an API token of theirs, made by the command
+/// line (`user add --password-stdin`, `token create`), as an operator would.
+fn admin_token_by_command_line(db: &std::path::Path, name: &str, password: &str) -> String {
+    use std::io::Write;
+    use std::process::Stdio;
+    let mut add = calllog_command(db, &["user", "add", name, "--role", "admin", "--password-stdin"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .spawn()
+        .expect("calllog user add");
+    add.stdin.take().expect("stdin").write_all(format!("{password}\n").as_bytes()).expect("password");
+    assert!(add.wait().expect("user add").success(), "user add");
+    let token = calllog_command(db, &["token", "create", name]).output().expect("token create");
+    assert!(token.status.success(), "token create");
+    String::from_utf8_lossy(&token.stdout).trim().to_string()
+}
+
 /// `calllog --db DB ARGS…`, from CALLLOG_BENCH_BIN or this build.
 fn calllog_command(db: &std::path::Path, args: &[&str]) -> std::process::Command {
     let bin = std::env::var("CALLLOG_BENCH_BIN").unwrap_or_else(|_| env!("CARGO_BIN_EXE_calllog").to_string());
@@ -432,7 +449,6 @@ fn calllog_command(db: &std::path::Path, args: &[&str]) -> std::process::Command
 /// (one HTTP request) and by `calllog import` (three CSV files), each a
 /// process of its own on a fresh file, timed, with its peak RSS.
 fn import_phase(dir: &std::path::Path, residents: i64) {
-    use std::io::Write;
     use std::process::Stdio;
     let batch = lookup_directory(residents);
     fn rows<T>(list: &[(String, T)]) -> Vec<&T> {
@@ -463,15 +479,7 @@ fn import_phase(dir: &std::path::Path, residents: i64) {
 
     // Through the API: a server process, an admin token from the command line.
     let db = dir.join("import-api.db");
-    let mut add = calllog_command(&db, &["user", "add", "bench", "--role", "admin", "--password-stdin"])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::null())
-        .spawn()
-        .expect("calllog user add");
-    add.stdin.take().expect("stdin").write_all(b"bench-password\n").expect("password");
-    assert!(add.wait().expect("user add").success(), "user add");
-    let token = calllog_command(&db, &["token", "create", "bench"]).output().expect("token create");
-    let token = String::from_utf8_lossy(&token.stdout).trim().to_string();
+    let token = admin_token_by_command_line(&db, "bench", "bench-password");
     let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
     let addr = format!("127.0.0.1:{port}");
     let mut server = calllog_command(&db, &["serve", "--bind", &addr])
@@ -580,19 +588,7 @@ fn main() {
     let service = calllog::service::Service::new(store.clone(), AppConfig::default());
     let setup = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
     setup.block_on(service.create_user(&operator, bench_user)).expect("bench user");
-    let mut directory = serde_json::json!({"Properties": [], "Units": []});
-    for p in 1..=10 {
-        directory["Properties"]
-            .as_array_mut()
-            .unwrap()
-            .push(serde_json::json!({"PropertyId": p, "PropertyName": format!("P{p}")}));
-        for u in 0..100 {
-            directory["Units"]
-                .as_array_mut()
-                .unwrap()
-                .push(serde_json::json!({"UnitId": p * 1000 + u, "PropertyId": p, "UnitNumber": u.to_string()}));
-        }
-    }
+    let directory = ten_properties_of_a_hundred_units();
     let state = actix_web::web::Data::new(AppState::new(store.clone(), AppConfig::default()));
     let addr = serve_on_loopback(state.clone());
     // The clients: tasks on a runtime of their own, beside the server's workers.

@@ -33,7 +33,7 @@ use std::time::{Duration, Instant};
 
 mod common;
 mod scale;
-use common::{env_number, serve_on_loopback};
+use common::{env_number, serve_on_loopback, ten_properties_of_a_hundred_units};
 
 fn client() -> reqwest::Client {
     reqwest::Client::builder()
@@ -240,19 +240,7 @@ fn hostile() {
     let admin = sign_in("bench");
     let viewer = sign_in("viewer");
     let other_viewer = viewer.clone();
-    let mut directory = serde_json::json!({"Properties": [], "Units": []});
-    for p in 1..=10 {
-        directory["Properties"]
-            .as_array_mut()
-            .unwrap()
-            .push(serde_json::json!({"PropertyId": p, "PropertyName": format!("P{p}")}));
-        for u in 0..100 {
-            directory["Units"]
-                .as_array_mut()
-                .unwrap()
-                .push(serde_json::json!({"UnitId": p * 1000 + u, "PropertyId": p, "UnitNumber": u.to_string()}));
-        }
-    }
+    let directory = ten_properties_of_a_hundred_units();
     let (status, _) =
         runtime.block_on(timed(&http, &base, &admin, "POST", "/api/admin/import", Some(directory.to_string())));
     assert_eq!(status, 200, "import");

@@ -21,3 +21,22 @@ pub fn serve_on_loopback(state: actix_web::web::Data<AppState>) -> String {
     std::thread::sleep(Duration::from_millis(300));
     addr
 }
+
+/// A directory for `POST /api/admin/import`: properties 1..=10 (`P1`…), each
+/// with units `p * 1000 + 0..100` numbered 0 to 99.
+pub fn ten_properties_of_a_hundred_units() -> serde_json::Value {
+    let mut directory = serde_json::json!({"Properties": [], "Units": []});
+    for p in 1..=10 {
+        directory["Properties"]
+            .as_array_mut()
+            .unwrap()
+            .push(serde_json::json!({"PropertyId": p, "PropertyName": format!("P{p}")}));
+        for u in 0..100 {
+            directory["Units"]
+                .as_array_mut()
+                .unwrap()
+                .push(serde_json::json!({"UnitId": p * 1000 + u, "PropertyId": p, "UnitNumber": u.to_string()}));
+        }
+    }
+    directory
+}

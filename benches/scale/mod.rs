@@ -345,22 +345,7 @@ fn measure(runtime: &tokio::runtime::Runtime, base: &str, admin: &str, viewer: &
     });
     // The export's store share: every chunk read on this connection, no
     // HTTP and no CSV.
-    let all = calllog::domain::calllogs::CallLogFilter {
-        scope: None,
-        property_id: None,
-        unit_id: None,
-        resident_id: None,
-        statuses: None,
-        reasons: None,
-        takenby: None,
-        taken_by_exactly: None,
-        from: None,
-        to: None,
-        modified_since: None,
-        search: None,
-        sort: calllog::domain::calllogs::SortField::CreatedOn,
-        descending: true,
-    };
+    let all = calllog::domain::calllogs::CallLogFilter::default();
     let read_chunks = |name: &str| {
         let started = Instant::now();
         let (mut after, mut rows) = (None, 0usize);

@@ -45,7 +45,10 @@
 mod generator;
 
 use crate::common::env_number;
-use crate::{append_comment, calllog_command, ceiling_database, ceiling_rate, create_log, peak_rss_of};
+use crate::{
+    admin_token_by_command_line, append_comment, calllog_command, ceiling_database, ceiling_rate, create_log,
+    peak_rss_of,
+};
 use calllog::config::Synchronous;
 use generator::{drive, in_turn, Outcome, Target};
 use std::path::Path;
@@ -98,18 +101,8 @@ struct Server {
 impl Server {
     /// A fresh file with an admin and its token (made by the command line), served on a free loopback port.
     fn start(dir: &Path) -> Server {
-        use std::io::Write;
         let db = dir.join("throughput.db");
-        let mut add = calllog_command(&db, &["user", "add", "admin", "--role", "admin", "--password-stdin"])
-            .stdin(Stdio::piped())
-            .stdout(Stdio::null())
-            .spawn()
-            .expect("calllog user add");
-        add.stdin.take().expect("stdin").write_all(b"admin-pw-123456\n").expect("password");
-        assert!(add.wait().expect("user add").success(), "user add");
-        let token = calllog_command(&db, &["token", "create", "admin"]).output().expect("token create");
-        assert!(token.status.success(), "token create");
-        let token = String::from_utf8_lossy(&token.stdout).trim().to_string();
+        let token = admin_token_by_command_line(&db, "admin", "admin-pw-123456");
         let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
         let addr = format!("127.0.0.1:{port}");
         // Its access log goes to a file, as side-by-side.sh's does: writing it is part of the server's work.

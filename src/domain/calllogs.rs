@@ -569,6 +569,29 @@ pub struct CallLogFilter {
     pub descending: bool,
 }
 
+/// The filter of a list asked without parameters: every log the caller may
+/// see, newest first.
+impl Default for CallLogFilter {
+    fn default() -> CallLogFilter {
+        CallLogFilter {
+            scope: None,
+            property_id: None,
+            unit_id: None,
+            resident_id: None,
+            statuses: None,
+            reasons: None,
+            takenby: None,
+            taken_by_exactly: None,
+            from: None,
+            to: None,
+            modified_since: None,
+            search: None,
+            sort: SortField::CreatedOn,
+            descending: true,
+        }
+    }
+}
+
 impl CallLogFilter {
     pub fn read(params: &crate::domain::query::QueryParams, zone: &TimeZone) -> Result<CallLogFilter, DomainError> {
         // The raw value: a control character is refused even at either end.

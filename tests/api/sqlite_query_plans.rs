@@ -6,25 +6,6 @@ use calllog::domain::time::Stamp;
 use calllog::store::sqlite::calllogs::{list_clauses, ListPart, DELETED_LOGS, KEYS_BY_ID, SEARCH_ROWS};
 use rusqlite::{params_from_iter, Connection};
 
-fn filter() -> CallLogFilter {
-    CallLogFilter {
-        scope: None,
-        property_id: None,
-        unit_id: None,
-        resident_id: None,
-        statuses: None,
-        reasons: None,
-        takenby: None,
-        taken_by_exactly: None,
-        from: None,
-        to: None,
-        modified_since: None,
-        search: None,
-        sort: SortField::CreatedOn,
-        descending: true,
-    }
-}
-
 fn plan(conn: &Connection, f: &CallLogFilter) -> Vec<String> {
     plan_part(conn, f, ListPart::Page)
 }
@@ -60,40 +41,48 @@ fn every_list_shape_is_served_by_an_index() {
 
     let t = Some(Stamp(1_700_000_000_000_000));
     let shapes: Vec<(&str, CallLogFilter, &str)> = vec![
-        ("all, newest first", filter(), "call_logs_by_created"),
-        ("all, oldest first", CallLogFilter { descending: false, ..filter() }, "call_logs_by_created"),
-        ("all by modified", CallLogFilter { sort: SortField::ModifiedOn, ..filter() }, "call_logs_by_modified"),
-        ("unit", CallLogFilter { unit_id: Some(1), ..filter() }, "call_logs_by_unit"),
-        ("property", CallLogFilter { property_id: Some(1), ..filter() }, "call_logs_by_property"),
-        ("resident", CallLogFilter { resident_id: Some(1), ..filter() }, "call_logs_by_resident"),
+        ("all, newest first", CallLogFilter::default(), "call_logs_by_created"),
+        ("all, oldest first", CallLogFilter { descending: false, ..CallLogFilter::default() }, "call_logs_by_created"),
+        (
+            "all by modified",
+            CallLogFilter { sort: SortField::ModifiedOn, ..CallLogFilter::default() },
+            "call_logs_by_modified",
+        ),
+        ("unit", CallLogFilter { unit_id: Some(1), ..CallLogFilter::default() }, "call_logs_by_unit"),
+        ("property", CallLogFilter { property_id: Some(1), ..CallLogFilter::default() }, "call_logs_by_property"),
+        ("resident", CallLogFilter { resident_id: Some(1), ..CallLogFilter::default() }, "call_logs_by_resident"),
         (
             "unit + status",
-            CallLogFilter { unit_id: Some(1), statuses: Some(vec![1, 2]), ..filter() },
+            CallLogFilter { unit_id: Some(1), statuses: Some(vec![1, 2]), ..CallLogFilter::default() },
             "call_logs_by_unit",
         ),
         (
             "property + status",
-            CallLogFilter { property_id: Some(1), statuses: Some(vec![2]), ..filter() },
+            CallLogFilter { property_id: Some(1), statuses: Some(vec![2]), ..CallLogFilter::default() },
             "call_logs_by_property",
         ),
-        ("status", CallLogFilter { statuses: Some(vec![2]), ..filter() }, "call_logs_by_created"),
+        ("status", CallLogFilter { statuses: Some(vec![2]), ..CallLogFilter::default() }, "call_logs_by_created"),
         (
             "property + dates",
-            CallLogFilter { property_id: Some(1), from: t, to: t, ..filter() },
+            CallLogFilter { property_id: Some(1), from: t, to: t, ..CallLogFilter::default() },
             "call_logs_by_property",
         ),
         (
             "modified since",
-            CallLogFilter { modified_since: t, sort: SortField::ModifiedOn, ..filter() },
+            CallLogFilter { modified_since: t, sort: SortField::ModifiedOn, ..CallLogFilter::default() },
             "call_logs_by_modified",
         ),
-        ("reason", CallLogFilter { reasons: Some(vec![3]), ..filter() }, "call_logs_by_created"),
-        ("taken by", CallLogFilter { takenby: Some("ann".into()), ..filter() }, "call_logs_by_created"),
-        ("scoped to several", CallLogFilter { scope: Some(vec![1, 2]), ..filter() }, "call_logs_by_created"),
-        ("scoped to one", CallLogFilter { scope: Some(vec![1]), ..filter() }, "call_logs_by_property"),
+        ("reason", CallLogFilter { reasons: Some(vec![3]), ..CallLogFilter::default() }, "call_logs_by_created"),
+        ("taken by", CallLogFilter { takenby: Some("ann".into()), ..CallLogFilter::default() }, "call_logs_by_created"),
+        (
+            "scoped to several",
+            CallLogFilter { scope: Some(vec![1, 2]), ..CallLogFilter::default() },
+            "call_logs_by_created",
+        ),
+        ("scoped to one", CallLogFilter { scope: Some(vec![1]), ..CallLogFilter::default() }, "call_logs_by_property"),
         (
             "scoped, by modified",
-            CallLogFilter { scope: Some(vec![1, 2]), sort: SortField::ModifiedOn, ..filter() },
+            CallLogFilter { scope: Some(vec![1, 2]), sort: SortField::ModifiedOn, ..CallLogFilter::default() },
             "call_logs_by_modified",
         ),
     ];
@@ -112,7 +101,7 @@ fn every_list_shape_is_served_by_an_index() {
         assert!(count.contains("USING"), "{name}: count scans the table: {count}");
     }
     // Counting a scoped list seeks each linked property on its index.
-    let scoped = count_plan(&conn, &CallLogFilter { scope: Some(vec![1, 2]), ..filter() });
+    let scoped = count_plan(&conn, &CallLogFilter { scope: Some(vec![1, 2]), ..CallLogFilter::default() });
     assert!(scoped.contains("call_logs_by_property"), "scoped count: {scoped}");
     // A search reads the full-text index's rows of each word, and, with no
     // other filter, the deleted logs off their own partial index.
@@ -121,7 +110,10 @@ fn every_list_shape_is_served_by_an_index() {
     let deleted = plan_of(&conn, &format!("EXPLAIN QUERY PLAN {DELETED_LOGS}"), &[]).join(" | ");
     assert!(deleted.contains("COVERING INDEX call_logs_deleted") && !deleted.contains("TEMP B-TREE"), "{deleted}");
     // A property's count by status is answered from its index alone.
-    let by_status = count_plan(&conn, &CallLogFilter { property_id: Some(1), statuses: Some(vec![1, 2]), ..filter() });
+    let by_status = count_plan(
+        &conn,
+        &CallLogFilter { property_id: Some(1), statuses: Some(vec![1, 2]), ..CallLogFilter::default() },
+    );
     assert!(by_status.contains("COVERING INDEX call_logs_by_property_status"), "count by status: {by_status}");
     // When the count says few logs match, the page seeks them on the most
     // selective index and sorts them: a property's open calls oldest first
@@ -131,10 +123,16 @@ fn every_list_shape_is_served_by_an_index() {
         taken_by_exactly: Some("Ada Admin".into()),
         statuses: Some(vec![1, 2]),
         descending: false,
-        ..filter()
+        ..CallLogFilter::default()
     };
-    let board = CallLogFilter { property_id: Some(1), statuses: Some(vec![1, 2]), descending: false, ..filter() };
-    let card = CallLogFilter { unit_id: Some(11), statuses: Some(vec![1, 2]), descending: false, ..filter() };
+    let board = CallLogFilter {
+        property_id: Some(1),
+        statuses: Some(vec![1, 2]),
+        descending: false,
+        ..CallLogFilter::default()
+    };
+    let card =
+        CallLogFilter { unit_id: Some(11), statuses: Some(vec![1, 2]), descending: false, ..CallLogFilter::default() };
     for (name, f, index) in [
         ("my open calls", &my_open, "call_logs_by_taker (taken_by=? AND status_id=?)"),
         ("a property's open calls", &board, "call_logs_by_property_status (property_id=? AND status_id=?)"),
@@ -158,7 +156,7 @@ fn every_list_shape_is_served_by_an_index() {
     let text = plan_of(&conn, &format!("EXPLAIN QUERY PLAN {keys}"), &["[1,2]".to_string().into()]).join(" | ");
     assert!(text.contains("INTEGER PRIMARY KEY") && !text.contains("call_logs_by_created"), "few found: {text}");
     // Sorting by id reads the table itself in key order (its rowid B-tree): no sort step.
-    let by_id = plan(&conn, &CallLogFilter { sort: SortField::LogId, ..filter() }).join(" | ");
+    let by_id = plan(&conn, &CallLogFilter { sort: SortField::LogId, ..CallLogFilter::default() }).join(" | ");
     assert!(!by_id.contains("TEMP B-TREE"), "by id: {by_id}");
 }
 
@@ -192,13 +190,23 @@ fn a_page_sought_and_sorted_equals_a_page_walked_in_order() {
     )
     .unwrap();
     let shapes = [
-        CallLogFilter { property_id: Some(1), statuses: Some(vec![1, 2]), descending: false, ..filter() },
-        CallLogFilter { unit_id: Some(13), statuses: Some(vec![1, 3]), ..filter() },
-        CallLogFilter { taken_by_exactly: Some("Ann".into()), statuses: Some(vec![1]), descending: false, ..filter() },
-        CallLogFilter { unit_id: Some(11), ..filter() },
-        CallLogFilter { scope: Some(vec![1, 2]), statuses: Some(vec![3]), ..filter() },
-        CallLogFilter { sort: SortField::ModifiedOn, statuses: Some(vec![2]), ..filter() },
-        CallLogFilter { sort: SortField::LogId, descending: false, property_id: Some(2), ..filter() },
+        CallLogFilter {
+            property_id: Some(1),
+            statuses: Some(vec![1, 2]),
+            descending: false,
+            ..CallLogFilter::default()
+        },
+        CallLogFilter { unit_id: Some(13), statuses: Some(vec![1, 3]), ..CallLogFilter::default() },
+        CallLogFilter {
+            taken_by_exactly: Some("Ann".into()),
+            statuses: Some(vec![1]),
+            descending: false,
+            ..CallLogFilter::default()
+        },
+        CallLogFilter { unit_id: Some(11), ..CallLogFilter::default() },
+        CallLogFilter { scope: Some(vec![1, 2]), statuses: Some(vec![3]), ..CallLogFilter::default() },
+        CallLogFilter { sort: SortField::ModifiedOn, statuses: Some(vec![2]), ..CallLogFilter::default() },
+        CallLogFilter { sort: SortField::LogId, descending: false, property_id: Some(2), ..CallLogFilter::default() },
     ];
     for f in shapes {
         let ids = |part: ListPart| -> Vec<i64> {
