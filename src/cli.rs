@@ -2,7 +2,7 @@
 //! Exit codes: 0 success, 1 runtime failure, 2 usage error (clap's own).
 
 use crate::app::build_app;
-use crate::config::{AppConfig, StoreConfig, Synchronous};
+use crate::config::{AppConfig, Database, StoreConfig, Synchronous};
 use crate::credentials::new_password;
 use crate::domain::directory::{ImportBatch, Property, Resident, RowKind, Unit};
 use crate::domain::query::{Page, MAX_PAGE_SIZE};
@@ -21,9 +21,10 @@ use std::process::ExitCode;
 #[derive(Parser, Debug)]
 #[command(name = "calllog", version, about = "Call-center activity log for property management")]
 pub struct Cli {
-    /// The SQLite database file; created with its schema on first use (not by check or backup).
-    #[arg(long, global = true, env = "CALLLOG_DB", default_value = "./calllog.db")]
-    pub db: PathBuf,
+    /// The SQLite database file (created with its schema on first use, not by check or backup),
+    /// or a postgres://user:pass@host:port/dbname URL.
+    #[arg(long, global = true, env = "CALLLOG_DB", default_value = "./calllog.db", value_parser = Database::parse)]
+    pub db: Database,
 
     /// What to do; without a command, calllog serves (so `cargo run` starts the service).
     #[command(subcommand)]
@@ -63,9 +64,9 @@ pub struct ServeArgs {
     /// IANA time zone dates are written in (e.g. America/New_York).
     #[arg(long, env = "CALLLOG_TIMEZONE", default_value = "UTC", value_parser = parse_zone)]
     pub timezone: TimeZone,
-    /// SQLite synchronous mode: full (default, durable) or normal (faster).
-    #[arg(long, env = "CALLLOG_SYNCHRONOUS", default_value = "full", value_parser = Synchronous::parse)]
-    pub synchronous: Synchronous,
+    /// SQLite synchronous mode: full (the default, durable) or normal (faster). SQLite only.
+    #[arg(long, env = "CALLLOG_SYNCHRONOUS", value_parser = Synchronous::parse)]
+    pub synchronous: Option<Synchronous>,
     /// Load a small sample directory when the directory is empty.
     #[arg(long)]
     pub demo: bool,
@@ -103,9 +104,9 @@ impl ServeArgs {
     }
 
     /// The store settings these flags choose for `db`.
-    fn store_config(&self, db: &Path) -> StoreConfig {
-        let mut config = StoreConfig::new(db);
-        config.synchronous = self.synchronous;
+    fn store_config(&self, db: &Database) -> StoreConfig {
+        let mut config = StoreConfig::for_database(db.clone());
+        config.synchronous = self.synchronous.unwrap_or(Synchronous::Full);
         config.read_pool_size = self.read_pool_size;
         config.write_queue_capacity = self.write_queue as usize;
         config.wal_limit_bytes = u64::from(self.wal_limit_mib) * 1024 * 1024;
@@ -226,7 +227,18 @@ impl From<store::OpenError> for Failure {
 }
 
 pub fn run(cli: Cli) -> ExitCode {
-    let result = match cli.command.unwrap_or(Command::Serve(cli.serve)) {
+    let command = cli.command.unwrap_or(Command::Serve(cli.serve));
+    if let (Command::Serve(args), Database::Postgres(_)) = (&command, &cli.db) {
+        if args.synchronous.is_some() {
+            // API.md §9: a usage error (exit 2), like any flag clap refuses.
+            eprintln!(
+                "calllog: --synchronous (CALLLOG_SYNCHRONOUS) is for SQLite files; \
+                 on PostgreSQL set synchronous_commit in PostgreSQL itself"
+            );
+            return ExitCode::from(2);
+        }
+    }
+    let result = match command {
         Command::Serve(args) => serve(&cli.db, args),
         Command::User(UserCommand::Add { name, role, first, last, email, properties, password_stdin }) => {
             user_add(&cli.db, name, role, first, last, email, properties, password_stdin)
@@ -257,8 +269,8 @@ fn open_store(config: &StoreConfig) -> Result<Store, Failure> {
 
 /// Runs an administrative command's operations on the service, then
 /// commits what is queued and closes the store.
-fn with_service<T>(db: &Path, work: impl AsyncFnOnce(&Service) -> Result<T, Failure>) -> Result<T, Failure> {
-    let service = Service::new(open_store(&StoreConfig::new(db))?, AppConfig::default());
+fn with_service<T>(db: &Database, work: impl AsyncFnOnce(&Service) -> Result<T, Failure>) -> Result<T, Failure> {
+    let service = Service::new(open_store(&StoreConfig::for_database(db.clone()))?, AppConfig::default());
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -268,7 +280,7 @@ fn with_service<T>(db: &Path, work: impl AsyncFnOnce(&Service) -> Result<T, Fail
     result
 }
 
-fn serve(db: &Path, args: ServeArgs) -> Result<(), Failure> {
+fn serve(db: &Database, args: ServeArgs) -> Result<(), Failure> {
     let store = open_store(&args.store_config(db))?;
     let state = actix_web::web::Data::new(AppState::new(store.clone(), args.app_config()));
     let bind = args.bind.clone();
@@ -294,7 +306,7 @@ fn serve(db: &Path, args: ServeArgs) -> Result<(), Failure> {
             let base = base_url(address);
             log::info!(
                 "calllog serving on {address} (database {}): console {base}/ · help {base}/help · metrics {base}/metrics",
-                db.display()
+                db.describe()
             );
         }
         server.await.map_err(|e| Failure(format!("server stopped: {e}")))
@@ -321,7 +333,7 @@ fn base_url(address: std::net::SocketAddr) -> String {
 
 #[allow(clippy::too_many_arguments)]
 fn user_add(
-    db: &Path,
+    db: &Database,
     name: String,
     role: Role,
     first: Option<String>,
@@ -377,7 +389,7 @@ fn field(text: &str) -> String {
     text.chars().map(|c| if c.is_control() { ' ' } else { c }).collect()
 }
 
-fn user_list(db: &Path) -> Result<(), Failure> {
+fn user_list(db: &Database) -> Result<(), Failure> {
     let users = with_service(db, async |service| {
         let operator = Caller::command_line();
         let mut users = Vec::new();
@@ -400,7 +412,7 @@ fn user_list(db: &Path) -> Result<(), Failure> {
     Ok(())
 }
 
-fn user_passwd(db: &Path, name: &str, password_stdin: bool) -> Result<(), Failure> {
+fn user_passwd(db: &Database, name: &str, password_stdin: bool) -> Result<(), Failure> {
     let (password, generated) = read_or_generate_password(password_stdin)?;
     let new_password = password.clone();
     let user = with_service(db, async |service| {
@@ -419,7 +431,7 @@ fn user_passwd(db: &Path, name: &str, password_stdin: bool) -> Result<(), Failur
     Ok(())
 }
 
-fn token_list(db: &Path, name: &str, zone: &TimeZone) -> Result<(), Failure> {
+fn token_list(db: &Database, name: &str, zone: &TimeZone) -> Result<(), Failure> {
     let tokens = with_service(db, async |service| {
         let user = user_named(service, name).await?;
         Ok(service.list_api_tokens(&Caller::command_line(), user.user_id).await?)
@@ -432,7 +444,7 @@ fn token_list(db: &Path, name: &str, zone: &TimeZone) -> Result<(), Failure> {
     Ok(())
 }
 
-fn token_revoke(db: &Path, token_id: i64) -> Result<(), Failure> {
+fn token_revoke(db: &Database, token_id: i64) -> Result<(), Failure> {
     let token =
         with_service(db, async |service| Ok(service.revoke_token_by_id(&Caller::command_line(), token_id).await?))?;
     let kind = if token.kind == TokenKind::Api { "API token" } else { "session token" };
@@ -441,7 +453,7 @@ fn token_revoke(db: &Path, token_id: i64) -> Result<(), Failure> {
     Ok(())
 }
 
-fn token_create(db: &Path, name: &str, label: Option<String>, expires_days: Option<u32>) -> Result<(), Failure> {
+fn token_create(db: &Database, name: &str, label: Option<String>, expires_days: Option<u32>) -> Result<(), Failure> {
     let token = with_service(db, async |service| {
         let operator = Caller::command_line();
         let user = service
@@ -459,7 +471,7 @@ fn token_create(db: &Path, name: &str, label: Option<String>, expires_days: Opti
     Ok(())
 }
 
-fn import(db: &Path, args: ImportArgs) -> Result<(), Failure> {
+fn import(db: &Database, args: ImportArgs) -> Result<(), Failure> {
     let zone = args.timezone.clone();
     // Each file is read row by row into typed rows named by file and line,
     // for shape problems and reference problems alike.
@@ -478,8 +490,8 @@ fn import(db: &Path, args: ImportArgs) -> Result<(), Failure> {
     Ok(())
 }
 
-fn backup(db: &Path, dest: &Path) -> Result<(), Failure> {
-    require_database(db)?;
+fn backup(db: &Database, dest: &Path) -> Result<(), Failure> {
+    let db = sqlite_file_for(db, "backup", "pg_dump (or your provider's backups)")?;
     if dest.exists() {
         return Err(Failure(format!("{} already exists; choose a new file name", dest.display())));
     }
@@ -499,16 +511,31 @@ fn backup(db: &Path, dest: &Path) -> Result<(), Failure> {
     Ok(())
 }
 
-fn check(db: &Path) -> Result<(), Failure> {
-    require_database(db)?;
+fn check(db: &Database) -> Result<(), Failure> {
+    let db = sqlite_file_for(db, "check", "PostgreSQL's amcheck (pg_amcheck)")?;
     // Read only: a damaged file must not be "repaired" by opening it for writing.
     store::integrity_check(db).map_err(|e| Failure(format!("{} is damaged: {e}", db.display())))?;
     println!("{}: ok", db.display());
     Ok(())
 }
 
-/// API.md §9: `check` and `backup` fail on a file that does not exist rather
-/// than create one (an empty new database would hide a mistyped path).
+/// `check` and `backup` work on SQLite files (API.md §11): on a PostgreSQL
+/// URL they say what does the job there, `tool`.
+fn sqlite_file_for<'d>(db: &'d Database, command: &str, tool: &str) -> Result<&'d Path, Failure> {
+    match db {
+        Database::Sqlite(path) => {
+            require_database(path)?;
+            Ok(path)
+        }
+        Database::Postgres(_) => Err(Failure(format!(
+            "calllog {command} is for SQLite files; for PostgreSQL ({}) use {tool}",
+            db.describe()
+        ))),
+    }
+}
+
+/// API.md §9: `check`, `backup` and `migrate --from` fail on a file that does
+/// not exist rather than create one (an empty new database would hide a mistyped path).
 fn require_database(db: &Path) -> Result<(), Failure> {
     if db.exists() {
         Ok(())

@@ -28,14 +28,73 @@ impl Synchronous {
     }
 }
 
+/// Which database `--db` names: a SQLite file by path, or a PostgreSQL
+/// database by a `postgres://` (or `postgresql://`) URL.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Database {
+    Sqlite(PathBuf),
+    Postgres(String),
+}
+
+impl Database {
+    /// Reads `--db`: a URL of PostgreSQL's schemes is PostgreSQL, anything else a file path.
+    pub fn parse(text: &str) -> Result<Database, String> {
+        let lower = text.trim_start().to_ascii_lowercase();
+        if lower.starts_with("postgres://") || lower.starts_with("postgresql://") {
+            return Ok(Database::Postgres(text.trim().to_string()));
+        }
+        if text.is_empty() {
+            return Err("the database path is empty".into());
+        }
+        Ok(Database::Sqlite(PathBuf::from(text)))
+    }
+
+    /// The SQLite file, when it is one.
+    pub fn sqlite_path(&self) -> Option<&std::path::Path> {
+        match self {
+            Database::Sqlite(path) => Some(path),
+            Database::Postgres(_) => None,
+        }
+    }
+
+    /// How logs and messages name it: the path, or the URL without its password.
+    pub fn describe(&self) -> String {
+        match self {
+            Database::Sqlite(path) => path.display().to_string(),
+            Database::Postgres(url) => without_password(url),
+        }
+    }
+}
+
+/// `postgres://user:secret@host/db` → `postgres://user@host/db`: a URL is
+/// printed in errors and logs, its password never.
+fn without_password(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else { return url.to_string() };
+    let (authority, path) = match rest.find('/') {
+        Some(i) => rest.split_at(i),
+        None => (rest, ""),
+    };
+    match authority.rsplit_once('@') {
+        Some((credentials, host)) => {
+            let user = credentials.split(':').next().unwrap_or("");
+            format!("{scheme}://{user}@{host}{path}")
+        }
+        None => url.to_string(),
+    }
+}
+
 /// How the store is opened.
 #[derive(Debug, Clone)]
 pub struct StoreConfig {
-    pub db_path: PathBuf,
+    pub database: Database,
+    /// SQLite only (PostgreSQL keeps its own `synchronous_commit`).
     pub synchronous: Synchronous,
-    /// Writes waiting for the writer thread beyond this are refused with 503/115.
+    /// SQLite: writes waiting for the writer thread beyond this are refused with 503/115.
     pub write_queue_capacity: usize,
+    /// SQLite: read-only connections; PostgreSQL: connections (reads and writes).
     pub read_pool_size: u32,
+    /// PostgreSQL: how long a request waits for a pooled connection before 503/115.
+    pub pool_wait: std::time::Duration,
     /// How often the background thread checkpoints the WAL into the database.
     pub checkpoint_interval: std::time::Duration,
     /// The writer forces a checkpoint when the WAL file grows past this, and
@@ -44,12 +103,18 @@ pub struct StoreConfig {
 }
 
 impl StoreConfig {
+    /// The settings for a SQLite file at `db_path`.
     pub fn new(db_path: impl Into<PathBuf>) -> StoreConfig {
+        StoreConfig::for_database(Database::Sqlite(db_path.into()))
+    }
+
+    pub fn for_database(database: Database) -> StoreConfig {
         StoreConfig {
-            db_path: db_path.into(),
+            database,
             synchronous: Synchronous::Full,
             write_queue_capacity: 1024,
             read_pool_size: 8,
+            pool_wait: std::time::Duration::from_secs(5),
             checkpoint_interval: std::time::Duration::from_millis(500),
             wal_limit_bytes: 64 * 1024 * 1024,
         }

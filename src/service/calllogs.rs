@@ -188,11 +188,13 @@ impl Service {
     ) -> ServiceResult<(CallLog, Creation)> {
         caller.require_writer()?;
         let caller_in_tx = caller.clone();
-        let now = Stamp::now();
         let created = self
             .store
             .write(move |tx| -> ServiceResult<CreateOutcome> {
                 let caller = caller_in_tx;
+                // Taken inside the write: ModifiedOn follows the order writes
+                // begin in (what `modifiedSince` polling relies on).
+                let now = Stamp::now();
                 let since = now.plus_seconds(-IDEMPOTENCY_WINDOW_SECONDS);
                 if let Some(key) = &idempotency_key {
                     if let Some(log_id) = tx.idempotent_log(caller.user_id, key, since)? {
@@ -261,9 +263,9 @@ impl Service {
     ) -> ServiceResult<String> {
         caller.require_writer()?;
         let caller = caller.clone();
-        let now = Stamp::now();
         self.store
             .write(move |tx| -> ServiceResult<String> {
+                let now = Stamp::now();
                 let head = tx.call_log_head(log_id)?.filter(|h| !h.deleted).ok_or_else(|| no_such_log(log_id))?;
                 caller.require_access(head.property_id, "Call log", log_id)?;
                 if let Some(condition) = &if_match {

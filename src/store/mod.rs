@@ -13,9 +13,10 @@
 //! `read`/`write` are generic over the closure's result and error types
 //! (which a `dyn` trait cannot be); the engine is chosen once, at start.
 
+pub mod postgres;
 pub mod sqlite;
 
-use crate::config::StoreConfig;
+use crate::config::{Database, StoreConfig};
 use crate::domain::audit::{AuditEntry, AuditFilter};
 use crate::domain::calllogs::Author;
 use crate::domain::calllogs::{
@@ -52,6 +53,28 @@ pub type StoreResult<T> = Result<T, StoreError>;
 pub enum Catalog {
     Reasons,
     Statuses,
+}
+
+/// Rules over many rows that a write checks and then keeps (exactly one
+/// default status, a unique catalog name, the last active admin): a write
+/// under them runs alone among such writes, from any instance, so what it
+/// read still holds when it commits.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RuleLock {
+    Catalog(Catalog),
+    Users,
+}
+
+impl RuleLock {
+    /// A key of its own for each, in the engine's lock space.
+    pub fn lock_key(self) -> i64 {
+        const BASE: i64 = 0x6361_6c6c_6c6f_6700;
+        match self {
+            RuleLock::Catalog(Catalog::Reasons) => BASE + 0x10,
+            RuleLock::Catalog(Catalog::Statuses) => BASE + 0x11,
+            RuleLock::Users => BASE + 0x12,
+        }
+    }
 }
 
 /// Where an export's next chunk starts: after this row in the list's order.
@@ -160,6 +183,9 @@ pub trait Reads {
 
 /// Everything the service writes, inside one transaction that also reads.
 pub trait Writes: Reads {
+    /// Call first in a write whose rules span rows (see `RuleLock`).
+    fn lock_rules(&mut self, rules: RuleLock) -> StoreResult<()>;
+
     // Users and tokens.
     fn insert_user(&mut self, user: &NewUser, password_hash: &str, now: Stamp) -> StoreResult<i64>;
     /// Applies `changes` (its clear password is ignored: the new hash, if any, is `password_hash`).
@@ -244,12 +270,16 @@ pub struct StoreStats {
 #[derive(Clone)]
 pub enum Store {
     Sqlite(sqlite::SqliteStore),
+    Postgres(postgres::PgStore),
 }
 
 impl Store {
     /// Opens (creating and upgrading if needed) the database `config` names.
     pub fn open(config: &StoreConfig) -> Result<Store, OpenError> {
-        Ok(Store::Sqlite(sqlite::SqliteStore::open(config)?))
+        match &config.database {
+            Database::Sqlite(path) => Ok(Store::Sqlite(sqlite::SqliteStore::open(path, config)?)),
+            Database::Postgres(url) => Ok(Store::Postgres(postgres::PgStore::open(url, config)?)),
+        }
     }
 
     /// Runs `work` in one read transaction, off the async workers.
@@ -261,6 +291,7 @@ impl Store {
     {
         match self {
             Store::Sqlite(s) => s.read(work).await,
+            Store::Postgres(s) => s.read(work).await,
         }
     }
 
@@ -271,6 +302,7 @@ impl Store {
     {
         match self {
             Store::Sqlite(s) => s.read_blocking(work),
+            Store::Postgres(s) => s.read_blocking(work),
         }
     }
 
@@ -284,12 +316,14 @@ impl Store {
     {
         match self {
             Store::Sqlite(s) => s.write(work).await,
+            Store::Postgres(s) => s.write(work).await,
         }
     }
 
     pub fn stats(&self) -> StoreStats {
         match self {
             Store::Sqlite(s) => s.stats(),
+            Store::Postgres(s) => s.stats(),
         }
     }
 
@@ -297,6 +331,7 @@ impl Store {
     pub fn close(&self) {
         match self {
             Store::Sqlite(s) => s.close(),
+            Store::Postgres(s) => s.close(),
         }
     }
 
@@ -304,6 +339,7 @@ impl Store {
     pub fn sqlite(&self) -> Option<&sqlite::SqliteStore> {
         match self {
             Store::Sqlite(s) => Some(s),
+            Store::Postgres(_) => None,
         }
     }
 }

@@ -39,21 +39,74 @@ pub struct TestApp {
 pub enum TestDatabase {
     /// A fresh SQLite file of its own.
     Sqlite(PathBuf),
+    /// A fresh PostgreSQL database of its own, dropped when the last clone goes.
+    Postgres(std::sync::Arc<PostgresDatabase>),
 }
 
-/// The database for one test, chosen by `CALLLOG_TEST_DB`: unset (or `sqlite`)
-/// is a fresh SQLite file in `dir`. A second engine plugs in here.
+/// The database for one test, chosen by `CALLLOG_TEST_DB`: unset (or
+/// `sqlite`) is a fresh SQLite file in `dir`; a `postgres://` URL names a
+/// server on which each test creates (and at its end drops) a database of
+/// its own (`.ci/run` starts a throwaway cluster: `scripts/pg_cluster.sh`).
 pub fn test_database(dir: &std::path::Path) -> TestDatabase {
     match std::env::var("CALLLOG_TEST_DB") {
         Err(_) => TestDatabase::Sqlite(dir.join("test.db")),
         Ok(name) if name.is_empty() || name == "sqlite" => TestDatabase::Sqlite(dir.join("test.db")),
-        Ok(other) => panic!("CALLLOG_TEST_DB={other:?}: this suite knows only SQLite (leave it unset)"),
+        Ok(url) if url.starts_with("postgres://") || url.starts_with("postgresql://") => {
+            TestDatabase::Postgres(std::sync::Arc::new(PostgresDatabase::create(&url)))
+        }
+        Ok(other) => panic!("CALLLOG_TEST_DB={other:?}: leave it unset (SQLite) or give a postgres:// URL"),
     }
+}
+
+/// Whether this run's tests are on SQLite (some mechanics exist only there).
+pub fn on_sqlite() -> bool {
+    !std::env::var("CALLLOG_TEST_DB").is_ok_and(|v| v.starts_with("postgres"))
+}
+
+/// A database created for one test on the server `CALLLOG_TEST_DB` names.
+#[derive(Debug)]
+pub struct PostgresDatabase {
+    /// The server's maintenance database, where the test's is created and dropped.
+    server_url: String,
+    pub name: String,
+    /// The URL of the test's database.
+    pub url: String,
+}
+
+impl PostgresDatabase {
+    pub fn create(server_url: &str) -> PostgresDatabase {
+        use rand::Rng;
+        let name = format!("calllog_test_{:016x}", rand::rng().random::<u64>());
+        let (base, _) = server_url.rsplit_once('/').expect("a postgres URL ends in /DBNAME");
+        let url = format!("{base}/{name}");
+        run_on_server(server_url, &format!("CREATE DATABASE {name}"));
+        PostgresDatabase { server_url: server_url.to_string(), name, url }
+    }
+}
+
+impl Drop for PostgresDatabase {
+    fn drop(&mut self) {
+        // FORCE: the app's pooled connections may still be open.
+        run_on_server(&self.server_url, &format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.name));
+    }
+}
+
+/// Runs `sql` on the server, from a thread of its own (the synchronous
+/// client may not run inside the test's runtime).
+pub fn run_on_server(url: &str, sql: &str) {
+    let (url, sql) = (url.to_string(), sql.to_string());
+    std::thread::spawn(move || {
+        let mut client = postgres::Client::connect(&url, postgres::NoTls).expect("connect to the test server");
+        client.batch_execute(&sql).unwrap_or_else(|e| panic!("{sql}: {e}"));
+    })
+    .join()
+    .unwrap();
 }
 
 fn store_config(database: &TestDatabase) -> StoreConfig {
     match database {
         TestDatabase::Sqlite(path) => StoreConfig::new(path),
+        TestDatabase::Postgres(db) => StoreConfig::for_database(calllog::config::Database::Postgres(db.url.clone())),
     }
 }
 
@@ -434,5 +487,6 @@ pub fn read_only_database(app: &TestApp) -> rusqlite::Connection {
         TestDatabase::Sqlite(path) => {
             rusqlite::Connection::open_with_flags(path, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY).unwrap()
         }
+        TestDatabase::Postgres(_) => panic!("read_only_database is for SQLite; guard the test with on_sqlite()"),
     }
 }

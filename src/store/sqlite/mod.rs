@@ -108,12 +108,12 @@ impl rusqlite::functions::Aggregate<Vec<u8>, Vec<u8>> for IntegerList {
 impl SqliteStore {
     /// Opens (creating if needed) the database: pragmas, schema, integrity
     /// check, then the writer thread and the read pool.
-    pub fn open(config: &StoreConfig) -> Result<SqliteStore, OpenError> {
-        let path_text = config.db_path.display().to_string();
+    pub fn open(db_path: &Path, config: &StoreConfig) -> Result<SqliteStore, OpenError> {
+        let path_text = db_path.display().to_string();
         let open_error = |reason: String| OpenError::Open { path: path_text.clone(), reason };
         let synchronous = config.synchronous.pragma_value();
 
-        let conn = Connection::open(&config.db_path).map_err(|e| open_error(e.to_string()))?;
+        let conn = Connection::open(db_path).map_err(|e| open_error(e.to_string()))?;
         let writer_role = Role::Writer { wal_limit_bytes: config.wal_limit_bytes };
         apply_pragmas(&conn, synchronous, writer_role).map_err(|e| classify(&path_text, e))?;
         schema::check_integrity(&conn).map_err(|detail| OpenError::Damaged { path: path_text.clone(), detail })?;
@@ -126,7 +126,7 @@ impl SqliteStore {
         })?;
 
         let sync = synchronous.to_string();
-        let manager = SqliteConnectionManager::file(&config.db_path)
+        let manager = SqliteConnectionManager::file(db_path)
             .with_flags(OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX | OpenFlags::SQLITE_OPEN_URI)
             .with_init(move |c| apply_pragmas(c, &sync, Role::Other));
         let readers = r2d2::Pool::builder()
@@ -135,10 +135,10 @@ impl SqliteStore {
             .build(manager)
             .map_err(|e| open_error(e.to_string()))?;
 
-        let checkpoint_conn = Connection::open(&config.db_path).map_err(|e| open_error(e.to_string()))?;
+        let checkpoint_conn = Connection::open(db_path).map_err(|e| open_error(e.to_string()))?;
         apply_pragmas(&checkpoint_conn, synchronous, Role::Other).map_err(|e| open_error(e.to_string()))?;
         let checkpointer = checkpoint::Checkpointer::start(checkpoint_conn, config.checkpoint_interval);
-        let mut wal_path = config.db_path.clone().into_os_string();
+        let mut wal_path = db_path.as_os_str().to_owned();
         wal_path.push("-wal");
         let writer = Writer::start(
             conn,

@@ -13,7 +13,7 @@ use crate::domain::lookup::{CallLogBrief, LookupQuery, ResidentPlace, UnitPlace}
 use crate::domain::query::Page;
 use crate::domain::time::Stamp;
 use crate::domain::users::{Caller, LoginRecord, NewToken, NewUser, TokenInfo, TokenRecord, User, UserChanges};
-use crate::store::{Catalog, ExportCursor, Reads, StoreResult, Writes};
+use crate::store::{Catalog, ExportCursor, Reads, RuleLock, StoreResult, Writes};
 use rusqlite::Connection;
 
 pub struct SqliteTx<'c> {
@@ -181,6 +181,10 @@ impl Reads for SqliteTx<'_> {
 }
 
 impl Writes for SqliteTx<'_> {
+    fn lock_rules(&mut self, _rules: RuleLock) -> StoreResult<()> {
+        // The single writer already runs one write at a time.
+        Ok(())
+    }
     fn insert_user(&mut self, user: &NewUser, password_hash: &str, now: Stamp) -> StoreResult<i64> {
         users::insert_user(self.conn, user, password_hash, now)
     }
