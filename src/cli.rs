@@ -644,11 +644,11 @@ mod tests {
     #[test]
     fn pool_queue_and_wal_flags_reach_the_store_settings() {
         let args = serve_args(&["--read-pool-size", "3", "--write-queue", "5", "--wal-limit-mib", "2"]).unwrap();
-        let config = args.store_config(Path::new("x.db"));
+        let config = args.store_config(&Database::Sqlite("x.db".into()));
         assert_eq!(config.read_pool_size, 3);
         assert_eq!(config.write_queue_capacity, 5);
         assert_eq!(config.wal_limit_bytes, 2 * 1024 * 1024);
-        let defaults = serve_args(&[]).unwrap().store_config(Path::new("x.db"));
+        let defaults = serve_args(&[]).unwrap().store_config(&Database::Sqlite("x.db".into()));
         let documented = StoreConfig::new("x.db");
         assert_eq!(
             (defaults.read_pool_size, defaults.write_queue_capacity, defaults.wal_limit_bytes),

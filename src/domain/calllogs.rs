@@ -698,6 +698,29 @@ fn fold_word(word: &str) -> String {
     icu_normalizer::ComposingNormalizerBorrowed::new_nfc().normalize(&bare).into_owned()
 }
 
+/// The words of `text` as a search index keeps them: runs of letters and
+/// digits (with their combining accents), case and accents folded, the way
+/// FTS5's `unicode61 remove_diacritics 2` tokenizer reads them. The
+/// PostgreSQL engine indexes these (its own parsers split and fold
+/// differently: `unaccent` turns `ß` into `ss`), so both engines find the
+/// same logs.
+pub fn folded_words(text: &str) -> Vec<String> {
+    text.split(|c: char| !is_word_char(c))
+        .filter(|w| w.chars().any(char::is_alphanumeric))
+        .map(fold_word)
+        .collect()
+}
+
+/// A PostgreSQL `tsquery` for `words`: each folded, quoted (so no word is
+/// syntax), matched as a prefix, all required.
+pub fn tsquery_text(words: &[String]) -> String {
+    words
+        .iter()
+        .map(|w| format!("'{}':*", fold_word(w).replace('\\', "\\\\").replace('\'', "''")))
+        .collect::<Vec<_>>()
+        .join(" & ")
+}
+
 /// An FTS5 query: every word quoted (so no word is syntax) and matched as a prefix.
 pub fn fts_query(words: &[String]) -> String {
     words.iter().map(|w| fts_word(w)).collect::<Vec<_>>().join(" ")
@@ -739,6 +762,13 @@ mod tests {
         // Letters of scripts that decompose stay letters: neither word begins the other.
         assert_eq!(words("하 한"), ["하", "한"]);
         assert_eq!(fold_word("ZOË"), "zoe");
+    }
+
+    #[test]
+    fn indexed_words_are_folded_like_the_search_words() {
+        assert_eq!(folded_words("Crème brûlée, O'Brien's 2B-leak\nZOË"), ["creme", "brulee", "o", "brien", "s", "2b", "leak", "zoe"]);
+        assert_eq!(folded_words("cre\u{300}me -- ** "), ["creme"]);
+        assert_eq!(tsquery_text(&["Crème".into(), "leak".into()]), "'creme':* & 'leak':*");
     }
 
     #[test]
