@@ -184,7 +184,13 @@ impl Metrics {
     pub fn render(&self, stats: StoreStats) -> String {
         match (&self.store, stats) {
             (
-                StoreGauges::Sqlite { write_queue_depth, write_batches, forced_checkpoints, pool_connections, pool_idle },
+                StoreGauges::Sqlite {
+                    write_queue_depth,
+                    write_batches,
+                    forced_checkpoints,
+                    pool_connections,
+                    pool_idle,
+                },
                 StoreStats::Sqlite {
                     write_queue_depth: depth,
                     write_batches: batches,
@@ -225,4 +231,3 @@ impl Metrics {
         text
     }
 }
-

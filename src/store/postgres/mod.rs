@@ -74,7 +74,11 @@ impl PgStore {
                         schema::MigrateError::TooNew(found) => {
                             OpenError::TooNew { path: described.clone(), found, known: schema::VERSION }
                         }
-                        e => OpenError::Upgrade { path: described.clone(), known: schema::VERSION, detail: e.to_string() },
+                        e => OpenError::Upgrade {
+                            path: described.clone(),
+                            known: schema::VERSION,
+                            detail: e.to_string(),
+                        },
                     })
                 })
                 .join()
@@ -89,14 +93,16 @@ impl PgStore {
             .build(manager)
             .map_err(|e| open_error(e.to_string()))?;
         let listener = listener::CredentialListener::start(pg_config);
-        Ok(PgStore { inner: Arc::new(PgInner {
-            pool,
-            listener,
-            closed: AtomicBool::new(false),
-            pool_timeouts: AtomicU64::new(0),
-            committed_writes: AtomicU64::new(0),
-            described,
-        }) })
+        Ok(PgStore {
+            inner: Arc::new(PgInner {
+                pool,
+                listener,
+                closed: AtomicBool::new(false),
+                pool_timeouts: AtomicU64::new(0),
+                committed_writes: AtomicU64::new(0),
+                described,
+            }),
+        })
     }
 
     /// A pooled connection, or 503/115 when none frees up within the pool's wait.
