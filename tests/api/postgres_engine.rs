@@ -1,0 +1,85 @@
+//! The PostgreSQL engine's own mechanics (API.md §9, §11): its schema
+//! versions, a write PostgreSQL refuses. Run only when the suite runs on
+//! PostgreSQL (`CALLLOG_TEST_DB=postgres://…`); the SQLite engine's
+//! counterparts are in `schema_upgrades`, `full_disk` and the `sqlite_*` modules.
+
+use crate::helpers::*;
+use calllog::config::{Database, StoreConfig};
+use calllog::store::OpenError;
+use calllog::Store;
+use serde_json::json;
+
+fn url_of(app: &TestApp) -> Option<String> {
+    match &app.database {
+        TestDatabase::Postgres(db) => Some(db.url.clone()),
+        TestDatabase::Sqlite(_) => None,
+    }
+}
+
+/// A database whose schema is newer than the binary is refused, untouched;
+/// one at this version opens again without a step.
+#[actix_web::test]
+async fn a_newer_schema_is_refused_and_left_as_it_is() {
+    if on_sqlite() {
+        return;
+    }
+    app_with_directory!(app, admin);
+    let url = url_of(&app).unwrap();
+    let config = StoreConfig::for_database(Database::Postgres(url.clone()));
+    let known = calllog::store::postgres::schema::VERSION;
+    let again = Store::open(&config).expect("the same version opens");
+    again.close();
+    run_on_server(
+        &url,
+        &format!("INSERT INTO calllog_schema (version, name) VALUES ({}, 'from the future')", known + 1),
+    );
+    match Store::open(&config) {
+        Err(OpenError::TooNew { found, known: k, .. }) => assert_eq!((found, k), (known + 1, known)),
+        Err(e) => panic!("{e}"),
+        Ok(_) => panic!("a newer database was opened"),
+    }
+    // The running instance still answers from its rows.
+    assert_eq!(get(&app, "/api/properties", &admin).await.body["Total"], 2);
+}
+
+/// API.md §11: when PostgreSQL refuses a write (here: the database turned
+/// read-only, as a standby is), the answer is 409/113 and nothing is kept.
+#[actix_web::test]
+async fn a_write_postgresql_refuses_answers_113() {
+    if on_sqlite() {
+        return;
+    }
+    app_with_directory!(app, admin);
+    let TestDatabase::Postgres(db) = &app.database else { unreachable!("on PostgreSQL") };
+    run_on_server(
+        &db.url,
+        &format!(
+            "ALTER DATABASE {0} SET default_transaction_read_only = on;
+             SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{0}' AND pid <> pg_backend_pid();",
+            db.name
+        ),
+    );
+    let mut refused = None;
+    // The pool replaces the connections that were ended; the first request may meet one of them.
+    for _ in 0..10 {
+        let a =
+            post(&app, "/api/calllogs", &admin, json!({"PropertyId": 1, "CallFrom": "c", "Subject": "kept?"})).await;
+        if a.code() == 113 {
+            refused = Some(a);
+            break;
+        }
+        assert!(a.status.is_server_error(), "{}", a.text);
+    }
+    let a = refused.expect("a 113 answer");
+    a.assert_error(409, 113);
+    run_on_server(&db.url, &format!("ALTER DATABASE {} SET default_transaction_read_only = off", db.name));
+    let mut listed = None;
+    for _ in 0..10 {
+        let a = get(&app, "/api/calllogs?q=kept", &admin).await;
+        if a.status == StatusCode::OK {
+            listed = Some(a);
+            break;
+        }
+    }
+    assert_eq!(listed.expect("reads work").body["Total"], 0, "nothing of the refused write was kept");
+}
