@@ -72,7 +72,11 @@ impl PgStore {
                         schema::MigrateError::TooNew(found) => {
                             OpenError::TooNew { path: described.clone(), found, known: schema::VERSION }
                         }
-                        e => OpenError::Upgrade { path: described.clone(), known: schema::VERSION, detail: e.to_string() },
+                        e => OpenError::Upgrade {
+                            path: described.clone(),
+                            known: schema::VERSION,
+                            detail: e.to_string(),
+                        },
                     })
                 })
                 .join()
