@@ -172,6 +172,12 @@ pub fn link_reasons(db: &mut Client, log_id: i64, reason_ids: &[i64]) -> StoreRe
 
 /// Appends events after `after_event_no`, stamps the log as modified and
 /// indexes each comment (a row of its own, never a rewrite).
+///
+/// The events are stamped `now`, or the log's last change if that is later:
+/// the service takes `now` before the log's row lock, so a concurrent write
+/// of the same log that took its time later may have got the lock first.
+/// On SQLite's single writer writes take their time in commit order; here
+/// the row lock orders them, and a thread's dates still never go backwards.
 pub fn append_events(
     db: &mut Client,
     log_id: i64,
@@ -180,6 +186,18 @@ pub fn append_events(
     author: &Author,
     now: Stamp,
 ) -> StoreResult<i64> {
+    let last_event_no = after_event_no + events.len() as i64;
+    let comments = events.iter().filter(|e| e.kind == EventKind::Commented).count() as i64;
+    let stamped = db.query_opt(
+        "UPDATE call_logs SET last_event_no = $2, modified_on = greatest(modified_on, $3),
+                comment_count = comment_count + $4
+         WHERE log_id = $1 RETURNING modified_on",
+        &[&log_id, &last_event_no, &now.0, &comments],
+    )?;
+    let Some(stamped) = stamped else {
+        return Err(StoreError::Failed(format!("call log {log_id} vanished while events were appended")));
+    };
+    let at: i64 = col(&stamped, 0)?;
     let mut event_no = after_event_no;
     for e in events {
         event_no += 1;
@@ -190,7 +208,7 @@ pub fn append_events(
             &[
                 &log_id,
                 &event_no,
-                &now.0,
+                &at,
                 &author.user_id,
                 &author.display_name,
                 &e.kind.as_str(),
@@ -204,13 +222,7 @@ pub fn append_events(
             index_part(db, log_id, event_no, text)?;
         }
     }
-    let comments = events.iter().filter(|e| e.kind == EventKind::Commented).count() as i64;
-    db.execute(
-        "UPDATE call_logs SET last_event_no = $2, modified_on = $3, comment_count = comment_count + $4
-         WHERE log_id = $1",
-        &[&log_id, &event_no, &now.0, &comments],
-    )?;
-    Ok(event_no)
+    Ok(last_event_no)
 }
 
 /// New notes, and the log's search header rebuilt with them.
