@@ -18,6 +18,7 @@ pub mod directory;
 pub mod listener;
 pub mod lookup;
 pub mod schema;
+pub mod throttle;
 pub mod tx;
 pub mod users;
 
@@ -26,6 +27,7 @@ use crate::store::{OpenError, Reads, StoreError, StoreStats, Writes};
 use postgres::error::SqlState;
 use postgres::{Client, NoTls};
 use r2d2_postgres::PostgresConnectionManager;
+use std::net::IpAddr;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
@@ -40,6 +42,8 @@ struct PgInner {
     pool: PoolOwner,
     listener: listener::CredentialListener,
     closed: AtomicBool,
+    /// The sign-in throttle's table (`throttle.rs`).
+    throttle: throttle::Throttle,
     /// The URL without its password, for messages.
     described: String,
 }
@@ -123,6 +127,7 @@ impl PgStore {
                 pool: PoolOwner(Some(pool)),
                 listener,
                 closed: AtomicBool::new(false),
+                throttle: throttle::Throttle::new(),
                 described,
             }),
         })
@@ -187,6 +192,25 @@ impl PgStore {
         let result = work(&mut tx);
         tx.finish(result.is_ok()).map_err(E::from)?;
         result
+    }
+
+    /// Seconds until sign-ins for `user_name` from `address` are let
+    /// through again, or `None` when they are now (API.md §3, every instance's failures).
+    pub async fn login_wait(&self, user_name: String, address: IpAddr) -> Result<Option<u64>, StoreError> {
+        let store = self.clone();
+        tokio::task::spawn_blocking(move || {
+            let mut conn = store.connection()?;
+            store.inner.throttle.wait(&mut conn, &user_name, address)
+        })
+        .await
+        .map_err(|e| StoreError::Failed(format!("throttle task failed: {e}")))?
+    }
+
+    /// Records a password check's outcome, committed when this returns.
+    /// Blocks: call it off the async workers (where the check ran).
+    pub fn record_login(&self, user_name: &str, address: IpAddr, succeeded: bool) -> Result<(), StoreError> {
+        let mut conn = self.connection()?;
+        self.inner.throttle.record(&mut conn, user_name, address, succeeded)
     }
 
     pub fn stats(&self) -> StoreStats {
