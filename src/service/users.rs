@@ -288,6 +288,14 @@ impl Service {
     /// A failed look (no pooled connection free) is not the request's
     /// failure: the cache stays as it is and the next request looks again.
     async fn notice_credential_changes(&self) {
+        // PostgreSQL: every instance's changes are heard as they commit;
+        // looking costs nothing, so every request looks.
+        if let Some(changes) = self.store.heard_credential_changes() {
+            if self.credential_watch.moved_to(changes) {
+                self.tokens.forget_all();
+            }
+            return;
+        }
         if !self.credential_watch.claim_look() {
             return;
         }

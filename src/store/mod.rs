@@ -357,6 +357,16 @@ impl Store {
         }
     }
 
+    /// The credential changes this process has heard of without asking the
+    /// database, when its engine hears them as they commit (PostgreSQL's
+    /// LISTEN); `None` when they must be read (SQLite: `Reads::credential_changes`).
+    pub fn heard_credential_changes(&self) -> Option<i64> {
+        match self {
+            Store::Sqlite(_) => None,
+            Store::Postgres(s) => Some(s.heard_credential_changes()),
+        }
+    }
+
     pub fn stats(&self) -> StoreStats {
         match self {
             Store::Sqlite(s) => s.stats(),

@@ -67,7 +67,7 @@ pub fn on_sqlite() -> bool {
 #[derive(Debug)]
 pub struct PostgresDatabase {
     /// The server's maintenance database, where the test's is created and dropped.
-    server_url: String,
+    pub server_url: String,
     pub name: String,
     /// The URL of the test's database.
     pub url: String,
@@ -97,7 +97,9 @@ pub fn run_on_server(url: &str, sql: &str) {
     let (url, sql) = (url.to_string(), sql.to_string());
     std::thread::spawn(move || {
         let mut client = postgres::Client::connect(&url, postgres::NoTls).expect("connect to the test server");
-        client.batch_execute(&sql).unwrap_or_else(|e| panic!("{sql}: {e}"));
+        client.batch_execute(&sql).unwrap_or_else(|e| {
+            panic!("{sql}: {}", e.as_db_error().map_or(e.to_string(), |d| d.message().to_string()))
+        });
     })
     .join()
     .unwrap();
@@ -127,7 +129,15 @@ pub async fn spawn_app_with(adjust: impl FnOnce(&mut StoreConfig, &mut AppConfig
 /// A second calllog instance on `app`'s database (PostgreSQL: API.md §11),
 /// with a store, token cache and throttle of its own.
 pub async fn spawn_second_instance(app: &TestApp) -> TestApp {
-    serve(app.database.clone(), tempfile::tempdir().unwrap(), |_, _| {}).await
+    spawn_second_instance_with(app, |_, _| {}).await
+}
+
+/// `spawn_second_instance` with the settings `adjust` makes.
+pub async fn spawn_second_instance_with(
+    app: &TestApp,
+    adjust: impl FnOnce(&mut StoreConfig, &mut AppConfig),
+) -> TestApp {
+    serve(app.database.clone(), tempfile::tempdir().unwrap(), adjust).await
 }
 
 /// Serves the app on `database`.

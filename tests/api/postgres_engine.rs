@@ -72,7 +72,8 @@ async fn a_write_postgresql_refuses_answers_113() {
     }
     let a = refused.expect("a 113 answer");
     a.assert_error(409, 113);
-    run_on_server(&db.url, &format!("ALTER DATABASE {} SET default_transaction_read_only = off", db.name));
+    // From the server's own database: sessions of the test's start read-only now.
+    run_on_server(&db.server_url, &format!("ALTER DATABASE {} SET default_transaction_read_only = off", db.name));
     let mut listed = None;
     for _ in 0..10 {
         let a = get(&app, "/api/calllogs?q=kept", &admin).await;

@@ -222,6 +222,11 @@ impl PgStore {
         self.inner.throttle.record(&mut conn, user_name, address, succeeded)
     }
 
+    /// Credential changes the listener has heard (see `listener.rs`).
+    pub fn heard_credential_changes(&self) -> i64 {
+        self.inner.listener.changes()
+    }
+
     pub fn stats(&self) -> StoreStats {
         let pool = self.inner.pool.state();
         StoreStats::Postgres {
