@@ -425,18 +425,21 @@ fn peak_rss_of(pid: u32) -> f64 {
 /// an API token of theirs, made by the command line (`user add
 /// --password-stdin`, `token create`), as an operator would.
 fn admin_token_by_command_line(db: impl AsRef<std::ffi::OsStr>, name: &str, password: &str) -> String {
-    let db = db.as_ref();
     use std::io::Write;
     use std::process::Stdio;
+    let db = db.as_ref();
+    // What they say on stderr (a fresh PostgreSQL database's migration is logged) is shown only when they fail.
     let mut add = calllog_command(db, &["user", "add", name, "--role", "admin", "--password-stdin"])
         .stdin(Stdio::piped())
         .stdout(Stdio::null())
+        .stderr(Stdio::piped())
         .spawn()
         .expect("calllog user add");
     add.stdin.take().expect("stdin").write_all(format!("{password}\n").as_bytes()).expect("password");
-    assert!(add.wait().expect("user add").success(), "user add");
+    let added = add.wait_with_output().expect("user add");
+    assert!(added.status.success(), "user add: {}", String::from_utf8_lossy(&added.stderr));
     let token = calllog_command(db, &["token", "create", name]).output().expect("token create");
-    assert!(token.status.success(), "token create");
+    assert!(token.status.success(), "token create: {}", String::from_utf8_lossy(&token.stderr));
     String::from_utf8_lossy(&token.stdout).trim().to_string()
 }
 

@@ -602,7 +602,7 @@ fn instances_table(
         "{instances} instance{} on one database ({connections} connections split evenly over them):",
         if instances == 1 { "" } else { "s" }
     );
-    println!(
+    let header = format!(
         "{:<44} {:>8} {:>7} {:>7} {:>7} {:>6} {:>6} {:>6} {:>6} {:>7} {:>8}  {}",
         "Load",
         "req/s",
@@ -617,6 +617,7 @@ fn instances_table(
         "÷ceiling",
         if sqlite.is_some() { "SQLite (phase 8)" } else { "" }
     );
+    println!("{}", header.trim_end());
     let names = [
         format!("PUT comment, logs 3..999 in turn, {connections} conn"),
         format!("PUT comment, all on log 2, {connections} conn"),
@@ -627,7 +628,7 @@ fn instances_table(
     ];
     for (i, (name, m)) in names.iter().zip(&measured).enumerate() {
         let o = &m.outcome;
-        println!(
+        let row = format!(
             "{name:<44} {:>8.0} {:>7.2} {:>7.2} {:>7} {:>6} {:>5.0}% {:>6} {:>5.0}% {:>7} {:>8}  {}",
             o.per_second(),
             o.percentile_ms(0.50),
@@ -644,6 +645,7 @@ fn instances_table(
                 .map(|figures| format!("{:>6.0} req/s, p50 {:.2} ms", figures[i].0, figures[i].1))
                 .unwrap_or_default()
         );
+        println!("{}", row.trim_end());
     }
     println!(
         "Peak RSS (VmHWM) after the loads: {}",
