@@ -47,7 +47,13 @@
 //! time. A create: the log's row, its search header, its `created` event,
 //! the counter bump (the per-status counts follow by trigger, as for
 //! calllog). What calllog adds (the request itself, authentication, the
-//! change-clock lock, statements prepared per call) is the gap to 1.
+//! change-clock lock, statements prepared per call) is the gap to 1; and
+//! at 64 connections, the pool's width: an instance has at most its pool's
+//! connections (8) in transactions at once, the ceiling 64, and with
+//! synchronous_commit=on PostgreSQL flushes the commits in flight together.
+//! Writes that lock one row (every comment on log 2; every create, through
+//! the per-status count row of its unit) hold the lock until their commit is
+//! flushed: they run one at a time, at most one per WAL flush, on either side.
 
 use crate::peak_rss_of;
 use crate::throughput::generator::{combine, drive, Outcome, Target};
@@ -487,18 +493,23 @@ async fn drive_all(
     combine(futures_util::future::join_all(loads).await)
 }
 
+/// The value of the metric `name` (a counter: `name_total`) in `target`'s `/metrics`.
+async fn metric(target: &Target, name: &str) -> u64 {
+    let (status, body) = target.send("GET", "/metrics", None).await;
+    assert_eq!(status, 200, "GET /metrics");
+    String::from_utf8_lossy(&body)
+        .lines()
+        .find(|line| line.split_whitespace().next().is_some_and(|metric| metric.trim_end_matches("_total") == name))
+        .and_then(|line| line.split_whitespace().last())
+        .and_then(|count| count.parse::<u64>().ok())
+        .unwrap_or_else(|| panic!("{name} in /metrics"))
+}
+
 /// Write transactions the instances have committed so far (the sum of their `/metrics`).
 async fn committed_writes(targets: &[Target]) -> u64 {
     let mut total = 0;
     for target in targets {
-        let (status, body) = target.send("GET", "/metrics", None).await;
-        assert_eq!(status, 200, "GET /metrics");
-        total += String::from_utf8_lossy(&body)
-            .lines()
-            .find(|line| line.starts_with("calllog_committed_writes"))
-            .and_then(|line| line.split_whitespace().last())
-            .and_then(|count| count.parse::<u64>().ok())
-            .expect("calllog_committed_writes in /metrics");
+        total += metric(target, "calllog_committed_writes").await;
     }
     total
 }
@@ -559,11 +570,12 @@ fn instances_table(
     let targets: Vec<Target> = servers.iter().map(|server| server.target.clone()).collect();
     // The generator's runtime: one thread for every connection of every instance.
     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
-    runtime.block_on(async {
+    let pool = runtime.block_on(async {
         for server in &servers {
             server.ready().await;
         }
         seed(&targets[0]).await;
+        metric(&targets[0], "calllog_db_pool_max_connections").await
     });
 
     let spread = |target: &Target| -> Vec<Vec<u8>> {
@@ -599,7 +611,7 @@ fn instances_table(
 
     println!();
     println!(
-        "{instances} instance{} on one database ({connections} connections split evenly over them):",
+        "{instances} instance{} on one database ({connections} connections split evenly over them; each instance works on at most {pool} PostgreSQL connections, its pool):",
         if instances == 1 { "" } else { "s" }
     );
     let header = format!(
