@@ -29,6 +29,13 @@
 //!    SQLite's ceiling for the same write shapes measured in the same run;
 //!    then writes on a log with 10 comments beside one with 10,000.
 //!    CALLLOG_BENCH_ONLY=throughput runs only this phase.
+//! 9. Phase 8's table on PostgreSQL (benches/postgres), with one and two
+//!    `calllog serve` instances on one database, beside PostgreSQL's ceiling
+//!    for the same write shapes; on CALLLOG_BENCH_PG's server, or a durable
+//!    throwaway cluster of scripts/pg_cluster.sh (skipped without
+//!    PostgreSQL). CALLLOG_BENCH_ONLY=postgres runs only this phase;
+//!    CALLLOG_BENCH_ONLY=throughput,postgres runs phases 8 and 9 and prints
+//!    SQLite's figures beside PostgreSQL's.
 
 use calllog::config::{AppConfig, StoreConfig, Synchronous};
 use calllog::{AppState, Store};
@@ -38,6 +45,7 @@ use std::time::{Duration, Instant};
 
 mod common;
 use common::{env_number, serve_on_loopback, ten_properties_of_a_hundred_units};
+mod postgres;
 mod throughput;
 
 /// How a benchmark client proves who it is: an API token, or the console's
@@ -413,25 +421,31 @@ fn peak_rss_of(pid: u32) -> f64 {
         .unwrap_or(0.0)
 }
 
-/// A new admin `name` in DB and an API token of theirs, made by the command
-/// line (`user add --password-stdin`, `token create`), as an operator would.
-fn admin_token_by_command_line(db: &std::path::Path, name: &str, password: &str) -> String {
+/// A new admin `name` in DB (a SQLite file's path or a PostgreSQL URL) and
+/// an API token of theirs, made by the command line (`user add
+/// --password-stdin`, `token create`), as an operator would.
+fn admin_token_by_command_line(db: impl AsRef<std::ffi::OsStr>, name: &str, password: &str) -> String {
     use std::io::Write;
     use std::process::Stdio;
+    let db = db.as_ref();
+    // What they say on stderr (a fresh PostgreSQL database's migration is logged) is shown only when they fail.
     let mut add = calllog_command(db, &["user", "add", name, "--role", "admin", "--password-stdin"])
         .stdin(Stdio::piped())
         .stdout(Stdio::null())
+        .stderr(Stdio::piped())
         .spawn()
         .expect("calllog user add");
     add.stdin.take().expect("stdin").write_all(format!("{password}\n").as_bytes()).expect("password");
-    assert!(add.wait().expect("user add").success(), "user add");
+    let added = add.wait_with_output().expect("user add");
+    assert!(added.status.success(), "user add: {}", String::from_utf8_lossy(&added.stderr));
     let token = calllog_command(db, &["token", "create", name]).output().expect("token create");
-    assert!(token.status.success(), "token create");
+    assert!(token.status.success(), "token create: {}", String::from_utf8_lossy(&token.stderr));
     String::from_utf8_lossy(&token.stdout).trim().to_string()
 }
 
-/// `calllog --db DB ARGS…`, from CALLLOG_BENCH_BIN or this build.
-fn calllog_command(db: &std::path::Path, args: &[&str]) -> std::process::Command {
+/// `calllog --db DB ARGS…` (DB a SQLite file's path or a PostgreSQL URL),
+/// from CALLLOG_BENCH_BIN or this build.
+fn calllog_command(db: impl AsRef<std::ffi::OsStr>, args: &[&str]) -> std::process::Command {
     let bin = std::env::var("CALLLOG_BENCH_BIN").unwrap_or_else(|_| env!("CARGO_BIN_EXE_calllog").to_string());
     let mut command = std::process::Command::new(bin);
     command.arg("--db").arg(db).args(args);
@@ -543,18 +557,19 @@ fn import_phase(dir: &std::path::Path, residents: i64) {
 }
 
 fn main() {
-    match std::env::var("CALLLOG_BENCH_ONLY").as_deref() {
-        Ok("import") => {
-            let dir = tempfile::tempdir().expect("tempdir");
+    let only = std::env::var("CALLLOG_BENCH_ONLY").unwrap_or_default();
+    // One phase, or several in the bench's order: "throughput,postgres" prints phase 8's figures beside phase 9's.
+    let only: Vec<&str> = only.split(',').map(str::trim).collect();
+    if ["import", "throughput", "postgres"].iter().any(|phase| only.contains(phase)) {
+        let dir = tempfile::tempdir().expect("tempdir");
+        if only.contains(&"import") {
             import_phase(dir.path(), env_number("CALLLOG_BENCH_RESIDENTS", 100_000) as i64);
-            return;
         }
-        Ok("throughput") => {
-            let dir = tempfile::tempdir().expect("tempdir");
-            throughput::throughput_phase(dir.path());
-            return;
+        let sqlite = only.contains(&"throughput").then(|| throughput::throughput_phase(dir.path()));
+        if only.contains(&"postgres") {
+            postgres::postgres_phase(dir.path(), sqlite.as_ref());
         }
-        _ => {}
+        return;
     }
     let sync =
         Synchronous::parse(&std::env::var("CALLLOG_BENCH_SYNC").unwrap_or_else(|_| "full".into())).expect("sync");
@@ -641,8 +656,10 @@ fn main() {
             ("GET", format!("/api/units/{}/calllogs", (i % 10 + 1) * 1000 + i % 100), None)
         }))
         .print();
-    let stats = store.stats();
-    println!("  writer: {} requests committed in {} batches", requests * 2 + 2, stats.write_batches);
+    // This phase's store is a SQLite file: its writer's batches.
+    if let calllog::store::StoreStats::Sqlite { write_batches, .. } = store.stats() {
+        println!("  writer: {} requests committed in {write_batches} batches", requests * 2 + 2);
+    }
     println!();
 
     // A large file: bulk-load call logs straight into the table, then list.
@@ -739,5 +756,6 @@ fn main() {
     println!();
     import_phase(dir.path(), residents);
     println!();
-    throughput::throughput_phase(dir.path());
+    let sqlite = throughput::throughput_phase(dir.path());
+    postgres::postgres_phase(dir.path(), Some(&sqlite));
 }

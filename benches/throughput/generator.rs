@@ -236,6 +236,19 @@ pub async fn drive(
     total
 }
 
+/// The loads of several generators run at once (one per server instance)
+/// as one: their counts added, their latencies merged, their time the
+/// longest of theirs.
+pub fn combine(outcomes: impl IntoIterator<Item = Outcome>) -> Outcome {
+    let mut total = Outcome::default();
+    for outcome in outcomes {
+        total.seconds = total.seconds.max(outcome.seconds);
+        total.add(outcome);
+    }
+    total.latencies.sort_unstable();
+    total
+}
+
 /// One connection sending `templates` in turn, `rounds` times; one outcome
 /// per template (so a delete and the restore after it are timed apart).
 pub async fn in_turn(target: &Target, templates: &[Vec<u8>], rounds: usize) -> Vec<Outcome> {

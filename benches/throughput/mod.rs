@@ -42,7 +42,7 @@
 //! comment on a unit with thousands of logs beside one with none. Writes
 //! that do not read the thread cost the same on both: big/small ≈ 1.
 
-mod generator;
+pub(crate) mod generator;
 
 use crate::common::env_number;
 use crate::{
@@ -56,30 +56,30 @@ use std::process::{Child, Stdio};
 use std::time::{Duration, Instant};
 
 /// The comment appended by the write loads (as in side-by-side.sh).
-const COMMENT: &str = r#"{"NewComments":"load test comment of a typical length for a call-center note"}"#;
+pub(crate) const COMMENT: &str = r#"{"NewComments":"load test comment of a typical length for a call-center note"}"#;
 /// A log as side-by-side.sh creates it: on the one resident, no comment.
-const NEW_LOG: &str = r#"{"PropertyId":1,"UnitId":1,"ResidentId":1,"Subject":"seed call"}"#;
+pub(crate) const NEW_LOG: &str = r#"{"PropertyId":1,"UnitId":1,"ResidentId":1,"Subject":"seed call"}"#;
 /// side-by-side.sh's directory: one property, one unit, one resident.
 const DIRECTORY: &str = r#"{"Properties":[{"PropertyId":1,"PropertyName":"Bench Towers","PropertyTypeId":1,"PropertyStatus":true}],"Units":[{"UnitId":1,"PropertyId":1,"UnitNumber":"1"}],"Residents":[{"ResidentId":1,"PropertyId":1,"UnitId":1,"ResidentFirstName":"Ann","ResidentLastName":"Bench","ResidentType":1}]}"#;
 /// The time bound of loads bounded by their request count (seeding, one
 /// connection): long enough never to be reached, there only to stop a stuck run.
-const UNTIMED: Duration = Duration::from_secs(600);
+pub(crate) const UNTIMED: Duration = Duration::from_secs(600);
 /// The logs the spread load appends to, in turn (1 is read, 2 is the hot one).
-const SPREAD_LOGS: std::ops::RangeInclusive<i64> = 3..=999;
+pub(crate) const SPREAD_LOGS: std::ops::RangeInclusive<i64> = 3..=999;
 
 /// The phase's settings, from the environment.
-struct Knobs {
-    duration: Duration,
-    ceiling_duration: Duration,
-    connections: usize,
-    max_requests: usize,
-    single: usize,
+pub(crate) struct Knobs {
+    pub(crate) duration: Duration,
+    pub(crate) ceiling_duration: Duration,
+    pub(crate) connections: usize,
+    pub(crate) max_requests: usize,
+    pub(crate) single: usize,
     big_thread: usize,
     thread_rounds: usize,
 }
 
 impl Knobs {
-    fn from_env() -> Knobs {
+    pub(crate) fn from_env() -> Knobs {
         Knobs {
             duration: Duration::from_secs(env_number("CALLLOG_BENCH_SECONDS", 10) as u64),
             ceiling_duration: Duration::from_secs(env_number("CALLLOG_BENCH_CEILING_SECONDS", 2) as u64),
@@ -93,9 +93,9 @@ impl Knobs {
 }
 
 /// `calllog serve` as a process of its own; killed, by its id, when dropped.
-struct Server {
-    process: Child,
-    target: Target,
+pub(crate) struct Server {
+    pub(crate) process: Child,
+    pub(crate) target: Target,
 }
 
 impl Server {
@@ -103,11 +103,17 @@ impl Server {
     fn start(dir: &Path) -> Server {
         let db = dir.join("throughput.db");
         let token = admin_token_by_command_line(&db, "admin", "admin-pw-123456");
+        Server::spawn(&db, token, &dir.join("throughput-server.log"))
+    }
+
+    /// `calllog --db DB serve` on a free loopback port, its access log to
+    /// `log`; its requests carry `token`.
+    pub(crate) fn spawn(db: impl AsRef<std::ffi::OsStr>, token: String, log: &Path) -> Server {
         let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
         let addr = format!("127.0.0.1:{port}");
         // Its access log goes to a file, as side-by-side.sh's does: writing it is part of the server's work.
-        let log = std::fs::File::create(dir.join("throughput-server.log")).expect("server log");
-        let process = calllog_command(&db, &["serve", "--bind", &addr])
+        let log = std::fs::File::create(log).expect("server log");
+        let process = calllog_command(db, &["serve", "--bind", &addr])
             .stdout(Stdio::null())
             .stderr(log)
             .spawn()
@@ -115,7 +121,7 @@ impl Server {
         Server { process, target: Target { addr, token } }
     }
 
-    async fn ready(&self) {
+    pub(crate) async fn ready(&self) {
         let healthz = self.target.request("GET", "/healthz", None);
         let waiting = Instant::now();
         loop {
@@ -138,7 +144,7 @@ impl Drop for Server {
 }
 
 /// CPU seconds (user + system) process `pid` has used so far ("self" for this one).
-fn cpu_seconds(pid: &str) -> f64 {
+pub(crate) fn cpu_seconds(pid: &str) -> f64 {
     let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
     // After the command name in parentheses: state is field 3, utime 14, stime 15 (proc(5)), in ticks of 1/100 s.
     let fields: Vec<&str> =
@@ -147,7 +153,7 @@ fn cpu_seconds(pid: &str) -> f64 {
     (ticks(11) + ticks(12)) / 100.0
 }
 
-fn load_average() -> String {
+pub(crate) fn load_average() -> String {
     let text = std::fs::read_to_string("/proc/loadavg").unwrap_or_default();
     text.split_whitespace().take(3).collect::<Vec<_>>().join(" ")
 }
@@ -285,7 +291,7 @@ async fn write_batches(target: &Target) -> u64 {
 }
 
 /// Comments found on `logs`, each read once on one connection.
-async fn comments_on(target: &Target, logs: impl Iterator<Item = i64>) -> usize {
+pub(crate) async fn comments_on(target: &Target, logs: impl Iterator<Item = i64>) -> usize {
     let mut connection = target.connect().await.expect("connect");
     let mut found = 0;
     for log in logs {
@@ -300,6 +306,19 @@ async fn comments_on(target: &Target, logs: impl Iterator<Item = i64>) -> usize 
     found
 }
 
+/// Seeds a fresh database as side-by-side.sh does: its directory (1
+/// property, 1 unit, 1 resident), 1,000 logs, 20 comments on log 1.
+pub(crate) async fn seed(target: &Target) {
+    let (status, answer) = target.send("POST", "/api/admin/import", Some(DIRECTORY)).await;
+    assert_eq!(status, 200, "import: {}", String::from_utf8_lossy(&answer));
+    let seeded = drive(target, vec![target.request("POST", "/api/calllogs", Some(NEW_LOG))], 8, UNTIMED, 1000).await;
+    assert_eq!(seeded.ok, 1000, "1,000 logs seeded");
+    let seed_comment = r#"{"NewComments":"seed comment of a typical length for a call-center note"}"#;
+    let commented =
+        drive(target, vec![target.request("PUT", "/api/calllogs/1", Some(seed_comment))], 1, UNTIMED, 20).await;
+    assert_eq!(commented.ok, 20, "20 comments on log 1");
+}
+
 /// Creates a log with `body` and answers its id.
 async fn create(target: &Target, body: &str) -> i64 {
     let (status, answer) = target.send("POST", "/api/calllogs", Some(body)).await;
@@ -307,7 +326,12 @@ async fn create(target: &Target, body: &str) -> i64 {
     serde_json::from_slice::<serde_json::Value>(&answer).expect("a log")["LogId"].as_i64().expect("LogId")
 }
 
-pub fn throughput_phase(dir: &Path) {
+/// Each load of the table, in its order: 2xx answers per second and the
+/// median latency in ms (phase 9 prints them beside PostgreSQL's).
+pub(crate) type TableFigures = [(f64, f64); 6];
+
+/// Runs the phase; answers its table's figures.
+pub fn throughput_phase(dir: &Path) -> TableFigures {
     let knobs = Knobs::from_env();
     let phase_started = Instant::now();
     // The generator's runtime: one thread for every connection.
@@ -323,15 +347,7 @@ pub fn throughput_phase(dir: &Path) {
     let target = server.target.clone();
     runtime.block_on(async {
         server.ready().await;
-        let (status, answer) = target.send("POST", "/api/admin/import", Some(DIRECTORY)).await;
-        assert_eq!(status, 200, "import: {}", String::from_utf8_lossy(&answer));
-        let seeded =
-            drive(&target, vec![target.request("POST", "/api/calllogs", Some(NEW_LOG))], 8, UNTIMED, 1000).await;
-        assert_eq!(seeded.ok, 1000, "1,000 logs seeded");
-        let seed_comment = r#"{"NewComments":"seed comment of a typical length for a call-center note"}"#;
-        let commented =
-            drive(&target, vec![target.request("PUT", "/api/calllogs/1", Some(seed_comment))], 1, UNTIMED, 20).await;
-        assert_eq!(commented.ok, 20, "20 comments on log 1");
+        seed(&target).await;
     });
 
     let spread_requests: Vec<Vec<u8>> =
@@ -463,9 +479,11 @@ pub fn throughput_phase(dir: &Path) {
         load_average()
     );
     println!();
+    [&spread, &hot, &read, &created, &single_put, &single_get]
+        .map(|m| (m.outcome.per_second(), m.outcome.percentile_ms(0.5)))
 }
 
-fn cores() -> usize {
+pub(crate) fn cores() -> usize {
     std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1)
 }
 
