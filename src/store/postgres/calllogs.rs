@@ -743,3 +743,20 @@ pub fn export_chunk(
         })
         .collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_indexed_word_is_cut_to_what_a_tsvector_holds_at_a_character_boundary() {
+        let long = "a".repeat(3000);
+        assert_eq!(index_words(&format!("Leak {long}")), ["leak".to_string(), "a".repeat(MAX_LEXEME_BYTES)]);
+        // Two-byte letters: the cut falls between them, never inside one.
+        let words = index_words(&"ж".repeat(1500));
+        assert_eq!(words[0].len(), MAX_LEXEME_BYTES);
+        assert!(words[0].chars().all(|c| c == 'ж'));
+        let words = index_words(&format!("b{}", "ж".repeat(1500)));
+        assert_eq!(words[0].len(), MAX_LEXEME_BYTES - 1);
+    }
+}
