@@ -198,7 +198,9 @@ fn read_back(engine: &mut Engine) -> Vec<Stored> {
         "SELECT log_id, new_value FROM log_events WHERE kind = 'commented' ORDER BY log_id, event_no";
     const REASONS: &str = "SELECT log_id, reason_id FROM call_log_reasons";
     type Row = (i64, i64, Option<i64>, i64, String, i64, i64, bool, String);
-    let (rows, comments, reasons): (Vec<Row>, Vec<(i64, String)>, Vec<(i64, i64)>) = match engine {
+    /// The logs' rows, then (log, comment) and (log, reason) pairs.
+    type Tables = (Vec<Row>, Vec<(i64, String)>, Vec<(i64, i64)>);
+    let (rows, comments, reasons): Tables = match engine {
         Engine::Sqlite(conn) => {
             let logs = LOGS.replace("chr(10)", "char(10)");
             let rows = conn
