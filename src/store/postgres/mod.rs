@@ -18,6 +18,7 @@ pub mod directory;
 pub mod listener;
 pub mod lookup;
 pub mod schema;
+pub mod throttle;
 pub mod tx;
 pub mod users;
 
@@ -26,6 +27,7 @@ use crate::store::{OpenError, Reads, StoreError, StoreStats, Writes};
 use postgres::error::SqlState;
 use postgres::{Client, NoTls};
 use r2d2_postgres::PostgresConnectionManager;
+use std::net::IpAddr;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 
@@ -37,13 +39,42 @@ pub struct PgStore {
 }
 
 struct PgInner {
-    pool: Pool,
+    pool: PoolOwner,
     listener: listener::CredentialListener,
     closed: AtomicBool,
     pool_timeouts: AtomicU64,
     committed_writes: AtomicU64,
+    /// The sign-in throttle's table (`throttle.rs`).
+    throttle: throttle::Throttle,
     /// The URL without its password, for messages.
     described: String,
+}
+
+/// The pool, let go off the async threads. Closing a connection of the
+/// synchronous client blocks on the client's own runtime, which may not
+/// start inside another: when an actix worker drops the last handle to the
+/// store (the server stopping), the connections close on a thread of their own.
+struct PoolOwner(Option<Pool>);
+
+impl std::ops::Deref for PoolOwner {
+    type Target = Pool;
+    fn deref(&self) -> &Pool {
+        // Taken only by `drop`, after which nothing derefs it.
+        self.0.as_ref().unwrap_or_else(|| unreachable!("the pool is taken only when dropped"))
+    }
+}
+
+impl Drop for PoolOwner {
+    fn drop(&mut self) {
+        if let Some(pool) = self.0.take() {
+            if tokio::runtime::Handle::try_current().is_ok() {
+                let closing = std::thread::Builder::new().name("calllog-pg-close".into()).spawn(move || drop(pool));
+                if let Err(e) = closing {
+                    log::warn!("cannot close the PostgreSQL connections on a thread of their own: {e}");
+                }
+            }
+        }
+    }
 }
 
 /// The advisory lock that orders `modifiedSince` polls after the writes in
@@ -95,11 +126,12 @@ impl PgStore {
         let listener = listener::CredentialListener::start(pg_config);
         Ok(PgStore {
             inner: Arc::new(PgInner {
-                pool,
+                pool: PoolOwner(Some(pool)),
                 listener,
                 closed: AtomicBool::new(false),
                 pool_timeouts: AtomicU64::new(0),
                 committed_writes: AtomicU64::new(0),
+                throttle: throttle::Throttle::new(),
                 described,
             }),
         })
@@ -169,6 +201,25 @@ impl PgStore {
             self.inner.committed_writes.fetch_add(1, Ordering::Relaxed);
         }
         result
+    }
+
+    /// Seconds until sign-ins for `user_name` from `address` are let
+    /// through again, or `None` when they are now (API.md §3, every instance's failures).
+    pub async fn login_wait(&self, user_name: String, address: IpAddr) -> Result<Option<u64>, StoreError> {
+        let store = self.clone();
+        tokio::task::spawn_blocking(move || {
+            let mut conn = store.connection()?;
+            store.inner.throttle.wait(&mut conn, &user_name, address)
+        })
+        .await
+        .map_err(|e| StoreError::Failed(format!("throttle task failed: {e}")))?
+    }
+
+    /// Records a password check's outcome, committed when this returns.
+    /// Blocks: call it off the async workers (where the check ran).
+    pub fn record_login(&self, user_name: &str, address: IpAddr, succeeded: bool) -> Result<(), StoreError> {
+        let mut conn = self.connection()?;
+        self.inner.throttle.record(&mut conn, user_name, address, succeeded)
     }
 
     pub fn stats(&self) -> StoreStats {
