@@ -192,25 +192,35 @@ CREATE TABLE idempotency_keys (
     PRIMARY KEY (user_id, key)
 );
 
--- Live logs per (property, unit, status), kept by triggers in the write's transaction.
+-- Live logs per (property, unit, status), kept by triggers in the write's
+-- transaction, spread over slots: a counter row is locked from the write
+-- that changes it to that write's COMMIT, and every call logged on one unit
+-- changes the same counter, so one row per counter would let those writes
+-- commit one at a time. Each connection changes the slot of its backend's
+-- process id; readers add the slots up (a slot alone may go below zero: a
+-- log counted in one slot can be uncounted in another).
 CREATE TABLE call_log_counts (
     property_id bigint NOT NULL,
     unit_key    bigint NOT NULL, -- the log's unit_id, 0 for a log without a unit
     status_id   bigint NOT NULL,
-    live        bigint NOT NULL, -- logs with deleted = false
-    PRIMARY KEY (property_id, unit_key, status_id)
+    slot        bigint NOT NULL DEFAULT 0,
+    live        bigint NOT NULL, -- logs with deleted = false, this slot's share
+    PRIMARY KEY (property_id, unit_key, status_id, slot)
 );
 
 CREATE FUNCTION call_log_counts_follow() RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE
+    my_slot bigint := pg_backend_pid() % 16;
 BEGIN
     IF TG_OP IN ('UPDATE', 'DELETE') AND NOT OLD.deleted THEN
-        UPDATE call_log_counts SET live = live - 1
-         WHERE property_id = OLD.property_id AND unit_key = coalesce(OLD.unit_id, 0) AND status_id = OLD.status_id;
+        INSERT INTO call_log_counts (property_id, unit_key, status_id, slot, live)
+             VALUES (OLD.property_id, coalesce(OLD.unit_id, 0), OLD.status_id, my_slot, -1)
+        ON CONFLICT (property_id, unit_key, status_id, slot) DO UPDATE SET live = call_log_counts.live - 1;
     END IF;
     IF TG_OP IN ('INSERT', 'UPDATE') AND NOT NEW.deleted THEN
-        INSERT INTO call_log_counts (property_id, unit_key, status_id, live)
-             VALUES (NEW.property_id, coalesce(NEW.unit_id, 0), NEW.status_id, 1)
-        ON CONFLICT (property_id, unit_key, status_id) DO UPDATE SET live = call_log_counts.live + 1;
+        INSERT INTO call_log_counts (property_id, unit_key, status_id, slot, live)
+             VALUES (NEW.property_id, coalesce(NEW.unit_id, 0), NEW.status_id, my_slot, 1)
+        ON CONFLICT (property_id, unit_key, status_id, slot) DO UPDATE SET live = call_log_counts.live + 1;
     END IF;
     RETURN NULL;
 END $$;
