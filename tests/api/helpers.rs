@@ -513,7 +513,11 @@ pub async fn execute_sql(app: &TestApp, sqlite: &str, postgres: &str) {
             let sql = sqlite.to_string();
             on_sqlite_writer(app, move |conn| conn.execute_batch(&sql)).await
         }
-        TestDatabase::Postgres(db) => run_on_server(&db.url, postgres),
+        TestDatabase::Postgres(db) => {
+            // Off the test's runtime, which also serves the app meanwhile.
+            let (url, sql) = (db.url.clone(), postgres.to_string());
+            tokio::task::spawn_blocking(move || run_on_server(&url, &sql)).await.unwrap()
+        }
     }
 }
 

@@ -7,9 +7,9 @@ use crate::domain::audit::{AuditAction, AuditEntry, AuditFilter};
 use crate::domain::time::Stamp;
 use crate::store::{StoreError, StoreResult};
 use ::postgres::types::ToSql;
-use ::postgres::Client;
+use super::db::Db;
 
-pub fn insert(db: &mut Client, entry: &AuditEntry) -> StoreResult<()> {
+pub fn insert(db: &mut Db, entry: &AuditEntry) -> StoreResult<()> {
     db.execute(
         "INSERT INTO admin_audit (at, user_id, user_name, action, target, details) VALUES ($1, $2, $3, $4, $5, $6)",
         &[&entry.at.0, &entry.user_id, &entry.user_name, &entry.action.as_str(), &entry.target, &entry.details],
@@ -46,7 +46,7 @@ fn conditions(filter: &AuditFilter) -> (String, Vec<i64>) {
 const ORDER: &str = "at DESC, audit_id DESC";
 
 /// One page of the entries matching `filter`, newest first, and how many match.
-pub fn page(db: &mut Client, filter: &AuditFilter, limit: i64, offset: i64) -> StoreResult<(i64, Vec<AuditEntry>)> {
+pub fn page(db: &mut Db, filter: &AuditFilter, limit: i64, offset: i64) -> StoreResult<(i64, Vec<AuditEntry>)> {
     let (conditions, mut values) = conditions(filter);
     let params: Vec<&(dyn ToSql + Sync)> = values.iter().map(|v| v as &(dyn ToSql + Sync)).collect();
     let total: i64 = db.query_one(&format!("SELECT count(*) FROM admin_audit WHERE {conditions}"), &params)?.get(0);

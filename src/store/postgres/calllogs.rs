@@ -21,7 +21,8 @@ use crate::domain::calllogs::{
 use crate::domain::time::Stamp;
 use crate::store::{ExportCursor, StoreError, StoreResult};
 use ::postgres::types::{FromSql, ToSql};
-use ::postgres::{Client, Row};
+use super::db::Db;
+use ::postgres::Row;
 use std::collections::HashMap;
 
 const LOG_COLUMNS: &str = "c.log_id, c.property_id, c.unit_id, c.resident_id, c.call_from, c.status_id, c.subject, \
@@ -64,7 +65,7 @@ fn comment_from_row(r: &Row, first: usize) -> StoreResult<Comment> {
 }
 
 /// Fills reasons and comments of every log in two queries, whatever the count.
-fn attach_details(db: &mut Client, logs: &mut [CallLog]) -> StoreResult<()> {
+fn attach_details(db: &mut Db, logs: &mut [CallLog]) -> StoreResult<()> {
     if logs.is_empty() {
         return Ok(());
     }
@@ -94,7 +95,7 @@ fn attach_details(db: &mut Client, logs: &mut [CallLog]) -> StoreResult<()> {
 }
 
 /// A log with its reasons and comments, deleted or not (the caller decides).
-pub fn get(db: &mut Client, log_id: i64) -> StoreResult<Option<CallLog>> {
+pub fn get(db: &mut Db, log_id: i64) -> StoreResult<Option<CallLog>> {
     let Some(row) = db.query_opt(&format!("SELECT {LOG_COLUMNS} FROM call_logs c WHERE c.log_id = $1"), &[&log_id])?
     else {
         return Ok(None);
@@ -121,7 +122,7 @@ pub fn get(db: &mut Client, log_id: i64) -> StoreResult<Option<CallLog>> {
 /// With `lock` (in a write) the log's row stays locked to the end of the
 /// transaction: a concurrent write of the same log, from any instance, waits
 /// and then reads this one's result (its If-Match and event numbers hold).
-pub fn head(db: &mut Client, log_id: i64, lock: bool) -> StoreResult<Option<LogHead>> {
+pub fn head(db: &mut Db, log_id: i64, lock: bool) -> StoreResult<Option<LogHead>> {
     let sql = format!(
         "SELECT log_id, property_id, status_id, notes, deleted, last_event_no FROM call_logs WHERE log_id = $1{}",
         if lock { " FOR UPDATE" } else { "" }
@@ -138,7 +139,7 @@ pub fn head(db: &mut Client, log_id: i64, lock: bool) -> StoreResult<Option<LogH
 }
 
 /// Inserts a log and its search header; returns its id.
-pub fn insert(db: &mut Client, row: &CallLogRow) -> StoreResult<i64> {
+pub fn insert(db: &mut Db, row: &CallLogRow) -> StoreResult<i64> {
     let inserted = db.query_one(
         "INSERT INTO call_logs (property_id, unit_id, resident_id, call_from, status_id, subject, notes, taken_by,
                 created_on, modified_on, created_by, deleted, last_event_no)
@@ -163,7 +164,7 @@ pub fn insert(db: &mut Client, row: &CallLogRow) -> StoreResult<i64> {
     Ok(log_id)
 }
 
-pub fn link_reasons(db: &mut Client, log_id: i64, reason_ids: &[i64]) -> StoreResult<()> {
+pub fn link_reasons(db: &mut Db, log_id: i64, reason_ids: &[i64]) -> StoreResult<()> {
     for reason_id in reason_ids {
         db.execute("INSERT INTO call_log_reasons (log_id, reason_id) VALUES ($1, $2)", &[&log_id, reason_id])?;
     }
@@ -179,7 +180,7 @@ pub fn link_reasons(db: &mut Client, log_id: i64, reason_ids: &[i64]) -> StoreRe
 /// On SQLite's single writer writes take their time in commit order; here
 /// the row lock orders them, and a thread's dates still never go backwards.
 pub fn append_events(
-    db: &mut Client,
+    db: &mut Db,
     log_id: i64,
     after_event_no: i64,
     events: &[NewEvent],
@@ -226,7 +227,7 @@ pub fn append_events(
 }
 
 /// New notes, and the log's search header rebuilt with them.
-pub fn set_notes(db: &mut Client, log_id: i64, notes: Option<&str>) -> StoreResult<()> {
+pub fn set_notes(db: &mut Db, log_id: i64, notes: Option<&str>) -> StoreResult<()> {
     let row = db.query_opt(
         "UPDATE call_logs SET notes = $2 WHERE log_id = $1 RETURNING subject, call_from, taken_by",
         &[&log_id, &notes],
@@ -238,12 +239,12 @@ pub fn set_notes(db: &mut Client, log_id: i64, notes: Option<&str>) -> StoreResu
     index_header(db, log_id, &subject, &call_from, &takenby, notes)
 }
 
-pub fn set_status(db: &mut Client, log_id: i64, status_id: i64) -> StoreResult<()> {
+pub fn set_status(db: &mut Db, log_id: i64, status_id: i64) -> StoreResult<()> {
     db.execute("UPDATE call_logs SET status_id = $2 WHERE log_id = $1", &[&log_id, &status_id])?;
     Ok(())
 }
 
-pub fn set_deleted(db: &mut Client, log_id: i64, deleted: bool) -> StoreResult<()> {
+pub fn set_deleted(db: &mut Db, log_id: i64, deleted: bool) -> StoreResult<()> {
     db.execute("UPDATE call_logs SET deleted = $2 WHERE log_id = $1", &[&log_id, &deleted])?;
     Ok(())
 }
@@ -259,7 +260,7 @@ const IDEMPOTENCY_LOCK_CLASS: i32 = 0x6964_656d; // "idem"
 /// after the other, and the second (its check a later statement, so a
 /// later snapshot under READ COMMITTED) finds the first's log and answers
 /// it, as on SQLite's single writer. The service asks this only in a write.
-pub fn find_idempotent(db: &mut Client, user_id: i64, key: &str, since: Stamp) -> StoreResult<Option<i64>> {
+pub fn find_idempotent(db: &mut Db, user_id: i64, key: &str, since: Stamp) -> StoreResult<Option<i64>> {
     db.execute(
         "SELECT pg_advisory_xact_lock($1, hashtext($2::bigint::text || ':' || $3))",
         &[&IDEMPOTENCY_LOCK_CLASS, &user_id, &key],
@@ -273,7 +274,7 @@ pub fn find_idempotent(db: &mut Client, user_id: i64, key: &str, since: Stamp) -
 
 /// Records the key's log (a key past its window, not yet forgotten, is
 /// taken over, as on SQLite); [`find_idempotent`]'s lock is held.
-pub fn remember_idempotent(db: &mut Client, user_id: i64, key: &str, log_id: i64, now: Stamp) -> StoreResult<()> {
+pub fn remember_idempotent(db: &mut Db, user_id: i64, key: &str, log_id: i64, now: Stamp) -> StoreResult<()> {
     db.execute(
         "INSERT INTO idempotency_keys (user_id, key, log_id, created_on) VALUES ($1, $2, $3, $4)
          ON CONFLICT (user_id, key) DO UPDATE SET log_id = excluded.log_id, created_on = excluded.created_on",
@@ -282,7 +283,7 @@ pub fn remember_idempotent(db: &mut Client, user_id: i64, key: &str, log_id: i64
     Ok(())
 }
 
-pub fn forget_idempotent_before(db: &mut Client, before: Stamp) -> StoreResult<()> {
+pub fn forget_idempotent_before(db: &mut Db, before: Stamp) -> StoreResult<()> {
     db.execute("DELETE FROM idempotency_keys WHERE created_on <= $1", &[&before.0])?;
     Ok(())
 }
@@ -314,7 +315,7 @@ fn index_words(text: &str) -> Vec<String> {
 /// The searchable text of a log that is not in its comments (the same text
 /// as the SQLite engine's header row).
 fn index_header(
-    db: &mut Client,
+    db: &mut Db,
     log_id: i64,
     subject: &str,
     call_from: &str,
@@ -327,7 +328,7 @@ fn index_header(
 
 /// Writes (or replaces) one row of the search index: part 0 the header,
 /// else the comment of that event number.
-fn index_part(db: &mut Client, log_id: i64, part: i64, text: &str) -> StoreResult<()> {
+fn index_part(db: &mut Db, log_id: i64, part: i64, text: &str) -> StoreResult<()> {
     db.execute(
         "INSERT INTO call_log_search (log_id, part, terms) VALUES ($1, $2, array_to_tsvector($3::text[]))
          ON CONFLICT (log_id, part) DO UPDATE SET terms = excluded.terms",
@@ -336,7 +337,7 @@ fn index_part(db: &mut Client, log_id: i64, part: i64, text: &str) -> StoreResul
     Ok(())
 }
 
-pub fn history(db: &mut Client, log_id: i64, limit: i64, offset: i64) -> StoreResult<(i64, Vec<HistoryEntry>)> {
+pub fn history(db: &mut Db, log_id: i64, limit: i64, offset: i64) -> StoreResult<(i64, Vec<HistoryEntry>)> {
     let total: i64 = col(&db.query_one("SELECT count(*) FROM log_events WHERE log_id = $1", &[&log_id])?, 0)?;
     let rows = db.query(
         "SELECT at, user_name, kind, field, old_value, new_value FROM log_events
@@ -385,7 +386,7 @@ impl Binder {
 
 /// The `WHERE` of a list over `call_logs c` (a search's words aside: see
 /// [`matches_cte`]), its parameters bound in `b`.
-fn list_conditions(db: &mut Client, filter: &CallLogFilter, b: &mut Binder) -> StoreResult<String> {
+fn list_conditions(db: &mut Db, filter: &CallLogFilter, b: &mut Binder) -> StoreResult<String> {
     let mut conditions = vec!["NOT c.deleted".to_string()];
     // A property filter was authorized against the scope already and narrows
     // more. Unit and resident filters keep the scope: a resident who moved
@@ -438,7 +439,7 @@ fn list_conditions(db: &mut Client, filter: &CallLogFilter, b: &mut Binder) -> S
 /// database's locale, and the C locale folds ASCII only). The distinct
 /// takers are few (users' names): read by skipping along the taker's index,
 /// a step per name, then compared here.
-fn takers_named(db: &mut Client, lower: &str) -> StoreResult<Vec<String>> {
+fn takers_named(db: &mut Db, lower: &str) -> StoreResult<Vec<String>> {
     let rows = db.query(
         "WITH RECURSIVE takers(name) AS (
              SELECT min(taken_by) FROM call_logs WHERE NOT deleted
@@ -519,7 +520,7 @@ const AMONG_MATCHES: &str = "c.log_id = ANY(ARRAY(SELECT log_id FROM matches))";
 /// The number of live logs a filter of properties and statuses alone lets
 /// through, from the counters the triggers keep (a few rows per unit)
 /// instead of counting up to every log; `None` for any other filter.
-fn counted_total(db: &mut Client, filter: &CallLogFilter) -> StoreResult<Option<i64>> {
+fn counted_total(db: &mut Db, filter: &CallLogFilter) -> StoreResult<Option<i64>> {
     if filter.search.is_some()
         || filter.unit_id.is_some()
         || filter.resident_id.is_some()
@@ -550,7 +551,7 @@ fn counted_total(db: &mut Client, filter: &CallLogFilter) -> StoreResult<Option<
 }
 
 /// One page of logs matching `filter`, with the total count of matches.
-pub fn list(db: &mut Client, filter: &CallLogFilter, limit: i64, offset: i64) -> StoreResult<(i64, Vec<CallLog>)> {
+pub fn list(db: &mut Db, filter: &CallLogFilter, limit: i64, offset: i64) -> StoreResult<(i64, Vec<CallLog>)> {
     if let Some(words) = &filter.search {
         return list_search(db, filter, words, limit, offset);
     }
@@ -575,7 +576,7 @@ pub fn list(db: &mut Client, filter: &CallLogFilter, limit: i64, offset: i64) ->
 /// through, in one statement: best tier first (unless a sort is given),
 /// then the filter's order.
 fn list_search(
-    db: &mut Client,
+    db: &mut Db,
     filter: &CallLogFilter,
     words: &[String],
     limit: i64,
@@ -608,7 +609,7 @@ fn list_search(
 }
 
 /// The logs of `ids`, in that order.
-fn logs_by_id(db: &mut Client, ids: &[i64]) -> StoreResult<Vec<CallLog>> {
+fn logs_by_id(db: &mut Db, ids: &[i64]) -> StoreResult<Vec<CallLog>> {
     if ids.is_empty() {
         return Ok(Vec::new());
     }
@@ -639,7 +640,7 @@ fn counts_from(r: &Row, first: usize) -> StoreResult<CategoryCounts> {
 
 /// A property's live call logs counted by status category: a few counter
 /// rows per unit, however many logs the property has.
-pub fn property_counts(db: &mut Client, property_id: i64) -> StoreResult<CategoryCounts> {
+pub fn property_counts(db: &mut Db, property_id: i64) -> StoreResult<CategoryCounts> {
     let row = db.query_one(
         &format!(
             "SELECT {CATEGORY_COUNTS} FROM call_log_counts n JOIN statuses s ON s.status_id = n.status_id
@@ -653,7 +654,7 @@ pub fn property_counts(db: &mut Client, property_id: i64) -> StoreResult<Categor
 /// Every unit of a property (in display order, unit numbers compared byte
 /// by byte as on SQLite), with its live call logs counted by status
 /// category; units without calls count zero.
-pub fn unit_counts(db: &mut Client, property_id: i64) -> StoreResult<Vec<UnitSummary>> {
+pub fn unit_counts(db: &mut Db, property_id: i64) -> StoreResult<Vec<UnitSummary>> {
     let rows = db.query(
         &format!(
             "SELECT u.unit_id, {CATEGORY_COUNTS} FROM units u
@@ -673,7 +674,7 @@ pub fn unit_counts(db: &mut Client, property_id: i64) -> StoreResult<Vec<UnitSum
 /// not skimmed, and a tier gives no stable place to resume from). Each
 /// chunk is one short query, so a slow download holds no connection.
 pub fn export_chunk(
-    db: &mut Client,
+    db: &mut Db,
     filter: &CallLogFilter,
     after: Option<ExportCursor>,
     limit: usize,

@@ -11,7 +11,8 @@
 use super::directory::nocase;
 use crate::domain::catalog::{CallLogReason, CatalogInput, ModuleStatus, STATUS_MODULE};
 use crate::store::{Catalog, StoreResult};
-use ::postgres::{Client, Row};
+use super::db::Db;
+use ::postgres::Row;
 
 fn reason_from_row(r: &Row) -> CallLogReason {
     CallLogReason { call_log_reason_id: r.get(0), name: r.get(1), active: r.get(2), display_order: r.get(3) }
@@ -37,7 +38,7 @@ fn table_of(catalog: Catalog) -> (&'static str, &'static str) {
     }
 }
 
-pub fn list_reasons(db: &mut Client, include_inactive: bool) -> StoreResult<Vec<CallLogReason>> {
+pub fn list_reasons(db: &mut Db, include_inactive: bool) -> StoreResult<Vec<CallLogReason>> {
     let rows = db.query(
         &format!(
             "SELECT reason_id, name, active, display_order FROM reasons WHERE active OR $1
@@ -49,7 +50,7 @@ pub fn list_reasons(db: &mut Client, include_inactive: bool) -> StoreResult<Vec<
     Ok(rows.iter().map(reason_from_row).collect())
 }
 
-pub fn get_reason(db: &mut Client, reason_id: i64) -> StoreResult<Option<CallLogReason>> {
+pub fn get_reason(db: &mut Db, reason_id: i64) -> StoreResult<Option<CallLogReason>> {
     Ok(db
         .query_opt("SELECT reason_id, name, active, display_order FROM reasons WHERE reason_id = $1", &[&reason_id])?
         .map(|r| reason_from_row(&r)))
@@ -60,7 +61,7 @@ pub fn get_reason(db: &mut Client, reason_id: i64) -> StoreResult<Option<CallLog
 /// `lower(name)` index would refuse (the database's locale folds a few
 /// letters otherwise, `İ` to `i`) is taken too: refused as a rule (409)
 /// rather than by the index (500).
-pub fn name_taken(db: &mut Client, catalog: Catalog, name: &str, except_id: i64) -> StoreResult<bool> {
+pub fn name_taken(db: &mut Db, catalog: Catalog, name: &str, except_id: i64) -> StoreResult<bool> {
     let (table, id_column) = table_of(catalog);
     let wanted = name.to_lowercase();
     let rows = db.query(
@@ -70,12 +71,12 @@ pub fn name_taken(db: &mut Client, catalog: Catalog, name: &str, except_id: i64)
     Ok(rows.iter().any(|r| r.get::<_, bool>(1) || r.get::<_, &str>(0).to_lowercase() == wanted))
 }
 
-pub fn next_display_order(db: &mut Client, catalog: Catalog) -> StoreResult<i64> {
+pub fn next_display_order(db: &mut Db, catalog: Catalog) -> StoreResult<i64> {
     let (table, _) = table_of(catalog);
     Ok(db.query_one(&format!("SELECT coalesce(max(display_order), 0) + 1 FROM {table}"), &[])?.get(0))
 }
 
-pub fn insert_reason(db: &mut Client, name: &str, display_order: i64) -> StoreResult<i64> {
+pub fn insert_reason(db: &mut Db, name: &str, display_order: i64) -> StoreResult<i64> {
     Ok(db
         .query_one(
             "INSERT INTO reasons (name, active, display_order) VALUES ($1, true, $2) RETURNING reason_id",
@@ -84,7 +85,7 @@ pub fn insert_reason(db: &mut Client, name: &str, display_order: i64) -> StoreRe
         .get(0))
 }
 
-pub fn update_reason(db: &mut Client, reason_id: i64, input: &CatalogInput) -> StoreResult<()> {
+pub fn update_reason(db: &mut Db, reason_id: i64, input: &CatalogInput) -> StoreResult<()> {
     db.execute(
         "UPDATE reasons SET name = coalesce($2::text, name), active = coalesce($3::boolean, active),
                 display_order = coalesce($4::bigint, display_order) WHERE reason_id = $1",
@@ -95,7 +96,7 @@ pub fn update_reason(db: &mut Client, reason_id: i64, input: &CatalogInput) -> S
 
 const STATUS_COLUMNS: &str = "status_id, name, category, is_default, active, display_order";
 
-pub fn list_statuses(db: &mut Client, include_inactive: bool) -> StoreResult<Vec<ModuleStatus>> {
+pub fn list_statuses(db: &mut Db, include_inactive: bool) -> StoreResult<Vec<ModuleStatus>> {
     let rows = db.query(
         &format!(
             "SELECT {STATUS_COLUMNS} FROM statuses WHERE active OR $1 ORDER BY display_order, {}, status_id",
@@ -106,24 +107,24 @@ pub fn list_statuses(db: &mut Client, include_inactive: bool) -> StoreResult<Vec
     Ok(rows.iter().map(status_from_row).collect())
 }
 
-pub fn get_status(db: &mut Client, status_id: i64) -> StoreResult<Option<ModuleStatus>> {
+pub fn get_status(db: &mut Db, status_id: i64) -> StoreResult<Option<ModuleStatus>> {
     Ok(db
         .query_opt(&format!("SELECT {STATUS_COLUMNS} FROM statuses WHERE status_id = $1"), &[&status_id])?
         .map(|r| status_from_row(&r)))
 }
 
-pub fn default_status(db: &mut Client) -> StoreResult<Option<ModuleStatus>> {
+pub fn default_status(db: &mut Db) -> StoreResult<Option<ModuleStatus>> {
     Ok(db
         .query_opt(&format!("SELECT {STATUS_COLUMNS} FROM statuses WHERE is_default ORDER BY status_id LIMIT 1"), &[])?
         .map(|r| status_from_row(&r)))
 }
 
-pub fn clear_default(db: &mut Client, except_id: i64) -> StoreResult<()> {
+pub fn clear_default(db: &mut Db, except_id: i64) -> StoreResult<()> {
     db.execute("UPDATE statuses SET is_default = false WHERE is_default AND status_id <> $1", &[&except_id])?;
     Ok(())
 }
 
-pub fn insert_status(db: &mut Client, name: &str, category: &str, display_order: i64) -> StoreResult<i64> {
+pub fn insert_status(db: &mut Db, name: &str, category: &str, display_order: i64) -> StoreResult<i64> {
     Ok(db
         .query_one(
             "INSERT INTO statuses (name, category, is_default, active, display_order) VALUES ($1, $2, false, true, $3)
@@ -133,7 +134,7 @@ pub fn insert_status(db: &mut Client, name: &str, category: &str, display_order:
         .get(0))
 }
 
-pub fn update_status(db: &mut Client, status_id: i64, input: &CatalogInput) -> StoreResult<()> {
+pub fn update_status(db: &mut Db, status_id: i64, input: &CatalogInput) -> StoreResult<()> {
     if input.is_default == Some(true) {
         // `statuses_one_default` admits one default at any moment: the
         // others let go of it before this one takes it.
@@ -150,7 +151,7 @@ pub fn update_status(db: &mut Client, status_id: i64, input: &CatalogInput) -> S
 }
 
 /// Every id of `ids` that is not in the catalog, in the order given.
-pub fn unknown_ids(db: &mut Client, catalog: Catalog, ids: &[i64]) -> StoreResult<Vec<i64>> {
+pub fn unknown_ids(db: &mut Db, catalog: Catalog, ids: &[i64]) -> StoreResult<Vec<i64>> {
     if ids.is_empty() {
         return Ok(Vec::new());
     }

@@ -17,7 +17,8 @@ use crate::domain::directory::{Property, PropertyStatus, Resident, Unit, UnitSor
 use crate::domain::time::Stamp;
 use crate::store::StoreResult;
 use ::postgres::types::ToSql;
-use ::postgres::{Client, Row};
+use super::db::Db;
+use ::postgres::Row;
 
 /// `column COLLATE NOCASE` as SQLite sorts it: ASCII letters folded, then
 /// byte order (PostgreSQL's `lower()` and collations follow the locale).
@@ -109,7 +110,7 @@ pub(super) fn resident_from_row(r: &Row) -> Resident {
     }
 }
 
-pub fn get_property(db: &mut Client, property_id: i64) -> StoreResult<Option<Property>> {
+pub fn get_property(db: &mut Db, property_id: i64) -> StoreResult<Option<Property>> {
     Ok(db
         .query_opt(&format!("SELECT {PROPERTY_COLUMNS} FROM properties WHERE property_id = $1"), &[&property_id])?
         .map(|r| property_from_row(&r)))
@@ -117,7 +118,7 @@ pub fn get_property(db: &mut Client, property_id: i64) -> StoreResult<Option<Pro
 
 /// Properties within `scope` (None = all), optionally only `ids`, by status.
 pub fn list_properties(
-    db: &mut Client,
+    db: &mut Db,
     scope: Option<&[i64]>,
     ids: Option<&[i64]>,
     status: PropertyStatus,
@@ -141,7 +142,7 @@ pub fn list_properties(
     Ok((total, rows.iter().map(property_from_row).collect()))
 }
 
-pub fn get_unit(db: &mut Client, unit_id: i64) -> StoreResult<Option<Unit>> {
+pub fn get_unit(db: &mut Db, unit_id: i64) -> StoreResult<Option<Unit>> {
     Ok(db
         .query_opt(&format!("SELECT {UNIT_COLUMNS} FROM units WHERE unit_id = $1"), &[&unit_id])?
         .map(|r| unit_from_row(&r)))
@@ -149,7 +150,7 @@ pub fn get_unit(db: &mut Client, unit_id: i64) -> StoreResult<Option<Unit>> {
 
 /// Units by id, limited to `scope`; ordered by id.
 pub fn units_by_ids(
-    db: &mut Client,
+    db: &mut Db,
     scope: Option<&[i64]>,
     ids: &[i64],
     limit: i64,
@@ -165,7 +166,7 @@ pub fn units_by_ids(
 }
 
 /// Every unit of a property, sorted; units without a display order go last.
-pub fn units_of_property(db: &mut Client, property_id: i64, sort: UnitSort) -> StoreResult<Vec<Unit>> {
+pub fn units_of_property(db: &mut Db, property_id: i64, sort: UnitSort) -> StoreResult<Vec<Unit>> {
     let order = match sort {
         UnitSort::DisplayOrder => "display_order IS NULL, display_order, unit_number COLLATE \"C\", unit_id",
         UnitSort::UnitNumber => "unit_number COLLATE \"C\", unit_id",
@@ -175,13 +176,13 @@ pub fn units_of_property(db: &mut Client, property_id: i64, sort: UnitSort) -> S
     Ok(rows.iter().map(unit_from_row).collect())
 }
 
-pub fn get_resident(db: &mut Client, resident_id: i64) -> StoreResult<Option<Resident>> {
+pub fn get_resident(db: &mut Db, resident_id: i64) -> StoreResult<Option<Resident>> {
     Ok(db
         .query_opt(&format!("SELECT {RESIDENT_COLUMNS} FROM residents WHERE resident_id = $1"), &[&resident_id])?
         .map(|r| resident_from_row(&r)))
 }
 
-pub fn residents_of_unit(db: &mut Client, unit_id: i64) -> StoreResult<Vec<Resident>> {
+pub fn residents_of_unit(db: &mut Db, unit_id: i64) -> StoreResult<Vec<Resident>> {
     let rows = db.query(
         &format!("SELECT {RESIDENT_COLUMNS} FROM residents WHERE unit_id = $1 ORDER BY resident_id"),
         &[&unit_id],
@@ -189,7 +190,7 @@ pub fn residents_of_unit(db: &mut Client, unit_id: i64) -> StoreResult<Vec<Resid
     Ok(rows.iter().map(resident_from_row).collect())
 }
 
-pub fn residents_of_property(db: &mut Client, property_id: i64) -> StoreResult<Vec<Resident>> {
+pub fn residents_of_property(db: &mut Db, property_id: i64) -> StoreResult<Vec<Resident>> {
     let rows = db.query(
         &format!(
             "SELECT {RESIDENT_COLUMNS} FROM residents WHERE property_id = $1
@@ -202,12 +203,12 @@ pub fn residents_of_property(db: &mut Client, property_id: i64) -> StoreResult<V
     Ok(rows.iter().map(resident_from_row).collect())
 }
 
-pub fn directory_is_empty(db: &mut Client) -> StoreResult<bool> {
+pub fn directory_is_empty(db: &mut Db) -> StoreResult<bool> {
     Ok(db.query_opt("SELECT 1 FROM properties LIMIT 1", &[])?.is_none())
 }
 
 /// Replaces the whole row of `p.property_id` (the directory is a copy of the outside system).
-pub fn upsert_property(db: &mut Client, p: &Property) -> StoreResult<()> {
+pub fn upsert_property(db: &mut Db, p: &Property) -> StoreResult<()> {
     db.execute(
         &format!(
             "INSERT INTO properties (property_id, c4_uid, property_name, address1, address2, city, state, zip,
@@ -240,7 +241,7 @@ pub fn upsert_property(db: &mut Client, p: &Property) -> StoreResult<()> {
 }
 
 /// Replaces the row of `u.unit_id`, but never its property (the service refuses a move).
-pub fn upsert_unit(db: &mut Client, u: &Unit) -> StoreResult<()> {
+pub fn upsert_unit(db: &mut Db, u: &Unit) -> StoreResult<()> {
     db.execute(
         &format!(
             "INSERT INTO units (unit_id, property_id, unit_number, address1, address2, city, state, zip,
@@ -292,7 +293,7 @@ fn resident_terms(r: &Resident) -> String {
     terms(&[r.resident_first_name.as_deref(), r.resident_last_name.as_deref()])
 }
 
-pub fn upsert_resident(db: &mut Client, r: &Resident) -> StoreResult<()> {
+pub fn upsert_resident(db: &mut Db, r: &Resident) -> StoreResult<()> {
     db.execute(
         &format!(
             "INSERT INTO residents ({RESIDENT_WRITE_COLUMNS})
@@ -331,7 +332,7 @@ const RESIDENT_CHUNK: usize = 1000;
 /// imports touching the same residents lock them in the same order. The
 /// service has refused an id given twice (one statement may not upsert a
 /// row twice).
-pub fn upsert_residents(db: &mut Client, residents: &[&Resident]) -> StoreResult<()> {
+pub fn upsert_residents(db: &mut Db, residents: &[&Resident]) -> StoreResult<()> {
     let mut sorted = residents.to_vec();
     sorted.sort_by_key(|r| r.resident_id);
     let sql = format!(

@@ -17,7 +17,7 @@ use crate::domain::lookup::{CallLogBrief, LookupQuery, ResidentPlace, UnitPlace}
 use crate::domain::time::Stamp;
 use crate::store::StoreResult;
 use ::postgres::types::ToSql;
-use ::postgres::Client;
+use super::db::Db;
 
 /// A query's parameters, numbered as they are added.
 #[derive(Default)]
@@ -54,7 +54,7 @@ fn qualified(columns: &str, alias: &str) -> String {
 /// and whose phones hold every run of digits: the first `limit` by id, put
 /// in name order.
 pub fn residents(
-    db: &mut Client,
+    db: &mut Db,
     query: &LookupQuery,
     properties: Option<&[i64]>,
     limit: usize,
@@ -106,7 +106,7 @@ pub fn residents(
 /// Units whose number has every word, or starts with the number asked for:
 /// the first `limit` by id, put in display order.
 pub fn units(
-    db: &mut Client,
+    db: &mut Db,
     query: &LookupQuery,
     properties: Option<&[i64]>,
     limit: usize,
@@ -147,7 +147,7 @@ pub fn units(
 
 /// Properties whose name has every word (by prefix), in name order.
 pub fn properties(
-    db: &mut Client,
+    db: &mut Db,
     query: &LookupQuery,
     properties: Option<&[i64]>,
     limit: usize,
@@ -169,7 +169,7 @@ pub fn properties(
 }
 
 /// A live log's id, place, subject and caller (never its thread).
-pub fn call_log_brief(db: &mut Client, log_id: i64) -> StoreResult<Option<CallLogBrief>> {
+pub fn call_log_brief(db: &mut Db, log_id: i64) -> StoreResult<Option<CallLogBrief>> {
     Ok(db
         .query_opt(
             "SELECT log_id, property_id, unit_id, resident_id, subject, call_from FROM call_logs

@@ -13,6 +13,7 @@
 
 pub mod audit;
 pub mod calllogs;
+pub mod db;
 pub mod catalog;
 pub mod directory;
 pub mod listener;
@@ -31,7 +32,7 @@ use std::net::IpAddr;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 
-type Pool = r2d2::Pool<PostgresConnectionManager<NoTls>>;
+type Pool = r2d2::Pool<db::DbManager>;
 
 #[derive(Clone)]
 pub struct PgStore {
@@ -116,7 +117,7 @@ impl PgStore {
         });
         migrated.map_err(|_| open_error("opening the database panicked".into()))??;
 
-        let manager = PostgresConnectionManager::new(pg_config.clone(), NoTls);
+        let manager = db::DbManager(PostgresConnectionManager::new(pg_config.clone(), NoTls));
         let pool = r2d2::Pool::builder()
             .max_size(config.read_pool_size.max(1))
             .min_idle(Some(1))
@@ -138,7 +139,7 @@ impl PgStore {
     }
 
     /// A pooled connection, or 503/115 when none frees up within the pool's wait.
-    fn connection(&self) -> Result<r2d2::PooledConnection<PostgresConnectionManager<NoTls>>, StoreError> {
+    fn connection(&self) -> Result<r2d2::PooledConnection<db::DbManager>, StoreError> {
         if self.inner.closed.load(Ordering::Acquire) {
             return Err(StoreError::Busy("The service is shutting down; retry shortly.".into()));
         }
@@ -246,7 +247,7 @@ impl PgStore {
     }
 
     /// A connection of the pool, for tests and tools that need PostgreSQL itself.
-    pub fn client(&self) -> Result<r2d2::PooledConnection<PostgresConnectionManager<NoTls>>, StoreError> {
+    pub fn client(&self) -> Result<r2d2::PooledConnection<db::DbManager>, StoreError> {
         self.connection()
     }
 }

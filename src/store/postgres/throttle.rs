@@ -14,7 +14,7 @@
 
 use crate::credentials::{throttle_key, LOGIN_FAILURES_PER_ADDRESS, LOGIN_FAILURES_PER_NAME, LOGIN_FAILURE_WINDOW};
 use crate::store::StoreResult;
-use ::postgres::Client;
+use super::db::Db;
 use std::net::IpAddr;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
@@ -44,7 +44,7 @@ impl Throttle {
 
     /// Seconds until sign-ins for `user_name` from `address` are let
     /// through again, or `None` when they are now.
-    pub fn wait(&self, db: &mut Client, user_name: &str, address: IpAddr) -> StoreResult<Option<u64>> {
+    pub fn wait(&self, db: &mut Db, user_name: &str, address: IpAddr) -> StoreResult<Option<u64>> {
         let name = throttle_key(user_name).to_vec();
         let address = address.to_string();
         // The deciding failure of each limit is the limit-th most recent
@@ -76,7 +76,7 @@ impl Throttle {
     /// Records the outcome of a password check for `user_name` from
     /// `address`: a failure counts; a success forgives that address's
     /// failures (the name's count keeps them).
-    pub fn record(&self, db: &mut Client, user_name: &str, address: IpAddr, succeeded: bool) -> StoreResult<()> {
+    pub fn record(&self, db: &mut Db, user_name: &str, address: IpAddr, succeeded: bool) -> StoreResult<()> {
         let name = throttle_key(user_name).to_vec();
         let address = address.to_string();
         if succeeded {

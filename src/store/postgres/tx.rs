@@ -19,12 +19,12 @@ use crate::domain::query::Page;
 use crate::domain::time::Stamp;
 use crate::domain::users::{Caller, LoginRecord, NewToken, NewUser, TokenInfo, TokenRecord, User, UserChanges};
 use crate::store::{Catalog, ExportCursor, Reads, RuleLock, StoreResult, Writes};
-use postgres::Client;
+use super::db::Db;
 
 const BEGIN_READ: &str = "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY";
 
 pub struct PgTx<'c> {
-    db: &'c mut Client,
+    db: &'c mut Db,
     writing: bool,
     /// Whether BEGIN has been sent (and COMMIT or ROLLBACK not yet).
     open: bool,
@@ -34,17 +34,17 @@ pub struct PgTx<'c> {
 
 impl<'c> PgTx<'c> {
     /// A read; its transaction begins at its first statement.
-    pub fn read(db: &'c mut Client, credential_changes: i64) -> PgTx<'c> {
+    pub fn read(db: &'c mut Db, credential_changes: i64) -> PgTx<'c> {
         PgTx { db, writing: false, open: false, credential_changes }
     }
 
     /// A write, its transaction begun.
-    pub fn write(db: &'c mut Client, credential_changes: i64) -> StoreResult<PgTx<'c>> {
+    pub fn write(db: &'c mut Db, credential_changes: i64) -> StoreResult<PgTx<'c>> {
         db.batch_execute(&format!("BEGIN; SELECT pg_advisory_xact_lock_shared({CHANGE_CLOCK_LOCK})"))?;
         Ok(PgTx { db, writing: true, open: true, credential_changes })
     }
 
-    fn db(&mut self) -> StoreResult<&mut Client> {
+    fn db(&mut self) -> StoreResult<&mut Db> {
         if !self.open {
             self.db.batch_execute(BEGIN_READ)?;
             self.open = true;

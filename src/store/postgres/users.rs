@@ -12,7 +12,8 @@ use crate::domain::users::{
     display_name, Caller, LoginRecord, NewToken, NewUser, Role, TokenInfo, TokenKind, TokenRecord, User, UserChanges,
 };
 use crate::store::StoreResult;
-use ::postgres::{Client, Row};
+use super::db::Db;
+use ::postgres::Row;
 
 const USER_COLUMNS: &str = "user_id, user_name, first_name, last_name, email, role, active";
 
@@ -30,13 +31,13 @@ fn user_from_row(row: &Row) -> User {
     }
 }
 
-fn property_ids_of(db: &mut Client, user_id: i64) -> StoreResult<Vec<i64>> {
+fn property_ids_of(db: &mut Db, user_id: i64) -> StoreResult<Vec<i64>> {
     let rows =
         db.query("SELECT property_id FROM user_properties WHERE user_id = $1 ORDER BY property_id", &[&user_id])?;
     Ok(rows.iter().map(|r| r.get(0)).collect())
 }
 
-pub fn set_property_ids(db: &mut Client, user_id: i64, ids: &[i64]) -> StoreResult<()> {
+pub fn set_property_ids(db: &mut Db, user_id: i64, ids: &[i64]) -> StoreResult<()> {
     db.execute("DELETE FROM user_properties WHERE user_id = $1", &[&user_id])?;
     if !ids.is_empty() {
         // One statement for all the links; a repeated id is one link.
@@ -50,7 +51,7 @@ pub fn set_property_ids(db: &mut Client, user_id: i64, ids: &[i64]) -> StoreResu
     Ok(())
 }
 
-pub fn count_users(db: &mut Client) -> StoreResult<i64> {
+pub fn count_users(db: &mut Db) -> StoreResult<i64> {
     Ok(db.query_one("SELECT count(*) FROM users", &[])?.get(0))
 }
 
@@ -60,7 +61,7 @@ fn name_key(user_name: &str) -> String {
 }
 
 /// Inserts `user` with `password_hash` (its clear password is not stored).
-pub fn insert_user(db: &mut Client, user: &NewUser, password_hash: &str, now: Stamp) -> StoreResult<i64> {
+pub fn insert_user(db: &mut Db, user: &NewUser, password_hash: &str, now: Stamp) -> StoreResult<i64> {
     let user_id: i64 = db
         .query_one(
             "INSERT INTO users (user_name, name_key, password_hash, first_name, last_name, email, role, active, created_on)
@@ -82,7 +83,7 @@ pub fn insert_user(db: &mut Client, user: &NewUser, password_hash: &str, now: St
     Ok(user_id)
 }
 
-pub fn get_user(db: &mut Client, user_id: i64) -> StoreResult<Option<User>> {
+pub fn get_user(db: &mut Db, user_id: i64) -> StoreResult<Option<User>> {
     let user = db
         .query_opt(&format!("SELECT {USER_COLUMNS} FROM users WHERE user_id = $1"), &[&user_id])?
         .map(|r| user_from_row(&r));
@@ -95,11 +96,11 @@ pub fn get_user(db: &mut Client, user_id: i64) -> StoreResult<Option<User>> {
     }
 }
 
-pub fn find_user_id_by_name(db: &mut Client, user_name: &str) -> StoreResult<Option<i64>> {
+pub fn find_user_id_by_name(db: &mut Db, user_name: &str) -> StoreResult<Option<i64>> {
     Ok(db.query_opt("SELECT user_id FROM users WHERE name_key = $1", &[&name_key(user_name)])?.map(|r| r.get(0)))
 }
 
-pub fn list_users(db: &mut Client, limit: i64, offset: i64) -> StoreResult<(i64, Vec<User>)> {
+pub fn list_users(db: &mut Db, limit: i64, offset: i64) -> StoreResult<(i64, Vec<User>)> {
     let total = count_users(db)?;
     // name_key is compared byte by byte ("C"), as SQLite's BINARY collation does.
     let rows = db.query(
@@ -113,13 +114,13 @@ pub fn list_users(db: &mut Client, limit: i64, offset: i64) -> StoreResult<(i64,
     Ok((total, users))
 }
 
-pub fn active_admins(db: &mut Client) -> StoreResult<i64> {
+pub fn active_admins(db: &mut Db) -> StoreResult<i64> {
     Ok(db.query_one("SELECT count(*) FROM users WHERE role = 'admin' AND active", &[])?.get(0))
 }
 
 /// Applies `update` (`None` leaves a value, `Some("")` clears a name or email).
 pub fn update_user(
-    db: &mut Client,
+    db: &mut Db,
     user_id: i64,
     update: &UserChanges,
     password_hash: Option<&str>,
@@ -146,13 +147,13 @@ pub fn update_user(
 }
 
 /// What a login needs: id, password hash, active flag.
-pub fn login_record(db: &mut Client, user_name: &str) -> StoreResult<Option<LoginRecord>> {
+pub fn login_record(db: &mut Db, user_name: &str) -> StoreResult<Option<LoginRecord>> {
     Ok(db
         .query_opt("SELECT user_id, password_hash, active FROM users WHERE name_key = $1", &[&name_key(user_name)])?
         .map(|r| LoginRecord { user_id: r.get(0), password_hash: r.get(1), active: r.get(2) }))
 }
 
-pub fn insert_token(db: &mut Client, token: &NewToken) -> StoreResult<i64> {
+pub fn insert_token(db: &mut Db, token: &NewToken) -> StoreResult<i64> {
     Ok(db
         .query_one(
             "INSERT INTO tokens (user_id, token_hash, kind, name, created_on, expires_on)
@@ -171,7 +172,7 @@ pub fn insert_token(db: &mut Client, token: &NewToken) -> StoreResult<i64> {
 }
 
 /// The caller a token stands for, when the token is live and its user active.
-pub fn caller_for_token(db: &mut Client, hash: &[u8], now: Stamp) -> StoreResult<Option<Caller>> {
+pub fn caller_for_token(db: &mut Db, hash: &[u8], now: Stamp) -> StoreResult<Option<Caller>> {
     let found = db
         .query_opt(
             "SELECT t.token_id, t.expires_on, u.user_id, u.user_name, u.first_name, u.last_name, u.role
@@ -205,7 +206,7 @@ pub fn caller_for_token(db: &mut Client, hash: &[u8], now: Stamp) -> StoreResult
 }
 
 /// The user's live API tokens (not revoked, not expired).
-pub fn list_api_tokens(db: &mut Client, user_id: i64, now: Stamp) -> StoreResult<Vec<TokenInfo>> {
+pub fn list_api_tokens(db: &mut Db, user_id: i64, now: Stamp) -> StoreResult<Vec<TokenInfo>> {
     let rows = db.query(
         "SELECT token_id, name, created_on, expires_on FROM tokens
          WHERE user_id = $1 AND kind = 'api' AND revoked_on IS NULL AND (expires_on IS NULL OR expires_on > $2)
@@ -224,7 +225,7 @@ pub fn list_api_tokens(db: &mut Client, user_id: i64, now: Stamp) -> StoreResult
 }
 
 /// Revokes one token of `user_id`; false when it has no such live token.
-pub fn revoke_token(db: &mut Client, user_id: i64, token_id: i64, now: Stamp) -> StoreResult<bool> {
+pub fn revoke_token(db: &mut Db, user_id: i64, token_id: i64, now: Stamp) -> StoreResult<bool> {
     let changed = db.execute(
         "UPDATE tokens SET revoked_on = $3 WHERE token_id = $1 AND user_id = $2 AND revoked_on IS NULL",
         &[&token_id, &user_id, &now.0],
@@ -232,7 +233,7 @@ pub fn revoke_token(db: &mut Client, user_id: i64, token_id: i64, now: Stamp) ->
     Ok(changed == 1)
 }
 
-pub fn revoke_other_sessions(db: &mut Client, user_id: i64, keep_token_id: i64, now: Stamp) -> StoreResult<()> {
+pub fn revoke_other_sessions(db: &mut Db, user_id: i64, keep_token_id: i64, now: Stamp) -> StoreResult<()> {
     db.execute(
         "UPDATE tokens SET revoked_on = $3
          WHERE user_id = $1 AND token_id <> $2 AND kind = 'session' AND revoked_on IS NULL",
@@ -241,7 +242,7 @@ pub fn revoke_other_sessions(db: &mut Client, user_id: i64, keep_token_id: i64, 
     Ok(())
 }
 
-pub fn revoke_sessions(db: &mut Client, user_id: i64, now: Stamp) -> StoreResult<()> {
+pub fn revoke_sessions(db: &mut Db, user_id: i64, now: Stamp) -> StoreResult<()> {
     db.execute(
         "UPDATE tokens SET revoked_on = $2 WHERE user_id = $1 AND kind = 'session' AND revoked_on IS NULL",
         &[&user_id, &now.0],
@@ -249,13 +250,13 @@ pub fn revoke_sessions(db: &mut Client, user_id: i64, now: Stamp) -> StoreResult
     Ok(())
 }
 
-pub fn revoke_all_tokens(db: &mut Client, user_id: i64, now: Stamp) -> StoreResult<()> {
+pub fn revoke_all_tokens(db: &mut Db, user_id: i64, now: Stamp) -> StoreResult<()> {
     db.execute("UPDATE tokens SET revoked_on = $2 WHERE user_id = $1 AND revoked_on IS NULL", &[&user_id, &now.0])?;
     Ok(())
 }
 
 /// A token by id, live or not, with its user's name.
-pub fn token_record(db: &mut Client, token_id: i64) -> StoreResult<Option<TokenRecord>> {
+pub fn token_record(db: &mut Db, token_id: i64) -> StoreResult<Option<TokenRecord>> {
     Ok(db
         .query_opt(
             "SELECT t.token_id, t.user_id, u.user_name, t.kind, t.name, t.expires_on, t.revoked_on IS NOT NULL
