@@ -14,6 +14,7 @@
 pub mod audit;
 pub mod calllogs;
 pub mod catalog;
+pub mod copy;
 pub mod directory;
 pub mod listener;
 pub mod lookup;
@@ -72,7 +73,11 @@ impl PgStore {
                         schema::MigrateError::TooNew(found) => {
                             OpenError::TooNew { path: described.clone(), found, known: schema::VERSION }
                         }
-                        e => OpenError::Upgrade { path: described.clone(), known: schema::VERSION, detail: e.to_string() },
+                        e => OpenError::Upgrade {
+                            path: described.clone(),
+                            known: schema::VERSION,
+                            detail: e.to_string(),
+                        },
                     })
                 })
                 .join()
