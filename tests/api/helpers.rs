@@ -119,12 +119,34 @@ pub async fn spawn_app() -> TestApp {
 pub async fn spawn_app_with(adjust: impl FnOnce(&mut StoreConfig, &mut AppConfig)) -> TestApp {
     let dir = tempfile::tempdir().unwrap();
     let database = test_database(dir.path());
+    serve_app(database, dir, adjust, true).await
+}
+
+/// As `spawn_app`, on `database` whatever `CALLLOG_TEST_DB` chooses (a test
+/// that needs both engines at once: `postgres_migrate`).
+pub async fn spawn_app_on(database: TestDatabase) -> TestApp {
+    serve_app(database, tempfile::tempdir().unwrap(), |_, _| {}, true).await
+}
+
+/// The app on a database that already holds calllog's data, as it is (no admin is added).
+pub async fn open_app_on(database: TestDatabase) -> TestApp {
+    serve_app(database, tempfile::tempdir().unwrap(), |_, _| {}, false).await
+}
+
+async fn serve_app(
+    database: TestDatabase,
+    dir: tempfile::TempDir,
+    adjust: impl FnOnce(&mut StoreConfig, &mut AppConfig),
+    seed_admin: bool,
+) -> TestApp {
     let mut store_config = store_config(&database);
     let mut app_config = AppConfig::default();
     adjust(&mut store_config, &mut app_config);
     let store = Store::open(&store_config).unwrap();
     let state = web::Data::new(AppState::new(store, app_config));
-    insert_admin(&state).await;
+    if seed_admin {
+        insert_admin(&state).await;
+    }
 
     // Port 0: the OS picks a free port, so tests never collide.
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
