@@ -1,6 +1,8 @@
 //! PostgreSQL: audit (being built).
 
 #![allow(unused_variables, unused_imports)]
+use ::postgres::Client;
+use crate::store::{StoreError, StoreResult, Catalog, ExportCursor};
 use crate::domain::audit::*;
 use crate::domain::calllogs::*;
 use crate::domain::catalog::*;
@@ -9,8 +11,6 @@ use crate::domain::lookup::*;
 use crate::domain::query::*;
 use crate::domain::time::Stamp;
 use crate::domain::users::*;
-use crate::store::{Catalog, ExportCursor, StoreError, StoreResult};
-use ::postgres::Client;
 
 pub fn insert(db: &mut Client, entry: &AuditEntry) -> StoreResult<()> {
     Err(StoreError::Failed("audit::insert is not built on PostgreSQL yet".into()))

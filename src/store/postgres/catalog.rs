@@ -1,6 +1,8 @@
 //! PostgreSQL: catalog (being built).
 
 #![allow(unused_variables, unused_imports)]
+use ::postgres::Client;
+use crate::store::{StoreError, StoreResult, Catalog, ExportCursor};
 use crate::domain::audit::*;
 use crate::domain::calllogs::*;
 use crate::domain::catalog::*;
@@ -9,8 +11,6 @@ use crate::domain::lookup::*;
 use crate::domain::query::*;
 use crate::domain::time::Stamp;
 use crate::domain::users::*;
-use crate::store::{Catalog, ExportCursor, StoreError, StoreResult};
-use ::postgres::Client;
 
 pub fn list_reasons(db: &mut Client, include_inactive: bool) -> StoreResult<Vec<CallLogReason>> {
     Err(StoreError::Failed("catalog::list_reasons is not built on PostgreSQL yet".into()))

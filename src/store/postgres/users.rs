@@ -1,6 +1,8 @@
 //! PostgreSQL: users (being built).
 
 #![allow(unused_variables, unused_imports)]
+use ::postgres::Client;
+use crate::store::{StoreError, StoreResult, Catalog, ExportCursor};
 use crate::domain::audit::*;
 use crate::domain::calllogs::*;
 use crate::domain::catalog::*;
@@ -9,8 +11,6 @@ use crate::domain::lookup::*;
 use crate::domain::query::*;
 use crate::domain::time::Stamp;
 use crate::domain::users::*;
-use crate::store::{Catalog, ExportCursor, StoreError, StoreResult};
-use ::postgres::Client;
 
 pub fn set_property_ids(db: &mut Client, user_id: i64, ids: &[i64]) -> StoreResult<()> {
     Err(StoreError::Failed("users::set_property_ids is not built on PostgreSQL yet".into()))
