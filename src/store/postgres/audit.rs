@@ -1,25 +1,80 @@
-//! PostgreSQL: audit (being built).
+//! The admin audit on PostgreSQL (the twin of `sqlite/audit.rs`).
+//!
+//! The counter of credential changes is not here: on PostgreSQL every
+//! instance hears of them by LISTEN (`listener.rs`), not from a table.
 
-#![allow(unused_variables, unused_imports)]
-use ::postgres::Client;
-use crate::store::{StoreError, StoreResult, Catalog, ExportCursor};
-use crate::domain::audit::*;
-use crate::domain::calllogs::*;
-use crate::domain::catalog::*;
-use crate::domain::directory::*;
-use crate::domain::lookup::*;
-use crate::domain::query::*;
+use crate::domain::audit::{AuditAction, AuditEntry, AuditFilter};
 use crate::domain::time::Stamp;
-use crate::domain::users::*;
+use crate::store::{StoreError, StoreResult};
+use ::postgres::types::ToSql;
+use ::postgres::Client;
 
 pub fn insert(db: &mut Client, entry: &AuditEntry) -> StoreResult<()> {
-    Err(StoreError::Failed("audit::insert is not built on PostgreSQL yet".into()))
+    db.execute(
+        "INSERT INTO admin_audit (at, user_id, user_name, action, target, details) VALUES ($1, $2, $3, $4, $5, $6)",
+        &[&entry.at.0, &entry.user_id, &entry.user_name, &entry.action.as_str(), &entry.target, &entry.details],
+    )?;
+    Ok(())
 }
 
+/// The WHERE clause of a listing and its values: only the conditions given,
+/// so that PostgreSQL can use `admin_audit_by_user` for an actor and
+/// `admin_audit_by_time` for a time range.
+fn conditions(filter: &AuditFilter) -> (String, Vec<i64>) {
+    let mut clauses = Vec::new();
+    let mut values = Vec::new();
+    let mut add = |column: &str, value: i64| {
+        values.push(value);
+        clauses.push(format!("{column} ${}", values.len()));
+    };
+    if let Some(user_id) = filter.user_id {
+        add("user_id =", user_id);
+    }
+    if let Some(from) = filter.from {
+        add("at >=", from.0);
+    }
+    if let Some(to) = filter.to {
+        add("at <", to.0);
+    }
+    if clauses.is_empty() {
+        clauses.push("true".into());
+    }
+    (clauses.join(" AND "), values)
+}
+
+/// The order of a listing: newest first.
+const ORDER: &str = "at DESC, audit_id DESC";
+
+/// One page of the entries matching `filter`, newest first, and how many match.
 pub fn page(db: &mut Client, filter: &AuditFilter, limit: i64, offset: i64) -> StoreResult<(i64, Vec<AuditEntry>)> {
-    Err(StoreError::Failed("audit::page is not built on PostgreSQL yet".into()))
-}
-
-pub fn credential_changes(db: &mut Client) -> StoreResult<i64> {
-    Err(StoreError::Failed("audit::credential_changes is not built on PostgreSQL yet".into()))
+    let (conditions, mut values) = conditions(filter);
+    let params: Vec<&(dyn ToSql + Sync)> = values.iter().map(|v| v as &(dyn ToSql + Sync)).collect();
+    let total: i64 = db.query_one(&format!("SELECT count(*) FROM admin_audit WHERE {conditions}"), &params)?.get(0);
+    let n = values.len();
+    values.extend([limit, offset]);
+    let params: Vec<&(dyn ToSql + Sync)> = values.iter().map(|v| v as &(dyn ToSql + Sync)).collect();
+    let rows = db.query(
+        &format!(
+            "SELECT at, user_id, user_name, action, target, details FROM admin_audit WHERE {conditions}
+             ORDER BY {ORDER} LIMIT ${} OFFSET ${}",
+            n + 1,
+            n + 2
+        ),
+        &params,
+    )?;
+    let mut entries = Vec::with_capacity(rows.len());
+    for row in rows {
+        let action: String = row.get(3);
+        let action = AuditAction::parse(&action)
+            .ok_or_else(|| StoreError::Failed(format!("the audit holds an unknown action {action:?}")))?;
+        entries.push(AuditEntry {
+            at: Stamp(row.get(0)),
+            user_id: row.get(1),
+            user_name: row.get(2),
+            action,
+            target: row.get(4),
+            details: row.get(5),
+        });
+    }
+    Ok((total, entries))
 }

@@ -1,33 +1,183 @@
-//! PostgreSQL: calllogs (being built).
+//! Call logs on PostgreSQL: their reason links, their events (comments and
+//! history), the lists, the search and the export — the same answers as
+//! `store::sqlite::calllogs`, row for row and in the same order.
+//!
+//! Every change appends rows to `log_events` and bumps `last_event_no` and
+//! `modified_on` in the same transaction, so the history, the comment thread
+//! and the ETag can never disagree with the log. A write reads the log's
+//! head `FOR UPDATE`: two instances' writes of one log run one after the
+//! other, the second seeing the first's events.
+//!
+//! Search: `call_log_search` holds per log a header row (part 0: subject,
+//! caller, taker, notes) and a row per comment (part = its event number),
+//! each the folded words FTS5 would index, as a `tsvector`. A search finds
+//! the logs that have every word (as a prefix) somewhere, and their tier
+//! (header, one comment, spread) from the same rows, in one SQL statement.
 
-#![allow(unused_variables, unused_imports)]
-use ::postgres::Client;
-use crate::store::{StoreError, StoreResult, Catalog, ExportCursor};
-use crate::domain::audit::*;
-use crate::domain::calllogs::*;
-use crate::domain::catalog::*;
-use crate::domain::directory::*;
-use crate::domain::lookup::*;
-use crate::domain::query::*;
+use crate::domain::calllogs::{
+    folded_words, tsquery_text, Author, CallLog, CallLogFilter, CallLogRow, CategoryCounts, Comment, EventKind,
+    ExportRow, HistoryEntry, LogHead, NewEvent, SortField, TrackedField, UnitSummary,
+};
 use crate::domain::time::Stamp;
-use crate::domain::users::*;
+use crate::store::{ExportCursor, StoreError, StoreResult};
+use ::postgres::types::{FromSql, ToSql};
+use ::postgres::{Client, Row};
+use std::collections::HashMap;
 
+const LOG_COLUMNS: &str = "c.log_id, c.property_id, c.unit_id, c.resident_id, c.call_from, c.status_id, c.subject, \
+     c.notes, c.taken_by, c.created_on, c.modified_on, c.last_event_no, c.deleted";
+
+/// Column `i` of a row: a type the query does not give is a defect (199), not a panic.
+fn col<'a, T: FromSql<'a>>(r: &'a Row, i: usize) -> StoreResult<T> {
+    r.try_get(i).map_err(|e| StoreError::Failed(format!("reading column {i} of a call-log row: {e}")))
+}
+
+fn log_from_row(r: &Row) -> StoreResult<CallLog> {
+    Ok(CallLog {
+        log_id: col(r, 0)?,
+        property_id: col(r, 1)?,
+        unit_id: col(r, 2)?,
+        resident_id: col(r, 3)?,
+        call_from: col(r, 4)?,
+        module_status_id: col(r, 5)?,
+        subject: col(r, 6)?,
+        notes: col(r, 7)?,
+        takenby: col(r, 8)?,
+        created_on: Stamp(col(r, 9)?),
+        modified_on: Stamp(col(r, 10)?),
+        last_event_no: col(r, 11)?,
+        deleted: col(r, 12)?,
+        log_reasons: Vec::new(),
+        old_comments: Vec::new(),
+        new_comments: None,
+    })
+}
+
+/// A comment from `new_value, at, user_name, status_name` starting at column `first`.
+fn comment_from_row(r: &Row, first: usize) -> StoreResult<Comment> {
+    Ok(Comment {
+        comment: col::<Option<String>>(r, first)?.unwrap_or_default(),
+        date: Stamp(col(r, first + 1)?),
+        user: col(r, first + 2)?,
+        status: col(r, first + 3)?,
+    })
+}
+
+/// Fills reasons and comments of every log in two queries, whatever the count.
+fn attach_details(db: &mut Client, logs: &mut [CallLog]) -> StoreResult<()> {
+    if logs.is_empty() {
+        return Ok(());
+    }
+    let ids: Vec<i64> = logs.iter().map(|l| l.log_id).collect();
+    let position: HashMap<i64, usize> = logs.iter().enumerate().map(|(i, l)| (l.log_id, i)).collect();
+    // Reasons in id order, as SQLite reads them off the link's primary key.
+    let rows = db.query(
+        "SELECT log_id, reason_id FROM call_log_reasons WHERE log_id = ANY($1) ORDER BY log_id, reason_id",
+        &[&ids],
+    )?;
+    for row in &rows {
+        if let Some(i) = position.get(&col::<i64>(row, 0)?) {
+            logs[*i].log_reasons.push(col(row, 1)?);
+        }
+    }
+    let rows = db.query(
+        "SELECT log_id, new_value, at, user_name, status_name FROM log_events
+         WHERE log_id = ANY($1) AND kind = 'commented' ORDER BY log_id, event_no",
+        &[&ids],
+    )?;
+    for row in &rows {
+        if let Some(i) = position.get(&col::<i64>(row, 0)?) {
+            logs[*i].old_comments.push(comment_from_row(row, 1)?);
+        }
+    }
+    Ok(())
+}
+
+/// A log with its reasons and comments, deleted or not (the caller decides).
 pub fn get(db: &mut Client, log_id: i64) -> StoreResult<Option<CallLog>> {
-    Err(StoreError::Failed("calllogs::get is not built on PostgreSQL yet".into()))
+    let Some(row) = db.query_opt(&format!("SELECT {LOG_COLUMNS} FROM call_logs c WHERE c.log_id = $1"), &[&log_id])?
+    else {
+        return Ok(None);
+    };
+    let mut log = log_from_row(&row)?;
+    log.log_reasons = db
+        .query("SELECT reason_id FROM call_log_reasons WHERE log_id = $1 ORDER BY reason_id", &[&log_id])?
+        .iter()
+        .map(|r| col(r, 0))
+        .collect::<StoreResult<_>>()?;
+    log.old_comments = db
+        .query(
+            "SELECT new_value, at, user_name, status_name FROM log_events
+             WHERE log_id = $1 AND kind = 'commented' ORDER BY event_no",
+            &[&log_id],
+        )?
+        .iter()
+        .map(|r| comment_from_row(r, 0))
+        .collect::<StoreResult<_>>()?;
+    Ok(Some(log))
 }
 
+/// The columns a write's rules need: O(1) in the size of the log's thread.
+/// With `lock` (in a write) the log's row stays locked to the end of the
+/// transaction: a concurrent write of the same log, from any instance, waits
+/// and then reads this one's result (its If-Match and event numbers hold).
 pub fn head(db: &mut Client, log_id: i64, lock: bool) -> StoreResult<Option<LogHead>> {
-    Err(StoreError::Failed("calllogs::head is not built on PostgreSQL yet".into()))
+    let sql = format!(
+        "SELECT log_id, property_id, status_id, notes, deleted, last_event_no FROM call_logs WHERE log_id = $1{}",
+        if lock { " FOR UPDATE" } else { "" }
+    );
+    let Some(r) = db.query_opt(&sql, &[&log_id])? else { return Ok(None) };
+    Ok(Some(LogHead {
+        log_id: col(&r, 0)?,
+        property_id: col(&r, 1)?,
+        status_id: col(&r, 2)?,
+        notes: col(&r, 3)?,
+        deleted: col(&r, 4)?,
+        last_event_no: col(&r, 5)?,
+    }))
 }
 
+/// Inserts a log and its search header; returns its id.
 pub fn insert(db: &mut Client, row: &CallLogRow) -> StoreResult<i64> {
-    Err(StoreError::Failed("calllogs::insert is not built on PostgreSQL yet".into()))
+    let inserted = db.query_one(
+        "INSERT INTO call_logs (property_id, unit_id, resident_id, call_from, status_id, subject, notes, taken_by,
+                created_on, modified_on, created_by, deleted, last_event_no)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, false, 0)
+         RETURNING log_id",
+        &[
+            &row.property_id,
+            &row.unit_id,
+            &row.resident_id,
+            &row.call_from,
+            &row.status_id,
+            &row.subject,
+            &row.notes,
+            &row.takenby,
+            &row.created_on.0,
+            &row.modified_on.0,
+            &row.created_by,
+        ],
+    )?;
+    let log_id: i64 = col(&inserted, 0)?;
+    index_header(db, log_id, &row.subject, &row.call_from, &row.takenby, row.notes.as_deref())?;
+    Ok(log_id)
 }
 
 pub fn link_reasons(db: &mut Client, log_id: i64, reason_ids: &[i64]) -> StoreResult<()> {
-    Err(StoreError::Failed("calllogs::link_reasons is not built on PostgreSQL yet".into()))
+    for reason_id in reason_ids {
+        db.execute("INSERT INTO call_log_reasons (log_id, reason_id) VALUES ($1, $2)", &[&log_id, reason_id])?;
+    }
+    Ok(())
 }
 
+/// Appends events after `after_event_no`, stamps the log as modified and
+/// indexes each comment (a row of its own, never a rewrite).
+///
+/// The events are stamped `now`, or the log's last change if that is later:
+/// the service takes `now` before the log's row lock, so a concurrent write
+/// of the same log that took its time later may have got the lock first.
+/// On SQLite's single writer writes take their time in commit order; here
+/// the row lock orders them, and a thread's dates still never go backwards.
 pub fn append_events(
     db: &mut Client,
     log_id: i64,
@@ -36,54 +186,555 @@ pub fn append_events(
     author: &Author,
     now: Stamp,
 ) -> StoreResult<i64> {
-    Err(StoreError::Failed("calllogs::append_events is not built on PostgreSQL yet".into()))
+    let last_event_no = after_event_no + events.len() as i64;
+    let comments = events.iter().filter(|e| e.kind == EventKind::Commented).count() as i64;
+    let stamped = db.query_opt(
+        "UPDATE call_logs SET last_event_no = $2, modified_on = greatest(modified_on, $3),
+                comment_count = comment_count + $4
+         WHERE log_id = $1 RETURNING modified_on",
+        &[&log_id, &last_event_no, &now.0, &comments],
+    )?;
+    let Some(stamped) = stamped else {
+        return Err(StoreError::Failed(format!("call log {log_id} vanished while events were appended")));
+    };
+    let at: i64 = col(&stamped, 0)?;
+    let mut event_no = after_event_no;
+    for e in events {
+        event_no += 1;
+        db.execute(
+            "INSERT INTO log_events (log_id, event_no, at, user_id, user_name, kind, field, old_value, new_value,
+                    status_name)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+            &[
+                &log_id,
+                &event_no,
+                &at,
+                &author.user_id,
+                &author.display_name,
+                &e.kind.as_str(),
+                &e.field.map(|f| f.as_str()),
+                &e.old_value,
+                &e.new_value,
+                &e.status_name,
+            ],
+        )?;
+        if let (EventKind::Commented, Some(text)) = (e.kind, &e.new_value) {
+            index_part(db, log_id, event_no, text)?;
+        }
+    }
+    Ok(last_event_no)
 }
 
+/// New notes, and the log's search header rebuilt with them.
 pub fn set_notes(db: &mut Client, log_id: i64, notes: Option<&str>) -> StoreResult<()> {
-    Err(StoreError::Failed("calllogs::set_notes is not built on PostgreSQL yet".into()))
+    let row = db.query_opt(
+        "UPDATE call_logs SET notes = $2 WHERE log_id = $1 RETURNING subject, call_from, taken_by",
+        &[&log_id, &notes],
+    )?;
+    let Some(row) = row else {
+        return Err(StoreError::Failed(format!("call log {log_id} vanished while its notes changed")));
+    };
+    let (subject, call_from, takenby): (String, String, String) = (col(&row, 0)?, col(&row, 1)?, col(&row, 2)?);
+    index_header(db, log_id, &subject, &call_from, &takenby, notes)
 }
 
 pub fn set_status(db: &mut Client, log_id: i64, status_id: i64) -> StoreResult<()> {
-    Err(StoreError::Failed("calllogs::set_status is not built on PostgreSQL yet".into()))
+    db.execute("UPDATE call_logs SET status_id = $2 WHERE log_id = $1", &[&log_id, &status_id])?;
+    Ok(())
 }
 
 pub fn set_deleted(db: &mut Client, log_id: i64, deleted: bool) -> StoreResult<()> {
-    Err(StoreError::Failed("calllogs::set_deleted is not built on PostgreSQL yet".into()))
+    db.execute("UPDATE call_logs SET deleted = $2 WHERE log_id = $1", &[&log_id, &deleted])?;
+    Ok(())
 }
 
+/// The advisory lock space of idempotency keys (the two-key form: apart
+/// from the one-key locks of `RuleLock` and the change clock).
+const IDEMPOTENCY_LOCK_CLASS: i32 = 0x6964_656d; // "idem"
+
+/// The log an `Idempotency-Key` of this user created at or after `since`.
+///
+/// First it takes a transaction-scoped lock on (user, key): two requests
+/// with the same key, on any instances, run their check-then-create one
+/// after the other, and the second (its check a later statement, so a
+/// later snapshot under READ COMMITTED) finds the first's log and answers
+/// it, as on SQLite's single writer. The service asks this only in a write.
 pub fn find_idempotent(db: &mut Client, user_id: i64, key: &str, since: Stamp) -> StoreResult<Option<i64>> {
-    Err(StoreError::Failed("calllogs::find_idempotent is not built on PostgreSQL yet".into()))
+    db.execute(
+        "SELECT pg_advisory_xact_lock($1, hashtext($2::bigint::text || ':' || $3))",
+        &[&IDEMPOTENCY_LOCK_CLASS, &user_id, &key],
+    )?;
+    let row = db.query_opt(
+        "SELECT log_id FROM idempotency_keys WHERE user_id = $1 AND key = $2 AND created_on > $3",
+        &[&user_id, &key, &since.0],
+    )?;
+    row.map(|r| col(&r, 0)).transpose()
 }
 
+/// Records the key's log (a key past its window, not yet forgotten, is
+/// taken over, as on SQLite); [`find_idempotent`]'s lock is held.
 pub fn remember_idempotent(db: &mut Client, user_id: i64, key: &str, log_id: i64, now: Stamp) -> StoreResult<()> {
-    Err(StoreError::Failed("calllogs::remember_idempotent is not built on PostgreSQL yet".into()))
+    db.execute(
+        "INSERT INTO idempotency_keys (user_id, key, log_id, created_on) VALUES ($1, $2, $3, $4)
+         ON CONFLICT (user_id, key) DO UPDATE SET log_id = excluded.log_id, created_on = excluded.created_on",
+        &[&user_id, &key, &log_id, &now.0],
+    )?;
+    Ok(())
 }
 
 pub fn forget_idempotent_before(db: &mut Client, before: Stamp) -> StoreResult<()> {
-    Err(StoreError::Failed("calllogs::forget_idempotent_before is not built on PostgreSQL yet".into()))
+    db.execute("DELETE FROM idempotency_keys WHERE created_on <= $1", &[&before.0])?;
+    Ok(())
+}
+
+/// The longest lexeme a `tsvector` holds, in bytes (its length field has
+/// 11 bits; `array_to_tsvector` would wrap a longer one silently).
+const MAX_LEXEME_BYTES: usize = 2046;
+
+/// The words of `text` as the index keeps them: FTS5's words, each cut to
+/// [`MAX_LEXEME_BYTES`] at a character boundary. A search word is at most
+/// 256 characters (1 KiB), so a cut word still has every prefix a search
+/// can ask for.
+fn index_words(text: &str) -> Vec<String> {
+    folded_words(text)
+        .into_iter()
+        .map(|mut word| {
+            if word.len() > MAX_LEXEME_BYTES {
+                let mut end = MAX_LEXEME_BYTES;
+                while !word.is_char_boundary(end) {
+                    end -= 1;
+                }
+                word.truncate(end);
+            }
+            word
+        })
+        .collect()
+}
+
+/// The searchable text of a log that is not in its comments (the same text
+/// as the SQLite engine's header row).
+fn index_header(
+    db: &mut Client,
+    log_id: i64,
+    subject: &str,
+    call_from: &str,
+    takenby: &str,
+    notes: Option<&str>,
+) -> StoreResult<()> {
+    let body = format!("{subject}\n{call_from}\n{takenby}\n{}", notes.unwrap_or(""));
+    index_part(db, log_id, 0, &body)
+}
+
+/// Writes (or replaces) one row of the search index: part 0 the header,
+/// else the comment of that event number.
+fn index_part(db: &mut Client, log_id: i64, part: i64, text: &str) -> StoreResult<()> {
+    db.execute(
+        "INSERT INTO call_log_search (log_id, part, terms) VALUES ($1, $2, array_to_tsvector($3::text[]))
+         ON CONFLICT (log_id, part) DO UPDATE SET terms = excluded.terms",
+        &[&log_id, &part, &index_words(text)],
+    )?;
+    Ok(())
 }
 
 pub fn history(db: &mut Client, log_id: i64, limit: i64, offset: i64) -> StoreResult<(i64, Vec<HistoryEntry>)> {
-    Err(StoreError::Failed("calllogs::history is not built on PostgreSQL yet".into()))
+    let total: i64 = col(&db.query_one("SELECT count(*) FROM log_events WHERE log_id = $1", &[&log_id])?, 0)?;
+    let rows = db.query(
+        "SELECT at, user_name, kind, field, old_value, new_value FROM log_events
+         WHERE log_id = $1 ORDER BY event_no LIMIT $2 OFFSET $3",
+        &[&log_id, &limit, &offset],
+    )?;
+    let mut entries = Vec::with_capacity(rows.len());
+    for r in &rows {
+        let kind: String = col(r, 2)?;
+        let kind = EventKind::parse(&kind)
+            .ok_or_else(|| StoreError::Failed(format!("call log {log_id} has an event of unknown kind {kind:?}")))?;
+        let field = match col::<Option<String>>(r, 3)? {
+            None => None,
+            Some(text) => Some(TrackedField::parse(&text).ok_or_else(|| {
+                StoreError::Failed(format!("call log {log_id} has a change of unknown field {text:?}"))
+            })?),
+        };
+        entries.push(HistoryEntry {
+            date: Stamp(col(r, 0)?),
+            user: col(r, 1)?,
+            action: kind,
+            field,
+            old_value: col(r, 4)?,
+            new_value: col(r, 5)?,
+        });
+    }
+    Ok((total, entries))
 }
 
+/// Collects parameters and hands out their `$N` placeholders.
+#[derive(Default)]
+struct Binder {
+    values: Vec<Box<dyn ToSql + Sync>>,
+}
+
+impl Binder {
+    fn bind<T: ToSql + Sync + 'static>(&mut self, value: T) -> String {
+        self.values.push(Box::new(value));
+        format!("${}", self.values.len())
+    }
+
+    fn params(&self) -> Vec<&(dyn ToSql + Sync)> {
+        self.values.iter().map(|v| v.as_ref() as &(dyn ToSql + Sync)).collect()
+    }
+}
+
+/// The `WHERE` of a list over `call_logs c` (a search's words aside: see
+/// [`matches_cte`]), its parameters bound in `b`.
+fn list_conditions(db: &mut Client, filter: &CallLogFilter, b: &mut Binder) -> StoreResult<String> {
+    let mut conditions = vec!["NOT c.deleted".to_string()];
+    // A property filter was authorized against the scope already and narrows
+    // more. Unit and resident filters keep the scope: a resident who moved
+    // keeps old logs under the old property, which the caller may not see.
+    let scope = filter.scope.as_ref().filter(|_| filter.property_id.is_none());
+    match scope.map(Vec::as_slice) {
+        None => {}
+        Some([only]) => conditions.push(format!("c.property_id = {}", b.bind(*only))),
+        Some(several) => conditions.push(format!("c.property_id = ANY({}::bigint[])", b.bind(several.to_vec()))),
+    }
+    if let Some(id) = filter.property_id {
+        conditions.push(format!("c.property_id = {}", b.bind(id)));
+    }
+    if let Some(id) = filter.unit_id {
+        conditions.push(format!("c.unit_id = {}", b.bind(id)));
+    }
+    if let Some(id) = filter.resident_id {
+        conditions.push(format!("c.resident_id = {}", b.bind(id)));
+    }
+    if let Some(ids) = &filter.statuses {
+        conditions.push(format!("c.status_id = ANY({}::bigint[])", b.bind(ids.clone())));
+    }
+    if let Some(ids) = &filter.reasons {
+        conditions.push(format!(
+            "EXISTS (SELECT 1 FROM call_log_reasons r WHERE r.log_id = c.log_id AND r.reason_id = ANY({}::bigint[]))",
+            b.bind(ids.clone())
+        ));
+    }
+    if let Some(name) = &filter.taken_by_exactly {
+        conditions.push(format!("c.taken_by = {}", b.bind(name.clone())));
+    }
+    if let Some(name) = &filter.takenby {
+        let names = takers_named(db, name)?;
+        conditions.push(format!("c.taken_by = ANY({}::text[])", b.bind(names)));
+    }
+    if let Some(from) = filter.from {
+        conditions.push(format!("c.created_on >= {}", b.bind(from.0)));
+    }
+    if let Some(to) = filter.to {
+        conditions.push(format!("c.created_on < {}", b.bind(to.0)));
+    }
+    if let Some(since) = filter.modified_since {
+        conditions.push(format!("c.modified_on >= {}", b.bind(since.0)));
+    }
+    Ok(conditions.join(" AND "))
+}
+
+/// The takers of live logs whose name is `lower` in Unicode lower case
+/// (Rust's, as SQLite's `casefold`: PostgreSQL's `lower()` follows the
+/// database's locale, and the C locale folds ASCII only). The distinct
+/// takers are few (users' names): read by skipping along the taker's index,
+/// a step per name, then compared here.
+fn takers_named(db: &mut Client, lower: &str) -> StoreResult<Vec<String>> {
+    let rows = db.query(
+        "WITH RECURSIVE takers(name) AS (
+             SELECT min(taken_by) FROM call_logs WHERE NOT deleted
+             UNION ALL
+             SELECT (SELECT min(c.taken_by) FROM call_logs c WHERE NOT c.deleted AND c.taken_by > t.name)
+             FROM takers t WHERE t.name IS NOT NULL)
+         SELECT name FROM takers WHERE name IS NOT NULL",
+        &[],
+    )?;
+    let mut names = Vec::new();
+    for r in &rows {
+        let name: String = col(r, 0)?;
+        if name.to_lowercase() == lower {
+            names.push(name);
+        }
+    }
+    Ok(names)
+}
+
+/// The `ORDER BY` of a list over `c` in the filter's sort (a search's
+/// `Relevance` sorts each tier newest first: [`without_words`]); ties by
+/// LogId in the same direction, as on SQLite.
+fn list_order(plain: &CallLogFilter) -> String {
+    let direction = if plain.descending { "DESC" } else { "ASC" };
+    match plain.sort {
+        SortField::ModifiedOn => format!("c.modified_on {direction}, c.log_id {direction}"),
+        SortField::LogId => format!("c.log_id {direction}"),
+        SortField::CreatedOn | SortField::Relevance => format!("c.created_on {direction}, c.log_id {direction}"),
+    }
+}
+
+/// The filter without its words, in the order a search's tier is sorted by
+/// (newest first unless `order` says otherwise).
+fn without_words(filter: &CallLogFilter) -> CallLogFilter {
+    let mut plain = filter.clone();
+    plain.search = None;
+    if plain.sort == SortField::Relevance {
+        plain.sort = SortField::CreatedOn;
+    }
+    plain
+}
+
+/// `WITH matches AS (…)`: the logs (deleted ones too: the list's conditions
+/// leave those out) whose text has every word of a search, each as a
+/// prefix, somewhere in the header or a comment, with their tier: 1, the
+/// header row holds every word; 2, one comment row does; 3, the words are
+/// spread over several rows (API.md §7, as on SQLite).
+///
+/// The logs are the intersection of each word's logs (one GIN lookup per
+/// word); the tier comes from reading just those logs' rows.
+fn matches_cte(words: &[String], b: &mut Binder) -> String {
+    let each: Vec<String> = words
+        .iter()
+        .map(|w| {
+            let query = b.bind(tsquery_text(std::slice::from_ref(w)));
+            format!("SELECT log_id FROM call_log_search WHERE terms @@ {query}::text::tsquery")
+        })
+        .collect();
+    let all = b.bind(tsquery_text(words));
+    format!(
+        "WITH matches AS MATERIALIZED (
+             SELECT s.log_id,
+                    CASE WHEN bool_or(s.part = 0 AND s.terms @@ {all}::text::tsquery) THEN 1
+                         WHEN bool_or(s.terms @@ {all}::text::tsquery) THEN 2
+                         ELSE 3 END AS tier
+             FROM call_log_search s
+             WHERE s.log_id IN ({})
+             GROUP BY s.log_id)",
+        each.join(" INTERSECT ")
+    )
+}
+
+/// The number of live logs a filter of properties and statuses alone lets
+/// through, from the counters the triggers keep (a few rows per unit)
+/// instead of counting up to every log; `None` for any other filter.
+fn counted_total(db: &mut Client, filter: &CallLogFilter) -> StoreResult<Option<i64>> {
+    if filter.search.is_some()
+        || filter.unit_id.is_some()
+        || filter.resident_id.is_some()
+        || filter.reasons.is_some()
+        || filter.takenby.is_some()
+        || filter.taken_by_exactly.is_some()
+        || filter.from.is_some()
+        || filter.to.is_some()
+        || filter.modified_since.is_some()
+    {
+        return Ok(None);
+    }
+    let mut b = Binder::default();
+    let mut conditions = vec!["true".to_string()];
+    match (filter.property_id, &filter.scope) {
+        (Some(id), _) => conditions.push(format!("n.property_id = {}", b.bind(id))),
+        (None, Some(scope)) => conditions.push(format!("n.property_id = ANY({}::bigint[])", b.bind(scope.clone()))),
+        (None, None) => {}
+    }
+    if let Some(ids) = &filter.statuses {
+        conditions.push(format!("n.status_id = ANY({}::bigint[])", b.bind(ids.clone())));
+    }
+    let row = db.query_one(
+        &format!("SELECT coalesce(sum(n.live), 0)::bigint FROM call_log_counts n WHERE {}", conditions.join(" AND ")),
+        &b.params(),
+    )?;
+    Ok(Some(col(&row, 0)?))
+}
+
+/// One page of logs matching `filter`, with the total count of matches.
 pub fn list(db: &mut Client, filter: &CallLogFilter, limit: i64, offset: i64) -> StoreResult<(i64, Vec<CallLog>)> {
-    Err(StoreError::Failed("calllogs::list is not built on PostgreSQL yet".into()))
+    if let Some(words) = &filter.search {
+        return list_search(db, filter, words, limit, offset);
+    }
+    let mut b = Binder::default();
+    let conditions = list_conditions(db, filter, &mut b)?;
+    let total = match counted_total(db, filter)? {
+        Some(total) => total,
+        None => col(&db.query_one(&format!("SELECT count(*) FROM call_logs c WHERE {conditions}"), &b.params())?, 0)?,
+    };
+    let order = list_order(filter);
+    let (l, o) = (b.bind(limit), b.bind(offset));
+    let rows = db.query(
+        &format!("SELECT {LOG_COLUMNS} FROM call_logs c WHERE {conditions} ORDER BY {order} LIMIT {l} OFFSET {o}"),
+        &b.params(),
+    )?;
+    let mut logs = rows.iter().map(log_from_row).collect::<StoreResult<Vec<_>>>()?;
+    attach_details(db, &mut logs)?;
+    Ok((total, logs))
 }
 
+/// A search's page and the number of its live matches the filter lets
+/// through, in one statement: best tier first (unless a sort is given),
+/// then the filter's order.
+fn list_search(
+    db: &mut Client,
+    filter: &CallLogFilter,
+    words: &[String],
+    limit: i64,
+    offset: i64,
+) -> StoreResult<(i64, Vec<CallLog>)> {
+    let plain = without_words(filter);
+    let mut b = Binder::default();
+    let matches = matches_cte(words, &mut b);
+    let conditions = list_conditions(db, &plain, &mut b)?;
+    let tier = if filter.sort == SortField::Relevance { "c.tier, " } else { "" };
+    let order = list_order(&plain);
+    let (l, o) = (b.bind(limit), b.bind(offset));
+    let row = db.query_one(
+        &format!(
+            "{matches},
+             live AS MATERIALIZED (
+                 SELECT c.log_id, c.created_on, c.modified_on, m.tier
+                 FROM matches m JOIN call_logs c ON c.log_id = m.log_id
+                 WHERE {conditions})
+             SELECT (SELECT count(*) FROM live),
+                    ARRAY(SELECT c.log_id FROM live c ORDER BY {tier}{order} LIMIT {l} OFFSET {o})"
+        ),
+        &b.params(),
+    )?;
+    let total: i64 = col(&row, 0)?;
+    let ids: Vec<i64> = col(&row, 1)?;
+    let mut logs = logs_by_id(db, &ids)?;
+    attach_details(db, &mut logs)?;
+    Ok((total, logs))
+}
+
+/// The logs of `ids`, in that order.
+fn logs_by_id(db: &mut Client, ids: &[i64]) -> StoreResult<Vec<CallLog>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let rows = db.query(&format!("SELECT {LOG_COLUMNS} FROM call_logs c WHERE c.log_id = ANY($1)"), &[&ids])?;
+    let mut found: HashMap<i64, CallLog> = HashMap::with_capacity(rows.len());
+    for r in &rows {
+        let log = log_from_row(r)?;
+        found.insert(log.log_id, log);
+    }
+    Ok(ids.iter().filter_map(|id| found.remove(id)).collect())
+}
+
+/// The counting columns of a summary over `call_log_counts n` joined to
+/// `statuses s` (the counters the schema's triggers keep per status).
+const CATEGORY_COUNTS: &str = "coalesce(sum(n.live), 0)::bigint, \
+     coalesce(sum(n.live) FILTER (WHERE s.category = 'open'), 0)::bigint, \
+     coalesce(sum(n.live) FILTER (WHERE s.category = 'pending'), 0)::bigint, \
+     coalesce(sum(n.live) FILTER (WHERE s.category = 'closed'), 0)::bigint";
+
+fn counts_from(r: &Row, first: usize) -> StoreResult<CategoryCounts> {
+    Ok(CategoryCounts {
+        call_logs: col(r, first)?,
+        open_call_logs: col(r, first + 1)?,
+        pending_call_logs: col(r, first + 2)?,
+        closed_call_logs: col(r, first + 3)?,
+    })
+}
+
+/// A property's live call logs counted by status category: a few counter
+/// rows per unit, however many logs the property has.
 pub fn property_counts(db: &mut Client, property_id: i64) -> StoreResult<CategoryCounts> {
-    Err(StoreError::Failed("calllogs::property_counts is not built on PostgreSQL yet".into()))
+    let row = db.query_one(
+        &format!(
+            "SELECT {CATEGORY_COUNTS} FROM call_log_counts n JOIN statuses s ON s.status_id = n.status_id
+             WHERE n.property_id = $1"
+        ),
+        &[&property_id],
+    )?;
+    counts_from(&row, 0)
 }
 
+/// Every unit of a property (in display order, unit numbers compared byte
+/// by byte as on SQLite), with its live call logs counted by status
+/// category; units without calls count zero.
 pub fn unit_counts(db: &mut Client, property_id: i64) -> StoreResult<Vec<UnitSummary>> {
-    Err(StoreError::Failed("calllogs::unit_counts is not built on PostgreSQL yet".into()))
+    let rows = db.query(
+        &format!(
+            "SELECT u.unit_id, {CATEGORY_COUNTS} FROM units u
+             LEFT JOIN call_log_counts n ON n.property_id = u.property_id AND n.unit_key = u.unit_id
+             LEFT JOIN statuses s ON s.status_id = n.status_id
+             WHERE u.property_id = $1
+             GROUP BY u.unit_id
+             ORDER BY u.display_order IS NULL, u.display_order, u.unit_number COLLATE \"C\", u.unit_id"
+        ),
+        &[&property_id],
+    )?;
+    rows.iter().map(|r| Ok(UnitSummary { unit_id: col(r, 0)?, counts: counts_from(r, 1)? })).collect()
 }
 
+/// Up to `limit` rows matching `filter` after `after`, in the list's order
+/// (a search without `sort` exports newest first: a file is read whole,
+/// not skimmed, and a tier gives no stable place to resume from). Each
+/// chunk is one short query, so a slow download holds no connection.
 pub fn export_chunk(
     db: &mut Client,
     filter: &CallLogFilter,
     after: Option<ExportCursor>,
     limit: usize,
 ) -> StoreResult<Vec<ExportRow>> {
-    Err(StoreError::Failed("calllogs::export_chunk is not built on PostgreSQL yet".into()))
+    let plain = without_words(filter);
+    let mut b = Binder::default();
+    let matches = filter.search.as_deref().map(|words| matches_cte(words, &mut b));
+    let mut conditions = list_conditions(db, &plain, &mut b)?;
+    if matches.is_some() {
+        conditions.push_str(" AND c.log_id IN (SELECT log_id FROM matches)");
+    }
+    if let Some(cursor) = after {
+        let op = if plain.descending { "<" } else { ">" };
+        let key = match plain.sort {
+            SortField::ModifiedOn => {
+                format!("(c.modified_on, c.log_id) {op} ({}, {})", b.bind(cursor.sort_value), b.bind(cursor.log_id))
+            }
+            SortField::LogId => format!("c.log_id {op} {}", b.bind(cursor.log_id)),
+            SortField::CreatedOn | SortField::Relevance => {
+                format!("(c.created_on, c.log_id) {op} ({}, {})", b.bind(cursor.sort_value), b.bind(cursor.log_id))
+            }
+        };
+        conditions = format!("{conditions} AND {key}");
+    }
+    let order = list_order(&plain);
+    let n = b.bind(i64::try_from(limit).unwrap_or(i64::MAX));
+    // Reason names in display order, then by name as SQLite's NOCASE column
+    // compares them (ASCII letters folded, then bytes).
+    let rows = db.query(
+        &format!(
+            "{}
+             SELECT c.log_id, c.created_on, c.property_id, c.unit_id, c.resident_id, c.call_from, st.name,
+                    (SELECT string_agg(rs.name, '; ' ORDER BY rs.display_order,
+                                translate(rs.name, 'ABCDEFGHIJKLMNOPQRSTUVWXYZ', 'abcdefghijklmnopqrstuvwxyz')
+                                    COLLATE \"C\")
+                     FROM call_log_reasons lr JOIN reasons rs ON rs.reason_id = lr.reason_id
+                     WHERE lr.log_id = c.log_id),
+                    c.subject, c.notes, c.taken_by,
+                    c.comment_count,
+                    (SELECT e.new_value FROM log_events e WHERE e.log_id = c.log_id AND e.kind = 'commented'
+                     ORDER BY e.event_no DESC LIMIT 1),
+                    c.modified_on
+             FROM call_logs c JOIN statuses st ON st.status_id = c.status_id
+             WHERE {conditions} ORDER BY {order} LIMIT {n}",
+            matches.unwrap_or_default()
+        ),
+        &b.params(),
+    )?;
+    rows.iter()
+        .map(|r| {
+            Ok(ExportRow {
+                log_id: col(r, 0)?,
+                created_on: Stamp(col(r, 1)?),
+                property_id: col(r, 2)?,
+                unit_id: col(r, 3)?,
+                resident_id: col(r, 4)?,
+                call_from: col(r, 5)?,
+                status: col(r, 6)?,
+                reasons: col::<Option<String>>(r, 7)?.unwrap_or_default(),
+                subject: col(r, 8)?,
+                notes: col(r, 9)?,
+                takenby: col(r, 10)?,
+                comment_count: col(r, 11)?,
+                last_comment: col(r, 12)?,
+                modified_on: Stamp(col(r, 13)?),
+            })
+        })
+        .collect()
 }

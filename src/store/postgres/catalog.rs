@@ -1,65 +1,160 @@
-//! PostgreSQL: catalog (being built).
+//! Call-log statuses and reasons on PostgreSQL (the twin of
+//! `sqlite/catalog.rs`). Never deleted, only deactivated.
+//!
+//! Lists sort names as SQLite's NOCASE does: ASCII letters folded, then
+//! byte order. Whether a name is taken is decided in Rust's Unicode lower
+//! case, as SQLite's `casefold` does (PostgreSQL's `lower()` follows the
+//! database's locale); the catalogs are a few dozen rows. The unique
+//! `lower(name)` indexes are a last guard: the service checks the name under
+//! the catalog's rule lock first.
 
-#![allow(unused_variables, unused_imports)]
-use ::postgres::Client;
-use crate::store::{StoreError, StoreResult, Catalog, ExportCursor};
-use crate::domain::audit::*;
-use crate::domain::calllogs::*;
-use crate::domain::catalog::*;
-use crate::domain::directory::*;
-use crate::domain::lookup::*;
-use crate::domain::query::*;
-use crate::domain::time::Stamp;
-use crate::domain::users::*;
+use super::directory::nocase;
+use crate::domain::catalog::{CallLogReason, CatalogInput, ModuleStatus, STATUS_MODULE};
+use crate::store::{Catalog, StoreResult};
+use ::postgres::{Client, Row};
+
+fn reason_from_row(r: &Row) -> CallLogReason {
+    CallLogReason { call_log_reason_id: r.get(0), name: r.get(1), active: r.get(2), display_order: r.get(3) }
+}
+
+fn status_from_row(r: &Row) -> ModuleStatus {
+    ModuleStatus {
+        module_status_id: r.get(0),
+        module: STATUS_MODULE,
+        name: r.get(1),
+        category: r.get(2),
+        is_default: r.get(3),
+        active: r.get(4),
+        display_order: r.get(5),
+    }
+}
+
+/// The table and id column of a catalog.
+fn table_of(catalog: Catalog) -> (&'static str, &'static str) {
+    match catalog {
+        Catalog::Reasons => ("reasons", "reason_id"),
+        Catalog::Statuses => ("statuses", "status_id"),
+    }
+}
 
 pub fn list_reasons(db: &mut Client, include_inactive: bool) -> StoreResult<Vec<CallLogReason>> {
-    Err(StoreError::Failed("catalog::list_reasons is not built on PostgreSQL yet".into()))
+    let rows = db.query(
+        &format!(
+            "SELECT reason_id, name, active, display_order FROM reasons WHERE active OR $1
+             ORDER BY display_order, {}, reason_id",
+            nocase("name")
+        ),
+        &[&include_inactive],
+    )?;
+    Ok(rows.iter().map(reason_from_row).collect())
 }
 
 pub fn get_reason(db: &mut Client, reason_id: i64) -> StoreResult<Option<CallLogReason>> {
-    Err(StoreError::Failed("catalog::get_reason is not built on PostgreSQL yet".into()))
+    Ok(db
+        .query_opt("SELECT reason_id, name, active, display_order FROM reasons WHERE reason_id = $1", &[&reason_id])?
+        .map(|r| reason_from_row(&r)))
 }
 
+/// Names are unique ignoring case, beyond ASCII too (`Émergency` = `émergency`),
+/// in Rust's Unicode lower case as on SQLite.
 pub fn name_taken(db: &mut Client, catalog: Catalog, name: &str, except_id: i64) -> StoreResult<bool> {
-    Err(StoreError::Failed("catalog::name_taken is not built on PostgreSQL yet".into()))
+    let (table, id_column) = table_of(catalog);
+    let wanted = name.to_lowercase();
+    let rows = db.query(&format!("SELECT name FROM {table} WHERE {id_column} <> $1"), &[&except_id])?;
+    Ok(rows.iter().any(|r| r.get::<_, &str>(0).to_lowercase() == wanted))
 }
 
 pub fn next_display_order(db: &mut Client, catalog: Catalog) -> StoreResult<i64> {
-    Err(StoreError::Failed("catalog::next_display_order is not built on PostgreSQL yet".into()))
+    let (table, _) = table_of(catalog);
+    Ok(db.query_one(&format!("SELECT coalesce(max(display_order), 0) + 1 FROM {table}"), &[])?.get(0))
 }
 
 pub fn insert_reason(db: &mut Client, name: &str, display_order: i64) -> StoreResult<i64> {
-    Err(StoreError::Failed("catalog::insert_reason is not built on PostgreSQL yet".into()))
+    Ok(db
+        .query_one(
+            "INSERT INTO reasons (name, active, display_order) VALUES ($1, true, $2) RETURNING reason_id",
+            &[&name, &display_order],
+        )?
+        .get(0))
 }
 
 pub fn update_reason(db: &mut Client, reason_id: i64, input: &CatalogInput) -> StoreResult<()> {
-    Err(StoreError::Failed("catalog::update_reason is not built on PostgreSQL yet".into()))
+    db.execute(
+        "UPDATE reasons SET name = coalesce($2::text, name), active = coalesce($3::boolean, active),
+                display_order = coalesce($4::bigint, display_order) WHERE reason_id = $1",
+        &[&reason_id, &input.name, &input.active, &input.display_order],
+    )?;
+    Ok(())
 }
 
+const STATUS_COLUMNS: &str = "status_id, name, category, is_default, active, display_order";
+
 pub fn list_statuses(db: &mut Client, include_inactive: bool) -> StoreResult<Vec<ModuleStatus>> {
-    Err(StoreError::Failed("catalog::list_statuses is not built on PostgreSQL yet".into()))
+    let rows = db.query(
+        &format!(
+            "SELECT {STATUS_COLUMNS} FROM statuses WHERE active OR $1 ORDER BY display_order, {}, status_id",
+            nocase("name")
+        ),
+        &[&include_inactive],
+    )?;
+    Ok(rows.iter().map(status_from_row).collect())
 }
 
 pub fn get_status(db: &mut Client, status_id: i64) -> StoreResult<Option<ModuleStatus>> {
-    Err(StoreError::Failed("catalog::get_status is not built on PostgreSQL yet".into()))
+    Ok(db
+        .query_opt(&format!("SELECT {STATUS_COLUMNS} FROM statuses WHERE status_id = $1"), &[&status_id])?
+        .map(|r| status_from_row(&r)))
 }
 
 pub fn default_status(db: &mut Client) -> StoreResult<Option<ModuleStatus>> {
-    Err(StoreError::Failed("catalog::default_status is not built on PostgreSQL yet".into()))
+    Ok(db
+        .query_opt(&format!("SELECT {STATUS_COLUMNS} FROM statuses WHERE is_default ORDER BY status_id LIMIT 1"), &[])?
+        .map(|r| status_from_row(&r)))
 }
 
 pub fn clear_default(db: &mut Client, except_id: i64) -> StoreResult<()> {
-    Err(StoreError::Failed("catalog::clear_default is not built on PostgreSQL yet".into()))
+    db.execute("UPDATE statuses SET is_default = false WHERE is_default AND status_id <> $1", &[&except_id])?;
+    Ok(())
 }
 
 pub fn insert_status(db: &mut Client, name: &str, category: &str, display_order: i64) -> StoreResult<i64> {
-    Err(StoreError::Failed("catalog::insert_status is not built on PostgreSQL yet".into()))
+    Ok(db
+        .query_one(
+            "INSERT INTO statuses (name, category, is_default, active, display_order) VALUES ($1, $2, false, true, $3)
+             RETURNING status_id",
+            &[&name, &category, &display_order],
+        )?
+        .get(0))
 }
 
 pub fn update_status(db: &mut Client, status_id: i64, input: &CatalogInput) -> StoreResult<()> {
-    Err(StoreError::Failed("catalog::update_status is not built on PostgreSQL yet".into()))
+    if input.is_default == Some(true) {
+        // `statuses_one_default` admits one default at any moment: the
+        // others let go of it before this one takes it.
+        clear_default(db, status_id)?;
+    }
+    db.execute(
+        "UPDATE statuses SET name = coalesce($2::text, name), category = coalesce($3::text, category),
+                active = coalesce($4::boolean, active), display_order = coalesce($5::bigint, display_order),
+                is_default = coalesce($6::boolean, is_default)
+         WHERE status_id = $1",
+        &[&status_id, &input.name, &input.category, &input.active, &input.display_order, &input.is_default],
+    )?;
+    Ok(())
 }
 
+/// Every id of `ids` that is not in the catalog, in the order given.
 pub fn unknown_ids(db: &mut Client, catalog: Catalog, ids: &[i64]) -> StoreResult<Vec<i64>> {
-    Err(StoreError::Failed("catalog::unknown_ids is not built on PostgreSQL yet".into()))
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let (table, id_column) = table_of(catalog);
+    let rows = db.query(
+        &format!(
+            "SELECT u.id FROM unnest($1::bigint[]) WITH ORDINALITY AS u(id, n)
+             WHERE NOT EXISTS (SELECT 1 FROM {table} WHERE {id_column} = u.id) ORDER BY u.n"
+        ),
+        &[&ids],
+    )?;
+    Ok(rows.iter().map(|r| r.get(0)).collect())
 }

@@ -1,21 +1,121 @@
-//! PostgreSQL: directory (being built).
+//! Properties, units and residents on PostgreSQL: reads, and the upserts of
+//! an import (the twin of `sqlite/directory.rs`).
+//!
+//! Id lists are bound as one `bigint[]` parameter (`= ANY($n)`), so each
+//! query is one statement whatever the list's length. The lookup's terms
+//! live in the rows themselves (`name_terms`, `number_terms`: the folded
+//! words FTS5 would index, see `folded_words`) and `phone_digits` (the digits
+//! of the four phones, under a trigram index); every upsert rewrites them
+//! with the text, in the same statement, where SQLite's triggers feed its
+//! FTS5 tables.
+//!
+//! Text sorts as on SQLite: `COLLATE NOCASE` is [`nocase`] (ASCII folded,
+//! then bytes), plain text sorts by bytes (`COLLATE "C"`), NULL first.
 
-#![allow(unused_variables, unused_imports)]
-use ::postgres::Client;
-use crate::store::{StoreError, StoreResult, Catalog, ExportCursor};
-use crate::domain::audit::*;
-use crate::domain::calllogs::*;
-use crate::domain::catalog::*;
-use crate::domain::directory::*;
-use crate::domain::lookup::*;
-use crate::domain::query::*;
+use crate::domain::calllogs::folded_words;
+use crate::domain::directory::{Property, PropertyStatus, Resident, Unit, UnitSort};
 use crate::domain::time::Stamp;
-use crate::domain::users::*;
+use crate::store::StoreResult;
+use ::postgres::types::ToSql;
+use ::postgres::{Client, Row};
 
-pub fn get_property(db: &mut Client, property_id: i64) -> StoreResult<Option<Property>> {
-    Err(StoreError::Failed("directory::get_property is not built on PostgreSQL yet".into()))
+/// `column COLLATE NOCASE` as SQLite sorts it: ASCII letters folded, then
+/// byte order (PostgreSQL's `lower()` and collations follow the locale).
+pub(super) fn nocase(column: &str) -> String {
+    format!("translate({column}, 'ABCDEFGHIJKLMNOPQRSTUVWXYZ', 'abcdefghijklmnopqrstuvwxyz') COLLATE \"C\"")
 }
 
+/// The `property_status` values a status filter matches, as a SQL range.
+fn status_range(status: PropertyStatus) -> (i64, i64) {
+    match status {
+        PropertyStatus::Active => (1, 1),
+        PropertyStatus::Inactive => (0, 0),
+        PropertyStatus::All => (0, 1),
+    }
+}
+
+/// The words the lookup finds `texts` by, one string, apart by spaces (no
+/// folded word holds one); SQL makes them a tsvector with [`TERMS_OF`].
+fn terms(texts: &[Option<&str>]) -> String {
+    texts.iter().flatten().flat_map(|t| folded_words(t)).collect::<Vec<_>>().join(" ")
+}
+
+/// A tsvector of the words [`terms`] gave, bound as parameter `$n`.
+fn terms_of(n: usize) -> String {
+    format!("array_to_tsvector(string_to_array(${n}::text, ' '))")
+}
+
+pub(super) const PROPERTY_COLUMNS: &str = "property_id, c4_uid, property_name, address1, address2, city, state, zip, \
+     entity_number, legal_name, property_type_id, property_status";
+
+pub(super) fn property_from_row(r: &Row) -> Property {
+    Property {
+        property_id: r.get(0),
+        c4_uid: r.get(1),
+        property_name: r.get(2),
+        address1: r.get(3),
+        address2: r.get(4),
+        city: r.get(5),
+        state: r.get(6),
+        zip: r.get(7),
+        entity_number: r.get(8),
+        legal_name: r.get(9),
+        property_type_id: r.get(10),
+        property_status: r.get::<_, i64>(11) != 0,
+    }
+}
+
+pub(super) const UNIT_COLUMNS: &str =
+    "unit_id, property_id, unit_number, address1, address2, city, state, zip, display_order, floor, latitude, longitude";
+
+pub(super) fn unit_from_row(r: &Row) -> Unit {
+    Unit {
+        unit_id: r.get(0),
+        property_id: r.get(1),
+        unit_number: r.get(2),
+        address1: r.get(3),
+        address2: r.get(4),
+        city: r.get(5),
+        state: r.get(6),
+        zip: r.get(7),
+        display_order: r.get(8),
+        floor: r.get(9),
+        latitude: r.get(10),
+        longitude: r.get(11),
+    }
+}
+
+pub(super) const RESIDENT_COLUMNS: &str =
+    "resident_id, property_id, unit_id, first_name, middle_initial, last_name, email, \
+     unit_phone, cell_phone, work_phone, other_phone, occupancy_type, resident_type, move_in_date, move_out_date";
+
+pub(super) fn resident_from_row(r: &Row) -> Resident {
+    Resident {
+        resident_id: r.get(0),
+        property_id: r.get(1),
+        unit_id: r.get(2),
+        resident_first_name: r.get(3),
+        resident_middle_initial: r.get(4),
+        resident_last_name: r.get(5),
+        resident_email: r.get(6),
+        resident_unitphone: r.get(7),
+        resident_cellphone: r.get(8),
+        resident_workphone: r.get(9),
+        resident_otherphone: r.get(10),
+        occupancy_type: r.get(11),
+        resident_type: r.get(12),
+        move_in_date: r.get::<_, Option<i64>>(13).map(Stamp),
+        move_out_date: r.get::<_, Option<i64>>(14).map(Stamp),
+    }
+}
+
+pub fn get_property(db: &mut Client, property_id: i64) -> StoreResult<Option<Property>> {
+    Ok(db
+        .query_opt(&format!("SELECT {PROPERTY_COLUMNS} FROM properties WHERE property_id = $1"), &[&property_id])?
+        .map(|r| property_from_row(&r)))
+}
+
+/// Properties within `scope` (None = all), optionally only `ids`, by status.
 pub fn list_properties(
     db: &mut Client,
     scope: Option<&[i64]>,
@@ -24,13 +124,30 @@ pub fn list_properties(
     limit: i64,
     offset: i64,
 ) -> StoreResult<(i64, Vec<Property>)> {
-    Err(StoreError::Failed("directory::list_properties is not built on PostgreSQL yet".into()))
+    let (low, high) = status_range(status);
+    let filter = "($1::bigint[] IS NULL OR property_id = ANY($1))
+         AND ($2::bigint[] IS NULL OR property_id = ANY($2))
+         AND property_status BETWEEN $3 AND $4";
+    let total: i64 =
+        db.query_one(&format!("SELECT count(*) FROM properties WHERE {filter}"), &[&scope, &ids, &low, &high])?.get(0);
+    let rows = db.query(
+        &format!(
+            "SELECT {PROPERTY_COLUMNS} FROM properties WHERE {filter}
+             ORDER BY {}, property_id LIMIT $5 OFFSET $6",
+            nocase("property_name")
+        ),
+        &[&scope, &ids, &low, &high, &limit, &offset],
+    )?;
+    Ok((total, rows.iter().map(property_from_row).collect()))
 }
 
 pub fn get_unit(db: &mut Client, unit_id: i64) -> StoreResult<Option<Unit>> {
-    Err(StoreError::Failed("directory::get_unit is not built on PostgreSQL yet".into()))
+    Ok(db
+        .query_opt(&format!("SELECT {UNIT_COLUMNS} FROM units WHERE unit_id = $1"), &[&unit_id])?
+        .map(|r| unit_from_row(&r)))
 }
 
+/// Units by id, limited to `scope`; ordered by id.
 pub fn units_by_ids(
     db: &mut Client,
     scope: Option<&[i64]>,
@@ -38,41 +155,240 @@ pub fn units_by_ids(
     limit: i64,
     offset: i64,
 ) -> StoreResult<(i64, Vec<Unit>)> {
-    Err(StoreError::Failed("directory::units_by_ids is not built on PostgreSQL yet".into()))
+    let filter = "unit_id = ANY($1) AND ($2::bigint[] IS NULL OR property_id = ANY($2))";
+    let total: i64 = db.query_one(&format!("SELECT count(*) FROM units WHERE {filter}"), &[&ids, &scope])?.get(0);
+    let rows = db.query(
+        &format!("SELECT {UNIT_COLUMNS} FROM units WHERE {filter} ORDER BY unit_id LIMIT $3 OFFSET $4"),
+        &[&ids, &scope, &limit, &offset],
+    )?;
+    Ok((total, rows.iter().map(unit_from_row).collect()))
 }
 
+/// Every unit of a property, sorted; units without a display order go last.
 pub fn units_of_property(db: &mut Client, property_id: i64, sort: UnitSort) -> StoreResult<Vec<Unit>> {
-    Err(StoreError::Failed("directory::units_of_property is not built on PostgreSQL yet".into()))
+    let order = match sort {
+        UnitSort::DisplayOrder => "display_order IS NULL, display_order, unit_number COLLATE \"C\", unit_id",
+        UnitSort::UnitNumber => "unit_number COLLATE \"C\", unit_id",
+    };
+    let rows = db
+        .query(&format!("SELECT {UNIT_COLUMNS} FROM units WHERE property_id = $1 ORDER BY {order}"), &[&property_id])?;
+    Ok(rows.iter().map(unit_from_row).collect())
 }
 
 pub fn get_resident(db: &mut Client, resident_id: i64) -> StoreResult<Option<Resident>> {
-    Err(StoreError::Failed("directory::get_resident is not built on PostgreSQL yet".into()))
+    Ok(db
+        .query_opt(&format!("SELECT {RESIDENT_COLUMNS} FROM residents WHERE resident_id = $1"), &[&resident_id])?
+        .map(|r| resident_from_row(&r)))
 }
 
 pub fn residents_of_unit(db: &mut Client, unit_id: i64) -> StoreResult<Vec<Resident>> {
-    Err(StoreError::Failed("directory::residents_of_unit is not built on PostgreSQL yet".into()))
+    let rows = db.query(
+        &format!("SELECT {RESIDENT_COLUMNS} FROM residents WHERE unit_id = $1 ORDER BY resident_id"),
+        &[&unit_id],
+    )?;
+    Ok(rows.iter().map(resident_from_row).collect())
 }
 
 pub fn residents_of_property(db: &mut Client, property_id: i64) -> StoreResult<Vec<Resident>> {
-    Err(StoreError::Failed("directory::residents_of_property is not built on PostgreSQL yet".into()))
+    let rows = db.query(
+        &format!(
+            "SELECT {RESIDENT_COLUMNS} FROM residents WHERE property_id = $1
+             ORDER BY {} NULLS FIRST, {} NULLS FIRST, resident_id",
+            nocase("last_name"),
+            nocase("first_name")
+        ),
+        &[&property_id],
+    )?;
+    Ok(rows.iter().map(resident_from_row).collect())
 }
 
 pub fn directory_is_empty(db: &mut Client) -> StoreResult<bool> {
-    Err(StoreError::Failed("directory::directory_is_empty is not built on PostgreSQL yet".into()))
+    Ok(db.query_opt("SELECT 1 FROM properties LIMIT 1", &[])?.is_none())
 }
 
+/// Replaces the whole row of `p.property_id` (the directory is a copy of the outside system).
 pub fn upsert_property(db: &mut Client, p: &Property) -> StoreResult<()> {
-    Err(StoreError::Failed("directory::upsert_property is not built on PostgreSQL yet".into()))
+    db.execute(
+        &format!(
+            "INSERT INTO properties (property_id, c4_uid, property_name, address1, address2, city, state, zip,
+                    entity_number, legal_name, property_type_id, property_status, name_terms)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, {})
+             ON CONFLICT (property_id) DO UPDATE SET c4_uid = excluded.c4_uid, property_name = excluded.property_name,
+                address1 = excluded.address1, address2 = excluded.address2, city = excluded.city,
+                state = excluded.state, zip = excluded.zip, entity_number = excluded.entity_number,
+                legal_name = excluded.legal_name, property_type_id = excluded.property_type_id,
+                property_status = excluded.property_status, name_terms = excluded.name_terms",
+            terms_of(13)
+        ),
+        &[
+            &p.property_id,
+            &p.c4_uid,
+            &p.property_name,
+            &p.address1,
+            &p.address2,
+            &p.city,
+            &p.state,
+            &p.zip,
+            &p.entity_number,
+            &p.legal_name,
+            &p.property_type_id,
+            &i64::from(p.property_status),
+            &terms(&[Some(&p.property_name)]),
+        ],
+    )?;
+    Ok(())
 }
 
+/// Replaces the row of `u.unit_id`, but never its property (the service refuses a move).
 pub fn upsert_unit(db: &mut Client, u: &Unit) -> StoreResult<()> {
-    Err(StoreError::Failed("directory::upsert_unit is not built on PostgreSQL yet".into()))
+    db.execute(
+        &format!(
+            "INSERT INTO units (unit_id, property_id, unit_number, address1, address2, city, state, zip,
+                    display_order, floor, latitude, longitude, number_terms)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, {})
+             ON CONFLICT (unit_id) DO UPDATE SET unit_number = excluded.unit_number,
+                address1 = excluded.address1, address2 = excluded.address2, city = excluded.city,
+                state = excluded.state, zip = excluded.zip, display_order = excluded.display_order,
+                floor = excluded.floor, latitude = excluded.latitude, longitude = excluded.longitude,
+                number_terms = excluded.number_terms",
+            terms_of(13)
+        ),
+        &[
+            &u.unit_id,
+            &u.property_id,
+            &u.unit_number,
+            &u.address1,
+            &u.address2,
+            &u.city,
+            &u.state,
+            &u.zip,
+            &u.display_order,
+            &u.floor,
+            &u.latitude,
+            &u.longitude,
+            &terms(&[Some(&u.unit_number)]),
+        ],
+    )?;
+    Ok(())
+}
+
+/// The columns a resident's upsert writes.
+const RESIDENT_WRITE_COLUMNS: &str =
+    "resident_id, property_id, unit_id, first_name, middle_initial, last_name, email, \
+     unit_phone, cell_phone, work_phone, other_phone, occupancy_type, resident_type, move_in_date, phone_digits, \
+     move_out_date, name_terms";
+
+/// What an upsert does to an existing row: replace all of it.
+const RESIDENT_REPLACE: &str = "ON CONFLICT (resident_id) DO UPDATE SET property_id = excluded.property_id,
+            unit_id = excluded.unit_id, first_name = excluded.first_name, middle_initial = excluded.middle_initial,
+            last_name = excluded.last_name, email = excluded.email, unit_phone = excluded.unit_phone,
+            cell_phone = excluded.cell_phone, work_phone = excluded.work_phone, other_phone = excluded.other_phone,
+            occupancy_type = excluded.occupancy_type, resident_type = excluded.resident_type,
+            move_in_date = excluded.move_in_date, phone_digits = excluded.phone_digits,
+            move_out_date = excluded.move_out_date, name_terms = excluded.name_terms";
+
+/// The words a resident is found by: first and last name (as SQLite's `resident_names`).
+fn resident_terms(r: &Resident) -> String {
+    terms(&[r.resident_first_name.as_deref(), r.resident_last_name.as_deref()])
 }
 
 pub fn upsert_resident(db: &mut Client, r: &Resident) -> StoreResult<()> {
-    Err(StoreError::Failed("directory::upsert_resident is not built on PostgreSQL yet".into()))
+    db.execute(
+        &format!(
+            "INSERT INTO residents ({RESIDENT_WRITE_COLUMNS})
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, {}) {RESIDENT_REPLACE}",
+            terms_of(17)
+        ),
+        &[
+            &r.resident_id,
+            &r.property_id,
+            &r.unit_id,
+            &r.resident_first_name,
+            &r.resident_middle_initial,
+            &r.resident_last_name,
+            &r.resident_email,
+            &r.resident_unitphone,
+            &r.resident_cellphone,
+            &r.resident_workphone,
+            &r.resident_otherphone,
+            &r.occupancy_type,
+            &r.resident_type,
+            &r.move_in_date.map(|s| s.0),
+            &r.phone_digits(),
+            &r.move_out_date.map(|s| s.0),
+            &resident_terms(r),
+        ],
+    )?;
+    Ok(())
 }
 
+/// Residents per statement of an import.
+const RESIDENT_CHUNK: usize = 1000;
+
+/// An import's residents, a thousand per statement (each column one array
+/// parameter, `unnest` makes the rows): a round trip per resident made a
+/// 100,000-resident import wait on the network. In id order, so two
+/// imports touching the same residents lock them in the same order. The
+/// service has refused an id given twice (one statement may not upsert a
+/// row twice).
 pub fn upsert_residents(db: &mut Client, residents: &[&Resident]) -> StoreResult<()> {
-    Err(StoreError::Failed("directory::upsert_residents is not built on PostgreSQL yet".into()))
+    let mut sorted = residents.to_vec();
+    sorted.sort_by_key(|r| r.resident_id);
+    let sql = format!(
+        "INSERT INTO residents ({RESIDENT_WRITE_COLUMNS})
+         SELECT resident_id, property_id, unit_id, first_name, middle_initial, last_name, email,
+                unit_phone, cell_phone, work_phone, other_phone, occupancy_type, resident_type, move_in_date,
+                phone_digits, move_out_date, array_to_tsvector(string_to_array(terms, ' '))
+         FROM unnest($1::bigint[], $2::bigint[], $3::bigint[], $4::text[], $5::text[], $6::text[], $7::text[],
+                     $8::text[], $9::text[], $10::text[], $11::text[], $12::text[], $13::bigint[], $14::bigint[],
+                     $15::text[], $16::bigint[], $17::text[])
+              AS r(resident_id, property_id, unit_id, first_name, middle_initial, last_name, email,
+                   unit_phone, cell_phone, work_phone, other_phone, occupancy_type, resident_type, move_in_date,
+                   phone_digits, move_out_date, terms)
+         ORDER BY resident_id
+         {RESIDENT_REPLACE}"
+    );
+    for chunk in sorted.chunks(RESIDENT_CHUNK) {
+        let ids: Vec<i64> = chunk.iter().map(|r| r.resident_id).collect();
+        let properties: Vec<i64> = chunk.iter().map(|r| r.property_id).collect();
+        let units: Vec<i64> = chunk.iter().map(|r| r.unit_id).collect();
+        let text = |f: fn(&Resident) -> &Option<String>| -> Vec<Option<&str>> {
+            chunk.iter().map(|r| f(r).as_deref()).collect()
+        };
+        let first = text(|r| &r.resident_first_name);
+        let middle = text(|r| &r.resident_middle_initial);
+        let last = text(|r| &r.resident_last_name);
+        let email = text(|r| &r.resident_email);
+        let unit_phone = text(|r| &r.resident_unitphone);
+        let cell_phone = text(|r| &r.resident_cellphone);
+        let work_phone = text(|r| &r.resident_workphone);
+        let other_phone = text(|r| &r.resident_otherphone);
+        let occupancy = text(|r| &r.occupancy_type);
+        let kinds: Vec<Option<i64>> = chunk.iter().map(|r| r.resident_type).collect();
+        let move_in: Vec<Option<i64>> = chunk.iter().map(|r| r.move_in_date.map(|s| s.0)).collect();
+        let digits: Vec<Option<String>> = chunk.iter().map(|r| r.phone_digits()).collect();
+        let move_out: Vec<Option<i64>> = chunk.iter().map(|r| r.move_out_date.map(|s| s.0)).collect();
+        let words: Vec<String> = chunk.iter().map(|r| resident_terms(r)).collect();
+        let params: [&(dyn ToSql + Sync); 17] = [
+            &ids,
+            &properties,
+            &units,
+            &first,
+            &middle,
+            &last,
+            &email,
+            &unit_phone,
+            &cell_phone,
+            &work_phone,
+            &other_phone,
+            &occupancy,
+            &kinds,
+            &move_in,
+            &digits,
+            &move_out,
+            &words,
+        ];
+        db.execute(&sql, &params)?;
+    }
+    Ok(())
 }

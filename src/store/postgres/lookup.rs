@@ -1,44 +1,187 @@
-//! PostgreSQL: lookup (being built).
+//! The lookup's queries on PostgreSQL (the twin of `sqlite/lookup.rs`):
+//! names by word prefix over the rows' tsvectors (`residents.name_terms`,
+//! `units.number_terms`, `properties.name_terms`: GIN indexes), phones by
+//! the digits inside `residents.phone_digits` (a pg_trgm GIN index, as
+//! FTS5's trigram tokenizer on SQLite).
+//!
+//! Same answers as SQLite: there the index hands rows in id order and the
+//! query stops at `limit`, so here the rows found are the first `limit` by
+//! id too, then put in the same order in Rust.
 
-#![allow(unused_variables, unused_imports)]
-use ::postgres::Client;
-use crate::store::{StoreError, StoreResult, Catalog, ExportCursor};
-use crate::domain::audit::*;
-use crate::domain::calllogs::*;
-use crate::domain::catalog::*;
-use crate::domain::directory::*;
-use crate::domain::lookup::*;
-use crate::domain::query::*;
+use super::directory::{
+    nocase, property_from_row, resident_from_row, unit_from_row, PROPERTY_COLUMNS, RESIDENT_COLUMNS, UNIT_COLUMNS,
+};
+use crate::domain::calllogs::tsquery_text;
+use crate::domain::directory::Property;
+use crate::domain::lookup::{CallLogBrief, LookupQuery, ResidentPlace, UnitPlace};
 use crate::domain::time::Stamp;
-use crate::domain::users::*;
+use crate::store::StoreResult;
+use ::postgres::types::ToSql;
+use ::postgres::Client;
 
+/// A query's parameters, numbered as they are added.
+#[derive(Default)]
+struct Params {
+    values: Vec<Box<dyn ToSql + Sync>>,
+}
+
+impl Params {
+    /// Adds `value`; returns its placeholder (`$n`).
+    fn add(&mut self, value: impl ToSql + Sync + 'static) -> String {
+        self.values.push(Box::new(value));
+        format!("${}", self.values.len())
+    }
+
+    fn refs(&self) -> Vec<&(dyn ToSql + Sync)> {
+        self.values.iter().map(|v| v.as_ref()).collect()
+    }
+}
+
+/// `AND <column> = ANY(…)` when the lookup is limited to some properties.
+fn scope_condition(column: &str, properties: Option<&[i64]>, params: &mut Params) -> String {
+    match properties {
+        None => String::new(),
+        Some(ids) => format!(" AND {column} = ANY({}::bigint[])", params.add(ids.to_vec())),
+    }
+}
+
+/// `columns` ("a, b, c") each prefixed with `alias.`, for a join.
+fn qualified(columns: &str, alias: &str) -> String {
+    columns.split(',').map(|c| format!("{alias}.{}", c.trim())).collect::<Vec<_>>().join(", ")
+}
+
+/// Residents who have not moved out, whose name has every word (by prefix)
+/// and whose phones hold every run of digits: the first `limit` by id, put
+/// in name order.
 pub fn residents(
     db: &mut Client,
     query: &LookupQuery,
     properties: Option<&[i64]>,
     limit: usize,
 ) -> StoreResult<Vec<ResidentPlace>> {
-    Err(StoreError::Failed("lookup::residents is not built on PostgreSQL yet".into()))
+    if query.words.is_empty() && query.phone_digits.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut params = Params::default();
+    let mut conditions = Vec::new();
+    if !query.words.is_empty() {
+        conditions.push(format!("r.name_terms @@ {}::tsquery", params.add(tsquery_text(&query.words))));
+    }
+    for run in &query.phone_digits {
+        // Runs are digits only: nothing in them is a LIKE wildcard.
+        conditions.push(format!("r.phone_digits LIKE '%' || {}::text || '%'", params.add(run.clone())));
+    }
+    // Residents who have moved out (API.md §6) are left out at query time: a
+    // move-out date in the future takes effect when that day comes.
+    conditions.push(format!("(r.move_out_date IS NULL OR r.move_out_date > {})", params.add(Stamp::now().0)));
+    let scope = scope_condition("r.property_id", properties, &mut params);
+    let sql = format!(
+        "SELECT {},
+                (SELECT u.unit_number FROM units u WHERE u.unit_id = r.unit_id),
+                (SELECT p.property_name FROM properties p WHERE p.property_id = r.property_id)
+         FROM residents r
+         WHERE {}{scope} ORDER BY r.resident_id LIMIT {}",
+        qualified(RESIDENT_COLUMNS, "r"),
+        conditions.join(" AND "),
+        params.add(limit as i64)
+    );
+    let mut rows: Vec<ResidentPlace> = db
+        .query(&sql, &params.refs())?
+        .iter()
+        .map(|r| ResidentPlace {
+            resident: resident_from_row(r),
+            unit_number: r.get::<_, Option<String>>(15).unwrap_or_default(),
+            property_name: r.get::<_, Option<String>>(16).unwrap_or_default(),
+        })
+        .collect();
+    let name_key = |p: &ResidentPlace| {
+        let r = &p.resident;
+        let lower = |s: &Option<String>| s.as_deref().unwrap_or("").to_lowercase();
+        (lower(&r.resident_last_name), lower(&r.resident_first_name), r.resident_id)
+    };
+    rows.sort_by_cached_key(name_key);
+    Ok(rows)
 }
 
+/// Units whose number has every word, or starts with the number asked for:
+/// the first `limit` by id, put in display order.
 pub fn units(
     db: &mut Client,
     query: &LookupQuery,
     properties: Option<&[i64]>,
     limit: usize,
 ) -> StoreResult<Vec<UnitPlace>> {
-    Err(StoreError::Failed("lookup::units is not built on PostgreSQL yet".into()))
+    let terms = match &query.number {
+        Some((_, digits)) => tsquery_text(std::slice::from_ref(digits)),
+        None if !query.words.is_empty() => tsquery_text(&query.words),
+        None => return Ok(Vec::new()),
+    };
+    let mut params = Params::default();
+    let matches = params.add(terms);
+    let scope = scope_condition("x.property_id", properties, &mut params);
+    let sql = format!(
+        "SELECT {},
+                (SELECT p.property_name FROM properties p WHERE p.property_id = x.property_id)
+         FROM units x
+         WHERE x.number_terms @@ {matches}::tsquery{scope} ORDER BY x.unit_id LIMIT {}",
+        qualified(UNIT_COLUMNS, "x"),
+        params.add(limit as i64)
+    );
+    let mut rows: Vec<UnitPlace> = db
+        .query(&sql, &params.refs())?
+        .iter()
+        .map(|r| UnitPlace {
+            unit: unit_from_row(r),
+            property_name: r.get::<_, Option<String>>(12).unwrap_or_default(),
+        })
+        .collect();
+    rows.sort_by(|a, b| {
+        let key = |p: &UnitPlace| (p.unit.property_id, p.unit.display_order.is_none(), p.unit.display_order);
+        key(a)
+            .cmp(&key(b))
+            .then_with(|| a.unit.unit_number.cmp(&b.unit.unit_number))
+            .then(a.unit.unit_id.cmp(&b.unit.unit_id))
+    });
+    Ok(rows)
 }
 
+/// Properties whose name has every word (by prefix), in name order.
 pub fn properties(
     db: &mut Client,
     query: &LookupQuery,
     properties: Option<&[i64]>,
     limit: usize,
 ) -> StoreResult<Vec<Property>> {
-    Err(StoreError::Failed("lookup::properties is not built on PostgreSQL yet".into()))
+    if query.words.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut params = Params::default();
+    let matches = params.add(tsquery_text(&query.words));
+    let scope = scope_condition("property_id", properties, &mut params);
+    let sql = format!(
+        "SELECT {PROPERTY_COLUMNS} FROM properties
+         WHERE name_terms @@ {matches}::tsquery{scope}
+         ORDER BY {}, property_id LIMIT {}",
+        nocase("property_name"),
+        params.add(limit as i64)
+    );
+    Ok(db.query(&sql, &params.refs())?.iter().map(property_from_row).collect())
 }
 
+/// A live log's id, place, subject and caller (never its thread).
 pub fn call_log_brief(db: &mut Client, log_id: i64) -> StoreResult<Option<CallLogBrief>> {
-    Err(StoreError::Failed("lookup::call_log_brief is not built on PostgreSQL yet".into()))
+    Ok(db
+        .query_opt(
+            "SELECT log_id, property_id, unit_id, resident_id, subject, call_from FROM call_logs
+             WHERE log_id = $1 AND NOT deleted",
+            &[&log_id],
+        )?
+        .map(|r| CallLogBrief {
+            log_id: r.get(0),
+            property_id: r.get(1),
+            unit_id: r.get(2),
+            resident_id: r.get(3),
+            subject: r.get(4),
+            call_from: r.get(5),
+        }))
 }

@@ -1,86 +1,277 @@
-//! PostgreSQL: users (being built).
+//! Users, property links and tokens on PostgreSQL (the twin of
+//! `sqlite/users.rs`, statement for statement).
+//!
+//! A user name is unique ignoring case: `name_key` holds it in Unicode lower
+//! case as Rust computes it (not PostgreSQL's `lower()`, which follows the
+//! database's locale), with a unique index. Changing a user, a token's
+//! revocation or a user's links fires the `credentials_changed` triggers:
+//! every instance forgets the tokens it verified (`listener.rs`).
 
-#![allow(unused_variables, unused_imports)]
-use ::postgres::Client;
-use crate::store::{StoreError, StoreResult, Catalog, ExportCursor};
-use crate::domain::audit::*;
-use crate::domain::calllogs::*;
-use crate::domain::catalog::*;
-use crate::domain::directory::*;
-use crate::domain::lookup::*;
-use crate::domain::query::*;
 use crate::domain::time::Stamp;
-use crate::domain::users::*;
+use crate::domain::users::{
+    display_name, Caller, LoginRecord, NewToken, NewUser, Role, TokenInfo, TokenKind, TokenRecord, User, UserChanges,
+};
+use crate::store::StoreResult;
+use ::postgres::{Client, Row};
+
+const USER_COLUMNS: &str = "user_id, user_name, first_name, last_name, email, role, active";
+
+fn user_from_row(row: &Row) -> User {
+    let role: String = row.get(5);
+    User {
+        user_id: row.get(0),
+        user_name: row.get(1),
+        first_name: row.get(2),
+        last_name: row.get(3),
+        email: row.get(4),
+        role: Role::parse(&role).unwrap_or(Role::Viewer),
+        active: row.get(6),
+        property_ids: Vec::new(),
+    }
+}
+
+fn property_ids_of(db: &mut Client, user_id: i64) -> StoreResult<Vec<i64>> {
+    let rows =
+        db.query("SELECT property_id FROM user_properties WHERE user_id = $1 ORDER BY property_id", &[&user_id])?;
+    Ok(rows.iter().map(|r| r.get(0)).collect())
+}
 
 pub fn set_property_ids(db: &mut Client, user_id: i64, ids: &[i64]) -> StoreResult<()> {
-    Err(StoreError::Failed("users::set_property_ids is not built on PostgreSQL yet".into()))
+    db.execute("DELETE FROM user_properties WHERE user_id = $1", &[&user_id])?;
+    if !ids.is_empty() {
+        // One statement for all the links; a repeated id is one link.
+        db.execute(
+            "INSERT INTO user_properties (user_id, property_id)
+             SELECT $1, id FROM unnest($2::bigint[]) AS id
+             ON CONFLICT DO NOTHING",
+            &[&user_id, &ids],
+        )?;
+    }
+    Ok(())
 }
 
 pub fn count_users(db: &mut Client) -> StoreResult<i64> {
-    Err(StoreError::Failed("users::count_users is not built on PostgreSQL yet".into()))
+    Ok(db.query_one("SELECT count(*) FROM users", &[])?.get(0))
 }
 
+/// The form a user name is compared in: Unicode lower case.
+fn name_key(user_name: &str) -> String {
+    user_name.to_lowercase()
+}
+
+/// Inserts `user` with `password_hash` (its clear password is not stored).
 pub fn insert_user(db: &mut Client, user: &NewUser, password_hash: &str, now: Stamp) -> StoreResult<i64> {
-    Err(StoreError::Failed("users::insert_user is not built on PostgreSQL yet".into()))
+    let user_id: i64 = db
+        .query_one(
+            "INSERT INTO users (user_name, name_key, password_hash, first_name, last_name, email, role, active, created_on)
+             VALUES ($1, $8, $2, $3, $4, $5, $6, true, $7)
+             RETURNING user_id",
+            &[
+                &user.user_name,
+                &password_hash,
+                &user.first_name,
+                &user.last_name,
+                &user.email,
+                &user.role.as_str(),
+                &now.0,
+                &name_key(&user.user_name),
+            ],
+        )?
+        .get(0);
+    set_property_ids(db, user_id, &user.property_ids)?;
+    Ok(user_id)
 }
 
 pub fn get_user(db: &mut Client, user_id: i64) -> StoreResult<Option<User>> {
-    Err(StoreError::Failed("users::get_user is not built on PostgreSQL yet".into()))
+    let user = db
+        .query_opt(&format!("SELECT {USER_COLUMNS} FROM users WHERE user_id = $1"), &[&user_id])?
+        .map(|r| user_from_row(&r));
+    match user {
+        None => Ok(None),
+        Some(mut user) => {
+            user.property_ids = property_ids_of(db, user_id)?;
+            Ok(Some(user))
+        }
+    }
 }
 
 pub fn find_user_id_by_name(db: &mut Client, user_name: &str) -> StoreResult<Option<i64>> {
-    Err(StoreError::Failed("users::find_user_id_by_name is not built on PostgreSQL yet".into()))
+    Ok(db.query_opt("SELECT user_id FROM users WHERE name_key = $1", &[&name_key(user_name)])?.map(|r| r.get(0)))
 }
 
 pub fn list_users(db: &mut Client, limit: i64, offset: i64) -> StoreResult<(i64, Vec<User>)> {
-    Err(StoreError::Failed("users::list_users is not built on PostgreSQL yet".into()))
+    let total = count_users(db)?;
+    // name_key is compared byte by byte ("C"), as SQLite's BINARY collation does.
+    let rows = db.query(
+        &format!("SELECT {USER_COLUMNS} FROM users ORDER BY name_key COLLATE \"C\", user_id LIMIT $1 OFFSET $2"),
+        &[&limit, &offset],
+    )?;
+    let mut users: Vec<User> = rows.iter().map(user_from_row).collect();
+    for user in &mut users {
+        user.property_ids = property_ids_of(db, user.user_id)?;
+    }
+    Ok((total, users))
 }
 
 pub fn active_admins(db: &mut Client) -> StoreResult<i64> {
-    Err(StoreError::Failed("users::active_admins is not built on PostgreSQL yet".into()))
+    Ok(db.query_one("SELECT count(*) FROM users WHERE role = 'admin' AND active", &[])?.get(0))
 }
 
+/// Applies `update` (`None` leaves a value, `Some("")` clears a name or email).
 pub fn update_user(
     db: &mut Client,
     user_id: i64,
     update: &UserChanges,
     password_hash: Option<&str>,
 ) -> StoreResult<()> {
-    Err(StoreError::Failed("users::update_user is not built on PostgreSQL yet".into()))
+    db.execute(
+        "UPDATE users SET
+                first_name = CASE WHEN $2::text IS NULL THEN first_name ELSE nullif($2::text, '') END,
+                last_name = CASE WHEN $3::text IS NULL THEN last_name ELSE nullif($3::text, '') END,
+                email = CASE WHEN $4::text IS NULL THEN email ELSE nullif($4::text, '') END,
+                role = coalesce($5::text, role), active = coalesce($6::boolean, active),
+                password_hash = coalesce($7::text, password_hash)
+         WHERE user_id = $1",
+        &[
+            &user_id,
+            &update.first_name,
+            &update.last_name,
+            &update.email,
+            &update.role.map(Role::as_str),
+            &update.active,
+            &password_hash,
+        ],
+    )?;
+    Ok(())
 }
 
+/// What a login needs: id, password hash, active flag.
 pub fn login_record(db: &mut Client, user_name: &str) -> StoreResult<Option<LoginRecord>> {
-    Err(StoreError::Failed("users::login_record is not built on PostgreSQL yet".into()))
+    Ok(db
+        .query_opt("SELECT user_id, password_hash, active FROM users WHERE name_key = $1", &[&name_key(user_name)])?
+        .map(|r| LoginRecord { user_id: r.get(0), password_hash: r.get(1), active: r.get(2) }))
 }
 
 pub fn insert_token(db: &mut Client, token: &NewToken) -> StoreResult<i64> {
-    Err(StoreError::Failed("users::insert_token is not built on PostgreSQL yet".into()))
+    Ok(db
+        .query_one(
+            "INSERT INTO tokens (user_id, token_hash, kind, name, created_on, expires_on)
+             VALUES ($1, $2, $3, $4, $5, $6)
+             RETURNING token_id",
+            &[
+                &token.user_id,
+                &token.hash,
+                &token.kind.as_str(),
+                &token.name,
+                &token.created_on.0,
+                &token.expires_on.map(|s| s.0),
+            ],
+        )?
+        .get(0))
 }
 
+/// The caller a token stands for, when the token is live and its user active.
 pub fn caller_for_token(db: &mut Client, hash: &[u8], now: Stamp) -> StoreResult<Option<Caller>> {
-    Err(StoreError::Failed("users::caller_for_token is not built on PostgreSQL yet".into()))
+    let found = db
+        .query_opt(
+            "SELECT t.token_id, t.expires_on, u.user_id, u.user_name, u.first_name, u.last_name, u.role
+             FROM tokens t JOIN users u ON u.user_id = t.user_id
+             WHERE t.token_hash = $1 AND t.revoked_on IS NULL AND u.active
+               AND (t.expires_on IS NULL OR t.expires_on > $2)",
+            &[&hash, &now.0],
+        )?
+        .map(|r| {
+            let user_name: String = r.get(3);
+            let first: Option<String> = r.get(4);
+            let last: Option<String> = r.get(5);
+            let role: String = r.get(6);
+            Caller {
+                token_id: r.get(0),
+                token_expires_on: r.get::<_, Option<i64>>(1).map(Stamp),
+                user_id: r.get(2),
+                display_name: display_name(&user_name, first.as_deref(), last.as_deref()),
+                user_name,
+                role: Role::parse(&role).unwrap_or(Role::Viewer),
+                property_ids: Vec::new(),
+            }
+        });
+    match found {
+        None => Ok(None),
+        Some(mut caller) => {
+            caller.property_ids = property_ids_of(db, caller.user_id)?;
+            Ok(Some(caller))
+        }
+    }
 }
 
+/// The user's live API tokens (not revoked, not expired).
 pub fn list_api_tokens(db: &mut Client, user_id: i64, now: Stamp) -> StoreResult<Vec<TokenInfo>> {
-    Err(StoreError::Failed("users::list_api_tokens is not built on PostgreSQL yet".into()))
+    let rows = db.query(
+        "SELECT token_id, name, created_on, expires_on FROM tokens
+         WHERE user_id = $1 AND kind = 'api' AND revoked_on IS NULL AND (expires_on IS NULL OR expires_on > $2)
+         ORDER BY token_id",
+        &[&user_id, &now.0],
+    )?;
+    Ok(rows
+        .iter()
+        .map(|r| TokenInfo {
+            token_id: r.get(0),
+            name: r.get(1),
+            created_on: Stamp(r.get(2)),
+            expires_on: r.get::<_, Option<i64>>(3).map(Stamp),
+        })
+        .collect())
 }
 
+/// Revokes one token of `user_id`; false when it has no such live token.
 pub fn revoke_token(db: &mut Client, user_id: i64, token_id: i64, now: Stamp) -> StoreResult<bool> {
-    Err(StoreError::Failed("users::revoke_token is not built on PostgreSQL yet".into()))
+    let changed = db.execute(
+        "UPDATE tokens SET revoked_on = $3 WHERE token_id = $1 AND user_id = $2 AND revoked_on IS NULL",
+        &[&token_id, &user_id, &now.0],
+    )?;
+    Ok(changed == 1)
 }
 
 pub fn revoke_other_sessions(db: &mut Client, user_id: i64, keep_token_id: i64, now: Stamp) -> StoreResult<()> {
-    Err(StoreError::Failed("users::revoke_other_sessions is not built on PostgreSQL yet".into()))
+    db.execute(
+        "UPDATE tokens SET revoked_on = $3
+         WHERE user_id = $1 AND token_id <> $2 AND kind = 'session' AND revoked_on IS NULL",
+        &[&user_id, &keep_token_id, &now.0],
+    )?;
+    Ok(())
 }
 
 pub fn revoke_sessions(db: &mut Client, user_id: i64, now: Stamp) -> StoreResult<()> {
-    Err(StoreError::Failed("users::revoke_sessions is not built on PostgreSQL yet".into()))
+    db.execute(
+        "UPDATE tokens SET revoked_on = $2 WHERE user_id = $1 AND kind = 'session' AND revoked_on IS NULL",
+        &[&user_id, &now.0],
+    )?;
+    Ok(())
 }
 
 pub fn revoke_all_tokens(db: &mut Client, user_id: i64, now: Stamp) -> StoreResult<()> {
-    Err(StoreError::Failed("users::revoke_all_tokens is not built on PostgreSQL yet".into()))
+    db.execute("UPDATE tokens SET revoked_on = $2 WHERE user_id = $1 AND revoked_on IS NULL", &[&user_id, &now.0])?;
+    Ok(())
 }
 
+/// A token by id, live or not, with its user's name.
 pub fn token_record(db: &mut Client, token_id: i64) -> StoreResult<Option<TokenRecord>> {
-    Err(StoreError::Failed("users::token_record is not built on PostgreSQL yet".into()))
+    Ok(db
+        .query_opt(
+            "SELECT t.token_id, t.user_id, u.user_name, t.kind, t.name, t.expires_on, t.revoked_on IS NOT NULL
+             FROM tokens t JOIN users u ON u.user_id = t.user_id WHERE t.token_id = $1",
+            &[&token_id],
+        )?
+        .map(|r| {
+            let kind: String = r.get(3);
+            TokenRecord {
+                token_id: r.get(0),
+                user_id: r.get(1),
+                user_name: r.get(2),
+                kind: if kind == "api" { TokenKind::Api } else { TokenKind::Session },
+                name: r.get(4),
+                expires_on: r.get::<_, Option<i64>>(5).map(Stamp),
+                revoked: r.get(6),
+            }
+        }))
 }
