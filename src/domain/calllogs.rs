@@ -705,10 +705,7 @@ fn fold_word(word: &str) -> String {
 /// differently: `unaccent` turns `ß` into `ss`), so both engines find the
 /// same logs.
 pub fn folded_words(text: &str) -> Vec<String> {
-    text.split(|c: char| !is_word_char(c))
-        .filter(|w| w.chars().any(char::is_alphanumeric))
-        .map(fold_word)
-        .collect()
+    text.split(|c: char| !is_word_char(c)).filter(|w| w.chars().any(char::is_alphanumeric)).map(fold_word).collect()
 }
 
 /// A PostgreSQL `tsquery` for `words`: each folded, quoted (so no word is
@@ -766,7 +763,10 @@ mod tests {
 
     #[test]
     fn indexed_words_are_folded_like_the_search_words() {
-        assert_eq!(folded_words("Crème brûlée, O'Brien's 2B-leak\nZOË"), ["creme", "brulee", "o", "brien", "s", "2b", "leak", "zoe"]);
+        assert_eq!(
+            folded_words("Crème brûlée, O'Brien's 2B-leak\nZOË"),
+            ["creme", "brulee", "o", "brien", "s", "2b", "leak", "zoe"]
+        );
         assert_eq!(folded_words("cre\u{300}me -- ** "), ["creme"]);
         assert_eq!(tsquery_text(&["Crème".into(), "leak".into()]), "'creme':* & 'leak':*");
     }

@@ -65,7 +65,7 @@ pub fn residents(
     let mut params = Params::default();
     let mut conditions = Vec::new();
     if !query.words.is_empty() {
-        conditions.push(format!("r.name_terms @@ {}::tsquery", params.add(tsquery_text(&query.words))));
+        conditions.push(format!("r.name_terms @@ {}::text::tsquery", params.add(tsquery_text(&query.words))));
     }
     for run in &query.phone_digits {
         // Runs are digits only: nothing in them is a LIKE wildcard.
@@ -123,7 +123,7 @@ pub fn units(
         "SELECT {},
                 (SELECT p.property_name FROM properties p WHERE p.property_id = x.property_id)
          FROM units x
-         WHERE x.number_terms @@ {matches}::tsquery{scope} ORDER BY x.unit_id LIMIT {}",
+         WHERE x.number_terms @@ {matches}::text::tsquery{scope} ORDER BY x.unit_id LIMIT {}",
         qualified(UNIT_COLUMNS, "x"),
         params.add(limit as i64)
     );
@@ -160,7 +160,7 @@ pub fn properties(
     let scope = scope_condition("property_id", properties, &mut params);
     let sql = format!(
         "SELECT {PROPERTY_COLUMNS} FROM properties
-         WHERE name_terms @@ {matches}::tsquery{scope}
+         WHERE name_terms @@ {matches}::text::tsquery{scope}
          ORDER BY {}, property_id LIMIT {}",
         nocase("property_name"),
         params.add(limit as i64)

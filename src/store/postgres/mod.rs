@@ -38,11 +38,38 @@ pub struct PgStore {
 }
 
 struct PgInner {
-    pool: Pool,
+    pool: PoolOwner,
     listener: listener::CredentialListener,
     closed: AtomicBool,
     /// The URL without its password, for messages.
     described: String,
+}
+
+/// The pool, let go off the async threads. Closing a connection of the
+/// synchronous client blocks on the client's own runtime, which may not
+/// start inside another: when an actix worker drops the last handle to the
+/// store (the server stopping), the connections close on a thread of their own.
+struct PoolOwner(Option<Pool>);
+
+impl std::ops::Deref for PoolOwner {
+    type Target = Pool;
+    fn deref(&self) -> &Pool {
+        // Taken only by `drop`, after which nothing derefs it.
+        self.0.as_ref().unwrap_or_else(|| unreachable!("the pool is taken only when dropped"))
+    }
+}
+
+impl Drop for PoolOwner {
+    fn drop(&mut self) {
+        if let Some(pool) = self.0.take() {
+            if tokio::runtime::Handle::try_current().is_ok() {
+                let closing = std::thread::Builder::new().name("calllog-pg-close".into()).spawn(move || drop(pool));
+                if let Err(e) = closing {
+                    log::warn!("cannot close the PostgreSQL connections on a thread of their own: {e}");
+                }
+            }
+        }
+    }
 }
 
 /// The advisory lock that orders `modifiedSince` polls after the writes in
@@ -92,7 +119,14 @@ impl PgStore {
             .build(manager)
             .map_err(|e| open_error(e.to_string()))?;
         let listener = listener::CredentialListener::start(pg_config);
-        Ok(PgStore { inner: Arc::new(PgInner { pool, listener, closed: AtomicBool::new(false), described }) })
+        Ok(PgStore {
+            inner: Arc::new(PgInner {
+                pool: PoolOwner(Some(pool)),
+                listener,
+                closed: AtomicBool::new(false),
+                described,
+            }),
+        })
     }
 
     /// A pooled connection, or 503/115 when none frees up within the pool's wait.
