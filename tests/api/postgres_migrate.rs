@@ -196,6 +196,39 @@ struct Fixture {
     midway: String,
 }
 
+/// An older file (the version-1 fixture of `schema_upgrades`) is brought
+/// to the current schema by migrate itself, after its `.before-v1` copy,
+/// then copied: its logs, directory and lists read the same on both engines.
+#[actix_web::test]
+async fn migrate_upgrades_an_older_file_first_and_copies_it() {
+    // Needs a PostgreSQL server (CALLLOG_TEST_DB=postgres://…).
+    if on_sqlite() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("calllog.db");
+    std::fs::copy(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/v1.db"), &file).unwrap();
+    let target = PostgresDatabase::create(&test_server());
+    let out = calllog(&["migrate", "--from", file.to_str().unwrap(), "--to", &target.url]).await;
+    assert_eq!(out.code, 0, "migrate: stdout {:?}; stderr {:?}", out.stdout, out.stderr);
+    assert!(dir.path().join("calllog.db.before-v1").exists(), "the upgrade's copy of the file as it was");
+
+    let sqlite = open_app_on(TestDatabase::Sqlite(file.clone())).await;
+    let postgres = open_app_on(TestDatabase::Postgres(Arc::new(target))).await;
+    // The fixture's agent and viewer (tests/fixtures/make_v1.sh), signed in on each app.
+    let mut tokens = Vec::new();
+    for (user, password) in [("Zoë", "agent-password-1"), ("viewer1", "viewer-password-1")] {
+        tokens.push([sign_in(&sqlite, user, password).await, sign_in(&postgres, user, password).await]);
+    }
+    let listed = get(&sqlite, "/api/calllogs?sort=logid&pageSize=1", &tokens[0][0]).await;
+    let last_log_id = ids(&listed, "LogId")[0] + 2;
+    for path in scoped_reads(last_log_id, "2020-01-01T00:00:00Z") {
+        for [a, b] in &tokens {
+            same_answer_as(&sqlite, &postgres, &path, [a, b]).await;
+        }
+    }
+}
+
 /// Sends a request with an Idempotency-Key.
 async fn post_with_key(app: &TestApp, token: &str, key: &str, body: Value) -> Answer {
     send(app.request(Method::POST, "/api/calllogs").bearer_auth(token).header("Idempotency-Key", key).json(&body)).await
@@ -376,87 +409,97 @@ impl Fixture {
         paths
     }
 
-    /// Reads every user may ask (each answers within that user's properties).
     fn scoped_reads(&self) -> Vec<String> {
-        let midway = self.midway.replace('+', "%2B");
-        let mut paths: Vec<String> = [
-            "/api/calllogs",
-            "/api/calllogs?order=asc",
-            "/api/calllogs?sort=modifiedon",
-            "/api/calllogs?sort=modifiedon&order=asc",
-            "/api/calllogs?sort=logid&order=asc",
-            "/api/calllogs?pageSize=2&page=2",
-            "/api/calllogs?propertyId=1",
-            "/api/calllogs?unitId=11",
-            "/api/calllogs?residentId=113",
-            "/api/calllogs?status=1,2&status=3",
-            "/api/calllogs?status=4",
-            "/api/calllogs?reason=1&reason=9",
-            "/api/calllogs?takenBy=ADA%20ADMIN",
-            "/api/calllogs?takenBy=front%20desk",
-            "/api/calllogs?from=2026-01-03T10:00:00.0000001Z&to=2026-01-05",
-            "/api/calllogs?q=leak&sort=logid",
-            "/api/calllogs?q=creme&sort=createdon&order=asc",
-            "/api/calllogs?q=plumb%20came&sort=modifiedon",
-            "/api/calllogs?q=agent&sort=logid&propertyId=2",
-            "/api/calllogs?q=zzzz&sort=logid",
-            "/api/calllogs/export.csv",
-            "/api/calllogs/export.csv?order=asc&sort=logid",
-            "/api/calllogs/export.csv?q=leak&sort=logid",
-            "/api/calllogs/export.csv?propertyId=1&status=1,4",
-            "/api/properties",
-            "/api/properties/1",
-            "/api/properties/2",
-            "/api/properties/1/calllogs",
-            "/api/properties/2/calllogs?status=3",
-            "/api/properties/1/units",
-            "/api/properties/1/units?sort=unitnumber",
-            "/api/properties/1/units?unitNumber=10",
-            "/api/properties/1/units?residentName=cr",
-            "/api/properties/1/residents",
-            "/api/properties/1/residents?name=co",
-            "/api/properties/1/propertysummary",
-            "/api/properties/2/propertysummary",
-            "/api/properties/1/unitsummary",
-            "/api/properties/2/unitsummary?pageSize=1",
-            "/api/units/11",
-            "/api/units/13",
-            "/api/units/11/owner",
-            "/api/units/12/owner",
-            "/api/units/11/residents",
-            "/api/units/11/calllogs",
-            "/api/units/21/calllogs?status=1",
-            "/api/residents/111",
-            "/api/residents/113",
-            "/api/residents/114",
-            "/api/residents/111/calllogs",
-            "/api/lookup?q=cole",
-            "/api/lookup?q=zoe",
-            "/api/lookup?q=101",
-            "/api/lookup?q=1",
-            "/api/lookup?q=5550199",
-            "/api/lookup?q=harb&propertyId=1",
-            "/api/lookup?q=ph",
-            "/api/users/me",
-        ]
-        .iter()
-        .map(|p| p.to_string())
-        .collect();
-        paths.push(format!("/api/calllogs?modifiedSince={midway}"));
-        paths.push(format!("/api/calllogs/export.csv?modifiedSince={midway}"));
-        for id in 1..=self.last_log_id + 1 {
-            paths.push(format!("/api/calllogs/{id}"));
-            paths.push(format!("/api/calllogs/{id}/history"));
-            paths.push(format!("/api/calllogs/{id}/history?pageSize=2&page=2"));
-        }
-        paths
+        scoped_reads(self.last_log_id, &self.midway)
     }
+}
+
+/// Reads every user may ask (each answers within that user's properties),
+/// logs by id up to one past `last_log_id`.
+fn scoped_reads(last_log_id: i64, midway: &str) -> Vec<String> {
+    let midway = midway.replace('+', "%2B");
+    let mut paths: Vec<String> = [
+        "/api/calllogs",
+        "/api/calllogs?order=asc",
+        "/api/calllogs?sort=modifiedon",
+        "/api/calllogs?sort=modifiedon&order=asc",
+        "/api/calllogs?sort=logid&order=asc",
+        "/api/calllogs?pageSize=2&page=2",
+        "/api/calllogs?propertyId=1",
+        "/api/calllogs?unitId=11",
+        "/api/calllogs?residentId=113",
+        "/api/calllogs?status=1,2&status=3",
+        "/api/calllogs?status=4",
+        "/api/calllogs?reason=1&reason=9",
+        "/api/calllogs?takenBy=ADA%20ADMIN",
+        "/api/calllogs?takenBy=front%20desk",
+        "/api/calllogs?from=2026-01-03T10:00:00.0000001Z&to=2026-01-05",
+        "/api/calllogs?q=leak&sort=logid",
+        "/api/calllogs?q=creme&sort=createdon&order=asc",
+        "/api/calllogs?q=plumb%20came&sort=modifiedon",
+        "/api/calllogs?q=agent&sort=logid&propertyId=2",
+        "/api/calllogs?q=zzzz&sort=logid",
+        "/api/calllogs/export.csv",
+        "/api/calllogs/export.csv?order=asc&sort=logid",
+        "/api/calllogs/export.csv?q=leak&sort=logid",
+        "/api/calllogs/export.csv?propertyId=1&status=1,4",
+        "/api/properties",
+        "/api/properties/1",
+        "/api/properties/2",
+        "/api/properties/1/calllogs",
+        "/api/properties/2/calllogs?status=3",
+        "/api/properties/1/units",
+        "/api/properties/1/units?sort=unitnumber",
+        "/api/properties/1/units?unitNumber=10",
+        "/api/properties/1/units?residentName=cr",
+        "/api/properties/1/residents",
+        "/api/properties/1/residents?name=co",
+        "/api/properties/1/propertysummary",
+        "/api/properties/2/propertysummary",
+        "/api/properties/1/unitsummary",
+        "/api/properties/2/unitsummary?pageSize=1",
+        "/api/units/11",
+        "/api/units/13",
+        "/api/units/11/owner",
+        "/api/units/12/owner",
+        "/api/units/11/residents",
+        "/api/units/11/calllogs",
+        "/api/units/21/calllogs?status=1",
+        "/api/residents/111",
+        "/api/residents/113",
+        "/api/residents/114",
+        "/api/residents/111/calllogs",
+        "/api/lookup?q=cole",
+        "/api/lookup?q=zoe",
+        "/api/lookup?q=101",
+        "/api/lookup?q=1",
+        "/api/lookup?q=5550199",
+        "/api/lookup?q=harb&propertyId=1",
+        "/api/lookup?q=ph",
+        "/api/users/me",
+    ]
+    .iter()
+    .map(|p| p.to_string())
+    .collect();
+    paths.push(format!("/api/calllogs?modifiedSince={midway}"));
+    paths.push(format!("/api/calllogs/export.csv?modifiedSince={midway}"));
+    for id in 1..=last_log_id + 1 {
+        paths.push(format!("/api/calllogs/{id}"));
+        paths.push(format!("/api/calllogs/{id}/history"));
+        paths.push(format!("/api/calllogs/{id}/history?pageSize=2&page=2"));
+    }
+    paths
 }
 
 /// `path` answers the same bytes on both apps: status, body, ETag and type.
 async fn same_answer(sqlite: &TestApp, postgres: &TestApp, path: &str, token: &str) {
-    let a = get(sqlite, path, token).await;
-    let b = get(postgres, path, token).await;
+    same_answer_as(sqlite, postgres, path, [token, token]).await
+}
+
+/// `same_answer`, each app asked with its own token (of the same user).
+async fn same_answer_as(sqlite: &TestApp, postgres: &TestApp, path: &str, tokens: [&str; 2]) {
+    let a = get(sqlite, path, tokens[0]).await;
+    let b = get(postgres, path, tokens[1]).await;
     assert!(
         a.status.is_success() || [403, 404].contains(&a.status.as_u16()),
         "{path} on SQLite answered {}: {}",
