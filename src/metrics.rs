@@ -39,11 +39,26 @@ pub struct Metrics {
     registry: Registry,
     requests: Family<RequestLabels, Counter>,
     latency: LatencyFamily,
-    write_queue_depth: Gauge,
-    write_batches: Counter,
-    forced_checkpoints: Counter,
-    pool_connections: Gauge,
-    pool_idle: Gauge,
+    store: StoreGauges,
+}
+
+/// The store's figures, as the engine has them: SQLite's writer thread and
+/// read pool, or PostgreSQL's connection pool.
+enum StoreGauges {
+    Sqlite {
+        write_queue_depth: Gauge,
+        write_batches: Counter,
+        forced_checkpoints: Counter,
+        pool_connections: Gauge,
+        pool_idle: Gauge,
+    },
+    Postgres {
+        pool_connections: Gauge,
+        pool_idle: Gauge,
+        pool_max: Gauge,
+        pool_timeouts: Counter,
+        committed_writes: Counter,
+    },
 }
 
 fn latency_histogram() -> Histogram {
@@ -51,16 +66,23 @@ fn latency_histogram() -> Histogram {
     Histogram::new(exponential_buckets(0.000_25, 2.0, 15))
 }
 
-impl Default for Metrics {
-    fn default() -> Self {
+/// Registers `metric` under `name` and hands it back.
+fn registered<M: prometheus_client::registry::Metric + Clone>(
+    registry: &mut Registry,
+    name: &str,
+    help: &str,
+    metric: M,
+) -> M {
+    registry.register(name, help, metric.clone());
+    metric
+}
+
+impl Metrics {
+    /// The metrics of a server on a store whose figures look like `stats`.
+    pub fn new(stats: StoreStats) -> Metrics {
         let mut registry = Registry::default();
         let requests = Family::<RequestLabels, Counter>::default();
         let latency: LatencyFamily = Family::new_with_constructor(latency_histogram);
-        let write_queue_depth = Gauge::default();
-        let write_batches = Counter::default();
-        let forced_checkpoints = Counter::default();
-        let pool_connections = Gauge::default();
-        let pool_idle = Gauge::default();
         registry.register(
             "calllog_http_requests",
             "HTTP requests answered, by route, method and status",
@@ -71,33 +93,74 @@ impl Default for Metrics {
             "Time to answer, by route, method and status",
             latency.clone(),
         );
-        registry.register(
-            "calllog_write_queue_depth",
-            "Writes waiting for the writer thread",
-            write_queue_depth.clone(),
-        );
-        registry.register(
-            "calllog_write_batches",
-            "Transactions committed by the writer thread",
-            write_batches.clone(),
-        );
-        registry.register(
-            "calllog_forced_checkpoints",
-            "Checkpoints the writer forced because the WAL passed its bound",
-            forced_checkpoints.clone(),
-        );
-        registry.register("calllog_read_pool_connections", "Open read-only connections", pool_connections.clone());
-        registry.register("calllog_read_pool_idle_connections", "Idle read-only connections", pool_idle.clone());
-        Metrics {
-            registry,
-            requests,
-            latency,
-            write_queue_depth,
-            write_batches,
-            forced_checkpoints,
-            pool_connections,
-            pool_idle,
-        }
+        let r = &mut registry;
+        let store = match stats {
+            StoreStats::Sqlite { .. } => StoreGauges::Sqlite {
+                write_queue_depth: registered(
+                    r,
+                    "calllog_write_queue_depth",
+                    "Writes waiting for the writer thread",
+                    Gauge::default(),
+                ),
+                write_batches: registered(
+                    r,
+                    "calllog_write_batches",
+                    "Transactions committed by the writer thread",
+                    Counter::default(),
+                ),
+                forced_checkpoints: registered(
+                    r,
+                    "calllog_forced_checkpoints",
+                    "Checkpoints the writer forced because the WAL passed its bound",
+                    Counter::default(),
+                ),
+                pool_connections: registered(
+                    r,
+                    "calllog_read_pool_connections",
+                    "Open read-only connections",
+                    Gauge::default(),
+                ),
+                pool_idle: registered(
+                    r,
+                    "calllog_read_pool_idle_connections",
+                    "Idle read-only connections",
+                    Gauge::default(),
+                ),
+            },
+            StoreStats::Postgres { .. } => StoreGauges::Postgres {
+                pool_connections: registered(
+                    r,
+                    "calllog_db_pool_connections",
+                    "Open PostgreSQL connections of the pool",
+                    Gauge::default(),
+                ),
+                pool_idle: registered(
+                    r,
+                    "calllog_db_pool_idle_connections",
+                    "Idle PostgreSQL connections of the pool",
+                    Gauge::default(),
+                ),
+                pool_max: registered(
+                    r,
+                    "calllog_db_pool_max_connections",
+                    "The most connections the pool opens",
+                    Gauge::default(),
+                ),
+                pool_timeouts: registered(
+                    r,
+                    "calllog_db_pool_timeouts",
+                    "Requests that found no free connection within the pool's wait (answered 503)",
+                    Counter::default(),
+                ),
+                committed_writes: registered(
+                    r,
+                    "calllog_committed_writes",
+                    "Write transactions committed",
+                    Counter::default(),
+                ),
+            },
+        };
+        Metrics { registry, requests, latency, store }
     }
 }
 
@@ -119,11 +182,48 @@ impl Metrics {
 
     /// The text exposition, with the store's figures read now.
     pub fn render(&self, stats: StoreStats) -> String {
-        self.write_queue_depth.set(i64::try_from(stats.write_queue_depth).unwrap_or(i64::MAX));
-        catch_up(&self.write_batches, stats.write_batches);
-        catch_up(&self.forced_checkpoints, stats.forced_checkpoints);
-        self.pool_connections.set(i64::from(stats.pool_connections));
-        self.pool_idle.set(i64::from(stats.pool_idle_connections));
+        match (&self.store, stats) {
+            (
+                StoreGauges::Sqlite {
+                    write_queue_depth,
+                    write_batches,
+                    forced_checkpoints,
+                    pool_connections,
+                    pool_idle,
+                },
+                StoreStats::Sqlite {
+                    write_queue_depth: depth,
+                    write_batches: batches,
+                    forced_checkpoints: forced,
+                    pool_connections: connections,
+                    pool_idle_connections: idle,
+                },
+            ) => {
+                write_queue_depth.set(i64::try_from(depth).unwrap_or(i64::MAX));
+                catch_up(write_batches, batches);
+                catch_up(forced_checkpoints, forced);
+                pool_connections.set(i64::from(connections));
+                pool_idle.set(i64::from(idle));
+            }
+            (
+                StoreGauges::Postgres { pool_connections, pool_idle, pool_max, pool_timeouts, committed_writes },
+                StoreStats::Postgres {
+                    pool_connections: connections,
+                    pool_idle_connections: idle,
+                    pool_max_connections: max,
+                    pool_timeouts: timeouts,
+                    committed_writes: committed,
+                },
+            ) => {
+                pool_connections.set(i64::from(connections));
+                pool_idle.set(i64::from(idle));
+                pool_max.set(i64::from(max));
+                catch_up(pool_timeouts, timeouts);
+                catch_up(committed_writes, committed);
+            }
+            // The engine is chosen once, at start: the two always agree.
+            _ => log::error!("the store's figures are not of the engine the metrics were made for"),
+        }
         let mut text = String::new();
         if let Err(e) = prometheus_client::encoding::text::encode(&mut text, &self.registry) {
             log::error!("encoding metrics: {e}");

@@ -12,6 +12,7 @@ pub struct AppState {
 
 impl AppState {
     pub fn new(store: Store, config: AppConfig) -> AppState {
-        AppState { service: Service::new(store, config), metrics: Metrics::default() }
+        let metrics = Metrics::new(store.stats());
+        AppState { service: Service::new(store, config), metrics }
     }
 }

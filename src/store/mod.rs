@@ -256,14 +256,25 @@ pub enum OpenError {
     Upgrade { path: String, known: i64, detail: String },
 }
 
-/// What `/metrics` shows of the store.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct StoreStats {
-    pub write_queue_depth: usize,
-    pub write_batches: u64,
-    pub forced_checkpoints: u64,
-    pub pool_connections: u32,
-    pub pool_idle_connections: u32,
+/// What `/metrics` shows of the store: SQLite's writer and read pool, or
+/// PostgreSQL's connection pool (API.md §11).
+#[derive(Debug, Clone, Copy)]
+pub enum StoreStats {
+    Sqlite {
+        write_queue_depth: usize,
+        write_batches: u64,
+        forced_checkpoints: u64,
+        pool_connections: u32,
+        pool_idle_connections: u32,
+    },
+    Postgres {
+        pool_connections: u32,
+        pool_idle_connections: u32,
+        pool_max_connections: u32,
+        /// Requests that found no connection within the pool's wait (answered 503/115).
+        pool_timeouts: u64,
+        committed_writes: u64,
+    },
 }
 
 /// The database, on the engine chosen at start.

@@ -250,11 +250,12 @@ async fn the_entry_is_written_in_the_same_transaction_as_the_change() {
     let app = spawn_app().await;
     let admin = sign_in(&app, "admin", ADMIN_PASSWORD).await;
     // The database refuses audit entries from now on: each change must fail whole.
-    on_sqlite_writer(&app, |conn| {
-        conn.execute_batch(
-            "CREATE TRIGGER refuse_audit BEFORE INSERT ON admin_audit BEGIN SELECT RAISE(ABORT, 'no audit'); END;",
-        )
-    })
+    execute_sql(
+        &app,
+        "CREATE TRIGGER refuse_audit BEFORE INSERT ON admin_audit BEGIN SELECT RAISE(ABORT, 'no audit'); END;",
+        "CREATE FUNCTION refuse_audit() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'no audit'; END $$;
+         CREATE TRIGGER refuse_audit BEFORE INSERT ON admin_audit FOR EACH ROW EXECUTE FUNCTION refuse_audit();",
+    )
     .await;
     let user = json!({"UserName": "ghost", "Password": "long-enough-1", "Role": "agent"});
     assert!(post(&app, "/api/users", &admin, user).await.status.is_server_error());

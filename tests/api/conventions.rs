@@ -218,9 +218,10 @@ async fn dates_keep_all_seven_fractional_digits() {
 
 #[actix_web::test]
 async fn a_full_write_queue_answers_503_115_with_retry_after() {
-    let app = spawn_app_with(write_queue_capacity(1)).await;
+    // API.md §11: on PostgreSQL, no pooled connection freeing up within the pool's wait.
+    let app = spawn_app_with(one_write_at_a_time()).await;
     let admin = sign_in(&app, "admin", ADMIN_PASSWORD).await;
-    // Occupy the writer, then fill its one queue slot.
+    // Occupy the writer (PostgreSQL: the only connection), then fill its one queue slot.
     let busy = busy_writer(&app).await;
     let a = post(&app, "/api/admin/import", &admin, json!({"Properties": [{"PropertyId": 9, "PropertyName": "Busy"}]}))
         .await;

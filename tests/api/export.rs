@@ -129,14 +129,19 @@ async fn a_large_export_streams_in_chunks() {
 /// Inserts `count` call logs of property 1 whose `CreatedOn` and `ModifiedOn`
 /// all tie, with notes of `notes_chars` characters.
 async fn insert_tied_call_logs(app: &TestApp, count: i64, notes_chars: i64) {
-    on_sqlite_writer(app, move |conn| {
-        conn.execute(
-            "WITH RECURSIVE n(v) AS (SELECT 1 UNION ALL SELECT v + 1 FROM n WHERE v < ?1)
+    execute_sql(
+        app,
+        &format!(
+            "WITH RECURSIVE n(v) AS (SELECT 1 UNION ALL SELECT v + 1 FROM n WHERE v < {count})
              INSERT INTO call_logs (property_id, call_from, status_id, subject, notes, taken_by, created_on, modified_on, created_by)
-             SELECT 1, 'Caller', 1, 'Tie ' || v, printf('%.*c', ?2, 'n'), 'Bench', 7, 7, 1 FROM n",
-            [count, notes_chars],
-        )
-    })
+             SELECT 1, 'Caller', 1, 'Tie ' || v, printf('%.*c', {notes_chars}, 'n'), 'Bench', 7, 7, 1 FROM n"
+        ),
+        &format!(
+            "INSERT INTO call_logs (property_id, call_from, status_id, subject, notes, taken_by, created_on, modified_on, created_by)
+             SELECT 1, 'Caller', 1, 'Tie ' || v, repeat('n', {notes_chars}), 'Bench', 7, 7, 1
+             FROM generate_series(1, {count}) v"
+        ),
+    )
     .await;
 }
 
@@ -238,7 +243,8 @@ async fn a_failure_after_the_export_began_leaves_a_broken_download_not_a_short_c
     assert_eq!(response.status(), StatusCode::OK);
     assert!(response.chunk().await.unwrap().is_some(), "the export has begun");
     // The database now refuses the export's next read (a table it reads is gone).
-    on_sqlite_writer(&app, |conn| conn.execute_batch("ALTER TABLE statuses RENAME TO statuses_gone")).await;
+    let gone = "ALTER TABLE statuses RENAME TO statuses_gone";
+    execute_sql(&app, gone, gone).await;
     let mut bytes = 0usize;
     let end = loop {
         match response.chunk().await {
@@ -255,7 +261,8 @@ async fn a_failure_after_the_export_began_leaves_a_broken_download_not_a_short_c
 async fn a_failure_before_the_first_byte_is_an_error_answer() {
     app_with_directory!(app, admin);
     bulk_insert_call_logs(&app, 10).await;
-    on_sqlite_writer(&app, |conn| conn.execute_batch("ALTER TABLE statuses RENAME TO statuses_gone")).await;
+    let gone = "ALTER TABLE statuses RENAME TO statuses_gone";
+    execute_sql(&app, gone, gone).await;
     let a = get(&app, "/api/calllogs/export.csv", &admin).await;
     a.assert_error(500, 199);
     assert!(!a.text.contains("statuses"), "no internals: {}", a.text);

@@ -119,34 +119,41 @@ pub async fn spawn_app() -> TestApp {
 pub async fn spawn_app_with(adjust: impl FnOnce(&mut StoreConfig, &mut AppConfig)) -> TestApp {
     let dir = tempfile::tempdir().unwrap();
     let database = test_database(dir.path());
-    serve_app(database, dir, adjust, true).await
+    let app = serve(database, dir, adjust).await;
+    insert_admin(&app.state).await;
+    app
+}
+
+/// A second calllog instance on `app`'s database (PostgreSQL: API.md §11),
+/// with a store, token cache and throttle of its own.
+pub async fn spawn_second_instance(app: &TestApp) -> TestApp {
+    serve(app.database.clone(), tempfile::tempdir().unwrap(), |_, _| {}).await
 }
 
 /// As `spawn_app`, on `database` whatever `CALLLOG_TEST_DB` chooses (a test
 /// that needs both engines at once: `postgres_migrate`).
 pub async fn spawn_app_on(database: TestDatabase) -> TestApp {
-    serve_app(database, tempfile::tempdir().unwrap(), |_, _| {}, true).await
+    let app = serve(database, tempfile::tempdir().unwrap(), |_, _| {}).await;
+    insert_admin(&app.state).await;
+    app
 }
 
 /// The app on a database that already holds calllog's data, as it is (no admin is added).
 pub async fn open_app_on(database: TestDatabase) -> TestApp {
-    serve_app(database, tempfile::tempdir().unwrap(), |_, _| {}, false).await
+    serve(database, tempfile::tempdir().unwrap(), |_, _| {}).await
 }
 
-async fn serve_app(
+/// Serves the app on `database`.
+async fn serve(
     database: TestDatabase,
     dir: tempfile::TempDir,
     adjust: impl FnOnce(&mut StoreConfig, &mut AppConfig),
-    seed_admin: bool,
 ) -> TestApp {
     let mut store_config = store_config(&database);
     let mut app_config = AppConfig::default();
     adjust(&mut store_config, &mut app_config);
     let store = Store::open(&store_config).unwrap();
     let state = web::Data::new(AppState::new(store, app_config));
-    if seed_admin {
-        insert_admin(&state).await;
-    }
 
     // Port 0: the OS picks a free port, so tests never collide.
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
@@ -352,8 +359,18 @@ pub fn in_time_zone(name: &str) -> impl FnOnce(&mut StoreConfig, &mut AppConfig)
 }
 
 /// For `spawn_app_with`: at most `capacity` writes wait for the writer.
-pub fn write_queue_capacity(capacity: usize) -> impl FnOnce(&mut StoreConfig, &mut AppConfig) {
-    move |store, _| store.write_queue_capacity = capacity
+/// For `spawn_app_with`: room for one write in flight and no more. On
+/// SQLite a write queue of one (a write on the writer, one waiting, the
+/// next refused); on PostgreSQL a pool of one connection whose wait is
+/// short (a write holding it, the next refused after the wait).
+pub fn one_write_at_a_time() -> impl FnOnce(&mut StoreConfig, &mut AppConfig) {
+    move |store, _| match store.database {
+        calllog::config::Database::Sqlite(_) => store.write_queue_capacity = 1,
+        calllog::config::Database::Postgres(_) => {
+            store.read_pool_size = 1;
+            store.pool_wait = Duration::from_millis(300);
+        }
+    }
 }
 
 /// For `spawn_app_with`: at most `permits` password checks at once, each
@@ -490,16 +507,33 @@ pub async fn lift_database_cap(app: &TestApp) {
     on_sqlite_writer(app, |conn| conn.query_row("PRAGMA max_page_count = 1073741823", [], |_| Ok(()))).await
 }
 
+/// Runs SQL straight on the app's database, past the service: `sqlite` on
+/// SQLite (on the writer's connection), `postgres` on PostgreSQL (on a
+/// connection of its own), each a batch of statements that must succeed.
+pub async fn execute_sql(app: &TestApp, sqlite: &str, postgres: &str) {
+    match &app.database {
+        TestDatabase::Sqlite(_) => {
+            let sql = sqlite.to_string();
+            on_sqlite_writer(app, move |conn| conn.execute_batch(&sql)).await
+        }
+        TestDatabase::Postgres(db) => run_on_server(&db.url, postgres),
+    }
+}
+
 /// Inserts `count` call logs of property 1 straight into the table, far faster than the API.
 pub async fn bulk_insert_call_logs(app: &TestApp, count: i64) {
-    on_sqlite_writer(app, move |conn| {
-        conn.execute(
-            "WITH RECURSIVE n(v) AS (SELECT 1 UNION ALL SELECT v + 1 FROM n WHERE v < ?1)
+    execute_sql(
+        app,
+        &format!(
+            "WITH RECURSIVE n(v) AS (SELECT 1 UNION ALL SELECT v + 1 FROM n WHERE v < {count})
              INSERT INTO call_logs (property_id, call_from, status_id, subject, notes, taken_by, created_on, modified_on, created_by)
-             SELECT 1, 'Caller', 1, 'Bulk ' || v, printf('%.200c', 'n'), 'Bench', v, v, 1 FROM n",
-            [count],
-        )
-    })
+             SELECT 1, 'Caller', 1, 'Bulk ' || v, printf('%.200c', 'n'), 'Bench', v, v, 1 FROM n"
+        ),
+        &format!(
+            "INSERT INTO call_logs (property_id, call_from, status_id, subject, notes, taken_by, created_on, modified_on, created_by)
+             SELECT 1, 'Caller', 1, 'Bulk ' || v, repeat('n', 200), 'Bench', v, v, 1 FROM generate_series(1, {count}) v"
+        ),
+    )
     .await;
 }
 

@@ -25,6 +25,7 @@ mod export;
 mod full_disk;
 mod lookup;
 mod ops;
+mod postgres_instances;
 mod postgres_migrate;
 mod robustness;
 mod schema_upgrades;

@@ -20,11 +20,21 @@ async fn metrics_count_requests_by_route_and_status_and_show_the_store() {
     assert!(line("calllog_http_requests_total{route=\"/api/units/{id}\",method=\"GET\",status=\"404\"}").is_some());
     assert!(line("calllog_http_requests_total{route=\"unmatched\",method=\"GET\",status=\"404\"}").is_some(), "{text}");
     assert!(line("calllog_http_request_duration_seconds_bucket{").is_some(), "{text}");
-    assert!(line("calllog_write_queue_depth 0").is_some(), "{text}");
-    let batches = line("calllog_write_batches_total ").expect("write batches");
-    let committed: u64 = batches.rsplit(' ').next().unwrap().parse().unwrap();
-    assert!(committed >= 2, "sign-in and import were committed: {batches}");
-    assert!(line("calllog_read_pool_connections ").is_some(), "{text}");
+    // API.md §8, §11: the writer on SQLite, the connection pool on PostgreSQL.
+    let committed_line = if on_sqlite() {
+        assert!(line("calllog_write_queue_depth 0").is_some(), "{text}");
+        assert!(line("calllog_read_pool_connections ").is_some(), "{text}");
+        line("calllog_write_batches_total ").expect("write batches")
+    } else {
+        assert!(line("calllog_write_queue_depth").is_none(), "no writer thread on PostgreSQL: {text}");
+        assert!(line("calllog_db_pool_connections ").is_some(), "{text}");
+        assert!(line("calllog_db_pool_idle_connections ").is_some(), "{text}");
+        assert!(line("calllog_db_pool_max_connections 8").is_some(), "{text}");
+        assert!(line("calllog_db_pool_timeouts_total 0").is_some(), "{text}");
+        line("calllog_committed_writes_total ").expect("committed writes")
+    };
+    let committed: u64 = committed_line.rsplit(' ').next().unwrap().parse().unwrap();
+    assert!(committed >= 2, "sign-in and import were committed: {committed_line}");
     assert!(!text.contains("/api/units/11"), "raw paths must not become labels");
 }
 

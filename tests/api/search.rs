@@ -176,18 +176,27 @@ async fn a_search_matching_many_logs_still_lists_the_best_matches_first() {
     // words are spread over two rows. Only the oldest has both words in its
     // header, and only the second oldest has both in one comment. Before
     // issue 9, more than 2,000 matches were listed newest first, unranked.
-    on_sqlite_writer(&app, |conn| {
-        conn.execute_batch(
-            "WITH RECURSIVE n(v) AS (SELECT 1 UNION ALL SELECT v + 1 FROM n WHERE v < 2001)
-             INSERT INTO call_logs (property_id, call_from, status_id, subject, notes, taken_by, created_on, modified_on, created_by)
-             SELECT 1, 'Caller', 1, 'Flood ' || v, 'n', 'Bench', v, v, 1 FROM n;
-             INSERT INTO call_log_search (rowid, body)
-             SELECT log_id << 24, CASE WHEN log_id = 1 THEN 'flood in the basement' ELSE subject END FROM call_logs;
-             INSERT INTO call_log_search (rowid, body)
-             SELECT (log_id << 24) | 1, CASE WHEN log_id = 2 THEN 'basement flood again' ELSE 'the basement' END
-             FROM call_logs WHERE log_id > 1;",
-        )
-    })
+    execute_sql(
+        &app,
+        "WITH RECURSIVE n(v) AS (SELECT 1 UNION ALL SELECT v + 1 FROM n WHERE v < 2001)
+         INSERT INTO call_logs (property_id, call_from, status_id, subject, notes, taken_by, created_on, modified_on, created_by)
+         SELECT 1, 'Caller', 1, 'Flood ' || v, 'n', 'Bench', v, v, 1 FROM n;
+         INSERT INTO call_log_search (rowid, body)
+         SELECT log_id << 24, CASE WHEN log_id = 1 THEN 'flood in the basement' ELSE subject END FROM call_logs;
+         INSERT INTO call_log_search (rowid, body)
+         SELECT (log_id << 24) | 1, CASE WHEN log_id = 2 THEN 'basement flood again' ELSE 'the basement' END
+         FROM call_logs WHERE log_id > 1;",
+        // The same rows in PostgreSQL's index: part 0 the header, part 1 a comment (folded words).
+        "INSERT INTO call_logs (property_id, call_from, status_id, subject, notes, taken_by, created_on, modified_on, created_by)
+         SELECT 1, 'Caller', 1, 'Flood ' || v, 'n', 'Bench', v, v, 1 FROM generate_series(1, 2001) v;
+         INSERT INTO call_log_search (log_id, part, terms)
+         SELECT log_id, 0, CASE WHEN log_id = 1 THEN array_to_tsvector('{flood,in,the,basement}')
+                                ELSE array_to_tsvector(ARRAY['flood', log_id::text]) END FROM call_logs;
+         INSERT INTO call_log_search (log_id, part, terms)
+         SELECT log_id, 1, CASE WHEN log_id = 2 THEN array_to_tsvector('{basement,flood,again}')
+                                ELSE array_to_tsvector('{the,basement}') END
+         FROM call_logs WHERE log_id > 1;",
+    )
     .await;
     let a = get(&app, &q("flood basement"), &admin).await;
     assert_eq!(a.status, StatusCode::OK, "{}", a.text);

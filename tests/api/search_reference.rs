@@ -5,11 +5,13 @@
 //! stored text, on a small varied file: deleted logs, several properties, a
 //! viewer scoped to some of them, status/reason/date/unit/taker filters with
 //! `q`, pages across tier boundaries, `CreatedOn` out of id order, comments
-//! added later, notes replaced.
+//! added later, notes replaced. On PostgreSQL the same reference checks
+//! the engine's one way (its store asked directly, every case).
 
 use crate::helpers::*;
-use calllog::domain::calllogs::{CallLogFilter, SortField};
+use calllog::domain::calllogs::{CallLogFilter, ExportRow, SortField};
 use calllog::domain::time::Stamp;
+use calllog::store::postgres::calllogs as pg_calllogs;
 use calllog::store::sqlite::calllogs::{export_chunk_with, list_with, SearchPaths};
 use calllog::store::ExportCursor;
 use serde_json::json;
@@ -186,54 +188,134 @@ fn reference(
     found.into_iter().map(|(_, _, id)| id).collect()
 }
 
-fn read_back(conn: &rusqlite::Connection) -> Vec<Stored> {
-    let mut logs: Vec<Stored> = conn
-        .prepare(
-            "SELECT log_id, property_id, unit_id, status_id, taken_by, created_on, modified_on, deleted,
-                    subject || char(10) || call_from || char(10) || taken_by || char(10) || coalesce(notes, '')
-             FROM call_logs ORDER BY log_id",
-        )
-        .unwrap()
-        .query_map([], |r| {
-            Ok(Stored {
-                log_id: r.get(0)?,
-                property_id: r.get(1)?,
-                unit_id: r.get(2)?,
-                status_id: r.get(3)?,
-                taken_by: r.get(4)?,
-                created_on: r.get(5)?,
-                modified_on: r.get(6)?,
-                deleted: r.get(7)?,
-                header: r.get(8)?,
-                comments: Vec::new(),
-                reasons: Vec::new(),
-            })
+/// The stored logs, their text, comments and reasons, read straight off
+/// the database (SQLite's file or PostgreSQL's tables).
+fn read_back(engine: &mut Engine) -> Vec<Stored> {
+    const LOGS: &str = "SELECT log_id, property_id, unit_id, status_id, taken_by, created_on, modified_on, deleted,
+                subject || chr(10) || call_from || chr(10) || taken_by || chr(10) || coalesce(notes, '')
+         FROM call_logs ORDER BY log_id";
+    const COMMENTS: &str =
+        "SELECT log_id, new_value FROM log_events WHERE kind = 'commented' ORDER BY log_id, event_no";
+    const REASONS: &str = "SELECT log_id, reason_id FROM call_log_reasons";
+    type Row = (i64, i64, Option<i64>, i64, String, i64, i64, bool, String);
+    let (rows, comments, reasons): (Vec<Row>, Vec<(i64, String)>, Vec<(i64, i64)>) = match engine {
+        Engine::Sqlite(conn) => {
+            let logs = LOGS.replace("chr(10)", "char(10)");
+            let rows = conn
+                .prepare(&logs)
+                .unwrap()
+                .query_map([], |r| {
+                    Ok((
+                        r.get(0)?,
+                        r.get(1)?,
+                        r.get(2)?,
+                        r.get(3)?,
+                        r.get(4)?,
+                        r.get(5)?,
+                        r.get(6)?,
+                        r.get(7)?,
+                        r.get(8)?,
+                    ))
+                })
+                .unwrap()
+                .map(Result::unwrap)
+                .collect();
+            let comments = conn
+                .prepare(COMMENTS)
+                .unwrap()
+                .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+                .unwrap()
+                .map(Result::unwrap)
+                .collect();
+            let reasons = conn
+                .prepare(REASONS)
+                .unwrap()
+                .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+                .unwrap()
+                .map(Result::unwrap)
+                .collect();
+            (rows, comments, reasons)
+        }
+        Engine::Postgres(client) => {
+            let rows = client
+                .query(LOGS, &[])
+                .unwrap()
+                .iter()
+                .map(|r| (r.get(0), r.get(1), r.get(2), r.get(3), r.get(4), r.get(5), r.get(6), r.get(7), r.get(8)))
+                .collect();
+            let comments = client.query(COMMENTS, &[]).unwrap().iter().map(|r| (r.get(0), r.get(1))).collect();
+            let reasons = client.query(REASONS, &[]).unwrap().iter().map(|r| (r.get(0), r.get(1))).collect();
+            (rows, comments, reasons)
+        }
+    };
+    let mut logs: Vec<Stored> = rows
+        .into_iter()
+        .map(|(log_id, property_id, unit_id, status_id, taken_by, created_on, modified_on, deleted, header)| Stored {
+            log_id,
+            property_id,
+            unit_id,
+            status_id,
+            taken_by,
+            created_on,
+            modified_on,
+            deleted,
+            header,
+            comments: Vec::new(),
+            reasons: Vec::new(),
         })
-        .unwrap()
-        .map(Result::unwrap)
         .collect();
     let at: HashMap<i64, usize> = logs.iter().enumerate().map(|(i, l)| (l.log_id, i)).collect();
-    let comments: Vec<(i64, String)> = conn
-        .prepare("SELECT log_id, new_value FROM log_events WHERE kind = 'commented' ORDER BY log_id, event_no")
-        .unwrap()
-        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
-        .unwrap()
-        .map(Result::unwrap)
-        .collect();
     for (id, text) in comments {
         logs[at[&id]].comments.push(text);
     }
-    let reasons: Vec<(i64, i64)> = conn
-        .prepare("SELECT log_id, reason_id FROM call_log_reasons")
-        .unwrap()
-        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
-        .unwrap()
-        .map(Result::unwrap)
-        .collect();
     for (id, reason) in reasons {
         logs[at[&id]].reasons.push(reason);
     }
     logs
+}
+
+/// The database under the app, read past it: the SQLite file (read-only),
+/// or a connection of its own to the PostgreSQL database.
+enum Engine {
+    Sqlite(rusqlite::Connection),
+    Postgres(postgres::Client),
+}
+
+impl Engine {
+    /// How this engine's store may be asked: on SQLite each way of finding
+    /// a search page forced in turn; on PostgreSQL its one way.
+    fn ways(&self) -> Vec<(&'static str, SearchPaths)> {
+        match self {
+            Engine::Sqlite(_) => vec![
+                ("defaults", SearchPaths::default()),
+                ("walk", SearchPaths { checked_by_id: 0, sorted: 0, walk_per_match: f64::INFINITY }),
+                ("sort", SearchPaths { checked_by_id: 0, sorted: usize::MAX, walk_per_match: 0.0 }),
+                ("by id", SearchPaths { checked_by_id: usize::MAX, sorted: 0, walk_per_match: f64::INFINITY }),
+            ],
+            Engine::Postgres(_) => vec![("postgres", SearchPaths::default())],
+        }
+    }
+
+    fn list(&mut self, filter: &CallLogFilter, limit: i64, offset: i64, paths: SearchPaths) -> (i64, Vec<i64>) {
+        let (total, logs) = match self {
+            Engine::Sqlite(conn) => list_with(conn, filter, limit, offset, paths).unwrap(),
+            Engine::Postgres(client) => pg_calllogs::list(client, filter, limit, offset).unwrap(),
+        };
+        (total, logs.iter().map(|l| l.log_id).collect())
+    }
+
+    fn export_chunk(
+        &mut self,
+        filter: &CallLogFilter,
+        after: Option<ExportCursor>,
+        limit: usize,
+        paths: SearchPaths,
+    ) -> Vec<ExportRow> {
+        match self {
+            Engine::Sqlite(conn) => export_chunk_with(conn, filter, after, limit, paths).unwrap(),
+            Engine::Postgres(client) => pg_calllogs::export_chunk(client, filter, after, limit).unwrap(),
+        }
+    }
 }
 
 async fn fill(app: &TestApp, admin: &str) {
@@ -322,9 +404,23 @@ async fn every_way_of_finding_a_search_page_equals_a_brute_force_reference() {
     let admin = sign_in(&app, "admin", ADMIN_PASSWORD).await;
     fill(&app, &admin).await;
     let (_, viewer) = make_user(&app, &admin, "scoped", "viewer", &[1, 3]).await;
-    let conn = read_only_database(&app);
-    calllog::store::sqlite::register_functions(&conn).unwrap();
-    let logs = read_back(&conn);
+    // The checks past the service run on a thread of their own (PostgreSQL's
+    // synchronous client may not run inside the test's runtime).
+    let open = || match &app.database {
+        TestDatabase::Sqlite(_) => {
+            let conn = read_only_database(&app);
+            calllog::store::sqlite::register_functions(&conn).unwrap();
+            Engine::Sqlite(conn)
+        }
+        TestDatabase::Postgres(db) => {
+            let url = db.url.clone();
+            std::thread::spawn(move || Engine::Postgres(postgres::Client::connect(&url, postgres::NoTls).unwrap()))
+                .join()
+                .unwrap()
+        }
+    };
+    let mut engine = open();
+    let (logs, mut engine) = std::thread::spawn(move || (read_back(&mut engine), engine)).join().unwrap();
     assert!(logs.iter().any(|l| l.deleted) && logs.iter().any(|l| l.comments.len() > 1), "a varied file");
     let scoped: &[i64] = &[1, 3];
     // Over HTTP, as a scoped viewer and as the admin: the same rows and Total
@@ -352,58 +448,59 @@ async fn every_way_of_finding_a_search_page_equals_a_brute_force_reference() {
     }
 
     // Each way forced: walking the index, sorting by key, checking by id.
-    let ways = [
-        ("defaults", SearchPaths::default()),
-        ("walk", SearchPaths { checked_by_id: 0, sorted: 0, walk_per_match: f64::INFINITY }),
-        ("sort", SearchPaths { checked_by_id: 0, sorted: usize::MAX, walk_per_match: 0.0 }),
-        ("by id", SearchPaths { checked_by_id: usize::MAX, sorted: 0, walk_per_match: f64::INFINITY }),
-    ];
-    let mut tiers_seen = [false; 4];
-    for words in SEARCHES {
-        for case in cases() {
-            for scope in [None, Some(scoped)] {
-                for (sort, descending, sort_query) in SORTS {
-                    let expected = reference(&logs, &case, scope, words, sort, descending);
-                    if sort == SortField::Relevance {
-                        for l in logs.iter().filter(|l| expected.contains(&l.log_id)) {
-                            tiers_seen[usize::from(tier(l, words).unwrap())] = true;
-                        }
-                    }
-                    let filter = case.filter(scope.map(<[i64]>::to_vec), words, sort, descending);
-                    let what = format!("q={words:?} {}{sort_query} scope {scope:?}", case.query());
-                    for (way, paths) in ways {
-                        // Pages of 7 across tier boundaries, and one past the end.
-                        let mut got = Vec::new();
-                        for page in 0..=expected.len() / 7 {
-                            let (total, logs) = list_with(&conn, &filter, 7, page as i64 * 7, paths).unwrap();
-                            assert_eq!(total, expected.len() as i64, "{way}: Total of {what}");
-                            got.extend(logs.iter().map(|l| l.log_id));
-                        }
-                        assert_eq!(got, expected, "{way}: {what}");
-                        // The export: the list's order, a search newest first; chunks of 5.
-                        let export_sort = if sort == SortField::Relevance { SortField::CreatedOn } else { sort };
-                        let exported_order = reference(&logs, &case, scope, words, export_sort, descending);
-                        let mut exported = Vec::new();
-                        let mut after = None;
-                        loop {
-                            let rows = export_chunk_with(&conn, &filter, after, 5, paths).unwrap();
-                            exported.extend(rows.iter().map(|r| r.log_id));
-                            let Some(last) = rows.last() else { break };
-                            let sort_value = match export_sort {
-                                SortField::ModifiedOn => last.modified_on.0,
-                                SortField::LogId => last.log_id,
-                                _ => last.created_on.0,
-                            };
-                            after = Some(ExportCursor { sort_value, log_id: last.log_id });
-                            if rows.len() < 5 {
-                                break;
+    // (On PostgreSQL: the store's one way, over every case.)
+    let ways = engine.ways();
+    let tiers_seen = std::thread::spawn(move || {
+        let mut tiers_seen = [false; 4];
+        for words in SEARCHES {
+            for case in cases() {
+                for scope in [None, Some(scoped)] {
+                    for (sort, descending, sort_query) in SORTS {
+                        let expected = reference(&logs, &case, scope, words, sort, descending);
+                        if sort == SortField::Relevance {
+                            for l in logs.iter().filter(|l| expected.contains(&l.log_id)) {
+                                tiers_seen[usize::from(tier(l, words).unwrap())] = true;
                             }
                         }
-                        assert_eq!(exported, exported_order, "{way}: export of {what}");
+                        let filter = case.filter(scope.map(<[i64]>::to_vec), words, sort, descending);
+                        let what = format!("q={words:?} {}{sort_query} scope {scope:?}", case.query());
+                        for (way, paths) in ways.iter().copied() {
+                            // Pages of 7 across tier boundaries, and one past the end.
+                            let mut got = Vec::new();
+                            for page in 0..=expected.len() / 7 {
+                                let (total, ids) = engine.list(&filter, 7, page as i64 * 7, paths);
+                                assert_eq!(total, expected.len() as i64, "{way}: Total of {what}");
+                                got.extend(ids);
+                            }
+                            assert_eq!(got, expected, "{way}: {what}");
+                            // The export: the list's order, a search newest first; chunks of 5.
+                            let export_sort = if sort == SortField::Relevance { SortField::CreatedOn } else { sort };
+                            let exported_order = reference(&logs, &case, scope, words, export_sort, descending);
+                            let mut exported = Vec::new();
+                            let mut after = None;
+                            loop {
+                                let rows = engine.export_chunk(&filter, after, 5, paths);
+                                exported.extend(rows.iter().map(|r| r.log_id));
+                                let Some(last) = rows.last() else { break };
+                                let sort_value = match export_sort {
+                                    SortField::ModifiedOn => last.modified_on.0,
+                                    SortField::LogId => last.log_id,
+                                    _ => last.created_on.0,
+                                };
+                                after = Some(ExportCursor { sort_value, log_id: last.log_id });
+                                if rows.len() < 5 {
+                                    break;
+                                }
+                            }
+                            assert_eq!(exported, exported_order, "{way}: export of {what}");
+                        }
                     }
                 }
             }
         }
-    }
+        tiers_seen
+    })
+    .join()
+    .unwrap();
     assert_eq!(tiers_seen, [false, true, true, true], "every tier met");
 }

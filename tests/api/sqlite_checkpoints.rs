@@ -2,6 +2,7 @@
 //! the WAL stays bounded, and closing folds it into the database.
 
 use calllog::config::StoreConfig;
+use calllog::store::StoreStats;
 use calllog::Store;
 use std::path::Path;
 use std::time::{Duration, Instant};
@@ -72,7 +73,8 @@ fn the_writer_bounds_the_wal_when_the_background_thread_cannot_keep_up() {
         write_reasons(&store, batch * 50, 50);
         largest = largest.max(size(&wal_of(&db)));
     }
-    assert!(store.stats().forced_checkpoints > 0);
+    let StoreStats::Sqlite { forced_checkpoints, .. } = store.stats() else { panic!("a SQLite store") };
+    assert!(forced_checkpoints > 0);
     // Bounded: at most the limit plus what one batch adds.
     assert!(largest < 256 * 1024 + 200 * 1024, "WAL grew to {largest} bytes");
     let count: i64 = store.read_blocking(|tx| tx.reasons(true).map(|r| r.len() as i64)).unwrap();

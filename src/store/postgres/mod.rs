@@ -27,7 +27,7 @@ use crate::store::{OpenError, Reads, StoreError, StoreStats, Writes};
 use postgres::error::SqlState;
 use postgres::{Client, NoTls};
 use r2d2_postgres::PostgresConnectionManager;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 
 type Pool = r2d2::Pool<PostgresConnectionManager<NoTls>>;
@@ -41,6 +41,8 @@ struct PgInner {
     pool: PoolOwner,
     listener: listener::CredentialListener,
     closed: AtomicBool,
+    pool_timeouts: AtomicU64,
+    committed_writes: AtomicU64,
     /// The URL without its password, for messages.
     described: String,
 }
@@ -124,6 +126,8 @@ impl PgStore {
                 pool: PoolOwner(Some(pool)),
                 listener,
                 closed: AtomicBool::new(false),
+                pool_timeouts: AtomicU64::new(0),
+                committed_writes: AtomicU64::new(0),
                 described,
             }),
         })
@@ -135,6 +139,7 @@ impl PgStore {
             return Err(StoreError::Busy("The service is shutting down; retry shortly.".into()));
         }
         self.inner.pool.get().map_err(|e| {
+            self.inner.pool_timeouts.fetch_add(1, Ordering::Relaxed);
             log::warn!("no pooled connection to {}: {e}", self.inner.described);
             StoreError::Busy("All database connections are busy; retry shortly.".into())
         })
@@ -186,16 +191,22 @@ impl PgStore {
         let mut conn = self.connection().map_err(E::from)?;
         let mut tx = tx::PgTx::write(&mut conn, self.inner.listener.changes()).map_err(E::from)?;
         let result = work(&mut tx);
-        tx.finish(result.is_ok()).map_err(E::from)?;
+        let committed = result.is_ok();
+        tx.finish(committed).map_err(E::from)?;
+        if committed {
+            self.inner.committed_writes.fetch_add(1, Ordering::Relaxed);
+        }
         result
     }
 
     pub fn stats(&self) -> StoreStats {
         let pool = self.inner.pool.state();
-        StoreStats {
+        StoreStats::Postgres {
             pool_connections: pool.connections,
             pool_idle_connections: pool.idle_connections,
-            ..StoreStats::default()
+            pool_max_connections: self.inner.pool.max_size(),
+            pool_timeouts: self.inner.pool_timeouts.load(Ordering::Relaxed),
+            committed_writes: self.inner.committed_writes.load(Ordering::Relaxed),
         }
     }
 

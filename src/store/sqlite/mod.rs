@@ -223,7 +223,7 @@ impl SqliteStore {
     pub fn stats(&self) -> StoreStats {
         let writer = &self.inner.writer.stats;
         let pool = self.inner.readers.state();
-        StoreStats {
+        StoreStats::Sqlite {
             write_queue_depth: writer.queued.load(std::sync::atomic::Ordering::Relaxed),
             write_batches: writer.batches.load(std::sync::atomic::Ordering::Relaxed),
             forced_checkpoints: writer.forced_checkpoints.load(std::sync::atomic::Ordering::Relaxed),
