@@ -273,6 +273,13 @@ impl TokenCache {
 /// pass the limit by at most the number of checks that run at once, and
 /// right passwords, however many arrive together, are never refused for
 /// one another.
+/// API.md §3: failures for one name from one address that throttle it there.
+pub const LOGIN_FAILURES_PER_ADDRESS: usize = 5;
+/// API.md §3: failures for one name from any addresses that throttle it everywhere.
+pub const LOGIN_FAILURES_PER_NAME: usize = 50;
+/// API.md §3: how long a failure counts.
+pub const LOGIN_FAILURE_WINDOW: Duration = Duration::from_secs(15 * 60);
+
 pub struct LoginThrottle {
     per_address: usize,
     per_name: usize,
@@ -313,12 +320,18 @@ fn prune<K: std::hash::Hash + Eq>(map: &mut HashMap<K, VecDeque<Instant>>, windo
     }
 }
 
-/// User names are throttled in the form they are compared in (lower case).
-fn throttle_key(user_name: &str) -> NameKey {
+/// User names are throttled in the form they are compared in (lower case);
+/// the PostgreSQL engine keys its table of failures the same way.
+pub(crate) fn throttle_key(user_name: &str) -> NameKey {
     Sha256::digest(user_name.trim().to_lowercase().as_bytes()).into()
 }
 
 impl LoginThrottle {
+    /// The throttle of API.md §3 (one process's, in memory).
+    pub fn standard() -> LoginThrottle {
+        LoginThrottle::new(LOGIN_FAILURES_PER_ADDRESS, LOGIN_FAILURES_PER_NAME, LOGIN_FAILURE_WINDOW)
+    }
+
     pub fn new(per_address: usize, per_name: usize, window: Duration) -> LoginThrottle {
         LoginThrottle { per_address, per_name, window, failures: Mutex::new(Failures::default()) }
     }

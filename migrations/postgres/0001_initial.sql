@@ -239,7 +239,10 @@ CREATE INDEX admin_audit_by_user ON admin_audit(user_id, at);
 CREATE TABLE login_failures (
     name_key bytea  NOT NULL, -- SHA-256 of the lower-case user name
     address  text   NOT NULL, -- the client address
-    at       bigint NOT NULL
+    at       bigint NOT NULL,
+    -- A later success from the same address forgives the failure for the
+    -- (name, address) limit; the name's own limit still counts it.
+    forgiven boolean NOT NULL DEFAULT false
 );
 CREATE INDEX login_failures_by_name ON login_failures(name_key, at);
 CREATE INDEX login_failures_by_time ON login_failures(at);

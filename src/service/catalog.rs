@@ -6,7 +6,7 @@ use crate::domain::audit::{self, AuditAction, AuditEntry};
 use crate::domain::catalog::{check_default_rules, CallLogReason, CatalogInput, ModuleStatus};
 use crate::domain::error::DomainError;
 use crate::domain::users::Caller;
-use crate::store::{Catalog, Reads, Writes};
+use crate::store::{Catalog, Reads, RuleLock, Writes};
 
 fn no_such_reason(id: i64) -> DomainError {
     DomainError::not_found(format!("There is no call-log reason {id}."))
@@ -58,6 +58,7 @@ impl Service {
         let actor = caller.clone();
         self.store
             .write(move |tx| -> ServiceResult<CallLogReason> {
+                tx.lock_rules(RuleLock::Catalog(Catalog::Reasons))?;
                 let name = input.name.as_deref().ok_or_else(|| DomainError::missing("Name is required."))?;
                 check_name_free(tx, Catalog::Reasons, name, 0)?;
                 let order = match input.display_order {
@@ -83,6 +84,7 @@ impl Service {
         let actor = caller.clone();
         self.store
             .write(move |tx| -> ServiceResult<CallLogReason> {
+                tx.lock_rules(RuleLock::Catalog(Catalog::Reasons))?;
                 let before = tx.reason(reason_id)?.ok_or_else(|| no_such_reason(reason_id))?;
                 if let Some(name) = &input.name {
                     check_name_free(tx, Catalog::Reasons, name, reason_id)?;
@@ -114,6 +116,7 @@ impl Service {
         let actor = caller.clone();
         self.store
             .write(move |tx| -> ServiceResult<ModuleStatus> {
+                tx.lock_rules(RuleLock::Catalog(Catalog::Statuses))?;
                 let name = input.name.as_deref().ok_or_else(|| DomainError::missing("Name is required."))?;
                 let category =
                     input.category.as_deref().ok_or_else(|| DomainError::missing("Category is required."))?;
@@ -152,6 +155,7 @@ impl Service {
         let actor = caller.clone();
         self.store
             .write(move |tx| -> ServiceResult<ModuleStatus> {
+                tx.lock_rules(RuleLock::Catalog(Catalog::Statuses))?;
                 let current = tx.status(status_id)?.ok_or_else(|| no_such_status(status_id))?;
                 check_default_rules(&current, &input)?;
                 if let Some(name) = &input.name {

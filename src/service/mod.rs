@@ -11,7 +11,7 @@ pub mod gate;
 pub mod users;
 
 use crate::config::AppConfig;
-use crate::credentials::{LoginThrottle, PasswordChecks, TokenCache};
+use crate::credentials::{PasswordChecks, TokenCache};
 use crate::domain::error::DomainError;
 use crate::store::{Store, StoreError};
 use std::sync::Arc;
@@ -35,14 +35,12 @@ pub enum ServiceError {
 pub type ServiceResult<T> = Result<T, ServiceError>;
 
 /// The service: the store, the settings, and what the service keeps in
-/// memory (verified tokens, sign-in failures, the bound on password checks).
+/// memory (verified tokens, the bound on password checks; the store keeps
+/// the sign-in failures).
 pub struct Service {
     pub store: Store,
     pub config: AppConfig,
     tokens: TokenCache,
-    /// Shared with the threads that run password checks: they record each
-    /// outcome before giving up their permit.
-    throttle: Arc<LoginThrottle>,
     /// Every Argon2 hash or verification runs under one of its permits.
     pub password_checks: PasswordChecks,
     credential_watch: users::CredentialWatch,
@@ -56,8 +54,6 @@ impl Service {
         Service {
             store,
             tokens,
-            // API.md §3: 5 failures for a name from one address, 50 from any, within 15 minutes.
-            throttle: Arc::new(LoginThrottle::new(5, 50, Duration::from_secs(15 * 60))),
             password_checks: PasswordChecks::new(config.password_checks, config.password_check_wait),
             credential_watch: users::CredentialWatch::default(),
             searches: Arc::new(gate::Gate::for_searches()),

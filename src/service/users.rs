@@ -12,7 +12,7 @@ use crate::domain::time::Stamp;
 use crate::domain::users::{
     check_password, Caller, NewToken, NewUser, Role, TokenInfo, TokenKind, TokenRecord, User, UserChanges,
 };
-use crate::store::Writes;
+use crate::store::{RuleLock, Store, Writes};
 use std::net::IpAddr;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
@@ -123,10 +123,10 @@ impl Service {
     }
 
     /// 429/116 when sign-ins for `user_name` from `client` are throttled now.
-    fn refuse_if_throttled(&self, user_name: &str, client: IpAddr) -> ServiceResult<()> {
-        match self.throttle.check(user_name, client) {
-            Ok(()) => Ok(()),
-            Err(wait) => Err(DomainError::throttled(
+    async fn refuse_if_throttled(&self, user_name: &str, client: IpAddr) -> ServiceResult<()> {
+        match self.store.login_wait(user_name, client).await? {
+            None => Ok(()),
+            Some(wait) => Err(DomainError::throttled(
                 format!("Too many failed sign-ins for {user_name:?}; try again in {wait} seconds."),
                 wait,
             )
@@ -139,12 +139,12 @@ impl Service {
     /// when the password check is about to start, under its permit; only a
     /// check that fails counts.
     pub async fn sign_in(&self, user_name: String, password: String, client: IpAddr) -> ServiceResult<Session> {
-        self.refuse_if_throttled(&user_name, client)?;
+        self.refuse_if_throttled(&user_name, client).await?;
         let name = user_name.clone();
         let record = self.store.read(move |tx| tx.login_record(&name)).await?;
         let mut permit = self.password_check_permit().await?;
-        self.refuse_if_throttled(&user_name, client)?;
-        let throttle = self.throttle.clone();
+        self.refuse_if_throttled(&user_name, client).await?;
+        let store = self.store.clone();
         let name = user_name.clone();
         let verified = blocking(move || {
             let verified = match record {
@@ -159,10 +159,7 @@ impl Service {
             };
             // Recorded before the permit is released (and even if the request
             // was abandoned meanwhile): the next check to start sees it.
-            match verified {
-                Some(_) => throttle.record_success(&name, client),
-                None => throttle.record_failure(&name, client),
-            }
+            record_check(&store, &name, client, verified.is_some());
             drop(permit);
             verified
         })
@@ -210,24 +207,23 @@ impl Service {
             return Err(DomainError::invalid_field("NewPassword", &problem).into());
         }
         let user_name = caller.user_name.clone();
-        self.refuse_if_throttled(&user_name, client)?;
+        self.refuse_if_throttled(&user_name, client).await?;
         let name = user_name.clone();
         let record = self.store.read(move |tx| tx.login_record(&name)).await?;
         let mut permit = self.password_check_permit().await?;
-        self.refuse_if_throttled(&user_name, client)?;
+        self.refuse_if_throttled(&user_name, client).await?;
         // The check and the new hash run under the same permit; the outcome
         // is recorded before the permit is released.
-        let throttle = self.throttle.clone();
+        let store = self.store.clone();
         let name = user_name.clone();
         let new_hash = blocking(move || {
             let verified = record.is_some_and(|r| {
                 r.active && verify_password_with(&current_password, &r.password_hash, permit.memory())
             });
+            record_check(&store, &name, client, verified);
             if !verified {
-                throttle.record_failure(&name, client);
                 return None;
             }
-            throttle.record_success(&name, client);
             let new_hash = hash_password_with(&new_password, permit.memory());
             drop(permit);
             Some(new_hash)
@@ -346,6 +342,7 @@ impl Service {
         let actor = caller.clone();
         self.store
             .write(move |tx| -> ServiceResult<User> {
+                tx.lock_rules(RuleLock::Users)?;
                 if tx.user_id_by_name(&new_user.user_name)?.is_some() {
                     return Err(DomainError::invalid_operation(format!(
                         "The user name {:?} is already taken (names are unique ignoring case).",
@@ -377,6 +374,7 @@ impl Service {
         let user = self
             .store
             .write(move |tx| -> ServiceResult<User> {
+                tx.lock_rules(RuleLock::Users)?;
                 let current = tx.user(user_id)?.ok_or_else(|| no_such_user(user_id))?;
                 let loses_admin = current.role == Role::Admin
                     && current.active
@@ -548,6 +546,16 @@ impl Service {
         };
         self.create_user(&Caller::command_line(), admin).await?;
         Ok(Some(password))
+    }
+}
+
+/// Records a password check's outcome for the sign-in throttle, on the
+/// thread that ran the check, before its permit is released: the next
+/// check to start sees it. A failure to record is logged; the answer to
+/// this request stands (its check did run).
+fn record_check(store: &Store, user_name: &str, client: IpAddr, succeeded: bool) {
+    if let Err(e) = store.record_login(user_name, client, succeeded) {
+        log::warn!("could not record a password check for the sign-in throttle: {e}");
     }
 }
 

@@ -28,6 +28,7 @@ use crate::domain::lookup::{CallLogBrief, LookupQuery, ResidentPlace, UnitPlace}
 use crate::domain::query::Page;
 use crate::domain::time::Stamp;
 use crate::domain::users::{Caller, LoginRecord, NewToken, NewUser, TokenInfo, TokenRecord, User, UserChanges};
+use std::net::IpAddr;
 use std::path::Path;
 
 /// Why the store could not do what it was asked; the variant says what it is.
@@ -328,6 +329,31 @@ impl Store {
         match self {
             Store::Sqlite(s) => s.write(work).await,
             Store::Postgres(s) => s.write(work).await,
+        }
+    }
+
+    /// Seconds until sign-ins for `user_name` from `address` are let
+    /// through again, or `None` when they are now (API.md §3). The engine
+    /// keeps the failures: SQLite in this process's memory (one process
+    /// serves a file), PostgreSQL in a table every instance shares.
+    pub async fn login_wait(&self, user_name: &str, address: IpAddr) -> StoreResult<Option<u64>> {
+        match self {
+            Store::Sqlite(s) => Ok(s.login_wait(user_name, address)),
+            Store::Postgres(s) => s.login_wait(user_name.to_string(), address).await,
+        }
+    }
+
+    /// Records the outcome of a password check for `user_name` from
+    /// `address` (a success forgives that address's failures). Kept when
+    /// this returns, so the next check sees it; on PostgreSQL this blocks:
+    /// call it off the async workers (where the check itself ran).
+    pub fn record_login(&self, user_name: &str, address: IpAddr, succeeded: bool) -> StoreResult<()> {
+        match self {
+            Store::Sqlite(s) => {
+                s.record_login(user_name, address, succeeded);
+                Ok(())
+            }
+            Store::Postgres(s) => s.record_login(user_name, address, succeeded),
         }
     }
 

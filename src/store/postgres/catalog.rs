@@ -56,12 +56,18 @@ pub fn get_reason(db: &mut Client, reason_id: i64) -> StoreResult<Option<CallLog
 }
 
 /// Names are unique ignoring case, beyond ASCII too (`Émergency` = `émergency`),
-/// in Rust's Unicode lower case as on SQLite.
+/// in Rust's Unicode lower case as on SQLite. A name that only the unique
+/// `lower(name)` index would refuse (the database's locale folds a few
+/// letters otherwise, `İ` to `i`) is taken too: refused as a rule (409)
+/// rather than by the index (500).
 pub fn name_taken(db: &mut Client, catalog: Catalog, name: &str, except_id: i64) -> StoreResult<bool> {
     let (table, id_column) = table_of(catalog);
     let wanted = name.to_lowercase();
-    let rows = db.query(&format!("SELECT name FROM {table} WHERE {id_column} <> $1"), &[&except_id])?;
-    Ok(rows.iter().any(|r| r.get::<_, &str>(0).to_lowercase() == wanted))
+    let rows = db.query(
+        &format!("SELECT name, lower(name) = lower($2) FROM {table} WHERE {id_column} <> $1"),
+        &[&except_id, &name],
+    )?;
+    Ok(rows.iter().any(|r| r.get::<_, bool>(1) || r.get::<_, &str>(0).to_lowercase() == wanted))
 }
 
 pub fn next_display_order(db: &mut Client, catalog: Catalog) -> StoreResult<i64> {

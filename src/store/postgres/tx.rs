@@ -68,7 +68,7 @@ impl<'c> PgTx<'c> {
         // The first statement takes the snapshot; the lock is let go after it.
         let begun = self.db.batch_execute(&format!("{BEGIN_READ}; SELECT pg_advisory_unlock({CHANGE_CLOCK_LOCK})"));
         if begun.is_err() {
-            let _ = self.db.batch_execute(&format!("ROLLBACK; SELECT pg_advisory_unlock_all()"));
+            let _ = self.db.batch_execute("ROLLBACK; SELECT pg_advisory_unlock_all()");
         }
         begun?;
         self.open = true;
