@@ -198,7 +198,9 @@ fn read_back(engine: &mut Engine) -> Vec<Stored> {
         "SELECT log_id, new_value FROM log_events WHERE kind = 'commented' ORDER BY log_id, event_no";
     const REASONS: &str = "SELECT log_id, reason_id FROM call_log_reasons";
     type Row = (i64, i64, Option<i64>, i64, String, i64, i64, bool, String);
-    let (rows, comments, reasons): (Vec<Row>, Vec<(i64, String)>, Vec<(i64, i64)>) = match engine {
+    /// The logs' rows, then (log, comment) and (log, reason) pairs.
+    type Tables = (Vec<Row>, Vec<(i64, String)>, Vec<(i64, i64)>);
+    let (rows, comments, reasons): Tables = match engine {
         Engine::Sqlite(conn) => {
             let logs = LOGS.replace("chr(10)", "char(10)");
             let rows = conn
@@ -404,23 +406,17 @@ async fn every_way_of_finding_a_search_page_equals_a_brute_force_reference() {
     let admin = sign_in(&app, "admin", ADMIN_PASSWORD).await;
     fill(&app, &admin).await;
     let (_, viewer) = make_user(&app, &admin, "scoped", "viewer", &[1, 3]).await;
-    // The checks past the service run on a thread of their own (PostgreSQL's
-    // synchronous client may not run inside the test's runtime).
+    // The database read past the service, on threads of their own: PostgreSQL's synchronous client may
+    // neither run nor be dropped inside the test's runtime.
     let open = || match &app.database {
         TestDatabase::Sqlite(_) => {
             let conn = read_only_database(&app);
             calllog::store::sqlite::register_functions(&conn).unwrap();
             Engine::Sqlite(conn)
         }
-        TestDatabase::Postgres(db) => {
-            let url = db.url.clone();
-            std::thread::spawn(move || Engine::Postgres(postgres::Client::connect(&url, postgres::NoTls).unwrap()))
-                .join()
-                .unwrap()
-        }
+        TestDatabase::Postgres(db) => Engine::Postgres(postgres::Client::connect(&db.url, postgres::NoTls).unwrap()),
     };
-    let mut engine = open();
-    let (logs, mut engine) = std::thread::spawn(move || (read_back(&mut engine), engine)).join().unwrap();
+    let logs = std::thread::scope(|s| s.spawn(|| read_back(&mut open())).join().unwrap());
     assert!(logs.iter().any(|l| l.deleted) && logs.iter().any(|l| l.comments.len() > 1), "a varied file");
     let scoped: &[i64] = &[1, 3];
     // Over HTTP, as a scoped viewer and as the admin: the same rows and Total
@@ -448,59 +444,63 @@ async fn every_way_of_finding_a_search_page_equals_a_brute_force_reference() {
     }
 
     // Each way forced: walking the index, sorting by key, checking by id.
-    // (On PostgreSQL: the store's one way, over every case.)
-    let ways = engine.ways();
-    let tiers_seen = std::thread::spawn(move || {
-        let mut tiers_seen = [false; 4];
-        for words in SEARCHES {
-            for case in cases() {
-                for scope in [None, Some(scoped)] {
-                    for (sort, descending, sort_query) in SORTS {
-                        let expected = reference(&logs, &case, scope, words, sort, descending);
-                        if sort == SortField::Relevance {
-                            for l in logs.iter().filter(|l| expected.contains(&l.log_id)) {
-                                tiers_seen[usize::from(tier(l, words).unwrap())] = true;
-                            }
-                        }
-                        let filter = case.filter(scope.map(<[i64]>::to_vec), words, sort, descending);
-                        let what = format!("q={words:?} {}{sort_query} scope {scope:?}", case.query());
-                        for (way, paths) in ways.iter().copied() {
-                            // Pages of 7 across tier boundaries, and one past the end.
-                            let mut got = Vec::new();
-                            for page in 0..=expected.len() / 7 {
-                                let (total, ids) = engine.list(&filter, 7, page as i64 * 7, paths);
-                                assert_eq!(total, expected.len() as i64, "{way}: Total of {what}");
-                                got.extend(ids);
-                            }
-                            assert_eq!(got, expected, "{way}: {what}");
-                            // The export: the list's order, a search newest first; chunks of 5.
-                            let export_sort = if sort == SortField::Relevance { SortField::CreatedOn } else { sort };
-                            let exported_order = reference(&logs, &case, scope, words, export_sort, descending);
-                            let mut exported = Vec::new();
-                            let mut after = None;
-                            loop {
-                                let rows = engine.export_chunk(&filter, after, 5, paths);
-                                exported.extend(rows.iter().map(|r| r.log_id));
-                                let Some(last) = rows.last() else { break };
-                                let sort_value = match export_sort {
-                                    SortField::ModifiedOn => last.modified_on.0,
-                                    SortField::LogId => last.log_id,
-                                    _ => last.created_on.0,
-                                };
-                                after = Some(ExportCursor { sort_value, log_id: last.log_id });
-                                if rows.len() < 5 {
-                                    break;
+    let tiers_seen = std::thread::scope(|s| {
+        s.spawn(|| {
+            let mut engine = open();
+            // (On PostgreSQL: the store's one way, over every case.)
+            let ways = engine.ways();
+            let mut tiers_seen = [false; 4];
+            for words in SEARCHES {
+                for case in cases() {
+                    for scope in [None, Some(scoped)] {
+                        for (sort, descending, sort_query) in SORTS {
+                            let expected = reference(&logs, &case, scope, words, sort, descending);
+                            if sort == SortField::Relevance {
+                                for l in logs.iter().filter(|l| expected.contains(&l.log_id)) {
+                                    tiers_seen[usize::from(tier(l, words).unwrap())] = true;
                                 }
                             }
-                            assert_eq!(exported, exported_order, "{way}: export of {what}");
+                            let filter = case.filter(scope.map(<[i64]>::to_vec), words, sort, descending);
+                            let what = format!("q={words:?} {}{sort_query} scope {scope:?}", case.query());
+                            for (way, paths) in ways.iter().copied() {
+                                // Pages of 7 across tier boundaries, and one past the end.
+                                let mut got = Vec::new();
+                                for page in 0..=expected.len() / 7 {
+                                    let (total, ids) = engine.list(&filter, 7, page as i64 * 7, paths);
+                                    assert_eq!(total, expected.len() as i64, "{way}: Total of {what}");
+                                    got.extend(ids);
+                                }
+                                assert_eq!(got, expected, "{way}: {what}");
+                                // The export: the list's order, a search newest first; chunks of 5.
+                                let export_sort =
+                                    if sort == SortField::Relevance { SortField::CreatedOn } else { sort };
+                                let exported_order = reference(&logs, &case, scope, words, export_sort, descending);
+                                let mut exported = Vec::new();
+                                let mut after = None;
+                                loop {
+                                    let rows = engine.export_chunk(&filter, after, 5, paths);
+                                    exported.extend(rows.iter().map(|r| r.log_id));
+                                    let Some(last) = rows.last() else { break };
+                                    let sort_value = match export_sort {
+                                        SortField::ModifiedOn => last.modified_on.0,
+                                        SortField::LogId => last.log_id,
+                                        _ => last.created_on.0,
+                                    };
+                                    after = Some(ExportCursor { sort_value, log_id: last.log_id });
+                                    if rows.len() < 5 {
+                                        break;
+                                    }
+                                }
+                                assert_eq!(exported, exported_order, "{way}: export of {what}");
+                            }
                         }
                     }
                 }
             }
-        }
-        tiers_seen
-    })
-    .join()
-    .unwrap();
+            tiers_seen
+        })
+        .join()
+        .unwrap()
+    });
     assert_eq!(tiers_seen, [false, true, true, true], "every tier met");
 }

@@ -487,29 +487,34 @@ fn without_words(filter: &CallLogFilter) -> CallLogFilter {
 /// header row holds every word; 2, one comment row does; 3, the words are
 /// spread over several rows (API.md §7, as on SQLite).
 ///
-/// The logs are the intersection of each word's logs (one GIN lookup per
-/// word); the tier comes from reading just those logs' rows.
+/// The logs are the intersection of each word's logs, one GIN lookup per
+/// word; the tiers come from one more lookup, of the rows that hold every
+/// word (few: no row of a log is read otherwise).
 fn matches_cte(words: &[String], b: &mut Binder) -> String {
     let each: Vec<String> = words
         .iter()
         .map(|w| {
             let query = b.bind(tsquery_text(std::slice::from_ref(w)));
-            format!("SELECT log_id FROM call_log_search WHERE terms @@ {query}::text::tsquery")
+            // INTERSECT gives each log once; a lone word needs DISTINCT.
+            let distinct = if words.len() == 1 { "DISTINCT " } else { "" };
+            format!("SELECT {distinct}log_id FROM call_log_search WHERE terms @@ {query}::text::tsquery")
         })
         .collect();
     let all = b.bind(tsquery_text(words));
     format!(
         "WITH matches AS MATERIALIZED (
-             SELECT s.log_id,
-                    CASE WHEN bool_or(s.part = 0 AND s.terms @@ {all}::text::tsquery) THEN 1
-                         WHEN bool_or(s.terms @@ {all}::text::tsquery) THEN 2
-                         ELSE 3 END AS tier
-             FROM call_log_search s
-             WHERE s.log_id IN ({})
-             GROUP BY s.log_id)",
+             SELECT h.log_id, CASE WHEN w.part = 0 THEN 1 WHEN w.part IS NOT NULL THEN 2 ELSE 3 END AS tier
+             FROM ({}) h
+             LEFT JOIN (SELECT log_id, min(part) AS part FROM call_log_search
+                        WHERE terms @@ {all}::text::tsquery GROUP BY log_id) w ON w.log_id = h.log_id)",
         each.join(" INTERSECT ")
     )
 }
+
+/// The condition on `call_logs c` that keeps a search's matches: their ids
+/// as one array, so the logs are sought by id (joined to the CTE instead,
+/// PostgreSQL cannot tell how few they are and reads every log).
+const AMONG_MATCHES: &str = "c.log_id = ANY(ARRAY(SELECT log_id FROM matches))";
 
 /// The number of live logs a filter of properties and statuses alone lets
 /// through, from the counters the triggers keep (a few rows per unit)
@@ -589,7 +594,7 @@ fn list_search(
              live AS MATERIALIZED (
                  SELECT c.log_id, c.created_on, c.modified_on, m.tier
                  FROM matches m JOIN call_logs c ON c.log_id = m.log_id
-                 WHERE {conditions})
+                 WHERE {AMONG_MATCHES} AND {conditions})
              SELECT (SELECT count(*) FROM live),
                     ARRAY(SELECT c.log_id FROM live c ORDER BY {tier}{order} LIMIT {l} OFFSET {o})"
         ),
@@ -678,7 +683,7 @@ pub fn export_chunk(
     let matches = filter.search.as_deref().map(|words| matches_cte(words, &mut b));
     let mut conditions = list_conditions(db, &plain, &mut b)?;
     if matches.is_some() {
-        conditions.push_str(" AND c.log_id IN (SELECT log_id FROM matches)");
+        conditions = format!("{AMONG_MATCHES} AND {conditions}");
     }
     if let Some(cursor) = after {
         let op = if plain.descending { "<" } else { ">" };
@@ -737,4 +742,21 @@ pub fn export_chunk(
             })
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_indexed_word_is_cut_to_what_a_tsvector_holds_at_a_character_boundary() {
+        let long = "a".repeat(3000);
+        assert_eq!(index_words(&format!("Leak {long}")), ["leak".to_string(), "a".repeat(MAX_LEXEME_BYTES)]);
+        // Two-byte letters: the cut falls between them, never inside one.
+        let words = index_words(&"ж".repeat(1500));
+        assert_eq!(words[0].len(), MAX_LEXEME_BYTES);
+        assert!(words[0].chars().all(|c| c == 'ж'));
+        let words = index_words(&format!("b{}", "ж".repeat(1500)));
+        assert_eq!(words[0].len(), MAX_LEXEME_BYTES - 1);
+    }
 }
