@@ -54,6 +54,19 @@ pub enum Command {
     },
     /// Check the database's integrity; exit 0 when sound.
     Check,
+    /// Copy a SQLite database into a PostgreSQL database that has no calllog schema yet
+    /// (before the first serve on it): every row, ids and dates kept, counts verified. Ignores --db.
+    Migrate(MigrateArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct MigrateArgs {
+    /// The SQLite file to copy (brought to the current schema first, like any command does).
+    #[arg(long, value_name = "FILE.db")]
+    pub from: PathBuf,
+    /// The PostgreSQL database to copy into: postgres://user:pass@host:port/dbname.
+    #[arg(long, value_name = "URL", value_parser = parse_postgres_url)]
+    pub to: String,
 }
 
 #[derive(Args, Debug)]
@@ -194,6 +207,14 @@ fn parse_zone(name: &str) -> Result<TimeZone, String> {
     zone_named(name)
 }
 
+/// `migrate --to`: only a PostgreSQL URL (a file path there is a mistake).
+fn parse_postgres_url(text: &str) -> Result<String, String> {
+    match Database::parse(text)? {
+        Database::Postgres(url) => Ok(url),
+        Database::Sqlite(_) => Err("must be a postgres://user:pass@host:port/dbname URL".to_string()),
+    }
+}
+
 fn parse_role(text: &str) -> Result<Role, String> {
     Role::parse(text).ok_or_else(|| "must be admin, agent or viewer".to_string())
 }
@@ -253,6 +274,7 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Import(args) => import(&cli.db, args),
         Command::Backup { dest } => backup(&cli.db, &dest),
         Command::Check => check(&cli.db),
+        Command::Migrate(args) => migrate(&args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -516,6 +538,18 @@ fn check(db: &Database) -> Result<(), Failure> {
     // Read only: a damaged file must not be "repaired" by opening it for writing.
     store::integrity_check(db).map_err(|e| Failure(format!("{} is damaged: {e}", db.display())))?;
     println!("{}: ok", db.display());
+    Ok(())
+}
+
+/// `migrate --from FILE --to URL` (API.md §11): see `store::postgres::copy`.
+fn migrate(args: &MigrateArgs) -> Result<(), Failure> {
+    require_database(&args.from)?;
+    let to = Database::Postgres(args.to.clone()).describe();
+    let copied = store::postgres::copy::migrate_file(&args.from, &args.to).map_err(Failure)?;
+    for (table, rows) in &copied.tables {
+        println!("{table}: {rows} {}", if *rows == 1 { "row" } else { "rows" });
+    }
+    println!("Copied {} to {to} (row counts verified).", args.from.display());
     Ok(())
 }
 

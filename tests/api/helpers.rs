@@ -140,6 +140,19 @@ pub async fn spawn_second_instance_with(
     serve(app.database.clone(), tempfile::tempdir().unwrap(), adjust).await
 }
 
+/// As `spawn_app`, on `database` whatever `CALLLOG_TEST_DB` chooses (a test
+/// that needs both engines at once: `postgres_migrate`).
+pub async fn spawn_app_on(database: TestDatabase) -> TestApp {
+    let app = serve(database, tempfile::tempdir().unwrap(), |_, _| {}).await;
+    insert_admin(&app.state).await;
+    app
+}
+
+/// The app on a database that already holds calllog's data, as it is (no admin is added).
+pub async fn open_app_on(database: TestDatabase) -> TestApp {
+    serve(database, tempfile::tempdir().unwrap(), |_, _| {}).await
+}
+
 /// Serves the app on `database`.
 async fn serve(
     database: TestDatabase,

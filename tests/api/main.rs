@@ -27,6 +27,7 @@ mod lookup;
 mod ops;
 mod postgres_engine;
 mod postgres_instances;
+mod postgres_migrate;
 mod robustness;
 mod schema_upgrades;
 mod search;

@@ -15,6 +15,7 @@ pub mod audit;
 pub mod calllogs;
 pub mod db;
 pub mod catalog;
+pub mod copy;
 pub mod directory;
 pub mod listener;
 pub mod lookup;

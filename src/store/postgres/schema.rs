@@ -65,6 +65,18 @@ pub fn migrate(db: &mut Client) -> Result<(), MigrateError> {
 /// copies the file's own).
 pub fn migrate_with(db: &mut Client, seed_new: bool) -> Result<(), MigrateError> {
     let mut tx = db.transaction()?;
+    migrate_in(&mut tx, seed_new)?;
+    tx.commit()?;
+    Ok(())
+}
+
+/// `migrate_with` inside the caller's transaction (which commits it, or
+/// rolls it back with everything else it did): `calllog migrate` creates
+/// the schema and copies the rows in one transaction, so a failed copy
+/// leaves no half-filled schema behind. Returns the version the database
+/// had before (0: it had no calllog schema), read under the schema lock, so
+/// two commands racing to create the schema see each other.
+pub fn migrate_in(tx: &mut Transaction, seed_new: bool) -> Result<i64, MigrateError> {
     tx.execute("SELECT pg_advisory_xact_lock($1)", &[&SCHEMA_LOCK])?;
     tx.batch_execute(
         "CREATE TABLE IF NOT EXISTS calllog_schema (
@@ -82,10 +94,9 @@ pub fn migrate_with(db: &mut Client, seed_new: bool) -> Result<(), MigrateError>
         tx.execute("INSERT INTO calllog_schema (version, name) VALUES ($1, $2)", &[&step.version, &step.name])?;
     }
     if found == 0 && seed_new {
-        seed_catalog(&mut tx)?;
+        seed_catalog(tx)?;
     }
-    tx.commit()?;
-    Ok(())
+    Ok(found)
 }
 
 /// The default statuses and reasons, with the ids SQLite gives them.
