@@ -457,11 +457,13 @@ pub async fn insert_api_token(
 pub struct BusyWriter {
     release: std::sync::mpsc::Sender<()>,
     blocker: tokio::task::JoinHandle<()>,
-    filler: tokio::task::JoinHandle<()>,
+    filler: Option<tokio::task::JoinHandle<()>>,
 }
 
 /// Occupies the writer with a write that waits (at most 10 s), then queues
-/// one more write behind it: with a queue of capacity 1, the next write is refused.
+/// one more write behind it: with a queue of capacity 1, the next write is
+/// refused. On PostgreSQL (`one_write_at_a_time`: a pool of one) the
+/// waiting write holds the only connection, which is enough.
 pub async fn busy_writer(app: &TestApp) -> BusyWriter {
     let (release, wait) = std::sync::mpsc::channel::<()>();
     let store = app.state.service.store.clone();
@@ -476,7 +478,8 @@ pub async fn busy_writer(app: &TestApp) -> BusyWriter {
     });
     tokio::time::sleep(Duration::from_millis(100)).await;
     let store = app.state.service.store.clone();
-    let filler = tokio::spawn(async move { store.write(|_| -> Result<(), StoreError> { Ok(()) }).await.unwrap() });
+    let filler = on_sqlite()
+        .then(|| tokio::spawn(async move { store.write(|_| -> Result<(), StoreError> { Ok(()) }).await.unwrap() }));
     tokio::time::sleep(Duration::from_millis(50)).await;
     BusyWriter { release, blocker, filler }
 }
@@ -486,7 +489,9 @@ impl BusyWriter {
     pub async fn release(self) {
         self.release.send(()).unwrap();
         self.blocker.await.unwrap();
-        self.filler.await.unwrap();
+        if let Some(filler) = self.filler {
+            filler.await.unwrap();
+        }
     }
 }
 

@@ -3,11 +3,11 @@
 //! The counter of credential changes is not here: on PostgreSQL every
 //! instance hears of them by LISTEN (`listener.rs`), not from a table.
 
+use super::db::Db;
 use crate::domain::audit::{AuditAction, AuditEntry, AuditFilter};
 use crate::domain::time::Stamp;
 use crate::store::{StoreError, StoreResult};
 use ::postgres::types::ToSql;
-use super::db::Db;
 
 pub fn insert(db: &mut Db, entry: &AuditEntry) -> StoreResult<()> {
     db.execute(

@@ -14,6 +14,7 @@
 //! the logs that have every word (as a prefix) somewhere, and their tier
 //! (header, one comment, spread) from the same rows, in one SQL statement.
 
+use super::db::Db;
 use crate::domain::calllogs::{
     folded_words, tsquery_text, Author, CallLog, CallLogFilter, CallLogRow, CategoryCounts, Comment, EventKind,
     ExportRow, HistoryEntry, LogHead, NewEvent, SortField, TrackedField, UnitSummary,
@@ -21,7 +22,6 @@ use crate::domain::calllogs::{
 use crate::domain::time::Stamp;
 use crate::store::{ExportCursor, StoreError, StoreResult};
 use ::postgres::types::{FromSql, ToSql};
-use super::db::Db;
 use ::postgres::Row;
 use std::collections::HashMap;
 

@@ -8,10 +8,10 @@
 //! `lower(name)` indexes are a last guard: the service checks the name under
 //! the catalog's rule lock first.
 
+use super::db::Db;
 use super::directory::nocase;
 use crate::domain::catalog::{CallLogReason, CatalogInput, ModuleStatus, STATUS_MODULE};
 use crate::store::{Catalog, StoreResult};
-use super::db::Db;
 use ::postgres::Row;
 
 fn reason_from_row(r: &Row) -> CallLogReason {

@@ -12,12 +12,12 @@
 //! Text sorts as on SQLite: `COLLATE NOCASE` is [`nocase`] (ASCII folded,
 //! then bytes), plain text sorts by bytes (`COLLATE "C"`), NULL first.
 
+use super::db::Db;
 use crate::domain::calllogs::folded_words;
 use crate::domain::directory::{Property, PropertyStatus, Resident, Unit, UnitSort};
 use crate::domain::time::Stamp;
 use crate::store::StoreResult;
 use ::postgres::types::ToSql;
-use super::db::Db;
 use ::postgres::Row;
 
 /// `column COLLATE NOCASE` as SQLite sorts it: ASCII letters folded, then

@@ -8,6 +8,7 @@
 //! query stops at `limit`, so here the rows found are the first `limit` by
 //! id too, then put in the same order in Rust.
 
+use super::db::Db;
 use super::directory::{
     nocase, property_from_row, resident_from_row, unit_from_row, PROPERTY_COLUMNS, RESIDENT_COLUMNS, UNIT_COLUMNS,
 };
@@ -17,7 +18,6 @@ use crate::domain::lookup::{CallLogBrief, LookupQuery, ResidentPlace, UnitPlace}
 use crate::domain::time::Stamp;
 use crate::store::StoreResult;
 use ::postgres::types::ToSql;
-use super::db::Db;
 
 /// A query's parameters, numbered as they are added.
 #[derive(Default)]

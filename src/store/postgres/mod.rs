@@ -13,9 +13,9 @@
 
 pub mod audit;
 pub mod calllogs;
-pub mod db;
 pub mod catalog;
 pub mod copy;
+pub mod db;
 pub mod directory;
 pub mod listener;
 pub mod lookup;

@@ -12,9 +12,9 @@
 //! its own (autocommit): a failure recorded is seen by the next check on
 //! any instance. Rows older than the window are deleted now and then.
 
+use super::db::Db;
 use crate::credentials::{throttle_key, LOGIN_FAILURES_PER_ADDRESS, LOGIN_FAILURES_PER_NAME, LOGIN_FAILURE_WINDOW};
 use crate::store::StoreResult;
-use super::db::Db;
 use std::net::IpAddr;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};

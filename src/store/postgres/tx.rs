@@ -7,6 +7,7 @@
 //! first statement (REPEATABLE READ, READ ONLY), so that a `modifiedSince`
 //! poll can first wait for the writes in flight.
 
+use super::db::Db;
 use super::{audit, calllogs, catalog, directory, lookup, users, CHANGE_CLOCK_LOCK};
 use crate::domain::audit::{AuditEntry, AuditFilter};
 use crate::domain::calllogs::{
@@ -19,7 +20,6 @@ use crate::domain::query::Page;
 use crate::domain::time::Stamp;
 use crate::domain::users::{Caller, LoginRecord, NewToken, NewUser, TokenInfo, TokenRecord, User, UserChanges};
 use crate::store::{Catalog, ExportCursor, Reads, RuleLock, StoreResult, Writes};
-use super::db::Db;
 
 const BEGIN_READ: &str = "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY";
 

@@ -7,12 +7,12 @@
 //! revocation or a user's links fires the `credentials_changed` triggers:
 //! every instance forgets the tokens it verified (`listener.rs`).
 
+use super::db::Db;
 use crate::domain::time::Stamp;
 use crate::domain::users::{
     display_name, Caller, LoginRecord, NewToken, NewUser, Role, TokenInfo, TokenKind, TokenRecord, User, UserChanges,
 };
 use crate::store::StoreResult;
-use super::db::Db;
 use ::postgres::Row;
 
 const USER_COLUMNS: &str = "user_id, user_name, first_name, last_name, email, role, active";
@@ -119,12 +119,7 @@ pub fn active_admins(db: &mut Db) -> StoreResult<i64> {
 }
 
 /// Applies `update` (`None` leaves a value, `Some("")` clears a name or email).
-pub fn update_user(
-    db: &mut Db,
-    user_id: i64,
-    update: &UserChanges,
-    password_hash: Option<&str>,
-) -> StoreResult<()> {
+pub fn update_user(db: &mut Db, user_id: i64, update: &UserChanges, password_hash: Option<&str>) -> StoreResult<()> {
     db.execute(
         "UPDATE users SET
                 first_name = CASE WHEN $2::text IS NULL THEN first_name ELSE nullif($2::text, '') END,
