@@ -47,13 +47,14 @@
 //! time. A create: the log's row, its search header, its `created` event,
 //! the counter bump (the per-status counts follow by trigger, as for
 //! calllog). What calllog adds (the request itself, authentication, the
-//! change-clock lock, statements prepared per call) is the gap to 1; and
+//! change-clock lock, the reads its rules need) is the gap to 1; and
 //! at 64 connections, the pool's width: an instance has at most its pool's
 //! connections (8) in transactions at once, the ceiling 64, and with
 //! synchronous_commit=on PostgreSQL flushes the commits in flight together.
-//! Writes that lock one row (every comment on log 2; every create, through
-//! the per-status count row of its unit) hold the lock until their commit is
-//! flushed: they run one at a time, at most one per WAL flush, on either side.
+//! Writes that lock one row (every comment on log 2) hold the lock until
+//! their commit is flushed: they run one at a time, at most one per WAL
+//! flush, on either side. (Creates on one unit do not: the per-status count
+//! rows they bump are spread over slots, one per backend.)
 
 use crate::peak_rss_of;
 use crate::throughput::generator::{combine, drive, Outcome, Target};

@@ -593,6 +593,32 @@ impl Default for CallLogFilter {
 }
 
 impl CallLogFilter {
+    /// The filter without its words, in the order a search's tier is
+    /// sorted by (newest first unless `order` says otherwise).
+    pub fn without_words(&self) -> CallLogFilter {
+        let mut plain = self.clone();
+        plain.search = None;
+        if plain.sort == SortField::Relevance {
+            plain.sort = SortField::CreatedOn;
+        }
+        plain
+    }
+
+    /// Whether only properties (or a caller's scope) and statuses narrow the
+    /// list, and no search: then the engines count it from the per-status
+    /// counters their triggers keep, not log by log.
+    pub fn is_counted_by_place_and_status(&self) -> bool {
+        self.search.is_none()
+            && self.unit_id.is_none()
+            && self.resident_id.is_none()
+            && self.reasons.is_none()
+            && self.takenby.is_none()
+            && self.taken_by_exactly.is_none()
+            && self.from.is_none()
+            && self.to.is_none()
+            && self.modified_since.is_none()
+    }
+
     pub fn read(params: &crate::domain::query::QueryParams, zone: &TimeZone) -> Result<CallLogFilter, DomainError> {
         // The raw value: a control character is refused even at either end.
         let search = params.raw("q").map(call_log_search_words).transpose()?.filter(|words| !words.is_empty());

@@ -101,6 +101,16 @@ pub struct ResidentPlace {
     pub property_name: String,
 }
 
+/// Residents found by the lookup, in the order it lists them: by last name,
+/// then first name, ignoring case, then by id.
+pub fn sort_by_name(places: &mut [ResidentPlace]) {
+    places.sort_by_cached_key(|p| {
+        let r = &p.resident;
+        let lower = |s: &Option<String>| s.as_deref().unwrap_or("").to_lowercase();
+        (lower(&r.resident_last_name), lower(&r.resident_first_name), r.resident_id)
+    });
+}
+
 /// A unit with its property's name, for a label.
 #[derive(Debug, Clone)]
 pub struct UnitPlace {

@@ -280,7 +280,7 @@ fn read_back(engine: &mut Engine) -> Vec<Stored> {
 /// or a connection of its own to the PostgreSQL database.
 enum Engine {
     Sqlite(rusqlite::Connection),
-    Postgres(calllog::store::postgres::db::Db),
+    Postgres(Box<calllog::store::postgres::db::Db>),
 }
 
 impl Engine {
@@ -414,7 +414,9 @@ async fn every_way_of_finding_a_search_page_equals_a_brute_force_reference() {
             calllog::store::sqlite::register_functions(&conn).unwrap();
             Engine::Sqlite(conn)
         }
-        TestDatabase::Postgres(db) => Engine::Postgres(calllog::store::postgres::db::Db::connect(&db.url).unwrap()),
+        TestDatabase::Postgres(db) => {
+            Engine::Postgres(Box::new(calllog::store::postgres::db::Db::connect(&db.url).unwrap()))
+        }
     };
     let logs = std::thread::scope(|s| s.spawn(|| read_back(&mut open())).join().unwrap());
     assert!(logs.iter().any(|l| l.deleted) && logs.iter().any(|l| l.comments.len() > 1), "a varied file");

@@ -460,7 +460,7 @@ fn takers_named(db: &mut Db, lower: &str) -> StoreResult<Vec<String>> {
 }
 
 /// The `ORDER BY` of a list over `c` in the filter's sort (a search's
-/// `Relevance` sorts each tier newest first: [`without_words`]); ties by
+/// `Relevance` sorts each tier newest first: [`CallLogFilter::without_words`]); ties by
 /// LogId in the same direction, as on SQLite.
 fn list_order(plain: &CallLogFilter) -> String {
     let direction = if plain.descending { "DESC" } else { "ASC" };
@@ -469,17 +469,6 @@ fn list_order(plain: &CallLogFilter) -> String {
         SortField::LogId => format!("c.log_id {direction}"),
         SortField::CreatedOn | SortField::Relevance => format!("c.created_on {direction}, c.log_id {direction}"),
     }
-}
-
-/// The filter without its words, in the order a search's tier is sorted by
-/// (newest first unless `order` says otherwise).
-fn without_words(filter: &CallLogFilter) -> CallLogFilter {
-    let mut plain = filter.clone();
-    plain.search = None;
-    if plain.sort == SortField::Relevance {
-        plain.sort = SortField::CreatedOn;
-    }
-    plain
 }
 
 /// `WITH matches AS (…)`: the logs (deleted ones too: the list's conditions
@@ -521,16 +510,7 @@ const AMONG_MATCHES: &str = "c.log_id = ANY(ARRAY(SELECT log_id FROM matches))";
 /// through, from the counters the triggers keep (a few rows per unit)
 /// instead of counting up to every log; `None` for any other filter.
 fn counted_total(db: &mut Db, filter: &CallLogFilter) -> StoreResult<Option<i64>> {
-    if filter.search.is_some()
-        || filter.unit_id.is_some()
-        || filter.resident_id.is_some()
-        || filter.reasons.is_some()
-        || filter.takenby.is_some()
-        || filter.taken_by_exactly.is_some()
-        || filter.from.is_some()
-        || filter.to.is_some()
-        || filter.modified_since.is_some()
-    {
+    if !filter.is_counted_by_place_and_status() {
         return Ok(None);
     }
     let mut b = Binder::default();
@@ -582,7 +562,7 @@ fn list_search(
     limit: i64,
     offset: i64,
 ) -> StoreResult<(i64, Vec<CallLog>)> {
-    let plain = without_words(filter);
+    let plain = filter.without_words();
     let mut b = Binder::default();
     let matches = matches_cte(words, &mut b);
     let conditions = list_conditions(db, &plain, &mut b)?;
@@ -679,7 +659,7 @@ pub fn export_chunk(
     after: Option<ExportCursor>,
     limit: usize,
 ) -> StoreResult<Vec<ExportRow>> {
-    let plain = without_words(filter);
+    let plain = filter.without_words();
     let mut b = Binder::default();
     let matches = filter.search.as_deref().map(|words| matches_cte(words, &mut b));
     let mut conditions = list_conditions(db, &plain, &mut b)?;

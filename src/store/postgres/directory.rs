@@ -26,15 +26,6 @@ pub(super) fn nocase(column: &str) -> String {
     format!("translate({column}, 'ABCDEFGHIJKLMNOPQRSTUVWXYZ', 'abcdefghijklmnopqrstuvwxyz') COLLATE \"C\"")
 }
 
-/// The `property_status` values a status filter matches, as a SQL range.
-fn status_range(status: PropertyStatus) -> (i64, i64) {
-    match status {
-        PropertyStatus::Active => (1, 1),
-        PropertyStatus::Inactive => (0, 0),
-        PropertyStatus::All => (0, 1),
-    }
-}
-
 /// The words the lookup finds `texts` by, one string, apart by spaces (no
 /// folded word holds one); SQL makes them a tsvector with [`TERMS_OF`].
 fn terms(texts: &[Option<&str>]) -> String {
@@ -125,7 +116,7 @@ pub fn list_properties(
     limit: i64,
     offset: i64,
 ) -> StoreResult<(i64, Vec<Property>)> {
-    let (low, high) = status_range(status);
+    let (low, high) = status.stored_range();
     let filter = "($1::bigint[] IS NULL OR property_id = ANY($1))
          AND ($2::bigint[] IS NULL OR property_id = ANY($2))
          AND property_status BETWEEN $3 AND $4";

@@ -94,12 +94,7 @@ pub fn residents(
             property_name: r.get::<_, Option<String>>(16).unwrap_or_default(),
         })
         .collect();
-    let name_key = |p: &ResidentPlace| {
-        let r = &p.resident;
-        let lower = |s: &Option<String>| s.as_deref().unwrap_or("").to_lowercase();
-        (lower(&r.resident_last_name), lower(&r.resident_first_name), r.resident_id)
-    };
-    rows.sort_by_cached_key(name_key);
+    crate::domain::lookup::sort_by_name(&mut rows);
     Ok(rows)
 }
 

@@ -599,16 +599,7 @@ fn lets_every_log_through(filter: &CallLogFilter) -> bool {
 /// through, from the counters the triggers keep (a few rows per unit)
 /// instead of counting up to every log; `None` for any other filter.
 fn counted_total(conn: &Connection, filter: &CallLogFilter) -> StoreResult<Option<i64>> {
-    if filter.search.is_some()
-        || filter.unit_id.is_some()
-        || filter.resident_id.is_some()
-        || filter.reasons.is_some()
-        || filter.takenby.is_some()
-        || filter.taken_by_exactly.is_some()
-        || filter.from.is_some()
-        || filter.to.is_some()
-        || filter.modified_since.is_some()
-    {
+    if !filter.is_counted_by_place_and_status() {
         return Ok(None);
     }
     let mut b = Binder::default();
@@ -674,17 +665,6 @@ pub fn list_with(
         stmt.query_map(params_from_iter(values.iter()), log_from_row)?.collect::<Result<_, _>>()?;
     attach_details(conn, &mut logs)?;
     Ok((total, logs))
-}
-
-/// The filter without its words, in the order a search's tier is sorted by
-/// (newest first unless `order` says otherwise).
-fn without_words(filter: &CallLogFilter) -> CallLogFilter {
-    let mut plain = filter.clone();
-    plain.search = None;
-    if plain.sort == SortField::Relevance {
-        plain.sort = SortField::CreatedOn;
-    }
-    plain
 }
 
 /// Where a search's ways of finding its rows change over (the defaults are
@@ -831,7 +811,7 @@ fn list_search(
     if matches.log_ids.is_empty() {
         return Ok((0, Vec::new()));
     }
-    let plain = without_words(filter);
+    let plain = filter.without_words();
     let mut live = live_matches(conn, &plain, matches, paths)?;
     if filter.sort != SortField::Relevance {
         live.tiers.fill(TIER_HEADER);
@@ -1030,7 +1010,7 @@ pub fn export_chunk_with(
     limit: usize,
     paths: SearchPaths,
 ) -> StoreResult<Vec<ExportRow>> {
-    let plain = without_words(filter);
+    let plain = filter.without_words();
     let after_cursor = |values: &mut Vec<SqlValue>| -> Option<String> {
         let cursor = after?;
         let op = if plain.descending { "<" } else { ">" };

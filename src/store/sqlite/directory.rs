@@ -8,15 +8,6 @@ use crate::domain::time::Stamp;
 use crate::store::StoreResult;
 use rusqlite::{params, Connection, OptionalExtension, Row};
 
-/// The `property_status` values a status filter matches, as a SQL range.
-fn status_range(status: PropertyStatus) -> (i64, i64) {
-    match status {
-        PropertyStatus::Active => (1, 1),
-        PropertyStatus::Inactive => (0, 0),
-        PropertyStatus::All => (0, 1),
-    }
-}
-
 /// A JSON array parameter for `json_each`, or NULL meaning "no restriction".
 pub fn id_list_param(ids: Option<&[i64]>) -> Option<String> {
     ids.map(|ids| serde_json::to_string(ids).unwrap_or_else(|_| "[]".into()))
@@ -102,7 +93,7 @@ pub fn list_properties(
     limit: i64,
     offset: i64,
 ) -> StoreResult<(i64, Vec<Property>)> {
-    let (low, high) = status_range(status);
+    let (low, high) = status.stored_range();
     let filter = "(?1 IS NULL OR property_id IN (SELECT value FROM json_each(?1)))
          AND (?2 IS NULL OR property_id IN (SELECT value FROM json_each(?2)))
          AND property_status BETWEEN ?3 AND ?4";

@@ -93,12 +93,7 @@ pub fn residents(
             })
         })?
         .collect::<Result<_, _>>()?;
-    let name_key = |p: &ResidentPlace| {
-        let r = &p.resident;
-        let lower = |s: &Option<String>| s.as_deref().unwrap_or("").to_lowercase();
-        (lower(&r.resident_last_name), lower(&r.resident_first_name), r.resident_id)
-    };
-    rows.sort_by_cached_key(name_key);
+    crate::domain::lookup::sort_by_name(&mut rows);
     Ok(rows)
 }
 
