@@ -59,8 +59,8 @@
 use crate::peak_rss_of;
 use crate::throughput::generator::{combine, drive, Outcome, Target};
 use crate::throughput::{
-    comments_on, cores, cpu_seconds, load_average, seed, Knobs, Server, TableFigures, COMMENT, NEW_LOG, SPREAD_LOGS,
-    UNTIMED,
+    comments_on, cores, cpu_seconds, load_average, seed, Knobs, Measured, Server, TableFigures, COMMENT, NEW_LOG,
+    SPREAD_LOGS, UNTIMED,
 };
 use ::postgres::{Client, NoTls, Statement};
 use std::path::Path;
@@ -380,34 +380,6 @@ impl Ceiling {
             workers.into_iter().map(|worker| worker.join().expect("a ceiling thread")).sum()
         });
         done as f64 / started.elapsed().as_secs_f64()
-    }
-}
-
-/// One measured load: what the generators saw, the CPU each side used, the
-/// transactions the instances committed meanwhile, and PostgreSQL's
-/// ceiling for its write shape just before and just after it.
-struct Measured {
-    outcome: Outcome,
-    server_cpu: f64,
-    postgres_cpu: Option<f64>,
-    client_cpu: f64,
-    commits: u64,
-    ceiling: Option<(f64, f64)>,
-}
-
-impl Measured {
-    /// Cores' worth of CPU over the load's wall time, as a percentage ("180%" = 1.8 cores).
-    fn cpu_percent(&self, seconds: f64) -> f64 {
-        if self.outcome.seconds > 0.0 {
-            100.0 * seconds / self.outcome.seconds
-        } else {
-            0.0
-        }
-    }
-
-    /// The rate over the mean of the ceilings around it.
-    fn ceiling_ratio(&self) -> Option<f64> {
-        self.ceiling.map(|(before, after)| self.outcome.per_second() / ((before + after) / 2.0))
     }
 }
 

@@ -223,20 +223,22 @@ impl Ceiling {
     }
 }
 
-/// One measured load: what the generator saw, the CPU each side used, how
-/// many transactions the server's writer committed meanwhile, and SQLite's
-/// ceiling for its write shape just before and just after it.
-struct Measured {
-    outcome: Outcome,
-    server_cpu: f64,
-    client_cpu: f64,
-    commits: u64,
-    ceiling: Option<(f64, f64)>,
+/// One measured load: what the generator(s) saw, the CPU each side used
+/// (PostgreSQL's too in phase 9, when it runs on this machine), how many
+/// transactions the server committed meanwhile, and the engine's ceiling for
+/// its write shape just before and just after it.
+pub(crate) struct Measured {
+    pub(crate) outcome: Outcome,
+    pub(crate) server_cpu: f64,
+    pub(crate) postgres_cpu: Option<f64>,
+    pub(crate) client_cpu: f64,
+    pub(crate) commits: u64,
+    pub(crate) ceiling: Option<(f64, f64)>,
 }
 
 impl Measured {
     /// Cores' worth of CPU over the load's wall time, as a percentage ("180%" = 1.8 cores).
-    fn cpu_percent(&self, seconds: f64) -> f64 {
+    pub(crate) fn cpu_percent(&self, seconds: f64) -> f64 {
         if self.outcome.seconds > 0.0 {
             100.0 * seconds / self.outcome.seconds
         } else {
@@ -245,7 +247,7 @@ impl Measured {
     }
 
     /// The rate over the mean of the ceilings around it.
-    fn ceiling_ratio(&self) -> Option<f64> {
+    pub(crate) fn ceiling_ratio(&self) -> Option<f64> {
         self.ceiling.map(|(before, after)| self.outcome.per_second() / ((before + after) / 2.0))
     }
 }
@@ -274,7 +276,7 @@ impl Bench {
         let client_cpu = cpu_seconds("self") - client_before;
         let commits = write_batches(&self.target).await - commits_before;
         let ceiling = shape.zip(ceiling_before).map(|(shape, before)| (before, self.ceiling.rate(shape)));
-        Measured { outcome, server_cpu, client_cpu, commits, ceiling }
+        Measured { outcome, server_cpu, postgres_cpu: None, client_cpu, commits, ceiling }
     }
 }
 

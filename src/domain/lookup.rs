@@ -111,6 +111,18 @@ pub fn sort_by_name(places: &mut [ResidentPlace]) {
     });
 }
 
+/// Units found by the lookup, in the order it lists them: by property, then
+/// display order (units without one last), unit number, id.
+pub fn sort_units(places: &mut [UnitPlace]) {
+    places.sort_by(|a, b| {
+        let key = |p: &UnitPlace| (p.unit.property_id, p.unit.display_order.is_none(), p.unit.display_order);
+        key(a)
+            .cmp(&key(b))
+            .then_with(|| a.unit.unit_number.cmp(&b.unit.unit_number))
+            .then(a.unit.unit_id.cmp(&b.unit.unit_id))
+    });
+}
+
 /// A unit with its property's name, for a label.
 #[derive(Debug, Clone)]
 pub struct UnitPlace {

@@ -4,16 +4,10 @@
 //! transaction, under an advisory lock (two instances starting at once take
 //! turns), with the version rows. A database newer than `VERSION` is refused.
 
-use crate::store::sqlite::schema::{SEED_REASONS, SEED_STATUSES};
+// A rung of the ladder is the same record on both engines: `sql` takes a
+// database at `version - 1` to `version`. So is the seeded catalog.
+use crate::store::sqlite::schema::{Migration, SEED_REASONS, SEED_STATUSES};
 use postgres::{Client, Transaction};
-
-/// One rung: `sql` takes a database at `version - 1` to `version`.
-#[derive(Debug, Clone, Copy)]
-pub struct Migration {
-    pub version: i64,
-    pub name: &'static str,
-    pub sql: &'static str,
-}
 
 macro_rules! migration {
     ($version:literal, $name:literal) => {

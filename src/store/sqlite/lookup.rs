@@ -130,13 +130,7 @@ pub fn units(
             })
         })?
         .collect::<Result<_, _>>()?;
-    rows.sort_by(|a, b| {
-        let key = |p: &UnitPlace| (p.unit.property_id, p.unit.display_order.is_none(), p.unit.display_order);
-        key(a)
-            .cmp(&key(b))
-            .then_with(|| a.unit.unit_number.cmp(&b.unit.unit_number))
-            .then(a.unit.unit_id.cmp(&b.unit.unit_id))
-    });
+    crate::domain::lookup::sort_units(&mut rows);
     Ok(rows)
 }
 
