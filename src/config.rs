@@ -1,5 +1,6 @@
 //! Settings from flags and environment, validated once.
 
+use crate::domain::time::Clock;
 use jiff::tz::TimeZone;
 use std::net::IpAddr;
 use std::path::PathBuf;
@@ -136,6 +137,9 @@ pub struct AppConfig {
     pub password_check_wait: Duration,
     /// Peers whose `X-Forwarded-For` names the client (`serve --trusted-proxy`).
     pub trusted_proxies: Vec<IpAddr>,
+    /// Where rules over time read it (the sign-in throttle): the system's
+    /// clock, or in tests one they move.
+    pub clock: Clock,
 }
 
 impl Default for AppConfig {
@@ -147,6 +151,7 @@ impl Default for AppConfig {
             password_checks: crate::credentials::PasswordChecks::default_permits(),
             password_check_wait: Duration::from_secs(2),
             trusted_proxies: Vec::new(),
+            clock: Clock::system(),
         }
     }
 }
