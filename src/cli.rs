@@ -364,7 +364,7 @@ fn user_add(
     properties: Vec<i64>,
     password_stdin: bool,
 ) -> Result<(), Failure> {
-    let (password, generated) = read_or_generate_password(password_stdin)?;
+    let (password, generated) = read_or_generate_password(password_stdin, &name)?;
     let user = NewUser {
         user_name: name,
         password: password.clone(),
@@ -382,9 +382,10 @@ fn user_add(
     Ok(())
 }
 
-/// The first line of standard input (checked), or a generated password;
-/// `true` when generated (it is then printed once).
-fn read_or_generate_password(password_stdin: bool) -> Result<(String, bool), Failure> {
+/// The first line of standard input (checked by the password rules for the
+/// user `user_name`), or a generated password; `true` when generated (it is
+/// then printed once).
+fn read_or_generate_password(password_stdin: bool, user_name: &str) -> Result<(String, bool), Failure> {
     if !password_stdin {
         return Ok((new_password(), true));
     }
@@ -394,7 +395,7 @@ fn read_or_generate_password(password_stdin: bool) -> Result<(String, bool), Fai
         .read_line(&mut line)
         .map_err(|e| Failure(format!("cannot read the password from standard input: {e}")))?;
     let password = line.trim_end_matches(['\r', '\n']).to_string();
-    check_password(&password).map_err(|p| Failure(format!("the password {p}")))?;
+    check_password(&password, user_name).map_err(|p| Failure(format!("the password {p}")))?;
     Ok((password, false))
 }
 
@@ -435,7 +436,7 @@ fn user_list(db: &Database) -> Result<(), Failure> {
 }
 
 fn user_passwd(db: &Database, name: &str, password_stdin: bool) -> Result<(), Failure> {
-    let (password, generated) = read_or_generate_password(password_stdin)?;
+    let (password, generated) = read_or_generate_password(password_stdin, name)?;
     let new_password = password.clone();
     let user = with_service(db, async |service| {
         let user = user_named(service, name).await?;

@@ -269,8 +269,7 @@ pub struct UserChanges {
     pub property_ids: Option<Vec<i64>>,
 }
 
-pub const MIN_PASSWORD_CHARS: usize = 8;
-const MAX_PASSWORD_CHARS: usize = 1024;
+pub use crate::domain::passwords::{check_password, check_password_shape, MAX_PASSWORD_CHARS, MIN_PASSWORD_CHARS};
 
 pub fn check_user_name(name: &str) -> Result<(), &'static str> {
     if name.is_empty() || name.chars().count() > 100 {
@@ -278,17 +277,6 @@ pub fn check_user_name(name: &str) -> Result<(), &'static str> {
     }
     if !name.chars().all(|c| c.is_alphanumeric() || "._-@".contains(c)) {
         return Err("may contain only letters, digits and . _ - @");
-    }
-    Ok(())
-}
-
-pub fn check_password(password: &str) -> Result<(), String> {
-    let n = password.chars().count();
-    if n < MIN_PASSWORD_CHARS {
-        return Err(format!("must be at least {MIN_PASSWORD_CHARS} characters"));
-    }
-    if n > MAX_PASSWORD_CHARS {
-        return Err(format!("must be at most {MAX_PASSWORD_CHARS} characters"));
     }
     Ok(())
 }
@@ -316,9 +304,16 @@ fn read_role(f: &mut crate::domain::input::Fields) -> Option<Role> {
     role
 }
 
-fn read_password(f: &mut crate::domain::input::Fields) -> Option<String> {
+/// `Password`, checked by every rule: for the user named `user_name` when
+/// it is known here (a new user), else by those that need no name (the
+/// service checks the name when it has loaded the user).
+fn read_password(f: &mut crate::domain::input::Fields, user_name: Option<&str>) -> Option<String> {
     let password = f.string("Password")?;
-    match check_password(&password) {
+    let checked = match user_name {
+        Some(name) => check_password(&password, name),
+        None => check_password_shape(&password),
+    };
+    match checked {
         Ok(()) => Some(password),
         Err(problem) => {
             f.error("Password", problem);
@@ -349,7 +344,7 @@ pub fn read_new_user(mut f: crate::domain::input::Fields) -> Result<NewUser, Dom
     if !f.has("Password") {
         f.missing("Password");
     }
-    let password = read_password(&mut f);
+    let password = read_password(&mut f, user_name.as_deref());
     if !f.has("Role") {
         f.missing("Role");
     }
@@ -382,7 +377,7 @@ pub fn read_user_changes(mut f: crate::domain::input::Fields) -> Result<UserChan
         email: read_email(&mut f),
         role: read_role(&mut f),
         active: f.bool("Active"),
-        password: read_password(&mut f),
+        password: read_password(&mut f, None),
         property_ids: f.id_list("PropertyIds"),
     };
     f.finish()?;

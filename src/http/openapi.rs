@@ -17,7 +17,7 @@ use crate::domain::input::Resource;
 use crate::domain::lookup::MAX_LOOKUP_CHARS;
 use crate::domain::query::MAX_PAGE_SIZE;
 use crate::domain::time::Stamp;
-use crate::domain::users::{MIN_PASSWORD_CHARS, TOKEN_RESOURCE, USER_RESOURCE};
+use crate::domain::users::{MAX_PASSWORD_CHARS, MIN_PASSWORD_CHARS, TOKEN_RESOURCE, USER_RESOURCE};
 use crate::error::ErrorCode;
 use crate::http::{MAX_BODY_BYTES, MAX_IMPORT_BYTES};
 use serde_json::{json, Map, Value};
@@ -26,8 +26,6 @@ use utoipa::openapi::schema::{ObjectBuilder, Schema, SchemaFormat, SchemaType, T
 use utoipa::openapi::{KnownFormat, RefOr};
 use utoipa::OpenApi;
 
-/// The longest password `check_password` takes (API.md §3).
-pub const MAX_PASSWORD_CHARS: usize = 1024;
 /// The longest user name `check_user_name` takes.
 pub const MAX_USER_NAME: usize = 100;
 /// The longest first or last name of a user.
@@ -239,7 +237,10 @@ fn request_body(method: &str, path: &str) -> Option<Value> {
     let name_rule = format!("1 to {MAX_USER_NAME} letters, digits and . _ - @ (white space around is trimmed)");
     let user_name = json!({"type": "string", "pattern": format!("^[{WS}]*[\\w.@-]{{1,{MAX_USER_NAME}}}[{WS}]*$"),
                             "description": name_rule});
-    let password = json!({"type": "string", "minLength": MIN_PASSWORD_CHARS, "maxLength": MAX_PASSWORD_CHARS});
+    let password = json!({"type": "string", "minLength": MIN_PASSWORD_CHARS, "maxLength": MAX_PASSWORD_CHARS,
+                           "description": format!("at least {MIN_PASSWORD_CHARS} characters that are neither white \
+                               space nor invisible (zero-width, control), not the user name (ignoring case), and not \
+                               one of the 10,000 most common passwords; else 400/114 naming the rule")});
     let role = json!({"type": "string", "pattern": choice_pattern(&["admin", "agent", "viewer"], false),
                        "description": "admin, agent or viewer (any case)"});
     let email = json!({"type": "string", "maxLength": MAX_EMAIL,

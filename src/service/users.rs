@@ -203,7 +203,7 @@ impl Service {
         new_password: String,
         client: IpAddr,
     ) -> ServiceResult<()> {
-        if let Err(problem) = check_password(&new_password) {
+        if let Err(problem) = check_password(&new_password, &caller.user_name) {
             return Err(DomainError::invalid_field("NewPassword", &problem).into());
         }
         let user_name = caller.user_name.clone();
@@ -346,6 +346,10 @@ impl Service {
 
     pub async fn create_user(&self, caller: &Caller, new_user: NewUser) -> ServiceResult<User> {
         caller.require_admin()?;
+        // Every road in (the API, the console, the command line) meets the password rules here.
+        if let Err(problem) = check_password(&new_user.password, &new_user.user_name) {
+            return Err(DomainError::invalid_field("Password", &problem).into());
+        }
         let password_hash = self.hash_new_password(new_user.password.clone()).await?;
         let actor = caller.clone();
         self.store
@@ -375,7 +379,14 @@ impl Service {
     pub async fn update_user(&self, caller: &Caller, user_id: i64, changes: UserChanges) -> ServiceResult<User> {
         caller.require_admin()?;
         let password_hash = match changes.password.clone() {
-            Some(password) => Some(self.hash_new_password(password).await?),
+            Some(password) => {
+                // The rule on the user name needs the user: read before the costly hash.
+                let user = self.load_user(user_id).await?;
+                if let Err(problem) = check_password(&password, &user.user_name) {
+                    return Err(DomainError::invalid_field("Password", &problem).into());
+                }
+                Some(self.hash_new_password(password).await?)
+            }
             None => None,
         };
         let actor = caller.clone();

@@ -159,3 +159,61 @@ async fn the_password_route_is_documented() {
         assert!(operation["responses"].get(status).is_some(), "{status} undocumented");
     }
 }
+
+/// Passwords each rule of API.md §3 refuses, with words of its refusal.
+fn weak_passwords(user_name: &str) -> Vec<(String, &'static str)> {
+    vec![
+        ("password".to_string(), "most common"),
+        ("12345678".to_string(), "most common"),
+        ("PassWord".to_string(), "most common"),
+        (" ".repeat(8), "neither white space nor invisible"),
+        ("\0".repeat(8), "neither white space nor invisible"),
+        ("\u{200B}".repeat(8), "neither white space nor invisible"),
+        ("\u{FEFF}abc\u{200D}defg".to_string(), "neither white space nor invisible"),
+        (user_name.to_uppercase(), "user name"),
+        ("x".repeat(1025), "at most 1024"),
+        ("short".to_string(), "at least 8"),
+    ]
+}
+
+fn assert_refused_naming(a: &Answer, field: &str, rule: &str) {
+    a.assert_error(400, 114);
+    assert_eq!(error_fields(a), [field], "{}", a.text);
+    let message = a.body["Errors"][0]["Message"].as_str().unwrap();
+    assert!(message.contains(rule), "the refusal should name the rule {rule:?}: {message}");
+}
+
+#[actix_web::test]
+async fn weak_passwords_are_refused_on_every_route_that_sets_one() {
+    let app = spawn_app().await;
+    let admin = sign_in(&app, "admin", ADMIN_PASSWORD).await;
+    let (id, token) = make_user(&app, &admin, "wolfgang.amadeus", "agent", &[]).await;
+    for (password, rule) in weak_passwords("new.user") {
+        let body = json!({"UserName": "new.user", "Password": password, "Role": "agent"});
+        assert_refused_naming(&post(&app, "/api/users", &admin, body).await, "Password", rule);
+    }
+    for (password, rule) in weak_passwords("wolfgang.amadeus") {
+        let a = put(&app, &format!("/api/users/{id}"), &admin, json!({"Password": password})).await;
+        assert_refused_naming(&a, "Password", rule);
+        let change = json!({"CurrentPassword": "wolfgang.amadeus-password", "NewPassword": password});
+        let a = put(&app, "/api/users/me/password", &token, change).await;
+        assert_refused_naming(&a, "NewPassword", rule);
+    }
+    // Nothing was changed or created; the old password still signs in.
+    assert_eq!(get(&app, "/api/users", &admin).await.body["Total"], 2);
+    sign_in(&app, "wolfgang.amadeus", "wolfgang.amadeus-password").await;
+    // A strong password, 1024 characters at most, is taken everywhere.
+    let strong = "Vivaldi spring, allegro 1725";
+    let a =
+        post(&app, "/api/users", &admin, json!({"UserName": "antonio", "Password": strong, "Role": "viewer"})).await;
+    assert_eq!(a.status, StatusCode::CREATED, "{}", a.text);
+    sign_in(&app, "antonio", strong).await;
+    let longest = "ü".repeat(1024);
+    let a = put(&app, &format!("/api/users/{id}"), &admin, json!({"Password": longest})).await;
+    assert_eq!(a.status, StatusCode::OK, "{}", a.text);
+    let session = sign_in(&app, "wolfgang.amadeus", &longest).await;
+    let change = json!({"CurrentPassword": longest, "NewPassword": strong});
+    let a = put(&app, "/api/users/me/password", &session, change).await;
+    assert_eq!(a.status, StatusCode::OK, "{}", a.text);
+    sign_in(&app, "wolfgang.amadeus", strong).await;
+}

@@ -997,6 +997,26 @@ fn a_running_server_honours_passwd_and_revoke_from_the_command_line_and_audits_t
 }
 
 #[test]
+fn user_add_and_passwd_refuse_a_weak_password_naming_the_rule() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("x.db");
+    for (password, rule) in [("password", "most common"), ("        ", "white space"), ("BOB.BUILDER", "user name")] {
+        let mut command = calllog(&db);
+        command.args(["user", "add", "bob.builder", "--role", "agent", "--password-stdin"]);
+        let line = run(command, Some(&format!("{password}\n"))).assert_failure_line().to_string();
+        assert!(line.starts_with("calllog: the password ") && line.contains(rule), "{line}");
+    }
+    assert!(!db.exists(), "refused before the database was opened");
+    let mut command = calllog(&db);
+    command.args(["user", "add", "bob.builder", "--role", "agent", "--password-stdin"]);
+    run(command, Some("can we fix it? yes\n")).assert_code(0);
+    let mut command = calllog(&db);
+    command.args(["user", "passwd", "bob.builder", "--password-stdin"]);
+    let line = run(command, Some("Bob.Builder\n")).assert_failure_line().to_string();
+    assert!(line.contains("must not be the user name"), "{line}");
+}
+
+#[test]
 fn an_unknown_timezone_or_expiry_out_of_range_is_a_usage_error() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("x.db");

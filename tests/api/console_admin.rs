@@ -189,3 +189,33 @@ async fn the_console_import_reads_the_example_files_and_explains_a_bad_header() 
     assert!(shown.body.contains("imported 2 properties, 6 units, 8 residents"), "{}", shown.body);
     assert_eq!(get(&app, "/api/residents/5002", &admin).await.body["ResidentLastName"], "Núñez");
 }
+
+#[actix_web::test]
+async fn weak_passwords_are_refused_on_admin_and_account_naming_the_rule() {
+    app_with_directory!(app, admin);
+    let (id, _) = make_user(&app, &admin, "agnes.archer", "agent", &[1]).await;
+    let cookie = console_sign_in(&app, "admin", ADMIN_PASSWORD).await;
+    let csrf = csrf_for(&app, &cookie).await;
+    let new_user = [("csrf", csrf.as_str()), ("UserName", "vic"), ("Password", "12345678"), ("Role", "agent")];
+    let refused = post_form(&app, "/admin/users", Some(&cookie), &new_user, "same-origin").await;
+    assert_eq!(refused.status, StatusCode::BAD_REQUEST, "{}", refused.body);
+    assert!(refused.shows("Password is one of the 10,000 most common passwords"), "{}", refused.body);
+    let reset = [("csrf", csrf.as_str()), ("Password", "AGNES.ARCHER")];
+    let refused = post_form(&app, &format!("/admin/users/{id}"), Some(&cookie), &reset, "same-origin").await;
+    assert_eq!(refused.status, StatusCode::BAD_REQUEST, "{}", refused.body);
+    assert!(refused.shows("Password must not be the user name"), "{}", refused.body);
+
+    let agent = console_sign_in(&app, "agnes.archer", "agnes.archer-password").await;
+    let agent_csrf = csrf_for(&app, &agent).await;
+    for (new, rule) in
+        [("Agnes.Archer", "must not be the user name"), ("        ", "neither white space nor invisible")]
+    {
+        let change =
+            [("csrf", agent_csrf.as_str()), ("CurrentPassword", "agnes.archer-password"), ("NewPassword", new)];
+        let refused = post_form(&app, "/account", Some(&agent), &change, "same-origin").await;
+        assert_eq!(refused.status, StatusCode::BAD_REQUEST, "{}", refused.body);
+        assert!(refused.shows(rule), "{}", refused.body);
+    }
+    assert_eq!(get(&app, "/api/users", &admin).await.body["Total"], 2, "no user was made");
+    sign_in(&app, "agnes.archer", "agnes.archer-password").await;
+}
