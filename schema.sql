@@ -338,3 +338,27 @@ END;
 CREATE TRIGGER credential_changes_link_removed AFTER DELETE ON user_properties BEGIN
     INSERT INTO credential_changes (only_row, changes) VALUES (1, 1) ON CONFLICT DO UPDATE SET changes = changes + 1;
 END;
+
+-- The sign-in throttle (API.md §3): failed password checks by user name and
+-- client address, and the addresses each user signed in from. In the
+-- database, so the command line (`user unlock`) and a restarted server see
+-- them. A failure written deletes those older than the 15-minute window; a
+-- known address is kept 30 days after its last success, at most 100 a user.
+CREATE TABLE login_failures (
+    name_key BLOB    NOT NULL, -- SHA-256 of the trimmed lower-case user name
+    address  TEXT    NOT NULL, -- the client address: IPv4 whole, IPv6 by its /64
+    at       INTEGER NOT NULL, -- 100 ns ticks since the Unix epoch (UTC)
+    -- A later success from the same address forgives the failure for the
+    -- (name, address) limit; the name's own limit still counts it.
+    forgiven INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX login_failures_by_name ON login_failures(name_key, at);
+CREATE INDEX login_failures_by_address ON login_failures(name_key, address, at);
+CREATE INDEX login_failures_by_time ON login_failures(at);
+CREATE TABLE known_addresses (
+    user_id      INTEGER NOT NULL REFERENCES users(user_id),
+    address      TEXT    NOT NULL,
+    last_success INTEGER NOT NULL,
+    PRIMARY KEY (user_id, address)
+) WITHOUT ROWID;
+CREATE INDEX known_addresses_by_time ON known_addresses(last_success);

@@ -159,6 +159,9 @@ pub enum UserCommand {
         #[arg(long)]
         password_stdin: bool,
     },
+    /// Clear the sign-in throttle's failures for user NAME, so it can sign in again
+    /// from every address (a running server sees it at once); exit 1 when there is no such user.
+    Unlock { name: String },
 }
 
 #[derive(Subcommand, Debug)]
@@ -266,6 +269,7 @@ pub fn run(cli: Cli) -> ExitCode {
         }
         Command::User(UserCommand::List) => user_list(&cli.db),
         Command::User(UserCommand::Passwd { name, password_stdin }) => user_passwd(&cli.db, &name, password_stdin),
+        Command::User(UserCommand::Unlock { name }) => user_unlock(&cli.db, &name),
         Command::Token(TokenCommand::Create { name, label, expires_days }) => {
             token_create(&cli.db, &name, label, expires_days)
         }
@@ -450,6 +454,19 @@ fn user_passwd(db: &Database, name: &str, password_stdin: bool) -> Result<(), Fa
     );
     if generated {
         println!("Password: {password}");
+    }
+    Ok(())
+}
+
+fn user_unlock(db: &Database, name: &str) -> Result<(), Failure> {
+    let (user, cleared) =
+        with_service(db, async |service| Ok(service.clear_sign_in_failures(&Caller::command_line(), name).await?))?;
+    match cleared {
+        0 => println!("{} (id {}) had no failed sign-ins to clear.", user.user_name, user.user_id),
+        n => println!(
+            "Cleared {n} failed sign-in(s) of {} (id {}); it can sign in again from every address.",
+            user.user_name, user.user_id
+        ),
     }
     Ok(())
 }

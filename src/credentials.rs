@@ -1,6 +1,7 @@
 //! Credentials: passwords (Argon2id), bearer tokens (random, stored as
-//! SHA-256), the short-lived cache of verified tokens, and login throttling.
-//! Used by the service; no HTTP here.
+//! SHA-256), and the short-lived cache of verified tokens. Used by the
+//! service; no HTTP here. (The sign-in throttle's rules are
+//! `domain::throttle`; its records live in the database.)
 
 use crate::domain::time::Stamp;
 use crate::domain::users::Caller;
@@ -8,8 +9,7 @@ use argon2::password_hash::{Output, PasswordHash, SaltString};
 use argon2::{Algorithm, Argon2, Block, Params, Version};
 use rand::RngCore;
 use sha2::{Digest, Sha256};
-use std::collections::{HashMap, VecDeque};
-use std::net::IpAddr;
+use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::{Duration, Instant};
@@ -261,128 +261,6 @@ impl TokenCache {
     }
 }
 
-/// Login throttling (API.md §3), kept in memory: after `per_address`
-/// failures for one user name from one client address inside `window`,
-/// that name is refused from that address; after `per_name` failures for
-/// the name from any addresses, it is refused from every address. Refused
-/// until enough of those failures leave the window.
-///
-/// Only failed password checks count. The service asks `check` when a
-/// password check is about to start (it holds a `CheckPermit` then), and
-/// records the outcome when the check ends: parallel guesses can therefore
-/// pass the limit by at most the number of checks that run at once, and
-/// right passwords, however many arrive together, are never refused for
-/// one another.
-/// API.md §3: failures for one name from one address that throttle it there.
-pub const LOGIN_FAILURES_PER_ADDRESS: usize = 5;
-/// API.md §3: failures for one name from any addresses that throttle it everywhere.
-pub const LOGIN_FAILURES_PER_NAME: usize = 50;
-/// API.md §3: how long a failure counts.
-pub const LOGIN_FAILURE_WINDOW: Duration = Duration::from_secs(15 * 60);
-
-pub struct LoginThrottle {
-    per_address: usize,
-    per_name: usize,
-    window: Duration,
-    failures: Mutex<Failures>,
-}
-
-/// A user name as the throttle keys it: the SHA-256 of its lower-case form,
-/// so that an entry takes 32 bytes however long the name sent.
-type NameKey = [u8; 32];
-
-#[derive(Default)]
-struct Failures {
-    by_address: HashMap<(NameKey, IpAddr), VecDeque<Instant>>,
-    by_name: HashMap<NameKey, VecDeque<Instant>>,
-}
-
-/// Beyond this many keys, expired ones are dropped (each failure costs a
-/// password check, so the maps grow at most as fast as checks run).
-const THROTTLE_PRUNE_AT: usize = 100_000;
-
-/// How long until fewer than `limit` of `times` are inside `window`, or
-/// `None` when that is already so. Drops the times that have left.
-fn wait_for(times: &mut VecDeque<Instant>, limit: usize, window: Duration, now: Instant) -> Option<Duration> {
-    while times.front().is_some_and(|t| now.saturating_duration_since(*t) >= window) {
-        times.pop_front();
-    }
-    if times.len() < limit {
-        return None;
-    }
-    let deciding = times[times.len() - limit];
-    Some(window.saturating_sub(now.saturating_duration_since(deciding)))
-}
-
-fn prune<K: std::hash::Hash + Eq>(map: &mut HashMap<K, VecDeque<Instant>>, window: Duration, now: Instant) {
-    if map.len() > THROTTLE_PRUNE_AT {
-        map.retain(|_, times| times.back().is_some_and(|t| now.saturating_duration_since(*t) < window));
-    }
-}
-
-/// User names are throttled in the form they are compared in (lower case);
-/// the PostgreSQL engine keys its table of failures the same way.
-pub(crate) fn throttle_key(user_name: &str) -> NameKey {
-    Sha256::digest(user_name.trim().to_lowercase().as_bytes()).into()
-}
-
-impl LoginThrottle {
-    /// The throttle of API.md §3 (one process's, in memory).
-    pub fn standard() -> LoginThrottle {
-        LoginThrottle::new(LOGIN_FAILURES_PER_ADDRESS, LOGIN_FAILURES_PER_NAME, LOGIN_FAILURE_WINDOW)
-    }
-
-    pub fn new(per_address: usize, per_name: usize, window: Duration) -> LoginThrottle {
-        LoginThrottle { per_address, per_name, window, failures: Mutex::new(Failures::default()) }
-    }
-
-    /// `Err(seconds to wait)` when attempts for `user_name` from `address` are refused now.
-    pub fn check(&self, user_name: &str, address: IpAddr) -> Result<(), u64> {
-        self.check_at(user_name, address, Instant::now())
-    }
-
-    fn check_at(&self, user_name: &str, address: IpAddr, now: Instant) -> Result<(), u64> {
-        let mut failures = self.failures.lock().map_err(|_| 1u64)?;
-        let name = throttle_key(user_name);
-        let mut wait = None;
-        if let Some(times) = failures.by_address.get_mut(&(name, address)) {
-            wait = wait_for(times, self.per_address, self.window, now);
-        }
-        if let Some(times) = failures.by_name.get_mut(&name) {
-            wait = wait.max(wait_for(times, self.per_name, self.window, now));
-        }
-        match wait {
-            None => Ok(()),
-            Some(wait) => Err((wait.as_secs_f64().ceil() as u64).max(1)),
-        }
-    }
-
-    /// A password check for `user_name` from `address` failed.
-    pub fn record_failure(&self, user_name: &str, address: IpAddr) {
-        self.record_failure_at(user_name, address, Instant::now());
-    }
-
-    fn record_failure_at(&self, user_name: &str, address: IpAddr, now: Instant) {
-        let Ok(mut failures) = self.failures.lock() else { return };
-        let window = self.window;
-        prune(&mut failures.by_address, window, now);
-        prune(&mut failures.by_name, window, now);
-        let name = throttle_key(user_name);
-        failures.by_address.entry((name, address)).or_default().push_back(now);
-        failures.by_name.entry(name).or_default().push_back(now);
-    }
-
-    /// A password check for `user_name` from `address` succeeded: the
-    /// failures from that address are forgiven. Those counted for the name
-    /// as a whole stay, so that someone guessing from many addresses is not
-    /// given fresh tries each time the real user signs in.
-    pub fn record_success(&self, user_name: &str, address: IpAddr) {
-        if let Ok(mut failures) = self.failures.lock() {
-            failures.by_address.remove(&(throttle_key(user_name), address));
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -422,52 +300,6 @@ mod tests {
         assert!(cache.get(&[1], Stamp::now()).is_none());
         cache.put(vec![1], caller, cache.generation());
         assert!(cache.get(&[1], Stamp::now()).is_some());
-    }
-
-    fn at(address: &str) -> IpAddr {
-        address.parse().unwrap()
-    }
-
-    #[test]
-    fn the_throttle_keys_failures_by_name_and_address() {
-        let t = LoginThrottle::new(2, 5, Duration::from_secs(60));
-        let now = Instant::now();
-        let (home, away) = (at("10.0.0.1"), at("10.0.0.2"));
-        assert!(t.check_at("Ann", home, now).is_ok());
-        t.record_failure_at("Ann", home, now);
-        t.record_failure_at("ANN", home, now);
-        let wait = t.check_at("ann", home, now).unwrap_err();
-        assert_eq!(wait, 60);
-        assert!(t.check_at("ann", away, now).is_ok(), "another address is not locked");
-        assert!(t.check_at("bob", home, now).is_ok(), "another name is not locked");
-        t.record_success("ann", home);
-        assert!(t.check_at("ann", home, now).is_ok(), "a success forgives that address's failures");
-    }
-
-    #[test]
-    fn the_throttle_locks_a_name_everywhere_after_the_global_limit() {
-        let t = LoginThrottle::new(2, 5, Duration::from_secs(60));
-        let now = Instant::now();
-        for i in 0..5 {
-            t.record_failure_at("ann", at(&format!("10.0.1.{i}")), now);
-        }
-        assert!(t.check_at("ann", at("10.9.9.9"), now).is_err());
-        t.record_success("ann", at("10.0.1.0"));
-        assert!(t.check_at("ann", at("10.9.9.9"), now).is_err(), "a success elsewhere does not lift the global count");
-        assert!(t.check_at("bob", at("10.9.9.9"), now).is_ok());
-    }
-
-    #[test]
-    fn the_throttle_lifts_when_the_failures_leave_the_window() {
-        let t = LoginThrottle::new(2, 50, Duration::from_secs(60));
-        let start = Instant::now();
-        let home = at("::1");
-        t.record_failure_at("x", home, start);
-        t.record_failure_at("x", home, start + Duration::from_secs(10));
-        // Parallel checks may have added a third failure past the limit.
-        t.record_failure_at("x", home, start + Duration::from_secs(20));
-        assert_eq!(t.check_at("x", home, start + Duration::from_secs(30)), Err(40));
-        assert!(t.check_at("x", home, start + Duration::from_secs(70)).is_ok());
     }
 
     #[test]

@@ -1,5 +1,6 @@
-//! `/admin` (admins only): users, reasons and statuses, and the directory
-//! import as a multipart upload of the three CSV files (CONSOLE.md §1).
+//! `/admin` (admins only): users (and the names locked out of signing in),
+//! reasons and statuses, and the directory import as a multipart upload of
+//! the three CSV files (CONSOLE.md §1).
 //! Each form posts to its own address and comes back to `/admin`.
 
 use super::session::Session;
@@ -10,7 +11,7 @@ use super::{
 };
 use crate::domain::catalog::{read_new_reason, read_new_status, read_reason_changes, read_status_changes};
 use crate::domain::directory::{ImportBatch, PropertyStatus, RowKind};
-use crate::domain::error::ErrorKind;
+use crate::domain::error::{DomainError, ErrorKind};
 use crate::domain::input::Fields;
 use crate::domain::query::{Page, QueryParams};
 use crate::domain::users::{read_new_user, read_user_changes, Role};
@@ -43,6 +44,14 @@ struct CatalogLine {
     is_default: bool,
 }
 
+/// A user the sign-in throttle refuses now, with a button that clears it.
+struct LockedLine {
+    user_name: String,
+    failures: i64,
+    /// How it is refused, in words.
+    refused: String,
+}
+
 /// One entry of the admin audit, newest first.
 struct AuditLine {
     at: When,
@@ -63,6 +72,7 @@ struct AdminPage {
     notice: Option<String>,
     errors: FormErrors,
     users: Vec<UserLine>,
+    locked_out: Vec<LockedLine>,
     all_properties: Vec<Choice>,
     reasons: Vec<CatalogLine>,
     statuses: Vec<CatalogLine>,
@@ -81,6 +91,7 @@ async fn admin_page(
     caller.require_admin()?;
     let all = Page { number: 1, size: 500 };
     let (_, users) = state.service.list_users(caller, all).await?;
+    let locked_out = state.service.locked_out_users(caller).await?;
     let (_, properties) = state.service.list_properties(caller, None, PropertyStatus::All, all).await?;
     let reasons = state.service.list_reasons(caller, true).await?;
     let statuses = state.service.list_statuses(caller, true).await?;
@@ -115,6 +126,18 @@ async fn admin_page(
                 roles: ROLES.iter().map(|r| (r.as_str(), *r == u.role)).collect(),
                 active: u.active,
                 properties: property_choices(&u.property_ids),
+            })
+            .collect(),
+        locked_out: locked_out
+            .into_iter()
+            .map(|l| LockedLine {
+                refused: match (l.everywhere, l.locked_addresses) {
+                    (true, _) => "refused from every address but those it signed in from lately".to_string(),
+                    (false, 1) => "refused from 1 address".to_string(),
+                    (false, n) => format!("refused from {n} addresses"),
+                },
+                user_name: l.user.user_name,
+                failures: l.failures,
             })
             .collect(),
         all_properties: property_choices(&[]),
@@ -161,6 +184,7 @@ pub async fn admin(state: web::Data<AppState>, req: HttpRequest) -> HttpResponse
             "user" => "The user was saved.".to_string(),
             "reason" => "The reason was saved.".to_string(),
             "status" => "The status was saved.".to_string(),
+            "unlock" => "The user's failed sign-ins were cleared; it can sign in again.".to_string(),
             other => format!("Done: {other}."),
         });
         let page = admin_page(&state, session, notice, FormErrors::default()).await?;
@@ -248,6 +272,31 @@ pub async fn update_user(state: web::Data<AppState>, req: HttpRequest, body: web
             }
             shared.service.update_user(&session.caller, user_id, changes).await?;
             Ok("user".to_string())
+        }
+        .await;
+        (session, result)
+    })
+    .await
+}
+
+/// Clears a user's failed sign-ins (the throttle's lock), by `UserName`.
+pub async fn unlock_user(state: web::Data<AppState>, req: HttpRequest, body: web::Bytes) -> HttpResponse {
+    let shared = state.clone();
+    admin_post(&state, &req, &body, |session, mut form| async move {
+        let result = async {
+            let user_name = form.take("UserName").unwrap_or_default();
+            let user_name = user_name.trim();
+            if user_name.is_empty() {
+                return Err(DomainError::invalid_field("UserName", "is required: the user to let sign in again").into());
+            }
+            match shared.service.clear_sign_in_failures(&session.caller, user_name).await {
+                Ok(_) => Ok("unlock".to_string()),
+                // A typed name that is no user: said on the page, next to the field.
+                Err(ServiceError::Refused(e)) if e.kind == ErrorKind::NotFound => {
+                    Err(DomainError::invalid_field("UserName", &format!("{user_name:?} is no user")).into())
+                }
+                Err(e) => Err(e),
+            }
         }
         .await;
         (session, result)

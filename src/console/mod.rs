@@ -72,6 +72,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(web::resource("/admin").route(web::get().to(admin::admin)).wrap(page_headers()))
         .service(web::resource("/admin/users").route(web::post().to(admin::create_user)).wrap(page_headers()))
         .service(web::resource("/admin/users/{id}").route(web::post().to(admin::update_user)).wrap(page_headers()))
+        .service(web::resource("/admin/unlock").route(web::post().to(admin::unlock_user)).wrap(page_headers()))
         .service(web::resource("/admin/reasons").route(web::post().to(admin::create_reason)).wrap(page_headers()))
         .service(web::resource("/admin/reasons/{id}").route(web::post().to(admin::update_reason)).wrap(page_headers()))
         .service(web::resource("/admin/statuses").route(web::post().to(admin::create_status)).wrap(page_headers()))

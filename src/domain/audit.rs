@@ -21,6 +21,8 @@ pub enum AuditAction {
     UserPasswordReset,
     UserPasswordChanged,
     UserProfileChanged,
+    /// The sign-in throttle's failures of a user's name were cleared.
+    UserUnlocked,
     TokenCreated,
     TokenRevoked,
     ReasonCreated,
@@ -31,7 +33,7 @@ pub enum AuditAction {
 }
 
 impl AuditAction {
-    pub const ALL: [AuditAction; 15] = [
+    pub const ALL: [AuditAction; 16] = [
         AuditAction::UserCreated,
         AuditAction::UserRoleChanged,
         AuditAction::UserPropertiesChanged,
@@ -40,6 +42,7 @@ impl AuditAction {
         AuditAction::UserPasswordReset,
         AuditAction::UserPasswordChanged,
         AuditAction::UserProfileChanged,
+        AuditAction::UserUnlocked,
         AuditAction::TokenCreated,
         AuditAction::TokenRevoked,
         AuditAction::ReasonCreated,
@@ -59,6 +62,7 @@ impl AuditAction {
             AuditAction::UserPasswordReset => "user.password_reset",
             AuditAction::UserPasswordChanged => "user.password_changed",
             AuditAction::UserProfileChanged => "user.profile_changed",
+            AuditAction::UserUnlocked => "user.unlocked",
             AuditAction::TokenCreated => "token.created",
             AuditAction::TokenRevoked => "token.revoked",
             AuditAction::ReasonCreated => "reason.created",

@@ -10,5 +10,6 @@ pub mod lookup;
 pub mod passwords;
 pub mod query;
 pub mod suggest;
+pub mod throttle;
 pub mod time;
 pub mod users;

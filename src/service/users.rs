@@ -8,6 +8,7 @@ use crate::domain::audit::{self, AuditAction, AuditEntry, AuditFilter};
 use crate::domain::directory::{Property, PropertyStatus};
 use crate::domain::error::{DomainError, FieldError};
 use crate::domain::query::Page;
+use crate::domain::throttle::{known_start, window_start, Admission, NameKey, ThrottleKey};
 use crate::domain::time::Stamp;
 use crate::domain::users::{
     check_password, Caller, NewToken, NewUser, Role, TokenInfo, TokenKind, TokenRecord, User, UserChanges,
@@ -33,6 +34,18 @@ pub struct IssuedToken {
     pub token: String,
     pub created_on: Stamp,
     pub expires_on: Option<Stamp>,
+}
+
+/// A user some limit of the sign-in throttle refuses now (for `/admin`).
+#[derive(Debug, Clone)]
+pub struct LockedOutUser {
+    pub user: User,
+    /// Failed sign-ins inside the window, from every address.
+    pub failures: i64,
+    /// The addresses the per-address limit refuses it from.
+    pub locked_addresses: i64,
+    /// Whether the per-name limit refuses it from every address but its known ones.
+    pub everywhere: bool,
 }
 
 fn no_such_user(user_id: i64) -> DomainError {
@@ -122,31 +135,39 @@ impl Service {
         hashed(blocking(move || hash_password_with(&password, permit.memory())).await?)
     }
 
-    /// 429/116 when sign-ins for `user_name` from `client` are throttled now.
-    async fn refuse_if_throttled(&self, user_name: &str, client: IpAddr) -> ServiceResult<()> {
-        match self.store.login_wait(user_name, client).await? {
-            None => Ok(()),
-            Some(wait) => Err(DomainError::throttled(
-                format!("Too many failed sign-ins for {user_name:?}; try again in {wait} seconds."),
-                wait,
-            )
-            .into()),
-        }
+    /// What the throttle says now of an attempt under `key` by `user_id`
+    /// (none: the name is no user).
+    async fn admission(&self, key: &ThrottleKey, user_id: Option<i64>) -> ServiceResult<Admission> {
+        let now = self.config.clock.now();
+        let key = key.clone();
+        let history =
+            self.store.read(move |tx| -> ServiceResult<_> { Ok(tx.login_history(&key, user_id, window_start(now))?) });
+        Ok(history.await?.admission(now))
     }
 
     /// Signs in from the client address `client` (API.md §3). The throttle
-    /// is asked once on arrival (a refused name waits for nothing) and again
-    /// when the password check is about to start, under its permit; only a
-    /// check that fails counts.
+    /// is asked on arrival (a refused name waits for nothing) and again when
+    /// the password check is about to start, under its permit; a check that
+    /// fails is recorded before the permit is let go, so the next check to
+    /// start sees it.
     pub async fn sign_in(&self, user_name: String, password: String, client: IpAddr) -> ServiceResult<Session> {
-        self.refuse_if_throttled(&user_name, client).await?;
-        let name = user_name.clone();
-        let record = self.store.read(move |tx| tx.login_record(&name)).await?;
+        let key = ThrottleKey::new(&user_name, client);
+        let now = self.config.clock.now();
+        let (name, lookup) = (user_name.clone(), key.clone());
+        let (record, history) = self
+            .store
+            .read(move |tx| -> ServiceResult<_> {
+                let record = tx.login_record(&name)?;
+                let history = tx.login_history(&lookup, record.as_ref().map(|r| r.user_id), window_start(now))?;
+                Ok((record, history))
+            })
+            .await?;
+        refuse_if_refused(&user_name, history.admission(now))?;
         let mut permit = self.password_check_permit().await?;
-        self.refuse_if_throttled(&user_name, client).await?;
-        let store = self.store.clone();
-        let name = user_name.clone();
-        let verified = blocking(move || {
+        let admission = self.admission(&key, record.as_ref().map(|r| r.user_id)).await?;
+        refuse_if_refused(&user_name, admission)?;
+        let (store, clock, failed_key) = (self.store.clone(), self.config.clock.clone(), key.clone());
+        let verified = blocking(move || -> ServiceResult<Option<i64>> {
             let verified = match record {
                 Some(r) => (verify_password_with(&password, &r.password_hash, permit.memory()) && r.active)
                     .then_some(r.user_id),
@@ -157,34 +178,40 @@ impl Service {
                     None
                 }
             };
-            // Recorded before the permit is released (and even if the request
-            // was abandoned meanwhile): the next check to start sees it.
-            record_check(&store, &name, client, verified.is_some());
+            if verified.is_none() {
+                // Even if the request was abandoned meanwhile.
+                record_failure(&store, failed_key, clock.now())?;
+            }
             drop(permit);
-            verified
+            Ok(verified)
         })
-        .await?;
+        .await??;
         let Some(user_id) = verified else {
+            if let Admission::OnlyIfRight { wait } = admission {
+                return Err(throttled(&user_name, wait).into());
+            }
             return Err(DomainError::invalid_credentials(
                 "The user name or password is wrong, or the user is inactive.",
             )
             .into());
         };
         let token = new_token();
-        let now = Stamp::now();
-        let expires_on = now.plus_seconds(self.config.session_seconds);
+        let created_on = Stamp::now();
+        let expires_on = created_on.plus_seconds(self.config.session_seconds);
         let session = NewToken {
             user_id,
             hash: token_hash(&token),
             kind: TokenKind::Session,
             name: None,
-            created_on: now,
+            created_on,
             expires_on: Some(expires_on),
         };
+        let signed_in_at = self.config.clock.now();
         let user = self
             .store
             .write(move |tx| -> ServiceResult<User> {
                 tx.insert_token(&session)?;
+                tx.record_login_success(&key, user_id, signed_in_at, known_start(signed_in_at))?;
                 tx.user(user_id)?.ok_or_else(|| ServiceError::Internal("user vanished during sign-in".into()))
             })
             .await?;
@@ -207,40 +234,47 @@ impl Service {
             return Err(DomainError::invalid_field("NewPassword", &problem).into());
         }
         let user_name = caller.user_name.clone();
-        self.refuse_if_throttled(&user_name, client).await?;
+        let key = ThrottleKey::new(&user_name, client);
+        let user_id = caller.user_id;
+        refuse_if_refused(&user_name, self.admission(&key, Some(user_id)).await?)?;
         let name = user_name.clone();
         let record = self.store.read(move |tx| tx.login_record(&name)).await?;
         let mut permit = self.password_check_permit().await?;
-        self.refuse_if_throttled(&user_name, client).await?;
-        // The check and the new hash run under the same permit; the outcome
-        // is recorded before the permit is released.
-        let store = self.store.clone();
-        let name = user_name.clone();
-        let new_hash = blocking(move || {
+        let admission = self.admission(&key, Some(user_id)).await?;
+        refuse_if_refused(&user_name, admission)?;
+        // The check and the new hash run under the same permit; a failure
+        // is recorded before the permit is let go.
+        let (store, clock, failed_key) = (self.store.clone(), self.config.clock.clone(), key.clone());
+        let new_hash = blocking(move || -> ServiceResult<Option<Result<String, String>>> {
             let verified = record.is_some_and(|r| {
                 r.active && verify_password_with(&current_password, &r.password_hash, permit.memory())
             });
-            record_check(&store, &name, client, verified);
             if !verified {
-                return None;
+                record_failure(&store, failed_key, clock.now())?;
+                return Ok(None);
             }
             let new_hash = hash_password_with(&new_password, permit.memory());
             drop(permit);
-            Some(new_hash)
+            Ok(Some(new_hash))
         })
-        .await?;
+        .await??;
         let Some(password_hash) = new_hash else {
+            if let Admission::OnlyIfRight { wait } = admission {
+                return Err(throttled(&user_name, wait).into());
+            }
             let mut refusal = DomainError::invalid_credentials("The current password is wrong.");
             refusal.errors.push(FieldError::new("CurrentPassword", "is wrong"));
             return Err(refusal.into());
         };
         let password_hash = hashed(password_hash)?;
-        let (user_id, token_id) = (caller.user_id, caller.token_id);
+        let token_id = caller.token_id;
         let actor = caller.clone();
+        let checked_at = self.config.clock.now();
         self.store
             .write(move |tx| -> ServiceResult<()> {
                 tx.update_user(user_id, &UserChanges::default(), Some(&password_hash))?;
                 tx.revoke_other_sessions(user_id, token_id, Stamp::now())?;
+                tx.record_login_success(&key, user_id, checked_at, known_start(checked_at))?;
                 let target = audit::user_target(user_id, &actor.user_name);
                 let details = Some("its other session tokens revoked".to_string());
                 audit(tx, &actor, AuditAction::UserPasswordChanged, target, details)
@@ -248,6 +282,70 @@ impl Service {
             .await?;
         self.tokens.forget_user(user_id);
         Ok(())
+    }
+
+    /// Clears the sign-in throttle's failures of the user named `user_name`
+    /// (`calllog user unlock`, `/admin`): every limit on that name lifts at
+    /// once, on every instance, since each asks the database. Audited when
+    /// there was something to clear. Answers the user and how many
+    /// failures were cleared.
+    pub async fn clear_sign_in_failures(&self, caller: &Caller, user_name: &str) -> ServiceResult<(User, u64)> {
+        caller.require_admin()?;
+        let (name, actor) = (user_name.to_string(), caller.clone());
+        self.store
+            .write(move |tx| -> ServiceResult<(User, u64)> {
+                let user = match tx.user_id_by_name(&name)? {
+                    Some(user_id) => tx.user(user_id)?,
+                    None => None,
+                };
+                let user = user.ok_or_else(|| DomainError::not_found(format!("There is no user {name:?}.")))?;
+                let cleared = tx.clear_login_failures(&NameKey::of(&user.user_name))?;
+                if cleared > 0 {
+                    let target = audit::user_target(user.user_id, &user.user_name);
+                    let details = Some(format!("{cleared} failed sign-in(s) cleared"));
+                    audit(tx, &actor, AuditAction::UserUnlocked, target, details)?;
+                }
+                Ok((user, cleared))
+            })
+            .await
+    }
+
+    /// The users some limit of the sign-in throttle refuses now, most
+    /// failures first. (Names that are no user are refused too, but there
+    /// is nobody to let back in.)
+    pub async fn locked_out_users(&self, caller: &Caller) -> ServiceResult<Vec<LockedOutUser>> {
+        caller.require_admin()?;
+        let now = self.config.clock.now();
+        self.store
+            .read(move |tx| -> ServiceResult<Vec<LockedOutUser>> {
+                let locked = tx.locked_names(window_start(now))?;
+                if locked.is_empty() {
+                    return Ok(Vec::new());
+                }
+                // The throttle keeps names hashed: each user's key is computed to match them.
+                let mut users = std::collections::HashMap::new();
+                for number in 1.. {
+                    let (total, page) = tx.users_page(Page { number, size: crate::domain::query::MAX_PAGE_SIZE })?;
+                    let empty = page.is_empty();
+                    users.extend(page.into_iter().map(|u| (NameKey::of(&u.user_name), u)));
+                    if empty || users.len() as i64 >= total {
+                        break;
+                    }
+                }
+                Ok(locked
+                    .into_iter()
+                    .filter_map(|l| {
+                        let user = users.get(&l.name)?.clone();
+                        Some(LockedOutUser {
+                            user,
+                            failures: l.failures,
+                            locked_addresses: l.locked_addresses,
+                            everywhere: l.everywhere,
+                        })
+                    })
+                    .collect())
+            })
+            .await
     }
 
     /// Revokes the token the caller used.
@@ -568,14 +666,26 @@ impl Service {
     }
 }
 
-/// Records a password check's outcome for the sign-in throttle, on the
-/// thread that ran the check, before its permit is released: the next
-/// check to start sees it. A failure to record is logged; the answer to
-/// this request stands (its check did run).
-fn record_check(store: &Store, user_name: &str, client: IpAddr, succeeded: bool) {
-    if let Err(e) = store.record_login(user_name, client, succeeded) {
-        log::warn!("could not record a password check for the sign-in throttle: {e}");
+/// 429/116 for a name the throttle refuses before any check.
+fn refuse_if_refused(user_name: &str, admission: Admission) -> ServiceResult<()> {
+    match admission {
+        Admission::Refused { wait } => Err(throttled(user_name, wait).into()),
+        Admission::Open | Admission::OnlyIfRight { .. } => Ok(()),
     }
+}
+
+fn throttled(user_name: &str, wait: u64) -> DomainError {
+    DomainError::throttled(format!("Too many failed sign-ins for {user_name:?}; try again in {wait} seconds."), wait)
+}
+
+/// Records a failed password check under `key`, committed when this
+/// returns, on the thread that ran the check and before its permit is let
+/// go. A failure that cannot be recorded fails the request (503 or 409,
+/// as any write): answering 401 would tell a guesser its guess was wrong
+/// without counting it, while a right password would also have needed a
+/// write (its session) and failed the same way.
+fn record_failure(store: &Store, key: ThrottleKey, at: Stamp) -> ServiceResult<()> {
+    store.write_blocking(move |tx| -> ServiceResult<()> { Ok(tx.record_login_failure(&key, at, window_start(at))?) })
 }
 
 /// Revokes `token` and audits it, in the caller's write.

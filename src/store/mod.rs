@@ -26,9 +26,9 @@ use crate::domain::catalog::{CallLogReason, CatalogInput, ModuleStatus};
 use crate::domain::directory::{Property, PropertyStatus, Resident, Unit, UnitSort};
 use crate::domain::lookup::{CallLogBrief, LookupQuery, ResidentPlace, UnitPlace};
 use crate::domain::query::Page;
+use crate::domain::throttle::{LockedName, LoginHistory, NameKey, ThrottleKey};
 use crate::domain::time::Stamp;
 use crate::domain::users::{Caller, LoginRecord, NewToken, NewUser, TokenInfo, TokenRecord, User, UserChanges};
-use std::net::IpAddr;
 use std::path::Path;
 
 /// Why the store could not do what it was asked; the variant says what it is.
@@ -103,6 +103,18 @@ pub trait Reads {
     /// changed) the database has seen, by any process: when it moves, tokens
     /// verified earlier must be verified again.
     fn credential_changes(&mut self) -> StoreResult<i64>;
+
+    // The sign-in throttle (`domain::throttle`).
+    /// What is on record for `key` after `window_start` (its deciding
+    /// failures), and when `user_id` last signed in from `key`'s address.
+    fn login_history(
+        &mut self,
+        key: &ThrottleKey,
+        user_id: Option<i64>,
+        window_start: Stamp,
+    ) -> StoreResult<LoginHistory>;
+    /// The names that a limit refuses somewhere, by their failures after `window_start`.
+    fn locked_names(&mut self, window_start: Stamp) -> StoreResult<Vec<LockedName>>;
 
     // The admin audit.
     /// One page of the entries matching `filter`, newest first, and how many match.
@@ -200,6 +212,25 @@ pub trait Writes: Reads {
     fn revoke_other_sessions(&mut self, user_id: i64, keep_token_id: i64, now: Stamp) -> StoreResult<()>;
     /// Revokes all the user's live session tokens (API tokens stay): its password changed.
     fn revoke_sessions(&mut self, user_id: i64, now: Stamp) -> StoreResult<()>;
+
+    // The sign-in throttle: the store drops what no longer counts as it writes.
+    /// A failed password check for `key` at `at`; failures at or before
+    /// `forget_before` are deleted.
+    fn record_login_failure(&mut self, key: &ThrottleKey, at: Stamp, forget_before: Stamp) -> StoreResult<()>;
+    /// `user_id` signed in from `key`'s address at `at`: the failures from
+    /// that address are forgiven (for its own limit) and the address is
+    /// known for the user; known addresses with no success after
+    /// `forget_before`, and the user's beyond its `KNOWN_ADDRESSES_PER_USER`
+    /// most recent, are deleted.
+    fn record_login_success(
+        &mut self,
+        key: &ThrottleKey,
+        user_id: i64,
+        at: Stamp,
+        forget_before: Stamp,
+    ) -> StoreResult<()>;
+    /// Deletes every failure on record for `name`; how many there were.
+    fn clear_login_failures(&mut self, name: &NameKey) -> StoreResult<u64>;
 
     // The admin audit: an entry is written inside the write that makes the change.
     fn record_audit(&mut self, entry: &AuditEntry) -> StoreResult<()>;
@@ -332,28 +363,17 @@ impl Store {
         }
     }
 
-    /// Seconds until sign-ins for `user_name` from `address` are let
-    /// through again, or `None` when they are now (API.md §3). The engine
-    /// keeps the failures: SQLite in this process's memory (one process
-    /// serves a file), PostgreSQL in a table every instance shares.
-    pub async fn login_wait(&self, user_name: &str, address: IpAddr) -> StoreResult<Option<u64>> {
+    /// `write` for threads that may block (a password check's thread,
+    /// recording its outcome before it lets its permit go).
+    pub fn write_blocking<T, E, F>(&self, work: F) -> Result<T, E>
+    where
+        T: Send + 'static,
+        E: From<StoreError> + Send + 'static,
+        F: FnOnce(&mut dyn Writes) -> Result<T, E> + Send + 'static,
+    {
         match self {
-            Store::Sqlite(s) => Ok(s.login_wait(user_name, address)),
-            Store::Postgres(s) => s.login_wait(user_name.to_string(), address).await,
-        }
-    }
-
-    /// Records the outcome of a password check for `user_name` from
-    /// `address` (a success forgives that address's failures). Kept when
-    /// this returns, so the next check sees it; on PostgreSQL this blocks:
-    /// call it off the async workers (where the check itself ran).
-    pub fn record_login(&self, user_name: &str, address: IpAddr, succeeded: bool) -> StoreResult<()> {
-        match self {
-            Store::Sqlite(s) => {
-                s.record_login(user_name, address, succeeded);
-                Ok(())
-            }
-            Store::Postgres(s) => s.record_login(user_name, address, succeeded),
+            Store::Sqlite(s) => s.write_blocking(work),
+            Store::Postgres(s) => s.write_blocking(work),
         }
     }
 

@@ -1,5 +1,7 @@
-//! API.md §3: the sign-in throttle, keyed by user name and client address,
-//! and the bound on password checks running at once.
+//! API.md §3: the sign-in throttle, keyed by user name and client address
+//! (IPv6 by /64), with each user's known addresses; its records in the
+//! database; and the bound on password checks running at once. Time is a
+//! clock the tests move.
 
 use crate::helpers::*;
 use serde_json::json;
@@ -52,10 +54,12 @@ async fn five_failures_lock_the_name_from_that_address_only() {
 }
 
 #[actix_web::test]
-async fn fifty_failures_from_any_addresses_lock_the_name_everywhere() {
+async fn fifty_failures_from_any_addresses_lock_the_name_everywhere_but_where_the_user_signs_in() {
     let app = spawn_app_with(trusted_proxies(&["127.0.0.1"])).await;
     let admin = sign_in(&app, "admin", ADMIN_PASSWORD).await;
     make_user(&app, &admin, "paula", "agent", &[]).await;
+    // Paula signs in at her desk.
+    assert_eq!(attempt_forwarded(&app, "paula", "paula-password", "10.7.7.7").await.status, StatusCode::OK);
     for host in 0..10 {
         for _ in 0..5 {
             let a = attempt_forwarded(&app, "paula", "guess", &format!("10.0.0.{host}")).await;
@@ -64,9 +68,171 @@ async fn fifty_failures_from_any_addresses_lock_the_name_everywhere() {
     }
     // A new address, with the right password: the name is locked everywhere.
     assert_throttled(&attempt_forwarded(&app, "paula", "paula-password", "10.0.9.9").await);
-    assert_throttled(&attempt(&app, "paula", "paula-password").await);
-    // Other names are not.
+    assert_throttled(&attempt_forwarded(&app, "paula", "paula-password", "10.0.0.3").await);
+    // But not at her desk, with her password; a wrong one there is refused like anywhere.
+    let desk = attempt_forwarded(&app, "paula", "paula-password", "10.7.7.7").await;
+    assert_eq!(desk.status, StatusCode::OK, "{}", desk.text);
+    assert_throttled(&attempt_forwarded(&app, "paula", "guess", "10.7.7.7").await);
+    // Other names are not locked.
     assert_eq!(attempt_forwarded(&app, "admin", ADMIN_PASSWORD, "10.0.9.9").await.status, StatusCode::OK);
+}
+
+#[actix_web::test]
+async fn guesses_at_the_users_desk_still_meet_the_per_address_limit() {
+    let app = spawn_app_with(trusted_proxies(&["127.0.0.1"])).await;
+    assert_eq!(attempt_forwarded(&app, "admin", ADMIN_PASSWORD, "10.7.7.7").await.status, StatusCode::OK);
+    for host in 0..10 {
+        for _ in 0..5 {
+            attempt_forwarded(&app, "admin", "guess", &format!("10.0.0.{host}")).await.assert_error(401, 101);
+        }
+    }
+    // At the known address a wrong password is checked, refused, and counted.
+    for _ in 0..5 {
+        assert_throttled(&attempt_forwarded(&app, "admin", "guess", "10.7.7.7").await);
+    }
+    assert_throttled(&attempt_forwarded(&app, "admin", ADMIN_PASSWORD, "10.7.7.7").await);
+}
+
+#[actix_web::test]
+async fn the_locks_lift_when_the_failures_leave_the_15_minute_window() {
+    let time = manual_clock();
+    let app = spawn_app_with(|s, a| {
+        trusted_proxies(&["127.0.0.1"])(s, a);
+        clock(&time)(s, a);
+    })
+    .await;
+    for _ in 0..5 {
+        attempt_forwarded(&app, "admin", "guess", "10.0.0.1").await.assert_error(401, 101);
+    }
+    let a = attempt_forwarded(&app, "admin", ADMIN_PASSWORD, "10.0.0.1").await;
+    a.assert_error(429, 116);
+    assert_eq!(a.header("retry-after"), Some("900"));
+    time.advance_seconds(15 * 60 - 1);
+    let a = attempt_forwarded(&app, "admin", ADMIN_PASSWORD, "10.0.0.1").await;
+    a.assert_error(429, 116);
+    assert_eq!(a.header("retry-after"), Some("1"));
+    time.advance_seconds(1);
+    assert_eq!(attempt_forwarded(&app, "admin", ADMIN_PASSWORD, "10.0.0.1").await.status, StatusCode::OK);
+
+    // The per-name limit too, measured from its 50th most recent failure.
+    for host in 0..10 {
+        for _ in 0..5 {
+            attempt_forwarded(&app, "admin", "guess", &format!("10.0.1.{host}")).await.assert_error(401, 101);
+        }
+        time.advance_seconds(60);
+    }
+    let a = attempt_forwarded(&app, "admin", ADMIN_PASSWORD, "10.0.9.9").await;
+    a.assert_error(429, 116);
+    assert_eq!(a.header("retry-after"), Some(&*(15 * 60 - 10 * 60).to_string()));
+    time.advance_seconds(5 * 60);
+    assert_eq!(attempt_forwarded(&app, "admin", ADMIN_PASSWORD, "10.0.9.9").await.status, StatusCode::OK);
+}
+
+#[actix_web::test]
+async fn an_address_stays_known_for_30_days_after_its_last_sign_in() {
+    let time = manual_clock();
+    let app = spawn_app_with(|s, a| {
+        trusted_proxies(&["127.0.0.1"])(s, a);
+        clock(&time)(s, a);
+    })
+    .await;
+    for desk in ["10.1.1.1", "10.2.2.2"] {
+        assert_eq!(attempt_forwarded(&app, "admin", ADMIN_PASSWORD, desk).await.status, StatusCode::OK);
+    }
+    time.advance_seconds(30 * 86_400 - 60);
+    for host in 0..10 {
+        for _ in 0..5 {
+            attempt_forwarded(&app, "admin", "guess", &format!("10.0.0.{host}")).await.assert_error(401, 101);
+        }
+    }
+    // A minute short of 30 days: known. Signing in there makes it known anew.
+    assert_eq!(attempt_forwarded(&app, "admin", ADMIN_PASSWORD, "10.2.2.2").await.status, StatusCode::OK);
+    time.advance_seconds(120);
+    // Now the other desk's last sign-in is over 30 days old: a stranger there, as anywhere.
+    assert_throttled(&attempt_forwarded(&app, "admin", ADMIN_PASSWORD, "10.1.1.1").await);
+    assert_eq!(attempt_forwarded(&app, "admin", ADMIN_PASSWORD, "10.2.2.2").await.status, StatusCode::OK);
+}
+
+#[actix_web::test]
+async fn ipv6_clients_are_counted_by_their_64_and_mapped_ipv4_as_ipv4() {
+    let app = spawn_app_with(trusted_proxies(&["127.0.0.1"])).await;
+    // Five addresses of one /64: one client to the throttle.
+    for host in 1..=5 {
+        attempt_forwarded(&app, "admin", "guess", &format!("2001:db8:1:2::{host}")).await.assert_error(401, 101);
+    }
+    assert_throttled(&attempt_forwarded(&app, "admin", ADMIN_PASSWORD, "2001:db8:1:2:ffff:ffff:ffff:ffff").await);
+    let next_network = attempt_forwarded(&app, "admin", ADMIN_PASSWORD, "2001:db8:1:3::1").await;
+    assert_eq!(next_network.status, StatusCode::OK, "{}", next_network.text);
+    // An IPv4 address written as IPv6 is that IPv4 address.
+    for _ in 0..5 {
+        attempt_forwarded(&app, "admin", "guess", "::ffff:198.51.100.7").await.assert_error(401, 101);
+    }
+    assert_throttled(&attempt_forwarded(&app, "admin", ADMIN_PASSWORD, "198.51.100.7").await);
+    assert_eq!(attempt_forwarded(&app, "admin", ADMIN_PASSWORD, "198.51.100.8").await.status, StatusCode::OK);
+}
+
+#[actix_web::test]
+async fn the_failures_live_in_the_database_where_another_process_sees_and_clears_them() {
+    let app = spawn_app().await;
+    for _ in 0..5 {
+        attempt(&app, "admin", "guess").await.assert_error(401, 101);
+    }
+    // Another instance (or this one restarted) on the same database sees them.
+    let other = spawn_second_instance(&app).await;
+    assert_throttled(&attempt(&other, "admin", ADMIN_PASSWORD).await);
+    // The command line clears them; the running servers let the name in at once.
+    assert_eq!(unlock_from_outside(&app, "ADMIN").await, 5);
+    let a = attempt(&app, "admin", ADMIN_PASSWORD).await;
+    assert_eq!(a.status, StatusCode::OK, "{}", a.text);
+    let token = a.body["Token"].as_str().unwrap().to_string();
+    assert_eq!(attempt(&other, "admin", ADMIN_PASSWORD).await.status, StatusCode::OK);
+    // Audited, by the command line.
+    let audit = get(&app, "/api/admin/audit", &token).await;
+    let newest = &audit.body["Elements"][0];
+    assert_eq!(
+        (newest["Action"].as_str(), newest["UserName"].as_str(), newest["UserId"].is_null()),
+        (Some("user.unlocked"), Some("command line"), true),
+        "{}",
+        audit.text
+    );
+    assert_eq!(newest["Target"], "user admin (id 1)");
+    assert_eq!(newest["Details"], "5 failed sign-in(s) cleared");
+    // Nothing to clear: nothing audited.
+    assert_eq!(unlock_from_outside(&app, "admin").await, 0);
+    assert_eq!(get(&app, "/api/admin/audit", &token).await.body["Total"], audit.body["Total"]);
+}
+
+#[actix_web::test]
+async fn old_failures_and_known_addresses_are_deleted_so_the_tables_stay_bounded() {
+    let time = manual_clock();
+    let app = spawn_app_with(|s, a| {
+        trusted_proxies(&["127.0.0.1"])(s, a);
+        clock(&time)(s, a);
+    })
+    .await;
+    // A spray of guesses at names that are no users.
+    for n in 0..20 {
+        attempt(&app, &format!("nobody-{n}"), "guess").await.assert_error(401, 101);
+    }
+    assert_eq!(count_rows(&app, "login_failures").await, 20);
+    time.advance_seconds(15 * 60);
+    attempt(&app, "nobody-else", "guess").await.assert_error(401, 101);
+    assert_eq!(count_rows(&app, "login_failures").await, 1, "those out of the window are gone");
+
+    for desk in ["10.1.1.1", "10.1.1.2", "10.1.1.3"] {
+        assert_eq!(attempt_forwarded(&app, "admin", ADMIN_PASSWORD, desk).await.status, StatusCode::OK);
+    }
+    assert_eq!(count_rows(&app, "known_addresses").await, 3);
+    time.advance_seconds(30 * 86_400);
+    assert_eq!(attempt_forwarded(&app, "admin", ADMIN_PASSWORD, "10.1.1.4").await.status, StatusCode::OK);
+    assert_eq!(count_rows(&app, "known_addresses").await, 1, "those unused for 30 days are gone");
+    // A user keeps its 100 most recent addresses.
+    for host in 1..=100 {
+        time.advance_seconds(1);
+        let a = attempt_forwarded(&app, "admin", ADMIN_PASSWORD, &format!("10.2.0.{host}")).await;
+        assert_eq!(a.status, StatusCode::OK, "{}", a.text);
+    }
+    assert_eq!(count_rows(&app, "known_addresses").await, 100);
 }
 
 #[actix_web::test]

@@ -997,6 +997,44 @@ fn a_running_server_honours_passwd_and_revoke_from_the_command_line_and_audits_t
 }
 
 #[test]
+fn user_unlock_lets_a_locked_out_name_into_the_running_server_at_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("x.db");
+    let mut server = Server::start(&db, &[]);
+    let password = server.first_password();
+    server.wait_until_healthy();
+    let wrong = serde_json::json!({"UserName": "admin", "Password": "guess"}).to_string();
+    for _ in 0..5 {
+        assert_eq!(http(&server.addr, "POST", "/api/auth/token", None, Some(&wrong)).unwrap().0, 401);
+    }
+    let right = serde_json::json!({"UserName": "admin", "Password": password}).to_string();
+    let (status, body) = http(&server.addr, "POST", "/api/auth/token", None, Some(&right)).unwrap();
+    assert_eq!((status, json(&body)["Code"].as_i64()), (429, Some(116)), "{body}");
+
+    let mut command = calllog(&db);
+    command.args(["user", "unlock", "ADMIN"]);
+    let out = run(command, None);
+    out.assert_code(0);
+    assert_eq!(out.stdout, "Cleared 5 failed sign-in(s) of admin (id 1); it can sign in again from every address.\n");
+    // The server asks the database on every attempt: the very next one is let in.
+    let token = server.sign_in(&password);
+    let (_, text) = http(&server.addr, "GET", "/api/admin/audit", Some(&token), None).unwrap();
+    let newest = &json(&text)["Elements"][0];
+    assert_eq!((newest["Action"].as_str(), newest["UserName"].as_str()), (Some("user.unlocked"), Some("command line")));
+
+    let mut command = calllog(&db);
+    command.args(["user", "unlock", "admin"]);
+    let out = run(command, None);
+    out.assert_code(0);
+    assert_eq!(out.stdout, "admin (id 1) had no failed sign-ins to clear.\n");
+    let mut command = calllog(&db);
+    command.args(["user", "unlock", "nobody"]);
+    let line = run(command, None).assert_failure_line().to_string();
+    assert_eq!(line, "calllog: There is no user \"nobody\".");
+    server.stop();
+}
+
+#[test]
 fn user_add_and_passwd_refuse_a_weak_password_naming_the_rule() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("x.db");

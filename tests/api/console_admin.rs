@@ -190,6 +190,53 @@ async fn the_console_import_reads_the_example_files_and_explains_a_bad_header() 
     assert_eq!(get(&app, "/api/residents/5002", &admin).await.body["ResidentLastName"], "Núñez");
 }
 
+/// A sign-in to the API from 127.0.0.2 (another client than the console's).
+async fn api_attempt_from_elsewhere(app: &TestApp, user: &str, password: &str) -> Answer {
+    let body = serde_json::json!({"UserName": user, "Password": password});
+    send(client_from("127.0.0.2").post(format!("{}/api/auth/token", app.address)).json(&body)).await
+}
+
+#[actix_web::test]
+async fn an_admin_sees_a_locked_out_user_and_clears_it() {
+    app_with_directory!(app, admin);
+    make_user(&app, &admin, "agnes", "agent", &[1]).await;
+    for _ in 0..5 {
+        api_attempt_from_elsewhere(&app, "agnes", "guess").await.assert_error(401, 101);
+    }
+    api_attempt_from_elsewhere(&app, "agnes", "agnes-password").await.assert_error(429, 116);
+
+    let cookie = console_sign_in(&app, "admin", ADMIN_PASSWORD).await;
+    let page = get_page(&app, "/admin", Some(&cookie)).await;
+    assert!(page.shows("agnes: 5 failed sign-ins in the last 15 minutes, refused from 1 address"), "{}", page.body);
+    let csrf = page.hidden("csrf");
+
+    // An agent may not clear it, nor a post without the form token, nor one from another site.
+    let agent = console_sign_in(&app, "agnes", "agnes-password").await;
+    let agent_csrf = csrf_for(&app, &agent).await;
+    let fields = [("csrf", agent_csrf.as_str()), ("UserName", "agnes")];
+    assert_eq!(post_form(&app, "/admin/unlock", Some(&agent), &fields, "same-origin").await.status, 403);
+    let without_token = post_form(&app, "/admin/unlock", Some(&cookie), &[("UserName", "agnes")], "same-origin").await;
+    assert_eq!(without_token.status, StatusCode::FORBIDDEN);
+    let fields = [("csrf", csrf.as_str()), ("UserName", "agnes")];
+    assert_eq!(post_form(&app, "/admin/unlock", Some(&cookie), &fields, "cross-site").await.status, 403);
+    api_attempt_from_elsewhere(&app, "agnes", "agnes-password").await.assert_error(429, 116);
+
+    // A name that is no user is said so, next to the field.
+    let nobody = [("csrf", csrf.as_str()), ("UserName", "agnez")];
+    let refused = post_form(&app, "/admin/unlock", Some(&cookie), &nobody, "same-origin").await;
+    assert_eq!(refused.status, StatusCode::BAD_REQUEST, "{}", refused.body);
+    assert!(refused.shows("UserName \"agnez\" is no user"), "{}", refused.body);
+
+    let done = post_form(&app, "/admin/unlock", Some(&cookie), &fields, "same-origin").await;
+    assert_eq!((done.status, done.header("location")), (StatusCode::SEE_OTHER, "/admin?done=unlock"), "{}", done.body);
+    let page = get_page(&app, "/admin?done=unlock", Some(&cookie)).await;
+    assert!(page.shows("The user's failed sign-ins were cleared"), "{}", page.body);
+    assert!(page.shows("No user is locked out now."), "{}", page.body);
+    assert!(page.shows("user.unlocked"), "the audit shows it: {}", page.body);
+    let a = api_attempt_from_elsewhere(&app, "agnes", "agnes-password").await;
+    assert_eq!(a.status, StatusCode::OK, "{}", a.text);
+}
+
 #[actix_web::test]
 async fn weak_passwords_are_refused_on_admin_and_account_naming_the_rule() {
     app_with_directory!(app, admin);

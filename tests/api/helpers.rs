@@ -398,6 +398,18 @@ pub fn trusted_proxies(addresses: &[&str]) -> impl FnOnce(&mut StoreConfig, &mut
     move |_, app| app.trusted_proxies = addresses
 }
 
+/// For `spawn_app_with`: rules over time read `clock` (the sign-in
+/// throttle), which the test moves instead of waiting.
+pub fn clock(clock: &calllog::domain::time::ManualClock) -> impl FnOnce(&mut StoreConfig, &mut AppConfig) {
+    let clock = clock.clock();
+    move |_, app| app.clock = clock
+}
+
+/// A clock standing at the present, for `clock`.
+pub fn manual_clock() -> calllog::domain::time::ManualClock {
+    calllog::domain::time::ManualClock::starting_at(calllog::domain::time::Stamp::now())
+}
+
 /// Holds one of the app's password-check permits until dropped (as a slow check would).
 pub async fn hold_password_check(app: &TestApp) -> calllog::credentials::CheckPermit {
     app.state.service.password_checks.acquire().await.expect("a free password-check permit")
@@ -451,6 +463,38 @@ pub async fn insert_api_token(
     };
     app.state.service.store.write(move |tx| tx.insert_token(&record)).await.unwrap();
     token
+}
+
+/// Clears the sign-in failures of `user_name` as `calllog user unlock` does:
+/// from a service of its own on the app's database (another process's, in
+/// effect). Answers how many were cleared.
+pub async fn unlock_from_outside(app: &TestApp, user_name: &str) -> u64 {
+    let store = Store::open(&store_config(&app.database)).unwrap();
+    let service = calllog::service::Service::new(store, AppConfig::default());
+    let operator = calllog::domain::users::Caller::command_line();
+    let (_, cleared) = service.clear_sign_in_failures(&operator, user_name).await.unwrap();
+    service.store.close();
+    cleared
+}
+
+/// How many rows `table` holds, on either engine.
+pub async fn count_rows(app: &TestApp, table: &str) -> i64 {
+    let sql = format!("SELECT count(*) FROM {table}");
+    match &app.database {
+        TestDatabase::Sqlite(path) => {
+            let conn = rusqlite::Connection::open_with_flags(path, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY).unwrap();
+            conn.query_row(&sql, [], |r| r.get(0)).unwrap()
+        }
+        TestDatabase::Postgres(db) => {
+            let url = db.url.clone();
+            // On a thread of its own: the synchronous client may not run inside the test's runtime.
+            let count = move || {
+                let mut client = postgres::Client::connect(&url, postgres::NoTls).unwrap();
+                client.query_one(&sql, &[]).unwrap().get(0)
+            };
+            tokio::task::spawn_blocking(move || std::thread::spawn(count).join().unwrap()).await.unwrap()
+        }
+    }
 }
 
 /// The writer kept busy and its queue full, until `release`.

@@ -22,7 +22,7 @@
 //! - `call_log_counts`: counted from the copied call logs (as its triggers
 //!   would, but in one statement), then compared with the file's counts;
 //! - `credential_changes` (SQLite's cross-process signal; PostgreSQL has
-//!   NOTIFY) and the login throttle (which starts empty).
+//!   NOTIFY).
 
 use crate::config::StoreConfig;
 use crate::domain::calllogs::folded_words;
@@ -267,6 +267,18 @@ const TABLES: &[Table] = &[
             ("details", Text),
         ],
         order: "audit_id",
+        terms: None,
+    },
+    Table {
+        name: "login_failures",
+        columns: &[("name_key", Bytes), ("address", Text), ("at", Int), ("forgiven", Bool)],
+        order: "at, name_key, address",
+        terms: None,
+    },
+    Table {
+        name: "known_addresses",
+        columns: &[("user_id", Int), ("address", Text), ("last_success", Int)],
+        order: "user_id, address",
         terms: None,
     },
 ];

@@ -8,7 +8,7 @@
 //! - a write that checks a log's ETag locks the log's row (`FOR UPDATE`);
 //!   rules over many rows (one default status, the last active admin) take
 //!   a transaction-scoped advisory lock first (`Writes::lock_rules`);
-//! - idempotency keys are unique rows; the login throttle is a table;
+//! - idempotency keys are unique rows; the login throttle is tables (as on SQLite);
 //! - `modifiedSince` polls never miss a late commit: see [`ChangeClock`].
 
 pub mod audit;
@@ -29,7 +29,6 @@ use crate::store::{OpenError, Reads, StoreError, StoreStats, Writes};
 use postgres::error::SqlState;
 use postgres::{Client, NoTls};
 use r2d2_postgres::PostgresConnectionManager;
-use std::net::IpAddr;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 
@@ -46,8 +45,6 @@ struct PgInner {
     closed: AtomicBool,
     pool_timeouts: AtomicU64,
     committed_writes: AtomicU64,
-    /// The sign-in throttle's table (`throttle.rs`).
-    throttle: throttle::Throttle,
     /// The URL without its password, for messages.
     described: String,
 }
@@ -133,7 +130,6 @@ impl PgStore {
                 closed: AtomicBool::new(false),
                 pool_timeouts: AtomicU64::new(0),
                 committed_writes: AtomicU64::new(0),
-                throttle: throttle::Throttle::new(),
                 described,
             }),
         })
@@ -203,25 +199,6 @@ impl PgStore {
             self.inner.committed_writes.fetch_add(1, Ordering::Relaxed);
         }
         result
-    }
-
-    /// Seconds until sign-ins for `user_name` from `address` are let
-    /// through again, or `None` when they are now (API.md §3, every instance's failures).
-    pub async fn login_wait(&self, user_name: String, address: IpAddr) -> Result<Option<u64>, StoreError> {
-        let store = self.clone();
-        tokio::task::spawn_blocking(move || {
-            let mut conn = store.connection()?;
-            store.inner.throttle.wait(&mut conn, &user_name, address)
-        })
-        .await
-        .map_err(|e| StoreError::Failed(format!("throttle task failed: {e}")))?
-    }
-
-    /// Records a password check's outcome, committed when this returns.
-    /// Blocks: call it off the async workers (where the check ran).
-    pub fn record_login(&self, user_name: &str, address: IpAddr, succeeded: bool) -> Result<(), StoreError> {
-        let mut conn = self.connection()?;
-        self.inner.throttle.record(&mut conn, user_name, address, succeeded)
     }
 
     /// Credential changes the listener has heard (see `listener.rs`).

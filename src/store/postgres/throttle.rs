@@ -1,114 +1,120 @@
-//! The sign-in throttle on PostgreSQL (API.md §3): the failures live in the
-//! table `login_failures`, so every instance behind the load balancer counts
-//! the same ones. Exactly the rules of the in-memory `LoginThrottle` the
-//! SQLite engine keeps (one process there): per user name and client
-//! address, 5 failures not forgiven by a later success from that address;
-//! per user name, 50 failures from anywhere (a success forgives none of
-//! those); both within 15 minutes. The wait is the time until the deciding
-//! failure leaves the window, at least a second, rounded up.
+//! The sign-in throttle's records on PostgreSQL (`domain::throttle`), the
+//! same tables and statements as SQLite's (`store::sqlite::throttle`), so
+//! every instance behind the load balancer and the command line count the
+//! same failures and know the same addresses.
 //!
-//! Times are the database server's clock (100-ns ticks, as stamps): every
-//! instance measures the window on the same clock. Each statement runs on
-//! its own (autocommit): a failure recorded is seen by the next check on
-//! any instance. Rows older than the window are deleted now and then.
+//! Times are calllog's clock (`AppConfig::clock`), not the database
+//! server's: the service passes them in, so the rules read one clock on
+//! both engines and tests can move it. Instances are expected to keep their
+//! clocks in step (NTP); a skew of a few seconds moves a 15-minute window by
+//! as much.
 
 use super::db::Db;
-use crate::credentials::{throttle_key, LOGIN_FAILURES_PER_ADDRESS, LOGIN_FAILURES_PER_NAME, LOGIN_FAILURE_WINDOW};
+use crate::domain::throttle::{
+    LockedName, LoginHistory, NameKey, ThrottleKey, FAILURES_PER_ADDRESS, FAILURES_PER_NAME, KNOWN_ADDRESSES_PER_USER,
+};
+use crate::domain::time::Stamp;
 use crate::store::StoreResult;
-use std::net::IpAddr;
-use std::sync::Mutex;
-use std::time::{Duration, Instant};
 
-/// Ticks (100 ns) in a second.
-const TICKS_PER_SECOND: i64 = 10_000_000;
-
-/// The server's clock now, in ticks.
-const NOW_TICKS: &str = "(extract(epoch FROM clock_timestamp()) * 10000000)::bigint";
-
-/// How often an instance deletes the failures that have left the window.
-const PRUNE_EVERY: Duration = Duration::from_secs(60);
-
-/// What an instance keeps of the throttle: when it last pruned the table.
-pub struct Throttle {
-    last_prune: Mutex<Option<Instant>>,
+/// The deciding failure of each limit is the limit-th most recent one
+/// inside the window (none: that limit is not reached).
+pub fn history(db: &mut Db, key: &ThrottleKey, user_id: Option<i64>, window_start: Stamp) -> StoreResult<LoginHistory> {
+    let row = db.query_one(
+        "SELECT
+             (SELECT at FROM login_failures
+               WHERE name_key = $1 AND address = $2 AND NOT forgiven AND at > $3
+               ORDER BY at DESC OFFSET $4 LIMIT 1),
+             (SELECT at FROM login_failures
+               WHERE name_key = $1 AND at > $3
+               ORDER BY at DESC OFFSET $5 LIMIT 1),
+             (SELECT last_success FROM known_addresses WHERE user_id = $6 AND address = $2)",
+        &[
+            &key.name.0.as_slice(),
+            &key.address,
+            &window_start.0,
+            &(FAILURES_PER_ADDRESS as i64 - 1),
+            &(FAILURES_PER_NAME as i64 - 1),
+            &user_id,
+        ],
+    )?;
+    Ok(LoginHistory {
+        address_deciding: row.get::<_, Option<i64>>(0).map(Stamp),
+        name_deciding: row.get::<_, Option<i64>>(1).map(Stamp),
+        last_success_here: row.get::<_, Option<i64>>(2).map(Stamp),
+    })
 }
 
-fn window_ticks() -> i64 {
-    LOGIN_FAILURE_WINDOW.as_secs() as i64 * TICKS_PER_SECOND
+/// Names with `FAILURES_PER_NAME` failures inside the window, or
+/// `FAILURES_PER_ADDRESS` unforgiven ones from one address; most failures first.
+pub fn locked_names(db: &mut Db, window_start: Stamp) -> StoreResult<Vec<LockedName>> {
+    let rows = db.query(
+        "WITH recent AS (SELECT name_key, address, forgiven FROM login_failures WHERE at > $1),
+              by_name AS (SELECT name_key, count(*) AS failures FROM recent GROUP BY name_key),
+              by_address AS (
+                  SELECT name_key, count(*) AS locked FROM (
+                      SELECT name_key FROM recent WHERE NOT forgiven
+                       GROUP BY name_key, address HAVING count(*) >= $2) AS l
+                   GROUP BY name_key)
+         SELECT n.name_key, n.failures, coalesce(a.locked, 0)
+           FROM by_name n LEFT JOIN by_address a ON a.name_key = n.name_key
+          WHERE n.failures >= $3 OR a.locked > 0
+          ORDER BY n.failures DESC, n.name_key",
+        &[&window_start.0, &(FAILURES_PER_ADDRESS as i64), &(FAILURES_PER_NAME as i64)],
+    )?;
+    let mut locked = Vec::new();
+    for row in rows {
+        let name: Vec<u8> = row.get(0);
+        // A key is always 32 bytes; anything else is no name this code wrote.
+        let Ok(name) = <[u8; 32]>::try_from(name.as_slice()) else { continue };
+        let failures: i64 = row.get(1);
+        locked.push(LockedName {
+            name: NameKey(name),
+            failures,
+            locked_addresses: row.get(2),
+            everywhere: failures >= FAILURES_PER_NAME as i64,
+        });
+    }
+    Ok(locked)
 }
 
-impl Throttle {
-    pub fn new() -> Throttle {
-        Throttle { last_prune: Mutex::new(None) }
-    }
-
-    /// Seconds until sign-ins for `user_name` from `address` are let
-    /// through again, or `None` when they are now.
-    pub fn wait(&self, db: &mut Db, user_name: &str, address: IpAddr) -> StoreResult<Option<u64>> {
-        let name = throttle_key(user_name).to_vec();
-        let address = address.to_string();
-        // The deciding failure of each limit is the limit-th most recent
-        // one inside the window (none: that limit is not reached).
-        let row = db.query_one(
-            &format!(
-                "WITH now AS (SELECT {NOW_TICKS} AS t)
-                 SELECT greatest(
-                     (SELECT f.at FROM login_failures f, now
-                       WHERE f.name_key = $1 AND f.address = $2 AND NOT f.forgiven AND f.at > now.t - $3
-                       ORDER BY f.at DESC OFFSET $4 LIMIT 1),
-                     (SELECT f.at FROM login_failures f, now
-                       WHERE f.name_key = $1 AND f.at > now.t - $3
-                       ORDER BY f.at DESC OFFSET $5 LIMIT 1)
-                 ) + $3 - (SELECT t FROM now)"
-            ),
-            &[
-                &name,
-                &address,
-                &window_ticks(),
-                &(LOGIN_FAILURES_PER_ADDRESS as i64 - 1),
-                &(LOGIN_FAILURES_PER_NAME as i64 - 1),
-            ],
-        )?;
-        let wait: Option<i64> = row.get(0);
-        Ok(wait.map(|ticks| (ticks.max(0) as u64).div_ceil(TICKS_PER_SECOND as u64).max(1)))
-    }
-
-    /// Records the outcome of a password check for `user_name` from
-    /// `address`: a failure counts; a success forgives that address's
-    /// failures (the name's count keeps them).
-    pub fn record(&self, db: &mut Db, user_name: &str, address: IpAddr, succeeded: bool) -> StoreResult<()> {
-        let name = throttle_key(user_name).to_vec();
-        let address = address.to_string();
-        if succeeded {
-            db.execute(
-                "UPDATE login_failures SET forgiven = true WHERE name_key = $1 AND address = $2 AND NOT forgiven",
-                &[&name, &address],
-            )?;
-            return Ok(());
-        }
-        db.execute(
-            &format!("INSERT INTO login_failures (name_key, address, at) VALUES ($1, $2, {NOW_TICKS})"),
-            &[&name, &address],
-        )?;
-        if self.prune_due() {
-            db.execute(&format!("DELETE FROM login_failures WHERE at <= {NOW_TICKS} - $1"), &[&window_ticks()])?;
-        }
-        Ok(())
-    }
-
-    /// Whether this instance should prune now (at most once a minute).
-    fn prune_due(&self) -> bool {
-        let Ok(mut last) = self.last_prune.lock() else { return false };
-        let due = last.is_none_or(|at| at.elapsed() >= PRUNE_EVERY);
-        if due {
-            *last = Some(Instant::now());
-        }
-        due
-    }
+pub fn record_failure(db: &mut Db, key: &ThrottleKey, at: Stamp, forget_before: Stamp) -> StoreResult<()> {
+    db.execute(
+        "INSERT INTO login_failures (name_key, address, at) VALUES ($1, $2, $3)",
+        &[&key.name.0.as_slice(), &key.address, &at.0],
+    )?;
+    db.execute("DELETE FROM login_failures WHERE at <= $1", &[&forget_before.0])?;
+    Ok(())
 }
 
-impl Default for Throttle {
-    fn default() -> Self {
-        Throttle::new()
+pub fn record_success(
+    db: &mut Db,
+    key: &ThrottleKey,
+    user_id: i64,
+    at: Stamp,
+    forget_before: Stamp,
+) -> StoreResult<()> {
+    db.execute(
+        "UPDATE login_failures SET forgiven = true WHERE name_key = $1 AND address = $2 AND NOT forgiven",
+        &[&key.name.0.as_slice(), &key.address],
+    )?;
+    db.execute(
+        "INSERT INTO known_addresses (user_id, address, last_success) VALUES ($1, $2, $3)
+         ON CONFLICT (user_id, address) DO UPDATE SET last_success = excluded.last_success",
+        &[&user_id, &key.address, &at.0],
+    )?;
+    db.execute("DELETE FROM known_addresses WHERE last_success <= $1", &[&forget_before.0])?;
+    let kept = db.query_opt(
+        "SELECT last_success FROM known_addresses WHERE user_id = $1
+          ORDER BY last_success DESC OFFSET $2 LIMIT 1",
+        &[&user_id, &(KNOWN_ADDRESSES_PER_USER as i64 - 1)],
+    )?;
+    if let Some(row) = kept {
+        let oldest_kept: i64 = row.get(0);
+        db.execute("DELETE FROM known_addresses WHERE user_id = $1 AND last_success < $2", &[&user_id, &oldest_kept])?;
     }
+    Ok(())
+}
+
+pub fn clear_failures(db: &mut Db, name: &NameKey) -> StoreResult<u64> {
+    Ok(db.execute("DELETE FROM login_failures WHERE name_key = $1", &[&name.0.as_slice()])?)
 }

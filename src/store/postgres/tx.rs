@@ -8,7 +8,7 @@
 //! poll can first wait for the writes in flight.
 
 use super::db::Db;
-use super::{audit, calllogs, catalog, directory, lookup, users, CHANGE_CLOCK_LOCK};
+use super::{audit, calllogs, catalog, directory, lookup, throttle, users, CHANGE_CLOCK_LOCK};
 use crate::domain::audit::{AuditEntry, AuditFilter};
 use crate::domain::calllogs::{
     Author, CallLog, CallLogFilter, CallLogRow, CategoryCounts, ExportRow, HistoryEntry, LogHead, NewEvent, UnitSummary,
@@ -17,6 +17,7 @@ use crate::domain::catalog::{CallLogReason, CatalogInput, ModuleStatus};
 use crate::domain::directory::{Property, PropertyStatus, Resident, Unit, UnitSort};
 use crate::domain::lookup::{CallLogBrief, LookupQuery, ResidentPlace, UnitPlace};
 use crate::domain::query::Page;
+use crate::domain::throttle::{LockedName, LoginHistory, NameKey, ThrottleKey};
 use crate::domain::time::Stamp;
 use crate::domain::users::{Caller, LoginRecord, NewToken, NewUser, TokenInfo, TokenRecord, User, UserChanges};
 use crate::store::{Catalog, ExportCursor, Reads, RuleLock, StoreResult, Writes};
@@ -135,6 +136,18 @@ impl Reads for PgTx<'_> {
     fn credential_changes(&mut self) -> StoreResult<i64> {
         // Counted by this instance's listener, from every instance's NOTIFY.
         Ok(self.credential_changes)
+    }
+
+    fn login_history(
+        &mut self,
+        key: &ThrottleKey,
+        user_id: Option<i64>,
+        window_start: Stamp,
+    ) -> StoreResult<LoginHistory> {
+        throttle::history(self.db()?, key, user_id, window_start)
+    }
+    fn locked_names(&mut self, window_start: Stamp) -> StoreResult<Vec<LockedName>> {
+        throttle::locked_names(self.db()?, window_start)
     }
 
     fn audit_page(&mut self, filter: &AuditFilter, page: Page) -> StoreResult<(i64, Vec<AuditEntry>)> {
@@ -289,6 +302,22 @@ impl Writes for PgTx<'_> {
     }
     fn revoke_sessions(&mut self, user_id: i64, now: Stamp) -> StoreResult<()> {
         users::revoke_sessions(self.db()?, user_id, now)
+    }
+
+    fn record_login_failure(&mut self, key: &ThrottleKey, at: Stamp, forget_before: Stamp) -> StoreResult<()> {
+        throttle::record_failure(self.db()?, key, at, forget_before)
+    }
+    fn record_login_success(
+        &mut self,
+        key: &ThrottleKey,
+        user_id: i64,
+        at: Stamp,
+        forget_before: Stamp,
+    ) -> StoreResult<()> {
+        throttle::record_success(self.db()?, key, user_id, at, forget_before)
+    }
+    fn clear_login_failures(&mut self, name: &NameKey) -> StoreResult<u64> {
+        throttle::clear_failures(self.db()?, name)
     }
 
     fn record_audit(&mut self, entry: &AuditEntry) -> StoreResult<()> {

@@ -12,16 +12,15 @@ pub mod checkpoint;
 pub mod directory;
 pub mod lookup;
 pub mod schema;
+pub mod throttle;
 pub mod tx;
 pub mod users;
 pub mod writer;
 
 use crate::config::StoreConfig;
-use crate::credentials::LoginThrottle;
 use crate::store::{OpenError, Reads, StoreError, StoreStats, Writes};
 use r2d2_sqlite::SqliteConnectionManager;
 use rusqlite::{Connection, OpenFlags};
-use std::net::IpAddr;
 use std::path::Path;
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
@@ -41,9 +40,6 @@ struct StoreInner {
     readers: r2d2::Pool<SqliteConnectionManager>,
     writer: Writer,
     checkpointer: checkpoint::Checkpointer,
-    /// The sign-in throttle (API.md §3): in memory, since one process
-    /// serves a SQLite file.
-    throttle: LoginThrottle,
 }
 
 /// Which connection is being set up: only the writer changes the journal
@@ -150,24 +146,7 @@ impl SqliteStore {
             config.write_queue_capacity.max(1),
             writer::WalBound { path: wal_path.into(), limit_bytes: config.wal_limit_bytes },
         );
-        Ok(SqliteStore {
-            inner: Arc::new(StoreInner { readers, writer, checkpointer, throttle: LoginThrottle::standard() }),
-        })
-    }
-
-    /// Seconds until sign-ins for `user_name` from `address` are let
-    /// through again, or `None` when they are now.
-    pub fn login_wait(&self, user_name: &str, address: IpAddr) -> Option<u64> {
-        self.inner.throttle.check(user_name, address).err()
-    }
-
-    /// Records the outcome of a password check for `user_name` from `address`.
-    pub fn record_login(&self, user_name: &str, address: IpAddr, succeeded: bool) {
-        if succeeded {
-            self.inner.throttle.record_success(user_name, address);
-        } else {
-            self.inner.throttle.record_failure(user_name, address);
-        }
+        Ok(SqliteStore { inner: Arc::new(StoreInner { readers, writer, checkpointer }) })
     }
 
     /// Runs a read on a pooled read-only connection, in one read
@@ -216,6 +195,18 @@ impl SqliteStore {
         let job = move |conn: &Connection| work(&mut tx::SqliteTx::new(conn));
         let receiver = self.inner.writer.submit(job).map_err(E::from)?;
         receiver.await.map_err(|_| E::from(StoreError::Failed("the writer thread stopped".into())))?
+    }
+
+    /// `write` for threads that may block.
+    pub fn write_blocking<T, E, F>(&self, work: F) -> Result<T, E>
+    where
+        T: Send + 'static,
+        E: From<StoreError> + Send + 'static,
+        F: FnOnce(&mut dyn Writes) -> Result<T, E> + Send + 'static,
+    {
+        let job = move |conn: &Connection| work(&mut tx::SqliteTx::new(conn));
+        let receiver = self.inner.writer.submit(job).map_err(E::from)?;
+        receiver.blocking_recv().map_err(|_| E::from(StoreError::Failed("the writer thread stopped".into())))?
     }
 
     /// Runs `work` on the writer's own connection, in its transaction: for

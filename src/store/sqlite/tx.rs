@@ -2,7 +2,7 @@
 //! whose transaction the engine opened (a pooled read transaction, or the
 //! writer's savepoint). Each method is one of the module functions beside it.
 
-use super::{audit, calllogs, catalog, directory, lookup, users};
+use super::{audit, calllogs, catalog, directory, lookup, throttle, users};
 use crate::domain::audit::{AuditEntry, AuditFilter};
 use crate::domain::calllogs::{
     Author, CallLog, CallLogFilter, CallLogRow, CategoryCounts, ExportRow, HistoryEntry, LogHead, NewEvent, UnitSummary,
@@ -11,6 +11,7 @@ use crate::domain::catalog::{CallLogReason, CatalogInput, ModuleStatus};
 use crate::domain::directory::{Property, PropertyStatus, Resident, Unit, UnitSort};
 use crate::domain::lookup::{CallLogBrief, LookupQuery, ResidentPlace, UnitPlace};
 use crate::domain::query::Page;
+use crate::domain::throttle::{LockedName, LoginHistory, NameKey, ThrottleKey};
 use crate::domain::time::Stamp;
 use crate::domain::users::{Caller, LoginRecord, NewToken, NewUser, TokenInfo, TokenRecord, User, UserChanges};
 use crate::store::{Catalog, ExportCursor, Reads, RuleLock, StoreResult, Writes};
@@ -56,6 +57,18 @@ impl Reads for SqliteTx<'_> {
     }
     fn credential_changes(&mut self) -> StoreResult<i64> {
         audit::credential_changes(self.conn)
+    }
+
+    fn login_history(
+        &mut self,
+        key: &ThrottleKey,
+        user_id: Option<i64>,
+        window_start: Stamp,
+    ) -> StoreResult<LoginHistory> {
+        throttle::history(self.conn, key, user_id, window_start)
+    }
+    fn locked_names(&mut self, window_start: Stamp) -> StoreResult<Vec<LockedName>> {
+        throttle::locked_names(self.conn, window_start)
     }
 
     fn audit_page(&mut self, filter: &AuditFilter, page: Page) -> StoreResult<(i64, Vec<AuditEntry>)> {
@@ -208,6 +221,22 @@ impl Writes for SqliteTx<'_> {
     }
     fn revoke_sessions(&mut self, user_id: i64, now: Stamp) -> StoreResult<()> {
         users::revoke_sessions(self.conn, user_id, now)
+    }
+
+    fn record_login_failure(&mut self, key: &ThrottleKey, at: Stamp, forget_before: Stamp) -> StoreResult<()> {
+        throttle::record_failure(self.conn, key, at, forget_before)
+    }
+    fn record_login_success(
+        &mut self,
+        key: &ThrottleKey,
+        user_id: i64,
+        at: Stamp,
+        forget_before: Stamp,
+    ) -> StoreResult<()> {
+        throttle::record_success(self.conn, key, user_id, at, forget_before)
+    }
+    fn clear_login_failures(&mut self, name: &NameKey) -> StoreResult<u64> {
+        throttle::clear_failures(self.conn, name)
     }
 
     fn record_audit(&mut self, entry: &AuditEntry) -> StoreResult<()> {
