@@ -11,7 +11,8 @@ use crate::domain::users::{check_password, check_user_name, Caller, NewUser, Rol
 use crate::service::{Service, ServiceError};
 use crate::state::AppState;
 use crate::store::{self, Store};
-use clap::{Args, Parser, Subcommand};
+use clap::parser::ValueSource;
+use clap::{Args, CommandFactory, FromArgMatches, Parser, Subcommand};
 use jiff::tz::TimeZone;
 use std::io::{BufRead, Write};
 use std::net::IpAddr;
@@ -55,7 +56,8 @@ pub enum Command {
     /// Check the database's integrity; exit 0 when sound.
     Check,
     /// Copy a SQLite database into a PostgreSQL database that has no calllog schema yet
-    /// (before the first serve on it): every row, ids and dates kept, counts verified. Ignores --db.
+    /// (before the first serve on it): every row, ids and dates kept, counts verified.
+    /// It reads --from and writes --to; --db is refused here.
     Migrate(MigrateArgs),
 }
 
@@ -131,14 +133,19 @@ impl ServeArgs {
 pub enum UserCommand {
     /// Create a user; prints a generated password unless --password-stdin is given.
     Add {
+        /// The user name: 1 to 100 letters, digits and . _ - @ (unique ignoring case).
         #[arg(value_parser = parse_user_name)]
         name: String,
+        /// admin (everything), agent (reads and logs calls) or viewer (reads only).
         #[arg(long, value_parser = parse_role)]
         role: Role,
+        /// First name (the display name is first and last name).
         #[arg(long)]
         first: Option<String>,
+        /// Last name.
         #[arg(long)]
         last: Option<String>,
+        /// Email address.
         #[arg(long)]
         email: Option<String>,
         /// A property to link (repeatable).
@@ -154,6 +161,7 @@ pub enum UserCommand {
     /// stay); prints a generated password unless --password-stdin is given.
     /// The way back in when the admin password is lost.
     Passwd {
+        /// The user's name.
         name: String,
         /// Read the password from the first line of standard input.
         #[arg(long)]
@@ -165,7 +173,9 @@ pub enum UserCommand {
 pub enum TokenCommand {
     /// Create an API token for user NAME; prints only the token.
     Create {
+        /// The user the token acts as (an active one).
         name: String,
+        /// A label to tell the token by in lists (default: "command line").
         #[arg(long)]
         label: Option<String>,
         /// Days until the token expires (1 to 36500); no expiry when absent.
@@ -174,6 +184,7 @@ pub enum TokenCommand {
     },
     /// List user NAME's live API tokens: TOKENID, LABEL, CREATED, EXPIRES or never (tab-separated).
     List {
+        /// The user whose tokens to list.
         name: String,
         /// IANA time zone the dates are written in.
         #[arg(long, env = "CALLLOG_TIMEZONE", default_value = "UTC", value_parser = parse_zone)]
@@ -181,6 +192,7 @@ pub enum TokenCommand {
     },
     /// Revoke the live token TOKENID (any user's); exit 1 when there is none.
     Revoke {
+        /// The token's id (TokenId), as `token list` or the API shows it.
         #[arg(value_name = "TOKENID", value_parser = clap::value_parser!(i64).range(1..))]
         token_id: i64,
     },
@@ -190,13 +202,17 @@ pub enum TokenCommand {
 #[group(skip)]
 #[command(group(clap::ArgGroup::new("files").required(true).multiple(true).args(["properties", "units", "residents"])))]
 pub struct ImportArgs {
-    #[arg(long)]
+    /// CSV of properties; header row with PropertyId and PropertyName, other Property fields optional.
+    #[arg(long, value_name = "FILE.csv")]
     pub properties: Option<PathBuf>,
-    #[arg(long)]
+    /// CSV of units; header row with UnitId, PropertyId and UnitNumber, other Unit fields optional.
+    #[arg(long, value_name = "FILE.csv")]
     pub units: Option<PathBuf>,
-    #[arg(long)]
+    /// CSV of residents; header row with ResidentId, PropertyId, UnitId and ResidentFirstName or
+    /// ResidentLastName, other Resident fields optional.
+    #[arg(long, value_name = "FILE.csv")]
     pub residents: Option<PathBuf>,
-    /// Zone for MoveInDate values without an offset.
+    /// IANA time zone of MoveInDate and MoveOutDate values written without an offset.
     #[arg(long, env = "CALLLOG_TIMEZONE", default_value = "UTC", value_parser = parse_zone)]
     pub timezone: TimeZone,
 }
@@ -245,6 +261,42 @@ impl From<store::OpenError> for Failure {
     fn from(e: store::OpenError) -> Self {
         Failure(e.to_string())
     }
+}
+
+/// The command line as clap reads it, with one change the derive cannot
+/// state: `migrate` copies `--from` into `--to` and never opens `--db`, so its
+/// help does not offer the global `--db` (and `parse_from` refuses it there).
+pub fn command() -> clap::Command {
+    // A global argument reaches every subcommand that has no argument of its
+    // own by that id: `migrate` gets a hidden one, so `migrate --help` does
+    // not offer it while `--db` there still parses (to be refused by name).
+    Cli::command().mut_subcommand("migrate", |migrate| {
+        migrate.arg(clap::Arg::new("db").long("db").hide(true).value_parser(Database::parse))
+    })
+}
+
+/// Reads `args` (the program's name first), or the usage error clap prints
+/// with exit code 2. `--db` given to `migrate` is such an error: silently
+/// ignoring it would let `calllog --db new.db migrate …` look as if it did
+/// something with `new.db`. `CALLLOG_DB` from the environment stays allowed,
+/// since a service's environment sets it for every command.
+pub fn parse_from<I, T>(args: I) -> Result<Cli, clap::Error>
+where
+    I: IntoIterator<Item = T>,
+    T: Into<std::ffi::OsString> + Clone,
+{
+    let mut command = command();
+    let matches = command.try_get_matches_from_mut(args)?;
+    if let Some(("migrate", migrate)) = matches.subcommand() {
+        if migrate.value_source("db") == Some(ValueSource::CommandLine) {
+            let message = "migrate reads the file given by --from and writes to --to; it takes no --db";
+            return Err(match command.find_subcommand_mut("migrate") {
+                Some(migrate) => migrate.error(clap::error::ErrorKind::ArgumentConflict, message),
+                None => command.error(clap::error::ErrorKind::ArgumentConflict, message),
+            });
+        }
+    }
+    Cli::from_arg_matches(&matches).map_err(|e| e.format(&mut command))
 }
 
 pub fn run(cli: Cli) -> ExitCode {
@@ -374,12 +426,42 @@ fn user_add(
         role,
         property_ids: properties,
     };
-    let user = with_service(db, async |service| Ok(service.create_user(&Caller::command_line(), user).await?))?;
+    let (user, has_admin) = with_service(db, async |service| {
+        let user = service.create_user(&Caller::command_line(), user).await?;
+        let has_admin = user.role == Role::Admin || has_active_admin(service).await?;
+        Ok((user, has_admin))
+    })?;
     println!("Created user {} (id {}, role {}).", user.user_name, user.user_id, user.role.as_str());
     if generated {
         println!("Password: {password}");
     }
+    if !has_admin {
+        // `serve` creates `admin` only in a database with no user at all, so
+        // a first `user add` of an agent would otherwise leave nobody able to
+        // manage users, and nothing would say so.
+        eprintln!(
+            "calllog: note: this database has no active admin, and serve creates one only when there is no user \
+             at all; add one with: calllog user add NAME --role admin"
+        );
+    }
     Ok(())
+}
+
+/// Whether any user is an active admin.
+async fn has_active_admin(service: &Service) -> Result<bool, Failure> {
+    let operator = Caller::command_line();
+    let mut seen = 0;
+    for number in 1.. {
+        let (total, page) = service.list_users(&operator, Page { number, size: MAX_PAGE_SIZE }).await?;
+        if page.iter().any(|user| user.active && user.role == Role::Admin) {
+            return Ok(true);
+        }
+        seen += page.len() as i64;
+        if page.is_empty() || seen >= total {
+            break;
+        }
+    }
+    Ok(false)
 }
 
 /// The first line of standard input (checked), or a generated password;
