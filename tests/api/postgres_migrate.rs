@@ -107,6 +107,22 @@ async fn migrate_needs_an_existing_file_and_a_postgres_url() {
     calllog(&["migrate", "--from", missing.to_str().unwrap()]).await.assert_usage_error("--to");
 }
 
+/// A start on a database already at the current schema asks before it
+/// creates, so PostgreSQL has nothing to warn about: no
+/// `NOTICE: relation "calllog_schema" already exists` at every start.
+#[actix_web::test]
+async fn a_start_on_a_current_postgres_database_logs_no_notice() {
+    if on_sqlite() {
+        return;
+    }
+    let target = PostgresDatabase::create(&test_server());
+    for start in ["the first, which creates the schema", "the second, on a current schema"] {
+        let out = calllog(&["--db", &target.url, "user", "list"]).await;
+        assert_eq!(out.code, 0, "{start}: stdout {:?}; stderr {:?}", out.stdout, out.stderr);
+        assert!(!out.stderr.contains("NOTICE"), "{start} logged a notice: {}", out.stderr);
+    }
+}
+
 // ---- the round trip (PostgreSQL runs only) -------------------------------
 
 #[actix_web::test]
