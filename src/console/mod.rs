@@ -27,8 +27,9 @@ use session::Session;
 const CONTENT_SECURITY_POLICY: &str = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; \
      connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'";
 
-/// The headers every page carries (added when a handler has not set them).
-fn page_headers() -> DefaultHeaders {
+/// The headers every page carries (added when a handler has not set them);
+/// `/help` carries them too.
+pub(crate) fn page_headers() -> DefaultHeaders {
     DefaultHeaders::new()
         .add((header::CONTENT_SECURITY_POLICY, CONTENT_SECURITY_POLICY))
         .add((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
