@@ -1,4 +1,4 @@
-//! API.md §8: `GET /api/openapi.json` and `GET /help`. Both come from the
+//! docs/api.md §8: `GET /api/openapi.json` and `GET /help`. Both come from the
 //! one generated document (`http::openapi`), so they cannot disagree; the
 //! page is rendered here, with no outside assets.
 
@@ -168,23 +168,36 @@ fn operation_anchor(method: &str, path: &str) -> String {
 const TAG_ORDER: [&str; 8] =
     ["auth", "users", "calllogs", "summaries", "catalog", "directory", "documentation", "operations"];
 
-/// Every operation as (tag, METHOD, path, operation), in the document's
-/// path order, grouped by tag (in `TAG_ORDER`).
-fn operations_by_tag(doc: &Value) -> Vec<(String, Vec<(String, String, &Value)>)> {
-    let mut groups: Vec<(String, Vec<(String, String, &Value)>)> = Vec::new();
+/// One operation of the document, as the page shows it.
+struct Operation<'d> {
+    /// `GET`, `POST`, …
+    method: String,
+    path: &'d str,
+    spec: &'d Value,
+}
+
+/// The operations that share a tag, under one heading of the page.
+struct TagGroup<'d> {
+    tag: String,
+    operations: Vec<Operation<'d>>,
+}
+
+/// Every operation, in the document's path order, grouped by tag (in `TAG_ORDER`).
+fn operations_by_tag(doc: &Value) -> Vec<TagGroup<'_>> {
+    let mut groups: Vec<TagGroup<'_>> = Vec::new();
     let Some(paths) = doc["paths"].as_object() else { return groups };
     for (path, item) in paths {
         for method in METHODS {
-            let Some(operation) = item.get(method) else { continue };
-            let tag = operation.pointer("/tags/0").and_then(Value::as_str).unwrap_or("other").to_string();
-            let entry = (method.to_uppercase(), path.clone(), operation);
-            match groups.iter_mut().find(|(name, _)| *name == tag) {
-                Some((_, operations)) => operations.push(entry),
-                None => groups.push((tag, vec![entry])),
+            let Some(spec) = item.get(method) else { continue };
+            let tag = spec.pointer("/tags/0").and_then(Value::as_str).unwrap_or("other").to_string();
+            let operation = Operation { method: method.to_uppercase(), path, spec };
+            match groups.iter_mut().find(|group| group.tag == tag) {
+                Some(group) => group.operations.push(operation),
+                None => groups.push(TagGroup { tag, operations: vec![operation] }),
             }
         }
     }
-    groups.sort_by_key(|(tag, _)| TAG_ORDER.iter().position(|known| known == tag).unwrap_or(TAG_ORDER.len()));
+    groups.sort_by_key(|group| TAG_ORDER.iter().position(|known| *known == group.tag).unwrap_or(TAG_ORDER.len()));
     groups
 }
 
@@ -211,14 +224,15 @@ pub fn render_help(doc: &Value) -> String {
 
     html.push_str("<nav class=\"toc\" aria-labelledby=\"contents\"><h2 id=\"contents\">Contents</h2><ol>");
     html.push_str("<li><a href=\"#overview\">Overview</a></li><li><a href=\"#routes\">Routes</a><ol>");
-    for (tag, operations) in &groups {
-        let _ = write!(html, "<li><a href=\"#tag-{0}\">{0}</a><ul>", escape(tag));
-        for (method, path, _) in operations {
+    for group in &groups {
+        let _ = write!(html, "<li><a href=\"#tag-{0}\">{0}</a><ul>", escape(&group.tag));
+        for operation in &group.operations {
             let _ = write!(
                 html,
-                "<li><a href=\"#{}\">{method} <code>{}</code></a></li>",
-                operation_anchor(method, path),
-                escape(path)
+                "<li><a href=\"#{}\">{} <code>{}</code></a></li>",
+                operation_anchor(&operation.method, operation.path),
+                operation.method,
+                escape(operation.path)
             );
         }
         html.push_str("</ul></li>");
@@ -240,9 +254,9 @@ pub fn render_help(doc: &Value) -> String {
         escape(info["description"].as_str().unwrap_or("")),
         escape(info["version"].as_str().unwrap_or(""))
     );
-    for (tag, operations) in &groups {
-        let _ = write!(html, "<h2 class=\"tag\" id=\"tag-{0}\">{0}</h2>", escape(tag));
-        for (method, path, operation) in operations {
+    for group in &groups {
+        let _ = write!(html, "<h2 class=\"tag\" id=\"tag-{0}\">{0}</h2>", escape(&group.tag));
+        for Operation { method, path, spec: operation } in &group.operations {
             let _ = write!(
                 html,
                 "<h3 id=\"{}\"><span class=\"m\">{method}</span> <code>{}</code></h3><p>{}</p>",
