@@ -1,4 +1,4 @@
-//! The command line (API.md §9): `serve` and the administrative commands.
+//! The command line (docs/operations.md §11): `serve` and the administrative commands.
 //! Exit codes: 0 success, 1 runtime failure, 2 usage error (clap's own).
 
 use crate::app::build_app;
@@ -303,7 +303,7 @@ pub fn run(cli: Cli) -> ExitCode {
     let command = cli.command.unwrap_or(Command::Serve(cli.serve));
     if let (Command::Serve(args), Database::Postgres(_)) = (&command, &cli.db) {
         if args.synchronous.is_some() {
-            // API.md §9: a usage error (exit 2), like any flag clap refuses.
+            // docs/operations.md §11: a usage error (exit 2), like any flag clap refuses.
             eprintln!(
                 "calllog: --synchronous (CALLLOG_SYNCHRONOUS) is for SQLite files; \
                  on PostgreSQL set synchronous_commit in PostgreSQL itself"
@@ -360,7 +360,7 @@ fn serve(db: &Database, args: ServeArgs) -> Result<(), Failure> {
     let bind = args.bind.clone();
     let mut started = false;
     let result = actix_web::rt::System::new().block_on(async {
-        // Bind first (API.md §9): a start that cannot listen must not spend
+        // Bind first (docs/operations.md §11): a start that cannot listen must not spend
         // the first admin's password, which is shown only once.
         let app_state = state.clone();
         let server = actix_web::HttpServer::new(move || build_app(app_state.clone()))
@@ -623,7 +623,7 @@ fn check(db: &Database) -> Result<(), Failure> {
     Ok(())
 }
 
-/// `migrate --from FILE --to URL` (API.md §11): see `store::postgres::copy`.
+/// `migrate --from FILE --to URL` (docs/operations.md §6): see `store::postgres::copy`.
 fn migrate(args: &MigrateArgs) -> Result<(), Failure> {
     require_database(&args.from)?;
     let to = Database::Postgres(args.to.clone()).describe();
@@ -635,7 +635,7 @@ fn migrate(args: &MigrateArgs) -> Result<(), Failure> {
     Ok(())
 }
 
-/// `check` and `backup` work on SQLite files (API.md §11): on a PostgreSQL
+/// `check` and `backup` work on SQLite files (docs/operations.md §6): on a PostgreSQL
 /// URL they say what does the job there, `tool`.
 fn sqlite_file_for<'d>(db: &'d Database, command: &str, tool: &str) -> Result<&'d Path, Failure> {
     match db {
@@ -650,7 +650,7 @@ fn sqlite_file_for<'d>(db: &'d Database, command: &str, tool: &str) -> Result<&'
     }
 }
 
-/// API.md §9: `check`, `backup` and `migrate --from` fail on a file that does
+/// docs/operations.md §11: `check`, `backup` and `migrate --from` fail on a file that does
 /// not exist rather than create one (an empty new database would hide a mistyped path).
 fn require_database(db: &Path) -> Result<(), Failure> {
     if db.exists() {

@@ -261,7 +261,7 @@ impl TokenCache {
     }
 }
 
-/// Login throttling (API.md §3), kept in memory: after `per_address`
+/// Login throttling (docs/api.md §3), kept in memory: after `per_address`
 /// failures for one user name from one client address inside `window`,
 /// that name is refused from that address; after `per_name` failures for
 /// the name from any addresses, it is refused from every address. Refused
@@ -273,11 +273,11 @@ impl TokenCache {
 /// pass the limit by at most the number of checks that run at once, and
 /// right passwords, however many arrive together, are never refused for
 /// one another.
-/// API.md §3: failures for one name from one address that throttle it there.
+/// docs/api.md §3: failures for one name from one address that throttle it there.
 pub const LOGIN_FAILURES_PER_ADDRESS: usize = 5;
-/// API.md §3: failures for one name from any addresses that throttle it everywhere.
+/// docs/api.md §3: failures for one name from any addresses that throttle it everywhere.
 pub const LOGIN_FAILURES_PER_NAME: usize = 50;
-/// API.md §3: how long a failure counts.
+/// docs/api.md §3: how long a failure counts.
 pub const LOGIN_FAILURE_WINDOW: Duration = Duration::from_secs(15 * 60);
 
 pub struct LoginThrottle {
@@ -327,7 +327,7 @@ pub(crate) fn throttle_key(user_name: &str) -> NameKey {
 }
 
 impl LoginThrottle {
-    /// The throttle of API.md §3 (one process's, in memory).
+    /// The throttle of docs/api.md §3 (one process's, in memory).
     pub fn standard() -> LoginThrottle {
         LoginThrottle::new(LOGIN_FAILURES_PER_ADDRESS, LOGIN_FAILURES_PER_NAME, LOGIN_FAILURE_WINDOW)
     }

@@ -1,5 +1,5 @@
 //! `/admin` (admins only): users, reasons and statuses, and the directory
-//! import as a multipart upload of the three CSV files (CONSOLE.md §1).
+//! import as a multipart upload of the three CSV files (docs/console.md §1).
 //! Each form posts to its own address and comes back to `/admin`.
 
 use super::session::Session;
@@ -327,7 +327,7 @@ struct ImportUpload {
 }
 
 /// Reads the upload part by part; each CSV part is read as it arrives, row
-/// by row, by the same reader as `calllog import` (API.md §1: up to 64 MiB,
+/// by row, by the same reader as `calllog import` (docs/api.md §1: up to 64 MiB,
 /// as a stream).
 async fn read_upload(mut multipart: Multipart, zone: &TimeZone) -> Result<ImportUpload, PageFailure> {
     let too_large = || PageFailure::Refused {

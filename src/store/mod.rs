@@ -258,7 +258,7 @@ pub enum OpenError {
 }
 
 /// What `/metrics` shows of the store: SQLite's writer and read pool, or
-/// PostgreSQL's connection pool (API.md §11).
+/// PostgreSQL's connection pool (docs/operations.md §6).
 #[derive(Debug, Clone, Copy)]
 pub enum StoreStats {
     Sqlite {
@@ -333,7 +333,7 @@ impl Store {
     }
 
     /// Seconds until sign-ins for `user_name` from `address` are let
-    /// through again, or `None` when they are now (API.md §3). The engine
+    /// through again, or `None` when they are now (docs/api.md §3). The engine
     /// keeps the failures: SQLite in this process's memory (one process
     /// serves a file), PostgreSQL in a table every instance shares.
     pub async fn login_wait(&self, user_name: &str, address: IpAddr) -> StoreResult<Option<u64>> {

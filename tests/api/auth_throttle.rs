@@ -1,4 +1,4 @@
-//! API.md §3: the sign-in throttle, keyed by user name and client address,
+//! docs/api.md §3: the sign-in throttle, keyed by user name and client address,
 //! and the bound on password checks running at once.
 
 use crate::helpers::*;

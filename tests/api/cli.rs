@@ -1,4 +1,4 @@
-//! API.md §9: the command line, run as a real process.
+//! docs/operations.md §11: the command line, run as a real process.
 
 use std::fs::File;
 use std::io::{BufRead, BufReader, Read, Write};
@@ -69,7 +69,7 @@ impl Outcome {
         self
     }
 
-    /// A usage error (API.md §9: exit 2), told by clap on stderr, nothing on stdout.
+    /// A usage error (docs/operations.md §11: exit 2), told by clap on stderr, nothing on stdout.
     fn assert_usage_error(&self, mentions: &str) {
         self.assert_code(2);
         assert!(self.stderr.contains(mentions), "stderr should mention {mentions:?}: {:?}", self.stderr);
@@ -752,7 +752,7 @@ fn check_passes_a_sound_database_and_fails_a_garbage_file() {
     run(command, None).assert_failure_line();
     assert_eq!(std::fs::read(&garbage).unwrap(), bytes, "check must not change the file");
 
-    // API.md §9: check on a file that does not exist fails instead of creating one.
+    // docs/operations.md §11: check on a file that does not exist fails instead of creating one.
     let absent = dir.path().join("absent.db");
     let mut command = calllog(&absent);
     command.arg("check");

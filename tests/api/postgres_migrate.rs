@@ -1,4 +1,4 @@
-//! API.md §9 and §11: `calllog migrate --from FILE.db --to postgres://…`,
+//! docs/operations.md §11 and §6: `calllog migrate --from FILE.db --to postgres://…`,
 //! and the commands that are for SQLite files only.
 //!
 //! The round trip builds a SQLite file through the real app (every table
@@ -161,7 +161,7 @@ async fn migrate_copies_a_sqlite_file_that_then_answers_every_read_the_same() {
         }
     }
     // `q` without `sort`: best match first, and the order among matches may
-    // differ between engines (API.md §7); the matches and Total may not.
+    // differ between engines (docs/api.md §7); the matches and Total may not.
     for q in ["leak", "creme", "plumber booked", "cole"] {
         let path = format!("/api/calllogs?q={q}&pageSize=100");
         let (a, b) = (get(&sqlite, &path, &fixture.admin).await, get(&postgres, &path, &fixture.admin).await);

@@ -206,7 +206,7 @@ impl PgStore {
     }
 
     /// Seconds until sign-ins for `user_name` from `address` are let
-    /// through again, or `None` when they are now (API.md §3, every instance's failures).
+    /// through again, or `None` when they are now (docs/api.md §3, every instance's failures).
     pub async fn login_wait(&self, user_name: String, address: IpAddr) -> Result<Option<u64>, StoreError> {
         let store = self.clone();
         tokio::task::spawn_blocking(move || {
@@ -253,7 +253,7 @@ impl PgStore {
     }
 }
 
-/// How a PostgreSQL error reads to the layers above (API.md §11): the
+/// How a PostgreSQL error reads to the layers above (docs/operations.md §6): the
 /// database refusing to write (disk full, read-only, out of resources, gone)
 /// is 113; a conflict PostgreSQL asks to retry is busy (115); anything else
 /// is a defect (199).

@@ -1,4 +1,4 @@
-//! The sign-in throttle on PostgreSQL (API.md §3): the failures live in the
+//! The sign-in throttle on PostgreSQL (docs/api.md §3): the failures live in the
 //! table `login_failures`, so every instance behind the load balancer counts
 //! the same ones. Exactly the rules of the in-memory `LoginThrottle` the
 //! SQLite engine keeps (one process there): per user name and client

@@ -41,7 +41,7 @@ struct StoreInner {
     readers: r2d2::Pool<SqliteConnectionManager>,
     writer: Writer,
     checkpointer: checkpoint::Checkpointer,
-    /// The sign-in throttle (API.md §3): in memory, since one process
+    /// The sign-in throttle (docs/api.md §3): in memory, since one process
     /// serves a SQLite file.
     throttle: LoginThrottle,
 }

@@ -81,7 +81,7 @@ async fn screenshots_of_each_main_page() {
 /// Checks one page and saves its two screenshots.
 async fn shoot(browser: &mut Browser, name: &str) {
     browser.h1().await;
-    assert_eq!(browser.audit().await, Vec::<String>::new(), "{name}: CONSOLE.md §6");
+    assert_eq!(browser.audit().await, Vec::<String>::new(), "{name}: docs/console.md §6");
     browser.screenshots(name).await;
     // At 200 % zoom (640 CSS px) the page reflows instead of scrolling sideways.
     browser.set_viewport(640, 400, 2.0).await;
