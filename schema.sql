@@ -56,7 +56,7 @@ CREATE TABLE IF NOT EXISTS residents (
     move_in_date   INTEGER,
     -- The digits of all four phones, for the lookup (written by the store).
     phone_digits   TEXT,
-    -- API.md §6: from this instant on the resident has moved out (NULL: lives there).
+    -- docs/api.md §6: from this instant on the resident has moved out (NULL: lives there).
     move_out_date  INTEGER
 );
 CREATE INDEX IF NOT EXISTS residents_by_unit ON residents(unit_id);
@@ -203,7 +203,7 @@ CREATE VIRTUAL TABLE IF NOT EXISTS call_log_search USING fts5(
     tokenize = 'unicode61 remove_diacritics 2'
 );
 
--- The lookup (CONSOLE.md §2, API.md §10): external-content FTS5 indexes over
+-- The lookup (docs/console.md §2, docs/api.md §9): external-content FTS5 indexes over
 -- the directory, kept in step by triggers on every write path. Names and
 -- numbers match by word prefix with case and accents folded; phones by any
 -- run of their digits (trigram).
@@ -297,7 +297,7 @@ CREATE TRIGGER call_log_counts_delete AFTER DELETE ON call_logs WHEN old.deleted
         WHERE property_id = old.property_id AND unit_key = coalesce(old.unit_id, 0) AND status_id = old.status_id;
 END;
 
--- The admin audit (API.md §3): who changed a user (created it, its role,
+-- The admin audit (docs/api.md §3): who changed a user (created it, its role,
 -- property links, activity, password), a token (created, revoked), a
 -- reason, a status or the directory (an import's counts), and how. Each row
 -- is written in the same transaction as the change it records. user_id is

@@ -694,7 +694,7 @@ fn main() {
     }
     println!();
 
-    // The console's pages (CONSOLE.md §1) at this size, loaded as an agent's
+    // The console's pages (docs/console.md §1) at this size, loaded as an agent's
     // browser does: signed in through the form, the session cookie on each.
     let session = clients_runtime.block_on(console_session(&addr, "bench", "bench-password"));
     println!("Console pages over {} logs (one client, the whole rendered page):", big + requests);
@@ -712,7 +712,7 @@ fn main() {
     }
     println!();
 
-    // The lookup (CONSOLE.md §2): 100,000 residents imported through the
+    // The lookup (docs/console.md §2): 100,000 residents imported through the
     // service (so the lookup indexes are filled by the real write path),
     // then single-client latencies of the lookup's shapes.
     let residents = env_number("CALLLOG_BENCH_RESIDENTS", 100_000) as i64;

@@ -1,4 +1,4 @@
-//! Full-text search under hostile input (issue 8, API.md §7). Prints
+//! Full-text search under hostile input (issue 8, docs/api.md §7). Prints
 //! figures; asserts nothing. Loopback only, and bounded: a fixed number of
 //! requests per phase.
 //!

@@ -16,7 +16,7 @@ use std::pin::Pin;
 const HOW_TO_AUTHENTICATE: &str = "Sign in first with POST /api/auth/token {\"UserName\": …, \"Password\": …}, \
      then send the Token it answers as the header Authorization: Bearer <token>.";
 
-/// The client address of API.md §3: the peer's, or, when the peer is one of
+/// The client address of docs/api.md §3: the peer's, or, when the peer is one of
 /// `trusted_proxies`, the last hop of its `X-Forwarded-For` (the address
 /// that proxy saw; hops before it are whatever the client wrote). A trusted
 /// proxy that sends no usable `X-Forwarded-For` is itself the client.

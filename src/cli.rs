@@ -1,4 +1,4 @@
-//! The command line (API.md §9): `serve` and the administrative commands.
+//! The command line (docs/operations.md §11): `serve` and the administrative commands.
 //! Exit codes: 0 success, 1 runtime failure, 2 usage error (clap's own).
 
 use crate::app::build_app;
@@ -11,7 +11,8 @@ use crate::domain::users::{check_password, check_user_name, Caller, NewUser, Rol
 use crate::service::{Service, ServiceError};
 use crate::state::AppState;
 use crate::store::{self, Store};
-use clap::{Args, Parser, Subcommand};
+use clap::parser::ValueSource;
+use clap::{Args, CommandFactory, FromArgMatches, Parser, Subcommand};
 use jiff::tz::TimeZone;
 use std::io::{BufRead, Write};
 use std::net::IpAddr;
@@ -55,7 +56,8 @@ pub enum Command {
     /// Check the database's integrity; exit 0 when sound.
     Check,
     /// Copy a SQLite database into a PostgreSQL database that has no calllog schema yet
-    /// (before the first serve on it): every row, ids and dates kept, counts verified. Ignores --db.
+    /// (before the first serve on it): every row, ids and dates kept, counts verified.
+    /// It reads --from and writes --to; --db is refused here.
     Migrate(MigrateArgs),
 }
 
@@ -131,14 +133,19 @@ impl ServeArgs {
 pub enum UserCommand {
     /// Create a user; prints a generated password unless --password-stdin is given.
     Add {
+        /// The user name: 1 to 100 letters, digits and . _ - @ (unique ignoring case).
         #[arg(value_parser = parse_user_name)]
         name: String,
+        /// admin (everything), agent (reads and logs calls) or viewer (reads only).
         #[arg(long, value_parser = parse_role)]
         role: Role,
+        /// First name (the display name is first and last name).
         #[arg(long)]
         first: Option<String>,
+        /// Last name.
         #[arg(long)]
         last: Option<String>,
+        /// Email address.
         #[arg(long)]
         email: Option<String>,
         /// A property to link (repeatable).
@@ -154,6 +161,7 @@ pub enum UserCommand {
     /// stay); prints a generated password unless --password-stdin is given.
     /// The way back in when the admin password is lost.
     Passwd {
+        /// The user's name.
         name: String,
         /// Read the password from the first line of standard input.
         #[arg(long)]
@@ -168,7 +176,9 @@ pub enum UserCommand {
 pub enum TokenCommand {
     /// Create an API token for user NAME; prints only the token.
     Create {
+        /// The user the token acts as (an active one).
         name: String,
+        /// A label to tell the token by in lists (default: "command line").
         #[arg(long)]
         label: Option<String>,
         /// Days until the token expires (1 to 36500); no expiry when absent.
@@ -177,6 +187,7 @@ pub enum TokenCommand {
     },
     /// List user NAME's live API tokens: TOKENID, LABEL, CREATED, EXPIRES or never (tab-separated).
     List {
+        /// The user whose tokens to list.
         name: String,
         /// IANA time zone the dates are written in.
         #[arg(long, env = "CALLLOG_TIMEZONE", default_value = "UTC", value_parser = parse_zone)]
@@ -184,6 +195,7 @@ pub enum TokenCommand {
     },
     /// Revoke the live token TOKENID (any user's); exit 1 when there is none.
     Revoke {
+        /// The token's id (TokenId), as `token list` or the API shows it.
         #[arg(value_name = "TOKENID", value_parser = clap::value_parser!(i64).range(1..))]
         token_id: i64,
     },
@@ -193,13 +205,17 @@ pub enum TokenCommand {
 #[group(skip)]
 #[command(group(clap::ArgGroup::new("files").required(true).multiple(true).args(["properties", "units", "residents"])))]
 pub struct ImportArgs {
-    #[arg(long)]
+    /// CSV of properties; header row with PropertyId and PropertyName, other Property fields optional.
+    #[arg(long, value_name = "FILE.csv")]
     pub properties: Option<PathBuf>,
-    #[arg(long)]
+    /// CSV of units; header row with UnitId, PropertyId and UnitNumber, other Unit fields optional.
+    #[arg(long, value_name = "FILE.csv")]
     pub units: Option<PathBuf>,
-    #[arg(long)]
+    /// CSV of residents; header row with ResidentId, PropertyId, UnitId and ResidentFirstName or
+    /// ResidentLastName, other Resident fields optional.
+    #[arg(long, value_name = "FILE.csv")]
     pub residents: Option<PathBuf>,
-    /// Zone for MoveInDate values without an offset.
+    /// IANA time zone of MoveInDate and MoveOutDate values written without an offset.
     #[arg(long, env = "CALLLOG_TIMEZONE", default_value = "UTC", value_parser = parse_zone)]
     pub timezone: TimeZone,
 }
@@ -250,11 +266,47 @@ impl From<store::OpenError> for Failure {
     }
 }
 
+/// The command line as clap reads it, with one change the derive cannot
+/// state: `migrate` copies `--from` into `--to` and never opens `--db`, so its
+/// help does not offer the global `--db` (and `parse_from` refuses it there).
+pub fn command() -> clap::Command {
+    // A global argument reaches every subcommand that has no argument of its
+    // own by that id: `migrate` gets a hidden one, so `migrate --help` does
+    // not offer it while `--db` there still parses (to be refused by name).
+    Cli::command().mut_subcommand("migrate", |migrate| {
+        migrate.arg(clap::Arg::new("db").long("db").hide(true).value_parser(Database::parse))
+    })
+}
+
+/// Reads `args` (the program's name first), or the usage error clap prints
+/// with exit code 2. `--db` given to `migrate` is such an error: silently
+/// ignoring it would let `calllog --db new.db migrate …` look as if it did
+/// something with `new.db`. `CALLLOG_DB` from the environment stays allowed,
+/// since a service's environment sets it for every command.
+pub fn parse_from<I, T>(args: I) -> Result<Cli, clap::Error>
+where
+    I: IntoIterator<Item = T>,
+    T: Into<std::ffi::OsString> + Clone,
+{
+    let mut command = command();
+    let matches = command.try_get_matches_from_mut(args)?;
+    if let Some(("migrate", migrate)) = matches.subcommand() {
+        if migrate.value_source("db") == Some(ValueSource::CommandLine) {
+            let message = "migrate reads the file given by --from and writes to --to; it takes no --db";
+            return Err(match command.find_subcommand_mut("migrate") {
+                Some(migrate) => migrate.error(clap::error::ErrorKind::ArgumentConflict, message),
+                None => command.error(clap::error::ErrorKind::ArgumentConflict, message),
+            });
+        }
+    }
+    Cli::from_arg_matches(&matches).map_err(|e| e.format(&mut command))
+}
+
 pub fn run(cli: Cli) -> ExitCode {
     let command = cli.command.unwrap_or(Command::Serve(cli.serve));
     if let (Command::Serve(args), Database::Postgres(_)) = (&command, &cli.db) {
         if args.synchronous.is_some() {
-            // API.md §9: a usage error (exit 2), like any flag clap refuses.
+            // docs/operations.md §11: a usage error (exit 2), like any flag clap refuses.
             eprintln!(
                 "calllog: --synchronous (CALLLOG_SYNCHRONOUS) is for SQLite files; \
                  on PostgreSQL set synchronous_commit in PostgreSQL itself"
@@ -312,7 +364,7 @@ fn serve(db: &Database, args: ServeArgs) -> Result<(), Failure> {
     let bind = args.bind.clone();
     let mut started = false;
     let result = actix_web::rt::System::new().block_on(async {
-        // Bind first (API.md §9): a start that cannot listen must not spend
+        // Bind first (docs/operations.md §11): a start that cannot listen must not spend
         // the first admin's password, which is shown only once.
         let app_state = state.clone();
         let server = actix_web::HttpServer::new(move || build_app(app_state.clone()))
@@ -378,12 +430,42 @@ fn user_add(
         role,
         property_ids: properties,
     };
-    let user = with_service(db, async |service| Ok(service.create_user(&Caller::command_line(), user).await?))?;
+    let (user, has_admin) = with_service(db, async |service| {
+        let user = service.create_user(&Caller::command_line(), user).await?;
+        let has_admin = user.role == Role::Admin || has_active_admin(service).await?;
+        Ok((user, has_admin))
+    })?;
     println!("Created user {} (id {}, role {}).", user.user_name, user.user_id, user.role.as_str());
     if generated {
         println!("Password: {password}");
     }
+    if !has_admin {
+        // `serve` creates `admin` only in a database with no user at all, so
+        // a first `user add` of an agent would otherwise leave nobody able to
+        // manage users, and nothing would say so.
+        eprintln!(
+            "calllog: note: this database has no active admin, and serve creates one only when there is no user \
+             at all; add one with: calllog user add NAME --role admin"
+        );
+    }
     Ok(())
+}
+
+/// Whether any user is an active admin.
+async fn has_active_admin(service: &Service) -> Result<bool, Failure> {
+    let operator = Caller::command_line();
+    let mut seen = 0;
+    for number in 1.. {
+        let (total, page) = service.list_users(&operator, Page { number, size: MAX_PAGE_SIZE }).await?;
+        if page.iter().any(|user| user.active && user.role == Role::Admin) {
+            return Ok(true);
+        }
+        seen += page.len() as i64;
+        if page.is_empty() || seen >= total {
+            break;
+        }
+    }
+    Ok(false)
 }
 
 /// The first line of standard input (checked by the password rules for the
@@ -559,7 +641,7 @@ fn check(db: &Database) -> Result<(), Failure> {
     Ok(())
 }
 
-/// `migrate --from FILE --to URL` (API.md §11): see `store::postgres::copy`.
+/// `migrate --from FILE --to URL` (docs/operations.md §6): see `store::postgres::copy`.
 fn migrate(args: &MigrateArgs) -> Result<(), Failure> {
     require_database(&args.from)?;
     let to = Database::Postgres(args.to.clone()).describe();
@@ -571,7 +653,7 @@ fn migrate(args: &MigrateArgs) -> Result<(), Failure> {
     Ok(())
 }
 
-/// `check` and `backup` work on SQLite files (API.md §11): on a PostgreSQL
+/// `check` and `backup` work on SQLite files (docs/operations.md §6): on a PostgreSQL
 /// URL they say what does the job there, `tool`.
 fn sqlite_file_for<'d>(db: &'d Database, command: &str, tool: &str) -> Result<&'d Path, Failure> {
     match db {
@@ -586,7 +668,7 @@ fn sqlite_file_for<'d>(db: &'d Database, command: &str, tool: &str) -> Result<&'
     }
 }
 
-/// API.md §9: `check`, `backup` and `migrate --from` fail on a file that does
+/// docs/operations.md §11: `check`, `backup` and `migrate --from` fail on a file that does
 /// not exist rather than create one (an empty new database would hide a mistyped path).
 fn require_database(db: &Path) -> Result<(), Failure> {
     if db.exists() {

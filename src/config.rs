@@ -127,13 +127,13 @@ impl StoreConfig {
 pub struct AppConfig {
     /// The zone dates are written in and offset-less input dates are read in.
     pub zone: TimeZone,
-    /// Session token lifetime (API.md §3: 12 h).
+    /// Session token lifetime (docs/api.md §3: 12 h).
     pub session_seconds: i64,
     /// How long a verified token is trusted without asking the database.
     pub token_cache_seconds: u64,
-    /// Password checks (Argon2, 19 MiB each) that may run at once (API.md §3: the machine's cores).
+    /// Password checks (Argon2, 19 MiB each) that may run at once (docs/api.md §3: the machine's cores).
     pub password_checks: usize,
-    /// How long a sign-in waits for a password check to start before 503/115 (API.md §3: 2 s).
+    /// How long a sign-in waits for a password check to start before 503/115 (docs/api.md §3: 2 s).
     pub password_check_wait: Duration,
     /// Peers whose `X-Forwarded-For` names the client (`serve --trusted-proxy`).
     pub trusted_proxies: Vec<IpAddr>,

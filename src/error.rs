@@ -1,4 +1,4 @@
-//! `ApiError`: the HTTP face of every error — a numbered code from API.md
+//! `ApiError`: the HTTP face of every error — a numbered code from docs/api.md
 //! §2, an HTTP status, a message a person can act on and the list of field
 //! problems. Built only here at the edge, from the domain's refusals, the
 //! store's failures and the HTTP layer's own checks (headers, bodies, routes).
@@ -11,7 +11,7 @@ use actix_web::{HttpResponse, ResponseError};
 use serde::Serialize;
 use std::fmt;
 
-/// The numbered codes of API.md §2.
+/// The numbered codes of docs/api.md §2.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ErrorCode {
     MissingRequiredHeader,
@@ -94,7 +94,7 @@ impl ErrorCode {
         ErrorCode::UnknownError,
     ];
 
-    /// Every HTTP status the code is answered with (API.md §2); the first is the usual one.
+    /// Every HTTP status the code is answered with (docs/api.md §2); the first is the usual one.
     pub fn statuses(self) -> &'static [u16] {
         use ErrorCode::*;
         match self {

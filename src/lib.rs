@@ -1,5 +1,6 @@
 //! calllog: a call-center activity log for property-management companies.
-//! See `README.md` for use and `../shared/spec` for the contract.
+//! See `README.md` for use and `docs/` for the reference (the API, the
+//! console, operations, and how the code is laid out).
 
 pub mod app;
 pub mod auth;

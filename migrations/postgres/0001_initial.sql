@@ -64,7 +64,7 @@ CREATE TABLE residents (
     move_in_date   bigint,
     -- The digits of all four phones, for the lookup (written by the store).
     phone_digits   text,
-    -- API.md §6: from this instant on the resident has moved out (NULL: lives there).
+    -- docs/api.md §6: from this instant on the resident has moved out (NULL: lives there).
     move_out_date  bigint,
     -- The folded words of first_name and last_name, for the lookup.
     name_terms     tsvector NOT NULL DEFAULT ''
@@ -245,7 +245,7 @@ CREATE TABLE admin_audit (
 CREATE INDEX admin_audit_by_time ON admin_audit(at);
 CREATE INDEX admin_audit_by_user ON admin_audit(user_id, at);
 
--- Failed sign-ins, for the login throttle every instance shares (API.md §3).
+-- Failed sign-ins, for the login throttle every instance shares (docs/api.md §3).
 CREATE TABLE login_failures (
     name_key bytea  NOT NULL, -- SHA-256 of the lower-case user name
     address  text   NOT NULL, -- the client address

@@ -196,7 +196,7 @@ CREATE VIRTUAL TABLE call_log_search USING fts5(
     tokenize = 'unicode61 remove_diacritics 2'
 );
 
--- The seeded catalog (API.md §5), as schema.rs seeds a fresh file.
+-- The seeded catalog (docs/api.md §5), as schema.rs seeds a fresh file.
 INSERT INTO statuses (status_id, name, category, is_default, active, display_order) VALUES
     (1, 'Open', 'open', 1, 1, 1),
     (2, 'In Progress', 'pending', 0, 1, 2),

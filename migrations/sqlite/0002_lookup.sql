@@ -1,4 +1,4 @@
--- Migration 0002: version 1 to 2. The lookup (CONSOLE.md §2, API.md §10):
+-- Migration 0002: version 1 to 2. The lookup (docs/console.md §2, docs/api.md §9):
 -- one box that finds whoever is on the phone by name, unit number, property
 -- name or phone digits, in milliseconds over 100,000 residents.
 --

@@ -1,5 +1,5 @@
 -- Migration 0004: version 3 to 4. A property's board and its summaries
--- (API.md §7, CONSOLE.md §1) count live logs by status for the property and
+-- (docs/api.md §7, docs/console.md §1) count live logs by status for the property and
 -- for each of its units. Counting the logs themselves costs a scan of every
 -- log of the property on each load (0.3 s at 150,000 logs); these counters,
 -- kept in step by triggers on every write path, make it a read of a few rows

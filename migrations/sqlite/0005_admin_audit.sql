@@ -1,6 +1,6 @@
 -- Migration 0005: version 4 to 5.
 --
--- The admin audit (API.md §3): who changed a user (created it, its role,
+-- The admin audit (docs/api.md §3): who changed a user (created it, its role,
 -- property links, activity, password), a token (created, revoked), a
 -- reason, a status or the directory (an import's counts), and how. Each row
 -- is written in the same transaction as the change it records. user_id is

@@ -1,4 +1,4 @@
--- Migration 0006: version 5 to 6. A resident's move-out date (API.md §6):
+-- Migration 0006: version 5 to 6. A resident's move-out date (docs/api.md §6):
 -- one whose MoveOutDate is in the past has moved out. Old logs keep them;
 -- the lookup no longer offers them and a new log may not name them. The
 -- date is stored like move_in_date (the instant, in 100 ns ticks); NULL

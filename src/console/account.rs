@@ -1,5 +1,5 @@
 //! `/account`: the signed-in user, its properties, and changing its own
-//! password, which ends its other sessions (CONSOLE.md §1, API.md §3).
+//! password, which ends its other sessions (docs/console.md §1, docs/api.md §3).
 
 use super::session::Session;
 use super::{answer, guarded_post, render, see_other, Chrome, FormErrors, FormFields, PageFailure};

@@ -376,7 +376,7 @@ struct ImportUpload {
 }
 
 /// Reads the upload part by part; each CSV part is read as it arrives, row
-/// by row, by the same reader as `calllog import` (API.md §1: up to 64 MiB,
+/// by row, by the same reader as `calllog import` (docs/api.md §1: up to 64 MiB,
 /// as a stream).
 async fn read_upload(mut multipart: Multipart, zone: &TimeZone) -> Result<ImportUpload, PageFailure> {
     let too_large = || PageFailure::Refused {

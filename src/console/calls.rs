@@ -1,5 +1,5 @@
 //! `/calls/new` (log a call), `/calls/{LogId}` (one call: thread, comment
-//! and status form, history) and `/calls` (the list) — CONSOLE.md §1, §4.
+//! and status form, history) and `/calls` (the list) — docs/console.md §1, §4.
 
 use super::desk::{call_row, CallRow, StatusNames};
 use super::session::Session;
@@ -81,7 +81,7 @@ async fn new_call_page(
     let mut resident_label = None;
     let mut unit_label = None;
     if let Some(resident_id) = parse_id(&values.resident_id) {
-        // A resident who has moved out is not offered (API.md §6): the form
+        // A resident who has moved out is not offered (docs/api.md §6): the form
         // shows its fields, with the refusal next to ResidentId.
         if let Ok(resident) = state.service.get_resident(caller, resident_id).await {
             if !resident.moved_out(Stamp::now()) {

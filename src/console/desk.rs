@@ -1,5 +1,5 @@
 //! `/desk` (the call desk: lookup, the chosen card, my open calls) and
-//! `/desk/lookup`, the lookup for the page script (CONSOLE.md §1, §2).
+//! `/desk/lookup`, the lookup for the page script (docs/console.md §1, §2).
 
 use super::session::{self, Session};
 use super::view::{age, When};
@@ -42,7 +42,7 @@ impl StatusNames {
     pub fn category(&self, id: i64) -> String {
         self.0.get(&id).map(|s| s.category.clone()).unwrap_or_default()
     }
-    /// CONSOLE.md §1: open calls are those whose category is not `closed`.
+    /// docs/console.md §1: open calls are those whose category is not `closed`.
     pub fn open_ids(&self) -> Vec<i64> {
         let mut ids: Vec<i64> =
             self.0.values().filter(|s| s.category != "closed").map(|s| s.module_status_id).collect();
@@ -169,7 +169,7 @@ async fn resident_card(
     now: Stamp,
 ) -> Result<Card, PageFailure> {
     let resident = state.service.get_resident(&session.caller, resident_id).await?;
-    // API.md §6: one who has moved out keeps their card (old calls) but is
+    // docs/api.md §6: one who has moved out keeps their card (old calls) but is
     // not offered for a new call; "Log a call" logs it for the unit.
     let moved_out = resident.moved_out(now);
     let title = if moved_out { format!("{} (moved out)", resident.full_name()) } else { resident.full_name() };

@@ -1,4 +1,4 @@
-//! `/`, `/login` and `/logout` (CONSOLE.md §1, §5).
+//! `/`, `/login` and `/logout` (docs/console.md §1, §5).
 
 use super::session::{self, current_session, safe_next};
 use super::{answer, guarded_post, render, see_other, Chrome, FormFields, PageFailure, PageResult};
@@ -41,7 +41,7 @@ pub async fn login(state: web::Data<AppState>, req: HttpRequest, body: web::Byte
 }
 
 async fn sign_in(state: &AppState, req: &HttpRequest, body: &[u8]) -> PageResult {
-    // CONSOLE.md §5: the sign-in form has the cross-site check only (there is no session yet).
+    // docs/console.md §5: the sign-in form has the cross-site check only (there is no session yet).
     if session::is_cross_site(req) {
         return Err(PageFailure::forbidden("This sign-in was sent from another site; it was refused."));
     }

@@ -1,4 +1,4 @@
-//! The staff console (CONSOLE.md): server-rendered pages beside the JSON
+//! The staff console (docs/console.md): server-rendered pages beside the JSON
 //! API. Pages read forms, call the service and render templates; no SQL.
 //! A session cookie authenticates pages only, never `/api/`.
 
@@ -23,12 +23,13 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
 use session::Session;
 
-/// CONSOLE.md §5: nothing inline, nothing from elsewhere, never framed.
+/// docs/console.md §5: nothing inline, nothing from elsewhere, never framed.
 const CONTENT_SECURITY_POLICY: &str = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; \
      connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'";
 
-/// The headers every page carries (added when a handler has not set them).
-fn page_headers() -> DefaultHeaders {
+/// The headers every page carries (added when a handler has not set them);
+/// `/help` carries them too.
+pub(crate) fn page_headers() -> DefaultHeaders {
     DefaultHeaders::new()
         .add((header::CONTENT_SECURITY_POLICY, CONTENT_SECURITY_POLICY))
         .add((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
@@ -243,7 +244,7 @@ impl FormFields {
     }
 }
 
-/// The checks of a state-changing form (CONSOLE.md §5), in order: not
+/// The checks of a state-changing form (docs/console.md §5), in order: not
 /// cross-site, signed in (else to sign-in and back), the form token matches.
 pub async fn guarded_post(state: &AppState, req: &HttpRequest, form: &mut FormFields) -> Result<Session, PageFailure> {
     let session = post_session(state, req).await?;

@@ -1,4 +1,4 @@
-//! Console sessions and cross-site protection (CONSOLE.md §5): the session
+//! Console sessions and cross-site protection (docs/console.md §5): the session
 //! token of a sign-in lives in an HttpOnly cookie; every state-changing form
 //! carries a token derived from it; cross-site requests are refused.
 
@@ -79,7 +79,7 @@ fn origin_is_this_site(req: &HttpRequest, origin: &str) -> bool {
     this_host(req).is_some_and(|host| host.eq_ignore_ascii_case(authority))
 }
 
-/// The first check of CONSOLE.md §5: `Sec-Fetch-Site` `cross-site` or
+/// The first check of docs/console.md §5: `Sec-Fetch-Site` `cross-site` or
 /// `same-site`, or without it an `Origin` that is not this site.
 pub fn is_cross_site(req: &HttpRequest) -> bool {
     if let Some(site) = header_text(req, "sec-fetch-site") {

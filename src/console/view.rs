@@ -5,7 +5,7 @@ use crate::domain::time::Stamp;
 use jiff::tz::TimeZone;
 use jiff::Timestamp;
 
-/// A date as people read it ("Tue 3 Mar, 14:05", CONSOLE.md §6; the year is in `machine`) and as machines do
+/// A date as people read it ("Tue 3 Mar, 14:05", docs/console.md §6; the year is in `machine`) and as machines do
 /// (RFC 3339 with milliseconds), for `<time datetime=…>`.
 #[derive(Debug, Clone)]
 pub struct When {

@@ -1,4 +1,4 @@
-//! The admin audit (API.md §3): who changed users, tokens, reasons,
+//! The admin audit (docs/api.md §3): who changed users, tokens, reasons,
 //! statuses or the directory, when, and how. Entries are made by the
 //! service inside the write that makes the change; here are their types and
 //! the wording of their targets and details (text for a person, never a

@@ -1,4 +1,4 @@
-//! Call logs (API.md §4): the model, the rules of create and update, and list filters.
+//! Call logs (docs/api.md §4): the model, the rules of create and update, and list filters.
 
 use crate::domain::error::DomainError;
 use crate::domain::input::{Fields, Resource};
@@ -94,7 +94,7 @@ impl CallLog {
 
 /// What the rules of a write need of a log, and nothing that grows with
 /// its thread: a write costs the same on the first comment and the
-/// ten-thousandth (ARCHITECTURE.md).
+/// ten-thousandth (docs/architecture.md).
 #[derive(Debug, Clone)]
 pub struct LogHead {
     pub log_id: i64,
@@ -230,7 +230,7 @@ pub struct HistoryEntry {
 }
 
 /// Call-log counts by status category, for a property or one of its units
-/// (API.md §7); deleted logs are not counted.
+/// (docs/api.md §7); deleted logs are not counted.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "PascalCase")]
 pub struct CategoryCounts {
@@ -319,7 +319,7 @@ impl ExportRow {
     }
 }
 
-/// API.md §7 (OWASP CSV injection): a cell that begins with `=`, `+`, `-`,
+/// docs/api.md §7 (OWASP CSV injection): a cell that begins with `=`, `+`, `-`,
 /// `@`, a tab or a carriage return would be read by a spreadsheet as a
 /// formula; a leading `'` makes it show as text.
 pub fn spreadsheet_text(cell: String) -> String {
@@ -426,7 +426,7 @@ pub fn read_new_call_log(mut f: Fields, zone: &TimeZone, now: Stamp) -> Result<N
     })
 }
 
-/// The three things `PUT` may change (API.md §4); `None` = leave unchanged.
+/// The three things `PUT` may change (docs/api.md §4); `None` = leave unchanged.
 #[derive(Debug, Clone, Default)]
 pub struct CallLogUpdate {
     /// `Some(None)` clears the notes (`""` was sent).
@@ -543,7 +543,7 @@ impl Named for SortOrder {
     const NAMES: &'static [(&'static str, SortOrder)] = &[("desc", SortOrder::Desc), ("asc", SortOrder::Asc)];
 }
 
-/// Filters of the call-log lists (API.md §4), already validated.
+/// Filters of the call-log lists (docs/api.md §4), already validated.
 #[derive(Debug, Clone)]
 pub struct CallLogFilter {
     /// Properties the caller may see; `None` = every property (admin).
@@ -654,12 +654,12 @@ pub fn search_words(q: &str) -> Vec<String> {
     q.split_whitespace().filter(|w| w.chars().any(char::is_alphanumeric)).map(str::to_string).collect()
 }
 
-/// API.md §7: the longest `q` a call-log search takes, in characters.
+/// docs/api.md §7: the longest `q` a call-log search takes, in characters.
 pub const MAX_SEARCH_CHARS: usize = 256;
-/// API.md §7: the most distinct words a call-log search takes.
+/// docs/api.md §7: the most distinct words a call-log search takes.
 pub const MAX_SEARCH_WORDS: usize = 16;
 
-/// The words of a call-log search (`q`, API.md §7), as the store should
+/// The words of a call-log search (`q`, docs/api.md §7), as the store should
 /// match them: each a maximal run of letters and digits (with the accents
 /// written on them), so nothing in the text is ever search syntax.
 ///

@@ -1,4 +1,4 @@
-//! Call-log reasons and statuses (API.md §5).
+//! Call-log reasons and statuses (docs/api.md §5).
 
 use crate::domain::error::DomainError;
 use crate::domain::input::{Fields, Resource};

@@ -1,5 +1,5 @@
 //! The directory copy: properties, units, residents, and the shape rules of
-//! an import (API.md §6). Reference rules (a unit's property exists, …) need
+//! an import (docs/api.md §6). Reference rules (a unit's property exists, …) need
 //! the database and are checked by the store inside the import transaction.
 
 use crate::domain::error::FieldError;
@@ -97,7 +97,7 @@ pub struct Resident {
     pub occupancy_type: Option<String>,
     pub resident_type: Option<i64>,
     pub move_in_date: Option<Stamp>,
-    /// API.md §6: from this instant on (a date in the past) the resident has
+    /// docs/api.md §6: from this instant on (a date in the past) the resident has
     /// moved out: old logs keep them, new logs and the lookup do not.
     pub move_out_date: Option<Stamp>,
 }
@@ -172,7 +172,7 @@ fn in_range(fields: &mut Fields, field: &str, value: Option<i64>, allowed: &[i64
 /// The import's body as this API writes its answer (`ImportCounts`).
 pub const IMPORT_RESOURCE: Resource = Resource { name: "the import", fields: &["Properties", "Units", "Residents"] };
 
-/// `Property` as this API writes it (API.md §6): the names an import row may
+/// `Property` as this API writes it (docs/api.md §6): the names an import row may
 /// carry, as JSON properties or as the header names of a CSV file.
 pub const PROPERTY_RESOURCE: Resource = Resource {
     name: "Property",
@@ -454,7 +454,7 @@ impl ImportBatch {
 
     /// Reads a row given as JSON, named `Units[3].`: names match ignoring
     /// case; a repeated one, or one that is no field of the row's resource,
-    /// is refused (API.md §1).
+    /// is refused (docs/api.md §1).
     pub fn add_json_row(&mut self, kind: RowKind, index: usize, row: ParsedJson, zone: &TimeZone) {
         let name = format!("{}[{index}].", kind.list());
         match Fields::from_parsed_row(row, name.clone()) {
@@ -463,7 +463,7 @@ impl ImportBatch {
         }
     }
 
-    /// Reads one CSV file (API.md §9) row by row: a header row of field names
+    /// Reads one CSV file (docs/operations.md §11) row by row: a header row of field names
     /// (any case), then one row per line, each named after the file and line
     /// (`units.csv line 3: `) so every problem points at the line to fix.
     /// `Err` is a problem with the file as a whole (an unknown column, text

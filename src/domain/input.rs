@@ -1,4 +1,4 @@
-//! Reading request fields the way API.md §1 asks: property names match
+//! Reading request fields the way docs/api.md §1 asks: property names match
 //! case-insensitively, `null` counts as absent, and every problem is
 //! collected (not just the first) so `Errors` can list them.
 //!
@@ -441,7 +441,7 @@ impl Fields {
         parsed
     }
 
-    /// A positive id (API.md §1: ids are positive 64-bit integers).
+    /// A positive id (docs/api.md §1: ids are positive 64-bit integers).
     pub fn id(&mut self, field: &str) -> Option<i64> {
         let id = self.i64(field)?;
         if id <= 0 {
@@ -627,7 +627,7 @@ impl Fields {
         crate::domain::suggest::nearest(given, &known).map(str::to_string)
     }
 
-    /// API.md §1: a repeated property is refused; so is, in an API body, a
+    /// docs/api.md §1: a repeated property is refused; so is, in an API body, a
     /// name that is no field of the resource (with the nearest known name
     /// as a hint). Either makes the answer 114, listed first: a misspelt
     /// name is often why a required field looks missing.

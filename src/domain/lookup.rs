@@ -1,4 +1,4 @@
-//! The lookup (CONSOLE.md §2, API.md §10): one box that finds whoever is on
+//! The lookup (docs/console.md §2, docs/api.md §9): one box that finds whoever is on
 //! the phone — residents by name or phone digits, units by number,
 //! properties by name, call logs by number.
 

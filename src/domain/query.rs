@@ -1,4 +1,4 @@
-//! Query strings as API.md §1 reads them: names match ignoring case, and a
+//! Query strings as docs/api.md §1 reads them: names match ignoring case, and a
 //! multi-value parameter may be written `a=1&a=2`, `a[0]=1&a[1]=2` or `a=1,2`.
 
 use crate::domain::error::DomainError;
@@ -125,7 +125,7 @@ impl QueryParams {
         }
     }
 
-    /// `page` and `pageSize` by the rules of API.md §1.
+    /// `page` and `pageSize` by the rules of docs/api.md §1.
     pub fn page(&self) -> Result<Page, DomainError> {
         let number = |name: &str| -> Result<Option<i64>, DomainError> {
             match self.get(name) {

@@ -70,7 +70,7 @@ pub struct Caller {
 }
 
 impl Caller {
-    /// The operator at the command line (API.md §9): an admin that is no
+    /// The operator at the command line (docs/operations.md §11): an admin that is no
     /// user row and holds no token; changes it makes are authored by user id 0.
     pub fn command_line() -> Caller {
         Caller {

@@ -1,4 +1,4 @@
-//! API.md §3: the admin audit — who changed users, tokens, reasons,
+//! docs/api.md §3: the admin audit — who changed users, tokens, reasons,
 //! statuses or the directory, newest first.
 
 use crate::domain::audit::AuditFilter;

@@ -1,4 +1,4 @@
-//! API.md §4: call logs — create, read, the original's update, delete and
+//! docs/api.md §4: call logs — create, read, the original's update, delete and
 //! restore, history, and the four list routes.
 
 use crate::domain::calllogs::{
@@ -75,7 +75,7 @@ async fn create(state: web::Data<AppState>, caller: Caller, req: HttpRequest, bo
             format!("Idempotency-Key must be 1 to {MAX_IDEMPOTENCY_KEY} characters."),
         ));
     }
-    // Only a well-formed request is created or replayed (API.md §8: a request
+    // Only a well-formed request is created or replayed (docs/api.md §8: a request
     // the document calls invalid is never accepted); a retry repeats its body.
     let fields = require_body(&req, body, BodyKinds::Json).await?;
     let input = read_new_call_log(fields, &state.service.config.zone, Stamp::now())?;
@@ -118,7 +118,7 @@ async fn update(state: web::Data<AppState>, caller: Caller, req: HttpRequest, bo
     let changes = read_call_log_update(require_body(&req, body, BodyKinds::JsonOrForm).await?, log_id)?;
     let etag = state.service.append_to_call_log(&caller, log_id, changes, if_match).await?;
     if wants_representation(&req) {
-        // Read after the commit, off the writer (ARCHITECTURE.md).
+        // Read after the commit, off the writer (docs/architecture.md).
         let log = state.service.get_call_log(&caller, log_id).await?;
         return Ok(log_response(&state, StatusCode::OK, &log, false));
     }

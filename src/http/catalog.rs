@@ -1,4 +1,4 @@
-//! API.md §5: call-log reasons and statuses. Reads for every user, writes for admins.
+//! docs/api.md §5: call-log reasons and statuses. Reads for every user, writes for admins.
 
 use crate::domain::catalog::{read_new_reason, read_new_status, read_reason_changes, read_status_changes};
 use crate::domain::query::ListWrapper;

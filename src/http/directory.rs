@@ -1,4 +1,4 @@
-//! API.md §6: properties, units, residents, and the directory import.
+//! docs/api.md §6: properties, units, residents, and the directory import.
 
 use crate::domain::directory::{PropertyStatus, UnitSort};
 use crate::domain::lookup::LookupQuery;
@@ -189,7 +189,7 @@ async fn import(state: web::Data<AppState>, caller: Caller, req: HttpRequest, bo
     ok_json(&state, &counts)
 }
 
-/// `GET /api/lookup?q=TEXT[&propertyId=ID]` (API.md §10).
+/// `GET /api/lookup?q=TEXT[&propertyId=ID]` (docs/api.md §9).
 #[utoipa::path(
     get,
     path = "/api/lookup",

@@ -1,7 +1,9 @@
-//! API.md §8: `GET /api/openapi.json` and `GET /help`. Both come from the
+//! docs/api.md §8: `GET /api/openapi.json` and `GET /help`. Both come from the
 //! one generated document (`http::openapi`), so they cannot disagree; the
 //! page is rendered here, with no outside assets.
 
+use crate::console::assets;
+use crate::console::page_headers;
 use crate::http::openapi::document;
 use crate::http::resource;
 use actix_web::http::Method;
@@ -12,7 +14,9 @@ use std::sync::OnceLock;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.service(resource("/api/openapi.json", [(Method::GET, web::to(openapi))]))
-        .service(resource("/help", [(Method::GET, web::to(help))]));
+        // A page for people: the console's headers (a strict
+        // Content-Security-Policy, nosniff, no framing, no caching).
+        .service(resource("/help", [(Method::GET, web::to(help))]).wrap(page_headers()));
 }
 
 #[utoipa::path(
@@ -126,7 +130,7 @@ fn object_table(html: &mut String, schema: &Value) {
         schema.get("required").and_then(Value::as_array).into_iter().flatten().filter_map(Value::as_str).collect();
     let empty = Map::new();
     let properties = schema.get("properties").and_then(Value::as_object).unwrap_or(&empty);
-    html.push_str("<table><tr><th>Field</th><th>Type</th><th>Required</th><th>Rules</th></tr>");
+    html.push_str("<div class=\"scroll\"><table><tr><th>Field</th><th>Type</th><th>Required</th><th>Rules</th></tr>");
     for (name, property) in properties {
         let _ = write!(
             html,
@@ -137,7 +141,7 @@ fn object_table(html: &mut String, schema: &Value) {
             rules_of(property)
         );
     }
-    html.push_str("</table>");
+    html.push_str("</table></div>");
     if let Some(Value::Array(parts)) = schema.get("allOf") {
         for part in parts {
             if part.get("properties").is_some() {
@@ -149,38 +153,121 @@ fn object_table(html: &mut String, schema: &Value) {
     }
 }
 
-/// Renders the document as one HTML page.
+/// The anchor of an operation's heading: `get-api-calllogs-logid`.
+fn operation_anchor(method: &str, path: &str) -> String {
+    let mut anchor = method.to_lowercase();
+    for part in path.split(|c: char| !c.is_ascii_alphanumeric()).filter(|p| !p.is_empty()) {
+        anchor.push('-');
+        anchor.push_str(&part.to_lowercase());
+    }
+    anchor
+}
+
+/// The order the page shows its groups of routes in, as a reader meets
+/// them: sign in, then the call logs; a tag not named here comes last.
+const TAG_ORDER: [&str; 8] =
+    ["auth", "users", "calllogs", "summaries", "catalog", "directory", "documentation", "operations"];
+
+/// One operation of the document, as the page shows it.
+struct Operation<'d> {
+    /// `GET`, `POST`, …
+    method: String,
+    path: &'d str,
+    spec: &'d Value,
+}
+
+/// The operations that share a tag, under one heading of the page.
+struct TagGroup<'d> {
+    tag: String,
+    operations: Vec<Operation<'d>>,
+}
+
+/// Every operation, in the document's path order, grouped by tag (in `TAG_ORDER`).
+fn operations_by_tag(doc: &Value) -> Vec<TagGroup<'_>> {
+    let mut groups: Vec<TagGroup<'_>> = Vec::new();
+    let Some(paths) = doc["paths"].as_object() else { return groups };
+    for (path, item) in paths {
+        for method in METHODS {
+            let Some(spec) = item.get(method) else { continue };
+            let tag = spec.pointer("/tags/0").and_then(Value::as_str).unwrap_or("other").to_string();
+            let operation = Operation { method: method.to_uppercase(), path, spec };
+            match groups.iter_mut().find(|group| group.tag == tag) {
+                Some(group) => group.operations.push(operation),
+                None => groups.push(TagGroup { tag, operations: vec![operation] }),
+            }
+        }
+    }
+    groups.sort_by_key(|group| TAG_ORDER.iter().position(|known| *known == group.tag).unwrap_or(TAG_ORDER.len()));
+    groups
+}
+
+/// Renders the document as one HTML page. Its look comes from the console's
+/// stylesheet (the page's `Content-Security-Policy` allows no inline style),
+/// and every table sits in a box that scrolls on its own, so the page never
+/// scrolls sideways.
 pub fn render_help(doc: &Value) -> String {
-    let mut html = String::from(
-        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>calllog API help</title><style>\
-         body{font-family:system-ui,sans-serif;max-width:72rem;margin:2rem auto;padding:0 1rem;line-height:1.4}\
-         code{background:#f3f3f3;padding:0 .2em}table{border-collapse:collapse;margin:.5rem 0 1.5rem}\
-         td,th{border:1px solid #ccc;padding:.25rem .5rem;text-align:left;vertical-align:top}\
-         h3{margin-bottom:.2rem}.m{font-weight:bold;color:#246}</style></head><body><h1>calllog API</h1>",
-    );
-    let info = &doc["info"];
+    let mut html = String::new();
     let _ = write!(
         html,
-        "<p>{} Version {}. The same content as JSON: <a href=\"/api/openapi.json\">/api/openapi.json</a>. \
-         Every route under <code>/api/</code> except sign-in and that document needs \
-         <code>Authorization: Bearer &lt;token&gt;</code>.</p><h2>Routes</h2>",
+        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">\
+         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
+         <title>calllog API help</title><link rel=\"stylesheet\" href=\"{}\">\
+         <link rel=\"icon\" href=\"{}\" type=\"image/svg+xml\"></head>\
+         <body><main id=\"main\" class=\"help\"><h1>calllog API</h1>",
+        assets::css_url(),
+        assets::icon_url()
+    );
+    let info = &doc["info"];
+    let groups = operations_by_tag(doc);
+    let empty = Map::new();
+    let schemas = doc.pointer("/components/schemas").and_then(Value::as_object).unwrap_or(&empty);
+
+    html.push_str("<nav class=\"toc\" aria-labelledby=\"contents\"><h2 id=\"contents\">Contents</h2><ol>");
+    html.push_str("<li><a href=\"#overview\">Overview</a></li><li><a href=\"#routes\">Routes</a><ol>");
+    for group in &groups {
+        let _ = write!(html, "<li><a href=\"#tag-{0}\">{0}</a><ul>", escape(&group.tag));
+        for operation in &group.operations {
+            let _ = write!(
+                html,
+                "<li><a href=\"#{}\">{} <code>{}</code></a></li>",
+                operation_anchor(&operation.method, operation.path),
+                operation.method,
+                escape(operation.path)
+            );
+        }
+        html.push_str("</ul></li>");
+    }
+    html.push_str("</ol></li><li><a href=\"#models\">Models</a><ul class=\"models\">");
+    for name in schemas.keys() {
+        let _ = write!(html, "<li><a href=\"#{0}\">{0}</a></li>", escape(name));
+    }
+    html.push_str("</ul></li><li><a href=\"#errors\">Error codes</a></li></ol></nav>");
+
+    let _ = write!(
+        html,
+        "<h2 id=\"overview\">Overview</h2><p>{} Version {}. The same content as JSON: \
+         <a href=\"/api/openapi.json\">/api/openapi.json</a>. Every route under <code>/api/</code> except sign-in \
+         and that document needs <code>Authorization: Bearer &lt;token&gt;</code>.</p>\
+         <p>The repository's <code>docs/</code> folder holds the whole reference in prose, with examples: \
+         <code>docs/api.md</code> (this API), <code>docs/console.md</code> (the staff console) and \
+         <code>docs/operations.md</code> (running calllog, its command line).</p><h2 id=\"routes\">Routes</h2>",
         escape(info["description"].as_str().unwrap_or("")),
         escape(info["version"].as_str().unwrap_or(""))
     );
-    let empty = Map::new();
-    let paths = doc["paths"].as_object().unwrap_or(&empty);
-    for (path, item) in paths {
-        for method in METHODS {
-            let Some(operation) = item.get(method) else { continue };
+    for group in &groups {
+        let _ = write!(html, "<h2 class=\"tag\" id=\"tag-{0}\">{0}</h2>", escape(&group.tag));
+        for Operation { method, path, spec: operation } in &group.operations {
             let _ = write!(
                 html,
-                "<h3><span class=\"m\">{}</span> <code>{}</code></h3><p>{}</p>",
-                method.to_uppercase(),
+                "<h3 id=\"{}\"><span class=\"m\">{method}</span> <code>{}</code></h3><p>{}</p>",
+                operation_anchor(method, path),
                 escape(path),
                 escape(operation["summary"].as_str().unwrap_or(""))
             );
             if let Some(Value::Array(parameters)) = operation.get("parameters") {
-                html.push_str("<table><tr><th>Parameter</th><th>In</th><th>Type</th><th>Rules</th></tr>");
+                html.push_str(
+                    "<div class=\"scroll\"><table><tr><th>Parameter</th><th>In</th><th>Type</th><th>Rules</th></tr>",
+                );
                 for parameter in parameters {
                     let schema = &parameter["schema"];
                     let mut rules = rules_of(schema);
@@ -197,7 +284,7 @@ pub fn render_help(doc: &Value) -> String {
                         rules
                     );
                 }
-                html.push_str("</table>");
+                html.push_str("</table></div>");
             }
             if let Some(content) = operation.pointer("/requestBody/content").and_then(Value::as_object) {
                 let types: Vec<&str> = content.keys().map(String::as_str).collect();
@@ -207,7 +294,7 @@ pub fn render_help(doc: &Value) -> String {
                 }
             }
             if let Some(responses) = operation["responses"].as_object() {
-                html.push_str("<table><tr><th>Status</th><th>Answer</th><th>Headers</th></tr>");
+                html.push_str("<div class=\"scroll\"><table><tr><th>Status</th><th>Answer</th><th>Headers</th></tr>");
                 for (status, response) in responses {
                     let body = response["content"]
                         .as_object()
@@ -232,18 +319,19 @@ pub fn render_help(doc: &Value) -> String {
                         headers
                     );
                 }
-                html.push_str("</table>");
+                html.push_str("</table></div>");
             }
         }
     }
-    html.push_str("<h2>Models</h2>");
-    if let Some(schemas) = doc.pointer("/components/schemas").and_then(Value::as_object) {
-        for (name, schema) in schemas {
-            let _ = write!(html, "<h3 id=\"{0}\">{0}</h3>", escape(name));
-            object_table(&mut html, schema);
-        }
+    html.push_str("<h2 id=\"models\">Models</h2>");
+    for (name, schema) in schemas {
+        let _ = write!(html, "<h3 id=\"{0}\">{0}</h3>", escape(name));
+        object_table(&mut html, schema);
     }
-    html.push_str("<h2>Error codes</h2><table><tr><th>Code</th><th>Name</th><th>HTTP</th><th>When</th></tr>");
+    html.push_str(
+        "<h2 id=\"errors\">Error codes</h2><div class=\"scroll\"><table>\
+         <tr><th>Code</th><th>Name</th><th>HTTP</th><th>When</th></tr>",
+    );
     let codes = doc.pointer("/components/schemas/Error/x-error-codes").and_then(Value::as_array);
     for code in codes.into_iter().flatten() {
         let http: Vec<String> = code["Http"].as_array().into_iter().flatten().map(Value::to_string).collect();
@@ -256,7 +344,7 @@ pub fn render_help(doc: &Value) -> String {
             escape(code["When"].as_str().unwrap_or(""))
         );
     }
-    html.push_str("</table></body></html>");
+    html.push_str("</table></div></main></body></html>");
     html
 }
 

@@ -1,4 +1,4 @@
-//! The directory import's body (API.md §1, §6): up to 64 MiB, read as a
+//! The directory import's body (docs/api.md §1, §6): up to 64 MiB, read as a
 //! stream. The body's chunks go through a small bounded channel to a
 //! blocking task that parses them as they come: each row of the three lists
 //! is read as a small JSON object, turned into a typed row at once and
@@ -104,7 +104,7 @@ where
 
 /// Reads `POST /api/admin/import`'s body into typed rows: the size limit
 /// first (Content-Length, then while streaming), an empty body (109), the
-/// media type (415), then the parse, as for every body (API.md §1).
+/// media type (415), then the parse, as for every body (docs/api.md §1).
 pub async fn read_import_body(
     req: &HttpRequest,
     mut payload: web::Payload,
@@ -157,7 +157,7 @@ pub fn parse_import(reader: impl Read, zone: &TimeZone) -> Result<ImportBatch, A
 }
 
 /// The top-level object: `Properties`, `Units`, `Residents` in any case and
-/// order; other names are ignored (API.md §1); a list named twice is 114.
+/// order; other names are ignored (docs/api.md §1); a list named twice is 114.
 struct Document<'a> {
     batch: &'a mut ImportBatch,
     zone: &'a TimeZone,
@@ -192,7 +192,7 @@ impl<'de> Visitor<'de> for Document<'_> {
                     map.next_value_seed(Rows { kind, batch: &mut *self.batch, zone: self.zone })?;
                 }
                 None => {
-                    // API.md §1: a name that is no field of the import is refused, with a hint.
+                    // docs/api.md §1: a name that is no field of the import is refused, with a hint.
                     map.next_value::<IgnoredAny>()?;
                     let lists = IMPORT_RESOURCE.fields;
                     let message = match crate::domain::suggest::nearest(&key, lists) {

@@ -25,7 +25,7 @@ use serde::Serialize;
 use std::collections::BTreeSet;
 use std::sync::Mutex;
 
-/// API.md §1: bodies over 256 KiB are refused before parsing.
+/// docs/api.md §1: bodies over 256 KiB are refused before parsing.
 pub const MAX_BODY_BYTES: usize = 256 * 1024;
 
 pub type Handler = Result<HttpResponse, ApiError>;
@@ -37,7 +37,7 @@ pub enum BodyKinds {
     JsonOrForm,
 }
 
-/// API.md §1: the directory import (and the console's import upload) takes
+/// docs/api.md §1: the directory import (and the console's import upload) takes
 /// up to 64 MiB, read as a stream.
 pub const MAX_IMPORT_BYTES: usize = 64 * 1024 * 1024;
 
@@ -180,7 +180,7 @@ fn allow_value(methods: &[Method]) -> String {
     names.join(", ")
 }
 
-/// API.md §8 (RFC 9110): a known path with a method it does not serve
+/// docs/api.md §8 (RFC 9110): a known path with a method it does not serve
 /// answers 405/112 with `Allow`, listing what it does serve.
 fn wrong_method(req: &HttpRequest, allow: &str) -> HttpResponse {
     let mut response =
@@ -226,7 +226,7 @@ pub fn resource<const N: usize>(path: &'static str, routes: [(Method, actix_web:
 }
 
 /// The route table; paths are lower case because requests are lower-cased
-/// before routing (API.md §1: paths match case-insensitively).
+/// before routing (docs/api.md §1: paths match case-insensitively).
 pub fn routes(cfg: &mut web::ServiceConfig) {
     // Routes are tried in order, each pattern with a parameter by a regex:
     // the call logs, nearly every request, come first.

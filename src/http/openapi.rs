@@ -1,4 +1,4 @@
-//! API.md §8: the OpenAPI document. utoipa builds the routes and the answer
+//! docs/api.md §8: the OpenAPI document. utoipa builds the routes and the answer
 //! models from the handlers' `#[utoipa::path]` attributes and the models'
 //! `ToSchema` derives; this module adds what the code reads dynamically and
 //! utoipa cannot see: request bodies and query parameters (read through
@@ -200,7 +200,7 @@ fn id_list(description: &str) -> Value {
     json!({"type": "array", "items": id_schema(), "description": description})
 }
 
-/// A request body (API.md §1): the fields the route takes, then every other
+/// A request body (docs/api.md §1): the fields the route takes, then every other
 /// field of its resource as this API writes it, accepted and ignored (a
 /// client may send back what it read); any other name is refused (400/114),
 /// hence `additionalProperties: false`. Names match ignoring case (listed
@@ -468,7 +468,7 @@ fn call_log_filters() -> Vec<Value> {
         query_date("modifiedSince", "modifiedSince <= ModifiedOn"),
         query(
             "q",
-            // API.md §7: no control character (Unicode Cc), at most 256 characters.
+            // docs/api.md §7: no control character (Unicode Cc), at most 256 characters.
             json!({"type": "string", "maxLength": crate::domain::calllogs::MAX_SEARCH_CHARS,
                    "pattern": "^[^\\x00-\\x1f\\x7f-\\x9f]*$"}),
             "full-text words (runs of letters and digits): each matches as a prefix, all must match, ignoring \
@@ -599,7 +599,7 @@ fn header_parameters(method: &str, path: &str) -> Vec<Value> {
     headers
 }
 
-/// Routes open without a token (API.md §3, §8).
+/// Routes open without a token (docs/api.md §3, §8).
 fn is_open(method: &str, path: &str) -> bool {
     !path.starts_with("/api/") || path == "/api/openapi.json" || (method == "post" && path == "/api/auth/token")
 }
@@ -720,7 +720,7 @@ fn build() -> Value {
     ));
     doc["security"] = json!([{"bearer": []}]);
     doc["components"]["securitySchemes"] = json!({"bearer": {"type": "http", "scheme": "bearer"}});
-    // Answers serialize every field, an absent value as null (API.md §1), so
+    // Answers serialize every field, an absent value as null (docs/api.md §1), so
     // every property of an answer model is required (Option fields too).
     if let Some(schemas) = doc.pointer_mut("/components/schemas").and_then(Value::as_object_mut) {
         for schema in schemas.values_mut() {

@@ -1,4 +1,4 @@
-//! API.md §8: operations endpoints, open without a token.
+//! docs/api.md §8: operations endpoints, open without a token.
 
 use crate::http::resource;
 use crate::state::AppState;

@@ -1,4 +1,4 @@
-//! API.md §3: sign-in, users, their properties and their tokens.
+//! docs/api.md §3: sign-in, users, their properties and their tokens.
 
 use crate::auth::client_address;
 use crate::domain::directory::PropertyStatus;

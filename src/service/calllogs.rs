@@ -1,4 +1,4 @@
-//! Call logs (API.md §4, §7): create, read, the original's update (append),
+//! Call logs (docs/api.md §4, §7): create, read, the original's update (append),
 //! delete and restore, history, the lists, summaries and the export.
 
 use super::catalog::check_filter_ids;
@@ -15,7 +15,7 @@ use crate::domain::time::Stamp;
 use crate::domain::users::Caller;
 use crate::store::{ExportCursor, Reads, Store, Writes};
 
-/// How long an `Idempotency-Key` replays its first log (API.md §4).
+/// How long an `Idempotency-Key` replays its first log (docs/api.md §4).
 const IDEMPOTENCY_WINDOW_SECONDS: i64 = 24 * 3600;
 
 /// A create's outcome: a new log, or the one an `Idempotency-Key` made before.
@@ -98,7 +98,7 @@ fn resolve_new_log(
                 "ResidentId",
                 format!("{id} lives in unit {}, not in unit {}", r.unit_id, input.unit_id.unwrap_or(0)),
             )),
-            // API.md §6: a resident who has moved out is no longer linked to
+            // docs/api.md §6: a resident who has moved out is no longer linked to
             // new calls; the caller is named in CallFrom instead.
             Some(r) if r.moved_out(now) => errors.push(FieldError::new(
                 "ResidentId",

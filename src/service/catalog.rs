@@ -1,4 +1,4 @@
-//! Call-log reasons and statuses (API.md §5): reads for every user, writes
+//! Call-log reasons and statuses (docs/api.md §5): reads for every user, writes
 //! for admins; names unique ignoring case; exactly one default status.
 
 use super::{Service, ServiceError, ServiceResult};

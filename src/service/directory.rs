@@ -1,4 +1,4 @@
-//! The directory copy (API.md §6): reads scoped to the caller's properties,
+//! The directory copy (docs/api.md §6): reads scoped to the caller's properties,
 //! and the all-or-nothing import.
 
 use super::{Service, ServiceResult};
@@ -133,7 +133,7 @@ impl Service {
     }
 
     /// The unit's first resident of type 1 (Owner) who has not moved out
-    /// (API.md §6: one who has is a former owner).
+    /// (docs/api.md §6: one who has is a former owner).
     pub async fn unit_owner(&self, caller: &Caller, unit_id: i64) -> ServiceResult<Resident> {
         let now = Stamp::now();
         self.unit_residents(caller, unit_id)
@@ -163,7 +163,7 @@ impl Service {
         self.store.read(move |tx| visible_resident(tx, &caller, resident_id)).await
     }
 
-    /// Finds whoever is on the phone (CONSOLE.md §2): residents, then
+    /// Finds whoever is on the phone (docs/console.md §2): residents, then
     /// units, properties and call logs, at most 20 in all, within the
     /// caller's properties (only `property_id`'s when given).
     pub async fn lookup(
@@ -303,7 +303,7 @@ fn import(tx: &mut dyn Writes, batch: ImportBatch) -> ServiceResult<ImportCounts
     tx.upsert_residents(&residents)?;
 
     if !errors.is_empty() {
-        // API.md §6: every bad row of an import, a missing value included, is 400/114.
+        // docs/api.md §6: every bad row of an import, a missing value included, is 400/114.
         return Err(DomainError::from_field_errors(errors, false).into());
     }
     Ok(ImportCounts {

@@ -1,6 +1,6 @@
 //! A bound on how many costly reads (full-text searches) run at once.
 //!
-//! A search's cost is bounded by its words (API.md §7), but one that matches
+//! A search's cost is bounded by its words (docs/api.md §7), but one that matches
 //! most logs still reads most of the index. Were every pooled connection
 //! and core given to such searches, other users' reads would wait for a
 //! connection; so searches take a place here first, *before* a pooled

@@ -1,4 +1,4 @@
-//! Sign-in and sign-out, token checks, users, their properties and tokens (API.md §3).
+//! Sign-in and sign-out, token checks, users, their properties and tokens (docs/api.md §3).
 
 use super::{blocking, Service, ServiceError, ServiceResult};
 use crate::credentials::{
@@ -57,7 +57,7 @@ fn hashed(result: Result<String, String>) -> ServiceResult<String> {
 }
 
 /// How far apart a running service rereads the database's count of
-/// credential changes (API.md §11: a revocation reaches every instance
+/// credential changes (docs/operations.md §6: a revocation reaches every instance
 /// within a second; here also one made by the command line).
 const CREDENTIAL_RECHECK: Duration = Duration::from_secs(1);
 
@@ -112,7 +112,7 @@ fn audit(
 }
 
 impl Service {
-    /// A permit to run a password check (API.md §3: at most as many at once
+    /// A permit to run a password check (docs/api.md §3: at most as many at once
     /// as cores), or 503/115 when none frees up within the wait.
     async fn password_check_permit(&self) -> ServiceResult<CheckPermit> {
         match self.password_checks.acquire().await {
@@ -623,7 +623,7 @@ impl Service {
         Ok(token)
     }
 
-    /// The admin audit, newest first (API.md §3); `filter.user_id` must be a user.
+    /// The admin audit, newest first (docs/api.md §3); `filter.user_id` must be a user.
     pub async fn audit_entries(
         &self,
         caller: &Caller,

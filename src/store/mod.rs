@@ -289,7 +289,7 @@ pub enum OpenError {
 }
 
 /// What `/metrics` shows of the store: SQLite's writer and read pool, or
-/// PostgreSQL's connection pool (API.md §11).
+/// PostgreSQL's connection pool (docs/operations.md §6).
 #[derive(Debug, Clone, Copy)]
 pub enum StoreStats {
     Sqlite {

@@ -1,4 +1,4 @@
-//! API.md §3: the admin audit — every change to users, tokens, reasons,
+//! docs/api.md §3: the admin audit — every change to users, tokens, reasons,
 //! statuses and the directory, by whom, newest first, written in the same
 //! transaction as the change.
 

@@ -1,4 +1,4 @@
-//! API.md §3: password changes — an admin's reset and `PUT /api/users/me/password` —
+//! docs/api.md §3: password changes — an admin's reset and `PUT /api/users/me/password` —
 //! and the sessions they end.
 
 use crate::helpers::*;

@@ -1,4 +1,4 @@
-//! API.md §3: sign-in, sign-out, throttling, users, their properties and their tokens.
+//! docs/api.md §3: sign-in, sign-out, throttling, users, their properties and their tokens.
 
 use crate::helpers::*;
 use serde_json::{json, Value};

@@ -1,4 +1,4 @@
-//! API.md §4 lists: the four routes, every filter, sorting, paging, scoping.
+//! docs/api.md §4 lists: the four routes, every filter, sorting, paging, scoping.
 
 use crate::helpers::*;
 use serde_json::{json, Value};

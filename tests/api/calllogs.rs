@@ -1,4 +1,4 @@
-//! API.md §4: call logs — create, read, update, delete/restore, history.
+//! docs/api.md §4: call logs — create, read, update, delete/restore, history.
 
 use crate::helpers::*;
 use serde_json::{json, Value};
@@ -243,7 +243,7 @@ async fn an_idempotent_replay_answers_the_first_log_for_a_well_formed_body_and_4
     assert_eq!(replay.status, StatusCode::OK, "{}", replay.text);
     assert_eq!(replay.body["LogId"], first.body["LogId"]);
     assert_eq!(replay.body["Subject"], "s", "the first log, not the new body");
-    // API.md §8: a body the document calls invalid is never accepted, key or not.
+    // docs/api.md §8: a body the document calls invalid is never accepted, key or not.
     send(with_key(json!({"Subject": ""}))).await.assert_error(400, 109);
     assert_eq!(get(&app, "/api/calllogs", &admin).await.body["Total"], 1, "nothing created");
     delete(&app, &format!("/api/calllogs/{}", first.body["LogId"]), &admin).await;

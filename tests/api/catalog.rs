@@ -1,4 +1,4 @@
-//! API.md §5: call-log reasons and statuses.
+//! docs/api.md §5: call-log reasons and statuses.
 
 use crate::helpers::*;
 use serde_json::json;

@@ -1,4 +1,4 @@
-//! API.md §9: the command line, run as a real process.
+//! docs/operations.md §11: the command line, run as a real process.
 
 use std::fs::File;
 use std::io::{BufRead, BufReader, Read, Write};
@@ -69,7 +69,7 @@ impl Outcome {
         self
     }
 
-    /// A usage error (API.md §9: exit 2), told by clap on stderr, nothing on stdout.
+    /// A usage error (docs/operations.md §11: exit 2), told by clap on stderr, nothing on stdout.
     fn assert_usage_error(&self, mentions: &str) {
         self.assert_code(2);
         assert!(self.stderr.contains(mentions), "stderr should mention {mentions:?}: {:?}", self.stderr);
@@ -251,6 +251,112 @@ fn an_unknown_flag_is_a_usage_error_exit_2() {
     let mut command = calllog(&db);
     command.args(["user", "add", "norole"]);
     run(command, None).assert_code(2);
+}
+
+/// `serve` makes `admin` only in a database with no user at all: a first
+/// `user add` of an agent would leave nobody to manage users, silently.
+#[test]
+fn user_add_says_when_the_database_is_left_without_an_active_admin() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("x.db");
+    let add = |name: &str, role: &str| {
+        let mut command = calllog(&db);
+        command.args(["user", "add", name, "--role", role, "--password-stdin"]);
+        run(command, Some("a-long-enough-password\n"))
+    };
+    let first = add("jdoe", "agent");
+    first.assert_code(0);
+    assert_eq!(first.stdout, "Created user jdoe (id 1, role agent).\n", "the note is not on stdout");
+    let lines: Vec<&str> = first.stderr.lines().collect();
+    assert_eq!(lines.len(), 1, "one line on stderr: {:?}", first.stderr);
+    assert!(lines[0].starts_with("calllog: note: ") && lines[0].contains("no active admin"), "{:?}", lines[0]);
+    assert!(lines[0].contains("calllog user add NAME --role admin"), "it says how to get one: {:?}", lines[0]);
+    let admin = add("boss", "admin");
+    admin.assert_code(0);
+    assert_eq!(admin.stderr, "", "an admin now exists");
+    let second = add("viv", "viewer");
+    second.assert_code(0);
+    assert_eq!(second.stderr, "", "there is an active admin");
+}
+
+/// `calllog` with no `--db` and no configuration from the environment.
+fn calllog_without_db() -> Command {
+    let mut command = Command::new(BIN);
+    for var in ["CALLLOG_DB", "CALLLOG_BIND", "CALLLOG_TIMEZONE", "CALLLOG_SYNCHRONOUS", "RUST_LOG"] {
+        command.env_remove(var);
+    }
+    command
+}
+
+/// `migrate` reads `--from` and writes `--to`: its help does not offer the
+/// global `--db`, and `--db` given to it (before or after the command) is a
+/// usage error rather than silently ignored. `CALLLOG_DB` from a service's
+/// environment is no mistake of the command line and stays allowed.
+#[test]
+fn migrate_neither_offers_nor_takes_db() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("other.db");
+    let file = file.to_str().unwrap();
+    let missing = dir.path().join("missing.db");
+    let missing = missing.to_str().unwrap();
+    let to = "postgres://nobody@127.0.0.1:1/none";
+
+    let mut command = calllog_without_db();
+    command.args(["migrate", "--help"]);
+    let help = run(command, None);
+    help.assert_code(0);
+    assert!(help.stdout.contains("--from") && help.stdout.contains("--to"), "{}", help.stdout);
+    let offered: Vec<&str> = help.stdout.lines().filter(|l| l.trim_start().starts_with("--db")).collect();
+    assert!(offered.is_empty(), "migrate --help offers {offered:?}");
+    assert!(!help.stdout.contains("[env: CALLLOG_DB"), "{}", help.stdout);
+
+    for args in [
+        vec!["migrate", "--db", file, "--from", missing, "--to", to],
+        vec!["--db", file, "migrate", "--from", missing, "--to", to],
+    ] {
+        let mut command = calllog_without_db();
+        command.args(&args);
+        let out = run(command, None);
+        out.assert_usage_error("--db");
+        assert!(!Path::new(file).exists(), "{args:?} created {file}");
+    }
+
+    let mut command = calllog_without_db();
+    command.env("CALLLOG_DB", file).args(["migrate", "--from", missing, "--to", to]);
+    let out = run(command, None);
+    assert!(out.assert_failure_line().contains("no database at"), "{:?}", out.stderr);
+}
+
+/// Every argument of every command says what it is in `--help`
+/// (`import --help` once described none of its flags).
+#[test]
+fn every_argument_of_every_command_has_a_help_text() {
+    fn walk(command: &clap::Command, path: &str, silent: &mut Vec<String>) {
+        for arg in command.get_arguments().filter(|a| !a.is_hide_set()) {
+            if arg.get_help().is_none_or(|help| help.to_string().trim().is_empty()) {
+                silent.push(format!("{path} {}", arg.get_id()));
+            }
+        }
+        for sub in command.get_subcommands() {
+            if sub.get_about().is_none() {
+                silent.push(format!("{path} {} (the command)", sub.get_name()));
+            }
+            walk(sub, &format!("{path} {}", sub.get_name()), silent);
+        }
+    }
+    let mut silent = Vec::new();
+    walk(&calllog::cli::command(), "calllog", &mut silent);
+    assert!(silent.is_empty(), "no help text: {silent:?}");
+
+    let mut command = calllog_without_db();
+    command.args(["import", "--help"]);
+    let help = run(command, None);
+    help.assert_code(0);
+    for flag in ["--properties", "--units", "--residents", "--timezone"] {
+        let line = help.stdout.lines().find(|l| l.trim_start().starts_with(flag)).unwrap_or_else(|| panic!("{flag}"));
+        let words = line.trim_start().splitn(3, ' ').nth(2).unwrap_or("").trim();
+        assert!(words.len() > 10, "{flag} has no description: {line:?}");
+    }
 }
 
 // ---- token create ---------------------------------------------------------
@@ -646,7 +752,7 @@ fn check_passes_a_sound_database_and_fails_a_garbage_file() {
     run(command, None).assert_failure_line();
     assert_eq!(std::fs::read(&garbage).unwrap(), bytes, "check must not change the file");
 
-    // API.md §9: check on a file that does not exist fails instead of creating one.
+    // docs/operations.md §11: check on a file that does not exist fails instead of creating one.
     let absent = dir.path().join("absent.db");
     let mut command = calllog(&absent);
     command.arg("check");

@@ -1,4 +1,4 @@
-//! CONSOLE.md §1: `/admin` — admins only; users, reasons, statuses, and the
+//! docs/console.md §1: `/admin` — admins only; users, reasons, statuses, and the
 //! directory import as a multipart upload of three CSV files.
 
 use crate::console_pages::{console_sign_in, csrf_for, get_page, post_form, Page};

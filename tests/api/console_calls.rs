@@ -1,4 +1,4 @@
-//! CONSOLE.md §1, §4: logging a call, the call page's comment and status
+//! docs/console.md §1, §4: logging a call, the call page's comment and status
 //! form with its ETag, and the list — over HTTP, as a browser posts forms.
 
 use crate::console_pages::{console_sign_in, csrf_for, get_page, post_form};

@@ -1,4 +1,4 @@
-//! CONSOLE.md §1, §5: sessions, sign-in and sign-out, the security headers,
+//! docs/console.md §1, §5: sessions, sign-in and sign-out, the security headers,
 //! the assets, cross-site refusals and the desk's lookup, over HTTP.
 
 use crate::helpers::*;
@@ -150,7 +150,7 @@ async fn wrong_credentials_reshow_the_form_with_the_message_and_the_typed_name()
     assert!(page.body.contains("The user name or password is wrong"), "{}", page.body);
     assert!(page.body.contains("value=\"admin\""), "{}", page.body);
     assert_page_headers(&page);
-    // The throttle of API.md §3 holds here too.
+    // The throttle of docs/api.md §3 holds here too.
     for _ in 0..4 {
         post_form(&app, "/login", None, &[("UserName", "admin"), ("Password", "wrong")], "same-origin").await;
     }

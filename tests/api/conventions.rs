@@ -1,4 +1,4 @@
-//! API.md §1 and §2: wire conventions and the error table.
+//! docs/api.md §1 and §2: wire conventions and the error table.
 
 use crate::helpers::*;
 use serde_json::json;
@@ -218,7 +218,7 @@ async fn dates_keep_all_seven_fractional_digits() {
 
 #[actix_web::test]
 async fn a_full_write_queue_answers_503_115_with_retry_after() {
-    // API.md §11: on PostgreSQL, no pooled connection freeing up within the pool's wait.
+    // docs/operations.md §6: on PostgreSQL, no pooled connection freeing up within the pool's wait.
     let app = spawn_app_with(one_write_at_a_time()).await;
     let admin = sign_in(&app, "admin", ADMIN_PASSWORD).await;
     // Occupy the writer (PostgreSQL: the only connection), then fill its one queue slot.
@@ -266,7 +266,7 @@ async fn health_and_readiness_need_no_token() {
     assert_eq!(a.status, StatusCode::OK);
 }
 
-// ---- API.md §1: names in a body (issue 8 item 9) ----------------------------
+// ---- docs/api.md §1: names in a body (issue 8 item 9) ----------------------------
 
 /// Sends `body` as is, with `content_type`.
 async fn raw(app: &TestApp, method: Method, path: &str, token: &str, content_type: &str, body: &str) -> Answer {

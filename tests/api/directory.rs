@@ -1,4 +1,4 @@
-//! API.md §6: properties, units, residents, per-property scoping, and the import.
+//! docs/api.md §6: properties, units, residents, per-property scoping, and the import.
 
 use crate::helpers::*;
 use serde_json::json;
@@ -383,7 +383,7 @@ async fn a_resident_in_another_propertys_unit_or_an_unknown_unit_is_named() {
 
 #[actix_web::test]
 async fn a_missing_unit_number_is_114_naming_the_row() {
-    // API.md §6: every bad row of an import, a missing value included, is 400/114.
+    // docs/api.md §6: every bad row of an import, a missing value included, is 400/114.
     app_with_directory!(app, admin);
     let a = post(
         &app,
@@ -441,7 +441,7 @@ async fn every_bad_row_of_an_import_is_listed() {
         }),
     )
     .await;
-    // API.md §6: an import's bad rows are 400/114 even when a value is missing; every one is named.
+    // docs/api.md §6: an import's bad rows are 400/114 even when a value is missing; every one is named.
     a.assert_error(400, 114);
     let mut fields = error_fields(&a);
     fields.sort();

@@ -1,4 +1,4 @@
-//! API.md §1, §6: the directory import at real size (64 MiB, read as a
+//! docs/api.md §1, §6: the directory import at real size (64 MiB, read as a
 //! stream) and residents who have moved out.
 
 use crate::console_pages::{console_sign_in, get_page};

@@ -1,4 +1,4 @@
-//! API.md §8: /api/openapi.json and /help, served without a token; 405 with
+//! docs/api.md §8: /api/openapi.json and /help, served without a token; 405 with
 //! `Allow`; `OPTIONS` with `Allow`.
 
 use crate::helpers::*;
@@ -209,7 +209,7 @@ async fn request_bodies_are_documented_where_a_body_is_read() {
         if body.is_object() {
             assert!(body["application/json"]["schema"]["properties"].is_object(), "{method} {path}");
             assert!(body["text/json"].is_object(), "{method} {path}");
-            // API.md §1: a name that is no field of the resource is refused.
+            // docs/api.md §1: a name that is no field of the resource is refused.
             assert_eq!(body["application/json"]["schema"]["additionalProperties"], false, "unknown names are refused");
             for status in ["400", "413", "415"] {
                 assert!(operation["responses"][status].is_object(), "{method} {path} {status}");
@@ -235,7 +235,7 @@ async fn the_help_page_is_served_by_the_binary() {
     }
 }
 
-/// API.md §1: a client may send back the resource it read, so a body's
+/// docs/api.md §1: a client may send back the resource it read, so a body's
 /// schema lists every field of the resource's answer model (those the route
 /// does not take as ignored), and no other name.
 #[actix_web::test]
@@ -275,4 +275,342 @@ async fn request_bodies_accept_every_field_of_their_resource() {
     }
     let put_log = body("put", "/api/calllogs/{logId}");
     assert!(put_log["properties"]["OldComments"]["description"].as_str().unwrap().contains("ignored"));
+}
+
+/// The console's page headers (docs/console.md §5) on `/help` too: a strict
+/// Content-Security-Policy, and nothing inline in the page for it to refuse.
+#[actix_web::test]
+async fn the_help_page_carries_the_console_security_headers_and_nothing_inline() {
+    let app = spawn_app().await;
+    let a = send(app.request(Method::GET, "/help")).await;
+    assert_eq!(a.status, StatusCode::OK);
+    let csp = a.header("content-security-policy").expect("a Content-Security-Policy");
+    for directive in ["default-src 'none'", "script-src 'self'", "style-src 'self'", "frame-ancestors 'none'"] {
+        assert!(csp.contains(directive), "{directive} missing from {csp}");
+    }
+    assert!(!csp.contains("unsafe-inline"), "{csp}");
+    assert_eq!(a.header("x-content-type-options"), Some("nosniff"));
+    assert_eq!(a.header("referrer-policy"), Some("same-origin"));
+    assert_eq!(a.header("cache-control"), Some("no-store"));
+    assert_eq!(a.header("x-frame-options"), Some("DENY"));
+    for inline in ["<style", " style=", "<script"] {
+        assert!(!a.text.contains(inline), "{inline} in /help, which its policy refuses");
+    }
+    // Its look comes from a stylesheet of this site, which is served.
+    let href = a.text.split("<link rel=\"stylesheet\" href=\"").nth(1).and_then(|rest| rest.split('"').next());
+    let href = href.expect("a stylesheet link");
+    assert!(href.starts_with("/assets/"), "{href}");
+    let css = send(app.request(Method::GET, href)).await;
+    assert_eq!(css.status, StatusCode::OK);
+    assert!(css.header("content-type").unwrap().starts_with("text/css"));
+    assert!(css.text.contains(".help"), "the stylesheet styles the help page");
+}
+
+// ---- the reference in docs/ follows the code --------------------------------
+//
+// docs/api.md, docs/operations.md and the others are the project's own
+// reference. These tests read the live OpenAPI document and the command
+// line's definition, so a new route, field, parameter, error code, command
+// or flag fails here until the reference describes it.
+
+fn repository_file(path: &str) -> String {
+    let full = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(path);
+    std::fs::read_to_string(&full).unwrap_or_else(|e| panic!("{}: {e}", full.display()))
+}
+
+const HTTP_METHODS: [&str; 5] = ["get", "post", "put", "patch", "delete"];
+
+/// (METHOD, path template in lower case) with `{}` for every id.
+fn route_key(method: &str, path: &str) -> (String, String) {
+    (method.to_uppercase(), template_shape(path).to_lowercase())
+}
+
+/// The routes a Markdown text describes: its headings that are one code
+/// span holding `METHOD /path`, as "### `GET /api/calllogs/{logId}`".
+fn routes_described(text: &str) -> BTreeSet<(String, String)> {
+    text.lines()
+        .filter(|line| line.starts_with('#'))
+        .filter_map(|line| {
+            let span = line.trim_start_matches('#').trim().strip_prefix('`')?.strip_suffix('`')?;
+            let (method, path) = span.split_once(' ')?;
+            let known = HTTP_METHODS.contains(&method.to_lowercase().as_str()) && method == method.to_uppercase();
+            (known && path.starts_with('/')).then(|| route_key(method, path))
+        })
+        .collect()
+}
+
+/// Every word written as code in a Markdown text (inline spans and fenced
+/// blocks): runs of letters, digits, `_`, `-` and `.`, trimmed of `.` and `-`.
+fn code_words(text: &str) -> BTreeSet<String> {
+    let mut code = String::new();
+    let mut fenced = false;
+    for line in text.lines() {
+        if line.trim_start().starts_with("```") {
+            fenced = !fenced;
+            continue;
+        }
+        if fenced {
+            code.push_str(line);
+            code.push('\n');
+        } else {
+            for (i, part) in line.split('`').enumerate() {
+                if i % 2 == 1 {
+                    code.push_str(part);
+                    code.push('\n');
+                }
+            }
+        }
+    }
+    code.split(|c: char| !(c.is_alphanumeric() || "_-.".contains(c)))
+        .map(|word| word.trim_matches(['.', '-']).to_string())
+        .filter(|word| !word.is_empty())
+        .collect()
+}
+
+/// The property names of a schema and of every schema inside it (list
+/// items, `allOf`/`anyOf` parts), and the string values of its enums.
+fn names_in_schema(schema: &Value, names: &mut BTreeSet<String>) {
+    if let Some(properties) = schema.get("properties").and_then(Value::as_object) {
+        for (name, inner) in properties {
+            names.insert(name.clone());
+            names_in_schema(inner, names);
+        }
+    }
+    if let Some(values) = schema.get("enum").and_then(Value::as_array) {
+        names.extend(values.iter().filter_map(Value::as_str).map(str::to_string));
+    }
+    if let Some(items) = schema.get("items") {
+        names_in_schema(items, names);
+    }
+    for combinator in ["allOf", "anyOf", "oneOf"] {
+        for part in schema.get(combinator).and_then(Value::as_array).into_iter().flatten() {
+            names_in_schema(part, names);
+        }
+    }
+}
+
+#[actix_web::test]
+async fn the_api_reference_describes_every_route_of_the_document_and_no_other() {
+    let app = spawn_app().await;
+    let doc = send(app.request(Method::GET, "/api/openapi.json")).await.body;
+    let mut in_document = BTreeSet::new();
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        for method in HTTP_METHODS {
+            if item.get(method).is_some() {
+                in_document.insert(route_key(method, path));
+            }
+        }
+    }
+    let described = routes_described(&repository_file("docs/api.md"));
+    let missing: Vec<_> = in_document.difference(&described).collect();
+    assert!(
+        missing.is_empty(),
+        "routes of /api/openapi.json with no \"### `METHOD /path`\" in docs/api.md: {missing:?}"
+    );
+    let stale: Vec<_> = described.difference(&in_document).collect();
+    assert!(stale.is_empty(), "docs/api.md describes routes the service does not serve: {stale:?}");
+}
+
+#[actix_web::test]
+async fn the_api_reference_names_every_field_parameter_and_error_code() {
+    let app = spawn_app().await;
+    let doc = send(app.request(Method::GET, "/api/openapi.json")).await.body;
+    let reference = repository_file("docs/api.md");
+    let written = code_words(&reference);
+    // Every field (and enum value) of every model.
+    let mut names = BTreeSet::new();
+    for schema in doc["components"]["schemas"].as_object().unwrap().values() {
+        names_in_schema(schema, &mut names);
+    }
+    let missing: Vec<_> = names.iter().filter(|name| !written.contains(*name)).collect();
+    assert!(missing.is_empty(), "model fields and values not written as code in docs/api.md: {missing:?}");
+    // Every parameter and request field of every route.
+    let mut inputs = BTreeSet::new();
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        for method in HTTP_METHODS {
+            let Some(operation) = item.get(method) else { continue };
+            for parameter in operation["parameters"].as_array().into_iter().flatten() {
+                inputs.insert((parameter["name"].as_str().unwrap().to_string(), format!("{method} {path}")));
+            }
+            for content in operation["requestBody"]["content"].as_object().into_iter().flat_map(|c| c.values()) {
+                let mut fields = BTreeSet::new();
+                names_in_schema(&content["schema"], &mut fields);
+                inputs.extend(fields.into_iter().map(|field| (field, format!("{method} {path}"))));
+            }
+        }
+    }
+    let missing: Vec<_> = inputs.iter().filter(|(name, _)| !written.contains(name)).collect();
+    assert!(missing.is_empty(), "parameters and body fields not written as code in docs/api.md: {missing:?}");
+    // Every error code, as a row of the table: number, then name.
+    for code in ErrorCode::ALL {
+        let row = format!("| {} | `{}` |", code.number(), code.name());
+        assert!(reference.contains(&row), "docs/api.md has no error table row {row}");
+    }
+}
+
+/// The leaf commands of the command line, as "user add", with their definitions.
+fn leaf_commands(command: &clap::Command, prefix: &str, leaves: &mut Vec<(String, clap::Command)>) {
+    for sub in command.get_subcommands() {
+        let path = format!("{prefix}{}", sub.get_name()).trim().to_string();
+        if sub.get_subcommands().next().is_some() {
+            leaf_commands(sub, &format!("{path} "), leaves);
+        } else {
+            leaves.push((path, sub.clone()));
+        }
+    }
+}
+
+/// The part of a Markdown text under the heading `heading`, up to the next heading.
+fn section<'t>(text: &'t str, heading: &str) -> Option<&'t str> {
+    let start = text.lines().position(|line| line.trim() == heading)?;
+    let lines: Vec<&str> = text.lines().collect();
+    let end = lines[start + 1..].iter().position(|line| line.starts_with('#')).map_or(lines.len(), |n| start + 1 + n);
+    let from = text.find(lines[start])?;
+    let to =
+        if end < lines.len() { text[from..].find(lines[end]).map_or(text.len(), |n| from + n) } else { text.len() };
+    Some(&text[from..to])
+}
+
+#[test]
+fn the_operations_guide_describes_every_command_flag_and_variable() {
+    let guide = repository_file("docs/operations.md");
+    let command = calllog::cli::command();
+    let described = |arg: &clap::Arg, text: &str| match arg.get_long() {
+        Some(long) => text.contains(&format!("--{long}")),
+        None => {
+            let names = arg.get_value_names().map(|n| n.to_vec()).unwrap_or_default();
+            let name = names.first().map(|n| n.to_string()).unwrap_or_else(|| arg.get_id().to_string().to_uppercase());
+            text.contains(&name)
+        }
+    };
+    let env_of = |arg: &clap::Arg| arg.get_env().map(|env| env.to_string_lossy().to_string());
+    // The top level: --db and serve's flags (a bare `calllog` serves).
+    for arg in command.get_arguments().filter(|a| !a.is_hide_set()) {
+        assert!(described(arg, &guide), "docs/operations.md does not mention {arg}");
+        if let Some(env) = env_of(arg) {
+            assert!(guide.contains(&env), "docs/operations.md does not mention {env}");
+        }
+    }
+    let mut leaves = Vec::new();
+    leaf_commands(&command, "", &mut leaves);
+    assert!(leaves.len() >= 10, "{:?}", leaves.iter().map(|(p, _)| p).collect::<Vec<_>>());
+    for (path, sub) in &leaves {
+        let heading = format!("### `calllog {path}`");
+        let text = section(&guide, &heading).unwrap_or_else(|| panic!("docs/operations.md has no heading {heading}"));
+        for arg in sub.get_arguments().filter(|a| !a.is_hide_set() && !a.is_global_set()) {
+            assert!(described(arg, text), "{heading} does not mention {arg}");
+            if let Some(env) = env_of(arg) {
+                assert!(guide.contains(&env), "docs/operations.md does not mention {env}");
+            }
+        }
+    }
+}
+
+/// The repository stands alone: no file points at documents outside it.
+#[test]
+fn the_repository_cites_no_document_outside_it() {
+    // Spelt in pieces so that this file does not cite them itself.
+    let outside =
+        [concat!("API", ".md"), concat!("CONSOLE", ".md"), concat!("ARCHITECTURE", ".md"), concat!("..", "/shared")];
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut pending: Vec<std::path::PathBuf> = [
+        "src",
+        "templates",
+        "assets",
+        "docs",
+        "tests",
+        "benches",
+        "scripts",
+        "deploy",
+        "examples",
+        "migrations",
+        ".ci",
+    ]
+    .iter()
+    .map(|dir| root.join(dir))
+    .collect();
+    pending.extend(["README.md", "schema.sql", "schemathesis.toml", "Cargo.toml"].iter().map(|f| root.join(f)));
+    let mut citing = Vec::new();
+    let mut read = 0;
+    while let Some(path) = pending.pop() {
+        if path.is_dir() {
+            pending.extend(std::fs::read_dir(&path).unwrap().map(|entry| entry.unwrap().path()));
+            continue;
+        }
+        // Binary files (screenshots, database fixtures) cite nothing.
+        let Ok(text) = std::fs::read_to_string(&path) else { continue };
+        read += 1;
+        for (number, line) in text.lines().enumerate() {
+            if outside.iter().any(|name| line.contains(name)) {
+                citing.push(format!("{}:{}: {line}", path.strip_prefix(root).unwrap().display(), number + 1));
+            }
+        }
+    }
+    assert!(read > 100, "only {read} files read");
+    assert!(
+        citing.is_empty(),
+        "cite documents outside the repository (point to docs/ or /help):\n{}",
+        citing.join("\n")
+    );
+}
+
+/// GitHub's anchor for a heading: lower case, spaces to `-`, other punctuation dropped.
+fn anchor_of(heading: &str) -> String {
+    heading
+        .trim()
+        .to_lowercase()
+        .chars()
+        .filter_map(|c| match c {
+            ' ' => Some('-'),
+            c if c.is_alphanumeric() || c == '-' || c == '_' => Some(c),
+            _ => None,
+        })
+        .collect()
+}
+
+/// Every link between the README and the documents in docs/ reaches a file
+/// of the repository and, when it names one, a heading of that file.
+#[test]
+fn links_in_the_readme_and_docs_resolve() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut pages = vec![root.join("README.md")];
+    pages.extend(
+        std::fs::read_dir(root.join("docs"))
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .filter(|p| p.extension().is_some_and(|x| x == "md")),
+    );
+    assert!(pages.len() >= 4, "{pages:?}");
+    let anchors = |file: &std::path::Path| -> BTreeSet<String> {
+        let text = std::fs::read_to_string(file).unwrap();
+        let mut fenced = false;
+        let mut anchors = BTreeSet::new();
+        for line in text.lines() {
+            if line.trim_start().starts_with("```") {
+                fenced = !fenced;
+            } else if !fenced && line.starts_with('#') {
+                anchors.insert(anchor_of(line.trim_start_matches('#')));
+            }
+        }
+        anchors
+    };
+    let mut broken = Vec::new();
+    for page in &pages {
+        let text = std::fs::read_to_string(page).unwrap();
+        for target in text.split("](").skip(1).filter_map(|rest| rest.split(')').next()) {
+            if target.contains("://") || target.starts_with("mailto:") {
+                continue;
+            }
+            let (file, anchor) = target.split_once('#').map_or((target, None), |(f, a)| (f, Some(a)));
+            let file = if file.is_empty() { page.clone() } else { page.parent().unwrap().join(file) };
+            if !file.exists() {
+                broken.push(format!("{}: {target} (no such file)", page.display()));
+            } else if let Some(anchor) = anchor {
+                if !anchors(&file).contains(anchor) {
+                    broken.push(format!("{}: {target} (no such heading)", page.display()));
+                }
+            }
+        }
+    }
+    assert!(broken.is_empty(), "broken links:\n{}", broken.join("\n"));
 }

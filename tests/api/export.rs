@@ -1,4 +1,4 @@
-//! API.md §7: GET /api/calllogs/export.csv — the list's filters, no paging, CSV.
+//! docs/api.md §7: GET /api/calllogs/export.csv — the list's filters, no paging, CSV.
 
 use crate::helpers::*;
 use serde_json::json;

@@ -126,7 +126,7 @@ pub async fn spawn_app_with(adjust: impl FnOnce(&mut StoreConfig, &mut AppConfig
     app
 }
 
-/// A second calllog instance on `app`'s database (PostgreSQL: API.md §11),
+/// A second calllog instance on `app`'s database (PostgreSQL: docs/operations.md §6),
 /// with a store, token cache and throttle of its own.
 pub async fn spawn_second_instance(app: &TestApp) -> TestApp {
     spawn_second_instance_with(app, |_, _| {}).await

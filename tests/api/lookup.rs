@@ -1,4 +1,4 @@
-//! API.md §10 and CONSOLE.md §2: GET /api/lookup — whoever is on the phone,
+//! docs/api.md §9 and docs/console.md §2: GET /api/lookup — whoever is on the phone,
 //! by name, unit number, property name, phone digits or log number.
 
 use crate::helpers::*;

@@ -1,4 +1,4 @@
-//! API.md §8: operations endpoints, open without a token.
+//! docs/api.md §8: operations endpoints, open without a token.
 
 use crate::helpers::*;
 
@@ -20,7 +20,7 @@ async fn metrics_count_requests_by_route_and_status_and_show_the_store() {
     assert!(line("calllog_http_requests_total{route=\"/api/units/{id}\",method=\"GET\",status=\"404\"}").is_some());
     assert!(line("calllog_http_requests_total{route=\"unmatched\",method=\"GET\",status=\"404\"}").is_some(), "{text}");
     assert!(line("calllog_http_request_duration_seconds_bucket{").is_some(), "{text}");
-    // API.md §8, §11: the writer on SQLite, the connection pool on PostgreSQL.
+    // docs/api.md §8, docs/operations.md §6: the writer on SQLite, the connection pool on PostgreSQL.
     let committed_line = if on_sqlite() {
         assert!(line("calllog_write_queue_depth 0").is_some(), "{text}");
         assert!(line("calllog_read_pool_connections ").is_some(), "{text}");

@@ -1,4 +1,4 @@
-//! The PostgreSQL engine's own mechanics (API.md §9, §11): its schema
+//! The PostgreSQL engine's own mechanics (docs/operations.md §11, §6): its schema
 //! versions, a write PostgreSQL refuses. Run only when the suite runs on
 //! PostgreSQL (`CALLLOG_TEST_DB=postgres://…`); the SQLite engine's
 //! counterparts are in `schema_upgrades`, `full_disk` and the `sqlite_*` modules.
@@ -42,7 +42,7 @@ async fn a_newer_schema_is_refused_and_left_as_it_is() {
     assert_eq!(get(&app, "/api/properties", &admin).await.body["Total"], 2);
 }
 
-/// API.md §11: when PostgreSQL refuses a write (here: the database turned
+/// docs/operations.md §6: when PostgreSQL refuses a write (here: the database turned
 /// read-only, as a standby is), the answer is 409/113 and nothing is kept.
 #[actix_web::test]
 async fn a_write_postgresql_refuses_answers_113() {

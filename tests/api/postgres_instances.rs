@@ -1,4 +1,4 @@
-//! API.md §11: two calllog instances on one PostgreSQL database keep every
+//! docs/operations.md §6: two calllog instances on one PostgreSQL database keep every
 //! rule that one SQLite process kept by being alone. These run only when
 //! the suite runs on PostgreSQL (`CALLLOG_TEST_DB=postgres://…`): two
 //! processes cannot share a SQLite file's writer, which is the point of the
@@ -230,7 +230,7 @@ async fn sign_in_failures_on_both_instances_count_toward_one_throttle() {
     let attempt = |app: &TestApp| {
         app.request(Method::POST, "/api/auth/token").json(&json!({"UserName": "admin", "Password": "wrong-password"}))
     };
-    // API.md §3: five failures for one name from one address, then 429/116 — counted across instances.
+    // docs/api.md §3: five failures for one name from one address, then 429/116 — counted across instances.
     for i in 0..5 {
         let app = if i % 2 == 0 { &first } else { &second };
         send(attempt(app)).await.assert_error(401, 101);

@@ -1,4 +1,4 @@
-//! API.md §9 and §11: `calllog migrate --from FILE.db --to postgres://…`,
+//! docs/operations.md §11 and §6: `calllog migrate --from FILE.db --to postgres://…`,
 //! and the commands that are for SQLite files only.
 //!
 //! The round trip builds a SQLite file through the real app (every table
@@ -107,6 +107,22 @@ async fn migrate_needs_an_existing_file_and_a_postgres_url() {
     calllog(&["migrate", "--from", missing.to_str().unwrap()]).await.assert_usage_error("--to");
 }
 
+/// A start on a database already at the current schema asks before it
+/// creates, so PostgreSQL has nothing to warn about: no
+/// `NOTICE: relation "calllog_schema" already exists` at every start.
+#[actix_web::test]
+async fn a_start_on_a_current_postgres_database_logs_no_notice() {
+    if on_sqlite() {
+        return;
+    }
+    let target = PostgresDatabase::create(&test_server());
+    for start in ["the first, which creates the schema", "the second, on a current schema"] {
+        let out = calllog(&["--db", &target.url, "user", "list"]).await;
+        assert_eq!(out.code, 0, "{start}: stdout {:?}; stderr {:?}", out.stdout, out.stderr);
+        assert!(!out.stderr.contains("NOTICE"), "{start} logged a notice: {}", out.stderr);
+    }
+}
+
 // ---- the round trip (PostgreSQL runs only) -------------------------------
 
 #[actix_web::test]
@@ -145,7 +161,7 @@ async fn migrate_copies_a_sqlite_file_that_then_answers_every_read_the_same() {
         }
     }
     // `q` without `sort`: best match first, and the order among matches may
-    // differ between engines (API.md §7); the matches and Total may not.
+    // differ between engines (docs/api.md §7); the matches and Total may not.
     for q in ["leak", "creme", "plumber booked", "cole"] {
         let path = format!("/api/calllogs?q={q}&pageSize=100");
         let (a, b) = (get(&sqlite, &path, &fixture.admin).await, get(&postgres, &path, &fixture.admin).await);

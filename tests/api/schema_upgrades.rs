@@ -1,4 +1,4 @@
-//! ARCHITECTURE.md "Schema versions" and API.md §9: a file made by an earlier
+//! docs/architecture.md "Schema versions" and docs/operations.md §11: a file made by an earlier
 //! release opens with its rows intact; `schema.sql` and the ladder of
 //! `migrations/sqlite/` give one schema; each step is one transaction after a
 //! copy `<file>.before-vN`; a newer file is refused; `check` and `backup`

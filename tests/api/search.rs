@@ -1,4 +1,4 @@
-//! API.md §7: full-text search with `q` on GET /api/calllogs.
+//! docs/api.md §7: full-text search with `q` on GET /api/calllogs.
 
 use crate::helpers::*;
 use serde_json::json;

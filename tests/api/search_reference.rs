@@ -1,7 +1,7 @@
 //! Issue 9: a search's fast paths (matches kept in memory, pages found by
 //! walking the sort order's index or by sorting the few, counts by set
 //! arithmetic or by streaming a filter's logs) give exactly the rows, the
-//! order and the `Total` of a brute-force evaluation of API.md §7 over the
+//! order and the `Total` of a brute-force evaluation of docs/api.md §7 over the
 //! stored text, on a small varied file: deleted logs, several properties, a
 //! viewer scoped to some of them, status/reason/date/unit/taker filters with
 //! `q`, pages across tier boundaries, `CreatedOn` out of id order, comments
@@ -59,7 +59,7 @@ fn holds_all(text: &str, words: &[&str]) -> bool {
     words.iter().all(|w| tokens.iter().any(|t| t.starts_with(w)))
 }
 
-/// API.md §7 by brute force: the tier (1 header, 2 one comment, 3 spread), or None.
+/// docs/api.md §7 by brute force: the tier (1 header, 2 one comment, 3 spread), or None.
 fn tier(log: &Stored, words: &[&str]) -> Option<u8> {
     let rows: Vec<&str> = std::iter::once(log.header.as_str()).chain(log.comments.iter().map(String::as_str)).collect();
     if !words.iter().all(|w| rows.iter().any(|r| holds_all(r, &[w]))) {
@@ -153,7 +153,7 @@ impl Case {
     }
 }
 
-/// The reference: the ids matching, in the order API.md §7 and issue 9 define.
+/// The reference: the ids matching, in the order docs/api.md §7 and issue 9 define.
 fn reference(
     logs: &[Stored],
     case: &Case,

@@ -1,4 +1,4 @@
-//! Storage rules of ARCHITECTURE.md: checkpoints run off the request path,
+//! Storage rules of docs/architecture.md: checkpoints run off the request path,
 //! the WAL stays bounded, and closing folds it into the database.
 
 use calllog::config::StoreConfig;

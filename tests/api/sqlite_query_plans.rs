@@ -224,7 +224,7 @@ fn a_page_sought_and_sorted_equals_a_page_walked_in_order() {
     }
 }
 
-/// API.md §3: the admin audit's listings seek their index: by actor, by time range, or newest first.
+/// docs/api.md §3: the admin audit's listings seek their index: by actor, by time range, or newest first.
 #[test]
 fn every_audit_listing_is_served_by_an_index() {
     use calllog::domain::audit::AuditFilter;

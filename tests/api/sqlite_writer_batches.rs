@@ -1,4 +1,4 @@
-//! The writer's batches and the search index (ARCHITECTURE.md: few pages
+//! The writer's batches and the search index (docs/architecture.md: few pages
 //! per write). Requests queue their search rows under their own savepoints;
 //! the writer moves a batch's rows into the FTS5 index once, before COMMIT.
 //! These tests hold the writer so that several requests share one batch.

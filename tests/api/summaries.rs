@@ -1,4 +1,4 @@
-//! API.md §7: property and unit summaries, counted by status category.
+//! docs/api.md §7: property and unit summaries, counted by status category.
 
 use crate::helpers::*;
 use serde_json::json;

@@ -475,7 +475,7 @@ fn list_order(plain: &CallLogFilter) -> String {
 /// leave those out) whose text has every word of a search, each as a
 /// prefix, somewhere in the header or a comment, with their tier: 1, the
 /// header row holds every word; 2, one comment row does; 3, the words are
-/// spread over several rows (API.md §7, as on SQLite).
+/// spread over several rows (docs/api.md §7, as on SQLite).
 ///
 /// The logs are the intersection of each word's logs, one GIN lookup per
 /// word; the tiers come from one more lookup, of the rows that hold every

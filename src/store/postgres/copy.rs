@@ -1,4 +1,4 @@
-//! `calllog migrate --from FILE.db --to postgres://…` (API.md §11): a SQLite
+//! `calllog migrate --from FILE.db --to postgres://…` (docs/operations.md §6): a SQLite
 //! file's rows copied into a PostgreSQL database that has no calllog schema
 //! yet, so an office can move to PostgreSQL without losing its history.
 //!

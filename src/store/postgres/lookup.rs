@@ -71,7 +71,7 @@ pub fn residents(
         // Runs are digits only: nothing in them is a LIKE wildcard.
         conditions.push(format!("r.phone_digits LIKE '%' || {}::text || '%'", params.add(run.clone())));
     }
-    // Residents who have moved out (API.md §6) are left out at query time: a
+    // Residents who have moved out (docs/api.md §6) are left out at query time: a
     // move-out date in the future takes effect when that day comes.
     conditions.push(format!("(r.move_out_date IS NULL OR r.move_out_date > {})", params.add(Stamp::now().0)));
     let scope = scope_condition("r.property_id", properties, &mut params);

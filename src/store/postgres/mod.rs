@@ -230,7 +230,7 @@ impl PgStore {
     }
 }
 
-/// How a PostgreSQL error reads to the layers above (API.md §11): the
+/// How a PostgreSQL error reads to the layers above (docs/operations.md §6): the
 /// database refusing to write (disk full, read-only, out of resources, gone)
 /// is 113; a conflict PostgreSQL asks to retry is busy (115); anything else
 /// is a defect (199).

@@ -72,12 +72,18 @@ pub fn migrate_with(db: &mut Client, seed_new: bool) -> Result<(), MigrateError>
 /// two commands racing to create the schema see each other.
 pub fn migrate_in(tx: &mut Transaction, seed_new: bool) -> Result<i64, MigrateError> {
     tx.execute("SELECT pg_advisory_xact_lock($1)", &[&SCHEMA_LOCK])?;
-    tx.batch_execute(
-        "CREATE TABLE IF NOT EXISTS calllog_schema (
-             version    bigint PRIMARY KEY,
-             name       text   NOT NULL,
-             applied_on timestamptz NOT NULL DEFAULT now())",
-    )?;
+    // Asked first rather than `CREATE TABLE IF NOT EXISTS`, whose NOTICE
+    // ("relation already exists") would be logged at every start of a
+    // migrated database. Under the lock, nobody creates it in between.
+    let exists: bool = tx.query_one("SELECT to_regclass('calllog_schema') IS NOT NULL", &[])?.get(0);
+    if !exists {
+        tx.batch_execute(
+            "CREATE TABLE calllog_schema (
+                 version    bigint PRIMARY KEY,
+                 name       text   NOT NULL,
+                 applied_on timestamptz NOT NULL DEFAULT now())",
+        )?;
+    }
     let found: i64 = tx.query_one("SELECT coalesce(max(version), 0) FROM calllog_schema", &[])?.get(0);
     if found > VERSION {
         return Err(MigrateError::TooNew(found));

@@ -66,7 +66,7 @@ pub fn residents(
     } else {
         return Ok(Vec::new());
     };
-    // Residents who have moved out (API.md §6) are left out here, at query
+    // Residents who have moved out (docs/api.md §6) are left out here, at query
     // time, rather than kept out of the index: a move-out date in the future
     // takes effect when that day comes, with no write to re-index the row.
     values.push(SqlValue::Integer(Stamp::now().0));

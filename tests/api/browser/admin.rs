@@ -1,4 +1,4 @@
-//! CONSOLE.md §1 `/admin` in a real browser: a user made there can sign in,
+//! docs/console.md §1 `/admin` in a real browser: a user made there can sign in,
 //! a reason added there is offered on the log-a-call form, and the directory
 //! import takes its three CSV files through file fields.
 

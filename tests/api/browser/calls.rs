@@ -1,4 +1,4 @@
-//! CONSOLE.md §1 and §4: one call's page, the log-a-call form, and never losing typed text.
+//! docs/console.md §1 and §4: one call's page, the log-a-call form, and never losing typed text.
 
 use super::*;
 use crate::helpers::{get, put, sign_in};

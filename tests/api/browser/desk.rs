@@ -1,4 +1,4 @@
-//! CONSOLE.md §2 and §3: the desk's lookup, card, repeat-caller warning and keyboard.
+//! docs/console.md §2 and §3: the desk's lookup, card, repeat-caller warning and keyboard.
 
 use super::*;
 use crate::helpers::{get, sign_in};

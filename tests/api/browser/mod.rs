@@ -1,4 +1,4 @@
-//! Browser tests (CONSOLE.md): the real server, driven by headless Chromium
+//! Browser tests (docs/console.md): the real server, driven by headless Chromium
 //! through chromedriver (WebDriver) with `fantoccini`.
 //!
 //! Each test opens one `Browser`: its own chromedriver on a free loopback
@@ -211,7 +211,7 @@ impl WebDriverCompatibleCommand for SessionCommand {
     }
 }
 
-/// CONSOLE.md §6, what a script can see: every field has a label, every
+/// docs/console.md §6, what a script can see: every field has a label, every
 /// control is a target of at least 24 × 24 px, every date carries its instant
 /// in RFC 3339 with milliseconds. Returns what falls short, one line each.
 const AUDIT: &str = r#"
@@ -445,7 +445,7 @@ impl Browser {
         drop(driver);
     }
 
-    /// What falls short of CONSOLE.md §6 on the page shown (see `AUDIT`).
+    /// What falls short of docs/console.md §6 on the page shown (see `AUDIT`).
     pub async fn audit(&self) -> Vec<String> {
         let problems = self.js(AUDIT, vec![]).await;
         problems.as_array().unwrap().iter().map(|p| p.as_str().unwrap().to_string()).collect()

@@ -81,7 +81,7 @@ async fn screenshots_of_each_main_page() {
 /// Checks one page and saves its two screenshots.
 async fn shoot(browser: &mut Browser, name: &str) {
     browser.h1().await;
-    assert_eq!(browser.audit().await, Vec::<String>::new(), "{name}: CONSOLE.md §6");
+    assert_eq!(browser.audit().await, Vec::<String>::new(), "{name}: docs/console.md §6");
     browser.screenshots(name).await;
     // At 200 % zoom (640 CSS px) the page reflows instead of scrolling sideways.
     browser.set_viewport(640, 400, 2.0).await;
@@ -100,4 +100,41 @@ async fn shoot(browser: &mut Browser, name: &str) {
         browser.set_viewport(1280, 800, 1.0).await;
         panic!("{name} scrolls sideways at 200 % zoom by {overflow} px; wider than the window: {wide}");
     }
+}
+
+/// `/help` at 1280 × 800 and at 200 % zoom: no sideways scrolling (its widest
+/// table was 1,339 px), a table of contents that reaches every route, and its
+/// look from the console's stylesheet, which the page's strict
+/// Content-Security-Policy lets load (an inline style would be refused and
+/// show in the console, which `finish` checks).
+#[actix_web::test]
+async fn the_help_page_fits_the_window_and_has_a_table_of_contents() {
+    let app = crate::helpers::spawn_app().await;
+    let Some(mut browser) = open(&app).await else { return };
+    browser.goto("/help").await;
+    assert_eq!(browser.status().await, 200);
+    assert_eq!(browser.h1().await, "calllog API");
+    for (width, height, scale) in [(1280, 800, 1.0), (640, 400, 2.0)] {
+        browser.set_viewport(width, height, scale).await;
+        let overflow = browser.js("return document.documentElement.scrollWidth - window.innerWidth;", vec![]).await;
+        assert!(overflow.as_i64().unwrap() <= 0, "/help scrolls sideways by {overflow} px at {width} CSS px");
+    }
+    browser.set_viewport(1280, 800, 1.0).await;
+    let unlisted = browser
+        .js(
+            "const headings = [...document.querySelectorAll('main h3 > .m')].map(m => m.parentElement.id);
+             return [headings.length,
+                     headings.filter(id => !id || !document.querySelector('nav.toc a[href=\"#' + id + '\"]'))];",
+            vec![],
+        )
+        .await;
+    assert!(unlisted[0].as_u64().unwrap() >= 40, "route headings: {unlisted}");
+    assert_eq!(unlisted[1], json!([]), "route headings the contents do not link to");
+    let styled = browser.js("return getComputedStyle(document.querySelector('main .scroll')).overflowX;", vec![]).await;
+    assert_eq!(styled, json!("auto"), "the console's stylesheet styles the page");
+    browser.screenshots("help").await;
+    // A route's tables, where the widest cells are.
+    browser.goto("/help#post-api-calllogs").await;
+    browser.screenshots("help-route").await;
+    browser.finish().await;
 }

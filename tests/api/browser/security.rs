@@ -1,4 +1,4 @@
-//! CONSOLE.md §5 in a real browser: cross-site forms, the cookie and the API, roles.
+//! docs/console.md §5 in a real browser: cross-site forms, the cookie and the API, roles.
 
 use super::*;
 use crate::helpers::get;

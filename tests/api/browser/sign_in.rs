@@ -1,4 +1,4 @@
-//! CONSOLE.md §1 and §5: signing in and out in a real browser.
+//! docs/console.md §1 and §5: signing in and out in a real browser.
 
 use super::*;
 
