@@ -91,6 +91,8 @@ pub struct Chrome {
 }
 
 pub struct UserBar {
+    /// For the page's script: drafts are kept per user (CONSOLE.md §4).
+    pub user_id: i64,
     pub display_name: String,
     pub role: &'static str,
     pub is_admin: bool,
@@ -106,6 +108,7 @@ impl Chrome {
             js: assets::js_url(),
             icon: assets::icon_url(),
             user: session.map(|s| UserBar {
+                user_id: s.caller.user_id,
                 display_name: s.caller.display_name.clone(),
                 role: s.caller.role.as_str(),
                 is_admin: s.caller.role == Role::Admin,
@@ -144,8 +147,23 @@ impl From<ApiError> for PageFailure {
         if let Some(internal) = &e.internal {
             log::error!("console: {} {}: {internal}", e.code.number(), e.code.name());
         }
-        PageFailure::Refused { status: e.status, message: e.message }
+        PageFailure::Refused { status: e.status, message: refusal_text(&e.message, &e.errors) }
     }
+}
+
+/// What a page says of a refused value. The API's messages quote the value
+/// ("propertyId has \"…\", which is not a positive id"), and on a page that
+/// value is often the page's own address: a crafted link would make the
+/// site say whatever it holds (CONSOLE.md §5: no page echoes free text from
+/// its URL). So a page names the fields, whose names come from the code,
+/// and never repeats a value.
+pub fn refusal_text(message: &str, errors: &[FieldError]) -> String {
+    if errors.is_empty() {
+        return message.to_string();
+    }
+    let mut fields: Vec<&str> = errors.iter().map(|e| e.field.as_str()).collect();
+    fields.dedup();
+    format!("This page cannot use the value given for {}; change it and try again.", fields.join(", "))
 }
 
 impl From<ServiceError> for PageFailure {
