@@ -17,8 +17,10 @@ use crate::domain::users::Role;
 use crate::error::ApiError;
 use crate::service::ServiceError;
 use crate::state::AppState;
-use actix_web::http::{header, StatusCode};
-use actix_web::middleware::DefaultHeaders;
+use actix_web::body::{EitherBody, MessageBody};
+use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::http::{header, ConnectionType, Method, StatusCode};
+use actix_web::middleware::{DefaultHeaders, Next};
 use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
 use session::Session;
@@ -27,14 +29,42 @@ use session::Session;
 const CONTENT_SECURITY_POLICY: &str = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; \
      connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'";
 
-/// The headers every page carries (added when a handler has not set them).
+/// The headers every page carries.
+const PAGE_HEADERS: [(header::HeaderName, &str); 5] = [
+    (header::CONTENT_SECURITY_POLICY, CONTENT_SECURITY_POLICY),
+    (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
+    (header::REFERRER_POLICY, "same-origin"),
+    (header::CACHE_CONTROL, "no-store"),
+    (header::X_FRAME_OPTIONS, "DENY"),
+];
+
+/// The page headers, added when a handler has not set them.
 fn page_headers() -> DefaultHeaders {
-    DefaultHeaders::new()
-        .add((header::CONTENT_SECURITY_POLICY, CONTENT_SECURITY_POLICY))
-        .add((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
-        .add((header::REFERRER_POLICY, "same-origin"))
-        .add((header::CACHE_CONTROL, "no-store"))
-        .add((header::X_FRAME_OPTIONS, "DENY"))
+    PAGE_HEADERS.into_iter().fold(DefaultHeaders::new(), |headers, header| headers.add(header))
+}
+
+/// CONSOLE.md §5: a cross-site POST is refused before its body is read. A
+/// handler's body extractor reads (or, over its limit, refuses with 413)
+/// the whole body before the handler could look at the headers; this runs
+/// first, for every POST outside `/api/` (the API takes no cookie, so a
+/// cross-site request carries no credential there). The handlers' own
+/// checks stay: this is the same rule, applied before the body.
+pub async fn refuse_cross_site_posts(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<EitherBody<impl MessageBody>>, actix_web::Error> {
+    let is_form_post = req.method() == Method::POST && !req.path().starts_with("/api/");
+    if !(is_form_post && session::is_cross_site(req.request())) {
+        return Ok(next.call(req).await?.map_into_left_body());
+    }
+    let failure = PageFailure::forbidden("This form was sent from another site; nothing was changed.");
+    let mut response = answer(Err(failure), None);
+    for (name, value) in PAGE_HEADERS {
+        response.headers_mut().insert(name, header::HeaderValue::from_static(value));
+    }
+    // The unread body is not waited for: the connection closes after the answer.
+    response.head_mut().set_connection_type(ConnectionType::Close);
+    Ok(req.into_response(response).map_into_right_body())
 }
 
 /// The console's routes; paths are lower case (requests are lower-cased before routing).

@@ -80,6 +80,52 @@ async fn a_sec_fetch_site_value_browsers_never_send_counts_as_cross_site() {
     assert_eq!(accepted.status, StatusCode::SEE_OTHER, "{}", accepted.body);
 }
 
+#[actix_web::test]
+async fn a_cross_site_post_is_refused_before_its_body_is_read() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let app = spawn_app().await;
+    let cookie = console_sign_in(&app, "admin", ADMIN_PASSWORD).await;
+    let csrf = csrf_for(&app, &cookie).await;
+    // Over the forms' body limit: read first, this would be a 413.
+    let big = format!("csrf={csrf}&Name=Big&Notes={}", "x".repeat(1 << 20));
+    let refused = app
+        .request(Method::POST, "/admin/reasons")
+        .header("Cookie", &cookie)
+        .header("Sec-Fetch-Site", "cross-site")
+        .header("Content-Type", "application/x-www-form-urlencoded")
+        .body(big)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refused.status(), StatusCode::FORBIDDEN);
+    assert!(refused.headers()["content-security-policy"].to_str().unwrap().contains("default-src 'none'"));
+
+    // A body announced and never sent: the answer does not wait for it.
+    let mut stream = tokio::net::TcpStream::connect(app.address.trim_start_matches("http://")).await.unwrap();
+    let head = format!(
+        "POST /login HTTP/1.1\r\nHost: {}\r\nSec-Fetch-Site: cross-site\r\n\
+         Content-Type: application/x-www-form-urlencoded\r\nContent-Length: 100000\r\n\r\n",
+        app.address.trim_start_matches("http://")
+    );
+    stream.write_all(head.as_bytes()).await.unwrap();
+    let mut answer = Vec::new();
+    let read = tokio::time::timeout(std::time::Duration::from_secs(10), async {
+        let mut buffer = [0u8; 4096];
+        while !answer.windows(4).any(|w| w == b"\r\n\r\n") {
+            let n = stream.read(&mut buffer).await.unwrap();
+            if n == 0 {
+                break;
+            }
+            answer.extend_from_slice(&buffer[..n]);
+        }
+    })
+    .await;
+    assert!(read.is_ok(), "no answer without the body: {:?}", String::from_utf8_lossy(&answer));
+    assert!(answer.starts_with(b"HTTP/1.1 403"), "{:?}", String::from_utf8_lossy(&answer));
+    let admin = sign_in(&app, "admin", ADMIN_PASSWORD).await;
+    assert!(!get(&app, "/api/calllogreasons", &admin).await.text.contains("Big"), "nothing written");
+}
+
 /// What a spoofer would have a page say.
 const SPOOF: &str = "Your account is locked call 555-0100";
 
