@@ -3,8 +3,14 @@
 (function () {
   "use strict";
   var DRAFT_PREFIX = "calllog:draft:";
-  var PENDING = "calllog:pending";
+  var PENDING_PREFIX = "calllog:pending";
   var SHORTCUTS = "calllog:shortcuts";
+  var DRAFT_DAYS = 7;
+  // The signed-in user (absent on pages shown without a session, /login).
+  var userId = document.body.getAttribute("data-user");
+  // Bidirectional controls would show text reversed (the server leaves them out of its pages too).
+  var BIDI = /[\u202A-\u202E\u2066-\u2069\u200E\u200F\u061C]/g;
+  function plain(text) { return String(text == null ? "" : text).replace(BIDI, ""); }
 
   function store(fn) {
     try { return fn(window.localStorage); } catch (e) { return null; }
@@ -115,7 +121,7 @@
         kind.className = "kind";
         kind.textContent = hit.Kind === "CallLog" ? "Call" : hit.Kind;
         li.appendChild(kind);
-        li.appendChild(document.createTextNode(" " + hit.Label));
+        li.appendChild(document.createTextNode(" " + plain(hit.Label)));
         li.addEventListener("mousedown", function (ev) { ev.preventDefault(); choose(i); });
         list.appendChild(li);
       });
@@ -198,10 +204,38 @@
     });
   }
 
-  // ---- drafts: kept per page until the server confirms the write ----
-  var draftKey = DRAFT_PREFIX + location.pathname + location.search;
-  var form = document.querySelector("form[data-draft]");
-  var pending = store(function (s) { return JSON.parse(s.getItem(PENDING) || "null"); });
+  // ---- drafts: kept per user and page until the server confirms the write ----
+  // Keys name the user ("calllog:draft:<user>:<page>", "calllog:pending:<user>"),
+  // and each draft carries when it was saved. On a shared desk one agent's
+  // session may end without "Sign out" and another sign in on the same
+  // browser: the first page the second agent opens removes every draft that
+  // is not theirs (and any older than DRAFT_DAYS), so what one agent typed is
+  // never shown to, nor left for, the next. The same agent signing in again
+  // with no one in between finds the draft (a session that expired while typing).
+  var myDrafts = userId ? DRAFT_PREFIX + userId + ":" : null;
+  var myPending = userId ? PENDING_PREFIX + ":" + userId : null;
+  if (userId) {
+    store(function (s) {
+      var oldest = Date.now() - DRAFT_DAYS * 24 * 3600 * 1000;
+      var doomed = [];
+      for (var i = 0; i < s.length; i++) {
+        var k = s.key(i);
+        if (!k) { continue; }
+        if (k.indexOf(DRAFT_PREFIX) === 0) {
+          var mine = k.indexOf(myDrafts) === 0;
+          var draft = null;
+          if (mine) { try { draft = JSON.parse(s.getItem(k)); } catch (e) { draft = null; } }
+          if (!mine || !draft || typeof draft.savedOn !== "number" || draft.savedOn < oldest) { doomed.push(k); }
+        } else if (k.indexOf(PENDING_PREFIX) === 0 && k !== myPending) {
+          doomed.push(k);
+        }
+      }
+      doomed.forEach(function (k) { s.removeItem(k); });
+    });
+  }
+  var draftKey = myDrafts ? myDrafts + location.pathname + location.search : null;
+  var form = draftKey ? document.querySelector("form[data-draft]") : null;
+  var pending = myPending ? store(function (s) { return JSON.parse(s.getItem(myPending) || "null"); }) : null;
   if (pending) {
     // A create is confirmed by landing on the new call; an update by a new ETag without a refusal.
     var here = form && form.getAttribute("data-etag");
@@ -209,7 +243,7 @@
     var created = pending.create && /^\/calls\/\d+$/.test(location.pathname);
     var updated = !pending.create && pending.key === draftKey && !rejected && here && here !== pending.etag;
     if (created || updated) { store(function (s) { s.removeItem(pending.key); }); }
-    if (created || updated || pending.key !== draftKey) { store(function (s) { s.removeItem(PENDING); }); }
+    if (created || updated || pending.key !== draftKey) { store(function (s) { s.removeItem(myPending); }); }
   }
   if (form) {
     var fields = function () {
@@ -217,7 +251,8 @@
         return el.name && el.type !== "hidden" && el.type !== "submit" && el.tagName !== "BUTTON";
       });
     };
-    var saved = store(function (s) { return JSON.parse(s.getItem(draftKey) || "null"); });
+    var kept = store(function (s) { return JSON.parse(s.getItem(draftKey) || "null"); });
+    var saved = kept && kept.fields;
     if (saved && !form.hasAttribute("data-rejected")) {
       fields().forEach(function (el) {
         if (el.type === "checkbox") {
@@ -238,7 +273,7 @@
           draft[el.name] = el.value;
         }
       });
-      store(function (s) { s.setItem(draftKey, JSON.stringify(draft)); });
+      store(function (s) { s.setItem(draftKey, JSON.stringify({ savedOn: Date.now(), fields: draft })); });
     };
     form.addEventListener("input", save);
     form.addEventListener("change", save);
@@ -246,7 +281,7 @@
       save();
       var isCreate = location.pathname === "/calls/new";
       store(function (s) {
-        s.setItem(PENDING, JSON.stringify({ key: draftKey, create: isCreate, etag: form.getAttribute("data-etag") }));
+        s.setItem(myPending, JSON.stringify({ key: draftKey, create: isCreate, etag: form.getAttribute("data-etag") }));
       });
     });
   }
@@ -258,7 +293,7 @@
         var doomed = [];
         for (var i = 0; i < s.length; i++) {
           var k = s.key(i);
-          if (k && (k.indexOf(DRAFT_PREFIX) === 0 || k === PENDING)) { doomed.push(k); }
+          if (k && (k.indexOf(DRAFT_PREFIX) === 0 || k.indexOf(PENDING_PREFIX) === 0)) { doomed.push(k); }
         }
         doomed.forEach(function (k) { s.removeItem(k); });
       });

@@ -73,6 +73,8 @@ pub fn build_app(
         .configure(http::routes)
         .configure(crate::console::routes)
         .default_service(web::to(http::unknown_route))
+        // Inside the outer layer below: it sees the normalized path, and the access log sees its 403s.
+        .wrap(actix_web::middleware::from_fn(crate::console::refuse_cross_site_posts))
         .wrap_fn(move |mut req, srv| {
             let state = metrics_state.clone();
             let started = Instant::now();

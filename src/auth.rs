@@ -1,6 +1,7 @@
 //! Authentication at the HTTP edge: the `Caller` extractor that every
 //! protected handler takes reads `Authorization: Bearer <token>` and asks
-//! the service who that is; and the client address sign-ins are throttled by.
+//! the service who that is; the client address sign-ins are throttled by;
+//! and what a trusted proxy says of the request (its scheme and host).
 
 use crate::domain::users::Caller;
 use crate::error::ApiError;
@@ -26,6 +27,42 @@ pub fn client_address(req: &HttpRequest, trusted_proxies: &[IpAddr]) -> IpAddr {
         return peer;
     }
     last_forwarded_hop(req).unwrap_or(peer)
+}
+
+/// Whether the request comes straight from one of `trusted_proxies`, whose
+/// `X-Forwarded-*` headers are then believed (anyone else's never are).
+pub fn from_trusted_proxy(req: &HttpRequest, trusted_proxies: &[IpAddr]) -> bool {
+    let Some(peer) = req.peer_addr().map(|a| a.ip().to_canonical()) else { return false };
+    trusted_proxies.iter().any(|p| p.to_canonical() == peer)
+}
+
+/// The value a trusted proxy gave the header `name`: the last entry of its
+/// last line (a proxy that appends to a list writes its own value last),
+/// `None` when absent, blank or not text.
+fn forwarded_value<'a>(req: &'a HttpRequest, name: &str) -> Option<&'a str> {
+    let last_line = req.headers().get_all(name).last()?.to_str().ok()?;
+    Some(last_line.rsplit(',').next()?.trim()).filter(|v| !v.is_empty())
+}
+
+/// "Over TLS" (CONSOLE.md §5): the connection itself, or a trusted proxy
+/// that says `X-Forwarded-Proto: https` (it took the TLS connection and
+/// talks plain HTTP to us).
+pub fn over_tls(req: &HttpRequest, trusted_proxies: &[IpAddr]) -> bool {
+    req.app_config().secure()
+        || (from_trusted_proxy(req, trusted_proxies)
+            && forwarded_value(req, "x-forwarded-proto").is_some_and(|p| p.eq_ignore_ascii_case("https")))
+}
+
+/// "This site" (CONSOLE.md §5): the host (with any port) the browser asked
+/// for: a trusted proxy's `X-Forwarded-Host`, else the request's `Host`.
+pub fn site_host(req: &HttpRequest, trusted_proxies: &[IpAddr]) -> Option<String> {
+    if from_trusted_proxy(req, trusted_proxies) {
+        if let Some(host) = forwarded_value(req, "x-forwarded-host") {
+            return Some(host.to_string());
+        }
+    }
+    let host = req.headers().get(header::HOST).and_then(|v| v.to_str().ok()).map(str::trim);
+    host.filter(|h| !h.is_empty()).map(str::to_string).or_else(|| req.uri().authority().map(|a| a.to_string()))
 }
 
 fn last_forwarded_hop(req: &HttpRequest) -> Option<IpAddr> {
@@ -117,5 +154,39 @@ mod tests {
             assert_eq!(client_address(&from(peer, &forwarded), &trusted), ip(expected), "{peer} {forwarded:?}");
         }
         assert_eq!(client_address(&from("10.0.0.1:5000", &["203.0.113.9"]), &[]), ip("10.0.0.1"));
+    }
+
+    fn with_headers(peer: &str, headers: &[(&str, &str)]) -> HttpRequest {
+        let mut request = TestRequest::default().peer_addr(peer.parse().unwrap()).insert_header(("Host", "app:8080"));
+        for (name, value) in headers {
+            request = request.append_header((*name, *value));
+        }
+        request.to_http_request()
+    }
+
+    #[test]
+    fn forwarded_proto_and_host_are_believed_from_trusted_proxies_only() {
+        let trusted = [ip("10.0.0.1")];
+        let forwarded = [("X-Forwarded-Proto", "https"), ("X-Forwarded-Host", "calllog.example:8443")];
+        let proxied = with_headers("10.0.0.1:5000", &forwarded);
+        assert!(over_tls(&proxied, &trusted));
+        assert_eq!(site_host(&proxied, &trusted).as_deref(), Some("calllog.example:8443"));
+        // The same headers from anyone else, or with no proxy trusted, change nothing.
+        for (peer, trusted) in [("192.0.2.5:5000", &trusted[..]), ("10.0.0.1:5000", &[][..])] {
+            let request = with_headers(peer, &forwarded);
+            assert!(!over_tls(&request, trusted), "{peer}");
+            assert_eq!(site_host(&request, trusted).as_deref(), Some("app:8080"), "{peer}");
+        }
+        // A trusted proxy that sends neither: plain HTTP, and Host is the site.
+        let bare = with_headers("10.0.0.1:5000", &[]);
+        assert!(!over_tls(&bare, &trusted));
+        assert_eq!(site_host(&bare, &trusted).as_deref(), Some("app:8080"));
+        // A list: the entry the nearest proxy wrote, which is the last.
+        let chained =
+            with_headers("10.0.0.1:5000", &[("X-Forwarded-Proto", "http, https"), ("X-Forwarded-Host", "a, b:1")]);
+        assert!(over_tls(&chained, &trusted));
+        assert_eq!(site_host(&chained, &trusted).as_deref(), Some("b:1"));
+        let plain = with_headers("10.0.0.1:5000", &[("X-Forwarded-Proto", "http")]);
+        assert!(!over_tls(&plain, &trusted));
     }
 }

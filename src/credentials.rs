@@ -293,6 +293,7 @@ mod tests {
             property_ids: vec![],
             token_id: 1,
             token_expires_on: None,
+            token_kind: Some(crate::domain::users::TokenKind::Session),
         };
         let seen = cache.generation();
         cache.forget_user(1); // a change committed while the lookup read the database

@@ -10,7 +10,7 @@ use super::{
     FormFields, PageFailure, PageResult,
 };
 use crate::domain::catalog::{read_new_reason, read_new_status, read_reason_changes, read_status_changes};
-use crate::domain::directory::{ImportBatch, PropertyStatus, RowKind};
+use crate::domain::directory::{ImportBatch, ImportCounts, PropertyStatus, RowKind};
 use crate::domain::error::{DomainError, ErrorKind};
 use crate::domain::input::Fields;
 use crate::domain::query::{Page, QueryParams};
@@ -180,18 +180,40 @@ pub async fn admin(state: web::Data<AppState>, req: HttpRequest) -> HttpResponse
     let session = super::session::current_session(&state, &req).await;
     let result = async {
         let session = session.as_ref().ok_or_else(|| PageFailure::SignIn { next: super::this_page(&req) })?;
-        let notice = QueryParams::parse(req.query_string())?.get("done").map(|done| match done {
-            "user" => "The user was saved.".to_string(),
-            "reason" => "The reason was saved.".to_string(),
-            "status" => "The status was saved.".to_string(),
-            "unlock" => "The user's failed sign-ins were cleared; it can sign in again.".to_string(),
-            other => format!("Done: {other}."),
-        });
+        let notice = notice(&QueryParams::parse(req.query_string())?);
         let page = admin_page(&state, session, notice, FormErrors::default()).await?;
         Ok(render(StatusCode::OK, &page))
     }
     .await;
     answer(result, session.as_ref())
+}
+
+/// What `/admin?done=…` says after a write: one of a fixed set of messages
+/// (CONSOLE.md §5), so a link cannot make the page say anything else; any
+/// other value says nothing. An import's counts travel as numbers, each
+/// read as one, and only its nouns are the page's.
+fn notice(params: &QueryParams) -> Option<String> {
+    match params.get("done")? {
+        "user" => Some("The user was saved.".into()),
+        "reason" => Some("The reason was saved.".into()),
+        "status" => Some("The status was saved.".into()),
+        "unlock" => Some("The user's failed sign-ins were cleared; it can sign in again.".into()),
+        "import" => {
+            let count = |name: &str| params.get(name).and_then(|n| n.parse::<i64>().ok()).filter(|n| *n >= 0);
+            let counts = ImportCounts {
+                properties: count("properties")?,
+                units: count("units")?,
+                residents: count("residents")?,
+            };
+            Some(format!("Done: imported {}.", counts.summary()))
+        }
+        _ => None,
+    }
+}
+
+/// Where an import sends the browser: its counts as numbers for `notice`.
+fn imported_location(counts: ImportCounts) -> String {
+    format!("/admin?done=import&properties={}&units={}&residents={}", counts.properties, counts.units, counts.residents)
 }
 
 /// A write's outcome: back to `/admin` saying what was done, or the page
@@ -219,7 +241,8 @@ fn path_id(req: &HttpRequest) -> Result<i64, PageFailure> {
     let raw = req.match_info().get("id").unwrap_or("");
     raw.parse::<i64>().ok().filter(|id| *id > 0).ok_or_else(|| PageFailure::Refused {
         status: StatusCode::NOT_FOUND,
-        message: format!("There is no {raw:?} here."),
+        // Not repeated: the path is free text (CONSOLE.md §5).
+        message: "There is nothing at this address.".into(),
     })
 }
 
@@ -447,21 +470,44 @@ pub async fn import(state: web::Data<AppState>, req: HttpRequest, multipart: Mul
         let upload = read_upload(multipart, &state.service.config.zone).await?;
         check_form_token(&session, &upload.csrf)?;
         let result = match upload.problem {
-            None => state
-                .service
-                .import_directory(&session.caller, upload.batch)
-                .await
-                .map(|counts| format!("imported {}", counts.summary())),
+            None => state.service.import_directory(&session.caller, upload.batch).await,
             Some(problem) => Err(crate::domain::error::DomainError::invalid(problem).into()),
         };
         match result {
-            Ok(done) => {
-                let query = serde_urlencoded::to_string([("done", done.as_str())]).unwrap_or_default();
-                Ok(see_other(&format!("/admin?{query}")))
-            }
+            Ok(counts) => Ok(see_other(&imported_location(counts))),
             Err(e) => outcome(&state, &session, Err(e)).await,
         }
     }
     .await;
     answer(result, None)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn notice_of(query: &str) -> Option<String> {
+        notice(&QueryParams::parse(query).unwrap())
+    }
+
+    #[test]
+    fn a_notice_is_one_of_a_fixed_set_and_never_the_address_text() {
+        assert_eq!(notice_of("done=user").as_deref(), Some("The user was saved."));
+        assert_eq!(notice_of("done=status").as_deref(), Some("The status was saved."));
+        assert_eq!(
+            notice_of(&imported_location(ImportCounts { properties: 1, units: 2, residents: 0 })["/admin?".len()..])
+                .as_deref(),
+            Some("Done: imported 1 property, 2 units, 0 residents.")
+        );
+        for unknown in [
+            "done=Your+account+is+locked%2C+call+555-0100",
+            "done=",
+            "done=import&properties=1&units=1",
+            "done=import&properties=one&units=1&residents=1",
+            "done=import&properties=-1&units=1&residents=1",
+            "other=user",
+        ] {
+            assert_eq!(notice_of(unknown), None, "{unknown}");
+        }
+    }
 }

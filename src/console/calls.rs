@@ -272,7 +272,8 @@ fn path_log_id(req: &HttpRequest) -> Result<i64, PageFailure> {
     let raw = req.match_info().get("log_id").unwrap_or("");
     parse_id(raw).ok_or_else(|| PageFailure::Refused {
         status: StatusCode::NOT_FOUND,
-        message: format!("There is no call {raw:?}."),
+        // Not repeated: the path is free text (CONSOLE.md §5).
+        message: "There is no such call.".into(),
     })
 }
 
@@ -521,7 +522,7 @@ pub async fn call_list(state: web::Data<AppState>, req: HttpRequest) -> HttpResp
             }
             Err(e) => match is_input_refusal(&e) {
                 Some(refusal) => {
-                    page.message = Some(refusal.message.clone());
+                    page.message = Some(super::refusal_text(&refusal.message, &refusal.errors));
                     Ok(render(StatusCode::BAD_REQUEST, &page))
                 }
                 None => Err(e.into()),

@@ -132,7 +132,7 @@ async fn desk_page(state: &AppState, req: &HttpRequest, session: &Session) -> Pa
                 let hits = state.service.lookup(caller, query, None).await?;
                 results = Some(hits.iter().map(hit_link).collect());
             }
-            Err(e) => lookup_message = Some(e.message),
+            Err(e) => lookup_message = Some(super::refusal_text(&e.message, &e.errors)),
         }
     }
     let card = if let Some(resident_id) = params.id("residentId")? {

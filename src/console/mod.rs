@@ -17,8 +17,10 @@ use crate::domain::users::Role;
 use crate::error::ApiError;
 use crate::service::ServiceError;
 use crate::state::AppState;
-use actix_web::http::{header, StatusCode};
-use actix_web::middleware::DefaultHeaders;
+use actix_web::body::{EitherBody, MessageBody};
+use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::http::{header, ConnectionType, Method, StatusCode};
+use actix_web::middleware::{DefaultHeaders, Next};
 use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
 use session::Session;
@@ -27,15 +29,42 @@ use session::Session;
 const CONTENT_SECURITY_POLICY: &str = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; \
      connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'";
 
-/// The headers every page carries (added when a handler has not set them);
-/// `/help` carries them too.
+/// The headers every page carries.
+const PAGE_HEADERS: [(header::HeaderName, &str); 5] = [
+    (header::CONTENT_SECURITY_POLICY, CONTENT_SECURITY_POLICY),
+    (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
+    (header::REFERRER_POLICY, "same-origin"),
+    (header::CACHE_CONTROL, "no-store"),
+    (header::X_FRAME_OPTIONS, "DENY"),
+];
+
+/// The page headers, added when a handler has not set them.
 pub(crate) fn page_headers() -> DefaultHeaders {
-    DefaultHeaders::new()
-        .add((header::CONTENT_SECURITY_POLICY, CONTENT_SECURITY_POLICY))
-        .add((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
-        .add((header::REFERRER_POLICY, "same-origin"))
-        .add((header::CACHE_CONTROL, "no-store"))
-        .add((header::X_FRAME_OPTIONS, "DENY"))
+    PAGE_HEADERS.into_iter().fold(DefaultHeaders::new(), |headers, header| headers.add(header))
+}
+
+/// CONSOLE.md §5: a cross-site POST is refused before its body is read. A
+/// handler's body extractor reads (or, over its limit, refuses with 413)
+/// the whole body before the handler could look at the headers; this runs
+/// first, for every POST outside `/api/` (the API takes no cookie, so a
+/// cross-site request carries no credential there). The handlers' own
+/// checks stay: this is the same rule, applied before the body.
+pub async fn refuse_cross_site_posts(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<EitherBody<impl MessageBody>>, actix_web::Error> {
+    let is_form_post = req.method() == Method::POST && !req.path().starts_with("/api/");
+    if !(is_form_post && session::is_cross_site(req.request())) {
+        return Ok(next.call(req).await?.map_into_left_body());
+    }
+    let failure = PageFailure::forbidden("This form was sent from another site; nothing was changed.");
+    let mut response = answer(Err(failure), None);
+    for (name, value) in PAGE_HEADERS {
+        response.headers_mut().insert(name, header::HeaderValue::from_static(value));
+    }
+    // The unread body is not waited for: the connection closes after the answer.
+    response.head_mut().set_connection_type(ConnectionType::Close);
+    Ok(req.into_response(response).map_into_right_body())
 }
 
 /// The console's routes; paths are lower case (requests are lower-cased before routing).
@@ -93,6 +122,8 @@ pub struct Chrome {
 }
 
 pub struct UserBar {
+    /// For the page's script: drafts are kept per user (CONSOLE.md §4).
+    pub user_id: i64,
     pub display_name: String,
     pub role: &'static str,
     pub is_admin: bool,
@@ -108,6 +139,7 @@ impl Chrome {
             js: assets::js_url(),
             icon: assets::icon_url(),
             user: session.map(|s| UserBar {
+                user_id: s.caller.user_id,
                 display_name: s.caller.display_name.clone(),
                 role: s.caller.role.as_str(),
                 is_admin: s.caller.role == Role::Admin,
@@ -146,8 +178,23 @@ impl From<ApiError> for PageFailure {
         if let Some(internal) = &e.internal {
             log::error!("console: {} {}: {internal}", e.code.number(), e.code.name());
         }
-        PageFailure::Refused { status: e.status, message: e.message }
+        PageFailure::Refused { status: e.status, message: refusal_text(&e.message, &e.errors) }
     }
+}
+
+/// What a page says of a refused value. The API's messages quote the value
+/// ("propertyId has \"…\", which is not a positive id"), and on a page that
+/// value is often the page's own address: a crafted link would make the
+/// site say whatever it holds (CONSOLE.md §5: no page echoes free text from
+/// its URL). So a page names the fields, whose names come from the code,
+/// and never repeats a value.
+pub fn refusal_text(message: &str, errors: &[FieldError]) -> String {
+    if errors.is_empty() {
+        return message.to_string();
+    }
+    let mut fields: Vec<&str> = errors.iter().map(|e| e.field.as_str()).collect();
+    fields.dedup();
+    format!("This page cannot use the value given for {}; change it and try again.", fields.join(", "))
 }
 
 impl From<ServiceError> for PageFailure {

@@ -67,6 +67,9 @@ pub struct Caller {
     pub property_ids: Vec<i64>,
     pub token_id: i64,
     pub token_expires_on: Option<Stamp>,
+    /// The kind of the token the caller presented; `None` for the command
+    /// line, which holds none. The console's cookie takes sessions only.
+    pub token_kind: Option<TokenKind>,
 }
 
 impl Caller {
@@ -81,6 +84,7 @@ impl Caller {
             property_ids: Vec::new(),
             token_id: 0,
             token_expires_on: None,
+            token_kind: None,
         }
     }
 
@@ -173,6 +177,16 @@ impl TokenKind {
         match self {
             TokenKind::Session => "session",
             TokenKind::Api => "api",
+        }
+    }
+
+    /// The stored kind; anything but `session` is not a session (the console's
+    /// cookie refuses it), though the schema allows only the two words.
+    pub fn parse(text: &str) -> TokenKind {
+        if text == "session" {
+            TokenKind::Session
+        } else {
+            TokenKind::Api
         }
     }
 }

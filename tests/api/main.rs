@@ -17,6 +17,8 @@ mod cli;
 mod console_admin;
 mod console_calls;
 mod console_pages;
+mod console_proxy;
+mod console_safety;
 mod conventions;
 mod directory;
 mod directory_import;

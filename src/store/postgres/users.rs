@@ -170,7 +170,7 @@ pub fn insert_token(db: &mut Db, token: &NewToken) -> StoreResult<i64> {
 pub fn caller_for_token(db: &mut Db, hash: &[u8], now: Stamp) -> StoreResult<Option<Caller>> {
     let found = db
         .query_opt(
-            "SELECT t.token_id, t.expires_on, u.user_id, u.user_name, u.first_name, u.last_name, u.role
+            "SELECT t.token_id, t.expires_on, u.user_id, u.user_name, u.first_name, u.last_name, u.role, t.kind
              FROM tokens t JOIN users u ON u.user_id = t.user_id
              WHERE t.token_hash = $1 AND t.revoked_on IS NULL AND u.active
                AND (t.expires_on IS NULL OR t.expires_on > $2)",
@@ -189,6 +189,7 @@ pub fn caller_for_token(db: &mut Db, hash: &[u8], now: Stamp) -> StoreResult<Opt
                 user_name,
                 role: Role::parse(&role).unwrap_or(Role::Viewer),
                 property_ids: Vec::new(),
+                token_kind: Some(TokenKind::parse(&r.get::<_, String>(7))),
             }
         });
     match found {

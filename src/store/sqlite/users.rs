@@ -165,7 +165,7 @@ pub fn insert_token(conn: &Connection, token: &NewToken) -> StoreResult<i64> {
 pub fn caller_for_token(conn: &Connection, hash: &[u8], now: Stamp) -> StoreResult<Option<Caller>> {
     let found = conn
         .prepare_cached(
-            "SELECT t.token_id, t.expires_on, u.user_id, u.user_name, u.first_name, u.last_name, u.role
+            "SELECT t.token_id, t.expires_on, u.user_id, u.user_name, u.first_name, u.last_name, u.role, t.kind
              FROM tokens t JOIN users u ON u.user_id = t.user_id
              WHERE t.token_hash = ?1 AND t.revoked_on IS NULL AND u.active = 1
                AND (t.expires_on IS NULL OR t.expires_on > ?2)",
@@ -183,6 +183,7 @@ pub fn caller_for_token(conn: &Connection, hash: &[u8], now: Stamp) -> StoreResu
                 user_name,
                 role: Role::parse(&role).unwrap_or(Role::Viewer),
                 property_ids: Vec::new(),
+                token_kind: Some(TokenKind::parse(&r.get::<_, String>(7)?)),
             })
         })
         .optional()?;

@@ -13,6 +13,7 @@
 mod admin;
 mod calls;
 mod desk;
+mod drafts;
 mod harness_checks;
 mod screens;
 mod security;
