@@ -164,10 +164,12 @@ CREATE TABLE IF NOT EXISTS log_events (
 
 -- Idempotency-Key replays of POST /api/calllogs, per user, for 24 hours.
 CREATE TABLE IF NOT EXISTS idempotency_keys (
-    user_id    INTEGER NOT NULL,
-    key        TEXT    NOT NULL,
-    log_id     INTEGER NOT NULL,
-    created_on INTEGER NOT NULL,
+    user_id     INTEGER NOT NULL,
+    key         TEXT    NOT NULL,
+    log_id      INTEGER NOT NULL,
+    created_on  INTEGER NOT NULL,
+    -- Hex SHA-256 of the create's canonical input: a repeat with another body is refused.
+    fingerprint TEXT,
     PRIMARY KEY (user_id, key)
 ) WITHOUT ROWID;
 

@@ -20,7 +20,8 @@ macro_rules! migration {
 }
 
 /// The ladder, bottom first. Append only.
-pub const MIGRATIONS: &[Migration] = &[migration!(1, "0001_initial")];
+pub const MIGRATIONS: &[Migration] =
+    &[migration!(1, "0001_initial"), migration!(2, "0002_bounded_orders_and_key_bodies")];
 
 pub const VERSION: i64 = MIGRATIONS.len() as i64;
 
