@@ -112,6 +112,26 @@ impl LogHead {
     }
 }
 
+/// The most events (creation, changes, comments, deletes, restores) one log
+/// holds. Every client write to a log appends to it, so without a bound a
+/// client could push the count past what the stores key a log's rows by
+/// (SQLite's search index gives an event 24 bits): no value a client may
+/// send can make a later request fail (API.md §1).
+pub const MAX_EVENTS_PER_LOG: i64 = (1 << 24) - 1;
+
+/// Whether `adding` more events fit in a log that has `last_event_no`;
+/// refused as an operation the log's state does not allow (409/112).
+pub fn check_event_room(log_id: i64, last_event_no: i64, adding: usize) -> Result<(), DomainError> {
+    let adding = i64::try_from(adding).unwrap_or(i64::MAX);
+    if last_event_no.saturating_add(adding) > MAX_EVENTS_PER_LOG {
+        return Err(DomainError::invalid_operation(format!(
+            "Call log {log_id} holds the most changes and comments a log may have ({MAX_EVENTS_PER_LOG}); log a \
+             new call to go on."
+        )));
+    }
+    Ok(())
+}
+
 /// A strong tag that changes with every change (each change appends events).
 pub fn etag_of(log_id: i64, last_event_no: i64) -> String {
     format!("\"{log_id}.{last_event_no}\"")
@@ -841,6 +861,16 @@ mod tests {
         let with_resident =
             |from: &str| fingerprint_of(json!({"PropertyId": 1, "ResidentId": 111, "CallFrom": from, "Subject": "s"}));
         assert_eq!(with_resident("one"), with_resident("another"));
+    }
+
+    #[test]
+    fn a_log_takes_events_up_to_its_bound_and_no_more() {
+        assert!(check_event_room(7, 0, 2).is_ok());
+        assert!(check_event_room(7, MAX_EVENTS_PER_LOG - 2, 2).is_ok());
+        let full = check_event_room(7, MAX_EVENTS_PER_LOG - 1, 2).unwrap_err();
+        assert_eq!(full.kind, crate::domain::error::ErrorKind::InvalidOperation);
+        assert!(full.message.contains("Call log 7"), "{}", full.message);
+        assert!(check_event_room(7, i64::MAX, 1).is_err(), "no overflow");
     }
 
     #[test]

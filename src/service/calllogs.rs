@@ -5,8 +5,9 @@ use super::catalog::check_filter_ids;
 use super::directory::{visible_property, visible_resident, visible_unit};
 use super::{Service, ServiceError, ServiceResult};
 use crate::domain::calllogs::{
-    changes_of, CallLog, CallLogFilter, CallLogRow, CallLogUpdate, CategoryCounts, Comment, EventKind, ExportRow,
-    HistoryEntry, IfMatch, NewCallLog, NewEvent, RememberedKey, SortField, TrackedField, UnitSummary,
+    changes_of, check_event_room, CallLog, CallLogFilter, CallLogRow, CallLogUpdate, CategoryCounts, Comment,
+    EventKind, ExportRow, HistoryEntry, IfMatch, NewCallLog, NewEvent, RememberedKey, SortField, TrackedField,
+    UnitSummary,
 };
 use crate::domain::catalog::ModuleStatus;
 use crate::domain::error::{DomainError, FieldError};
@@ -316,6 +317,7 @@ impl Service {
                 if let Some(comment) = &update.comment {
                     events.push(NewEvent::comment(comment, &status.name));
                 }
+                check_event_room(log_id, head.last_event_no, events.len())?;
                 let last = tx.append_events(log_id, head.last_event_no, &events, &caller.author(), now)?;
                 Ok(crate::domain::calllogs::etag_of(log_id, last))
             })
@@ -329,6 +331,7 @@ impl Service {
         self.store
             .write(move |tx| -> ServiceResult<()> {
                 let head = tx.call_log_head(log_id)?.filter(|h| !h.deleted).ok_or_else(|| no_such_log(log_id))?;
+                check_event_room(log_id, head.last_event_no, 1)?;
                 tx.set_deleted(log_id, true)?;
                 tx.append_events(
                     log_id,
@@ -355,6 +358,7 @@ impl Service {
                     ))
                     .into());
                 }
+                check_event_room(log_id, head.last_event_no, 1)?;
                 tx.set_deleted(log_id, false)?;
                 tx.append_events(
                     log_id,

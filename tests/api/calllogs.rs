@@ -732,3 +732,28 @@ async fn reference_errors_name_only_what_the_caller_may_see() {
     a.assert_error(403, 105);
     hides_property_2(&a);
 }
+
+/// Issue 16 item 1 ("counters a client can push"): every write to a log
+/// appends events, numbered per log; past 2^24 - 1 of them SQLite's search
+/// index would key two rows alike. A log takes writes up to that bound and
+/// then refuses them (409/112), on both engines, and stays readable.
+#[actix_web::test]
+async fn a_log_refuses_writes_past_the_most_events_it_may_hold() {
+    app_with_directory!(app, admin);
+    let created = post(&app, "/api/calllogs", &admin, new_log("busy line")).await;
+    let id = created.body["LogId"].as_i64().unwrap();
+    let almost_full = format!("UPDATE call_logs SET last_event_no = {} WHERE log_id = {id};", (1 << 24) - 2);
+    execute_sql(&app, &almost_full, &almost_full).await;
+    let path = format!("/api/calllogs/{id}");
+    // Two events (a status change and a comment) do not fit; one does.
+    put(&app, &path, &admin, json!({"ModuleStatusId": 2, "NewComments": "two events"})).await.assert_error(409, 112);
+    let last = put(&app, &path, &admin, json!({"NewComments": "the last comment"})).await;
+    assert_eq!(last.status, StatusCode::OK, "{}", last.text);
+    put(&app, &path, &admin, json!({"NewComments": "one too many"})).await.assert_error(409, 112);
+    delete(&app, &path, &admin).await.assert_error(409, 112);
+    let log = get(&app, &path, &admin).await;
+    assert_eq!(log.status, StatusCode::OK);
+    assert_eq!(log.header("etag"), Some(format!("\"{id}.{}\"", (1 << 24) - 1).as_str()));
+    let found = get(&app, "/api/calllogs?q=last", &admin).await;
+    assert_eq!(ids(&found, "LogId"), [id], "{}", found.text);
+}
