@@ -201,12 +201,13 @@ impl Service {
                 // begin in (what `modifiedSince` polling relies on).
                 let now = Stamp::now();
                 let since = now.plus_seconds(-IDEMPOTENCY_WINDOW_SECONDS);
-                let fingerprint = input.fingerprint();
+                // What the key is bound to (computed only when there is a key).
+                let fingerprint = idempotency_key.as_ref().map(|_| input.fingerprint());
                 if let Some(key) = &idempotency_key {
                     if let Some(remembered) = tx.idempotent_log(caller.user_id, key, since)? {
                         // A key remembered before keys were bound to bodies has
                         // no fingerprint: it replays as it did then.
-                        if remembered.fingerprint.as_ref().is_some_and(|f| *f != fingerprint) {
+                        if remembered.fingerprint.is_some() && remembered.fingerprint != fingerprint {
                             return Err(DomainError::key_reused(format!(
                                 "The Idempotency-Key {key:?} was used within the last 24 hours with a different \
                                  request body; nothing was created. Send a new key for a new call, or the same body \
@@ -228,7 +229,7 @@ impl Service {
                 }
                 let last_event_no = tx.append_events(log_id, 0, &events, &author, now)?;
                 if let Some(key) = &idempotency_key {
-                    let remembered = RememberedKey { log_id, fingerprint: Some(fingerprint) };
+                    let remembered = RememberedKey { log_id, fingerprint };
                     tx.remember_idempotency_key(caller.user_id, key, &remembered, now)?;
                     // Keep the table small: forget keys past their window now and then.
                     if log_id % 64 == 0 {

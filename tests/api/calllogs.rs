@@ -757,3 +757,29 @@ async fn a_log_refuses_writes_past_the_most_events_it_may_hold() {
     let found = get(&app, "/api/calllogs?q=last", &admin).await;
     assert_eq!(ids(&found, "LogId"), [id], "{}", found.text);
 }
+
+/// A key remembered by a release before keys were bound to bodies has no
+/// body on record: within its last 24 hours it replays as it did then,
+/// whatever the body (the upgrade cannot tell which body it came with).
+#[actix_web::test]
+async fn a_key_remembered_before_the_binding_replays_as_it_did() {
+    app_with_directory!(app, admin);
+    let with_key = |subject: &str| {
+        app.request(Method::POST, "/api/calllogs")
+            .bearer_auth(&admin)
+            .header("Idempotency-Key", "old-key")
+            .json(&new_log(subject))
+    };
+    let first = send(with_key("before the upgrade")).await;
+    assert_eq!(first.status, StatusCode::CREATED, "{}", first.text);
+    let forget_body = "UPDATE idempotency_keys SET fingerprint = NULL;";
+    execute_sql(&app, forget_body, forget_body).await;
+    let replay = send(with_key("another body")).await;
+    assert_eq!(
+        (replay.status, replay.body["LogId"].clone()),
+        (StatusCode::OK, first.body["LogId"].clone()),
+        "{}",
+        replay.text
+    );
+    assert_eq!(replay.body["Subject"], "before the upgrade");
+}
