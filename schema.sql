@@ -1,4 +1,4 @@
--- calllog schema, version 7: the whole current schema in one readable place.
+-- calllog schema, version 10: the whole current schema in one readable place.
 -- src/store/schema.rs builds a new, empty file from it; an older file is
 -- stepped up by migrations/sqlite/ instead. A change here comes with a new
 -- migration that makes the same change (tests/schema_upgrades.rs compares).
@@ -164,10 +164,12 @@ CREATE TABLE IF NOT EXISTS log_events (
 
 -- Idempotency-Key replays of POST /api/calllogs, per user, for 24 hours.
 CREATE TABLE IF NOT EXISTS idempotency_keys (
-    user_id    INTEGER NOT NULL,
-    key        TEXT    NOT NULL,
-    log_id     INTEGER NOT NULL,
-    created_on INTEGER NOT NULL,
+    user_id     INTEGER NOT NULL,
+    key         TEXT    NOT NULL,
+    log_id      INTEGER NOT NULL,
+    created_on  INTEGER NOT NULL,
+    -- Hex SHA-256 of the create's canonical input: a repeat with another body is refused.
+    fingerprint TEXT,
     PRIMARY KEY (user_id, key)
 ) WITHOUT ROWID;
 
@@ -339,7 +341,7 @@ CREATE TRIGGER credential_changes_link_removed AFTER DELETE ON user_properties B
     INSERT INTO credential_changes (only_row, changes) VALUES (1, 1) ON CONFLICT DO UPDATE SET changes = changes + 1;
 END;
 
--- The sign-in throttle (API.md §3): failed password checks by user name and
+-- The sign-in throttle (docs/api.md §3): failed password checks by user name and
 -- client address, and the addresses each user signed in from. In the
 -- database, so the command line (`user unlock`) and a restarted server see
 -- them. A failure written deletes those older than the 15-minute window; a

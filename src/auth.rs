@@ -44,7 +44,7 @@ fn forwarded_value<'a>(req: &'a HttpRequest, name: &str) -> Option<&'a str> {
     Some(last_line.rsplit(',').next()?.trim()).filter(|v| !v.is_empty())
 }
 
-/// "Over TLS" (CONSOLE.md §5): the connection itself, or a trusted proxy
+/// "Over TLS" (docs/console.md §5): the connection itself, or a trusted proxy
 /// that says `X-Forwarded-Proto: https` (it took the TLS connection and
 /// talks plain HTTP to us).
 pub fn over_tls(req: &HttpRequest, trusted_proxies: &[IpAddr]) -> bool {
@@ -53,7 +53,7 @@ pub fn over_tls(req: &HttpRequest, trusted_proxies: &[IpAddr]) -> bool {
             && forwarded_value(req, "x-forwarded-proto").is_some_and(|p| p.eq_ignore_ascii_case("https")))
 }
 
-/// "This site" (CONSOLE.md §5): the host (with any port) the browser asked
+/// "This site" (docs/console.md §5): the host (with any port) the browser asked
 /// for: a trusted proxy's `X-Forwarded-Host`, else the request's `Host`.
 pub fn site_host(req: &HttpRequest, trusted_proxies: &[IpAddr]) -> Option<String> {
     if from_trusted_proxy(req, trusted_proxies) {

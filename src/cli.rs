@@ -169,7 +169,10 @@ pub enum UserCommand {
     },
     /// Clear the sign-in throttle's failures for user NAME, so it can sign in again
     /// from every address (a running server sees it at once); exit 1 when there is no such user.
-    Unlock { name: String },
+    Unlock {
+        /// The user whose failed sign-ins are cleared (any case).
+        name: String,
+    },
 }
 
 #[derive(Subcommand, Debug)]

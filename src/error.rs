@@ -28,6 +28,7 @@ pub enum ErrorCode {
     ServiceBusy,
     TooManyRequests,
     InvalidHeaderValue,
+    IdempotencyKeyReused,
     UnknownError,
 }
 
@@ -49,6 +50,7 @@ impl ErrorCode {
             ServiceBusy => 115,
             TooManyRequests => 116,
             InvalidHeaderValue => 118,
+            IdempotencyKeyReused => 119,
             UnknownError => 199,
         }
     }
@@ -70,13 +72,14 @@ impl ErrorCode {
             ServiceBusy => "ServiceBusy",
             TooManyRequests => "TooManyRequests",
             InvalidHeaderValue => "InvalidHeaderValue",
+            IdempotencyKeyReused => "IdempotencyKeyReused",
             UnknownError => "UnknownError",
         }
     }
 
     /// Every code, in number order: the error table of `/api/openapi.json` and
     /// `/help` is built from this list, so a new code cannot be left out of it.
-    pub const ALL: [ErrorCode; 15] = [
+    pub const ALL: [ErrorCode; 16] = [
         ErrorCode::MissingRequiredHeader,
         ErrorCode::InvalidCredentials,
         ErrorCode::InsufficientRole,
@@ -91,6 +94,7 @@ impl ErrorCode {
         ErrorCode::ServiceBusy,
         ErrorCode::TooManyRequests,
         ErrorCode::InvalidHeaderValue,
+        ErrorCode::IdempotencyKeyReused,
         ErrorCode::UnknownError,
     ];
 
@@ -109,6 +113,7 @@ impl ErrorCode {
             ServiceBusy => &[503],
             TooManyRequests => &[429],
             InvalidHeaderValue => &[401, 415, 400],
+            IdempotencyKeyReused => &[422],
             UnknownError => &[500],
         }
     }
@@ -137,6 +142,9 @@ impl ErrorCode {
             InvalidHeaderValue => {
                 "malformed Authorization (401); unsupported or missing Content-Type on a body (415); malformed If-Match or Idempotency-Key (400)"
             }
+            IdempotencyKeyReused => {
+                "an Idempotency-Key used before (by the same user, within 24 h) with a different request body; nothing was created"
+            }
             UnknownError => "anything else; the request id in X-Request-Id finds it in the server log",
         }
     }
@@ -154,6 +162,7 @@ impl ErrorCode {
             InvalidOperation | WriteOperationFailed => StatusCode::CONFLICT,
             ServiceBusy => StatusCode::SERVICE_UNAVAILABLE,
             TooManyRequests => StatusCode::TOO_MANY_REQUESTS,
+            IdempotencyKeyReused => StatusCode::UNPROCESSABLE_ENTITY,
             UnknownError => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -312,6 +321,7 @@ impl From<DomainError> for ApiError {
             ErrorKind::PreconditionFailed => ErrorCode::PreconditionFailed,
             ErrorKind::InvalidCredentials => ErrorCode::InvalidCredentials,
             ErrorKind::Throttled => ErrorCode::TooManyRequests,
+            ErrorKind::KeyReused => ErrorCode::IdempotencyKeyReused,
         };
         let mut api = ApiError::new(code, e.message).with_errors(e.errors);
         if let Some(seconds) = e.retry_after {
@@ -413,7 +423,8 @@ mod tests {
                 | ErrorCode::ServiceBusy
                 | ErrorCode::TooManyRequests
                 | ErrorCode::InvalidHeaderValue
-                | ErrorCode::UnknownError => 15,
+                | ErrorCode::IdempotencyKeyReused
+                | ErrorCode::UnknownError => 16,
             };
             assert_eq!(ErrorCode::ALL.len(), listed);
         }

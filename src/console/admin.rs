@@ -1,6 +1,6 @@
 //! `/admin` (admins only): users (and the names locked out of signing in),
 //! reasons and statuses, and the directory import as a multipart upload of
-//! the three CSV files (CONSOLE.md §1).
+//! the three CSV files (docs/console.md §1).
 //! Each form posts to its own address and comes back to `/admin`.
 
 use super::session::Session;
@@ -189,7 +189,7 @@ pub async fn admin(state: web::Data<AppState>, req: HttpRequest) -> HttpResponse
 }
 
 /// What `/admin?done=…` says after a write: one of a fixed set of messages
-/// (CONSOLE.md §5), so a link cannot make the page say anything else; any
+/// (docs/console.md §5), so a link cannot make the page say anything else; any
 /// other value says nothing. An import's counts travel as numbers, each
 /// read as one, and only its nouns are the page's.
 fn notice(params: &QueryParams) -> Option<String> {
@@ -241,7 +241,7 @@ fn path_id(req: &HttpRequest) -> Result<i64, PageFailure> {
     let raw = req.match_info().get("id").unwrap_or("");
     raw.parse::<i64>().ok().filter(|id| *id > 0).ok_or_else(|| PageFailure::Refused {
         status: StatusCode::NOT_FOUND,
-        // Not repeated: the path is free text (CONSOLE.md §5).
+        // Not repeated: the path is free text (docs/console.md §5).
         message: "There is nothing at this address.".into(),
     })
 }

@@ -194,6 +194,16 @@ pub async fn create_call(state: web::Data<AppState>, req: HttpRequest, body: web
         };
         match outcome {
             Ok((log, _)) => Ok(see_other(&format!("/calls/{}", log.log_id))),
+            // The form was sent before with other text (a page kept from
+            // before, edited): nothing was created. Shown again with the
+            // message and a fresh key, so sending it now logs this call.
+            Err(ServiceError::Refused(refusal)) if refusal.kind == ErrorKind::KeyReused => {
+                let message = "This form was sent before with other text, and that call was logged then; nothing \
+                               was saved now. Check the text and send it again to log it as a new call.";
+                let errors = FormErrors { message: Some(message.to_string()), fields: Vec::new() };
+                let page = new_call_page(&state, &req, &session, values, errors, new_idempotency_key()).await?;
+                Ok(render(StatusCode::UNPROCESSABLE_ENTITY, &page))
+            }
             Err(e) => match is_input_refusal(&e) {
                 Some(refusal) => {
                     let errors = FormErrors::from_refusal(refusal);
@@ -272,7 +282,7 @@ fn path_log_id(req: &HttpRequest) -> Result<i64, PageFailure> {
     let raw = req.match_info().get("log_id").unwrap_or("");
     parse_id(raw).ok_or_else(|| PageFailure::Refused {
         status: StatusCode::NOT_FOUND,
-        // Not repeated: the path is free text (CONSOLE.md §5).
+        // Not repeated: the path is free text (docs/console.md §5).
         message: "There is no such call.".into(),
     })
 }

@@ -43,7 +43,7 @@ pub(crate) fn page_headers() -> DefaultHeaders {
     PAGE_HEADERS.into_iter().fold(DefaultHeaders::new(), |headers, header| headers.add(header))
 }
 
-/// CONSOLE.md §5: a cross-site POST is refused before its body is read. A
+/// docs/console.md §5: a cross-site POST is refused before its body is read. A
 /// handler's body extractor reads (or, over its limit, refuses with 413)
 /// the whole body before the handler could look at the headers; this runs
 /// first, for every POST outside `/api/` (the API takes no cookie, so a
@@ -122,7 +122,7 @@ pub struct Chrome {
 }
 
 pub struct UserBar {
-    /// For the page's script: drafts are kept per user (CONSOLE.md §4).
+    /// For the page's script: drafts are kept per user (docs/console.md §4).
     pub user_id: i64,
     pub display_name: String,
     pub role: &'static str,
@@ -185,7 +185,7 @@ impl From<ApiError> for PageFailure {
 /// What a page says of a refused value. The API's messages quote the value
 /// ("propertyId has \"…\", which is not a positive id"), and on a page that
 /// value is often the page's own address: a crafted link would make the
-/// site say whatever it holds (CONSOLE.md §5: no page echoes free text from
+/// site say whatever it holds (docs/console.md §5: no page echoes free text from
 /// its URL). So a page names the fields, whose names come from the code,
 /// and never repeats a value.
 pub fn refusal_text(message: &str, errors: &[FieldError]) -> String {

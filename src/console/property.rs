@@ -42,7 +42,7 @@ pub async fn board(state: web::Data<AppState>, req: HttpRequest) -> HttpResponse
         let raw = req.match_info().get("property_id").unwrap_or("");
         let property_id = raw.parse::<i64>().ok().filter(|id| *id > 0).ok_or_else(|| PageFailure::Refused {
             status: StatusCode::NOT_FOUND,
-            // Not repeated: the path is free text (CONSOLE.md §5).
+            // Not repeated: the path is free text (docs/console.md §5).
             message: "There is no such property.".into(),
         })?;
         let property = state.service.get_property(caller, property_id).await?;

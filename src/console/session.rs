@@ -11,7 +11,7 @@ use std::net::IpAddr;
 
 /// The session cookie's name over plain HTTP.
 pub const SESSION_COOKIE: &str = "calllog_session";
-/// Its name over TLS (CONSOLE.md §5): browsers keep a `__Host-` cookie only
+/// Its name over TLS (docs/console.md §5): browsers keep a `__Host-` cookie only
 /// when it is `Secure`, has `Path=/` and no `Domain`, so no other host (a
 /// sibling subdomain, a plain-HTTP page) can set or replace it.
 pub const TLS_SESSION_COOKIE: &str = "__Host-calllog_session";
@@ -73,7 +73,7 @@ pub fn session_token(req: &HttpRequest) -> Option<String> {
 }
 
 /// The session of the request's cookie, when it is still valid. Only a
-/// session token counts (CONSOLE.md §5): an API token never expires unless
+/// session token counts (docs/console.md §5): an API token never expires unless
 /// asked to and is minted by any user for themselves, so in the cookie it
 /// would be a console session that no sign-out or expiry ends.
 pub async fn current_session(state: &AppState, req: &HttpRequest) -> Option<Session> {
@@ -105,12 +105,12 @@ fn origin_is_this_site(req: &HttpRequest, origin: &str) -> bool {
 /// `Sec-Fetch-Site` as browsers send it: `same-origin` (a page of this
 /// site) or `none` (the address bar, a bookmark) are this site; any other
 /// value, the known `cross-site` and `same-site` as much as a value no
-/// browser sends, is not (CONSOLE.md §5).
+/// browser sends, is not (docs/console.md §5).
 fn fetch_site_is_this_site(site: &str) -> bool {
     matches!(site.trim().to_ascii_lowercase().as_str(), "same-origin" | "none")
 }
 
-/// The first check of CONSOLE.md §5: a `Sec-Fetch-Site` other than
+/// The first check of docs/console.md §5: a `Sec-Fetch-Site` other than
 /// `same-origin` or `none`, or without it an `Origin` that is not this site.
 pub fn is_cross_site(req: &HttpRequest) -> bool {
     if let Some(site) = header_text(req, "sec-fetch-site") {

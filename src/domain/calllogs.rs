@@ -6,6 +6,7 @@ use crate::domain::query::Named;
 use crate::domain::time::Stamp;
 use jiff::tz::TimeZone;
 use serde::Serialize;
+use sha2::{Digest, Sha256};
 
 pub const MAX_SUBJECT: usize = 200;
 pub const MAX_CALL_FROM: usize = 200;
@@ -111,6 +112,26 @@ impl LogHead {
     }
 }
 
+/// The most events (creation, changes, comments, deletes, restores) one log
+/// holds. Every client write to a log appends to it, so without a bound a
+/// client could push the count past what the stores key a log's rows by
+/// (SQLite's search index gives an event 24 bits): no value a client may
+/// send can make a later request fail (docs/api.md §1).
+pub const MAX_EVENTS_PER_LOG: i64 = (1 << 24) - 1;
+
+/// Whether `adding` more events fit in a log that has `last_event_no`;
+/// refused as an operation the log's state does not allow (409/112).
+pub fn check_event_room(log_id: i64, last_event_no: i64, adding: usize) -> Result<(), DomainError> {
+    let adding = i64::try_from(adding).unwrap_or(i64::MAX);
+    if last_event_no.saturating_add(adding) > MAX_EVENTS_PER_LOG {
+        return Err(DomainError::invalid_operation(format!(
+            "Call log {log_id} holds the most changes and comments a log may have ({MAX_EVENTS_PER_LOG}); log a \
+             new call to go on."
+        )));
+    }
+    Ok(())
+}
+
 /// A strong tag that changes with every change (each change appends events).
 pub fn etag_of(log_id: i64, last_event_no: i64) -> String {
     format!("\"{log_id}.{last_event_no}\"")
@@ -199,6 +220,15 @@ impl NewEvent {
             status_name: Some(status_name.to_string()),
         }
     }
+}
+
+/// What an `Idempotency-Key` stands for: the log its first request created,
+/// and that request's body (`NewCallLog::fingerprint`); `None` for a key
+/// remembered before keys were bound to bodies.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RememberedKey {
+    pub log_id: i64,
+    pub fingerprint: Option<String>,
 }
 
 /// A new log as stored, its references checked and defaults filled.
@@ -368,6 +398,38 @@ pub struct NewCallLog {
     pub created_on: Option<Stamp>,
 }
 
+impl NewCallLog {
+    /// What binds an `Idempotency-Key` to its body (docs/api.md §4): a digest of
+    /// every field the create takes, as the create reads it. So two bodies
+    /// have the same fingerprint when those fields have the same values:
+    /// property names in any case, dates as instants (`Z` or an offset),
+    /// `LogReasons` in any order, text as the create keeps it (trimmed where
+    /// it trims), and fields the create ignores (a `CallFrom` beside a
+    /// `ResidentId`, `OldComments`, `ModifiedOn`) left out.
+    pub fn fingerprint(&self) -> String {
+        let mut reasons = self.reasons.clone();
+        reasons.sort_unstable();
+        reasons.dedup();
+        // A tagged, ordered array: a field can never pass for another, and a
+        // later change of this form cannot match an older key by accident.
+        let canonical = serde_json::json!([
+            "calllog create v1",
+            self.property_id,
+            self.unit_id,
+            self.resident_id,
+            self.call_from,
+            self.status_id,
+            self.subject,
+            self.notes,
+            reasons,
+            self.takenby,
+            self.comment,
+            self.created_on.map(|c| c.0),
+        ]);
+        hex::encode(Sha256::digest(canonical.to_string().as_bytes()))
+    }
+}
+
 fn non_blank(value: Option<String>) -> Option<String> {
     value.filter(|s| !s.trim().is_empty())
 }
@@ -387,11 +449,14 @@ pub fn read_new_call_log(mut f: Fields, zone: &TimeZone, now: Stamp) -> Result<N
         f.check_length("Subject", subject, MAX_SUBJECT);
     }
     // A linked resident's name is the caller: a CallFrom sent with a
-    // resident is ignored, not even checked.
+    // resident is ignored, but still checked for form (a string, at most
+    // 200 characters), as the document describes it: a body it calls invalid
+    // is never accepted, nor replayed under an Idempotency-Key (docs/api.md §4, §8).
+    let call_from_sent = checked_text(&mut f, "CallFrom", MAX_CALL_FROM);
     let call_from = if resident_id.is_some() || f.has_error("ResidentId") {
         None
     } else {
-        let text = non_blank(checked_text(&mut f, "CallFrom", MAX_CALL_FROM)).map(|s| s.trim().to_string());
+        let text = non_blank(call_from_sent).map(|s| s.trim().to_string());
         if text.is_none() && !f.has_error("CallFrom") {
             f.missing("CallFrom");
         }
@@ -440,7 +505,7 @@ pub struct CallLogUpdate {
 /// differs from the path is refused.
 pub fn read_call_log_update(mut f: Fields, path_log_id: i64) -> Result<CallLogUpdate, DomainError> {
     f.expect(CALL_LOG_RESOURCE);
-    if let Some(body_id) = f.i64("LogId") {
+    if let Some(body_id) = f.id("LogId") {
         if body_id != path_log_id {
             f.error("LogId", format!("is {body_id} but the path names call log {path_log_id}"));
         }
@@ -758,6 +823,70 @@ fn fts_word(word: &str) -> String {
 mod tests {
     use super::*;
     use serde_json::json;
+
+    fn fingerprint_of(body: serde_json::Value) -> String {
+        let now = crate::domain::time::parse_date("2026-03-01T12:00:00Z", &TimeZone::UTC).unwrap();
+        read_new_call_log(Fields::from_json(body).unwrap(), &TimeZone::UTC, now).unwrap().fingerprint()
+    }
+
+    #[test]
+    fn two_bodies_have_one_fingerprint_when_every_field_the_create_takes_is_the_same() {
+        let base = fingerprint_of(json!({"PropertyId": 1, "UnitId": 11, "CallFrom": "Ann", "Subject": "Leak",
+            "LogReasons": [1, 3], "CreatedOn": "2026-02-01T09:00:00Z", "NewComments": "called"}));
+        // Names in another case, reasons in another order, the instant with an offset,
+        // white space the create trims, null for absent, fields the create ignores.
+        let same = fingerprint_of(json!({"propertyid": 1, "UNITID": 11, "callFrom": " Ann ", "subject": "Leak  ",
+            "LogReasons": [3, 1], "CreatedOn": "2026-02-01T04:00:00-05:00", "NewComments": "called", "Notes": null,
+            "OldComments": [{"Comment": "x"}], "ModifiedOn": "2020-01-01", "LogId": 77}));
+        assert_eq!(base, same);
+        for different in [
+            json!({"PropertyId": 2, "UnitId": 11, "CallFrom": "Ann", "Subject": "Leak", "LogReasons": [1, 3],
+                   "CreatedOn": "2026-02-01T09:00:00Z", "NewComments": "called"}),
+            json!({"PropertyId": 1, "UnitId": 11, "CallFrom": "Ann", "Subject": "Leak!", "LogReasons": [1, 3],
+                   "CreatedOn": "2026-02-01T09:00:00Z", "NewComments": "called"}),
+            json!({"PropertyId": 1, "UnitId": 11, "CallFrom": "Ann", "Subject": "Leak", "LogReasons": [1],
+                   "CreatedOn": "2026-02-01T09:00:00Z", "NewComments": "called"}),
+            json!({"PropertyId": 1, "UnitId": 11, "CallFrom": "Ann", "Subject": "Leak", "LogReasons": [1, 3],
+                   "CreatedOn": "2026-02-01T09:00:01Z", "NewComments": "called"}),
+            json!({"PropertyId": 1, "UnitId": 11, "CallFrom": "Ann", "Subject": "Leak", "LogReasons": [1, 3],
+                   "NewComments": "called"}),
+            json!({"PropertyId": 1, "CallFrom": "Ann", "Subject": "Leak", "LogReasons": [1, 3],
+                   "CreatedOn": "2026-02-01T09:00:00Z", "NewComments": "called"}),
+            json!({"PropertyId": 1, "UnitId": 11, "CallFrom": "Ann", "Subject": "Leak", "LogReasons": [1, 3],
+                   "CreatedOn": "2026-02-01T09:00:00Z", "NewComments": "called", "Notes": "more"}),
+        ] {
+            assert_ne!(fingerprint_of(different.clone()), base, "{different}");
+        }
+        // Beside a resident, CallFrom is ignored: it does not count.
+        let with_resident =
+            |from: &str| fingerprint_of(json!({"PropertyId": 1, "ResidentId": 111, "CallFrom": from, "Subject": "s"}));
+        assert_eq!(with_resident("one"), with_resident("another"));
+    }
+
+    #[test]
+    fn a_log_takes_events_up_to_its_bound_and_no_more() {
+        assert!(check_event_room(7, 0, 2).is_ok());
+        assert!(check_event_room(7, MAX_EVENTS_PER_LOG - 2, 2).is_ok());
+        let full = check_event_room(7, MAX_EVENTS_PER_LOG - 1, 2).unwrap_err();
+        assert_eq!(full.kind, crate::domain::error::ErrorKind::InvalidOperation);
+        assert!(full.message.contains("Call log 7"), "{}", full.message);
+        assert!(check_event_room(7, i64::MAX, 1).is_err(), "no overflow");
+    }
+
+    #[test]
+    fn a_call_from_beside_a_resident_is_ignored_but_checked_for_form() {
+        let now = crate::domain::time::parse_date("2026-03-01T12:00:00Z", &TimeZone::UTC).unwrap();
+        let read = |body: serde_json::Value| read_new_call_log(Fields::from_json(body).unwrap(), &TimeZone::UTC, now);
+        assert_eq!(
+            read(json!({"PropertyId": 1, "ResidentId": 111, "CallFrom": "x", "Subject": "s"})).unwrap().call_from,
+            None
+        );
+        for bad in [json!({}), json!(7), json!([]), json!("x".repeat(MAX_CALL_FROM + 1))] {
+            let e = read(json!({"PropertyId": 1, "ResidentId": 111, "CallFrom": bad, "Subject": "s"})).unwrap_err();
+            assert_eq!(e.kind, crate::domain::error::ErrorKind::InvalidValue);
+            assert_eq!(e.errors[0].field, "CallFrom", "{:?}", e.errors);
+        }
+    }
 
     #[test]
     fn event_kinds_and_fields_are_written_as_they_are_stored() {

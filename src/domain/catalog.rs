@@ -1,7 +1,7 @@
 //! Call-log reasons and statuses (docs/api.md §5).
 
 use crate::domain::error::DomainError;
-use crate::domain::input::{Fields, Resource};
+use crate::domain::input::{Fields, Resource, DISPLAY_ORDERS};
 use serde::Serialize;
 
 pub const MAX_CATALOG_NAME: usize = 100;
@@ -72,8 +72,11 @@ fn read_category(f: &mut Fields) -> Option<String> {
 
 pub fn read_new_reason(mut f: Fields) -> Result<CatalogInput, DomainError> {
     f.expect(REASON_RESOURCE);
-    let input =
-        CatalogInput { name: read_name(&mut f, true), display_order: f.i64("DisplayOrder"), ..Default::default() };
+    let input = CatalogInput {
+        name: read_name(&mut f, true),
+        display_order: f.i64_within("DisplayOrder", DISPLAY_ORDERS),
+        ..Default::default()
+    };
     f.finish()?;
     Ok(input)
 }
@@ -83,7 +86,7 @@ pub fn read_reason_changes(mut f: Fields) -> Result<CatalogInput, DomainError> {
     let input = CatalogInput {
         name: read_name(&mut f, false),
         active: f.bool("Active"),
-        display_order: f.i64("DisplayOrder"),
+        display_order: f.i64_within("DisplayOrder", DISPLAY_ORDERS),
         ..Default::default()
     };
     f.finish()?;
@@ -99,7 +102,7 @@ pub fn read_new_status(mut f: Fields) -> Result<CatalogInput, DomainError> {
     let input = CatalogInput {
         name,
         category: read_category(&mut f),
-        display_order: f.i64("DisplayOrder"),
+        display_order: f.i64_within("DisplayOrder", DISPLAY_ORDERS),
         is_default: f.bool("IsDefault"),
         active: None,
     };
@@ -113,11 +116,19 @@ pub fn read_status_changes(mut f: Fields) -> Result<CatalogInput, DomainError> {
         name: read_name(&mut f, false),
         category: read_category(&mut f),
         active: f.bool("Active"),
-        display_order: f.i64("DisplayOrder"),
+        display_order: f.i64_within("DisplayOrder", DISPLAY_ORDERS),
         is_default: f.bool("IsDefault"),
     };
     f.finish()?;
     Ok(input)
+}
+
+/// The `DisplayOrder` of a new reason or status sent without one: after the
+/// last one (`last`, none when the catalog is empty), but never past the
+/// bound, so a catalog whose last entry sits at the top still takes new
+/// entries (docs/api.md §1: no value a client may send can make a later request fail).
+pub fn display_order_after(last: Option<i64>) -> i64 {
+    last.map_or(1, |last| last.saturating_add(1)).clamp(*DISPLAY_ORDERS.start(), *DISPLAY_ORDERS.end())
 }
 
 /// Exactly one default status at all times: what a status change may not do.
@@ -135,4 +146,39 @@ pub fn check_default_rules(current: &ModuleStatus, change: &CatalogInput) -> Res
         ));
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_new_entry_goes_after_the_last_but_never_past_the_bound() {
+        assert_eq!(display_order_after(None), 1);
+        assert_eq!(display_order_after(Some(0)), 1);
+        assert_eq!(display_order_after(Some(8)), 9);
+        assert_eq!(display_order_after(Some(999_999)), 1_000_000);
+        assert_eq!(display_order_after(Some(1_000_000)), 1_000_000);
+        // What an older database may still hold: no overflow, back in range.
+        assert_eq!(display_order_after(Some(i64::MAX)), 1_000_000);
+        assert_eq!(display_order_after(Some(-5)), 0);
+    }
+
+    #[test]
+    fn display_order_is_refused_outside_its_bounds() {
+        let read = |body: serde_json::Value| read_new_reason(Fields::from_json(body).unwrap());
+        assert_eq!(
+            read(serde_json::json!({"Name": "A", "DisplayOrder": 1_000_000})).unwrap().display_order,
+            Some(1_000_000)
+        );
+        for order in [serde_json::json!(-1), serde_json::json!(1_000_001), serde_json::json!(i64::MAX)] {
+            let e = read(serde_json::json!({"Name": "A", "DisplayOrder": order})).unwrap_err();
+            assert_eq!(e.errors[0].field, "DisplayOrder", "{order}");
+            let status = serde_json::json!({"Name": "S", "Category": "open", "DisplayOrder": order});
+            assert!(read_new_status(Fields::from_json(status).unwrap()).is_err(), "{order}");
+            let change = serde_json::json!({"DisplayOrder": order});
+            assert!(read_reason_changes(Fields::from_json(change.clone()).unwrap()).is_err(), "{order}");
+            assert!(read_status_changes(Fields::from_json(change).unwrap()).is_err(), "{order}");
+        }
+    }
 }

@@ -285,7 +285,7 @@ pub fn unit_from(f: &mut Fields) -> Option<Unit> {
     let city = trimmed(f.text("City"));
     let state = trimmed(f.text("State"));
     let zip = trimmed(f.text("Zip"));
-    let display_order = f.i64("DisplayOrder");
+    let display_order = f.i64_within("DisplayOrder", crate::domain::input::DISPLAY_ORDERS);
     let floor = trimmed(f.text("Floor"));
     let latitude = f.f64("Latitude");
     let longitude = f.f64("Longitude");

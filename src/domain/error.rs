@@ -25,6 +25,8 @@ pub enum ErrorKind {
     InvalidCredentials,
     /// Too many failed sign-ins; retry after `retry_after` seconds.
     Throttled,
+    /// An `Idempotency-Key` used before with a different request.
+    KeyReused,
 }
 
 /// One problem with one input field, as listed in `Errors`.
@@ -84,6 +86,9 @@ impl DomainError {
     }
     pub fn invalid_credentials(message: impl Into<String>) -> Self {
         Self::new(ErrorKind::InvalidCredentials, message)
+    }
+    pub fn key_reused(message: impl Into<String>) -> Self {
+        Self::new(ErrorKind::KeyReused, message)
     }
     pub fn throttled(message: impl Into<String>, retry_after: u64) -> Self {
         let mut e = Self::new(ErrorKind::Throttled, message);

@@ -20,6 +20,12 @@ use serde_json::{Map, Value};
 use std::cell::RefCell;
 use std::collections::HashMap;
 use std::fmt;
+use std::ops::RangeInclusive;
+
+/// docs/api.md §1: the bounds of a `DisplayOrder` (of a reason, a status or a
+/// unit). A new reason or status goes after the last one, so an order near
+/// the top of `i64` would make every later create overflow.
+pub const DISPLAY_ORDERS: RangeInclusive<i64> = 0..=1_000_000;
 
 /// A resource's field names as this API writes them (its answer model).
 #[derive(Debug, Clone, Copy)]
@@ -441,6 +447,17 @@ impl Fields {
         parsed
     }
 
+    /// An integer within `bounds` (docs/api.md §1: every integer a client sends
+    /// is bounded, so that none can make a later request fail).
+    pub fn i64_within(&mut self, field: &str, bounds: RangeInclusive<i64>) -> Option<i64> {
+        let value = self.i64(field)?;
+        if !bounds.contains(&value) {
+            self.error(field, format!("must be between {} and {}", bounds.start(), bounds.end()));
+            return None;
+        }
+        Some(value)
+    }
+
     /// A positive id (docs/api.md §1: ids are positive 64-bit integers).
     pub fn id(&mut self, field: &str) -> Option<i64> {
         let id = self.i64(field)?;
@@ -744,6 +761,33 @@ mod tests {
         let past_i64: Value = serde_json::from_str(r#"{"E": -9223372036854775809}"#).unwrap();
         let mut g = Fields::from_json(past_i64).unwrap();
         assert_eq!(g.i64("E"), None, "an integer literal past i64 is refused, not rounded");
+    }
+
+    #[test]
+    fn a_bounded_integer_outside_its_bounds_is_refused_naming_the_field() {
+        let body = r#"{"A": 0, "B": 1000000, "C": -1, "D": 1000001, "E": 9223372036854775807, "F": "7"}"#;
+        let mut f = Fields::from_parsed(parse_json(body.as_bytes()).unwrap()).unwrap();
+        assert_eq!(f.i64_within("A", DISPLAY_ORDERS), Some(0));
+        assert_eq!(f.i64_within("B", DISPLAY_ORDERS), Some(1_000_000));
+        assert_eq!(f.i64_within("C", DISPLAY_ORDERS), None);
+        assert_eq!(f.i64_within("D", DISPLAY_ORDERS), None);
+        assert_eq!(f.i64_within("E", DISPLAY_ORDERS), None);
+        assert_eq!(f.i64_within("F", DISPLAY_ORDERS), None, "a string is no integer in JSON");
+        let e = f.finish().unwrap_err();
+        assert_eq!(e.kind, crate::domain::error::ErrorKind::InvalidValue);
+        let listed: Vec<_> = e.errors.iter().map(|e| (e.field.as_str(), e.message.as_str())).collect();
+        assert_eq!(
+            listed,
+            [
+                ("C", "must be between 0 and 1000000"),
+                ("D", "must be between 0 and 1000000"),
+                ("E", "must be between 0 and 1000000"),
+                ("F", "must be an integer"),
+            ]
+        );
+        let mut text = Fields::from_text_pairs(vec![("DisplayOrder".into(), "99999999999999999999".into())], "");
+        assert_eq!(text.i64_within("DisplayOrder", DISPLAY_ORDERS), None, "past i64 in a form: refused, no panic");
+        assert!(text.finish().is_err());
     }
 
     #[test]

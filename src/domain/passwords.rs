@@ -1,4 +1,4 @@
-//! What a new password must be (API.md §3): 8 to 1024 characters, at least 8
+//! What a new password must be (docs/api.md §3): 8 to 1024 characters, at least 8
 //! of them neither white space nor invisible, not the user name, and not
 //! one of the 10,000 most common passwords. Each refusal names its rule.
 //!

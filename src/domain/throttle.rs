@@ -1,4 +1,4 @@
-//! The sign-in throttle's rules (API.md §3), with no I/O: how an attempt is
+//! The sign-in throttle's rules (docs/api.md §3), with no I/O: how an attempt is
 //! keyed, and what the failures on record mean for an attempt now. The
 //! store keeps the failures and each user's known addresses in the
 //! database, so every instance and the command line see the same ones and a

@@ -60,7 +60,7 @@ fn text_header(req: &HttpRequest, name: &str) -> Result<Option<String>, ApiError
     post,
     path = "/api/calllogs",
     tag = "calllogs",
-    summary = "Log a call (agent, admin). With Idempotency-Key, a repeat by the same user within 24 h answers the first log (200) and creates nothing; if that log was deleted since, 404.",
+    summary = "Log a call (agent, admin). With Idempotency-Key, a repeat by the same user within 24 h with the same body answers the first log (200) and creates nothing (404 if that log was deleted since, 403 if its property is no longer linked); the same key with a different body is 422/119 and creates nothing. Bodies are the same when every field the create takes has the same value (names in any case, dates as instants, LogReasons as a set); fields the create ignores do not count. A repeat is checked for form as a create is (400), not against the current state.",
     responses(
         (status = 201, description = "created", body = crate::domain::calllogs::CallLog, headers(("Location" = String, description = "the created resource"), ("ETag" = String, description = "the log's version"))),
         (status = 200, description = "a repeat of an Idempotency-Key: the first log", body = crate::domain::calllogs::CallLog, headers(("Location" = String, description = "the created resource"), ("ETag" = String, description = "the log's version"))),
@@ -75,8 +75,9 @@ async fn create(state: web::Data<AppState>, caller: Caller, req: HttpRequest, bo
             format!("Idempotency-Key must be 1 to {MAX_IDEMPOTENCY_KEY} characters."),
         ));
     }
-    // Only a well-formed request is created or replayed (docs/api.md §8: a request
-    // the document calls invalid is never accepted); a retry repeats its body.
+    // Only a well-formed request is created or replayed (docs/api.md §4, §8: a
+    // request the document calls invalid is never accepted, key or not); the
+    // service compares the body with the key's first one.
     let fields = require_body(&req, body, BodyKinds::Json).await?;
     let input = read_new_call_log(fields, &state.service.config.zone, Stamp::now())?;
     let (log, creation) = state.service.create_call_log(&caller, input, key).await?;

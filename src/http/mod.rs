@@ -172,10 +172,17 @@ pub async fn unknown_route(req: HttpRequest) -> Handler {
     Err(ApiError::not_found(format!("There is no route {} {}.", req.method(), req.path())))
 }
 
-/// The `Allow` value of a resource serving `methods`: those, then `OPTIONS`,
+/// The `Allow` value of a resource serving `methods`: those, `HEAD` beside
+/// `GET` (the app answers it wherever `GET` is served), then `OPTIONS`,
 /// which every resource answers.
 fn allow_value(methods: &[Method]) -> String {
-    let mut names: Vec<&str> = methods.iter().map(Method::as_str).collect();
+    let mut names: Vec<&str> = Vec::new();
+    for method in methods {
+        names.push(method.as_str());
+        if *method == Method::GET {
+            names.push(Method::HEAD.as_str());
+        }
+    }
     names.push("OPTIONS");
     names.join(", ")
 }

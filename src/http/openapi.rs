@@ -13,7 +13,7 @@ use crate::domain::calllogs::{
 };
 use crate::domain::catalog::{CATEGORIES, MAX_CATALOG_NAME, REASON_RESOURCE, STATUS_RESOURCE};
 use crate::domain::directory::{IMPORT_RESOURCE, PROPERTY_RESOURCE, RESIDENT_RESOURCE, UNIT_RESOURCE};
-use crate::domain::input::Resource;
+use crate::domain::input::{Resource, DISPLAY_ORDERS};
 use crate::domain::lookup::MAX_LOOKUP_CHARS;
 use crate::domain::query::MAX_PAGE_SIZE;
 use crate::domain::time::Stamp;
@@ -118,6 +118,22 @@ pub fn document() -> &'static Value {
 /// document's patterns allow them around a value.
 const WS: &str = r"\t\n\x0B\f\r \x85\xA0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000";
 
+/// Control characters (Unicode Cc), which no `q` may hold (docs/api.md §7, §9).
+const CONTROL: &str = r"\x00-\x1F\x7F-\x9F";
+
+/// The white space `str::trim` removes that is not a control character:
+/// what may surround a lookup's `q`, whose control characters are refused
+/// before it is trimmed.
+const BLANK: &str = r" \xA0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000";
+
+/// `GET /api/lookup`'s `q` as `LookupQuery::parse` takes it: no control
+/// character anywhere; once trimmed, a number (`7`, `#7`) or at least two
+/// characters. (White space is spelt out, not `\s`, which also matches
+/// control characters: tab, line breaks.)
+fn lookup_pattern() -> String {
+    format!("^[{BLANK}]*(?:#?[0-9]+|[^{BLANK}{CONTROL}][^{CONTROL}]*[^{BLANK}{CONTROL}])[{BLANK}]*$")
+}
+
 /// A string with at least one character that is not white space.
 fn non_blank_pattern() -> String {
     format!("[^{WS}]")
@@ -192,8 +208,10 @@ fn input_date(description: &str) -> Value {
                                    zone) or a plain date (2026-01-31, midnight in the server's zone).")})
 }
 
-fn int64(description: &str) -> Value {
-    json!({"type": "integer", "format": "int64", "minimum": i64::MIN, "maximum": i64::MAX, "description": description})
+/// docs/api.md §1: a `DisplayOrder` (of a reason, a status or a unit) is bounded.
+fn display_order(description: &str) -> Value {
+    json!({"type": "integer", "format": "int64", "minimum": DISPLAY_ORDERS.start(), "maximum": DISPLAY_ORDERS.end(),
+           "description": description})
 }
 
 fn id_list(description: &str) -> Value {
@@ -303,7 +321,8 @@ fn request_body(method: &str, path: &str) -> Option<Value> {
         ("put", "/api/calllogs/{logId}") => body_object(
             &[],
             json!({
-                "LogId": nullable(json!({"type": "integer", "format": "int64", "description": "when given, must equal the path's id"})),
+                "LogId": nullable(json!({"type": "integer", "format": "int64", "minimum": 1, "maximum": i64::MAX,
+                                         "description": "when given, must equal the path's id"})),
                 "Notes": nullable(text(MAX_NOTES, "\"\" clears the notes")),
                 "ModuleStatusId": nullable(id_schema()),
                 "NewComments": nullable(text(MAX_COMMENT, "appended as a comment when not blank")),
@@ -311,25 +330,26 @@ fn request_body(method: &str, path: &str) -> Option<Value> {
             Some(CALL_LOG_RESOURCE),
         ),
         ("post", "/api/calllogreasons") => {
-            let properties = json!({"Name": catalog_name, "DisplayOrder": nullable(int64("default: last"))});
+            let properties =
+                json!({"Name": catalog_name, "DisplayOrder": nullable(display_order("default: after the last one"))});
             body_object(&["Name"], properties, Some(REASON_RESOURCE))
         }
         ("put", "/api/calllogreasons/{reasonId}") => body_object(
             &[],
             json!({"Name": nullable(catalog_name), "Active": {"type": ["boolean", "null"]},
-                   "DisplayOrder": nullable(int64(""))}),
+                   "DisplayOrder": nullable(display_order(""))}),
             Some(REASON_RESOURCE),
         ),
         ("post", "/api/modulestatuses/calllogs") => body_object(
             &["Name", "Category"],
-            json!({"Name": catalog_name, "Category": category, "DisplayOrder": nullable(int64("")),
+            json!({"Name": catalog_name, "Category": category, "DisplayOrder": nullable(display_order("")),
                    "IsDefault": {"type": ["boolean", "null"]}}),
             Some(STATUS_RESOURCE),
         ),
         ("put", "/api/modulestatus/{statusId}") => body_object(
             &[],
             json!({"Name": nullable(catalog_name), "Category": nullable(category), "Active": {"type": ["boolean", "null"]},
-                   "DisplayOrder": nullable(int64("")), "IsDefault": {"type": ["boolean", "null"]}}),
+                   "DisplayOrder": nullable(display_order("")), "IsDefault": {"type": ["boolean", "null"]}}),
             Some(STATUS_RESOURCE),
         ),
         ("post", "/api/admin/import") => {
@@ -346,7 +366,7 @@ fn request_body(method: &str, path: &str) -> Option<Value> {
                 &["UnitId", "PropertyId", "UnitNumber"],
                 json!({"UnitId": id_schema(), "PropertyId": id_schema(),
                        "UnitNumber": {"anyOf": [{"type": "string", "pattern": non_blank_pattern()}, {"type": "number"}]},
-                       "DisplayOrder": nullable(int64("")), "Latitude": {"type": ["number", "null"]},
+                       "DisplayOrder": nullable(display_order("")), "Latitude": {"type": ["number", "null"]},
                        "Longitude": {"type": ["number", "null"]}, "Floor": import_text(), "Address1": import_text(),
                        "Address2": import_text(), "City": import_text(), "State": import_text(), "Zip": import_text()}),
                 Some(UNIT_RESOURCE),
@@ -557,10 +577,10 @@ fn query_parameters(method: &str, path: &str) -> Vec<Value> {
         "/api/lookup" => {
             let mut q = query(
                 "q",
-                json!({"type": "string", "maxLength": MAX_LOOKUP_CHARS,
-                       // A number (`7`, `#7`), or 2+ characters once trimmed; no control characters.
-                       "pattern": "^\\s*(#?[0-9]+|[^\\s\\x00-\\x1f\\x7f-\\x9f][^\\x00-\\x1f\\x7f-\\x9f]*[^\\s\\x00-\\x1f\\x7f-\\x9f])\\s*$"}),
-                "a name (word prefixes), unit number, property name, 4+ phone digits, or #LogId",
+                json!({"type": "string", "maxLength": MAX_LOOKUP_CHARS, "pattern": lookup_pattern()}),
+                "a name (word prefixes), unit number, property name, 4+ phone digits, or #LogId: a number (7, #7) \
+                 or at least 2 characters once trimmed; no control characters (Unicode Cc: U+0000-U+001F, \
+                 U+007F-U+009F, tab and line breaks included), else 400/114",
             );
             q["required"] = json!(true);
             vec![q, query("propertyId", id_schema(), "only this property (one the caller may see)")]
@@ -583,7 +603,8 @@ fn header_parameters(method: &str, path: &str) -> Vec<Value> {
     if method == "post" && path == "/api/calllogs" {
         headers.push(json!({
             "name": "Idempotency-Key", "in": "header", "required": false,
-            "description": "A repeat by the same user within 24 h answers the first log (200) and creates nothing.",
+            "description": "A repeat by the same user within 24 h with the same body answers the first log (200) and \
+                            creates nothing; with a different body, 422/119 and nothing is created.",
             "schema": {"type": "string", "maxLength": MAX_IDEMPOTENCY_KEY,
                        "pattern": "^[\\x21-\\x7E](?:[ \\t\\x21-\\x7E]*[\\x21-\\x7E])?$"}
         }));
@@ -631,6 +652,9 @@ fn error_statuses(method: &str, path: &str, has_input: bool, has_body: bool) -> 
     }
     if method == "put" && path == "/api/calllogs/{logId}" {
         statuses.push(412);
+    }
+    if method == "post" && path == "/api/calllogs" {
+        statuses.push(422);
     }
     if has_body {
         statuses.extend([413, 415]);
@@ -713,6 +737,7 @@ fn build() -> Value {
          Query parameter names match ignoring case. Lists answer {{\"Total\", \"Elements\"}}. Dates are written \
          YYYY-MM-DDTHH:MM:SS.fffffff±HH:MM in the server's zone. Request bodies over {} KiB are refused (413/111), \
          except POST /api/admin/import, which takes up to {} MiB, read as a stream. \
+         HEAD is answered wherever GET is, with the same status and headers and no body. \
          A known path answers a method it does not serve with 405/112 and Allow; OPTIONS answers 204 with Allow. \
          Every response carries X-Request-Id. Errors answer the Error model; its codes are listed in x-error-codes.",
         MAX_BODY_BYTES / 1024,

@@ -5,8 +5,9 @@ use super::catalog::check_filter_ids;
 use super::directory::{visible_property, visible_resident, visible_unit};
 use super::{Service, ServiceError, ServiceResult};
 use crate::domain::calllogs::{
-    changes_of, CallLog, CallLogFilter, CallLogRow, CallLogUpdate, CategoryCounts, Comment, EventKind, ExportRow,
-    HistoryEntry, IfMatch, NewCallLog, NewEvent, SortField, TrackedField, UnitSummary,
+    changes_of, check_event_room, CallLog, CallLogFilter, CallLogRow, CallLogUpdate, CategoryCounts, Comment,
+    EventKind, ExportRow, HistoryEntry, IfMatch, NewCallLog, NewEvent, RememberedKey, SortField, TrackedField,
+    UnitSummary,
 };
 use crate::domain::catalog::ModuleStatus;
 use crate::domain::error::{DomainError, FieldError};
@@ -178,8 +179,12 @@ fn status_after(tx: &mut dyn Writes, current_id: i64, requested: Option<i64>) ->
 
 impl Service {
     /// Logs a call. With an `Idempotency-Key`, a repeat by the same user
-    /// within 24 h answers the first log and creates nothing, even when the
-    /// repeat's (well-formed) body differs.
+    /// within 24 h answers the first log and creates nothing (docs/api.md §4).
+    /// The key is bound to its body: a repeat whose body differs (in any
+    /// field the create takes) is refused, 422/119, so a client that reuses
+    /// a key by mistake never loses a call silently. A repeat is not checked
+    /// against the current state (the first request was), only for access,
+    /// as a GET of the first log is.
     pub async fn create_call_log(
         &self,
         caller: &Caller,
@@ -196,9 +201,21 @@ impl Service {
                 // begin in (what `modifiedSince` polling relies on).
                 let now = Stamp::now();
                 let since = now.plus_seconds(-IDEMPOTENCY_WINDOW_SECONDS);
+                // What the key is bound to (computed only when there is a key).
+                let fingerprint = idempotency_key.as_ref().map(|_| input.fingerprint());
                 if let Some(key) = &idempotency_key {
-                    if let Some(log_id) = tx.idempotent_log(caller.user_id, key, since)? {
-                        return Ok(CreateOutcome::Replay(log_id));
+                    if let Some(remembered) = tx.idempotent_log(caller.user_id, key, since)? {
+                        // A key remembered before keys were bound to bodies has
+                        // no fingerprint: it replays as it did then.
+                        if remembered.fingerprint.is_some() && remembered.fingerprint != fingerprint {
+                            return Err(DomainError::key_reused(format!(
+                                "The Idempotency-Key {key:?} was used within the last 24 hours with a different \
+                                 request body; nothing was created. Send a new key for a new call, or the same body \
+                                 to repeat that request."
+                            ))
+                            .into());
+                        }
+                        return Ok(CreateOutcome::Replay(remembered.log_id));
                     }
                 }
                 caller.require_property(input.property_id)?;
@@ -212,7 +229,8 @@ impl Service {
                 }
                 let last_event_no = tx.append_events(log_id, 0, &events, &author, now)?;
                 if let Some(key) = &idempotency_key {
-                    tx.remember_idempotency_key(caller.user_id, key, log_id, now)?;
+                    let remembered = RememberedKey { log_id, fingerprint };
+                    tx.remember_idempotency_key(caller.user_id, key, &remembered, now)?;
                     // Keep the table small: forget keys past their window now and then.
                     if log_id % 64 == 0 {
                         tx.forget_idempotency_keys_before(since)?;
@@ -300,6 +318,7 @@ impl Service {
                 if let Some(comment) = &update.comment {
                     events.push(NewEvent::comment(comment, &status.name));
                 }
+                check_event_room(log_id, head.last_event_no, events.len())?;
                 let last = tx.append_events(log_id, head.last_event_no, &events, &caller.author(), now)?;
                 Ok(crate::domain::calllogs::etag_of(log_id, last))
             })
@@ -313,6 +332,7 @@ impl Service {
         self.store
             .write(move |tx| -> ServiceResult<()> {
                 let head = tx.call_log_head(log_id)?.filter(|h| !h.deleted).ok_or_else(|| no_such_log(log_id))?;
+                check_event_room(log_id, head.last_event_no, 1)?;
                 tx.set_deleted(log_id, true)?;
                 tx.append_events(
                     log_id,
@@ -339,6 +359,7 @@ impl Service {
                     ))
                     .into());
                 }
+                check_event_room(log_id, head.last_event_no, 1)?;
                 tx.set_deleted(log_id, false)?;
                 tx.append_events(
                     log_id,

@@ -3,7 +3,7 @@
 
 use super::{Service, ServiceError, ServiceResult};
 use crate::domain::audit::{self, AuditAction, AuditEntry};
-use crate::domain::catalog::{check_default_rules, CallLogReason, CatalogInput, ModuleStatus};
+use crate::domain::catalog::{check_default_rules, display_order_after, CallLogReason, CatalogInput, ModuleStatus};
 use crate::domain::error::DomainError;
 use crate::domain::users::Caller;
 use crate::store::{Catalog, Reads, RuleLock, Writes};
@@ -63,7 +63,7 @@ impl Service {
                 check_name_free(tx, Catalog::Reasons, name, 0)?;
                 let order = match input.display_order {
                     Some(order) => order,
-                    None => tx.next_display_order(Catalog::Reasons)?,
+                    None => display_order_after(tx.last_display_order(Catalog::Reasons)?),
                 };
                 let id = tx.insert_reason(name, order)?;
                 let reason = tx.reason(id)?.ok_or_else(|| ServiceError::Internal("inserted reason vanished".into()))?;
@@ -123,7 +123,7 @@ impl Service {
                 check_name_free(tx, Catalog::Statuses, name, 0)?;
                 let order = match input.display_order {
                     Some(order) => order,
-                    None => tx.next_display_order(Catalog::Statuses)?,
+                    None => display_order_after(tx.last_display_order(Catalog::Statuses)?),
                 };
                 let id = tx.insert_status(name, category, order)?;
                 let mut details = format!("Category {category}; DisplayOrder {order}");

@@ -145,7 +145,7 @@ impl Service {
         Ok(history.await?.admission(now))
     }
 
-    /// Signs in from the client address `client` (API.md §3). The throttle
+    /// Signs in from the client address `client` (docs/api.md §3). The throttle
     /// is asked on arrival (a refused name waits for nothing) and again when
     /// the password check is about to start, under its permit; a check that
     /// fails is recorded before the permit is let go, so the next check to

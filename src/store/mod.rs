@@ -20,7 +20,8 @@ use crate::config::{Database, StoreConfig};
 use crate::domain::audit::{AuditEntry, AuditFilter};
 use crate::domain::calllogs::Author;
 use crate::domain::calllogs::{
-    CallLog, CallLogFilter, CallLogRow, CategoryCounts, ExportRow, HistoryEntry, LogHead, NewEvent, UnitSummary,
+    CallLog, CallLogFilter, CallLogRow, CategoryCounts, ExportRow, HistoryEntry, LogHead, NewEvent, RememberedKey,
+    UnitSummary,
 };
 use crate::domain::catalog::{CallLogReason, CatalogInput, ModuleStatus};
 use crate::domain::directory::{Property, PropertyStatus, Resident, Unit, UnitSort};
@@ -147,7 +148,8 @@ pub trait Reads {
     fn default_status(&mut self) -> StoreResult<Option<ModuleStatus>>;
     /// Whether another entry (not `except_id`) has this name, ignoring case beyond ASCII.
     fn catalog_name_taken(&mut self, catalog: Catalog, name: &str, except_id: i64) -> StoreResult<bool>;
-    fn next_display_order(&mut self, catalog: Catalog) -> StoreResult<i64>;
+    /// The highest `DisplayOrder` of the catalog, `None` when it is empty.
+    fn last_display_order(&mut self, catalog: Catalog) -> StoreResult<Option<i64>>;
     /// The ids of `ids` that are not in the catalog.
     fn unknown_catalog_ids(&mut self, catalog: Catalog, ids: &[i64]) -> StoreResult<Vec<i64>>;
 
@@ -168,8 +170,8 @@ pub trait Reads {
     ) -> StoreResult<Vec<ExportRow>>;
     fn property_counts(&mut self, property_id: i64) -> StoreResult<CategoryCounts>;
     fn unit_counts(&mut self, property_id: i64) -> StoreResult<Vec<UnitSummary>>;
-    /// The log this user's `Idempotency-Key` created at or after `since`.
-    fn idempotent_log(&mut self, user_id: i64, key: &str, since: Stamp) -> StoreResult<Option<i64>>;
+    /// What this user's `Idempotency-Key` created at or after `since`, and the body it came with.
+    fn idempotent_log(&mut self, user_id: i64, key: &str, since: Stamp) -> StoreResult<Option<RememberedKey>>;
 
     // The lookup: each limited to `properties` (None = every property), at most `limit`.
     fn lookup_residents(
@@ -269,7 +271,13 @@ pub trait Writes: Reads {
     fn set_notes(&mut self, log_id: i64, notes: Option<&str>) -> StoreResult<()>;
     fn set_status(&mut self, log_id: i64, status_id: i64) -> StoreResult<()>;
     fn set_deleted(&mut self, log_id: i64, deleted: bool) -> StoreResult<()>;
-    fn remember_idempotency_key(&mut self, user_id: i64, key: &str, log_id: i64, now: Stamp) -> StoreResult<()>;
+    fn remember_idempotency_key(
+        &mut self,
+        user_id: i64,
+        key: &str,
+        remembered: &RememberedKey,
+        now: Stamp,
+    ) -> StoreResult<()>;
     fn forget_idempotency_keys_before(&mut self, before: Stamp) -> StoreResult<()>;
 }
 

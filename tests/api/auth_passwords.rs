@@ -160,7 +160,7 @@ async fn the_password_route_is_documented() {
     }
 }
 
-/// Passwords each rule of API.md §3 refuses, with words of its refusal.
+/// Passwords each rule of docs/api.md §3 refuses, with words of its refusal.
 fn weak_passwords(user_name: &str) -> Vec<(String, &'static str)> {
     vec![
         ("password".to_string(), "most common"),

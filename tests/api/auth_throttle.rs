@@ -1,4 +1,4 @@
-//! API.md §3: the sign-in throttle, keyed by user name and client address
+//! docs/api.md §3: the sign-in throttle, keyed by user name and client address
 //! (IPv6 by /64), with each user's known addresses; its records in the
 //! database; and the bound on password checks running at once. Time is a
 //! clock the tests move.

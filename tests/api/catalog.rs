@@ -163,3 +163,104 @@ async fn renaming_a_status_keeps_the_name_recorded_in_old_comments() {
     let log = get(&app, &format!("/api/calllogs/{}", log.body["LogId"]), &admin).await;
     assert_eq!(log.body["OldComments"][0]["Status"], "Open");
 }
+
+/// Issue 16 item 1 (docs/api.md §1): one status or reason sent with the largest
+/// 64-bit DisplayOrder made every later create without one answer 500 (the
+/// next order overflowed). The value is refused now, naming the field, and
+/// creates keep working; an entry at the top of the range still leaves room.
+#[actix_web::test]
+async fn a_display_order_past_its_bound_is_refused_and_cannot_poison_later_creates() {
+    app_with_directory!(app, admin);
+    // A status needs a Category; a reason takes none.
+    let entry = |path: &str, name: &str, order: Option<i64>| {
+        let mut body = json!({"Name": name});
+        if path == "/api/modulestatuses/calllogs" {
+            body["Category"] = json!("open");
+        }
+        if let Some(order) = order {
+            body["DisplayOrder"] = json!(order);
+        }
+        body
+    };
+    for path in ["/api/modulestatuses/calllogs", "/api/calllogreasons"] {
+        // The request Schemathesis found, then one past each bound.
+        for order in [i64::MAX, -1, 1_000_001] {
+            let a = post(&app, path, &admin, entry(path, "Big", Some(order))).await;
+            a.assert_error(400, 114);
+            assert_eq!(error_fields(&a), ["DisplayOrder"], "{path} {order}: {}", a.text);
+        }
+        let after = post(&app, path, &admin, entry(path, "After", None)).await;
+        assert_eq!(after.status, StatusCode::CREATED, "{path}: {}", after.text);
+        let again = post(&app, path, &admin, entry(path, "Again", None)).await;
+        assert_eq!(again.status, StatusCode::CREATED, "{path}: {}", again.text);
+    }
+    // The bounds themselves are taken; at the top, the next entry stays at the top.
+    let top = post(&app, "/api/calllogreasons", &admin, json!({"Name": "Top", "DisplayOrder": 1_000_000})).await;
+    assert_eq!(top.status, StatusCode::CREATED, "{}", top.text);
+    let next = post(&app, "/api/calllogreasons", &admin, json!({"Name": "Next"})).await;
+    assert_eq!(
+        (next.status, next.body["DisplayOrder"].clone()),
+        (StatusCode::CREATED, json!(1_000_000)),
+        "{}",
+        next.text
+    );
+    let zero =
+        post(&app, "/api/modulestatuses/calllogs", &admin, json!({"Name": "Z", "Category": "open", "DisplayOrder": 0}))
+            .await;
+    assert_eq!(zero.status, StatusCode::CREATED, "{}", zero.text);
+    // A change is bounded too, through the JSON API and the console's form reader alike.
+    let id = next.body["CallLogReasonId"].as_i64().unwrap();
+    put(&app, &format!("/api/calllogreasons/{id}"), &admin, json!({"DisplayOrder": i64::MAX}))
+        .await
+        .assert_error(400, 114);
+    put(&app, "/api/modulestatus/1", &admin, json!({"DisplayOrder": -5})).await.assert_error(400, 114);
+    assert_eq!(get(&app, "/api/modulestatus/1", &admin).await.body["DisplayOrder"], 1, "nothing kept");
+    // A unit's DisplayOrder in an import has the same bounds.
+    let import = post(
+        &app,
+        "/api/admin/import",
+        &admin,
+        json!({"Units": [
+        {"UnitId": 13, "PropertyId": 1, "UnitNumber": "103", "DisplayOrder": 1_000_001}]}),
+    )
+    .await;
+    import.assert_error(400, 114);
+    assert_eq!(error_fields(&import), ["Units[0].DisplayOrder"]);
+}
+
+/// Issue 16 item 1: a database written before the bounds may hold orders
+/// out of range; the upgrade brings them back to the nearest bound, and
+/// creates without a DisplayOrder work on it.
+#[actix_web::test]
+async fn an_upgrade_brings_stored_display_orders_back_into_range() {
+    app_with_directory!(app, admin);
+    let out_of_range = "UPDATE reasons SET display_order = 9223372036854775807 WHERE reason_id = 8;
+         UPDATE reasons SET display_order = -3 WHERE reason_id = 1;
+         UPDATE statuses SET display_order = 5000000 WHERE status_id = 3;
+         UPDATE units SET display_order = -7 WHERE unit_id = 12;";
+    // The schema as it was before the step that binds them.
+    execute_sql(
+        &app,
+        &format!("{out_of_range} ALTER TABLE idempotency_keys DROP COLUMN fingerprint; PRAGMA user_version = 8;"),
+        &format!("{out_of_range} ALTER TABLE idempotency_keys DROP COLUMN fingerprint; DELETE FROM calllog_schema WHERE version = 2;"),
+    )
+    .await;
+    let upgraded = open_app_on(app.database.clone()).await;
+    let reasons = get(&upgraded, "/api/calllogreasons?includeInactive=true", &admin).await;
+    let order = |id: i64| {
+        reasons.body["Elements"].as_array().unwrap().iter().find(|r| r["CallLogReasonId"] == id).unwrap()
+            ["DisplayOrder"]
+            .clone()
+    };
+    assert_eq!((order(1), order(2), order(8)), (json!(0), json!(2), json!(1_000_000)), "{}", reasons.text);
+    assert_eq!(get(&upgraded, "/api/modulestatus/3", &admin).await.body["DisplayOrder"], 1_000_000);
+    assert_eq!(get(&upgraded, "/api/units/12", &admin).await.body["DisplayOrder"], 0);
+    assert_eq!(get(&upgraded, "/api/units/11", &admin).await.body["DisplayOrder"], 2, "in range: unchanged");
+    let created = post(&upgraded, "/api/calllogreasons", &admin, json!({"Name": "After the upgrade"})).await;
+    assert_eq!(
+        (created.status, created.body["DisplayOrder"].clone()),
+        (StatusCode::CREATED, json!(1_000_000)),
+        "{}",
+        created.text
+    );
+}

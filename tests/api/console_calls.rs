@@ -88,6 +88,41 @@ async fn an_invalid_call_is_reshown_with_every_error_next_to_its_field_and_nothi
     assert_eq!(call_count(&app, &admin).await, 0);
 }
 
+/// Issue 16 item 3: the form sent again with its key but other text (a page
+/// kept from before, edited) creates nothing and says so; the form comes
+/// back with the text and a fresh key, so sending it then logs that call.
+#[actix_web::test]
+async fn a_form_sent_again_with_other_text_under_its_key_is_shown_again_with_a_fresh_key() {
+    app_with_directory!(app, admin);
+    let cookie = console_sign_in(&app, "admin", ADMIN_PASSWORD).await;
+    let form = get_page(&app, "/calls/new?propertyId=1", Some(&cookie)).await;
+    let (csrf, key) = (form.hidden("csrf"), form.hidden("IdempotencyKey"));
+    let send_form = |subject: &'static str, key: String| {
+        let (app, cookie, csrf) = (&app, &cookie, &csrf);
+        async move {
+            let fields = [
+                ("csrf", csrf.as_str()),
+                ("IdempotencyKey", key.as_str()),
+                ("PropertyId", "1"),
+                ("CallFrom", "Bob"),
+                ("Subject", subject),
+            ];
+            post_form(app, "/calls/new", Some(cookie), &fields, "same-origin").await
+        }
+    };
+    let done = send_form("First call", key.clone()).await;
+    assert_eq!(done.status, StatusCode::SEE_OTHER, "{}", done.body);
+    let page = send_form("Second call", key.clone()).await;
+    assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", page.body);
+    assert!(page.shows("nothing was saved now") && page.shows("Second call"), "{}", page.body);
+    assert_eq!(call_count(&app, &admin).await, 1, "nothing created");
+    let fresh = page.hidden("IdempotencyKey");
+    assert_ne!(fresh, key);
+    let done = send_form("Second call", fresh).await;
+    assert_eq!(done.status, StatusCode::SEE_OTHER, "{}", done.body);
+    assert_eq!(call_count(&app, &admin).await, 2);
+}
+
 #[actix_web::test]
 async fn cross_site_and_wrong_token_posts_write_nothing() {
     app_with_directory!(app, admin);

@@ -1,4 +1,4 @@
-//! CONSOLE.md §5 behind a reverse proxy: from a `--trusted-proxy` peer,
+//! docs/console.md §5 behind a reverse proxy: from a `--trusted-proxy` peer,
 //! `X-Forwarded-Proto: https` is "over TLS" (the session cookie `Secure` and
 //! named `__Host-calllog_session`) and `X-Forwarded-Host` is "this site";
 //! from anyone else both are ignored. First with the headers written by

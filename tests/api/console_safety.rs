@@ -1,4 +1,4 @@
-//! CONSOLE.md §5, what a page must never do: take an API token for a
+//! docs/console.md §5, what a page must never do: take an API token for a
 //! session, let an unknown `Sec-Fetch-Site` past the cross-site check, say
 //! what its address tells it to, or show user text reversed by a
 //! bidirectional control.
@@ -204,7 +204,7 @@ async fn api_log(app: &TestApp, admin: &str) -> i64 {
     created.body["LogId"].as_i64().unwrap()
 }
 
-/// Every bidirectional control (CONSOLE.md §5, API.md's text rules).
+/// Every bidirectional control (docs/console.md §5, docs/api.md's text rules).
 const BIDI: [char; 12] = [
     '\u{202A}', '\u{202B}', '\u{202C}', '\u{202D}', '\u{202E}', '\u{2066}', '\u{2067}', '\u{2068}', '\u{2069}',
     '\u{200E}', '\u{200F}', '\u{061C}',

@@ -266,6 +266,72 @@ async fn health_and_readiness_need_no_token() {
     assert_eq!(a.status, StatusCode::OK);
 }
 
+/// Issue 16 item 10 (docs/api.md §1, §8; RFC 9110 §9.3.2): HEAD is answered
+/// wherever GET is — API routes, errors, the CSV export, the console's
+/// pages and assets, /healthz, /metrics, /help — with GET's status and
+/// headers and no body; `Allow` and OPTIONS list it beside GET, the
+/// console's pages included.
+#[actix_web::test]
+async fn head_is_answered_wherever_get_is_with_the_same_status_and_headers_and_no_body() {
+    app_with_directory!(app, admin);
+    let created = post(&app, "/api/calllogs", &admin, json!({"PropertyId": 1, "CallFrom": "c", "Subject": "s"})).await;
+    let log_id = created.body["LogId"].as_i64().unwrap();
+    let cookie = crate::console_pages::console_sign_in(&app, "admin", ADMIN_PASSWORD).await;
+    let desk = send(app.request(Method::GET, "/desk").header("Cookie", &cookie)).await;
+    let css = desk.text.split("href=\"/assets/").nth(1).unwrap().split('"').next().unwrap().to_string();
+    // Headers whose values differ from one answer to the next by design.
+    let varying = ["date", "x-request-id", "content-length"];
+    let paths = [
+        format!("/api/calllogs/{log_id}"),
+        "/api/calllogs?pageSize=5".to_string(),
+        "/api/calllogs/export.csv".to_string(),
+        "/api/calllogs/999999".to_string(),
+        "/api/Units/11".to_string(),
+        "/api/openapi.json".to_string(),
+        "/help".to_string(),
+        "/healthz".to_string(),
+        "/readyz".to_string(),
+        "/metrics".to_string(),
+        "/desk".to_string(),
+        format!("/calls/{log_id}"),
+        "/login".to_string(),
+        format!("/assets/{css}"),
+    ];
+    for path in &paths {
+        let request = |method: Method| app.request(method, path).bearer_auth(&admin).header("Cookie", &cookie);
+        let got = send(request(Method::GET)).await;
+        let head = send(request(Method::HEAD)).await;
+        assert_eq!(head.status, got.status, "HEAD {path}");
+        assert!(head.text.is_empty(), "HEAD {path} sent a body: {}", head.text);
+        let names = |a: &Answer| {
+            let mut names: Vec<String> = a.headers.keys().cloned().collect();
+            names.sort();
+            names
+        };
+        assert_eq!(names(&head), names(&got), "HEAD {path}");
+        for (name, value) in &got.headers {
+            if !varying.contains(&name.as_str()) {
+                assert_eq!(head.header(name), Some(value.as_str()), "HEAD {path}: {name}");
+            }
+        }
+        // A body of a known length is announced as the GET's (the metrics change between the two).
+        if path != "/metrics" {
+            assert_eq!(head.header("content-length"), got.header("content-length"), "HEAD {path}");
+        }
+    }
+    // Not where GET is not served: such a path lists what it serves.
+    let a = send(app.request(Method::HEAD, "/api/auth/token")).await;
+    assert_eq!(a.status, StatusCode::METHOD_NOT_ALLOWED);
+    assert_eq!(a.header("allow"), Some("POST, DELETE, OPTIONS"));
+    // The console's pages list HEAD beside GET, and answer OPTIONS with the same.
+    let a = send(app.request(Method::DELETE, "/desk").header("Cookie", &cookie)).await;
+    assert_eq!((a.status, a.header("allow")), (StatusCode::METHOD_NOT_ALLOWED, Some("GET, HEAD, OPTIONS")));
+    let a = send(app.request(Method::OPTIONS, "/calls/new")).await;
+    assert_eq!((a.status, a.header("allow")), (StatusCode::NO_CONTENT, Some("GET, HEAD, POST, OPTIONS")));
+    let a = send(app.request(Method::OPTIONS, "/api/calllogs")).await;
+    assert_eq!((a.status, a.header("allow")), (StatusCode::NO_CONTENT, Some("GET, HEAD, POST, OPTIONS")));
+}
+
 // ---- docs/api.md §1: names in a body (issue 8 item 9) ----------------------------
 
 /// Sends `body` as is, with `content_type`.

@@ -68,6 +68,10 @@ async fn a_wrong_method_is_405_with_allow_and_options_is_204_with_allow() {
         let concrete = with_ids(path);
         let mut expected: BTreeSet<String> = methods.clone();
         expected.insert("OPTIONS".into());
+        // HEAD is served wherever GET is (docs/api.md §1).
+        if methods.contains("GET") {
+            expected.insert("HEAD".into());
+        }
 
         let a = call(&app, Method::OPTIONS, &concrete, None, None).await;
         assert_eq!(a.status, StatusCode::NO_CONTENT, "OPTIONS {path}");
@@ -75,7 +79,7 @@ async fn a_wrong_method_is_405_with_allow_and_options_is_204_with_allow() {
         assert_eq!(allow, expected, "OPTIONS {path}");
 
         for method in ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD"] {
-            if methods.contains(method) {
+            if expected.contains(method) {
                 continue;
             }
             let a = call(&app, Method::from_bytes(method.as_bytes()).unwrap(), &concrete, Some(&admin), None).await;
@@ -613,4 +617,55 @@ fn links_in_the_readme_and_docs_resolve() {
         }
     }
     assert!(broken.is_empty(), "broken links:\n{}", broken.join("\n"));
+}
+/// Issue 16 item 10 (Schemathesis' ST202): the lookup refused a `q` with a
+/// control character that its documented pattern allowed (`\s` matches a
+/// tab or a line break). The pattern now says exactly what `LookupQuery`
+/// takes, and the list's `q` pattern what its search takes.
+#[test]
+fn the_query_patterns_accept_exactly_what_the_readers_take() {
+    let doc = calllog::http::openapi::document();
+    let pattern_of = |path: &str| {
+        let parameters = doc["paths"][path]["get"]["parameters"].as_array().unwrap();
+        let q = parameters.iter().find(|p| p["name"] == "q").unwrap();
+        regex::Regex::new(q["schema"]["pattern"].as_str().unwrap()).unwrap()
+    };
+    let lookup = pattern_of("/api/lookup");
+    let search = pattern_of("/api/calllogs");
+    let samples = [
+        "7",
+        "#7",
+        " 42 ",
+        "\u{3000}#12\u{a0}",
+        "ab",
+        " ab ",
+        "a b",
+        "Cole",
+        "ch\u{e9}",
+        "##",
+        "# 7",
+        "555-0142",
+        "a",
+        "#",
+        " ",
+        "",
+        "  x  ",
+        "\t7",
+        "7\t",
+        "ab\n",
+        "\nab",
+        "a\u{0}b",
+        "a\u{7f}b",
+        "\u{85}ab",
+        "ab\u{9f}",
+        "a\rb",
+        "\u{2003}ab\u{2003}",
+        "\u{2028}x\u{2029}",
+    ];
+    for text in samples {
+        let taken = calllog::domain::lookup::LookupQuery::parse(text).is_ok();
+        assert_eq!(lookup.is_match(text), taken, "lookup q {text:?}: the document and the reader disagree");
+        let searched = calllog::domain::calllogs::call_log_search_words(text).is_ok();
+        assert_eq!(search.is_match(text), searched, "list q {text:?}: the document and the reader disagree");
+    }
 }

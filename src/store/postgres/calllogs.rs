@@ -17,7 +17,7 @@
 use super::db::Db;
 use crate::domain::calllogs::{
     folded_words, tsquery_text, Author, CallLog, CallLogFilter, CallLogRow, CategoryCounts, Comment, EventKind,
-    ExportRow, HistoryEntry, LogHead, NewEvent, SortField, TrackedField, UnitSummary,
+    ExportRow, HistoryEntry, LogHead, NewEvent, RememberedKey, SortField, TrackedField, UnitSummary,
 };
 use crate::domain::time::Stamp;
 use crate::store::{ExportCursor, StoreError, StoreResult};
@@ -260,25 +260,32 @@ const IDEMPOTENCY_LOCK_CLASS: i32 = 0x6964_656d; // "idem"
 /// after the other, and the second (its check a later statement, so a
 /// later snapshot under READ COMMITTED) finds the first's log and answers
 /// it, as on SQLite's single writer. The service asks this only in a write.
-pub fn find_idempotent(db: &mut Db, user_id: i64, key: &str, since: Stamp) -> StoreResult<Option<i64>> {
+pub fn find_idempotent(db: &mut Db, user_id: i64, key: &str, since: Stamp) -> StoreResult<Option<RememberedKey>> {
     db.execute(
         "SELECT pg_advisory_xact_lock($1, hashtext($2::bigint::text || ':' || $3))",
         &[&IDEMPOTENCY_LOCK_CLASS, &user_id, &key],
     )?;
     let row = db.query_opt(
-        "SELECT log_id FROM idempotency_keys WHERE user_id = $1 AND key = $2 AND created_on > $3",
+        "SELECT log_id, fingerprint FROM idempotency_keys WHERE user_id = $1 AND key = $2 AND created_on > $3",
         &[&user_id, &key, &since.0],
     )?;
-    row.map(|r| col(&r, 0)).transpose()
+    row.map(|r| Ok(RememberedKey { log_id: col(&r, 0)?, fingerprint: col(&r, 1)? })).transpose()
 }
 
-/// Records the key's log (a key past its window, not yet forgotten, is
-/// taken over, as on SQLite); [`find_idempotent`]'s lock is held.
-pub fn remember_idempotent(db: &mut Db, user_id: i64, key: &str, log_id: i64, now: Stamp) -> StoreResult<()> {
+/// Records the key's log and body (a key past its window, not yet
+/// forgotten, is taken over, as on SQLite); [`find_idempotent`]'s lock is held.
+pub fn remember_idempotent(
+    db: &mut Db,
+    user_id: i64,
+    key: &str,
+    remembered: &RememberedKey,
+    now: Stamp,
+) -> StoreResult<()> {
     db.execute(
-        "INSERT INTO idempotency_keys (user_id, key, log_id, created_on) VALUES ($1, $2, $3, $4)
-         ON CONFLICT (user_id, key) DO UPDATE SET log_id = excluded.log_id, created_on = excluded.created_on",
-        &[&user_id, &key, &log_id, &now.0],
+        "INSERT INTO idempotency_keys (user_id, key, log_id, created_on, fingerprint) VALUES ($1, $2, $3, $4, $5)
+         ON CONFLICT (user_id, key) DO UPDATE SET log_id = excluded.log_id, created_on = excluded.created_on,
+             fingerprint = excluded.fingerprint",
+        &[&user_id, &key, &remembered.log_id, &now.0, &remembered.fingerprint],
     )?;
     Ok(())
 }

@@ -11,7 +11,7 @@
 use super::db::Db;
 use super::directory::nocase;
 use crate::domain::catalog::{CallLogReason, CatalogInput, ModuleStatus, STATUS_MODULE};
-use crate::store::{Catalog, StoreResult};
+use crate::store::{Catalog, StoreError, StoreResult};
 use ::postgres::Row;
 
 fn reason_from_row(r: &Row) -> CallLogReason {
@@ -71,9 +71,12 @@ pub fn name_taken(db: &mut Db, catalog: Catalog, name: &str, except_id: i64) -> 
     Ok(rows.iter().any(|r| r.get::<_, bool>(1) || r.get::<_, &str>(0).to_lowercase() == wanted))
 }
 
-pub fn next_display_order(db: &mut Db, catalog: Catalog) -> StoreResult<i64> {
+/// The highest order as stored; the next one is the domain's rule
+/// (`display_order_after`), computed where it cannot overflow.
+pub fn last_display_order(db: &mut Db, catalog: Catalog) -> StoreResult<Option<i64>> {
     let (table, _) = table_of(catalog);
-    Ok(db.query_one(&format!("SELECT coalesce(max(display_order), 0) + 1 FROM {table}"), &[])?.get(0))
+    let row = db.query_one(&format!("SELECT max(display_order) FROM {table}"), &[])?;
+    row.try_get(0).map_err(|e| StoreError::Failed(format!("reading the last DisplayOrder: {e}")))
 }
 
 pub fn insert_reason(db: &mut Db, name: &str, display_order: i64) -> StoreResult<i64> {

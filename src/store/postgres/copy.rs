@@ -251,7 +251,7 @@ const TABLES: &[Table] = &[
     },
     Table {
         name: "idempotency_keys",
-        columns: &[("user_id", Int), ("key", Text), ("log_id", Int), ("created_on", Int)],
+        columns: &[("user_id", Int), ("key", Text), ("log_id", Int), ("created_on", Int), ("fingerprint", Text)],
         order: "user_id, key",
         terms: None,
     },

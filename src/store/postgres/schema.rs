@@ -20,7 +20,11 @@ macro_rules! migration {
 }
 
 /// The ladder, bottom first. Append only.
-pub const MIGRATIONS: &[Migration] = &[migration!(1, "0001_initial"), migration!(2, "0002_login_throttle")];
+pub const MIGRATIONS: &[Migration] = &[
+    migration!(1, "0001_initial"),
+    migration!(2, "0002_login_throttle"),
+    migration!(3, "0003_bounded_orders_and_key_bodies"),
+];
 
 pub const VERSION: i64 = MIGRATIONS.len() as i64;
 

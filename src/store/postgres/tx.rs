@@ -11,7 +11,8 @@ use super::db::Db;
 use super::{audit, calllogs, catalog, directory, lookup, throttle, users, CHANGE_CLOCK_LOCK};
 use crate::domain::audit::{AuditEntry, AuditFilter};
 use crate::domain::calllogs::{
-    Author, CallLog, CallLogFilter, CallLogRow, CategoryCounts, ExportRow, HistoryEntry, LogHead, NewEvent, UnitSummary,
+    Author, CallLog, CallLogFilter, CallLogRow, CategoryCounts, ExportRow, HistoryEntry, LogHead, NewEvent,
+    RememberedKey, UnitSummary,
 };
 use crate::domain::catalog::{CallLogReason, CatalogInput, ModuleStatus};
 use crate::domain::directory::{Property, PropertyStatus, Resident, Unit, UnitSort};
@@ -206,8 +207,8 @@ impl Reads for PgTx<'_> {
     fn catalog_name_taken(&mut self, which: Catalog, name: &str, except_id: i64) -> StoreResult<bool> {
         catalog::name_taken(self.db()?, which, name, except_id)
     }
-    fn next_display_order(&mut self, which: Catalog) -> StoreResult<i64> {
-        catalog::next_display_order(self.db()?, which)
+    fn last_display_order(&mut self, which: Catalog) -> StoreResult<Option<i64>> {
+        catalog::last_display_order(self.db()?, which)
     }
     fn unknown_catalog_ids(&mut self, which: Catalog, ids: &[i64]) -> StoreResult<Vec<i64>> {
         catalog::unknown_ids(self.db()?, which, ids)
@@ -245,7 +246,7 @@ impl Reads for PgTx<'_> {
     fn unit_counts(&mut self, property_id: i64) -> StoreResult<Vec<UnitSummary>> {
         calllogs::unit_counts(self.db()?, property_id)
     }
-    fn idempotent_log(&mut self, user_id: i64, key: &str, since: Stamp) -> StoreResult<Option<i64>> {
+    fn idempotent_log(&mut self, user_id: i64, key: &str, since: Stamp) -> StoreResult<Option<RememberedKey>> {
         calllogs::find_idempotent(self.db()?, user_id, key, since)
     }
 
@@ -378,8 +379,14 @@ impl Writes for PgTx<'_> {
     fn set_deleted(&mut self, log_id: i64, deleted: bool) -> StoreResult<()> {
         calllogs::set_deleted(self.db()?, log_id, deleted)
     }
-    fn remember_idempotency_key(&mut self, user_id: i64, key: &str, log_id: i64, now: Stamp) -> StoreResult<()> {
-        calllogs::remember_idempotent(self.db()?, user_id, key, log_id, now)
+    fn remember_idempotency_key(
+        &mut self,
+        user_id: i64,
+        key: &str,
+        remembered: &RememberedKey,
+        now: Stamp,
+    ) -> StoreResult<()> {
+        calllogs::remember_idempotent(self.db()?, user_id, key, remembered, now)
     }
     fn lock_rules(&mut self, rules: RuleLock) -> StoreResult<()> {
         // Until COMMIT: a concurrent write under the same rules, from any

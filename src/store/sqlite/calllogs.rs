@@ -6,7 +6,7 @@
 
 use crate::domain::calllogs::{
     fts_query, Author, CallLog, CallLogFilter, CallLogRow, CategoryCounts, Comment, EventKind, ExportRow, HistoryEntry,
-    LogHead, NewEvent, SortField, TrackedField, UnitSummary,
+    LogHead, NewEvent, RememberedKey, SortField, TrackedField, UnitSummary,
 };
 use crate::domain::time::Stamp;
 use crate::store::sqlite::directory::id_list_param;
@@ -215,20 +215,31 @@ pub fn set_deleted(conn: &Connection, log_id: i64, deleted: bool) -> StoreResult
     Ok(())
 }
 
-/// The log an `Idempotency-Key` of this user created at or after `since`.
-pub fn find_idempotent(conn: &Connection, user_id: i64, key: &str, since: Stamp) -> StoreResult<Option<i64>> {
+/// What an `Idempotency-Key` of this user created at or after `since`.
+pub fn find_idempotent(conn: &Connection, user_id: i64, key: &str, since: Stamp) -> StoreResult<Option<RememberedKey>> {
     Ok(conn
-        .prepare_cached("SELECT log_id FROM idempotency_keys WHERE user_id = ?1 AND key = ?2 AND created_on > ?3")?
-        .query_row(params![user_id, key, since.0], |r| r.get(0))
+        .prepare_cached(
+            "SELECT log_id, fingerprint FROM idempotency_keys WHERE user_id = ?1 AND key = ?2 AND created_on > ?3",
+        )?
+        .query_row(params![user_id, key, since.0], |r| Ok(RememberedKey { log_id: r.get(0)?, fingerprint: r.get(1)? }))
         .optional()?)
 }
 
-pub fn remember_idempotent(conn: &Connection, user_id: i64, key: &str, log_id: i64, now: Stamp) -> StoreResult<()> {
+/// Records the key's log and body (a key past its window, not yet
+/// forgotten, is taken over).
+pub fn remember_idempotent(
+    conn: &Connection,
+    user_id: i64,
+    key: &str,
+    remembered: &RememberedKey,
+    now: Stamp,
+) -> StoreResult<()> {
     conn.prepare_cached(
-        "INSERT INTO idempotency_keys (user_id, key, log_id, created_on) VALUES (?1, ?2, ?3, ?4)
-         ON CONFLICT (user_id, key) DO UPDATE SET log_id = excluded.log_id, created_on = excluded.created_on",
+        "INSERT INTO idempotency_keys (user_id, key, log_id, created_on, fingerprint) VALUES (?1, ?2, ?3, ?4, ?5)
+         ON CONFLICT (user_id, key) DO UPDATE SET log_id = excluded.log_id, created_on = excluded.created_on,
+             fingerprint = excluded.fingerprint",
     )?
-    .execute(params![user_id, key, log_id, now.0])?;
+    .execute(params![user_id, key, remembered.log_id, now.0, remembered.fingerprint])?;
     Ok(())
 }
 

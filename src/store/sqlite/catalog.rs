@@ -53,11 +53,11 @@ pub fn name_taken(conn: &Connection, catalog: Catalog, name: &str, except_id: i6
         .exists(params![name.to_lowercase(), except_id])?)
 }
 
-pub fn next_display_order(conn: &Connection, catalog: Catalog) -> StoreResult<i64> {
+/// The highest order as stored; the next one is the domain's rule
+/// (`display_order_after`), computed where it cannot overflow.
+pub fn last_display_order(conn: &Connection, catalog: Catalog) -> StoreResult<Option<i64>> {
     let (table, _) = table_of(catalog);
-    Ok(conn
-        .prepare_cached(&format!("SELECT coalesce(max(display_order), 0) + 1 FROM {table}"))?
-        .query_row([], |r| r.get(0))?)
+    Ok(conn.prepare_cached(&format!("SELECT max(display_order) FROM {table}"))?.query_row([], |r| r.get(0))?)
 }
 
 pub fn insert_reason(conn: &Connection, name: &str, display_order: i64) -> StoreResult<i64> {

@@ -48,6 +48,7 @@ pub const MIGRATIONS: &[Migration] = &[
     migration!(7, "0007_deleted_logs"),
     migration!(8, "0008_comment_count"),
     migration!(9, "0009_login_throttle"),
+    migration!(10, "0010_bounded_orders_and_key_bodies"),
 ];
 
 /// The schema version this code reads and writes: the top of the ladder.

@@ -5,7 +5,8 @@
 use super::{audit, calllogs, catalog, directory, lookup, throttle, users};
 use crate::domain::audit::{AuditEntry, AuditFilter};
 use crate::domain::calllogs::{
-    Author, CallLog, CallLogFilter, CallLogRow, CategoryCounts, ExportRow, HistoryEntry, LogHead, NewEvent, UnitSummary,
+    Author, CallLog, CallLogFilter, CallLogRow, CategoryCounts, ExportRow, HistoryEntry, LogHead, NewEvent,
+    RememberedKey, UnitSummary,
 };
 use crate::domain::catalog::{CallLogReason, CatalogInput, ModuleStatus};
 use crate::domain::directory::{Property, PropertyStatus, Resident, Unit, UnitSort};
@@ -127,8 +128,8 @@ impl Reads for SqliteTx<'_> {
     fn catalog_name_taken(&mut self, which: Catalog, name: &str, except_id: i64) -> StoreResult<bool> {
         catalog::name_taken(self.conn, which, name, except_id)
     }
-    fn next_display_order(&mut self, which: Catalog) -> StoreResult<i64> {
-        catalog::next_display_order(self.conn, which)
+    fn last_display_order(&mut self, which: Catalog) -> StoreResult<Option<i64>> {
+        catalog::last_display_order(self.conn, which)
     }
     fn unknown_catalog_ids(&mut self, which: Catalog, ids: &[i64]) -> StoreResult<Vec<i64>> {
         catalog::unknown_ids(self.conn, which, ids)
@@ -160,7 +161,7 @@ impl Reads for SqliteTx<'_> {
     fn unit_counts(&mut self, property_id: i64) -> StoreResult<Vec<UnitSummary>> {
         calllogs::unit_counts(self.conn, property_id)
     }
-    fn idempotent_log(&mut self, user_id: i64, key: &str, since: Stamp) -> StoreResult<Option<i64>> {
+    fn idempotent_log(&mut self, user_id: i64, key: &str, since: Stamp) -> StoreResult<Option<RememberedKey>> {
         calllogs::find_idempotent(self.conn, user_id, key, since)
     }
 
@@ -297,8 +298,14 @@ impl Writes for SqliteTx<'_> {
     fn set_deleted(&mut self, log_id: i64, deleted: bool) -> StoreResult<()> {
         calllogs::set_deleted(self.conn, log_id, deleted)
     }
-    fn remember_idempotency_key(&mut self, user_id: i64, key: &str, log_id: i64, now: Stamp) -> StoreResult<()> {
-        calllogs::remember_idempotent(self.conn, user_id, key, log_id, now)
+    fn remember_idempotency_key(
+        &mut self,
+        user_id: i64,
+        key: &str,
+        remembered: &RememberedKey,
+        now: Stamp,
+    ) -> StoreResult<()> {
+        calllogs::remember_idempotent(self.conn, user_id, key, remembered, now)
     }
     fn forget_idempotency_keys_before(&mut self, before: Stamp) -> StoreResult<()> {
         calllogs::forget_idempotent_before(self.conn, before)

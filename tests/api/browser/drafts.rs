@@ -1,4 +1,4 @@
-//! CONSOLE.md §4 on a shared desk: a draft is kept per user and shown only
+//! docs/console.md §4 on a shared desk: a draft is kept per user and shown only
 //! to the user who typed it; drafts older than 7 days are dropped. And §5:
 //! what the page's script shows of user text loses its bidirectional controls.
 
