@@ -241,8 +241,8 @@ async fn an_upgrade_brings_stored_display_orders_back_into_range() {
     // The schema as it was before the step that binds them.
     execute_sql(
         &app,
-        &format!("{out_of_range} ALTER TABLE idempotency_keys DROP COLUMN fingerprint; PRAGMA user_version = 8;"),
-        &format!("{out_of_range} ALTER TABLE idempotency_keys DROP COLUMN fingerprint; DELETE FROM calllog_schema WHERE version = 2;"),
+        &format!("{out_of_range} ALTER TABLE idempotency_keys DROP COLUMN fingerprint; PRAGMA user_version = 9;"),
+        &format!("{out_of_range} ALTER TABLE idempotency_keys DROP COLUMN fingerprint; DELETE FROM calllog_schema WHERE version = 3;"),
     )
     .await;
     let upgraded = open_app_on(app.database.clone()).await;
