@@ -1,9 +1,10 @@
 //! The directory copy: properties, units, residents, and the shape rules of
 //! an import (API.md §6). Reference rules (a unit's property exists, …) need
-//! the database and are checked by the store inside the import transaction.
+//! the database: the service checks them (`service::directory`).
 
-use crate::domain::error::FieldError;
-use crate::domain::input::{Fields, ParsedJson, Resource};
+use crate::domain::error::{DomainError, FieldError};
+use crate::domain::input::{Fields, Resource};
+use crate::domain::packed::{Pack, PackedRows, Packer, Unpacker};
 use crate::domain::query::Named;
 use crate::domain::suggest;
 use crate::domain::time::Stamp;
@@ -369,13 +370,18 @@ impl RowKind {
         }
     }
 
+    /// The resource a row of this kind describes.
+    pub fn resource(self) -> Resource {
+        match self {
+            RowKind::Property => PROPERTY_RESOURCE,
+            RowKind::Unit => UNIT_RESOURCE,
+            RowKind::Resident => RESIDENT_RESOURCE,
+        }
+    }
+
     /// The names a row of this kind may carry.
     pub fn fields(self) -> &'static [&'static str] {
-        match self {
-            RowKind::Property => PROPERTY_RESOURCE.fields,
-            RowKind::Unit => UNIT_RESOURCE.fields,
-            RowKind::Resident => RESIDENT_RESOURCE.fields,
-        }
+        self.resource().fields
     }
 
     /// The columns every CSV file of this kind must have (a resident's file
@@ -394,17 +400,104 @@ impl RowKind {
     }
 }
 
-/// An import whose rows each have the right shape; `errors` lists the rows
-/// that did not (they are not in the lists). Each row keeps its name
-/// (`Units[3].`, `units.csv line 4: `) so the store can name rows it refuses
-/// on reference grounds. Rows are read one at a time (`add_row`), so a
-/// large import holds only typed rows, never a document tree.
+/// At most this many of an import's problems are listed (API.md §6); the
+/// rest are counted, so that a body of millions of bad rows answers a page,
+/// not a copy of itself.
+pub const LISTED_PROBLEMS: usize = 100;
+
+/// An import's problems: the first [`LISTED_PROBLEMS`] in the order found
+/// (each row's shape as it is read, then references), and how many in all.
+/// Nothing is kept of a problem past the first hundred.
+#[derive(Debug, Default)]
+pub struct ImportProblems {
+    listed: Vec<FieldError>,
+    total: u64,
+}
+
+impl ImportProblems {
+    pub fn add(&mut self, problem: FieldError) {
+        self.add_with(|| problem);
+    }
+
+    /// Counts a problem; `problem` makes its text only when it is listed
+    /// (problems past the first hundred cost no text at all).
+    pub fn add_with(&mut self, problem: impl FnOnce() -> FieldError) {
+        self.total += 1;
+        if self.listed.len() < LISTED_PROBLEMS {
+            self.listed.push(problem());
+        }
+    }
+
+    pub fn extend(&mut self, problems: impl IntoIterator<Item = FieldError>) {
+        for problem in problems {
+            self.add(problem);
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.total == 0
+    }
+
+    /// How many problems were found in all, listed or not.
+    pub fn total(&self) -> u64 {
+        self.total
+    }
+
+    pub fn listed(&self) -> &[FieldError] {
+        &self.listed
+    }
+
+    /// The import's refusal (400/114): the listed problems, and a message
+    /// that says how many there are when not all are listed.
+    pub fn into_error(self) -> DomainError {
+        if self.total <= self.listed.len() as u64 {
+            return DomainError::from_field_errors(self.listed, false);
+        }
+        let message = format!(
+            "The import was refused and nothing was written: {} problems in all; the first {} are listed.",
+            with_thousands(self.total),
+            self.listed.len()
+        );
+        DomainError { message, ..DomainError::from_field_errors(self.listed, false) }
+    }
+}
+
+/// `22369621` as `22,369,621`.
+fn with_thousands(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, digit) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(digit);
+    }
+    out
+}
+
+/// Where one kind of row came from, which names its rows in problems.
+#[derive(Debug, Clone, Default)]
+enum RowSource {
+    /// A list of a JSON body: `Units[3].`.
+    #[default]
+    List,
+    /// A CSV file: `units.csv line 4: `.
+    Csv(String),
+}
+
+/// An import as read: the rows that have the right shape, packed (see
+/// `domain::packed`: a large import holds a fraction of its body, never
+/// typed rows or a document tree), and the problems of those that did not.
+/// Each row keeps its position in its source (list index or CSV line), so
+/// that a row refused later, on reference grounds, is named the same way.
 #[derive(Debug, Default)]
 pub struct ImportBatch {
-    pub properties: Vec<(String, Property)>,
-    pub units: Vec<(String, Unit)>,
-    pub residents: Vec<(String, Resident)>,
-    pub errors: Vec<FieldError>,
+    pub properties: PackedRows<Property>,
+    pub units: PackedRows<Unit>,
+    pub residents: PackedRows<Resident>,
+    pub problems: ImportProblems,
+    /// Properties, units, residents.
+    sources: [RowSource; 3],
 }
 
 /// Counts of rows written by an import.
@@ -429,38 +522,88 @@ impl ImportCounts {
     }
 }
 
+impl RowKind {
+    fn slot(self) -> usize {
+        match self {
+            RowKind::Property => 0,
+            RowKind::Unit => 1,
+            RowKind::Resident => 2,
+        }
+    }
+}
+
 impl ImportBatch {
-    /// Reads one row (its problems carry `f`'s prefix, which is also `name`).
-    pub fn add_row(&mut self, kind: RowKind, name: String, mut f: Fields, zone: &TimeZone) {
+    /// How a row is named in problems: `Units[3].` or `units.csv line 4: `
+    /// (the field's name follows).
+    pub fn row_name(&self, kind: RowKind, position: u64) -> String {
+        match &self.sources[kind.slot()] {
+            RowSource::List => format!("{}[{position}].", kind.list()),
+            RowSource::Csv(file_name) => format!("{file_name} line {position}: "),
+        }
+    }
+
+    /// The rows of each kind, as they will be written.
+    pub fn counts(&self) -> ImportCounts {
+        ImportCounts {
+            properties: self.properties.len() as i64,
+            units: self.units.len() as i64,
+            residents: self.residents.len() as i64,
+        }
+    }
+
+    /// Rows made by the program itself (the demo directory), named as list entries.
+    pub fn add_property(&mut self, property: &Property) {
+        self.properties.push(self.properties.len() as u64, property);
+    }
+
+    pub fn add_unit(&mut self, unit: &Unit) {
+        self.units.push(self.units.len() as u64, unit);
+    }
+
+    pub fn add_resident(&mut self, resident: &Resident) {
+        self.residents.push(self.residents.len() as u64, resident);
+    }
+
+    /// Reads one row, at `position` of its source; `f` names its fields
+    /// with [`ImportBatch::row_name`]. A row with a problem is not kept.
+    pub fn add_row(&mut self, kind: RowKind, position: u64, f: Fields, zone: &TimeZone) {
+        self.read_row(kind, Some(position), f, zone);
+    }
+
+    /// Reads a row already refused (a problem found as it was parsed), for
+    /// its other problems; it is not kept.
+    pub fn add_refused_row(&mut self, kind: RowKind, f: Fields, zone: &TimeZone) {
+        self.read_row(kind, None, f, zone);
+    }
+
+    /// Reads a row for its problems, and keeps it at `position` when it has none.
+    fn read_row(&mut self, kind: RowKind, position: Option<u64>, mut f: Fields, zone: &TimeZone) {
         match kind {
             RowKind::Property => {
-                if let Some(p) = property_from(&mut f) {
-                    self.properties.push((name, p));
+                if let (Some(p), Some(position)) = (property_from(&mut f), position) {
+                    self.properties.push(position, &p);
                 }
             }
             RowKind::Unit => {
-                if let Some(u) = unit_from(&mut f) {
-                    self.units.push((name, u));
+                if let (Some(u), Some(position)) = (unit_from(&mut f), position) {
+                    self.units.push(position, &u);
                 }
             }
             RowKind::Resident => {
-                if let Some(r) = resident_from(&mut f, zone) {
-                    self.residents.push((name, r));
+                if let (Some(r), Some(position)) = (resident_from(&mut f, zone), position) {
+                    self.residents.push(position, &r);
                 }
             }
         }
-        self.errors.extend(f.take_errors().0);
+        self.problems.extend(f.take_errors().0);
     }
 
-    /// Reads a row given as JSON, named `Units[3].`: names match ignoring
-    /// case; a repeated one, or one that is no field of the row's resource,
-    /// is refused (API.md §1).
-    pub fn add_json_row(&mut self, kind: RowKind, index: usize, row: ParsedJson, zone: &TimeZone) {
-        let name = format!("{}[{index}].", kind.list());
-        match Fields::from_parsed_row(row, name.clone()) {
-            Some(fields) => self.add_row(kind, name, fields.refusing_unknown(), zone),
-            None => self.errors.push(FieldError::new(format!("{}[{index}]", kind.list()), "must be an object")),
-        }
+    /// Gives back what the row buffers reserved while growing (up to half of
+    /// what they hold), before the batch waits to be checked and written.
+    pub fn shrink_to_fit(&mut self) {
+        self.properties.shrink_to_fit();
+        self.units.shrink_to_fit();
+        self.residents.shrink_to_fit();
     }
 
     /// Reads one CSV file (API.md §9) row by row: a header row of field names
@@ -476,24 +619,210 @@ impl ImportBatch {
         file_name: &str,
         zone: &TimeZone,
     ) -> Result<(), String> {
+        self.sources[kind.slot()] = RowSource::Csv(file_name.to_string());
+        let source = CellBound::new(source, MAX_CSV_CELLS);
         let mut reader = csv::ReaderBuilder::new().flexible(false).from_reader(source);
         let headers = reader.headers().map_err(|e| csv_problem(file_name, &e))?.clone();
         if headers.is_empty() {
             return Ok(()); // an empty file (a form's file field left empty): nothing to import
         }
         let columns = csv_columns(kind, &headers, file_name)?;
-        for record in reader.records() {
-            let record = record.map_err(|e| csv_problem(file_name, &e))?;
+        let mut record = csv::StringRecord::new();
+        loop {
+            match reader.read_record(&mut record) {
+                Ok(true) => {}
+                Ok(false) => break,
+                Err(e) => return Err(csv_problem(file_name, &e)),
+            }
             let line = record.position().map(|p| p.line()).unwrap_or(0);
             let pairs = columns
                 .iter()
                 .zip(record.iter())
                 .filter_map(|(column, value)| column.map(|c| (c.to_string(), value.trim().to_string())))
                 .collect();
-            let name = format!("{file_name} line {line}: ");
-            self.add_row(kind, name.clone(), Fields::from_text_pairs(pairs, name), zone);
+            let name = self.row_name(kind, line);
+            self.add_row(kind, line, Fields::from_text_pairs(pairs, name), zone);
         }
         Ok(())
+    }
+}
+
+/// Cells a CSV line may have: every field of a row with room for blank
+/// columns. The CSV reader keeps 8 bytes per cell of a line before it can
+/// compare the count with the header's, so a line of a million commas
+/// would cost 8 MB; past this bound the file is refused as it is read.
+const MAX_CSV_CELLS: usize = 1_000;
+
+/// A reader that refuses a CSV line of more than `max` cells as it passes
+/// it on. It follows the quoting of the CSV reader (RFC 4180 as the `csv`
+/// crate reads it): a cell opens quotes only at its start, `""` inside
+/// quotes is a quote, and after the closing quote the cell goes on unquoted.
+struct CellBound<R> {
+    inner: R,
+    max: usize,
+    state: CellState,
+    cells: usize,
+    line: u64,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum CellState {
+    StartOfCell,
+    InCell,
+    InQuotes,
+    QuoteInQuotes,
+}
+
+impl<R> CellBound<R> {
+    fn new(inner: R, max: usize) -> Self {
+        CellBound { inner, max, state: CellState::StartOfCell, cells: 1, line: 1 }
+    }
+
+    /// Follows one byte; false when the line now has too many cells.
+    fn step(&mut self, byte: u8) -> bool {
+        use CellState::*;
+        if byte == b'\n' {
+            self.line += 1;
+        }
+        match (self.state, byte) {
+            (InQuotes, b'"') => self.state = QuoteInQuotes,
+            (InQuotes, _) => {}
+            (QuoteInQuotes, b'"') => self.state = InQuotes,
+            (StartOfCell, b'"') => self.state = InQuotes,
+            (_, b',') => {
+                self.state = StartOfCell;
+                self.cells += 1;
+            }
+            (_, b'\n' | b'\r') => {
+                self.state = StartOfCell;
+                self.cells = 1;
+            }
+            _ => self.state = InCell,
+        }
+        self.cells <= self.max
+    }
+}
+
+impl<R: std::io::Read> std::io::Read for CellBound<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        for &byte in &buf[..n] {
+            if !self.step(byte) {
+                return Err(std::io::Error::new(
+                    std::io::ErrorKind::InvalidData,
+                    format!("line {} has more than {} cells", self.line, self.max),
+                ));
+            }
+        }
+        Ok(n)
+    }
+}
+
+impl Pack for Property {
+    fn pack(&self, out: &mut Packer<'_>) {
+        out.int(self.property_id);
+        out.option(self.c4_uid.as_deref(), Packer::text);
+        out.text(&self.property_name);
+        for text in [&self.address1, &self.address2, &self.city, &self.state, &self.zip] {
+            out.option(text.as_deref(), Packer::text);
+        }
+        out.option(self.entity_number.as_deref(), Packer::text);
+        out.option(self.legal_name.as_deref(), Packer::text);
+        out.option(self.property_type_id, Packer::int);
+        out.bool(self.property_status);
+    }
+
+    fn unpack(input: &mut Unpacker<'_>) -> Option<Self> {
+        Some(Property {
+            property_id: input.int()?,
+            c4_uid: input.option(Unpacker::text)?,
+            property_name: input.text()?,
+            address1: input.option(Unpacker::text)?,
+            address2: input.option(Unpacker::text)?,
+            city: input.option(Unpacker::text)?,
+            state: input.option(Unpacker::text)?,
+            zip: input.option(Unpacker::text)?,
+            entity_number: input.option(Unpacker::text)?,
+            legal_name: input.option(Unpacker::text)?,
+            property_type_id: input.option(Unpacker::int)?,
+            property_status: input.bool()?,
+        })
+    }
+}
+
+impl Pack for Unit {
+    fn pack(&self, out: &mut Packer<'_>) {
+        out.int(self.unit_id);
+        out.int(self.property_id);
+        out.text(&self.unit_number);
+        for text in [&self.address1, &self.address2, &self.city, &self.state, &self.zip] {
+            out.option(text.as_deref(), Packer::text);
+        }
+        out.option(self.display_order, Packer::int);
+        out.option(self.floor.as_deref(), Packer::text);
+        out.option(self.latitude, Packer::float);
+        out.option(self.longitude, Packer::float);
+    }
+
+    fn unpack(input: &mut Unpacker<'_>) -> Option<Self> {
+        Some(Unit {
+            unit_id: input.int()?,
+            property_id: input.int()?,
+            unit_number: input.text()?,
+            address1: input.option(Unpacker::text)?,
+            address2: input.option(Unpacker::text)?,
+            city: input.option(Unpacker::text)?,
+            state: input.option(Unpacker::text)?,
+            zip: input.option(Unpacker::text)?,
+            display_order: input.option(Unpacker::int)?,
+            floor: input.option(Unpacker::text)?,
+            latitude: input.option(Unpacker::float)?,
+            longitude: input.option(Unpacker::float)?,
+        })
+    }
+}
+
+impl Pack for Resident {
+    fn pack(&self, out: &mut Packer<'_>) {
+        out.int(self.resident_id);
+        out.int(self.property_id);
+        out.int(self.unit_id);
+        for text in [
+            &self.resident_first_name,
+            &self.resident_middle_initial,
+            &self.resident_last_name,
+            &self.resident_email,
+            &self.resident_unitphone,
+            &self.resident_cellphone,
+            &self.resident_workphone,
+            &self.resident_otherphone,
+            &self.occupancy_type,
+        ] {
+            out.option(text.as_deref(), Packer::text);
+        }
+        out.option(self.resident_type, Packer::int);
+        out.option(self.move_in_date.map(|s| s.0), Packer::int);
+        out.option(self.move_out_date.map(|s| s.0), Packer::int);
+    }
+
+    fn unpack(input: &mut Unpacker<'_>) -> Option<Self> {
+        Some(Resident {
+            resident_id: input.int()?,
+            property_id: input.int()?,
+            unit_id: input.int()?,
+            resident_first_name: input.option(Unpacker::text)?,
+            resident_middle_initial: input.option(Unpacker::text)?,
+            resident_last_name: input.option(Unpacker::text)?,
+            resident_email: input.option(Unpacker::text)?,
+            resident_unitphone: input.option(Unpacker::text)?,
+            resident_cellphone: input.option(Unpacker::text)?,
+            resident_workphone: input.option(Unpacker::text)?,
+            resident_otherphone: input.option(Unpacker::text)?,
+            occupancy_type: input.option(Unpacker::text)?,
+            resident_type: input.option(Unpacker::int)?,
+            move_in_date: input.option(Unpacker::int)?.map(Stamp),
+            move_out_date: input.option(Unpacker::int)?.map(Stamp),
+        })
     }
 }
 

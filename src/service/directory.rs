@@ -1,16 +1,19 @@
 //! The directory copy (API.md §6): reads scoped to the caller's properties,
 //! and the all-or-nothing import.
 
-use super::{Service, ServiceResult};
+use super::{Service, ServiceError, ServiceResult};
 use crate::domain::audit::{AuditAction, AuditEntry};
-use crate::domain::directory::{ImportBatch, ImportCounts, Property, PropertyStatus, Resident, Unit, UnitSort};
+use crate::domain::directory::{
+    ImportBatch, ImportCounts, ImportProblems, Property, PropertyStatus, Resident, RowKind, Unit, UnitSort,
+};
 use crate::domain::error::{DomainError, FieldError};
 use crate::domain::lookup::{LookupHit, LookupQuery, MAX_LOOKUP_HITS};
+use crate::domain::packed::{Pack, PackedRows};
 use crate::domain::query::Page;
 use crate::domain::time::Stamp;
 use crate::domain::users::Caller;
-use crate::store::{Reads, Writes};
-use std::collections::{HashMap, HashSet};
+use crate::store::{Reads, RuleLock, Writes};
+use std::collections::HashSet;
 
 /// How a property's units are narrowed and ordered.
 #[derive(Debug, Clone)]
@@ -201,114 +204,273 @@ impl Service {
         self.store.read(|tx| -> ServiceResult<bool> { Ok(tx.directory_is_empty()?) }).await
     }
 
-    /// Upserts the batch by id in one transaction. Any bad row (shape errors
-    /// already found, or a reference that does not hold) refuses the whole
-    /// import, naming every bad row.
-    pub async fn import_directory(&self, caller: &Caller, batch: ImportBatch) -> ServiceResult<ImportCounts> {
+    /// Admits one import at a time (admins only, checked before anything
+    /// is read): an import holds up to about 4× its body until it is
+    /// written, so imports waiting here have read nothing yet.
+    pub async fn admit_import(&self, caller: &Caller) -> ServiceResult<ImportPermit> {
         caller.require_admin()?;
+        Ok(ImportPermit { _turn: self.imports.clone().lock_owned().await })
+    }
+
+    /// Upserts the batch by id in one transaction, all or nothing. Any bad
+    /// row (shape problems found as it was read, or a reference that does
+    /// not hold) refuses the whole import, naming the first 100 bad rows
+    /// and counting them all.
+    ///
+    /// The references are checked on a read snapshot, off the writer; the
+    /// write itself only upserts. On SQLite the single writer holds every
+    /// other user's write while an import writes, so it must not also spend
+    /// that time reading. What the check read still holds when the write
+    /// runs unless another import added rows meanwhile (see
+    /// [`crate::store::DirectorySize`]): then the write checks again, inside its
+    /// transaction, before it writes.
+    pub async fn import_directory(
+        &self,
+        caller: &Caller,
+        permit: ImportPermit,
+        batch: ImportBatch,
+    ) -> ServiceResult<ImportCounts> {
+        caller.require_admin()?;
+        let (batch, problems, checked) = self
+            .store
+            .read(move |tx| -> ServiceResult<_> {
+                let mut batch = batch;
+                let mut problems = std::mem::take(&mut batch.problems);
+                let size = tx.directory_size()?;
+                check_references(tx, &batch, &mut problems)?;
+                Ok((batch, problems, size))
+            })
+            .await?;
+        if !problems.is_empty() {
+            // API.md §6: every bad row of an import, a missing value included, is 400/114.
+            return Err(problems.into_error().into());
+        }
         let actor = caller.clone();
-        self.store
-            .write(move |tx| -> ServiceResult<ImportCounts> {
-                let counts = import(tx, batch)?;
+        let counts = self
+            .store
+            .write_directory(move |tx| -> ServiceResult<ImportCounts> {
+                tx.lock_rules(RuleLock::Directory)?;
+                if tx.directory_size()? != checked {
+                    let mut problems = ImportProblems::default();
+                    check_references(tx, &batch, &mut problems)?;
+                    if !problems.is_empty() {
+                        return Err(problems.into_error().into());
+                    }
+                }
+                write_rows(tx, &batch)?;
+                let counts = batch.counts();
                 let entry =
                     AuditEntry::by(&actor, AuditAction::DirectoryImported, "directory".into(), Some(counts.summary()));
                 tx.record_audit(&entry)?;
                 Ok(counts)
             })
-            .await
+            .await;
+        drop(permit);
+        counts
     }
 }
 
-fn import(tx: &mut dyn Writes, batch: ImportBatch) -> ServiceResult<ImportCounts> {
-    let mut errors: Vec<FieldError> = batch.errors;
+/// An import's turn (see [`Service::admit_import`]); the next one is let in when this is dropped.
+pub struct ImportPermit {
+    _turn: tokio::sync::OwnedMutexGuard<()>,
+}
 
-    let mut seen = HashSet::new();
-    for (row, p) in &batch.properties {
-        if !seen.insert(p.property_id) {
-            errors.push(FieldError::new(
-                format!("{row}PropertyId"),
-                format!("{} appears twice in this import", p.property_id),
-            ));
+/// Rows unpacked at once while an import is checked or written: a slice of
+/// typed rows in memory, and one question to the store per slice.
+const SLICE: usize = 10_000;
+
+/// Runs `each` on the rows of `rows` (each with its position), a slice at a time, in order.
+fn in_slices<T: Pack>(
+    rows: &PackedRows<T>,
+    mut each: impl FnMut(Vec<(u64, T)>) -> ServiceResult<()>,
+) -> ServiceResult<()> {
+    let mut unpacked = rows.iter();
+    loop {
+        let slice = unpacked
+            .by_ref()
+            .take(SLICE)
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|e| ServiceError::Internal(e.to_string()))?;
+        if slice.is_empty() {
+            return Ok(());
+        }
+        each(slice)?;
+    }
+}
+
+/// For each row (by its order in `ids`), whether its id came in an earlier row.
+fn later_repeats(ids: &[i64]) -> Vec<bool> {
+    let mut order: Vec<(i64, usize)> = ids.iter().copied().zip(0..).collect();
+    order.sort_unstable();
+    let mut repeats = vec![false; ids.len()];
+    for pair in order.windows(2) {
+        if pair[0].0 == pair[1].0 {
+            repeats[pair[1].1] = true;
         }
     }
-    for (_, p) in &batch.properties {
-        tx.upsert_property(p)?;
-    }
+    repeats
+}
 
-    let mut seen = HashSet::new();
-    let mut unit_property: HashMap<i64, i64> = HashMap::new();
-    for (row, u) in &batch.units {
-        if !seen.insert(u.unit_id) {
-            errors.push(FieldError::new(format!("{row}UnitId"), format!("{} appears twice in this import", u.unit_id)));
-            continue;
-        }
-        // The import's own properties are already upserted, so this finds them too.
-        if tx.property(u.property_id)?.is_none() {
-            errors.push(FieldError::new(
-                format!("{row}PropertyId"),
-                format!("refers to property {}, which is neither in this import nor already known", u.property_id),
-            ));
-            continue;
-        }
-        // A unit's residents and call logs belong to its property: it may not move.
-        if let Some(owner) = tx.unit(u.unit_id)?.map(|existing| existing.property_id) {
-            if owner != u.property_id {
-                errors.push(FieldError::new(
-                    format!("{row}PropertyId"),
-                    format!(
-                        "is {}, but unit {} belongs to property {owner}; a unit cannot move to another property",
-                        u.property_id, u.unit_id
-                    ),
-                ));
-                continue;
+/// The ids of `rows`, in order.
+fn ids_of<T: Pack>(rows: &PackedRows<T>, id: impl Fn(&T) -> i64) -> ServiceResult<Vec<i64>> {
+    let mut ids = Vec::with_capacity(rows.len());
+    in_slices(rows, |slice| {
+        ids.extend(slice.iter().map(|(_, row)| id(row)));
+        Ok(())
+    })?;
+    Ok(ids)
+}
+
+/// `ids` sorted and each once.
+fn distinct(mut ids: Vec<i64>) -> Vec<i64> {
+    ids.sort_unstable();
+    ids.dedup();
+    ids
+}
+
+/// The reference rules of an import (API.md §6), row by row in order: an
+/// id given twice; a unit whose property is neither in the import nor
+/// stored, or that would move to another property; a resident whose unit
+/// is neither in the import nor stored, or belongs to another property.
+/// Adds each problem to `problems`.
+fn check_references<R: Reads + ?Sized>(
+    tx: &mut R,
+    batch: &ImportBatch,
+    problems: &mut ImportProblems,
+) -> ServiceResult<()> {
+    let name = |kind: RowKind, position: u64, field: &str| format!("{}{field}", batch.row_name(kind, position));
+    let twice = |id: i64| format!("{id} appears twice in this import");
+
+    let property_ids = ids_of(&batch.properties, |p: &Property| p.property_id)?;
+    let repeats = later_repeats(&property_ids);
+    let mut row = 0;
+    in_slices(&batch.properties, |slice| {
+        for (position, p) in slice {
+            if repeats[row] {
+                problems.add_with(|| {
+                    FieldError::new(name(RowKind::Property, position, "PropertyId"), twice(p.property_id))
+                });
             }
+            row += 1;
         }
-        unit_property.insert(u.unit_id, u.property_id);
-        tx.upsert_unit(u)?;
-    }
+        Ok(())
+    })?;
+    let imported_properties = distinct(property_ids);
 
-    let mut seen = HashSet::new();
-    let mut residents = Vec::with_capacity(batch.residents.len());
-    for (row, r) in &batch.residents {
-        if !seen.insert(r.resident_id) {
-            errors.push(FieldError::new(
-                format!("{row}ResidentId"),
-                format!("{} appears twice in this import", r.resident_id),
-            ));
-            continue;
-        }
-        let owner = match unit_property.get(&r.unit_id) {
-            Some(p) => Some(*p),
-            None => tx.unit(r.unit_id)?.map(|u| u.property_id),
+    let repeats = later_repeats(&ids_of(&batch.units, |u: &Unit| u.unit_id)?);
+    // The import's units that hold, with their property: what its residents may name.
+    let mut imported_units: Vec<(i64, i64)> = Vec::new();
+    let mut row = 0;
+    in_slices(&batch.units, |slice| {
+        let first = row;
+        let stored_units = {
+            let ids: Vec<i64> = slice.iter().map(|(_, u)| u.unit_id).collect();
+            let mut owners = tx.unit_owners(&distinct(ids))?;
+            owners.sort_unstable();
+            owners
         };
-        match owner {
-            None => {
-                errors.push(FieldError::new(
-                    format!("{row}UnitId"),
-                    format!("refers to unit {}, which is neither in this import nor already known", r.unit_id),
-                ));
+        let stored_properties = {
+            let ids: Vec<i64> = slice
+                .iter()
+                .map(|(_, u)| u.property_id)
+                .filter(|p| imported_properties.binary_search(p).is_err())
+                .collect();
+            distinct(tx.known_properties(&distinct(ids))?)
+        };
+        let stored_owner =
+            |unit_id: i64| stored_units.binary_search_by_key(&unit_id, |(id, _)| *id).ok().map(|i| stored_units[i].1);
+        row += slice.len();
+        for (i, (position, u)) in slice.into_iter().enumerate() {
+            if repeats[first + i] {
+                problems.add_with(|| FieldError::new(name(RowKind::Unit, position, "UnitId"), twice(u.unit_id)));
                 continue;
             }
-            Some(owner) if owner != r.property_id => {
-                errors.push(FieldError::new(
-                    format!("{row}UnitId"),
-                    format!("refers to unit {}, which belongs to property {owner}, not {}", r.unit_id, r.property_id),
-                ));
+            let known = imported_properties.binary_search(&u.property_id).is_ok()
+                || stored_properties.binary_search(&u.property_id).is_ok();
+            if !known {
+                problems.add_with(|| {
+                    FieldError::new(
+                        name(RowKind::Unit, position, "PropertyId"),
+                        format!(
+                            "refers to property {}, which is neither in this import nor already known",
+                            u.property_id
+                        ),
+                    )
+                });
                 continue;
             }
-            Some(_) => {}
+            // A unit's residents and call logs belong to its property: it may not move.
+            if let Some(owner) = stored_owner(u.unit_id).filter(|owner| *owner != u.property_id) {
+                problems.add_with(|| {
+                    FieldError::new(
+                        name(RowKind::Unit, position, "PropertyId"),
+                        format!(
+                            "is {}, but unit {} belongs to property {owner}; a unit cannot move to another property",
+                            u.property_id, u.unit_id
+                        ),
+                    )
+                });
+                continue;
+            }
+            imported_units.push((u.unit_id, u.property_id));
         }
-        residents.push(r);
-    }
-    tx.upsert_residents(&residents)?;
+        Ok(())
+    })?;
+    imported_units.sort_unstable();
+    let imported_owner =
+        |unit_id: i64| imported_units.binary_search_by_key(&unit_id, |(id, _)| *id).ok().map(|i| imported_units[i].1);
 
-    if !errors.is_empty() {
-        // API.md §6: every bad row of an import, a missing value included, is 400/114.
-        return Err(DomainError::from_field_errors(errors, false).into());
+    let repeats = later_repeats(&ids_of(&batch.residents, |r: &Resident| r.resident_id)?);
+    let mut row = 0;
+    in_slices(&batch.residents, |slice| {
+        let first = row;
+        let stored_units = {
+            let ids: Vec<i64> = slice.iter().map(|(_, r)| r.unit_id).filter(|u| imported_owner(*u).is_none()).collect();
+            let mut owners = tx.unit_owners(&distinct(ids))?;
+            owners.sort_unstable();
+            owners
+        };
+        let stored_owner =
+            |unit_id: i64| stored_units.binary_search_by_key(&unit_id, |(id, _)| *id).ok().map(|i| stored_units[i].1);
+        row += slice.len();
+        for (i, (position, r)) in slice.into_iter().enumerate() {
+            if repeats[first + i] {
+                problems.add_with(|| {
+                    FieldError::new(name(RowKind::Resident, position, "ResidentId"), twice(r.resident_id))
+                });
+                continue;
+            }
+            match imported_owner(r.unit_id).or_else(|| stored_owner(r.unit_id)) {
+                None => problems.add_with(|| {
+                    FieldError::new(
+                        name(RowKind::Resident, position, "UnitId"),
+                        format!("refers to unit {}, which is neither in this import nor already known", r.unit_id),
+                    )
+                }),
+                Some(owner) if owner != r.property_id => problems.add_with(|| {
+                    FieldError::new(
+                        name(RowKind::Resident, position, "UnitId"),
+                        format!(
+                            "refers to unit {}, which belongs to property {owner}, not {}",
+                            r.unit_id, r.property_id
+                        ),
+                    )
+                }),
+                Some(_) => {}
+            }
+        }
+        Ok(())
+    })?;
+    Ok(())
+}
+
+/// Writes the rows, properties first (units name them), then units, then residents.
+fn write_rows(tx: &mut dyn Writes, batch: &ImportBatch) -> ServiceResult<()> {
+    fn rows<T>(slice: Vec<(u64, T)>) -> Vec<T> {
+        slice.into_iter().map(|(_, row)| row).collect()
     }
-    Ok(ImportCounts {
-        properties: batch.properties.len() as i64,
-        units: batch.units.len() as i64,
-        residents: batch.residents.len() as i64,
-    })
+    in_slices(&batch.properties, |slice| Ok(tx.upsert_properties(&rows(slice))?))?;
+    in_slices(&batch.units, |slice| Ok(tx.upsert_units(&rows(slice))?))?;
+    in_slices(&batch.residents, |slice| Ok(tx.upsert_residents(&rows(slice))?))?;
+    Ok(())
 }
