@@ -348,17 +348,23 @@ impl Fields {
 
     /// Whether a problem was already recorded for `field`.
     pub fn has_error(&self, field: &str) -> bool {
-        let name = self.name(field);
-        self.errors.iter().any(|e| e.field == name)
+        self.errors.iter().any(|e| e.field.strip_prefix(self.prefix.as_str()) == Some(field))
     }
 
     pub fn has(&mut self, field: &str) -> bool {
         self.note(field);
-        self.values.get(&field.to_lowercase()).is_some_and(|e| !self.is_blank_text(&e.value))
+        !self.values.is_empty()
+            && with_lower_case(field, |key| self.values.get(key)).is_some_and(|e| !self.is_blank_text(&e.value))
     }
 
     /// Remembers that the reader takes `field` (so it is known, and a hint).
+    /// Only the refusal of unknown or repeated names asks: without either
+    /// (an import row, whose reader refused those as it parsed), nothing is
+    /// noted, which spares a row of an import an allocation per field.
     fn note(&mut self, field: &str) {
+        if !self.strict && self.repeats.is_empty() {
+            return;
+        }
         if !self.read.iter().any(|n| n.eq_ignore_ascii_case(field)) {
             self.read.push(field.to_string());
         }
@@ -375,7 +381,10 @@ impl Fields {
     /// A value as given; `null` is absent.
     fn take(&mut self, field: &str) -> Option<Value> {
         self.note(field);
-        match self.values.remove(&field.to_lowercase()).map(|e| e.value) {
+        if self.values.is_empty() {
+            return None;
+        }
+        match with_lower_case(field, |key| self.values.remove(key)).map(|e| e.value) {
             None | Some(Value::Null) => None,
             Some(v) => Some(v),
         }
@@ -420,7 +429,7 @@ impl Fields {
                 None
             }
             None => {
-                if !self.errors.iter().any(|e| e.field == self.name(field)) {
+                if !self.has_error(field) {
                     self.missing(field);
                 }
                 None
@@ -673,6 +682,23 @@ impl Fields {
             refused.append(&mut self.errors);
             self.errors = refused;
         }
+    }
+}
+
+/// Runs `work` on `name` in lower case; a short ASCII name (every field's)
+/// is lowered on the stack, without an allocation.
+fn with_lower_case<T>(name: &str, work: impl FnOnce(&str) -> T) -> T {
+    let mut buffer = [0u8; 32];
+    match buffer.get_mut(..name.len()) {
+        Some(lowered) if name.is_ascii() => {
+            lowered.copy_from_slice(name.as_bytes());
+            lowered.make_ascii_lowercase();
+            match std::str::from_utf8(lowered) {
+                Ok(key) => work(key),
+                Err(_) => work(&name.to_lowercase()),
+            }
+        }
+        _ => work(&name.to_lowercase()),
     }
 }
 

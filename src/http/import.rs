@@ -6,7 +6,9 @@
 //! JSON tree of it). The console's upload feeds its CSV parts to the CSV
 //! reader the same way ([`feed_blocking`]).
 
-use crate::domain::directory::{ImportBatch, RowKind, IMPORT_RESOURCE};
+use crate::domain::directory::{
+    ImportBatch, RowKind, IMPORT_RESOURCE, PROPERTY_RESOURCE, RESIDENT_RESOURCE, UNIT_RESOURCE,
+};
 use crate::domain::error::FieldError;
 use crate::domain::input::Fields;
 use crate::error::ApiError;
@@ -283,6 +285,13 @@ impl<'de> Visitor<'de> for Rows<'_> {
     }
 }
 
+/// The most fields a row's resource has (a resident's 15).
+const MAX_ROW_FIELDS: usize = 15;
+const _: () = assert!(
+    PROPERTY_RESOURCE.fields.len() <= MAX_ROW_FIELDS
+        && UNIT_RESOURCE.fields.len() <= MAX_ROW_FIELDS
+        && RESIDENT_RESOURCE.fields.len() <= MAX_ROW_FIELDS
+);
 /// How many spellings of a repeated name a problem quotes.
 const QUOTED_SPELLINGS: usize = 5;
 /// Names longer than this are shown cut short and get no hint.
@@ -335,26 +344,35 @@ impl<'de> Visitor<'de> for Row<'_> {
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
         let fields = self.kind.fields();
-        // Per field of the resource: the first value, its spellings and how many times it came.
-        let mut given: Vec<Option<(String, Value)>> = vec![None; fields.len()];
-        let mut repeats: Vec<(Vec<String>, usize)> = vec![(Vec::new(), 0); fields.len()];
+        // Per field of the resource (at most MAX_ROW_FIELDS): the first value
+        // as given, and when it comes again, how many times and its spellings.
+        let mut given: [Option<(String, Value)>; MAX_ROW_FIELDS] = Default::default();
+        let mut repeats: [(usize, Vec<String>); MAX_ROW_FIELDS] = Default::default();
         let name = self.batch.row_name(self.kind, self.position);
         let problems_before = self.batch.problems.total();
         while let Some(key) = map.next_key::<String>()? {
-            let lower = key.to_lowercase();
-            match fields.iter().position(|f| f.eq_ignore_ascii_case(&lower)) {
-                Some(i) => {
-                    let (spellings, times) = &mut repeats[i];
-                    *times += 1;
-                    if given[i].is_none() {
-                        given[i] = Some((key.clone(), map.next_value_seed(Scalar)?));
-                    } else {
+            let field = if key.is_ascii() {
+                fields.iter().position(|f| f.eq_ignore_ascii_case(&key))
+            } else {
+                let lower = key.to_lowercase();
+                fields.iter().position(|f| f.eq_ignore_ascii_case(&lower))
+            };
+            match field {
+                Some(i) => match &given[i] {
+                    None => given[i] = Some((key, map.next_value_seed(Scalar)?)),
+                    Some((first, _)) => {
                         map.next_value::<IgnoredAny>()?;
+                        let (times, spellings) = &mut repeats[i];
+                        if *times == 0 {
+                            *times = 1;
+                            spellings.push(first.clone());
+                        }
+                        *times += 1;
+                        if spellings.len() < QUOTED_SPELLINGS {
+                            spellings.push(key);
+                        }
                     }
-                    if spellings.len() < QUOTED_SPELLINGS {
-                        spellings.push(key);
-                    }
-                }
+                },
                 None => {
                     map.next_value::<IgnoredAny>()?;
                     let resource = self.kind.resource();
@@ -371,7 +389,7 @@ impl<'de> Visitor<'de> for Row<'_> {
                 }
             }
         }
-        for (field, (spellings, times)) in fields.iter().zip(&repeats) {
+        for (field, (times, spellings)) in fields.iter().zip(&repeats) {
             if *times > 1 {
                 self.batch.problems.add_with(|| {
                     let quoted: Vec<String> = spellings.iter().map(|s| format!("\"{}\"", shown(s))).collect();

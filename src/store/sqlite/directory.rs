@@ -309,9 +309,17 @@ fn stage_and_upsert<T>(
             bind(&mut insert, row)?;
         }
     }
-    // `WHERE true`: SQLite's way to tell an upsert's ON CONFLICT from a join's ON.
+    // A row the import gives as it is stored is left alone: rewriting it
+    // would change nothing but still cost its lookup entries (a nightly
+    // import of the same directory then holds the writer for its changes
+    // only). In the writer, so nothing can change the row in between.
+    let same =
+        columns.split(',').map(|c| format!("stored.{0} IS staged.{0}", c.trim())).collect::<Vec<_>>().join(" AND ");
     conn.prepare_cached(&format!(
-        "INSERT INTO main.{table} ({columns}) SELECT {columns} FROM temp.{staging} WHERE true ORDER BY {id} {replace}"
+        "INSERT INTO main.{table} ({columns})
+         SELECT {columns} FROM temp.{staging} AS staged
+         WHERE NOT EXISTS (SELECT 1 FROM main.{table} AS stored WHERE stored.{id} = staged.{id} AND {same})
+         ORDER BY {id} {replace}"
     ))?
     .execute([])?;
     conn.execute_batch(&format!("DELETE FROM temp.{staging};"))?;
@@ -378,4 +386,70 @@ pub fn upsert_residents(conn: &Connection, residents: &[Resident]) -> StoreResul
             r.move_out_date.map(|s| s.0)
         ])
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn unit(unit_id: i64, number: &str, floor: Option<&str>) -> Unit {
+        Unit {
+            unit_id,
+            property_id: 1,
+            unit_number: number.into(),
+            address1: None,
+            address2: None,
+            city: None,
+            state: None,
+            zip: None,
+            display_order: Some(unit_id),
+            floor: floor.map(String::from),
+            latitude: Some(25.5),
+            longitude: None,
+        }
+    }
+
+    #[test]
+    fn an_import_rewrites_only_the_rows_it_changes() {
+        let conn = Connection::open_in_memory().unwrap();
+        crate::store::sqlite::register_functions(&conn).unwrap();
+        crate::store::sqlite::schema::migrate(&conn).unwrap();
+        conn.execute_batch(
+            "CREATE TEMP TABLE rewritten (unit_id INTEGER);
+             CREATE TEMP TRIGGER count_rewrites AFTER UPDATE ON main.units BEGIN
+                 INSERT INTO rewritten VALUES (new.unit_id);
+             END;",
+        )
+        .unwrap();
+        let property = Property {
+            property_id: 1,
+            c4_uid: None,
+            property_name: "Elm".into(),
+            address1: None,
+            address2: None,
+            city: None,
+            state: None,
+            zip: None,
+            entity_number: None,
+            legal_name: None,
+            property_type_id: None,
+            property_status: true,
+        };
+        upsert_properties(&conn, &[property]).unwrap();
+        let units = [unit(1, "101", Some("1")), unit(2, "102", None), unit(3, "103", Some("1"))];
+        upsert_units(&conn, &units).unwrap();
+        let rewritten = || -> Vec<i64> {
+            let mut stmt = conn.prepare("SELECT unit_id FROM rewritten ORDER BY unit_id").unwrap();
+            stmt.query_map([], |r| r.get(0)).unwrap().map(Result::unwrap).collect()
+        };
+        upsert_units(&conn, &units).unwrap();
+        assert_eq!(rewritten(), Vec::<i64>::new(), "the same rows again rewrite nothing");
+        // A value set, one cleared (NULL compares as a value), one changed.
+        let changed = [unit(1, "101", Some("1")), unit(2, "102", Some("2")), unit(3, "103b", None)];
+        upsert_units(&conn, &changed).unwrap();
+        assert_eq!(rewritten(), [2, 3]);
+        let stored = get_unit(&conn, 3).unwrap().unwrap();
+        assert_eq!((stored.unit_number.as_str(), stored.floor), ("103b", None));
+        assert_eq!(get_unit(&conn, 2).unwrap().unwrap().floor.as_deref(), Some("2"));
+    }
 }
