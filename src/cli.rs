@@ -4,7 +4,7 @@
 use crate::app::build_app;
 use crate::config::{AppConfig, Database, StoreConfig, Synchronous};
 use crate::credentials::new_password;
-use crate::domain::directory::{ImportBatch, Property, Resident, RowKind, Unit};
+use crate::domain::directory::{ImportBatch, Property, Resident, RowKind, Unit, LISTED_PROBLEMS};
 use crate::domain::query::{Page, MAX_PAGE_SIZE};
 use crate::domain::time::{zone_named, Stamp};
 use crate::domain::users::{check_password, check_user_name, Caller, NewUser, Role, TokenKind, User, UserChanges};
@@ -230,6 +230,8 @@ impl From<ServiceError> for Failure {
     fn from(e: ServiceError) -> Self {
         match e {
             ServiceError::Refused(e) if e.errors.is_empty() => Failure(e.message),
+            // An import lists its first 100 problems, and its message says how many there are in all.
+            ServiceError::Refused(e) if e.errors.len() >= LISTED_PROBLEMS => Failure(e.message),
             ServiceError::Refused(e) => {
                 let details: Vec<String> = e.errors.iter().map(|f| format!("{} {}", f.field, f.message)).collect();
                 Failure(format!("{} problem(s): {}", details.len(), details.join("; ")))

@@ -453,10 +453,12 @@ impl ImportProblems {
         if self.total <= self.listed.len() as u64 {
             return DomainError::from_field_errors(self.listed, false);
         }
+        let described: Vec<String> = self.listed.iter().map(|e| format!("{} {}", e.field, e.message)).collect();
         let message = format!(
-            "The import was refused and nothing was written: {} problems in all; the first {} are listed.",
+            "The import was refused and nothing was written: {} problems in all; the first {} are listed: {}.",
             with_thousands(self.total),
-            self.listed.len()
+            self.listed.len(),
+            described.join("; ")
         );
         DomainError { message, ..DomainError::from_field_errors(self.listed, false) }
     }

@@ -573,10 +573,15 @@ mod tests {
         assert_eq!(batch.problems.listed().len(), LISTED_PROBLEMS);
         assert_eq!(problems(&batch)[99], ("Units[33].UnitId", "is required"));
         let error = std::mem::take(&mut { batch }.problems).into_error();
-        assert_eq!(
-            error.message,
-            "The import was refused and nothing was written: 3,000 problems in all; the first 100 are listed."
+        assert!(
+            error.message.starts_with(
+                "The import was refused and nothing was written: 3,000 problems in all; the first 100 are listed: \
+                 Units[0].UnitId is required; Units[0].PropertyId is required; "
+            ),
+            "{}",
+            error.message
         );
+        assert!(error.message.ends_with("; Units[33].UnitId is required."), "{}", error.message);
         assert_eq!(error.errors.len(), 100);
     }
 

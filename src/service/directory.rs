@@ -12,7 +12,7 @@ use crate::domain::packed::{Pack, PackedRows};
 use crate::domain::query::Page;
 use crate::domain::time::Stamp;
 use crate::domain::users::Caller;
-use crate::store::{Reads, RuleLock, Writes};
+use crate::store::{DirectorySize, Reads, RuleLock, Writes};
 use std::collections::HashSet;
 
 /// How a property's units are narrowed and ordered.
@@ -216,22 +216,23 @@ impl Service {
     /// row (shape problems found as it was read, or a reference that does
     /// not hold) refuses the whole import, naming the first 100 bad rows
     /// and counting them all.
-    ///
-    /// The references are checked on a read snapshot, off the writer; the
-    /// write itself only upserts. On SQLite the single writer holds every
-    /// other user's write while an import writes, so it must not also spend
-    /// that time reading. What the check read still holds when the write
-    /// runs unless another import added rows meanwhile (see
-    /// [`crate::store::DirectorySize`]): then the write checks again, inside its
-    /// transaction, before it writes.
     pub async fn import_directory(
         &self,
         caller: &Caller,
         permit: ImportPermit,
         batch: ImportBatch,
     ) -> ServiceResult<ImportCounts> {
+        let checked = self.check_import(caller, batch).await?;
+        self.write_import(caller, permit, checked).await
+    }
+
+    /// An import's first half: its references checked on a read snapshot,
+    /// off the writer. On SQLite the single writer holds every other user's
+    /// write while an import writes, so the write must not also spend that
+    /// time reading.
+    pub async fn check_import(&self, caller: &Caller, batch: ImportBatch) -> ServiceResult<CheckedImport> {
         caller.require_admin()?;
-        let (batch, problems, checked) = self
+        let (batch, problems, size) = self
             .store
             .read(move |tx| -> ServiceResult<_> {
                 let mut batch = batch;
@@ -245,12 +246,27 @@ impl Service {
             // API.md §6: every bad row of an import, a missing value included, is 400/114.
             return Err(problems.into_error().into());
         }
+        Ok(CheckedImport { batch, size })
+    }
+
+    /// An import's second half: the upserts, in one transaction. What the
+    /// check read still holds unless another import (another process)
+    /// added rows since (see [`DirectorySize`]): then the write checks
+    /// again, inside its transaction, before it writes anything.
+    pub async fn write_import(
+        &self,
+        caller: &Caller,
+        permit: ImportPermit,
+        checked: CheckedImport,
+    ) -> ServiceResult<ImportCounts> {
+        caller.require_admin()?;
         let actor = caller.clone();
+        let CheckedImport { batch, size } = checked;
         let counts = self
             .store
             .write_directory(move |tx| -> ServiceResult<ImportCounts> {
                 tx.lock_rules(RuleLock::Directory)?;
-                if tx.directory_size()? != checked {
+                if tx.directory_size()? != size {
                     let mut problems = ImportProblems::default();
                     check_references(tx, &batch, &mut problems)?;
                     if !problems.is_empty() {
@@ -268,6 +284,13 @@ impl Service {
         drop(permit);
         counts
     }
+}
+
+/// An import whose references held on the snapshot it was checked on, and
+/// the size of the directory then.
+pub struct CheckedImport {
+    batch: ImportBatch,
+    size: DirectorySize,
 }
 
 /// An import's turn (see [`Service::admit_import`]); the next one is let in when this is dropped.
