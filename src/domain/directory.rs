@@ -469,7 +469,7 @@ fn with_thousands(n: u64) -> String {
     let digits = n.to_string();
     let mut out = String::with_capacity(digits.len() + digits.len() / 3);
     for (i, digit) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(digit);
@@ -971,5 +971,106 @@ mod tests {
         let p = property_from(&mut f).unwrap();
         assert!(p.property_status);
         assert_eq!(p.property_type_id, None);
+    }
+
+    #[test]
+    fn counts_are_written_with_thousands_separators() {
+        let cases = [(0, "0"), (999, "999"), (1_000, "1,000"), (22_369_621, "22,369,621"), (100_000, "100,000")];
+        for (n, text) in cases {
+            assert_eq!(with_thousands(n), text);
+        }
+    }
+
+    #[test]
+    fn up_to_100_problems_read_as_before_and_more_say_how_many() {
+        let mut few = ImportProblems::default();
+        few.add(FieldError::new("Units[0].UnitId", "is required"));
+        assert_eq!(few.into_error().message, "Units[0].UnitId is required.");
+        let mut many = ImportProblems::default();
+        let mut made = 0;
+        for i in 0..250 {
+            many.add_with(|| {
+                made += 1;
+                FieldError::new(format!("Units[{i}].UnitId"), "is required")
+            });
+        }
+        assert_eq!((many.total(), many.listed().len(), made), (250, 100, 100), "only listed problems are made");
+        let error = many.into_error();
+        assert_eq!(error.errors.len(), 100);
+        assert!(error.message.contains(": 250 problems in all; the first 100 are listed: Units[0].UnitId"));
+    }
+
+    #[test]
+    fn rows_of_each_kind_pack_and_come_back_whole() {
+        let full = Resident {
+            resident_email: Some("ann@example.com".into()),
+            resident_unitphone: Some("305 555 0101".into()),
+            resident_workphone: Some("".into()),
+            resident_otherphone: Some("x".into()),
+            occupancy_type: Some("owner".into()),
+            resident_type: Some(3),
+            move_in_date: Some(Stamp(-5)),
+            move_out_date: Some(Stamp(i64::MAX)),
+            ..resident(Some("Ann"), Some("B"), Some("Cole"))
+        };
+        let mut batch = ImportBatch::default();
+        batch.add_resident(&full);
+        batch.add_resident(&resident(None, None, Some("Zoë")));
+        let back: Vec<Resident> = batch.residents.iter().map(|r| r.unwrap().1).collect();
+        assert_eq!(format!("{back:?}"), format!("{:?}", [full, resident(None, None, Some("Zoë"))]));
+        let mut f = Fields::from_object(
+            json!({"UnitId": 7, "PropertyId": 1, "UnitNumber": "7", "Latitude": -33.5, "DisplayOrder": -2, "Zip": 33101})
+                .as_object()
+                .unwrap()
+                .clone(),
+            "",
+        );
+        let unit = unit_from(&mut f).unwrap();
+        batch.add_unit(&unit);
+        assert_eq!(format!("{:?}", batch.units.iter().next().unwrap().unwrap().1), format!("{unit:?}"));
+        let mut f = Fields::from_object(
+            json!({"PropertyId": 4, "PropertyName": "Elm", "PropertyStatus": false, "PropertyTypeId": 2, "City": "Ely"})
+                .as_object()
+                .unwrap()
+                .clone(),
+            "",
+        );
+        let property = property_from(&mut f).unwrap();
+        batch.add_property(&property);
+        assert_eq!(format!("{:?}", batch.properties.iter().next().unwrap().unwrap().1), format!("{property:?}"));
+        assert_eq!(batch.counts(), ImportCounts { properties: 1, units: 1, residents: 2 });
+    }
+
+    fn read_units_csv(text: &str) -> (ImportBatch, Result<(), String>) {
+        let mut batch = ImportBatch::default();
+        let read = batch.add_csv(RowKind::Unit, text.as_bytes(), "units.csv", &TimeZone::UTC);
+        (batch, read)
+    }
+
+    #[test]
+    fn a_csv_line_of_too_many_cells_is_refused_as_it_is_read() {
+        let wide = format!("UnitId,PropertyId,UnitNumber\n1,1,1\n2,1,{}\n3,1,1\n", ",".repeat(MAX_CSV_CELLS));
+        let (batch, read) = read_units_csv(&wide);
+        let problem = read.unwrap_err();
+        assert!(problem.contains("line 3 has more than 1000 cells"), "{problem}");
+        assert!(batch.units.len() <= 1, "the line was not read whole");
+        let header = format!("UnitId,PropertyId,UnitNumber{}\n", ",".repeat(MAX_CSV_CELLS));
+        assert!(read_units_csv(&header).1.unwrap_err().contains("line 1 has more than 1000 cells"));
+    }
+
+    #[test]
+    fn commas_inside_quotes_are_not_cells() {
+        let quoted = format!(
+            "UnitId,PropertyId,UnitNumber,Address1\n1,1,\"1\"\"A\",\"{}\"\r\n2,1,2,\"a\nb\"\n",
+            ",".repeat(5 * MAX_CSV_CELLS)
+        );
+        let (batch, read) = read_units_csv(&quoted);
+        read.unwrap();
+        let units: Vec<Unit> = batch.units.iter().map(|u| u.unwrap().1).collect();
+        assert_eq!(units.len(), 2);
+        assert_eq!(units[0].unit_number, "1\"A");
+        assert_eq!(units[0].address1.as_deref().map(str::len), Some(5 * MAX_CSV_CELLS));
+        assert_eq!(units[1].address1.as_deref(), Some("a\nb"));
+        assert_eq!(batch.row_name(RowKind::Unit, 3), "units.csv line 3: ");
     }
 }
