@@ -10,10 +10,14 @@
 //!   time to answer, the peak RSS beside the 4× body bound (API.md §6).
 //! - 64 MiB of minimal valid units (`{"UnitId":N,"PropertyId":1,"UnitNumber":"1"}`):
 //!   the same figures for a body that is all valid rows.
+//! - One unit number of 64 MiB: the longest value a body can carry.
+//! - 64 MiB of CSV unit lines (`100000,1,1`) through the console's upload:
+//!   the densest rows.
 //! - The directory of phase 5 imported while another user (an agent) reads a
 //!   unit and logs calls, one request at a time each: the p50 and max latency
 //!   of their reads and writes that started during the import, beside the
-//!   same requests with the server idle.
+//!   same requests with the server idle; then the same import again (every
+//!   row already stored as given).
 
 use super::{admin_token_by_command_line, calllog_command, peak_rss_of};
 use std::process::{Child, Stdio};
@@ -122,7 +126,9 @@ fn worst_body(dir: &std::path::Path, name: &str, what: &str, body: Vec<u8>, rows
     }
 }
 
-/// The two worst bodies of API.md §6's memory bound.
+/// The worst bodies of API.md §6's memory bound: the most rows (all bad,
+/// all good), the longest value, and the densest rows (CSV, through the
+/// console's upload).
 pub fn worst_bodies(dir: &std::path::Path) {
     let (empty, rows) = body_of_rows("", |_| "{}".to_string());
     worst_body(dir, "import-empty-rows", "64 MiB of empty unit rows", empty, rows);
@@ -130,6 +136,84 @@ pub fn worst_bodies(dir: &std::path::Path) {
     let (valid, rows) =
         body_of_rows(property, |i| format!(r#"{{"UnitId":{},"PropertyId":1,"UnitNumber":"1"}}"#, i + 1));
     worst_body(dir, "import-minimal-units", "64 MiB of minimal valid units", valid, rows);
+    let long = format!(
+        r#"{{"Properties":[{property}],"Units":[{{"UnitId":1,"PropertyId":1,"UnitNumber":"{}"}}]}}"#,
+        "7".repeat(IMPORT_LIMIT - 200)
+    );
+    worst_body(dir, "import-long-value", "one unit number of 64 MiB", long.into_bytes(), 1);
+    console_csv_upload(dir);
+}
+
+/// 64 MiB of minimal unit lines (`123456,1,1`) through the console's upload.
+fn console_csv_upload(dir: &std::path::Path) {
+    let server = Server::start(dir, "import-console-csv");
+    let idle = server.peak_rss();
+    let http = reqwest::blocking::Client::builder()
+        .no_proxy()
+        .timeout(Duration::from_secs(600))
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let signed_in = http
+        .post(format!("{}/login", server.base))
+        .header("Content-Type", "application/x-www-form-urlencoded")
+        .header("Origin", &server.base)
+        .body("UserName=bench&Password=bench-password")
+        .send()
+        .expect("console sign-in");
+    let cookie = signed_in
+        .headers()
+        .get("set-cookie")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .expect("a session cookie")
+        .to_string();
+    let page = http.get(format!("{}/admin", server.base)).header("Cookie", &cookie).send().unwrap().text().unwrap();
+    let marker = "name=\"csrf\" value=\"";
+    let start = page.find(marker).expect("a form token") + marker.len();
+    let csrf = &page[start..start + page[start..].find('"').unwrap()];
+    let boundary = "----calllogBenchBoundary";
+    let mut body = format!(
+        "--{boundary}\r\nContent-Disposition: form-data; name=\"csrf\"\r\n\r\n{csrf}\r\n\
+         --{boundary}\r\nContent-Disposition: form-data; name=\"Properties\"; filename=\"p.csv\"\r\n\r\n\
+         PropertyId,PropertyName\n1,P\r\n\
+         --{boundary}\r\nContent-Disposition: form-data; name=\"Units\"; filename=\"u.csv\"\r\n\r\n\
+         UnitId,PropertyId,UnitNumber\n"
+    )
+    .into_bytes();
+    let end = format!("\r\n--{boundary}--\r\n");
+    let mut rows = 0;
+    loop {
+        let line = format!("{},1,1\n", 100_000 + rows);
+        if body.len() + line.len() + end.len() > IMPORT_LIMIT {
+            break;
+        }
+        body.extend_from_slice(line.as_bytes());
+        rows += 1;
+    }
+    body.extend_from_slice(end.as_bytes());
+    let size = body.len();
+    let started = Instant::now();
+    let answer = http
+        .post(format!("{}/admin/import", server.base))
+        .header("Content-Type", format!("multipart/form-data; boundary={boundary}"))
+        .header("Cookie", &cookie)
+        .header("Origin", &server.base)
+        .body(body)
+        .send()
+        .expect("upload");
+    let status = answer.status().as_u16();
+    let location = answer.headers().get("location").and_then(|v| v.to_str().ok()).unwrap_or("").to_string();
+    let page = answer.text().unwrap_or_default();
+    let seconds = started.elapsed().as_secs_f64();
+    println!(
+        "  console upload, 64 MiB of unit lines ({:.1} MiB, {rows} rows): status {status} in {seconds:.1} s{}; \
+         server peak RSS {:.0} MiB ({idle:.0} MiB idle; bound 4× body = {:.0} MiB)",
+        size as f64 / 1_048_576.0,
+        if status == 303 { format!(" ({location})") } else { format!(", a page of {} bytes", page.len()) },
+        server.peak_rss(),
+        4.0 * size as f64 / 1_048_576.0,
+    );
 }
 
 /// Latencies of one kind of request, each with when it started.
@@ -213,8 +297,13 @@ pub fn others_during_import(dir: &std::path::Path, body: Vec<u8>, what: &str) {
     let idle = (Instant::now() - Duration::from_secs(2), Instant::now());
     let size = body.len();
     let started = Instant::now();
-    let (status, answer, seconds) = server.post("/api/admin/import", &admin, body);
+    let (status, answer, seconds) = server.post("/api/admin/import", &admin, body.clone());
     let window = (started, Instant::now());
+    // The same directory again: every row is already stored as given.
+    std::thread::sleep(Duration::from_millis(500));
+    let started = Instant::now();
+    let (again_status, _, again_seconds) = server.post("/api/admin/import", &admin, body);
+    let again = (started, Instant::now());
     std::thread::sleep(Duration::from_millis(200));
     running.store(false, Ordering::Relaxed);
     let reads = reader.join().expect("reader");
@@ -229,4 +318,7 @@ pub fn others_during_import(dir: &std::path::Path, body: Vec<u8>, what: &str) {
     println!("      their reads during the import:                    {}", reads.describe(window));
     println!("      their writes (POST /api/calllogs), server idle:   {}", writes.describe(idle));
     println!("      their writes during the import:                   {}", writes.describe(window));
+    println!("  the same import again (every row as stored): status {again_status} in {again_seconds:.1} s");
+    println!("      their reads during it:                            {}", reads.describe(again));
+    println!("      their writes during it:                           {}", writes.describe(again));
 }

@@ -157,6 +157,31 @@ fn trimmed(value: Option<String>) -> Option<String> {
     value.map(|s| s.trim().to_string()).filter(|s| !s.is_empty())
 }
 
+/// The longest text a field of an import row may hold, in characters as
+/// given (API.md is silent; no name, address or phone of the outside system
+/// comes near it, and it bounds what one row costs to check, keep and index).
+pub const MAX_IMPORT_TEXT: usize = 1_000;
+
+/// Refuses each of `fields` whose text is longer than [`MAX_IMPORT_TEXT`] as given.
+fn refuse_long_text(f: &mut Fields, fields: &[&str]) {
+    for field in fields {
+        if f.given_chars(field).is_some_and(|n| n > MAX_IMPORT_TEXT) {
+            f.error(field, format!("must be at most {MAX_IMPORT_TEXT} characters"));
+        }
+    }
+}
+
+/// A row's text as read from its source: `value`, or when it is far longer
+/// than any field may be, its first [`MAX_IMPORT_TEXT`] + 1 characters (so
+/// it is still refused as too long, and a 64 MiB value is not copied again).
+pub fn bounded_text(value: &str) -> &str {
+    if value.len() <= 4 * MAX_IMPORT_TEXT {
+        return value; // at most 4 bytes a character: a longer one is too long
+    }
+    let end = value.char_indices().nth(MAX_IMPORT_TEXT + 1).map_or(value.len(), |(i, _)| i);
+    &value[..end]
+}
+
 fn in_range(fields: &mut Fields, field: &str, value: Option<i64>, allowed: &[i64], meaning: &str) -> Option<i64> {
     match value {
         Some(v) if !allowed.contains(&v) => {
@@ -236,6 +261,10 @@ pub const RESIDENT_RESOURCE: Resource = Resource {
 
 pub fn property_from(f: &mut Fields) -> Option<Property> {
     f.expect(PROPERTY_RESOURCE);
+    refuse_long_text(
+        f,
+        &["C4Uid", "PropertyName", "Address1", "Address2", "City", "State", "Zip", "EntityNumber", "LegalName"],
+    );
     let property_id = f.required_id("PropertyId");
     let property_name = f.required_string("PropertyName");
     let type_id = f.i64("PropertyTypeId");
@@ -270,6 +299,7 @@ pub fn property_from(f: &mut Fields) -> Option<Property> {
 
 pub fn unit_from(f: &mut Fields) -> Option<Unit> {
     f.expect(UNIT_RESOURCE);
+    refuse_long_text(f, &["UnitNumber", "Address1", "Address2", "City", "State", "Zip", "Floor"]);
     let unit_id = f.required_id("UnitId");
     let property_id = f.required_id("PropertyId");
     let had_number = f.has("UnitNumber");
@@ -311,6 +341,20 @@ pub fn unit_from(f: &mut Fields) -> Option<Unit> {
 
 pub fn resident_from(f: &mut Fields, zone: &TimeZone) -> Option<Resident> {
     f.expect(RESIDENT_RESOURCE);
+    refuse_long_text(
+        f,
+        &[
+            "ResidentFirstName",
+            "ResidentMiddleInitial",
+            "ResidentLastName",
+            "ResidentEmail",
+            "ResidentUnitphone",
+            "ResidentCellphone",
+            "ResidentWorkphone",
+            "ResidentOtherphone",
+            "OccupancyType",
+        ],
+    );
     let resident_id = f.required_id("ResidentId");
     let property_id = f.required_id("PropertyId");
     let unit_id = f.required_id("UnitId");
@@ -640,7 +684,7 @@ impl ImportBatch {
             let pairs = columns
                 .iter()
                 .zip(record.iter())
-                .filter_map(|(column, value)| column.map(|c| (c.to_string(), value.trim().to_string())))
+                .filter_map(|(column, value)| column.map(|c| (c.to_string(), bounded_text(value.trim()).to_string())))
                 .collect();
             let name = self.row_name(kind, line);
             self.add_row(kind, line, Fields::from_text_pairs(pairs, name), zone);
@@ -1066,11 +1110,53 @@ mod tests {
         );
         let (batch, read) = read_units_csv(&quoted);
         read.unwrap();
+        let listed = batch.problems.listed();
+        assert_eq!(listed.len(), 1, "{listed:?}");
+        assert_eq!(listed[0].field, "units.csv line 2: Address1", "the line is read, its cell too long");
         let units: Vec<Unit> = batch.units.iter().map(|u| u.unwrap().1).collect();
-        assert_eq!(units.len(), 2);
-        assert_eq!(units[0].unit_number, "1\"A");
-        assert_eq!(units[0].address1.as_deref().map(str::len), Some(5 * MAX_CSV_CELLS));
-        assert_eq!(units[1].address1.as_deref(), Some("a\nb"));
+        assert_eq!(units.len(), 1);
+        assert_eq!(units[0].address1.as_deref(), Some("a\nb"));
+        let quoted = "UnitId,PropertyId,UnitNumber\n1,1,\"1\"\"A,\"\r\n";
+        let unit = read_units_csv(quoted).0.units.iter().next().unwrap().unwrap().1;
+        assert_eq!(unit.unit_number, "1\"A,");
         assert_eq!(batch.row_name(RowKind::Unit, 3), "units.csv line 3: ");
+    }
+
+    #[test]
+    fn text_longer_than_1000_characters_as_given_is_refused() {
+        let at_most = "é".repeat(MAX_IMPORT_TEXT);
+        let over = format!("{at_most}x");
+        let padded = format!(" {at_most}");
+        for (number, ok) in [(at_most.as_str(), true), (over.as_str(), false), (padded.as_str(), false)] {
+            let mut f = Fields::from_object(
+                json!({"UnitId": 1, "PropertyId": 1, "UnitNumber": number}).as_object().unwrap().clone(),
+                "Units[0].",
+            );
+            assert_eq!(unit_from(&mut f).is_some(), ok, "{} characters", number.chars().count());
+            if !ok {
+                let error = f.finish().unwrap_err();
+                assert_eq!(error.errors[0].field, "Units[0].UnitNumber");
+                assert_eq!(error.errors[0].message, "must be at most 1000 characters");
+            }
+        }
+    }
+
+    #[test]
+    fn a_value_far_too_long_is_kept_only_in_part_and_still_refused() {
+        assert_eq!(bounded_text("short"), "short");
+        let four_thousand_bytes = "é".repeat(2 * MAX_IMPORT_TEXT);
+        assert_eq!(bounded_text(&four_thousand_bytes), four_thousand_bytes, "refused by its reader as it is");
+        let huge = "7".repeat(1 << 20);
+        let kept = bounded_text(&huge);
+        assert_eq!(kept.chars().count(), MAX_IMPORT_TEXT + 1);
+        let csv = format!("UnitId,PropertyId,UnitNumber\n1,1,{huge}\n");
+        let (batch, read) = read_units_csv(&csv);
+        read.unwrap();
+        let listed = batch.problems.listed();
+        assert_eq!(
+            (listed[0].field.as_str(), listed[0].message.as_str()),
+            ("units.csv line 2: UnitNumber", "must be at most 1000 characters")
+        );
+        assert!(batch.units.is_empty());
     }
 }

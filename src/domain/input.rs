@@ -346,6 +346,11 @@ impl Fields {
         self.error(field, "is required");
     }
 
+    /// The length in characters of `field`'s value as given, when it is a string.
+    pub fn given_chars(&self, field: &str) -> Option<usize> {
+        with_lower_case(field, |key| self.values.get(key)).and_then(|e| e.value.as_str()).map(|s| s.chars().count())
+    }
+
     /// Whether a problem was already recorded for `field`.
     pub fn has_error(&self, field: &str) -> bool {
         self.errors.iter().any(|e| e.field.strip_prefix(self.prefix.as_str()) == Some(field))

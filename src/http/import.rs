@@ -7,7 +7,7 @@
 //! reader the same way ([`feed_blocking`]).
 
 use crate::domain::directory::{
-    ImportBatch, RowKind, IMPORT_RESOURCE, PROPERTY_RESOURCE, RESIDENT_RESOURCE, UNIT_RESOURCE,
+    bounded_text, ImportBatch, RowKind, IMPORT_RESOURCE, PROPERTY_RESOURCE, RESIDENT_RESOURCE, UNIT_RESOURCE,
 };
 use crate::domain::error::FieldError;
 use crate::domain::input::Fields;
@@ -444,9 +444,10 @@ impl<'de> Visitor<'de> for Row<'_> {
     }
 }
 
-/// A field's value: a scalar as given; a list or an object read through
-/// and kept as an empty one of its kind (the field's reader refuses it by
-/// its kind: "must be a string").
+/// A field's value: a scalar as given (a string far too long only in part:
+/// `bounded_text`); a list or an object read through and kept as an empty
+/// one of its kind (the field's reader refuses it by its kind: "must be a
+/// string").
 struct Scalar;
 
 impl<'de> DeserializeSeed<'de> for Scalar {
@@ -475,10 +476,7 @@ impl<'de> Visitor<'de> for Scalar {
         Ok(serde_json::Number::from_f64(v).map_or(Value::Null, Value::Number))
     }
     fn visit_str<E>(self, v: &str) -> Result<Value, E> {
-        Ok(Value::String(v.to_string()))
-    }
-    fn visit_string<E>(self, v: String) -> Result<Value, E> {
-        Ok(Value::String(v))
+        Ok(Value::String(bounded_text(v).to_string()))
     }
     fn visit_unit<E>(self) -> Result<Value, E> {
         Ok(Value::Null)

@@ -321,17 +321,27 @@ fn in_slices<T: Pack>(
     }
 }
 
-/// For each row (by its order in `ids`), whether its id came in an earlier row.
-fn later_repeats(ids: &[i64]) -> Vec<bool> {
-    let mut order: Vec<(i64, usize)> = ids.iter().copied().zip(0..).collect();
-    order.sort_unstable();
-    let mut repeats = vec![false; ids.len()];
-    for pair in order.windows(2) {
-        if pair[0].0 == pair[1].0 {
-            repeats[pair[1].1] = true;
-        }
+/// Which rows repeat the id of an earlier row, found in id order: the ids
+/// given more than once (sorted), then, walking the rows in order, the
+/// second and later rows of each. Holds 8 bytes a row while it sorts, and
+/// afterwards only the ids given twice.
+struct Repeats {
+    twice: Vec<i64>,
+    seen: HashSet<i64>,
+}
+
+impl Repeats {
+    fn of(mut ids: Vec<i64>) -> Repeats {
+        ids.sort_unstable();
+        let mut twice: Vec<i64> = ids.windows(2).filter(|pair| pair[0] == pair[1]).map(|pair| pair[0]).collect();
+        twice.dedup();
+        Repeats { twice, seen: HashSet::new() }
     }
-    repeats
+
+    /// Whether this row (rows asked in order) repeats an earlier row's id.
+    fn repeats(&mut self, id: i64) -> bool {
+        self.twice.binary_search(&id).is_ok() && !self.seen.insert(id)
+    }
 }
 
 /// The ids of `rows`, in order.
@@ -351,11 +361,25 @@ fn distinct(mut ids: Vec<i64>) -> Vec<i64> {
     ids
 }
 
+/// The value paired with `id` in `pairs` (sorted by id).
+fn paired(pairs: &[(i64, i64)], id: i64) -> Option<i64> {
+    pairs.binary_search_by_key(&id, |(key, _)| *key).ok().map(|i| pairs[i].1)
+}
+
+/// The stored units of `unit_ids`, with their property, sorted by unit.
+fn stored_owners<R: Reads + ?Sized>(tx: &mut R, unit_ids: Vec<i64>) -> ServiceResult<Vec<(i64, i64)>> {
+    let mut owners = tx.unit_owners(&distinct(unit_ids))?;
+    owners.sort_unstable();
+    Ok(owners)
+}
+
 /// The reference rules of an import (API.md §6), row by row in order: an
 /// id given twice; a unit whose property is neither in the import nor
 /// stored, or that would move to another property; a resident whose unit
 /// is neither in the import nor stored, or belongs to another property.
-/// Adds each problem to `problems`.
+/// Adds each problem to `problems`. What it holds besides a slice of rows:
+/// the import's property ids, and its units with their property when it
+/// also has residents (8 and 16 bytes a row).
 fn check_references<R: Reads + ?Sized>(
     tx: &mut R,
     batch: &ImportBatch,
@@ -365,33 +389,24 @@ fn check_references<R: Reads + ?Sized>(
     let twice = |id: i64| format!("{id} appears twice in this import");
 
     let property_ids = ids_of(&batch.properties, |p: &Property| p.property_id)?;
-    let repeats = later_repeats(&property_ids);
-    let mut row = 0;
+    let imported_properties = distinct(property_ids.clone());
+    let mut repeats = Repeats::of(property_ids);
     in_slices(&batch.properties, |slice| {
         for (position, p) in slice {
-            if repeats[row] {
+            if repeats.repeats(p.property_id) {
                 problems.add_with(|| {
                     FieldError::new(name(RowKind::Property, position, "PropertyId"), twice(p.property_id))
                 });
             }
-            row += 1;
         }
         Ok(())
     })?;
-    let imported_properties = distinct(property_ids);
 
-    let repeats = later_repeats(&ids_of(&batch.units, |u: &Unit| u.unit_id)?);
+    let mut repeats = Repeats::of(ids_of(&batch.units, |u: &Unit| u.unit_id)?);
     // The import's units that hold, with their property: what its residents may name.
     let mut imported_units: Vec<(i64, i64)> = Vec::new();
-    let mut row = 0;
     in_slices(&batch.units, |slice| {
-        let first = row;
-        let stored_units = {
-            let ids: Vec<i64> = slice.iter().map(|(_, u)| u.unit_id).collect();
-            let mut owners = tx.unit_owners(&distinct(ids))?;
-            owners.sort_unstable();
-            owners
-        };
+        let stored_units = stored_owners(tx, slice.iter().map(|(_, u)| u.unit_id).collect())?;
         let stored_properties = {
             let ids: Vec<i64> = slice
                 .iter()
@@ -400,11 +415,8 @@ fn check_references<R: Reads + ?Sized>(
                 .collect();
             distinct(tx.known_properties(&distinct(ids))?)
         };
-        let stored_owner =
-            |unit_id: i64| stored_units.binary_search_by_key(&unit_id, |(id, _)| *id).ok().map(|i| stored_units[i].1);
-        row += slice.len();
-        for (i, (position, u)) in slice.into_iter().enumerate() {
-            if repeats[first + i] {
+        for (position, u) in slice {
+            if repeats.repeats(u.unit_id) {
                 problems.add_with(|| FieldError::new(name(RowKind::Unit, position, "UnitId"), twice(u.unit_id)));
                 continue;
             }
@@ -423,7 +435,7 @@ fn check_references<R: Reads + ?Sized>(
                 continue;
             }
             // A unit's residents and call logs belong to its property: it may not move.
-            if let Some(owner) = stored_owner(u.unit_id).filter(|owner| *owner != u.property_id) {
+            if let Some(owner) = paired(&stored_units, u.unit_id).filter(|owner| *owner != u.property_id) {
                 problems.add_with(|| {
                     FieldError::new(
                         name(RowKind::Unit, position, "PropertyId"),
@@ -435,35 +447,26 @@ fn check_references<R: Reads + ?Sized>(
                 });
                 continue;
             }
-            imported_units.push((u.unit_id, u.property_id));
+            if !batch.residents.is_empty() {
+                imported_units.push((u.unit_id, u.property_id));
+            }
         }
         Ok(())
     })?;
     imported_units.sort_unstable();
-    let imported_owner =
-        |unit_id: i64| imported_units.binary_search_by_key(&unit_id, |(id, _)| *id).ok().map(|i| imported_units[i].1);
 
-    let repeats = later_repeats(&ids_of(&batch.residents, |r: &Resident| r.resident_id)?);
-    let mut row = 0;
+    let mut repeats = Repeats::of(ids_of(&batch.residents, |r: &Resident| r.resident_id)?);
     in_slices(&batch.residents, |slice| {
-        let first = row;
-        let stored_units = {
-            let ids: Vec<i64> = slice.iter().map(|(_, r)| r.unit_id).filter(|u| imported_owner(*u).is_none()).collect();
-            let mut owners = tx.unit_owners(&distinct(ids))?;
-            owners.sort_unstable();
-            owners
-        };
-        let stored_owner =
-            |unit_id: i64| stored_units.binary_search_by_key(&unit_id, |(id, _)| *id).ok().map(|i| stored_units[i].1);
-        row += slice.len();
-        for (i, (position, r)) in slice.into_iter().enumerate() {
-            if repeats[first + i] {
+        let unit_ids = slice.iter().map(|(_, r)| r.unit_id).filter(|u| paired(&imported_units, *u).is_none());
+        let stored_units = stored_owners(tx, unit_ids.collect())?;
+        for (position, r) in slice {
+            if repeats.repeats(r.resident_id) {
                 problems.add_with(|| {
                     FieldError::new(name(RowKind::Resident, position, "ResidentId"), twice(r.resident_id))
                 });
                 continue;
             }
-            match imported_owner(r.unit_id).or_else(|| stored_owner(r.unit_id)) {
+            match paired(&imported_units, r.unit_id).or_else(|| paired(&stored_units, r.unit_id)) {
                 None => problems.add_with(|| {
                     FieldError::new(
                         name(RowKind::Resident, position, "UnitId"),
