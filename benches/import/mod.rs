@@ -37,8 +37,13 @@ struct Server {
 }
 
 impl Server {
+    /// On a fresh SQLite file of `dir`.
     fn start(dir: &std::path::Path, name: &str) -> Server {
-        let db = dir.join(format!("{name}.db"));
+        Server::start_on(dir.join(format!("{name}.db")).into_os_string())
+    }
+
+    /// On `db`, a SQLite file's path or a PostgreSQL URL.
+    fn start_on(db: std::ffi::OsString) -> Server {
         let token = admin_token_by_command_line(&db, "bench", "bench-password");
         let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
         let addr = format!("127.0.0.1:{port}");
@@ -260,9 +265,20 @@ fn keep_asking(
 }
 
 /// A large valid import (`body`, a directory of properties 100…) while an
-/// agent of property 1 reads a unit and logs calls.
+/// agent of property 1 reads a unit and logs calls: on SQLite, then on
+/// PostgreSQL when there is one (CALLLOG_BENCH_PG, or a throwaway cluster).
 pub fn others_during_import(dir: &std::path::Path, body: Vec<u8>, what: &str) {
-    let server = Server::start(dir, "import-others");
+    others_during_import_on(Server::start(dir, "import-others"), body.clone(), &format!("{what}, SQLite"));
+    match super::postgres::scratch_on_server("import") {
+        Ok(scratch) => {
+            let server = Server::start_on(scratch.url.clone().into());
+            others_during_import_on(server, body, &format!("{what}, PostgreSQL on {}", scratch.origin));
+        }
+        Err(why) => println!("  (no PostgreSQL for the import with another user at work: {why})"),
+    }
+}
+
+fn others_during_import_on(server: Server, body: Vec<u8>, what: &str) {
     let admin = server.token.clone();
     let seed = br#"{"Properties":[{"PropertyId":1,"PropertyName":"Seed"}],"Units":[{"UnitId":1,"PropertyId":1,"UnitNumber":"1"}]}"#;
     assert_eq!(server.post("/api/admin/import", &admin, seed.to_vec()).0, 200, "seed directory");
