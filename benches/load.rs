@@ -21,8 +21,14 @@
 //!    100,000): `calllog serve` and `calllog import` as processes of their
 //!    own, so their peak memory is theirs: one `POST /api/admin/import` over
 //!    loopback, and the same directory as three CSV files. Time and peak
-//!    RSS of each. CALLLOG_BENCH_ONLY=import runs only this phase;
-//!    CALLLOG_BENCH_BIN runs another `calllog` binary (an older release).
+//!    RSS of each; then (benches/import) the same directory imported while
+//!    another user reads and logs calls (their p50 and max latency, on SQLite
+//!    and on PostgreSQL), and the worst bodies of the import's memory bound
+//!    (64 MiB of empty rows, of minimal units, one 64 MiB value, 64 MiB of
+//!    CSV lines through the console): time to answer and peak RSS beside 4×
+//!    the body (CALLLOG_BENCH_IMPORT_WORST=0 skips those). CALLLOG_BENCH_ONLY=import
+//!    runs only this phase; CALLLOG_BENCH_BIN runs another `calllog` binary
+//!    (an older release).
 //! 8. The throughput table of issue 9 (benches/throughput): `calllog serve`
 //!    as its own process at default settings, driven by a lean generator in
 //!    this process (64 connections, CALLLOG_BENCH_SECONDS per load), beside

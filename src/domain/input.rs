@@ -93,19 +93,6 @@ pub fn parse_json(bytes: &[u8]) -> Result<ParsedJson, serde_json::Error> {
     Ok(ParsedJson { value, repeats: state.into_inner().repeats })
 }
 
-/// Reads one JSON value out of a larger document being streamed (a row of
-/// the directory import), noting its repeated properties as `parse_json` does.
-pub struct ParsedJsonSeed;
-
-impl<'de> DeserializeSeed<'de> for ParsedJsonSeed {
-    type Value = ParsedJson;
-    fn deserialize<D: de::Deserializer<'de>>(self, deserializer: D) -> Result<ParsedJson, D::Error> {
-        let state = RefCell::new(ParseState::default());
-        let value = ValueSeed(&state).deserialize(deserializer)?;
-        Ok(ParsedJson { value, repeats: state.into_inner().repeats })
-    }
-}
-
 #[derive(Default)]
 struct ParseState {
     path: Vec<Step>,
@@ -235,20 +222,6 @@ impl Fields {
                 Ok(fields)
             }
             _ => Err(DomainError::invalid("The request body must be a JSON object.")),
-        }
-    }
-
-    /// One object of a list read apart from its document (an import row),
-    /// named `prefix` in errors, with its repeated properties; `None` when
-    /// the value is not an object.
-    pub fn from_parsed_row(parsed: ParsedJson, prefix: String) -> Option<Fields> {
-        match parsed.value {
-            Value::Object(object) => {
-                let mut fields = Fields::from_object(object, prefix);
-                fields.repeats = parsed.repeats;
-                Some(fields)
-            }
-            _ => None,
         }
     }
 
