@@ -21,8 +21,14 @@
 //!    100,000): `calllog serve` and `calllog import` as processes of their
 //!    own, so their peak memory is theirs: one `POST /api/admin/import` over
 //!    loopback, and the same directory as three CSV files. Time and peak
-//!    RSS of each. CALLLOG_BENCH_ONLY=import runs only this phase;
-//!    CALLLOG_BENCH_BIN runs another `calllog` binary (an older release).
+//!    RSS of each; then (benches/import) the same directory imported while
+//!    another user reads and logs calls (their p50 and max latency, on SQLite
+//!    and on PostgreSQL), and the worst bodies of the import's memory bound
+//!    (64 MiB of empty rows, of minimal units, one 64 MiB value, 64 MiB of
+//!    CSV lines through the console): time to answer and peak RSS beside 4×
+//!    the body (CALLLOG_BENCH_IMPORT_WORST=0 skips those). CALLLOG_BENCH_ONLY=import
+//!    runs only this phase; CALLLOG_BENCH_BIN runs another `calllog` binary
+//!    (an older release).
 //! 8. The throughput table of issue 9 (benches/throughput): `calllog serve`
 //!    as its own process at default settings, driven by a lean generator in
 //!    this process (64 connections, CALLLOG_BENCH_SECONDS per load), beside
@@ -45,6 +51,7 @@ use std::time::{Duration, Instant};
 
 mod common;
 use common::{env_number, serve_on_loopback, ten_properties_of_a_hundred_units};
+mod import;
 mod postgres;
 mod throughput;
 
@@ -330,85 +337,95 @@ fn peak_rss_mib() -> f64 {
         .unwrap_or(0.0)
 }
 
+/// A directory as the outside system holds it.
+#[derive(Default)]
+struct Directory {
+    properties: Vec<calllog::domain::directory::Property>,
+    units: Vec<calllog::domain::directory::Unit>,
+    residents: Vec<calllog::domain::directory::Resident>,
+}
+
+impl Directory {
+    /// The directory as an import the service takes.
+    fn batch(&self) -> calllog::domain::directory::ImportBatch {
+        let mut batch = calllog::domain::directory::ImportBatch::default();
+        self.properties.iter().for_each(|p| batch.add_property(p));
+        self.units.iter().for_each(|u| batch.add_unit(u));
+        self.residents.iter().for_each(|r| batch.add_resident(r));
+        batch
+    }
+}
+
 /// `count` residents in 50 properties of 100 units each, named from common
 /// first and last names (so prefixes match thousands), each with a phone.
-fn lookup_directory(count: i64) -> calllog::domain::directory::ImportBatch {
-    use calllog::domain::directory::{ImportBatch, Property, Resident, Unit};
+fn lookup_directory(count: i64) -> Directory {
+    use calllog::domain::directory::{Property, Resident, Unit};
     const FIRST: [&str; 12] =
         ["Ana", "Ben", "Carla", "David", "Elena", "Farid", "Grace", "Hiro", "Ines", "Jamal", "Kim", "Luis"];
     const LAST: [&str; 10] =
         ["Garcia", "Smith", "Nguyen", "Okafor", "Müller", "Ångström", "Kowalski", "Brown", "Rossi", "Haddad"];
-    let mut batch = ImportBatch::default();
+    let mut directory = Directory::default();
     let per_unit = (count / 5000).max(1);
     for p in 0..50 {
         let property_id = 100 + p;
-        batch.properties.push((
-            String::new(),
-            Property {
+        directory.properties.push(Property {
+            property_id,
+            c4_uid: None,
+            property_name: format!("Property {property_id}"),
+            address1: None,
+            address2: None,
+            city: None,
+            state: None,
+            zip: None,
+            entity_number: None,
+            legal_name: None,
+            property_type_id: Some(1),
+            property_status: true,
+        });
+        for u in 0..100 {
+            let unit_id = 100_000 + p * 100 + u;
+            directory.units.push(Unit {
+                unit_id,
                 property_id,
-                c4_uid: None,
-                property_name: format!("Property {property_id}"),
+                unit_number: format!("{}", 100 + u),
                 address1: None,
                 address2: None,
                 city: None,
                 state: None,
                 zip: None,
-                entity_number: None,
-                legal_name: None,
-                property_type_id: Some(1),
-                property_status: true,
-            },
-        ));
-        for u in 0..100 {
-            let unit_id = 100_000 + p * 100 + u;
-            batch.units.push((
-                String::new(),
-                Unit {
-                    unit_id,
-                    property_id,
-                    unit_number: format!("{}", 100 + u),
-                    address1: None,
-                    address2: None,
-                    city: None,
-                    state: None,
-                    zip: None,
-                    display_order: Some(u),
-                    floor: None,
-                    latitude: None,
-                    longitude: None,
-                },
-            ));
+                display_order: Some(u),
+                floor: None,
+                latitude: None,
+                longitude: None,
+            });
             for k in 0..per_unit {
                 let resident_id = unit_id * 100 + k;
                 let i = (resident_id * 7919) as usize;
-                batch.residents.push((
-                    String::new(),
-                    Resident {
-                        resident_id,
-                        property_id,
-                        unit_id,
-                        resident_first_name: Some(FIRST[i % FIRST.len()].into()),
-                        resident_middle_initial: None,
-                        resident_last_name: Some(format!(
-                            "{}{}",
-                            LAST[(i / 13) % LAST.len()],
-                            if k % 3 == 0 { "" } else { "-Lee" }
-                        )),
-                        resident_email: None,
-                        resident_unitphone: None,
-                        resident_cellphone: Some(format!("555-{:07}", (resident_id * 104_729) % 10_000_000)),
-                        resident_workphone: None,
-                        resident_otherphone: None,
-                        occupancy_type: None,
-                        resident_type: Some(if k == 0 { 1 } else { 2 }),
-                        move_in_date: None,
-                        move_out_date: None,
-                    },
-                ));
+                directory.residents.push(Resident {
+                    resident_id,
+                    property_id,
+                    unit_id,
+                    resident_first_name: Some(FIRST[i % FIRST.len()].into()),
+                    resident_middle_initial: None,
+                    resident_last_name: Some(format!(
+                        "{}{}",
+                        LAST[(i / 13) % LAST.len()],
+                        if k % 3 == 0 { "" } else { "-Lee" }
+                    )),
+                    resident_email: None,
+                    resident_unitphone: None,
+                    resident_cellphone: Some(format!("555-{:07}", (resident_id * 104_729) % 10_000_000)),
+                    resident_workphone: None,
+                    resident_otherphone: None,
+                    occupancy_type: None,
+                    resident_type: Some(if k == 0 { 1 } else { 2 }),
+                    move_in_date: None,
+                    move_out_date: None,
+                });
             }
         }
     }
-    batch
+    directory
 }
 
 /// VmHWM (peak resident memory) of process `pid`, in MiB; 0 when gone.
@@ -464,11 +481,12 @@ fn calllog_command(db: impl AsRef<std::ffi::OsStr>, args: &[&str]) -> std::proce
 /// process of its own on a fresh file, timed, with its peak RSS.
 fn import_phase(dir: &std::path::Path, residents: i64) {
     use std::process::Stdio;
-    let batch = lookup_directory(residents);
-    fn rows<T>(list: &[(String, T)]) -> Vec<&T> {
-        list.iter().map(|(_, row)| row).collect()
+    let directory = lookup_directory(residents);
+    fn rows<T>(list: &[T]) -> Vec<&T> {
+        list.iter().collect()
     }
-    let (properties, units, residents_rows) = (rows(&batch.properties), rows(&batch.units), rows(&batch.residents));
+    let (properties, units, residents_rows) =
+        (rows(&directory.properties), rows(&directory.units), rows(&directory.residents));
     let body = serde_json::to_vec(&serde_json::json!({
         "Properties": properties, "Units": units, "Residents": residents_rows
     }))
@@ -509,6 +527,7 @@ fn import_phase(dir: &std::path::Path, residents: i64) {
     }
     let idle = peak_rss_of(server.id());
     let body_bytes = body.len();
+    let body_again = body.clone();
     let started = Instant::now();
     let answer = http
         .post(format!("http://{addr}/api/admin/import"))
@@ -528,6 +547,10 @@ fn import_phase(dir: &std::path::Path, residents: i64) {
     );
     let _ = server.kill();
     let _ = server.wait();
+    import::others_during_import(dir, body_again, "The same directory");
+    if std::env::var("CALLLOG_BENCH_IMPORT_WORST").map(|v| v != "0").unwrap_or(true) {
+        import::worst_bodies(dir);
+    }
 
     // From the command line: VmHWM sampled every 2 ms until the process ends.
     let db = dir.join("import-cli.db");
@@ -717,7 +740,12 @@ fn main() {
     // then single-client latencies of the lookup's shapes.
     let residents = env_number("CALLLOG_BENCH_RESIDENTS", 100_000) as i64;
     let loaded = Instant::now();
-    setup.block_on(service.import_directory(&operator, lookup_directory(residents))).expect("lookup directory");
+    setup
+        .block_on(async {
+            let permit = service.admit_import(&operator).await?;
+            service.import_directory(&operator, permit, lookup_directory(residents).batch()).await
+        })
+        .expect("lookup directory");
     println!(
         "Imported {residents} residents through the service in {:.1} s; lookups (one client):",
         loaded.elapsed().as_secs_f64()

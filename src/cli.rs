@@ -4,7 +4,7 @@
 use crate::app::build_app;
 use crate::config::{AppConfig, Database, StoreConfig, Synchronous};
 use crate::credentials::new_password;
-use crate::domain::directory::{ImportBatch, Property, Resident, RowKind, Unit};
+use crate::domain::directory::{ImportBatch, Property, Resident, RowKind, Unit, LISTED_PROBLEMS};
 use crate::domain::query::{Page, MAX_PAGE_SIZE};
 use crate::domain::time::{zone_named, Stamp};
 use crate::domain::users::{check_password, check_user_name, Caller, NewUser, Role, TokenKind, User, UserChanges};
@@ -252,6 +252,8 @@ impl From<ServiceError> for Failure {
     fn from(e: ServiceError) -> Self {
         match e {
             ServiceError::Refused(e) if e.errors.is_empty() => Failure(e.message),
+            // An import lists its first 100 problems, and its message says how many there are in all.
+            ServiceError::Refused(e) if e.errors.len() >= LISTED_PROBLEMS => Failure(e.message),
             ServiceError::Refused(e) => {
                 let details: Vec<String> = e.errors.iter().map(|f| format!("{} {}", f.field, f.message)).collect();
                 Failure(format!("{} problem(s): {}", details.len(), details.join("; ")))
@@ -609,8 +611,11 @@ fn import(db: &Database, args: ImportArgs) -> Result<(), Failure> {
         let file = std::fs::File::open(path).map_err(|e| Failure(format!("cannot read {}: {e}", path.display())))?;
         batch.add_csv(kind, std::io::BufReader::new(file), &file_name, &zone).map_err(Failure)?;
     }
-    let counts =
-        with_service(db, async |service| Ok(service.import_directory(&Caller::command_line(), batch).await?))?;
+    let counts = with_service(db, async |service| {
+        let operator = Caller::command_line();
+        let permit = service.admit_import(&operator).await?;
+        Ok(service.import_directory(&operator, permit, batch).await?)
+    })?;
     println!("Imported {}.", counts.summary());
     Ok(())
 }
@@ -686,7 +691,9 @@ async fn load_demo_directory(service: &Service) -> Result<(), Failure> {
     if !service.directory_is_empty().await? {
         return Ok(());
     }
-    let counts = service.import_directory(&Caller::command_line(), demo_batch()).await?;
+    let operator = Caller::command_line();
+    let permit = service.admit_import(&operator).await?;
+    let counts = service.import_directory(&operator, permit, demo_batch()).await?;
     log::info!("demo directory loaded: {}", counts.summary());
     Ok(())
 }
@@ -698,68 +705,55 @@ fn demo_batch() -> ImportBatch {
     let mut batch = ImportBatch::default();
     let sites = [(1, "Harbor View Condominiums", 1, "Miami", "FL"), (2, "Oak Hollow HOA", 2, "Austin", "TX")];
     for (property_id, name, type_id, city, state) in sites {
-        batch.properties.push((
-            String::new(),
-            Property {
+        batch.add_property(&Property {
+            property_id,
+            c4_uid: None,
+            property_name: name.into(),
+            address1: Some(format!("{} Main Street", 100 * property_id)),
+            address2: None,
+            city: Some(city.into()),
+            state: Some(state.into()),
+            zip: None,
+            entity_number: None,
+            legal_name: Some(format!("{name} Association, Inc.")),
+            property_type_id: Some(type_id),
+            property_status: true,
+        });
+        for n in 1..=20 {
+            let unit_id = property_id * 100 + n;
+            batch.add_unit(&Unit {
+                unit_id,
                 property_id,
-                c4_uid: None,
-                property_name: name.into(),
-                address1: Some(format!("{} Main Street", 100 * property_id)),
+                unit_number: if type_id == 1 { format!("{}{:02}", 1 + (n - 1) / 5, n) } else { format!("{}", 10 * n) },
+                address1: None,
                 address2: None,
                 city: Some(city.into()),
                 state: Some(state.into()),
                 zip: None,
-                entity_number: None,
-                legal_name: Some(format!("{name} Association, Inc.")),
-                property_type_id: Some(type_id),
-                property_status: true,
-            },
-        ));
-        for n in 1..=20 {
-            let unit_id = property_id * 100 + n;
-            batch.units.push((
-                String::new(),
-                Unit {
-                    unit_id,
-                    property_id,
-                    unit_number: if type_id == 1 {
-                        format!("{}{:02}", 1 + (n - 1) / 5, n)
-                    } else {
-                        format!("{}", 10 * n)
-                    },
-                    address1: None,
-                    address2: None,
-                    city: Some(city.into()),
-                    state: Some(state.into()),
-                    zip: None,
-                    display_order: Some(n),
-                    floor: (type_id == 1).then(|| (1 + (n - 1) / 5).to_string()),
-                    latitude: None,
-                    longitude: None,
-                },
-            ));
+                display_order: Some(n),
+                floor: (type_id == 1).then(|| (1 + (n - 1) / 5).to_string()),
+                latitude: None,
+                longitude: None,
+            });
             for k in 0..2 {
                 let i = (unit_id * 2 + k) as usize;
-                batch.residents.push((
-                    String::new(),
-                    Resident {
-                        resident_id: unit_id * 10 + k,
-                        property_id,
-                        unit_id,
-                        resident_first_name: Some(FIRST[i % 10].into()),
-                        resident_middle_initial: i.is_multiple_of(3).then(|| "M".to_string()),
-                        resident_last_name: Some(LAST[(i / 10 + n as usize) % 10].into()),
-                        resident_email: None,
-                        resident_unitphone: None,
-                        resident_cellphone: Some(format!("555-01{:02}", i % 100)),
-                        resident_workphone: None,
-                        resident_otherphone: None,
-                        occupancy_type: None,
-                        resident_type: Some(if k == 0 { 1 } else { 2 }),
-                        move_in_date: None,
-                        move_out_date: None,
-                    },
-                ));
+                batch.add_resident(&Resident {
+                    resident_id: unit_id * 10 + k,
+                    property_id,
+                    unit_id,
+                    resident_first_name: Some(FIRST[i % 10].into()),
+                    resident_middle_initial: i.is_multiple_of(3).then(|| "M".to_string()),
+                    resident_last_name: Some(LAST[(i / 10 + n as usize) % 10].into()),
+                    resident_email: None,
+                    resident_unitphone: None,
+                    resident_cellphone: Some(format!("555-01{:02}", i % 100)),
+                    resident_workphone: None,
+                    resident_otherphone: None,
+                    occupancy_type: None,
+                    resident_type: Some(if k == 0 { 1 } else { 2 }),
+                    move_in_date: None,
+                    move_out_date: None,
+                });
             }
         }
     }

@@ -223,6 +223,28 @@ impl Drop for ScratchDatabase {
     }
 }
 
+/// A scratch database for another phase (phase 7's import on PostgreSQL),
+/// on CALLLOG_BENCH_PG's server or a throwaway cluster; both go when this is dropped.
+pub(crate) struct ScratchOnServer {
+    pub url: String,
+    pub origin: String,
+    // Declared first, dropped first: the database before its server.
+    _database: ScratchDatabase,
+    _server: PgServer,
+}
+
+/// Why there is none, when no PostgreSQL can be had.
+pub(crate) fn scratch_on_server(what: &str) -> Result<ScratchOnServer, String> {
+    let server = PgServer::find()?;
+    let database = ScratchDatabase::create(&server, what);
+    Ok(ScratchOnServer {
+        url: database.url.clone(),
+        origin: server.origin.clone(),
+        _database: database,
+        _server: server,
+    })
+}
+
 /// The write shapes of the loads, run straight on PostgreSQL.
 #[derive(Clone, Copy)]
 enum WriteShape {

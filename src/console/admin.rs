@@ -389,18 +389,40 @@ pub async fn update_status(state: web::Data<AppState>, req: HttpRequest, body: w
     .await
 }
 
-/// The import form as read: its token, and the rows of its CSV parts (or
-/// the first problem with one of the files).
+/// The import form's CSV parts as read: the rows (or the first problem with
+/// one of the files).
 #[derive(Default)]
 struct ImportUpload {
-    csrf: String,
     batch: ImportBatch,
     problem: Option<String>,
 }
 
-/// Reads the upload part by part; each CSV part is read as it arrives, row
-/// by row, by the same reader as `calllog import` (docs/api.md §1: up to 64 MiB,
-/// as a stream).
+/// A form token is 64 hex digits; a first part longer than this is not one.
+const MAX_TOKEN_BYTES: usize = 256;
+
+/// The third check of a post (docs/console.md §5), for an upload: the form token
+/// is the form's first part (the page's form sends it first), checked
+/// before any file part is read. A first part that is not the token, or
+/// that is longer than one, is refused (403) without reading further.
+async fn check_token_part(multipart: &mut Multipart, session: &Session) -> Result<(), PageFailure> {
+    let mut given = Vec::new();
+    if let Some(Ok(mut field)) = multipart.next().await {
+        if field.name() == Some("csrf") {
+            while let Some(Ok(chunk)) = field.next().await {
+                if given.len() + chunk.len() > MAX_TOKEN_BYTES {
+                    given.clear();
+                    break;
+                }
+                given.extend_from_slice(&chunk);
+            }
+        }
+    }
+    check_form_token(session, String::from_utf8_lossy(&given).trim())
+}
+
+/// Reads the upload's remaining parts; each CSV part is read as it arrives,
+/// row by row, by the same reader as `calllog import` (docs/api.md §1: up to 64
+/// MiB, as a stream).
 async fn read_upload(mut multipart: Multipart, zone: &TimeZone) -> Result<ImportUpload, PageFailure> {
     let too_large = || PageFailure::Refused {
         status: StatusCode::PAYLOAD_TOO_LARGE,
@@ -444,33 +466,30 @@ async fn read_upload(mut multipart: Multipart, zone: &TimeZone) -> Result<Import
                 Fed::Broken => return Err(unreadable(&"the connection was cut")),
             }
         }
-        // The rest of the part: a form field, or what a refused file left unread.
-        let mut bytes = Vec::new();
+        // The rest of the part, not kept: another field, or what a refused
+        // file left unread (read to the end, so the browser gets the page
+        // that says why rather than a cut connection).
         while let Some(chunk) = field.next().await {
             let chunk = chunk.map_err(|e| unreadable(&e))?;
             total += chunk.len();
             if total > MAX_IMPORT_BYTES {
                 return Err(too_large());
             }
-            if name == "csrf" {
-                bytes.extend_from_slice(&chunk);
-            }
-        }
-        if name == "csrf" {
-            upload.csrf = String::from_utf8_lossy(&bytes).trim().to_string();
         }
     }
+    upload.batch.shrink_to_fit();
     Ok(upload)
 }
 
-pub async fn import(state: web::Data<AppState>, req: HttpRequest, multipart: Multipart) -> HttpResponse {
+pub async fn import(state: web::Data<AppState>, req: HttpRequest, mut multipart: Multipart) -> HttpResponse {
     let result = async {
         let session = post_session(&state, &req).await?;
-        session.caller.require_admin()?;
+        check_token_part(&mut multipart, &session).await?;
+        // One import at a time, admitted before its files are read (docs/api.md §6: memory).
+        let permit = state.service.admit_import(&session.caller).await?;
         let upload = read_upload(multipart, &state.service.config.zone).await?;
-        check_form_token(&session, &upload.csrf)?;
         let result = match upload.problem {
-            None => state.service.import_directory(&session.caller, upload.batch).await,
+            None => state.service.import_directory(&session.caller, permit, upload.batch).await,
             Some(problem) => Err(crate::domain::error::DomainError::invalid(problem).into()),
         };
         match result {

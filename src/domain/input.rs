@@ -99,19 +99,6 @@ pub fn parse_json(bytes: &[u8]) -> Result<ParsedJson, serde_json::Error> {
     Ok(ParsedJson { value, repeats: state.into_inner().repeats })
 }
 
-/// Reads one JSON value out of a larger document being streamed (a row of
-/// the directory import), noting its repeated properties as `parse_json` does.
-pub struct ParsedJsonSeed;
-
-impl<'de> DeserializeSeed<'de> for ParsedJsonSeed {
-    type Value = ParsedJson;
-    fn deserialize<D: de::Deserializer<'de>>(self, deserializer: D) -> Result<ParsedJson, D::Error> {
-        let state = RefCell::new(ParseState::default());
-        let value = ValueSeed(&state).deserialize(deserializer)?;
-        Ok(ParsedJson { value, repeats: state.into_inner().repeats })
-    }
-}
-
 #[derive(Default)]
 struct ParseState {
     path: Vec<Step>,
@@ -244,20 +231,6 @@ impl Fields {
         }
     }
 
-    /// One object of a list read apart from its document (an import row),
-    /// named `prefix` in errors, with its repeated properties; `None` when
-    /// the value is not an object.
-    pub fn from_parsed_row(parsed: ParsedJson, prefix: String) -> Option<Fields> {
-        match parsed.value {
-            Value::Object(object) => {
-                let mut fields = Fields::from_object(object, prefix);
-                fields.repeats = parsed.repeats;
-                Some(fields)
-            }
-            _ => None,
-        }
-    }
-
     /// Refuse names that are no field of the resource (API bodies). The
     /// console's own forms carry more (a form token, buttons), so they do not.
     pub fn refusing_unknown(mut self) -> Fields {
@@ -352,19 +325,30 @@ impl Fields {
         self.error(field, "is required");
     }
 
+    /// The length in characters of `field`'s value as given, when it is a string.
+    pub fn given_chars(&self, field: &str) -> Option<usize> {
+        with_lower_case(field, |key| self.values.get(key)).and_then(|e| e.value.as_str()).map(|s| s.chars().count())
+    }
+
     /// Whether a problem was already recorded for `field`.
     pub fn has_error(&self, field: &str) -> bool {
-        let name = self.name(field);
-        self.errors.iter().any(|e| e.field == name)
+        self.errors.iter().any(|e| e.field.strip_prefix(self.prefix.as_str()) == Some(field))
     }
 
     pub fn has(&mut self, field: &str) -> bool {
         self.note(field);
-        self.values.get(&field.to_lowercase()).is_some_and(|e| !self.is_blank_text(&e.value))
+        !self.values.is_empty()
+            && with_lower_case(field, |key| self.values.get(key)).is_some_and(|e| !self.is_blank_text(&e.value))
     }
 
     /// Remembers that the reader takes `field` (so it is known, and a hint).
+    /// Only the refusal of unknown or repeated names asks: without either
+    /// (an import row, whose reader refused those as it parsed), nothing is
+    /// noted, which spares a row of an import an allocation per field.
     fn note(&mut self, field: &str) {
+        if !self.strict && self.repeats.is_empty() {
+            return;
+        }
         if !self.read.iter().any(|n| n.eq_ignore_ascii_case(field)) {
             self.read.push(field.to_string());
         }
@@ -381,7 +365,10 @@ impl Fields {
     /// A value as given; `null` is absent.
     fn take(&mut self, field: &str) -> Option<Value> {
         self.note(field);
-        match self.values.remove(&field.to_lowercase()).map(|e| e.value) {
+        if self.values.is_empty() {
+            return None;
+        }
+        match with_lower_case(field, |key| self.values.remove(key)).map(|e| e.value) {
             None | Some(Value::Null) => None,
             Some(v) => Some(v),
         }
@@ -426,7 +413,7 @@ impl Fields {
                 None
             }
             None => {
-                if !self.errors.iter().any(|e| e.field == self.name(field)) {
+                if !self.has_error(field) {
                     self.missing(field);
                 }
                 None
@@ -690,6 +677,23 @@ impl Fields {
             refused.append(&mut self.errors);
             self.errors = refused;
         }
+    }
+}
+
+/// Runs `work` on `name` in lower case; a short ASCII name (every field's)
+/// is lowered on the stack, without an allocation.
+fn with_lower_case<T>(name: &str, work: impl FnOnce(&str) -> T) -> T {
+    let mut buffer = [0u8; 32];
+    match buffer.get_mut(..name.len()) {
+        Some(lowered) if name.is_ascii() => {
+            lowered.copy_from_slice(name.as_bytes());
+            lowered.make_ascii_lowercase();
+            match std::str::from_utf8(lowered) {
+                Ok(key) => work(key),
+                Err(_) => work(&name.to_lowercase()),
+            }
+        }
+        _ => work(&name.to_lowercase()),
     }
 }
 

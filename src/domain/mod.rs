@@ -7,6 +7,7 @@ pub mod directory;
 pub mod error;
 pub mod input;
 pub mod lookup;
+pub mod packed;
 pub mod passwords;
 pub mod query;
 pub mod suggest;

@@ -177,15 +177,16 @@ async fn get_resident(state: web::Data<AppState>, caller: Caller, req: HttpReque
     post,
     path = "/api/admin/import",
     tag = "directory",
-    summary = "Upsert the directory by id, all or nothing (admin). Rows whose references do not resolve (a unit of an unknown property, a resident of another unit) are 400/114, each named in Errors (Units[3].PropertyId).",
+    summary = "Upsert the directory by id, all or nothing (admin). Rows whose references do not resolve (a unit of an unknown property, a resident of another unit) are 400/114, each named in Errors (Units[3].PropertyId): the first 100 problems, with the number in all in Message.",
     responses(
         (status = 200, description = "rows written", body = crate::domain::directory::ImportCounts),
     )
 )]
 async fn import(state: web::Data<AppState>, caller: Caller, req: HttpRequest, body: web::Payload) -> Handler {
-    caller.require_admin()?;
+    // One import at a time, admitted before its body is read (docs/api.md §6: memory).
+    let permit = state.service.admit_import(&caller).await?;
     let batch = read_import_body(&req, body, state.service.config.zone.clone()).await?;
-    let counts = state.service.import_directory(&caller, batch).await?;
+    let counts = state.service.import_directory(&caller, permit, batch).await?;
     ok_json(&state, &counts)
 }
 

@@ -6,9 +6,11 @@
 //! JSON tree of it). The console's upload feeds its CSV parts to the CSV
 //! reader the same way ([`feed_blocking`]).
 
-use crate::domain::directory::{ImportBatch, RowKind, IMPORT_RESOURCE};
+use crate::domain::directory::{
+    bounded_text, ImportBatch, RowKind, IMPORT_RESOURCE, PROPERTY_RESOURCE, RESIDENT_RESOURCE, UNIT_RESOURCE,
+};
 use crate::domain::error::FieldError;
-use crate::domain::input::ParsedJsonSeed;
+use crate::domain::input::Fields;
 use crate::error::ApiError;
 use crate::http::{bad_json, body_media, declared_length, BodyKinds, MAX_IMPORT_BYTES};
 use actix_web::web::Bytes;
@@ -16,6 +18,7 @@ use actix_web::{web, HttpRequest};
 use futures_util::{Stream, StreamExt};
 use jiff::tz::TimeZone;
 use serde::de::{DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor};
+use serde_json::{Map, Value};
 use std::fmt;
 use std::io::Read;
 use tokio::sync::mpsc;
@@ -148,7 +151,10 @@ pub fn parse_import(reader: impl Read, zone: &TimeZone) -> Result<ImportBatch, A
     let mut batch = ImportBatch::default();
     let parsed = Document { batch: &mut batch, zone }.deserialize(&mut de).and_then(|()| de.end());
     match parsed {
-        Ok(()) => Ok(batch),
+        Ok(()) => {
+            batch.shrink_to_fit();
+            Ok(batch)
+        }
         Err(e) if e.classify() == serde_json::error::Category::Data => {
             Err(ApiError::invalid("The request body must be a JSON object."))
         }
@@ -184,8 +190,8 @@ impl<'de> Visitor<'de> for Document<'_> {
                 Some(kind) if seen.contains(&kind) => {
                     map.next_value::<IgnoredAny>()?;
                     self.batch
-                        .errors
-                        .push(FieldError::new(kind.list(), "is given twice (property names match ignoring case)"));
+                        .problems
+                        .add(FieldError::new(kind.list(), "is given twice (property names match ignoring case)"));
                 }
                 Some(kind) => {
                     seen.push(kind);
@@ -194,12 +200,14 @@ impl<'de> Visitor<'de> for Document<'_> {
                 None => {
                     // docs/api.md §1: a name that is no field of the import is refused, with a hint.
                     map.next_value::<IgnoredAny>()?;
-                    let lists = IMPORT_RESOURCE.fields;
-                    let message = match crate::domain::suggest::nearest(&key, lists) {
-                        Some(name) => format!("is not a field of the import (did you mean {name}?)"),
-                        None => "is not a field of the import".to_string(),
-                    };
-                    self.batch.errors.push(FieldError::new(key, message));
+                    self.batch.problems.add_with(|| {
+                        let lists = IMPORT_RESOURCE.fields;
+                        let message = match crate::domain::suggest::nearest(&key, lists) {
+                            Some(name) => format!("is not a field of the import (did you mean {name}?)"),
+                            None => "is not a field of the import".to_string(),
+                        };
+                        FieldError::new(shown(&key), message)
+                    });
                 }
             }
         }
@@ -217,7 +225,7 @@ struct Rows<'a> {
 
 impl Rows<'_> {
     fn not_a_list<E>(self) -> Result<(), E> {
-        self.batch.errors.push(FieldError::new(self.kind.list(), "must be a list of objects"));
+        self.batch.problems.add(FieldError::new(self.kind.list(), "must be a list of objects"));
         Ok(())
     }
 }
@@ -237,10 +245,12 @@ impl<'de> Visitor<'de> for Rows<'_> {
     }
 
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
-        let mut index = 0;
-        while let Some(row) = seq.next_element_seed(ParsedJsonSeed)? {
-            self.batch.add_json_row(self.kind, index, row, self.zone);
-            index += 1;
+        let mut position = 0;
+        while seq
+            .next_element_seed(Row { kind: self.kind, position, batch: &mut *self.batch, zone: self.zone })?
+            .is_some()
+        {
+            position += 1;
         }
         Ok(())
     }
@@ -275,12 +285,224 @@ impl<'de> Visitor<'de> for Rows<'_> {
     }
 }
 
+/// The most fields a row's resource has (a resident's 15).
+const MAX_ROW_FIELDS: usize = 15;
+const _: () = assert!(
+    PROPERTY_RESOURCE.fields.len() <= MAX_ROW_FIELDS
+        && UNIT_RESOURCE.fields.len() <= MAX_ROW_FIELDS
+        && RESIDENT_RESOURCE.fields.len() <= MAX_ROW_FIELDS
+);
+/// How many spellings of a repeated name a problem quotes.
+const QUOTED_SPELLINGS: usize = 5;
+/// Names longer than this are shown cut short and get no hint.
+const MAX_SHOWN_NAME: usize = 64;
+
+/// A name as shown in a problem: cut short when absurdly long.
+fn shown(name: &str) -> String {
+    if name.chars().count() > MAX_SHOWN_NAME {
+        format!("{}…", name.chars().take(MAX_SHOWN_NAME).collect::<String>())
+    } else {
+        name.to_string()
+    }
+}
+
+/// One row of a list, read into the batch as it is parsed. What a row keeps
+/// while it is read is bounded by its fields, whatever the client sends:
+/// the first value of each field of its resource, a nested list or object
+/// only as its kind (a field holds a scalar), and of a name given several
+/// times its first spellings and a count. A name that is no field of the
+/// row is a problem at once (docs/api.md §1, with the nearest field as a hint),
+/// and is not kept.
+struct Row<'a> {
+    kind: RowKind,
+    position: u64,
+    batch: &'a mut ImportBatch,
+    zone: &'a TimeZone,
+}
+
+impl<'de> DeserializeSeed<'de> for Row<'_> {
+    type Value = ();
+    fn deserialize<D: serde::Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
+        deserializer.deserialize_any(self)
+    }
+}
+
+impl Row<'_> {
+    fn not_an_object<E>(self) -> Result<(), E> {
+        let (kind, position) = (self.kind, self.position);
+        self.batch.problems.add_with(|| FieldError::new(format!("{}[{position}]", kind.list()), "must be an object"));
+        Ok(())
+    }
+}
+
+impl<'de> Visitor<'de> for Row<'_> {
+    type Value = ();
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("an object")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        let fields = self.kind.fields();
+        // Per field of the resource (at most MAX_ROW_FIELDS): the first value
+        // as given, and when it comes again, how many times and its spellings.
+        let mut given: [Option<(String, Value)>; MAX_ROW_FIELDS] = Default::default();
+        let mut repeats: [(usize, Vec<String>); MAX_ROW_FIELDS] = Default::default();
+        let name = self.batch.row_name(self.kind, self.position);
+        let problems_before = self.batch.problems.total();
+        while let Some(key) = map.next_key::<String>()? {
+            let field = if key.is_ascii() {
+                fields.iter().position(|f| f.eq_ignore_ascii_case(&key))
+            } else {
+                let lower = key.to_lowercase();
+                fields.iter().position(|f| f.eq_ignore_ascii_case(&lower))
+            };
+            match field {
+                Some(i) => match &given[i] {
+                    None => given[i] = Some((key, map.next_value_seed(Scalar)?)),
+                    Some((first, _)) => {
+                        map.next_value::<IgnoredAny>()?;
+                        let (times, spellings) = &mut repeats[i];
+                        if *times == 0 {
+                            *times = 1;
+                            spellings.push(first.clone());
+                        }
+                        *times += 1;
+                        if spellings.len() < QUOTED_SPELLINGS {
+                            spellings.push(key);
+                        }
+                    }
+                },
+                None => {
+                    map.next_value::<IgnoredAny>()?;
+                    let resource = self.kind.resource();
+                    self.batch.problems.add_with(|| {
+                        let hint = (key.chars().count() <= MAX_SHOWN_NAME)
+                            .then(|| crate::domain::suggest::nearest(&key, resource.fields))
+                            .flatten();
+                        let message = match hint {
+                            Some(field) => format!("is not a field of {} (did you mean {field}?)", resource.name),
+                            None => format!("is not a field of {}", resource.name),
+                        };
+                        FieldError::new(format!("{name}{}", shown(&key)), message)
+                    });
+                }
+            }
+        }
+        for (field, (times, spellings)) in fields.iter().zip(&repeats) {
+            if *times > 1 {
+                self.batch.problems.add_with(|| {
+                    let quoted: Vec<String> = spellings.iter().map(|s| format!("\"{}\"", shown(s))).collect();
+                    let more = if *times > spellings.len() { ", …" } else { "" };
+                    FieldError::new(
+                        format!("{name}{field}"),
+                        format!(
+                            "is given {times} times ({}{more}); names match ignoring case, so send it once",
+                            quoted.join(", ")
+                        ),
+                    )
+                });
+            }
+        }
+        let object: Map<String, Value> = given.into_iter().flatten().collect();
+        let fields = Fields::from_object(object, name);
+        if self.batch.problems.total() == problems_before {
+            self.batch.add_row(self.kind, self.position, fields, self.zone);
+        } else {
+            self.batch.add_refused_row(self.kind, fields, self.zone);
+        }
+        Ok(())
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+        while seq.next_element::<IgnoredAny>()?.is_some() {}
+        self.not_an_object()
+    }
+
+    fn visit_unit<E>(self) -> Result<(), E> {
+        self.not_an_object()
+    }
+
+    fn visit_bool<E>(self, _: bool) -> Result<(), E> {
+        self.not_an_object()
+    }
+
+    fn visit_i64<E>(self, _: i64) -> Result<(), E> {
+        self.not_an_object()
+    }
+
+    fn visit_u64<E>(self, _: u64) -> Result<(), E> {
+        self.not_an_object()
+    }
+
+    fn visit_f64<E>(self, _: f64) -> Result<(), E> {
+        self.not_an_object()
+    }
+
+    fn visit_str<E>(self, _: &str) -> Result<(), E> {
+        self.not_an_object()
+    }
+}
+
+/// A field's value: a scalar as given (a string far too long only in part:
+/// `bounded_text`); a list or an object read through and kept as an empty
+/// one of its kind (the field's reader refuses it by its kind: "must be a
+/// string").
+struct Scalar;
+
+impl<'de> DeserializeSeed<'de> for Scalar {
+    type Value = Value;
+    fn deserialize<D: serde::Deserializer<'de>>(self, deserializer: D) -> Result<Value, D::Error> {
+        deserializer.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for Scalar {
+    type Value = Value;
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a JSON value")
+    }
+    fn visit_bool<E>(self, v: bool) -> Result<Value, E> {
+        Ok(Value::Bool(v))
+    }
+    fn visit_i64<E>(self, v: i64) -> Result<Value, E> {
+        Ok(Value::Number(v.into()))
+    }
+    fn visit_u64<E>(self, v: u64) -> Result<Value, E> {
+        Ok(Value::Number(v.into()))
+    }
+    fn visit_f64<E>(self, v: f64) -> Result<Value, E> {
+        Ok(serde_json::Number::from_f64(v).map_or(Value::Null, Value::Number))
+    }
+    fn visit_str<E>(self, v: &str) -> Result<Value, E> {
+        Ok(Value::String(bounded_text(v).to_string()))
+    }
+    fn visit_unit<E>(self) -> Result<Value, E> {
+        Ok(Value::Null)
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
+        while seq.next_element::<IgnoredAny>()?.is_some() {}
+        Ok(Value::Array(Vec::new()))
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
+        while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
+        Ok(Value::Object(Map::new()))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::directory::LISTED_PROBLEMS;
 
     fn parse(text: &str) -> Result<ImportBatch, ApiError> {
         parse_import(text.as_bytes(), &TimeZone::UTC)
+    }
+
+    /// The problems listed, as (field, message).
+    fn problems(batch: &ImportBatch) -> Vec<(&str, &str)> {
+        batch.problems.listed().iter().map(|e| (e.field.as_str(), e.message.as_str())).collect()
     }
 
     #[test]
@@ -292,8 +514,10 @@ mod tests {
         )
         .unwrap();
         assert_eq!((batch.properties.len(), batch.units.len(), batch.residents.len()), (1, 1, 1));
-        assert_eq!(batch.residents[0].0, "Residents[0].");
-        assert!(batch.errors.is_empty());
+        let (position, resident) = batch.residents.iter().next().unwrap().unwrap();
+        assert_eq!((position, resident.resident_last_name.as_deref()), (0, Some("Cole")));
+        assert_eq!(batch.row_name(RowKind::Resident, position), "Residents[0].");
+        assert!(batch.problems.is_empty());
     }
 
     #[test]
@@ -302,7 +526,7 @@ mod tests {
             r#"{"Unit": [], "Units": [{"UnitId": 2, "unitid": 3, "PropertyId": 1, "UnitNumber": "1", "Floorr": 2}]}"#,
         )
         .unwrap();
-        let fields: Vec<(&str, &str)> = batch.errors.iter().map(|e| (e.field.as_str(), e.message.as_str())).collect();
+        let fields = problems(&batch);
         assert!(fields.contains(&("Unit", "is not a field of the import (did you mean Units?)")), "{fields:?}");
         assert!(fields.iter().any(|(f, m)| *f == "Units[0].UnitId" && m.contains("2 times")), "{fields:?}");
         assert!(fields.iter().any(|(f, m)| *f == "Units[0].Floorr" && m.contains("did you mean Floor?")), "{fields:?}");
@@ -312,18 +536,77 @@ mod tests {
     fn lists_that_are_not_lists_of_objects_are_named() {
         let batch =
             parse(r#"{"Properties": {"PropertyId": 1}, "Units": [1, {"UnitId": 1}], "Residents": null}"#).unwrap();
-        let fields: Vec<&str> = batch.errors.iter().map(|e| e.field.as_str()).collect();
+        let fields: Vec<&str> = problems(&batch).iter().map(|(f, _)| *f).collect();
         assert_eq!(fields, ["Properties", "Units[0]", "Units[1].PropertyId", "Units[1].UnitNumber"]);
     }
 
     #[test]
     fn a_list_twice_and_bad_documents_are_refused() {
         let batch = parse(r#"{"Units": [], "units": []}"#).unwrap();
-        assert_eq!(batch.errors[0].field, "Units");
+        assert_eq!(problems(&batch)[0].0, "Units");
         assert!(parse("[1]").unwrap_err().to_string().contains("must be a JSON object"));
         assert!(parse(r#"{"Units": [}"#).unwrap_err().to_string().contains("not valid JSON"));
         assert!(parse(r#"{"Units": ["#).unwrap_err().to_string().contains("incomplete"));
         assert!(parse(r#"{} {}"#).unwrap_err().to_string().contains("not valid JSON"));
+    }
+
+    #[test]
+    fn a_field_holding_a_list_or_an_object_is_refused_by_its_kind() {
+        let batch = parse(
+            r#"{"Units": [{"UnitId": 1, "PropertyId": {"a": [1, 2, {"b": 3}]}, "UnitNumber": [[1], [2], "x"]}]}"#,
+        )
+        .unwrap();
+        assert_eq!(
+            problems(&batch),
+            [("Units[0].PropertyId", "must be an integer"), ("Units[0].UnitNumber", "must be a string")]
+        );
+    }
+
+    #[test]
+    fn every_problem_is_counted_and_only_the_first_hundred_are_kept() {
+        let rows = vec!["{}"; 1_000].join(",");
+        let batch = parse(&format!(r#"{{"Units": [{rows}]}}"#)).unwrap();
+        // Three required fields missing in each of 1,000 rows.
+        assert_eq!(batch.problems.total(), 3_000);
+        assert_eq!(batch.problems.listed().len(), LISTED_PROBLEMS);
+        assert_eq!(problems(&batch)[99], ("Units[33].UnitId", "is required"));
+        let error = std::mem::take(&mut { batch }.problems).into_error();
+        assert!(
+            error.message.starts_with(
+                "The import was refused and nothing was written: 3,000 problems in all; the first 100 are listed: \
+                 Units[0].UnitId is required; Units[0].PropertyId is required; "
+            ),
+            "{}",
+            error.message
+        );
+        assert!(error.message.ends_with("; Units[33].UnitId is required."), "{}", error.message);
+        assert_eq!(error.errors.len(), 100);
+    }
+
+    #[test]
+    fn unknown_names_of_one_row_are_each_counted() {
+        let names: Vec<String> = (0..150).map(|i| format!(r#""Extra{i}": {i}"#)).collect();
+        let row = format!(r#"{{"UnitId": 1, "PropertyId": 1, "UnitNumber": "1", {}}}"#, names.join(", "));
+        let batch = parse(&format!(r#"{{"Units": [{row}]}}"#)).unwrap();
+        assert_eq!(batch.problems.total(), 150);
+        assert_eq!(problems(&batch)[0], ("Units[0].Extra0", "is not a field of Unit"));
+        assert_eq!(batch.units.len(), 0, "a row with a problem is not kept");
+    }
+
+    #[test]
+    fn a_name_given_many_times_quotes_its_first_spellings_and_counts_them_all() {
+        let repeats: Vec<&str> =
+            ["UnitId", "unitid", "UNITID", "unitId", "UnitID", "uNITID", "unitiD"].into_iter().collect();
+        let row: Vec<String> = repeats.iter().map(|n| format!(r#""{n}": 1"#)).collect();
+        let batch =
+            parse(&format!(r#"{{"Units": [{{{}, "PropertyId": 1, "UnitNumber": "1"}}]}}"#, row.join(", "))).unwrap();
+        assert_eq!(
+            problems(&batch),
+            [(
+                "Units[0].UnitId",
+                r#"is given 7 times ("UnitId", "unitid", "UNITID", "unitId", "UnitID", …); names match ignoring case, so send it once"#
+            )]
+        );
     }
 
     fn chunks(sizes: &[usize]) -> futures_util::stream::Iter<std::vec::IntoIter<Result<Bytes, ()>>> {

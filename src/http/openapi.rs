@@ -12,7 +12,7 @@ use crate::domain::calllogs::{
     MAX_CALL_FROM, MAX_COMMENT, MAX_FUTURE_SECONDS, MAX_IDEMPOTENCY_KEY, MAX_NOTES, MAX_SUBJECT, MAX_TAKENBY,
 };
 use crate::domain::catalog::{CATEGORIES, MAX_CATALOG_NAME, REASON_RESOURCE, STATUS_RESOURCE};
-use crate::domain::directory::{IMPORT_RESOURCE, PROPERTY_RESOURCE, RESIDENT_RESOURCE, UNIT_RESOURCE};
+use crate::domain::directory::{IMPORT_RESOURCE, MAX_IMPORT_TEXT, PROPERTY_RESOURCE, RESIDENT_RESOURCE, UNIT_RESOURCE};
 use crate::domain::input::{Resource, DISPLAY_ORDERS};
 use crate::domain::lookup::MAX_LOOKUP_CHARS;
 use crate::domain::query::MAX_PAGE_SIZE;
@@ -248,7 +248,7 @@ fn body_object(required: &[&str], mut properties: Value, resource: Option<Resour
 
 /// Text that an outside system may send as a number (a zip code, a floor).
 fn import_text() -> Value {
-    json!({"type": ["string", "number", "null"]})
+    json!({"type": ["string", "number", "null"], "maxLength": MAX_IMPORT_TEXT})
 }
 
 fn request_body(method: &str, path: &str) -> Option<Value> {
@@ -355,7 +355,8 @@ fn request_body(method: &str, path: &str) -> Option<Value> {
         ("post", "/api/admin/import") => {
             let property = body_object(
                 &["PropertyId", "PropertyName"],
-                json!({"PropertyId": id_schema(), "PropertyName": {"type": "string", "pattern": non_blank_pattern()},
+                json!({"PropertyId": id_schema(),
+                       "PropertyName": {"type": "string", "pattern": non_blank_pattern(), "maxLength": MAX_IMPORT_TEXT},
                        "PropertyTypeId": {"type": ["integer", "null"], "enum": [1, 2, null], "description": "1 Condo/Highrise, 2 HOA"},
                        "PropertyStatus": {"type": ["boolean", "null"], "description": "active; default true"},
                        "C4Uid": import_text(), "Address1": import_text(), "Address2": import_text(), "City": import_text(),
@@ -365,7 +366,8 @@ fn request_body(method: &str, path: &str) -> Option<Value> {
             let unit = body_object(
                 &["UnitId", "PropertyId", "UnitNumber"],
                 json!({"UnitId": id_schema(), "PropertyId": id_schema(),
-                       "UnitNumber": {"anyOf": [{"type": "string", "pattern": non_blank_pattern()}, {"type": "number"}]},
+                       "UnitNumber": {"anyOf": [{"type": "string", "pattern": non_blank_pattern(), "maxLength": MAX_IMPORT_TEXT},
+                                                {"type": "number"}]},
                        "DisplayOrder": nullable(display_order("")), "Latitude": {"type": ["number", "null"]},
                        "Longitude": {"type": ["number", "null"]}, "Floor": import_text(), "Address1": import_text(),
                        "Address2": import_text(), "City": import_text(), "State": import_text(), "Zip": import_text()}),
@@ -373,7 +375,7 @@ fn request_body(method: &str, path: &str) -> Option<Value> {
             );
             let named = |name: &str| {
                 json!({"required": [name], "properties": {name: {"anyOf": [
-                {"type": "string", "pattern": non_blank_pattern()}, {"type": "number"}]}}})
+                {"type": "string", "pattern": non_blank_pattern(), "maxLength": MAX_IMPORT_TEXT}, {"type": "number"}]}}})
             };
             let mut resident = body_object(
                 &["ResidentId", "PropertyId", "UnitId"],

@@ -1,16 +1,19 @@
 //! The directory copy (docs/api.md §6): reads scoped to the caller's properties,
 //! and the all-or-nothing import.
 
-use super::{Service, ServiceResult};
+use super::{Service, ServiceError, ServiceResult};
 use crate::domain::audit::{AuditAction, AuditEntry};
-use crate::domain::directory::{ImportBatch, ImportCounts, Property, PropertyStatus, Resident, Unit, UnitSort};
+use crate::domain::directory::{
+    ImportBatch, ImportCounts, ImportProblems, Property, PropertyStatus, Resident, RowKind, Unit, UnitSort,
+};
 use crate::domain::error::{DomainError, FieldError};
 use crate::domain::lookup::{LookupHit, LookupQuery, MAX_LOOKUP_HITS};
+use crate::domain::packed::{Pack, PackedRows};
 use crate::domain::query::Page;
 use crate::domain::time::Stamp;
 use crate::domain::users::Caller;
-use crate::store::{Reads, Writes};
-use std::collections::{HashMap, HashSet};
+use crate::store::{DirectorySize, Reads, RuleLock, Writes};
+use std::collections::HashSet;
 
 /// How a property's units are narrowed and ordered.
 #[derive(Debug, Clone)]
@@ -201,114 +204,299 @@ impl Service {
         self.store.read(|tx| -> ServiceResult<bool> { Ok(tx.directory_is_empty()?) }).await
     }
 
-    /// Upserts the batch by id in one transaction. Any bad row (shape errors
-    /// already found, or a reference that does not hold) refuses the whole
-    /// import, naming every bad row.
-    pub async fn import_directory(&self, caller: &Caller, batch: ImportBatch) -> ServiceResult<ImportCounts> {
+    /// Admits one import at a time (admins only, checked before anything
+    /// is read): an import holds up to about 4× its body until it is
+    /// written, so imports waiting here have read nothing yet.
+    pub async fn admit_import(&self, caller: &Caller) -> ServiceResult<ImportPermit> {
+        caller.require_admin()?;
+        Ok(ImportPermit { _turn: self.imports.clone().lock_owned().await })
+    }
+
+    /// Upserts the batch by id in one transaction, all or nothing. Any bad
+    /// row (shape problems found as it was read, or a reference that does
+    /// not hold) refuses the whole import, naming the first 100 bad rows
+    /// and counting them all.
+    pub async fn import_directory(
+        &self,
+        caller: &Caller,
+        permit: ImportPermit,
+        batch: ImportBatch,
+    ) -> ServiceResult<ImportCounts> {
+        let checked = self.check_import(caller, batch).await?;
+        self.write_import(caller, permit, checked).await
+    }
+
+    /// An import's first half: its references checked on a read snapshot,
+    /// off the writer. On SQLite the single writer holds every other user's
+    /// write while an import writes, so the write must not also spend that
+    /// time reading.
+    pub async fn check_import(&self, caller: &Caller, batch: ImportBatch) -> ServiceResult<CheckedImport> {
+        caller.require_admin()?;
+        let (batch, problems, size) = self
+            .store
+            .read(move |tx| -> ServiceResult<_> {
+                let mut batch = batch;
+                let mut problems = std::mem::take(&mut batch.problems);
+                let size = tx.directory_size()?;
+                check_references(tx, &batch, &mut problems)?;
+                Ok((batch, problems, size))
+            })
+            .await?;
+        if !problems.is_empty() {
+            // docs/api.md §6: every bad row of an import, a missing value included, is 400/114.
+            return Err(problems.into_error().into());
+        }
+        Ok(CheckedImport { batch, size })
+    }
+
+    /// An import's second half: the upserts, in one transaction. What the
+    /// check read still holds unless another import (another process)
+    /// added rows since (see [`DirectorySize`]): then the write checks
+    /// again, inside its transaction, before it writes anything.
+    pub async fn write_import(
+        &self,
+        caller: &Caller,
+        permit: ImportPermit,
+        checked: CheckedImport,
+    ) -> ServiceResult<ImportCounts> {
         caller.require_admin()?;
         let actor = caller.clone();
-        self.store
-            .write(move |tx| -> ServiceResult<ImportCounts> {
-                let counts = import(tx, batch)?;
+        let CheckedImport { batch, size } = checked;
+        let counts = self
+            .store
+            .write_directory(move |tx| -> ServiceResult<ImportCounts> {
+                tx.lock_rules(RuleLock::Directory)?;
+                if tx.directory_size()? != size {
+                    let mut problems = ImportProblems::default();
+                    check_references(tx, &batch, &mut problems)?;
+                    if !problems.is_empty() {
+                        return Err(problems.into_error().into());
+                    }
+                }
+                write_rows(tx, &batch)?;
+                let counts = batch.counts();
                 let entry =
                     AuditEntry::by(&actor, AuditAction::DirectoryImported, "directory".into(), Some(counts.summary()));
                 tx.record_audit(&entry)?;
                 Ok(counts)
             })
-            .await
+            .await;
+        drop(permit);
+        counts
     }
 }
 
-fn import(tx: &mut dyn Writes, batch: ImportBatch) -> ServiceResult<ImportCounts> {
-    let mut errors: Vec<FieldError> = batch.errors;
+/// An import whose references held on the snapshot it was checked on, and
+/// the size of the directory then.
+pub struct CheckedImport {
+    batch: ImportBatch,
+    size: DirectorySize,
+}
 
-    let mut seen = HashSet::new();
-    for (row, p) in &batch.properties {
-        if !seen.insert(p.property_id) {
-            errors.push(FieldError::new(
-                format!("{row}PropertyId"),
-                format!("{} appears twice in this import", p.property_id),
-            ));
+/// An import's turn (see [`Service::admit_import`]); the next one is let in when this is dropped.
+pub struct ImportPermit {
+    _turn: tokio::sync::OwnedMutexGuard<()>,
+}
+
+/// Rows unpacked at once while an import is checked or written: a slice of
+/// typed rows in memory, and one question to the store per slice.
+const SLICE: usize = 10_000;
+
+/// Runs `each` on the rows of `rows` (each with its position), a slice at a time, in order.
+fn in_slices<T: Pack>(
+    rows: &PackedRows<T>,
+    mut each: impl FnMut(Vec<(u64, T)>) -> ServiceResult<()>,
+) -> ServiceResult<()> {
+    let mut unpacked = rows.iter();
+    loop {
+        let slice = unpacked
+            .by_ref()
+            .take(SLICE)
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|e| ServiceError::Internal(e.to_string()))?;
+        if slice.is_empty() {
+            return Ok(());
         }
+        each(slice)?;
     }
-    for (_, p) in &batch.properties {
-        tx.upsert_property(p)?;
+}
+
+/// Which rows repeat the id of an earlier row, found in id order: the ids
+/// given more than once (sorted), then, walking the rows in order, the
+/// second and later rows of each. Holds 8 bytes a row while it sorts, and
+/// afterwards only the ids given twice.
+struct Repeats {
+    twice: Vec<i64>,
+    seen: HashSet<i64>,
+}
+
+impl Repeats {
+    fn of(mut ids: Vec<i64>) -> Repeats {
+        ids.sort_unstable();
+        let mut twice: Vec<i64> = ids.windows(2).filter(|pair| pair[0] == pair[1]).map(|pair| pair[0]).collect();
+        twice.dedup();
+        Repeats { twice, seen: HashSet::new() }
     }
 
-    let mut seen = HashSet::new();
-    let mut unit_property: HashMap<i64, i64> = HashMap::new();
-    for (row, u) in &batch.units {
-        if !seen.insert(u.unit_id) {
-            errors.push(FieldError::new(format!("{row}UnitId"), format!("{} appears twice in this import", u.unit_id)));
-            continue;
-        }
-        // The import's own properties are already upserted, so this finds them too.
-        if tx.property(u.property_id)?.is_none() {
-            errors.push(FieldError::new(
-                format!("{row}PropertyId"),
-                format!("refers to property {}, which is neither in this import nor already known", u.property_id),
-            ));
-            continue;
-        }
-        // A unit's residents and call logs belong to its property: it may not move.
-        if let Some(owner) = tx.unit(u.unit_id)?.map(|existing| existing.property_id) {
-            if owner != u.property_id {
-                errors.push(FieldError::new(
-                    format!("{row}PropertyId"),
-                    format!(
-                        "is {}, but unit {} belongs to property {owner}; a unit cannot move to another property",
-                        u.property_id, u.unit_id
-                    ),
-                ));
-                continue;
+    /// Whether this row (rows asked in order) repeats an earlier row's id.
+    fn repeats(&mut self, id: i64) -> bool {
+        self.twice.binary_search(&id).is_ok() && !self.seen.insert(id)
+    }
+}
+
+/// The ids of `rows`, in order.
+fn ids_of<T: Pack>(rows: &PackedRows<T>, id: impl Fn(&T) -> i64) -> ServiceResult<Vec<i64>> {
+    let mut ids = Vec::with_capacity(rows.len());
+    in_slices(rows, |slice| {
+        ids.extend(slice.iter().map(|(_, row)| id(row)));
+        Ok(())
+    })?;
+    Ok(ids)
+}
+
+/// `ids` sorted and each once.
+fn distinct(mut ids: Vec<i64>) -> Vec<i64> {
+    ids.sort_unstable();
+    ids.dedup();
+    ids
+}
+
+/// The value paired with `id` in `pairs` (sorted by id).
+fn paired(pairs: &[(i64, i64)], id: i64) -> Option<i64> {
+    pairs.binary_search_by_key(&id, |(key, _)| *key).ok().map(|i| pairs[i].1)
+}
+
+/// The stored units of `unit_ids`, with their property, sorted by unit.
+fn stored_owners<R: Reads + ?Sized>(tx: &mut R, unit_ids: Vec<i64>) -> ServiceResult<Vec<(i64, i64)>> {
+    let mut owners = tx.unit_owners(&distinct(unit_ids))?;
+    owners.sort_unstable();
+    Ok(owners)
+}
+
+/// The reference rules of an import (docs/api.md §6), row by row in order: an
+/// id given twice; a unit whose property is neither in the import nor
+/// stored, or that would move to another property; a resident whose unit
+/// is neither in the import nor stored, or belongs to another property.
+/// Adds each problem to `problems`. What it holds besides a slice of rows:
+/// the import's property ids, and its units with their property when it
+/// also has residents (8 and 16 bytes a row).
+fn check_references<R: Reads + ?Sized>(
+    tx: &mut R,
+    batch: &ImportBatch,
+    problems: &mut ImportProblems,
+) -> ServiceResult<()> {
+    let name = |kind: RowKind, position: u64, field: &str| format!("{}{field}", batch.row_name(kind, position));
+    let twice = |id: i64| format!("{id} appears twice in this import");
+
+    let property_ids = ids_of(&batch.properties, |p: &Property| p.property_id)?;
+    let imported_properties = distinct(property_ids.clone());
+    let mut repeats = Repeats::of(property_ids);
+    in_slices(&batch.properties, |slice| {
+        for (position, p) in slice {
+            if repeats.repeats(p.property_id) {
+                problems.add_with(|| {
+                    FieldError::new(name(RowKind::Property, position, "PropertyId"), twice(p.property_id))
+                });
             }
         }
-        unit_property.insert(u.unit_id, u.property_id);
-        tx.upsert_unit(u)?;
-    }
+        Ok(())
+    })?;
 
-    let mut seen = HashSet::new();
-    let mut residents = Vec::with_capacity(batch.residents.len());
-    for (row, r) in &batch.residents {
-        if !seen.insert(r.resident_id) {
-            errors.push(FieldError::new(
-                format!("{row}ResidentId"),
-                format!("{} appears twice in this import", r.resident_id),
-            ));
-            continue;
-        }
-        let owner = match unit_property.get(&r.unit_id) {
-            Some(p) => Some(*p),
-            None => tx.unit(r.unit_id)?.map(|u| u.property_id),
+    let mut repeats = Repeats::of(ids_of(&batch.units, |u: &Unit| u.unit_id)?);
+    // The import's units that hold, with their property: what its residents may name.
+    let mut imported_units: Vec<(i64, i64)> = Vec::new();
+    in_slices(&batch.units, |slice| {
+        let stored_units = stored_owners(tx, slice.iter().map(|(_, u)| u.unit_id).collect())?;
+        let stored_properties = {
+            let ids: Vec<i64> = slice
+                .iter()
+                .map(|(_, u)| u.property_id)
+                .filter(|p| imported_properties.binary_search(p).is_err())
+                .collect();
+            distinct(tx.known_properties(&distinct(ids))?)
         };
-        match owner {
-            None => {
-                errors.push(FieldError::new(
-                    format!("{row}UnitId"),
-                    format!("refers to unit {}, which is neither in this import nor already known", r.unit_id),
-                ));
+        for (position, u) in slice {
+            if repeats.repeats(u.unit_id) {
+                problems.add_with(|| FieldError::new(name(RowKind::Unit, position, "UnitId"), twice(u.unit_id)));
                 continue;
             }
-            Some(owner) if owner != r.property_id => {
-                errors.push(FieldError::new(
-                    format!("{row}UnitId"),
-                    format!("refers to unit {}, which belongs to property {owner}, not {}", r.unit_id, r.property_id),
-                ));
+            let known = imported_properties.binary_search(&u.property_id).is_ok()
+                || stored_properties.binary_search(&u.property_id).is_ok();
+            if !known {
+                problems.add_with(|| {
+                    FieldError::new(
+                        name(RowKind::Unit, position, "PropertyId"),
+                        format!(
+                            "refers to property {}, which is neither in this import nor already known",
+                            u.property_id
+                        ),
+                    )
+                });
                 continue;
             }
-            Some(_) => {}
+            // A unit's residents and call logs belong to its property: it may not move.
+            if let Some(owner) = paired(&stored_units, u.unit_id).filter(|owner| *owner != u.property_id) {
+                problems.add_with(|| {
+                    FieldError::new(
+                        name(RowKind::Unit, position, "PropertyId"),
+                        format!(
+                            "is {}, but unit {} belongs to property {owner}; a unit cannot move to another property",
+                            u.property_id, u.unit_id
+                        ),
+                    )
+                });
+                continue;
+            }
+            if !batch.residents.is_empty() {
+                imported_units.push((u.unit_id, u.property_id));
+            }
         }
-        residents.push(r);
-    }
-    tx.upsert_residents(&residents)?;
+        Ok(())
+    })?;
+    imported_units.sort_unstable();
 
-    if !errors.is_empty() {
-        // docs/api.md §6: every bad row of an import, a missing value included, is 400/114.
-        return Err(DomainError::from_field_errors(errors, false).into());
+    let mut repeats = Repeats::of(ids_of(&batch.residents, |r: &Resident| r.resident_id)?);
+    in_slices(&batch.residents, |slice| {
+        let unit_ids = slice.iter().map(|(_, r)| r.unit_id).filter(|u| paired(&imported_units, *u).is_none());
+        let stored_units = stored_owners(tx, unit_ids.collect())?;
+        for (position, r) in slice {
+            if repeats.repeats(r.resident_id) {
+                problems.add_with(|| {
+                    FieldError::new(name(RowKind::Resident, position, "ResidentId"), twice(r.resident_id))
+                });
+                continue;
+            }
+            match paired(&imported_units, r.unit_id).or_else(|| paired(&stored_units, r.unit_id)) {
+                None => problems.add_with(|| {
+                    FieldError::new(
+                        name(RowKind::Resident, position, "UnitId"),
+                        format!("refers to unit {}, which is neither in this import nor already known", r.unit_id),
+                    )
+                }),
+                Some(owner) if owner != r.property_id => problems.add_with(|| {
+                    FieldError::new(
+                        name(RowKind::Resident, position, "UnitId"),
+                        format!(
+                            "refers to unit {}, which belongs to property {owner}, not {}",
+                            r.unit_id, r.property_id
+                        ),
+                    )
+                }),
+                Some(_) => {}
+            }
+        }
+        Ok(())
+    })?;
+    Ok(())
+}
+
+/// Writes the rows, properties first (units name them), then units, then residents.
+fn write_rows(tx: &mut dyn Writes, batch: &ImportBatch) -> ServiceResult<()> {
+    fn rows<T>(slice: Vec<(u64, T)>) -> Vec<T> {
+        slice.into_iter().map(|(_, row)| row).collect()
     }
-    Ok(ImportCounts {
-        properties: batch.properties.len() as i64,
-        units: batch.units.len() as i64,
-        residents: batch.residents.len() as i64,
-    })
+    in_slices(&batch.properties, |slice| Ok(tx.upsert_properties(&rows(slice))?))?;
+    in_slices(&batch.units, |slice| Ok(tx.upsert_units(&rows(slice))?))?;
+    in_slices(&batch.residents, |slice| Ok(tx.upsert_residents(&rows(slice))?))?;
+    Ok(())
 }

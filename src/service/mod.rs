@@ -46,6 +46,8 @@ pub struct Service {
     credential_watch: users::CredentialWatch,
     /// Full-text searches running at once (lists and export chunks).
     searches: Arc<gate::Gate>,
+    /// Directory imports run one at a time (`directory::ImportPermit`).
+    imports: Arc<tokio::sync::Mutex<()>>,
 }
 
 impl Service {
@@ -57,6 +59,7 @@ impl Service {
             password_checks: PasswordChecks::new(config.password_checks, config.password_check_wait),
             credential_watch: users::CredentialWatch::default(),
             searches: Arc::new(gate::Gate::for_searches()),
+            imports: Arc::new(tokio::sync::Mutex::new(())),
             config,
         }
     }

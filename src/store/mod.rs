@@ -65,6 +65,8 @@ pub enum Catalog {
 pub enum RuleLock {
     Catalog(Catalog),
     Users,
+    /// An import checks the stored directory before it writes.
+    Directory,
 }
 
 impl RuleLock {
@@ -75,8 +77,19 @@ impl RuleLock {
             RuleLock::Catalog(Catalog::Reasons) => BASE + 0x10,
             RuleLock::Catalog(Catalog::Statuses) => BASE + 0x11,
             RuleLock::Users => BASE + 0x12,
+            RuleLock::Directory => BASE + 0x13,
         }
     }
+}
+
+/// How many properties and units the directory holds. Directory rows are
+/// never deleted and a unit never changes property, so what an import
+/// checked of the stored directory still holds as long as these counts have
+/// not moved: only a new row (another import's) can change it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DirectorySize {
+    pub properties: i64,
+    pub units: i64,
 }
 
 /// Where an export's next chunk starts: after this row in the list's order.
@@ -139,6 +152,12 @@ pub trait Reads {
     fn residents_of_unit(&mut self, unit_id: i64) -> StoreResult<Vec<Resident>>;
     fn residents_of_property(&mut self, property_id: i64) -> StoreResult<Vec<Resident>>;
     fn directory_is_empty(&mut self) -> StoreResult<bool>;
+    /// The ids of `property_ids` that are stored.
+    fn known_properties(&mut self, property_ids: &[i64]) -> StoreResult<Vec<i64>>;
+    /// The stored units of `unit_ids`, each with its property: `(unit_id, property_id)`.
+    fn unit_owners(&mut self, unit_ids: &[i64]) -> StoreResult<Vec<(i64, i64)>>;
+    /// How many properties and units are stored (see [`DirectorySize`]).
+    fn directory_size(&mut self) -> StoreResult<DirectorySize>;
 
     // Catalog.
     fn reasons(&mut self, include_inactive: bool) -> StoreResult<Vec<CallLogReason>>;
@@ -238,13 +257,13 @@ pub trait Writes: Reads {
     fn record_audit(&mut self, entry: &AuditEntry) -> StoreResult<()>;
 
     // Directory (a copy of the outside system: whole rows replaced by id).
-    fn upsert_property(&mut self, property: &Property) -> StoreResult<()>;
-    fn upsert_unit(&mut self, unit: &Unit) -> StoreResult<()>;
-    fn upsert_resident(&mut self, resident: &Resident) -> StoreResult<()>;
-    /// Upserts many residents at once (an import), as `upsert_resident` each.
-    fn upsert_residents(&mut self, residents: &[&Resident]) -> StoreResult<()> {
-        residents.iter().try_for_each(|r| self.upsert_resident(r))
-    }
+    // An import writes its rows a slice at a time, each slice in as few
+    // statements as the engine can (one statement per row would make the
+    // lookup's indexes take each row on its own).
+    fn upsert_properties(&mut self, properties: &[Property]) -> StoreResult<()>;
+    /// Units keep their property (the service refuses a move before it writes).
+    fn upsert_units(&mut self, units: &[Unit]) -> StoreResult<()>;
+    fn upsert_residents(&mut self, residents: &[Resident]) -> StoreResult<()>;
 
     // Catalog.
     fn insert_reason(&mut self, name: &str, display_order: i64) -> StoreResult<i64>;
@@ -368,6 +387,23 @@ impl Store {
         match self {
             Store::Sqlite(s) => s.write(work).await,
             Store::Postgres(s) => s.write(work).await,
+        }
+    }
+
+    /// `write` for work that changes the directory and no call log (an
+    /// import). On PostgreSQL its transaction does not hold the change
+    /// clock (`postgres::CHANGE_CLOCK_LOCK`): it stamps no log, so a
+    /// `modifiedSince` poll need not wait for it, and neither need the
+    /// writes queued behind such a poll. On SQLite it is `write`.
+    pub async fn write_directory<T, E, F>(&self, work: F) -> Result<T, E>
+    where
+        T: Send + 'static,
+        E: From<StoreError> + Send + 'static,
+        F: FnOnce(&mut dyn Writes) -> Result<T, E> + Send + 'static,
+    {
+        match self {
+            Store::Sqlite(s) => s.write(work).await,
+            Store::Postgres(s) => s.write_unclocked(work).await,
         }
     }
 

@@ -25,6 +25,7 @@ mod directory_import;
 mod docs;
 mod export;
 mod full_disk;
+mod import_limits;
 mod lookup;
 mod ops;
 mod postgres_engine;

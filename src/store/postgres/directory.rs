@@ -16,7 +16,7 @@ use super::db::Db;
 use crate::domain::calllogs::folded_words;
 use crate::domain::directory::{Property, PropertyStatus, Resident, Unit, UnitSort};
 use crate::domain::time::Stamp;
-use crate::store::StoreResult;
+use crate::store::{DirectorySize, StoreResult};
 use ::postgres::types::ToSql;
 use ::postgres::Row;
 
@@ -27,14 +27,10 @@ pub(super) fn nocase(column: &str) -> String {
 }
 
 /// The words the lookup finds `texts` by, one string, apart by spaces (no
-/// folded word holds one); SQL makes them a tsvector with [`TERMS_OF`].
+/// folded word holds one); SQL makes them a tsvector with
+/// `array_to_tsvector(string_to_array(terms, ' '))`.
 fn terms(texts: &[Option<&str>]) -> String {
     texts.iter().flatten().flat_map(|t| folded_words(t)).collect::<Vec<_>>().join(" ")
-}
-
-/// A tsvector of the words [`terms`] gave, bound as parameter `$n`.
-fn terms_of(n: usize) -> String {
-    format!("array_to_tsvector(string_to_array(${n}::text, ' '))")
 }
 
 pub(super) const PROPERTY_COLUMNS: &str = "property_id, c4_uid, property_name, address1, address2, city, state, zip, \
@@ -198,69 +194,136 @@ pub fn directory_is_empty(db: &mut Db) -> StoreResult<bool> {
     Ok(db.query_opt("SELECT 1 FROM properties LIMIT 1", &[])?.is_none())
 }
 
-/// Replaces the whole row of `p.property_id` (the directory is a copy of the outside system).
-pub fn upsert_property(db: &mut Db, p: &Property) -> StoreResult<()> {
-    db.execute(
-        &format!(
-            "INSERT INTO properties (property_id, c4_uid, property_name, address1, address2, city, state, zip,
+/// The ids of `property_ids` that are stored.
+pub fn known_properties(db: &mut Db, property_ids: &[i64]) -> StoreResult<Vec<i64>> {
+    let rows = db.query("SELECT property_id FROM properties WHERE property_id = ANY($1)", &[&property_ids])?;
+    Ok(rows.iter().map(|r| r.get(0)).collect())
+}
+
+/// The stored units of `unit_ids` with their property.
+pub fn unit_owners(db: &mut Db, unit_ids: &[i64]) -> StoreResult<Vec<(i64, i64)>> {
+    let rows = db.query("SELECT unit_id, property_id FROM units WHERE unit_id = ANY($1)", &[&unit_ids])?;
+    Ok(rows.iter().map(|r| (r.get(0), r.get(1))).collect())
+}
+
+pub fn directory_size(db: &mut Db) -> StoreResult<DirectorySize> {
+    let row = db.query_one("SELECT (SELECT count(*) FROM properties), (SELECT count(*) FROM units)", &[])?;
+    Ok(DirectorySize { properties: row.get(0), units: row.get(1) })
+}
+
+/// Rows per statement of an import: each column one array parameter,
+/// `unnest` makes the rows (a round trip per row made a 100,000-resident
+/// import wait on the network). In id order, so that two writes touching
+/// the same rows lock them in the same order. The service has refused an id
+/// given twice (one statement may not upsert a row twice).
+const IMPORT_CHUNK: usize = 1000;
+
+/// Replaces the whole row of each property's id (the directory is a copy of the outside system).
+pub fn upsert_properties(db: &mut Db, properties: &[Property]) -> StoreResult<()> {
+    let mut sorted: Vec<&Property> = properties.iter().collect();
+    sorted.sort_by_key(|p| p.property_id);
+    let sql = "INSERT INTO properties (property_id, c4_uid, property_name, address1, address2, city, state, zip,
                     entity_number, legal_name, property_type_id, property_status, name_terms)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, {})
-             ON CONFLICT (property_id) DO UPDATE SET c4_uid = excluded.c4_uid, property_name = excluded.property_name,
-                address1 = excluded.address1, address2 = excluded.address2, city = excluded.city,
-                state = excluded.state, zip = excluded.zip, entity_number = excluded.entity_number,
-                legal_name = excluded.legal_name, property_type_id = excluded.property_type_id,
-                property_status = excluded.property_status, name_terms = excluded.name_terms",
-            terms_of(13)
-        ),
-        &[
-            &p.property_id,
-            &p.c4_uid,
-            &p.property_name,
-            &p.address1,
-            &p.address2,
-            &p.city,
-            &p.state,
-            &p.zip,
-            &p.entity_number,
-            &p.legal_name,
-            &p.property_type_id,
-            &i64::from(p.property_status),
-            &terms(&[Some(&p.property_name)]),
-        ],
-    )?;
+         SELECT property_id, c4_uid, property_name, address1, address2, city, state, zip, entity_number, legal_name,
+                property_type_id, property_status, array_to_tsvector(string_to_array(terms, ' '))
+         FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[],
+                     $8::text[], $9::text[], $10::text[], $11::bigint[], $12::bigint[], $13::text[])
+              AS p(property_id, c4_uid, property_name, address1, address2, city, state, zip, entity_number,
+                   legal_name, property_type_id, property_status, terms)
+         ORDER BY property_id
+         ON CONFLICT (property_id) DO UPDATE SET c4_uid = excluded.c4_uid, property_name = excluded.property_name,
+            address1 = excluded.address1, address2 = excluded.address2, city = excluded.city,
+            state = excluded.state, zip = excluded.zip, entity_number = excluded.entity_number,
+            legal_name = excluded.legal_name, property_type_id = excluded.property_type_id,
+            property_status = excluded.property_status, name_terms = excluded.name_terms";
+    for chunk in sorted.chunks(IMPORT_CHUNK) {
+        let text = |f: fn(&Property) -> &Option<String>| -> Vec<Option<&str>> {
+            chunk.iter().map(|p| f(p).as_deref()).collect()
+        };
+        let ids: Vec<i64> = chunk.iter().map(|p| p.property_id).collect();
+        let c4_uid = text(|p| &p.c4_uid);
+        let names: Vec<&str> = chunk.iter().map(|p| p.property_name.as_str()).collect();
+        let address1 = text(|p| &p.address1);
+        let address2 = text(|p| &p.address2);
+        let city = text(|p| &p.city);
+        let state = text(|p| &p.state);
+        let zip = text(|p| &p.zip);
+        let entity_number = text(|p| &p.entity_number);
+        let legal_name = text(|p| &p.legal_name);
+        let kinds: Vec<Option<i64>> = chunk.iter().map(|p| p.property_type_id).collect();
+        let status: Vec<i64> = chunk.iter().map(|p| i64::from(p.property_status)).collect();
+        let words: Vec<String> = chunk.iter().map(|p| terms(&[Some(&p.property_name)])).collect();
+        let params: [&(dyn ToSql + Sync); 13] = [
+            &ids,
+            &c4_uid,
+            &names,
+            &address1,
+            &address2,
+            &city,
+            &state,
+            &zip,
+            &entity_number,
+            &legal_name,
+            &kinds,
+            &status,
+            &words,
+        ];
+        db.execute(sql, &params)?;
+    }
     Ok(())
 }
 
-/// Replaces the row of `u.unit_id`, but never its property (the service refuses a move).
-pub fn upsert_unit(db: &mut Db, u: &Unit) -> StoreResult<()> {
-    db.execute(
-        &format!(
-            "INSERT INTO units (unit_id, property_id, unit_number, address1, address2, city, state, zip,
+/// Replaces the row of each unit's id, but never its property (the service refuses a move).
+pub fn upsert_units(db: &mut Db, units: &[Unit]) -> StoreResult<()> {
+    let mut sorted: Vec<&Unit> = units.iter().collect();
+    sorted.sort_by_key(|u| u.unit_id);
+    let sql = "INSERT INTO units (unit_id, property_id, unit_number, address1, address2, city, state, zip,
                     display_order, floor, latitude, longitude, number_terms)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, {})
-             ON CONFLICT (unit_id) DO UPDATE SET unit_number = excluded.unit_number,
-                address1 = excluded.address1, address2 = excluded.address2, city = excluded.city,
-                state = excluded.state, zip = excluded.zip, display_order = excluded.display_order,
-                floor = excluded.floor, latitude = excluded.latitude, longitude = excluded.longitude,
-                number_terms = excluded.number_terms",
-            terms_of(13)
-        ),
-        &[
-            &u.unit_id,
-            &u.property_id,
-            &u.unit_number,
-            &u.address1,
-            &u.address2,
-            &u.city,
-            &u.state,
-            &u.zip,
-            &u.display_order,
-            &u.floor,
-            &u.latitude,
-            &u.longitude,
-            &terms(&[Some(&u.unit_number)]),
-        ],
-    )?;
+         SELECT unit_id, property_id, unit_number, address1, address2, city, state, zip, display_order, floor,
+                latitude, longitude, array_to_tsvector(string_to_array(terms, ' '))
+         FROM unnest($1::bigint[], $2::bigint[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[],
+                     $8::text[], $9::bigint[], $10::text[], $11::float8[], $12::float8[], $13::text[])
+              AS u(unit_id, property_id, unit_number, address1, address2, city, state, zip, display_order, floor,
+                   latitude, longitude, terms)
+         ORDER BY unit_id
+         ON CONFLICT (unit_id) DO UPDATE SET unit_number = excluded.unit_number,
+            address1 = excluded.address1, address2 = excluded.address2, city = excluded.city,
+            state = excluded.state, zip = excluded.zip, display_order = excluded.display_order,
+            floor = excluded.floor, latitude = excluded.latitude, longitude = excluded.longitude,
+            number_terms = excluded.number_terms";
+    for chunk in sorted.chunks(IMPORT_CHUNK) {
+        let text =
+            |f: fn(&Unit) -> &Option<String>| -> Vec<Option<&str>> { chunk.iter().map(|u| f(u).as_deref()).collect() };
+        let ids: Vec<i64> = chunk.iter().map(|u| u.unit_id).collect();
+        let properties: Vec<i64> = chunk.iter().map(|u| u.property_id).collect();
+        let numbers: Vec<&str> = chunk.iter().map(|u| u.unit_number.as_str()).collect();
+        let address1 = text(|u| &u.address1);
+        let address2 = text(|u| &u.address2);
+        let city = text(|u| &u.city);
+        let state = text(|u| &u.state);
+        let zip = text(|u| &u.zip);
+        let display_order: Vec<Option<i64>> = chunk.iter().map(|u| u.display_order).collect();
+        let floor = text(|u| &u.floor);
+        let latitude: Vec<Option<f64>> = chunk.iter().map(|u| u.latitude).collect();
+        let longitude: Vec<Option<f64>> = chunk.iter().map(|u| u.longitude).collect();
+        let words: Vec<String> = chunk.iter().map(|u| terms(&[Some(&u.unit_number)])).collect();
+        let params: [&(dyn ToSql + Sync); 13] = [
+            &ids,
+            &properties,
+            &numbers,
+            &address1,
+            &address2,
+            &city,
+            &state,
+            &zip,
+            &display_order,
+            &floor,
+            &latitude,
+            &longitude,
+            &words,
+        ];
+        db.execute(sql, &params)?;
+    }
     Ok(())
 }
 
@@ -284,47 +347,9 @@ fn resident_terms(r: &Resident) -> String {
     terms(&[r.resident_first_name.as_deref(), r.resident_last_name.as_deref()])
 }
 
-pub fn upsert_resident(db: &mut Db, r: &Resident) -> StoreResult<()> {
-    db.execute(
-        &format!(
-            "INSERT INTO residents ({RESIDENT_WRITE_COLUMNS})
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, {}) {RESIDENT_REPLACE}",
-            terms_of(17)
-        ),
-        &[
-            &r.resident_id,
-            &r.property_id,
-            &r.unit_id,
-            &r.resident_first_name,
-            &r.resident_middle_initial,
-            &r.resident_last_name,
-            &r.resident_email,
-            &r.resident_unitphone,
-            &r.resident_cellphone,
-            &r.resident_workphone,
-            &r.resident_otherphone,
-            &r.occupancy_type,
-            &r.resident_type,
-            &r.move_in_date.map(|s| s.0),
-            &r.phone_digits(),
-            &r.move_out_date.map(|s| s.0),
-            &resident_terms(r),
-        ],
-    )?;
-    Ok(())
-}
-
-/// Residents per statement of an import.
-const RESIDENT_CHUNK: usize = 1000;
-
-/// An import's residents, a thousand per statement (each column one array
-/// parameter, `unnest` makes the rows): a round trip per resident made a
-/// 100,000-resident import wait on the network. In id order, so two
-/// imports touching the same residents lock them in the same order. The
-/// service has refused an id given twice (one statement may not upsert a
-/// row twice).
-pub fn upsert_residents(db: &mut Db, residents: &[&Resident]) -> StoreResult<()> {
-    let mut sorted = residents.to_vec();
+/// An import's residents, [`IMPORT_CHUNK`] per statement.
+pub fn upsert_residents(db: &mut Db, residents: &[Resident]) -> StoreResult<()> {
+    let mut sorted: Vec<&Resident> = residents.iter().collect();
     sorted.sort_by_key(|r| r.resident_id);
     let sql = format!(
         "INSERT INTO residents ({RESIDENT_WRITE_COLUMNS})
@@ -340,7 +365,7 @@ pub fn upsert_residents(db: &mut Db, residents: &[&Resident]) -> StoreResult<()>
          ORDER BY resident_id
          {RESIDENT_REPLACE}"
     );
-    for chunk in sorted.chunks(RESIDENT_CHUNK) {
+    for chunk in sorted.chunks(IMPORT_CHUNK) {
         let ids: Vec<i64> = chunk.iter().map(|r| r.resident_id).collect();
         let properties: Vec<i64> = chunk.iter().map(|r| r.property_id).collect();
         let units: Vec<i64> = chunk.iter().map(|r| r.unit_id).collect();

@@ -190,8 +190,31 @@ impl PgStore {
     where
         E: From<StoreError>,
     {
+        self.write_on_pool(tx::Clock::Held, work)
+    }
+
+    /// A write that stamps no call log (a directory import): its transaction
+    /// does not hold the change clock, so however long it runs, a
+    /// `modifiedSince` poll does not wait for it, nor do the writes that
+    /// would queue behind that poll's exclusive request.
+    pub async fn write_unclocked<T, E, F>(&self, work: F) -> Result<T, E>
+    where
+        T: Send + 'static,
+        E: From<StoreError> + Send + 'static,
+        F: FnOnce(&mut dyn Writes) -> Result<T, E> + Send + 'static,
+    {
+        let store = self.clone();
+        tokio::task::spawn_blocking(move || store.write_on_pool(tx::Clock::NotHeld, work))
+            .await
+            .map_err(|e| E::from(StoreError::Failed(format!("write task failed: {e}"))))?
+    }
+
+    fn write_on_pool<T, E>(&self, clock: tx::Clock, work: impl FnOnce(&mut dyn Writes) -> Result<T, E>) -> Result<T, E>
+    where
+        E: From<StoreError>,
+    {
         let mut conn = self.connection().map_err(E::from)?;
-        let mut tx = tx::PgTx::write(&mut conn, self.inner.listener.changes()).map_err(E::from)?;
+        let mut tx = tx::PgTx::write(&mut conn, self.inner.listener.changes(), clock).map_err(E::from)?;
         let result = work(&mut tx);
         let committed = result.is_ok();
         tx.finish(committed).map_err(E::from)?;

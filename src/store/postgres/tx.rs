@@ -21,9 +21,18 @@ use crate::domain::query::Page;
 use crate::domain::throttle::{LockedName, LoginHistory, NameKey, ThrottleKey};
 use crate::domain::time::Stamp;
 use crate::domain::users::{Caller, LoginRecord, NewToken, NewUser, TokenInfo, TokenRecord, User, UserChanges};
-use crate::store::{Catalog, ExportCursor, Reads, RuleLock, StoreResult, Writes};
+use crate::store::{Catalog, DirectorySize, ExportCursor, Reads, RuleLock, StoreResult, Writes};
 
 const BEGIN_READ: &str = "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY";
+
+/// Whether a write holds the change clock ([`CHANGE_CLOCK_LOCK`]): every
+/// write that may stamp a call log does; one that only writes the directory
+/// need not.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Clock {
+    Held,
+    NotHeld,
+}
 
 pub struct PgTx<'c> {
     db: &'c mut Db,
@@ -40,9 +49,14 @@ impl<'c> PgTx<'c> {
         PgTx { db, writing: false, open: false, credential_changes }
     }
 
-    /// A write, its transaction begun.
-    pub fn write(db: &'c mut Db, credential_changes: i64) -> StoreResult<PgTx<'c>> {
-        db.batch_execute(&format!("BEGIN; SELECT pg_advisory_xact_lock_shared({CHANGE_CLOCK_LOCK})"))?;
+    /// A write, its transaction begun (holding the change clock unless `clock` says not).
+    pub fn write(db: &'c mut Db, credential_changes: i64, clock: Clock) -> StoreResult<PgTx<'c>> {
+        match clock {
+            Clock::Held => {
+                db.batch_execute(&format!("BEGIN; SELECT pg_advisory_xact_lock_shared({CHANGE_CLOCK_LOCK})"))?
+            }
+            Clock::NotHeld => db.batch_execute("BEGIN")?,
+        }
         Ok(PgTx { db, writing: true, open: true, credential_changes })
     }
 
@@ -188,6 +202,15 @@ impl Reads for PgTx<'_> {
     fn directory_is_empty(&mut self) -> StoreResult<bool> {
         directory::directory_is_empty(self.db()?)
     }
+    fn known_properties(&mut self, property_ids: &[i64]) -> StoreResult<Vec<i64>> {
+        directory::known_properties(self.db()?, property_ids)
+    }
+    fn unit_owners(&mut self, unit_ids: &[i64]) -> StoreResult<Vec<(i64, i64)>> {
+        directory::unit_owners(self.db()?, unit_ids)
+    }
+    fn directory_size(&mut self) -> StoreResult<DirectorySize> {
+        directory::directory_size(self.db()?)
+    }
 
     fn reasons(&mut self, include_inactive: bool) -> StoreResult<Vec<CallLogReason>> {
         catalog::list_reasons(self.db()?, include_inactive)
@@ -325,16 +348,13 @@ impl Writes for PgTx<'_> {
         audit::insert(self.db()?, entry)
     }
 
-    fn upsert_property(&mut self, property: &Property) -> StoreResult<()> {
-        directory::upsert_property(self.db()?, property)
+    fn upsert_properties(&mut self, properties: &[Property]) -> StoreResult<()> {
+        directory::upsert_properties(self.db()?, properties)
     }
-    fn upsert_unit(&mut self, unit: &Unit) -> StoreResult<()> {
-        directory::upsert_unit(self.db()?, unit)
+    fn upsert_units(&mut self, units: &[Unit]) -> StoreResult<()> {
+        directory::upsert_units(self.db()?, units)
     }
-    fn upsert_resident(&mut self, resident: &Resident) -> StoreResult<()> {
-        directory::upsert_resident(self.db()?, resident)
-    }
-    fn upsert_residents(&mut self, residents: &[&Resident]) -> StoreResult<()> {
+    fn upsert_residents(&mut self, residents: &[Resident]) -> StoreResult<()> {
         directory::upsert_residents(self.db()?, residents)
     }
 

@@ -5,7 +5,7 @@
 
 use crate::domain::directory::{Property, PropertyStatus, Resident, Unit, UnitSort};
 use crate::domain::time::Stamp;
-use crate::store::StoreResult;
+use crate::store::{DirectorySize, StoreResult};
 use rusqlite::{params, Connection, OptionalExtension, Row};
 
 /// A JSON array parameter for `json_each`, or NULL meaning "no restriction".
@@ -178,68 +178,63 @@ pub fn directory_is_empty(conn: &Connection) -> StoreResult<bool> {
     Ok(!conn.prepare_cached("SELECT 1 FROM properties LIMIT 1")?.exists([])?)
 }
 
-/// Replaces the whole row of `p.property_id` (the directory is a copy of the outside system).
-pub fn upsert_property(conn: &Connection, p: &Property) -> StoreResult<()> {
-    conn.prepare_cached(
-        "INSERT INTO properties (property_id, c4_uid, property_name, address1, address2, city, state, zip,
-                entity_number, legal_name, property_type_id, property_status)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)
-         ON CONFLICT (property_id) DO UPDATE SET c4_uid = excluded.c4_uid, property_name = excluded.property_name,
-            address1 = excluded.address1, address2 = excluded.address2, city = excluded.city, state = excluded.state,
-            zip = excluded.zip, entity_number = excluded.entity_number, legal_name = excluded.legal_name,
-            property_type_id = excluded.property_type_id, property_status = excluded.property_status",
-    )?
-    .execute(params![
-        p.property_id,
-        p.c4_uid,
-        p.property_name,
-        p.address1,
-        p.address2,
-        p.city,
-        p.state,
-        p.zip,
-        p.entity_number,
-        p.legal_name,
-        p.property_type_id,
-        p.property_status
-    ])?;
-    Ok(())
+/// The ids of `property_ids` that are stored.
+pub fn known_properties(conn: &Connection, property_ids: &[i64]) -> StoreResult<Vec<i64>> {
+    let ids = id_list_param(Some(property_ids));
+    let mut stmt = conn
+        .prepare_cached("SELECT property_id FROM properties WHERE property_id IN (SELECT value FROM json_each(?1))")?;
+    let rows = stmt.query_map([ids], |r| r.get(0))?.collect::<Result<_, _>>()?;
+    Ok(rows)
 }
 
-pub fn upsert_unit(conn: &Connection, u: &Unit) -> StoreResult<()> {
-    conn.prepare_cached(
-        "INSERT INTO units (unit_id, property_id, unit_number, address1, address2, city, state, zip, display_order,
-                floor, latitude, longitude)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)
-         ON CONFLICT (unit_id) DO UPDATE SET unit_number = excluded.unit_number,
+/// The stored units of `unit_ids` with their property.
+pub fn unit_owners(conn: &Connection, unit_ids: &[i64]) -> StoreResult<Vec<(i64, i64)>> {
+    let ids = id_list_param(Some(unit_ids));
+    let mut stmt = conn
+        .prepare_cached("SELECT unit_id, property_id FROM units WHERE unit_id IN (SELECT value FROM json_each(?1))")?;
+    let rows = stmt.query_map([ids], |r| Ok((r.get(0)?, r.get(1)?)))?.collect::<Result<_, _>>()?;
+    Ok(rows)
+}
+
+pub fn directory_size(conn: &Connection) -> StoreResult<DirectorySize> {
+    Ok(conn
+        .prepare_cached("SELECT (SELECT count(*) FROM properties), (SELECT count(*) FROM units)")?
+        .query_row([], |r| Ok(DirectorySize { properties: r.get(0)?, units: r.get(1)? }))?)
+}
+
+// An import's rows are staged in a temporary table, then upserted by one
+// statement per slice. Row by row, each statement's end makes the lookup's
+// FTS5 indexes flush a tiny segment and merge it (a 100,000-resident import
+// spent most of its time there); in one statement the indexes take the
+// slice at once. Same rows, same triggers, same transaction. The staging
+// tables live in memory (temp_store), one slice at a time.
+
+const PROPERTY_WRITE_COLUMNS: &str = "property_id, c4_uid, property_name, address1, address2, city, state, zip, \
+     entity_number, legal_name, property_type_id, property_status";
+
+/// What an upsert does to an existing property: replace all of it.
+const PROPERTY_REPLACE: &str = "ON CONFLICT (property_id) DO UPDATE SET c4_uid = excluded.c4_uid,
+            property_name = excluded.property_name, address1 = excluded.address1, address2 = excluded.address2,
+            city = excluded.city, state = excluded.state, zip = excluded.zip,
+            entity_number = excluded.entity_number, legal_name = excluded.legal_name,
+            property_type_id = excluded.property_type_id, property_status = excluded.property_status";
+
+const UNIT_WRITE_COLUMNS: &str = "unit_id, property_id, unit_number, address1, address2, city, state, zip, \
+     display_order, floor, latitude, longitude";
+
+/// What an upsert does to an existing unit: replace all of it but its property (a unit never moves).
+const UNIT_REPLACE: &str = "ON CONFLICT (unit_id) DO UPDATE SET unit_number = excluded.unit_number,
             address1 = excluded.address1, address2 = excluded.address2, city = excluded.city, state = excluded.state,
             zip = excluded.zip, display_order = excluded.display_order, floor = excluded.floor,
-            latitude = excluded.latitude, longitude = excluded.longitude",
-    )?
-    .execute(params![
-        u.unit_id,
-        u.property_id,
-        u.unit_number,
-        u.address1,
-        u.address2,
-        u.city,
-        u.state,
-        u.zip,
-        u.display_order,
-        u.floor,
-        u.latitude,
-        u.longitude
-    ])?;
-    Ok(())
-}
+            latitude = excluded.latitude, longitude = excluded.longitude";
 
-/// The columns a resident's upsert writes, in the order of [`resident_values`].
+/// The columns a resident's upsert writes.
 const RESIDENT_WRITE_COLUMNS: &str =
     "resident_id, property_id, unit_id, first_name, middle_initial, last_name, email, \
      unit_phone, cell_phone, work_phone, other_phone, occupancy_type, resident_type, move_in_date, phone_digits, \
      move_out_date";
 
-/// What an upsert does to an existing row: replace all of it.
+/// What an upsert does to an existing resident: replace all of it.
 const RESIDENT_REPLACE: &str = "ON CONFLICT (resident_id) DO UPDATE SET property_id = excluded.property_id,
             unit_id = excluded.unit_id, first_name = excluded.first_name, middle_initial = excluded.middle_initial,
             last_name = excluded.last_name, email = excluded.email, unit_phone = excluded.unit_phone,
@@ -248,62 +243,213 @@ const RESIDENT_REPLACE: &str = "ON CONFLICT (resident_id) DO UPDATE SET property
             move_in_date = excluded.move_in_date, phone_digits = excluded.phone_digits,
             move_out_date = excluded.move_out_date";
 
-fn resident_insert(conn: &Connection, table: &str, conflict: &str, r: &Resident) -> StoreResult<()> {
-    conn.prepare_cached(&format!(
-        "INSERT INTO {table} ({RESIDENT_WRITE_COLUMNS})
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16) {conflict}"
-    ))?
-    .execute(params![
-        r.resident_id,
-        r.property_id,
-        r.unit_id,
-        r.resident_first_name,
-        r.resident_middle_initial,
-        r.resident_last_name,
-        r.resident_email,
-        r.resident_unitphone,
-        r.resident_cellphone,
-        r.resident_workphone,
-        r.resident_otherphone,
-        r.occupancy_type,
-        r.resident_type,
-        r.move_in_date.map(|s| s.0),
-        r.phone_digits(),
-        r.move_out_date.map(|s| s.0)
-    ])?;
-    Ok(())
+/// A directory table as an import writes it.
+struct Upsert {
+    table: &'static str,
+    /// The staging table's columns.
+    definition: &'static str,
+    /// The columns written, in the order the rows are bound.
+    columns: &'static str,
+    id: &'static str,
+    /// What the upsert does to an existing row.
+    replace: &'static str,
 }
 
-pub fn upsert_resident(conn: &Connection, r: &Resident) -> StoreResult<()> {
-    resident_insert(conn, "residents", RESIDENT_REPLACE, r)
-}
+const PROPERTIES: Upsert = Upsert {
+    table: "properties",
+    definition: "property_id INTEGER PRIMARY KEY, c4_uid TEXT, property_name TEXT, address1 TEXT, address2 TEXT,
+         city TEXT, state TEXT, zip TEXT, entity_number TEXT, legal_name TEXT, property_type_id INTEGER,
+         property_status INTEGER",
+    columns: PROPERTY_WRITE_COLUMNS,
+    id: "property_id",
+    replace: PROPERTY_REPLACE,
+};
 
-/// An import's residents: staged in a temporary table, then upserted by one
-/// statement. Row by row, each statement's end makes the lookup's FTS5
-/// indexes flush a tiny segment and merge it (a 100,000-resident import
-/// spent most of its time there); in one statement the indexes take every
-/// row at once. Same rows, same triggers, same transaction.
-pub fn upsert_residents(conn: &Connection, residents: &[&Resident]) -> StoreResult<()> {
-    if residents.is_empty() {
+const UNITS: Upsert = Upsert {
+    table: "units",
+    definition: "unit_id INTEGER PRIMARY KEY, property_id INTEGER, unit_number TEXT, address1 TEXT, address2 TEXT,
+         city TEXT, state TEXT, zip TEXT, display_order INTEGER, floor TEXT, latitude REAL, longitude REAL",
+    columns: UNIT_WRITE_COLUMNS,
+    id: "unit_id",
+    replace: UNIT_REPLACE,
+};
+
+const RESIDENTS: Upsert = Upsert {
+    table: "residents",
+    definition: "resident_id INTEGER PRIMARY KEY, property_id INTEGER, unit_id INTEGER, first_name TEXT,
+         middle_initial TEXT, last_name TEXT, email TEXT, unit_phone TEXT, cell_phone TEXT, work_phone TEXT,
+         other_phone TEXT, occupancy_type TEXT, resident_type INTEGER, move_in_date INTEGER, phone_digits TEXT,
+         move_out_date INTEGER",
+    columns: RESIDENT_WRITE_COLUMNS,
+    id: "resident_id",
+    replace: RESIDENT_REPLACE,
+};
+
+/// Stages `rows` in `temp.import_{table}` (each bound by `bind` to an
+/// INSERT of the columns), then upserts them all into `main.{table}` in id order.
+fn stage_and_upsert<T>(
+    conn: &Connection,
+    upsert: &Upsert,
+    rows: &[T],
+    bind: impl Fn(&mut rusqlite::CachedStatement<'_>, &T) -> rusqlite::Result<usize>,
+) -> StoreResult<()> {
+    if rows.is_empty() {
         return Ok(());
     }
-    conn.execute_batch(
-        "CREATE TEMP TABLE IF NOT EXISTS import_residents (
-             resident_id INTEGER PRIMARY KEY, property_id INTEGER, unit_id INTEGER, first_name TEXT,
-             middle_initial TEXT, last_name TEXT, email TEXT, unit_phone TEXT, cell_phone TEXT, work_phone TEXT,
-             other_phone TEXT, occupancy_type TEXT, resident_type INTEGER, move_in_date INTEGER, phone_digits TEXT,
-             move_out_date INTEGER);
-         DELETE FROM temp.import_residents;",
-    )?;
-    for r in residents {
-        resident_insert(conn, "temp.import_residents", "", r)?;
+    let Upsert { table, definition, columns, id, replace } = upsert;
+    let staging = format!("import_{table}");
+    conn.execute_batch(&format!(
+        "CREATE TEMP TABLE IF NOT EXISTS {staging} ({definition}); DELETE FROM temp.{staging};"
+    ))?;
+    let placeholders = (1..=columns.split(',').count()).map(|i| format!("?{i}")).collect::<Vec<_>>().join(", ");
+    {
+        let mut insert =
+            conn.prepare_cached(&format!("INSERT INTO temp.{staging} ({columns}) VALUES ({placeholders})"))?;
+        for row in rows {
+            bind(&mut insert, row)?;
+        }
     }
-    // `WHERE true`: SQLite's way to tell an upsert's ON CONFLICT from a join's ON.
+    // A row the import gives as it is stored is left alone: rewriting it
+    // would change nothing but still cost its lookup entries (a nightly
+    // import of the same directory then holds the writer for its changes
+    // only). In the writer, so nothing can change the row in between.
+    let same =
+        columns.split(',').map(|c| format!("stored.{0} IS staged.{0}", c.trim())).collect::<Vec<_>>().join(" AND ");
     conn.prepare_cached(&format!(
-        "INSERT INTO main.residents ({RESIDENT_WRITE_COLUMNS})
-         SELECT {RESIDENT_WRITE_COLUMNS} FROM temp.import_residents WHERE true ORDER BY resident_id {RESIDENT_REPLACE}"
+        "INSERT INTO main.{table} ({columns})
+         SELECT {columns} FROM temp.{staging} AS staged
+         WHERE NOT EXISTS (SELECT 1 FROM main.{table} AS stored WHERE stored.{id} = staged.{id} AND {same})
+         ORDER BY {id} {replace}"
     ))?
     .execute([])?;
-    conn.execute_batch("DELETE FROM temp.import_residents;")?;
+    conn.execute_batch(&format!("DELETE FROM temp.{staging};"))?;
     Ok(())
+}
+
+/// Replaces the whole row of each property's id (the directory is a copy of the outside system).
+pub fn upsert_properties(conn: &Connection, properties: &[Property]) -> StoreResult<()> {
+    stage_and_upsert(conn, &PROPERTIES, properties, |insert, p| {
+        insert.execute(params![
+            p.property_id,
+            p.c4_uid,
+            p.property_name,
+            p.address1,
+            p.address2,
+            p.city,
+            p.state,
+            p.zip,
+            p.entity_number,
+            p.legal_name,
+            p.property_type_id,
+            p.property_status
+        ])
+    })
+}
+
+pub fn upsert_units(conn: &Connection, units: &[Unit]) -> StoreResult<()> {
+    stage_and_upsert(conn, &UNITS, units, |insert, u| {
+        insert.execute(params![
+            u.unit_id,
+            u.property_id,
+            u.unit_number,
+            u.address1,
+            u.address2,
+            u.city,
+            u.state,
+            u.zip,
+            u.display_order,
+            u.floor,
+            u.latitude,
+            u.longitude
+        ])
+    })
+}
+
+pub fn upsert_residents(conn: &Connection, residents: &[Resident]) -> StoreResult<()> {
+    stage_and_upsert(conn, &RESIDENTS, residents, |insert, r| {
+        insert.execute(params![
+            r.resident_id,
+            r.property_id,
+            r.unit_id,
+            r.resident_first_name,
+            r.resident_middle_initial,
+            r.resident_last_name,
+            r.resident_email,
+            r.resident_unitphone,
+            r.resident_cellphone,
+            r.resident_workphone,
+            r.resident_otherphone,
+            r.occupancy_type,
+            r.resident_type,
+            r.move_in_date.map(|s| s.0),
+            r.phone_digits(),
+            r.move_out_date.map(|s| s.0)
+        ])
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn unit(unit_id: i64, number: &str, floor: Option<&str>) -> Unit {
+        Unit {
+            unit_id,
+            property_id: 1,
+            unit_number: number.into(),
+            address1: None,
+            address2: None,
+            city: None,
+            state: None,
+            zip: None,
+            display_order: Some(unit_id),
+            floor: floor.map(String::from),
+            latitude: Some(25.5),
+            longitude: None,
+        }
+    }
+
+    #[test]
+    fn an_import_rewrites_only_the_rows_it_changes() {
+        let conn = Connection::open_in_memory().unwrap();
+        crate::store::sqlite::register_functions(&conn).unwrap();
+        crate::store::sqlite::schema::migrate(&conn).unwrap();
+        conn.execute_batch(
+            "CREATE TEMP TABLE rewritten (unit_id INTEGER);
+             CREATE TEMP TRIGGER count_rewrites AFTER UPDATE ON main.units BEGIN
+                 INSERT INTO rewritten VALUES (new.unit_id);
+             END;",
+        )
+        .unwrap();
+        let property = Property {
+            property_id: 1,
+            c4_uid: None,
+            property_name: "Elm".into(),
+            address1: None,
+            address2: None,
+            city: None,
+            state: None,
+            zip: None,
+            entity_number: None,
+            legal_name: None,
+            property_type_id: None,
+            property_status: true,
+        };
+        upsert_properties(&conn, &[property]).unwrap();
+        let units = [unit(1, "101", Some("1")), unit(2, "102", None), unit(3, "103", Some("1"))];
+        upsert_units(&conn, &units).unwrap();
+        let rewritten = || -> Vec<i64> {
+            let mut stmt = conn.prepare("SELECT unit_id FROM rewritten ORDER BY unit_id").unwrap();
+            stmt.query_map([], |r| r.get(0)).unwrap().map(Result::unwrap).collect()
+        };
+        upsert_units(&conn, &units).unwrap();
+        assert_eq!(rewritten(), Vec::<i64>::new(), "the same rows again rewrite nothing");
+        // A value set, one cleared (NULL compares as a value), one changed.
+        let changed = [unit(1, "101", Some("1")), unit(2, "102", Some("2")), unit(3, "103b", None)];
+        upsert_units(&conn, &changed).unwrap();
+        assert_eq!(rewritten(), [2, 3]);
+        let stored = get_unit(&conn, 3).unwrap().unwrap();
+        assert_eq!((stored.unit_number.as_str(), stored.floor), ("103b", None));
+        assert_eq!(get_unit(&conn, 2).unwrap().unwrap().floor.as_deref(), Some("2"));
+    }
 }

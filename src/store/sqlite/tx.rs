@@ -15,7 +15,7 @@ use crate::domain::query::Page;
 use crate::domain::throttle::{LockedName, LoginHistory, NameKey, ThrottleKey};
 use crate::domain::time::Stamp;
 use crate::domain::users::{Caller, LoginRecord, NewToken, NewUser, TokenInfo, TokenRecord, User, UserChanges};
-use crate::store::{Catalog, ExportCursor, Reads, RuleLock, StoreResult, Writes};
+use crate::store::{Catalog, DirectorySize, ExportCursor, Reads, RuleLock, StoreResult, Writes};
 use rusqlite::Connection;
 
 pub struct SqliteTx<'c> {
@@ -108,6 +108,15 @@ impl Reads for SqliteTx<'_> {
     }
     fn directory_is_empty(&mut self) -> StoreResult<bool> {
         directory::directory_is_empty(self.conn)
+    }
+    fn known_properties(&mut self, property_ids: &[i64]) -> StoreResult<Vec<i64>> {
+        directory::known_properties(self.conn, property_ids)
+    }
+    fn unit_owners(&mut self, unit_ids: &[i64]) -> StoreResult<Vec<(i64, i64)>> {
+        directory::unit_owners(self.conn, unit_ids)
+    }
+    fn directory_size(&mut self) -> StoreResult<DirectorySize> {
+        directory::directory_size(self.conn)
     }
 
     fn reasons(&mut self, include_inactive: bool) -> StoreResult<Vec<CallLogReason>> {
@@ -244,16 +253,13 @@ impl Writes for SqliteTx<'_> {
         audit::insert(self.conn, entry)
     }
 
-    fn upsert_property(&mut self, property: &Property) -> StoreResult<()> {
-        directory::upsert_property(self.conn, property)
+    fn upsert_properties(&mut self, properties: &[Property]) -> StoreResult<()> {
+        directory::upsert_properties(self.conn, properties)
     }
-    fn upsert_unit(&mut self, unit: &Unit) -> StoreResult<()> {
-        directory::upsert_unit(self.conn, unit)
+    fn upsert_units(&mut self, units: &[Unit]) -> StoreResult<()> {
+        directory::upsert_units(self.conn, units)
     }
-    fn upsert_resident(&mut self, resident: &Resident) -> StoreResult<()> {
-        directory::upsert_resident(self.conn, resident)
-    }
-    fn upsert_residents(&mut self, residents: &[&Resident]) -> StoreResult<()> {
+    fn upsert_residents(&mut self, residents: &[Resident]) -> StoreResult<()> {
         directory::upsert_residents(self.conn, residents)
     }
 
