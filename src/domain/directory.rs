@@ -1063,7 +1063,7 @@ mod tests {
         let back: Vec<Resident> = batch.residents.iter().map(|r| r.unwrap().1).collect();
         assert_eq!(format!("{back:?}"), format!("{:?}", [full, resident(None, None, Some("Zoë"))]));
         let mut f = Fields::from_object(
-            json!({"UnitId": 7, "PropertyId": 1, "UnitNumber": "7", "Latitude": -33.5, "DisplayOrder": -2, "Zip": 33101})
+            json!({"UnitId": 7, "PropertyId": 1, "UnitNumber": "7", "Latitude": -33.5, "DisplayOrder": 2, "Zip": 33101})
                 .as_object()
                 .unwrap()
                 .clone(),
