@@ -136,6 +136,10 @@ pub struct AppConfig {
     pub password_check_wait: Duration,
     /// Peers whose `X-Forwarded-For` names the client (`serve --trusted-proxy`).
     pub trusted_proxies: Vec<IpAddr>,
+    /// Searches and export chunks that run at once, all users together (half the cores).
+    pub costly_read_places: usize,
+    /// Searches and exports one user may have waiting for a turn; one more → 503/115.
+    pub costly_read_queue: usize,
 }
 
 impl Default for AppConfig {
@@ -147,6 +151,8 @@ impl Default for AppConfig {
             password_checks: crate::credentials::PasswordChecks::default_permits(),
             password_check_wait: Duration::from_secs(2),
             trusted_proxies: Vec::new(),
+            costly_read_places: crate::service::gate::FairGate::default_places(),
+            costly_read_queue: 8,
         }
     }
 }

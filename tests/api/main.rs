@@ -18,6 +18,7 @@ mod console_admin;
 mod console_calls;
 mod console_pages;
 mod conventions;
+mod costly_reads;
 mod directory;
 mod directory_import;
 mod docs;
