@@ -47,6 +47,7 @@ pub const MIGRATIONS: &[Migration] = &[
     migration!(6, "0006_move_out_date"),
     migration!(7, "0007_deleted_logs"),
     migration!(8, "0008_comment_count"),
+    migration!(9, "0009_search_prefixes"),
 ];
 
 /// The schema version this code reads and writes: the top of the ladder.
