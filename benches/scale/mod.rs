@@ -286,6 +286,8 @@ fn measure(runtime: &tokio::runtime::Runtime, base: &str, admin: &str, viewer: &
             admin,
             format!("/api/calllogs?q={}", plus(&format!("{RARE} a b c d e f g h i k l m n p r"))),
         ),
+        ("q= the 16 commonest letters", admin, format!("/api/calllogs?q={}", plus("f a s l p c d g b t w h i k m n"))),
+        ("q= f s l p (four letters in most logs)", admin, "/api/calllogs?q=f%20s%20l%20p".into()),
         ("q= s (a letter in every log)", admin, "/api/calllogs?q=s".into()),
         ("q= s, viewer of 10 properties", viewer, "/api/calllogs?q=s".into()),
         ("q= f l (two letters in most logs)", admin, "/api/calllogs?q=f%20l".into()),
