@@ -35,5 +35,6 @@ mod search;
 mod search_reference;
 mod sqlite_checkpoints;
 mod sqlite_query_plans;
+mod sqlite_search_bounds;
 mod sqlite_writer_batches;
 mod summaries;

@@ -458,14 +458,33 @@ const PROBED_ROWS: i64 = 8192;
 /// not read whole: its rows are sought among those logs only, on the
 /// prefix index, whenever that reads less ([`SearchPaths::rows_per_seek`]).
 pub fn search_matches(conn: &Connection, words: &[String], paths: SearchPaths) -> StoreResult<SearchMatches> {
+    Ok(search_matches_with_work(conn, words, paths)?.0)
+}
+
+/// What a search read of the index: rows of doclists, the queries that
+/// sought a range of them, and the rows counted to tell rare words.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct SearchWork {
+    pub rows: usize,
+    pub seeks: usize,
+    pub probed: usize,
+}
+
+/// [`search_matches`], and what it read.
+pub fn search_matches_with_work(
+    conn: &Connection,
+    words: &[String],
+    paths: SearchPaths,
+) -> StoreResult<(SearchMatches, SearchWork)> {
+    let mut work = SearchWork::default();
     let (mut long, mut short): (Vec<&String>, Vec<&String>) =
         words.iter().partition(|w| w.chars().count() > PREFIX_INDEXED_CHARS);
     long.sort_by_key(|w| std::cmp::Reverse(w.chars().count()));
     let mut found: Option<Found> = None;
     for word in long {
-        let rowids = all_rows(conn, word)?;
+        let rowids = all_rows(conn, word, &mut work)?;
         if !narrow(&mut found, rowids) {
-            return Ok(SearchMatches::default());
+            return Ok((SearchMatches::default(), work));
         }
     }
     if !short.is_empty() {
@@ -480,23 +499,24 @@ pub fn search_matches(conn: &Connection, words: &[String], paths: SearchPaths) -
                 params![fts_query(std::slice::from_ref(word)), from << SEARCH_EVENT_BITS, PROBED_ROWS],
                 |r| r.get(0),
             )?;
+            work.probed += usize::try_from(probed).unwrap_or(0);
             estimated.push((probed as f64 * scale, word));
         }
         estimated.sort_by(|a, b| a.0.total_cmp(&b.0));
         for (rows, word) in estimated {
             let rowids = match &found {
                 Some(f) => match seek_plan(&f.logs, rows / newest.max(1) as f64, paths) {
-                    Some(ranges) if ranges.cost < rows => rows_in_ranges(conn, word, &ranges.ranges)?,
-                    _ => all_rows(conn, word)?,
+                    Some(ranges) if ranges.cost < rows => rows_in_ranges(conn, word, &ranges.ranges, &mut work)?,
+                    _ => all_rows(conn, word, &mut work)?,
                 },
-                None => all_rows(conn, word)?,
+                None => all_rows(conn, word, &mut work)?,
             };
             if !narrow(&mut found, rowids) {
-                return Ok(SearchMatches::default());
+                return Ok((SearchMatches::default(), work));
             }
         }
     }
-    let Some(Found { logs: log_ids, rows }) = found else { return Ok(SearchMatches::default()) };
+    let Some(Found { logs: log_ids, rows }) = found else { return Ok((SearchMatches::default(), work)) };
     // A log's rows are consecutive rowids, its header (event 0) first.
     let mut tiers = Vec::with_capacity(log_ids.len());
     let mut r = 0;
@@ -510,7 +530,7 @@ pub fn search_matches(conn: &Connection, words: &[String], paths: SearchPaths) -
             _ => TIER_SPREAD,
         });
     }
-    Ok(SearchMatches { log_ids, tiers })
+    Ok((SearchMatches { log_ids, tiers }, work))
 }
 
 /// What a search has found so far: the logs holding every word read, and
@@ -537,9 +557,10 @@ fn narrow(found: &mut Option<Found>, rowids: Vec<i64>) -> bool {
 }
 
 /// Every row holding `word`, sorted.
-fn all_rows(conn: &Connection, word: &str) -> StoreResult<Vec<i64>> {
+fn all_rows(conn: &Connection, word: &str, work: &mut SearchWork) -> StoreResult<Vec<i64>> {
     let list: Vec<u8> = conn.prepare_cached(SEARCH_ROWS)?.query_row([fts_query(&[word.to_string()])], |r| r.get(0))?;
     let mut rowids: Vec<i64> = integers(&list).collect();
+    work.rows += rowids.len();
     // FTS5 answers in rowid order; a check is cheap insurance.
     if !rowids.is_sorted() {
         rowids.sort_unstable();
@@ -548,7 +569,12 @@ fn all_rows(conn: &Connection, word: &str) -> StoreResult<Vec<i64>> {
 }
 
 /// The rows holding a short `word` within `ranges` of logs (each `first..=last`), sorted.
-fn rows_in_ranges(conn: &Connection, word: &str, ranges: &[(i64, i64)]) -> StoreResult<Vec<i64>> {
+fn rows_in_ranges(
+    conn: &Connection,
+    word: &str,
+    ranges: &[(i64, i64)],
+    work: &mut SearchWork,
+) -> StoreResult<Vec<i64>> {
     let query = fts_query(&[word.to_string()]);
     let mut stmt = conn.prepare_cached(SEARCH_ROWS_IN_RANGE)?;
     let mut rowids = Vec::new();
@@ -557,6 +583,8 @@ fn rows_in_ranges(conn: &Connection, word: &str, ranges: &[(i64, i64)]) -> Store
             stmt.query_row(params![query, first << SEARCH_EVENT_BITS, (last + 1) << SEARCH_EVENT_BITS], |r| r.get(0))?;
         rowids.extend(integers(&list));
     }
+    work.seeks += ranges.len();
+    work.rows += rowids.len();
     if !rowids.is_sorted() {
         rowids.sort_unstable();
     }
