@@ -1,4 +1,4 @@
--- calllog schema, version 10: the whole current schema in one readable place.
+-- calllog schema, version 11: the whole current schema in one readable place.
 -- src/store/schema.rs builds a new, empty file from it; an older file is
 -- stepped up by migrations/sqlite/ instead. A change here comes with a new
 -- migration that makes the same change (tests/schema_upgrades.rs compares).
@@ -199,10 +199,13 @@ CREATE INDEX IF NOT EXISTS call_logs_deleted ON call_logs(log_id) WHERE deleted 
 -- notes change) and one row per comment at (log_id << 24) | event_no, so a
 -- comment is one small append, never a rewrite of the log's document.
 -- unicode61 with remove_diacritics folds case and accents ('creme' = 'Crème').
+-- Each word's first one and two characters are terms too (prefix indexes):
+-- a one- or two-letter search word reads one doclist, and can seek in it.
 CREATE VIRTUAL TABLE IF NOT EXISTS call_log_search USING fts5(
     body,
     content = '', contentless_delete = 1,
-    tokenize = 'unicode61 remove_diacritics 2'
+    tokenize = 'unicode61 remove_diacritics 2',
+    prefix = '1 2'
 );
 
 -- The lookup (docs/console.md §2, docs/api.md §9): external-content FTS5 indexes over

@@ -5,8 +5,8 @@
 //!     cargo bench --bench search
 //!     CALLLOG_BENCH_ONLY=scale cargo bench --bench search    # the scale phase alone
 //!
-//! Environment: CALLLOG_BENCH_ONLY (`hostile`: phases 1-3; `scale`: phase 4;
-//! unset: all), CALLLOG_BENCH_SEARCH_LOGS (default 100000) call logs, filled
+//! Environment: CALLLOG_BENCH_ONLY (`hostile`: phases 1-3 and 5; `fair`:
+//! phase 5; `scale`: phase 4; unset: all), CALLLOG_BENCH_SEARCH_LOGS (default 100000) call logs, filled
 //! through the service's write path over HTTP (so the full-text index is
 //! filled as in production: a header row per log, a row per comment).
 //!
@@ -22,6 +22,11 @@
 //! 4. Scale (issue 9, `scale/mod.rs`): a 1,000,000-log file built through
 //!    the write path, page 1 of the searches and lists that matter on it,
 //!    SQLite's floor for the same work, and the export's rate and memory.
+//! 5. Fair admission (issue 16): one viewer floods with 32 concurrent
+//!    requests of sixteen one-letter words while another user searches;
+//!    then the first exports the whole file 8 times at once while the other
+//!    reads and searches. The other user's latencies, beside the same work
+//!    alone. (`CALLLOG_BENCH_ONLY=fair`: the fill and this phase alone.)
 
 use calllog::config::{AppConfig, StoreConfig};
 use calllog::{AppState, Store};
@@ -190,15 +195,15 @@ fn old_shape(conn: &rusqlite::Connection, words: &[&str], limit: Duration) -> Op
 fn main() {
     let only = std::env::var("CALLLOG_BENCH_ONLY").unwrap_or_default();
     if only != "scale" {
-        hostile();
+        hostile(only == "fair");
     }
-    if only != "hostile" {
+    if only != "hostile" && only != "fair" {
         scale::run();
     }
 }
 
-/// Phases 1 to 3.
-fn hostile() {
+/// Phases 1 to 3, and 5 (alone when `fair_only`).
+fn hostile(fair_only: bool) {
     let logs = env_number("CALLLOG_BENCH_SEARCH_LOGS", 100_000);
     let dir = tempfile::tempdir().expect("tempdir");
     let path = dir.path().join("search.db");
@@ -210,9 +215,11 @@ fn hostile() {
     let operator = calllog::domain::users::Caller::command_line();
     let service = calllog::service::Service::new(store.clone(), AppConfig::default());
     let setup = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
-    for (name, role) in
-        [("bench", calllog::domain::users::Role::Admin), ("viewer", calllog::domain::users::Role::Viewer)]
-    {
+    for (name, role) in [
+        ("bench", calllog::domain::users::Role::Admin),
+        ("viewer", calllog::domain::users::Role::Viewer),
+        ("reader", calllog::domain::users::Role::Viewer),
+    ] {
         let user = calllog::domain::users::NewUser {
             user_name: name.into(),
             password: "bench-password".into(),
@@ -240,6 +247,8 @@ fn hostile() {
     let admin = sign_in("bench");
     let viewer = sign_in("viewer");
     let other_viewer = viewer.clone();
+    // Another user (fair admission is between users).
+    let other_user = sign_in("reader");
     let directory = ten_properties_of_a_hundred_units();
     let (status, _) =
         runtime.block_on(timed(&http, &base, &admin, "POST", "/api/admin/import", Some(directory.to_string())));
@@ -287,6 +296,11 @@ fn hostile() {
         std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0) as f64 / 1_048_576.0
     );
     println!();
+
+    if fair_only {
+        fairness(&runtime, &base, &viewer, &other_user, logs);
+        return;
+    }
 
     let sixteen_letters = "a b c d e f g h i j k l m n o p";
     let sixteen_pairs = "th an to of in is it fo on at be wi as le wa ki";
@@ -396,4 +410,85 @@ fn hostile() {
         search_answers.iter().map(|a| a.1).collect(),
         &search_answers.iter().map(|a| a.0).collect::<Vec<_>>(),
     );
+    println!();
+    fairness(&runtime, &base, &viewer, &other_user, logs);
+}
+
+/// Phase 5: one viewer floods (searches, then exports) while another user
+/// works; the other user's latencies beside the same work alone.
+fn fairness(runtime: &tokio::runtime::Runtime, base: &str, flooder: &str, other: &str, logs: usize) {
+    let sixteen_letters = "a b c d e f g h i j k l m n o p";
+    let searches = ["leak", "water kitchen", "noise neighbor", "parking", "invoice payment", "elevator"];
+    let http = client();
+    let other_searches = |rounds: usize| -> Vec<(u16, Duration)> {
+        (0..rounds)
+            .map(|i| {
+                let path = format!("/api/calllogs?q={}", encoded(searches[i % searches.len()]));
+                runtime.block_on(timed(&http, base, other, "GET", &path, None))
+            })
+            .collect()
+    };
+    let summarize = |name: &str, answers: &[(u16, Duration)]| {
+        summary(name, answers.iter().map(|a| a.1).collect(), &answers.iter().map(|a| a.0).collect::<Vec<_>>())
+    };
+    println!("Fair admission: another user's normal searches (q=leak, q=water kitchen, …), one client:");
+    summarize("alone", &other_searches(30));
+
+    // Floods until told to stop, each client sending its next request as soon as the last is answered.
+    let flood =
+        |path: String, clients: usize, stop: Arc<AtomicBool>| -> Vec<tokio::task::JoinHandle<Vec<(u16, Duration)>>> {
+            (0..clients)
+                .map(|_| {
+                    let (base, token, path, stop) = (base.to_string(), flooder.to_string(), path.clone(), stop.clone());
+                    runtime.spawn(async move {
+                        let http = client();
+                        let mut answers = Vec::new();
+                        while !stop.load(Ordering::Relaxed) {
+                            answers.push(timed(&http, &base, &token, "GET", &path, None).await);
+                            if answers.last().is_some_and(|a| a.0 == 503) {
+                                // Refused for its own queue: a client that backs off as Retry-After asks, shortened.
+                                tokio::time::sleep(Duration::from_millis(100)).await;
+                            }
+                        }
+                        answers
+                    })
+                })
+                .collect()
+        };
+    let stop = Arc::new(AtomicBool::new(false));
+    let flooding = flood(format!("/api/calllogs?q={}", encoded(sixteen_letters)), 32, stop.clone());
+    std::thread::sleep(Duration::from_millis(500));
+    let beside = other_searches(30);
+    stop.store(true, Ordering::Relaxed);
+    let flood_answers: Vec<(u16, Duration)> =
+        flooding.into_iter().flat_map(|f| runtime.block_on(f).expect("flooder")).collect();
+    summarize("beside 32 concurrent searches of 16 one-letter words by one user", &beside);
+    summarize("  the flood itself (503: its own queue full)", &flood_answers);
+
+    let other_reads = |rounds: usize| -> Vec<(u16, Duration)> {
+        (0..rounds)
+            .map(|i| {
+                let path = match i % 3 {
+                    0 => format!("/api/calllogs/{}", 1 + (i * 7919) % logs),
+                    1 => format!("/api/units/{}/calllogs", (i % 10 + 1) * 1000 + i % 100),
+                    _ => "/api/calllogs".to_string(),
+                };
+                runtime.block_on(timed(&http, base, other, "GET", &path, None))
+            })
+            .collect()
+    };
+    println!("Another user's reads (a log, a unit's logs, the newest 25) and searches, one client:");
+    summarize("reads alone", &other_reads(300));
+    let stop = Arc::new(AtomicBool::new(false));
+    let started = Instant::now();
+    let exports = flood("/api/calllogs/export.csv".to_string(), 8, stop.clone());
+    std::thread::sleep(Duration::from_millis(500));
+    let reads = other_reads(300);
+    let export_searches = other_searches(30);
+    stop.store(true, Ordering::Relaxed);
+    let export_answers: Vec<(u16, Duration)> =
+        exports.into_iter().flat_map(|f| runtime.block_on(f).expect("exporter")).collect();
+    summarize("reads beside 8 concurrent whole-file exports by one user", &reads);
+    summarize("searches beside them", &export_searches);
+    summarize(&format!("  the exports themselves ({:.1} s in all)", started.elapsed().as_secs_f64()), &export_answers);
 }

@@ -140,6 +140,10 @@ pub struct AppConfig {
     /// Where rules over time read it (the sign-in throttle): the system's
     /// clock, or in tests one they move.
     pub clock: Clock,
+    /// Searches and export chunks that run at once, all users together (half the cores).
+    pub costly_read_places: usize,
+    /// Searches and exports one user may have waiting for a turn; one more → 503/115.
+    pub costly_read_queue: usize,
 }
 
 impl Default for AppConfig {
@@ -152,6 +156,8 @@ impl Default for AppConfig {
             password_check_wait: Duration::from_secs(2),
             trusted_proxies: Vec::new(),
             clock: Clock::system(),
+            costly_read_places: crate::service::gate::FairGate::default_places(),
+            costly_read_queue: 8,
         }
     }
 }

@@ -137,7 +137,7 @@ impl ErrorCode {
             InvalidJsonParameterValue => {
                 "malformed JSON, wrong type, out-of-range or unknown value, bad query parameter or path id"
             }
-            ServiceBusy => "write queue full, no database connection free, or no password check could start within 2 s; carries Retry-After",
+            ServiceBusy => "write queue full, no database connection free, no password check could start within 2 s, or the caller already has 8 searches or exports waiting for their turn; carries Retry-After",
             TooManyRequests => "sign-in throttled; carries Retry-After",
             InvalidHeaderValue => {
                 "malformed Authorization (401); unsupported or missing Content-Type on a body (415); malformed If-Match or Idempotency-Key (400)"

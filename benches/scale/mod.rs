@@ -219,6 +219,11 @@ fn build(
     );
 }
 
+/// Words for a query string: spaces as `%20`.
+fn plus(words: &str) -> String {
+    words.replace(' ', "%20")
+}
+
 fn measure(runtime: &tokio::runtime::Runtime, base: &str, admin: &str, viewer: &str, path: &std::path::Path) {
     let http = client();
     let get = |token: &str, url: &str| -> (u16, Duration, serde_json::Value) {
@@ -250,6 +255,42 @@ fn measure(runtime: &tokio::runtime::Runtime, base: &str, admin: &str, viewer: &
         ("q= a common word + propertyId", admin, "/api/calllogs?q=leak&propertyId=7".into()),
         ("q= common word, page 40", admin, "/api/calllogs?q=leak&page=40".into()),
         ("q= common word, viewer of 10 properties", viewer, "/api/calllogs?q=leak".into()),
+        // Issue 16: the costliest searches the bounds admit.
+        (
+            "q= 16 one-letter words (a … p)",
+            admin,
+            format!("/api/calllogs?q={}", plus("a b c d e f g h i j k l m n o p")),
+        ),
+        (
+            "q= 16 one-letter words, each in the file",
+            admin,
+            format!("/api/calllogs?q={}", plus("a b c d e f g h i k l m n p r s")),
+        ),
+        (
+            "q= 16 two-letter words",
+            admin,
+            format!("/api/calllogs?q={}", plus("le wa ro no pa ga po el tr pe mo he co wi do lo")),
+        ),
+        (
+            "q= 16 common words",
+            admin,
+            format!(
+                "/api/calllogs?q={}",
+                plus(
+                    "leak water roof noise parking gate pool elevator trash pest mold heating cooling window door lock"
+                )
+            ),
+        ),
+        (
+            "q= a rare word and 15 one-letter words",
+            admin,
+            format!("/api/calllogs?q={}", plus(&format!("{RARE} a b c d e f g h i k l m n p r"))),
+        ),
+        ("q= the 16 commonest letters", admin, format!("/api/calllogs?q={}", plus("f a s l p c d g b t w h i k m n"))),
+        ("q= f s l p (four letters in most logs)", admin, "/api/calllogs?q=f%20s%20l%20p".into()),
+        ("q= s (a letter in every log)", admin, "/api/calllogs?q=s".into()),
+        ("q= s, viewer of 10 properties", viewer, "/api/calllogs?q=s".into()),
+        ("q= f l (two letters in most logs)", admin, "/api/calllogs?q=f%20l".into()),
         ("unit list", admin, "/api/units/4242/calllogs".into()),
         ("property list, status=1", admin, "/api/properties/7/calllogs?status=1".into()),
         ("global list", admin, "/api/calllogs".into()),

@@ -290,13 +290,10 @@ const EXPORT_CHUNK: usize = 64 * 1024;
 )]
 async fn export_csv(state: web::Data<AppState>, caller: Caller, req: HttpRequest) -> Handler {
     let (filter, _) = read_filter(&state, &req)?;
-    let mut export = state.service.export_call_logs(&caller, filter).await?;
+    let export = state.service.export_call_logs(&caller, filter).await?;
     // The first rows are read before the answer begins, so a query the
     // database refuses is an error answer, not a 200 with a header row only.
-    let (first, mut export) = web::block(move || (export.next_chunk(), export))
-        .await
-        .map_err(|e| ApiError::internal(format!("export: {e}")))?;
-    let first = first?;
+    let (first, mut export) = export.first_chunk().await?;
 
     // Err: the export broke off (the message is for the log, never the client).
     type Chunk = Result<web::Bytes, &'static str>;

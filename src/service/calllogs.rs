@@ -3,6 +3,7 @@
 
 use super::catalog::check_filter_ids;
 use super::directory::{visible_property, visible_resident, visible_unit};
+use super::gate::{FairGate, UserKey};
 use super::{Service, ServiceError, ServiceResult};
 use crate::domain::calllogs::{
     changes_of, check_event_room, CallLog, CallLogFilter, CallLogRow, CallLogUpdate, CategoryCounts, Comment,
@@ -399,12 +400,9 @@ impl Service {
         page: Page,
     ) -> ServiceResult<(i64, Vec<CallLog>)> {
         let caller = caller.clone();
-        // A search first takes its place among the searches, before a connection.
+        // A search first takes its turn among the costly reads, before a connection.
         let _place = match filter.search {
-            Some(_) => {
-                let gate = self.searches.clone();
-                Some(super::blocking(move || gate.enter()).await??)
-            }
+            Some(_) => Some(self.costly_reads.enter(caller.user_id).await?),
             None => None,
         };
         self.store
@@ -439,9 +437,16 @@ impl Service {
     /// byte) and returns the export, to be read chunk by chunk.
     pub async fn export_call_logs(&self, caller: &Caller, filter: CallLogFilter) -> ServiceResult<CallLogExport> {
         let caller = caller.clone();
+        let user = caller.user_id;
         let filter = self.store.read(move |tx| authorize_filter(tx, &caller, ListScope::Everywhere, filter)).await?;
-        let searches = filter.search.as_ref().map(|_| self.searches.clone());
-        Ok(CallLogExport { store: self.store.clone(), filter, after: None, done: false, searches })
+        Ok(CallLogExport {
+            store: self.store.clone(),
+            filter,
+            after: None,
+            done: false,
+            gate: self.costly_reads.clone(),
+            user,
+        })
     }
 }
 
@@ -481,26 +486,52 @@ fn authorize_filter(
 /// few queries, small enough that its memory stays flat.
 const EXPORT_CHUNK_ROWS: usize = 1000;
 
-/// An export in progress: each `next_chunk` is one short read that takes a
-/// pooled connection and gives it back, so a slow download holds none.
+/// An export in progress: each chunk is one short read that takes its turn
+/// among the costly reads and a pooled connection, and gives both back, so
+/// a slow download holds neither, and a long export lets other users' reads
+/// in between its chunks.
 pub struct CallLogExport {
     store: Store,
     filter: CallLogFilter,
     after: Option<ExportCursor>,
     done: bool,
-    /// A search's export takes a place among the searches for each chunk.
-    searches: Option<std::sync::Arc<super::gate::Gate>>,
+    gate: std::sync::Arc<FairGate>,
+    user: UserKey,
 }
 
 impl CallLogExport {
+    /// The first rows, read before the answer begins. The wait for a turn
+    /// holds no thread: a new export is a new request, refused when its
+    /// user already has a full queue.
+    pub async fn first_chunk(mut self) -> ServiceResult<(Vec<ExportRow>, CallLogExport)> {
+        let place = self.gate.enter(self.user).await?;
+        super::blocking(move || {
+            let rows = self.read_chunk();
+            drop(place);
+            rows.map(|rows| (rows, self))
+        })
+        .await?
+    }
+
     /// The next rows, empty when the export is complete. Blocks: call it
-    /// from a thread that may block.
+    /// from a thread that may block. The chunk queues behind its user's
+    /// other costly reads and takes its turn among the users like any of
+    /// them (an export neither holds its place for the whole file nor
+    /// jumps the queue); its user's full queue does not refuse it, which
+    /// would break a download half written.
     pub fn next_chunk(&mut self) -> ServiceResult<Vec<ExportRow>> {
         if self.done {
             return Ok(Vec::new());
         }
+        let _place = self.gate.enter_next_chunk_blocking(self.user)?;
+        self.read_chunk()
+    }
+
+    fn read_chunk(&mut self) -> ServiceResult<Vec<ExportRow>> {
+        if self.done {
+            return Ok(Vec::new());
+        }
         let (filter, after) = (&self.filter, self.after);
-        let _place = self.searches.as_ref().map(|gate| gate.enter()).transpose()?;
         let rows = self
             .store
             .read_blocking(|tx| -> ServiceResult<_> { Ok(tx.export_chunk(filter, after, EXPORT_CHUNK_ROWS)?) })?;

@@ -44,10 +44,10 @@ pub struct Service {
     /// Every Argon2 hash or verification runs under one of its permits.
     pub password_checks: PasswordChecks,
     credential_watch: users::CredentialWatch,
-    /// Full-text searches running at once (lists and export chunks).
-    searches: Arc<gate::Gate>,
     /// Directory imports run one at a time (`directory::ImportPermit`).
     imports: Arc<tokio::sync::Mutex<()>>,
+    /// Full-text searches and export chunks, admitted fairly between users.
+    costly_reads: Arc<gate::FairGate>,
 }
 
 impl Service {
@@ -58,10 +58,17 @@ impl Service {
             tokens,
             password_checks: PasswordChecks::new(config.password_checks, config.password_check_wait),
             credential_watch: users::CredentialWatch::default(),
-            searches: Arc::new(gate::Gate::for_searches()),
             imports: Arc::new(tokio::sync::Mutex::new(())),
+            costly_reads: Arc::new(gate::FairGate::new(config.costly_read_places, config.costly_read_queue)),
             config,
         }
+    }
+}
+
+impl Service {
+    /// The gate searches and export chunks take their turn at.
+    pub fn costly_reads(&self) -> &Arc<gate::FairGate> {
+        &self.costly_reads
     }
 }
 

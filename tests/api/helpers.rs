@@ -410,6 +410,21 @@ pub fn manual_clock() -> calllog::domain::time::ManualClock {
     calllog::domain::time::ManualClock::starting_at(calllog::domain::time::Stamp::now())
 }
 
+/// For `spawn_app_with`: `places` searches or export chunks at once, and at
+/// most `queue` of one user's waiting for their turn.
+pub fn costly_reads(places: usize, queue: usize) -> impl FnOnce(&mut StoreConfig, &mut AppConfig) {
+    move |_, app| {
+        app.costly_read_places = places;
+        app.costly_read_queue = queue;
+    }
+}
+
+/// The gate searches and export chunks take their turn at: a test holds
+/// places in it (as a slow search would) and watches who waits.
+pub fn costly_read_gate(app: &TestApp) -> std::sync::Arc<calllog::service::gate::FairGate> {
+    app.state.service.costly_reads().clone()
+}
+
 /// Holds one of the app's password-check permits until dropped (as a slow check would).
 pub async fn hold_password_check(app: &TestApp) -> calllog::credentials::CheckPermit {
     app.state.service.password_checks.acquire().await.expect("a free password-check permit")

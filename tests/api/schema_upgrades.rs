@@ -210,6 +210,15 @@ fn a_version_1_file_opens_with_every_row_intact() {
     assert_eq!(search(&db, "brulee"), [1]);
     assert_eq!(search(&db, "plumb*"), [1]);
     assert_eq!(search(&db, "gate"), [2]);
+    // Version 11 made the index again with each word's first one and two
+    // characters as terms of their own: it finds what the old one found.
+    for query in ["p*", "pl*", "b*", "g*", "c*", "cr*", "z*"] {
+        assert_eq!(search(&db, query), search(Path::new(FIXTURE_V1), query), "{query}");
+    }
+    assert!(!search(&db, "p*").is_empty());
+    let index: String =
+        conn.query_row("SELECT sql FROM sqlite_schema WHERE name = 'call_log_search'", [], |r| r.get(0)).unwrap();
+    assert!(index.contains("prefix = '1 2'"), "{index}");
 }
 
 // ---- one schema by both roads ---------------------------------------------

@@ -290,9 +290,29 @@ impl Engine {
         match self {
             Engine::Sqlite(_) => vec![
                 ("defaults", SearchPaths::default()),
-                ("walk", SearchPaths { checked_by_id: 0, sorted: 0, walk_per_match: f64::INFINITY }),
-                ("sort", SearchPaths { checked_by_id: 0, sorted: usize::MAX, walk_per_match: 0.0 }),
-                ("by id", SearchPaths { checked_by_id: usize::MAX, sorted: 0, walk_per_match: f64::INFINITY }),
+                // Each also forces a way of reading short words: sought among the logs left, or read whole.
+                (
+                    "walk, seek",
+                    SearchPaths { checked_by_id: 0, sorted: 0, walk_per_match: f64::INFINITY, rows_per_seek: 0.0 },
+                ),
+                (
+                    "sort, read whole",
+                    SearchPaths {
+                        checked_by_id: 0,
+                        sorted: usize::MAX,
+                        walk_per_match: 0.0,
+                        rows_per_seek: f64::INFINITY,
+                    },
+                ),
+                (
+                    "by id, seek",
+                    SearchPaths {
+                        checked_by_id: usize::MAX,
+                        sorted: 0,
+                        walk_per_match: f64::INFINITY,
+                        rows_per_seek: 0.0,
+                    },
+                ),
             ],
             Engine::Postgres(_) => vec![("postgres", SearchPaths::default())],
         }
@@ -390,7 +410,22 @@ fn cases() -> Vec<Case> {
     ]
 }
 
-const SEARCHES: [&[&str]; 6] = [&["leak"], &["lea"], &["roof"], &["leak", "roof"], &["door", "gate", "pool"], &["zzz"]];
+/// Issue 16: short words (one or two letters) are read from the prefix
+/// index, rarest first, and sought among the logs left once those are few:
+/// many of them at once, alone and beside longer words.
+const SEARCHES: [&[&str]; 11] = [
+    &["leak"],
+    &["lea"],
+    &["roof"],
+    &["leak", "roof"],
+    &["door", "gate", "pool"],
+    &["zzz"],
+    &["l", "r", "w"],
+    &["a", "b"],
+    &["d", "g", "p", "m", "n", "l", "r", "w", "1", "2"],
+    &["leak", "r", "wa", "i"],
+    &["an", "bo", "g", "z"],
+];
 
 const SORTS: [(SortField, bool, &str); 5] = [
     (SortField::Relevance, true, ""),

@@ -11,8 +11,9 @@
 //! Search: `call_log_search` holds per log a header row (part 0: subject,
 //! caller, taker, notes) and a row per comment (part = its event number),
 //! each the folded words FTS5 would index, as a `tsvector`. A search finds
-//! the logs that have every word (as a prefix) somewhere, and their tier
-//! (header, one comment, spread) from the same rows, in one SQL statement.
+//! the logs that have every word (as a prefix) somewhere, word by word
+//! among the logs left (see [`matches_cte`]), and their tier (header, one
+//! comment, spread) from the same rows, in one SQL statement.
 
 use super::db::Db;
 use crate::domain::calllogs::{
@@ -484,27 +485,52 @@ fn list_order(plain: &CallLogFilter) -> String {
 /// header row holds every word; 2, one comment row does; 3, the words are
 /// spread over several rows (docs/api.md §7, as on SQLite).
 ///
-/// The logs are the intersection of each word's logs, one GIN lookup per
-/// word; the tiers come from one more lookup, of the rows that hold every
-/// word (few: no row of a log is read otherwise).
+/// The words are taken in the order SQLite reads them (longer words first,
+/// usually the rarest; one- and two-letter words, which match most rows,
+/// last), each step keeping the logs of the step before that also hold the
+/// next word: the planner joins the few logs left to their rows by id, or
+/// the many to the word's rows from the GIN index, and a step after an empty
+/// one reads nothing. A search's cost so follows its rarest words, as on
+/// SQLite, not the sum of every word's rows. The tiers come from one more
+/// step, the rows of the logs left that hold every word.
 fn matches_cte(words: &[String], b: &mut Binder) -> String {
-    let each: Vec<String> = words
-        .iter()
-        .map(|w| {
-            let query = b.bind(tsquery_text(std::slice::from_ref(w)));
-            // INTERSECT gives each log once; a lone word needs DISTINCT.
-            let distinct = if words.len() == 1 { "DISTINCT " } else { "" };
-            format!("SELECT {distinct}log_id FROM call_log_search WHERE terms @@ {query}::text::tsquery")
-        })
-        .collect();
+    if let [word] = words {
+        // One word: the rows holding it are the rows holding every word, so
+        // one pass over them gives the logs and their tiers (never 3).
+        let query = b.bind(tsquery_text(std::slice::from_ref(word)));
+        return format!(
+            "WITH matches AS MATERIALIZED (
+                 SELECT log_id, CASE WHEN min(part) = 0 THEN 1 ELSE 2 END AS tier
+                 FROM call_log_search WHERE terms @@ {query}::text::tsquery GROUP BY log_id)"
+        );
+    }
+    let mut ordered: Vec<&String> = words.iter().collect();
+    // Stable: words of one length keep the order they came in.
+    ordered.sort_by_key(|w| std::cmp::Reverse(w.chars().count()));
+    let mut steps = Vec::with_capacity(ordered.len());
+    for (i, word) in ordered.iter().enumerate() {
+        let query = b.bind(tsquery_text(std::slice::from_ref(*word)));
+        steps.push(match i {
+            0 => format!(
+                "w0 AS MATERIALIZED (SELECT DISTINCT log_id FROM call_log_search WHERE terms @@ {query}::text::tsquery)"
+            ),
+            _ => format!(
+                "w{i} AS MATERIALIZED (SELECT DISTINCT s.log_id FROM w{} l JOIN call_log_search s ON s.log_id = l.log_id
+                                       WHERE s.terms @@ {query}::text::tsquery)",
+                i - 1
+            ),
+        });
+    }
+    let last = format!("w{}", ordered.len().saturating_sub(1));
     let all = b.bind(tsquery_text(words));
     format!(
-        "WITH matches AS MATERIALIZED (
+        "WITH {},
+         matches AS MATERIALIZED (
              SELECT h.log_id, CASE WHEN w.part = 0 THEN 1 WHEN w.part IS NOT NULL THEN 2 ELSE 3 END AS tier
-             FROM ({}) h
-             LEFT JOIN (SELECT log_id, min(part) AS part FROM call_log_search
-                        WHERE terms @@ {all}::text::tsquery GROUP BY log_id) w ON w.log_id = h.log_id)",
-        each.join(" INTERSECT ")
+             FROM {last} h
+             LEFT JOIN (SELECT s.log_id, min(s.part) AS part FROM {last} l JOIN call_log_search s ON s.log_id = l.log_id
+                        WHERE s.terms @@ {all}::text::tsquery GROUP BY s.log_id) w ON w.log_id = h.log_id)",
+        steps.join(",\n         ")
     )
 }
 

@@ -430,50 +430,104 @@ const SEARCH_EVENT_MASK: i64 = (1 << SEARCH_EVENT_BITS) - 1;
 /// as one blob (`integer_list`): a step per row costs as much as reading the
 /// doclist itself.
 pub const SEARCH_ROWS: &str = "SELECT integer_list(rowid) FROM call_log_search WHERE call_log_search MATCH ?1";
+/// The rows holding a word among rowids `?2 <= rowid < ?3`: for a word of
+/// the prefix index, a seek to `?2` and the rows of the range, no more.
+pub const SEARCH_ROWS_IN_RANGE: &str = "SELECT integer_list(rowid) FROM call_log_search \
+     WHERE call_log_search MATCH ?1 AND rowid >= ?2 AND rowid < ?3";
+/// How many rows of the newest logs (from `?2`) hold a word, at most `?3`.
+pub const SEARCH_PROBE: &str = "SELECT count(*) FROM (SELECT 1 FROM call_log_search \
+     WHERE call_log_search MATCH ?1 AND rowid >= ?2 LIMIT ?3)";
 /// The deleted logs, by id (a partial index holds just them).
 pub const DELETED_LOGS: &str = "SELECT log_id FROM call_logs WHERE deleted = 1 ORDER BY log_id";
 /// The sort keys of logs given by id (`?1`, a JSON array), `{column}` the key.
 pub const KEYS_BY_ID: &str =
     "SELECT {column}, c.log_id FROM call_logs c WHERE c.log_id IN (SELECT value FROM json_each(?1))";
 
+/// Words of at most this many characters have their own entries in the
+/// index (`prefix='1 2'`, schema version 11): their rows are one doclist, and a
+/// range of rowids is sought without reading the rows before it. A longer
+/// word's rows are the union of every term it begins, which FTS5 merges
+/// whole before it answers the first row, range or not.
+pub const PREFIX_INDEXED_CHARS: usize = 2;
+
+/// The newest logs a short word's rows are counted in, to tell which of a
+/// search's short words are rare, and at most how many rows are counted.
+const PROBED_LOGS: i64 = 2048;
+const PROBED_ROWS: i64 = 8192;
+
 /// The logs whose text (header or any comment) has every word, each as a
-/// prefix, with their tiers. One pass of the index per word, longest word
-/// first (usually the rarest), stopping as soon as no log is left; the
-/// words are distinct and none begins another (`call_log_search_words`), so
-/// their prefixes cover disjoint ranges of terms and a search reads each
-/// indexed term at most once, whatever its text. Only rowids are read (no
-/// score): the index's doclists, merged in memory.
-pub fn search_matches(conn: &Connection, words: &[String]) -> StoreResult<SearchMatches> {
-    let mut by_length: Vec<&String> = words.iter().collect();
-    by_length.sort_by_key(|w| std::cmp::Reverse(w.chars().count()));
-    let mut stmt = conn.prepare_cached(SEARCH_ROWS)?;
-    let mut logs: Option<Vec<i64>> = None;
-    // The rows holding every word read so far.
-    let mut rows: Option<Vec<i64>> = None;
-    for word in by_length {
-        let list: Vec<u8> = stmt.query_row([fts_query(std::slice::from_ref(word))], |r| r.get(0))?;
-        let mut rowids: Vec<i64> = integers(&list).collect();
-        // FTS5 answers in rowid order; a check is cheap insurance.
-        if !rowids.is_sorted() {
-            rowids.sort_unstable();
+/// prefix, with their tiers. The words are distinct and none begins another
+/// (`call_log_search_words`), so their prefixes cover disjoint ranges of
+/// terms. Only rowids are read (no score): the index's doclists, merged in
+/// memory, stopping as soon as no log is left.
+///
+/// A search's cost is bounded by its rarest words, not by its commonest:
+/// longer words first (usually the rarest; each read whole, since FTS5
+/// merges a prefix's terms whole anyway), then the short words (one or two
+/// characters: "a b c …" each match most of the index) from the rarest, as
+/// counted in the newest logs. Once the logs left are few, a short word is
+/// not read whole: its rows are sought among those logs only, on the
+/// prefix index, whenever that reads less ([`SearchPaths::rows_per_seek`]).
+pub fn search_matches(conn: &Connection, words: &[String], paths: SearchPaths) -> StoreResult<SearchMatches> {
+    Ok(search_matches_with_work(conn, words, paths)?.0)
+}
+
+/// What a search read of the index: rows of doclists, the queries that
+/// sought a range of them, and the rows counted to tell rare words.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct SearchWork {
+    pub rows: usize,
+    pub seeks: usize,
+    pub probed: usize,
+}
+
+/// [`search_matches`], and what it read.
+pub fn search_matches_with_work(
+    conn: &Connection,
+    words: &[String],
+    paths: SearchPaths,
+) -> StoreResult<(SearchMatches, SearchWork)> {
+    let mut work = SearchWork::default();
+    let (mut long, mut short): (Vec<&String>, Vec<&String>) =
+        words.iter().partition(|w| w.chars().count() > PREFIX_INDEXED_CHARS);
+    long.sort_by_key(|w| std::cmp::Reverse(w.chars().count()));
+    let mut found: Option<Found> = None;
+    for word in long {
+        let rowids = all_rows(conn, word, &mut work)?;
+        if !narrow(&mut found, rowids) {
+            return Ok((SearchMatches::default(), work));
         }
-        let mut ids: Vec<i64> = rowids.iter().map(|r| r >> SEARCH_EVENT_BITS).collect();
-        ids.dedup();
-        let kept = match logs {
-            None => ids,
-            Some(before) => sorted_intersection(&before, &ids),
-        };
-        if kept.is_empty() {
-            return Ok(SearchMatches::default());
-        }
-        logs = Some(kept);
-        rows = Some(match rows {
-            None => rowids,
-            Some(before) => sorted_intersection(&before, &rowids),
-        });
     }
-    let log_ids = logs.unwrap_or_default();
-    let rows = rows.unwrap_or_default();
+    if !short.is_empty() {
+        let newest: i64 =
+            conn.prepare_cached("SELECT coalesce(max(log_id), 0) FROM call_logs")?.query_row([], |r| r.get(0))?;
+        let from = (newest - PROBED_LOGS + 1).max(0);
+        // Rows in the whole index, as the newest logs have them.
+        let scale = newest as f64 / (newest - from + 1) as f64;
+        let mut estimated = Vec::with_capacity(short.len());
+        for word in short.drain(..) {
+            let probed: i64 = conn.prepare_cached(SEARCH_PROBE)?.query_row(
+                params![fts_query(std::slice::from_ref(word)), from << SEARCH_EVENT_BITS, PROBED_ROWS],
+                |r| r.get(0),
+            )?;
+            work.probed += usize::try_from(probed).unwrap_or(0);
+            estimated.push((probed as f64 * scale, word));
+        }
+        estimated.sort_by(|a, b| a.0.total_cmp(&b.0));
+        for (rows, word) in estimated {
+            let rowids = match &found {
+                Some(f) => match seek_plan(&f.logs, rows / newest.max(1) as f64, paths) {
+                    Some(ranges) if ranges.cost < rows => rows_in_ranges(conn, word, &ranges.ranges, &mut work)?,
+                    _ => all_rows(conn, word, &mut work)?,
+                },
+                None => all_rows(conn, word, &mut work)?,
+            };
+            if !narrow(&mut found, rowids) {
+                return Ok((SearchMatches::default(), work));
+            }
+        }
+    }
+    let Some(Found { logs: log_ids, rows }) = found else { return Ok((SearchMatches::default(), work)) };
     // A log's rows are consecutive rowids, its header (event 0) first.
     let mut tiers = Vec::with_capacity(log_ids.len());
     let mut r = 0;
@@ -487,7 +541,98 @@ pub fn search_matches(conn: &Connection, words: &[String]) -> StoreResult<Search
             _ => TIER_SPREAD,
         });
     }
-    Ok(SearchMatches { log_ids, tiers })
+    Ok((SearchMatches { log_ids, tiers }, work))
+}
+
+/// What a search has found so far: the logs holding every word read, and
+/// the rows holding every word read (sorted, each once).
+struct Found {
+    logs: Vec<i64>,
+    rows: Vec<i64>,
+}
+
+/// Keeps what also holds a word whose rows are `rowids` (sorted); false
+/// when no log is left.
+fn narrow(found: &mut Option<Found>, rowids: Vec<i64>) -> bool {
+    let mut ids: Vec<i64> = rowids.iter().map(|r| r >> SEARCH_EVENT_BITS).collect();
+    ids.dedup();
+    let next = match found.take() {
+        None => Found { logs: ids, rows: rowids },
+        Some(before) => {
+            Found { logs: sorted_intersection(&before.logs, &ids), rows: sorted_intersection(&before.rows, &rowids) }
+        }
+    };
+    let left = !next.logs.is_empty();
+    *found = Some(next);
+    left
+}
+
+/// Every row holding `word`, sorted.
+fn all_rows(conn: &Connection, word: &str, work: &mut SearchWork) -> StoreResult<Vec<i64>> {
+    let list: Vec<u8> = conn.prepare_cached(SEARCH_ROWS)?.query_row([fts_query(&[word.to_string()])], |r| r.get(0))?;
+    let mut rowids: Vec<i64> = integers(&list).collect();
+    work.rows += rowids.len();
+    // FTS5 answers in rowid order; a check is cheap insurance.
+    if !rowids.is_sorted() {
+        rowids.sort_unstable();
+    }
+    Ok(rowids)
+}
+
+/// The rows holding a short `word` within `ranges` of logs (each `first..=last`), sorted.
+fn rows_in_ranges(
+    conn: &Connection,
+    word: &str,
+    ranges: &[(i64, i64)],
+    work: &mut SearchWork,
+) -> StoreResult<Vec<i64>> {
+    let query = fts_query(&[word.to_string()]);
+    let mut stmt = conn.prepare_cached(SEARCH_ROWS_IN_RANGE)?;
+    let mut rowids = Vec::new();
+    for (first, last) in ranges {
+        let list: Vec<u8> =
+            stmt.query_row(params![query, first << SEARCH_EVENT_BITS, (last + 1) << SEARCH_EVENT_BITS], |r| r.get(0))?;
+        rowids.extend(integers(&list));
+    }
+    work.seeks += ranges.len();
+    work.rows += rowids.len();
+    if !rowids.is_sorted() {
+        rowids.sort_unstable();
+    }
+    Ok(rowids)
+}
+
+/// Ranges of logs to seek a short word's rows in, and their cost in rows
+/// read (each seek counting as `rows_per_seek` rows).
+struct SeekPlan {
+    ranges: Vec<(i64, i64)>,
+    cost: f64,
+}
+
+/// Covers `logs` (sorted) with ranges, two neighbours sharing one when
+/// reading the word's rows of the logs between them (`rows_per_log` each)
+/// costs less than another seek; `None` when the plan would cost more than
+/// reading every row of the index anyway.
+fn seek_plan(logs: &[i64], rows_per_log: f64, paths: SearchPaths) -> Option<SeekPlan> {
+    let seek = paths.rows_per_seek;
+    if !seek.is_finite() {
+        return None;
+    }
+    let mut ranges: Vec<(i64, i64)> = Vec::new();
+    let mut cost = 0.0;
+    for &log in logs {
+        match ranges.last_mut() {
+            Some((_, last)) if ((log - *last - 1) as f64) * rows_per_log < seek => {
+                cost += (log - *last) as f64 * rows_per_log;
+                *last = log;
+            }
+            _ => {
+                cost += seek + rows_per_log;
+                ranges.push((log, log));
+            }
+        }
+    }
+    Some(SeekPlan { ranges, cost })
 }
 
 /// The integers of an `integer_list` blob.
@@ -693,11 +838,17 @@ pub struct SearchPaths {
     /// index entries per match of the tier (reading a key by id costs a few
     /// index entries' worth).
     pub walk_per_match: f64,
+    /// What seeking a short word's rows in one range of logs costs, in rows
+    /// of a whole read (an FTS5 query opens every segment of the index:
+    /// about 45 µs, where a row read in a doclist takes about 90 ns). A
+    /// short word is sought in the logs left when that costs fewer rows
+    /// than reading it whole; infinite never seeks, 0 always does.
+    pub rows_per_seek: f64,
 }
 
 impl Default for SearchPaths {
     fn default() -> SearchPaths {
-        SearchPaths { checked_by_id: 4000, sorted: FEW_MATCHES as usize, walk_per_match: 4.0 }
+        SearchPaths { checked_by_id: 4000, sorted: FEW_MATCHES as usize, walk_per_match: 4.0, rows_per_seek: 500.0 }
     }
 }
 
@@ -818,7 +969,7 @@ fn list_search(
     offset: i64,
     paths: SearchPaths,
 ) -> StoreResult<(i64, Vec<CallLog>)> {
-    let matches = search_matches(conn, words)?;
+    let matches = search_matches(conn, words, paths)?;
     if matches.log_ids.is_empty() {
         return Ok((0, Vec::new()));
     }
@@ -1041,7 +1192,7 @@ pub fn export_chunk_with(
         }
         return export_rows(conn, &conditions, &order, values, limit);
     };
-    let matches = search_matches(conn, words)?;
+    let matches = search_matches(conn, words, paths)?;
     if matches.log_ids.is_empty() {
         return Ok(Vec::new());
     }

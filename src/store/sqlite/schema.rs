@@ -49,6 +49,7 @@ pub const MIGRATIONS: &[Migration] = &[
     migration!(8, "0008_comment_count"),
     migration!(9, "0009_login_throttle"),
     migration!(10, "0010_bounded_orders_and_key_bodies"),
+    migration!(11, "0011_search_prefixes"),
 ];
 
 /// The schema version this code reads and writes: the top of the ladder.
