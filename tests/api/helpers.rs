@@ -186,6 +186,10 @@ async fn serve(
         .redirect(reqwest::redirect::Policy::none())
         // A hung request fails the test instead of hanging the suite.
         .timeout(Duration::from_secs(120))
+        // The server closes a connection idle for 5 s (actix's keep-alive);
+        // one reused just as it closes fails the request. Never reuse one
+        // idle that long (a test that blocks a few seconds hit it).
+        .pool_idle_timeout(IDLE_CONNECTION)
         .build()
         .unwrap();
     TestApp { address, client, state, database, dir }
@@ -434,11 +438,16 @@ pub async fn hold_password_check(app: &TestApp) -> calllog::credentials::CheckPe
 
 /// A client whose connections come from `local` (another loopback address,
 /// such as 127.0.0.2: another client address for the server).
+/// Shorter than the server's keep-alive (5 s), so the test clients never
+/// send on a connection the server is closing.
+const IDLE_CONNECTION: Duration = Duration::from_secs(2);
+
 pub fn client_from(local: &str) -> reqwest::Client {
     reqwest::Client::builder()
         .no_proxy()
         .local_address(local.parse::<std::net::IpAddr>().unwrap())
         .timeout(Duration::from_secs(120))
+        .pool_idle_timeout(IDLE_CONNECTION)
         .build()
         .unwrap()
 }
