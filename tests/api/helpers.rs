@@ -63,6 +63,25 @@ pub fn on_sqlite() -> bool {
     !std::env::var("CALLLOG_TEST_DB").is_ok_and(|v| v.starts_with("postgres"))
 }
 
+/// Fails a PostgreSQL-only test run on SQLite. Such tests are
+/// `#[ignore]`d, so a plain `cargo test` lists them as ignored; run on
+/// SQLite anyway (`--ignored`), they fail rather than pass having tested
+/// nothing. `.ci/run` runs them in its PostgreSQL run.
+pub fn require_postgres() {
+    assert!(
+        !on_sqlite(),
+        "this test needs PostgreSQL: run it with CALLLOG_TEST_DB=postgres://… (.ci/run does, on a throwaway cluster)"
+    );
+}
+
+/// Fails a SQLite-only test (one about the SQLite engine's own mechanics)
+/// run on PostgreSQL, rather than letting it pass having tested nothing.
+/// `.ci/run` runs these in its SQLite run and skips them by name in its
+/// PostgreSQL run.
+pub fn require_sqlite() {
+    assert!(on_sqlite(), "this test is about the SQLite engine: run it without CALLLOG_TEST_DB");
+}
+
 /// A database created for one test on the server `CALLLOG_TEST_DB` names.
 #[derive(Debug)]
 pub struct PostgresDatabase {

@@ -1,7 +1,9 @@
 //! The integration suite: one test binary (one link, one set of helpers),
 //! a module per group of rules. API tests run the real app over loopback
 //! HTTP on a fresh database (`helpers::spawn_app`); `cli` runs the built
-//! binary; the `sqlite_*` modules and `full_disk` test the SQLite engine itself.
+//! binary; the `sqlite_*` modules and `full_disk` test the SQLite engine
+//! itself. Tests that need Chromium, nginx or PostgreSQL are `#[ignore]`d
+//! with the reason (README, "The two commands").
 
 mod helpers;
 
