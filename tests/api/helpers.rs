@@ -124,7 +124,8 @@ pub fn run_on_server(url: &str, sql: &str) {
     .unwrap();
 }
 
-fn store_config(database: &TestDatabase) -> StoreConfig {
+/// The store settings for `database` (the defaults a server starts with).
+pub fn store_config(database: &TestDatabase) -> StoreConfig {
     match database {
         TestDatabase::Sqlite(path) => StoreConfig::new(path),
         TestDatabase::Postgres(db) => StoreConfig::for_database(calllog::config::Database::Postgres(db.url.clone())),
