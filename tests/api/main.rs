@@ -30,6 +30,7 @@ mod docs;
 mod export;
 mod full_disk;
 mod import_limits;
+mod layering;
 mod lookup;
 mod ops;
 mod postgres_engine;
