@@ -132,29 +132,7 @@ impl ServeArgs {
 #[derive(Subcommand, Debug)]
 pub enum UserCommand {
     /// Create a user; prints a generated password unless --password-stdin is given.
-    Add {
-        /// The user name: 1 to 100 letters, digits and . _ - @ (unique ignoring case).
-        #[arg(value_parser = parse_user_name)]
-        name: String,
-        /// admin (everything), agent (reads and logs calls) or viewer (reads only).
-        #[arg(long, value_parser = parse_role)]
-        role: Role,
-        /// First name (the display name is first and last name).
-        #[arg(long)]
-        first: Option<String>,
-        /// Last name.
-        #[arg(long)]
-        last: Option<String>,
-        /// Email address.
-        #[arg(long)]
-        email: Option<String>,
-        /// A property to link (repeatable).
-        #[arg(long = "property", value_parser = clap::value_parser!(i64).range(1..))]
-        properties: Vec<i64>,
-        /// Read the password from the first line of standard input.
-        #[arg(long)]
-        password_stdin: bool,
-    },
+    Add(UserAddArgs),
     /// List every user: NAME, ROLE, active|inactive, property ids (tab-separated).
     List,
     /// Set a new password for user NAME and sign out its sessions (API tokens
@@ -173,6 +151,33 @@ pub enum UserCommand {
         /// The user whose failed sign-ins are cleared (any case).
         name: String,
     },
+}
+
+// `user add`'s arguments, one value for the command to take whole (no doc
+// comment: clap would show it beside the variant's as the command's help).
+#[derive(Args, Debug)]
+pub struct UserAddArgs {
+    /// The user name: 1 to 100 letters, digits and . _ - @ (unique ignoring case).
+    #[arg(value_parser = parse_user_name)]
+    name: String,
+    /// admin (everything), agent (reads and logs calls) or viewer (reads only).
+    #[arg(long, value_parser = parse_role)]
+    role: Role,
+    /// First name (the display name is first and last name).
+    #[arg(long)]
+    first: Option<String>,
+    /// Last name.
+    #[arg(long)]
+    last: Option<String>,
+    /// Email address.
+    #[arg(long)]
+    email: Option<String>,
+    /// A property to link (repeatable).
+    #[arg(long = "property", value_parser = clap::value_parser!(i64).range(1..))]
+    properties: Vec<i64>,
+    /// Read the password from the first line of standard input.
+    #[arg(long)]
+    password_stdin: bool,
 }
 
 #[derive(Subcommand, Debug)]
@@ -321,9 +326,7 @@ pub fn run(cli: Cli) -> ExitCode {
     }
     let result = match command {
         Command::Serve(args) => serve(&cli.db, args),
-        Command::User(UserCommand::Add { name, role, first, last, email, properties, password_stdin }) => {
-            user_add(&cli.db, name, role, first, last, email, properties, password_stdin)
-        }
+        Command::User(UserCommand::Add(args)) => user_add(&cli.db, args),
         Command::User(UserCommand::List) => user_list(&cli.db),
         Command::User(UserCommand::Passwd { name, password_stdin }) => user_passwd(&cli.db, &name, password_stdin),
         Command::User(UserCommand::Unlock { name }) => user_unlock(&cli.db, &name),
@@ -414,17 +417,8 @@ fn base_url(address: std::net::SocketAddr) -> String {
     format!("http://{}", std::net::SocketAddr::new(ip, address.port()))
 }
 
-#[allow(clippy::too_many_arguments)]
-fn user_add(
-    db: &Database,
-    name: String,
-    role: Role,
-    first: Option<String>,
-    last: Option<String>,
-    email: Option<String>,
-    properties: Vec<i64>,
-    password_stdin: bool,
-) -> Result<(), Failure> {
+fn user_add(db: &Database, args: UserAddArgs) -> Result<(), Failure> {
+    let UserAddArgs { name, role, first, last, email, properties, password_stdin } = args;
     let (password, generated) = read_or_generate_password(password_stdin, &name)?;
     let user = NewUser {
         user_name: name,

@@ -50,14 +50,6 @@ impl Database {
         Ok(Database::Sqlite(PathBuf::from(text)))
     }
 
-    /// The SQLite file, when it is one.
-    pub fn sqlite_path(&self) -> Option<&std::path::Path> {
-        match self {
-            Database::Sqlite(path) => Some(path),
-            Database::Postgres(_) => None,
-        }
-    }
-
     /// How logs and messages name it: the path, or the URL without its password.
     pub fn describe(&self) -> String {
         match self {

@@ -92,16 +92,6 @@ pub fn verify_password_with(password: &str, stored_hash: &str, memory: &mut Argo
     Output::new(&out).is_ok_and(|computed| computed == expected)
 }
 
-/// As `hash_password_with`, in memory of its own (for one-off uses: the command line, tests).
-pub fn hash_password(password: &str) -> Result<String, String> {
-    hash_password_with(password, &mut Vec::new())
-}
-
-/// As `verify_password_with`, in memory of its own.
-pub fn verify_password(password: &str, stored_hash: &str) -> bool {
-    verify_password_with(password, stored_hash, &mut Vec::new())
-}
-
 /// Bounds the password checks (hashes and verifications) that run at once,
 /// and keeps their Argon2 work areas for reuse.
 ///
@@ -267,11 +257,12 @@ mod tests {
 
     #[test]
     fn passwords_verify_only_themselves() {
-        let hash = hash_password("correct horse").unwrap();
+        let memory = &mut Vec::new();
+        let hash = hash_password_with("correct horse", memory).unwrap();
         assert!(hash.starts_with("$argon2id$"));
-        assert!(verify_password("correct horse", &hash));
-        assert!(!verify_password("wrong", &hash));
-        assert!(!verify_password("x", "not a hash"));
+        assert!(verify_password_with("correct horse", &hash, memory));
+        assert!(!verify_password_with("wrong", &hash, memory));
+        assert!(!verify_password_with("x", "not a hash", memory));
     }
 
     #[test]

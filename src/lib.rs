@@ -1,6 +1,7 @@
 //! calllog: a call-center activity log for property-management companies.
 //! See `README.md` for use and `docs/` for the reference (the API, the
 //! console, operations, and how the code is laid out).
+#![forbid(unsafe_code)]
 
 pub mod app;
 pub mod auth;

@@ -762,19 +762,8 @@ async fn passwords_are_stored_as_argon2id_and_tokens_only_as_hashes() {
     let api = a.body["Token"].as_str().unwrap().to_string();
     let tokens = [admin, agent, api];
 
-    // What is stored, read from the SQLite file (the PostgreSQL engine stores
-    // the same values through the same service code).
-    if !on_sqlite() {
-        return;
-    }
-    let conn = read_only_database(&app);
-    let hashes: Vec<(String, String)> = conn
-        .prepare("SELECT user_name, password_hash FROM users ORDER BY user_id")
-        .unwrap()
-        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
-        .unwrap()
-        .collect::<Result<_, _>>()
-        .unwrap();
+    // What is stored, read from the database past the service, on either engine.
+    let Stored { hashes, tokens: stored, not_digests: text } = stored_credentials(&app).await;
     assert_eq!(hashes.len(), 2);
     for (name, hash) in &hashes {
         assert!(hash.starts_with("$argon2id$"), "{name}: {hash}");
@@ -782,13 +771,6 @@ async fn passwords_are_stored_as_argon2id_and_tokens_only_as_hashes() {
     }
     assert_ne!(hashes[0].1, hashes[1].1);
 
-    let stored: Vec<Vec<u8>> = conn
-        .prepare("SELECT token_hash FROM tokens")
-        .unwrap()
-        .query_map([], |r| r.get(0))
-        .unwrap()
-        .collect::<Result<_, _>>()
-        .unwrap();
     assert_eq!(stored.len(), 3);
     for token in &tokens {
         for hash in &stored {
@@ -796,12 +778,56 @@ async fn passwords_are_stored_as_argon2id_and_tokens_only_as_hashes() {
             assert!(!String::from_utf8_lossy(hash).contains(token.as_str()));
         }
     }
-    let text: i64 = conn
-        .query_row(
-            "SELECT count(*) FROM tokens WHERE typeof(token_hash) <> 'blob' OR length(token_hash) <> 32",
-            [],
-            |r| r.get(0),
-        )
-        .unwrap();
     assert_eq!(text, 0, "token hashes are 32-byte digests");
+}
+
+/// The users' password hashes (by user id), the stored token hashes, and how
+/// many of those are not 32-byte binary digests.
+struct Stored {
+    hashes: Vec<(String, String)>,
+    tokens: Vec<Vec<u8>>,
+    not_digests: i64,
+}
+
+async fn stored_credentials(app: &TestApp) -> Stored {
+    const USERS: &str = "SELECT user_name, password_hash FROM users ORDER BY user_id";
+    const TOKENS: &str = "SELECT token_hash FROM tokens";
+    match &app.database {
+        TestDatabase::Sqlite(_) => {
+            let conn = read_only_database(app);
+            let hashes = conn
+                .prepare(USERS)
+                .unwrap()
+                .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+                .unwrap()
+                .collect::<Result<_, _>>()
+                .unwrap();
+            let tokens =
+                conn.prepare(TOKENS).unwrap().query_map([], |r| r.get(0)).unwrap().collect::<Result<_, _>>().unwrap();
+            let not_digests = conn
+                .query_row(
+                    "SELECT count(*) FROM tokens WHERE typeof(token_hash) <> 'blob' OR length(token_hash) <> 32",
+                    [],
+                    |r| r.get(0),
+                )
+                .unwrap();
+            Stored { hashes, tokens, not_digests }
+        }
+        TestDatabase::Postgres(db) => {
+            let url = db.url.clone();
+            // On a thread of its own: the synchronous client may not run inside the test's runtime.
+            let read = move || {
+                let mut client = postgres::Client::connect(&url, postgres::NoTls).unwrap();
+                let hashes = client.query(USERS, &[]).unwrap().iter().map(|r| (r.get(0), r.get(1))).collect();
+                let tokens = client.query(TOKENS, &[]).unwrap().iter().map(|r| r.get(0)).collect();
+                // bytea is binary by its type; only the length can be wrong.
+                let not_digests = client
+                    .query_one("SELECT count(*) FROM tokens WHERE octet_length(token_hash) <> 32", &[])
+                    .unwrap()
+                    .get(0);
+                Stored { hashes, tokens, not_digests }
+            };
+            tokio::task::spawn_blocking(move || std::thread::spawn(read).join().unwrap()).await.unwrap()
+        }
+    }
 }

@@ -127,7 +127,7 @@ fn count(db: &Path, table: &str) -> i64 {
 
 /// Whether `password` is the one a stored password hash was made from.
 fn password_matches(password: &str, stored_hash: &str) -> bool {
-    calllog::credentials::verify_password(password, stored_hash)
+    calllog::credentials::verify_password_with(password, stored_hash, &mut Vec::new())
 }
 
 /// The digest a token is stored as.

@@ -10,7 +10,7 @@
 
 use actix_web::web;
 use calllog::config::{AppConfig, StoreConfig};
-use calllog::store::StoreError;
+use calllog::store::{StoreError, StoreStats};
 use calllog::{AppState, Store};
 use serde_json::{json, Value};
 use std::collections::HashMap;
@@ -63,6 +63,25 @@ pub fn on_sqlite() -> bool {
     !std::env::var("CALLLOG_TEST_DB").is_ok_and(|v| v.starts_with("postgres"))
 }
 
+/// Fails a PostgreSQL-only test run on SQLite. Such tests are
+/// `#[ignore]`d, so a plain `cargo test` lists them as ignored; run on
+/// SQLite anyway (`--ignored`), they fail rather than pass having tested
+/// nothing. `.ci/run` runs them in its PostgreSQL run.
+pub fn require_postgres() {
+    assert!(
+        !on_sqlite(),
+        "this test needs PostgreSQL: run it with CALLLOG_TEST_DB=postgres://… (.ci/run does, on a throwaway cluster)"
+    );
+}
+
+/// Fails a SQLite-only test (one about the SQLite engine's own mechanics)
+/// run on PostgreSQL, rather than letting it pass having tested nothing.
+/// `.ci/run` runs these in its SQLite run and skips them by name in its
+/// PostgreSQL run.
+pub fn require_sqlite() {
+    assert!(on_sqlite(), "this test is about the SQLite engine: run it without CALLLOG_TEST_DB");
+}
+
 /// A database created for one test on the server `CALLLOG_TEST_DB` names.
 #[derive(Debug)]
 pub struct PostgresDatabase {
@@ -105,7 +124,8 @@ pub fn run_on_server(url: &str, sql: &str) {
     .unwrap();
 }
 
-fn store_config(database: &TestDatabase) -> StoreConfig {
+/// The store settings for `database` (the defaults a server starts with).
+pub fn store_config(database: &TestDatabase) -> StoreConfig {
     match database {
         TestDatabase::Sqlite(path) => StoreConfig::new(path),
         TestDatabase::Postgres(db) => StoreConfig::for_database(calllog::config::Database::Postgres(db.url.clone())),
@@ -531,25 +551,52 @@ pub struct BusyWriter {
 /// Occupies the writer with a write that waits (at most 10 s), then queues
 /// one more write behind it: with a queue of capacity 1, the next write is
 /// refused. On PostgreSQL (`one_write_at_a_time`: a pool of one) the
-/// waiting write holds the only connection, which is enough.
+/// waiting write holds the only connection, which is enough. Each step is
+/// seen to happen (the write begun, the next one queued), never waited for.
 pub async fn busy_writer(app: &TestApp) -> BusyWriter {
     let (release, wait) = std::sync::mpsc::channel::<()>();
+    let (entered, inside) = tokio::sync::oneshot::channel::<()>();
     let store = app.state.service.store.clone();
     let blocker = tokio::spawn(async move {
         store
             .write(move |_| -> Result<(), StoreError> {
+                let _ = entered.send(());
                 let _ = wait.recv_timeout(Duration::from_secs(10));
                 Ok(())
             })
             .await
             .unwrap()
     });
-    tokio::time::sleep(Duration::from_millis(100)).await;
-    let store = app.state.service.store.clone();
-    let filler = on_sqlite()
-        .then(|| tokio::spawn(async move { store.write(|_| -> Result<(), StoreError> { Ok(()) }).await.unwrap() }));
-    tokio::time::sleep(Duration::from_millis(50)).await;
+    inside.await.expect("the holding write began");
+    let filler = if on_sqlite() {
+        let queued = write_queue_depth(app);
+        let store = app.state.service.store.clone();
+        let filler = tokio::spawn(async move { store.write(|_| -> Result<(), StoreError> { Ok(()) }).await.unwrap() });
+        until_write_queue_holds(app, queued + 1).await;
+        Some(filler)
+    } else {
+        None
+    };
     BusyWriter { release, blocker, filler }
+}
+
+/// How many writes wait in the SQLite writer's queue (PostgreSQL has none: 0).
+pub fn write_queue_depth(app: &TestApp) -> usize {
+    match app.state.service.store.stats() {
+        StoreStats::Sqlite { write_queue_depth, .. } => write_queue_depth,
+        StoreStats::Postgres { .. } => 0,
+    }
+}
+
+/// Waits (at most 10 s) until the SQLite writer's queue holds `depth` writes:
+/// with the writer held (`busy_writer`), a request sent after this reaches
+/// the queue after those, whatever the scheduler does.
+pub async fn until_write_queue_holds(app: &TestApp, depth: usize) {
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    while write_queue_depth(app) < depth {
+        assert!(std::time::Instant::now() < deadline, "the writer's queue never held {depth} writes");
+        tokio::time::sleep(Duration::from_millis(1)).await;
+    }
 }
 
 impl BusyWriter {

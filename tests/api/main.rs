@@ -1,7 +1,10 @@
 //! The integration suite: one test binary (one link, one set of helpers),
 //! a module per group of rules. API tests run the real app over loopback
-//! HTTP on a fresh database (`helpers::spawn_app`); `cli` runs the built
-//! binary; the `sqlite_*` modules and `full_disk` test the SQLite engine itself.
+//! HTTP on a fresh database (`helpers::spawn_app`); `service_rules` asks
+//! the service itself, without HTTP; `cli` runs the built binary; the
+//! `sqlite_*` modules and `full_disk` test the SQLite engine itself;
+//! `layering` reads the source. Tests that need Chromium, nginx or
+//! PostgreSQL are `#[ignore]`d with the reason (README, "The two commands").
 
 mod helpers;
 
@@ -27,6 +30,7 @@ mod docs;
 mod export;
 mod full_disk;
 mod import_limits;
+mod layering;
 mod lookup;
 mod ops;
 mod postgres_engine;
@@ -36,6 +40,7 @@ mod robustness;
 mod schema_upgrades;
 mod search;
 mod search_reference;
+mod service_rules;
 mod sqlite_checkpoints;
 mod sqlite_query_plans;
 mod sqlite_search_bounds;

@@ -1,8 +1,8 @@
 //! docs/operations.md §6: two calllog instances on one PostgreSQL database keep every
-//! rule that one SQLite process kept by being alone. These run only when
-//! the suite runs on PostgreSQL (`CALLLOG_TEST_DB=postgres://…`): two
-//! processes cannot share a SQLite file's writer, which is the point of the
-//! engine.
+//! rule that one SQLite process kept by being alone. These need PostgreSQL
+//! (`CALLLOG_TEST_DB=postgres://…`): two processes cannot share a SQLite
+//! file's writer, which is the point of the engine. They are `#[ignore]`d,
+//! run by `.ci/run`'s PostgreSQL run, and fail when run on SQLite.
 
 use crate::helpers::*;
 use calllog::config::{AppConfig, StoreConfig};
@@ -11,24 +11,20 @@ use std::time::{Duration, Instant};
 
 /// The app on a fresh database with the sample directory, a second instance
 /// on the same database, and the admin's tokens for each.
-async fn two_instances() -> Option<(TestApp, TestApp, String, String)> {
+async fn two_instances() -> (TestApp, TestApp, String, String) {
     two_instances_with(|_, _| {}).await
 }
 
 /// `two_instances`, each with the settings `adjust` makes.
-async fn two_instances_with(
-    adjust: impl Fn(&mut StoreConfig, &mut AppConfig),
-) -> Option<(TestApp, TestApp, String, String)> {
-    if on_sqlite() {
-        return None;
-    }
+async fn two_instances_with(adjust: impl Fn(&mut StoreConfig, &mut AppConfig)) -> (TestApp, TestApp, String, String) {
+    require_postgres();
     let first = spawn_app_with(&adjust).await;
     let admin = sign_in(&first, "admin", ADMIN_PASSWORD).await;
     let imported = post(&first, "/api/admin/import", &admin, sample_directory()).await;
     assert_eq!(imported.status, StatusCode::OK, "{}", imported.text);
     let second = spawn_second_instance_with(&first, &adjust).await;
     let admin_on_second = sign_in(&second, "admin", ADMIN_PASSWORD).await;
-    Some((first, second, admin, admin_on_second))
+    (first, second, admin, admin_on_second)
 }
 
 fn comments_of(log: &Value) -> Vec<String> {
@@ -36,12 +32,13 @@ fn comments_of(log: &Value) -> Vec<String> {
 }
 
 #[actix_web::test]
+#[ignore = "needs PostgreSQL: CALLLOG_TEST_DB=postgres://… (run by .ci/run)"]
 async fn two_hundred_concurrent_appends_split_across_two_instances_are_all_kept_in_one_order() {
     // Every append waits for the log's row in turn, holding a pooled
     // connection meanwhile: a wait long enough for all 200 (this test is
     // about what is kept; the pool's limit answering 503 is tested apart).
     let patient = |store: &mut StoreConfig, _: &mut AppConfig| store.pool_wait = Duration::from_secs(60);
-    let Some((first, second, admin, admin2)) = two_instances_with(patient).await else { return };
+    let (first, second, admin, admin2) = two_instances_with(patient).await;
     let created =
         post(&first, "/api/calllogs", &admin, json!({"PropertyId": 1, "CallFrom": "c", "Subject": "s"})).await;
     let id = created.body["LogId"].as_i64().unwrap();
@@ -69,8 +66,9 @@ async fn two_hundred_concurrent_appends_split_across_two_instances_are_all_kept_
 }
 
 #[actix_web::test]
+#[ignore = "needs PostgreSQL: CALLLOG_TEST_DB=postgres://… (run by .ci/run)"]
 async fn conflicting_if_match_from_both_instances_lets_exactly_one_win() {
-    let Some((first, second, admin, admin2)) = two_instances().await else { return };
+    let (first, second, admin, admin2) = two_instances().await;
     for round in 0..10 {
         let created =
             post(&first, "/api/calllogs", &admin, json!({"PropertyId": 1, "CallFrom": "c", "Subject": "s"})).await;
@@ -94,8 +92,9 @@ async fn conflicting_if_match_from_both_instances_lets_exactly_one_win() {
 }
 
 #[actix_web::test]
+#[ignore = "needs PostgreSQL: CALLLOG_TEST_DB=postgres://… (run by .ci/run)"]
 async fn a_token_revoked_through_one_instance_is_refused_by_the_other_within_a_second() {
-    let Some((first, second, admin, _)) = two_instances().await else { return };
+    let (first, second, admin, _) = two_instances().await;
     let (id, agent) = make_user(&first, &admin, "rita", "agent", &[1]).await;
     let a = post(&first, &format!("/api/users/{id}/tokens"), &agent, json!({"Name": "ci"})).await;
     let token_id = a.body["TokenId"].as_i64().unwrap();
@@ -121,8 +120,9 @@ async fn a_token_revoked_through_one_instance_is_refused_by_the_other_within_a_s
 }
 
 #[actix_web::test]
+#[ignore = "needs PostgreSQL: CALLLOG_TEST_DB=postgres://… (run by .ci/run)"]
 async fn a_user_deactivated_through_one_instance_is_refused_by_the_other_within_a_second() {
-    let Some((first, second, admin, _)) = two_instances().await else { return };
+    let (first, second, admin, _) = two_instances().await;
     let (id, _) = make_user(&first, &admin, "dora", "agent", &[1]).await;
     let on_second = sign_in(&second, "dora", "dora-password").await;
     assert_eq!(get(&second, "/api/users/me", &on_second).await.status, StatusCode::OK);
@@ -139,8 +139,9 @@ async fn a_user_deactivated_through_one_instance_is_refused_by_the_other_within_
 }
 
 #[actix_web::test]
+#[ignore = "needs PostgreSQL: CALLLOG_TEST_DB=postgres://… (run by .ci/run)"]
 async fn concurrent_default_changes_on_both_instances_leave_exactly_one_default() {
-    let Some((first, second, admin, admin2)) = two_instances().await else { return };
+    let (first, second, admin, admin2) = two_instances().await;
     let mut ids = Vec::new();
     for i in 0..6 {
         let a =
@@ -165,8 +166,9 @@ async fn concurrent_default_changes_on_both_instances_leave_exactly_one_default(
 }
 
 #[actix_web::test]
+#[ignore = "needs PostgreSQL: CALLLOG_TEST_DB=postgres://… (run by .ci/run)"]
 async fn an_idempotency_key_replayed_on_the_other_instance_returns_the_first_log() {
-    let Some((first, second, admin, admin2)) = two_instances().await else { return };
+    let (first, second, admin, admin2) = two_instances().await;
     let body = json!({"PropertyId": 1, "CallFrom": "c", "Subject": "once"});
     let create = |app: &TestApp, token: &str| {
         app.request(Method::POST, "/api/calllogs").bearer_auth(token).header("Idempotency-Key", "k-1").json(&body)
@@ -212,8 +214,9 @@ async fn an_idempotency_key_replayed_on_the_other_instance_returns_the_first_log
 }
 
 #[actix_web::test]
+#[ignore = "needs PostgreSQL: CALLLOG_TEST_DB=postgres://… (run by .ci/run)"]
 async fn log_ids_from_both_instances_are_unique_and_increasing() {
-    let Some((first, second, admin, admin2)) = two_instances().await else { return };
+    let (first, second, admin, admin2) = two_instances().await;
     let mut last = 0;
     for i in 0..20 {
         let (app, token) = if i % 2 == 0 { (&first, &admin) } else { (&second, &admin2) };
@@ -225,8 +228,9 @@ async fn log_ids_from_both_instances_are_unique_and_increasing() {
 }
 
 #[actix_web::test]
+#[ignore = "needs PostgreSQL: CALLLOG_TEST_DB=postgres://… (run by .ci/run)"]
 async fn sign_in_failures_on_both_instances_count_toward_one_throttle() {
-    let Some((first, second, _, _)) = two_instances().await else { return };
+    let (first, second, _, _) = two_instances().await;
     let attempt = |app: &TestApp| {
         app.request(Method::POST, "/api/auth/token").json(&json!({"UserName": "admin", "Password": "wrong-password"}))
     };
@@ -244,8 +248,9 @@ async fn sign_in_failures_on_both_instances_count_toward_one_throttle() {
 /// began in: a write's ModifiedOn is taken after it began, and a poll reads
 /// only once the writes in flight have ended.
 #[actix_web::test]
+#[ignore = "needs PostgreSQL: CALLLOG_TEST_DB=postgres://… (run by .ci/run)"]
 async fn polling_modified_since_never_misses_a_change_from_either_instance() {
-    let Some((first, second, admin, admin2)) = two_instances().await else { return };
+    let (first, second, admin, admin2) = two_instances().await;
     let mut ids = Vec::new();
     for _ in 0..20 {
         let a = post(&first, "/api/calllogs", &admin, json!({"PropertyId": 1, "CallFrom": "c", "Subject": "s"})).await;

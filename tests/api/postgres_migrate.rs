@@ -111,10 +111,9 @@ async fn migrate_needs_an_existing_file_and_a_postgres_url() {
 /// creates, so PostgreSQL has nothing to warn about: no
 /// `NOTICE: relation "calllog_schema" already exists` at every start.
 #[actix_web::test]
+#[ignore = "needs PostgreSQL: CALLLOG_TEST_DB=postgres://… (run by .ci/run)"]
 async fn a_start_on_a_current_postgres_database_logs_no_notice() {
-    if on_sqlite() {
-        return;
-    }
+    require_postgres();
     let target = PostgresDatabase::create(&test_server());
     for start in ["the first, which creates the schema", "the second, on a current schema"] {
         let out = calllog(&["--db", &target.url, "user", "list"]).await;
@@ -126,12 +125,9 @@ async fn a_start_on_a_current_postgres_database_logs_no_notice() {
 // ---- the round trip (PostgreSQL runs only) -------------------------------
 
 #[actix_web::test]
+#[ignore = "needs PostgreSQL: CALLLOG_TEST_DB=postgres://… (run by .ci/run)"]
 async fn migrate_copies_a_sqlite_file_that_then_answers_every_read_the_same() {
-    // Needs a PostgreSQL server (CALLLOG_TEST_DB=postgres://…); on a SQLite
-    // run there is nowhere to migrate to.
-    if on_sqlite() {
-        return;
-    }
+    require_postgres(); // on a SQLite run there is nowhere to migrate to
     let source_dir = tempfile::tempdir().unwrap();
     let file = source_dir.path().join("source.db");
     let sqlite = spawn_app_on(TestDatabase::Sqlite(file.clone())).await;
@@ -216,11 +212,9 @@ struct Fixture {
 /// to the current schema by migrate itself, after its `.before-v1` copy,
 /// then copied: its logs, directory and lists read the same on both engines.
 #[actix_web::test]
+#[ignore = "needs PostgreSQL: CALLLOG_TEST_DB=postgres://… (run by .ci/run)"]
 async fn migrate_upgrades_an_older_file_first_and_copies_it() {
-    // Needs a PostgreSQL server (CALLLOG_TEST_DB=postgres://…).
-    if on_sqlite() {
-        return;
-    }
+    require_postgres();
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("calllog.db");
     std::fs::copy(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/v1.db"), &file).unwrap();

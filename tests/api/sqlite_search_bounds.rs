@@ -34,9 +34,7 @@ fn words(text: &str) -> Vec<String> {
 
 #[actix_web::test]
 async fn short_words_are_read_rarest_first_and_sought_among_the_few_logs_left() {
-    if !on_sqlite() {
-        return;
-    }
+    require_sqlite();
     let (_app, conn) = every_letter_in_every_log().await;
     // The rare letter last in the query, the common ones first.
     let query = words("a b c d e f g h i j k l m n o z");
@@ -56,9 +54,7 @@ async fn short_words_are_read_rarest_first_and_sought_among_the_few_logs_left() 
 
 #[actix_web::test]
 async fn a_search_stops_at_its_first_word_that_leaves_no_log() {
-    if !on_sqlite() {
-        return;
-    }
+    require_sqlite();
     let (_app, conn) = every_letter_in_every_log().await;
     // q is not in the file: counted rarest, it is read first and ends the search.
     let (matches, work) =

@@ -1,11 +1,11 @@
 //! The writer's batches and the search index (docs/architecture.md: few pages
 //! per write). Requests queue their search rows under their own savepoints;
 //! the writer moves a batch's rows into the FTS5 index once, before COMMIT.
-//! These tests hold the writer so that several requests share one batch.
+//! These tests hold the writer so that several requests share one batch,
+//! each sent once the one before it is seen in the writer's queue.
 
 use crate::helpers::*;
 use serde_json::json;
-use std::time::Duration;
 
 async fn total_for(app: &TestApp, admin: &str, word: &str) -> i64 {
     let a = get(app, &format!("/api/calllogs?q={word}"), admin).await;
@@ -19,21 +19,21 @@ async fn new_log(app: &TestApp, admin: &str, subject: &str) -> i64 {
     a.body["LogId"].as_i64().unwrap()
 }
 
-/// Sends a request in the background, after `delay` (so that requests
-/// reach the held writer's queue in a known order).
-fn later(
+/// Sends a request in the background and returns once it waits in the held
+/// writer's queue, so that requests reach the queue (and the batch) in the
+/// order they are sent.
+async fn queued(
     app: &TestApp,
     method: Method,
     path: String,
     admin: &str,
     body: serde_json::Value,
-    delay: u64,
 ) -> tokio::task::JoinHandle<Answer> {
+    let depth = write_queue_depth(app);
     let request = app.request(method, &path).bearer_auth(admin).json(&body);
-    tokio::spawn(async move {
-        tokio::time::sleep(Duration::from_millis(delay)).await;
-        send(request).await
-    })
+    let answer = tokio::spawn(send(request));
+    until_write_queue_holds(app, depth + 1).await;
+    answer
 }
 
 #[actix_web::test]
@@ -44,10 +44,10 @@ async fn a_batch_indexes_every_kept_request_and_nothing_of_a_failed_one() {
     // In one batch: a comment that is kept, a request that queues a search
     // row and then fails, and a new log created then given notes.
     let comment =
-        later(&app, Method::PUT, format!("/api/calllogs/{log}"), &admin, json!({"NewComments": "zebrafinch"}), 0);
+        queued(&app, Method::PUT, format!("/api/calllogs/{log}"), &admin, json!({"NewComments": "zebrafinch"})).await;
     let store = app.state.service.store.clone();
+    let depth = write_queue_depth(&app);
     let failed = tokio::spawn(async move {
-        tokio::time::sleep(Duration::from_millis(60)).await;
         store
             .sqlite()
             .unwrap()
@@ -60,17 +60,17 @@ async fn a_batch_indexes_every_kept_request_and_nothing_of_a_failed_one() {
             })
             .await
     });
-    let created = later(
+    until_write_queue_holds(&app, depth + 1).await;
+    let created = queued(
         &app,
         Method::POST,
         "/api/calllogs".into(),
         &admin,
         json!({"PropertyId": 1, "CallFrom": "Eve", "Subject": "Pool", "Notes": "alphanote"}),
-        120,
-    );
+    )
+    .await;
     let noted =
-        later(&app, Method::PUT, format!("/api/calllogs/{}", log + 1), &admin, json!({"Notes": "betanote"}), 180);
-    tokio::time::sleep(Duration::from_millis(260)).await;
+        queued(&app, Method::PUT, format!("/api/calllogs/{}", log + 1), &admin, json!({"Notes": "betanote"})).await;
     held.release().await;
     assert_eq!(comment.await.unwrap().status, StatusCode::OK);
     assert!(failed.await.unwrap().is_err(), "the failing request fails");
@@ -100,9 +100,9 @@ async fn notes_changed_twice_in_one_batch_leave_only_the_last_words() {
     let a = put(&app, &format!("/api/calllogs/{log}"), &admin, json!({"Notes": "firstnote"})).await;
     assert_eq!(a.status, StatusCode::OK);
     let held = busy_writer(&app).await;
-    let second = later(&app, Method::PUT, format!("/api/calllogs/{log}"), &admin, json!({"Notes": "secondnote"}), 0);
-    let third = later(&app, Method::PUT, format!("/api/calllogs/{log}"), &admin, json!({"Notes": "thirdnote"}), 60);
-    tokio::time::sleep(Duration::from_millis(140)).await;
+    let second =
+        queued(&app, Method::PUT, format!("/api/calllogs/{log}"), &admin, json!({"Notes": "secondnote"})).await;
+    let third = queued(&app, Method::PUT, format!("/api/calllogs/{log}"), &admin, json!({"Notes": "thirdnote"})).await;
     held.release().await;
     assert_eq!(second.await.unwrap().status, StatusCode::OK);
     assert_eq!(third.await.unwrap().status, StatusCode::OK);

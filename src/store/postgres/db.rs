@@ -62,10 +62,6 @@ impl Db {
     pub fn batch_execute(&mut self, sql: &str) -> Result<(), postgres::Error> {
         self.client.batch_execute(sql)
     }
-
-    pub fn is_closed(&self) -> bool {
-        self.client.is_closed()
-    }
 }
 
 /// The r2d2 manager of `Db`s: `r2d2_postgres`'s, with the statement cache.

@@ -22,10 +22,11 @@ async fn session_ends(browser: &Browser) {
 }
 
 #[actix_web::test]
+#[ignore = "needs chromium + chromedriver (run by .ci/run)"]
 async fn a_shared_desk_shows_the_next_agent_nothing_of_the_last_ones_draft() {
     let (app, admin) = staffed_app().await;
     make_user(&app, &admin, "bert", "agent", &[1]).await;
-    let Some(mut browser) = open(&app).await else { return };
+    let mut browser = open(&app).await;
     browser.sign_in("agnes", "agnes-password").await;
     browser.goto(FORM).await;
     browser.find("input[name=LogReasons][value='3']").await.click().await.unwrap();
@@ -63,9 +64,10 @@ async fn a_shared_desk_shows_the_next_agent_nothing_of_the_last_ones_draft() {
 }
 
 #[actix_web::test]
+#[ignore = "needs chromium + chromedriver (run by .ci/run)"]
 async fn drafts_older_than_seven_days_are_dropped() {
     let (app, _) = staffed_app().await;
-    let Some(mut browser) = open(&app).await else { return };
+    let mut browser = open(&app).await;
     browser.sign_in("agnes", "agnes-password").await;
     browser.goto("/desk").await;
     let user = browser.js("return document.body.dataset.user;", vec![]).await;
@@ -93,6 +95,7 @@ async fn drafts_older_than_seven_days_are_dropped() {
 }
 
 #[actix_web::test]
+#[ignore = "needs chromium + chromedriver (run by .ci/run)"]
 async fn the_live_lookup_shows_a_subject_in_the_order_it_was_typed() {
     let (app, admin) = staffed_app().await;
     let id = api_log(
@@ -101,7 +104,7 @@ async fn the_live_lookup_shows_a_subject_in_the_order_it_was_typed() {
         json!({"PropertyId": 1, "UnitId": 11, "CallFrom": "Desk", "Subject": "Invoice \u{202E}fdp.exe"}),
     )
     .await;
-    let Some(mut browser) = open(&app).await else { return };
+    let mut browser = open(&app).await;
     browser.sign_in("agnes", "agnes-password").await;
     browser.goto("/desk").await;
     let q = format!("#{id}");

@@ -3,9 +3,10 @@
 use super::*;
 
 #[actix_web::test]
+#[ignore = "needs chromium + chromedriver (run by .ci/run)"]
 async fn a_wrong_password_reshows_the_form_then_sign_in_goes_to_the_page_asked_for() {
     let (app, _) = staffed_app().await;
-    let Some(mut browser) = open(&app).await else { return };
+    let mut browser = open(&app).await;
 
     // A page without a session sends the visitor to sign in, and back after.
     browser.goto("/calls").await;
@@ -50,10 +51,11 @@ async fn a_wrong_password_reshows_the_form_then_sign_in_goes_to_the_page_asked_f
 }
 
 #[actix_web::test]
+#[ignore = "needs chromium + chromedriver (run by .ci/run)"]
 async fn changing_the_password_on_account_signs_out_the_other_sessions_only() {
     let (app, _) = staffed_app().await;
     let other = crate::helpers::sign_in(&app, "agnes", "agnes-password").await;
-    let Some(mut browser) = open(&app).await else { return };
+    let mut browser = open(&app).await;
     browser.sign_in("agnes", "agnes-password").await;
     browser.goto("/account").await;
     assert!(browser.page_text().await.contains("agent"), "the account shows the role");
