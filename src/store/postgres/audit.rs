@@ -4,8 +4,11 @@
 //! instance hears of them by LISTEN (`listener.rs`), not from a table.
 
 use super::db::Db;
+use super::tx::PgTx;
 use crate::domain::audit::{AuditAction, AuditEntry, AuditFilter};
+use crate::domain::query::Page;
 use crate::domain::time::Stamp;
+use crate::store::{AuditReads, AuditWrites};
 use crate::store::{StoreError, StoreResult};
 use ::postgres::types::ToSql;
 
@@ -77,4 +80,16 @@ pub fn page(db: &mut Db, filter: &AuditFilter, limit: i64, offset: i64) -> Store
         });
     }
     Ok((total, entries))
+}
+
+impl AuditReads for PgTx<'_> {
+    fn audit_page(&mut self, filter: &AuditFilter, page: Page) -> StoreResult<(i64, Vec<AuditEntry>)> {
+        self::page(self.db()?, filter, page.size, page.offset())
+    }
+}
+
+impl AuditWrites for PgTx<'_> {
+    fn record_audit(&mut self, entry: &AuditEntry) -> StoreResult<()> {
+        insert(self.db()?, entry)
+    }
 }

@@ -16,11 +16,14 @@
 //! comment, spread) from the same rows, in one SQL statement.
 
 use super::db::Db;
+use super::tx::PgTx;
 use crate::domain::calllogs::{
     folded_words, tsquery_text, Author, CallLog, CallLogFilter, CallLogRow, CategoryCounts, Comment, EventKind,
     ExportRow, HistoryEntry, LogHead, NewEvent, RememberedKey, SortField, TrackedField, UnitSummary,
 };
+use crate::domain::query::Page;
 use crate::domain::time::Stamp;
+use crate::store::{CallLogReads, CallLogWrites};
 use crate::store::{ExportCursor, StoreError, StoreResult};
 use ::postgres::types::{FromSql, ToSql};
 use ::postgres::Row;
@@ -756,6 +759,81 @@ pub fn export_chunk(
             })
         })
         .collect()
+}
+
+impl CallLogReads for PgTx<'_> {
+    fn call_log(&mut self, log_id: i64) -> StoreResult<Option<CallLog>> {
+        get(self.db()?, log_id)
+    }
+    fn call_log_head(&mut self, log_id: i64) -> StoreResult<Option<LogHead>> {
+        // In a write, the row stays locked to the end: a concurrent write of
+        // the same log (another instance's If-Match) waits, then sees this one.
+        let lock = self.writing();
+        head(self.db()?, log_id, lock)
+    }
+    fn history(&mut self, log_id: i64, page: Page) -> StoreResult<(i64, Vec<HistoryEntry>)> {
+        history(self.db()?, log_id, page.size, page.offset())
+    }
+    fn list_call_logs(&mut self, filter: &CallLogFilter, page: Page) -> StoreResult<(i64, Vec<CallLog>)> {
+        list(self.db()?, filter, page.size, page.offset())
+    }
+    fn export_chunk(
+        &mut self,
+        filter: &CallLogFilter,
+        after: Option<ExportCursor>,
+        limit: usize,
+    ) -> StoreResult<Vec<ExportRow>> {
+        export_chunk(self.db()?, filter, after, limit)
+    }
+    fn property_counts(&mut self, property_id: i64) -> StoreResult<CategoryCounts> {
+        property_counts(self.db()?, property_id)
+    }
+    fn unit_counts(&mut self, property_id: i64) -> StoreResult<Vec<UnitSummary>> {
+        unit_counts(self.db()?, property_id)
+    }
+}
+
+impl CallLogWrites for PgTx<'_> {
+    fn idempotent_log(&mut self, user_id: i64, key: &str, since: Stamp) -> StoreResult<Option<RememberedKey>> {
+        find_idempotent(self.db()?, user_id, key, since)
+    }
+    fn insert_call_log(&mut self, row: &CallLogRow) -> StoreResult<i64> {
+        insert(self.db()?, row)
+    }
+    fn link_reasons(&mut self, log_id: i64, reason_ids: &[i64]) -> StoreResult<()> {
+        link_reasons(self.db()?, log_id, reason_ids)
+    }
+    fn append_events(
+        &mut self,
+        log_id: i64,
+        after_event_no: i64,
+        events: &[NewEvent],
+        author: &Author,
+        now: Stamp,
+    ) -> StoreResult<i64> {
+        append_events(self.db()?, log_id, after_event_no, events, author, now)
+    }
+    fn set_notes(&mut self, log_id: i64, notes: Option<&str>) -> StoreResult<()> {
+        set_notes(self.db()?, log_id, notes)
+    }
+    fn set_status(&mut self, log_id: i64, status_id: i64) -> StoreResult<()> {
+        set_status(self.db()?, log_id, status_id)
+    }
+    fn set_deleted(&mut self, log_id: i64, deleted: bool) -> StoreResult<()> {
+        set_deleted(self.db()?, log_id, deleted)
+    }
+    fn remember_idempotency_key(
+        &mut self,
+        user_id: i64,
+        key: &str,
+        remembered: &RememberedKey,
+        now: Stamp,
+    ) -> StoreResult<()> {
+        remember_idempotent(self.db()?, user_id, key, remembered, now)
+    }
+    fn forget_idempotency_keys_before(&mut self, before: Stamp) -> StoreResult<()> {
+        forget_idempotent_before(self.db()?, before)
+    }
 }
 
 #[cfg(test)]

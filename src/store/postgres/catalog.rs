@@ -10,8 +10,10 @@
 
 use super::db::Db;
 use super::directory::nocase;
+use super::tx::PgTx;
 use crate::domain::catalog::{CallLogReason, CatalogInput, ModuleStatus, STATUS_MODULE};
 use crate::store::{Catalog, StoreError, StoreResult};
+use crate::store::{CatalogReads, CatalogWrites};
 use ::postgres::Row;
 
 fn reason_from_row(r: &Row) -> CallLogReason {
@@ -167,4 +169,49 @@ pub fn unknown_ids(db: &mut Db, catalog: Catalog, ids: &[i64]) -> StoreResult<Ve
         &[&ids],
     )?;
     Ok(rows.iter().map(|r| r.get(0)).collect())
+}
+
+impl CatalogReads for PgTx<'_> {
+    fn reasons(&mut self, include_inactive: bool) -> StoreResult<Vec<CallLogReason>> {
+        list_reasons(self.db()?, include_inactive)
+    }
+    fn reason(&mut self, reason_id: i64) -> StoreResult<Option<CallLogReason>> {
+        get_reason(self.db()?, reason_id)
+    }
+    fn statuses(&mut self, include_inactive: bool) -> StoreResult<Vec<ModuleStatus>> {
+        list_statuses(self.db()?, include_inactive)
+    }
+    fn status(&mut self, status_id: i64) -> StoreResult<Option<ModuleStatus>> {
+        get_status(self.db()?, status_id)
+    }
+    fn default_status(&mut self) -> StoreResult<Option<ModuleStatus>> {
+        default_status(self.db()?)
+    }
+    fn catalog_name_taken(&mut self, which: Catalog, name: &str, except_id: i64) -> StoreResult<bool> {
+        name_taken(self.db()?, which, name, except_id)
+    }
+    fn last_display_order(&mut self, which: Catalog) -> StoreResult<Option<i64>> {
+        last_display_order(self.db()?, which)
+    }
+    fn unknown_catalog_ids(&mut self, which: Catalog, ids: &[i64]) -> StoreResult<Vec<i64>> {
+        unknown_ids(self.db()?, which, ids)
+    }
+}
+
+impl CatalogWrites for PgTx<'_> {
+    fn insert_reason(&mut self, name: &str, display_order: i64) -> StoreResult<i64> {
+        insert_reason(self.db()?, name, display_order)
+    }
+    fn update_reason(&mut self, reason_id: i64, changes: &CatalogInput) -> StoreResult<()> {
+        update_reason(self.db()?, reason_id, changes)
+    }
+    fn insert_status(&mut self, name: &str, category: &str, display_order: i64) -> StoreResult<i64> {
+        insert_status(self.db()?, name, category, display_order)
+    }
+    fn update_status(&mut self, status_id: i64, changes: &CatalogInput) -> StoreResult<()> {
+        update_status(self.db()?, status_id, changes)
+    }
+    fn clear_default_status(&mut self, except_id: i64) -> StoreResult<()> {
+        clear_default(self.db()?, except_id)
+    }
 }

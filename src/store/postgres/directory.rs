@@ -13,9 +13,12 @@
 //! then bytes), plain text sorts by bytes (`COLLATE "C"`), NULL first.
 
 use super::db::Db;
+use super::tx::PgTx;
 use crate::domain::calllogs::folded_words;
 use crate::domain::directory::{Property, PropertyStatus, Resident, Unit, UnitSort};
+use crate::domain::query::Page;
 use crate::domain::time::Stamp;
+use crate::store::{DirectoryReads, DirectoryWrites};
 use crate::store::{DirectorySize, StoreResult};
 use ::postgres::types::ToSql;
 use ::postgres::Row;
@@ -408,4 +411,61 @@ pub fn upsert_residents(db: &mut Db, residents: &[Resident]) -> StoreResult<()> 
         db.execute(&sql, &params)?;
     }
     Ok(())
+}
+
+impl DirectoryReads for PgTx<'_> {
+    fn property(&mut self, property_id: i64) -> StoreResult<Option<Property>> {
+        get_property(self.db()?, property_id)
+    }
+    fn properties_page(
+        &mut self,
+        scope: Option<&[i64]>,
+        ids: Option<&[i64]>,
+        status: PropertyStatus,
+        page: Page,
+    ) -> StoreResult<(i64, Vec<Property>)> {
+        list_properties(self.db()?, scope, ids, status, page.size, page.offset())
+    }
+    fn unit(&mut self, unit_id: i64) -> StoreResult<Option<Unit>> {
+        get_unit(self.db()?, unit_id)
+    }
+    fn units_by_ids(&mut self, scope: Option<&[i64]>, ids: &[i64], page: Page) -> StoreResult<(i64, Vec<Unit>)> {
+        units_by_ids(self.db()?, scope, ids, page.size, page.offset())
+    }
+    fn units_of_property(&mut self, property_id: i64, sort: UnitSort) -> StoreResult<Vec<Unit>> {
+        units_of_property(self.db()?, property_id, sort)
+    }
+    fn resident(&mut self, resident_id: i64) -> StoreResult<Option<Resident>> {
+        get_resident(self.db()?, resident_id)
+    }
+    fn residents_of_unit(&mut self, unit_id: i64) -> StoreResult<Vec<Resident>> {
+        residents_of_unit(self.db()?, unit_id)
+    }
+    fn residents_of_property(&mut self, property_id: i64) -> StoreResult<Vec<Resident>> {
+        residents_of_property(self.db()?, property_id)
+    }
+    fn directory_is_empty(&mut self) -> StoreResult<bool> {
+        directory_is_empty(self.db()?)
+    }
+    fn known_properties(&mut self, property_ids: &[i64]) -> StoreResult<Vec<i64>> {
+        known_properties(self.db()?, property_ids)
+    }
+    fn unit_owners(&mut self, unit_ids: &[i64]) -> StoreResult<Vec<(i64, i64)>> {
+        unit_owners(self.db()?, unit_ids)
+    }
+    fn directory_size(&mut self) -> StoreResult<DirectorySize> {
+        directory_size(self.db()?)
+    }
+}
+
+impl DirectoryWrites for PgTx<'_> {
+    fn upsert_properties(&mut self, properties: &[Property]) -> StoreResult<()> {
+        upsert_properties(self.db()?, properties)
+    }
+    fn upsert_units(&mut self, units: &[Unit]) -> StoreResult<()> {
+        upsert_units(self.db()?, units)
+    }
+    fn upsert_residents(&mut self, residents: &[Resident]) -> StoreResult<()> {
+        upsert_residents(self.db()?, residents)
+    }
 }

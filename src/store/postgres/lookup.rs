@@ -12,10 +12,12 @@ use super::db::Db;
 use super::directory::{
     nocase, property_from_row, resident_from_row, unit_from_row, PROPERTY_COLUMNS, RESIDENT_COLUMNS, UNIT_COLUMNS,
 };
+use super::tx::PgTx;
 use crate::domain::calllogs::tsquery_text;
 use crate::domain::directory::Property;
 use crate::domain::lookup::{CallLogBrief, LookupQuery, ResidentPlace, UnitPlace};
 use crate::domain::time::Stamp;
+use crate::store::LookupReads;
 use crate::store::StoreResult;
 use ::postgres::types::ToSql;
 
@@ -173,4 +175,34 @@ pub fn call_log_brief(db: &mut Db, log_id: i64) -> StoreResult<Option<CallLogBri
             subject: r.get(4),
             call_from: r.get(5),
         }))
+}
+
+impl LookupReads for PgTx<'_> {
+    fn lookup_residents(
+        &mut self,
+        query: &LookupQuery,
+        properties: Option<&[i64]>,
+        limit: usize,
+    ) -> StoreResult<Vec<ResidentPlace>> {
+        residents(self.db()?, query, properties, limit)
+    }
+    fn lookup_units(
+        &mut self,
+        query: &LookupQuery,
+        properties: Option<&[i64]>,
+        limit: usize,
+    ) -> StoreResult<Vec<UnitPlace>> {
+        units(self.db()?, query, properties, limit)
+    }
+    fn lookup_properties(
+        &mut self,
+        query: &LookupQuery,
+        properties: Option<&[i64]>,
+        limit: usize,
+    ) -> StoreResult<Vec<Property>> {
+        self::properties(self.db()?, query, properties, limit)
+    }
+    fn call_log_brief(&mut self, log_id: i64) -> StoreResult<Option<CallLogBrief>> {
+        call_log_brief(self.db()?, log_id)
+    }
 }

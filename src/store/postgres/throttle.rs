@@ -10,11 +10,13 @@
 //! as much.
 
 use super::db::Db;
+use super::tx::PgTx;
 use crate::domain::throttle::{
     LockedName, LoginHistory, NameKey, ThrottleKey, FAILURES_PER_ADDRESS, FAILURES_PER_NAME, KNOWN_ADDRESSES_PER_USER,
 };
 use crate::domain::time::Stamp;
 use crate::store::StoreResult;
+use crate::store::{ThrottleReads, ThrottleWrites};
 
 /// The deciding failure of each limit is the limit-th most recent one
 /// inside the window (none: that limit is not reached).
@@ -117,4 +119,36 @@ pub fn record_success(
 
 pub fn clear_failures(db: &mut Db, name: &NameKey) -> StoreResult<u64> {
     Ok(db.execute("DELETE FROM login_failures WHERE name_key = $1", &[&name.0.as_slice()])?)
+}
+
+impl ThrottleReads for PgTx<'_> {
+    fn login_history(
+        &mut self,
+        key: &ThrottleKey,
+        user_id: Option<i64>,
+        window_start: Stamp,
+    ) -> StoreResult<LoginHistory> {
+        history(self.db()?, key, user_id, window_start)
+    }
+    fn locked_names(&mut self, window_start: Stamp) -> StoreResult<Vec<LockedName>> {
+        locked_names(self.db()?, window_start)
+    }
+}
+
+impl ThrottleWrites for PgTx<'_> {
+    fn record_login_failure(&mut self, key: &ThrottleKey, at: Stamp, forget_before: Stamp) -> StoreResult<()> {
+        record_failure(self.db()?, key, at, forget_before)
+    }
+    fn record_login_success(
+        &mut self,
+        key: &ThrottleKey,
+        user_id: i64,
+        at: Stamp,
+        forget_before: Stamp,
+    ) -> StoreResult<()> {
+        record_success(self.db()?, key, user_id, at, forget_before)
+    }
+    fn clear_login_failures(&mut self, name: &NameKey) -> StoreResult<u64> {
+        clear_failures(self.db()?, name)
+    }
 }

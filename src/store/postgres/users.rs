@@ -8,11 +8,14 @@
 //! every instance forgets the tokens it verified (`listener.rs`).
 
 use super::db::Db;
+use super::tx::PgTx;
+use crate::domain::query::Page;
 use crate::domain::time::Stamp;
 use crate::domain::users::{
     display_name, Caller, LoginRecord, NewToken, NewUser, Role, TokenInfo, TokenKind, TokenRecord, User, UserChanges,
 };
 use crate::store::StoreResult;
+use crate::store::{UserReads, UserWrites};
 use ::postgres::Row;
 
 const USER_COLUMNS: &str = "user_id, user_name, first_name, last_name, email, role, active";
@@ -271,4 +274,65 @@ pub fn token_record(db: &mut Db, token_id: i64) -> StoreResult<Option<TokenRecor
                 revoked: r.get(6),
             }
         }))
+}
+
+impl UserReads for PgTx<'_> {
+    fn count_users(&mut self) -> StoreResult<i64> {
+        count_users(self.db()?)
+    }
+    fn user(&mut self, user_id: i64) -> StoreResult<Option<User>> {
+        get_user(self.db()?, user_id)
+    }
+    fn user_id_by_name(&mut self, user_name: &str) -> StoreResult<Option<i64>> {
+        find_user_id_by_name(self.db()?, user_name)
+    }
+    fn users_page(&mut self, page: Page) -> StoreResult<(i64, Vec<User>)> {
+        list_users(self.db()?, page.size, page.offset())
+    }
+    fn active_admin_count(&mut self) -> StoreResult<i64> {
+        active_admins(self.db()?)
+    }
+    fn login_record(&mut self, user_name: &str) -> StoreResult<Option<LoginRecord>> {
+        login_record(self.db()?, user_name)
+    }
+    fn caller_for_token(&mut self, token_hash: &[u8], now: Stamp) -> StoreResult<Option<Caller>> {
+        caller_for_token(self.db()?, token_hash, now)
+    }
+    fn live_api_tokens(&mut self, user_id: i64, now: Stamp) -> StoreResult<Vec<TokenInfo>> {
+        list_api_tokens(self.db()?, user_id, now)
+    }
+    fn token_record(&mut self, token_id: i64) -> StoreResult<Option<TokenRecord>> {
+        token_record(self.db()?, token_id)
+    }
+    fn credential_changes(&mut self) -> StoreResult<i64> {
+        // Counted by this instance's listener, from every instance's NOTIFY.
+        Ok(self.heard_credential_changes())
+    }
+}
+
+impl UserWrites for PgTx<'_> {
+    fn insert_user(&mut self, user: &NewUser, password_hash: &str, now: Stamp) -> StoreResult<i64> {
+        insert_user(self.db()?, user, password_hash, now)
+    }
+    fn update_user(&mut self, user_id: i64, changes: &UserChanges, password_hash: Option<&str>) -> StoreResult<()> {
+        update_user(self.db()?, user_id, changes, password_hash)
+    }
+    fn set_user_properties(&mut self, user_id: i64, property_ids: &[i64]) -> StoreResult<()> {
+        set_property_ids(self.db()?, user_id, property_ids)
+    }
+    fn insert_token(&mut self, token: &NewToken) -> StoreResult<i64> {
+        insert_token(self.db()?, token)
+    }
+    fn revoke_token(&mut self, user_id: i64, token_id: i64, now: Stamp) -> StoreResult<bool> {
+        revoke_token(self.db()?, user_id, token_id, now)
+    }
+    fn revoke_all_tokens(&mut self, user_id: i64, now: Stamp) -> StoreResult<()> {
+        revoke_all_tokens(self.db()?, user_id, now)
+    }
+    fn revoke_other_sessions(&mut self, user_id: i64, keep_token_id: i64, now: Stamp) -> StoreResult<()> {
+        revoke_other_sessions(self.db()?, user_id, keep_token_id, now)
+    }
+    fn revoke_sessions(&mut self, user_id: i64, now: Stamp) -> StoreResult<()> {
+        revoke_sessions(self.db()?, user_id, now)
+    }
 }

@@ -4,12 +4,15 @@
 //! `modified_on` in the same transaction, so the history, the comment thread
 //! and the ETag can never disagree with the log.
 
+use super::SqliteTx;
 use crate::domain::calllogs::{
     fts_query, Author, CallLog, CallLogFilter, CallLogRow, CategoryCounts, Comment, EventKind, ExportRow, HistoryEntry,
     LogHead, NewEvent, RememberedKey, SortField, TrackedField, UnitSummary,
 };
+use crate::domain::query::Page;
 use crate::domain::time::Stamp;
 use crate::store::sqlite::directory::id_list_param;
+use crate::store::{CallLogReads, CallLogWrites};
 use crate::store::{ExportCursor, StoreError, StoreResult};
 use rusqlite::types::Value as SqlValue;
 use rusqlite::{params, params_from_iter, Connection, OptionalExtension, Row};
@@ -1283,4 +1286,76 @@ fn export_rows(
         })?
         .collect::<Result<_, _>>()?;
     Ok(rows)
+}
+
+impl CallLogReads for SqliteTx<'_> {
+    fn call_log(&mut self, log_id: i64) -> StoreResult<Option<CallLog>> {
+        get(self.conn, log_id)
+    }
+    fn call_log_head(&mut self, log_id: i64) -> StoreResult<Option<LogHead>> {
+        head(self.conn, log_id)
+    }
+    fn history(&mut self, log_id: i64, page: Page) -> StoreResult<(i64, Vec<HistoryEntry>)> {
+        history(self.conn, log_id, page.size, page.offset())
+    }
+    fn list_call_logs(&mut self, filter: &CallLogFilter, page: Page) -> StoreResult<(i64, Vec<CallLog>)> {
+        list(self.conn, filter, page.size, page.offset())
+    }
+    fn export_chunk(
+        &mut self,
+        filter: &CallLogFilter,
+        after: Option<ExportCursor>,
+        limit: usize,
+    ) -> StoreResult<Vec<ExportRow>> {
+        export_chunk(self.conn, filter, after, limit)
+    }
+    fn property_counts(&mut self, property_id: i64) -> StoreResult<CategoryCounts> {
+        property_counts(self.conn, property_id)
+    }
+    fn unit_counts(&mut self, property_id: i64) -> StoreResult<Vec<UnitSummary>> {
+        unit_counts(self.conn, property_id)
+    }
+}
+
+impl CallLogWrites for SqliteTx<'_> {
+    fn idempotent_log(&mut self, user_id: i64, key: &str, since: Stamp) -> StoreResult<Option<RememberedKey>> {
+        find_idempotent(self.conn, user_id, key, since)
+    }
+    fn insert_call_log(&mut self, row: &CallLogRow) -> StoreResult<i64> {
+        insert(self.conn, row)
+    }
+    fn link_reasons(&mut self, log_id: i64, reason_ids: &[i64]) -> StoreResult<()> {
+        link_reasons(self.conn, log_id, reason_ids)
+    }
+    fn append_events(
+        &mut self,
+        log_id: i64,
+        after_event_no: i64,
+        events: &[NewEvent],
+        author: &Author,
+        now: Stamp,
+    ) -> StoreResult<i64> {
+        append_events(self.conn, log_id, after_event_no, events, author, now)
+    }
+    fn set_notes(&mut self, log_id: i64, notes: Option<&str>) -> StoreResult<()> {
+        set_notes(self.conn, log_id, notes)
+    }
+    fn set_status(&mut self, log_id: i64, status_id: i64) -> StoreResult<()> {
+        set_status(self.conn, log_id, status_id)
+    }
+    fn set_deleted(&mut self, log_id: i64, deleted: bool) -> StoreResult<()> {
+        set_deleted(self.conn, log_id, deleted)
+    }
+    fn remember_idempotency_key(
+        &mut self,
+        user_id: i64,
+        key: &str,
+        remembered: &RememberedKey,
+        now: Stamp,
+    ) -> StoreResult<()> {
+        remember_idempotent(self.conn, user_id, key, remembered, now)
+    }
+    fn forget_idempotency_keys_before(&mut self, before: Stamp) -> StoreResult<()> {
+        forget_idempotent_before(self.conn, before)
+    }
 }
