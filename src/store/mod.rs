@@ -15,6 +15,8 @@
 //! `read`/`write` are generic over the closure's result and error types
 //! (which a `dyn` trait cannot be); the engine is chosen once, at start.
 
+pub mod copy;
+pub mod migration;
 pub mod postgres;
 pub mod sqlite;
 
@@ -520,7 +522,8 @@ impl Store {
         }
     }
 
-    /// The SQLite engine, for what only it has (tests, backups).
+    /// The SQLite engine, for tests of its own mechanics (the test-only door).
+    #[cfg(feature = "testing")]
     pub fn sqlite(&self) -> Option<&sqlite::SqliteStore> {
         match self {
             Store::Sqlite(s) => Some(s),

@@ -14,7 +14,6 @@
 pub mod audit;
 pub mod calllogs;
 pub mod catalog;
-pub mod copy;
 pub mod db;
 pub mod directory;
 pub mod listener;
@@ -265,11 +264,6 @@ impl PgStore {
     pub fn close(&self) {
         self.inner.closed.store(true, Ordering::Release);
         self.inner.listener.stop();
-    }
-
-    /// A connection of the pool, for tests and tools that need PostgreSQL itself.
-    pub fn client(&self) -> Result<r2d2::PooledConnection<db::DbManager>, StoreError> {
-        self.connection()
     }
 }
 

@@ -231,7 +231,8 @@ impl SqliteStore {
 
     /// Runs `work` on the writer's own connection, in its transaction: for
     /// tests of SQLite-specific mechanics (a page cap to fill the disk, WAL
-    /// sizes), never for the service.
+    /// sizes), never for the service: only with the `testing` feature.
+    #[cfg(feature = "testing")]
     pub async fn write_on_connection<T, F>(&self, work: F) -> Result<T, StoreError>
     where
         T: Send + 'static,
@@ -243,6 +244,7 @@ impl SqliteStore {
     }
 
     /// `write_on_connection` for threads that may block.
+    #[cfg(feature = "testing")]
     pub fn write_on_connection_blocking<T, F>(&self, work: F) -> Result<T, StoreError>
     where
         T: Send + 'static,
