@@ -18,6 +18,7 @@
 pub mod copy;
 pub mod migration;
 pub mod postgres;
+pub mod shared;
 pub mod sqlite;
 
 use crate::config::{Database, StoreConfig};

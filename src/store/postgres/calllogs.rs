@@ -16,10 +16,11 @@
 //! comment, spread) from the same rows, in one SQL statement.
 
 use super::db::Db;
+use super::tsquery::tsquery_text;
 use super::tx::PgTx;
 use crate::domain::calllogs::{
-    folded_words, tsquery_text, Author, CallLog, CallLogFilter, CallLogRow, CategoryCounts, Comment, EventKind,
-    ExportRow, HistoryEntry, LogHead, NewEvent, RememberedKey, SortField, TrackedField, UnitSummary,
+    folded_words, Author, CallLog, CallLogFilter, CallLogRow, CategoryCounts, Comment, EventKind, ExportRow,
+    HistoryEntry, LogHead, NewEvent, RememberedKey, SortField, TrackedField, UnitSummary,
 };
 use crate::domain::query::Page;
 use crate::domain::time::Stamp;
@@ -546,7 +547,7 @@ const AMONG_MATCHES: &str = "c.log_id = ANY(ARRAY(SELECT log_id FROM matches))";
 /// through, from the counters the triggers keep (a few rows per unit)
 /// instead of counting up to every log; `None` for any other filter.
 fn counted_total(db: &mut Db, filter: &CallLogFilter) -> StoreResult<Option<i64>> {
-    if !filter.is_counted_by_place_and_status() {
+    if !crate::store::shared::counted_by_place_and_status(filter) {
         return Ok(None);
     }
     let mut b = Binder::default();

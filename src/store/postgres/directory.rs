@@ -115,7 +115,7 @@ pub fn list_properties(
     limit: i64,
     offset: i64,
 ) -> StoreResult<(i64, Vec<Property>)> {
-    let (low, high) = status.stored_range();
+    let (low, high) = crate::store::shared::property_status_range(status);
     let filter = "($1::bigint[] IS NULL OR property_id = ANY($1))
          AND ($2::bigint[] IS NULL OR property_id = ANY($2))
          AND property_status BETWEEN $3 AND $4";

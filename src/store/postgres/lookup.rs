@@ -12,8 +12,8 @@ use super::db::Db;
 use super::directory::{
     nocase, property_from_row, resident_from_row, unit_from_row, PROPERTY_COLUMNS, RESIDENT_COLUMNS, UNIT_COLUMNS,
 };
+use super::tsquery::tsquery_text;
 use super::tx::PgTx;
-use crate::domain::calllogs::tsquery_text;
 use crate::domain::directory::Property;
 use crate::domain::lookup::{CallLogBrief, LookupQuery, ResidentPlace, UnitPlace};
 use crate::domain::time::Stamp;

@@ -20,6 +20,7 @@ pub mod listener;
 pub mod lookup;
 pub mod schema;
 pub mod throttle;
+pub mod tsquery;
 pub mod tx;
 pub mod users;
 

@@ -4,10 +4,11 @@
 //! `modified_on` in the same transaction, so the history, the comment thread
 //! and the ETag can never disagree with the log.
 
+use super::fts::fts_query;
 use super::SqliteTx;
 use crate::domain::calllogs::{
-    fts_query, Author, CallLog, CallLogFilter, CallLogRow, CategoryCounts, Comment, EventKind, ExportRow, HistoryEntry,
-    LogHead, NewEvent, RememberedKey, SortField, TrackedField, UnitSummary,
+    Author, CallLog, CallLogFilter, CallLogRow, CategoryCounts, Comment, EventKind, ExportRow, HistoryEntry, LogHead,
+    NewEvent, RememberedKey, SortField, TrackedField, UnitSummary,
 };
 use crate::domain::query::Page;
 use crate::domain::time::Stamp;
@@ -758,7 +759,7 @@ fn lets_every_log_through(filter: &CallLogFilter) -> bool {
 /// through, from the counters the triggers keep (a few rows per unit)
 /// instead of counting up to every log; `None` for any other filter.
 fn counted_total(conn: &Connection, filter: &CallLogFilter) -> StoreResult<Option<i64>> {
-    if !filter.is_counted_by_place_and_status() {
+    if !crate::store::shared::counted_by_place_and_status(filter) {
         return Ok(None);
     }
     let mut b = Binder::default();

@@ -7,8 +7,8 @@ use super::directory::{
     id_list_param, property_from_row, resident_from_row, unit_from_row, PROPERTY_COLUMNS, RESIDENT_COLUMNS,
     UNIT_COLUMNS,
 };
+use super::fts::fts_query;
 use super::SqliteTx;
-use crate::domain::calllogs::fts_query;
 use crate::domain::directory::Property;
 use crate::domain::lookup::{CallLogBrief, LookupQuery, ResidentPlace, UnitPlace};
 use crate::domain::time::Stamp;

@@ -11,6 +11,7 @@ pub mod calllogs;
 pub mod catalog;
 pub mod checkpoint;
 pub mod directory;
+pub mod fts;
 pub mod lookup;
 pub mod schema;
 pub mod throttle;
