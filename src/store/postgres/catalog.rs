@@ -11,25 +11,26 @@
 use super::db::Db;
 use super::directory::nocase;
 use super::tx::PgTx;
+use super::RowExt;
 use crate::domain::catalog::{CallLogReason, CatalogInput, ModuleStatus, STATUS_MODULE};
 use crate::store::{Catalog, StoreError, StoreResult};
 use crate::store::{CatalogReads, CatalogWrites};
 use ::postgres::Row;
 
-fn reason_from_row(r: &Row) -> CallLogReason {
-    CallLogReason { call_log_reason_id: r.get(0), name: r.get(1), active: r.get(2), display_order: r.get(3) }
+fn reason_from_row(r: &Row) -> StoreResult<CallLogReason> {
+    Ok(CallLogReason { call_log_reason_id: r.col(0)?, name: r.col(1)?, active: r.col(2)?, display_order: r.col(3)? })
 }
 
-fn status_from_row(r: &Row) -> ModuleStatus {
-    ModuleStatus {
-        module_status_id: r.get(0),
+fn status_from_row(r: &Row) -> StoreResult<ModuleStatus> {
+    Ok(ModuleStatus {
+        module_status_id: r.col(0)?,
         module: STATUS_MODULE,
-        name: r.get(1),
-        category: r.get(2),
-        is_default: r.get(3),
-        active: r.get(4),
-        display_order: r.get(5),
-    }
+        name: r.col(1)?,
+        category: r.col(2)?,
+        is_default: r.col(3)?,
+        active: r.col(4)?,
+        display_order: r.col(5)?,
+    })
 }
 
 /// The table and id column of a catalog.
@@ -49,13 +50,14 @@ pub fn list_reasons(db: &mut Db, include_inactive: bool) -> StoreResult<Vec<Call
         ),
         &[&include_inactive],
     )?;
-    Ok(rows.iter().map(reason_from_row).collect())
+    Ok(rows.iter().map(reason_from_row).collect::<StoreResult<_>>()?)
 }
 
 pub fn get_reason(db: &mut Db, reason_id: i64) -> StoreResult<Option<CallLogReason>> {
     Ok(db
         .query_opt("SELECT reason_id, name, active, display_order FROM reasons WHERE reason_id = $1", &[&reason_id])?
-        .map(|r| reason_from_row(&r)))
+        .map(|r| reason_from_row(&r))
+        .transpose()?)
 }
 
 /// Names are unique ignoring case, beyond ASCII too (`Émergency` = `émergency`),
@@ -70,7 +72,12 @@ pub fn name_taken(db: &mut Db, catalog: Catalog, name: &str, except_id: i64) -> 
         &format!("SELECT name, lower(name) = lower($2) FROM {table} WHERE {id_column} <> $1"),
         &[&except_id, &name],
     )?;
-    Ok(rows.iter().any(|r| r.get::<_, bool>(1) || r.get::<_, &str>(0).to_lowercase() == wanted))
+    for r in &rows {
+        if r.col::<bool>(1)? || r.col::<&str>(0)?.to_lowercase() == wanted {
+            return Ok(true);
+        }
+    }
+    Ok(false)
 }
 
 /// The highest order as stored; the next one is the domain's rule
@@ -87,7 +94,7 @@ pub fn insert_reason(db: &mut Db, name: &str, display_order: i64) -> StoreResult
             "INSERT INTO reasons (name, active, display_order) VALUES ($1, true, $2) RETURNING reason_id",
             &[&name, &display_order],
         )?
-        .get(0))
+        .col(0)?)
 }
 
 pub fn update_reason(db: &mut Db, reason_id: i64, input: &CatalogInput) -> StoreResult<()> {
@@ -109,19 +116,21 @@ pub fn list_statuses(db: &mut Db, include_inactive: bool) -> StoreResult<Vec<Mod
         ),
         &[&include_inactive],
     )?;
-    Ok(rows.iter().map(status_from_row).collect())
+    Ok(rows.iter().map(status_from_row).collect::<StoreResult<_>>()?)
 }
 
 pub fn get_status(db: &mut Db, status_id: i64) -> StoreResult<Option<ModuleStatus>> {
     Ok(db
         .query_opt(&format!("SELECT {STATUS_COLUMNS} FROM statuses WHERE status_id = $1"), &[&status_id])?
-        .map(|r| status_from_row(&r)))
+        .map(|r| status_from_row(&r))
+        .transpose()?)
 }
 
 pub fn default_status(db: &mut Db) -> StoreResult<Option<ModuleStatus>> {
     Ok(db
         .query_opt(&format!("SELECT {STATUS_COLUMNS} FROM statuses WHERE is_default ORDER BY status_id LIMIT 1"), &[])?
-        .map(|r| status_from_row(&r)))
+        .map(|r| status_from_row(&r))
+        .transpose()?)
 }
 
 pub fn clear_default(db: &mut Db, except_id: i64) -> StoreResult<()> {
@@ -136,7 +145,7 @@ pub fn insert_status(db: &mut Db, name: &str, category: &str, display_order: i64
              RETURNING status_id",
             &[&name, &category, &display_order],
         )?
-        .get(0))
+        .col(0)?)
 }
 
 pub fn update_status(db: &mut Db, status_id: i64, input: &CatalogInput) -> StoreResult<()> {
@@ -168,7 +177,7 @@ pub fn unknown_ids(db: &mut Db, catalog: Catalog, ids: &[i64]) -> StoreResult<Ve
         ),
         &[&ids],
     )?;
-    Ok(rows.iter().map(|r| r.get(0)).collect())
+    Ok(rows.iter().map(|r| r.col(0)).collect::<StoreResult<_>>()?)
 }
 
 impl CatalogReads for PgTx<'_> {

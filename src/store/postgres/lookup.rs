@@ -14,6 +14,7 @@ use super::directory::{
 };
 use super::tsquery::tsquery_text;
 use super::tx::PgTx;
+use super::RowExt;
 use crate::domain::directory::Property;
 use crate::domain::lookup::{CallLogBrief, LookupQuery, ResidentPlace, UnitPlace};
 use crate::domain::time::Stamp;
@@ -90,12 +91,14 @@ pub fn residents(
     let mut rows: Vec<ResidentPlace> = db
         .query(&sql, &params.refs())?
         .iter()
-        .map(|r| ResidentPlace {
-            resident: resident_from_row(r),
-            unit_number: r.get::<_, Option<String>>(15).unwrap_or_default(),
-            property_name: r.get::<_, Option<String>>(16).unwrap_or_default(),
+        .map(|r| {
+            Ok(ResidentPlace {
+                resident: resident_from_row(r)?,
+                unit_number: r.col::<Option<String>>(15)?.unwrap_or_default(),
+                property_name: r.col::<Option<String>>(16)?.unwrap_or_default(),
+            })
         })
-        .collect();
+        .collect::<StoreResult<_>>()?;
     crate::domain::lookup::sort_by_name(&mut rows);
     Ok(rows)
 }
@@ -127,11 +130,13 @@ pub fn units(
     let mut rows: Vec<UnitPlace> = db
         .query(&sql, &params.refs())?
         .iter()
-        .map(|r| UnitPlace {
-            unit: unit_from_row(r),
-            property_name: r.get::<_, Option<String>>(12).unwrap_or_default(),
+        .map(|r| {
+            Ok::<_, crate::store::StoreError>(UnitPlace {
+                unit: unit_from_row(r)?,
+                property_name: r.col::<Option<String>>(12)?.unwrap_or_default(),
+            })
         })
-        .collect();
+        .collect::<StoreResult<_>>()?;
     crate::domain::lookup::sort_units(&mut rows);
     Ok(rows)
 }
@@ -156,7 +161,7 @@ pub fn properties(
         nocase("property_name"),
         params.add(limit as i64)
     );
-    Ok(db.query(&sql, &params.refs())?.iter().map(property_from_row).collect())
+    Ok(db.query(&sql, &params.refs())?.iter().map(property_from_row).collect::<StoreResult<_>>()?)
 }
 
 /// A live log's id, place, subject and caller (never its thread).
@@ -167,14 +172,17 @@ pub fn call_log_brief(db: &mut Db, log_id: i64) -> StoreResult<Option<CallLogBri
              WHERE log_id = $1 AND NOT deleted",
             &[&log_id],
         )?
-        .map(|r| CallLogBrief {
-            log_id: r.get(0),
-            property_id: r.get(1),
-            unit_id: r.get(2),
-            resident_id: r.get(3),
-            subject: r.get(4),
-            call_from: r.get(5),
-        }))
+        .map(|r| {
+            Ok::<_, crate::store::StoreError>(CallLogBrief {
+                log_id: r.col(0)?,
+                property_id: r.col(1)?,
+                unit_id: r.col(2)?,
+                resident_id: r.col(3)?,
+                subject: r.col(4)?,
+                call_from: r.col(5)?,
+            })
+        })
+        .transpose()?)
 }
 
 impl LookupReads for PgTx<'_> {

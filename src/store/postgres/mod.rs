@@ -24,6 +24,9 @@ pub mod tsquery;
 pub mod tx;
 pub mod users;
 
+pub use row::{col, RowExt};
+mod row;
+
 use crate::config::StoreConfig;
 use crate::store::{OpenError, Reads, StoreError, StoreStats, Writes};
 use postgres::error::SqlState;

@@ -9,6 +9,7 @@
 
 use super::db::Db;
 use super::tx::PgTx;
+use super::RowExt;
 use crate::domain::query::Page;
 use crate::domain::time::Stamp;
 use crate::domain::users::{
@@ -20,24 +21,24 @@ use ::postgres::Row;
 
 const USER_COLUMNS: &str = "user_id, user_name, first_name, last_name, email, role, active";
 
-fn user_from_row(row: &Row) -> User {
-    let role: String = row.get(5);
-    User {
-        user_id: row.get(0),
-        user_name: row.get(1),
-        first_name: row.get(2),
-        last_name: row.get(3),
-        email: row.get(4),
+fn user_from_row(row: &Row) -> StoreResult<User> {
+    let role: String = row.col(5)?;
+    Ok(User {
+        user_id: row.col(0)?,
+        user_name: row.col(1)?,
+        first_name: row.col(2)?,
+        last_name: row.col(3)?,
+        email: row.col(4)?,
         role: Role::parse(&role).unwrap_or(Role::Viewer),
-        active: row.get(6),
+        active: row.col(6)?,
         property_ids: Vec::new(),
-    }
+    })
 }
 
 fn property_ids_of(db: &mut Db, user_id: i64) -> StoreResult<Vec<i64>> {
     let rows =
         db.query("SELECT property_id FROM user_properties WHERE user_id = $1 ORDER BY property_id", &[&user_id])?;
-    Ok(rows.iter().map(|r| r.get(0)).collect())
+    Ok(rows.iter().map(|r| r.col(0)).collect::<StoreResult<_>>()?)
 }
 
 pub fn set_property_ids(db: &mut Db, user_id: i64, ids: &[i64]) -> StoreResult<()> {
@@ -55,7 +56,7 @@ pub fn set_property_ids(db: &mut Db, user_id: i64, ids: &[i64]) -> StoreResult<(
 }
 
 pub fn count_users(db: &mut Db) -> StoreResult<i64> {
-    Ok(db.query_one("SELECT count(*) FROM users", &[])?.get(0))
+    Ok(db.query_one("SELECT count(*) FROM users", &[])?.col(0)?)
 }
 
 /// The form a user name is compared in: Unicode lower case.
@@ -81,7 +82,7 @@ pub fn insert_user(db: &mut Db, user: &NewUser, password_hash: &str, now: Stamp)
                 &name_key(&user.user_name),
             ],
         )?
-        .get(0);
+        .col(0)?;
     set_property_ids(db, user_id, &user.property_ids)?;
     Ok(user_id)
 }
@@ -89,7 +90,8 @@ pub fn insert_user(db: &mut Db, user: &NewUser, password_hash: &str, now: Stamp)
 pub fn get_user(db: &mut Db, user_id: i64) -> StoreResult<Option<User>> {
     let user = db
         .query_opt(&format!("SELECT {USER_COLUMNS} FROM users WHERE user_id = $1"), &[&user_id])?
-        .map(|r| user_from_row(&r));
+        .map(|r| user_from_row(&r))
+        .transpose()?;
     match user {
         None => Ok(None),
         Some(mut user) => {
@@ -100,7 +102,10 @@ pub fn get_user(db: &mut Db, user_id: i64) -> StoreResult<Option<User>> {
 }
 
 pub fn find_user_id_by_name(db: &mut Db, user_name: &str) -> StoreResult<Option<i64>> {
-    Ok(db.query_opt("SELECT user_id FROM users WHERE name_key = $1", &[&name_key(user_name)])?.map(|r| r.get(0)))
+    Ok(db
+        .query_opt("SELECT user_id FROM users WHERE name_key = $1", &[&name_key(user_name)])?
+        .map(|r| r.col(0))
+        .transpose()?)
 }
 
 pub fn list_users(db: &mut Db, limit: i64, offset: i64) -> StoreResult<(i64, Vec<User>)> {
@@ -110,7 +115,7 @@ pub fn list_users(db: &mut Db, limit: i64, offset: i64) -> StoreResult<(i64, Vec
         &format!("SELECT {USER_COLUMNS} FROM users ORDER BY name_key COLLATE \"C\", user_id LIMIT $1 OFFSET $2"),
         &[&limit, &offset],
     )?;
-    let mut users: Vec<User> = rows.iter().map(user_from_row).collect();
+    let mut users: Vec<User> = rows.iter().map(user_from_row).collect::<StoreResult<_>>()?;
     for user in &mut users {
         user.property_ids = property_ids_of(db, user.user_id)?;
     }
@@ -118,7 +123,7 @@ pub fn list_users(db: &mut Db, limit: i64, offset: i64) -> StoreResult<(i64, Vec
 }
 
 pub fn active_admins(db: &mut Db) -> StoreResult<i64> {
-    Ok(db.query_one("SELECT count(*) FROM users WHERE role = 'admin' AND active", &[])?.get(0))
+    Ok(db.query_one("SELECT count(*) FROM users WHERE role = 'admin' AND active", &[])?.col(0)?)
 }
 
 /// Applies `update` (`None` leaves a value, `Some("")` clears a name or email).
@@ -148,7 +153,14 @@ pub fn update_user(db: &mut Db, user_id: i64, update: &UserChanges, password_has
 pub fn login_record(db: &mut Db, user_name: &str) -> StoreResult<Option<LoginRecord>> {
     Ok(db
         .query_opt("SELECT user_id, password_hash, active FROM users WHERE name_key = $1", &[&name_key(user_name)])?
-        .map(|r| LoginRecord { user_id: r.get(0), password_hash: r.get(1), active: r.get(2) }))
+        .map(|r| {
+            Ok::<_, crate::store::StoreError>(LoginRecord {
+                user_id: r.col(0)?,
+                password_hash: r.col(1)?,
+                active: r.col(2)?,
+            })
+        })
+        .transpose()?)
 }
 
 pub fn insert_token(db: &mut Db, token: &NewToken) -> StoreResult<i64> {
@@ -166,7 +178,7 @@ pub fn insert_token(db: &mut Db, token: &NewToken) -> StoreResult<i64> {
                 &token.expires_on.map(|s| s.0),
             ],
         )?
-        .get(0))
+        .col(0)?)
 }
 
 /// The caller a token stands for, when the token is live and its user active.
@@ -180,21 +192,22 @@ pub fn caller_for_token(db: &mut Db, hash: &[u8], now: Stamp) -> StoreResult<Opt
             &[&hash, &now.0],
         )?
         .map(|r| {
-            let user_name: String = r.get(3);
-            let first: Option<String> = r.get(4);
-            let last: Option<String> = r.get(5);
-            let role: String = r.get(6);
-            Caller {
-                token_id: r.get(0),
-                token_expires_on: r.get::<_, Option<i64>>(1).map(Stamp),
-                user_id: r.get(2),
+            let user_name: String = r.col(3)?;
+            let first: Option<String> = r.col(4)?;
+            let last: Option<String> = r.col(5)?;
+            let role: String = r.col(6)?;
+            Ok::<_, crate::store::StoreError>(Caller {
+                token_id: r.col(0)?,
+                token_expires_on: r.col::<Option<i64>>(1)?.map(Stamp),
+                user_id: r.col(2)?,
                 display_name: display_name(&user_name, first.as_deref(), last.as_deref()),
                 user_name,
                 role: Role::parse(&role).unwrap_or(Role::Viewer),
                 property_ids: Vec::new(),
-                token_kind: Some(TokenKind::parse(&r.get::<_, String>(7))),
-            }
-        });
+                token_kind: Some(TokenKind::parse(&r.col::<String>(7)?)),
+            })
+        })
+        .transpose()?;
     match found {
         None => Ok(None),
         Some(mut caller) => {
@@ -212,15 +225,16 @@ pub fn list_api_tokens(db: &mut Db, user_id: i64, now: Stamp) -> StoreResult<Vec
          ORDER BY token_id",
         &[&user_id, &now.0],
     )?;
-    Ok(rows
-        .iter()
-        .map(|r| TokenInfo {
-            token_id: r.get(0),
-            name: r.get(1),
-            created_on: Stamp(r.get(2)),
-            expires_on: r.get::<_, Option<i64>>(3).map(Stamp),
+    rows.iter()
+        .map(|r| {
+            Ok(TokenInfo {
+                token_id: r.col(0)?,
+                name: r.col(1)?,
+                created_on: Stamp(r.col(2)?),
+                expires_on: r.col::<Option<i64>>(3)?.map(Stamp),
+            })
         })
-        .collect())
+        .collect()
 }
 
 /// Revokes one token of `user_id`; false when it has no such live token.
@@ -263,17 +277,18 @@ pub fn token_record(db: &mut Db, token_id: i64) -> StoreResult<Option<TokenRecor
             &[&token_id],
         )?
         .map(|r| {
-            let kind: String = r.get(3);
-            TokenRecord {
-                token_id: r.get(0),
-                user_id: r.get(1),
-                user_name: r.get(2),
+            let kind: String = r.col(3)?;
+            Ok::<_, crate::store::StoreError>(TokenRecord {
+                token_id: r.col(0)?,
+                user_id: r.col(1)?,
+                user_name: r.col(2)?,
                 kind: if kind == "api" { TokenKind::Api } else { TokenKind::Session },
-                name: r.get(4),
-                expires_on: r.get::<_, Option<i64>>(5).map(Stamp),
-                revoked: r.get(6),
-            }
-        }))
+                name: r.col(4)?,
+                expires_on: r.col::<Option<i64>>(5)?.map(Stamp),
+                revoked: r.col(6)?,
+            })
+        })
+        .transpose()?)
 }
 
 impl UserReads for PgTx<'_> {
