@@ -1,7 +1,7 @@
 //! The SQLite engine: a pool of read-only connections plus the single
 //! writer thread (`writer.rs`) that owns the only writing connection;
 //! checkpoints on their own thread (`checkpoint.rs`); the schema and its
-//! upgrades (`schema.rs`); FTS5 search (`calllogs.rs`). None of this is
+//! upgrades (`schema.rs`); FTS5 search (`calllogs/search.rs`, its syntax in `fts.rs`). None of this is
 //! seen above the store: the service talks to the seam's traits, which
 //! `SqliteTx` implements over one connection, each aggregate in its own
 //! module (`users.rs` the user traits, `calllogs.rs` the call-log traits, …).
