@@ -50,14 +50,13 @@ pub fn list_reasons(db: &mut Db, include_inactive: bool) -> StoreResult<Vec<Call
         ),
         &[&include_inactive],
     )?;
-    Ok(rows.iter().map(reason_from_row).collect::<StoreResult<_>>()?)
+    rows.iter().map(reason_from_row).collect::<StoreResult<_>>()
 }
 
 pub fn get_reason(db: &mut Db, reason_id: i64) -> StoreResult<Option<CallLogReason>> {
-    Ok(db
-        .query_opt("SELECT reason_id, name, active, display_order FROM reasons WHERE reason_id = $1", &[&reason_id])?
+    db.query_opt("SELECT reason_id, name, active, display_order FROM reasons WHERE reason_id = $1", &[&reason_id])?
         .map(|r| reason_from_row(&r))
-        .transpose()?)
+        .transpose()
 }
 
 /// Names are unique ignoring case, beyond ASCII too (`Émergency` = `émergency`),
@@ -89,12 +88,11 @@ pub fn last_display_order(db: &mut Db, catalog: Catalog) -> StoreResult<Option<i
 }
 
 pub fn insert_reason(db: &mut Db, name: &str, display_order: i64) -> StoreResult<i64> {
-    Ok(db
-        .query_one(
-            "INSERT INTO reasons (name, active, display_order) VALUES ($1, true, $2) RETURNING reason_id",
-            &[&name, &display_order],
-        )?
-        .col(0)?)
+    db.query_one(
+        "INSERT INTO reasons (name, active, display_order) VALUES ($1, true, $2) RETURNING reason_id",
+        &[&name, &display_order],
+    )?
+    .col(0)
 }
 
 pub fn update_reason(db: &mut Db, reason_id: i64, input: &CatalogInput) -> StoreResult<()> {
@@ -116,21 +114,19 @@ pub fn list_statuses(db: &mut Db, include_inactive: bool) -> StoreResult<Vec<Mod
         ),
         &[&include_inactive],
     )?;
-    Ok(rows.iter().map(status_from_row).collect::<StoreResult<_>>()?)
+    rows.iter().map(status_from_row).collect::<StoreResult<_>>()
 }
 
 pub fn get_status(db: &mut Db, status_id: i64) -> StoreResult<Option<ModuleStatus>> {
-    Ok(db
-        .query_opt(&format!("SELECT {STATUS_COLUMNS} FROM statuses WHERE status_id = $1"), &[&status_id])?
+    db.query_opt(&format!("SELECT {STATUS_COLUMNS} FROM statuses WHERE status_id = $1"), &[&status_id])?
         .map(|r| status_from_row(&r))
-        .transpose()?)
+        .transpose()
 }
 
 pub fn default_status(db: &mut Db) -> StoreResult<Option<ModuleStatus>> {
-    Ok(db
-        .query_opt(&format!("SELECT {STATUS_COLUMNS} FROM statuses WHERE is_default ORDER BY status_id LIMIT 1"), &[])?
+    db.query_opt(&format!("SELECT {STATUS_COLUMNS} FROM statuses WHERE is_default ORDER BY status_id LIMIT 1"), &[])?
         .map(|r| status_from_row(&r))
-        .transpose()?)
+        .transpose()
 }
 
 pub fn clear_default(db: &mut Db, except_id: i64) -> StoreResult<()> {
@@ -139,13 +135,12 @@ pub fn clear_default(db: &mut Db, except_id: i64) -> StoreResult<()> {
 }
 
 pub fn insert_status(db: &mut Db, name: &str, category: &str, display_order: i64) -> StoreResult<i64> {
-    Ok(db
-        .query_one(
-            "INSERT INTO statuses (name, category, is_default, active, display_order) VALUES ($1, $2, false, true, $3)
+    db.query_one(
+        "INSERT INTO statuses (name, category, is_default, active, display_order) VALUES ($1, $2, false, true, $3)
              RETURNING status_id",
-            &[&name, &category, &display_order],
-        )?
-        .col(0)?)
+        &[&name, &category, &display_order],
+    )?
+    .col(0)
 }
 
 pub fn update_status(db: &mut Db, status_id: i64, input: &CatalogInput) -> StoreResult<()> {
@@ -177,7 +172,7 @@ pub fn unknown_ids(db: &mut Db, catalog: Catalog, ids: &[i64]) -> StoreResult<Ve
         ),
         &[&ids],
     )?;
-    Ok(rows.iter().map(|r| r.col(0)).collect::<StoreResult<_>>()?)
+    rows.iter().map(|r| r.col(0)).collect::<StoreResult<_>>()
 }
 
 impl CatalogReads for PgTx<'_> {

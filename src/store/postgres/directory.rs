@@ -102,10 +102,9 @@ pub(super) fn resident_from_row(r: &Row) -> StoreResult<Resident> {
 }
 
 pub fn get_property(db: &mut Db, property_id: i64) -> StoreResult<Option<Property>> {
-    Ok(db
-        .query_opt(&format!("SELECT {PROPERTY_COLUMNS} FROM properties WHERE property_id = $1"), &[&property_id])?
+    db.query_opt(&format!("SELECT {PROPERTY_COLUMNS} FROM properties WHERE property_id = $1"), &[&property_id])?
         .map(|r| property_from_row(&r))
-        .transpose()?)
+        .transpose()
 }
 
 /// Properties within `scope` (None = all), optionally only `ids`, by status.
@@ -136,10 +135,9 @@ pub fn list_properties(
 }
 
 pub fn get_unit(db: &mut Db, unit_id: i64) -> StoreResult<Option<Unit>> {
-    Ok(db
-        .query_opt(&format!("SELECT {UNIT_COLUMNS} FROM units WHERE unit_id = $1"), &[&unit_id])?
+    db.query_opt(&format!("SELECT {UNIT_COLUMNS} FROM units WHERE unit_id = $1"), &[&unit_id])?
         .map(|r| unit_from_row(&r))
-        .transpose()?)
+        .transpose()
 }
 
 /// Units by id, limited to `scope`; ordered by id.
@@ -167,14 +165,13 @@ pub fn units_of_property(db: &mut Db, property_id: i64, sort: UnitSort) -> Store
     };
     let rows = db
         .query(&format!("SELECT {UNIT_COLUMNS} FROM units WHERE property_id = $1 ORDER BY {order}"), &[&property_id])?;
-    Ok(rows.iter().map(unit_from_row).collect::<StoreResult<_>>()?)
+    rows.iter().map(unit_from_row).collect::<StoreResult<_>>()
 }
 
 pub fn get_resident(db: &mut Db, resident_id: i64) -> StoreResult<Option<Resident>> {
-    Ok(db
-        .query_opt(&format!("SELECT {RESIDENT_COLUMNS} FROM residents WHERE resident_id = $1"), &[&resident_id])?
+    db.query_opt(&format!("SELECT {RESIDENT_COLUMNS} FROM residents WHERE resident_id = $1"), &[&resident_id])?
         .map(|r| resident_from_row(&r))
-        .transpose()?)
+        .transpose()
 }
 
 pub fn residents_of_unit(db: &mut Db, unit_id: i64) -> StoreResult<Vec<Resident>> {
@@ -182,7 +179,7 @@ pub fn residents_of_unit(db: &mut Db, unit_id: i64) -> StoreResult<Vec<Resident>
         &format!("SELECT {RESIDENT_COLUMNS} FROM residents WHERE unit_id = $1 ORDER BY resident_id"),
         &[&unit_id],
     )?;
-    Ok(rows.iter().map(resident_from_row).collect::<StoreResult<_>>()?)
+    rows.iter().map(resident_from_row).collect::<StoreResult<_>>()
 }
 
 pub fn residents_of_property(db: &mut Db, property_id: i64) -> StoreResult<Vec<Resident>> {
@@ -195,7 +192,7 @@ pub fn residents_of_property(db: &mut Db, property_id: i64) -> StoreResult<Vec<R
         ),
         &[&property_id],
     )?;
-    Ok(rows.iter().map(resident_from_row).collect::<StoreResult<_>>()?)
+    rows.iter().map(resident_from_row).collect::<StoreResult<_>>()
 }
 
 pub fn directory_is_empty(db: &mut Db) -> StoreResult<bool> {
@@ -205,7 +202,7 @@ pub fn directory_is_empty(db: &mut Db) -> StoreResult<bool> {
 /// The ids of `property_ids` that are stored.
 pub fn known_properties(db: &mut Db, property_ids: &[i64]) -> StoreResult<Vec<i64>> {
     let rows = db.query("SELECT property_id FROM properties WHERE property_id = ANY($1)", &[&property_ids])?;
-    Ok(rows.iter().map(|r| r.col(0)).collect::<StoreResult<_>>()?)
+    rows.iter().map(|r| r.col(0)).collect::<StoreResult<_>>()
 }
 
 /// The stored units of `unit_ids` with their property.

@@ -161,28 +161,27 @@ pub fn properties(
         nocase("property_name"),
         params.add(limit as i64)
     );
-    Ok(db.query(&sql, &params.refs())?.iter().map(property_from_row).collect::<StoreResult<_>>()?)
+    db.query(&sql, &params.refs())?.iter().map(property_from_row).collect::<StoreResult<_>>()
 }
 
 /// A live log's id, place, subject and caller (never its thread).
 pub fn call_log_brief(db: &mut Db, log_id: i64) -> StoreResult<Option<CallLogBrief>> {
-    Ok(db
-        .query_opt(
-            "SELECT log_id, property_id, unit_id, resident_id, subject, call_from FROM call_logs
+    db.query_opt(
+        "SELECT log_id, property_id, unit_id, resident_id, subject, call_from FROM call_logs
              WHERE log_id = $1 AND NOT deleted",
-            &[&log_id],
-        )?
-        .map(|r| {
-            Ok::<_, crate::store::StoreError>(CallLogBrief {
-                log_id: r.col(0)?,
-                property_id: r.col(1)?,
-                unit_id: r.col(2)?,
-                resident_id: r.col(3)?,
-                subject: r.col(4)?,
-                call_from: r.col(5)?,
-            })
+        &[&log_id],
+    )?
+    .map(|r| {
+        Ok::<_, crate::store::StoreError>(CallLogBrief {
+            log_id: r.col(0)?,
+            property_id: r.col(1)?,
+            unit_id: r.col(2)?,
+            resident_id: r.col(3)?,
+            subject: r.col(4)?,
+            call_from: r.col(5)?,
         })
-        .transpose()?)
+    })
+    .transpose()
 }
 
 impl LookupReads for PgTx<'_> {

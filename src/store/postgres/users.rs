@@ -38,7 +38,7 @@ fn user_from_row(row: &Row) -> StoreResult<User> {
 fn property_ids_of(db: &mut Db, user_id: i64) -> StoreResult<Vec<i64>> {
     let rows =
         db.query("SELECT property_id FROM user_properties WHERE user_id = $1 ORDER BY property_id", &[&user_id])?;
-    Ok(rows.iter().map(|r| r.col(0)).collect::<StoreResult<_>>()?)
+    rows.iter().map(|r| r.col(0)).collect::<StoreResult<_>>()
 }
 
 pub fn set_property_ids(db: &mut Db, user_id: i64, ids: &[i64]) -> StoreResult<()> {
@@ -56,7 +56,7 @@ pub fn set_property_ids(db: &mut Db, user_id: i64, ids: &[i64]) -> StoreResult<(
 }
 
 pub fn count_users(db: &mut Db) -> StoreResult<i64> {
-    Ok(db.query_one("SELECT count(*) FROM users", &[])?.col(0)?)
+    db.query_one("SELECT count(*) FROM users", &[])?.col(0)
 }
 
 /// The form a user name is compared in: Unicode lower case.
@@ -102,10 +102,9 @@ pub fn get_user(db: &mut Db, user_id: i64) -> StoreResult<Option<User>> {
 }
 
 pub fn find_user_id_by_name(db: &mut Db, user_name: &str) -> StoreResult<Option<i64>> {
-    Ok(db
-        .query_opt("SELECT user_id FROM users WHERE name_key = $1", &[&name_key(user_name)])?
+    db.query_opt("SELECT user_id FROM users WHERE name_key = $1", &[&name_key(user_name)])?
         .map(|r| r.col(0))
-        .transpose()?)
+        .transpose()
 }
 
 pub fn list_users(db: &mut Db, limit: i64, offset: i64) -> StoreResult<(i64, Vec<User>)> {
@@ -123,7 +122,7 @@ pub fn list_users(db: &mut Db, limit: i64, offset: i64) -> StoreResult<(i64, Vec
 }
 
 pub fn active_admins(db: &mut Db) -> StoreResult<i64> {
-    Ok(db.query_one("SELECT count(*) FROM users WHERE role = 'admin' AND active", &[])?.col(0)?)
+    db.query_one("SELECT count(*) FROM users WHERE role = 'admin' AND active", &[])?.col(0)
 }
 
 /// Applies `update` (`None` leaves a value, `Some("")` clears a name or email).
@@ -151,8 +150,7 @@ pub fn update_user(db: &mut Db, user_id: i64, update: &UserChanges, password_has
 
 /// What a login needs: id, password hash, active flag.
 pub fn login_record(db: &mut Db, user_name: &str) -> StoreResult<Option<LoginRecord>> {
-    Ok(db
-        .query_opt("SELECT user_id, password_hash, active FROM users WHERE name_key = $1", &[&name_key(user_name)])?
+    db.query_opt("SELECT user_id, password_hash, active FROM users WHERE name_key = $1", &[&name_key(user_name)])?
         .map(|r| {
             Ok::<_, crate::store::StoreError>(LoginRecord {
                 user_id: r.col(0)?,
@@ -160,25 +158,24 @@ pub fn login_record(db: &mut Db, user_name: &str) -> StoreResult<Option<LoginRec
                 active: r.col(2)?,
             })
         })
-        .transpose()?)
+        .transpose()
 }
 
 pub fn insert_token(db: &mut Db, token: &NewToken) -> StoreResult<i64> {
-    Ok(db
-        .query_one(
-            "INSERT INTO tokens (user_id, token_hash, kind, name, created_on, expires_on)
+    db.query_one(
+        "INSERT INTO tokens (user_id, token_hash, kind, name, created_on, expires_on)
              VALUES ($1, $2, $3, $4, $5, $6)
              RETURNING token_id",
-            &[
-                &token.user_id,
-                &token.hash,
-                &token.kind.as_str(),
-                &token.name,
-                &token.created_on.0,
-                &token.expires_on.map(|s| s.0),
-            ],
-        )?
-        .col(0)?)
+        &[
+            &token.user_id,
+            &token.hash,
+            &token.kind.as_str(),
+            &token.name,
+            &token.created_on.0,
+            &token.expires_on.map(|s| s.0),
+        ],
+    )?
+    .col(0)
 }
 
 /// The caller a token stands for, when the token is live and its user active.
@@ -270,25 +267,24 @@ pub fn revoke_all_tokens(db: &mut Db, user_id: i64, now: Stamp) -> StoreResult<(
 
 /// A token by id, live or not, with its user's name.
 pub fn token_record(db: &mut Db, token_id: i64) -> StoreResult<Option<TokenRecord>> {
-    Ok(db
-        .query_opt(
-            "SELECT t.token_id, t.user_id, u.user_name, t.kind, t.name, t.expires_on, t.revoked_on IS NOT NULL
+    db.query_opt(
+        "SELECT t.token_id, t.user_id, u.user_name, t.kind, t.name, t.expires_on, t.revoked_on IS NOT NULL
              FROM tokens t JOIN users u ON u.user_id = t.user_id WHERE t.token_id = $1",
-            &[&token_id],
-        )?
-        .map(|r| {
-            let kind: String = r.col(3)?;
-            Ok::<_, crate::store::StoreError>(TokenRecord {
-                token_id: r.col(0)?,
-                user_id: r.col(1)?,
-                user_name: r.col(2)?,
-                kind: if kind == "api" { TokenKind::Api } else { TokenKind::Session },
-                name: r.col(4)?,
-                expires_on: r.col::<Option<i64>>(5)?.map(Stamp),
-                revoked: r.col(6)?,
-            })
+        &[&token_id],
+    )?
+    .map(|r| {
+        let kind: String = r.col(3)?;
+        Ok::<_, crate::store::StoreError>(TokenRecord {
+            token_id: r.col(0)?,
+            user_id: r.col(1)?,
+            user_name: r.col(2)?,
+            kind: if kind == "api" { TokenKind::Api } else { TokenKind::Session },
+            name: r.col(4)?,
+            expires_on: r.col::<Option<i64>>(5)?.map(Stamp),
+            revoked: r.col(6)?,
         })
-        .transpose()?)
+    })
+    .transpose()
 }
 
 impl UserReads for PgTx<'_> {
