@@ -647,7 +647,7 @@ fn check(db: &Database) -> Result<(), Failure> {
 fn migrate(args: &MigrateArgs) -> Result<(), Failure> {
     require_database(&args.from)?;
     let to = Database::Postgres(args.to.clone()).describe();
-    let copied = store::postgres::copy::migrate_file(&args.from, &args.to).map_err(Failure)?;
+    let copied = store::copy::migrate_file(&args.from, &args.to).map_err(Failure)?;
     for (table, rows) in &copied.tables {
         println!("{table}: {rows} {}", if *rows == 1 { "row" } else { "rows" });
     }

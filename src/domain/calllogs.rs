@@ -669,21 +669,6 @@ impl CallLogFilter {
         plain
     }
 
-    /// Whether only properties (or a caller's scope) and statuses narrow the
-    /// list, and no search: then the engines count it from the per-status
-    /// counters their triggers keep, not log by log.
-    pub fn is_counted_by_place_and_status(&self) -> bool {
-        self.search.is_none()
-            && self.unit_id.is_none()
-            && self.resident_id.is_none()
-            && self.reasons.is_none()
-            && self.takenby.is_none()
-            && self.taken_by_exactly.is_none()
-            && self.from.is_none()
-            && self.to.is_none()
-            && self.modified_since.is_none()
-    }
-
     pub fn read(params: &crate::domain::query::QueryParams, zone: &TimeZone) -> Result<CallLogFilter, DomainError> {
         // The raw value: a control character is refused even at either end.
         let search = params.raw("q").map(call_log_search_words).transpose()?.filter(|words| !words.is_empty());
@@ -782,7 +767,7 @@ fn is_combining_accent(c: char) -> bool {
 
 /// Lower case without accents (`Crème` → `creme`), recomposed so that
 /// scripts whose letters decompose into parts (Hangul) keep their letters.
-fn fold_word(word: &str) -> String {
+pub fn fold_word(word: &str) -> String {
     let lower = word.to_lowercase();
     let decomposed = icu_normalizer::DecomposingNormalizerBorrowed::new_nfd().normalize(&lower);
     let bare: String = decomposed.chars().filter(|c| !is_combining_accent(*c)).collect();
@@ -797,26 +782,6 @@ fn fold_word(word: &str) -> String {
 /// same logs.
 pub fn folded_words(text: &str) -> Vec<String> {
     text.split(|c: char| !is_word_char(c)).filter(|w| w.chars().any(char::is_alphanumeric)).map(fold_word).collect()
-}
-
-/// A PostgreSQL `tsquery` for `words`: each folded, quoted (so no word is
-/// syntax), matched as a prefix, all required.
-pub fn tsquery_text(words: &[String]) -> String {
-    words
-        .iter()
-        .map(|w| format!("'{}':*", fold_word(w).replace('\\', "\\\\").replace('\'', "''")))
-        .collect::<Vec<_>>()
-        .join(" & ")
-}
-
-/// An FTS5 query: every word quoted (so no word is syntax) and matched as a prefix.
-pub fn fts_query(words: &[String]) -> String {
-    words.iter().map(|w| fts_word(w)).collect::<Vec<_>>().join(" ")
-}
-
-fn fts_word(word: &str) -> String {
-    // FTS5 reads a query as a C string: a NUL would end it inside the quotes.
-    format!("\"{}\"*", word.replace('\0', "").replace('"', "\"\""))
 }
 
 #[cfg(test)]
@@ -923,7 +888,6 @@ mod tests {
             ["creme", "brulee", "o", "brien", "s", "2b", "leak", "zoe"]
         );
         assert_eq!(folded_words("cre\u{300}me -- ** "), ["creme"]);
-        assert_eq!(tsquery_text(&["Crème".into(), "leak".into()]), "'creme':* & 'leak':*");
     }
 
     #[test]
@@ -946,9 +910,7 @@ mod tests {
     #[test]
     fn search_text_is_plain_words() {
         assert_eq!(search_words("  leak  \"ceiling  * OR - "), ["leak", "\"ceiling", "OR"]);
-        assert_eq!(fts_query(&search_words("leak \"ceil")), "\"leak\"* \"\"\"ceil\"*");
         assert!(search_words("( ) * -").is_empty());
-        assert_eq!(fts_query(&search_words("le\u{0}ak")), "\"leak\"*", "a NUL never reaches FTS5");
     }
 
     fn fields(v: serde_json::Value) -> Fields {

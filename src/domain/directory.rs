@@ -19,17 +19,6 @@ pub enum PropertyStatus {
     All,
 }
 
-impl PropertyStatus {
-    /// The stored `property_status` values (1 active, 0 inactive) it lets through, lowest and highest.
-    pub fn stored_range(self) -> (i64, i64) {
-        match self {
-            PropertyStatus::Active => (1, 1),
-            PropertyStatus::Inactive => (0, 0),
-            PropertyStatus::All => (0, 1),
-        }
-    }
-}
-
 impl Named for PropertyStatus {
     const NAMES: &'static [(&'static str, PropertyStatus)] =
         &[("Active", PropertyStatus::Active), ("Inactive", PropertyStatus::Inactive), ("All", PropertyStatus::All)];

@@ -405,12 +405,17 @@ impl Service {
             Some(_) => Some(self.costly_reads.enter(caller.user_id).await?),
             None => None,
         };
-        self.store
-            .read(move |tx| -> ServiceResult<_> {
-                let filter = authorize_filter(tx, &caller, scope, filter)?;
-                Ok(tx.list_call_logs(&filter, page)?)
-            })
-            .await
+        let settled = filter.modified_since.is_some();
+        let list = move |tx: &mut dyn Reads| -> ServiceResult<_> {
+            let filter = authorize_filter(tx, &caller, scope, filter)?;
+            Ok(tx.list_call_logs(&filter, page)?)
+        };
+        // A `modifiedSince` poll reads after the writes in flight (see `Store::read_settled`).
+        if settled {
+            self.store.read_settled(list).await
+        } else {
+            self.store.read(list).await
+        }
     }
 
     pub async fn property_summary(&self, caller: &Caller, property_id: i64) -> ServiceResult<CategoryCounts> {

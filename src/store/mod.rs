@@ -5,15 +5,20 @@
 //! `&mut dyn Writes` (one write transaction, committed before `write`
 //! returns). The closures see only these traits — domain types in and out,
 //! no connection, no SQL — so the rules of `service/` hold on any engine.
-//! An engine implements the two traits over its own connection and decides
-//! where the work runs: SQLite on a pooled read-only connection or on its
-//! single writer thread (`sqlite/`).
+//! `Reads` and `Writes` combine one small pair of traits per aggregate
+//! (`UserReads`/`UserWrites`, `CallLogReads`/`CallLogWrites`, …), which each
+//! engine implements over its own transaction type in the aggregate's own
+//! module, and the engine decides where the work runs: SQLite on a pooled
+//! read-only connection or on its single writer thread (`sqlite/`).
 //!
 //! `Store` is an enum over engines rather than a trait object because its
 //! `read`/`write` are generic over the closure's result and error types
 //! (which a `dyn` trait cannot be); the engine is chosen once, at start.
 
+pub mod copy;
+pub mod migration;
 pub mod postgres;
+pub mod shared;
 pub mod sqlite;
 
 use crate::config::{Database, StoreConfig};
@@ -99,9 +104,16 @@ pub struct ExportCursor {
     pub log_id: i64,
 }
 
-/// Everything the service reads. Each method is one question to the database.
-pub trait Reads {
-    // Users and tokens.
+// The seam, one pair of traits per aggregate: what a read transaction may
+// ask (`…Reads`) and what only a write transaction may do (`…Writes`). Each
+// engine implements them on its transaction type in the aggregate's own
+// module (`sqlite/users.rs`, `postgres/users.rs`, …), so a new column or
+// question is one trait line and one method per engine, side by side with
+// its SQL. `Reads` and `Writes` only combine them, so that the service's
+// units of work take one `&mut dyn Reads` or `&mut dyn Writes`.
+
+/// Users and their tokens.
+pub trait UserReads {
     fn count_users(&mut self) -> StoreResult<i64>;
     fn user(&mut self, user_id: i64) -> StoreResult<Option<User>>;
     fn user_id_by_name(&mut self, user_name: &str) -> StoreResult<Option<i64>>;
@@ -117,8 +129,25 @@ pub trait Reads {
     /// changed) the database has seen, by any process: when it moves, tokens
     /// verified earlier must be verified again.
     fn credential_changes(&mut self) -> StoreResult<i64>;
+}
 
-    // The sign-in throttle (`domain::throttle`).
+pub trait UserWrites {
+    fn insert_user(&mut self, user: &NewUser, password_hash: &str, now: Stamp) -> StoreResult<i64>;
+    /// Applies `changes` (its clear password is ignored: the new hash, if any, is `password_hash`).
+    fn update_user(&mut self, user_id: i64, changes: &UserChanges, password_hash: Option<&str>) -> StoreResult<()>;
+    fn set_user_properties(&mut self, user_id: i64, property_ids: &[i64]) -> StoreResult<()>;
+    fn insert_token(&mut self, token: &NewToken) -> StoreResult<i64>;
+    /// Revokes one live token of `user_id`; false when it has none such.
+    fn revoke_token(&mut self, user_id: i64, token_id: i64, now: Stamp) -> StoreResult<bool>;
+    fn revoke_all_tokens(&mut self, user_id: i64, now: Stamp) -> StoreResult<()>;
+    /// Revokes the user's live session tokens except `keep_token_id` (API tokens stay).
+    fn revoke_other_sessions(&mut self, user_id: i64, keep_token_id: i64, now: Stamp) -> StoreResult<()>;
+    /// Revokes all the user's live session tokens (API tokens stay): its password changed.
+    fn revoke_sessions(&mut self, user_id: i64, now: Stamp) -> StoreResult<()>;
+}
+
+/// The sign-in throttle (`domain::throttle`).
+pub trait ThrottleReads {
     /// What is on record for `key` after `window_start` (its deciding
     /// failures), and when `user_id` last signed in from `key`'s address.
     fn login_history(
@@ -129,12 +158,42 @@ pub trait Reads {
     ) -> StoreResult<LoginHistory>;
     /// The names that a limit refuses somewhere, by their failures after `window_start`.
     fn locked_names(&mut self, window_start: Stamp) -> StoreResult<Vec<LockedName>>;
+}
 
-    // The admin audit.
+/// The throttle's writes drop what no longer counts as they write.
+pub trait ThrottleWrites {
+    /// A failed password check for `key` at `at`; failures at or before
+    /// `forget_before` are deleted.
+    fn record_login_failure(&mut self, key: &ThrottleKey, at: Stamp, forget_before: Stamp) -> StoreResult<()>;
+    /// `user_id` signed in from `key`'s address at `at`: the failures from
+    /// that address are forgiven (for its own limit) and the address is
+    /// known for the user; known addresses with no success after
+    /// `forget_before`, and the user's beyond its `KNOWN_ADDRESSES_PER_USER`
+    /// most recent, are deleted.
+    fn record_login_success(
+        &mut self,
+        key: &ThrottleKey,
+        user_id: i64,
+        at: Stamp,
+        forget_before: Stamp,
+    ) -> StoreResult<()>;
+    /// Deletes every failure on record for `name`; how many there were.
+    fn clear_login_failures(&mut self, name: &NameKey) -> StoreResult<u64>;
+}
+
+/// The admin audit.
+pub trait AuditReads {
     /// One page of the entries matching `filter`, newest first, and how many match.
     fn audit_page(&mut self, filter: &AuditFilter, page: Page) -> StoreResult<(i64, Vec<AuditEntry>)>;
+}
 
-    // Directory.
+pub trait AuditWrites {
+    /// An entry is written inside the write that makes the change.
+    fn record_audit(&mut self, entry: &AuditEntry) -> StoreResult<()>;
+}
+
+/// The directory: a copy of the outside system's properties, units and residents.
+pub trait DirectoryReads {
     fn property(&mut self, property_id: i64) -> StoreResult<Option<Property>>;
     /// Properties within `scope` (None = all), optionally only `ids`, by status.
     fn properties_page(
@@ -158,8 +217,20 @@ pub trait Reads {
     fn unit_owners(&mut self, unit_ids: &[i64]) -> StoreResult<Vec<(i64, i64)>>;
     /// How many properties and units are stored (see [`DirectorySize`]).
     fn directory_size(&mut self) -> StoreResult<DirectorySize>;
+}
 
-    // Catalog.
+/// Whole rows replaced by id. An import writes its rows a slice at a time,
+/// each slice in as few statements as the engine can (one statement per row
+/// would make the lookup's indexes take each row on its own).
+pub trait DirectoryWrites {
+    fn upsert_properties(&mut self, properties: &[Property]) -> StoreResult<()>;
+    /// Units keep their property (the service refuses a move before it writes).
+    fn upsert_units(&mut self, units: &[Unit]) -> StoreResult<()>;
+    fn upsert_residents(&mut self, residents: &[Resident]) -> StoreResult<()>;
+}
+
+/// The catalog: call-log reasons and statuses.
+pub trait CatalogReads {
     fn reasons(&mut self, include_inactive: bool) -> StoreResult<Vec<CallLogReason>>;
     fn reason(&mut self, reason_id: i64) -> StoreResult<Option<CallLogReason>>;
     fn statuses(&mut self, include_inactive: bool) -> StoreResult<Vec<ModuleStatus>>;
@@ -171,14 +242,29 @@ pub trait Reads {
     fn last_display_order(&mut self, catalog: Catalog) -> StoreResult<Option<i64>>;
     /// The ids of `ids` that are not in the catalog.
     fn unknown_catalog_ids(&mut self, catalog: Catalog, ids: &[i64]) -> StoreResult<Vec<i64>>;
+}
 
-    // Call logs.
+pub trait CatalogWrites {
+    fn insert_reason(&mut self, name: &str, display_order: i64) -> StoreResult<i64>;
+    fn update_reason(&mut self, reason_id: i64, changes: &CatalogInput) -> StoreResult<()>;
+    fn insert_status(&mut self, name: &str, category: &str, display_order: i64) -> StoreResult<i64>;
+    fn update_status(&mut self, status_id: i64, changes: &CatalogInput) -> StoreResult<()>;
+    /// Un-defaults every status but `except_id`.
+    fn clear_default_status(&mut self, except_id: i64) -> StoreResult<()>;
+}
+
+/// Call logs, their thread of events, and what is counted and exported of them.
+pub trait CallLogReads {
     /// A log with its reasons and comments, deleted or not (the service decides).
     fn call_log(&mut self, log_id: i64) -> StoreResult<Option<CallLog>>;
-    /// The columns a write's rules need, never the thread.
+    /// The columns a write's rules need, never the thread. Inside a write
+    /// the engine may lock the row to the end of the transaction.
     fn call_log_head(&mut self, log_id: i64) -> StoreResult<Option<LogHead>>;
     fn history(&mut self, log_id: i64, page: Page) -> StoreResult<(i64, Vec<HistoryEntry>)>;
-    /// One page of the logs matching `filter`, and how many match in all.
+    /// One page of the logs matching `filter`, and how many match in all,
+    /// both in the transaction's one snapshot. A `modifiedSince` list is
+    /// run with [`Store::read_settled`], whose snapshot is taken after the
+    /// writes in flight.
     fn list_call_logs(&mut self, filter: &CallLogFilter, page: Page) -> StoreResult<(i64, Vec<CallLog>)>;
     /// Up to `limit` rows of an export after `after`, in the list's order.
     fn export_chunk(
@@ -189,91 +275,14 @@ pub trait Reads {
     ) -> StoreResult<Vec<ExportRow>>;
     fn property_counts(&mut self, property_id: i64) -> StoreResult<CategoryCounts>;
     fn unit_counts(&mut self, property_id: i64) -> StoreResult<Vec<UnitSummary>>;
-    /// What this user's `Idempotency-Key` created at or after `since`, and the body it came with.
-    fn idempotent_log(&mut self, user_id: i64, key: &str, since: Stamp) -> StoreResult<Option<RememberedKey>>;
-
-    // The lookup: each limited to `properties` (None = every property), at most `limit`.
-    fn lookup_residents(
-        &mut self,
-        query: &LookupQuery,
-        properties: Option<&[i64]>,
-        limit: usize,
-    ) -> StoreResult<Vec<ResidentPlace>>;
-    fn lookup_units(
-        &mut self,
-        query: &LookupQuery,
-        properties: Option<&[i64]>,
-        limit: usize,
-    ) -> StoreResult<Vec<UnitPlace>>;
-    fn lookup_properties(
-        &mut self,
-        query: &LookupQuery,
-        properties: Option<&[i64]>,
-        limit: usize,
-    ) -> StoreResult<Vec<Property>>;
-    /// A live log's id, place, subject and caller.
-    fn call_log_brief(&mut self, log_id: i64) -> StoreResult<Option<CallLogBrief>>;
 }
 
-/// Everything the service writes, inside one transaction that also reads.
-pub trait Writes: Reads {
-    /// Call first in a write whose rules span rows (see `RuleLock`).
-    fn lock_rules(&mut self, rules: RuleLock) -> StoreResult<()>;
-
-    // Users and tokens.
-    fn insert_user(&mut self, user: &NewUser, password_hash: &str, now: Stamp) -> StoreResult<i64>;
-    /// Applies `changes` (its clear password is ignored: the new hash, if any, is `password_hash`).
-    fn update_user(&mut self, user_id: i64, changes: &UserChanges, password_hash: Option<&str>) -> StoreResult<()>;
-    fn set_user_properties(&mut self, user_id: i64, property_ids: &[i64]) -> StoreResult<()>;
-    fn insert_token(&mut self, token: &NewToken) -> StoreResult<i64>;
-    /// Revokes one live token of `user_id`; false when it has none such.
-    fn revoke_token(&mut self, user_id: i64, token_id: i64, now: Stamp) -> StoreResult<bool>;
-    fn revoke_all_tokens(&mut self, user_id: i64, now: Stamp) -> StoreResult<()>;
-    /// Revokes the user's live session tokens except `keep_token_id` (API tokens stay).
-    fn revoke_other_sessions(&mut self, user_id: i64, keep_token_id: i64, now: Stamp) -> StoreResult<()>;
-    /// Revokes all the user's live session tokens (API tokens stay): its password changed.
-    fn revoke_sessions(&mut self, user_id: i64, now: Stamp) -> StoreResult<()>;
-
-    // The sign-in throttle: the store drops what no longer counts as it writes.
-    /// A failed password check for `key` at `at`; failures at or before
-    /// `forget_before` are deleted.
-    fn record_login_failure(&mut self, key: &ThrottleKey, at: Stamp, forget_before: Stamp) -> StoreResult<()>;
-    /// `user_id` signed in from `key`'s address at `at`: the failures from
-    /// that address are forgiven (for its own limit) and the address is
-    /// known for the user; known addresses with no success after
-    /// `forget_before`, and the user's beyond its `KNOWN_ADDRESSES_PER_USER`
-    /// most recent, are deleted.
-    fn record_login_success(
-        &mut self,
-        key: &ThrottleKey,
-        user_id: i64,
-        at: Stamp,
-        forget_before: Stamp,
-    ) -> StoreResult<()>;
-    /// Deletes every failure on record for `name`; how many there were.
-    fn clear_login_failures(&mut self, name: &NameKey) -> StoreResult<u64>;
-
-    // The admin audit: an entry is written inside the write that makes the change.
-    fn record_audit(&mut self, entry: &AuditEntry) -> StoreResult<()>;
-
-    // Directory (a copy of the outside system: whole rows replaced by id).
-    // An import writes its rows a slice at a time, each slice in as few
-    // statements as the engine can (one statement per row would make the
-    // lookup's indexes take each row on its own).
-    fn upsert_properties(&mut self, properties: &[Property]) -> StoreResult<()>;
-    /// Units keep their property (the service refuses a move before it writes).
-    fn upsert_units(&mut self, units: &[Unit]) -> StoreResult<()>;
-    fn upsert_residents(&mut self, residents: &[Resident]) -> StoreResult<()>;
-
-    // Catalog.
-    fn insert_reason(&mut self, name: &str, display_order: i64) -> StoreResult<i64>;
-    fn update_reason(&mut self, reason_id: i64, changes: &CatalogInput) -> StoreResult<()>;
-    fn insert_status(&mut self, name: &str, category: &str, display_order: i64) -> StoreResult<i64>;
-    fn update_status(&mut self, status_id: i64, changes: &CatalogInput) -> StoreResult<()>;
-    /// Un-defaults every status but `except_id`.
-    fn clear_default_status(&mut self, except_id: i64) -> StoreResult<()>;
-
-    // Call logs.
+pub trait CallLogWrites {
+    /// What this user's `Idempotency-Key` created at or after `since`, and
+    /// the body it came with. Asked only inside the write that would create
+    /// the log: PostgreSQL locks the key until that write ends, so a retry
+    /// racing it waits and then finds it.
+    fn idempotent_log(&mut self, user_id: i64, key: &str, since: Stamp) -> StoreResult<Option<RememberedKey>>;
     /// Inserts the log (searchable at once); returns its new id.
     fn insert_call_log(&mut self, row: &CallLogRow) -> StoreResult<i64>;
     fn link_reasons(&mut self, log_id: i64, reason_ids: &[i64]) -> StoreResult<()>;
@@ -298,6 +307,58 @@ pub trait Writes: Reads {
         now: Stamp,
     ) -> StoreResult<()>;
     fn forget_idempotency_keys_before(&mut self, before: Stamp) -> StoreResult<()>;
+}
+
+/// The lookup: each limited to `properties` (None = every property), at most `limit`.
+pub trait LookupReads {
+    fn lookup_residents(
+        &mut self,
+        query: &LookupQuery,
+        properties: Option<&[i64]>,
+        limit: usize,
+    ) -> StoreResult<Vec<ResidentPlace>>;
+    fn lookup_units(
+        &mut self,
+        query: &LookupQuery,
+        properties: Option<&[i64]>,
+        limit: usize,
+    ) -> StoreResult<Vec<UnitPlace>>;
+    fn lookup_properties(
+        &mut self,
+        query: &LookupQuery,
+        properties: Option<&[i64]>,
+        limit: usize,
+    ) -> StoreResult<Vec<Property>>;
+    /// A live log's id, place, subject and caller.
+    fn call_log_brief(&mut self, log_id: i64) -> StoreResult<Option<CallLogBrief>>;
+}
+
+/// Rules over many rows (see [`RuleLock`]), only inside a write.
+pub trait RuleLocks {
+    /// Call first in a write whose rules span rows.
+    fn lock_rules(&mut self, rules: RuleLock) -> StoreResult<()>;
+}
+
+/// Everything a read transaction may ask.
+pub trait Reads:
+    UserReads + ThrottleReads + AuditReads + DirectoryReads + CatalogReads + CallLogReads + LookupReads
+{
+}
+
+impl<T> Reads for T where
+    T: UserReads + ThrottleReads + AuditReads + DirectoryReads + CatalogReads + CallLogReads + LookupReads
+{
+}
+
+/// Everything a write transaction may do, reads included.
+pub trait Writes:
+    Reads + UserWrites + ThrottleWrites + AuditWrites + DirectoryWrites + CatalogWrites + CallLogWrites + RuleLocks
+{
+}
+
+impl<T> Writes for T where
+    T: Reads + UserWrites + ThrottleWrites + AuditWrites + DirectoryWrites + CatalogWrites + CallLogWrites + RuleLocks
+{
 }
 
 /// Why the store could not be opened; each is a clear one-line message.
@@ -362,6 +423,22 @@ impl Store {
         match self {
             Store::Sqlite(s) => s.read(work).await,
             Store::Postgres(s) => s.read(work).await,
+        }
+    }
+
+    /// `read` whose one snapshot is taken after the writes in flight have
+    /// ended, so that a `modifiedSince` poll never misses a write that
+    /// stamped an earlier time but commits later. On SQLite the single
+    /// writer already orders them: it is `read`.
+    pub async fn read_settled<T, E, F>(&self, work: F) -> Result<T, E>
+    where
+        T: Send + 'static,
+        E: From<StoreError> + Send + 'static,
+        F: FnOnce(&mut dyn Reads) -> Result<T, E> + Send + 'static,
+    {
+        match self {
+            Store::Sqlite(s) => s.read(work).await,
+            Store::Postgres(s) => s.read_settled(work).await,
         }
     }
 
@@ -446,7 +523,8 @@ impl Store {
         }
     }
 
-    /// The SQLite engine, for what only it has (tests, backups).
+    /// The SQLite engine, for tests of its own mechanics (the test-only door).
+    #[cfg(feature = "testing")]
     pub fn sqlite(&self) -> Option<&sqlite::SqliteStore> {
         match self {
             Store::Sqlite(s) => Some(s),

@@ -83,3 +83,29 @@ async fn a_write_postgresql_refuses_answers_113() {
     }
     assert_eq!(listed.expect("reads work").body["Total"], 0, "nothing of the refused write was kept");
 }
+
+/// A column PostgreSQL sends in another type than the store reads it as (a
+/// schema and a binary that disagree) is a store error naming the column,
+/// never a panic of the request's thread.
+#[actix_web::test]
+async fn a_column_of_an_unexpected_type_is_a_store_error() {
+    if on_sqlite() {
+        return;
+    }
+    use calllog::store::postgres::{db::Db, RowExt};
+    use calllog::store::StoreError;
+    let app = spawn_app().await;
+    let url = url_of(&app).unwrap();
+    let read = std::thread::spawn(move || {
+        let mut db = Db::connect(&url).expect("a connection");
+        let row = db.query_one("SELECT 7::int4 AS display_order, 8::int8 AS log_id", &[]).expect("a row");
+        (row.col::<i64>(0), row.col::<i64>(1))
+    })
+    .join()
+    .expect("reading a column never panics");
+    match read.0 {
+        Err(StoreError::Failed(message)) => assert!(message.contains("display_order"), "{message}"),
+        other => panic!("an int4 read as i64 gave {other:?}"),
+    }
+    assert_eq!(read.1.expect("an int8 reads as i64"), 8);
+}

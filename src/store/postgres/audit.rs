@@ -4,8 +4,12 @@
 //! instance hears of them by LISTEN (`listener.rs`), not from a table.
 
 use super::db::Db;
+use super::tx::PgTx;
+use super::RowExt;
 use crate::domain::audit::{AuditAction, AuditEntry, AuditFilter};
+use crate::domain::query::Page;
 use crate::domain::time::Stamp;
+use crate::store::{AuditReads, AuditWrites};
 use crate::store::{StoreError, StoreResult};
 use ::postgres::types::ToSql;
 
@@ -49,7 +53,7 @@ const ORDER: &str = "at DESC, audit_id DESC";
 pub fn page(db: &mut Db, filter: &AuditFilter, limit: i64, offset: i64) -> StoreResult<(i64, Vec<AuditEntry>)> {
     let (conditions, mut values) = conditions(filter);
     let params: Vec<&(dyn ToSql + Sync)> = values.iter().map(|v| v as &(dyn ToSql + Sync)).collect();
-    let total: i64 = db.query_one(&format!("SELECT count(*) FROM admin_audit WHERE {conditions}"), &params)?.get(0);
+    let total: i64 = db.query_one(&format!("SELECT count(*) FROM admin_audit WHERE {conditions}"), &params)?.col(0)?;
     let n = values.len();
     values.extend([limit, offset]);
     let params: Vec<&(dyn ToSql + Sync)> = values.iter().map(|v| v as &(dyn ToSql + Sync)).collect();
@@ -64,17 +68,29 @@ pub fn page(db: &mut Db, filter: &AuditFilter, limit: i64, offset: i64) -> Store
     )?;
     let mut entries = Vec::with_capacity(rows.len());
     for row in rows {
-        let action: String = row.get(3);
+        let action: String = row.col(3)?;
         let action = AuditAction::parse(&action)
             .ok_or_else(|| StoreError::Failed(format!("the audit holds an unknown action {action:?}")))?;
         entries.push(AuditEntry {
-            at: Stamp(row.get(0)),
-            user_id: row.get(1),
-            user_name: row.get(2),
+            at: Stamp(row.col(0)?),
+            user_id: row.col(1)?,
+            user_name: row.col(2)?,
             action,
-            target: row.get(4),
-            details: row.get(5),
+            target: row.col(4)?,
+            details: row.col(5)?,
         });
     }
     Ok((total, entries))
+}
+
+impl AuditReads for PgTx<'_> {
+    fn audit_page(&mut self, filter: &AuditFilter, page: Page) -> StoreResult<(i64, Vec<AuditEntry>)> {
+        self::page(self.db()?, filter, page.size, page.offset())
+    }
+}
+
+impl AuditWrites for PgTx<'_> {
+    fn record_audit(&mut self, entry: &AuditEntry) -> StoreResult<()> {
+        insert(self.db()?, entry)
+    }
 }

@@ -16,13 +16,18 @@
 //! comment, spread) from the same rows, in one SQL statement.
 
 use super::db::Db;
+use super::tsquery::tsquery_text;
+use super::tx::PgTx;
+use super::{col, RowExt};
 use crate::domain::calllogs::{
-    folded_words, tsquery_text, Author, CallLog, CallLogFilter, CallLogRow, CategoryCounts, Comment, EventKind,
-    ExportRow, HistoryEntry, LogHead, NewEvent, RememberedKey, SortField, TrackedField, UnitSummary,
+    folded_words, Author, CallLog, CallLogFilter, CallLogRow, CategoryCounts, Comment, EventKind, ExportRow,
+    HistoryEntry, LogHead, NewEvent, RememberedKey, SortField, TrackedField, UnitSummary,
 };
+use crate::domain::query::Page;
 use crate::domain::time::Stamp;
+use crate::store::{CallLogReads, CallLogWrites};
 use crate::store::{ExportCursor, StoreError, StoreResult};
-use ::postgres::types::{FromSql, ToSql};
+use ::postgres::types::ToSql;
 use ::postgres::Row;
 use std::collections::HashMap;
 
@@ -30,25 +35,21 @@ const LOG_COLUMNS: &str = "c.log_id, c.property_id, c.unit_id, c.resident_id, c.
      c.notes, c.taken_by, c.created_on, c.modified_on, c.last_event_no, c.deleted";
 
 /// Column `i` of a row: a type the query does not give is a defect (199), not a panic.
-fn col<'a, T: FromSql<'a>>(r: &'a Row, i: usize) -> StoreResult<T> {
-    r.try_get(i).map_err(|e| StoreError::Failed(format!("reading column {i} of a call-log row: {e}")))
-}
-
 fn log_from_row(r: &Row) -> StoreResult<CallLog> {
     Ok(CallLog {
-        log_id: col(r, 0)?,
-        property_id: col(r, 1)?,
-        unit_id: col(r, 2)?,
-        resident_id: col(r, 3)?,
-        call_from: col(r, 4)?,
-        module_status_id: col(r, 5)?,
-        subject: col(r, 6)?,
-        notes: col(r, 7)?,
-        takenby: col(r, 8)?,
-        created_on: Stamp(col(r, 9)?),
-        modified_on: Stamp(col(r, 10)?),
-        last_event_no: col(r, 11)?,
-        deleted: col(r, 12)?,
+        log_id: r.col(0)?,
+        property_id: r.col(1)?,
+        unit_id: r.col(2)?,
+        resident_id: r.col(3)?,
+        call_from: r.col(4)?,
+        module_status_id: r.col(5)?,
+        subject: r.col(6)?,
+        notes: r.col(7)?,
+        takenby: r.col(8)?,
+        created_on: Stamp(r.col(9)?),
+        modified_on: Stamp(r.col(10)?),
+        last_event_no: r.col(11)?,
+        deleted: r.col(12)?,
         log_reasons: Vec::new(),
         old_comments: Vec::new(),
         new_comments: None,
@@ -78,8 +79,8 @@ fn attach_details(db: &mut Db, logs: &mut [CallLog]) -> StoreResult<()> {
         &[&ids],
     )?;
     for row in &rows {
-        if let Some(i) = position.get(&col::<i64>(row, 0)?) {
-            logs[*i].log_reasons.push(col(row, 1)?);
+        if let Some(i) = position.get(&row.col::<i64>(0)?) {
+            logs[*i].log_reasons.push(row.col(1)?);
         }
     }
     let rows = db.query(
@@ -88,7 +89,7 @@ fn attach_details(db: &mut Db, logs: &mut [CallLog]) -> StoreResult<()> {
         &[&ids],
     )?;
     for row in &rows {
-        if let Some(i) = position.get(&col::<i64>(row, 0)?) {
+        if let Some(i) = position.get(&row.col::<i64>(0)?) {
             logs[*i].old_comments.push(comment_from_row(row, 1)?);
         }
     }
@@ -354,7 +355,7 @@ pub fn history(db: &mut Db, log_id: i64, limit: i64, offset: i64) -> StoreResult
     )?;
     let mut entries = Vec::with_capacity(rows.len());
     for r in &rows {
-        let kind: String = col(r, 2)?;
+        let kind: String = r.col(2)?;
         let kind = EventKind::parse(&kind)
             .ok_or_else(|| StoreError::Failed(format!("call log {log_id} has an event of unknown kind {kind:?}")))?;
         let field = match col::<Option<String>>(r, 3)? {
@@ -364,12 +365,12 @@ pub fn history(db: &mut Db, log_id: i64, limit: i64, offset: i64) -> StoreResult
             })?),
         };
         entries.push(HistoryEntry {
-            date: Stamp(col(r, 0)?),
-            user: col(r, 1)?,
+            date: Stamp(r.col(0)?),
+            user: r.col(1)?,
             action: kind,
             field,
-            old_value: col(r, 4)?,
-            new_value: col(r, 5)?,
+            old_value: r.col(4)?,
+            new_value: r.col(5)?,
         });
     }
     Ok((total, entries))
@@ -459,7 +460,7 @@ fn takers_named(db: &mut Db, lower: &str) -> StoreResult<Vec<String>> {
     )?;
     let mut names = Vec::new();
     for r in &rows {
-        let name: String = col(r, 0)?;
+        let name: String = r.col(0)?;
         if name.to_lowercase() == lower {
             names.push(name);
         }
@@ -543,7 +544,7 @@ const AMONG_MATCHES: &str = "c.log_id = ANY(ARRAY(SELECT log_id FROM matches))";
 /// through, from the counters the triggers keep (a few rows per unit)
 /// instead of counting up to every log; `None` for any other filter.
 fn counted_total(db: &mut Db, filter: &CallLogFilter) -> StoreResult<Option<i64>> {
-    if !filter.is_counted_by_place_and_status() {
+    if !crate::store::shared::counted_by_place_and_status(filter) {
         return Ok(None);
     }
     let mut b = Binder::default();
@@ -679,7 +680,7 @@ pub fn unit_counts(db: &mut Db, property_id: i64) -> StoreResult<Vec<UnitSummary
         ),
         &[&property_id],
     )?;
-    rows.iter().map(|r| Ok(UnitSummary { unit_id: col(r, 0)?, counts: counts_from(r, 1)? })).collect()
+    rows.iter().map(|r| Ok(UnitSummary { unit_id: r.col(0)?, counts: counts_from(r, 1)? })).collect()
 }
 
 /// Up to `limit` rows matching `filter` after `after`, in the list's order
@@ -739,23 +740,98 @@ pub fn export_chunk(
     rows.iter()
         .map(|r| {
             Ok(ExportRow {
-                log_id: col(r, 0)?,
-                created_on: Stamp(col(r, 1)?),
-                property_id: col(r, 2)?,
-                unit_id: col(r, 3)?,
-                resident_id: col(r, 4)?,
-                call_from: col(r, 5)?,
-                status: col(r, 6)?,
+                log_id: r.col(0)?,
+                created_on: Stamp(r.col(1)?),
+                property_id: r.col(2)?,
+                unit_id: r.col(3)?,
+                resident_id: r.col(4)?,
+                call_from: r.col(5)?,
+                status: r.col(6)?,
                 reasons: col::<Option<String>>(r, 7)?.unwrap_or_default(),
-                subject: col(r, 8)?,
-                notes: col(r, 9)?,
-                takenby: col(r, 10)?,
-                comment_count: col(r, 11)?,
-                last_comment: col(r, 12)?,
-                modified_on: Stamp(col(r, 13)?),
+                subject: r.col(8)?,
+                notes: r.col(9)?,
+                takenby: r.col(10)?,
+                comment_count: r.col(11)?,
+                last_comment: r.col(12)?,
+                modified_on: Stamp(r.col(13)?),
             })
         })
         .collect()
+}
+
+impl CallLogReads for PgTx<'_> {
+    fn call_log(&mut self, log_id: i64) -> StoreResult<Option<CallLog>> {
+        get(self.db()?, log_id)
+    }
+    fn call_log_head(&mut self, log_id: i64) -> StoreResult<Option<LogHead>> {
+        // In a write, the row stays locked to the end: a concurrent write of
+        // the same log (another instance's If-Match) waits, then sees this one.
+        let lock = self.writing();
+        head(self.db()?, log_id, lock)
+    }
+    fn history(&mut self, log_id: i64, page: Page) -> StoreResult<(i64, Vec<HistoryEntry>)> {
+        history(self.db()?, log_id, page.size, page.offset())
+    }
+    fn list_call_logs(&mut self, filter: &CallLogFilter, page: Page) -> StoreResult<(i64, Vec<CallLog>)> {
+        list(self.db()?, filter, page.size, page.offset())
+    }
+    fn export_chunk(
+        &mut self,
+        filter: &CallLogFilter,
+        after: Option<ExportCursor>,
+        limit: usize,
+    ) -> StoreResult<Vec<ExportRow>> {
+        export_chunk(self.db()?, filter, after, limit)
+    }
+    fn property_counts(&mut self, property_id: i64) -> StoreResult<CategoryCounts> {
+        property_counts(self.db()?, property_id)
+    }
+    fn unit_counts(&mut self, property_id: i64) -> StoreResult<Vec<UnitSummary>> {
+        unit_counts(self.db()?, property_id)
+    }
+}
+
+impl CallLogWrites for PgTx<'_> {
+    fn idempotent_log(&mut self, user_id: i64, key: &str, since: Stamp) -> StoreResult<Option<RememberedKey>> {
+        find_idempotent(self.db()?, user_id, key, since)
+    }
+    fn insert_call_log(&mut self, row: &CallLogRow) -> StoreResult<i64> {
+        insert(self.db()?, row)
+    }
+    fn link_reasons(&mut self, log_id: i64, reason_ids: &[i64]) -> StoreResult<()> {
+        link_reasons(self.db()?, log_id, reason_ids)
+    }
+    fn append_events(
+        &mut self,
+        log_id: i64,
+        after_event_no: i64,
+        events: &[NewEvent],
+        author: &Author,
+        now: Stamp,
+    ) -> StoreResult<i64> {
+        append_events(self.db()?, log_id, after_event_no, events, author, now)
+    }
+    fn set_notes(&mut self, log_id: i64, notes: Option<&str>) -> StoreResult<()> {
+        set_notes(self.db()?, log_id, notes)
+    }
+    fn set_status(&mut self, log_id: i64, status_id: i64) -> StoreResult<()> {
+        set_status(self.db()?, log_id, status_id)
+    }
+    fn set_deleted(&mut self, log_id: i64, deleted: bool) -> StoreResult<()> {
+        set_deleted(self.db()?, log_id, deleted)
+    }
+    fn remember_idempotency_key(
+        &mut self,
+        user_id: i64,
+        key: &str,
+        remembered: &RememberedKey,
+        now: Stamp,
+    ) -> StoreResult<()> {
+        remember_idempotent(self.db()?, user_id, key, remembered, now)
+    }
+    fn forget_idempotency_keys_before(&mut self, before: Stamp) -> StoreResult<()> {
+        forget_idempotent_before(self.db()?, before)
+    }
 }
 
 #[cfg(test)]

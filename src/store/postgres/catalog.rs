@@ -10,24 +10,27 @@
 
 use super::db::Db;
 use super::directory::nocase;
+use super::tx::PgTx;
+use super::RowExt;
 use crate::domain::catalog::{CallLogReason, CatalogInput, ModuleStatus, STATUS_MODULE};
 use crate::store::{Catalog, StoreError, StoreResult};
+use crate::store::{CatalogReads, CatalogWrites};
 use ::postgres::Row;
 
-fn reason_from_row(r: &Row) -> CallLogReason {
-    CallLogReason { call_log_reason_id: r.get(0), name: r.get(1), active: r.get(2), display_order: r.get(3) }
+fn reason_from_row(r: &Row) -> StoreResult<CallLogReason> {
+    Ok(CallLogReason { call_log_reason_id: r.col(0)?, name: r.col(1)?, active: r.col(2)?, display_order: r.col(3)? })
 }
 
-fn status_from_row(r: &Row) -> ModuleStatus {
-    ModuleStatus {
-        module_status_id: r.get(0),
+fn status_from_row(r: &Row) -> StoreResult<ModuleStatus> {
+    Ok(ModuleStatus {
+        module_status_id: r.col(0)?,
         module: STATUS_MODULE,
-        name: r.get(1),
-        category: r.get(2),
-        is_default: r.get(3),
-        active: r.get(4),
-        display_order: r.get(5),
-    }
+        name: r.col(1)?,
+        category: r.col(2)?,
+        is_default: r.col(3)?,
+        active: r.col(4)?,
+        display_order: r.col(5)?,
+    })
 }
 
 /// The table and id column of a catalog.
@@ -47,13 +50,13 @@ pub fn list_reasons(db: &mut Db, include_inactive: bool) -> StoreResult<Vec<Call
         ),
         &[&include_inactive],
     )?;
-    Ok(rows.iter().map(reason_from_row).collect())
+    rows.iter().map(reason_from_row).collect::<StoreResult<_>>()
 }
 
 pub fn get_reason(db: &mut Db, reason_id: i64) -> StoreResult<Option<CallLogReason>> {
-    Ok(db
-        .query_opt("SELECT reason_id, name, active, display_order FROM reasons WHERE reason_id = $1", &[&reason_id])?
-        .map(|r| reason_from_row(&r)))
+    db.query_opt("SELECT reason_id, name, active, display_order FROM reasons WHERE reason_id = $1", &[&reason_id])?
+        .map(|r| reason_from_row(&r))
+        .transpose()
 }
 
 /// Names are unique ignoring case, beyond ASCII too (`Émergency` = `émergency`),
@@ -68,7 +71,12 @@ pub fn name_taken(db: &mut Db, catalog: Catalog, name: &str, except_id: i64) -> 
         &format!("SELECT name, lower(name) = lower($2) FROM {table} WHERE {id_column} <> $1"),
         &[&except_id, &name],
     )?;
-    Ok(rows.iter().any(|r| r.get::<_, bool>(1) || r.get::<_, &str>(0).to_lowercase() == wanted))
+    for r in &rows {
+        if r.col::<bool>(1)? || r.col::<&str>(0)?.to_lowercase() == wanted {
+            return Ok(true);
+        }
+    }
+    Ok(false)
 }
 
 /// The highest order as stored; the next one is the domain's rule
@@ -80,12 +88,11 @@ pub fn last_display_order(db: &mut Db, catalog: Catalog) -> StoreResult<Option<i
 }
 
 pub fn insert_reason(db: &mut Db, name: &str, display_order: i64) -> StoreResult<i64> {
-    Ok(db
-        .query_one(
-            "INSERT INTO reasons (name, active, display_order) VALUES ($1, true, $2) RETURNING reason_id",
-            &[&name, &display_order],
-        )?
-        .get(0))
+    db.query_one(
+        "INSERT INTO reasons (name, active, display_order) VALUES ($1, true, $2) RETURNING reason_id",
+        &[&name, &display_order],
+    )?
+    .col(0)
 }
 
 pub fn update_reason(db: &mut Db, reason_id: i64, input: &CatalogInput) -> StoreResult<()> {
@@ -107,19 +114,19 @@ pub fn list_statuses(db: &mut Db, include_inactive: bool) -> StoreResult<Vec<Mod
         ),
         &[&include_inactive],
     )?;
-    Ok(rows.iter().map(status_from_row).collect())
+    rows.iter().map(status_from_row).collect::<StoreResult<_>>()
 }
 
 pub fn get_status(db: &mut Db, status_id: i64) -> StoreResult<Option<ModuleStatus>> {
-    Ok(db
-        .query_opt(&format!("SELECT {STATUS_COLUMNS} FROM statuses WHERE status_id = $1"), &[&status_id])?
-        .map(|r| status_from_row(&r)))
+    db.query_opt(&format!("SELECT {STATUS_COLUMNS} FROM statuses WHERE status_id = $1"), &[&status_id])?
+        .map(|r| status_from_row(&r))
+        .transpose()
 }
 
 pub fn default_status(db: &mut Db) -> StoreResult<Option<ModuleStatus>> {
-    Ok(db
-        .query_opt(&format!("SELECT {STATUS_COLUMNS} FROM statuses WHERE is_default ORDER BY status_id LIMIT 1"), &[])?
-        .map(|r| status_from_row(&r)))
+    db.query_opt(&format!("SELECT {STATUS_COLUMNS} FROM statuses WHERE is_default ORDER BY status_id LIMIT 1"), &[])?
+        .map(|r| status_from_row(&r))
+        .transpose()
 }
 
 pub fn clear_default(db: &mut Db, except_id: i64) -> StoreResult<()> {
@@ -128,13 +135,12 @@ pub fn clear_default(db: &mut Db, except_id: i64) -> StoreResult<()> {
 }
 
 pub fn insert_status(db: &mut Db, name: &str, category: &str, display_order: i64) -> StoreResult<i64> {
-    Ok(db
-        .query_one(
-            "INSERT INTO statuses (name, category, is_default, active, display_order) VALUES ($1, $2, false, true, $3)
+    db.query_one(
+        "INSERT INTO statuses (name, category, is_default, active, display_order) VALUES ($1, $2, false, true, $3)
              RETURNING status_id",
-            &[&name, &category, &display_order],
-        )?
-        .get(0))
+        &[&name, &category, &display_order],
+    )?
+    .col(0)
 }
 
 pub fn update_status(db: &mut Db, status_id: i64, input: &CatalogInput) -> StoreResult<()> {
@@ -166,5 +172,50 @@ pub fn unknown_ids(db: &mut Db, catalog: Catalog, ids: &[i64]) -> StoreResult<Ve
         ),
         &[&ids],
     )?;
-    Ok(rows.iter().map(|r| r.get(0)).collect())
+    rows.iter().map(|r| r.col(0)).collect::<StoreResult<_>>()
+}
+
+impl CatalogReads for PgTx<'_> {
+    fn reasons(&mut self, include_inactive: bool) -> StoreResult<Vec<CallLogReason>> {
+        list_reasons(self.db()?, include_inactive)
+    }
+    fn reason(&mut self, reason_id: i64) -> StoreResult<Option<CallLogReason>> {
+        get_reason(self.db()?, reason_id)
+    }
+    fn statuses(&mut self, include_inactive: bool) -> StoreResult<Vec<ModuleStatus>> {
+        list_statuses(self.db()?, include_inactive)
+    }
+    fn status(&mut self, status_id: i64) -> StoreResult<Option<ModuleStatus>> {
+        get_status(self.db()?, status_id)
+    }
+    fn default_status(&mut self) -> StoreResult<Option<ModuleStatus>> {
+        default_status(self.db()?)
+    }
+    fn catalog_name_taken(&mut self, which: Catalog, name: &str, except_id: i64) -> StoreResult<bool> {
+        name_taken(self.db()?, which, name, except_id)
+    }
+    fn last_display_order(&mut self, which: Catalog) -> StoreResult<Option<i64>> {
+        last_display_order(self.db()?, which)
+    }
+    fn unknown_catalog_ids(&mut self, which: Catalog, ids: &[i64]) -> StoreResult<Vec<i64>> {
+        unknown_ids(self.db()?, which, ids)
+    }
+}
+
+impl CatalogWrites for PgTx<'_> {
+    fn insert_reason(&mut self, name: &str, display_order: i64) -> StoreResult<i64> {
+        insert_reason(self.db()?, name, display_order)
+    }
+    fn update_reason(&mut self, reason_id: i64, changes: &CatalogInput) -> StoreResult<()> {
+        update_reason(self.db()?, reason_id, changes)
+    }
+    fn insert_status(&mut self, name: &str, category: &str, display_order: i64) -> StoreResult<i64> {
+        insert_status(self.db()?, name, category, display_order)
+    }
+    fn update_status(&mut self, status_id: i64, changes: &CatalogInput) -> StoreResult<()> {
+        update_status(self.db()?, status_id, changes)
+    }
+    fn clear_default_status(&mut self, except_id: i64) -> StoreResult<()> {
+        clear_default(self.db()?, except_id)
+    }
 }

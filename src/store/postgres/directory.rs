@@ -13,9 +13,13 @@
 //! then bytes), plain text sorts by bytes (`COLLATE "C"`), NULL first.
 
 use super::db::Db;
+use super::tx::PgTx;
+use super::RowExt;
 use crate::domain::calllogs::folded_words;
 use crate::domain::directory::{Property, PropertyStatus, Resident, Unit, UnitSort};
+use crate::domain::query::Page;
 use crate::domain::time::Stamp;
+use crate::store::{DirectoryReads, DirectoryWrites};
 use crate::store::{DirectorySize, StoreResult};
 use ::postgres::types::ToSql;
 use ::postgres::Row;
@@ -36,71 +40,71 @@ fn terms(texts: &[Option<&str>]) -> String {
 pub(super) const PROPERTY_COLUMNS: &str = "property_id, c4_uid, property_name, address1, address2, city, state, zip, \
      entity_number, legal_name, property_type_id, property_status";
 
-pub(super) fn property_from_row(r: &Row) -> Property {
-    Property {
-        property_id: r.get(0),
-        c4_uid: r.get(1),
-        property_name: r.get(2),
-        address1: r.get(3),
-        address2: r.get(4),
-        city: r.get(5),
-        state: r.get(6),
-        zip: r.get(7),
-        entity_number: r.get(8),
-        legal_name: r.get(9),
-        property_type_id: r.get(10),
-        property_status: r.get::<_, i64>(11) != 0,
-    }
+pub(super) fn property_from_row(r: &Row) -> StoreResult<Property> {
+    Ok(Property {
+        property_id: r.col(0)?,
+        c4_uid: r.col(1)?,
+        property_name: r.col(2)?,
+        address1: r.col(3)?,
+        address2: r.col(4)?,
+        city: r.col(5)?,
+        state: r.col(6)?,
+        zip: r.col(7)?,
+        entity_number: r.col(8)?,
+        legal_name: r.col(9)?,
+        property_type_id: r.col(10)?,
+        property_status: r.col::<i64>(11)? != 0,
+    })
 }
 
 pub(super) const UNIT_COLUMNS: &str =
     "unit_id, property_id, unit_number, address1, address2, city, state, zip, display_order, floor, latitude, longitude";
 
-pub(super) fn unit_from_row(r: &Row) -> Unit {
-    Unit {
-        unit_id: r.get(0),
-        property_id: r.get(1),
-        unit_number: r.get(2),
-        address1: r.get(3),
-        address2: r.get(4),
-        city: r.get(5),
-        state: r.get(6),
-        zip: r.get(7),
-        display_order: r.get(8),
-        floor: r.get(9),
-        latitude: r.get(10),
-        longitude: r.get(11),
-    }
+pub(super) fn unit_from_row(r: &Row) -> StoreResult<Unit> {
+    Ok(Unit {
+        unit_id: r.col(0)?,
+        property_id: r.col(1)?,
+        unit_number: r.col(2)?,
+        address1: r.col(3)?,
+        address2: r.col(4)?,
+        city: r.col(5)?,
+        state: r.col(6)?,
+        zip: r.col(7)?,
+        display_order: r.col(8)?,
+        floor: r.col(9)?,
+        latitude: r.col(10)?,
+        longitude: r.col(11)?,
+    })
 }
 
 pub(super) const RESIDENT_COLUMNS: &str =
     "resident_id, property_id, unit_id, first_name, middle_initial, last_name, email, \
      unit_phone, cell_phone, work_phone, other_phone, occupancy_type, resident_type, move_in_date, move_out_date";
 
-pub(super) fn resident_from_row(r: &Row) -> Resident {
-    Resident {
-        resident_id: r.get(0),
-        property_id: r.get(1),
-        unit_id: r.get(2),
-        resident_first_name: r.get(3),
-        resident_middle_initial: r.get(4),
-        resident_last_name: r.get(5),
-        resident_email: r.get(6),
-        resident_unitphone: r.get(7),
-        resident_cellphone: r.get(8),
-        resident_workphone: r.get(9),
-        resident_otherphone: r.get(10),
-        occupancy_type: r.get(11),
-        resident_type: r.get(12),
-        move_in_date: r.get::<_, Option<i64>>(13).map(Stamp),
-        move_out_date: r.get::<_, Option<i64>>(14).map(Stamp),
-    }
+pub(super) fn resident_from_row(r: &Row) -> StoreResult<Resident> {
+    Ok(Resident {
+        resident_id: r.col(0)?,
+        property_id: r.col(1)?,
+        unit_id: r.col(2)?,
+        resident_first_name: r.col(3)?,
+        resident_middle_initial: r.col(4)?,
+        resident_last_name: r.col(5)?,
+        resident_email: r.col(6)?,
+        resident_unitphone: r.col(7)?,
+        resident_cellphone: r.col(8)?,
+        resident_workphone: r.col(9)?,
+        resident_otherphone: r.col(10)?,
+        occupancy_type: r.col(11)?,
+        resident_type: r.col(12)?,
+        move_in_date: r.col::<Option<i64>>(13)?.map(Stamp),
+        move_out_date: r.col::<Option<i64>>(14)?.map(Stamp),
+    })
 }
 
 pub fn get_property(db: &mut Db, property_id: i64) -> StoreResult<Option<Property>> {
-    Ok(db
-        .query_opt(&format!("SELECT {PROPERTY_COLUMNS} FROM properties WHERE property_id = $1"), &[&property_id])?
-        .map(|r| property_from_row(&r)))
+    db.query_opt(&format!("SELECT {PROPERTY_COLUMNS} FROM properties WHERE property_id = $1"), &[&property_id])?
+        .map(|r| property_from_row(&r))
+        .transpose()
 }
 
 /// Properties within `scope` (None = all), optionally only `ids`, by status.
@@ -112,12 +116,13 @@ pub fn list_properties(
     limit: i64,
     offset: i64,
 ) -> StoreResult<(i64, Vec<Property>)> {
-    let (low, high) = status.stored_range();
+    let (low, high) = crate::store::shared::property_status_range(status);
     let filter = "($1::bigint[] IS NULL OR property_id = ANY($1))
          AND ($2::bigint[] IS NULL OR property_id = ANY($2))
          AND property_status BETWEEN $3 AND $4";
-    let total: i64 =
-        db.query_one(&format!("SELECT count(*) FROM properties WHERE {filter}"), &[&scope, &ids, &low, &high])?.get(0);
+    let total: i64 = db
+        .query_one(&format!("SELECT count(*) FROM properties WHERE {filter}"), &[&scope, &ids, &low, &high])?
+        .col(0)?;
     let rows = db.query(
         &format!(
             "SELECT {PROPERTY_COLUMNS} FROM properties WHERE {filter}
@@ -126,13 +131,13 @@ pub fn list_properties(
         ),
         &[&scope, &ids, &low, &high, &limit, &offset],
     )?;
-    Ok((total, rows.iter().map(property_from_row).collect()))
+    Ok((total, rows.iter().map(property_from_row).collect::<StoreResult<_>>()?))
 }
 
 pub fn get_unit(db: &mut Db, unit_id: i64) -> StoreResult<Option<Unit>> {
-    Ok(db
-        .query_opt(&format!("SELECT {UNIT_COLUMNS} FROM units WHERE unit_id = $1"), &[&unit_id])?
-        .map(|r| unit_from_row(&r)))
+    db.query_opt(&format!("SELECT {UNIT_COLUMNS} FROM units WHERE unit_id = $1"), &[&unit_id])?
+        .map(|r| unit_from_row(&r))
+        .transpose()
 }
 
 /// Units by id, limited to `scope`; ordered by id.
@@ -144,12 +149,12 @@ pub fn units_by_ids(
     offset: i64,
 ) -> StoreResult<(i64, Vec<Unit>)> {
     let filter = "unit_id = ANY($1) AND ($2::bigint[] IS NULL OR property_id = ANY($2))";
-    let total: i64 = db.query_one(&format!("SELECT count(*) FROM units WHERE {filter}"), &[&ids, &scope])?.get(0);
+    let total: i64 = db.query_one(&format!("SELECT count(*) FROM units WHERE {filter}"), &[&ids, &scope])?.col(0)?;
     let rows = db.query(
         &format!("SELECT {UNIT_COLUMNS} FROM units WHERE {filter} ORDER BY unit_id LIMIT $3 OFFSET $4"),
         &[&ids, &scope, &limit, &offset],
     )?;
-    Ok((total, rows.iter().map(unit_from_row).collect()))
+    Ok((total, rows.iter().map(unit_from_row).collect::<StoreResult<_>>()?))
 }
 
 /// Every unit of a property, sorted; units without a display order go last.
@@ -160,13 +165,13 @@ pub fn units_of_property(db: &mut Db, property_id: i64, sort: UnitSort) -> Store
     };
     let rows = db
         .query(&format!("SELECT {UNIT_COLUMNS} FROM units WHERE property_id = $1 ORDER BY {order}"), &[&property_id])?;
-    Ok(rows.iter().map(unit_from_row).collect())
+    rows.iter().map(unit_from_row).collect::<StoreResult<_>>()
 }
 
 pub fn get_resident(db: &mut Db, resident_id: i64) -> StoreResult<Option<Resident>> {
-    Ok(db
-        .query_opt(&format!("SELECT {RESIDENT_COLUMNS} FROM residents WHERE resident_id = $1"), &[&resident_id])?
-        .map(|r| resident_from_row(&r)))
+    db.query_opt(&format!("SELECT {RESIDENT_COLUMNS} FROM residents WHERE resident_id = $1"), &[&resident_id])?
+        .map(|r| resident_from_row(&r))
+        .transpose()
 }
 
 pub fn residents_of_unit(db: &mut Db, unit_id: i64) -> StoreResult<Vec<Resident>> {
@@ -174,7 +179,7 @@ pub fn residents_of_unit(db: &mut Db, unit_id: i64) -> StoreResult<Vec<Resident>
         &format!("SELECT {RESIDENT_COLUMNS} FROM residents WHERE unit_id = $1 ORDER BY resident_id"),
         &[&unit_id],
     )?;
-    Ok(rows.iter().map(resident_from_row).collect())
+    rows.iter().map(resident_from_row).collect::<StoreResult<_>>()
 }
 
 pub fn residents_of_property(db: &mut Db, property_id: i64) -> StoreResult<Vec<Resident>> {
@@ -187,7 +192,7 @@ pub fn residents_of_property(db: &mut Db, property_id: i64) -> StoreResult<Vec<R
         ),
         &[&property_id],
     )?;
-    Ok(rows.iter().map(resident_from_row).collect())
+    rows.iter().map(resident_from_row).collect::<StoreResult<_>>()
 }
 
 pub fn directory_is_empty(db: &mut Db) -> StoreResult<bool> {
@@ -197,18 +202,18 @@ pub fn directory_is_empty(db: &mut Db) -> StoreResult<bool> {
 /// The ids of `property_ids` that are stored.
 pub fn known_properties(db: &mut Db, property_ids: &[i64]) -> StoreResult<Vec<i64>> {
     let rows = db.query("SELECT property_id FROM properties WHERE property_id = ANY($1)", &[&property_ids])?;
-    Ok(rows.iter().map(|r| r.get(0)).collect())
+    rows.iter().map(|r| r.col(0)).collect::<StoreResult<_>>()
 }
 
 /// The stored units of `unit_ids` with their property.
 pub fn unit_owners(db: &mut Db, unit_ids: &[i64]) -> StoreResult<Vec<(i64, i64)>> {
     let rows = db.query("SELECT unit_id, property_id FROM units WHERE unit_id = ANY($1)", &[&unit_ids])?;
-    Ok(rows.iter().map(|r| (r.get(0), r.get(1))).collect())
+    rows.iter().map(|r| Ok((r.col(0)?, r.col(1)?))).collect()
 }
 
 pub fn directory_size(db: &mut Db) -> StoreResult<DirectorySize> {
     let row = db.query_one("SELECT (SELECT count(*) FROM properties), (SELECT count(*) FROM units)", &[])?;
-    Ok(DirectorySize { properties: row.get(0), units: row.get(1) })
+    Ok(DirectorySize { properties: row.col(0)?, units: row.col(1)? })
 }
 
 /// Rows per statement of an import: each column one array parameter,
@@ -408,4 +413,61 @@ pub fn upsert_residents(db: &mut Db, residents: &[Resident]) -> StoreResult<()> 
         db.execute(&sql, &params)?;
     }
     Ok(())
+}
+
+impl DirectoryReads for PgTx<'_> {
+    fn property(&mut self, property_id: i64) -> StoreResult<Option<Property>> {
+        get_property(self.db()?, property_id)
+    }
+    fn properties_page(
+        &mut self,
+        scope: Option<&[i64]>,
+        ids: Option<&[i64]>,
+        status: PropertyStatus,
+        page: Page,
+    ) -> StoreResult<(i64, Vec<Property>)> {
+        list_properties(self.db()?, scope, ids, status, page.size, page.offset())
+    }
+    fn unit(&mut self, unit_id: i64) -> StoreResult<Option<Unit>> {
+        get_unit(self.db()?, unit_id)
+    }
+    fn units_by_ids(&mut self, scope: Option<&[i64]>, ids: &[i64], page: Page) -> StoreResult<(i64, Vec<Unit>)> {
+        units_by_ids(self.db()?, scope, ids, page.size, page.offset())
+    }
+    fn units_of_property(&mut self, property_id: i64, sort: UnitSort) -> StoreResult<Vec<Unit>> {
+        units_of_property(self.db()?, property_id, sort)
+    }
+    fn resident(&mut self, resident_id: i64) -> StoreResult<Option<Resident>> {
+        get_resident(self.db()?, resident_id)
+    }
+    fn residents_of_unit(&mut self, unit_id: i64) -> StoreResult<Vec<Resident>> {
+        residents_of_unit(self.db()?, unit_id)
+    }
+    fn residents_of_property(&mut self, property_id: i64) -> StoreResult<Vec<Resident>> {
+        residents_of_property(self.db()?, property_id)
+    }
+    fn directory_is_empty(&mut self) -> StoreResult<bool> {
+        directory_is_empty(self.db()?)
+    }
+    fn known_properties(&mut self, property_ids: &[i64]) -> StoreResult<Vec<i64>> {
+        known_properties(self.db()?, property_ids)
+    }
+    fn unit_owners(&mut self, unit_ids: &[i64]) -> StoreResult<Vec<(i64, i64)>> {
+        unit_owners(self.db()?, unit_ids)
+    }
+    fn directory_size(&mut self) -> StoreResult<DirectorySize> {
+        directory_size(self.db()?)
+    }
+}
+
+impl DirectoryWrites for PgTx<'_> {
+    fn upsert_properties(&mut self, properties: &[Property]) -> StoreResult<()> {
+        upsert_properties(self.db()?, properties)
+    }
+    fn upsert_units(&mut self, units: &[Unit]) -> StoreResult<()> {
+        upsert_units(self.db()?, units)
+    }
+    fn upsert_residents(&mut self, residents: &[Resident]) -> StoreResult<()> {
+        upsert_residents(self.db()?, residents)
+    }
 }

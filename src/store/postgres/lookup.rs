@@ -12,10 +12,13 @@ use super::db::Db;
 use super::directory::{
     nocase, property_from_row, resident_from_row, unit_from_row, PROPERTY_COLUMNS, RESIDENT_COLUMNS, UNIT_COLUMNS,
 };
-use crate::domain::calllogs::tsquery_text;
+use super::tsquery::tsquery_text;
+use super::tx::PgTx;
+use super::RowExt;
 use crate::domain::directory::Property;
 use crate::domain::lookup::{CallLogBrief, LookupQuery, ResidentPlace, UnitPlace};
 use crate::domain::time::Stamp;
+use crate::store::LookupReads;
 use crate::store::StoreResult;
 use ::postgres::types::ToSql;
 
@@ -88,12 +91,14 @@ pub fn residents(
     let mut rows: Vec<ResidentPlace> = db
         .query(&sql, &params.refs())?
         .iter()
-        .map(|r| ResidentPlace {
-            resident: resident_from_row(r),
-            unit_number: r.get::<_, Option<String>>(15).unwrap_or_default(),
-            property_name: r.get::<_, Option<String>>(16).unwrap_or_default(),
+        .map(|r| {
+            Ok(ResidentPlace {
+                resident: resident_from_row(r)?,
+                unit_number: r.col::<Option<String>>(15)?.unwrap_or_default(),
+                property_name: r.col::<Option<String>>(16)?.unwrap_or_default(),
+            })
         })
-        .collect();
+        .collect::<StoreResult<_>>()?;
     crate::domain::lookup::sort_by_name(&mut rows);
     Ok(rows)
 }
@@ -125,11 +130,13 @@ pub fn units(
     let mut rows: Vec<UnitPlace> = db
         .query(&sql, &params.refs())?
         .iter()
-        .map(|r| UnitPlace {
-            unit: unit_from_row(r),
-            property_name: r.get::<_, Option<String>>(12).unwrap_or_default(),
+        .map(|r| {
+            Ok::<_, crate::store::StoreError>(UnitPlace {
+                unit: unit_from_row(r)?,
+                property_name: r.col::<Option<String>>(12)?.unwrap_or_default(),
+            })
         })
-        .collect();
+        .collect::<StoreResult<_>>()?;
     crate::domain::lookup::sort_units(&mut rows);
     Ok(rows)
 }
@@ -154,23 +161,55 @@ pub fn properties(
         nocase("property_name"),
         params.add(limit as i64)
     );
-    Ok(db.query(&sql, &params.refs())?.iter().map(property_from_row).collect())
+    db.query(&sql, &params.refs())?.iter().map(property_from_row).collect::<StoreResult<_>>()
 }
 
 /// A live log's id, place, subject and caller (never its thread).
 pub fn call_log_brief(db: &mut Db, log_id: i64) -> StoreResult<Option<CallLogBrief>> {
-    Ok(db
-        .query_opt(
-            "SELECT log_id, property_id, unit_id, resident_id, subject, call_from FROM call_logs
+    db.query_opt(
+        "SELECT log_id, property_id, unit_id, resident_id, subject, call_from FROM call_logs
              WHERE log_id = $1 AND NOT deleted",
-            &[&log_id],
-        )?
-        .map(|r| CallLogBrief {
-            log_id: r.get(0),
-            property_id: r.get(1),
-            unit_id: r.get(2),
-            resident_id: r.get(3),
-            subject: r.get(4),
-            call_from: r.get(5),
-        }))
+        &[&log_id],
+    )?
+    .map(|r| {
+        Ok::<_, crate::store::StoreError>(CallLogBrief {
+            log_id: r.col(0)?,
+            property_id: r.col(1)?,
+            unit_id: r.col(2)?,
+            resident_id: r.col(3)?,
+            subject: r.col(4)?,
+            call_from: r.col(5)?,
+        })
+    })
+    .transpose()
+}
+
+impl LookupReads for PgTx<'_> {
+    fn lookup_residents(
+        &mut self,
+        query: &LookupQuery,
+        properties: Option<&[i64]>,
+        limit: usize,
+    ) -> StoreResult<Vec<ResidentPlace>> {
+        residents(self.db()?, query, properties, limit)
+    }
+    fn lookup_units(
+        &mut self,
+        query: &LookupQuery,
+        properties: Option<&[i64]>,
+        limit: usize,
+    ) -> StoreResult<Vec<UnitPlace>> {
+        units(self.db()?, query, properties, limit)
+    }
+    fn lookup_properties(
+        &mut self,
+        query: &LookupQuery,
+        properties: Option<&[i64]>,
+        limit: usize,
+    ) -> StoreResult<Vec<Property>> {
+        self::properties(self.db()?, query, properties, limit)
+    }
+    fn call_log_brief(&mut self, log_id: i64) -> StoreResult<Option<CallLogBrief>> {
+        call_log_brief(self.db()?, log_id)
+    }
 }

@@ -7,22 +7,25 @@
 //! What SQLite's one process gave for free holds across instances here:
 //! - a write that checks a log's ETag locks the log's row (`FOR UPDATE`);
 //!   rules over many rows (one default status, the last active admin) take
-//!   a transaction-scoped advisory lock first (`Writes::lock_rules`);
+//!   a transaction-scoped advisory lock first (`RuleLocks::lock_rules`);
 //! - idempotency keys are unique rows; the login throttle is tables (as on SQLite);
 //! - `modifiedSince` polls never miss a late commit: see [`ChangeClock`].
 
 pub mod audit;
 pub mod calllogs;
 pub mod catalog;
-pub mod copy;
 pub mod db;
 pub mod directory;
 pub mod listener;
 pub mod lookup;
 pub mod schema;
 pub mod throttle;
+pub mod tsquery;
 pub mod tx;
 pub mod users;
+
+pub use row::{col, RowExt};
+mod row;
 
 use crate::config::StoreConfig;
 use crate::store::{OpenError, Reads, StoreError, StoreStats, Writes};
@@ -172,6 +175,26 @@ impl PgStore {
         result
     }
 
+    /// `read`, its one snapshot taken after the writes in flight have ended
+    /// (see [`CHANGE_CLOCK_LOCK`]): for `modifiedSince` polls.
+    pub async fn read_settled<T, E, F>(&self, work: F) -> Result<T, E>
+    where
+        T: Send + 'static,
+        E: From<StoreError> + Send + 'static,
+        F: FnOnce(&mut dyn Reads) -> Result<T, E> + Send + 'static,
+    {
+        let store = self.clone();
+        tokio::task::spawn_blocking(move || {
+            let mut conn = store.connection().map_err(E::from)?;
+            let mut tx = tx::PgTx::read_settled(&mut conn, store.inner.listener.changes()).map_err(E::from)?;
+            let result = work(&mut tx);
+            tx.finish(false).map_err(E::from)?;
+            result
+        })
+        .await
+        .map_err(|e| E::from(StoreError::Failed(format!("read task failed: {e}"))))?
+    }
+
     /// A write in one READ COMMITTED transaction, committed before this
     /// resolves; an `Err` from `work` rolls it back.
     pub async fn write<T, E, F>(&self, work: F) -> Result<T, E>
@@ -245,11 +268,6 @@ impl PgStore {
     pub fn close(&self) {
         self.inner.closed.store(true, Ordering::Release);
         self.inner.listener.stop();
-    }
-
-    /// A connection of the pool, for tests and tools that need PostgreSQL itself.
-    pub fn client(&self) -> Result<r2d2::PooledConnection<db::DbManager>, StoreError> {
-        self.connection()
     }
 }
 

@@ -6,7 +6,7 @@
 
 // A rung of the ladder is the same record on both engines: `sql` takes a
 // database at `version - 1` to `version`. So is the seeded catalog.
-use crate::store::sqlite::schema::{Migration, SEED_REASONS, SEED_STATUSES};
+use crate::store::migration::{Migration, SEED_REASONS, SEED_STATUSES};
 use postgres::{Client, Transaction};
 
 macro_rules! migration {

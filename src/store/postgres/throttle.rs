@@ -10,11 +10,14 @@
 //! as much.
 
 use super::db::Db;
+use super::tx::PgTx;
+use super::RowExt;
 use crate::domain::throttle::{
     LockedName, LoginHistory, NameKey, ThrottleKey, FAILURES_PER_ADDRESS, FAILURES_PER_NAME, KNOWN_ADDRESSES_PER_USER,
 };
 use crate::domain::time::Stamp;
 use crate::store::StoreResult;
+use crate::store::{ThrottleReads, ThrottleWrites};
 
 /// The deciding failure of each limit is the limit-th most recent one
 /// inside the window (none: that limit is not reached).
@@ -38,9 +41,9 @@ pub fn history(db: &mut Db, key: &ThrottleKey, user_id: Option<i64>, window_star
         ],
     )?;
     Ok(LoginHistory {
-        address_deciding: row.get::<_, Option<i64>>(0).map(Stamp),
-        name_deciding: row.get::<_, Option<i64>>(1).map(Stamp),
-        last_success_here: row.get::<_, Option<i64>>(2).map(Stamp),
+        address_deciding: row.col::<Option<i64>>(0)?.map(Stamp),
+        name_deciding: row.col::<Option<i64>>(1)?.map(Stamp),
+        last_success_here: row.col::<Option<i64>>(2)?.map(Stamp),
     })
 }
 
@@ -63,14 +66,14 @@ pub fn locked_names(db: &mut Db, window_start: Stamp) -> StoreResult<Vec<LockedN
     )?;
     let mut locked = Vec::new();
     for row in rows {
-        let name: Vec<u8> = row.get(0);
+        let name: Vec<u8> = row.col(0)?;
         // A key is always 32 bytes; anything else is no name this code wrote.
         let Ok(name) = <[u8; 32]>::try_from(name.as_slice()) else { continue };
-        let failures: i64 = row.get(1);
+        let failures: i64 = row.col(1)?;
         locked.push(LockedName {
             name: NameKey(name),
             failures,
-            locked_addresses: row.get(2),
+            locked_addresses: row.col(2)?,
             everywhere: failures >= FAILURES_PER_NAME as i64,
         });
     }
@@ -109,7 +112,7 @@ pub fn record_success(
         &[&user_id, &(KNOWN_ADDRESSES_PER_USER as i64 - 1)],
     )?;
     if let Some(row) = kept {
-        let oldest_kept: i64 = row.get(0);
+        let oldest_kept: i64 = row.col(0)?;
         db.execute("DELETE FROM known_addresses WHERE user_id = $1 AND last_success < $2", &[&user_id, &oldest_kept])?;
     }
     Ok(())
@@ -117,4 +120,36 @@ pub fn record_success(
 
 pub fn clear_failures(db: &mut Db, name: &NameKey) -> StoreResult<u64> {
     Ok(db.execute("DELETE FROM login_failures WHERE name_key = $1", &[&name.0.as_slice()])?)
+}
+
+impl ThrottleReads for PgTx<'_> {
+    fn login_history(
+        &mut self,
+        key: &ThrottleKey,
+        user_id: Option<i64>,
+        window_start: Stamp,
+    ) -> StoreResult<LoginHistory> {
+        history(self.db()?, key, user_id, window_start)
+    }
+    fn locked_names(&mut self, window_start: Stamp) -> StoreResult<Vec<LockedName>> {
+        locked_names(self.db()?, window_start)
+    }
+}
+
+impl ThrottleWrites for PgTx<'_> {
+    fn record_login_failure(&mut self, key: &ThrottleKey, at: Stamp, forget_before: Stamp) -> StoreResult<()> {
+        record_failure(self.db()?, key, at, forget_before)
+    }
+    fn record_login_success(
+        &mut self,
+        key: &ThrottleKey,
+        user_id: i64,
+        at: Stamp,
+        forget_before: Stamp,
+    ) -> StoreResult<()> {
+        record_success(self.db()?, key, user_id, at, forget_before)
+    }
+    fn clear_login_failures(&mut self, name: &NameKey) -> StoreResult<u64> {
+        clear_failures(self.db()?, name)
+    }
 }

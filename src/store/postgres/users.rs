@@ -8,33 +8,37 @@
 //! every instance forgets the tokens it verified (`listener.rs`).
 
 use super::db::Db;
+use super::tx::PgTx;
+use super::RowExt;
+use crate::domain::query::Page;
 use crate::domain::time::Stamp;
 use crate::domain::users::{
     display_name, Caller, LoginRecord, NewToken, NewUser, Role, TokenInfo, TokenKind, TokenRecord, User, UserChanges,
 };
 use crate::store::StoreResult;
+use crate::store::{UserReads, UserWrites};
 use ::postgres::Row;
 
 const USER_COLUMNS: &str = "user_id, user_name, first_name, last_name, email, role, active";
 
-fn user_from_row(row: &Row) -> User {
-    let role: String = row.get(5);
-    User {
-        user_id: row.get(0),
-        user_name: row.get(1),
-        first_name: row.get(2),
-        last_name: row.get(3),
-        email: row.get(4),
+fn user_from_row(row: &Row) -> StoreResult<User> {
+    let role: String = row.col(5)?;
+    Ok(User {
+        user_id: row.col(0)?,
+        user_name: row.col(1)?,
+        first_name: row.col(2)?,
+        last_name: row.col(3)?,
+        email: row.col(4)?,
         role: Role::parse(&role).unwrap_or(Role::Viewer),
-        active: row.get(6),
+        active: row.col(6)?,
         property_ids: Vec::new(),
-    }
+    })
 }
 
 fn property_ids_of(db: &mut Db, user_id: i64) -> StoreResult<Vec<i64>> {
     let rows =
         db.query("SELECT property_id FROM user_properties WHERE user_id = $1 ORDER BY property_id", &[&user_id])?;
-    Ok(rows.iter().map(|r| r.get(0)).collect())
+    rows.iter().map(|r| r.col(0)).collect::<StoreResult<_>>()
 }
 
 pub fn set_property_ids(db: &mut Db, user_id: i64, ids: &[i64]) -> StoreResult<()> {
@@ -52,7 +56,7 @@ pub fn set_property_ids(db: &mut Db, user_id: i64, ids: &[i64]) -> StoreResult<(
 }
 
 pub fn count_users(db: &mut Db) -> StoreResult<i64> {
-    Ok(db.query_one("SELECT count(*) FROM users", &[])?.get(0))
+    db.query_one("SELECT count(*) FROM users", &[])?.col(0)
 }
 
 /// The form a user name is compared in: Unicode lower case.
@@ -78,7 +82,7 @@ pub fn insert_user(db: &mut Db, user: &NewUser, password_hash: &str, now: Stamp)
                 &name_key(&user.user_name),
             ],
         )?
-        .get(0);
+        .col(0)?;
     set_property_ids(db, user_id, &user.property_ids)?;
     Ok(user_id)
 }
@@ -86,7 +90,8 @@ pub fn insert_user(db: &mut Db, user: &NewUser, password_hash: &str, now: Stamp)
 pub fn get_user(db: &mut Db, user_id: i64) -> StoreResult<Option<User>> {
     let user = db
         .query_opt(&format!("SELECT {USER_COLUMNS} FROM users WHERE user_id = $1"), &[&user_id])?
-        .map(|r| user_from_row(&r));
+        .map(|r| user_from_row(&r))
+        .transpose()?;
     match user {
         None => Ok(None),
         Some(mut user) => {
@@ -97,7 +102,9 @@ pub fn get_user(db: &mut Db, user_id: i64) -> StoreResult<Option<User>> {
 }
 
 pub fn find_user_id_by_name(db: &mut Db, user_name: &str) -> StoreResult<Option<i64>> {
-    Ok(db.query_opt("SELECT user_id FROM users WHERE name_key = $1", &[&name_key(user_name)])?.map(|r| r.get(0)))
+    db.query_opt("SELECT user_id FROM users WHERE name_key = $1", &[&name_key(user_name)])?
+        .map(|r| r.col(0))
+        .transpose()
 }
 
 pub fn list_users(db: &mut Db, limit: i64, offset: i64) -> StoreResult<(i64, Vec<User>)> {
@@ -107,7 +114,7 @@ pub fn list_users(db: &mut Db, limit: i64, offset: i64) -> StoreResult<(i64, Vec
         &format!("SELECT {USER_COLUMNS} FROM users ORDER BY name_key COLLATE \"C\", user_id LIMIT $1 OFFSET $2"),
         &[&limit, &offset],
     )?;
-    let mut users: Vec<User> = rows.iter().map(user_from_row).collect();
+    let mut users: Vec<User> = rows.iter().map(user_from_row).collect::<StoreResult<_>>()?;
     for user in &mut users {
         user.property_ids = property_ids_of(db, user.user_id)?;
     }
@@ -115,7 +122,7 @@ pub fn list_users(db: &mut Db, limit: i64, offset: i64) -> StoreResult<(i64, Vec
 }
 
 pub fn active_admins(db: &mut Db) -> StoreResult<i64> {
-    Ok(db.query_one("SELECT count(*) FROM users WHERE role = 'admin' AND active", &[])?.get(0))
+    db.query_one("SELECT count(*) FROM users WHERE role = 'admin' AND active", &[])?.col(0)
 }
 
 /// Applies `update` (`None` leaves a value, `Some("")` clears a name or email).
@@ -143,27 +150,32 @@ pub fn update_user(db: &mut Db, user_id: i64, update: &UserChanges, password_has
 
 /// What a login needs: id, password hash, active flag.
 pub fn login_record(db: &mut Db, user_name: &str) -> StoreResult<Option<LoginRecord>> {
-    Ok(db
-        .query_opt("SELECT user_id, password_hash, active FROM users WHERE name_key = $1", &[&name_key(user_name)])?
-        .map(|r| LoginRecord { user_id: r.get(0), password_hash: r.get(1), active: r.get(2) }))
+    db.query_opt("SELECT user_id, password_hash, active FROM users WHERE name_key = $1", &[&name_key(user_name)])?
+        .map(|r| {
+            Ok::<_, crate::store::StoreError>(LoginRecord {
+                user_id: r.col(0)?,
+                password_hash: r.col(1)?,
+                active: r.col(2)?,
+            })
+        })
+        .transpose()
 }
 
 pub fn insert_token(db: &mut Db, token: &NewToken) -> StoreResult<i64> {
-    Ok(db
-        .query_one(
-            "INSERT INTO tokens (user_id, token_hash, kind, name, created_on, expires_on)
+    db.query_one(
+        "INSERT INTO tokens (user_id, token_hash, kind, name, created_on, expires_on)
              VALUES ($1, $2, $3, $4, $5, $6)
              RETURNING token_id",
-            &[
-                &token.user_id,
-                &token.hash,
-                &token.kind.as_str(),
-                &token.name,
-                &token.created_on.0,
-                &token.expires_on.map(|s| s.0),
-            ],
-        )?
-        .get(0))
+        &[
+            &token.user_id,
+            &token.hash,
+            &token.kind.as_str(),
+            &token.name,
+            &token.created_on.0,
+            &token.expires_on.map(|s| s.0),
+        ],
+    )?
+    .col(0)
 }
 
 /// The caller a token stands for, when the token is live and its user active.
@@ -177,21 +189,22 @@ pub fn caller_for_token(db: &mut Db, hash: &[u8], now: Stamp) -> StoreResult<Opt
             &[&hash, &now.0],
         )?
         .map(|r| {
-            let user_name: String = r.get(3);
-            let first: Option<String> = r.get(4);
-            let last: Option<String> = r.get(5);
-            let role: String = r.get(6);
-            Caller {
-                token_id: r.get(0),
-                token_expires_on: r.get::<_, Option<i64>>(1).map(Stamp),
-                user_id: r.get(2),
+            let user_name: String = r.col(3)?;
+            let first: Option<String> = r.col(4)?;
+            let last: Option<String> = r.col(5)?;
+            let role: String = r.col(6)?;
+            Ok::<_, crate::store::StoreError>(Caller {
+                token_id: r.col(0)?,
+                token_expires_on: r.col::<Option<i64>>(1)?.map(Stamp),
+                user_id: r.col(2)?,
                 display_name: display_name(&user_name, first.as_deref(), last.as_deref()),
                 user_name,
                 role: Role::parse(&role).unwrap_or(Role::Viewer),
                 property_ids: Vec::new(),
-                token_kind: Some(TokenKind::parse(&r.get::<_, String>(7))),
-            }
-        });
+                token_kind: Some(TokenKind::parse(&r.col::<String>(7)?)),
+            })
+        })
+        .transpose()?;
     match found {
         None => Ok(None),
         Some(mut caller) => {
@@ -209,15 +222,16 @@ pub fn list_api_tokens(db: &mut Db, user_id: i64, now: Stamp) -> StoreResult<Vec
          ORDER BY token_id",
         &[&user_id, &now.0],
     )?;
-    Ok(rows
-        .iter()
-        .map(|r| TokenInfo {
-            token_id: r.get(0),
-            name: r.get(1),
-            created_on: Stamp(r.get(2)),
-            expires_on: r.get::<_, Option<i64>>(3).map(Stamp),
+    rows.iter()
+        .map(|r| {
+            Ok(TokenInfo {
+                token_id: r.col(0)?,
+                name: r.col(1)?,
+                created_on: Stamp(r.col(2)?),
+                expires_on: r.col::<Option<i64>>(3)?.map(Stamp),
+            })
         })
-        .collect())
+        .collect()
 }
 
 /// Revokes one token of `user_id`; false when it has no such live token.
@@ -253,22 +267,83 @@ pub fn revoke_all_tokens(db: &mut Db, user_id: i64, now: Stamp) -> StoreResult<(
 
 /// A token by id, live or not, with its user's name.
 pub fn token_record(db: &mut Db, token_id: i64) -> StoreResult<Option<TokenRecord>> {
-    Ok(db
-        .query_opt(
-            "SELECT t.token_id, t.user_id, u.user_name, t.kind, t.name, t.expires_on, t.revoked_on IS NOT NULL
+    db.query_opt(
+        "SELECT t.token_id, t.user_id, u.user_name, t.kind, t.name, t.expires_on, t.revoked_on IS NOT NULL
              FROM tokens t JOIN users u ON u.user_id = t.user_id WHERE t.token_id = $1",
-            &[&token_id],
-        )?
-        .map(|r| {
-            let kind: String = r.get(3);
-            TokenRecord {
-                token_id: r.get(0),
-                user_id: r.get(1),
-                user_name: r.get(2),
-                kind: if kind == "api" { TokenKind::Api } else { TokenKind::Session },
-                name: r.get(4),
-                expires_on: r.get::<_, Option<i64>>(5).map(Stamp),
-                revoked: r.get(6),
-            }
-        }))
+        &[&token_id],
+    )?
+    .map(|r| {
+        let kind: String = r.col(3)?;
+        Ok::<_, crate::store::StoreError>(TokenRecord {
+            token_id: r.col(0)?,
+            user_id: r.col(1)?,
+            user_name: r.col(2)?,
+            kind: if kind == "api" { TokenKind::Api } else { TokenKind::Session },
+            name: r.col(4)?,
+            expires_on: r.col::<Option<i64>>(5)?.map(Stamp),
+            revoked: r.col(6)?,
+        })
+    })
+    .transpose()
+}
+
+impl UserReads for PgTx<'_> {
+    fn count_users(&mut self) -> StoreResult<i64> {
+        count_users(self.db()?)
+    }
+    fn user(&mut self, user_id: i64) -> StoreResult<Option<User>> {
+        get_user(self.db()?, user_id)
+    }
+    fn user_id_by_name(&mut self, user_name: &str) -> StoreResult<Option<i64>> {
+        find_user_id_by_name(self.db()?, user_name)
+    }
+    fn users_page(&mut self, page: Page) -> StoreResult<(i64, Vec<User>)> {
+        list_users(self.db()?, page.size, page.offset())
+    }
+    fn active_admin_count(&mut self) -> StoreResult<i64> {
+        active_admins(self.db()?)
+    }
+    fn login_record(&mut self, user_name: &str) -> StoreResult<Option<LoginRecord>> {
+        login_record(self.db()?, user_name)
+    }
+    fn caller_for_token(&mut self, token_hash: &[u8], now: Stamp) -> StoreResult<Option<Caller>> {
+        caller_for_token(self.db()?, token_hash, now)
+    }
+    fn live_api_tokens(&mut self, user_id: i64, now: Stamp) -> StoreResult<Vec<TokenInfo>> {
+        list_api_tokens(self.db()?, user_id, now)
+    }
+    fn token_record(&mut self, token_id: i64) -> StoreResult<Option<TokenRecord>> {
+        token_record(self.db()?, token_id)
+    }
+    fn credential_changes(&mut self) -> StoreResult<i64> {
+        // Counted by this instance's listener, from every instance's NOTIFY.
+        Ok(self.heard_credential_changes())
+    }
+}
+
+impl UserWrites for PgTx<'_> {
+    fn insert_user(&mut self, user: &NewUser, password_hash: &str, now: Stamp) -> StoreResult<i64> {
+        insert_user(self.db()?, user, password_hash, now)
+    }
+    fn update_user(&mut self, user_id: i64, changes: &UserChanges, password_hash: Option<&str>) -> StoreResult<()> {
+        update_user(self.db()?, user_id, changes, password_hash)
+    }
+    fn set_user_properties(&mut self, user_id: i64, property_ids: &[i64]) -> StoreResult<()> {
+        set_property_ids(self.db()?, user_id, property_ids)
+    }
+    fn insert_token(&mut self, token: &NewToken) -> StoreResult<i64> {
+        insert_token(self.db()?, token)
+    }
+    fn revoke_token(&mut self, user_id: i64, token_id: i64, now: Stamp) -> StoreResult<bool> {
+        revoke_token(self.db()?, user_id, token_id, now)
+    }
+    fn revoke_all_tokens(&mut self, user_id: i64, now: Stamp) -> StoreResult<()> {
+        revoke_all_tokens(self.db()?, user_id, now)
+    }
+    fn revoke_other_sessions(&mut self, user_id: i64, keep_token_id: i64, now: Stamp) -> StoreResult<()> {
+        revoke_other_sessions(self.db()?, user_id, keep_token_id, now)
+    }
+    fn revoke_sessions(&mut self, user_id: i64, now: Stamp) -> StoreResult<()> {
+        revoke_sessions(self.db()?, user_id, now)
+    }
 }

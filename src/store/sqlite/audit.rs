@@ -1,7 +1,10 @@
 //! The admin audit, and the counter of credential changes a running server watches.
 
+use super::SqliteTx;
 use crate::domain::audit::{AuditAction, AuditEntry, AuditFilter};
+use crate::domain::query::Page;
 use crate::domain::time::Stamp;
+use crate::store::{AuditReads, AuditWrites};
 use crate::store::{StoreError, StoreResult};
 use rusqlite::{params, params_from_iter, Connection};
 
@@ -81,4 +84,16 @@ pub fn page(conn: &Connection, filter: &AuditFilter, limit: i64, offset: i64) ->
 /// How many credential changes the database has seen (kept by triggers).
 pub fn credential_changes(conn: &Connection) -> StoreResult<i64> {
     Ok(conn.prepare_cached("SELECT coalesce(max(changes), 0) FROM credential_changes")?.query_row([], |r| r.get(0))?)
+}
+
+impl AuditReads for SqliteTx<'_> {
+    fn audit_page(&mut self, filter: &AuditFilter, page: Page) -> StoreResult<(i64, Vec<AuditEntry>)> {
+        self::page(self.conn, filter, page.size, page.offset())
+    }
+}
+
+impl AuditWrites for SqliteTx<'_> {
+    fn record_audit(&mut self, entry: &AuditEntry) -> StoreResult<()> {
+        insert(self.conn, entry)
+    }
 }

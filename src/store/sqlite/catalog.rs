@@ -1,7 +1,9 @@
 //! Call-log statuses and reasons. Never deleted, only deactivated.
 
+use super::SqliteTx;
 use crate::domain::catalog::{CallLogReason, CatalogInput, ModuleStatus, STATUS_MODULE};
 use crate::store::{Catalog, StoreResult};
+use crate::store::{CatalogReads, CatalogWrites};
 use rusqlite::{params, Connection, OptionalExtension, Row};
 
 fn reason_from_row(r: &Row) -> rusqlite::Result<CallLogReason> {
@@ -136,4 +138,49 @@ pub fn unknown_ids(conn: &Connection, catalog: Catalog, ids: &[i64]) -> StoreRes
         }
     }
     Ok(unknown)
+}
+
+impl CatalogReads for SqliteTx<'_> {
+    fn reasons(&mut self, include_inactive: bool) -> StoreResult<Vec<CallLogReason>> {
+        list_reasons(self.conn, include_inactive)
+    }
+    fn reason(&mut self, reason_id: i64) -> StoreResult<Option<CallLogReason>> {
+        get_reason(self.conn, reason_id)
+    }
+    fn statuses(&mut self, include_inactive: bool) -> StoreResult<Vec<ModuleStatus>> {
+        list_statuses(self.conn, include_inactive)
+    }
+    fn status(&mut self, status_id: i64) -> StoreResult<Option<ModuleStatus>> {
+        get_status(self.conn, status_id)
+    }
+    fn default_status(&mut self) -> StoreResult<Option<ModuleStatus>> {
+        default_status(self.conn)
+    }
+    fn catalog_name_taken(&mut self, which: Catalog, name: &str, except_id: i64) -> StoreResult<bool> {
+        name_taken(self.conn, which, name, except_id)
+    }
+    fn last_display_order(&mut self, which: Catalog) -> StoreResult<Option<i64>> {
+        last_display_order(self.conn, which)
+    }
+    fn unknown_catalog_ids(&mut self, which: Catalog, ids: &[i64]) -> StoreResult<Vec<i64>> {
+        unknown_ids(self.conn, which, ids)
+    }
+}
+
+impl CatalogWrites for SqliteTx<'_> {
+    fn insert_reason(&mut self, name: &str, display_order: i64) -> StoreResult<i64> {
+        insert_reason(self.conn, name, display_order)
+    }
+    fn update_reason(&mut self, reason_id: i64, changes: &CatalogInput) -> StoreResult<()> {
+        update_reason(self.conn, reason_id, changes)
+    }
+    fn insert_status(&mut self, name: &str, category: &str, display_order: i64) -> StoreResult<i64> {
+        insert_status(self.conn, name, category, display_order)
+    }
+    fn update_status(&mut self, status_id: i64, changes: &CatalogInput) -> StoreResult<()> {
+        update_status(self.conn, status_id, changes)
+    }
+    fn clear_default_status(&mut self, except_id: i64) -> StoreResult<()> {
+        clear_default(self.conn, except_id)
+    }
 }

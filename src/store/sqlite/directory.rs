@@ -3,8 +3,11 @@
 //! Id lists are bound as one JSON array parameter (`json_each`) so that each
 //! query is a single cached statement whatever the list's length.
 
+use super::SqliteTx;
 use crate::domain::directory::{Property, PropertyStatus, Resident, Unit, UnitSort};
+use crate::domain::query::Page;
 use crate::domain::time::Stamp;
+use crate::store::{DirectoryReads, DirectoryWrites};
 use crate::store::{DirectorySize, StoreResult};
 use rusqlite::{params, Connection, OptionalExtension, Row};
 
@@ -93,7 +96,7 @@ pub fn list_properties(
     limit: i64,
     offset: i64,
 ) -> StoreResult<(i64, Vec<Property>)> {
-    let (low, high) = status.stored_range();
+    let (low, high) = crate::store::shared::property_status_range(status);
     let filter = "(?1 IS NULL OR property_id IN (SELECT value FROM json_each(?1)))
          AND (?2 IS NULL OR property_id IN (SELECT value FROM json_each(?2)))
          AND property_status BETWEEN ?3 AND ?4";
@@ -386,6 +389,63 @@ pub fn upsert_residents(conn: &Connection, residents: &[Resident]) -> StoreResul
             r.move_out_date.map(|s| s.0)
         ])
     })
+}
+
+impl DirectoryReads for SqliteTx<'_> {
+    fn property(&mut self, property_id: i64) -> StoreResult<Option<Property>> {
+        get_property(self.conn, property_id)
+    }
+    fn properties_page(
+        &mut self,
+        scope: Option<&[i64]>,
+        ids: Option<&[i64]>,
+        status: PropertyStatus,
+        page: Page,
+    ) -> StoreResult<(i64, Vec<Property>)> {
+        list_properties(self.conn, scope, ids, status, page.size, page.offset())
+    }
+    fn unit(&mut self, unit_id: i64) -> StoreResult<Option<Unit>> {
+        get_unit(self.conn, unit_id)
+    }
+    fn units_by_ids(&mut self, scope: Option<&[i64]>, ids: &[i64], page: Page) -> StoreResult<(i64, Vec<Unit>)> {
+        units_by_ids(self.conn, scope, ids, page.size, page.offset())
+    }
+    fn units_of_property(&mut self, property_id: i64, sort: UnitSort) -> StoreResult<Vec<Unit>> {
+        units_of_property(self.conn, property_id, sort)
+    }
+    fn resident(&mut self, resident_id: i64) -> StoreResult<Option<Resident>> {
+        get_resident(self.conn, resident_id)
+    }
+    fn residents_of_unit(&mut self, unit_id: i64) -> StoreResult<Vec<Resident>> {
+        residents_of_unit(self.conn, unit_id)
+    }
+    fn residents_of_property(&mut self, property_id: i64) -> StoreResult<Vec<Resident>> {
+        residents_of_property(self.conn, property_id)
+    }
+    fn directory_is_empty(&mut self) -> StoreResult<bool> {
+        directory_is_empty(self.conn)
+    }
+    fn known_properties(&mut self, property_ids: &[i64]) -> StoreResult<Vec<i64>> {
+        known_properties(self.conn, property_ids)
+    }
+    fn unit_owners(&mut self, unit_ids: &[i64]) -> StoreResult<Vec<(i64, i64)>> {
+        unit_owners(self.conn, unit_ids)
+    }
+    fn directory_size(&mut self) -> StoreResult<DirectorySize> {
+        directory_size(self.conn)
+    }
+}
+
+impl DirectoryWrites for SqliteTx<'_> {
+    fn upsert_properties(&mut self, properties: &[Property]) -> StoreResult<()> {
+        upsert_properties(self.conn, properties)
+    }
+    fn upsert_units(&mut self, units: &[Unit]) -> StoreResult<()> {
+        upsert_units(self.conn, units)
+    }
+    fn upsert_residents(&mut self, residents: &[Resident]) -> StoreResult<()> {
+        upsert_residents(self.conn, residents)
+    }
 }
 
 #[cfg(test)]

@@ -7,10 +7,12 @@ use super::directory::{
     id_list_param, property_from_row, resident_from_row, unit_from_row, PROPERTY_COLUMNS, RESIDENT_COLUMNS,
     UNIT_COLUMNS,
 };
-use crate::domain::calllogs::fts_query;
+use super::fts::fts_query;
+use super::SqliteTx;
 use crate::domain::directory::Property;
 use crate::domain::lookup::{CallLogBrief, LookupQuery, ResidentPlace, UnitPlace};
 use crate::domain::time::Stamp;
+use crate::store::LookupReads;
 use crate::store::StoreResult;
 use rusqlite::types::Value as SqlValue;
 use rusqlite::{params_from_iter, Connection, OptionalExtension};
@@ -178,4 +180,34 @@ pub fn call_log_brief(conn: &Connection, log_id: i64) -> StoreResult<Option<Call
             })
         })
         .optional()?)
+}
+
+impl LookupReads for SqliteTx<'_> {
+    fn lookup_residents(
+        &mut self,
+        query: &LookupQuery,
+        properties: Option<&[i64]>,
+        limit: usize,
+    ) -> StoreResult<Vec<ResidentPlace>> {
+        residents(self.conn, query, properties, limit)
+    }
+    fn lookup_units(
+        &mut self,
+        query: &LookupQuery,
+        properties: Option<&[i64]>,
+        limit: usize,
+    ) -> StoreResult<Vec<UnitPlace>> {
+        units(self.conn, query, properties, limit)
+    }
+    fn lookup_properties(
+        &mut self,
+        query: &LookupQuery,
+        properties: Option<&[i64]>,
+        limit: usize,
+    ) -> StoreResult<Vec<Property>> {
+        self::properties(self.conn, query, properties, limit)
+    }
+    fn call_log_brief(&mut self, log_id: i64) -> StoreResult<Option<CallLogBrief>> {
+        call_log_brief(self.conn, log_id)
+    }
 }

@@ -1,24 +1,25 @@
 //! The SQLite engine: a pool of read-only connections plus the single
 //! writer thread (`writer.rs`) that owns the only writing connection;
 //! checkpoints on their own thread (`checkpoint.rs`); the schema and its
-//! upgrades (`schema.rs`); FTS5 search (`calllogs.rs`). None of this is
-//! seen above the store: the service talks to `Reads`/`Writes`, which
-//! `SqliteTx` implements over one connection.
+//! upgrades (`schema.rs`); FTS5 search (`calllogs/search.rs`, its syntax in `fts.rs`). None of this is
+//! seen above the store: the service talks to the seam's traits, which
+//! `SqliteTx` implements over one connection, each aggregate in its own
+//! module (`users.rs` the user traits, `calllogs.rs` the call-log traits, …).
 
 pub mod audit;
 pub mod calllogs;
 pub mod catalog;
 pub mod checkpoint;
 pub mod directory;
+pub mod fts;
 pub mod lookup;
 pub mod schema;
 pub mod throttle;
-pub mod tx;
 pub mod users;
 pub mod writer;
 
 use crate::config::StoreConfig;
-use crate::store::{OpenError, Reads, StoreError, StoreStats, Writes};
+use crate::store::{OpenError, Reads, RuleLock, RuleLocks, StoreError, StoreResult, StoreStats, Writes};
 use r2d2_sqlite::SqliteConnectionManager;
 use rusqlite::{Connection, OpenFlags};
 use std::path::Path;
@@ -30,6 +31,26 @@ use writer::Writer;
 /// Distinct statements the code prepares; the per-connection statement cache
 /// is sized to hold them all.
 const STATEMENT_CACHE: usize = 128;
+
+/// One SQLite connection whose transaction the engine opened (a pooled read
+/// transaction, or the writer's savepoint): what the seam's traits are
+/// implemented on, each in its aggregate's module.
+pub struct SqliteTx<'c> {
+    conn: &'c Connection,
+}
+
+impl<'c> SqliteTx<'c> {
+    pub fn new(conn: &'c Connection) -> SqliteTx<'c> {
+        SqliteTx { conn }
+    }
+}
+
+impl RuleLocks for SqliteTx<'_> {
+    fn lock_rules(&mut self, _rules: RuleLock) -> StoreResult<()> {
+        // The single writer already runs one write at a time.
+        Ok(())
+    }
+}
 
 #[derive(Clone)]
 pub struct SqliteStore {
@@ -177,7 +198,7 @@ impl SqliteStore {
             conn.execute_batch("ROLLBACK").map_err(|e| E::from(e.into()))?;
         }
         conn.prepare_cached("BEGIN").and_then(|mut begin| begin.execute([])).map_err(|e| E::from(e.into()))?;
-        let result = work(&mut tx::SqliteTx::new(&conn));
+        let result = work(&mut SqliteTx::new(&conn));
         // A read-only transaction has nothing to keep; ending it frees its snapshot.
         if let Err(e) = conn.prepare_cached("COMMIT").and_then(|mut commit| commit.execute([])) {
             log::warn!("ending a read transaction: {e}");
@@ -192,7 +213,7 @@ impl SqliteStore {
         E: From<StoreError> + Send + 'static,
         F: FnOnce(&mut dyn Writes) -> Result<T, E> + Send + 'static,
     {
-        let job = move |conn: &Connection| work(&mut tx::SqliteTx::new(conn));
+        let job = move |conn: &Connection| work(&mut SqliteTx::new(conn));
         let receiver = self.inner.writer.submit(job).map_err(E::from)?;
         receiver.await.map_err(|_| E::from(StoreError::Failed("the writer thread stopped".into())))?
     }
@@ -204,14 +225,15 @@ impl SqliteStore {
         E: From<StoreError> + Send + 'static,
         F: FnOnce(&mut dyn Writes) -> Result<T, E> + Send + 'static,
     {
-        let job = move |conn: &Connection| work(&mut tx::SqliteTx::new(conn));
+        let job = move |conn: &Connection| work(&mut SqliteTx::new(conn));
         let receiver = self.inner.writer.submit(job).map_err(E::from)?;
         receiver.blocking_recv().map_err(|_| E::from(StoreError::Failed("the writer thread stopped".into())))?
     }
 
     /// Runs `work` on the writer's own connection, in its transaction: for
     /// tests of SQLite-specific mechanics (a page cap to fill the disk, WAL
-    /// sizes), never for the service.
+    /// sizes), never for the service: only with the `testing` feature.
+    #[cfg(feature = "testing")]
     pub async fn write_on_connection<T, F>(&self, work: F) -> Result<T, StoreError>
     where
         T: Send + 'static,
@@ -223,6 +245,7 @@ impl SqliteStore {
     }
 
     /// `write_on_connection` for threads that may block.
+    #[cfg(feature = "testing")]
     pub fn write_on_connection_blocking<T, F>(&self, work: F) -> Result<T, StoreError>
     where
         T: Send + 'static,

@@ -12,18 +12,8 @@ use std::path::{Path, PathBuf};
 
 const SCHEMA: &str = include_str!("../../../schema.sql");
 
-/// One rung of the ladder: `sql` takes a file at `version - 1` to `version`.
-/// The runner wraps it in a transaction, with foreign keys off and checked
-/// before `COMMIT` (so a table can be rebuilt), and sets `user_version`. So
-/// the SQL must not `BEGIN`, `COMMIT`, `VACUUM`, set `user_version`, or rely
-/// on pragmas that only work outside a transaction.
-#[derive(Debug, Clone, Copy)]
-pub struct Migration {
-    pub version: i64,
-    /// The file name without `.sql` (`0001_initial`), named in logs and errors.
-    pub name: &'static str,
-    pub sql: &'static str,
-}
+// The rung and the seeded catalog are the same on both engines (`store::migration`).
+pub use crate::store::migration::{Migration, SEED_REASONS, SEED_STATUSES};
 
 /// Embeds `migrations/sqlite/NAME.sql`.
 macro_rules! migration {
@@ -63,20 +53,6 @@ const _: () = {
         i += 1;
     }
 };
-
-pub const SEED_STATUSES: [(i64, &str, &str, bool); 3] =
-    [(1, "Open", "open", true), (2, "In Progress", "pending", false), (3, "Closed", "closed", false)];
-
-pub const SEED_REASONS: [&str; 8] = [
-    "Maintenance request",
-    "Billing / assessments",
-    "Violation inquiry",
-    "Architectural request",
-    "Amenity reservation",
-    "Noise or neighbor complaint",
-    "General information",
-    "Emergency",
-];
 
 /// `PRAGMA quick_check`: a damaged file must not be served.
 pub fn check_integrity(conn: &Connection) -> Result<(), String> {

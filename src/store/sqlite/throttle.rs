@@ -9,11 +9,13 @@
 //! name costs as much as a known one). Known addresses are kept 30 days
 //! after their last success, at most `KNOWN_ADDRESSES_PER_USER` per user.
 
+use super::SqliteTx;
 use crate::domain::throttle::{
     LockedName, LoginHistory, NameKey, ThrottleKey, FAILURES_PER_ADDRESS, FAILURES_PER_NAME, KNOWN_ADDRESSES_PER_USER,
 };
 use crate::domain::time::Stamp;
 use crate::store::StoreResult;
+use crate::store::{ThrottleReads, ThrottleWrites};
 use rusqlite::{params, Connection, OptionalExtension};
 
 /// The deciding failure of each limit is the limit-th most recent one
@@ -138,4 +140,36 @@ pub fn clear_failures(conn: &Connection, name: &NameKey) -> StoreResult<u64> {
     let cleared =
         conn.prepare_cached("DELETE FROM login_failures WHERE name_key = ?1")?.execute([name.0.as_slice()])?;
     Ok(cleared as u64)
+}
+
+impl ThrottleReads for SqliteTx<'_> {
+    fn login_history(
+        &mut self,
+        key: &ThrottleKey,
+        user_id: Option<i64>,
+        window_start: Stamp,
+    ) -> StoreResult<LoginHistory> {
+        history(self.conn, key, user_id, window_start)
+    }
+    fn locked_names(&mut self, window_start: Stamp) -> StoreResult<Vec<LockedName>> {
+        locked_names(self.conn, window_start)
+    }
+}
+
+impl ThrottleWrites for SqliteTx<'_> {
+    fn record_login_failure(&mut self, key: &ThrottleKey, at: Stamp, forget_before: Stamp) -> StoreResult<()> {
+        record_failure(self.conn, key, at, forget_before)
+    }
+    fn record_login_success(
+        &mut self,
+        key: &ThrottleKey,
+        user_id: i64,
+        at: Stamp,
+        forget_before: Stamp,
+    ) -> StoreResult<()> {
+        record_success(self.conn, key, user_id, at, forget_before)
+    }
+    fn clear_login_failures(&mut self, name: &NameKey) -> StoreResult<u64> {
+        clear_failures(self.conn, name)
+    }
 }

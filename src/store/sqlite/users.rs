@@ -1,10 +1,13 @@
 //! Users, property links and tokens.
 
+use super::SqliteTx;
+use crate::domain::query::Page;
 use crate::domain::time::Stamp;
 use crate::domain::users::{
     display_name, Caller, LoginRecord, NewToken, NewUser, Role, TokenInfo, TokenKind, TokenRecord, User, UserChanges,
 };
 use crate::store::StoreResult;
+use crate::store::{UserReads, UserWrites};
 use rusqlite::{params, Connection, OptionalExtension, Row};
 
 const USER_COLUMNS: &str = "user_id, user_name, first_name, last_name, email, role, active";
@@ -269,4 +272,64 @@ pub fn token_record(conn: &Connection, token_id: i64) -> StoreResult<Option<Toke
             })
         })
         .optional()?)
+}
+
+impl UserReads for SqliteTx<'_> {
+    fn count_users(&mut self) -> StoreResult<i64> {
+        count_users(self.conn)
+    }
+    fn user(&mut self, user_id: i64) -> StoreResult<Option<User>> {
+        get_user(self.conn, user_id)
+    }
+    fn user_id_by_name(&mut self, user_name: &str) -> StoreResult<Option<i64>> {
+        find_user_id_by_name(self.conn, user_name)
+    }
+    fn users_page(&mut self, page: Page) -> StoreResult<(i64, Vec<User>)> {
+        list_users(self.conn, page.size, page.offset())
+    }
+    fn active_admin_count(&mut self) -> StoreResult<i64> {
+        active_admins(self.conn)
+    }
+    fn login_record(&mut self, user_name: &str) -> StoreResult<Option<LoginRecord>> {
+        login_record(self.conn, user_name)
+    }
+    fn caller_for_token(&mut self, token_hash: &[u8], now: Stamp) -> StoreResult<Option<Caller>> {
+        caller_for_token(self.conn, token_hash, now)
+    }
+    fn live_api_tokens(&mut self, user_id: i64, now: Stamp) -> StoreResult<Vec<TokenInfo>> {
+        list_api_tokens(self.conn, user_id, now)
+    }
+    fn token_record(&mut self, token_id: i64) -> StoreResult<Option<TokenRecord>> {
+        token_record(self.conn, token_id)
+    }
+    fn credential_changes(&mut self) -> StoreResult<i64> {
+        super::audit::credential_changes(self.conn)
+    }
+}
+
+impl UserWrites for SqliteTx<'_> {
+    fn insert_user(&mut self, user: &NewUser, password_hash: &str, now: Stamp) -> StoreResult<i64> {
+        insert_user(self.conn, user, password_hash, now)
+    }
+    fn update_user(&mut self, user_id: i64, changes: &UserChanges, password_hash: Option<&str>) -> StoreResult<()> {
+        update_user(self.conn, user_id, changes, password_hash)
+    }
+    fn set_user_properties(&mut self, user_id: i64, property_ids: &[i64]) -> StoreResult<()> {
+        set_property_ids(self.conn, user_id, property_ids)
+    }
+    fn insert_token(&mut self, token: &NewToken) -> StoreResult<i64> {
+        insert_token(self.conn, token)
+    }
+    fn revoke_token(&mut self, user_id: i64, token_id: i64, now: Stamp) -> StoreResult<bool> {
+        revoke_token(self.conn, user_id, token_id, now)
+    }
+    fn revoke_all_tokens(&mut self, user_id: i64, now: Stamp) -> StoreResult<()> {
+        revoke_all_tokens(self.conn, user_id, now)
+    }
+    fn revoke_other_sessions(&mut self, user_id: i64, keep_token_id: i64, now: Stamp) -> StoreResult<()> {
+        revoke_other_sessions(self.conn, user_id, keep_token_id, now)
+    }
+    fn revoke_sessions(&mut self, user_id: i64, now: Stamp) -> StoreResult<()> {
+        revoke_sessions(self.conn, user_id, now)
+    }
 }

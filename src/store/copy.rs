@@ -23,6 +23,9 @@
 //!   would, but in one statement), then compared with the file's counts;
 //! - `credential_changes` (SQLite's cross-process signal; PostgreSQL has
 //!   NOTIFY).
+//!
+//! It sits beside the engines, not in either, because it is the one place
+//! that uses both: neither engine's modules import the other's.
 
 use crate::config::StoreConfig;
 use crate::domain::calllogs::folded_words;
@@ -296,7 +299,7 @@ pub struct Copied {
 /// then left as it was.
 pub fn migrate_file(from: &Path, to: &str) -> Result<Copied, String> {
     let described = crate::config::Database::Postgres(to.to_string()).describe();
-    let mut client = super::connect(to).map_err(|e| format!("cannot connect to {described}: {e}"))?;
+    let mut client = crate::store::postgres::connect(to).map_err(|e| format!("cannot connect to {described}: {e}"))?;
     // Before anything touches the file: a target in use is refused at once.
     if schema::has_schema(&mut client).map_err(|e| format!("{described}: {e}"))? {
         return Err(already_has_schema(&described));

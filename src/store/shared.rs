@@ -1,0 +1,30 @@
+//! What both engines' SQL needs to know of the domain's types and is not
+//! dialect: how a filter or a status maps onto the stored columns.
+
+use crate::domain::calllogs::CallLogFilter;
+use crate::domain::directory::PropertyStatus;
+
+/// Whether only properties (or a caller's scope) and statuses narrow the
+/// list, and no search: then the engines count it from the per-status
+/// counters their triggers keep, not log by log.
+pub fn counted_by_place_and_status(filter: &CallLogFilter) -> bool {
+    filter.search.is_none()
+        && filter.unit_id.is_none()
+        && filter.resident_id.is_none()
+        && filter.reasons.is_none()
+        && filter.takenby.is_none()
+        && filter.taken_by_exactly.is_none()
+        && filter.from.is_none()
+        && filter.to.is_none()
+        && filter.modified_since.is_none()
+}
+
+/// The stored `property_status` values (1 active, 0 inactive) a status lets
+/// through, lowest and highest.
+pub fn property_status_range(status: PropertyStatus) -> (i64, i64) {
+    match status {
+        PropertyStatus::Active => (1, 1),
+        PropertyStatus::Inactive => (0, 0),
+        PropertyStatus::All => (0, 1),
+    }
+}
