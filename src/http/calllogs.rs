@@ -1,10 +1,8 @@
 //! docs/api.md §4: call logs — create, read, the original's update, delete and
 //! restore, history, and the four list routes.
 
-use crate::domain::calllogs::{
-    read_call_log_update, read_new_call_log, CallLog, CallLogFilter, IfMatch, PropertySummary, MAX_IDEMPOTENCY_KEY,
-};
-use crate::domain::query::{ListWrapper, Page};
+use crate::domain::calllogs::{CallLog, CallLogFilter, PropertySummary, MAX_IDEMPOTENCY_KEY};
+use crate::domain::query::Page;
 use crate::domain::time::Stamp;
 use crate::domain::users::Caller;
 use crate::error::ApiError;
@@ -13,6 +11,8 @@ use crate::http::{
 };
 use crate::service::calllogs::{Creation, ListScope};
 use crate::state::AppState;
+use crate::wire::calllogs::{read_call_log_update, read_new_call_log};
+use crate::wire::query::ListWrapper;
 use actix_web::http::{header, Method, StatusCode};
 use actix_web::{web, HttpRequest, HttpResponse};
 
@@ -113,7 +113,7 @@ async fn update(state: web::Data<AppState>, caller: Caller, req: HttpRequest, bo
     let log_id = path_id(&req, "id")?;
     // A malformed If-Match is refused before anything else.
     let if_match = text_header(&req, "if-match")?
-        .map(|tag| IfMatch::parse(&tag))
+        .map(|tag| crate::wire::calllogs::parse_if_match(&tag))
         .transpose()
         .map_err(|problem| ApiError::invalid_header(StatusCode::BAD_REQUEST, problem))?;
     let changes = read_call_log_update(require_body(&req, body, BodyKinds::JsonOrForm).await?, log_id)?;
@@ -164,7 +164,7 @@ async fn restore(state: web::Data<AppState>, caller: Caller, req: HttpRequest) -
     tag = "calllogs",
     summary = "Every change of a log, oldest first (linked user).",
     responses(
-        (status = 200, description = "history", body = crate::domain::query::ListWrapper<crate::domain::calllogs::HistoryEntry>),
+        (status = 200, description = "history", body = crate::wire::query::ListWrapper<crate::domain::calllogs::HistoryEntry>),
     )
 )]
 async fn history(state: web::Data<AppState>, caller: Caller, req: HttpRequest) -> Handler {
@@ -176,7 +176,7 @@ async fn history(state: web::Data<AppState>, caller: Caller, req: HttpRequest) -
 
 fn read_filter(state: &AppState, req: &HttpRequest) -> Result<(CallLogFilter, Page), ApiError> {
     let params = query(req)?;
-    Ok((CallLogFilter::read(&params, &state.service.config.zone)?, params.page()?))
+    Ok((crate::wire::calllogs::read_filter(&params, &state.service.config.zone)?, params.page()?))
 }
 
 async fn run_list(state: &AppState, caller: &Caller, req: &HttpRequest, scope: ListScope) -> Handler {
@@ -191,7 +191,7 @@ async fn run_list(state: &AppState, caller: &Caller, req: &HttpRequest, scope: L
     tag = "calllogs",
     summary = "Call logs across every property the caller may see, newest call first.",
     responses(
-        (status = 200, description = "call logs", body = crate::domain::query::ListWrapper<crate::domain::calllogs::CallLog>),
+        (status = 200, description = "call logs", body = crate::wire::query::ListWrapper<crate::domain::calllogs::CallLog>),
     )
 )]
 async fn list_all(state: web::Data<AppState>, caller: Caller, req: HttpRequest) -> Handler {
@@ -204,7 +204,7 @@ async fn list_all(state: web::Data<AppState>, caller: Caller, req: HttpRequest) 
     tag = "calllogs",
     summary = "A unit's call logs (linked user; the list filters apply).",
     responses(
-        (status = 200, description = "call logs", body = crate::domain::query::ListWrapper<crate::domain::calllogs::CallLog>),
+        (status = 200, description = "call logs", body = crate::wire::query::ListWrapper<crate::domain::calllogs::CallLog>),
     )
 )]
 async fn list_for_unit(state: web::Data<AppState>, caller: Caller, req: HttpRequest) -> Handler {
@@ -218,7 +218,7 @@ async fn list_for_unit(state: web::Data<AppState>, caller: Caller, req: HttpRequ
     tag = "calllogs",
     summary = "A property's call logs (linked user; the list filters apply).",
     responses(
-        (status = 200, description = "call logs", body = crate::domain::query::ListWrapper<crate::domain::calllogs::CallLog>),
+        (status = 200, description = "call logs", body = crate::wire::query::ListWrapper<crate::domain::calllogs::CallLog>),
     )
 )]
 async fn list_for_property(state: web::Data<AppState>, caller: Caller, req: HttpRequest) -> Handler {
@@ -232,7 +232,7 @@ async fn list_for_property(state: web::Data<AppState>, caller: Caller, req: Http
     tag = "calllogs",
     summary = "A resident's call logs (linked user; the list filters apply).",
     responses(
-        (status = 200, description = "call logs", body = crate::domain::query::ListWrapper<crate::domain::calllogs::CallLog>),
+        (status = 200, description = "call logs", body = crate::wire::query::ListWrapper<crate::domain::calllogs::CallLog>),
     )
 )]
 async fn list_for_resident(state: web::Data<AppState>, caller: Caller, req: HttpRequest) -> Handler {
@@ -261,7 +261,7 @@ async fn property_summary(state: web::Data<AppState>, caller: Caller, req: HttpR
     tag = "summaries",
     summary = "Each unit's call logs counted by status category (linked user).",
     responses(
-        (status = 200, description = "counts", body = crate::domain::query::ListWrapper<crate::domain::calllogs::UnitSummary>),
+        (status = 200, description = "counts", body = crate::wire::query::ListWrapper<crate::domain::calllogs::UnitSummary>),
     )
 )]
 async fn unit_summary(state: web::Data<AppState>, caller: Caller, req: HttpRequest) -> Handler {

@@ -1,10 +1,10 @@
 //! docs/api.md §5: call-log reasons and statuses. Reads for every user, writes for admins.
 
-use crate::domain::catalog::{read_new_reason, read_new_status, read_reason_changes, read_status_changes};
-use crate::domain::query::ListWrapper;
 use crate::domain::users::Caller;
 use crate::http::{created, ok_json, path_id, put_answer, query, require_body, resource, BodyKinds, Handler};
 use crate::state::AppState;
+use crate::wire::catalog::{read_new_reason, read_new_status, read_reason_changes, read_status_changes};
+use crate::wire::query::ListWrapper;
 use actix_web::http::Method;
 use actix_web::{web, HttpRequest};
 
@@ -33,7 +33,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     tag = "catalog",
     summary = "Call-log reasons by DisplayOrder then name.",
     responses(
-        (status = 200, description = "reasons", body = crate::domain::query::ListWrapper<crate::domain::catalog::CallLogReason>),
+        (status = 200, description = "reasons", body = crate::wire::query::ListWrapper<crate::domain::catalog::CallLogReason>),
     )
 )]
 async fn list_reasons(state: web::Data<AppState>, caller: Caller, req: HttpRequest) -> Handler {
@@ -97,7 +97,7 @@ async fn update_reason(state: web::Data<AppState>, caller: Caller, req: HttpRequ
     tag = "catalog",
     summary = "Call-log statuses by DisplayOrder.",
     responses(
-        (status = 200, description = "statuses", body = crate::domain::query::ListWrapper<crate::domain::catalog::ModuleStatus>),
+        (status = 200, description = "statuses", body = crate::wire::query::ListWrapper<crate::domain::catalog::ModuleStatus>),
     )
 )]
 async fn list_statuses(state: web::Data<AppState>, caller: Caller, req: HttpRequest) -> Handler {

@@ -2,13 +2,13 @@
 
 use crate::domain::directory::{PropertyStatus, UnitSort};
 use crate::domain::lookup::LookupQuery;
-use crate::domain::query::ListWrapper;
 use crate::domain::users::Caller;
 use crate::error::ApiError;
-use crate::http::import::read_import_body;
 use crate::http::{ok_json, path_id, query, resource, Handler};
 use crate::service::directory::UnitQuery;
 use crate::state::AppState;
+use crate::wire::import::read_import_body;
+use crate::wire::query::ListWrapper;
 use actix_web::http::Method;
 use actix_web::{web, HttpRequest};
 
@@ -46,7 +46,7 @@ async fn get_property(state: web::Data<AppState>, caller: Caller, req: HttpReque
     tag = "directory",
     summary = "The caller's properties; naming an unlinked one in ids is 403/105.",
     responses(
-        (status = 200, description = "properties", body = crate::domain::query::ListWrapper<crate::domain::directory::Property>),
+        (status = 200, description = "properties", body = crate::wire::query::ListWrapper<crate::domain::directory::Property>),
     )
 )]
 async fn list_properties(state: web::Data<AppState>, caller: Caller, req: HttpRequest) -> Handler {
@@ -64,7 +64,7 @@ async fn list_properties(state: web::Data<AppState>, caller: Caller, req: HttpRe
     tag = "directory",
     summary = "A property's units (linked user).",
     responses(
-        (status = 200, description = "units", body = crate::domain::query::ListWrapper<crate::domain::directory::Unit>),
+        (status = 200, description = "units", body = crate::wire::query::ListWrapper<crate::domain::directory::Unit>),
     )
 )]
 async fn units_of_property(state: web::Data<AppState>, caller: Caller, req: HttpRequest) -> Handler {
@@ -86,7 +86,7 @@ async fn units_of_property(state: web::Data<AppState>, caller: Caller, req: Http
     tag = "directory",
     summary = "A property's residents (linked user).",
     responses(
-        (status = 200, description = "residents", body = crate::domain::query::ListWrapper<crate::domain::directory::Resident>),
+        (status = 200, description = "residents", body = crate::wire::query::ListWrapper<crate::domain::directory::Resident>),
     )
 )]
 async fn residents_of_property(state: web::Data<AppState>, caller: Caller, req: HttpRequest) -> Handler {
@@ -104,7 +104,7 @@ async fn residents_of_property(state: web::Data<AppState>, caller: Caller, req: 
     tag = "directory",
     summary = "Units by id, among those the caller may see.",
     responses(
-        (status = 200, description = "units", body = crate::domain::query::ListWrapper<crate::domain::directory::Unit>),
+        (status = 200, description = "units", body = crate::wire::query::ListWrapper<crate::domain::directory::Unit>),
     )
 )]
 async fn units_by_ids(state: web::Data<AppState>, caller: Caller, req: HttpRequest) -> Handler {
@@ -150,7 +150,7 @@ async fn unit_owner(state: web::Data<AppState>, caller: Caller, req: HttpRequest
     tag = "directory",
     summary = "The unit's residents (linked user).",
     responses(
-        (status = 200, description = "residents", body = crate::domain::query::ListWrapper<crate::domain::directory::Resident>),
+        (status = 200, description = "residents", body = crate::wire::query::ListWrapper<crate::domain::directory::Resident>),
     )
 )]
 async fn unit_residents(state: web::Data<AppState>, caller: Caller, req: HttpRequest) -> Handler {
@@ -197,7 +197,7 @@ async fn import(state: web::Data<AppState>, caller: Caller, req: HttpRequest, bo
     tag = "directory",
     summary = "Who is on the phone: residents by name or phone digits, then units, properties and call logs; at most 20, within the caller's properties.",
     responses(
-        (status = 200, description = "the matches, residents first", body = crate::domain::query::ListWrapper<crate::domain::lookup::LookupHit>),
+        (status = 200, description = "the matches, residents first", body = crate::wire::query::ListWrapper<crate::domain::lookup::LookupHit>),
     )
 )]
 async fn lookup(state: web::Data<AppState>, caller: Caller, req: HttpRequest) -> Handler {

@@ -2,10 +2,10 @@
 //! one generated document (`http::openapi`), so they cannot disagree; the
 //! page is rendered here, with no outside assets.
 
-use crate::console::assets;
-use crate::console::page_headers;
 use crate::http::openapi::document;
 use crate::http::resource;
+use crate::wire::assets;
+use crate::wire::page_headers;
 use actix_web::http::Method;
 use actix_web::{web, HttpResponse};
 use serde_json::{Map, Value};

@@ -7,19 +7,22 @@
 //! error model and the statuses it comes with, `X-Request-Id`, security).
 //! `/help` renders this same document.
 
-use crate::domain::calllogs::CALL_LOG_RESOURCE;
 use crate::domain::calllogs::{
     MAX_CALL_FROM, MAX_COMMENT, MAX_FUTURE_SECONDS, MAX_IDEMPOTENCY_KEY, MAX_NOTES, MAX_SUBJECT, MAX_TAKENBY,
 };
-use crate::domain::catalog::{CATEGORIES, MAX_CATALOG_NAME, REASON_RESOURCE, STATUS_RESOURCE};
-use crate::domain::directory::{IMPORT_RESOURCE, MAX_IMPORT_TEXT, PROPERTY_RESOURCE, RESIDENT_RESOURCE, UNIT_RESOURCE};
-use crate::domain::input::{Resource, DISPLAY_ORDERS};
+use crate::domain::catalog::{CATEGORIES, DISPLAY_ORDERS, MAX_CATALOG_NAME};
+use crate::domain::directory::MAX_IMPORT_TEXT;
 use crate::domain::lookup::MAX_LOOKUP_CHARS;
 use crate::domain::query::MAX_PAGE_SIZE;
 use crate::domain::time::Stamp;
-use crate::domain::users::{MAX_PASSWORD_CHARS, MIN_PASSWORD_CHARS, TOKEN_RESOURCE, USER_RESOURCE};
+use crate::domain::users::{MAX_PASSWORD_CHARS, MIN_PASSWORD_CHARS};
 use crate::error::ErrorCode;
-use crate::http::{MAX_BODY_BYTES, MAX_IMPORT_BYTES};
+use crate::wire::calllogs::CALL_LOG_RESOURCE;
+use crate::wire::catalog::{REASON_RESOURCE, STATUS_RESOURCE};
+use crate::wire::directory::{IMPORT_RESOURCE, PROPERTY_RESOURCE, RESIDENT_RESOURCE, UNIT_RESOURCE};
+use crate::wire::input::Resource;
+use crate::wire::users::{TOKEN_RESOURCE, USER_RESOURCE};
+use crate::wire::{MAX_BODY_BYTES, MAX_IMPORT_BYTES};
 use serde_json::{json, Map, Value};
 use std::sync::OnceLock;
 use utoipa::openapi::schema::{ObjectBuilder, Schema, SchemaFormat, SchemaType, Type};

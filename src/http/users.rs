@@ -2,13 +2,14 @@
 
 use crate::auth::client_address;
 use crate::domain::directory::PropertyStatus;
-use crate::domain::query::ListWrapper;
 use crate::domain::time::Stamp;
-use crate::domain::users::{read_new_user, read_user_changes, Caller, User};
+use crate::domain::users::{Caller, User};
 use crate::http::{
     created, no_content, ok_json, path_id, put_answer, query, require_body, resource, BodyKinds, Handler,
 };
 use crate::state::AppState;
+use crate::wire::query::ListWrapper;
+use crate::wire::users::{read_new_user, read_user_changes};
 use actix_web::http::Method;
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde::Serialize;
@@ -142,7 +143,7 @@ async fn get_user(state: web::Data<AppState>, caller: Caller, req: HttpRequest) 
     tag = "users",
     summary = "Every user (admin).",
     responses(
-        (status = 200, description = "users", body = crate::domain::query::ListWrapper<crate::domain::users::User>),
+        (status = 200, description = "users", body = crate::wire::query::ListWrapper<crate::domain::users::User>),
     )
 )]
 async fn list_users(state: web::Data<AppState>, caller: Caller, req: HttpRequest) -> Handler {
@@ -191,7 +192,7 @@ async fn update_user(state: web::Data<AppState>, caller: Caller, req: HttpReques
     tag = "users",
     summary = "The properties that user may see (self or admin).",
     responses(
-        (status = 200, description = "properties", body = crate::domain::query::ListWrapper<crate::domain::directory::Property>),
+        (status = 200, description = "properties", body = crate::wire::query::ListWrapper<crate::domain::directory::Property>),
     )
 )]
 async fn user_properties(state: web::Data<AppState>, caller: Caller, req: HttpRequest) -> Handler {
@@ -227,7 +228,7 @@ async fn create_token(state: web::Data<AppState>, caller: Caller, req: HttpReque
     let user_id = path_id(&req, "id")?;
     caller.require_self_or_admin(user_id)?;
     let mut f = require_body(&req, body, BodyKinds::Json).await?;
-    f.expect(crate::domain::users::TOKEN_RESOURCE);
+    f.expect(crate::wire::users::TOKEN_RESOURCE);
     let name = f.required_string("Name");
     if let Some(name) = &name {
         f.check_length("Name", name, 100);
@@ -254,7 +255,7 @@ async fn create_token(state: web::Data<AppState>, caller: Caller, req: HttpReque
     tag = "users",
     summary = "The user's live API tokens (self or admin).",
     responses(
-        (status = 200, description = "tokens", body = crate::domain::query::ListWrapper<crate::domain::users::TokenInfo>),
+        (status = 200, description = "tokens", body = crate::wire::query::ListWrapper<crate::domain::users::TokenInfo>),
     )
 )]
 async fn list_tokens(state: web::Data<AppState>, caller: Caller, req: HttpRequest) -> Handler {
