@@ -252,7 +252,7 @@ pub async fn lookup(state: web::Data<AppState>, req: HttpRequest) -> HttpRespons
         let query = LookupQuery::parse(text)?;
         let property_id = params.id("propertyId")?;
         let hits = state.service.lookup(&session.caller, query, property_id).await?;
-        crate::wire::ok_json(&state, &ListWrapper::new(hits.len() as i64, hits))
+        crate::wire::ok_json(&state, ListWrapper::new(hits.len() as i64, hits))
     }
     .await;
     result.unwrap_or_else(|e| actix_web::ResponseError::error_response(&e))

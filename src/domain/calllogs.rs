@@ -4,7 +4,6 @@ use crate::domain::error::DomainError;
 use crate::domain::query::Named;
 use crate::domain::time::Stamp;
 use jiff::tz::TimeZone;
-use serde::Serialize;
 
 pub const MAX_SUBJECT: usize = 200;
 pub const MAX_CALL_FROM: usize = 200;
@@ -16,9 +15,7 @@ pub const MAX_IDEMPOTENCY_KEY: usize = 100;
 pub const MAX_FUTURE_SECONDS: i64 = 5 * 60;
 
 /// `CallCenterActivityLogComment`.
-#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
-#[serde(rename_all = "PascalCase")]
-#[schema(as = CallCenterActivityLogComment)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Comment {
     pub comment: String,
     pub date: Stamp,
@@ -27,9 +24,7 @@ pub struct Comment {
 }
 
 /// `CallCenterActivityLog` as answered.
-#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
-#[serde(rename_all = "PascalCase")]
-#[schema(as = CallCenterActivityLog)]
+#[derive(Debug, Clone)]
 pub struct CallLog {
     pub log_id: i64,
     pub property_id: i64,
@@ -46,9 +41,7 @@ pub struct CallLog {
     pub new_comments: Option<String>,
     pub created_on: Stamp,
     pub modified_on: Stamp,
-    #[serde(skip)]
     pub last_event_no: i64,
-    #[serde(skip)]
     pub deleted: bool,
 }
 
@@ -143,8 +136,7 @@ pub struct Author {
 }
 
 /// The kinds of rows in a log's event stream (comments and history are two readings of it).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
-#[serde(rename_all = "lowercase")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum EventKind {
     Created,
     Updated,
@@ -174,7 +166,7 @@ impl EventKind {
 }
 
 /// The fields whose changes the history records (the only ones `PUT` changes).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum TrackedField {
     Notes,
     ModuleStatusId,
@@ -246,8 +238,7 @@ pub struct CallLogRow {
 }
 
 /// One row of `GET /api/calllogs/{id}/history`.
-#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
-#[serde(rename_all = "PascalCase")]
+#[derive(Debug, Clone)]
 pub struct HistoryEntry {
     pub date: Stamp,
     pub user: String,
@@ -259,8 +250,7 @@ pub struct HistoryEntry {
 
 /// Call-log counts by status category, for a property or one of its units
 /// (docs/api.md §7); deleted logs are not counted.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, utoipa::ToSchema)]
-#[serde(rename_all = "PascalCase")]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct CategoryCounts {
     pub call_logs: i64,
     pub open_call_logs: i64,
@@ -268,19 +258,15 @@ pub struct CategoryCounts {
     pub closed_call_logs: i64,
 }
 
-#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
-#[serde(rename_all = "PascalCase")]
+#[derive(Debug, Clone)]
 pub struct PropertySummary {
     pub property_id: i64,
-    #[serde(flatten)]
     pub counts: CategoryCounts,
 }
 
-#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
-#[serde(rename_all = "PascalCase")]
+#[derive(Debug, Clone)]
 pub struct UnitSummary {
     pub unit_id: i64,
-    #[serde(flatten)]
     pub counts: CategoryCounts,
 }
 
@@ -656,11 +642,9 @@ mod tests {
     #[test]
     fn event_kinds_and_fields_are_written_as_they_are_stored() {
         for kind in EventKind::ALL {
-            assert_eq!(serde_json::to_value(kind).unwrap(), kind.as_str());
             assert_eq!(EventKind::parse(kind.as_str()), Some(kind));
         }
         for field in [TrackedField::Notes, TrackedField::ModuleStatusId] {
-            assert_eq!(serde_json::to_value(field).unwrap(), field.as_str());
             assert_eq!(TrackedField::parse(field.as_str()), Some(field));
         }
     }

@@ -1,7 +1,6 @@
 //! Call-log reasons and statuses (docs/api.md §5).
 
 use crate::domain::error::DomainError;
-use serde::Serialize;
 use std::ops::RangeInclusive;
 
 pub const MAX_CATALOG_NAME: usize = 100;
@@ -13,8 +12,7 @@ pub const DISPLAY_ORDERS: RangeInclusive<i64> = 0..=1_000_000;
 
 pub const CATEGORIES: [&str; 3] = ["open", "pending", "closed"];
 
-#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
-#[serde(rename_all = "PascalCase")]
+#[derive(Debug, Clone)]
 pub struct CallLogReason {
     pub call_log_reason_id: i64,
     pub name: String,
@@ -22,8 +20,7 @@ pub struct CallLogReason {
     pub display_order: i64,
 }
 
-#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
-#[serde(rename_all = "PascalCase")]
+#[derive(Debug, Clone)]
 pub struct ModuleStatus {
     pub module_status_id: i64,
     pub module: &'static str,

@@ -6,7 +6,6 @@ use crate::domain::error::{DomainError, FieldError};
 use crate::domain::packed::{Pack, PackedRows, Packer, Unpacker};
 use crate::domain::query::Named;
 use crate::domain::time::Stamp;
-use serde::Serialize;
 
 /// `PropertyStatus=Active|Inactive|All`: which properties a list shows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -44,8 +43,7 @@ impl Named for UnitSort {
         &[("unitdisplayorder", UnitSort::DisplayOrder), ("unitnumber", UnitSort::UnitNumber)];
 }
 
-#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
-#[serde(rename_all = "PascalCase")]
+#[derive(Debug, Clone)]
 pub struct Property {
     pub property_id: i64,
     pub c4_uid: Option<String>,
@@ -61,8 +59,7 @@ pub struct Property {
     pub property_status: bool,
 }
 
-#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
-#[serde(rename_all = "PascalCase")]
+#[derive(Debug, Clone)]
 pub struct Unit {
     pub unit_id: i64,
     pub property_id: i64,
@@ -78,8 +75,7 @@ pub struct Unit {
     pub longitude: Option<f64>,
 }
 
-#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
-#[serde(rename_all = "PascalCase")]
+#[derive(Debug, Clone)]
 pub struct Resident {
     pub resident_id: i64,
     pub property_id: i64,
@@ -282,8 +278,7 @@ pub struct ImportBatch {
 }
 
 /// Counts of rows written by an import.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, utoipa::ToSchema)]
-#[serde(rename_all = "PascalCase")]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct ImportCounts {
     pub properties: i64,
     pub units: i64,

@@ -2,10 +2,8 @@
 
 use crate::domain::error::DomainError;
 use crate::domain::time::Stamp;
-use serde::Serialize;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
-#[serde(rename_all = "lowercase")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Role {
     Admin,
     Agent,
@@ -31,8 +29,7 @@ impl Role {
     }
 }
 
-#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
-#[serde(rename_all = "PascalCase")]
+#[derive(Debug, Clone)]
 pub struct User {
     pub user_id: i64,
     pub user_name: String,
@@ -210,9 +207,7 @@ pub struct LoginRecord {
 }
 
 /// An API or session token as listed (never with the clear token).
-#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
-#[serde(rename_all = "PascalCase")]
-#[schema(as = Token)]
+#[derive(Debug, Clone)]
 pub struct TokenInfo {
     pub token_id: i64,
     pub name: Option<String>,

@@ -15,11 +15,11 @@ pub mod users;
 use crate::error::ApiError;
 use crate::state::AppState;
 use crate::wire::input::Fields;
+use crate::wire::models::IntoWire;
 use crate::wire::query::QueryParams;
 pub use crate::wire::{json_response, ok_json, read_body, BodyKinds, Handler, MAX_BODY_BYTES, MAX_IMPORT_BYTES};
 use actix_web::http::{header, Method, StatusCode};
 use actix_web::{web, HttpRequest, HttpResponse};
-use serde::Serialize;
 use std::collections::BTreeSet;
 use std::sync::Mutex;
 
@@ -41,7 +41,7 @@ pub fn query(req: &HttpRequest) -> Result<QueryParams, ApiError> {
     Ok(QueryParams::parse(req.query_string())?)
 }
 
-pub fn created(state: &AppState, location: &str, body: &impl Serialize) -> Handler {
+pub fn created(state: &AppState, location: &str, body: impl IntoWire) -> Handler {
     let mut response = json_response(state, StatusCode::CREATED, body);
     if let Ok(value) = header::HeaderValue::from_str(location) {
         response.headers_mut().insert(header::LOCATION, value);
@@ -59,7 +59,7 @@ pub fn wants_representation(req: &HttpRequest) -> bool {
 }
 
 /// A `PUT` answer: 200 with an empty body, or the resource when asked for it.
-pub fn put_answer(state: &AppState, req: &HttpRequest, resource: &impl Serialize) -> Handler {
+pub fn put_answer(state: &AppState, req: &HttpRequest, resource: impl IntoWire) -> Handler {
     if wants_representation(req) {
         ok_json(state, resource)
     } else {

@@ -11,10 +11,10 @@ pub mod catalog;
 pub mod directory;
 pub mod import;
 pub mod input;
+pub mod models;
 pub mod query;
 pub mod users;
 
-use crate::domain::time::with_zone;
 use crate::error::ApiError;
 use crate::state::AppState;
 use actix_web::http::{header, StatusCode};
@@ -22,7 +22,7 @@ use actix_web::middleware::DefaultHeaders;
 use actix_web::{web, HttpRequest, HttpResponse};
 use futures_util::StreamExt;
 use input::Fields;
-use serde::Serialize;
+use models::IntoWire;
 
 /// docs/api.md §1: bodies over 256 KiB are refused before parsing.
 pub const MAX_BODY_BYTES: usize = 256 * 1024;
@@ -107,15 +107,15 @@ pub async fn read_body(
     Ok(Some(Fields::from_parsed(parsed)?.refusing_unknown()))
 }
 
-/// Serializes `body` with dates in the configured zone.
-pub fn json_response(state: &AppState, status: StatusCode, body: &impl Serialize) -> HttpResponse {
-    match with_zone(&state.service.config.zone, || serde_json::to_vec(body)) {
+/// Writes `body` as its model, dates in the office's zone.
+pub fn json_response(state: &AppState, status: StatusCode, body: impl IntoWire) -> HttpResponse {
+    match serde_json::to_vec(&body.into_wire(&state.service.config.zone)) {
         Ok(bytes) => HttpResponse::build(status).content_type("application/json; charset=utf-8").body(bytes),
         Err(e) => actix_web::ResponseError::error_response(&ApiError::internal(format!("serializing: {e}"))),
     }
 }
 
-pub fn ok_json(state: &AppState, body: &impl Serialize) -> Handler {
+pub fn ok_json(state: &AppState, body: impl IntoWire) -> Handler {
     Ok(json_response(state, StatusCode::OK, body))
 }
 
