@@ -9,6 +9,7 @@ pub mod assets;
 pub mod calllogs;
 pub mod catalog;
 pub mod directory;
+pub mod html;
 pub mod import;
 pub mod input;
 pub mod models;
