@@ -7,7 +7,6 @@
 pub mod calllogs;
 pub mod catalog;
 pub mod directory;
-pub mod export;
 pub mod gate;
 pub mod idempotency;
 pub mod users;
