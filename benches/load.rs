@@ -482,8 +482,9 @@ fn calllog_command(db: impl AsRef<std::ffi::OsStr>, args: &[&str]) -> std::proce
 fn import_phase(dir: &std::path::Path, residents: i64) {
     use std::process::Stdio;
     let directory = lookup_directory(residents);
-    fn rows<T>(list: &[T]) -> Vec<&T> {
-        list.iter().collect()
+    // The rows as the API writes them (the answer models), which is what an import takes.
+    fn rows<T: calllog::wire::models::IntoWire + Clone>(list: &[T]) -> Vec<T::Wire> {
+        list.iter().cloned().map(|row| row.into_wire(&jiff::tz::TimeZone::UTC)).collect()
     }
     let (properties, units, residents_rows) =
         (rows(&directory.properties), rows(&directory.units), rows(&directory.residents));
@@ -491,7 +492,7 @@ fn import_phase(dir: &std::path::Path, residents: i64) {
         "Properties": properties, "Units": units, "Residents": residents_rows
     }))
     .expect("JSON body");
-    fn write_csv<T: serde::Serialize>(path: &std::path::Path, rows: &[&T]) {
+    fn write_csv<T: serde::Serialize>(path: &std::path::Path, rows: &[T]) {
         let mut writer = csv::Writer::from_path(path).expect("CSV file");
         for row in rows {
             writer.serialize(row).expect("CSV row");

@@ -603,7 +603,8 @@ fn import(db: &Database, args: ImportArgs) -> Result<(), Failure> {
         let Some(path) = path else { continue };
         let file_name = path.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_default();
         let file = std::fs::File::open(path).map_err(|e| Failure(format!("cannot read {}: {e}", path.display())))?;
-        batch.add_csv(kind, std::io::BufReader::new(file), &file_name, &zone).map_err(Failure)?;
+        crate::wire::directory::add_csv(&mut batch, kind, std::io::BufReader::new(file), &file_name, &zone)
+            .map_err(Failure)?;
     }
     let counts = with_service(db, async |service| {
         let operator = Caller::command_line();

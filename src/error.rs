@@ -287,7 +287,15 @@ struct ErrorBody<'a> {
     code: u16,
     name: &'a str,
     message: &'a str,
-    errors: &'a [FieldError],
+    errors: Vec<FieldErrorBody<'a>>,
+}
+
+/// A `FieldError` as `Errors` lists it (the model `wire::models::FieldError`).
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+struct FieldErrorBody<'a> {
+    field: &'a str,
+    message: &'a str,
 }
 
 impl ResponseError for ApiError {
@@ -304,7 +312,7 @@ impl ResponseError for ApiError {
             code: self.code.number(),
             name: self.code.name(),
             message: &self.message,
-            errors: &self.errors,
+            errors: self.errors.iter().map(|e| FieldErrorBody { field: &e.field, message: &e.message }).collect(),
         })
     }
 }

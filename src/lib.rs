@@ -16,6 +16,7 @@ pub mod metrics;
 pub mod service;
 pub mod state;
 pub mod store;
+pub mod wire;
 
 pub use app::build_app;
 pub use config::{AppConfig, StoreConfig};

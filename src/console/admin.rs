@@ -9,16 +9,19 @@ use super::{
     answer, check_form_token, guarded_post, is_input_refusal, post_session, render, see_other, Chrome, FormErrors,
     FormFields, PageFailure, PageResult,
 };
-use crate::domain::catalog::{read_new_reason, read_new_status, read_reason_changes, read_status_changes};
 use crate::domain::directory::{ImportBatch, ImportCounts, PropertyStatus, RowKind};
 use crate::domain::error::{DomainError, ErrorKind};
-use crate::domain::input::Fields;
-use crate::domain::query::{Page, QueryParams};
-use crate::domain::users::{read_new_user, read_user_changes, Role};
-use crate::http::import::{feed_blocking, Fed};
-use crate::http::MAX_IMPORT_BYTES;
+use crate::domain::query::Page;
+use crate::domain::users::Role;
 use crate::service::ServiceError;
 use crate::state::AppState;
+use crate::wire::catalog::{read_new_reason, read_new_status, read_reason_changes, read_status_changes};
+use crate::wire::directory::add_csv;
+use crate::wire::import::{feed_blocking, Fed};
+use crate::wire::input::Fields;
+use crate::wire::query::QueryParams;
+use crate::wire::users::{read_new_user, read_user_changes};
+use crate::wire::MAX_IMPORT_BYTES;
 use actix_multipart::Multipart;
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
@@ -452,7 +455,7 @@ async fn read_upload(mut multipart: Multipart, zone: &TimeZone) -> Result<Import
             let mut batch = std::mem::take(&mut upload.batch);
             let zone = zone.clone();
             let read = move |reader| {
-                let read = batch.add_csv(kind, reader, &file_name, &zone);
+                let read = add_csv(&mut batch, kind, reader, &file_name, &zone);
                 (batch, read)
             };
             let (fed, taken) = feed_blocking(Vec::new(), &mut field, MAX_IMPORT_BYTES - total, read).await;

@@ -5,16 +5,17 @@ use super::desk::{call_row, CallRow, StatusNames};
 use super::session::Session;
 use super::view::{Choice, When};
 use super::{answer, guarded_post, is_input_refusal, render, see_other, Chrome, FormErrors, FormFields, PageFailure};
-use crate::domain::calllogs::{read_call_log_update, read_new_call_log, CallLogFilter, IfMatch};
 use crate::domain::directory::PropertyStatus;
 use crate::domain::error::{DomainError, ErrorKind, FieldError};
-use crate::domain::input::Fields;
-use crate::domain::query::{Page, QueryParams};
+use crate::domain::query::Page;
 use crate::domain::time::Stamp;
 use crate::domain::users::Role;
 use crate::service::calllogs::ListScope;
 use crate::service::ServiceError;
 use crate::state::AppState;
+use crate::wire::calllogs::{read_call_log_update, read_new_call_log};
+use crate::wire::input::Fields;
+use crate::wire::query::QueryParams;
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
@@ -390,7 +391,7 @@ pub async fn update_call(state: web::Data<AppState>, req: HttpRequest, body: web
             status_id: form.get("ModuleStatusId").and_then(parse_id),
             new_comments: form.get("NewComments").unwrap_or("").to_string(),
         };
-        let if_match = match etag.as_deref().map(IfMatch::parse) {
+        let if_match = match etag.as_deref().map(crate::wire::calllogs::parse_if_match) {
             Some(Ok(condition)) => Some(condition),
             Some(Err(problem)) => {
                 return Err(PageFailure::bad_request(format!("The form's ETag is malformed: {problem}")))
@@ -509,7 +510,7 @@ pub async fn call_list(state: web::Data<AppState>, req: HttpRequest) -> HttpResp
             next_url: None,
         };
         let listed = async {
-            let filter = CallLogFilter::read(&params, &state.service.config.zone)?;
+            let filter = crate::wire::calllogs::read_filter(&params, &state.service.config.zone)?;
             let paging = params.page()?;
             let (total, logs) = state.service.list_call_logs(caller, ListScope::Everywhere, filter, paging).await?;
             Ok::<_, ServiceError>((total, logs, paging))

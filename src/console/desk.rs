@@ -7,11 +7,12 @@ use super::{answer, render, Chrome, PageFailure, PageResult};
 use crate::domain::calllogs::{CallLog, CallLogFilter, SortField};
 use crate::domain::catalog::ModuleStatus;
 use crate::domain::lookup::{LookupHit, LookupKind, LookupQuery};
-use crate::domain::query::{ListWrapper, Page, QueryParams};
+use crate::domain::query::Page;
 use crate::domain::time::Stamp;
 use crate::error::ApiError;
 use crate::service::calllogs::ListScope;
 use crate::state::AppState;
+use crate::wire::query::{ListWrapper, QueryParams};
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
@@ -65,7 +66,7 @@ pub fn call_row(log: &CallLog, statuses: &StatusNames, state: &AppState, now: St
 
 /// A filter with every default of the API's list (newest first).
 pub fn default_filter(state: &AppState) -> Result<CallLogFilter, PageFailure> {
-    Ok(CallLogFilter::read(&QueryParams::parse("")?, &state.service.config.zone)?)
+    Ok(crate::wire::calllogs::read_filter(&QueryParams::parse("")?, &state.service.config.zone)?)
 }
 
 /// The chosen resident or unit: who, where, phones, open calls and the last calls.
@@ -251,7 +252,7 @@ pub async fn lookup(state: web::Data<AppState>, req: HttpRequest) -> HttpRespons
         let query = LookupQuery::parse(text)?;
         let property_id = params.id("propertyId")?;
         let hits = state.service.lookup(&session.caller, query, property_id).await?;
-        crate::http::ok_json(&state, &ListWrapper::new(hits.len() as i64, hits))
+        crate::wire::ok_json(&state, ListWrapper::new(hits.len() as i64, hits))
     }
     .await;
     result.unwrap_or_else(|e| actix_web::ResponseError::error_response(&e))

@@ -3,9 +3,9 @@
 use super::session::{self, current_session, safe_next};
 use super::{answer, guarded_post, render, see_other, Chrome, FormFields, PageFailure, PageResult};
 use crate::domain::error::ErrorKind;
-use crate::domain::query::QueryParams;
 use crate::service::ServiceError;
 use crate::state::AppState;
+use crate::wire::query::QueryParams;
 use actix_web::http::{header, StatusCode};
 use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;

@@ -4,7 +4,6 @@
 
 mod account;
 mod admin;
-pub mod assets;
 mod calls;
 mod desk;
 mod login;
@@ -17,31 +16,14 @@ use crate::domain::users::Role;
 use crate::error::ApiError;
 use crate::service::ServiceError;
 use crate::state::AppState;
+use crate::wire::{assets, page_headers, PAGE_HEADERS};
 use actix_web::body::{EitherBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::{header, ConnectionType, Method, StatusCode};
-use actix_web::middleware::{DefaultHeaders, Next};
+use actix_web::middleware::Next;
 use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
 use session::Session;
-
-/// docs/console.md §5: nothing inline, nothing from elsewhere, never framed.
-const CONTENT_SECURITY_POLICY: &str = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; \
-     connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'";
-
-/// The headers every page carries.
-const PAGE_HEADERS: [(header::HeaderName, &str); 5] = [
-    (header::CONTENT_SECURITY_POLICY, CONTENT_SECURITY_POLICY),
-    (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
-    (header::REFERRER_POLICY, "same-origin"),
-    (header::CACHE_CONTROL, "no-store"),
-    (header::X_FRAME_OPTIONS, "DENY"),
-];
-
-/// The page headers, added when a handler has not set them.
-pub(crate) fn page_headers() -> DefaultHeaders {
-    PAGE_HEADERS.into_iter().fold(DefaultHeaders::new(), |headers, header| headers.add(header))
-}
 
 /// docs/console.md §5: a cross-site POST is refused before its body is read. A
 /// handler's body extractor reads (or, over its limit, refuses with 413)

@@ -7,7 +7,6 @@
 use crate::domain::catalog::{CallLogReason, ModuleStatus};
 use crate::domain::time::Stamp;
 use crate::domain::users::{Caller, User};
-use serde::Serialize;
 
 /// What was done. The names are the API's `Action` values (README: the
 /// admin audit lists them with what each records).
@@ -78,28 +77,9 @@ impl AuditAction {
     }
 }
 
-impl Serialize for AuditAction {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-
-impl utoipa::PartialSchema for AuditAction {
-    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
-        utoipa::openapi::schema::ObjectBuilder::new()
-            .schema_type(utoipa::openapi::schema::SchemaType::new(utoipa::openapi::schema::Type::String))
-            .enum_values(Some(AuditAction::ALL.iter().map(|a| a.as_str())))
-            .description(Some("what was done"))
-            .into()
-    }
-}
-
-impl utoipa::ToSchema for AuditAction {}
-
 /// One entry: `At`, the actor (`UserId` null for the command line), what was
 /// done to what, and how.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
-#[serde(rename_all = "PascalCase")]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AuditEntry {
     pub at: Stamp,
     /// The actor; null when the change came from the command line.

@@ -1,12 +1,9 @@
 //! Call logs (docs/api.md §4): the model, the rules of create and update, and list filters.
 
 use crate::domain::error::DomainError;
-use crate::domain::input::{Fields, Resource};
 use crate::domain::query::Named;
 use crate::domain::time::Stamp;
 use jiff::tz::TimeZone;
-use serde::Serialize;
-use sha2::{Digest, Sha256};
 
 pub const MAX_SUBJECT: usize = 200;
 pub const MAX_CALL_FROM: usize = 200;
@@ -18,9 +15,7 @@ pub const MAX_IDEMPOTENCY_KEY: usize = 100;
 pub const MAX_FUTURE_SECONDS: i64 = 5 * 60;
 
 /// `CallCenterActivityLogComment`.
-#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
-#[serde(rename_all = "PascalCase")]
-#[schema(as = CallCenterActivityLogComment)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Comment {
     pub comment: String,
     pub date: Stamp,
@@ -29,9 +24,7 @@ pub struct Comment {
 }
 
 /// `CallCenterActivityLog` as answered.
-#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
-#[serde(rename_all = "PascalCase")]
-#[schema(as = CallCenterActivityLog)]
+#[derive(Debug, Clone)]
 pub struct CallLog {
     pub log_id: i64,
     pub property_id: i64,
@@ -48,9 +41,7 @@ pub struct CallLog {
     pub new_comments: Option<String>,
     pub created_on: Stamp,
     pub modified_on: Stamp,
-    #[serde(skip)]
     pub last_event_no: i64,
-    #[serde(skip)]
     pub deleted: bool,
 }
 
@@ -145,8 +136,7 @@ pub struct Author {
 }
 
 /// The kinds of rows in a log's event stream (comments and history are two readings of it).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
-#[serde(rename_all = "lowercase")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum EventKind {
     Created,
     Updated,
@@ -176,7 +166,7 @@ impl EventKind {
 }
 
 /// The fields whose changes the history records (the only ones `PUT` changes).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum TrackedField {
     Notes,
     ModuleStatusId,
@@ -248,8 +238,7 @@ pub struct CallLogRow {
 }
 
 /// One row of `GET /api/calllogs/{id}/history`.
-#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
-#[serde(rename_all = "PascalCase")]
+#[derive(Debug, Clone)]
 pub struct HistoryEntry {
     pub date: Stamp,
     pub user: String,
@@ -261,8 +250,7 @@ pub struct HistoryEntry {
 
 /// Call-log counts by status category, for a property or one of its units
 /// (docs/api.md §7); deleted logs are not counted.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, utoipa::ToSchema)]
-#[serde(rename_all = "PascalCase")]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct CategoryCounts {
     pub call_logs: i64,
     pub open_call_logs: i64,
@@ -270,19 +258,15 @@ pub struct CategoryCounts {
     pub closed_call_logs: i64,
 }
 
-#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
-#[serde(rename_all = "PascalCase")]
+#[derive(Debug, Clone)]
 pub struct PropertySummary {
     pub property_id: i64,
-    #[serde(flatten)]
     pub counts: CategoryCounts,
 }
 
-#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
-#[serde(rename_all = "PascalCase")]
+#[derive(Debug, Clone)]
 pub struct UnitSummary {
     pub unit_id: i64,
-    #[serde(flatten)]
     pub counts: CategoryCounts,
 }
 
@@ -359,29 +343,6 @@ pub fn spreadsheet_text(cell: String) -> String {
     }
 }
 
-/// `CallCenterActivityLog` as this API writes it: a body may carry every
-/// one of these (a client may send back the log it read); a route ignores
-/// those it does not take.
-pub const CALL_LOG_RESOURCE: Resource = Resource {
-    name: "CallCenterActivityLog",
-    fields: &[
-        "LogId",
-        "PropertyId",
-        "UnitId",
-        "ResidentId",
-        "CallFrom",
-        "ModuleStatusId",
-        "Subject",
-        "Notes",
-        "LogReasons",
-        "Takenby",
-        "OldComments",
-        "NewComments",
-        "CreatedOn",
-        "ModifiedOn",
-    ],
-};
-
 /// A create request after its shape checks; references are checked by the store.
 #[derive(Debug, Clone)]
 pub struct NewCallLog {
@@ -398,99 +359,6 @@ pub struct NewCallLog {
     pub created_on: Option<Stamp>,
 }
 
-impl NewCallLog {
-    /// What binds an `Idempotency-Key` to its body (docs/api.md §4): a digest of
-    /// every field the create takes, as the create reads it. So two bodies
-    /// have the same fingerprint when those fields have the same values:
-    /// property names in any case, dates as instants (`Z` or an offset),
-    /// `LogReasons` in any order, text as the create keeps it (trimmed where
-    /// it trims), and fields the create ignores (a `CallFrom` beside a
-    /// `ResidentId`, `OldComments`, `ModifiedOn`) left out.
-    pub fn fingerprint(&self) -> String {
-        let mut reasons = self.reasons.clone();
-        reasons.sort_unstable();
-        reasons.dedup();
-        // A tagged, ordered array: a field can never pass for another, and a
-        // later change of this form cannot match an older key by accident.
-        let canonical = serde_json::json!([
-            "calllog create v1",
-            self.property_id,
-            self.unit_id,
-            self.resident_id,
-            self.call_from,
-            self.status_id,
-            self.subject,
-            self.notes,
-            reasons,
-            self.takenby,
-            self.comment,
-            self.created_on.map(|c| c.0),
-        ]);
-        hex::encode(Sha256::digest(canonical.to_string().as_bytes()))
-    }
-}
-
-fn non_blank(value: Option<String>) -> Option<String> {
-    value.filter(|s| !s.trim().is_empty())
-}
-
-fn checked_text(f: &mut Fields, field: &str, max: usize) -> Option<String> {
-    let value = f.string(field)?;
-    f.check_length(field, &value, max).then_some(value)
-}
-
-pub fn read_new_call_log(mut f: Fields, zone: &TimeZone, now: Stamp) -> Result<NewCallLog, DomainError> {
-    f.expect(CALL_LOG_RESOURCE);
-    let property_id = f.required_id("PropertyId");
-    let unit_id = f.id("UnitId");
-    let resident_id = f.id("ResidentId");
-    let subject = f.required_string("Subject");
-    if let Some(subject) = &subject {
-        f.check_length("Subject", subject, MAX_SUBJECT);
-    }
-    // A linked resident's name is the caller: a CallFrom sent with a
-    // resident is ignored, but still checked for form (a string, at most
-    // 200 characters), as the document describes it: a body it calls invalid
-    // is never accepted, nor replayed under an Idempotency-Key (docs/api.md §4, §8).
-    let call_from_sent = checked_text(&mut f, "CallFrom", MAX_CALL_FROM);
-    let call_from = if resident_id.is_some() || f.has_error("ResidentId") {
-        None
-    } else {
-        let text = non_blank(call_from_sent).map(|s| s.trim().to_string());
-        if text.is_none() && !f.has_error("CallFrom") {
-            f.missing("CallFrom");
-        }
-        text
-    };
-    let status_id = f.id("ModuleStatusId");
-    let notes = checked_text(&mut f, "Notes", MAX_NOTES).filter(|s| !s.is_empty());
-    let reasons = f.id_list("LogReasons").unwrap_or_default();
-    let mut seen = std::collections::HashSet::new();
-    if let Some(dup) = reasons.iter().find(|r| !seen.insert(**r)) {
-        f.error("LogReasons", format!("lists reason {dup} more than once"));
-    }
-    let takenby = non_blank(checked_text(&mut f, "Takenby", MAX_TAKENBY)).map(|s| s.trim().to_string());
-    let comment = non_blank(checked_text(&mut f, "NewComments", MAX_COMMENT));
-    let created_on = f.date("CreatedOn", zone);
-    if created_on.is_some_and(|c| c > now.plus_seconds(MAX_FUTURE_SECONDS)) {
-        f.error("CreatedOn", "must not be more than 5 minutes in the future");
-    }
-    f.finish()?;
-    Ok(NewCallLog {
-        property_id: property_id.ok_or_else(|| DomainError::missing("PropertyId is required."))?,
-        unit_id,
-        resident_id,
-        call_from,
-        status_id,
-        subject: subject.ok_or_else(|| DomainError::missing("Subject is required."))?,
-        notes,
-        reasons,
-        takenby,
-        comment,
-        created_on,
-    })
-}
-
 /// The three things `PUT` may change (docs/api.md §4); `None` = leave unchanged.
 #[derive(Debug, Clone, Default)]
 pub struct CallLogUpdate {
@@ -498,23 +366,6 @@ pub struct CallLogUpdate {
     pub notes: Option<Option<String>>,
     pub status_id: Option<i64>,
     pub comment: Option<String>,
-}
-
-/// Reads a `PUT` body: only `Notes`, `ModuleStatusId` and `NewComments` are
-/// read (every other field is ignored, whatever its type); a `LogId` that
-/// differs from the path is refused.
-pub fn read_call_log_update(mut f: Fields, path_log_id: i64) -> Result<CallLogUpdate, DomainError> {
-    f.expect(CALL_LOG_RESOURCE);
-    if let Some(body_id) = f.id("LogId") {
-        if body_id != path_log_id {
-            f.error("LogId", format!("is {body_id} but the path names call log {path_log_id}"));
-        }
-    }
-    let notes = checked_text(&mut f, "Notes", MAX_NOTES).map(|n| if n.is_empty() { None } else { Some(n) });
-    let status_id = f.id("ModuleStatusId");
-    let comment = non_blank(checked_text(&mut f, "NewComments", MAX_COMMENT));
-    f.finish()?;
-    Ok(CallLogUpdate { notes, status_id, comment })
 }
 
 /// One field change, as recorded in the history.
@@ -557,24 +408,6 @@ pub enum IfMatch {
 }
 
 impl IfMatch {
-    /// `Err` names what is malformed (a weak or unquoted tag).
-    pub fn parse(header: &str) -> Result<IfMatch, String> {
-        let header = header.trim();
-        if header == "*" {
-            return Ok(IfMatch::Any);
-        }
-        let mut tags = Vec::new();
-        for tag in header.split(',').map(str::trim) {
-            let strong =
-                tag.len() >= 2 && tag.starts_with('"') && tag.ends_with('"') && !tag[1..tag.len() - 1].contains('"');
-            if !strong {
-                return Err(format!("If-Match must be a quoted strong ETag such as \"12.3\", or *; got {tag:?}."));
-            }
-            tags.push(tag.to_string());
-        }
-        Ok(IfMatch::Tags(tags))
-    }
-
     pub fn matches(&self, etag: &str) -> bool {
         match self {
             IfMatch::Any => true,
@@ -668,33 +501,6 @@ impl CallLogFilter {
         }
         plain
     }
-
-    pub fn read(params: &crate::domain::query::QueryParams, zone: &TimeZone) -> Result<CallLogFilter, DomainError> {
-        // The raw value: a control character is refused even at either end.
-        let search = params.raw("q").map(call_log_search_words).transpose()?.filter(|words| !words.is_empty());
-        let sort = match params.choice::<SortField>("sort")? {
-            Some(sort) => sort,
-            None if search.is_some() => SortField::Relevance,
-            None => SortField::CreatedOn,
-        };
-        let descending = params.choice::<SortOrder>("order")?.unwrap_or(SortOrder::Desc) == SortOrder::Desc;
-        Ok(CallLogFilter {
-            scope: None,
-            property_id: params.id("propertyId")?,
-            unit_id: params.id("unitId")?,
-            resident_id: params.id("residentId")?,
-            statuses: params.ids("status")?,
-            reasons: params.ids("reason")?,
-            takenby: params.get("takenBy").map(str::to_lowercase),
-            taken_by_exactly: None,
-            from: params.date("from", zone)?,
-            to: params.date("to", zone)?,
-            modified_since: params.date("modifiedSince", zone)?,
-            search,
-            sort,
-            descending,
-        })
-    }
 }
 
 /// The words of a lookup: split on white space, each kept only if it has a
@@ -787,46 +593,6 @@ pub fn folded_words(text: &str) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
-
-    fn fingerprint_of(body: serde_json::Value) -> String {
-        let now = crate::domain::time::parse_date("2026-03-01T12:00:00Z", &TimeZone::UTC).unwrap();
-        read_new_call_log(Fields::from_json(body).unwrap(), &TimeZone::UTC, now).unwrap().fingerprint()
-    }
-
-    #[test]
-    fn two_bodies_have_one_fingerprint_when_every_field_the_create_takes_is_the_same() {
-        let base = fingerprint_of(json!({"PropertyId": 1, "UnitId": 11, "CallFrom": "Ann", "Subject": "Leak",
-            "LogReasons": [1, 3], "CreatedOn": "2026-02-01T09:00:00Z", "NewComments": "called"}));
-        // Names in another case, reasons in another order, the instant with an offset,
-        // white space the create trims, null for absent, fields the create ignores.
-        let same = fingerprint_of(json!({"propertyid": 1, "UNITID": 11, "callFrom": " Ann ", "subject": "Leak  ",
-            "LogReasons": [3, 1], "CreatedOn": "2026-02-01T04:00:00-05:00", "NewComments": "called", "Notes": null,
-            "OldComments": [{"Comment": "x"}], "ModifiedOn": "2020-01-01", "LogId": 77}));
-        assert_eq!(base, same);
-        for different in [
-            json!({"PropertyId": 2, "UnitId": 11, "CallFrom": "Ann", "Subject": "Leak", "LogReasons": [1, 3],
-                   "CreatedOn": "2026-02-01T09:00:00Z", "NewComments": "called"}),
-            json!({"PropertyId": 1, "UnitId": 11, "CallFrom": "Ann", "Subject": "Leak!", "LogReasons": [1, 3],
-                   "CreatedOn": "2026-02-01T09:00:00Z", "NewComments": "called"}),
-            json!({"PropertyId": 1, "UnitId": 11, "CallFrom": "Ann", "Subject": "Leak", "LogReasons": [1],
-                   "CreatedOn": "2026-02-01T09:00:00Z", "NewComments": "called"}),
-            json!({"PropertyId": 1, "UnitId": 11, "CallFrom": "Ann", "Subject": "Leak", "LogReasons": [1, 3],
-                   "CreatedOn": "2026-02-01T09:00:01Z", "NewComments": "called"}),
-            json!({"PropertyId": 1, "UnitId": 11, "CallFrom": "Ann", "Subject": "Leak", "LogReasons": [1, 3],
-                   "NewComments": "called"}),
-            json!({"PropertyId": 1, "CallFrom": "Ann", "Subject": "Leak", "LogReasons": [1, 3],
-                   "CreatedOn": "2026-02-01T09:00:00Z", "NewComments": "called"}),
-            json!({"PropertyId": 1, "UnitId": 11, "CallFrom": "Ann", "Subject": "Leak", "LogReasons": [1, 3],
-                   "CreatedOn": "2026-02-01T09:00:00Z", "NewComments": "called", "Notes": "more"}),
-        ] {
-            assert_ne!(fingerprint_of(different.clone()), base, "{different}");
-        }
-        // Beside a resident, CallFrom is ignored: it does not count.
-        let with_resident =
-            |from: &str| fingerprint_of(json!({"PropertyId": 1, "ResidentId": 111, "CallFrom": from, "Subject": "s"}));
-        assert_eq!(with_resident("one"), with_resident("another"));
-    }
 
     #[test]
     fn a_log_takes_events_up_to_its_bound_and_no_more() {
@@ -839,28 +605,11 @@ mod tests {
     }
 
     #[test]
-    fn a_call_from_beside_a_resident_is_ignored_but_checked_for_form() {
-        let now = crate::domain::time::parse_date("2026-03-01T12:00:00Z", &TimeZone::UTC).unwrap();
-        let read = |body: serde_json::Value| read_new_call_log(Fields::from_json(body).unwrap(), &TimeZone::UTC, now);
-        assert_eq!(
-            read(json!({"PropertyId": 1, "ResidentId": 111, "CallFrom": "x", "Subject": "s"})).unwrap().call_from,
-            None
-        );
-        for bad in [json!({}), json!(7), json!([]), json!("x".repeat(MAX_CALL_FROM + 1))] {
-            let e = read(json!({"PropertyId": 1, "ResidentId": 111, "CallFrom": bad, "Subject": "s"})).unwrap_err();
-            assert_eq!(e.kind, crate::domain::error::ErrorKind::InvalidValue);
-            assert_eq!(e.errors[0].field, "CallFrom", "{:?}", e.errors);
-        }
-    }
-
-    #[test]
     fn event_kinds_and_fields_are_written_as_they_are_stored() {
         for kind in EventKind::ALL {
-            assert_eq!(serde_json::to_value(kind).unwrap(), kind.as_str());
             assert_eq!(EventKind::parse(kind.as_str()), Some(kind));
         }
         for field in [TrackedField::Notes, TrackedField::ModuleStatusId] {
-            assert_eq!(serde_json::to_value(field).unwrap(), field.as_str());
             assert_eq!(TrackedField::parse(field.as_str()), Some(field));
         }
     }
@@ -911,62 +660,5 @@ mod tests {
     fn search_text_is_plain_words() {
         assert_eq!(search_words("  leak  \"ceiling  * OR - "), ["leak", "\"ceiling", "OR"]);
         assert!(search_words("( ) * -").is_empty());
-    }
-
-    fn fields(v: serde_json::Value) -> Fields {
-        Fields::from_json(v).unwrap()
-    }
-
-    #[test]
-    fn create_needs_subject_property_and_a_caller() {
-        let e = read_new_call_log(fields(json!({})), &TimeZone::UTC, Stamp::now()).unwrap_err();
-        assert_eq!(e.kind, crate::domain::error::ErrorKind::MissingRequired);
-        let named: Vec<_> = e.errors.iter().map(|e| e.field.as_str()).collect();
-        assert_eq!(named, ["PropertyId", "Subject", "CallFrom"]);
-        // A resident stands in for CallFrom.
-        let ok = read_new_call_log(
-            fields(json!({"PropertyId": 1, "ResidentId": 4, "Subject": " Leak "})),
-            &TimeZone::UTC,
-            Stamp::now(),
-        )
-        .unwrap();
-        assert_eq!(ok.subject, "Leak");
-    }
-
-    #[test]
-    fn create_checks_lengths_duplicates_and_the_future() {
-        let now = Stamp::now();
-        let e = read_new_call_log(
-            fields(json!({"PropertyId": 1, "CallFrom": "x", "Subject": "s".repeat(201), "LogReasons": [1, 1],
-                          "CreatedOn": "2999-01-01T00:00:00Z"})),
-            &TimeZone::UTC,
-            now,
-        )
-        .unwrap_err();
-        assert_eq!(e.kind, crate::domain::error::ErrorKind::InvalidValue);
-        let named: Vec<_> = e.errors.iter().map(|e| e.field.as_str()).collect();
-        assert_eq!(named, ["Subject", "LogReasons", "CreatedOn"]);
-    }
-
-    #[test]
-    fn update_reads_only_three_fields_and_checks_log_id() {
-        let u = read_call_log_update(
-            fields(json!({"Subject": 5, "PropertyId": "x", "Notes": "", "ModuleStatusId": 2, "LogId": 7})),
-            7,
-        )
-        .unwrap();
-        assert_eq!(u.notes, Some(None));
-        assert_eq!(u.status_id, Some(2));
-        let e = read_call_log_update(fields(json!({"LogId": 8})), 7).unwrap_err();
-        assert_eq!(e.kind, crate::domain::error::ErrorKind::InvalidValue);
-    }
-
-    #[test]
-    fn if_match_accepts_star_and_lists_and_refuses_weak_or_bare_tags() {
-        assert!(IfMatch::parse("*").unwrap().matches("\"1.2\""));
-        assert!(IfMatch::parse("\"1.1\", \"1.2\"").unwrap().matches("\"1.2\""));
-        assert!(!IfMatch::parse("\"1.1\"").unwrap().matches("\"1.2\""));
-        assert!(IfMatch::parse("W/\"1.2\"").unwrap_err().contains("W/"));
-        assert!(IfMatch::parse("1.2").is_err());
     }
 }

@@ -2,7 +2,6 @@
 //! refusal, a message a person can act on, and every field problem found.
 //! No HTTP here: `error.rs` maps each kind to its code and status.
 
-use serde::Serialize;
 use std::fmt;
 
 /// Why a request was refused by a rule (not by the database).
@@ -30,8 +29,7 @@ pub enum ErrorKind {
 }
 
 /// One problem with one input field, as listed in `Errors`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
-#[serde(rename_all = "PascalCase")]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FieldError {
     pub field: String,
     pub message: String,

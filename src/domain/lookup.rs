@@ -4,7 +4,6 @@
 
 use crate::domain::directory::{Property, Resident, Unit};
 use crate::domain::error::DomainError;
-use serde::Serialize;
 
 /// At most this many answers, residents first.
 pub const MAX_LOOKUP_HITS: usize = 20;
@@ -13,7 +12,7 @@ pub const MAX_LOOKUP_CHARS: usize = 100;
 /// A run of this many digits may be part of a phone number.
 const MIN_PHONE_DIGITS: usize = 4;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum LookupKind {
     Resident,
     Unit,
@@ -22,8 +21,7 @@ pub enum LookupKind {
 }
 
 /// One answer of the lookup.
-#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
-#[serde(rename_all = "PascalCase")]
+#[derive(Debug, Clone, PartialEq)]
 pub struct LookupHit {
     pub kind: LookupKind,
     pub id: i64,

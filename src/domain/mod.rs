@@ -5,7 +5,6 @@ pub mod calllogs;
 pub mod catalog;
 pub mod directory;
 pub mod error;
-pub mod input;
 pub mod lookup;
 pub mod packed;
 pub mod passwords;

@@ -2,15 +2,13 @@
 //! time zone; stored as 100-nanosecond ticks since the Unix epoch (UTC), the
 //! resolution of those seven digits, so a date sent comes back unchanged.
 //!
-//! Serializing a [`Stamp`] needs the zone. Rather than threading it through
-//! every model, the HTTP layer serializes inside [`with_zone`], which sets it
-//! for the current thread for the duration of the call (UTC otherwise).
+//! Writing a [`Stamp`] needs the zone, which the caller passes
+//! ([`Stamp::format_in`]); the answer models (`wire::models`) take it
+//! from the configuration.
 
 use jiff::civil::{Date, DateTime};
 use jiff::tz::TimeZone;
 use jiff::Timestamp;
-use serde::{Serialize, Serializer};
-use std::cell::RefCell;
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::Arc;
 
@@ -135,24 +133,6 @@ impl ManualClock {
     /// Moves the time forward by `seconds` (backward when negative).
     pub fn advance_seconds(&self, seconds: i64) {
         self.set(self.now().plus_seconds(seconds));
-    }
-}
-
-thread_local! {
-    static ZONE: RefCell<TimeZone> = const { RefCell::new(TimeZone::UTC) };
-}
-
-/// Runs `f` (typically a serialization) with `zone` as the zone dates are written in.
-pub fn with_zone<T>(zone: &TimeZone, f: impl FnOnce() -> T) -> T {
-    let previous = ZONE.with(|z| z.replace(zone.clone()));
-    let result = f();
-    ZONE.with(|z| *z.borrow_mut() = previous);
-    result
-}
-
-impl Serialize for Stamp {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        ZONE.with(|z| serializer.serialize_str(&self.format_in(&z.borrow())))
     }
 }
 
@@ -302,13 +282,5 @@ mod tests {
         for bad in ["", "yesterday", "2026-13-01", "2026-02-30", "12/01/2026", "2026-01-01T25:00:00"] {
             assert!(parse_date(bad, &TimeZone::UTC).is_none(), "{bad}");
         }
-    }
-
-    #[test]
-    fn serialization_uses_the_zone_in_scope() {
-        let s = parse_date("2026-01-01T00:00:00Z", &TimeZone::UTC).unwrap();
-        let json = with_zone(&ny(), || serde_json::to_string(&s).unwrap());
-        assert_eq!(json, "\"2025-12-31T19:00:00.0000000-05:00\"");
-        assert_eq!(serde_json::to_string(&s).unwrap(), "\"2026-01-01T00:00:00.0000000+00:00\"");
     }
 }

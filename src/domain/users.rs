@@ -1,12 +1,9 @@
 //! Users, roles and the authenticated caller.
 
 use crate::domain::error::DomainError;
-use crate::domain::input::Resource;
 use crate::domain::time::Stamp;
-use serde::Serialize;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
-#[serde(rename_all = "lowercase")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Role {
     Admin,
     Agent,
@@ -32,8 +29,7 @@ impl Role {
     }
 }
 
-#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
-#[serde(rename_all = "PascalCase")]
+#[derive(Debug, Clone)]
 pub struct User {
     pub user_id: i64,
     pub user_name: String,
@@ -211,9 +207,7 @@ pub struct LoginRecord {
 }
 
 /// An API or session token as listed (never with the clear token).
-#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
-#[serde(rename_all = "PascalCase")]
-#[schema(as = Token)]
+#[derive(Debug, Clone)]
 pub struct TokenInfo {
     pub token_id: i64,
     pub name: Option<String>,
@@ -293,107 +287,4 @@ pub fn check_user_name(name: &str) -> Result<(), &'static str> {
         return Err("may contain only letters, digits and . _ - @");
     }
     Ok(())
-}
-
-fn read_profile_text(f: &mut crate::domain::input::Fields, field: &str, max: usize) -> Option<String> {
-    let value = f.string(field)?.trim().to_string();
-    f.check_length(field, &value, max).then_some(value)
-}
-
-fn read_email(f: &mut crate::domain::input::Fields) -> Option<String> {
-    let email = read_profile_text(f, "Email", 254)?;
-    if !email.is_empty() && (!email.contains('@') || email.contains(char::is_whitespace)) {
-        f.error("Email", "must be an email address such as name@example.com");
-        return None;
-    }
-    Some(email)
-}
-
-fn read_role(f: &mut crate::domain::input::Fields) -> Option<Role> {
-    let text = f.string("Role")?;
-    let role = Role::parse(&text);
-    if role.is_none() {
-        f.error("Role", "must be admin, agent or viewer");
-    }
-    role
-}
-
-/// `Password`, checked by every rule: for the user named `user_name` when
-/// it is known here (a new user), else by those that need no name (the
-/// service checks the name when it has loaded the user).
-fn read_password(f: &mut crate::domain::input::Fields, user_name: Option<&str>) -> Option<String> {
-    let password = f.string("Password")?;
-    let checked = match user_name {
-        Some(name) => check_password(&password, name),
-        None => check_password_shape(&password),
-    };
-    match checked {
-        Ok(()) => Some(password),
-        Err(problem) => {
-            f.error("Password", problem);
-            None
-        }
-    }
-}
-
-/// `User` as this API writes it (a body may carry every field); `Password`
-/// is write-only and known because the readers take it.
-pub const USER_RESOURCE: Resource = Resource {
-    name: "User",
-    fields: &["UserId", "UserName", "FirstName", "LastName", "Email", "Role", "Active", "PropertyIds"],
-};
-
-/// An API token as this API writes it when it creates one.
-pub const TOKEN_RESOURCE: Resource =
-    Resource { name: "Token", fields: &["TokenId", "Name", "Token", "CreatedOn", "ExpiresOn"] };
-
-pub fn read_new_user(mut f: crate::domain::input::Fields) -> Result<NewUser, DomainError> {
-    f.expect(USER_RESOURCE);
-    let user_name = f.required_string("UserName");
-    if let Some(name) = &user_name {
-        if let Err(problem) = check_user_name(name) {
-            f.error("UserName", problem);
-        }
-    }
-    if !f.has("Password") {
-        f.missing("Password");
-    }
-    let password = read_password(&mut f, user_name.as_deref());
-    if !f.has("Role") {
-        f.missing("Role");
-    }
-    let role = read_role(&mut f);
-    let first_name = read_profile_text(&mut f, "FirstName", 100);
-    let last_name = read_profile_text(&mut f, "LastName", 100);
-    let email = read_email(&mut f);
-    let property_ids = f.id_list("PropertyIds").unwrap_or_default();
-    let ok = f.is_ok();
-    f.finish()?;
-    match (ok, user_name, password, role) {
-        (true, Some(user_name), Some(password), Some(role)) => Ok(NewUser {
-            user_name,
-            password,
-            first_name: first_name.filter(|s| !s.is_empty()),
-            last_name: last_name.filter(|s| !s.is_empty()),
-            email: email.filter(|s| !s.is_empty()),
-            role,
-            property_ids,
-        }),
-        _ => Err(DomainError::invalid("The user is incomplete.")),
-    }
-}
-
-pub fn read_user_changes(mut f: crate::domain::input::Fields) -> Result<UserChanges, DomainError> {
-    f.expect(USER_RESOURCE);
-    let changes = UserChanges {
-        first_name: read_profile_text(&mut f, "FirstName", 100),
-        last_name: read_profile_text(&mut f, "LastName", 100),
-        email: read_email(&mut f),
-        role: read_role(&mut f),
-        active: f.bool("Active"),
-        password: read_password(&mut f, None),
-        property_ids: f.id_list("PropertyIds"),
-    };
-    f.finish()?;
-    Ok(changes)
 }

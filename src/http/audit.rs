@@ -2,10 +2,10 @@
 //! statuses or the directory, newest first.
 
 use crate::domain::audit::AuditFilter;
-use crate::domain::query::ListWrapper;
 use crate::domain::users::Caller;
 use crate::http::{ok_json, query, resource, Handler};
 use crate::state::AppState;
+use crate::wire::query::ListWrapper;
 use actix_web::http::Method;
 use actix_web::{web, HttpRequest};
 
@@ -19,7 +19,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     tag = "users",
     summary = "The admin audit (admin): every change to users, tokens, reasons, statuses and the directory, newest first; userId filters by the actor (null UserId: the command line); from <= At < to.",
     responses(
-        (status = 200, description = "entries", body = crate::domain::query::ListWrapper<crate::domain::audit::AuditEntry>),
+        (status = 200, description = "entries", body = crate::wire::query::ListWrapper<crate::wire::models::AuditEntry>),
     )
 )]
 async fn list(state: web::Data<AppState>, caller: Caller, req: HttpRequest) -> Handler {
@@ -30,5 +30,5 @@ async fn list(state: web::Data<AppState>, caller: Caller, req: HttpRequest) -> H
         AuditFilter { user_id: params.id("userId")?, from: params.date("from", zone)?, to: params.date("to", zone)? };
     let page = params.page()?;
     let (total, entries) = state.service.audit_entries(&caller, filter, page).await?;
-    ok_json(&state, &ListWrapper::new(total, entries))
+    ok_json(&state, ListWrapper::new(total, entries))
 }

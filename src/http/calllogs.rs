@@ -1,10 +1,8 @@
 //! docs/api.md §4: call logs — create, read, the original's update, delete and
 //! restore, history, and the four list routes.
 
-use crate::domain::calllogs::{
-    read_call_log_update, read_new_call_log, CallLog, CallLogFilter, IfMatch, PropertySummary, MAX_IDEMPOTENCY_KEY,
-};
-use crate::domain::query::{ListWrapper, Page};
+use crate::domain::calllogs::{CallLog, CallLogFilter, PropertySummary, MAX_IDEMPOTENCY_KEY};
+use crate::domain::query::Page;
 use crate::domain::time::Stamp;
 use crate::domain::users::Caller;
 use crate::error::ApiError;
@@ -13,6 +11,8 @@ use crate::http::{
 };
 use crate::service::calllogs::{Creation, ListScope};
 use crate::state::AppState;
+use crate::wire::calllogs::{read_call_log_update, read_new_call_log};
+use crate::wire::query::ListWrapper;
 use actix_web::http::{header, Method, StatusCode};
 use actix_web::{web, HttpRequest, HttpResponse};
 
@@ -34,13 +34,14 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
 }
 
 /// The log as JSON with its `ETag` (and `Location` when created).
-fn log_response(state: &AppState, status: StatusCode, log: &CallLog, location: bool) -> HttpResponse {
+fn log_response(state: &AppState, status: StatusCode, log: CallLog, location: bool) -> HttpResponse {
+    let (etag, log_id) = (log.etag(), log.log_id);
     let mut response = json_response(state, status, log);
-    if let Ok(value) = header::HeaderValue::from_str(&log.etag()) {
+    if let Ok(value) = header::HeaderValue::from_str(&etag) {
         response.headers_mut().insert(header::ETAG, value);
     }
     if location {
-        if let Ok(value) = header::HeaderValue::from_str(&format!("/api/calllogs/{}", log.log_id)) {
+        if let Ok(value) = header::HeaderValue::from_str(&format!("/api/calllogs/{log_id}")) {
             response.headers_mut().insert(header::LOCATION, value);
         }
     }
@@ -62,8 +63,8 @@ fn text_header(req: &HttpRequest, name: &str) -> Result<Option<String>, ApiError
     tag = "calllogs",
     summary = "Log a call (agent, admin). With Idempotency-Key, a repeat by the same user within 24 h with the same body answers the first log (200) and creates nothing (404 if that log was deleted since, 403 if its property is no longer linked); the same key with a different body is 422/119 and creates nothing. Bodies are the same when every field the create takes has the same value (names in any case, dates as instants, LogReasons as a set); fields the create ignores do not count. A repeat is checked for form as a create is (400), not against the current state.",
     responses(
-        (status = 201, description = "created", body = crate::domain::calllogs::CallLog, headers(("Location" = String, description = "the created resource"), ("ETag" = String, description = "the log's version"))),
-        (status = 200, description = "a repeat of an Idempotency-Key: the first log", body = crate::domain::calllogs::CallLog, headers(("Location" = String, description = "the created resource"), ("ETag" = String, description = "the log's version"))),
+        (status = 201, description = "created", body = crate::wire::models::CallLog, headers(("Location" = String, description = "the created resource"), ("ETag" = String, description = "the log's version"))),
+        (status = 200, description = "a repeat of an Idempotency-Key: the first log", body = crate::wire::models::CallLog, headers(("Location" = String, description = "the created resource"), ("ETag" = String, description = "the log's version"))),
     )
 )]
 async fn create(state: web::Data<AppState>, caller: Caller, req: HttpRequest, body: web::Payload) -> Handler {
@@ -82,7 +83,7 @@ async fn create(state: web::Data<AppState>, caller: Caller, req: HttpRequest, bo
     let input = read_new_call_log(fields, &state.service.config.zone, Stamp::now())?;
     let (log, creation) = state.service.create_call_log(&caller, input, key).await?;
     let status = if creation == Creation::Replayed { StatusCode::OK } else { StatusCode::CREATED };
-    Ok(log_response(&state, status, &log, true))
+    Ok(log_response(&state, status, log, true))
 }
 
 #[utoipa::path(
@@ -91,12 +92,12 @@ async fn create(state: web::Data<AppState>, caller: Caller, req: HttpRequest, bo
     tag = "calllogs",
     summary = "One call log (linked user).",
     responses(
-        (status = 200, description = "the log", body = crate::domain::calllogs::CallLog, headers(("ETag" = String, description = "strong tag of the log's current version, for If-Match"))),
+        (status = 200, description = "the log", body = crate::wire::models::CallLog, headers(("ETag" = String, description = "strong tag of the log's current version, for If-Match"))),
     )
 )]
 async fn get_one(state: web::Data<AppState>, caller: Caller, req: HttpRequest) -> Handler {
     let log = state.service.get_call_log(&caller, path_id(&req, "id")?).await?;
-    Ok(log_response(&state, StatusCode::OK, &log, false))
+    Ok(log_response(&state, StatusCode::OK, log, false))
 }
 
 #[utoipa::path(
@@ -113,7 +114,7 @@ async fn update(state: web::Data<AppState>, caller: Caller, req: HttpRequest, bo
     let log_id = path_id(&req, "id")?;
     // A malformed If-Match is refused before anything else.
     let if_match = text_header(&req, "if-match")?
-        .map(|tag| IfMatch::parse(&tag))
+        .map(|tag| crate::wire::calllogs::parse_if_match(&tag))
         .transpose()
         .map_err(|problem| ApiError::invalid_header(StatusCode::BAD_REQUEST, problem))?;
     let changes = read_call_log_update(require_body(&req, body, BodyKinds::JsonOrForm).await?, log_id)?;
@@ -121,7 +122,7 @@ async fn update(state: web::Data<AppState>, caller: Caller, req: HttpRequest, bo
     if wants_representation(&req) {
         // Read after the commit, off the writer (docs/architecture.md).
         let log = state.service.get_call_log(&caller, log_id).await?;
-        return Ok(log_response(&state, StatusCode::OK, &log, false));
+        return Ok(log_response(&state, StatusCode::OK, log, false));
     }
     let mut response = HttpResponse::Ok().finish();
     if let Ok(value) = header::HeaderValue::from_str(&etag) {
@@ -150,12 +151,12 @@ async fn delete(state: web::Data<AppState>, caller: Caller, req: HttpRequest) ->
     tag = "calllogs",
     summary = "Undo a delete (admin); a log that is not deleted is 409/112.",
     responses(
-        (status = 200, description = "restored", body = crate::domain::calllogs::CallLog, headers(("ETag" = String, description = "strong tag of the log's current version, for If-Match"))),
+        (status = 200, description = "restored", body = crate::wire::models::CallLog, headers(("ETag" = String, description = "strong tag of the log's current version, for If-Match"))),
     )
 )]
 async fn restore(state: web::Data<AppState>, caller: Caller, req: HttpRequest) -> Handler {
     let log = state.service.restore_call_log(&caller, path_id(&req, "id")?).await?;
-    Ok(log_response(&state, StatusCode::OK, &log, false))
+    Ok(log_response(&state, StatusCode::OK, log, false))
 }
 
 #[utoipa::path(
@@ -164,25 +165,25 @@ async fn restore(state: web::Data<AppState>, caller: Caller, req: HttpRequest) -
     tag = "calllogs",
     summary = "Every change of a log, oldest first (linked user).",
     responses(
-        (status = 200, description = "history", body = crate::domain::query::ListWrapper<crate::domain::calllogs::HistoryEntry>),
+        (status = 200, description = "history", body = crate::wire::query::ListWrapper<crate::wire::models::HistoryEntry>),
     )
 )]
 async fn history(state: web::Data<AppState>, caller: Caller, req: HttpRequest) -> Handler {
     let log_id = path_id(&req, "id")?;
     let page = query(&req)?.page()?;
     let (total, rows) = state.service.call_log_history(&caller, log_id, page).await?;
-    Ok(json_response(&state, StatusCode::OK, &ListWrapper::new(total, rows)))
+    Ok(json_response(&state, StatusCode::OK, ListWrapper::new(total, rows)))
 }
 
 fn read_filter(state: &AppState, req: &HttpRequest) -> Result<(CallLogFilter, Page), ApiError> {
     let params = query(req)?;
-    Ok((CallLogFilter::read(&params, &state.service.config.zone)?, params.page()?))
+    Ok((crate::wire::calllogs::read_filter(&params, &state.service.config.zone)?, params.page()?))
 }
 
 async fn run_list(state: &AppState, caller: &Caller, req: &HttpRequest, scope: ListScope) -> Handler {
     let (filter, page) = read_filter(state, req)?;
     let (total, logs) = state.service.list_call_logs(caller, scope, filter, page).await?;
-    Ok(json_response(state, StatusCode::OK, &ListWrapper::new(total, logs)))
+    Ok(json_response(state, StatusCode::OK, ListWrapper::new(total, logs)))
 }
 
 #[utoipa::path(
@@ -191,7 +192,7 @@ async fn run_list(state: &AppState, caller: &Caller, req: &HttpRequest, scope: L
     tag = "calllogs",
     summary = "Call logs across every property the caller may see, newest call first.",
     responses(
-        (status = 200, description = "call logs", body = crate::domain::query::ListWrapper<crate::domain::calllogs::CallLog>),
+        (status = 200, description = "call logs", body = crate::wire::query::ListWrapper<crate::wire::models::CallLog>),
     )
 )]
 async fn list_all(state: web::Data<AppState>, caller: Caller, req: HttpRequest) -> Handler {
@@ -204,7 +205,7 @@ async fn list_all(state: web::Data<AppState>, caller: Caller, req: HttpRequest) 
     tag = "calllogs",
     summary = "A unit's call logs (linked user; the list filters apply).",
     responses(
-        (status = 200, description = "call logs", body = crate::domain::query::ListWrapper<crate::domain::calllogs::CallLog>),
+        (status = 200, description = "call logs", body = crate::wire::query::ListWrapper<crate::wire::models::CallLog>),
     )
 )]
 async fn list_for_unit(state: web::Data<AppState>, caller: Caller, req: HttpRequest) -> Handler {
@@ -218,7 +219,7 @@ async fn list_for_unit(state: web::Data<AppState>, caller: Caller, req: HttpRequ
     tag = "calllogs",
     summary = "A property's call logs (linked user; the list filters apply).",
     responses(
-        (status = 200, description = "call logs", body = crate::domain::query::ListWrapper<crate::domain::calllogs::CallLog>),
+        (status = 200, description = "call logs", body = crate::wire::query::ListWrapper<crate::wire::models::CallLog>),
     )
 )]
 async fn list_for_property(state: web::Data<AppState>, caller: Caller, req: HttpRequest) -> Handler {
@@ -232,7 +233,7 @@ async fn list_for_property(state: web::Data<AppState>, caller: Caller, req: Http
     tag = "calllogs",
     summary = "A resident's call logs (linked user; the list filters apply).",
     responses(
-        (status = 200, description = "call logs", body = crate::domain::query::ListWrapper<crate::domain::calllogs::CallLog>),
+        (status = 200, description = "call logs", body = crate::wire::query::ListWrapper<crate::wire::models::CallLog>),
     )
 )]
 async fn list_for_resident(state: web::Data<AppState>, caller: Caller, req: HttpRequest) -> Handler {
@@ -246,13 +247,13 @@ async fn list_for_resident(state: web::Data<AppState>, caller: Caller, req: Http
     tag = "summaries",
     summary = "A property's call logs counted by status category (linked user).",
     responses(
-        (status = 200, description = "counts", body = crate::domain::calllogs::PropertySummary),
+        (status = 200, description = "counts", body = crate::wire::models::PropertySummary),
     )
 )]
 async fn property_summary(state: web::Data<AppState>, caller: Caller, req: HttpRequest) -> Handler {
     let property_id = path_id(&req, "id")?;
     let counts = state.service.property_summary(&caller, property_id).await?;
-    Ok(json_response(&state, StatusCode::OK, &PropertySummary { property_id, counts }))
+    Ok(json_response(&state, StatusCode::OK, PropertySummary { property_id, counts }))
 }
 
 #[utoipa::path(
@@ -261,13 +262,13 @@ async fn property_summary(state: web::Data<AppState>, caller: Caller, req: HttpR
     tag = "summaries",
     summary = "Each unit's call logs counted by status category (linked user).",
     responses(
-        (status = 200, description = "counts", body = crate::domain::query::ListWrapper<crate::domain::calllogs::UnitSummary>),
+        (status = 200, description = "counts", body = crate::wire::query::ListWrapper<crate::wire::models::UnitSummary>),
     )
 )]
 async fn unit_summary(state: web::Data<AppState>, caller: Caller, req: HttpRequest) -> Handler {
     let page = query(&req)?.page()?;
     let units = state.service.unit_summary(&caller, path_id(&req, "id")?).await?;
-    Ok(json_response(&state, StatusCode::OK, &ListWrapper::paged(units, page)))
+    Ok(json_response(&state, StatusCode::OK, ListWrapper::paged(units, page)))
 }
 
 /// Bytes handed to the response at a time; with a channel of four of them,

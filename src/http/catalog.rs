@@ -1,10 +1,10 @@
 //! docs/api.md §5: call-log reasons and statuses. Reads for every user, writes for admins.
 
-use crate::domain::catalog::{read_new_reason, read_new_status, read_reason_changes, read_status_changes};
-use crate::domain::query::ListWrapper;
 use crate::domain::users::Caller;
 use crate::http::{created, ok_json, path_id, put_answer, query, require_body, resource, BodyKinds, Handler};
 use crate::state::AppState;
+use crate::wire::catalog::{read_new_reason, read_new_status, read_reason_changes, read_status_changes};
+use crate::wire::query::ListWrapper;
 use actix_web::http::Method;
 use actix_web::{web, HttpRequest};
 
@@ -33,7 +33,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     tag = "catalog",
     summary = "Call-log reasons by DisplayOrder then name.",
     responses(
-        (status = 200, description = "reasons", body = crate::domain::query::ListWrapper<crate::domain::catalog::CallLogReason>),
+        (status = 200, description = "reasons", body = crate::wire::query::ListWrapper<crate::wire::models::CallLogReason>),
     )
 )]
 async fn list_reasons(state: web::Data<AppState>, caller: Caller, req: HttpRequest) -> Handler {
@@ -41,7 +41,7 @@ async fn list_reasons(state: web::Data<AppState>, caller: Caller, req: HttpReque
     let include_inactive = params.bool("includeInactive")?.unwrap_or(false);
     let page = params.page()?;
     let reasons = state.service.list_reasons(&caller, include_inactive).await?;
-    ok_json(&state, &ListWrapper::paged(reasons, page))
+    ok_json(&state, ListWrapper::paged(reasons, page))
 }
 
 #[utoipa::path(
@@ -50,12 +50,12 @@ async fn list_reasons(state: web::Data<AppState>, caller: Caller, req: HttpReque
     tag = "catalog",
     summary = "One reason.",
     responses(
-        (status = 200, description = "the reason", body = crate::domain::catalog::CallLogReason),
+        (status = 200, description = "the reason", body = crate::wire::models::CallLogReason),
     )
 )]
 async fn get_reason(state: web::Data<AppState>, caller: Caller, req: HttpRequest) -> Handler {
     let reason = state.service.get_reason(&caller, path_id(&req, "id")?).await?;
-    ok_json(&state, &reason)
+    ok_json(&state, reason)
 }
 
 #[utoipa::path(
@@ -64,14 +64,14 @@ async fn get_reason(state: web::Data<AppState>, caller: Caller, req: HttpRequest
     tag = "catalog",
     summary = "Create a reason (admin); names are unique ignoring case (409/112).",
     responses(
-        (status = 201, description = "created", body = crate::domain::catalog::CallLogReason, headers(("Location" = String, description = "the created resource"))),
+        (status = 201, description = "created", body = crate::wire::models::CallLogReason, headers(("Location" = String, description = "the created resource"))),
     )
 )]
 async fn create_reason(state: web::Data<AppState>, caller: Caller, req: HttpRequest, body: web::Payload) -> Handler {
     caller.require_admin()?;
     let input = read_new_reason(require_body(&req, body, BodyKinds::Json).await?)?;
     let reason = state.service.create_reason(&caller, input).await?;
-    created(&state, &format!("/api/calllogreasons/{}", reason.call_log_reason_id), &reason)
+    created(&state, &format!("/api/calllogreasons/{}", reason.call_log_reason_id), reason)
 }
 
 #[utoipa::path(
@@ -88,7 +88,7 @@ async fn update_reason(state: web::Data<AppState>, caller: Caller, req: HttpRequ
     let id = path_id(&req, "id")?;
     let input = read_reason_changes(require_body(&req, body, BodyKinds::Json).await?)?;
     let reason = state.service.update_reason(&caller, id, input).await?;
-    put_answer(&state, &req, &reason)
+    put_answer(&state, &req, reason)
 }
 
 #[utoipa::path(
@@ -97,7 +97,7 @@ async fn update_reason(state: web::Data<AppState>, caller: Caller, req: HttpRequ
     tag = "catalog",
     summary = "Call-log statuses by DisplayOrder.",
     responses(
-        (status = 200, description = "statuses", body = crate::domain::query::ListWrapper<crate::domain::catalog::ModuleStatus>),
+        (status = 200, description = "statuses", body = crate::wire::query::ListWrapper<crate::wire::models::ModuleStatus>),
     )
 )]
 async fn list_statuses(state: web::Data<AppState>, caller: Caller, req: HttpRequest) -> Handler {
@@ -105,7 +105,7 @@ async fn list_statuses(state: web::Data<AppState>, caller: Caller, req: HttpRequ
     let include_inactive = params.bool("includeInactive")?.unwrap_or(false);
     let page = params.page()?;
     let statuses = state.service.list_statuses(&caller, include_inactive).await?;
-    ok_json(&state, &ListWrapper::paged(statuses, page))
+    ok_json(&state, ListWrapper::paged(statuses, page))
 }
 
 #[utoipa::path(
@@ -114,12 +114,12 @@ async fn list_statuses(state: web::Data<AppState>, caller: Caller, req: HttpRequ
     tag = "catalog",
     summary = "One status.",
     responses(
-        (status = 200, description = "the status", body = crate::domain::catalog::ModuleStatus),
+        (status = 200, description = "the status", body = crate::wire::models::ModuleStatus),
     )
 )]
 async fn get_status(state: web::Data<AppState>, caller: Caller, req: HttpRequest) -> Handler {
     let status = state.service.get_status(&caller, path_id(&req, "id")?).await?;
-    ok_json(&state, &status)
+    ok_json(&state, status)
 }
 
 #[utoipa::path(
@@ -128,14 +128,14 @@ async fn get_status(state: web::Data<AppState>, caller: Caller, req: HttpRequest
     tag = "catalog",
     summary = "Create a status (admin); names are unique ignoring case (409/112).",
     responses(
-        (status = 201, description = "created", body = crate::domain::catalog::ModuleStatus, headers(("Location" = String, description = "the created resource"))),
+        (status = 201, description = "created", body = crate::wire::models::ModuleStatus, headers(("Location" = String, description = "the created resource"))),
     )
 )]
 async fn create_status(state: web::Data<AppState>, caller: Caller, req: HttpRequest, body: web::Payload) -> Handler {
     caller.require_admin()?;
     let input = read_new_status(require_body(&req, body, BodyKinds::Json).await?)?;
     let status = state.service.create_status(&caller, input).await?;
-    created(&state, &format!("/api/modulestatus/{}", status.module_status_id), &status)
+    created(&state, &format!("/api/modulestatus/{}", status.module_status_id), status)
 }
 
 #[utoipa::path(
@@ -152,5 +152,5 @@ async fn update_status(state: web::Data<AppState>, caller: Caller, req: HttpRequ
     let id = path_id(&req, "id")?;
     let input = read_status_changes(require_body(&req, body, BodyKinds::Json).await?)?;
     let status = state.service.update_status(&caller, id, input).await?;
-    put_answer(&state, &req, &status)
+    put_answer(&state, &req, status)
 }

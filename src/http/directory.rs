@@ -2,13 +2,13 @@
 
 use crate::domain::directory::{PropertyStatus, UnitSort};
 use crate::domain::lookup::LookupQuery;
-use crate::domain::query::ListWrapper;
 use crate::domain::users::Caller;
 use crate::error::ApiError;
-use crate::http::import::read_import_body;
 use crate::http::{ok_json, path_id, query, resource, Handler};
 use crate::service::directory::UnitQuery;
 use crate::state::AppState;
+use crate::wire::import::read_import_body;
+use crate::wire::query::ListWrapper;
 use actix_web::http::Method;
 use actix_web::{web, HttpRequest};
 
@@ -32,12 +32,12 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     tag = "directory",
     summary = "One property (linked user).",
     responses(
-        (status = 200, description = "the property", body = crate::domain::directory::Property),
+        (status = 200, description = "the property", body = crate::wire::models::Property),
     )
 )]
 async fn get_property(state: web::Data<AppState>, caller: Caller, req: HttpRequest) -> Handler {
     let property = state.service.get_property(&caller, path_id(&req, "id")?).await?;
-    ok_json(&state, &property)
+    ok_json(&state, property)
 }
 
 #[utoipa::path(
@@ -46,7 +46,7 @@ async fn get_property(state: web::Data<AppState>, caller: Caller, req: HttpReque
     tag = "directory",
     summary = "The caller's properties; naming an unlinked one in ids is 403/105.",
     responses(
-        (status = 200, description = "properties", body = crate::domain::query::ListWrapper<crate::domain::directory::Property>),
+        (status = 200, description = "properties", body = crate::wire::query::ListWrapper<crate::wire::models::Property>),
     )
 )]
 async fn list_properties(state: web::Data<AppState>, caller: Caller, req: HttpRequest) -> Handler {
@@ -55,7 +55,7 @@ async fn list_properties(state: web::Data<AppState>, caller: Caller, req: HttpRe
     let ids = params.ids("ids")?;
     let status = params.choice::<PropertyStatus>("PropertyStatus")?.unwrap_or(PropertyStatus::Active);
     let (total, rows) = state.service.list_properties(&caller, ids, status, page).await?;
-    ok_json(&state, &ListWrapper::new(total, rows))
+    ok_json(&state, ListWrapper::new(total, rows))
 }
 
 #[utoipa::path(
@@ -64,7 +64,7 @@ async fn list_properties(state: web::Data<AppState>, caller: Caller, req: HttpRe
     tag = "directory",
     summary = "A property's units (linked user).",
     responses(
-        (status = 200, description = "units", body = crate::domain::query::ListWrapper<crate::domain::directory::Unit>),
+        (status = 200, description = "units", body = crate::wire::query::ListWrapper<crate::wire::models::Unit>),
     )
 )]
 async fn units_of_property(state: web::Data<AppState>, caller: Caller, req: HttpRequest) -> Handler {
@@ -77,7 +77,7 @@ async fn units_of_property(state: web::Data<AppState>, caller: Caller, req: Http
         resident_name: params.get("residentName").map(str::to_lowercase),
     };
     let units = state.service.units_of_property(&caller, property_id, unit_query).await?;
-    ok_json(&state, &ListWrapper::paged(units, page))
+    ok_json(&state, ListWrapper::paged(units, page))
 }
 
 #[utoipa::path(
@@ -86,7 +86,7 @@ async fn units_of_property(state: web::Data<AppState>, caller: Caller, req: Http
     tag = "directory",
     summary = "A property's residents (linked user).",
     responses(
-        (status = 200, description = "residents", body = crate::domain::query::ListWrapper<crate::domain::directory::Resident>),
+        (status = 200, description = "residents", body = crate::wire::query::ListWrapper<crate::wire::models::Resident>),
     )
 )]
 async fn residents_of_property(state: web::Data<AppState>, caller: Caller, req: HttpRequest) -> Handler {
@@ -95,7 +95,7 @@ async fn residents_of_property(state: web::Data<AppState>, caller: Caller, req: 
     let page = params.page()?;
     let name = params.get("name").map(str::to_lowercase);
     let residents = state.service.residents_of_property(&caller, property_id, name).await?;
-    ok_json(&state, &ListWrapper::paged(residents, page))
+    ok_json(&state, ListWrapper::paged(residents, page))
 }
 
 #[utoipa::path(
@@ -104,7 +104,7 @@ async fn residents_of_property(state: web::Data<AppState>, caller: Caller, req: 
     tag = "directory",
     summary = "Units by id, among those the caller may see.",
     responses(
-        (status = 200, description = "units", body = crate::domain::query::ListWrapper<crate::domain::directory::Unit>),
+        (status = 200, description = "units", body = crate::wire::query::ListWrapper<crate::wire::models::Unit>),
     )
 )]
 async fn units_by_ids(state: web::Data<AppState>, caller: Caller, req: HttpRequest) -> Handler {
@@ -113,7 +113,7 @@ async fn units_by_ids(state: web::Data<AppState>, caller: Caller, req: HttpReque
     let ids =
         params.ids("unitIds")?.ok_or_else(|| ApiError::invalid_field("unitIds", "is required, e.g. ?unitIds=1,2,3"))?;
     let (total, rows) = state.service.units_by_ids(&caller, ids, page).await?;
-    ok_json(&state, &ListWrapper::new(total, rows))
+    ok_json(&state, ListWrapper::new(total, rows))
 }
 
 #[utoipa::path(
@@ -122,12 +122,12 @@ async fn units_by_ids(state: web::Data<AppState>, caller: Caller, req: HttpReque
     tag = "directory",
     summary = "One unit (linked user).",
     responses(
-        (status = 200, description = "the unit", body = crate::domain::directory::Unit),
+        (status = 200, description = "the unit", body = crate::wire::models::Unit),
     )
 )]
 async fn get_unit(state: web::Data<AppState>, caller: Caller, req: HttpRequest) -> Handler {
     let unit = state.service.get_unit(&caller, path_id(&req, "id")?).await?;
-    ok_json(&state, &unit)
+    ok_json(&state, unit)
 }
 
 #[utoipa::path(
@@ -136,12 +136,12 @@ async fn get_unit(state: web::Data<AppState>, caller: Caller, req: HttpRequest) 
     tag = "directory",
     summary = "The unit's first resident of ResidentType 1 (Owner); 404/106 if none.",
     responses(
-        (status = 200, description = "the owner", body = crate::domain::directory::Resident),
+        (status = 200, description = "the owner", body = crate::wire::models::Resident),
     )
 )]
 async fn unit_owner(state: web::Data<AppState>, caller: Caller, req: HttpRequest) -> Handler {
     let owner = state.service.unit_owner(&caller, path_id(&req, "id")?).await?;
-    ok_json(&state, &owner)
+    ok_json(&state, owner)
 }
 
 #[utoipa::path(
@@ -150,13 +150,13 @@ async fn unit_owner(state: web::Data<AppState>, caller: Caller, req: HttpRequest
     tag = "directory",
     summary = "The unit's residents (linked user).",
     responses(
-        (status = 200, description = "residents", body = crate::domain::query::ListWrapper<crate::domain::directory::Resident>),
+        (status = 200, description = "residents", body = crate::wire::query::ListWrapper<crate::wire::models::Resident>),
     )
 )]
 async fn unit_residents(state: web::Data<AppState>, caller: Caller, req: HttpRequest) -> Handler {
     let page = query(&req)?.page()?;
     let residents = state.service.unit_residents(&caller, path_id(&req, "id")?).await?;
-    ok_json(&state, &ListWrapper::paged(residents, page))
+    ok_json(&state, ListWrapper::paged(residents, page))
 }
 
 #[utoipa::path(
@@ -165,12 +165,12 @@ async fn unit_residents(state: web::Data<AppState>, caller: Caller, req: HttpReq
     tag = "directory",
     summary = "One resident (linked user).",
     responses(
-        (status = 200, description = "the resident", body = crate::domain::directory::Resident),
+        (status = 200, description = "the resident", body = crate::wire::models::Resident),
     )
 )]
 async fn get_resident(state: web::Data<AppState>, caller: Caller, req: HttpRequest) -> Handler {
     let resident = state.service.get_resident(&caller, path_id(&req, "id")?).await?;
-    ok_json(&state, &resident)
+    ok_json(&state, resident)
 }
 
 #[utoipa::path(
@@ -179,7 +179,7 @@ async fn get_resident(state: web::Data<AppState>, caller: Caller, req: HttpReque
     tag = "directory",
     summary = "Upsert the directory by id, all or nothing (admin). Rows whose references do not resolve (a unit of an unknown property, a resident of another unit) are 400/114, each named in Errors (Units[3].PropertyId): the first 100 problems, with the number in all in Message.",
     responses(
-        (status = 200, description = "rows written", body = crate::domain::directory::ImportCounts),
+        (status = 200, description = "rows written", body = crate::wire::models::ImportCounts),
     )
 )]
 async fn import(state: web::Data<AppState>, caller: Caller, req: HttpRequest, body: web::Payload) -> Handler {
@@ -187,7 +187,7 @@ async fn import(state: web::Data<AppState>, caller: Caller, req: HttpRequest, bo
     let permit = state.service.admit_import(&caller).await?;
     let batch = read_import_body(&req, body, state.service.config.zone.clone()).await?;
     let counts = state.service.import_directory(&caller, permit, batch).await?;
-    ok_json(&state, &counts)
+    ok_json(&state, counts)
 }
 
 /// `GET /api/lookup?q=TEXT[&propertyId=ID]` (docs/api.md §9).
@@ -197,7 +197,7 @@ async fn import(state: web::Data<AppState>, caller: Caller, req: HttpRequest, bo
     tag = "directory",
     summary = "Who is on the phone: residents by name or phone digits, then units, properties and call logs; at most 20, within the caller's properties.",
     responses(
-        (status = 200, description = "the matches, residents first", body = crate::domain::query::ListWrapper<crate::domain::lookup::LookupHit>),
+        (status = 200, description = "the matches, residents first", body = crate::wire::query::ListWrapper<crate::wire::models::LookupHit>),
     )
 )]
 async fn lookup(state: web::Data<AppState>, caller: Caller, req: HttpRequest) -> Handler {
@@ -206,5 +206,5 @@ async fn lookup(state: web::Data<AppState>, caller: Caller, req: HttpRequest) ->
     let lookup_query = LookupQuery::parse(text)?;
     let property_id = params.id("propertyId")?;
     let hits = state.service.lookup(&caller, lookup_query, property_id).await?;
-    ok_json(&state, &ListWrapper::new(hits.len() as i64, hits))
+    ok_json(&state, ListWrapper::new(hits.len() as i64, hits))
 }

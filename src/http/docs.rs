@@ -1,15 +1,16 @@
 //! docs/api.md §8: `GET /api/openapi.json` and `GET /help`. Both come from the
 //! one generated document (`http::openapi`), so they cannot disagree; the
-//! page is rendered here, with no outside assets.
+//! page is read out of it here and laid out by `templates/help.html`, with
+//! no outside assets.
 
-use crate::console::assets;
-use crate::console::page_headers;
 use crate::http::openapi::document;
 use crate::http::resource;
+use crate::wire::assets;
+use crate::wire::page_headers;
 use actix_web::http::Method;
 use actix_web::{web, HttpResponse};
+use askama::Template;
 use serde_json::{Map, Value};
-use std::fmt::Write;
 use std::sync::OnceLock;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
@@ -41,117 +42,21 @@ async fn openapi() -> HttpResponse {
 )]
 async fn help() -> HttpResponse {
     static BODY: OnceLock<String> = OnceLock::new();
-    let body = BODY.get_or_init(|| render_help(document()));
+    let body = BODY.get_or_init(|| {
+        render_help(document()).unwrap_or_else(|e| {
+            log::error!("rendering /help: {e}");
+            String::new()
+        })
+    });
+    if body.is_empty() {
+        return actix_web::ResponseError::error_response(&crate::error::ApiError::internal(
+            "the help page failed to render",
+        ));
+    }
     HttpResponse::Ok().content_type("text/html; charset=utf-8").body(body.as_str())
 }
 
-fn escape(text: &str) -> String {
-    text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
-}
-
 const METHODS: [&str; 5] = ["get", "post", "put", "patch", "delete"];
-
-/// A short type for a schema: `integer`, `string?`, `[integer]`, a model name.
-fn type_of(schema: &Value) -> String {
-    if let Some(reference) = schema.get("$ref").and_then(Value::as_str) {
-        let name = reference.rsplit('/').next().unwrap_or(reference);
-        return format!("<a href=\"#{0}\">{0}</a>", escape(name));
-    }
-    for combinator in ["oneOf", "anyOf", "allOf"] {
-        if let Some(Value::Array(parts)) = schema.get(combinator) {
-            let named: Vec<String> = parts.iter().map(type_of).filter(|t| !t.is_empty()).collect();
-            if !named.is_empty() && schema.get("type").is_none() {
-                let joiner = if combinator == "allOf" { " & " } else { " | " };
-                return named.join(joiner);
-            }
-        }
-    }
-    let kinds: Vec<&str> = match schema.get("type") {
-        Some(Value::String(kind)) => vec![kind.as_str()],
-        Some(Value::Array(kinds)) => kinds.iter().filter_map(Value::as_str).collect(),
-        _ => Vec::new(),
-    };
-    let nullable = kinds.contains(&"null");
-    let mut names: Vec<String> = kinds
-        .iter()
-        .filter(|k| **k != "null")
-        .map(|kind| match *kind {
-            "array" => format!("[{}]", schema.get("items").map(type_of).unwrap_or_default()),
-            "string" => match schema.get("format").and_then(Value::as_str) {
-                Some(format) => format!("string ({format})"),
-                None => "string".to_string(),
-            },
-            other => other.to_string(),
-        })
-        .collect();
-    if names.is_empty() {
-        names.push("any".to_string());
-    }
-    let mut text = names.join(" | ");
-    if nullable {
-        text.push_str(" or null");
-    }
-    text
-}
-
-/// The rules of a schema a person needs: bounds, choices, pattern, format.
-fn rules_of(schema: &Value) -> String {
-    let mut rules = Vec::new();
-    let number = |key: &str| schema.get(key).map(Value::to_string);
-    if let Some(min) = number("minimum") {
-        rules.push(format!("min {min}"));
-    }
-    if let Some(max) = number("maximum") {
-        rules.push(format!("max {max}"));
-    }
-    if let Some(min) = number("minLength") {
-        rules.push(format!("{min}+ chars"));
-    }
-    if let Some(max) = number("maxLength") {
-        rules.push(format!("≤ {max} chars"));
-    }
-    if let Some(Value::Array(values)) = schema.get("enum") {
-        let values: Vec<String> = values.iter().filter(|v| !v.is_null()).map(Value::to_string).collect();
-        rules.push(format!("one of {}", values.join(", ")));
-    }
-    if schema.get("uniqueItems") == Some(&Value::Bool(true)) {
-        rules.push("no duplicates".to_string());
-    }
-    if let Some(description) = schema.get("description").and_then(Value::as_str) {
-        if !description.is_empty() {
-            rules.push(description.to_string());
-        }
-    }
-    escape(&rules.join("; "))
-}
-
-fn object_table(html: &mut String, schema: &Value) {
-    let required: Vec<&str> =
-        schema.get("required").and_then(Value::as_array).into_iter().flatten().filter_map(Value::as_str).collect();
-    let empty = Map::new();
-    let properties = schema.get("properties").and_then(Value::as_object).unwrap_or(&empty);
-    html.push_str("<div class=\"scroll\"><table><tr><th>Field</th><th>Type</th><th>Required</th><th>Rules</th></tr>");
-    for (name, property) in properties {
-        let _ = write!(
-            html,
-            "<tr><td><code>{}</code></td><td>{}</td><td>{}</td><td>{}</td></tr>",
-            escape(name),
-            type_of(property),
-            if required.contains(&name.as_str()) { "yes" } else { "" },
-            rules_of(property)
-        );
-    }
-    html.push_str("</table></div>");
-    if let Some(Value::Array(parts)) = schema.get("allOf") {
-        for part in parts {
-            if part.get("properties").is_some() {
-                object_table(html, part);
-            } else if part.get("$ref").is_some() {
-                let _ = write!(html, "<p>and every field of {}</p>", type_of(part));
-            }
-        }
-    }
-}
 
 /// The anchor of an operation's heading: `get-api-calllogs-logid`.
 fn operation_anchor(method: &str, path: &str) -> String {
@@ -201,151 +106,326 @@ fn operations_by_tag(doc: &Value) -> Vec<TagGroup<'_>> {
     groups
 }
 
+/// A piece of a type as the page shows it: words, or a model's name that
+/// links to its table.
+pub enum Piece {
+    Text(String),
+    Link(String),
+}
+
+fn text(s: impl Into<String>) -> Piece {
+    Piece::Text(s.into())
+}
+
+/// A short type for a schema: `integer`, `string or null`, `[integer]`, a model name.
+fn type_of(schema: &Value) -> Vec<Piece> {
+    if let Some(reference) = schema.get("$ref").and_then(Value::as_str) {
+        let name = reference.rsplit('/').next().unwrap_or(reference);
+        return vec![Piece::Link(name.to_string())];
+    }
+    for combinator in ["oneOf", "anyOf", "allOf"] {
+        if let Some(Value::Array(parts)) = schema.get(combinator) {
+            let named: Vec<Vec<Piece>> = parts.iter().map(type_of).filter(|t| !t.is_empty()).collect();
+            if !named.is_empty() && schema.get("type").is_none() {
+                let joiner = if combinator == "allOf" { " & " } else { " | " };
+                return joined(named, joiner);
+            }
+        }
+    }
+    let kinds: Vec<&str> = match schema.get("type") {
+        Some(Value::String(kind)) => vec![kind.as_str()],
+        Some(Value::Array(kinds)) => kinds.iter().filter_map(Value::as_str).collect(),
+        _ => Vec::new(),
+    };
+    let nullable = kinds.contains(&"null");
+    let mut names: Vec<Vec<Piece>> = kinds
+        .iter()
+        .filter(|k| **k != "null")
+        .map(|kind| match *kind {
+            "array" => {
+                let mut pieces = vec![text("[")];
+                pieces.extend(schema.get("items").map(type_of).unwrap_or_default());
+                pieces.push(text("]"));
+                pieces
+            }
+            "string" => match schema.get("format").and_then(Value::as_str) {
+                Some(format) => vec![text(format!("string ({format})"))],
+                None => vec![text("string")],
+            },
+            other => vec![text(other)],
+        })
+        .collect();
+    if names.is_empty() {
+        names.push(vec![text("any")]);
+    }
+    let mut pieces = joined(names, " | ");
+    if nullable {
+        pieces.push(text(" or null"));
+    }
+    pieces
+}
+
+/// `parts` one after the other, `joiner` between them.
+fn joined(parts: Vec<Vec<Piece>>, joiner: &str) -> Vec<Piece> {
+    let mut pieces = Vec::new();
+    for (i, part) in parts.into_iter().enumerate() {
+        if i > 0 {
+            pieces.push(text(joiner));
+        }
+        pieces.extend(part);
+    }
+    pieces
+}
+
+/// The page, as its template shows it: everything read out of the
+/// document beforehand, so the template only lays it out (and escapes it).
+#[derive(Template)]
+#[template(path = "help.html")]
+struct HelpPage<'d> {
+    css: &'static str,
+    icon: &'static str,
+    description: &'d str,
+    version: &'d str,
+    groups: Vec<GroupView<'d>>,
+    models: Vec<ModelView<'d>>,
+    codes: Vec<CodeView>,
+}
+
+struct GroupView<'d> {
+    tag: String,
+    operations: Vec<OperationView<'d>>,
+}
+
+struct OperationView<'d> {
+    anchor: String,
+    method: String,
+    path: &'d str,
+    summary: &'d str,
+    parameters: Option<Vec<ParameterView<'d>>>,
+    body: Option<BodyView>,
+    responses: Option<Vec<ResponseView<'d>>>,
+}
+
+struct ParameterView<'d> {
+    name: &'d str,
+    required: bool,
+    location: &'d str,
+    kind: Vec<Piece>,
+    rules: String,
+}
+
+struct BodyView {
+    media: String,
+    blocks: Vec<Block>,
+}
+
+/// What an object's schema shows: a table of its fields, or (for a part of
+/// an `allOf` that names a model) a line saying it has that model's fields too.
+enum Block {
+    Fields(Vec<FieldView>),
+    AndEveryField(Vec<Piece>),
+}
+
+struct FieldView {
+    name: String,
+    kind: Vec<Piece>,
+    required: bool,
+    rules: String,
+}
+
+struct ResponseView<'d> {
+    status: &'d str,
+    description: &'d str,
+    /// `media type` pieces, `, ` between contents.
+    body: Vec<Piece>,
+    headers: String,
+}
+
+struct ModelView<'d> {
+    name: &'d str,
+    blocks: Vec<Block>,
+}
+
+struct CodeView {
+    code: String,
+    name: String,
+    http: String,
+    when: String,
+}
+
+/// The rules of a schema a person needs: bounds, choices, pattern, format.
+fn rules_of(schema: &Value) -> String {
+    let mut rules = Vec::new();
+    let number = |key: &str| schema.get(key).map(Value::to_string);
+    if let Some(min) = number("minimum") {
+        rules.push(format!("min {min}"));
+    }
+    if let Some(max) = number("maximum") {
+        rules.push(format!("max {max}"));
+    }
+    if let Some(min) = number("minLength") {
+        rules.push(format!("{min}+ chars"));
+    }
+    if let Some(max) = number("maxLength") {
+        rules.push(format!("≤ {max} chars"));
+    }
+    if let Some(Value::Array(values)) = schema.get("enum") {
+        let values: Vec<String> = values.iter().filter(|v| !v.is_null()).map(Value::to_string).collect();
+        rules.push(format!("one of {}", values.join(", ")));
+    }
+    if schema.get("uniqueItems") == Some(&Value::Bool(true)) {
+        rules.push("no duplicates".to_string());
+    }
+    if let Some(description) = schema.get("description").and_then(Value::as_str) {
+        if !description.is_empty() {
+            rules.push(description.to_string());
+        }
+    }
+    rules.join("; ")
+}
+
+/// An object schema's fields, then those of the parts it is made of.
+fn object_blocks(blocks: &mut Vec<Block>, schema: &Value) {
+    let required: Vec<&str> =
+        schema.get("required").and_then(Value::as_array).into_iter().flatten().filter_map(Value::as_str).collect();
+    let empty = Map::new();
+    let properties = schema.get("properties").and_then(Value::as_object).unwrap_or(&empty);
+    blocks.push(Block::Fields(
+        properties
+            .iter()
+            .map(|(name, property)| FieldView {
+                name: name.clone(),
+                kind: type_of(property),
+                required: required.contains(&name.as_str()),
+                rules: rules_of(property),
+            })
+            .collect(),
+    ));
+    if let Some(Value::Array(parts)) = schema.get("allOf") {
+        for part in parts {
+            if part.get("properties").is_some() {
+                object_blocks(blocks, part);
+            } else if part.get("$ref").is_some() {
+                blocks.push(Block::AndEveryField(type_of(part)));
+            }
+        }
+    }
+}
+
+fn blocks_of(schema: &Value) -> Vec<Block> {
+    let mut blocks = Vec::new();
+    object_blocks(&mut blocks, schema);
+    blocks
+}
+
+fn operation_view<'d>(operation: &Operation<'d>) -> OperationView<'d> {
+    let spec = operation.spec;
+    let parameters = spec.get("parameters").and_then(Value::as_array).map(|parameters| {
+        parameters
+            .iter()
+            .map(|parameter| {
+                let schema = &parameter["schema"];
+                let mut rules = rules_of(schema);
+                if let Some(description) = parameter["description"].as_str() {
+                    rules = format!("{description}{}{rules}", if rules.is_empty() { "" } else { "; " });
+                }
+                ParameterView {
+                    name: parameter["name"].as_str().unwrap_or(""),
+                    required: parameter["required"] == Value::Bool(true),
+                    location: parameter["in"].as_str().unwrap_or(""),
+                    kind: type_of(schema),
+                    rules,
+                }
+            })
+            .collect()
+    });
+    let body = spec.pointer("/requestBody/content").and_then(Value::as_object).map(|content| {
+        let types: Vec<&str> = content.keys().map(String::as_str).collect();
+        BodyView {
+            media: types.join(", "),
+            blocks: content.values().next().map(|c| blocks_of(&c["schema"])).unwrap_or_default(),
+        }
+    });
+    let responses = spec["responses"].as_object().map(|responses| {
+        responses
+            .iter()
+            .map(|(status, response)| {
+                let contents: Vec<Vec<Piece>> = response["content"]
+                    .as_object()
+                    .map(|content| {
+                        content
+                            .iter()
+                            .map(|(media, c)| {
+                                let mut pieces = vec![text(format!("{media} "))];
+                                pieces.extend(type_of(&c["schema"]));
+                                pieces
+                            })
+                            .collect()
+                    })
+                    .unwrap_or_default();
+                ResponseView {
+                    status,
+                    description: response["description"].as_str().unwrap_or(""),
+                    body: joined(contents, ", "),
+                    headers: response["headers"]
+                        .as_object()
+                        .map(|h| h.keys().map(String::as_str).collect::<Vec<_>>().join(", "))
+                        .unwrap_or_default(),
+                }
+            })
+            .collect()
+    });
+    OperationView {
+        anchor: operation_anchor(&operation.method, operation.path),
+        method: operation.method.clone(),
+        path: operation.path,
+        summary: spec["summary"].as_str().unwrap_or(""),
+        parameters,
+        body,
+        responses,
+    }
+}
+
 /// Renders the document as one HTML page. Its look comes from the console's
 /// stylesheet (the page's `Content-Security-Policy` allows no inline style),
 /// and every table sits in a box that scrolls on its own, so the page never
 /// scrolls sideways.
-pub fn render_help(doc: &Value) -> String {
-    let mut html = String::new();
-    let _ = write!(
-        html,
-        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">\
-         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
-         <title>calllog API help</title><link rel=\"stylesheet\" href=\"{}\">\
-         <link rel=\"icon\" href=\"{}\" type=\"image/svg+xml\"></head>\
-         <body><main id=\"main\" class=\"help\"><h1>calllog API</h1>",
-        assets::css_url(),
-        assets::icon_url()
-    );
+pub fn render_help(doc: &Value) -> Result<String, askama::Error> {
     let info = &doc["info"];
-    let groups = operations_by_tag(doc);
     let empty = Map::new();
     let schemas = doc.pointer("/components/schemas").and_then(Value::as_object).unwrap_or(&empty);
-
-    html.push_str("<nav class=\"toc\" aria-labelledby=\"contents\"><h2 id=\"contents\">Contents</h2><ol>");
-    html.push_str("<li><a href=\"#overview\">Overview</a></li><li><a href=\"#routes\">Routes</a><ol>");
-    for group in &groups {
-        let _ = write!(html, "<li><a href=\"#tag-{0}\">{0}</a><ul>", escape(&group.tag));
-        for operation in &group.operations {
-            let _ = write!(
-                html,
-                "<li><a href=\"#{}\">{} <code>{}</code></a></li>",
-                operation_anchor(&operation.method, operation.path),
-                operation.method,
-                escape(operation.path)
-            );
-        }
-        html.push_str("</ul></li>");
-    }
-    html.push_str("</ol></li><li><a href=\"#models\">Models</a><ul class=\"models\">");
-    for name in schemas.keys() {
-        let _ = write!(html, "<li><a href=\"#{0}\">{0}</a></li>", escape(name));
-    }
-    html.push_str("</ul></li><li><a href=\"#errors\">Error codes</a></li></ol></nav>");
-
-    let _ = write!(
-        html,
-        "<h2 id=\"overview\">Overview</h2><p>{} Version {}. The same content as JSON: \
-         <a href=\"/api/openapi.json\">/api/openapi.json</a>. Every route under <code>/api/</code> except sign-in \
-         and that document needs <code>Authorization: Bearer &lt;token&gt;</code>.</p>\
-         <p>The repository's <code>docs/</code> folder holds the whole reference in prose, with examples: \
-         <code>docs/api.md</code> (this API), <code>docs/console.md</code> (the staff console) and \
-         <code>docs/operations.md</code> (running calllog, its command line).</p><h2 id=\"routes\">Routes</h2>",
-        escape(info["description"].as_str().unwrap_or("")),
-        escape(info["version"].as_str().unwrap_or(""))
-    );
-    for group in &groups {
-        let _ = write!(html, "<h2 class=\"tag\" id=\"tag-{0}\">{0}</h2>", escape(&group.tag));
-        for Operation { method, path, spec: operation } in &group.operations {
-            let _ = write!(
-                html,
-                "<h3 id=\"{}\"><span class=\"m\">{method}</span> <code>{}</code></h3><p>{}</p>",
-                operation_anchor(method, path),
-                escape(path),
-                escape(operation["summary"].as_str().unwrap_or(""))
-            );
-            if let Some(Value::Array(parameters)) = operation.get("parameters") {
-                html.push_str(
-                    "<div class=\"scroll\"><table><tr><th>Parameter</th><th>In</th><th>Type</th><th>Rules</th></tr>",
-                );
-                for parameter in parameters {
-                    let schema = &parameter["schema"];
-                    let mut rules = rules_of(schema);
-                    if let Some(description) = parameter["description"].as_str() {
-                        rules = format!("{}{}{}", escape(description), if rules.is_empty() { "" } else { "; " }, rules);
-                    }
-                    let _ = write!(
-                        html,
-                        "<tr><td><code>{}</code>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
-                        escape(parameter["name"].as_str().unwrap_or("")),
-                        if parameter["required"] == Value::Bool(true) { " (required)" } else { "" },
-                        escape(parameter["in"].as_str().unwrap_or("")),
-                        type_of(schema),
-                        rules
-                    );
-                }
-                html.push_str("</table></div>");
-            }
-            if let Some(content) = operation.pointer("/requestBody/content").and_then(Value::as_object) {
-                let types: Vec<&str> = content.keys().map(String::as_str).collect();
-                let _ = write!(html, "<p><em>Body</em> ({}):</p>", escape(&types.join(", ")));
-                if let Some(schema) = content.values().next().map(|c| &c["schema"]) {
-                    object_table(&mut html, schema);
-                }
-            }
-            if let Some(responses) = operation["responses"].as_object() {
-                html.push_str("<div class=\"scroll\"><table><tr><th>Status</th><th>Answer</th><th>Headers</th></tr>");
-                for (status, response) in responses {
-                    let body = response["content"]
-                        .as_object()
-                        .map(|content| {
-                            content
-                                .iter()
-                                .map(|(media, c)| format!("{} {}", escape(media), type_of(&c["schema"])))
-                                .collect::<Vec<_>>()
-                                .join(", ")
-                        })
-                        .unwrap_or_default();
-                    let headers = response["headers"]
-                        .as_object()
-                        .map(|h| h.keys().map(|k| escape(k)).collect::<Vec<_>>().join(", "))
-                        .unwrap_or_default();
-                    let _ = write!(
-                        html,
-                        "<tr><td>{}</td><td>{} {}</td><td>{}</td></tr>",
-                        escape(status),
-                        escape(response["description"].as_str().unwrap_or("")),
-                        body,
-                        headers
-                    );
-                }
-                html.push_str("</table></div>");
-            }
-        }
-    }
-    html.push_str("<h2 id=\"models\">Models</h2>");
-    for (name, schema) in schemas {
-        let _ = write!(html, "<h3 id=\"{0}\">{0}</h3>", escape(name));
-        object_table(&mut html, schema);
-    }
-    html.push_str(
-        "<h2 id=\"errors\">Error codes</h2><div class=\"scroll\"><table>\
-         <tr><th>Code</th><th>Name</th><th>HTTP</th><th>When</th></tr>",
-    );
     let codes = doc.pointer("/components/schemas/Error/x-error-codes").and_then(Value::as_array);
-    for code in codes.into_iter().flatten() {
-        let http: Vec<String> = code["Http"].as_array().into_iter().flatten().map(Value::to_string).collect();
-        let _ = write!(
-            html,
-            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
-            code["Code"],
-            escape(code["Name"].as_str().unwrap_or("")),
-            http.join(" / "),
-            escape(code["When"].as_str().unwrap_or(""))
-        );
+    HelpPage {
+        css: assets::css_url(),
+        icon: assets::icon_url(),
+        description: info["description"].as_str().unwrap_or(""),
+        version: info["version"].as_str().unwrap_or(""),
+        groups: operations_by_tag(doc)
+            .iter()
+            .map(|group| GroupView {
+                tag: group.tag.clone(),
+                operations: group.operations.iter().map(operation_view).collect(),
+            })
+            .collect(),
+        models: schemas.iter().map(|(name, schema)| ModelView { name, blocks: blocks_of(schema) }).collect(),
+        codes: codes
+            .into_iter()
+            .flatten()
+            .map(|code| CodeView {
+                code: code["Code"].to_string(),
+                name: code["Name"].as_str().unwrap_or("").to_string(),
+                http: code["Http"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .map(Value::to_string)
+                    .collect::<Vec<_>>()
+                    .join(" / "),
+                when: code["When"].as_str().unwrap_or("").to_string(),
+            })
+            .collect(),
     }
-    html.push_str("</table></div></main></body></html>");
-    html
+    .render()
 }
 
 /// Every documented operation as (METHOD, path template), for tests.

@@ -1,112 +1,27 @@
 //! JSON API handlers, one file per resource: parse the request, call the
 //! service, shape the answer. No SQL and no connection here. This module
-//! holds what they share: body reading, path ids, query parsing, JSON
-//! answers, and the route table.
+//! holds what they share beyond `wire` (which the console shares too):
+//! path ids, `PUT` and `201` answers, `Allow`, and the route table.
 
 pub mod audit;
 pub mod calllogs;
 pub mod catalog;
 pub mod directory;
 pub mod docs;
-pub mod import;
 pub mod openapi;
 pub mod ops;
 pub mod users;
 
-use crate::domain::input::Fields;
-use crate::domain::query::QueryParams;
-use crate::domain::time::with_zone;
 use crate::error::ApiError;
 use crate::state::AppState;
+use crate::wire::input::Fields;
+use crate::wire::models::IntoWire;
+use crate::wire::query::QueryParams;
+pub use crate::wire::{json_response, ok_json, read_body, BodyKinds, Handler, MAX_BODY_BYTES, MAX_IMPORT_BYTES};
 use actix_web::http::{header, Method, StatusCode};
 use actix_web::{web, HttpRequest, HttpResponse};
-use futures_util::StreamExt;
-use serde::Serialize;
 use std::collections::BTreeSet;
 use std::sync::Mutex;
-
-/// docs/api.md §1: bodies over 256 KiB are refused before parsing.
-pub const MAX_BODY_BYTES: usize = 256 * 1024;
-
-pub type Handler = Result<HttpResponse, ApiError>;
-
-/// Which body encodings a route takes.
-#[derive(Clone, Copy, PartialEq, Eq)]
-pub enum BodyKinds {
-    Json,
-    JsonOrForm,
-}
-
-/// docs/api.md §1: the directory import (and the console's import upload) takes
-/// up to 64 MiB, read as a stream.
-pub const MAX_IMPORT_BYTES: usize = 64 * 1024 * 1024;
-
-/// The `Content-Length` a request declares, if any.
-pub fn declared_length(req: &HttpRequest) -> Option<usize> {
-    req.headers().get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<usize>().ok())
-}
-
-/// The body's media type (lower case, without parameters) if it is one that
-/// `kinds` reads, else 415/118.
-pub fn body_media(req: &HttpRequest, kinds: BodyKinds) -> Result<String, ApiError> {
-    let media = req
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .map(|v| v.split(';').next().unwrap_or("").trim().to_ascii_lowercase());
-    let accepted = match kinds {
-        BodyKinds::Json => "application/json or text/json",
-        BodyKinds::JsonOrForm => "application/json, text/json or application/x-www-form-urlencoded",
-    };
-    match media {
-        Some(m) if m == "application/json" || m == "text/json" => Ok(m),
-        Some(m) if m == "application/x-www-form-urlencoded" && kinds == BodyKinds::JsonOrForm => Ok(m),
-        Some(other) => Err(ApiError::invalid_header(
-            StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            format!("Content-Type {other} is not supported here; send {accepted}."),
-        )),
-        None => Err(ApiError::invalid_header(
-            StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            format!("The Content-Type header is missing; send {accepted}."),
-        )),
-    }
-}
-
-/// The message of a JSON body that does not parse.
-pub fn bad_json(e: &serde_json::Error) -> ApiError {
-    let what = if e.is_eof() { "is incomplete" } else { "is not valid JSON" };
-    ApiError::invalid(format!("The request body {what} (line {}, column {}).", e.line(), e.column()))
-}
-
-/// Reads the body: size limit first (Content-Length, then while streaming),
-/// then the media type, then the parse. `Ok(None)` for an empty body.
-pub async fn read_body(
-    req: &HttpRequest,
-    mut payload: web::Payload,
-    kinds: BodyKinds,
-) -> Result<Option<Fields>, ApiError> {
-    if declared_length(req).is_some_and(|n| n > MAX_BODY_BYTES) {
-        return Err(ApiError::payload_too_large(MAX_BODY_BYTES));
-    }
-    let mut body = web::BytesMut::new();
-    while let Some(chunk) = payload.next().await {
-        let chunk = chunk.map_err(|_| ApiError::invalid("The request body could not be read."))?;
-        if body.len() + chunk.len() > MAX_BODY_BYTES {
-            return Err(ApiError::payload_too_large(MAX_BODY_BYTES));
-        }
-        body.extend_from_slice(&chunk);
-    }
-    if body.iter().all(u8::is_ascii_whitespace) {
-        return Ok(None);
-    }
-    if body_media(req, kinds)? == "application/x-www-form-urlencoded" {
-        let pairs: Vec<(String, String)> = serde_urlencoded::from_bytes(&body)
-            .map_err(|_| ApiError::invalid("The form body is not valid URL encoding."))?;
-        return Ok(Some(Fields::from_text_pairs(pairs, "").refusing_unknown()));
-    }
-    let parsed = crate::domain::input::parse_json(&body).map_err(|e| bad_json(&e))?;
-    Ok(Some(Fields::from_parsed(parsed)?.refusing_unknown()))
-}
 
 /// A body that must be present.
 pub async fn require_body(req: &HttpRequest, payload: web::Payload, kinds: BodyKinds) -> Result<Fields, ApiError> {
@@ -126,19 +41,7 @@ pub fn query(req: &HttpRequest) -> Result<QueryParams, ApiError> {
     Ok(QueryParams::parse(req.query_string())?)
 }
 
-/// Serializes `body` with dates in the configured zone.
-pub fn json_response(state: &AppState, status: StatusCode, body: &impl Serialize) -> HttpResponse {
-    match with_zone(&state.service.config.zone, || serde_json::to_vec(body)) {
-        Ok(bytes) => HttpResponse::build(status).content_type("application/json; charset=utf-8").body(bytes),
-        Err(e) => actix_web::ResponseError::error_response(&ApiError::internal(format!("serializing: {e}"))),
-    }
-}
-
-pub fn ok_json(state: &AppState, body: &impl Serialize) -> Handler {
-    Ok(json_response(state, StatusCode::OK, body))
-}
-
-pub fn created(state: &AppState, location: &str, body: &impl Serialize) -> Handler {
+pub fn created(state: &AppState, location: &str, body: impl IntoWire) -> Handler {
     let mut response = json_response(state, StatusCode::CREATED, body);
     if let Ok(value) = header::HeaderValue::from_str(location) {
         response.headers_mut().insert(header::LOCATION, value);
@@ -156,7 +59,7 @@ pub fn wants_representation(req: &HttpRequest) -> bool {
 }
 
 /// A `PUT` answer: 200 with an empty body, or the resource when asked for it.
-pub fn put_answer(state: &AppState, req: &HttpRequest, resource: &impl Serialize) -> Handler {
+pub fn put_answer(state: &AppState, req: &HttpRequest, resource: impl IntoWire) -> Handler {
     if wants_representation(req) {
         ok_json(state, resource)
     } else {

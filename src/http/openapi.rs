@@ -7,23 +7,23 @@
 //! error model and the statuses it comes with, `X-Request-Id`, security).
 //! `/help` renders this same document.
 
-use crate::domain::calllogs::CALL_LOG_RESOURCE;
 use crate::domain::calllogs::{
     MAX_CALL_FROM, MAX_COMMENT, MAX_FUTURE_SECONDS, MAX_IDEMPOTENCY_KEY, MAX_NOTES, MAX_SUBJECT, MAX_TAKENBY,
 };
-use crate::domain::catalog::{CATEGORIES, MAX_CATALOG_NAME, REASON_RESOURCE, STATUS_RESOURCE};
-use crate::domain::directory::{IMPORT_RESOURCE, MAX_IMPORT_TEXT, PROPERTY_RESOURCE, RESIDENT_RESOURCE, UNIT_RESOURCE};
-use crate::domain::input::{Resource, DISPLAY_ORDERS};
+use crate::domain::catalog::{CATEGORIES, DISPLAY_ORDERS, MAX_CATALOG_NAME};
+use crate::domain::directory::MAX_IMPORT_TEXT;
 use crate::domain::lookup::MAX_LOOKUP_CHARS;
 use crate::domain::query::MAX_PAGE_SIZE;
-use crate::domain::time::Stamp;
-use crate::domain::users::{MAX_PASSWORD_CHARS, MIN_PASSWORD_CHARS, TOKEN_RESOURCE, USER_RESOURCE};
+use crate::domain::users::{MAX_PASSWORD_CHARS, MIN_PASSWORD_CHARS};
 use crate::error::ErrorCode;
-use crate::http::{MAX_BODY_BYTES, MAX_IMPORT_BYTES};
+use crate::wire::calllogs::CALL_LOG_RESOURCE;
+use crate::wire::catalog::{REASON_RESOURCE, STATUS_RESOURCE};
+use crate::wire::directory::{IMPORT_RESOURCE, PROPERTY_RESOURCE, RESIDENT_RESOURCE, UNIT_RESOURCE};
+use crate::wire::input::Resource;
+use crate::wire::users::{TOKEN_RESOURCE, USER_RESOURCE};
+use crate::wire::{MAX_BODY_BYTES, MAX_IMPORT_BYTES};
 use serde_json::{json, Map, Value};
 use std::sync::OnceLock;
-use utoipa::openapi::schema::{ObjectBuilder, Schema, SchemaFormat, SchemaType, Type};
-use utoipa::openapi::{KnownFormat, RefOr};
 use utoipa::OpenApi;
 
 /// The longest user name `check_user_name` takes.
@@ -90,22 +90,9 @@ pub const MAX_TOKEN_NAME: usize = 100;
         crate::http::ops::readyz,
         crate::http::ops::metrics,
     ),
-    components(schemas(crate::error::FieldError))
+    components(schemas(crate::wire::models::FieldError))
 )]
 struct ApiDoc;
-
-/// Dates are written `YYYY-MM-DDTHH:MM:SS.fffffff±HH:MM` (RFC 3339) in the server's zone.
-impl utoipa::PartialSchema for Stamp {
-    fn schema() -> RefOr<Schema> {
-        ObjectBuilder::new()
-            .schema_type(SchemaType::new(Type::String))
-            .format(Some(SchemaFormat::KnownFormat(KnownFormat::DateTime)))
-            .examples(["2026-01-31T14:30:00.0000000+00:00"])
-            .into()
-    }
-}
-
-impl utoipa::ToSchema for Stamp {}
 
 /// The document, built once.
 pub fn document() -> &'static Value {

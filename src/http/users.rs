@@ -2,15 +2,18 @@
 
 use crate::auth::client_address;
 use crate::domain::directory::PropertyStatus;
-use crate::domain::query::ListWrapper;
 use crate::domain::time::Stamp;
-use crate::domain::users::{read_new_user, read_user_changes, Caller, User};
+use crate::domain::users::Caller;
 use crate::http::{
     created, no_content, ok_json, path_id, put_answer, query, require_body, resource, BodyKinds, Handler,
 };
 use crate::state::AppState;
+use crate::wire::models::{self, IntoWire};
+use crate::wire::query::ListWrapper;
+use crate::wire::users::{read_new_user, read_user_changes};
 use actix_web::http::Method;
 use actix_web::{web, HttpRequest, HttpResponse};
+use jiff::tz::TimeZone;
 use serde::Serialize;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
@@ -32,8 +35,15 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
 #[serde(rename_all = "PascalCase")]
 struct SignInAnswer {
     token: String,
-    expires_on: Stamp,
-    user: User,
+    expires_on: models::Date,
+    user: models::User,
+}
+
+impl IntoWire for SignInAnswer {
+    type Wire = SignInAnswer;
+    fn into_wire(self, _zone: &TimeZone) -> SignInAnswer {
+        self
+    }
 }
 
 #[utoipa::path(
@@ -58,7 +68,9 @@ async fn sign_in(state: web::Data<AppState>, req: HttpRequest, body: web::Payloa
     };
     let client = client_address(&req, &state.service.config.trusted_proxies);
     let session = state.service.sign_in(user_name, password, client).await?;
-    ok_json(&state, &SignInAnswer { token: session.token, expires_on: session.expires_on, user: session.user })
+    let zone = &state.service.config.zone;
+    let expires_on = models::Date::of(session.expires_on, zone);
+    ok_json(&state, SignInAnswer { token: session.token, expires_on, user: session.user.into() })
 }
 
 #[utoipa::path(
@@ -81,12 +93,12 @@ async fn sign_out(state: web::Data<AppState>, caller: Caller) -> Handler {
     tag = "users",
     summary = "The caller's user.",
     responses(
-        (status = 200, description = "the caller", body = crate::domain::users::User),
+        (status = 200, description = "the caller", body = crate::wire::models::User),
     )
 )]
 async fn get_me(state: web::Data<AppState>, caller: Caller) -> Handler {
     let user = state.service.get_user(&caller, caller.user_id).await?;
-    ok_json(&state, &user)
+    ok_json(&state, user)
 }
 
 #[utoipa::path(
@@ -128,12 +140,12 @@ async fn change_my_password(
     tag = "users",
     summary = "One user (self or admin).",
     responses(
-        (status = 200, description = "the user", body = crate::domain::users::User),
+        (status = 200, description = "the user", body = crate::wire::models::User),
     )
 )]
 async fn get_user(state: web::Data<AppState>, caller: Caller, req: HttpRequest) -> Handler {
     let user = state.service.get_user(&caller, path_id(&req, "id")?).await?;
-    ok_json(&state, &user)
+    ok_json(&state, user)
 }
 
 #[utoipa::path(
@@ -142,14 +154,14 @@ async fn get_user(state: web::Data<AppState>, caller: Caller, req: HttpRequest) 
     tag = "users",
     summary = "Every user (admin).",
     responses(
-        (status = 200, description = "users", body = crate::domain::query::ListWrapper<crate::domain::users::User>),
+        (status = 200, description = "users", body = crate::wire::query::ListWrapper<crate::wire::models::User>),
     )
 )]
 async fn list_users(state: web::Data<AppState>, caller: Caller, req: HttpRequest) -> Handler {
     caller.require_admin()?;
     let page = query(&req)?.page()?;
     let (total, users) = state.service.list_users(&caller, page).await?;
-    ok_json(&state, &ListWrapper::new(total, users))
+    ok_json(&state, ListWrapper::new(total, users))
 }
 
 #[utoipa::path(
@@ -158,14 +170,14 @@ async fn list_users(state: web::Data<AppState>, caller: Caller, req: HttpRequest
     tag = "users",
     summary = "Create a user (admin). A taken user name (ignoring case) is 409/112.",
     responses(
-        (status = 201, description = "created", body = crate::domain::users::User, headers(("Location" = String, description = "the created resource"))),
+        (status = 201, description = "created", body = crate::wire::models::User, headers(("Location" = String, description = "the created resource"))),
     )
 )]
 async fn create_user(state: web::Data<AppState>, caller: Caller, req: HttpRequest, body: web::Payload) -> Handler {
     caller.require_admin()?;
     let new_user = read_new_user(require_body(&req, body, BodyKinds::Json).await?)?;
     let user = state.service.create_user(&caller, new_user).await?;
-    created(&state, &format!("/api/users/{}", user.user_id), &user)
+    created(&state, &format!("/api/users/{}", user.user_id), user)
 }
 
 #[utoipa::path(
@@ -182,7 +194,7 @@ async fn update_user(state: web::Data<AppState>, caller: Caller, req: HttpReques
     let user_id = path_id(&req, "id")?;
     let changes = read_user_changes(require_body(&req, body, BodyKinds::Json).await?)?;
     let user = state.service.update_user(&caller, user_id, changes).await?;
-    put_answer(&state, &req, &user)
+    put_answer(&state, &req, user)
 }
 
 #[utoipa::path(
@@ -191,7 +203,7 @@ async fn update_user(state: web::Data<AppState>, caller: Caller, req: HttpReques
     tag = "users",
     summary = "The properties that user may see (self or admin).",
     responses(
-        (status = 200, description = "properties", body = crate::domain::query::ListWrapper<crate::domain::directory::Property>),
+        (status = 200, description = "properties", body = crate::wire::query::ListWrapper<crate::wire::models::Property>),
     )
 )]
 async fn user_properties(state: web::Data<AppState>, caller: Caller, req: HttpRequest) -> Handler {
@@ -201,7 +213,7 @@ async fn user_properties(state: web::Data<AppState>, caller: Caller, req: HttpRe
     let status = params.choice::<PropertyStatus>("PropertyStatus")?.unwrap_or(PropertyStatus::Active);
     let page = params.page()?;
     let (total, rows) = state.service.user_properties(&caller, user_id, status, page).await?;
-    ok_json(&state, &ListWrapper::new(total, rows))
+    ok_json(&state, ListWrapper::new(total, rows))
 }
 
 #[derive(Serialize, utoipa::ToSchema)]
@@ -210,8 +222,15 @@ struct CreatedToken {
     token_id: i64,
     name: String,
     token: String,
-    created_on: Stamp,
-    expires_on: Option<Stamp>,
+    created_on: models::Date,
+    expires_on: Option<models::Date>,
+}
+
+impl IntoWire for CreatedToken {
+    type Wire = CreatedToken;
+    fn into_wire(self, _zone: &TimeZone) -> CreatedToken {
+        self
+    }
 }
 
 #[utoipa::path(
@@ -227,7 +246,7 @@ async fn create_token(state: web::Data<AppState>, caller: Caller, req: HttpReque
     let user_id = path_id(&req, "id")?;
     caller.require_self_or_admin(user_id)?;
     let mut f = require_body(&req, body, BodyKinds::Json).await?;
-    f.expect(crate::domain::users::TOKEN_RESOURCE);
+    f.expect(crate::wire::users::TOKEN_RESOURCE);
     let name = f.required_string("Name");
     if let Some(name) = &name {
         f.check_length("Name", name, 100);
@@ -242,10 +261,10 @@ async fn create_token(state: web::Data<AppState>, caller: Caller, req: HttpReque
         token_id: issued.token_id,
         name: issued.name,
         token: issued.token,
-        created_on: issued.created_on,
-        expires_on: issued.expires_on,
+        created_on: models::Date::of(issued.created_on, &state.service.config.zone),
+        expires_on: issued.expires_on.into_wire(&state.service.config.zone),
     };
-    created(&state, &format!("/api/users/{user_id}/tokens/{}", answer.token_id), &answer)
+    created(&state, &format!("/api/users/{user_id}/tokens/{}", answer.token_id), answer)
 }
 
 #[utoipa::path(
@@ -254,7 +273,7 @@ async fn create_token(state: web::Data<AppState>, caller: Caller, req: HttpReque
     tag = "users",
     summary = "The user's live API tokens (self or admin).",
     responses(
-        (status = 200, description = "tokens", body = crate::domain::query::ListWrapper<crate::domain::users::TokenInfo>),
+        (status = 200, description = "tokens", body = crate::wire::query::ListWrapper<crate::wire::models::TokenInfo>),
     )
 )]
 async fn list_tokens(state: web::Data<AppState>, caller: Caller, req: HttpRequest) -> Handler {
@@ -262,7 +281,7 @@ async fn list_tokens(state: web::Data<AppState>, caller: Caller, req: HttpReques
     caller.require_self_or_admin(user_id)?;
     let page = query(&req)?.page()?;
     let tokens = state.service.list_api_tokens(&caller, user_id).await?;
-    ok_json(&state, &ListWrapper::paged(tokens, page))
+    ok_json(&state, ListWrapper::paged(tokens, page))
 }
 
 #[utoipa::path(

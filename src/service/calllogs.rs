@@ -203,7 +203,7 @@ impl Service {
                 let now = Stamp::now();
                 let since = now.plus_seconds(-IDEMPOTENCY_WINDOW_SECONDS);
                 // What the key is bound to (computed only when there is a key).
-                let fingerprint = idempotency_key.as_ref().map(|_| input.fingerprint());
+                let fingerprint = idempotency_key.as_ref().map(|_| super::idempotency::fingerprint(&input));
                 if let Some(key) = &idempotency_key {
                     if let Some(remembered) = tx.idempotent_log(caller.user_id, key, since)? {
                         // A key remembered before keys were bound to bodies has

@@ -8,6 +8,7 @@ pub mod calllogs;
 pub mod catalog;
 pub mod directory;
 pub mod gate;
+pub mod idempotency;
 pub mod users;
 
 use crate::config::AppConfig;

@@ -125,14 +125,12 @@ fn patterns_of_other_engine(engine: &str) -> Vec<Regex> {
 }
 
 #[test]
-#[ignore = "enabled when issue 17's edge reshaping lands (the wire format and engine syntax out of domain/)"]
 fn nothing_in_domain_names_the_web_the_api_document_or_a_database() {
     let found = mentions("src/domain", &domain_patterns(), &[]);
     assert!(found.is_empty(), "domain/ names what belongs at the edges:\n{}", found.join("\n"));
 }
 
 #[test]
-#[ignore = "enabled when issue 17's seam reshaping lands (the shared migration record and seeds out of store/sqlite/)"]
 fn no_module_of_one_engine_names_the_other() {
     let mut found = Vec::new();
     for (engine, _) in ENGINES {

@@ -6,13 +6,13 @@
 //! JSON tree of it). The console's upload feeds its CSV parts to the CSV
 //! reader the same way ([`feed_blocking`]).
 
-use crate::domain::directory::{
-    bounded_text, ImportBatch, RowKind, IMPORT_RESOURCE, PROPERTY_RESOURCE, RESIDENT_RESOURCE, UNIT_RESOURCE,
-};
+use crate::domain::directory::{ImportBatch, RowKind};
 use crate::domain::error::FieldError;
-use crate::domain::input::Fields;
 use crate::error::ApiError;
-use crate::http::{bad_json, body_media, declared_length, BodyKinds, MAX_IMPORT_BYTES};
+use crate::wire::directory::{add_refused_row, add_row, fields_of, resource_of};
+use crate::wire::directory::{bounded_text, IMPORT_RESOURCE, PROPERTY_RESOURCE, RESIDENT_RESOURCE, UNIT_RESOURCE};
+use crate::wire::input::Fields;
+use crate::wire::{bad_json, body_media, declared_length, BodyKinds, MAX_IMPORT_BYTES};
 use actix_web::web::Bytes;
 use actix_web::{web, HttpRequest};
 use futures_util::{Stream, StreamExt};
@@ -343,7 +343,7 @@ impl<'de> Visitor<'de> for Row<'_> {
     }
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
-        let fields = self.kind.fields();
+        let fields = fields_of(self.kind);
         // Per field of the resource (at most MAX_ROW_FIELDS): the first value
         // as given, and when it comes again, how many times and its spellings.
         let mut given: [Option<(String, Value)>; MAX_ROW_FIELDS] = Default::default();
@@ -375,7 +375,7 @@ impl<'de> Visitor<'de> for Row<'_> {
                 },
                 None => {
                     map.next_value::<IgnoredAny>()?;
-                    let resource = self.kind.resource();
+                    let resource = resource_of(self.kind);
                     self.batch.problems.add_with(|| {
                         let hint = (key.chars().count() <= MAX_SHOWN_NAME)
                             .then(|| crate::domain::suggest::nearest(&key, resource.fields))
@@ -407,9 +407,9 @@ impl<'de> Visitor<'de> for Row<'_> {
         let object: Map<String, Value> = given.into_iter().flatten().collect();
         let fields = Fields::from_object(object, name);
         if self.batch.problems.total() == problems_before {
-            self.batch.add_row(self.kind, self.position, fields, self.zone);
+            add_row(self.batch, self.kind, self.position, fields, self.zone);
         } else {
-            self.batch.add_refused_row(self.kind, fields, self.zone);
+            add_refused_row(self.batch, self.kind, fields, self.zone);
         }
         Ok(())
     }

@@ -22,11 +22,6 @@ use std::collections::HashMap;
 use std::fmt;
 use std::ops::RangeInclusive;
 
-/// docs/api.md §1: the bounds of a `DisplayOrder` (of a reason, a status or a
-/// unit). A new reason or status goes after the last one, so an order near
-/// the top of `i64` would make every later create overflow.
-pub const DISPLAY_ORDERS: RangeInclusive<i64> = 0..=1_000_000;
-
 /// A resource's field names as this API writes them (its answer model).
 #[derive(Debug, Clone, Copy)]
 pub struct Resource {
@@ -733,6 +728,7 @@ pub fn parse_bool_text(s: &str) -> Option<bool> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::catalog::DISPLAY_ORDERS;
     use serde_json::json;
 
     #[test]
