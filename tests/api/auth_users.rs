@@ -712,7 +712,8 @@ async fn another_users_tokens_are_admin_only() {
 
 #[actix_web::test]
 async fn an_expired_api_token_is_401_101_even_when_cached() {
-    let app = spawn_app().await;
+    let time = manual_clock();
+    let app = spawn_app_with(clock(&time)).await;
     let admin = sign_in(&app, "admin", ADMIN_PASSWORD).await;
     let me = get(&app, "/api/users/me", &admin).await.body["UserId"].as_i64().unwrap();
     let a = post(
@@ -725,7 +726,9 @@ async fn an_expired_api_token_is_401_101_even_when_cached() {
     assert_eq!(a.status, StatusCode::CREATED, "{}", a.text);
     let token = a.body["Token"].as_str().unwrap().to_string();
     assert_eq!(get(&app, "/api/users/me", &token).await.status, StatusCode::OK); // cached now
-    actix_web::rt::time::sleep(std::time::Duration::from_millis(3500)).await;
+    time.advance_seconds(2);
+    assert_eq!(get(&app, "/api/users/me", &token).await.status, StatusCode::OK, "not yet expired");
+    time.advance_seconds(2);
     get(&app, "/api/users/me", &token).await.assert_error(401, 101);
 }
 
