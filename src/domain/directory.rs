@@ -466,10 +466,12 @@ impl Pack for Resident {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
-    fn resident(first: Option<&str>, middle: Option<&str>, last: Option<&str>) -> Resident {
+    /// A resident of unit 1 of property 1 with only these names (tests of
+    /// the domain and of the wire format build theirs from it).
+    pub(crate) fn resident(first: Option<&str>, middle: Option<&str>, last: Option<&str>) -> Resident {
         Resident {
             resident_id: 1,
             property_id: 1,

@@ -8,15 +8,20 @@ use crate::domain::directory::PropertyStatus;
 /// list, and no search: then the engines count it from the per-status
 /// counters their triggers keep, not log by log.
 pub fn counted_by_place_and_status(filter: &CallLogFilter) -> bool {
-    filter.search.is_none()
-        && filter.unit_id.is_none()
-        && filter.resident_id.is_none()
-        && filter.reasons.is_none()
-        && filter.takenby.is_none()
-        && filter.taken_by_exactly.is_none()
-        && filter.from.is_none()
-        && filter.to.is_none()
-        && filter.modified_since.is_none()
+    filter.search.is_none() && !narrows_past_place_and_status(filter)
+}
+
+/// Whether anything besides the properties (or scope), statuses and words
+/// narrows the list.
+pub fn narrows_past_place_and_status(filter: &CallLogFilter) -> bool {
+    filter.unit_id.is_some()
+        || filter.resident_id.is_some()
+        || filter.reasons.is_some()
+        || filter.takenby.is_some()
+        || filter.taken_by_exactly.is_some()
+        || filter.from.is_some()
+        || filter.to.is_some()
+        || filter.modified_since.is_some()
 }
 
 /// The stored `property_status` values (1 active, 0 inactive) a status lets

@@ -479,29 +479,10 @@ fn csv_problem(file_name: &str, e: &csv::Error) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::directory::tests::resident;
     use crate::domain::directory::ImportCounts;
     use crate::domain::time::Stamp;
     use serde_json::json;
-
-    fn resident(first: Option<&str>, middle: Option<&str>, last: Option<&str>) -> Resident {
-        Resident {
-            resident_id: 1,
-            property_id: 1,
-            unit_id: 1,
-            resident_first_name: first.map(String::from),
-            resident_middle_initial: middle.map(String::from),
-            resident_last_name: last.map(String::from),
-            resident_email: None,
-            resident_unitphone: None,
-            resident_cellphone: None,
-            resident_workphone: None,
-            resident_otherphone: None,
-            occupancy_type: None,
-            resident_type: None,
-            move_in_date: None,
-            move_out_date: None,
-        }
-    }
 
     #[test]
     fn resident_needs_a_first_or_last_name() {

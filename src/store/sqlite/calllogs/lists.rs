@@ -134,15 +134,8 @@ pub fn list_clauses(filter: &CallLogFilter, part: ListPart) -> ListQuery {
 pub(super) fn lets_every_log_through(filter: &CallLogFilter) -> bool {
     filter.scope.is_none()
         && filter.property_id.is_none()
-        && filter.unit_id.is_none()
-        && filter.resident_id.is_none()
         && filter.statuses.is_none()
-        && filter.reasons.is_none()
-        && filter.takenby.is_none()
-        && filter.taken_by_exactly.is_none()
-        && filter.from.is_none()
-        && filter.to.is_none()
-        && filter.modified_since.is_none()
+        && !crate::store::shared::narrows_past_place_and_status(filter)
 }
 
 /// The number of live logs a filter of properties and statuses alone lets
