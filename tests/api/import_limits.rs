@@ -242,7 +242,11 @@ async fn an_upload_is_refused_on_its_form_token_before_its_files_are_read() {
                 .await
                 .unwrap();
         assert_eq!(status, 403, "refused on the token");
-        assert!(sent < declared / 4, "answered before the upload was sent: {sent} of {declared} bytes");
+        // Read whole first, the upload would be answered only after all of it
+        // was sent; what is sent before this client sees the answer depends on
+        // how busy the machine is (16 MiB seen under a full suite), so the
+        // bound is half.
+        assert!(sent < declared / 2, "answered before the upload was sent: {sent} of {declared} bytes");
     }
     assert_eq!(get(&app, "/api/properties", &admin).await.body["Total"], 0, "nothing written");
 }
