@@ -243,25 +243,13 @@ async fn the_desk_lookup_answers_the_api_lookup_for_this_site_only() {
     app_with_directory!(app, admin);
     let cookie = console_sign_in(&app, "admin", ADMIN_PASSWORD).await;
     let api = get(&app, "/api/lookup?q=ann", &admin).await;
-    let desk = app
-        .request(Method::GET, "/desk/lookup?q=ann")
-        .header("Cookie", &cookie)
-        .header("Sec-Fetch-Site", "same-origin")
-        .send()
-        .await
-        .unwrap();
+    let desk = desk_lookup(&app, &cookie, "same-origin").await;
     assert_eq!(desk.status(), StatusCode::OK);
     let body: serde_json::Value = desk.json().await.unwrap();
     assert_eq!(body, api.body);
     assert_eq!(body["Elements"][0]["ResidentId"], json!(111));
 
-    let cross = app
-        .request(Method::GET, "/desk/lookup?q=ann")
-        .header("Cookie", &cookie)
-        .header("Sec-Fetch-Site", "cross-site")
-        .send()
-        .await
-        .unwrap();
+    let cross = desk_lookup(&app, &cookie, "cross-site").await;
     assert_eq!(cross.status(), StatusCode::FORBIDDEN);
     let foreign = app
         .request(Method::GET, "/desk/lookup?q=ann")

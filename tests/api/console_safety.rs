@@ -21,13 +21,7 @@ async fn an_api_token_in_the_session_cookie_is_no_session() {
         let page = get_page(&app, path, Some(&cookie)).await;
         assert_eq!((page.status, page.header("location")), (StatusCode::SEE_OTHER, next), "{path}");
     }
-    let lookup = app
-        .request(Method::GET, "/desk/lookup?q=ann")
-        .header("Cookie", &cookie)
-        .header("Sec-Fetch-Site", "same-origin")
-        .send()
-        .await
-        .unwrap();
+    let lookup = desk_lookup(&app, &cookie, "same-origin").await;
     assert_eq!(lookup.status(), StatusCode::UNAUTHORIZED);
     // Its form token would be derived from it: a form posted with both is still no session's.
     let csrf = calllog::console::session::csrf_for(api_token);
@@ -67,13 +61,7 @@ async fn a_sec_fetch_site_value_browsers_never_send_counts_as_cross_site() {
     assert_eq!(refused.status, StatusCode::FORBIDDEN);
     let admin = sign_in(&app, "admin", ADMIN_PASSWORD).await;
     assert!(!get(&app, "/api/calllogreasons", &admin).await.text.contains("Odd header"), "nothing written");
-    let lookup = app
-        .request(Method::GET, "/desk/lookup?q=ann")
-        .header("Cookie", &cookie)
-        .header("Sec-Fetch-Site", "same-origin-please")
-        .send()
-        .await
-        .unwrap();
+    let lookup = desk_lookup(&app, &cookie, "same-origin-please").await;
     assert_eq!(lookup.status(), StatusCode::FORBIDDEN, "the page script's reads too");
     // The values browsers send still pass.
     let accepted = post_form(&app, "/admin/reasons", Some(&cookie), &reason, "same-origin").await;

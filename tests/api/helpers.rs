@@ -680,3 +680,14 @@ pub fn read_only_database(app: &TestApp) -> rusqlite::Connection {
         TestDatabase::Postgres(_) => panic!("read_only_database is for SQLite; guard the test with on_sqlite()"),
     }
 }
+
+/// `GET /desk/lookup?q=ann` (the desk's page script) with a session cookie and
+/// the `Sec-Fetch-Site` a browser would send.
+pub async fn desk_lookup(app: &TestApp, cookie: &str, sec_fetch_site: &str) -> reqwest::Response {
+    app.request(Method::GET, "/desk/lookup?q=ann")
+        .header("Cookie", cookie)
+        .header("Sec-Fetch-Site", sec_fetch_site)
+        .send()
+        .await
+        .unwrap()
+}
