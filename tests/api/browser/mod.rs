@@ -104,6 +104,14 @@ impl Drop for Driver {
             .collect();
         if !pids.is_empty() {
             let _ = Command::new("kill").arg("-KILL").args(&pids).stderr(Stdio::null()).status();
+            // Until they are gone they may still write into the profile, and
+            // its removal (the TempDir's drop, after this) would leave it behind.
+            // A dead process's cmdline reads empty (a zombie) or not at all.
+            let gone = |pid: &String| std::fs::read(format!("/proc/{pid}/cmdline")).map_or(true, |c| c.is_empty());
+            let started = Instant::now();
+            while !pids.iter().all(gone) && started.elapsed() < Duration::from_secs(5) {
+                std::thread::sleep(Duration::from_millis(10));
+            }
         }
     }
 }
