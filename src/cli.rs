@@ -5,6 +5,7 @@ use crate::app::build_app;
 use crate::config::{AppConfig, Database, StoreConfig, Synchronous};
 use crate::credentials::new_password;
 use crate::domain::directory::{ImportBatch, Property, Resident, RowKind, Unit, LISTED_PROBLEMS};
+use crate::domain::ids::{PropertyId, ResidentId, TokenId, UnitId};
 use crate::domain::query::{Page, MAX_PAGE_SIZE};
 use crate::domain::time::{zone_named, Stamp};
 use crate::domain::users::{check_password, check_user_name, Caller, NewUser, Role, TokenKind, User, UserChanges};
@@ -427,7 +428,7 @@ fn user_add(db: &Database, args: UserAddArgs) -> Result<(), Failure> {
         last_name: last.filter(|s| !s.trim().is_empty()),
         email: email.filter(|s| !s.trim().is_empty()),
         role,
-        property_ids: properties,
+        property_ids: properties.into_iter().map(PropertyId).collect(),
     };
     let (user, has_admin) = with_service(db, async |service| {
         let user = service.create_user(&Caller::command_line(), user).await?;
@@ -512,7 +513,7 @@ fn user_list(db: &Database) -> Result<(), Failure> {
     })?;
     let mut out = std::io::stdout().lock();
     for user in users {
-        let properties: Vec<String> = user.property_ids.iter().map(i64::to_string).collect();
+        let properties: Vec<String> = user.property_ids.iter().map(PropertyId::to_string).collect();
         let active = if user.active { "active" } else { "inactive" };
         let line = format!("{}\t{}\t{active}\t{}", field(&user.user_name), user.role.as_str(), properties.join(","));
         writeln!(out, "{line}").map_err(|e| Failure(format!("cannot write to standard output: {e}")))?;
@@ -567,7 +568,7 @@ fn token_list(db: &Database, name: &str, zone: &TimeZone) -> Result<(), Failure>
 
 fn token_revoke(db: &Database, token_id: i64) -> Result<(), Failure> {
     let token =
-        with_service(db, async |service| Ok(service.revoke_token_by_id(&Caller::command_line(), token_id).await?))?;
+        with_service(db, async |service| Ok(service.revoke_token_by_id(&Caller::command_line(), TokenId(token_id)).await?))?;
     let kind = if token.kind == TokenKind::Api { "API token" } else { "session token" };
     let label = token.name.as_deref().map(|n| format!(" {n:?}")).unwrap_or_default();
     println!("Revoked {kind} {}{label} of user {}.", token.token_id, token.user_name);
@@ -701,7 +702,7 @@ fn demo_batch() -> ImportBatch {
     let sites = [(1, "Harbor View Condominiums", 1, "Miami", "FL"), (2, "Oak Hollow HOA", 2, "Austin", "TX")];
     for (property_id, name, type_id, city, state) in sites {
         batch.add_property(&Property {
-            property_id,
+            property_id: PropertyId(property_id),
             c4_uid: None,
             property_name: name.into(),
             address1: Some(format!("{} Main Street", 100 * property_id)),
@@ -717,8 +718,8 @@ fn demo_batch() -> ImportBatch {
         for n in 1..=20 {
             let unit_id = property_id * 100 + n;
             batch.add_unit(&Unit {
-                unit_id,
-                property_id,
+                unit_id: UnitId(unit_id),
+                property_id: PropertyId(property_id),
                 unit_number: if type_id == 1 { format!("{}{:02}", 1 + (n - 1) / 5, n) } else { format!("{}", 10 * n) },
                 address1: None,
                 address2: None,
@@ -733,9 +734,9 @@ fn demo_batch() -> ImportBatch {
             for k in 0..2 {
                 let i = (unit_id * 2 + k) as usize;
                 batch.add_resident(&Resident {
-                    resident_id: unit_id * 10 + k,
-                    property_id,
-                    unit_id,
+                    resident_id: ResidentId(unit_id * 10 + k),
+                    property_id: PropertyId(property_id),
+                    unit_id: UnitId(unit_id),
                     resident_first_name: Some(FIRST[i % 10].into()),
                     resident_middle_initial: i.is_multiple_of(3).then(|| "M".to_string()),
                     resident_last_name: Some(LAST[(i / 10 + n as usize) % 10].into()),

@@ -3,6 +3,7 @@
 //! service; no HTTP here. (The sign-in throttle's rules are
 //! `domain::throttle`; its records live in the database.)
 
+use crate::domain::ids::{TokenId, UserId};
 use crate::domain::time::Stamp;
 use crate::domain::users::Caller;
 use argon2::password_hash::{Output, PasswordHash, SaltString};
@@ -228,7 +229,7 @@ impl TokenCache {
         }
     }
 
-    pub fn forget_token(&self, token_id: i64) {
+    pub fn forget_token(&self, token_id: TokenId) {
         self.generation.fetch_add(1, Ordering::SeqCst);
         if let Ok(mut entries) = self.entries.write() {
             entries.retain(|_, (c, _)| c.token_id != token_id);
@@ -243,7 +244,7 @@ impl TokenCache {
         }
     }
 
-    pub fn forget_user(&self, user_id: i64) {
+    pub fn forget_user(&self, user_id: UserId) {
         self.generation.fetch_add(1, Ordering::SeqCst);
         if let Ok(mut entries) = self.entries.write() {
             entries.retain(|_, (c, _)| c.user_id != user_id);

@@ -11,6 +11,7 @@ use super::{
 };
 use crate::domain::directory::{ImportBatch, ImportCounts, PropertyStatus, RowKind};
 use crate::domain::error::{DomainError, ErrorKind};
+use crate::domain::ids::{PropertyId, ReasonId, StatusId, UserId};
 use crate::domain::query::Page;
 use crate::domain::users::Role;
 use crate::service::ServiceError;
@@ -30,7 +31,7 @@ use futures_util::StreamExt;
 use jiff::tz::TimeZone;
 
 struct UserLine {
-    user_id: i64,
+    user_id: UserId,
     user_name: String,
     display_name: String,
     roles: Vec<(&'static str, bool)>,
@@ -101,11 +102,11 @@ async fn admin_page(
     let recent = Page { number: 1, size: RECENT_CHANGES };
     let (_, changes) = state.service.audit_entries(caller, Default::default(), recent).await?;
     let zone = &state.service.config.zone;
-    let property_choices = |selected: &[i64]| -> Vec<Choice> {
+    let property_choices = |selected: &[PropertyId]| -> Vec<Choice> {
         properties
             .iter()
             .map(|p| Choice {
-                id: p.property_id,
+                id: p.property_id.0,
                 name: p.property_name.clone(),
                 selected: selected.contains(&p.property_id),
             })
@@ -147,7 +148,7 @@ async fn admin_page(
         reasons: reasons
             .into_iter()
             .map(|r| CatalogLine {
-                id: r.call_log_reason_id,
+                id: r.call_log_reason_id.0,
                 name: r.name,
                 display_order: r.display_order,
                 active: r.active,
@@ -158,7 +159,7 @@ async fn admin_page(
         statuses: statuses
             .into_iter()
             .map(|s| CatalogLine {
-                id: s.module_status_id,
+                id: s.module_status_id.0,
                 name: s.name,
                 display_order: s.display_order,
                 active: s.active,
@@ -240,9 +241,10 @@ async fn outcome(state: &AppState, session: &Session, result: Result<String, Ser
     }
 }
 
-fn path_id(req: &HttpRequest) -> Result<i64, PageFailure> {
+/// The path's positive id, as the id type `id` makes of it.
+fn path_id<T>(req: &HttpRequest, id: fn(i64) -> T) -> Result<T, PageFailure> {
     let raw = req.match_info().get("id").unwrap_or("");
-    raw.parse::<i64>().ok().filter(|id| *id > 0).ok_or_else(|| PageFailure::Refused {
+    raw.parse::<i64>().ok().filter(|number| *number > 0).map(id).ok_or_else(|| PageFailure::Refused {
         status: StatusCode::NOT_FOUND,
         // Not repeated: the path is free text (docs/console.md §5).
         message: "There is nothing at this address.".into(),
@@ -280,7 +282,7 @@ pub async fn create_user(state: web::Data<AppState>, req: HttpRequest, body: web
 }
 
 pub async fn update_user(state: web::Data<AppState>, req: HttpRequest, body: web::Bytes) -> HttpResponse {
-    let user_id = match path_id(&req) {
+    let user_id = match path_id(&req, UserId) {
         Ok(id) => id,
         Err(failure) => return answer(Err(failure), None),
     };
@@ -344,7 +346,7 @@ pub async fn create_reason(state: web::Data<AppState>, req: HttpRequest, body: w
 }
 
 pub async fn update_reason(state: web::Data<AppState>, req: HttpRequest, body: web::Bytes) -> HttpResponse {
-    let reason_id = match path_id(&req) {
+    let reason_id = match path_id(&req, ReasonId) {
         Ok(id) => id,
         Err(failure) => return answer(Err(failure), None),
     };
@@ -375,7 +377,7 @@ pub async fn create_status(state: web::Data<AppState>, req: HttpRequest, body: w
 }
 
 pub async fn update_status(state: web::Data<AppState>, req: HttpRequest, body: web::Bytes) -> HttpResponse {
-    let status_id = match path_id(&req) {
+    let status_id = match path_id(&req, StatusId) {
         Ok(id) => id,
         Err(failure) => return answer(Err(failure), None),
     };

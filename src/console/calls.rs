@@ -7,6 +7,7 @@ use super::view::{Choice, When};
 use super::{answer, guarded_post, is_input_refusal, render, see_other, Chrome, FormErrors, FormFields, PageFailure};
 use crate::domain::directory::PropertyStatus;
 use crate::domain::error::{DomainError, ErrorKind, FieldError};
+use crate::domain::ids::{LogId, PropertyId, ReasonId, ResidentId, StatusId, UnitId};
 use crate::domain::query::Page;
 use crate::domain::time::Stamp;
 use crate::domain::users::Role;
@@ -31,7 +32,7 @@ struct NewCallValues {
     subject: String,
     notes: String,
     status_id: String,
-    reasons: Vec<i64>,
+    reasons: Vec<ReasonId>,
 }
 
 #[derive(Template)]
@@ -66,8 +67,9 @@ fn new_idempotency_key() -> String {
     hex::encode(bytes)
 }
 
-fn parse_id(text: &str) -> Option<i64> {
-    text.trim().parse::<i64>().ok().filter(|id| *id > 0)
+/// A positive id typed into a form or a path, as the id type `id` makes of it.
+fn parse_id<T>(text: &str, id: fn(i64) -> T) -> Option<T> {
+    text.trim().parse::<i64>().ok().filter(|number| *number > 0).map(id)
 }
 
 async fn new_call_page(
@@ -81,7 +83,7 @@ async fn new_call_page(
     let caller = &session.caller;
     let mut resident_label = None;
     let mut unit_label = None;
-    if let Some(resident_id) = parse_id(&values.resident_id) {
+    if let Some(resident_id) = parse_id(&values.resident_id, ResidentId) {
         // A resident who has moved out is not offered (docs/api.md §6): the form
         // shows its fields, with the refusal next to ResidentId.
         if let Ok(resident) = state.service.get_resident(caller, resident_id).await {
@@ -90,23 +92,23 @@ async fn new_call_page(
             }
         }
     }
-    if let Some(unit_id) = parse_id(&values.unit_id) {
+    if let Some(unit_id) = parse_id(&values.unit_id, UnitId) {
         if let Ok(unit) = state.service.get_unit(caller, unit_id).await {
             unit_label = Some(format!("Unit {}", unit.unit_number));
         }
     }
-    let selected_property = parse_id(&values.property_id);
+    let selected_property = parse_id(&values.property_id, PropertyId);
     let (_, properties) =
         state.service.list_properties(caller, None, PropertyStatus::Active, Page { number: 1, size: 500 }).await?;
     let reasons = state.service.list_reasons(caller, false).await?;
     let statuses = state.service.list_statuses(caller, false).await?;
-    let selected_status = parse_id(&values.status_id);
+    let selected_status = parse_id(&values.status_id, StatusId);
     Ok(NewCallPage {
         chrome: Chrome::new("Log a call", Some(session)),
         properties: properties
             .into_iter()
             .map(|p| Choice {
-                id: p.property_id,
+                id: p.property_id.0,
                 selected: selected_property == Some(p.property_id),
                 name: p.property_name,
             })
@@ -114,7 +116,7 @@ async fn new_call_page(
         reasons: reasons
             .into_iter()
             .map(|r| Choice {
-                id: r.call_log_reason_id,
+                id: r.call_log_reason_id.0,
                 selected: values.reasons.contains(&r.call_log_reason_id),
                 name: r.name,
             })
@@ -122,7 +124,7 @@ async fn new_call_page(
         statuses: statuses
             .into_iter()
             .map(|s| Choice {
-                id: s.module_status_id,
+                id: s.module_status_id.0,
                 selected: selected_status.map_or(s.is_default, |id| id == s.module_status_id),
                 name: format!("{} ({})", s.name, s.category),
             })
@@ -145,7 +147,7 @@ pub async fn new_call_form(state: web::Data<AppState>, req: HttpRequest) -> Http
         let params = QueryParams::parse(req.query_string())?;
         let mut values = NewCallValues::default();
         let mut errors = FormErrors::default();
-        if let Some(resident_id) = params.id("residentId")? {
+        if let Some(resident_id) = params.id("residentId", ResidentId)? {
             let resident = state.service.get_resident(&session.caller, resident_id).await?;
             if resident.moved_out(Stamp::now()) {
                 errors.fields.push(FieldError::new(
@@ -157,11 +159,11 @@ pub async fn new_call_form(state: web::Data<AppState>, req: HttpRequest) -> Http
             }
             values.unit_id = resident.unit_id.to_string();
             values.property_id = resident.property_id.to_string();
-        } else if let Some(unit_id) = params.id("unitId")? {
+        } else if let Some(unit_id) = params.id("unitId", UnitId)? {
             let unit = state.service.get_unit(&session.caller, unit_id).await?;
             values.unit_id = unit_id.to_string();
             values.property_id = unit.property_id.to_string();
-        } else if let Some(property_id) = params.id("propertyId")? {
+        } else if let Some(property_id) = params.id("propertyId", PropertyId)? {
             state.service.get_property(&session.caller, property_id).await?;
             values.property_id = property_id.to_string();
         }
@@ -186,7 +188,7 @@ pub async fn create_call(state: web::Data<AppState>, req: HttpRequest, body: web
             subject: form.get("Subject").unwrap_or("").to_string(),
             notes: form.get("Notes").unwrap_or("").to_string(),
             status_id: form.get("ModuleStatusId").unwrap_or("").to_string(),
-            reasons: form.all("LogReasons").into_iter().filter_map(parse_id).collect(),
+            reasons: form.all("LogReasons").into_iter().filter_map(|id| parse_id(id, ReasonId)).collect(),
         };
         let zone = state.service.config.zone.clone();
         let outcome = match read_new_call_log(Fields::from_text_pairs(form.0, ""), &zone, Stamp::now()) {
@@ -241,7 +243,7 @@ struct HistoryRow {
 #[derive(Default)]
 struct UpdateValues {
     notes: String,
-    status_id: Option<i64>,
+    status_id: Option<StatusId>,
     new_comments: String,
 }
 
@@ -249,13 +251,13 @@ struct UpdateValues {
 #[template(path = "call.html")]
 struct CallPage {
     chrome: Chrome,
-    log_id: i64,
+    log_id: LogId,
     subject: String,
     call_from: String,
-    property_id: i64,
+    property_id: PropertyId,
     property_name: String,
-    unit_id: Option<i64>,
-    resident_id: Option<i64>,
+    unit_id: Option<UnitId>,
+    resident_id: Option<ResidentId>,
     takenby: String,
     status: String,
     status_category: String,
@@ -279,9 +281,9 @@ impl CallPage {
     }
 }
 
-fn path_log_id(req: &HttpRequest) -> Result<i64, PageFailure> {
+fn path_log_id(req: &HttpRequest) -> Result<LogId, PageFailure> {
     let raw = req.match_info().get("log_id").unwrap_or("");
-    parse_id(raw).ok_or_else(|| PageFailure::Refused {
+    parse_id(raw, LogId).ok_or_else(|| PageFailure::Refused {
         status: StatusCode::NOT_FOUND,
         // Not repeated: the path is free text (docs/console.md §5).
         message: "There is no such call.".into(),
@@ -291,7 +293,7 @@ fn path_log_id(req: &HttpRequest) -> Result<i64, PageFailure> {
 async fn call_page(
     state: &AppState,
     session: &Session,
-    log_id: i64,
+    log_id: LogId,
     typed: Option<UpdateValues>,
     errors: FormErrors,
 ) -> Result<CallPage, PageFailure> {
@@ -357,7 +359,7 @@ async fn call_page(
             .iter()
             .filter(|s| s.active || s.module_status_id == log.module_status_id)
             .map(|s| Choice {
-                id: s.module_status_id,
+                id: s.module_status_id.0,
                 name: format!("{} ({})", s.name, s.category),
                 selected: s.module_status_id == selected,
             })
@@ -388,7 +390,7 @@ pub async fn update_call(state: web::Data<AppState>, req: HttpRequest, body: web
         let etag = form.take("ETag").map(|e| e.trim().to_string()).filter(|e| !e.is_empty());
         let typed = UpdateValues {
             notes: form.get("Notes").unwrap_or("").to_string(),
-            status_id: form.get("ModuleStatusId").and_then(parse_id),
+            status_id: form.get("ModuleStatusId").and_then(|id| parse_id(id, StatusId)),
             new_comments: form.get("NewComments").unwrap_or("").to_string(),
         };
         let if_match = match etag.as_deref().map(crate::wire::calllogs::parse_if_match) {
@@ -471,8 +473,8 @@ pub async fn call_list(state: web::Data<AppState>, req: HttpRequest) -> HttpResp
         let status_list = state.service.list_statuses(caller, true).await?;
         let reason_list = state.service.list_reasons(caller, true).await?;
         let names = StatusNames::new(status_list.clone());
-        let chosen_statuses = params.ids("status").ok().flatten().unwrap_or_default();
-        let chosen_reasons = params.ids("reason").ok().flatten().unwrap_or_default();
+        let chosen_statuses = params.ids("status", StatusId).ok().flatten().unwrap_or_default();
+        let chosen_reasons = params.ids("reason", ReasonId).ok().flatten().unwrap_or_default();
         let text = |name: &str| params.get(name).unwrap_or("").to_string();
         let mut page = CallListPage {
             chrome: Chrome::new("Calls", Some(session)),
@@ -483,7 +485,7 @@ pub async fn call_list(state: web::Data<AppState>, req: HttpRequest) -> HttpResp
             statuses: status_list
                 .iter()
                 .map(|s| Choice {
-                    id: s.module_status_id,
+                    id: s.module_status_id.0,
                     name: s.name.clone(),
                     selected: chosen_statuses.contains(&s.module_status_id),
                 })
@@ -491,7 +493,7 @@ pub async fn call_list(state: web::Data<AppState>, req: HttpRequest) -> HttpResp
             reasons: reason_list
                 .iter()
                 .map(|r| Choice {
-                    id: r.call_log_reason_id,
+                    id: r.call_log_reason_id.0,
                     name: r.name.clone(),
                     selected: chosen_reasons.contains(&r.call_log_reason_id),
                 })

@@ -6,6 +6,7 @@ use super::view::{age, When};
 use super::{answer, render, Chrome, PageFailure, PageResult};
 use crate::domain::calllogs::{CallLog, CallLogFilter, SortField};
 use crate::domain::catalog::ModuleStatus;
+use crate::domain::ids::{LogId, PropertyId, ResidentId, StatusId, UnitId};
 use crate::domain::lookup::{LookupHit, LookupKind, LookupQuery};
 use crate::domain::query::Page;
 use crate::domain::time::Stamp;
@@ -20,7 +21,7 @@ use std::collections::HashMap;
 
 /// A call as a row of a short list.
 pub struct CallRow {
-    pub log_id: i64,
+    pub log_id: LogId,
     pub subject: String,
     pub call_from: String,
     pub status: String,
@@ -31,21 +32,21 @@ pub struct CallRow {
 }
 
 /// Status names and categories by id.
-pub struct StatusNames(HashMap<i64, ModuleStatus>);
+pub struct StatusNames(HashMap<StatusId, ModuleStatus>);
 
 impl StatusNames {
     pub fn new(statuses: Vec<ModuleStatus>) -> StatusNames {
         StatusNames(statuses.into_iter().map(|s| (s.module_status_id, s)).collect())
     }
-    pub fn name(&self, id: i64) -> String {
+    pub fn name(&self, id: StatusId) -> String {
         self.0.get(&id).map(|s| s.name.clone()).unwrap_or_else(|| format!("status {id}"))
     }
-    pub fn category(&self, id: i64) -> String {
+    pub fn category(&self, id: StatusId) -> String {
         self.0.get(&id).map(|s| s.category.clone()).unwrap_or_default()
     }
     /// docs/console.md §1: open calls are those whose category is not `closed`.
-    pub fn open_ids(&self) -> Vec<i64> {
-        let mut ids: Vec<i64> =
+    pub fn open_ids(&self) -> Vec<StatusId> {
+        let mut ids: Vec<StatusId> =
             self.0.values().filter(|s| s.category != "closed").map(|s| s.module_status_id).collect();
         ids.sort_unstable();
         ids
@@ -73,10 +74,10 @@ pub fn default_filter(state: &AppState) -> Result<CallLogFilter, PageFailure> {
 struct Card {
     title: String,
     unit_label: String,
-    property_id: i64,
+    property_id: PropertyId,
     property_name: String,
     phones: Vec<String>,
-    residents: Vec<(i64, String)>,
+    residents: Vec<(ResidentId, String)>,
     new_call_url: String,
     open_calls: Vec<CallRow>,
     warning: Option<String>,
@@ -136,9 +137,9 @@ async fn desk_page(state: &AppState, req: &HttpRequest, session: &Session) -> Pa
             Err(e) => lookup_message = Some(super::refusal_text(&e.message, &e.errors)),
         }
     }
-    let card = if let Some(resident_id) = params.id("residentId")? {
+    let card = if let Some(resident_id) = params.id("residentId", ResidentId)? {
         Some(resident_card(state, session, resident_id, &statuses, now).await?)
-    } else if let Some(unit_id) = params.id("unitId")? {
+    } else if let Some(unit_id) = params.id("unitId", UnitId)? {
         Some(unit_card(state, session, unit_id, None, &statuses, now).await?)
     } else {
         None
@@ -165,7 +166,7 @@ async fn desk_page(state: &AppState, req: &HttpRequest, session: &Session) -> Pa
 async fn resident_card(
     state: &AppState,
     session: &Session,
-    resident_id: i64,
+    resident_id: ResidentId,
     statuses: &StatusNames,
     now: Stamp,
 ) -> Result<Card, PageFailure> {
@@ -193,7 +194,7 @@ async fn resident_card(
 async fn unit_card(
     state: &AppState,
     session: &Session,
-    unit_id: i64,
+    unit_id: UnitId,
     resident_name: Option<String>,
     statuses: &StatusNames,
     now: Stamp,
@@ -250,7 +251,7 @@ pub async fn lookup(state: web::Data<AppState>, req: HttpRequest) -> HttpRespons
         let params = QueryParams::parse(req.query_string())?;
         let text = params.get("q").ok_or_else(|| ApiError::invalid_field("q", "is required, e.g. ?q=cole"))?;
         let query = LookupQuery::parse(text)?;
-        let property_id = params.id("propertyId")?;
+        let property_id = params.id("propertyId", PropertyId)?;
         let hits = state.service.lookup(&session.caller, query, property_id).await?;
         crate::wire::ok_json(&state, ListWrapper::new(hits.len() as i64, hits))
     }

@@ -12,6 +12,7 @@ pub mod session;
 mod view;
 
 use crate::domain::error::{DomainError, ErrorKind, FieldError};
+use crate::domain::ids::UserId;
 use crate::domain::users::Role;
 use crate::error::ApiError;
 use crate::service::ServiceError;
@@ -105,7 +106,7 @@ pub struct Chrome {
 
 pub struct UserBar {
     /// For the page's script: drafts are kept per user (docs/console.md §4).
-    pub user_id: i64,
+    pub user_id: UserId,
     pub display_name: String,
     pub role: &'static str,
     pub is_admin: bool,

@@ -5,6 +5,7 @@ use super::desk::{call_row, default_filter, CallRow, StatusNames};
 use super::{answer, render, Chrome, PageFailure};
 use crate::domain::calllogs::{CategoryCounts, SortField};
 use crate::domain::directory::UnitSort;
+use crate::domain::ids::{PropertyId, UnitId};
 use crate::domain::query::Page;
 use crate::domain::time::Stamp;
 use crate::service::calllogs::ListScope;
@@ -16,7 +17,7 @@ use askama::Template;
 use std::collections::HashMap;
 
 struct UnitLine {
-    unit_id: i64,
+    unit_id: UnitId,
     unit_number: String,
     counts: CategoryCounts,
 }
@@ -25,7 +26,7 @@ struct UnitLine {
 #[template(path = "property.html")]
 struct PropertyBoard {
     chrome: Chrome,
-    property_id: i64,
+    property_id: PropertyId,
     property_name: String,
     counts: CategoryCounts,
     open_calls: Vec<CallRow>,
@@ -40,7 +41,7 @@ pub async fn board(state: web::Data<AppState>, req: HttpRequest) -> HttpResponse
         let session = session.as_ref().ok_or_else(|| PageFailure::SignIn { next: super::this_page(&req) })?;
         let caller = &session.caller;
         let raw = req.match_info().get("property_id").unwrap_or("");
-        let property_id = raw.parse::<i64>().ok().filter(|id| *id > 0).ok_or_else(|| PageFailure::Refused {
+        let property_id = raw.parse::<i64>().ok().filter(|id| *id > 0).map(PropertyId).ok_or_else(|| PageFailure::Refused {
             status: StatusCode::NOT_FOUND,
             // Not repeated: the path is free text (docs/console.md §5).
             message: "There is no such property.".into(),
@@ -56,7 +57,7 @@ pub async fn board(state: web::Data<AppState>, req: HttpRequest) -> HttpResponse
             .service
             .list_call_logs(caller, ListScope::Property(property_id), open, Page { number: 1, size: 100 })
             .await?;
-        let unit_counts: HashMap<i64, CategoryCounts> =
+        let unit_counts: HashMap<UnitId, CategoryCounts> =
             state.service.unit_summary(caller, property_id).await?.into_iter().map(|u| (u.unit_id, u.counts)).collect();
         let units = state
             .service

@@ -5,6 +5,7 @@
 //! password or a token).
 
 use crate::domain::catalog::{CallLogReason, ModuleStatus};
+use crate::domain::ids::{PropertyId, TokenId, UserId};
 use crate::domain::time::Stamp;
 use crate::domain::users::{Caller, User};
 
@@ -83,7 +84,7 @@ impl AuditAction {
 pub struct AuditEntry {
     pub at: Stamp,
     /// The actor; null when the change came from the command line.
-    pub user_id: Option<i64>,
+    pub user_id: Option<UserId>,
     /// The actor's user name at the time, or "command line".
     pub user_name: String,
     pub action: AuditAction,
@@ -110,19 +111,19 @@ impl AuditEntry {
 /// Which entries a listing wants: by one actor, `from <= At < to`.
 #[derive(Debug, Clone, Default)]
 pub struct AuditFilter {
-    pub user_id: Option<i64>,
+    pub user_id: Option<UserId>,
     pub from: Option<Stamp>,
     pub to: Option<Stamp>,
 }
 
 // ---- targets -----------------------------------------------------------------
 
-pub fn user_target(user_id: i64, user_name: &str) -> String {
+pub fn user_target(user_id: UserId, user_name: &str) -> String {
     format!("user {user_name} (id {user_id})")
 }
 
 /// `API token 7 "nightly export" of user jdoe (id 5)`.
-pub fn token_target(token_id: i64, api: bool, name: Option<&str>, user_id: i64, user_name: &str) -> String {
+pub fn token_target(token_id: TokenId, api: bool, name: Option<&str>, user_id: UserId, user_name: &str) -> String {
     let kind = if api { "API token" } else { "session token" };
     let name = name.map(|n| format!(" {n:?}")).unwrap_or_default();
     format!("{kind} {token_id}{name} of {}", user_target(user_id, user_name))
@@ -138,11 +139,11 @@ pub fn status_target(status: &ModuleStatus) -> String {
 
 // ---- details -----------------------------------------------------------------
 
-fn ids_text(ids: &[i64]) -> String {
+fn ids_text(ids: &[PropertyId]) -> String {
     if ids.is_empty() {
         "none".to_string()
     } else {
-        ids.iter().map(i64::to_string).collect::<Vec<_>>().join(", ")
+        ids.iter().map(PropertyId::to_string).collect::<Vec<_>>().join(", ")
     }
 }
 
@@ -256,14 +257,14 @@ mod tests {
 
     fn user() -> User {
         User {
-            user_id: 5,
+            user_id: UserId(5),
             user_name: "jdoe".into(),
             first_name: Some("Jane".into()),
             last_name: None,
             email: None,
             role: Role::Agent,
             active: true,
-            property_ids: vec![1, 2],
+            property_ids: vec![PropertyId(1), PropertyId(2)],
         }
     }
 
@@ -306,8 +307,8 @@ mod tests {
 
     #[test]
     fn targets_name_the_thing_and_its_id() {
-        assert_eq!(user_target(5, "jdoe"), "user jdoe (id 5)");
-        assert_eq!(token_target(7, true, Some("nightly"), 5, "jdoe"), "API token 7 \"nightly\" of user jdoe (id 5)");
+        assert_eq!(user_target(UserId(5), "jdoe"), "user jdoe (id 5)");
+        assert_eq!(token_target(TokenId(7), true, Some("nightly"), UserId(5), "jdoe"), "API token 7 \"nightly\" of user jdoe (id 5)");
         assert_eq!(user_created_details(&user()), "role agent; properties 1, 2; name \"Jane\"");
     }
 }

@@ -1,6 +1,7 @@
 //! Call logs (docs/api.md §4): the model, the rules of create and update, and list filters.
 
 use crate::domain::error::DomainError;
+use crate::domain::ids::{LogId, PropertyId, ReasonId, ResidentId, StatusId, UnitId, UserId};
 use crate::domain::query::Named;
 use crate::domain::time::Stamp;
 use jiff::tz::TimeZone;
@@ -26,15 +27,15 @@ pub struct Comment {
 /// `CallCenterActivityLog` as answered.
 #[derive(Debug, Clone)]
 pub struct CallLog {
-    pub log_id: i64,
-    pub property_id: i64,
-    pub unit_id: Option<i64>,
-    pub resident_id: Option<i64>,
+    pub log_id: LogId,
+    pub property_id: PropertyId,
+    pub unit_id: Option<UnitId>,
+    pub resident_id: Option<ResidentId>,
     pub call_from: String,
-    pub module_status_id: i64,
+    pub module_status_id: StatusId,
     pub subject: String,
     pub notes: Option<String>,
-    pub log_reasons: Vec<i64>,
+    pub log_reasons: Vec<ReasonId>,
     pub takenby: String,
     pub old_comments: Vec<Comment>,
     /// Write-only: always null in answers.
@@ -54,9 +55,9 @@ impl CallLog {
     /// reasons in id order, its first comment if any, `last_event_no`
     /// events. The create answers with it instead of reading it back.
     pub fn created(
-        log_id: i64,
+        log_id: LogId,
         row: CallLogRow,
-        reasons: &[i64],
+        reasons: &[ReasonId],
         first_comment: Option<Comment>,
         last_event_no: i64,
     ) -> CallLog {
@@ -89,9 +90,9 @@ impl CallLog {
 /// ten-thousandth (docs/architecture.md).
 #[derive(Debug, Clone)]
 pub struct LogHead {
-    pub log_id: i64,
-    pub property_id: i64,
-    pub status_id: i64,
+    pub log_id: LogId,
+    pub property_id: PropertyId,
+    pub status_id: StatusId,
     pub notes: Option<String>,
     pub deleted: bool,
     pub last_event_no: i64,
@@ -112,7 +113,7 @@ pub const MAX_EVENTS_PER_LOG: i64 = (1 << 24) - 1;
 
 /// Whether `adding` more events fit in a log that has `last_event_no`;
 /// refused as an operation the log's state does not allow (409/112).
-pub fn check_event_room(log_id: i64, last_event_no: i64, adding: usize) -> Result<(), DomainError> {
+pub fn check_event_room(log_id: LogId, last_event_no: i64, adding: usize) -> Result<(), DomainError> {
     let adding = i64::try_from(adding).unwrap_or(i64::MAX);
     if last_event_no.saturating_add(adding) > MAX_EVENTS_PER_LOG {
         return Err(DomainError::invalid_operation(format!(
@@ -124,14 +125,14 @@ pub fn check_event_room(log_id: i64, last_event_no: i64, adding: usize) -> Resul
 }
 
 /// A strong tag that changes with every change (each change appends events).
-pub fn etag_of(log_id: i64, last_event_no: i64) -> String {
+pub fn etag_of(log_id: LogId, last_event_no: i64) -> String {
     format!("\"{log_id}.{last_event_no}\"")
 }
 
 /// Who makes a change, as recorded in events and comments.
 #[derive(Debug, Clone)]
 pub struct Author {
-    pub user_id: i64,
+    pub user_id: UserId,
     pub display_name: String,
 }
 
@@ -217,24 +218,24 @@ impl NewEvent {
 /// remembered before keys were bound to bodies.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RememberedKey {
-    pub log_id: i64,
+    pub log_id: LogId,
     pub fingerprint: Option<String>,
 }
 
 /// A new log as stored, its references checked and defaults filled.
 #[derive(Debug, Clone)]
 pub struct CallLogRow {
-    pub property_id: i64,
-    pub unit_id: Option<i64>,
-    pub resident_id: Option<i64>,
+    pub property_id: PropertyId,
+    pub unit_id: Option<UnitId>,
+    pub resident_id: Option<ResidentId>,
     pub call_from: String,
-    pub status_id: i64,
+    pub status_id: StatusId,
     pub subject: String,
     pub notes: Option<String>,
     pub takenby: String,
     pub created_on: Stamp,
     pub modified_on: Stamp,
-    pub created_by: i64,
+    pub created_by: UserId,
 }
 
 /// One row of `GET /api/calllogs/{id}/history`.
@@ -260,24 +261,24 @@ pub struct CategoryCounts {
 
 #[derive(Debug, Clone)]
 pub struct PropertySummary {
-    pub property_id: i64,
+    pub property_id: PropertyId,
     pub counts: CategoryCounts,
 }
 
 #[derive(Debug, Clone)]
 pub struct UnitSummary {
-    pub unit_id: i64,
+    pub unit_id: UnitId,
     pub counts: CategoryCounts,
 }
 
 /// One line of `GET /api/calllogs/export.csv`.
 #[derive(Debug, Clone)]
 pub struct ExportRow {
-    pub log_id: i64,
+    pub log_id: LogId,
     pub created_on: Stamp,
-    pub property_id: i64,
-    pub unit_id: Option<i64>,
-    pub resident_id: Option<i64>,
+    pub property_id: PropertyId,
+    pub unit_id: Option<UnitId>,
+    pub resident_id: Option<ResidentId>,
     pub call_from: String,
     pub status: String,
     /// Reason names joined by `; `.
@@ -317,8 +318,8 @@ impl ExportRow {
             self.log_id.to_string(),
             self.created_on.format_in(zone),
             self.property_id.to_string(),
-            opt(self.unit_id),
-            opt(self.resident_id),
+            opt(self.unit_id.map(|id| id.0)),
+            opt(self.resident_id.map(|id| id.0)),
             self.call_from.clone(),
             self.status.clone(),
             self.reasons.clone(),
@@ -346,14 +347,14 @@ pub fn spreadsheet_text(cell: String) -> String {
 /// A create request after its shape checks; references are checked by the store.
 #[derive(Debug, Clone)]
 pub struct NewCallLog {
-    pub property_id: i64,
-    pub unit_id: Option<i64>,
-    pub resident_id: Option<i64>,
+    pub property_id: PropertyId,
+    pub unit_id: Option<UnitId>,
+    pub resident_id: Option<ResidentId>,
     pub call_from: Option<String>,
-    pub status_id: Option<i64>,
+    pub status_id: Option<StatusId>,
     pub subject: String,
     pub notes: Option<String>,
-    pub reasons: Vec<i64>,
+    pub reasons: Vec<ReasonId>,
     pub takenby: Option<String>,
     pub comment: Option<String>,
     pub created_on: Option<Stamp>,
@@ -364,7 +365,7 @@ pub struct NewCallLog {
 pub struct CallLogUpdate {
     /// `Some(None)` clears the notes (`""` was sent).
     pub notes: Option<Option<String>>,
-    pub status_id: Option<i64>,
+    pub status_id: Option<StatusId>,
     pub comment: Option<String>,
 }
 
@@ -445,12 +446,12 @@ impl Named for SortOrder {
 #[derive(Debug, Clone)]
 pub struct CallLogFilter {
     /// Properties the caller may see; `None` = every property (admin).
-    pub scope: Option<Vec<i64>>,
-    pub property_id: Option<i64>,
-    pub unit_id: Option<i64>,
-    pub resident_id: Option<i64>,
-    pub statuses: Option<Vec<i64>>,
-    pub reasons: Option<Vec<i64>>,
+    pub scope: Option<Vec<PropertyId>>,
+    pub property_id: Option<PropertyId>,
+    pub unit_id: Option<UnitId>,
+    pub resident_id: Option<ResidentId>,
+    pub statuses: Option<Vec<StatusId>>,
+    pub reasons: Option<Vec<ReasonId>>,
     /// Compared ignoring case; held lower-cased.
     pub takenby: Option<String>,
     /// `Takenby` exactly as a log records it (not an API parameter): the
@@ -596,12 +597,12 @@ mod tests {
 
     #[test]
     fn a_log_takes_events_up_to_its_bound_and_no_more() {
-        assert!(check_event_room(7, 0, 2).is_ok());
-        assert!(check_event_room(7, MAX_EVENTS_PER_LOG - 2, 2).is_ok());
-        let full = check_event_room(7, MAX_EVENTS_PER_LOG - 1, 2).unwrap_err();
+        assert!(check_event_room(LogId(7), 0, 2).is_ok());
+        assert!(check_event_room(LogId(7), MAX_EVENTS_PER_LOG - 2, 2).is_ok());
+        let full = check_event_room(LogId(7), MAX_EVENTS_PER_LOG - 1, 2).unwrap_err();
         assert_eq!(full.kind, crate::domain::error::ErrorKind::InvalidOperation);
         assert!(full.message.contains("Call log 7"), "{}", full.message);
-        assert!(check_event_room(7, i64::MAX, 1).is_err(), "no overflow");
+        assert!(check_event_room(LogId(7), i64::MAX, 1).is_err(), "no overflow");
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! Call-log reasons and statuses (docs/api.md §5).
 
 use crate::domain::error::DomainError;
+use crate::domain::ids::{ReasonId, StatusId};
 use std::ops::RangeInclusive;
 
 pub const MAX_CATALOG_NAME: usize = 100;
@@ -14,7 +15,7 @@ pub const CATEGORIES: [&str; 3] = ["open", "pending", "closed"];
 
 #[derive(Debug, Clone)]
 pub struct CallLogReason {
-    pub call_log_reason_id: i64,
+    pub call_log_reason_id: ReasonId,
     pub name: String,
     pub active: bool,
     pub display_order: i64,
@@ -22,7 +23,7 @@ pub struct CallLogReason {
 
 #[derive(Debug, Clone)]
 pub struct ModuleStatus {
-    pub module_status_id: i64,
+    pub module_status_id: StatusId,
     pub module: &'static str,
     pub name: String,
     pub category: String,

@@ -3,6 +3,7 @@
 //! the database: the service checks them (`service::directory`).
 
 use crate::domain::error::{DomainError, FieldError};
+use crate::domain::ids::{PropertyId, ResidentId, UnitId};
 use crate::domain::packed::{Pack, PackedRows, Packer, Unpacker};
 use crate::domain::query::Named;
 use crate::domain::time::Stamp;
@@ -34,7 +35,7 @@ impl Named for UnitSort {
 
 #[derive(Debug, Clone)]
 pub struct Property {
-    pub property_id: i64,
+    pub property_id: PropertyId,
     pub c4_uid: Option<String>,
     pub property_name: String,
     pub address1: Option<String>,
@@ -50,8 +51,8 @@ pub struct Property {
 
 #[derive(Debug, Clone)]
 pub struct Unit {
-    pub unit_id: i64,
-    pub property_id: i64,
+    pub unit_id: UnitId,
+    pub property_id: PropertyId,
     pub unit_number: String,
     pub address1: Option<String>,
     pub address2: Option<String>,
@@ -66,9 +67,9 @@ pub struct Unit {
 
 #[derive(Debug, Clone)]
 pub struct Resident {
-    pub resident_id: i64,
-    pub property_id: i64,
-    pub unit_id: i64,
+    pub resident_id: ResidentId,
+    pub property_id: PropertyId,
+    pub unit_id: UnitId,
     pub resident_first_name: Option<String>,
     pub resident_middle_initial: Option<String>,
     pub resident_last_name: Option<String>,
@@ -359,7 +360,7 @@ impl ImportBatch {
 
 impl Pack for Property {
     fn pack(&self, out: &mut Packer<'_>) {
-        out.int(self.property_id);
+        out.int(self.property_id.0);
         out.option(self.c4_uid.as_deref(), Packer::text);
         out.text(&self.property_name);
         for text in [&self.address1, &self.address2, &self.city, &self.state, &self.zip] {
@@ -373,7 +374,7 @@ impl Pack for Property {
 
     fn unpack(input: &mut Unpacker<'_>) -> Option<Self> {
         Some(Property {
-            property_id: input.int()?,
+            property_id: PropertyId(input.int()?),
             c4_uid: input.option(Unpacker::text)?,
             property_name: input.text()?,
             address1: input.option(Unpacker::text)?,
@@ -391,8 +392,8 @@ impl Pack for Property {
 
 impl Pack for Unit {
     fn pack(&self, out: &mut Packer<'_>) {
-        out.int(self.unit_id);
-        out.int(self.property_id);
+        out.int(self.unit_id.0);
+        out.int(self.property_id.0);
         out.text(&self.unit_number);
         for text in [&self.address1, &self.address2, &self.city, &self.state, &self.zip] {
             out.option(text.as_deref(), Packer::text);
@@ -405,8 +406,8 @@ impl Pack for Unit {
 
     fn unpack(input: &mut Unpacker<'_>) -> Option<Self> {
         Some(Unit {
-            unit_id: input.int()?,
-            property_id: input.int()?,
+            unit_id: UnitId(input.int()?),
+            property_id: PropertyId(input.int()?),
             unit_number: input.text()?,
             address1: input.option(Unpacker::text)?,
             address2: input.option(Unpacker::text)?,
@@ -423,9 +424,9 @@ impl Pack for Unit {
 
 impl Pack for Resident {
     fn pack(&self, out: &mut Packer<'_>) {
-        out.int(self.resident_id);
-        out.int(self.property_id);
-        out.int(self.unit_id);
+        out.int(self.resident_id.0);
+        out.int(self.property_id.0);
+        out.int(self.unit_id.0);
         for text in [
             &self.resident_first_name,
             &self.resident_middle_initial,
@@ -446,9 +447,9 @@ impl Pack for Resident {
 
     fn unpack(input: &mut Unpacker<'_>) -> Option<Self> {
         Some(Resident {
-            resident_id: input.int()?,
-            property_id: input.int()?,
-            unit_id: input.int()?,
+            resident_id: ResidentId(input.int()?),
+            property_id: PropertyId(input.int()?),
+            unit_id: UnitId(input.int()?),
             resident_first_name: input.option(Unpacker::text)?,
             resident_middle_initial: input.option(Unpacker::text)?,
             resident_last_name: input.option(Unpacker::text)?,

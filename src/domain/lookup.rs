@@ -4,6 +4,7 @@
 
 use crate::domain::directory::{Property, Resident, Unit};
 use crate::domain::error::DomainError;
+use crate::domain::ids::{LogId, PropertyId, ResidentId, UnitId};
 
 /// At most this many answers, residents first.
 pub const MAX_LOOKUP_HITS: usize = 20;
@@ -24,18 +25,19 @@ pub enum LookupKind {
 #[derive(Debug, Clone, PartialEq)]
 pub struct LookupHit {
     pub kind: LookupKind,
+    /// The id of what `kind` names (a resident's, a unit's, …), as the answer writes it.
     pub id: i64,
     pub label: String,
-    pub property_id: i64,
-    pub unit_id: Option<i64>,
-    pub resident_id: Option<i64>,
+    pub property_id: PropertyId,
+    pub unit_id: Option<UnitId>,
+    pub resident_id: Option<ResidentId>,
 }
 
 /// What the text in the box asks for.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LookupQuery {
     /// A number (`7`, `#7`): that log id, and unit numbers starting with it.
-    pub number: Option<(i64, String)>,
+    pub number: Option<(LogId, String)>,
     /// Words with letters, to match names (resident, unit, property) by
     /// prefix; every word must match.
     pub words: Vec<String>,
@@ -59,7 +61,7 @@ impl LookupQuery {
                 if digits_only.len() >= MIN_PHONE_DIGITS { vec![digits_only.to_string()] } else { Vec::new() };
             let log_id = digits_only.parse::<i64>().ok().filter(|id| *id > 0);
             return Ok(LookupQuery {
-                number: log_id.map(|id| (id, digits_only.to_string())),
+                number: log_id.map(|id| (LogId(id), digits_only.to_string())),
                 words: Vec::new(),
                 phone_digits,
             });
@@ -131,10 +133,10 @@ pub struct UnitPlace {
 /// What a lookup shows of a call log.
 #[derive(Debug, Clone)]
 pub struct CallLogBrief {
-    pub log_id: i64,
-    pub property_id: i64,
-    pub unit_id: Option<i64>,
-    pub resident_id: Option<i64>,
+    pub log_id: LogId,
+    pub property_id: PropertyId,
+    pub unit_id: Option<UnitId>,
+    pub resident_id: Option<ResidentId>,
     pub subject: String,
     pub call_from: String,
 }
@@ -143,7 +145,7 @@ impl From<ResidentPlace> for LookupHit {
     fn from(p: ResidentPlace) -> LookupHit {
         LookupHit {
             kind: LookupKind::Resident,
-            id: p.resident.resident_id,
+            id: p.resident.resident_id.0,
             label: format!("{} — Unit {}, {}", p.resident.full_name(), p.unit_number, p.property_name),
             property_id: p.resident.property_id,
             unit_id: Some(p.resident.unit_id),
@@ -156,7 +158,7 @@ impl From<UnitPlace> for LookupHit {
     fn from(p: UnitPlace) -> LookupHit {
         LookupHit {
             kind: LookupKind::Unit,
-            id: p.unit.unit_id,
+            id: p.unit.unit_id.0,
             label: format!("Unit {} — {}", p.unit.unit_number, p.property_name),
             property_id: p.unit.property_id,
             unit_id: Some(p.unit.unit_id),
@@ -169,7 +171,7 @@ impl From<Property> for LookupHit {
     fn from(p: Property) -> LookupHit {
         LookupHit {
             kind: LookupKind::Property,
-            id: p.property_id,
+            id: p.property_id.0,
             label: p.property_name,
             property_id: p.property_id,
             unit_id: None,
@@ -182,7 +184,7 @@ impl From<CallLogBrief> for LookupHit {
     fn from(l: CallLogBrief) -> LookupHit {
         LookupHit {
             kind: LookupKind::CallLog,
-            id: l.log_id,
+            id: l.log_id.0,
             label: format!("#{} {} — {}", l.log_id, l.subject, l.call_from),
             property_id: l.property_id,
             unit_id: l.unit_id,
@@ -199,10 +201,10 @@ mod tests {
     #[test]
     fn a_number_is_a_log_and_a_unit_number_and_four_digits_a_phone() {
         let q = LookupQuery::parse("#7").unwrap();
-        assert_eq!(q.number, Some((7, "7".to_string())));
+        assert_eq!(q.number, Some((LogId(7), "7".to_string())));
         assert!(q.words.is_empty() && q.phone_digits.is_empty());
         let q = LookupQuery::parse("0101").unwrap();
-        assert_eq!(q.number, Some((101, "0101".to_string())));
+        assert_eq!(q.number, Some((LogId(101), "0101".to_string())));
         assert_eq!(q.phone_digits, ["0101"]);
     }
 

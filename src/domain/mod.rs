@@ -5,6 +5,7 @@ pub mod calllogs;
 pub mod catalog;
 pub mod directory;
 pub mod error;
+pub mod ids;
 pub mod lookup;
 pub mod packed;
 pub mod passwords;

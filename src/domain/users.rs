@@ -1,6 +1,7 @@
 //! Users, roles and the authenticated caller.
 
 use crate::domain::error::DomainError;
+use crate::domain::ids::{PropertyId, TokenId, UserId};
 use crate::domain::time::Stamp;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -31,14 +32,14 @@ impl Role {
 
 #[derive(Debug, Clone)]
 pub struct User {
-    pub user_id: i64,
+    pub user_id: UserId,
     pub user_name: String,
     pub first_name: Option<String>,
     pub last_name: Option<String>,
     pub email: Option<String>,
     pub role: Role,
     pub active: bool,
-    pub property_ids: Vec<i64>,
+    pub property_ids: Vec<PropertyId>,
 }
 
 /// `FirstName LastName` trimmed, or the user name when both are blank.
@@ -55,13 +56,13 @@ pub fn display_name(user_name: &str, first: Option<&str>, last: Option<&str>) ->
 /// Who is calling: resolved from a bearer token.
 #[derive(Debug, Clone)]
 pub struct Caller {
-    pub user_id: i64,
+    pub user_id: UserId,
     pub user_name: String,
     pub display_name: String,
     pub role: Role,
     /// Linked properties (ignored for admins, who see every property).
-    pub property_ids: Vec<i64>,
-    pub token_id: i64,
+    pub property_ids: Vec<PropertyId>,
+    pub token_id: TokenId,
     pub token_expires_on: Option<Stamp>,
     /// The kind of the token the caller presented; `None` for the command
     /// line, which holds none. The console's cookie takes sessions only.
@@ -73,20 +74,20 @@ impl Caller {
     /// user row and holds no token; changes it makes are authored by user id 0.
     pub fn command_line() -> Caller {
         Caller {
-            user_id: 0,
+            user_id: UserId(0),
             user_name: "command line".into(),
             display_name: "command line".into(),
             role: Role::Admin,
             property_ids: Vec::new(),
-            token_id: 0,
+            token_id: TokenId(0),
             token_expires_on: None,
             token_kind: None,
         }
     }
 
     /// The user acting, for the admin audit; `None` for the command line.
-    pub fn acting_user_id(&self) -> Option<i64> {
-        (self.user_id > 0).then_some(self.user_id)
+    pub fn acting_user_id(&self) -> Option<UserId> {
+        (self.user_id.0 > 0).then_some(self.user_id)
     }
 
     /// The author of the changes this caller makes.
@@ -116,7 +117,7 @@ impl Caller {
     }
 
     /// The caller itself, or an admin.
-    pub fn require_self_or_admin(&self, user_id: i64) -> Result<(), DomainError> {
+    pub fn require_self_or_admin(&self, user_id: UserId) -> Result<(), DomainError> {
         if self.is_admin() || self.user_id == user_id {
             Ok(())
         } else {
@@ -124,11 +125,11 @@ impl Caller {
         }
     }
 
-    pub fn can_see(&self, property_id: i64) -> bool {
+    pub fn can_see(&self, property_id: PropertyId) -> bool {
         self.is_admin() || self.property_ids.contains(&property_id)
     }
 
-    pub fn require_property(&self, property_id: i64) -> Result<(), DomainError> {
+    pub fn require_property(&self, property_id: PropertyId) -> Result<(), DomainError> {
         if self.can_see(property_id) {
             Ok(())
         } else {
@@ -141,7 +142,7 @@ impl Caller {
     /// Access to a resource the caller named by its own id (a unit, a
     /// resident, a log): the refusal names that resource, never the property
     /// it belongs to, which the caller may not see.
-    pub fn require_access(&self, property_id: i64, resource: &str, id: i64) -> Result<(), DomainError> {
+    pub fn require_access(&self, property_id: PropertyId, resource: &str, id: impl std::fmt::Display) -> Result<(), DomainError> {
         if self.can_see(property_id) {
             Ok(())
         } else {
@@ -152,7 +153,7 @@ impl Caller {
     }
 
     /// The property ids a list must be limited to; `None` means every property.
-    pub fn property_scope(&self) -> Option<&[i64]> {
+    pub fn property_scope(&self) -> Option<&[PropertyId]> {
         if self.is_admin() {
             None
         } else {
@@ -190,7 +191,7 @@ impl TokenKind {
 /// A token to store: only its hash, never the clear token.
 #[derive(Debug, Clone)]
 pub struct NewToken {
-    pub user_id: i64,
+    pub user_id: UserId,
     pub hash: Vec<u8>,
     pub kind: TokenKind,
     pub name: Option<String>,
@@ -201,7 +202,7 @@ pub struct NewToken {
 /// What a sign-in needs to know of a user name.
 #[derive(Debug, Clone)]
 pub struct LoginRecord {
-    pub user_id: i64,
+    pub user_id: UserId,
     pub password_hash: String,
     pub active: bool,
 }
@@ -209,7 +210,7 @@ pub struct LoginRecord {
 /// An API or session token as listed (never with the clear token).
 #[derive(Debug, Clone)]
 pub struct TokenInfo {
-    pub token_id: i64,
+    pub token_id: TokenId,
     pub name: Option<String>,
     pub created_on: Stamp,
     pub expires_on: Option<Stamp>,
@@ -236,8 +237,8 @@ mod tests {
 /// A token as the admin sees it: whose, which kind, and whether it is live.
 #[derive(Debug, Clone)]
 pub struct TokenRecord {
-    pub token_id: i64,
-    pub user_id: i64,
+    pub token_id: TokenId,
+    pub user_id: UserId,
     pub user_name: String,
     pub kind: TokenKind,
     pub name: Option<String>,
@@ -262,7 +263,7 @@ pub struct NewUser {
     pub last_name: Option<String>,
     pub email: Option<String>,
     pub role: Role,
-    pub property_ids: Vec<i64>,
+    pub property_ids: Vec<PropertyId>,
 }
 
 /// Changes to a user; `None` leaves a value unchanged, `Some("")` clears a name or email.
@@ -274,7 +275,7 @@ pub struct UserChanges {
     pub role: Option<Role>,
     pub active: Option<bool>,
     pub password: Option<String>,
-    pub property_ids: Option<Vec<i64>>,
+    pub property_ids: Option<Vec<PropertyId>>,
 }
 
 pub use crate::domain::passwords::{check_password, check_password_shape, MAX_PASSWORD_CHARS, MIN_PASSWORD_CHARS};

@@ -2,6 +2,7 @@
 //! statuses or the directory, newest first.
 
 use crate::domain::audit::AuditFilter;
+use crate::domain::ids::UserId;
 use crate::domain::users::Caller;
 use crate::http::{ok_json, query, resource, Handler};
 use crate::state::AppState;
@@ -27,7 +28,7 @@ async fn list(state: web::Data<AppState>, caller: Caller, req: HttpRequest) -> H
     let params = query(&req)?;
     let zone = &state.service.config.zone;
     let filter =
-        AuditFilter { user_id: params.id("userId")?, from: params.date("from", zone)?, to: params.date("to", zone)? };
+        AuditFilter { user_id: params.id("userId", UserId)?, from: params.date("from", zone)?, to: params.date("to", zone)? };
     let page = params.page()?;
     let (total, entries) = state.service.audit_entries(&caller, filter, page).await?;
     ok_json(&state, ListWrapper::new(total, entries))

@@ -2,6 +2,7 @@
 //! restore, history, and the four list routes.
 
 use crate::domain::calllogs::{CallLog, CallLogFilter, PropertySummary, MAX_IDEMPOTENCY_KEY};
+use crate::domain::ids::{LogId, PropertyId, ResidentId, UnitId};
 use crate::domain::query::Page;
 use crate::domain::time::Stamp;
 use crate::domain::users::Caller;
@@ -96,7 +97,7 @@ async fn create(state: web::Data<AppState>, caller: Caller, req: HttpRequest, bo
     )
 )]
 async fn get_one(state: web::Data<AppState>, caller: Caller, req: HttpRequest) -> Handler {
-    let log = state.service.get_call_log(&caller, path_id(&req, "id")?).await?;
+    let log = state.service.get_call_log(&caller, path_id(&req, "id", LogId)?).await?;
     Ok(log_response(&state, StatusCode::OK, log, false))
 }
 
@@ -111,7 +112,7 @@ async fn get_one(state: web::Data<AppState>, caller: Caller, req: HttpRequest) -
 )]
 async fn update(state: web::Data<AppState>, caller: Caller, req: HttpRequest, body: web::Payload) -> Handler {
     caller.require_writer()?;
-    let log_id = path_id(&req, "id")?;
+    let log_id = path_id(&req, "id", LogId)?;
     // A malformed If-Match is refused before anything else.
     let if_match = text_header(&req, "if-match")?
         .map(|tag| crate::wire::calllogs::parse_if_match(&tag))
@@ -141,7 +142,7 @@ async fn update(state: web::Data<AppState>, caller: Caller, req: HttpRequest, bo
     )
 )]
 async fn delete(state: web::Data<AppState>, caller: Caller, req: HttpRequest) -> Handler {
-    state.service.delete_call_log(&caller, path_id(&req, "id")?).await?;
+    state.service.delete_call_log(&caller, path_id(&req, "id", LogId)?).await?;
     no_content()
 }
 
@@ -155,7 +156,7 @@ async fn delete(state: web::Data<AppState>, caller: Caller, req: HttpRequest) ->
     )
 )]
 async fn restore(state: web::Data<AppState>, caller: Caller, req: HttpRequest) -> Handler {
-    let log = state.service.restore_call_log(&caller, path_id(&req, "id")?).await?;
+    let log = state.service.restore_call_log(&caller, path_id(&req, "id", LogId)?).await?;
     Ok(log_response(&state, StatusCode::OK, log, false))
 }
 
@@ -169,7 +170,7 @@ async fn restore(state: web::Data<AppState>, caller: Caller, req: HttpRequest) -
     )
 )]
 async fn history(state: web::Data<AppState>, caller: Caller, req: HttpRequest) -> Handler {
-    let log_id = path_id(&req, "id")?;
+    let log_id = path_id(&req, "id", LogId)?;
     let page = query(&req)?.page()?;
     let (total, rows) = state.service.call_log_history(&caller, log_id, page).await?;
     Ok(json_response(&state, StatusCode::OK, ListWrapper::new(total, rows)))
@@ -209,7 +210,7 @@ async fn list_all(state: web::Data<AppState>, caller: Caller, req: HttpRequest) 
     )
 )]
 async fn list_for_unit(state: web::Data<AppState>, caller: Caller, req: HttpRequest) -> Handler {
-    let unit_id = path_id(&req, "id")?;
+    let unit_id = path_id(&req, "id", UnitId)?;
     run_list(&state, &caller, &req, ListScope::Unit(unit_id)).await
 }
 
@@ -223,7 +224,7 @@ async fn list_for_unit(state: web::Data<AppState>, caller: Caller, req: HttpRequ
     )
 )]
 async fn list_for_property(state: web::Data<AppState>, caller: Caller, req: HttpRequest) -> Handler {
-    let property_id = path_id(&req, "id")?;
+    let property_id = path_id(&req, "id", PropertyId)?;
     run_list(&state, &caller, &req, ListScope::Property(property_id)).await
 }
 
@@ -237,7 +238,7 @@ async fn list_for_property(state: web::Data<AppState>, caller: Caller, req: Http
     )
 )]
 async fn list_for_resident(state: web::Data<AppState>, caller: Caller, req: HttpRequest) -> Handler {
-    let resident_id = path_id(&req, "id")?;
+    let resident_id = path_id(&req, "id", ResidentId)?;
     run_list(&state, &caller, &req, ListScope::Resident(resident_id)).await
 }
 
@@ -251,7 +252,7 @@ async fn list_for_resident(state: web::Data<AppState>, caller: Caller, req: Http
     )
 )]
 async fn property_summary(state: web::Data<AppState>, caller: Caller, req: HttpRequest) -> Handler {
-    let property_id = path_id(&req, "id")?;
+    let property_id = path_id(&req, "id", PropertyId)?;
     let counts = state.service.property_summary(&caller, property_id).await?;
     Ok(json_response(&state, StatusCode::OK, PropertySummary { property_id, counts }))
 }
@@ -267,7 +268,7 @@ async fn property_summary(state: web::Data<AppState>, caller: Caller, req: HttpR
 )]
 async fn unit_summary(state: web::Data<AppState>, caller: Caller, req: HttpRequest) -> Handler {
     let page = query(&req)?.page()?;
-    let units = state.service.unit_summary(&caller, path_id(&req, "id")?).await?;
+    let units = state.service.unit_summary(&caller, path_id(&req, "id", PropertyId)?).await?;
     Ok(json_response(&state, StatusCode::OK, ListWrapper::paged(units, page)))
 }
 

@@ -1,5 +1,6 @@
 //! docs/api.md §5: call-log reasons and statuses. Reads for every user, writes for admins.
 
+use crate::domain::ids::{ReasonId, StatusId};
 use crate::domain::users::Caller;
 use crate::http::{created, ok_json, path_id, put_answer, query, require_body, resource, BodyKinds, Handler};
 use crate::state::AppState;
@@ -54,7 +55,7 @@ async fn list_reasons(state: web::Data<AppState>, caller: Caller, req: HttpReque
     )
 )]
 async fn get_reason(state: web::Data<AppState>, caller: Caller, req: HttpRequest) -> Handler {
-    let reason = state.service.get_reason(&caller, path_id(&req, "id")?).await?;
+    let reason = state.service.get_reason(&caller, path_id(&req, "id", ReasonId)?).await?;
     ok_json(&state, reason)
 }
 
@@ -85,7 +86,7 @@ async fn create_reason(state: web::Data<AppState>, caller: Caller, req: HttpRequ
 )]
 async fn update_reason(state: web::Data<AppState>, caller: Caller, req: HttpRequest, body: web::Payload) -> Handler {
     caller.require_admin()?;
-    let id = path_id(&req, "id")?;
+    let id = path_id(&req, "id", ReasonId)?;
     let input = read_reason_changes(require_body(&req, body, BodyKinds::Json).await?)?;
     let reason = state.service.update_reason(&caller, id, input).await?;
     put_answer(&state, &req, reason)
@@ -118,7 +119,7 @@ async fn list_statuses(state: web::Data<AppState>, caller: Caller, req: HttpRequ
     )
 )]
 async fn get_status(state: web::Data<AppState>, caller: Caller, req: HttpRequest) -> Handler {
-    let status = state.service.get_status(&caller, path_id(&req, "id")?).await?;
+    let status = state.service.get_status(&caller, path_id(&req, "id", StatusId)?).await?;
     ok_json(&state, status)
 }
 
@@ -149,7 +150,7 @@ async fn create_status(state: web::Data<AppState>, caller: Caller, req: HttpRequ
 )]
 async fn update_status(state: web::Data<AppState>, caller: Caller, req: HttpRequest, body: web::Payload) -> Handler {
     caller.require_admin()?;
-    let id = path_id(&req, "id")?;
+    let id = path_id(&req, "id", StatusId)?;
     let input = read_status_changes(require_body(&req, body, BodyKinds::Json).await?)?;
     let status = state.service.update_status(&caller, id, input).await?;
     put_answer(&state, &req, status)

@@ -1,6 +1,7 @@
 //! docs/api.md §6: properties, units, residents, and the directory import.
 
 use crate::domain::directory::{PropertyStatus, UnitSort};
+use crate::domain::ids::{PropertyId, ResidentId, UnitId};
 use crate::domain::lookup::LookupQuery;
 use crate::domain::users::Caller;
 use crate::error::ApiError;
@@ -36,7 +37,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     )
 )]
 async fn get_property(state: web::Data<AppState>, caller: Caller, req: HttpRequest) -> Handler {
-    let property = state.service.get_property(&caller, path_id(&req, "id")?).await?;
+    let property = state.service.get_property(&caller, path_id(&req, "id", PropertyId)?).await?;
     ok_json(&state, property)
 }
 
@@ -52,7 +53,7 @@ async fn get_property(state: web::Data<AppState>, caller: Caller, req: HttpReque
 async fn list_properties(state: web::Data<AppState>, caller: Caller, req: HttpRequest) -> Handler {
     let params = query(&req)?;
     let page = params.page()?;
-    let ids = params.ids("ids")?;
+    let ids = params.ids("ids", PropertyId)?;
     let status = params.choice::<PropertyStatus>("PropertyStatus")?.unwrap_or(PropertyStatus::Active);
     let (total, rows) = state.service.list_properties(&caller, ids, status, page).await?;
     ok_json(&state, ListWrapper::new(total, rows))
@@ -68,7 +69,7 @@ async fn list_properties(state: web::Data<AppState>, caller: Caller, req: HttpRe
     )
 )]
 async fn units_of_property(state: web::Data<AppState>, caller: Caller, req: HttpRequest) -> Handler {
-    let property_id = path_id(&req, "id")?;
+    let property_id = path_id(&req, "id", PropertyId)?;
     let params = query(&req)?;
     let page = params.page()?;
     let unit_query = UnitQuery {
@@ -90,7 +91,7 @@ async fn units_of_property(state: web::Data<AppState>, caller: Caller, req: Http
     )
 )]
 async fn residents_of_property(state: web::Data<AppState>, caller: Caller, req: HttpRequest) -> Handler {
-    let property_id = path_id(&req, "id")?;
+    let property_id = path_id(&req, "id", PropertyId)?;
     let params = query(&req)?;
     let page = params.page()?;
     let name = params.get("name").map(str::to_lowercase);
@@ -111,7 +112,7 @@ async fn units_by_ids(state: web::Data<AppState>, caller: Caller, req: HttpReque
     let params = query(&req)?;
     let page = params.page()?;
     let ids =
-        params.ids("unitIds")?.ok_or_else(|| ApiError::invalid_field("unitIds", "is required, e.g. ?unitIds=1,2,3"))?;
+        params.ids("unitIds", UnitId)?.ok_or_else(|| ApiError::invalid_field("unitIds", "is required, e.g. ?unitIds=1,2,3"))?;
     let (total, rows) = state.service.units_by_ids(&caller, ids, page).await?;
     ok_json(&state, ListWrapper::new(total, rows))
 }
@@ -126,7 +127,7 @@ async fn units_by_ids(state: web::Data<AppState>, caller: Caller, req: HttpReque
     )
 )]
 async fn get_unit(state: web::Data<AppState>, caller: Caller, req: HttpRequest) -> Handler {
-    let unit = state.service.get_unit(&caller, path_id(&req, "id")?).await?;
+    let unit = state.service.get_unit(&caller, path_id(&req, "id", UnitId)?).await?;
     ok_json(&state, unit)
 }
 
@@ -140,7 +141,7 @@ async fn get_unit(state: web::Data<AppState>, caller: Caller, req: HttpRequest) 
     )
 )]
 async fn unit_owner(state: web::Data<AppState>, caller: Caller, req: HttpRequest) -> Handler {
-    let owner = state.service.unit_owner(&caller, path_id(&req, "id")?).await?;
+    let owner = state.service.unit_owner(&caller, path_id(&req, "id", UnitId)?).await?;
     ok_json(&state, owner)
 }
 
@@ -155,7 +156,7 @@ async fn unit_owner(state: web::Data<AppState>, caller: Caller, req: HttpRequest
 )]
 async fn unit_residents(state: web::Data<AppState>, caller: Caller, req: HttpRequest) -> Handler {
     let page = query(&req)?.page()?;
-    let residents = state.service.unit_residents(&caller, path_id(&req, "id")?).await?;
+    let residents = state.service.unit_residents(&caller, path_id(&req, "id", UnitId)?).await?;
     ok_json(&state, ListWrapper::paged(residents, page))
 }
 
@@ -169,7 +170,7 @@ async fn unit_residents(state: web::Data<AppState>, caller: Caller, req: HttpReq
     )
 )]
 async fn get_resident(state: web::Data<AppState>, caller: Caller, req: HttpRequest) -> Handler {
-    let resident = state.service.get_resident(&caller, path_id(&req, "id")?).await?;
+    let resident = state.service.get_resident(&caller, path_id(&req, "id", ResidentId)?).await?;
     ok_json(&state, resident)
 }
 
@@ -204,7 +205,7 @@ async fn lookup(state: web::Data<AppState>, caller: Caller, req: HttpRequest) ->
     let params = query(&req)?;
     let text = params.raw("q").ok_or_else(|| ApiError::invalid_field("q", "is required, e.g. ?q=cole"))?;
     let lookup_query = LookupQuery::parse(text)?;
-    let property_id = params.id("propertyId")?;
+    let property_id = params.id("propertyId", PropertyId)?;
     let hits = state.service.lookup(&caller, lookup_query, property_id).await?;
     ok_json(&state, ListWrapper::new(hits.len() as i64, hits))
 }

@@ -28,11 +28,11 @@ pub async fn require_body(req: &HttpRequest, payload: web::Payload, kinds: BodyK
     read_body(req, payload, kinds).await?.ok_or_else(|| ApiError::missing("A request body is required."))
 }
 
-/// A positive id from the path, else 114.
-pub fn path_id(req: &HttpRequest, name: &str) -> Result<i64, ApiError> {
+/// A positive id from the path, as the id type `id` makes of it, else 114.
+pub fn path_id<T>(req: &HttpRequest, name: &str, id: fn(i64) -> T) -> Result<T, ApiError> {
     let raw = req.match_info().get(name).unwrap_or("");
     match raw.parse::<i64>() {
-        Ok(id) if id > 0 => Ok(id),
+        Ok(number) if number > 0 => Ok(id(number)),
         _ => Err(ApiError::invalid(format!("{raw:?} in the path is not a valid id; ids are positive integers."))),
     }
 }

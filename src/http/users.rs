@@ -2,6 +2,7 @@
 
 use crate::auth::client_address;
 use crate::domain::directory::PropertyStatus;
+use crate::domain::ids::{TokenId, UserId};
 use crate::domain::time::Stamp;
 use crate::domain::users::Caller;
 use crate::http::{
@@ -144,7 +145,7 @@ async fn change_my_password(
     )
 )]
 async fn get_user(state: web::Data<AppState>, caller: Caller, req: HttpRequest) -> Handler {
-    let user = state.service.get_user(&caller, path_id(&req, "id")?).await?;
+    let user = state.service.get_user(&caller, path_id(&req, "id", UserId)?).await?;
     ok_json(&state, user)
 }
 
@@ -191,7 +192,7 @@ async fn create_user(state: web::Data<AppState>, caller: Caller, req: HttpReques
 )]
 async fn update_user(state: web::Data<AppState>, caller: Caller, req: HttpRequest, body: web::Payload) -> Handler {
     caller.require_admin()?;
-    let user_id = path_id(&req, "id")?;
+    let user_id = path_id(&req, "id", UserId)?;
     let changes = read_user_changes(require_body(&req, body, BodyKinds::Json).await?)?;
     let user = state.service.update_user(&caller, user_id, changes).await?;
     put_answer(&state, &req, user)
@@ -207,7 +208,7 @@ async fn update_user(state: web::Data<AppState>, caller: Caller, req: HttpReques
     )
 )]
 async fn user_properties(state: web::Data<AppState>, caller: Caller, req: HttpRequest) -> Handler {
-    let user_id = path_id(&req, "id")?;
+    let user_id = path_id(&req, "id", UserId)?;
     caller.require_self_or_admin(user_id)?;
     let params = query(&req)?;
     let status = params.choice::<PropertyStatus>("PropertyStatus")?.unwrap_or(PropertyStatus::Active);
@@ -243,7 +244,7 @@ impl IntoWire for CreatedToken {
     )
 )]
 async fn create_token(state: web::Data<AppState>, caller: Caller, req: HttpRequest, body: web::Payload) -> Handler {
-    let user_id = path_id(&req, "id")?;
+    let user_id = path_id(&req, "id", UserId)?;
     caller.require_self_or_admin(user_id)?;
     let mut f = require_body(&req, body, BodyKinds::Json).await?;
     f.expect(crate::wire::users::TOKEN_RESOURCE);
@@ -258,7 +259,7 @@ async fn create_token(state: web::Data<AppState>, caller: Caller, req: HttpReque
     f.finish()?;
     let issued = state.service.create_api_token(&caller, user_id, name.unwrap_or_default(), expires_on).await?;
     let answer = CreatedToken {
-        token_id: issued.token_id,
+        token_id: issued.token_id.0,
         name: issued.name,
         token: issued.token,
         created_on: models::Date::of(issued.created_on, &state.service.config.zone),
@@ -277,7 +278,7 @@ async fn create_token(state: web::Data<AppState>, caller: Caller, req: HttpReque
     )
 )]
 async fn list_tokens(state: web::Data<AppState>, caller: Caller, req: HttpRequest) -> Handler {
-    let user_id = path_id(&req, "id")?;
+    let user_id = path_id(&req, "id", UserId)?;
     caller.require_self_or_admin(user_id)?;
     let page = query(&req)?.page()?;
     let tokens = state.service.list_api_tokens(&caller, user_id).await?;
@@ -294,8 +295,8 @@ async fn list_tokens(state: web::Data<AppState>, caller: Caller, req: HttpReques
     )
 )]
 async fn revoke_token(state: web::Data<AppState>, caller: Caller, req: HttpRequest) -> Handler {
-    let user_id = path_id(&req, "id")?;
-    let token_id = path_id(&req, "tokenid")?;
+    let user_id = path_id(&req, "id", UserId)?;
+    let token_id = path_id(&req, "tokenid", TokenId)?;
     state.service.revoke_api_token(&caller, user_id, token_id).await?;
     no_content()
 }

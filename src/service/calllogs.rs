@@ -12,6 +12,7 @@ use crate::domain::calllogs::{
 };
 use crate::domain::catalog::ModuleStatus;
 use crate::domain::error::{DomainError, FieldError};
+use crate::domain::ids::{LogId, PropertyId, ResidentId, StatusId, UnitId};
 use crate::domain::query::Page;
 use crate::domain::time::Stamp;
 use crate::domain::users::Caller;
@@ -30,24 +31,24 @@ pub enum Creation {
 /// What a create's write did: made a log, or found the one its key made.
 enum CreateOutcome {
     New(Box<CallLog>),
-    Replay(i64),
+    Replay(LogId),
 }
 
 /// Which list route a filter came from: the path's resource narrows it.
 #[derive(Debug, Clone, Copy)]
 pub enum ListScope {
     Everywhere,
-    Property(i64),
-    Unit(i64),
-    Resident(i64),
+    Property(PropertyId),
+    Unit(UnitId),
+    Resident(ResidentId),
 }
 
-fn no_such_log(log_id: i64) -> DomainError {
+fn no_such_log(log_id: LogId) -> DomainError {
     DomainError::not_found(format!("There is no call log {log_id}."))
 }
 
 /// The log when it exists and is not deleted (a deleted log answers 404).
-fn live_log(tx: &mut dyn Reads, log_id: i64) -> ServiceResult<CallLog> {
+fn live_log(tx: &mut dyn Reads, log_id: LogId) -> ServiceResult<CallLog> {
     tx.call_log(log_id)?.filter(|log| !log.deleted).ok_or_else(|| no_such_log(log_id).into())
 }
 
@@ -98,7 +99,7 @@ fn resolve_new_log(
             }
             Some(r) if input.unit_id.is_some_and(|u| u != r.unit_id) => errors.push(FieldError::new(
                 "ResidentId",
-                format!("{id} lives in unit {}, not in unit {}", r.unit_id, input.unit_id.unwrap_or(0)),
+                format!("{id} lives in unit {}, not in unit {}", r.unit_id, input.unit_id.map_or(0, |u| u.0)),
             )),
             // docs/api.md §6: a resident who has moved out is no longer linked to
             // new calls; the caller is named in CallFrom instead.
@@ -164,7 +165,7 @@ fn resolve_new_log(
 }
 
 /// The status a log has after an update that may change it: a new status must be active.
-fn status_after(tx: &mut dyn Writes, current_id: i64, requested: Option<i64>) -> ServiceResult<ModuleStatus> {
+fn status_after(tx: &mut dyn Writes, current_id: StatusId, requested: Option<StatusId>) -> ServiceResult<ModuleStatus> {
     match requested {
         Some(id) if id != current_id => match tx.status(id)? {
             Some(s) if s.active => Ok(s),
@@ -233,7 +234,7 @@ impl Service {
                     let remembered = RememberedKey { log_id, fingerprint };
                     tx.remember_idempotency_key(caller.user_id, key, &remembered, now)?;
                     // Keep the table small: forget keys past their window now and then.
-                    if log_id % 64 == 0 {
+                    if log_id.0 % 64 == 0 {
                         tx.forget_idempotency_keys_before(since)?;
                     }
                 }
@@ -264,7 +265,7 @@ impl Service {
         }
     }
 
-    pub async fn get_call_log(&self, caller: &Caller, log_id: i64) -> ServiceResult<CallLog> {
+    pub async fn get_call_log(&self, caller: &Caller, log_id: LogId) -> ServiceResult<CallLog> {
         let log = self.store.read(move |tx| live_log(tx, log_id)).await?;
         caller.require_access(log.property_id, "Call log", log_id)?;
         Ok(log)
@@ -276,7 +277,7 @@ impl Service {
     pub async fn append_to_call_log(
         &self,
         caller: &Caller,
-        log_id: i64,
+        log_id: LogId,
         update: CallLogUpdate,
         if_match: Option<IfMatch>,
     ) -> ServiceResult<String> {
@@ -327,7 +328,7 @@ impl Service {
     }
 
     /// Soft delete: the log then answers 404 and leaves every list and count.
-    pub async fn delete_call_log(&self, caller: &Caller, log_id: i64) -> ServiceResult<()> {
+    pub async fn delete_call_log(&self, caller: &Caller, log_id: LogId) -> ServiceResult<()> {
         caller.require_admin()?;
         let author = caller.author();
         self.store
@@ -348,7 +349,7 @@ impl Service {
     }
 
     /// Undoes a delete; restoring a log that is not deleted is refused.
-    pub async fn restore_call_log(&self, caller: &Caller, log_id: i64) -> ServiceResult<CallLog> {
+    pub async fn restore_call_log(&self, caller: &Caller, log_id: LogId) -> ServiceResult<CallLog> {
         caller.require_admin()?;
         let author = caller.author();
         self.store
@@ -378,7 +379,7 @@ impl Service {
     pub async fn call_log_history(
         &self,
         caller: &Caller,
-        log_id: i64,
+        log_id: LogId,
         page: Page,
     ) -> ServiceResult<(i64, Vec<HistoryEntry>)> {
         let caller = caller.clone();
@@ -418,7 +419,7 @@ impl Service {
         }
     }
 
-    pub async fn property_summary(&self, caller: &Caller, property_id: i64) -> ServiceResult<CategoryCounts> {
+    pub async fn property_summary(&self, caller: &Caller, property_id: PropertyId) -> ServiceResult<CategoryCounts> {
         let caller = caller.clone();
         self.store
             .read(move |tx| -> ServiceResult<_> {
@@ -428,7 +429,7 @@ impl Service {
             .await
     }
 
-    pub async fn unit_summary(&self, caller: &Caller, property_id: i64) -> ServiceResult<Vec<UnitSummary>> {
+    pub async fn unit_summary(&self, caller: &Caller, property_id: PropertyId) -> ServiceResult<Vec<UnitSummary>> {
         let caller = caller.clone();
         self.store
             .read(move |tx| -> ServiceResult<_> {
@@ -544,7 +545,7 @@ impl CallLogExport {
         if let Some(last) = rows.last() {
             let sort_value = match self.filter.sort {
                 SortField::ModifiedOn => last.modified_on.0,
-                SortField::LogId => last.log_id,
+                SortField::LogId => last.log_id.0,
                 SortField::CreatedOn | SortField::Relevance => last.created_on.0,
             };
             self.after = Some(ExportCursor { sort_value, log_id: last.log_id });

@@ -5,14 +5,15 @@ use super::{Service, ServiceError, ServiceResult};
 use crate::domain::audit::{self, AuditAction, AuditEntry};
 use crate::domain::catalog::{check_default_rules, display_order_after, CallLogReason, CatalogInput, ModuleStatus};
 use crate::domain::error::DomainError;
+use crate::domain::ids::{ReasonId, StatusId};
 use crate::domain::users::Caller;
 use crate::store::{Catalog, Reads, RuleLock, Writes};
 
-fn no_such_reason(id: i64) -> DomainError {
+fn no_such_reason(id: ReasonId) -> DomainError {
     DomainError::not_found(format!("There is no call-log reason {id}."))
 }
 
-fn no_such_status(id: i64) -> DomainError {
+fn no_such_status(id: StatusId) -> DomainError {
     DomainError::not_found(format!("There is no status {id}."))
 }
 
@@ -46,7 +47,7 @@ impl Service {
         self.store.read(move |tx| -> ServiceResult<_> { Ok(tx.reasons(include_inactive)?) }).await
     }
 
-    pub async fn get_reason(&self, _caller: &Caller, reason_id: i64) -> ServiceResult<CallLogReason> {
+    pub async fn get_reason(&self, _caller: &Caller, reason_id: ReasonId) -> ServiceResult<CallLogReason> {
         self.store
             .read(move |tx| -> ServiceResult<_> { Ok(tx.reason(reason_id)?) })
             .await?
@@ -77,7 +78,7 @@ impl Service {
     pub async fn update_reason(
         &self,
         caller: &Caller,
-        reason_id: i64,
+        reason_id: ReasonId,
         input: CatalogInput,
     ) -> ServiceResult<CallLogReason> {
         caller.require_admin()?;
@@ -87,7 +88,7 @@ impl Service {
                 tx.lock_rules(RuleLock::Catalog(Catalog::Reasons))?;
                 let before = tx.reason(reason_id)?.ok_or_else(|| no_such_reason(reason_id))?;
                 if let Some(name) = &input.name {
-                    check_name_free(tx, Catalog::Reasons, name, reason_id)?;
+                    check_name_free(tx, Catalog::Reasons, name, reason_id.0)?;
                 }
                 tx.update_reason(reason_id, &input)?;
                 let after =
@@ -104,7 +105,7 @@ impl Service {
         self.store.read(move |tx| -> ServiceResult<_> { Ok(tx.statuses(include_inactive)?) }).await
     }
 
-    pub async fn get_status(&self, _caller: &Caller, status_id: i64) -> ServiceResult<ModuleStatus> {
+    pub async fn get_status(&self, _caller: &Caller, status_id: StatusId) -> ServiceResult<ModuleStatus> {
         self.store
             .read(move |tx| -> ServiceResult<_> { Ok(tx.status(status_id)?) })
             .await?
@@ -148,7 +149,7 @@ impl Service {
     pub async fn update_status(
         &self,
         caller: &Caller,
-        status_id: i64,
+        status_id: StatusId,
         input: CatalogInput,
     ) -> ServiceResult<ModuleStatus> {
         caller.require_admin()?;
@@ -159,7 +160,7 @@ impl Service {
                 let current = tx.status(status_id)?.ok_or_else(|| no_such_status(status_id))?;
                 check_default_rules(&current, &input)?;
                 if let Some(name) = &input.name {
-                    check_name_free(tx, Catalog::Statuses, name, status_id)?;
+                    check_name_free(tx, Catalog::Statuses, name, status_id.0)?;
                 }
                 let previous_default = if input.is_default == Some(true) { tx.default_status()? } else { None };
                 if input.is_default == Some(true) {
@@ -180,14 +181,17 @@ impl Service {
 /// Unknown ids in a list's `status` or `reason` filter, as field errors.
 pub(crate) fn check_filter_ids(
     tx: &mut dyn Reads,
-    statuses: Option<&[i64]>,
-    reasons: Option<&[i64]>,
+    statuses: Option<&[StatusId]>,
+    reasons: Option<&[ReasonId]>,
 ) -> ServiceResult<()> {
     let mut errors = Vec::new();
+    // The store asks either catalog by its plain numbers, the catalog named beside them.
+    let statuses = statuses.map(|ids| ids.iter().map(|id| id.0).collect::<Vec<_>>());
+    let reasons = reasons.map(|ids| ids.iter().map(|id| id.0).collect::<Vec<_>>());
     for (catalog, name, ids) in [(Catalog::Statuses, "status", statuses), (Catalog::Reasons, "reason", reasons)] {
         if let Some(ids) = ids {
             let what = if catalog == Catalog::Statuses { "call-log status" } else { "call-log reason" };
-            for id in tx.unknown_catalog_ids(catalog, ids)? {
+            for id in tx.unknown_catalog_ids(catalog, &ids)? {
                 errors.push(crate::domain::error::FieldError::new(name, format!("has {id}, which is not a {what}")));
             }
         }

@@ -7,6 +7,7 @@ use crate::domain::directory::{
     ImportBatch, ImportCounts, ImportProblems, Property, PropertyStatus, Resident, RowKind, Unit, UnitSort,
 };
 use crate::domain::error::{DomainError, FieldError};
+use crate::domain::ids::{PropertyId, ResidentId, UnitId};
 use crate::domain::lookup::{LookupHit, LookupQuery, MAX_LOOKUP_HITS};
 use crate::domain::packed::{Pack, PackedRows};
 use crate::domain::query::Page;
@@ -29,7 +30,7 @@ pub struct UnitQuery {
 // even for a caller not linked to its property; one that exists on an
 // unlinked property is 403.
 
-pub(crate) fn visible_property(tx: &mut dyn Reads, caller: &Caller, property_id: i64) -> ServiceResult<Property> {
+pub(crate) fn visible_property(tx: &mut dyn Reads, caller: &Caller, property_id: PropertyId) -> ServiceResult<Property> {
     let property = tx
         .property(property_id)?
         .ok_or_else(|| DomainError::not_found(format!("There is no property {property_id}.")))?;
@@ -37,13 +38,13 @@ pub(crate) fn visible_property(tx: &mut dyn Reads, caller: &Caller, property_id:
     Ok(property)
 }
 
-pub(crate) fn visible_unit(tx: &mut dyn Reads, caller: &Caller, unit_id: i64) -> ServiceResult<Unit> {
+pub(crate) fn visible_unit(tx: &mut dyn Reads, caller: &Caller, unit_id: UnitId) -> ServiceResult<Unit> {
     let unit = tx.unit(unit_id)?.ok_or_else(|| DomainError::not_found(format!("There is no unit {unit_id}.")))?;
     caller.require_access(unit.property_id, "Unit", unit_id)?;
     Ok(unit)
 }
 
-pub(crate) fn visible_resident(tx: &mut dyn Reads, caller: &Caller, resident_id: i64) -> ServiceResult<Resident> {
+pub(crate) fn visible_resident(tx: &mut dyn Reads, caller: &Caller, resident_id: ResidentId) -> ServiceResult<Resident> {
     let resident = tx
         .resident(resident_id)?
         .ok_or_else(|| DomainError::not_found(format!("There is no resident {resident_id}.")))?;
@@ -52,7 +53,7 @@ pub(crate) fn visible_resident(tx: &mut dyn Reads, caller: &Caller, resident_id:
 }
 
 impl Service {
-    pub async fn get_property(&self, caller: &Caller, property_id: i64) -> ServiceResult<Property> {
+    pub async fn get_property(&self, caller: &Caller, property_id: PropertyId) -> ServiceResult<Property> {
         let caller = caller.clone();
         self.store.read(move |tx| visible_property(tx, &caller, property_id)).await
     }
@@ -61,14 +62,14 @@ impl Service {
     pub async fn list_properties(
         &self,
         caller: &Caller,
-        ids: Option<Vec<i64>>,
+        ids: Option<Vec<PropertyId>>,
         status: PropertyStatus,
         page: Page,
     ) -> ServiceResult<(i64, Vec<Property>)> {
         for id in ids.iter().flatten() {
             caller.require_property(*id)?;
         }
-        let scope = caller.property_scope().map(<[i64]>::to_vec);
+        let scope = caller.property_scope().map(<[PropertyId]>::to_vec);
         self.store
             .read(move |tx| -> ServiceResult<_> {
                 Ok(tx.properties_page(scope.as_deref(), ids.as_deref(), status, page)?)
@@ -79,7 +80,7 @@ impl Service {
     pub async fn units_of_property(
         &self,
         caller: &Caller,
-        property_id: i64,
+        property_id: PropertyId,
         query: UnitQuery,
     ) -> ServiceResult<Vec<Unit>> {
         let caller = caller.clone();
@@ -91,7 +92,7 @@ impl Service {
                     units.retain(|u| u.unit_number.to_lowercase().starts_with(prefix.as_str()));
                 }
                 if let Some(name) = &query.resident_name {
-                    let matching: HashSet<i64> = tx
+                    let matching: HashSet<UnitId> = tx
                         .residents_of_property(property_id)?
                         .iter()
                         .filter(|r| r.name_contains(name))
@@ -108,7 +109,7 @@ impl Service {
     pub async fn residents_of_property(
         &self,
         caller: &Caller,
-        property_id: i64,
+        property_id: PropertyId,
         name: Option<String>,
     ) -> ServiceResult<Vec<Resident>> {
         let caller = caller.clone();
@@ -125,19 +126,19 @@ impl Service {
     }
 
     /// Units by id, silently limited to the caller's properties.
-    pub async fn units_by_ids(&self, caller: &Caller, ids: Vec<i64>, page: Page) -> ServiceResult<(i64, Vec<Unit>)> {
-        let scope = caller.property_scope().map(<[i64]>::to_vec);
+    pub async fn units_by_ids(&self, caller: &Caller, ids: Vec<UnitId>, page: Page) -> ServiceResult<(i64, Vec<Unit>)> {
+        let scope = caller.property_scope().map(<[PropertyId]>::to_vec);
         self.store.read(move |tx| -> ServiceResult<_> { Ok(tx.units_by_ids(scope.as_deref(), &ids, page)?) }).await
     }
 
-    pub async fn get_unit(&self, caller: &Caller, unit_id: i64) -> ServiceResult<Unit> {
+    pub async fn get_unit(&self, caller: &Caller, unit_id: UnitId) -> ServiceResult<Unit> {
         let caller = caller.clone();
         self.store.read(move |tx| visible_unit(tx, &caller, unit_id)).await
     }
 
     /// The unit's first resident of type 1 (Owner) who has not moved out
     /// (docs/api.md §6: one who has is a former owner).
-    pub async fn unit_owner(&self, caller: &Caller, unit_id: i64) -> ServiceResult<Resident> {
+    pub async fn unit_owner(&self, caller: &Caller, unit_id: UnitId) -> ServiceResult<Resident> {
         let now = Stamp::now();
         self.unit_residents(caller, unit_id)
             .await?
@@ -151,7 +152,7 @@ impl Service {
             })
     }
 
-    pub async fn unit_residents(&self, caller: &Caller, unit_id: i64) -> ServiceResult<Vec<Resident>> {
+    pub async fn unit_residents(&self, caller: &Caller, unit_id: UnitId) -> ServiceResult<Vec<Resident>> {
         let caller = caller.clone();
         self.store
             .read(move |tx| -> ServiceResult<Vec<Resident>> {
@@ -161,7 +162,7 @@ impl Service {
             .await
     }
 
-    pub async fn get_resident(&self, caller: &Caller, resident_id: i64) -> ServiceResult<Resident> {
+    pub async fn get_resident(&self, caller: &Caller, resident_id: ResidentId) -> ServiceResult<Resident> {
         let caller = caller.clone();
         self.store.read(move |tx| visible_resident(tx, &caller, resident_id)).await
     }
@@ -173,14 +174,14 @@ impl Service {
         &self,
         caller: &Caller,
         query: LookupQuery,
-        property_id: Option<i64>,
+        property_id: Option<PropertyId>,
     ) -> ServiceResult<Vec<LookupHit>> {
         let caller = caller.clone();
         self.store
             .read(move |tx| -> ServiceResult<Vec<LookupHit>> {
                 let properties = match property_id {
                     Some(id) => Some(vec![visible_property(tx, &caller, id)?.property_id]),
-                    None => caller.property_scope().map(<[i64]>::to_vec),
+                    None => caller.property_scope().map(<[PropertyId]>::to_vec),
                 };
                 let scope = properties.as_deref();
                 let mut hits: Vec<LookupHit> =
@@ -190,7 +191,7 @@ impl Service {
                 let room = MAX_LOOKUP_HITS - hits.len();
                 hits.extend(tx.lookup_properties(&query, scope, room)?.into_iter().map(LookupHit::from));
                 if let Some((log_id, _)) = query.number.filter(|_| hits.len() < MAX_LOOKUP_HITS) {
-                    let visible = |p: i64| scope.is_none_or(|ids| ids.contains(&p));
+                    let visible = |p: PropertyId| scope.is_none_or(|ids| ids.contains(&p));
                     if let Some(log) = tx.call_log_brief(log_id)?.filter(|l| visible(l.property_id)) {
                         hits.push(log.into());
                     }
@@ -325,27 +326,27 @@ fn in_slices<T: Pack>(
 /// given more than once (sorted), then, walking the rows in order, the
 /// second and later rows of each. Holds 8 bytes a row while it sorts, and
 /// afterwards only the ids given twice.
-struct Repeats {
-    twice: Vec<i64>,
-    seen: HashSet<i64>,
+struct Repeats<I> {
+    twice: Vec<I>,
+    seen: HashSet<I>,
 }
 
-impl Repeats {
-    fn of(mut ids: Vec<i64>) -> Repeats {
+impl<I: Copy + Ord + std::hash::Hash> Repeats<I> {
+    fn of(mut ids: Vec<I>) -> Repeats<I> {
         ids.sort_unstable();
-        let mut twice: Vec<i64> = ids.windows(2).filter(|pair| pair[0] == pair[1]).map(|pair| pair[0]).collect();
+        let mut twice: Vec<I> = ids.windows(2).filter(|pair| pair[0] == pair[1]).map(|pair| pair[0]).collect();
         twice.dedup();
         Repeats { twice, seen: HashSet::new() }
     }
 
     /// Whether this row (rows asked in order) repeats an earlier row's id.
-    fn repeats(&mut self, id: i64) -> bool {
+    fn repeats(&mut self, id: I) -> bool {
         self.twice.binary_search(&id).is_ok() && !self.seen.insert(id)
     }
 }
 
 /// The ids of `rows`, in order.
-fn ids_of<T: Pack>(rows: &PackedRows<T>, id: impl Fn(&T) -> i64) -> ServiceResult<Vec<i64>> {
+fn ids_of<T: Pack, I>(rows: &PackedRows<T>, id: impl Fn(&T) -> I) -> ServiceResult<Vec<I>> {
     let mut ids = Vec::with_capacity(rows.len());
     in_slices(rows, |slice| {
         ids.extend(slice.iter().map(|(_, row)| id(row)));
@@ -355,19 +356,19 @@ fn ids_of<T: Pack>(rows: &PackedRows<T>, id: impl Fn(&T) -> i64) -> ServiceResul
 }
 
 /// `ids` sorted and each once.
-fn distinct(mut ids: Vec<i64>) -> Vec<i64> {
+fn distinct<I: Ord>(mut ids: Vec<I>) -> Vec<I> {
     ids.sort_unstable();
     ids.dedup();
     ids
 }
 
 /// The value paired with `id` in `pairs` (sorted by id).
-fn paired(pairs: &[(i64, i64)], id: i64) -> Option<i64> {
+fn paired<K: Copy + Ord, V: Copy>(pairs: &[(K, V)], id: K) -> Option<V> {
     pairs.binary_search_by_key(&id, |(key, _)| *key).ok().map(|i| pairs[i].1)
 }
 
 /// The stored units of `unit_ids`, with their property, sorted by unit.
-fn stored_owners<R: Reads + ?Sized>(tx: &mut R, unit_ids: Vec<i64>) -> ServiceResult<Vec<(i64, i64)>> {
+fn stored_owners<R: Reads + ?Sized>(tx: &mut R, unit_ids: Vec<UnitId>) -> ServiceResult<Vec<(UnitId, PropertyId)>> {
     let mut owners = tx.unit_owners(&distinct(unit_ids))?;
     owners.sort_unstable();
     Ok(owners)
@@ -386,7 +387,9 @@ fn check_references<R: Reads + ?Sized>(
     problems: &mut ImportProblems,
 ) -> ServiceResult<()> {
     let name = |kind: RowKind, position: u64, field: &str| format!("{}{field}", batch.row_name(kind, position));
-    let twice = |id: i64| format!("{id} appears twice in this import");
+    fn twice(id: impl std::fmt::Display) -> String {
+        format!("{id} appears twice in this import")
+    }
 
     let property_ids = ids_of(&batch.properties, |p: &Property| p.property_id)?;
     let imported_properties = distinct(property_ids.clone());
@@ -404,11 +407,11 @@ fn check_references<R: Reads + ?Sized>(
 
     let mut repeats = Repeats::of(ids_of(&batch.units, |u: &Unit| u.unit_id)?);
     // The import's units that hold, with their property: what its residents may name.
-    let mut imported_units: Vec<(i64, i64)> = Vec::new();
+    let mut imported_units: Vec<(UnitId, PropertyId)> = Vec::new();
     in_slices(&batch.units, |slice| {
         let stored_units = stored_owners(tx, slice.iter().map(|(_, u)| u.unit_id).collect())?;
         let stored_properties = {
-            let ids: Vec<i64> = slice
+            let ids: Vec<PropertyId> = slice
                 .iter()
                 .map(|(_, u)| u.property_id)
                 .filter(|p| imported_properties.binary_search(p).is_err())

@@ -21,12 +21,13 @@
 //! channel, and dropping it (the client went away) leaves the queue.
 
 use super::ServiceError;
+use crate::domain::ids::UserId;
 use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex, MutexGuard};
 use tokio::sync::{oneshot, watch};
 
 /// Whose request it is: the caller's user id (0 for the command line).
-pub type UserKey = i64;
+pub type UserKey = UserId;
 
 pub struct FairGate {
     places: usize,
@@ -312,9 +313,9 @@ mod tests {
     use super::*;
     use futures_util::FutureExt;
 
-    const A: UserKey = 1;
-    const B: UserKey = 2;
-    const C: UserKey = 3;
+    const A: UserKey = UserId(1);
+    const B: UserKey = UserId(2);
+    const C: UserKey = UserId(3);
 
     /// A request that has joined its queue, polled without waiting (until
     /// it has its place, which it then hands over once).

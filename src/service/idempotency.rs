@@ -11,18 +11,18 @@ use sha2::{Digest, Sha256};
 /// it trims), and fields the create ignores (a `CallFrom` beside a
 /// `ResidentId`, `OldComments`, `ModifiedOn`) left out.
 pub fn fingerprint(new: &NewCallLog) -> String {
-    let mut reasons = new.reasons.clone();
+    let mut reasons: Vec<i64> = new.reasons.iter().map(|id| id.0).collect();
     reasons.sort_unstable();
     reasons.dedup();
     // A tagged, ordered array: a field can never pass for another, and a
     // later change of this form cannot match an older key by accident.
     let canonical = serde_json::json!([
         "calllog create v1",
-        new.property_id,
-        new.unit_id,
-        new.resident_id,
+        new.property_id.0,
+        new.unit_id.map(|id| id.0),
+        new.resident_id.map(|id| id.0),
         new.call_from,
-        new.status_id,
+        new.status_id.map(|id| id.0),
         new.subject,
         new.notes,
         reasons,

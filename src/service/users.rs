@@ -7,6 +7,7 @@ use crate::credentials::{
 use crate::domain::audit::{self, AuditAction, AuditEntry, AuditFilter};
 use crate::domain::directory::{Property, PropertyStatus};
 use crate::domain::error::{DomainError, FieldError};
+use crate::domain::ids::{TokenId, UserId};
 use crate::domain::query::Page;
 use crate::domain::throttle::{known_start, window_start, Admission, NameKey, ThrottleKey};
 use crate::domain::time::Stamp;
@@ -29,7 +30,7 @@ pub struct Session {
 /// A new API token; the clear token is shown only here.
 #[derive(Debug, Clone)]
 pub struct IssuedToken {
-    pub token_id: i64,
+    pub token_id: TokenId,
     pub name: String,
     pub token: String,
     pub created_on: Stamp,
@@ -48,7 +49,7 @@ pub struct LockedOutUser {
     pub everywhere: bool,
 }
 
-fn no_such_user(user_id: i64) -> DomainError {
+fn no_such_user(user_id: UserId) -> DomainError {
     DomainError::not_found(format!("There is no user {user_id}."))
 }
 
@@ -137,7 +138,7 @@ impl Service {
 
     /// What the throttle says now of an attempt under `key` by `user_id`
     /// (none: the name is no user).
-    async fn admission(&self, key: &ThrottleKey, user_id: Option<i64>) -> ServiceResult<Admission> {
+    async fn admission(&self, key: &ThrottleKey, user_id: Option<UserId>) -> ServiceResult<Admission> {
         let now = self.config.clock.now();
         let key = key.clone();
         let history =
@@ -167,7 +168,7 @@ impl Service {
         let admission = self.admission(&key, record.as_ref().map(|r| r.user_id)).await?;
         refuse_if_refused(&user_name, admission)?;
         let (store, clock, failed_key) = (self.store.clone(), self.config.clock.clone(), key.clone());
-        let verified = blocking(move || -> ServiceResult<Option<i64>> {
+        let verified = blocking(move || -> ServiceResult<Option<UserId>> {
             let verified = match record {
                 Some(r) => (verify_password_with(&password, &r.password_hash, permit.memory()) && r.active)
                     .then_some(r.user_id),
@@ -411,7 +412,7 @@ impl Service {
         }
     }
 
-    async fn load_user(&self, user_id: i64) -> ServiceResult<User> {
+    async fn load_user(&self, user_id: UserId) -> ServiceResult<User> {
         self.store
             .read(move |tx| -> ServiceResult<Option<User>> { Ok(tx.user(user_id)?) })
             .await?
@@ -419,7 +420,7 @@ impl Service {
     }
 
     /// One user: the caller itself, or any user for an admin.
-    pub async fn get_user(&self, caller: &Caller, user_id: i64) -> ServiceResult<User> {
+    pub async fn get_user(&self, caller: &Caller, user_id: UserId) -> ServiceResult<User> {
         caller.require_self_or_admin(user_id)?;
         self.load_user(user_id).await
     }
@@ -475,7 +476,7 @@ impl Service {
     /// admin can revoke them apart); the last active admin can be neither
     /// deactivated nor demoted (nobody could undo it). Each kind of change
     /// is audited.
-    pub async fn update_user(&self, caller: &Caller, user_id: i64, changes: UserChanges) -> ServiceResult<User> {
+    pub async fn update_user(&self, caller: &Caller, user_id: UserId, changes: UserChanges) -> ServiceResult<User> {
         caller.require_admin()?;
         let password_hash = match changes.password.clone() {
             Some(password) => {
@@ -528,7 +529,7 @@ impl Service {
     pub async fn user_properties(
         &self,
         caller: &Caller,
-        user_id: i64,
+        user_id: UserId,
         status: PropertyStatus,
         page: Page,
     ) -> ServiceResult<(i64, Vec<Property>)> {
@@ -545,7 +546,7 @@ impl Service {
     pub async fn create_api_token(
         &self,
         caller: &Caller,
-        user_id: i64,
+        user_id: UserId,
         name: String,
         expires_on: Option<Stamp>,
     ) -> ServiceResult<IssuedToken> {
@@ -564,7 +565,7 @@ impl Service {
         let zone = self.config.zone.clone();
         let token_id = self
             .store
-            .write(move |tx| -> ServiceResult<i64> {
+            .write(move |tx| -> ServiceResult<TokenId> {
                 let user = tx.user(user_id)?.ok_or_else(|| no_such_user(user_id))?;
                 let token_id = tx.insert_token(&record)?;
                 let target = audit::token_target(token_id, true, record.name.as_deref(), user_id, &user.user_name);
@@ -580,7 +581,7 @@ impl Service {
     }
 
     /// A user's live API tokens (not session tokens, not revoked or expired ones).
-    pub async fn list_api_tokens(&self, caller: &Caller, user_id: i64) -> ServiceResult<Vec<TokenInfo>> {
+    pub async fn list_api_tokens(&self, caller: &Caller, user_id: UserId) -> ServiceResult<Vec<TokenInfo>> {
         caller.require_self_or_admin(user_id)?;
         self.store
             .read(move |tx| -> ServiceResult<Vec<TokenInfo>> {
@@ -590,7 +591,7 @@ impl Service {
             .await
     }
 
-    pub async fn revoke_api_token(&self, caller: &Caller, user_id: i64, token_id: i64) -> ServiceResult<()> {
+    pub async fn revoke_api_token(&self, caller: &Caller, user_id: UserId, token_id: TokenId) -> ServiceResult<()> {
         caller.require_self_or_admin(user_id)?;
         let actor = caller.clone();
         self.store
@@ -607,7 +608,7 @@ impl Service {
 
     /// Revokes a live token by its id alone (the command line's `token
     /// revoke`); answers what it revoked.
-    pub async fn revoke_token_by_id(&self, caller: &Caller, token_id: i64) -> ServiceResult<TokenRecord> {
+    pub async fn revoke_token_by_id(&self, caller: &Caller, token_id: TokenId) -> ServiceResult<TokenRecord> {
         caller.require_admin()?;
         let actor = caller.clone();
         let token = self

@@ -30,6 +30,7 @@ use crate::domain::calllogs::{
 };
 use crate::domain::catalog::{CallLogReason, CatalogInput, ModuleStatus};
 use crate::domain::directory::{Property, PropertyStatus, Resident, Unit, UnitSort};
+use crate::domain::ids::{LogId, PropertyId, ReasonId, ResidentId, StatusId, TokenId, UnitId, UserId};
 use crate::domain::lookup::{CallLogBrief, LookupQuery, ResidentPlace, UnitPlace};
 use crate::domain::query::Page;
 use crate::domain::throttle::{LockedName, LoginHistory, NameKey, ThrottleKey};
@@ -101,7 +102,7 @@ pub struct DirectorySize {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ExportCursor {
     pub sort_value: i64,
-    pub log_id: i64,
+    pub log_id: LogId,
 }
 
 // The seam, one pair of traits per aggregate: what a read transaction may
@@ -115,16 +116,16 @@ pub struct ExportCursor {
 /// Users and their tokens.
 pub trait UserReads {
     fn count_users(&mut self) -> StoreResult<i64>;
-    fn user(&mut self, user_id: i64) -> StoreResult<Option<User>>;
-    fn user_id_by_name(&mut self, user_name: &str) -> StoreResult<Option<i64>>;
+    fn user(&mut self, user_id: UserId) -> StoreResult<Option<User>>;
+    fn user_id_by_name(&mut self, user_name: &str) -> StoreResult<Option<UserId>>;
     fn users_page(&mut self, page: Page) -> StoreResult<(i64, Vec<User>)>;
     fn active_admin_count(&mut self) -> StoreResult<i64>;
     fn login_record(&mut self, user_name: &str) -> StoreResult<Option<LoginRecord>>;
     /// The caller a token hash stands for, when the token is live and its user active.
     fn caller_for_token(&mut self, token_hash: &[u8], now: Stamp) -> StoreResult<Option<Caller>>;
-    fn live_api_tokens(&mut self, user_id: i64, now: Stamp) -> StoreResult<Vec<TokenInfo>>;
+    fn live_api_tokens(&mut self, user_id: UserId, now: Stamp) -> StoreResult<Vec<TokenInfo>>;
     /// A token by id, live or not.
-    fn token_record(&mut self, token_id: i64) -> StoreResult<Option<TokenRecord>>;
+    fn token_record(&mut self, token_id: TokenId) -> StoreResult<Option<TokenRecord>>;
     /// How many changes to credentials (a token revoked, a user or its links
     /// changed) the database has seen, by any process: when it moves, tokens
     /// verified earlier must be verified again.
@@ -132,18 +133,18 @@ pub trait UserReads {
 }
 
 pub trait UserWrites {
-    fn insert_user(&mut self, user: &NewUser, password_hash: &str, now: Stamp) -> StoreResult<i64>;
+    fn insert_user(&mut self, user: &NewUser, password_hash: &str, now: Stamp) -> StoreResult<UserId>;
     /// Applies `changes` (its clear password is ignored: the new hash, if any, is `password_hash`).
-    fn update_user(&mut self, user_id: i64, changes: &UserChanges, password_hash: Option<&str>) -> StoreResult<()>;
-    fn set_user_properties(&mut self, user_id: i64, property_ids: &[i64]) -> StoreResult<()>;
-    fn insert_token(&mut self, token: &NewToken) -> StoreResult<i64>;
+    fn update_user(&mut self, user_id: UserId, changes: &UserChanges, password_hash: Option<&str>) -> StoreResult<()>;
+    fn set_user_properties(&mut self, user_id: UserId, property_ids: &[PropertyId]) -> StoreResult<()>;
+    fn insert_token(&mut self, token: &NewToken) -> StoreResult<TokenId>;
     /// Revokes one live token of `user_id`; false when it has none such.
-    fn revoke_token(&mut self, user_id: i64, token_id: i64, now: Stamp) -> StoreResult<bool>;
-    fn revoke_all_tokens(&mut self, user_id: i64, now: Stamp) -> StoreResult<()>;
+    fn revoke_token(&mut self, user_id: UserId, token_id: TokenId, now: Stamp) -> StoreResult<bool>;
+    fn revoke_all_tokens(&mut self, user_id: UserId, now: Stamp) -> StoreResult<()>;
     /// Revokes the user's live session tokens except `keep_token_id` (API tokens stay).
-    fn revoke_other_sessions(&mut self, user_id: i64, keep_token_id: i64, now: Stamp) -> StoreResult<()>;
+    fn revoke_other_sessions(&mut self, user_id: UserId, keep_token_id: TokenId, now: Stamp) -> StoreResult<()>;
     /// Revokes all the user's live session tokens (API tokens stay): its password changed.
-    fn revoke_sessions(&mut self, user_id: i64, now: Stamp) -> StoreResult<()>;
+    fn revoke_sessions(&mut self, user_id: UserId, now: Stamp) -> StoreResult<()>;
 }
 
 /// The sign-in throttle (`domain::throttle`).
@@ -153,7 +154,7 @@ pub trait ThrottleReads {
     fn login_history(
         &mut self,
         key: &ThrottleKey,
-        user_id: Option<i64>,
+        user_id: Option<UserId>,
         window_start: Stamp,
     ) -> StoreResult<LoginHistory>;
     /// The names that a limit refuses somewhere, by their failures after `window_start`.
@@ -173,7 +174,7 @@ pub trait ThrottleWrites {
     fn record_login_success(
         &mut self,
         key: &ThrottleKey,
-        user_id: i64,
+        user_id: UserId,
         at: Stamp,
         forget_before: Stamp,
     ) -> StoreResult<()>;
@@ -194,27 +195,27 @@ pub trait AuditWrites {
 
 /// The directory: a copy of the outside system's properties, units and residents.
 pub trait DirectoryReads {
-    fn property(&mut self, property_id: i64) -> StoreResult<Option<Property>>;
+    fn property(&mut self, property_id: PropertyId) -> StoreResult<Option<Property>>;
     /// Properties within `scope` (None = all), optionally only `ids`, by status.
     fn properties_page(
         &mut self,
-        scope: Option<&[i64]>,
-        ids: Option<&[i64]>,
+        scope: Option<&[PropertyId]>,
+        ids: Option<&[PropertyId]>,
         status: PropertyStatus,
         page: Page,
     ) -> StoreResult<(i64, Vec<Property>)>;
-    fn unit(&mut self, unit_id: i64) -> StoreResult<Option<Unit>>;
+    fn unit(&mut self, unit_id: UnitId) -> StoreResult<Option<Unit>>;
     /// Units by id within `scope`, ordered by id.
-    fn units_by_ids(&mut self, scope: Option<&[i64]>, ids: &[i64], page: Page) -> StoreResult<(i64, Vec<Unit>)>;
-    fn units_of_property(&mut self, property_id: i64, sort: UnitSort) -> StoreResult<Vec<Unit>>;
-    fn resident(&mut self, resident_id: i64) -> StoreResult<Option<Resident>>;
-    fn residents_of_unit(&mut self, unit_id: i64) -> StoreResult<Vec<Resident>>;
-    fn residents_of_property(&mut self, property_id: i64) -> StoreResult<Vec<Resident>>;
+    fn units_by_ids(&mut self, scope: Option<&[PropertyId]>, ids: &[UnitId], page: Page) -> StoreResult<(i64, Vec<Unit>)>;
+    fn units_of_property(&mut self, property_id: PropertyId, sort: UnitSort) -> StoreResult<Vec<Unit>>;
+    fn resident(&mut self, resident_id: ResidentId) -> StoreResult<Option<Resident>>;
+    fn residents_of_unit(&mut self, unit_id: UnitId) -> StoreResult<Vec<Resident>>;
+    fn residents_of_property(&mut self, property_id: PropertyId) -> StoreResult<Vec<Resident>>;
     fn directory_is_empty(&mut self) -> StoreResult<bool>;
     /// The ids of `property_ids` that are stored.
-    fn known_properties(&mut self, property_ids: &[i64]) -> StoreResult<Vec<i64>>;
+    fn known_properties(&mut self, property_ids: &[PropertyId]) -> StoreResult<Vec<PropertyId>>;
     /// The stored units of `unit_ids`, each with its property: `(unit_id, property_id)`.
-    fn unit_owners(&mut self, unit_ids: &[i64]) -> StoreResult<Vec<(i64, i64)>>;
+    fn unit_owners(&mut self, unit_ids: &[UnitId]) -> StoreResult<Vec<(UnitId, PropertyId)>>;
     /// How many properties and units are stored (see [`DirectorySize`]).
     fn directory_size(&mut self) -> StoreResult<DirectorySize>;
 }
@@ -232,9 +233,9 @@ pub trait DirectoryWrites {
 /// The catalog: call-log reasons and statuses.
 pub trait CatalogReads {
     fn reasons(&mut self, include_inactive: bool) -> StoreResult<Vec<CallLogReason>>;
-    fn reason(&mut self, reason_id: i64) -> StoreResult<Option<CallLogReason>>;
+    fn reason(&mut self, reason_id: ReasonId) -> StoreResult<Option<CallLogReason>>;
     fn statuses(&mut self, include_inactive: bool) -> StoreResult<Vec<ModuleStatus>>;
-    fn status(&mut self, status_id: i64) -> StoreResult<Option<ModuleStatus>>;
+    fn status(&mut self, status_id: StatusId) -> StoreResult<Option<ModuleStatus>>;
     fn default_status(&mut self) -> StoreResult<Option<ModuleStatus>>;
     /// Whether another entry (not `except_id`) has this name, ignoring case beyond ASCII.
     fn catalog_name_taken(&mut self, catalog: Catalog, name: &str, except_id: i64) -> StoreResult<bool>;
@@ -245,22 +246,22 @@ pub trait CatalogReads {
 }
 
 pub trait CatalogWrites {
-    fn insert_reason(&mut self, name: &str, display_order: i64) -> StoreResult<i64>;
-    fn update_reason(&mut self, reason_id: i64, changes: &CatalogInput) -> StoreResult<()>;
-    fn insert_status(&mut self, name: &str, category: &str, display_order: i64) -> StoreResult<i64>;
-    fn update_status(&mut self, status_id: i64, changes: &CatalogInput) -> StoreResult<()>;
+    fn insert_reason(&mut self, name: &str, display_order: i64) -> StoreResult<ReasonId>;
+    fn update_reason(&mut self, reason_id: ReasonId, changes: &CatalogInput) -> StoreResult<()>;
+    fn insert_status(&mut self, name: &str, category: &str, display_order: i64) -> StoreResult<StatusId>;
+    fn update_status(&mut self, status_id: StatusId, changes: &CatalogInput) -> StoreResult<()>;
     /// Un-defaults every status but `except_id`.
-    fn clear_default_status(&mut self, except_id: i64) -> StoreResult<()>;
+    fn clear_default_status(&mut self, except_id: StatusId) -> StoreResult<()>;
 }
 
 /// Call logs, their thread of events, and what is counted and exported of them.
 pub trait CallLogReads {
     /// A log with its reasons and comments, deleted or not (the service decides).
-    fn call_log(&mut self, log_id: i64) -> StoreResult<Option<CallLog>>;
+    fn call_log(&mut self, log_id: LogId) -> StoreResult<Option<CallLog>>;
     /// The columns a write's rules need, never the thread. Inside a write
     /// the engine may lock the row to the end of the transaction.
-    fn call_log_head(&mut self, log_id: i64) -> StoreResult<Option<LogHead>>;
-    fn history(&mut self, log_id: i64, page: Page) -> StoreResult<(i64, Vec<HistoryEntry>)>;
+    fn call_log_head(&mut self, log_id: LogId) -> StoreResult<Option<LogHead>>;
+    fn history(&mut self, log_id: LogId, page: Page) -> StoreResult<(i64, Vec<HistoryEntry>)>;
     /// One page of the logs matching `filter`, and how many match in all,
     /// both in the transaction's one snapshot. A `modifiedSince` list is
     /// run with [`Store::read_settled`], whose snapshot is taken after the
@@ -273,8 +274,8 @@ pub trait CallLogReads {
         after: Option<ExportCursor>,
         limit: usize,
     ) -> StoreResult<Vec<ExportRow>>;
-    fn property_counts(&mut self, property_id: i64) -> StoreResult<CategoryCounts>;
-    fn unit_counts(&mut self, property_id: i64) -> StoreResult<Vec<UnitSummary>>;
+    fn property_counts(&mut self, property_id: PropertyId) -> StoreResult<CategoryCounts>;
+    fn unit_counts(&mut self, property_id: PropertyId) -> StoreResult<Vec<UnitSummary>>;
 }
 
 pub trait CallLogWrites {
@@ -282,26 +283,26 @@ pub trait CallLogWrites {
     /// the body it came with. Asked only inside the write that would create
     /// the log: PostgreSQL locks the key until that write ends, so a retry
     /// racing it waits and then finds it.
-    fn idempotent_log(&mut self, user_id: i64, key: &str, since: Stamp) -> StoreResult<Option<RememberedKey>>;
+    fn idempotent_log(&mut self, user_id: UserId, key: &str, since: Stamp) -> StoreResult<Option<RememberedKey>>;
     /// Inserts the log (searchable at once); returns its new id.
-    fn insert_call_log(&mut self, row: &CallLogRow) -> StoreResult<i64>;
-    fn link_reasons(&mut self, log_id: i64, reason_ids: &[i64]) -> StoreResult<()>;
+    fn insert_call_log(&mut self, row: &CallLogRow) -> StoreResult<LogId>;
+    fn link_reasons(&mut self, log_id: LogId, reason_ids: &[ReasonId]) -> StoreResult<()>;
     /// Appends `events` after event `after_event_no` and stamps the log
     /// modified at `now`; comments become searchable. Returns the new last event number.
     fn append_events(
         &mut self,
-        log_id: i64,
+        log_id: LogId,
         after_event_no: i64,
         events: &[NewEvent],
         author: &Author,
         now: Stamp,
     ) -> StoreResult<i64>;
-    fn set_notes(&mut self, log_id: i64, notes: Option<&str>) -> StoreResult<()>;
-    fn set_status(&mut self, log_id: i64, status_id: i64) -> StoreResult<()>;
-    fn set_deleted(&mut self, log_id: i64, deleted: bool) -> StoreResult<()>;
+    fn set_notes(&mut self, log_id: LogId, notes: Option<&str>) -> StoreResult<()>;
+    fn set_status(&mut self, log_id: LogId, status_id: StatusId) -> StoreResult<()>;
+    fn set_deleted(&mut self, log_id: LogId, deleted: bool) -> StoreResult<()>;
     fn remember_idempotency_key(
         &mut self,
-        user_id: i64,
+        user_id: UserId,
         key: &str,
         remembered: &RememberedKey,
         now: Stamp,
@@ -314,23 +315,23 @@ pub trait LookupReads {
     fn lookup_residents(
         &mut self,
         query: &LookupQuery,
-        properties: Option<&[i64]>,
+        properties: Option<&[PropertyId]>,
         limit: usize,
     ) -> StoreResult<Vec<ResidentPlace>>;
     fn lookup_units(
         &mut self,
         query: &LookupQuery,
-        properties: Option<&[i64]>,
+        properties: Option<&[PropertyId]>,
         limit: usize,
     ) -> StoreResult<Vec<UnitPlace>>;
     fn lookup_properties(
         &mut self,
         query: &LookupQuery,
-        properties: Option<&[i64]>,
+        properties: Option<&[PropertyId]>,
         limit: usize,
     ) -> StoreResult<Vec<Property>>;
     /// A live log's id, place, subject and caller.
-    fn call_log_brief(&mut self, log_id: i64) -> StoreResult<Option<CallLogBrief>>;
+    fn call_log_brief(&mut self, log_id: LogId) -> StoreResult<Option<CallLogBrief>>;
 }
 
 /// Rules over many rows (see [`RuleLock`]), only inside a write.

@@ -7,7 +7,9 @@ use crate::domain::calllogs::{
     MAX_COMMENT, MAX_FUTURE_SECONDS, MAX_NOTES, MAX_SUBJECT, MAX_TAKENBY,
 };
 use crate::domain::error::DomainError;
+use crate::domain::ids::{LogId, PropertyId, ReasonId, ResidentId, StatusId, UnitId};
 use crate::domain::time::Stamp;
+use crate::wire::ids::typed;
 use crate::wire::input::{Fields, Resource};
 use crate::wire::query::QueryParams;
 use jiff::tz::TimeZone;
@@ -46,9 +48,9 @@ fn checked_text(f: &mut Fields, field: &str, max: usize) -> Option<String> {
 
 pub fn read_new_call_log(mut f: Fields, zone: &TimeZone, now: Stamp) -> Result<NewCallLog, DomainError> {
     f.expect(CALL_LOG_RESOURCE);
-    let property_id = f.required_id("PropertyId");
-    let unit_id = f.id("UnitId");
-    let resident_id = f.id("ResidentId");
+    let property_id = f.required_id("PropertyId").map(PropertyId);
+    let unit_id = f.id("UnitId").map(UnitId);
+    let resident_id = f.id("ResidentId").map(ResidentId);
     let subject = f.required_string("Subject");
     if let Some(subject) = &subject {
         f.check_length("Subject", subject, MAX_SUBJECT);
@@ -67,9 +69,9 @@ pub fn read_new_call_log(mut f: Fields, zone: &TimeZone, now: Stamp) -> Result<N
         }
         text
     };
-    let status_id = f.id("ModuleStatusId");
+    let status_id = f.id("ModuleStatusId").map(StatusId);
     let notes = checked_text(&mut f, "Notes", MAX_NOTES).filter(|s| !s.is_empty());
-    let reasons = f.id_list("LogReasons").unwrap_or_default();
+    let reasons = typed(f.id_list("LogReasons").unwrap_or_default(), ReasonId);
     let mut seen = std::collections::HashSet::new();
     if let Some(dup) = reasons.iter().find(|r| !seen.insert(**r)) {
         f.error("LogReasons", format!("lists reason {dup} more than once"));
@@ -99,15 +101,15 @@ pub fn read_new_call_log(mut f: Fields, zone: &TimeZone, now: Stamp) -> Result<N
 /// Reads a `PUT` body: only `Notes`, `ModuleStatusId` and `NewComments` are
 /// read (every other field is ignored, whatever its type); a `LogId` that
 /// differs from the path is refused.
-pub fn read_call_log_update(mut f: Fields, path_log_id: i64) -> Result<CallLogUpdate, DomainError> {
+pub fn read_call_log_update(mut f: Fields, path_log_id: LogId) -> Result<CallLogUpdate, DomainError> {
     f.expect(CALL_LOG_RESOURCE);
     if let Some(body_id) = f.id("LogId") {
-        if body_id != path_log_id {
+        if body_id != path_log_id.0 {
             f.error("LogId", format!("is {body_id} but the path names call log {path_log_id}"));
         }
     }
     let notes = checked_text(&mut f, "Notes", MAX_NOTES).map(|n| if n.is_empty() { None } else { Some(n) });
-    let status_id = f.id("ModuleStatusId");
+    let status_id = f.id("ModuleStatusId").map(StatusId);
     let comment = non_blank(checked_text(&mut f, "NewComments", MAX_COMMENT));
     f.finish()?;
     Ok(CallLogUpdate { notes, status_id, comment })
@@ -125,11 +127,11 @@ pub fn read_filter(params: &QueryParams, zone: &TimeZone) -> Result<CallLogFilte
     let descending = params.choice::<SortOrder>("order")?.unwrap_or(SortOrder::Desc) == SortOrder::Desc;
     Ok(CallLogFilter {
         scope: None,
-        property_id: params.id("propertyId")?,
-        unit_id: params.id("unitId")?,
-        resident_id: params.id("residentId")?,
-        statuses: params.ids("status")?,
-        reasons: params.ids("reason")?,
+        property_id: params.id("propertyId", PropertyId)?,
+        unit_id: params.id("unitId", UnitId)?,
+        resident_id: params.id("residentId", ResidentId)?,
+        statuses: params.ids("status", StatusId)?,
+        reasons: params.ids("reason", ReasonId)?,
         takenby: params.get("takenBy").map(str::to_lowercase),
         taken_by_exactly: None,
         from: params.date("from", zone)?,

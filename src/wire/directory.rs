@@ -3,6 +3,7 @@
 //! properties or CSV header names) and how a row is read into the batch.
 
 use crate::domain::catalog::DISPLAY_ORDERS;
+use crate::domain::ids::{PropertyId, ResidentId, UnitId};
 use crate::domain::directory::{ImportBatch, Property, Resident, RowKind, Unit, MAX_IMPORT_TEXT};
 use crate::domain::suggest;
 use crate::wire::input::{Fields, Resource};
@@ -132,7 +133,7 @@ pub fn property_from(f: &mut Fields) -> Option<Property> {
         return None;
     }
     Some(Property {
-        property_id: property_id?,
+        property_id: PropertyId(property_id?),
         c4_uid,
         property_name: property_name?,
         address1,
@@ -174,8 +175,8 @@ pub fn unit_from(f: &mut Fields) -> Option<Unit> {
         return None;
     }
     Some(Unit {
-        unit_id: unit_id?,
-        property_id: property_id?,
+        unit_id: UnitId(unit_id?),
+        property_id: PropertyId(property_id?),
         unit_number: unit_number?,
         address1,
         address2,
@@ -228,9 +229,9 @@ pub fn resident_from(f: &mut Fields, zone: &TimeZone) -> Option<Resident> {
         return None;
     }
     Some(Resident {
-        resident_id: resident_id?,
-        property_id: property_id?,
-        unit_id: unit_id?,
+        resident_id: ResidentId(resident_id?),
+        property_id: PropertyId(property_id?),
+        unit_id: UnitId(unit_id?),
         resident_first_name: first,
         resident_middle_initial,
         resident_last_name: last,

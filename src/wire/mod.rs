@@ -10,6 +10,7 @@ pub mod calllogs;
 pub mod catalog;
 pub mod directory;
 pub mod html;
+pub mod ids;
 pub mod import;
 pub mod input;
 pub mod models;

@@ -22,6 +22,7 @@ use crate::domain::error::FieldError as DomainFieldError;
 use crate::domain::lookup::{LookupHit as DomainLookupHit, LookupKind as DomainLookupKind};
 use crate::domain::time::Stamp;
 use crate::domain::users::{Role as DomainRole, TokenInfo as DomainTokenInfo, User as DomainUser};
+use crate::wire::ids::Raw;
 use crate::wire::query::ListWrapper;
 use jiff::tz::TimeZone;
 use serde::{Serialize, Serializer};
@@ -153,15 +154,15 @@ impl IntoWire for DomainCallLog {
     type Wire = CallLog;
     fn into_wire(self, zone: &TimeZone) -> CallLog {
         CallLog {
-            log_id: self.log_id,
-            property_id: self.property_id,
-            unit_id: self.unit_id,
-            resident_id: self.resident_id,
+            log_id: self.log_id.raw(),
+            property_id: self.property_id.raw(),
+            unit_id: self.unit_id.raw(),
+            resident_id: self.resident_id.raw(),
             call_from: self.call_from,
-            module_status_id: self.module_status_id,
+            module_status_id: self.module_status_id.raw(),
             subject: self.subject,
             notes: self.notes,
-            log_reasons: self.log_reasons,
+            log_reasons: self.log_reasons.raw(),
             takenby: self.takenby,
             old_comments: self.old_comments.into_wire(zone),
             new_comments: self.new_comments,
@@ -268,7 +269,7 @@ pub struct PropertySummary {
 
 impl From<DomainPropertySummary> for PropertySummary {
     fn from(summary: DomainPropertySummary) -> PropertySummary {
-        PropertySummary { property_id: summary.property_id, counts: summary.counts.into() }
+        PropertySummary { property_id: summary.property_id.raw(), counts: summary.counts.into() }
     }
 }
 
@@ -282,7 +283,7 @@ pub struct UnitSummary {
 
 impl From<DomainUnitSummary> for UnitSummary {
     fn from(summary: DomainUnitSummary) -> UnitSummary {
-        UnitSummary { unit_id: summary.unit_id, counts: summary.counts.into() }
+        UnitSummary { unit_id: summary.unit_id.raw(), counts: summary.counts.into() }
     }
 }
 
@@ -320,14 +321,14 @@ pub struct User {
 impl From<DomainUser> for User {
     fn from(user: DomainUser) -> User {
         User {
-            user_id: user.user_id,
+            user_id: user.user_id.raw(),
             user_name: user.user_name,
             first_name: user.first_name,
             last_name: user.last_name,
             email: user.email,
             role: user.role.into(),
             active: user.active,
-            property_ids: user.property_ids,
+            property_ids: user.property_ids.raw(),
         }
     }
 }
@@ -347,7 +348,7 @@ impl IntoWire for DomainTokenInfo {
     type Wire = TokenInfo;
     fn into_wire(self, zone: &TimeZone) -> TokenInfo {
         TokenInfo {
-            token_id: self.token_id,
+            token_id: self.token_id.raw(),
             name: self.name,
             created_on: Date::of(self.created_on, zone),
             expires_on: self.expires_on.into_wire(zone),
@@ -403,7 +404,7 @@ impl IntoWire for DomainAuditEntry {
     fn into_wire(self, zone: &TimeZone) -> AuditEntry {
         AuditEntry {
             at: Date::of(self.at, zone),
-            user_id: self.user_id,
+            user_id: self.user_id.raw(),
             user_name: self.user_name,
             action: Action(self.action),
             target: self.target,
@@ -424,7 +425,7 @@ pub struct CallLogReason {
 impl From<DomainReason> for CallLogReason {
     fn from(reason: DomainReason) -> CallLogReason {
         CallLogReason {
-            call_log_reason_id: reason.call_log_reason_id,
+            call_log_reason_id: reason.call_log_reason_id.raw(),
             name: reason.name,
             active: reason.active,
             display_order: reason.display_order,
@@ -447,7 +448,7 @@ pub struct ModuleStatus {
 impl From<DomainStatus> for ModuleStatus {
     fn from(status: DomainStatus) -> ModuleStatus {
         ModuleStatus {
-            module_status_id: status.module_status_id,
+            module_status_id: status.module_status_id.raw(),
             module: status.module,
             name: status.name,
             category: status.category,
@@ -478,7 +479,7 @@ pub struct Property {
 impl From<DomainProperty> for Property {
     fn from(p: DomainProperty) -> Property {
         Property {
-            property_id: p.property_id,
+            property_id: p.property_id.raw(),
             c4_uid: p.c4_uid,
             property_name: p.property_name,
             address1: p.address1,
@@ -514,8 +515,8 @@ pub struct Unit {
 impl From<DomainUnit> for Unit {
     fn from(u: DomainUnit) -> Unit {
         Unit {
-            unit_id: u.unit_id,
-            property_id: u.property_id,
+            unit_id: u.unit_id.raw(),
+            property_id: u.property_id.raw(),
             unit_number: u.unit_number,
             address1: u.address1,
             address2: u.address2,
@@ -556,9 +557,9 @@ impl IntoWire for DomainResident {
     type Wire = Resident;
     fn into_wire(self, zone: &TimeZone) -> Resident {
         Resident {
-            resident_id: self.resident_id,
-            property_id: self.property_id,
-            unit_id: self.unit_id,
+            resident_id: self.resident_id.raw(),
+            property_id: self.property_id.raw(),
+            unit_id: self.unit_id.raw(),
             resident_first_name: self.resident_first_name,
             resident_middle_initial: self.resident_middle_initial,
             resident_last_name: self.resident_last_name,
@@ -627,9 +628,9 @@ impl From<DomainLookupHit> for LookupHit {
             kind: hit.kind.into(),
             id: hit.id,
             label: hit.label,
-            property_id: hit.property_id,
-            unit_id: hit.unit_id,
-            resident_id: hit.resident_id,
+            property_id: hit.property_id.raw(),
+            unit_id: hit.unit_id.raw(),
+            resident_id: hit.resident_id.raw(),
         }
     }
 }
@@ -704,7 +705,7 @@ mod tests {
             serde_json::to_string(&s.into_wire(&TimeZone::UTC)).unwrap(),
             "\"2026-01-01T00:00:00.0000000+00:00\""
         );
-        let entry = DomainTokenInfo { token_id: 1, name: None, created_on: s, expires_on: Some(s) };
+        let entry = DomainTokenInfo { token_id: crate::domain::ids::TokenId(1), name: None, created_on: s, expires_on: Some(s) };
         let json = serde_json::to_value(entry.into_wire(&ny)).unwrap();
         assert_eq!(json["CreatedOn"], "2025-12-31T19:00:00.0000000-05:00");
         assert_eq!(json["ExpiresOn"], "2025-12-31T19:00:00.0000000-05:00");

@@ -54,8 +54,9 @@ impl QueryParams {
             .collect()
     }
 
-    /// A multi-value list of positive ids; `None` when the parameter is absent.
-    pub fn ids(&self, name: &str) -> Result<Option<Vec<i64>>, DomainError> {
+    /// A multi-value list of positive ids, each as the id type `id` makes
+    /// of it; `None` when the parameter is absent.
+    pub fn ids<T>(&self, name: &str, id: fn(i64) -> T) -> Result<Option<Vec<T>>, DomainError> {
         let values = self.all(name);
         if values.is_empty() {
             return Ok(None);
@@ -63,18 +64,19 @@ impl QueryParams {
         values
             .into_iter()
             .map(|v| match v.parse::<i64>() {
-                Ok(id) if id > 0 => Ok(id),
+                Ok(number) if number > 0 => Ok(id(number)),
                 _ => Err(DomainError::invalid_field(name, &format!("has {v:?}, which is not a positive id"))),
             })
             .collect::<Result<Vec<_>, _>>()
             .map(Some)
     }
 
-    pub fn id(&self, name: &str) -> Result<Option<i64>, DomainError> {
+    /// A positive id, as the id type `id` makes of it.
+    pub fn id<T>(&self, name: &str, id: fn(i64) -> T) -> Result<Option<T>, DomainError> {
         match self.get(name) {
             None => Ok(None),
             Some(v) => match v.parse::<i64>() {
-                Ok(id) if id > 0 => Ok(Some(id)),
+                Ok(number) if number > 0 => Ok(Some(id(number))),
                 _ => Err(DomainError::invalid_field(name, &format!("has {v:?}, which is not a positive id"))),
             },
         }
@@ -168,7 +170,7 @@ mod tests {
     fn three_spellings_of_a_multi_value_parameter() {
         for q in ["status=1&status=2", "status[0]=1&status[1]=2", "status=1,2", "Status=1&STATUS%5B1%5D=2"] {
             let p = QueryParams::parse(q).unwrap();
-            assert_eq!(p.ids("status").unwrap(), Some(vec![1, 2]), "{q}");
+            assert_eq!(p.ids("status", std::convert::identity).unwrap(), Some(vec![1, 2]), "{q}");
         }
     }
 
@@ -193,6 +195,6 @@ mod tests {
     #[test]
     fn bad_ids_are_refused() {
         let p = QueryParams::parse("status=1,x").unwrap();
-        assert_eq!(p.ids("status").unwrap_err().kind, crate::domain::error::ErrorKind::InvalidValue);
+        assert_eq!(p.ids("status", std::convert::identity).unwrap_err().kind, crate::domain::error::ErrorKind::InvalidValue);
     }
 }

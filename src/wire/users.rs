@@ -2,7 +2,9 @@
 //! carry and how they are read.
 
 use crate::domain::error::DomainError;
+use crate::domain::ids::PropertyId;
 use crate::domain::users::{check_password, check_password_shape, check_user_name, NewUser, Role, UserChanges};
+use crate::wire::ids::typed;
 use crate::wire::input::{Fields, Resource};
 
 fn read_profile_text(f: &mut Fields, field: &str, max: usize) -> Option<String> {
@@ -76,7 +78,7 @@ pub fn read_new_user(mut f: Fields) -> Result<NewUser, DomainError> {
     let first_name = read_profile_text(&mut f, "FirstName", 100);
     let last_name = read_profile_text(&mut f, "LastName", 100);
     let email = read_email(&mut f);
-    let property_ids = f.id_list("PropertyIds").unwrap_or_default();
+    let property_ids = typed(f.id_list("PropertyIds").unwrap_or_default(), PropertyId);
     let ok = f.is_ok();
     f.finish()?;
     match (ok, user_name, password, role) {
@@ -102,7 +104,7 @@ pub fn read_user_changes(mut f: Fields) -> Result<UserChanges, DomainError> {
         role: read_role(&mut f),
         active: f.bool("Active"),
         password: read_password(&mut f, None),
-        property_ids: f.id_list("PropertyIds"),
+        property_ids: f.id_list("PropertyIds").map(|ids| typed(ids, PropertyId)),
     };
     f.finish()?;
     Ok(changes)

@@ -32,7 +32,7 @@ fn conditions(filter: &AuditFilter) -> (String, Vec<i64>) {
         clauses.push(format!("{column} ${}", values.len()));
     };
     if let Some(user_id) = filter.user_id {
-        add("user_id =", user_id);
+        add("user_id =", user_id.0);
     }
     if let Some(from) = filter.from {
         add("at >=", from.0);

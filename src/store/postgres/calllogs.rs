@@ -19,6 +19,7 @@ use super::db::Db;
 use super::tsquery::tsquery_text;
 use super::tx::PgTx;
 use super::{col, RowExt};
+use crate::domain::ids::{LogId, PropertyId, ReasonId, StatusId, UserId};
 use crate::domain::calllogs::{
     folded_words, Author, CallLog, CallLogFilter, CallLogRow, CategoryCounts, Comment, EventKind, ExportRow,
     HistoryEntry, LogHead, NewEvent, RememberedKey, SortField, TrackedField, UnitSummary,
@@ -71,15 +72,15 @@ fn attach_details(db: &mut Db, logs: &mut [CallLog]) -> StoreResult<()> {
     if logs.is_empty() {
         return Ok(());
     }
-    let ids: Vec<i64> = logs.iter().map(|l| l.log_id).collect();
-    let position: HashMap<i64, usize> = logs.iter().enumerate().map(|(i, l)| (l.log_id, i)).collect();
+    let ids: Vec<LogId> = logs.iter().map(|l| l.log_id).collect();
+    let position: HashMap<LogId, usize> = logs.iter().enumerate().map(|(i, l)| (l.log_id, i)).collect();
     // Reasons in id order, as SQLite reads them off the link's primary key.
     let rows = db.query(
         "SELECT log_id, reason_id FROM call_log_reasons WHERE log_id = ANY($1) ORDER BY log_id, reason_id",
         &[&ids],
     )?;
     for row in &rows {
-        if let Some(i) = position.get(&row.col::<i64>(0)?) {
+        if let Some(i) = position.get(&row.col::<LogId>(0)?) {
             logs[*i].log_reasons.push(row.col(1)?);
         }
     }
@@ -89,7 +90,7 @@ fn attach_details(db: &mut Db, logs: &mut [CallLog]) -> StoreResult<()> {
         &[&ids],
     )?;
     for row in &rows {
-        if let Some(i) = position.get(&row.col::<i64>(0)?) {
+        if let Some(i) = position.get(&row.col::<LogId>(0)?) {
             logs[*i].old_comments.push(comment_from_row(row, 1)?);
         }
     }
@@ -97,7 +98,7 @@ fn attach_details(db: &mut Db, logs: &mut [CallLog]) -> StoreResult<()> {
 }
 
 /// A log with its reasons and comments, deleted or not (the caller decides).
-pub fn get(db: &mut Db, log_id: i64) -> StoreResult<Option<CallLog>> {
+pub fn get(db: &mut Db, log_id: LogId) -> StoreResult<Option<CallLog>> {
     let Some(row) = db.query_opt(&format!("SELECT {LOG_COLUMNS} FROM call_logs c WHERE c.log_id = $1"), &[&log_id])?
     else {
         return Ok(None);
@@ -124,7 +125,7 @@ pub fn get(db: &mut Db, log_id: i64) -> StoreResult<Option<CallLog>> {
 /// With `lock` (in a write) the log's row stays locked to the end of the
 /// transaction: a concurrent write of the same log, from any instance, waits
 /// and then reads this one's result (its If-Match and event numbers hold).
-pub fn head(db: &mut Db, log_id: i64, lock: bool) -> StoreResult<Option<LogHead>> {
+pub fn head(db: &mut Db, log_id: LogId, lock: bool) -> StoreResult<Option<LogHead>> {
     let sql = format!(
         "SELECT log_id, property_id, status_id, notes, deleted, last_event_no FROM call_logs WHERE log_id = $1{}",
         if lock { " FOR UPDATE" } else { "" }
@@ -141,7 +142,7 @@ pub fn head(db: &mut Db, log_id: i64, lock: bool) -> StoreResult<Option<LogHead>
 }
 
 /// Inserts a log and its search header; returns its id.
-pub fn insert(db: &mut Db, row: &CallLogRow) -> StoreResult<i64> {
+pub fn insert(db: &mut Db, row: &CallLogRow) -> StoreResult<LogId> {
     let inserted = db.query_one(
         "INSERT INTO call_logs (property_id, unit_id, resident_id, call_from, status_id, subject, notes, taken_by,
                 created_on, modified_on, created_by, deleted, last_event_no)
@@ -161,12 +162,12 @@ pub fn insert(db: &mut Db, row: &CallLogRow) -> StoreResult<i64> {
             &row.created_by,
         ],
     )?;
-    let log_id: i64 = col(&inserted, 0)?;
+    let log_id: LogId = col(&inserted, 0)?;
     index_header(db, log_id, &row.subject, &row.call_from, &row.takenby, row.notes.as_deref())?;
     Ok(log_id)
 }
 
-pub fn link_reasons(db: &mut Db, log_id: i64, reason_ids: &[i64]) -> StoreResult<()> {
+pub fn link_reasons(db: &mut Db, log_id: LogId, reason_ids: &[ReasonId]) -> StoreResult<()> {
     for reason_id in reason_ids {
         db.execute("INSERT INTO call_log_reasons (log_id, reason_id) VALUES ($1, $2)", &[&log_id, reason_id])?;
     }
@@ -183,7 +184,7 @@ pub fn link_reasons(db: &mut Db, log_id: i64, reason_ids: &[i64]) -> StoreResult
 /// the row lock orders them, and a thread's dates still never go backwards.
 pub fn append_events(
     db: &mut Db,
-    log_id: i64,
+    log_id: LogId,
     after_event_no: i64,
     events: &[NewEvent],
     author: &Author,
@@ -229,7 +230,7 @@ pub fn append_events(
 }
 
 /// New notes, and the log's search header rebuilt with them.
-pub fn set_notes(db: &mut Db, log_id: i64, notes: Option<&str>) -> StoreResult<()> {
+pub fn set_notes(db: &mut Db, log_id: LogId, notes: Option<&str>) -> StoreResult<()> {
     let row = db.query_opt(
         "UPDATE call_logs SET notes = $2 WHERE log_id = $1 RETURNING subject, call_from, taken_by",
         &[&log_id, &notes],
@@ -241,12 +242,12 @@ pub fn set_notes(db: &mut Db, log_id: i64, notes: Option<&str>) -> StoreResult<(
     index_header(db, log_id, &subject, &call_from, &takenby, notes)
 }
 
-pub fn set_status(db: &mut Db, log_id: i64, status_id: i64) -> StoreResult<()> {
+pub fn set_status(db: &mut Db, log_id: LogId, status_id: StatusId) -> StoreResult<()> {
     db.execute("UPDATE call_logs SET status_id = $2 WHERE log_id = $1", &[&log_id, &status_id])?;
     Ok(())
 }
 
-pub fn set_deleted(db: &mut Db, log_id: i64, deleted: bool) -> StoreResult<()> {
+pub fn set_deleted(db: &mut Db, log_id: LogId, deleted: bool) -> StoreResult<()> {
     db.execute("UPDATE call_logs SET deleted = $2 WHERE log_id = $1", &[&log_id, &deleted])?;
     Ok(())
 }
@@ -262,7 +263,7 @@ const IDEMPOTENCY_LOCK_CLASS: i32 = 0x6964_656d; // "idem"
 /// after the other, and the second (its check a later statement, so a
 /// later snapshot under READ COMMITTED) finds the first's log and answers
 /// it, as on SQLite's single writer. The service asks this only in a write.
-pub fn find_idempotent(db: &mut Db, user_id: i64, key: &str, since: Stamp) -> StoreResult<Option<RememberedKey>> {
+pub fn find_idempotent(db: &mut Db, user_id: UserId, key: &str, since: Stamp) -> StoreResult<Option<RememberedKey>> {
     db.execute(
         "SELECT pg_advisory_xact_lock($1, hashtext($2::bigint::text || ':' || $3))",
         &[&IDEMPOTENCY_LOCK_CLASS, &user_id, &key],
@@ -278,7 +279,7 @@ pub fn find_idempotent(db: &mut Db, user_id: i64, key: &str, since: Stamp) -> St
 /// forgotten, is taken over, as on SQLite); [`find_idempotent`]'s lock is held.
 pub fn remember_idempotent(
     db: &mut Db,
-    user_id: i64,
+    user_id: UserId,
     key: &str,
     remembered: &RememberedKey,
     now: Stamp,
@@ -325,7 +326,7 @@ fn index_words(text: &str) -> Vec<String> {
 /// as the SQLite engine's header row).
 fn index_header(
     db: &mut Db,
-    log_id: i64,
+    log_id: LogId,
     subject: &str,
     call_from: &str,
     takenby: &str,
@@ -337,7 +338,7 @@ fn index_header(
 
 /// Writes (or replaces) one row of the search index: part 0 the header,
 /// else the comment of that event number.
-fn index_part(db: &mut Db, log_id: i64, part: i64, text: &str) -> StoreResult<()> {
+fn index_part(db: &mut Db, log_id: LogId, part: i64, text: &str) -> StoreResult<()> {
     db.execute(
         "INSERT INTO call_log_search (log_id, part, terms) VALUES ($1, $2, array_to_tsvector($3::text[]))
          ON CONFLICT (log_id, part) DO UPDATE SET terms = excluded.terms",
@@ -346,7 +347,7 @@ fn index_part(db: &mut Db, log_id: i64, part: i64, text: &str) -> StoreResult<()
     Ok(())
 }
 
-pub fn history(db: &mut Db, log_id: i64, limit: i64, offset: i64) -> StoreResult<(i64, Vec<HistoryEntry>)> {
+pub fn history(db: &mut Db, log_id: LogId, limit: i64, offset: i64) -> StoreResult<(i64, Vec<HistoryEntry>)> {
     let total: i64 = col(&db.query_one("SELECT count(*) FROM log_events WHERE log_id = $1", &[&log_id])?, 0)?;
     let rows = db.query(
         "SELECT at, user_name, kind, field, old_value, new_value FROM log_events
@@ -631,7 +632,7 @@ fn logs_by_id(db: &mut Db, ids: &[i64]) -> StoreResult<Vec<CallLog>> {
     let mut found: HashMap<i64, CallLog> = HashMap::with_capacity(rows.len());
     for r in &rows {
         let log = log_from_row(r)?;
-        found.insert(log.log_id, log);
+        found.insert(log.log_id.0, log);
     }
     Ok(ids.iter().filter_map(|id| found.remove(id)).collect())
 }
@@ -654,7 +655,7 @@ fn counts_from(r: &Row, first: usize) -> StoreResult<CategoryCounts> {
 
 /// A property's live call logs counted by status category: a few counter
 /// rows per unit, however many logs the property has.
-pub fn property_counts(db: &mut Db, property_id: i64) -> StoreResult<CategoryCounts> {
+pub fn property_counts(db: &mut Db, property_id: PropertyId) -> StoreResult<CategoryCounts> {
     let row = db.query_one(
         &format!(
             "SELECT {CATEGORY_COUNTS} FROM call_log_counts n JOIN statuses s ON s.status_id = n.status_id
@@ -668,7 +669,7 @@ pub fn property_counts(db: &mut Db, property_id: i64) -> StoreResult<CategoryCou
 /// Every unit of a property (in display order, unit numbers compared byte
 /// by byte as on SQLite), with its live call logs counted by status
 /// category; units without calls count zero.
-pub fn unit_counts(db: &mut Db, property_id: i64) -> StoreResult<Vec<UnitSummary>> {
+pub fn unit_counts(db: &mut Db, property_id: PropertyId) -> StoreResult<Vec<UnitSummary>> {
     let rows = db.query(
         &format!(
             "SELECT u.unit_id, {CATEGORY_COUNTS} FROM units u
@@ -760,16 +761,16 @@ pub fn export_chunk(
 }
 
 impl CallLogReads for PgTx<'_> {
-    fn call_log(&mut self, log_id: i64) -> StoreResult<Option<CallLog>> {
+    fn call_log(&mut self, log_id: LogId) -> StoreResult<Option<CallLog>> {
         get(self.db()?, log_id)
     }
-    fn call_log_head(&mut self, log_id: i64) -> StoreResult<Option<LogHead>> {
+    fn call_log_head(&mut self, log_id: LogId) -> StoreResult<Option<LogHead>> {
         // In a write, the row stays locked to the end: a concurrent write of
         // the same log (another instance's If-Match) waits, then sees this one.
         let lock = self.writing();
         head(self.db()?, log_id, lock)
     }
-    fn history(&mut self, log_id: i64, page: Page) -> StoreResult<(i64, Vec<HistoryEntry>)> {
+    fn history(&mut self, log_id: LogId, page: Page) -> StoreResult<(i64, Vec<HistoryEntry>)> {
         history(self.db()?, log_id, page.size, page.offset())
     }
     fn list_call_logs(&mut self, filter: &CallLogFilter, page: Page) -> StoreResult<(i64, Vec<CallLog>)> {
@@ -783,27 +784,27 @@ impl CallLogReads for PgTx<'_> {
     ) -> StoreResult<Vec<ExportRow>> {
         export_chunk(self.db()?, filter, after, limit)
     }
-    fn property_counts(&mut self, property_id: i64) -> StoreResult<CategoryCounts> {
+    fn property_counts(&mut self, property_id: PropertyId) -> StoreResult<CategoryCounts> {
         property_counts(self.db()?, property_id)
     }
-    fn unit_counts(&mut self, property_id: i64) -> StoreResult<Vec<UnitSummary>> {
+    fn unit_counts(&mut self, property_id: PropertyId) -> StoreResult<Vec<UnitSummary>> {
         unit_counts(self.db()?, property_id)
     }
 }
 
 impl CallLogWrites for PgTx<'_> {
-    fn idempotent_log(&mut self, user_id: i64, key: &str, since: Stamp) -> StoreResult<Option<RememberedKey>> {
+    fn idempotent_log(&mut self, user_id: UserId, key: &str, since: Stamp) -> StoreResult<Option<RememberedKey>> {
         find_idempotent(self.db()?, user_id, key, since)
     }
-    fn insert_call_log(&mut self, row: &CallLogRow) -> StoreResult<i64> {
+    fn insert_call_log(&mut self, row: &CallLogRow) -> StoreResult<LogId> {
         insert(self.db()?, row)
     }
-    fn link_reasons(&mut self, log_id: i64, reason_ids: &[i64]) -> StoreResult<()> {
+    fn link_reasons(&mut self, log_id: LogId, reason_ids: &[ReasonId]) -> StoreResult<()> {
         link_reasons(self.db()?, log_id, reason_ids)
     }
     fn append_events(
         &mut self,
-        log_id: i64,
+        log_id: LogId,
         after_event_no: i64,
         events: &[NewEvent],
         author: &Author,
@@ -811,18 +812,18 @@ impl CallLogWrites for PgTx<'_> {
     ) -> StoreResult<i64> {
         append_events(self.db()?, log_id, after_event_no, events, author, now)
     }
-    fn set_notes(&mut self, log_id: i64, notes: Option<&str>) -> StoreResult<()> {
+    fn set_notes(&mut self, log_id: LogId, notes: Option<&str>) -> StoreResult<()> {
         set_notes(self.db()?, log_id, notes)
     }
-    fn set_status(&mut self, log_id: i64, status_id: i64) -> StoreResult<()> {
+    fn set_status(&mut self, log_id: LogId, status_id: StatusId) -> StoreResult<()> {
         set_status(self.db()?, log_id, status_id)
     }
-    fn set_deleted(&mut self, log_id: i64, deleted: bool) -> StoreResult<()> {
+    fn set_deleted(&mut self, log_id: LogId, deleted: bool) -> StoreResult<()> {
         set_deleted(self.db()?, log_id, deleted)
     }
     fn remember_idempotency_key(
         &mut self,
-        user_id: i64,
+        user_id: UserId,
         key: &str,
         remembered: &RememberedKey,
         now: Stamp,

@@ -13,6 +13,7 @@ use super::directory::nocase;
 use super::tx::PgTx;
 use super::RowExt;
 use crate::domain::catalog::{CallLogReason, CatalogInput, ModuleStatus, STATUS_MODULE};
+use crate::domain::ids::{ReasonId, StatusId};
 use crate::store::{Catalog, StoreError, StoreResult};
 use crate::store::{CatalogReads, CatalogWrites};
 use ::postgres::Row;
@@ -53,7 +54,7 @@ pub fn list_reasons(db: &mut Db, include_inactive: bool) -> StoreResult<Vec<Call
     rows.iter().map(reason_from_row).collect::<StoreResult<_>>()
 }
 
-pub fn get_reason(db: &mut Db, reason_id: i64) -> StoreResult<Option<CallLogReason>> {
+pub fn get_reason(db: &mut Db, reason_id: ReasonId) -> StoreResult<Option<CallLogReason>> {
     db.query_opt("SELECT reason_id, name, active, display_order FROM reasons WHERE reason_id = $1", &[&reason_id])?
         .map(|r| reason_from_row(&r))
         .transpose()
@@ -87,7 +88,7 @@ pub fn last_display_order(db: &mut Db, catalog: Catalog) -> StoreResult<Option<i
     row.try_get(0).map_err(|e| StoreError::Failed(format!("reading the last DisplayOrder: {e}")))
 }
 
-pub fn insert_reason(db: &mut Db, name: &str, display_order: i64) -> StoreResult<i64> {
+pub fn insert_reason(db: &mut Db, name: &str, display_order: i64) -> StoreResult<ReasonId> {
     db.query_one(
         "INSERT INTO reasons (name, active, display_order) VALUES ($1, true, $2) RETURNING reason_id",
         &[&name, &display_order],
@@ -95,7 +96,7 @@ pub fn insert_reason(db: &mut Db, name: &str, display_order: i64) -> StoreResult
     .col(0)
 }
 
-pub fn update_reason(db: &mut Db, reason_id: i64, input: &CatalogInput) -> StoreResult<()> {
+pub fn update_reason(db: &mut Db, reason_id: ReasonId, input: &CatalogInput) -> StoreResult<()> {
     db.execute(
         "UPDATE reasons SET name = coalesce($2::text, name), active = coalesce($3::boolean, active),
                 display_order = coalesce($4::bigint, display_order) WHERE reason_id = $1",
@@ -117,7 +118,7 @@ pub fn list_statuses(db: &mut Db, include_inactive: bool) -> StoreResult<Vec<Mod
     rows.iter().map(status_from_row).collect::<StoreResult<_>>()
 }
 
-pub fn get_status(db: &mut Db, status_id: i64) -> StoreResult<Option<ModuleStatus>> {
+pub fn get_status(db: &mut Db, status_id: StatusId) -> StoreResult<Option<ModuleStatus>> {
     db.query_opt(&format!("SELECT {STATUS_COLUMNS} FROM statuses WHERE status_id = $1"), &[&status_id])?
         .map(|r| status_from_row(&r))
         .transpose()
@@ -129,12 +130,12 @@ pub fn default_status(db: &mut Db) -> StoreResult<Option<ModuleStatus>> {
         .transpose()
 }
 
-pub fn clear_default(db: &mut Db, except_id: i64) -> StoreResult<()> {
+pub fn clear_default(db: &mut Db, except_id: StatusId) -> StoreResult<()> {
     db.execute("UPDATE statuses SET is_default = false WHERE is_default AND status_id <> $1", &[&except_id])?;
     Ok(())
 }
 
-pub fn insert_status(db: &mut Db, name: &str, category: &str, display_order: i64) -> StoreResult<i64> {
+pub fn insert_status(db: &mut Db, name: &str, category: &str, display_order: i64) -> StoreResult<StatusId> {
     db.query_one(
         "INSERT INTO statuses (name, category, is_default, active, display_order) VALUES ($1, $2, false, true, $3)
              RETURNING status_id",
@@ -143,7 +144,7 @@ pub fn insert_status(db: &mut Db, name: &str, category: &str, display_order: i64
     .col(0)
 }
 
-pub fn update_status(db: &mut Db, status_id: i64, input: &CatalogInput) -> StoreResult<()> {
+pub fn update_status(db: &mut Db, status_id: StatusId, input: &CatalogInput) -> StoreResult<()> {
     if input.is_default == Some(true) {
         // `statuses_one_default` admits one default at any moment: the
         // others let go of it before this one takes it.
@@ -179,13 +180,13 @@ impl CatalogReads for PgTx<'_> {
     fn reasons(&mut self, include_inactive: bool) -> StoreResult<Vec<CallLogReason>> {
         list_reasons(self.db()?, include_inactive)
     }
-    fn reason(&mut self, reason_id: i64) -> StoreResult<Option<CallLogReason>> {
+    fn reason(&mut self, reason_id: ReasonId) -> StoreResult<Option<CallLogReason>> {
         get_reason(self.db()?, reason_id)
     }
     fn statuses(&mut self, include_inactive: bool) -> StoreResult<Vec<ModuleStatus>> {
         list_statuses(self.db()?, include_inactive)
     }
-    fn status(&mut self, status_id: i64) -> StoreResult<Option<ModuleStatus>> {
+    fn status(&mut self, status_id: StatusId) -> StoreResult<Option<ModuleStatus>> {
         get_status(self.db()?, status_id)
     }
     fn default_status(&mut self) -> StoreResult<Option<ModuleStatus>> {
@@ -203,19 +204,19 @@ impl CatalogReads for PgTx<'_> {
 }
 
 impl CatalogWrites for PgTx<'_> {
-    fn insert_reason(&mut self, name: &str, display_order: i64) -> StoreResult<i64> {
+    fn insert_reason(&mut self, name: &str, display_order: i64) -> StoreResult<ReasonId> {
         insert_reason(self.db()?, name, display_order)
     }
-    fn update_reason(&mut self, reason_id: i64, changes: &CatalogInput) -> StoreResult<()> {
+    fn update_reason(&mut self, reason_id: ReasonId, changes: &CatalogInput) -> StoreResult<()> {
         update_reason(self.db()?, reason_id, changes)
     }
-    fn insert_status(&mut self, name: &str, category: &str, display_order: i64) -> StoreResult<i64> {
+    fn insert_status(&mut self, name: &str, category: &str, display_order: i64) -> StoreResult<StatusId> {
         insert_status(self.db()?, name, category, display_order)
     }
-    fn update_status(&mut self, status_id: i64, changes: &CatalogInput) -> StoreResult<()> {
+    fn update_status(&mut self, status_id: StatusId, changes: &CatalogInput) -> StoreResult<()> {
         update_status(self.db()?, status_id, changes)
     }
-    fn clear_default_status(&mut self, except_id: i64) -> StoreResult<()> {
+    fn clear_default_status(&mut self, except_id: StatusId) -> StoreResult<()> {
         clear_default(self.db()?, except_id)
     }
 }

@@ -17,6 +17,7 @@ use super::tx::PgTx;
 use super::RowExt;
 use crate::domain::calllogs::folded_words;
 use crate::domain::directory::{Property, PropertyStatus, Resident, Unit, UnitSort};
+use crate::domain::ids::{PropertyId, ResidentId, UnitId};
 use crate::domain::query::Page;
 use crate::domain::time::Stamp;
 use crate::store::{DirectoryReads, DirectoryWrites};
@@ -101,7 +102,7 @@ pub(super) fn resident_from_row(r: &Row) -> StoreResult<Resident> {
     })
 }
 
-pub fn get_property(db: &mut Db, property_id: i64) -> StoreResult<Option<Property>> {
+pub fn get_property(db: &mut Db, property_id: PropertyId) -> StoreResult<Option<Property>> {
     db.query_opt(&format!("SELECT {PROPERTY_COLUMNS} FROM properties WHERE property_id = $1"), &[&property_id])?
         .map(|r| property_from_row(&r))
         .transpose()
@@ -110,8 +111,8 @@ pub fn get_property(db: &mut Db, property_id: i64) -> StoreResult<Option<Propert
 /// Properties within `scope` (None = all), optionally only `ids`, by status.
 pub fn list_properties(
     db: &mut Db,
-    scope: Option<&[i64]>,
-    ids: Option<&[i64]>,
+    scope: Option<&[PropertyId]>,
+    ids: Option<&[PropertyId]>,
     status: PropertyStatus,
     limit: i64,
     offset: i64,
@@ -134,7 +135,7 @@ pub fn list_properties(
     Ok((total, rows.iter().map(property_from_row).collect::<StoreResult<_>>()?))
 }
 
-pub fn get_unit(db: &mut Db, unit_id: i64) -> StoreResult<Option<Unit>> {
+pub fn get_unit(db: &mut Db, unit_id: UnitId) -> StoreResult<Option<Unit>> {
     db.query_opt(&format!("SELECT {UNIT_COLUMNS} FROM units WHERE unit_id = $1"), &[&unit_id])?
         .map(|r| unit_from_row(&r))
         .transpose()
@@ -143,8 +144,8 @@ pub fn get_unit(db: &mut Db, unit_id: i64) -> StoreResult<Option<Unit>> {
 /// Units by id, limited to `scope`; ordered by id.
 pub fn units_by_ids(
     db: &mut Db,
-    scope: Option<&[i64]>,
-    ids: &[i64],
+    scope: Option<&[PropertyId]>,
+    ids: &[UnitId],
     limit: i64,
     offset: i64,
 ) -> StoreResult<(i64, Vec<Unit>)> {
@@ -158,7 +159,7 @@ pub fn units_by_ids(
 }
 
 /// Every unit of a property, sorted; units without a display order go last.
-pub fn units_of_property(db: &mut Db, property_id: i64, sort: UnitSort) -> StoreResult<Vec<Unit>> {
+pub fn units_of_property(db: &mut Db, property_id: PropertyId, sort: UnitSort) -> StoreResult<Vec<Unit>> {
     let order = match sort {
         UnitSort::DisplayOrder => "display_order IS NULL, display_order, unit_number COLLATE \"C\", unit_id",
         UnitSort::UnitNumber => "unit_number COLLATE \"C\", unit_id",
@@ -168,13 +169,13 @@ pub fn units_of_property(db: &mut Db, property_id: i64, sort: UnitSort) -> Store
     rows.iter().map(unit_from_row).collect::<StoreResult<_>>()
 }
 
-pub fn get_resident(db: &mut Db, resident_id: i64) -> StoreResult<Option<Resident>> {
+pub fn get_resident(db: &mut Db, resident_id: ResidentId) -> StoreResult<Option<Resident>> {
     db.query_opt(&format!("SELECT {RESIDENT_COLUMNS} FROM residents WHERE resident_id = $1"), &[&resident_id])?
         .map(|r| resident_from_row(&r))
         .transpose()
 }
 
-pub fn residents_of_unit(db: &mut Db, unit_id: i64) -> StoreResult<Vec<Resident>> {
+pub fn residents_of_unit(db: &mut Db, unit_id: UnitId) -> StoreResult<Vec<Resident>> {
     let rows = db.query(
         &format!("SELECT {RESIDENT_COLUMNS} FROM residents WHERE unit_id = $1 ORDER BY resident_id"),
         &[&unit_id],
@@ -182,7 +183,7 @@ pub fn residents_of_unit(db: &mut Db, unit_id: i64) -> StoreResult<Vec<Resident>
     rows.iter().map(resident_from_row).collect::<StoreResult<_>>()
 }
 
-pub fn residents_of_property(db: &mut Db, property_id: i64) -> StoreResult<Vec<Resident>> {
+pub fn residents_of_property(db: &mut Db, property_id: PropertyId) -> StoreResult<Vec<Resident>> {
     let rows = db.query(
         &format!(
             "SELECT {RESIDENT_COLUMNS} FROM residents WHERE property_id = $1
@@ -200,13 +201,13 @@ pub fn directory_is_empty(db: &mut Db) -> StoreResult<bool> {
 }
 
 /// The ids of `property_ids` that are stored.
-pub fn known_properties(db: &mut Db, property_ids: &[i64]) -> StoreResult<Vec<i64>> {
+pub fn known_properties(db: &mut Db, property_ids: &[PropertyId]) -> StoreResult<Vec<PropertyId>> {
     let rows = db.query("SELECT property_id FROM properties WHERE property_id = ANY($1)", &[&property_ids])?;
     rows.iter().map(|r| r.col(0)).collect::<StoreResult<_>>()
 }
 
 /// The stored units of `unit_ids` with their property.
-pub fn unit_owners(db: &mut Db, unit_ids: &[i64]) -> StoreResult<Vec<(i64, i64)>> {
+pub fn unit_owners(db: &mut Db, unit_ids: &[UnitId]) -> StoreResult<Vec<(UnitId, PropertyId)>> {
     let rows = db.query("SELECT unit_id, property_id FROM units WHERE unit_id = ANY($1)", &[&unit_ids])?;
     rows.iter().map(|r| Ok((r.col(0)?, r.col(1)?))).collect()
 }
@@ -245,7 +246,7 @@ pub fn upsert_properties(db: &mut Db, properties: &[Property]) -> StoreResult<()
         let text = |f: fn(&Property) -> &Option<String>| -> Vec<Option<&str>> {
             chunk.iter().map(|p| f(p).as_deref()).collect()
         };
-        let ids: Vec<i64> = chunk.iter().map(|p| p.property_id).collect();
+        let ids: Vec<PropertyId> = chunk.iter().map(|p| p.property_id).collect();
         let c4_uid = text(|p| &p.c4_uid);
         let names: Vec<&str> = chunk.iter().map(|p| p.property_name.as_str()).collect();
         let address1 = text(|p| &p.address1);
@@ -299,8 +300,8 @@ pub fn upsert_units(db: &mut Db, units: &[Unit]) -> StoreResult<()> {
     for chunk in sorted.chunks(IMPORT_CHUNK) {
         let text =
             |f: fn(&Unit) -> &Option<String>| -> Vec<Option<&str>> { chunk.iter().map(|u| f(u).as_deref()).collect() };
-        let ids: Vec<i64> = chunk.iter().map(|u| u.unit_id).collect();
-        let properties: Vec<i64> = chunk.iter().map(|u| u.property_id).collect();
+        let ids: Vec<UnitId> = chunk.iter().map(|u| u.unit_id).collect();
+        let properties: Vec<PropertyId> = chunk.iter().map(|u| u.property_id).collect();
         let numbers: Vec<&str> = chunk.iter().map(|u| u.unit_number.as_str()).collect();
         let address1 = text(|u| &u.address1);
         let address2 = text(|u| &u.address2);
@@ -371,9 +372,9 @@ pub fn upsert_residents(db: &mut Db, residents: &[Resident]) -> StoreResult<()> 
          {RESIDENT_REPLACE}"
     );
     for chunk in sorted.chunks(IMPORT_CHUNK) {
-        let ids: Vec<i64> = chunk.iter().map(|r| r.resident_id).collect();
-        let properties: Vec<i64> = chunk.iter().map(|r| r.property_id).collect();
-        let units: Vec<i64> = chunk.iter().map(|r| r.unit_id).collect();
+        let ids: Vec<ResidentId> = chunk.iter().map(|r| r.resident_id).collect();
+        let properties: Vec<PropertyId> = chunk.iter().map(|r| r.property_id).collect();
+        let units: Vec<UnitId> = chunk.iter().map(|r| r.unit_id).collect();
         let text = |f: fn(&Resident) -> &Option<String>| -> Vec<Option<&str>> {
             chunk.iter().map(|r| f(r).as_deref()).collect()
         };
@@ -416,43 +417,43 @@ pub fn upsert_residents(db: &mut Db, residents: &[Resident]) -> StoreResult<()> 
 }
 
 impl DirectoryReads for PgTx<'_> {
-    fn property(&mut self, property_id: i64) -> StoreResult<Option<Property>> {
+    fn property(&mut self, property_id: PropertyId) -> StoreResult<Option<Property>> {
         get_property(self.db()?, property_id)
     }
     fn properties_page(
         &mut self,
-        scope: Option<&[i64]>,
-        ids: Option<&[i64]>,
+        scope: Option<&[PropertyId]>,
+        ids: Option<&[PropertyId]>,
         status: PropertyStatus,
         page: Page,
     ) -> StoreResult<(i64, Vec<Property>)> {
         list_properties(self.db()?, scope, ids, status, page.size, page.offset())
     }
-    fn unit(&mut self, unit_id: i64) -> StoreResult<Option<Unit>> {
+    fn unit(&mut self, unit_id: UnitId) -> StoreResult<Option<Unit>> {
         get_unit(self.db()?, unit_id)
     }
-    fn units_by_ids(&mut self, scope: Option<&[i64]>, ids: &[i64], page: Page) -> StoreResult<(i64, Vec<Unit>)> {
+    fn units_by_ids(&mut self, scope: Option<&[PropertyId]>, ids: &[UnitId], page: Page) -> StoreResult<(i64, Vec<Unit>)> {
         units_by_ids(self.db()?, scope, ids, page.size, page.offset())
     }
-    fn units_of_property(&mut self, property_id: i64, sort: UnitSort) -> StoreResult<Vec<Unit>> {
+    fn units_of_property(&mut self, property_id: PropertyId, sort: UnitSort) -> StoreResult<Vec<Unit>> {
         units_of_property(self.db()?, property_id, sort)
     }
-    fn resident(&mut self, resident_id: i64) -> StoreResult<Option<Resident>> {
+    fn resident(&mut self, resident_id: ResidentId) -> StoreResult<Option<Resident>> {
         get_resident(self.db()?, resident_id)
     }
-    fn residents_of_unit(&mut self, unit_id: i64) -> StoreResult<Vec<Resident>> {
+    fn residents_of_unit(&mut self, unit_id: UnitId) -> StoreResult<Vec<Resident>> {
         residents_of_unit(self.db()?, unit_id)
     }
-    fn residents_of_property(&mut self, property_id: i64) -> StoreResult<Vec<Resident>> {
+    fn residents_of_property(&mut self, property_id: PropertyId) -> StoreResult<Vec<Resident>> {
         residents_of_property(self.db()?, property_id)
     }
     fn directory_is_empty(&mut self) -> StoreResult<bool> {
         directory_is_empty(self.db()?)
     }
-    fn known_properties(&mut self, property_ids: &[i64]) -> StoreResult<Vec<i64>> {
+    fn known_properties(&mut self, property_ids: &[PropertyId]) -> StoreResult<Vec<PropertyId>> {
         known_properties(self.db()?, property_ids)
     }
-    fn unit_owners(&mut self, unit_ids: &[i64]) -> StoreResult<Vec<(i64, i64)>> {
+    fn unit_owners(&mut self, unit_ids: &[UnitId]) -> StoreResult<Vec<(UnitId, PropertyId)>> {
         unit_owners(self.db()?, unit_ids)
     }
     fn directory_size(&mut self) -> StoreResult<DirectorySize> {

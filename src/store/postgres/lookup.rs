@@ -16,6 +16,7 @@ use super::tsquery::tsquery_text;
 use super::tx::PgTx;
 use super::RowExt;
 use crate::domain::directory::Property;
+use crate::domain::ids::{LogId, PropertyId};
 use crate::domain::lookup::{CallLogBrief, LookupQuery, ResidentPlace, UnitPlace};
 use crate::domain::time::Stamp;
 use crate::store::LookupReads;
@@ -41,7 +42,7 @@ impl Params {
 }
 
 /// `AND <column> = ANY(…)` when the lookup is limited to some properties.
-fn scope_condition(column: &str, properties: Option<&[i64]>, params: &mut Params) -> String {
+fn scope_condition(column: &str, properties: Option<&[PropertyId]>, params: &mut Params) -> String {
     match properties {
         None => String::new(),
         Some(ids) => format!(" AND {column} = ANY({}::bigint[])", params.add(ids.to_vec())),
@@ -59,7 +60,7 @@ fn qualified(columns: &str, alias: &str) -> String {
 pub fn residents(
     db: &mut Db,
     query: &LookupQuery,
-    properties: Option<&[i64]>,
+    properties: Option<&[PropertyId]>,
     limit: usize,
 ) -> StoreResult<Vec<ResidentPlace>> {
     if query.words.is_empty() && query.phone_digits.is_empty() {
@@ -108,7 +109,7 @@ pub fn residents(
 pub fn units(
     db: &mut Db,
     query: &LookupQuery,
-    properties: Option<&[i64]>,
+    properties: Option<&[PropertyId]>,
     limit: usize,
 ) -> StoreResult<Vec<UnitPlace>> {
     let terms = match &query.number {
@@ -145,7 +146,7 @@ pub fn units(
 pub fn properties(
     db: &mut Db,
     query: &LookupQuery,
-    properties: Option<&[i64]>,
+    properties: Option<&[PropertyId]>,
     limit: usize,
 ) -> StoreResult<Vec<Property>> {
     if query.words.is_empty() {
@@ -165,7 +166,7 @@ pub fn properties(
 }
 
 /// A live log's id, place, subject and caller (never its thread).
-pub fn call_log_brief(db: &mut Db, log_id: i64) -> StoreResult<Option<CallLogBrief>> {
+pub fn call_log_brief(db: &mut Db, log_id: LogId) -> StoreResult<Option<CallLogBrief>> {
     db.query_opt(
         "SELECT log_id, property_id, unit_id, resident_id, subject, call_from FROM call_logs
              WHERE log_id = $1 AND NOT deleted",
@@ -188,7 +189,7 @@ impl LookupReads for PgTx<'_> {
     fn lookup_residents(
         &mut self,
         query: &LookupQuery,
-        properties: Option<&[i64]>,
+        properties: Option<&[PropertyId]>,
         limit: usize,
     ) -> StoreResult<Vec<ResidentPlace>> {
         residents(self.db()?, query, properties, limit)
@@ -196,7 +197,7 @@ impl LookupReads for PgTx<'_> {
     fn lookup_units(
         &mut self,
         query: &LookupQuery,
-        properties: Option<&[i64]>,
+        properties: Option<&[PropertyId]>,
         limit: usize,
     ) -> StoreResult<Vec<UnitPlace>> {
         units(self.db()?, query, properties, limit)
@@ -204,12 +205,12 @@ impl LookupReads for PgTx<'_> {
     fn lookup_properties(
         &mut self,
         query: &LookupQuery,
-        properties: Option<&[i64]>,
+        properties: Option<&[PropertyId]>,
         limit: usize,
     ) -> StoreResult<Vec<Property>> {
         self::properties(self.db()?, query, properties, limit)
     }
-    fn call_log_brief(&mut self, log_id: i64) -> StoreResult<Option<CallLogBrief>> {
+    fn call_log_brief(&mut self, log_id: LogId) -> StoreResult<Option<CallLogBrief>> {
         call_log_brief(self.db()?, log_id)
     }
 }

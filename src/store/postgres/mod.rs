@@ -16,6 +16,7 @@ pub mod calllogs;
 pub mod catalog;
 pub mod db;
 pub mod directory;
+mod ids;
 pub mod listener;
 pub mod lookup;
 pub mod schema;

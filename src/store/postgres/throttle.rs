@@ -9,6 +9,7 @@
 //! clocks in step (NTP); a skew of a few seconds moves a 15-minute window by
 //! as much.
 
+use crate::domain::ids::UserId;
 use super::db::Db;
 use super::tx::PgTx;
 use super::RowExt;
@@ -21,7 +22,7 @@ use crate::store::{ThrottleReads, ThrottleWrites};
 
 /// The deciding failure of each limit is the limit-th most recent one
 /// inside the window (none: that limit is not reached).
-pub fn history(db: &mut Db, key: &ThrottleKey, user_id: Option<i64>, window_start: Stamp) -> StoreResult<LoginHistory> {
+pub fn history(db: &mut Db, key: &ThrottleKey, user_id: Option<UserId>, window_start: Stamp) -> StoreResult<LoginHistory> {
     let row = db.query_one(
         "SELECT
              (SELECT at FROM login_failures
@@ -92,7 +93,7 @@ pub fn record_failure(db: &mut Db, key: &ThrottleKey, at: Stamp, forget_before: 
 pub fn record_success(
     db: &mut Db,
     key: &ThrottleKey,
-    user_id: i64,
+    user_id: UserId,
     at: Stamp,
     forget_before: Stamp,
 ) -> StoreResult<()> {
@@ -126,7 +127,7 @@ impl ThrottleReads for PgTx<'_> {
     fn login_history(
         &mut self,
         key: &ThrottleKey,
-        user_id: Option<i64>,
+        user_id: Option<UserId>,
         window_start: Stamp,
     ) -> StoreResult<LoginHistory> {
         history(self.db()?, key, user_id, window_start)
@@ -143,7 +144,7 @@ impl ThrottleWrites for PgTx<'_> {
     fn record_login_success(
         &mut self,
         key: &ThrottleKey,
-        user_id: i64,
+        user_id: UserId,
         at: Stamp,
         forget_before: Stamp,
     ) -> StoreResult<()> {

@@ -7,6 +7,7 @@
 //! revocation or a user's links fires the `credentials_changed` triggers:
 //! every instance forgets the tokens it verified (`listener.rs`).
 
+use crate::domain::ids::{PropertyId, TokenId, UserId};
 use super::db::Db;
 use super::tx::PgTx;
 use super::RowExt;
@@ -35,13 +36,13 @@ fn user_from_row(row: &Row) -> StoreResult<User> {
     })
 }
 
-fn property_ids_of(db: &mut Db, user_id: i64) -> StoreResult<Vec<i64>> {
+fn property_ids_of(db: &mut Db, user_id: UserId) -> StoreResult<Vec<PropertyId>> {
     let rows =
         db.query("SELECT property_id FROM user_properties WHERE user_id = $1 ORDER BY property_id", &[&user_id])?;
     rows.iter().map(|r| r.col(0)).collect::<StoreResult<_>>()
 }
 
-pub fn set_property_ids(db: &mut Db, user_id: i64, ids: &[i64]) -> StoreResult<()> {
+pub fn set_property_ids(db: &mut Db, user_id: UserId, ids: &[PropertyId]) -> StoreResult<()> {
     db.execute("DELETE FROM user_properties WHERE user_id = $1", &[&user_id])?;
     if !ids.is_empty() {
         // One statement for all the links; a repeated id is one link.
@@ -65,8 +66,8 @@ fn name_key(user_name: &str) -> String {
 }
 
 /// Inserts `user` with `password_hash` (its clear password is not stored).
-pub fn insert_user(db: &mut Db, user: &NewUser, password_hash: &str, now: Stamp) -> StoreResult<i64> {
-    let user_id: i64 = db
+pub fn insert_user(db: &mut Db, user: &NewUser, password_hash: &str, now: Stamp) -> StoreResult<UserId> {
+    let user_id: UserId = db
         .query_one(
             "INSERT INTO users (user_name, name_key, password_hash, first_name, last_name, email, role, active, created_on)
              VALUES ($1, $8, $2, $3, $4, $5, $6, true, $7)
@@ -87,7 +88,7 @@ pub fn insert_user(db: &mut Db, user: &NewUser, password_hash: &str, now: Stamp)
     Ok(user_id)
 }
 
-pub fn get_user(db: &mut Db, user_id: i64) -> StoreResult<Option<User>> {
+pub fn get_user(db: &mut Db, user_id: UserId) -> StoreResult<Option<User>> {
     let user = db
         .query_opt(&format!("SELECT {USER_COLUMNS} FROM users WHERE user_id = $1"), &[&user_id])?
         .map(|r| user_from_row(&r))
@@ -101,7 +102,7 @@ pub fn get_user(db: &mut Db, user_id: i64) -> StoreResult<Option<User>> {
     }
 }
 
-pub fn find_user_id_by_name(db: &mut Db, user_name: &str) -> StoreResult<Option<i64>> {
+pub fn find_user_id_by_name(db: &mut Db, user_name: &str) -> StoreResult<Option<UserId>> {
     db.query_opt("SELECT user_id FROM users WHERE name_key = $1", &[&name_key(user_name)])?
         .map(|r| r.col(0))
         .transpose()
@@ -126,7 +127,7 @@ pub fn active_admins(db: &mut Db) -> StoreResult<i64> {
 }
 
 /// Applies `update` (`None` leaves a value, `Some("")` clears a name or email).
-pub fn update_user(db: &mut Db, user_id: i64, update: &UserChanges, password_hash: Option<&str>) -> StoreResult<()> {
+pub fn update_user(db: &mut Db, user_id: UserId, update: &UserChanges, password_hash: Option<&str>) -> StoreResult<()> {
     db.execute(
         "UPDATE users SET
                 first_name = CASE WHEN $2::text IS NULL THEN first_name ELSE nullif($2::text, '') END,
@@ -161,7 +162,7 @@ pub fn login_record(db: &mut Db, user_name: &str) -> StoreResult<Option<LoginRec
         .transpose()
 }
 
-pub fn insert_token(db: &mut Db, token: &NewToken) -> StoreResult<i64> {
+pub fn insert_token(db: &mut Db, token: &NewToken) -> StoreResult<TokenId> {
     db.query_one(
         "INSERT INTO tokens (user_id, token_hash, kind, name, created_on, expires_on)
              VALUES ($1, $2, $3, $4, $5, $6)
@@ -215,7 +216,7 @@ pub fn caller_for_token(db: &mut Db, hash: &[u8], now: Stamp) -> StoreResult<Opt
 }
 
 /// The user's live API tokens (not revoked, not expired).
-pub fn list_api_tokens(db: &mut Db, user_id: i64, now: Stamp) -> StoreResult<Vec<TokenInfo>> {
+pub fn list_api_tokens(db: &mut Db, user_id: UserId, now: Stamp) -> StoreResult<Vec<TokenInfo>> {
     let rows = db.query(
         "SELECT token_id, name, created_on, expires_on FROM tokens
          WHERE user_id = $1 AND kind = 'api' AND revoked_on IS NULL AND (expires_on IS NULL OR expires_on > $2)
@@ -235,7 +236,7 @@ pub fn list_api_tokens(db: &mut Db, user_id: i64, now: Stamp) -> StoreResult<Vec
 }
 
 /// Revokes one token of `user_id`; false when it has no such live token.
-pub fn revoke_token(db: &mut Db, user_id: i64, token_id: i64, now: Stamp) -> StoreResult<bool> {
+pub fn revoke_token(db: &mut Db, user_id: UserId, token_id: TokenId, now: Stamp) -> StoreResult<bool> {
     let changed = db.execute(
         "UPDATE tokens SET revoked_on = $3 WHERE token_id = $1 AND user_id = $2 AND revoked_on IS NULL",
         &[&token_id, &user_id, &now.0],
@@ -243,7 +244,7 @@ pub fn revoke_token(db: &mut Db, user_id: i64, token_id: i64, now: Stamp) -> Sto
     Ok(changed == 1)
 }
 
-pub fn revoke_other_sessions(db: &mut Db, user_id: i64, keep_token_id: i64, now: Stamp) -> StoreResult<()> {
+pub fn revoke_other_sessions(db: &mut Db, user_id: UserId, keep_token_id: TokenId, now: Stamp) -> StoreResult<()> {
     db.execute(
         "UPDATE tokens SET revoked_on = $3
          WHERE user_id = $1 AND token_id <> $2 AND kind = 'session' AND revoked_on IS NULL",
@@ -252,7 +253,7 @@ pub fn revoke_other_sessions(db: &mut Db, user_id: i64, keep_token_id: i64, now:
     Ok(())
 }
 
-pub fn revoke_sessions(db: &mut Db, user_id: i64, now: Stamp) -> StoreResult<()> {
+pub fn revoke_sessions(db: &mut Db, user_id: UserId, now: Stamp) -> StoreResult<()> {
     db.execute(
         "UPDATE tokens SET revoked_on = $2 WHERE user_id = $1 AND kind = 'session' AND revoked_on IS NULL",
         &[&user_id, &now.0],
@@ -260,13 +261,13 @@ pub fn revoke_sessions(db: &mut Db, user_id: i64, now: Stamp) -> StoreResult<()>
     Ok(())
 }
 
-pub fn revoke_all_tokens(db: &mut Db, user_id: i64, now: Stamp) -> StoreResult<()> {
+pub fn revoke_all_tokens(db: &mut Db, user_id: UserId, now: Stamp) -> StoreResult<()> {
     db.execute("UPDATE tokens SET revoked_on = $2 WHERE user_id = $1 AND revoked_on IS NULL", &[&user_id, &now.0])?;
     Ok(())
 }
 
 /// A token by id, live or not, with its user's name.
-pub fn token_record(db: &mut Db, token_id: i64) -> StoreResult<Option<TokenRecord>> {
+pub fn token_record(db: &mut Db, token_id: TokenId) -> StoreResult<Option<TokenRecord>> {
     db.query_opt(
         "SELECT t.token_id, t.user_id, u.user_name, t.kind, t.name, t.expires_on, t.revoked_on IS NOT NULL
              FROM tokens t JOIN users u ON u.user_id = t.user_id WHERE t.token_id = $1",
@@ -291,10 +292,10 @@ impl UserReads for PgTx<'_> {
     fn count_users(&mut self) -> StoreResult<i64> {
         count_users(self.db()?)
     }
-    fn user(&mut self, user_id: i64) -> StoreResult<Option<User>> {
+    fn user(&mut self, user_id: UserId) -> StoreResult<Option<User>> {
         get_user(self.db()?, user_id)
     }
-    fn user_id_by_name(&mut self, user_name: &str) -> StoreResult<Option<i64>> {
+    fn user_id_by_name(&mut self, user_name: &str) -> StoreResult<Option<UserId>> {
         find_user_id_by_name(self.db()?, user_name)
     }
     fn users_page(&mut self, page: Page) -> StoreResult<(i64, Vec<User>)> {
@@ -309,10 +310,10 @@ impl UserReads for PgTx<'_> {
     fn caller_for_token(&mut self, token_hash: &[u8], now: Stamp) -> StoreResult<Option<Caller>> {
         caller_for_token(self.db()?, token_hash, now)
     }
-    fn live_api_tokens(&mut self, user_id: i64, now: Stamp) -> StoreResult<Vec<TokenInfo>> {
+    fn live_api_tokens(&mut self, user_id: UserId, now: Stamp) -> StoreResult<Vec<TokenInfo>> {
         list_api_tokens(self.db()?, user_id, now)
     }
-    fn token_record(&mut self, token_id: i64) -> StoreResult<Option<TokenRecord>> {
+    fn token_record(&mut self, token_id: TokenId) -> StoreResult<Option<TokenRecord>> {
         token_record(self.db()?, token_id)
     }
     fn credential_changes(&mut self) -> StoreResult<i64> {
@@ -322,28 +323,28 @@ impl UserReads for PgTx<'_> {
 }
 
 impl UserWrites for PgTx<'_> {
-    fn insert_user(&mut self, user: &NewUser, password_hash: &str, now: Stamp) -> StoreResult<i64> {
+    fn insert_user(&mut self, user: &NewUser, password_hash: &str, now: Stamp) -> StoreResult<UserId> {
         insert_user(self.db()?, user, password_hash, now)
     }
-    fn update_user(&mut self, user_id: i64, changes: &UserChanges, password_hash: Option<&str>) -> StoreResult<()> {
+    fn update_user(&mut self, user_id: UserId, changes: &UserChanges, password_hash: Option<&str>) -> StoreResult<()> {
         update_user(self.db()?, user_id, changes, password_hash)
     }
-    fn set_user_properties(&mut self, user_id: i64, property_ids: &[i64]) -> StoreResult<()> {
+    fn set_user_properties(&mut self, user_id: UserId, property_ids: &[PropertyId]) -> StoreResult<()> {
         set_property_ids(self.db()?, user_id, property_ids)
     }
-    fn insert_token(&mut self, token: &NewToken) -> StoreResult<i64> {
+    fn insert_token(&mut self, token: &NewToken) -> StoreResult<TokenId> {
         insert_token(self.db()?, token)
     }
-    fn revoke_token(&mut self, user_id: i64, token_id: i64, now: Stamp) -> StoreResult<bool> {
+    fn revoke_token(&mut self, user_id: UserId, token_id: TokenId, now: Stamp) -> StoreResult<bool> {
         revoke_token(self.db()?, user_id, token_id, now)
     }
-    fn revoke_all_tokens(&mut self, user_id: i64, now: Stamp) -> StoreResult<()> {
+    fn revoke_all_tokens(&mut self, user_id: UserId, now: Stamp) -> StoreResult<()> {
         revoke_all_tokens(self.db()?, user_id, now)
     }
-    fn revoke_other_sessions(&mut self, user_id: i64, keep_token_id: i64, now: Stamp) -> StoreResult<()> {
+    fn revoke_other_sessions(&mut self, user_id: UserId, keep_token_id: TokenId, now: Stamp) -> StoreResult<()> {
         revoke_other_sessions(self.db()?, user_id, keep_token_id, now)
     }
-    fn revoke_sessions(&mut self, user_id: i64, now: Stamp) -> StoreResult<()> {
+    fn revoke_sessions(&mut self, user_id: UserId, now: Stamp) -> StoreResult<()> {
         revoke_sessions(self.db()?, user_id, now)
     }
 }

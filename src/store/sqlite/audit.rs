@@ -2,6 +2,7 @@
 
 use super::SqliteTx;
 use crate::domain::audit::{AuditAction, AuditEntry, AuditFilter};
+use crate::domain::ids::UserId;
 use crate::domain::query::Page;
 use crate::domain::time::Stamp;
 use crate::store::{AuditReads, AuditWrites};
@@ -31,7 +32,7 @@ pub fn conditions(filter: &AuditFilter) -> (String, Vec<i64>) {
     let mut values = Vec::new();
     if let Some(user_id) = filter.user_id {
         clauses.push("user_id = ?");
-        values.push(user_id);
+        values.push(user_id.0);
     }
     if let Some(from) = filter.from {
         clauses.push("at >= ?");
@@ -64,7 +65,7 @@ pub fn page(conn: &Connection, filter: &AuditFilter, limit: i64, offset: i64) ->
     let rows = stmt.query_map(params_from_iter(values.iter()), |r| {
         Ok((
             r.get::<_, i64>(0)?,
-            r.get::<_, Option<i64>>(1)?,
+            r.get::<_, Option<UserId>>(1)?,
             r.get::<_, String>(2)?,
             r.get::<_, String>(3)?,
             r.get::<_, String>(4)?,

@@ -2,6 +2,7 @@
 
 use super::SqliteTx;
 use crate::domain::catalog::{CallLogReason, CatalogInput, ModuleStatus, STATUS_MODULE};
+use crate::domain::ids::{ReasonId, StatusId};
 use crate::store::{Catalog, StoreResult};
 use crate::store::{CatalogReads, CatalogWrites};
 use rusqlite::{params, Connection, OptionalExtension, Row};
@@ -39,7 +40,7 @@ pub fn list_reasons(conn: &Connection, include_inactive: bool) -> StoreResult<Ve
     Ok(rows)
 }
 
-pub fn get_reason(conn: &Connection, reason_id: i64) -> StoreResult<Option<CallLogReason>> {
+pub fn get_reason(conn: &Connection, reason_id: ReasonId) -> StoreResult<Option<CallLogReason>> {
     Ok(conn
         .prepare_cached("SELECT reason_id, name, active, display_order FROM reasons WHERE reason_id = ?1")?
         .query_row([reason_id], reason_from_row)
@@ -62,13 +63,13 @@ pub fn last_display_order(conn: &Connection, catalog: Catalog) -> StoreResult<Op
     Ok(conn.prepare_cached(&format!("SELECT max(display_order) FROM {table}"))?.query_row([], |r| r.get(0))?)
 }
 
-pub fn insert_reason(conn: &Connection, name: &str, display_order: i64) -> StoreResult<i64> {
+pub fn insert_reason(conn: &Connection, name: &str, display_order: i64) -> StoreResult<ReasonId> {
     conn.prepare_cached("INSERT INTO reasons (name, active, display_order) VALUES (?1, 1, ?2)")?
         .execute(params![name, display_order])?;
-    Ok(conn.last_insert_rowid())
+    Ok(ReasonId(conn.last_insert_rowid()))
 }
 
-pub fn update_reason(conn: &Connection, reason_id: i64, input: &CatalogInput) -> StoreResult<()> {
+pub fn update_reason(conn: &Connection, reason_id: ReasonId, input: &CatalogInput) -> StoreResult<()> {
     conn.prepare_cached(
         "UPDATE reasons SET name = coalesce(?2, name), active = coalesce(?3, active),
                 display_order = coalesce(?4, display_order) WHERE reason_id = ?1",
@@ -87,7 +88,7 @@ pub fn list_statuses(conn: &Connection, include_inactive: bool) -> StoreResult<V
     Ok(rows)
 }
 
-pub fn get_status(conn: &Connection, status_id: i64) -> StoreResult<Option<ModuleStatus>> {
+pub fn get_status(conn: &Connection, status_id: StatusId) -> StoreResult<Option<ModuleStatus>> {
     Ok(conn
         .prepare_cached(&format!("SELECT {STATUS_COLUMNS} FROM statuses WHERE status_id = ?1"))?
         .query_row([status_id], status_from_row)
@@ -103,21 +104,21 @@ pub fn default_status(conn: &Connection) -> StoreResult<Option<ModuleStatus>> {
         .optional()?)
 }
 
-pub fn clear_default(conn: &Connection, except_id: i64) -> StoreResult<()> {
+pub fn clear_default(conn: &Connection, except_id: StatusId) -> StoreResult<()> {
     conn.prepare_cached("UPDATE statuses SET is_default = 0 WHERE is_default = 1 AND status_id <> ?1")?
         .execute([except_id])?;
     Ok(())
 }
 
-pub fn insert_status(conn: &Connection, name: &str, category: &str, display_order: i64) -> StoreResult<i64> {
+pub fn insert_status(conn: &Connection, name: &str, category: &str, display_order: i64) -> StoreResult<StatusId> {
     conn.prepare_cached(
         "INSERT INTO statuses (name, category, is_default, active, display_order) VALUES (?1, ?2, 0, 1, ?3)",
     )?
     .execute(params![name, category, display_order])?;
-    Ok(conn.last_insert_rowid())
+    Ok(StatusId(conn.last_insert_rowid()))
 }
 
-pub fn update_status(conn: &Connection, status_id: i64, input: &CatalogInput) -> StoreResult<()> {
+pub fn update_status(conn: &Connection, status_id: StatusId, input: &CatalogInput) -> StoreResult<()> {
     conn.prepare_cached(
         "UPDATE statuses SET name = coalesce(?2, name), category = coalesce(?3, category), active = coalesce(?4, active),
                 display_order = coalesce(?5, display_order), is_default = coalesce(?6, is_default)
@@ -144,13 +145,13 @@ impl CatalogReads for SqliteTx<'_> {
     fn reasons(&mut self, include_inactive: bool) -> StoreResult<Vec<CallLogReason>> {
         list_reasons(self.conn, include_inactive)
     }
-    fn reason(&mut self, reason_id: i64) -> StoreResult<Option<CallLogReason>> {
+    fn reason(&mut self, reason_id: ReasonId) -> StoreResult<Option<CallLogReason>> {
         get_reason(self.conn, reason_id)
     }
     fn statuses(&mut self, include_inactive: bool) -> StoreResult<Vec<ModuleStatus>> {
         list_statuses(self.conn, include_inactive)
     }
-    fn status(&mut self, status_id: i64) -> StoreResult<Option<ModuleStatus>> {
+    fn status(&mut self, status_id: StatusId) -> StoreResult<Option<ModuleStatus>> {
         get_status(self.conn, status_id)
     }
     fn default_status(&mut self) -> StoreResult<Option<ModuleStatus>> {
@@ -168,19 +169,19 @@ impl CatalogReads for SqliteTx<'_> {
 }
 
 impl CatalogWrites for SqliteTx<'_> {
-    fn insert_reason(&mut self, name: &str, display_order: i64) -> StoreResult<i64> {
+    fn insert_reason(&mut self, name: &str, display_order: i64) -> StoreResult<ReasonId> {
         insert_reason(self.conn, name, display_order)
     }
-    fn update_reason(&mut self, reason_id: i64, changes: &CatalogInput) -> StoreResult<()> {
+    fn update_reason(&mut self, reason_id: ReasonId, changes: &CatalogInput) -> StoreResult<()> {
         update_reason(self.conn, reason_id, changes)
     }
-    fn insert_status(&mut self, name: &str, category: &str, display_order: i64) -> StoreResult<i64> {
+    fn insert_status(&mut self, name: &str, category: &str, display_order: i64) -> StoreResult<StatusId> {
         insert_status(self.conn, name, category, display_order)
     }
-    fn update_status(&mut self, status_id: i64, changes: &CatalogInput) -> StoreResult<()> {
+    fn update_status(&mut self, status_id: StatusId, changes: &CatalogInput) -> StoreResult<()> {
         update_status(self.conn, status_id, changes)
     }
-    fn clear_default_status(&mut self, except_id: i64) -> StoreResult<()> {
+    fn clear_default_status(&mut self, except_id: StatusId) -> StoreResult<()> {
         clear_default(self.conn, except_id)
     }
 }

@@ -5,15 +5,30 @@
 
 use super::SqliteTx;
 use crate::domain::directory::{Property, PropertyStatus, Resident, Unit, UnitSort};
+use crate::domain::ids::{PropertyId, ResidentId, UnitId};
 use crate::domain::query::Page;
 use crate::domain::time::Stamp;
 use crate::store::{DirectoryReads, DirectoryWrites};
 use crate::store::{DirectorySize, StoreResult};
 use rusqlite::{params, Connection, OptionalExtension, Row};
 
-/// A JSON array parameter for `json_each`, or NULL meaning "no restriction".
-pub fn id_list_param(ids: Option<&[i64]>) -> Option<String> {
-    ids.map(|ids| serde_json::to_string(ids).unwrap_or_else(|_| "[]".into()))
+/// A JSON array parameter for `json_each` (ids of any kind, or plain
+/// numbers: each is written as its number), or NULL meaning "no restriction".
+pub fn id_list_param<T: std::fmt::Display>(ids: Option<&[T]>) -> Option<String> {
+    use std::fmt::Write;
+    ids.map(|ids| {
+        let mut json = String::with_capacity(2 + ids.len() * 8);
+        json.push('[');
+        for (i, id) in ids.iter().enumerate() {
+            if i > 0 {
+                json.push(',');
+            }
+            // Writing to a String cannot fail.
+            let _ = write!(json, "{id}");
+        }
+        json.push(']');
+        json
+    })
 }
 
 pub(super) const PROPERTY_COLUMNS: &str = "property_id, c4_uid, property_name, address1, address2, city, state, zip, \
@@ -80,7 +95,7 @@ pub(super) fn resident_from_row(r: &Row) -> rusqlite::Result<Resident> {
     })
 }
 
-pub fn get_property(conn: &Connection, property_id: i64) -> StoreResult<Option<Property>> {
+pub fn get_property(conn: &Connection, property_id: PropertyId) -> StoreResult<Option<Property>> {
     Ok(conn
         .prepare_cached(&format!("SELECT {PROPERTY_COLUMNS} FROM properties WHERE property_id = ?1"))?
         .query_row([property_id], property_from_row)
@@ -90,8 +105,8 @@ pub fn get_property(conn: &Connection, property_id: i64) -> StoreResult<Option<P
 /// Properties within `scope` (None = all), optionally only `ids`, by status.
 pub fn list_properties(
     conn: &Connection,
-    scope: Option<&[i64]>,
-    ids: Option<&[i64]>,
+    scope: Option<&[PropertyId]>,
+    ids: Option<&[PropertyId]>,
     status: PropertyStatus,
     limit: i64,
     offset: i64,
@@ -113,7 +128,7 @@ pub fn list_properties(
     Ok((total, rows))
 }
 
-pub fn get_unit(conn: &Connection, unit_id: i64) -> StoreResult<Option<Unit>> {
+pub fn get_unit(conn: &Connection, unit_id: UnitId) -> StoreResult<Option<Unit>> {
     Ok(conn
         .prepare_cached(&format!("SELECT {UNIT_COLUMNS} FROM units WHERE unit_id = ?1"))?
         .query_row([unit_id], unit_from_row)
@@ -123,8 +138,8 @@ pub fn get_unit(conn: &Connection, unit_id: i64) -> StoreResult<Option<Unit>> {
 /// Units by id, limited to `scope`; ordered by id.
 pub fn units_by_ids(
     conn: &Connection,
-    scope: Option<&[i64]>,
-    ids: &[i64],
+    scope: Option<&[PropertyId]>,
+    ids: &[UnitId],
     limit: i64,
     offset: i64,
 ) -> StoreResult<(i64, Vec<Unit>)> {
@@ -143,7 +158,7 @@ pub fn units_by_ids(
 }
 
 /// Every unit of a property, sorted; units without a display order go last.
-pub fn units_of_property(conn: &Connection, property_id: i64, sort: UnitSort) -> StoreResult<Vec<Unit>> {
+pub fn units_of_property(conn: &Connection, property_id: PropertyId, sort: UnitSort) -> StoreResult<Vec<Unit>> {
     let order = match sort {
         UnitSort::DisplayOrder => "display_order IS NULL, display_order, unit_number, unit_id",
         UnitSort::UnitNumber => "unit_number, unit_id",
@@ -154,21 +169,21 @@ pub fn units_of_property(conn: &Connection, property_id: i64, sort: UnitSort) ->
     Ok(rows)
 }
 
-pub fn get_resident(conn: &Connection, resident_id: i64) -> StoreResult<Option<Resident>> {
+pub fn get_resident(conn: &Connection, resident_id: ResidentId) -> StoreResult<Option<Resident>> {
     Ok(conn
         .prepare_cached(&format!("SELECT {RESIDENT_COLUMNS} FROM residents WHERE resident_id = ?1"))?
         .query_row([resident_id], resident_from_row)
         .optional()?)
 }
 
-pub fn residents_of_unit(conn: &Connection, unit_id: i64) -> StoreResult<Vec<Resident>> {
+pub fn residents_of_unit(conn: &Connection, unit_id: UnitId) -> StoreResult<Vec<Resident>> {
     let mut stmt = conn
         .prepare_cached(&format!("SELECT {RESIDENT_COLUMNS} FROM residents WHERE unit_id = ?1 ORDER BY resident_id"))?;
     let rows = stmt.query_map([unit_id], resident_from_row)?.collect::<Result<_, _>>()?;
     Ok(rows)
 }
 
-pub fn residents_of_property(conn: &Connection, property_id: i64) -> StoreResult<Vec<Resident>> {
+pub fn residents_of_property(conn: &Connection, property_id: PropertyId) -> StoreResult<Vec<Resident>> {
     let mut stmt = conn.prepare_cached(&format!(
         "SELECT {RESIDENT_COLUMNS} FROM residents WHERE property_id = ?1
          ORDER BY last_name COLLATE NOCASE, first_name COLLATE NOCASE, resident_id"
@@ -182,7 +197,7 @@ pub fn directory_is_empty(conn: &Connection) -> StoreResult<bool> {
 }
 
 /// The ids of `property_ids` that are stored.
-pub fn known_properties(conn: &Connection, property_ids: &[i64]) -> StoreResult<Vec<i64>> {
+pub fn known_properties(conn: &Connection, property_ids: &[PropertyId]) -> StoreResult<Vec<PropertyId>> {
     let ids = id_list_param(Some(property_ids));
     let mut stmt = conn
         .prepare_cached("SELECT property_id FROM properties WHERE property_id IN (SELECT value FROM json_each(?1))")?;
@@ -191,7 +206,7 @@ pub fn known_properties(conn: &Connection, property_ids: &[i64]) -> StoreResult<
 }
 
 /// The stored units of `unit_ids` with their property.
-pub fn unit_owners(conn: &Connection, unit_ids: &[i64]) -> StoreResult<Vec<(i64, i64)>> {
+pub fn unit_owners(conn: &Connection, unit_ids: &[UnitId]) -> StoreResult<Vec<(UnitId, PropertyId)>> {
     let ids = id_list_param(Some(unit_ids));
     let mut stmt = conn
         .prepare_cached("SELECT unit_id, property_id FROM units WHERE unit_id IN (SELECT value FROM json_each(?1))")?;
@@ -392,43 +407,43 @@ pub fn upsert_residents(conn: &Connection, residents: &[Resident]) -> StoreResul
 }
 
 impl DirectoryReads for SqliteTx<'_> {
-    fn property(&mut self, property_id: i64) -> StoreResult<Option<Property>> {
+    fn property(&mut self, property_id: PropertyId) -> StoreResult<Option<Property>> {
         get_property(self.conn, property_id)
     }
     fn properties_page(
         &mut self,
-        scope: Option<&[i64]>,
-        ids: Option<&[i64]>,
+        scope: Option<&[PropertyId]>,
+        ids: Option<&[PropertyId]>,
         status: PropertyStatus,
         page: Page,
     ) -> StoreResult<(i64, Vec<Property>)> {
         list_properties(self.conn, scope, ids, status, page.size, page.offset())
     }
-    fn unit(&mut self, unit_id: i64) -> StoreResult<Option<Unit>> {
+    fn unit(&mut self, unit_id: UnitId) -> StoreResult<Option<Unit>> {
         get_unit(self.conn, unit_id)
     }
-    fn units_by_ids(&mut self, scope: Option<&[i64]>, ids: &[i64], page: Page) -> StoreResult<(i64, Vec<Unit>)> {
+    fn units_by_ids(&mut self, scope: Option<&[PropertyId]>, ids: &[UnitId], page: Page) -> StoreResult<(i64, Vec<Unit>)> {
         units_by_ids(self.conn, scope, ids, page.size, page.offset())
     }
-    fn units_of_property(&mut self, property_id: i64, sort: UnitSort) -> StoreResult<Vec<Unit>> {
+    fn units_of_property(&mut self, property_id: PropertyId, sort: UnitSort) -> StoreResult<Vec<Unit>> {
         units_of_property(self.conn, property_id, sort)
     }
-    fn resident(&mut self, resident_id: i64) -> StoreResult<Option<Resident>> {
+    fn resident(&mut self, resident_id: ResidentId) -> StoreResult<Option<Resident>> {
         get_resident(self.conn, resident_id)
     }
-    fn residents_of_unit(&mut self, unit_id: i64) -> StoreResult<Vec<Resident>> {
+    fn residents_of_unit(&mut self, unit_id: UnitId) -> StoreResult<Vec<Resident>> {
         residents_of_unit(self.conn, unit_id)
     }
-    fn residents_of_property(&mut self, property_id: i64) -> StoreResult<Vec<Resident>> {
+    fn residents_of_property(&mut self, property_id: PropertyId) -> StoreResult<Vec<Resident>> {
         residents_of_property(self.conn, property_id)
     }
     fn directory_is_empty(&mut self) -> StoreResult<bool> {
         directory_is_empty(self.conn)
     }
-    fn known_properties(&mut self, property_ids: &[i64]) -> StoreResult<Vec<i64>> {
+    fn known_properties(&mut self, property_ids: &[PropertyId]) -> StoreResult<Vec<PropertyId>> {
         known_properties(self.conn, property_ids)
     }
-    fn unit_owners(&mut self, unit_ids: &[i64]) -> StoreResult<Vec<(i64, i64)>> {
+    fn unit_owners(&mut self, unit_ids: &[UnitId]) -> StoreResult<Vec<(UnitId, PropertyId)>> {
         unit_owners(self.conn, unit_ids)
     }
     fn directory_size(&mut self) -> StoreResult<DirectorySize> {
@@ -452,7 +467,7 @@ impl DirectoryWrites for SqliteTx<'_> {
 mod tests {
     use super::*;
 
-    fn unit(unit_id: i64, number: &str, floor: Option<&str>) -> Unit {
+    fn unit(unit_id: UnitId, number: &str, floor: Option<&str>) -> Unit {
         Unit {
             unit_id,
             property_id: 1,

@@ -10,6 +10,7 @@ use super::directory::{
 use super::fts::fts_query;
 use super::SqliteTx;
 use crate::domain::directory::Property;
+use crate::domain::ids::{LogId, PropertyId};
 use crate::domain::lookup::{CallLogBrief, LookupQuery, ResidentPlace, UnitPlace};
 use crate::domain::time::Stamp;
 use crate::store::LookupReads;
@@ -23,7 +24,7 @@ fn phone_query(runs: &[String]) -> String {
 }
 
 /// `AND <column> IN (…)` when the lookup is limited to some properties.
-fn scope_condition(column: &str, properties: Option<&[i64]>, values: &mut Vec<SqlValue>) -> String {
+fn scope_condition(column: &str, properties: Option<&[PropertyId]>, values: &mut Vec<SqlValue>) -> String {
     match properties {
         None => String::new(),
         Some(ids) => {
@@ -45,7 +46,7 @@ fn qualified(columns: &str, alias: &str) -> String {
 pub fn residents(
     conn: &Connection,
     query: &LookupQuery,
-    properties: Option<&[i64]>,
+    properties: Option<&[PropertyId]>,
     limit: usize,
 ) -> StoreResult<Vec<ResidentPlace>> {
     let mut values = Vec::new();
@@ -104,7 +105,7 @@ pub fn residents(
 pub fn units(
     conn: &Connection,
     query: &LookupQuery,
-    properties: Option<&[i64]>,
+    properties: Option<&[PropertyId]>,
     limit: usize,
 ) -> StoreResult<Vec<UnitPlace>> {
     let terms = match &query.number {
@@ -140,7 +141,7 @@ pub fn units(
 pub fn properties(
     conn: &Connection,
     query: &LookupQuery,
-    properties: Option<&[i64]>,
+    properties: Option<&[PropertyId]>,
     limit: usize,
 ) -> StoreResult<Vec<Property>> {
     if query.words.is_empty() {
@@ -163,7 +164,7 @@ pub fn properties(
 }
 
 /// A live log's id, place, subject and caller (never its thread).
-pub fn call_log_brief(conn: &Connection, log_id: i64) -> StoreResult<Option<CallLogBrief>> {
+pub fn call_log_brief(conn: &Connection, log_id: LogId) -> StoreResult<Option<CallLogBrief>> {
     Ok(conn
         .prepare_cached(
             "SELECT log_id, property_id, unit_id, resident_id, subject, call_from FROM call_logs
@@ -186,7 +187,7 @@ impl LookupReads for SqliteTx<'_> {
     fn lookup_residents(
         &mut self,
         query: &LookupQuery,
-        properties: Option<&[i64]>,
+        properties: Option<&[PropertyId]>,
         limit: usize,
     ) -> StoreResult<Vec<ResidentPlace>> {
         residents(self.conn, query, properties, limit)
@@ -194,7 +195,7 @@ impl LookupReads for SqliteTx<'_> {
     fn lookup_units(
         &mut self,
         query: &LookupQuery,
-        properties: Option<&[i64]>,
+        properties: Option<&[PropertyId]>,
         limit: usize,
     ) -> StoreResult<Vec<UnitPlace>> {
         units(self.conn, query, properties, limit)
@@ -202,12 +203,12 @@ impl LookupReads for SqliteTx<'_> {
     fn lookup_properties(
         &mut self,
         query: &LookupQuery,
-        properties: Option<&[i64]>,
+        properties: Option<&[PropertyId]>,
         limit: usize,
     ) -> StoreResult<Vec<Property>> {
         self::properties(self.conn, query, properties, limit)
     }
-    fn call_log_brief(&mut self, log_id: i64) -> StoreResult<Option<CallLogBrief>> {
+    fn call_log_brief(&mut self, log_id: LogId) -> StoreResult<Option<CallLogBrief>> {
         call_log_brief(self.conn, log_id)
     }
 }

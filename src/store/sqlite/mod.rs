@@ -12,6 +12,7 @@ pub mod catalog;
 pub mod checkpoint;
 pub mod directory;
 pub mod fts;
+mod ids;
 pub mod lookup;
 pub mod schema;
 pub mod throttle;

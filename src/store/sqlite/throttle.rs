@@ -9,6 +9,7 @@
 //! name costs as much as a known one). Known addresses are kept 30 days
 //! after their last success, at most `KNOWN_ADDRESSES_PER_USER` per user.
 
+use crate::domain::ids::UserId;
 use super::SqliteTx;
 use crate::domain::throttle::{
     LockedName, LoginHistory, NameKey, ThrottleKey, FAILURES_PER_ADDRESS, FAILURES_PER_NAME, KNOWN_ADDRESSES_PER_USER,
@@ -23,7 +24,7 @@ use rusqlite::{params, Connection, OptionalExtension};
 pub fn history(
     conn: &Connection,
     key: &ThrottleKey,
-    user_id: Option<i64>,
+    user_id: Option<UserId>,
     window_start: Stamp,
 ) -> StoreResult<LoginHistory> {
     let row = conn
@@ -108,7 +109,7 @@ pub fn record_failure(conn: &Connection, key: &ThrottleKey, at: Stamp, forget_be
 pub fn record_success(
     conn: &Connection,
     key: &ThrottleKey,
-    user_id: i64,
+    user_id: UserId,
     at: Stamp,
     forget_before: Stamp,
 ) -> StoreResult<()> {
@@ -146,7 +147,7 @@ impl ThrottleReads for SqliteTx<'_> {
     fn login_history(
         &mut self,
         key: &ThrottleKey,
-        user_id: Option<i64>,
+        user_id: Option<UserId>,
         window_start: Stamp,
     ) -> StoreResult<LoginHistory> {
         history(self.conn, key, user_id, window_start)
@@ -163,7 +164,7 @@ impl ThrottleWrites for SqliteTx<'_> {
     fn record_login_success(
         &mut self,
         key: &ThrottleKey,
-        user_id: i64,
+        user_id: UserId,
         at: Stamp,
         forget_before: Stamp,
     ) -> StoreResult<()> {

@@ -1,5 +1,6 @@
 //! Users, property links and tokens.
 
+use crate::domain::ids::{PropertyId, TokenId, UserId};
 use super::SqliteTx;
 use crate::domain::query::Page;
 use crate::domain::time::Stamp;
@@ -26,19 +27,19 @@ fn user_from_row(row: &Row) -> rusqlite::Result<User> {
     })
 }
 
-fn property_ids_of(conn: &Connection, user_id: i64) -> rusqlite::Result<Vec<i64>> {
+fn property_ids_of(conn: &Connection, user_id: UserId) -> rusqlite::Result<Vec<PropertyId>> {
     let mut stmt =
         conn.prepare_cached("SELECT property_id FROM user_properties WHERE user_id = ?1 ORDER BY property_id")?;
     let ids = stmt.query_map([user_id], |r| r.get(0))?.collect();
     ids
 }
 
-pub fn set_property_ids(conn: &Connection, user_id: i64, ids: &[i64]) -> StoreResult<()> {
+pub fn set_property_ids(conn: &Connection, user_id: UserId, ids: &[PropertyId]) -> StoreResult<()> {
     conn.prepare_cached("DELETE FROM user_properties WHERE user_id = ?1")?.execute([user_id])?;
     let mut insert =
         conn.prepare_cached("INSERT OR IGNORE INTO user_properties (user_id, property_id) VALUES (?1, ?2)")?;
     for id in ids {
-        insert.execute([user_id, *id])?;
+        insert.execute(params![user_id, id])?;
     }
     Ok(())
 }
@@ -53,7 +54,7 @@ fn name_key(user_name: &str) -> String {
 }
 
 /// Inserts `user` with `password_hash` (its clear password is not stored).
-pub fn insert_user(conn: &Connection, user: &NewUser, password_hash: &str, now: Stamp) -> StoreResult<i64> {
+pub fn insert_user(conn: &Connection, user: &NewUser, password_hash: &str, now: Stamp) -> StoreResult<UserId> {
     conn.prepare_cached(
         "INSERT INTO users (user_name, name_key, password_hash, first_name, last_name, email, role, active, created_on)
          VALUES (?1, ?8, ?2, ?3, ?4, ?5, ?6, 1, ?7)",
@@ -68,12 +69,12 @@ pub fn insert_user(conn: &Connection, user: &NewUser, password_hash: &str, now: 
         now.0,
         name_key(&user.user_name)
     ])?;
-    let user_id = conn.last_insert_rowid();
+    let user_id = UserId(conn.last_insert_rowid());
     set_property_ids(conn, user_id, &user.property_ids)?;
     Ok(user_id)
 }
 
-pub fn get_user(conn: &Connection, user_id: i64) -> StoreResult<Option<User>> {
+pub fn get_user(conn: &Connection, user_id: UserId) -> StoreResult<Option<User>> {
     let user = conn
         .prepare_cached(&format!("SELECT {USER_COLUMNS} FROM users WHERE user_id = ?1"))?
         .query_row([user_id], user_from_row)
@@ -87,7 +88,7 @@ pub fn get_user(conn: &Connection, user_id: i64) -> StoreResult<Option<User>> {
     }
 }
 
-pub fn find_user_id_by_name(conn: &Connection, user_name: &str) -> StoreResult<Option<i64>> {
+pub fn find_user_id_by_name(conn: &Connection, user_name: &str) -> StoreResult<Option<UserId>> {
     Ok(conn
         .prepare_cached("SELECT user_id FROM users WHERE name_key = ?1")?
         .query_row([name_key(user_name)], |r| r.get(0))
@@ -114,7 +115,7 @@ pub fn active_admins(conn: &Connection) -> StoreResult<i64> {
 /// Applies `update` (`None` leaves a value, `Some("")` clears a name or email).
 pub fn update_user(
     conn: &Connection,
-    user_id: i64,
+    user_id: UserId,
     update: &UserChanges,
     password_hash: Option<&str>,
 ) -> StoreResult<()> {
@@ -149,7 +150,7 @@ pub fn login_record(conn: &Connection, user_name: &str) -> StoreResult<Option<Lo
         .optional()?)
 }
 
-pub fn insert_token(conn: &Connection, token: &NewToken) -> StoreResult<i64> {
+pub fn insert_token(conn: &Connection, token: &NewToken) -> StoreResult<TokenId> {
     conn.prepare_cached(
         "INSERT INTO tokens (user_id, token_hash, kind, name, created_on, expires_on) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
     )?
@@ -161,7 +162,7 @@ pub fn insert_token(conn: &Connection, token: &NewToken) -> StoreResult<i64> {
         token.created_on.0,
         token.expires_on.map(|s| s.0)
     ])?;
-    Ok(conn.last_insert_rowid())
+    Ok(TokenId(conn.last_insert_rowid()))
 }
 
 /// The caller a token stands for, when the token is live and its user active.
@@ -200,14 +201,14 @@ pub fn caller_for_token(conn: &Connection, hash: &[u8], now: Stamp) -> StoreResu
 }
 
 /// The user's live API tokens (not revoked, not expired).
-pub fn list_api_tokens(conn: &Connection, user_id: i64, now: Stamp) -> StoreResult<Vec<TokenInfo>> {
+pub fn list_api_tokens(conn: &Connection, user_id: UserId, now: Stamp) -> StoreResult<Vec<TokenInfo>> {
     let mut stmt = conn.prepare_cached(
         "SELECT token_id, name, created_on, expires_on FROM tokens
          WHERE user_id = ?1 AND kind = 'api' AND revoked_on IS NULL AND (expires_on IS NULL OR expires_on > ?2)
          ORDER BY token_id",
     )?;
     let tokens = stmt
-        .query_map([user_id, now.0], |r| {
+        .query_map(params![user_id, now.0], |r| {
             Ok(TokenInfo {
                 token_id: r.get(0)?,
                 name: r.get(1)?,
@@ -220,7 +221,7 @@ pub fn list_api_tokens(conn: &Connection, user_id: i64, now: Stamp) -> StoreResu
 }
 
 /// Revokes one token of `user_id`; false when it has no such live token.
-pub fn revoke_token(conn: &Connection, user_id: i64, token_id: i64, now: Stamp) -> StoreResult<bool> {
+pub fn revoke_token(conn: &Connection, user_id: UserId, token_id: TokenId, now: Stamp) -> StoreResult<bool> {
     let changed = conn
         .prepare_cached(
             "UPDATE tokens SET revoked_on = ?3 WHERE token_id = ?1 AND user_id = ?2 AND revoked_on IS NULL",
@@ -229,7 +230,7 @@ pub fn revoke_token(conn: &Connection, user_id: i64, token_id: i64, now: Stamp) 
     Ok(changed == 1)
 }
 
-pub fn revoke_other_sessions(conn: &Connection, user_id: i64, keep_token_id: i64, now: Stamp) -> StoreResult<()> {
+pub fn revoke_other_sessions(conn: &Connection, user_id: UserId, keep_token_id: TokenId, now: Stamp) -> StoreResult<()> {
     conn.prepare_cached(
         "UPDATE tokens SET revoked_on = ?3
          WHERE user_id = ?1 AND token_id <> ?2 AND kind = 'session' AND revoked_on IS NULL",
@@ -238,7 +239,7 @@ pub fn revoke_other_sessions(conn: &Connection, user_id: i64, keep_token_id: i64
     Ok(())
 }
 
-pub fn revoke_sessions(conn: &Connection, user_id: i64, now: Stamp) -> StoreResult<()> {
+pub fn revoke_sessions(conn: &Connection, user_id: UserId, now: Stamp) -> StoreResult<()> {
     conn.prepare_cached(
         "UPDATE tokens SET revoked_on = ?2 WHERE user_id = ?1 AND kind = 'session' AND revoked_on IS NULL",
     )?
@@ -246,14 +247,14 @@ pub fn revoke_sessions(conn: &Connection, user_id: i64, now: Stamp) -> StoreResu
     Ok(())
 }
 
-pub fn revoke_all_tokens(conn: &Connection, user_id: i64, now: Stamp) -> StoreResult<()> {
+pub fn revoke_all_tokens(conn: &Connection, user_id: UserId, now: Stamp) -> StoreResult<()> {
     conn.prepare_cached("UPDATE tokens SET revoked_on = ?2 WHERE user_id = ?1 AND revoked_on IS NULL")?
         .execute(params![user_id, now.0])?;
     Ok(())
 }
 
 /// A token by id, live or not, with its user's name.
-pub fn token_record(conn: &Connection, token_id: i64) -> StoreResult<Option<TokenRecord>> {
+pub fn token_record(conn: &Connection, token_id: TokenId) -> StoreResult<Option<TokenRecord>> {
     Ok(conn
         .prepare_cached(
             "SELECT t.token_id, t.user_id, u.user_name, t.kind, t.name, t.expires_on, t.revoked_on IS NOT NULL
@@ -278,10 +279,10 @@ impl UserReads for SqliteTx<'_> {
     fn count_users(&mut self) -> StoreResult<i64> {
         count_users(self.conn)
     }
-    fn user(&mut self, user_id: i64) -> StoreResult<Option<User>> {
+    fn user(&mut self, user_id: UserId) -> StoreResult<Option<User>> {
         get_user(self.conn, user_id)
     }
-    fn user_id_by_name(&mut self, user_name: &str) -> StoreResult<Option<i64>> {
+    fn user_id_by_name(&mut self, user_name: &str) -> StoreResult<Option<UserId>> {
         find_user_id_by_name(self.conn, user_name)
     }
     fn users_page(&mut self, page: Page) -> StoreResult<(i64, Vec<User>)> {
@@ -296,10 +297,10 @@ impl UserReads for SqliteTx<'_> {
     fn caller_for_token(&mut self, token_hash: &[u8], now: Stamp) -> StoreResult<Option<Caller>> {
         caller_for_token(self.conn, token_hash, now)
     }
-    fn live_api_tokens(&mut self, user_id: i64, now: Stamp) -> StoreResult<Vec<TokenInfo>> {
+    fn live_api_tokens(&mut self, user_id: UserId, now: Stamp) -> StoreResult<Vec<TokenInfo>> {
         list_api_tokens(self.conn, user_id, now)
     }
-    fn token_record(&mut self, token_id: i64) -> StoreResult<Option<TokenRecord>> {
+    fn token_record(&mut self, token_id: TokenId) -> StoreResult<Option<TokenRecord>> {
         token_record(self.conn, token_id)
     }
     fn credential_changes(&mut self) -> StoreResult<i64> {
@@ -308,28 +309,28 @@ impl UserReads for SqliteTx<'_> {
 }
 
 impl UserWrites for SqliteTx<'_> {
-    fn insert_user(&mut self, user: &NewUser, password_hash: &str, now: Stamp) -> StoreResult<i64> {
+    fn insert_user(&mut self, user: &NewUser, password_hash: &str, now: Stamp) -> StoreResult<UserId> {
         insert_user(self.conn, user, password_hash, now)
     }
-    fn update_user(&mut self, user_id: i64, changes: &UserChanges, password_hash: Option<&str>) -> StoreResult<()> {
+    fn update_user(&mut self, user_id: UserId, changes: &UserChanges, password_hash: Option<&str>) -> StoreResult<()> {
         update_user(self.conn, user_id, changes, password_hash)
     }
-    fn set_user_properties(&mut self, user_id: i64, property_ids: &[i64]) -> StoreResult<()> {
+    fn set_user_properties(&mut self, user_id: UserId, property_ids: &[PropertyId]) -> StoreResult<()> {
         set_property_ids(self.conn, user_id, property_ids)
     }
-    fn insert_token(&mut self, token: &NewToken) -> StoreResult<i64> {
+    fn insert_token(&mut self, token: &NewToken) -> StoreResult<TokenId> {
         insert_token(self.conn, token)
     }
-    fn revoke_token(&mut self, user_id: i64, token_id: i64, now: Stamp) -> StoreResult<bool> {
+    fn revoke_token(&mut self, user_id: UserId, token_id: TokenId, now: Stamp) -> StoreResult<bool> {
         revoke_token(self.conn, user_id, token_id, now)
     }
-    fn revoke_all_tokens(&mut self, user_id: i64, now: Stamp) -> StoreResult<()> {
+    fn revoke_all_tokens(&mut self, user_id: UserId, now: Stamp) -> StoreResult<()> {
         revoke_all_tokens(self.conn, user_id, now)
     }
-    fn revoke_other_sessions(&mut self, user_id: i64, keep_token_id: i64, now: Stamp) -> StoreResult<()> {
+    fn revoke_other_sessions(&mut self, user_id: UserId, keep_token_id: TokenId, now: Stamp) -> StoreResult<()> {
         revoke_other_sessions(self.conn, user_id, keep_token_id, now)
     }
-    fn revoke_sessions(&mut self, user_id: i64, now: Stamp) -> StoreResult<()> {
+    fn revoke_sessions(&mut self, user_id: UserId, now: Stamp) -> StoreResult<()> {
         revoke_sessions(self.conn, user_id, now)
     }
 }

@@ -1,6 +1,7 @@
 //! Call-log lists on SQLite: the list query builder, counts, summaries and
 //! the export.
 
+use crate::domain::ids::PropertyId;
 use super::*;
 
 /// Whether a list query counts its matches or reads one page of them, and
@@ -45,7 +46,7 @@ impl Binder {
         format!("?{}", self.values.len())
     }
 
-    fn bind_ids(&mut self, ids: &[i64]) -> String {
+    fn bind_ids<T: std::fmt::Display>(&mut self, ids: &[T]) -> String {
         self.bind(SqlValue::Text(id_list_param(Some(ids)).unwrap_or_default()))
     }
 }
@@ -61,7 +62,7 @@ pub fn list_clauses(filter: &CallLogFilter, part: ListPart) -> ListQuery {
     let scope = filter.scope.as_ref().filter(|_| filter.property_id.is_none());
     match scope.map(Vec::as_slice) {
         None => {}
-        Some([only]) => conditions.push(format!("c.property_id = {}", b.bind(SqlValue::Integer(*only)))),
+        Some([only]) => conditions.push(format!("c.property_id = {}", b.bind(SqlValue::Integer(only.0)))),
         Some(several) => {
             // Counting seeks each property on its index. A page instead walks
             // the sort order's index and stops after one page ('+' keeps
@@ -71,10 +72,10 @@ pub fn list_clauses(filter: &CallLogFilter, part: ListPart) -> ListQuery {
         }
     }
     if let Some(id) = filter.property_id {
-        conditions.push(format!("c.property_id = {}", b.bind(SqlValue::Integer(id))));
+        conditions.push(format!("c.property_id = {}", b.bind(SqlValue::Integer(id.0))));
     }
     if let Some(id) = filter.unit_id {
-        let unit = b.bind(SqlValue::Integer(id));
+        let unit = b.bind(SqlValue::Integer(id.0));
         conditions.push(format!("c.unit_id = {unit}"));
         if filter.statuses.is_some() && filter.property_id.is_none() && part != ListPart::Page {
             // A unit's open calls: its logs all belong to its property (a log's
@@ -86,7 +87,7 @@ pub fn list_clauses(filter: &CallLogFilter, part: ListPart) -> ListQuery {
         }
     }
     if let Some(id) = filter.resident_id {
-        conditions.push(format!("c.resident_id = {}", b.bind(SqlValue::Integer(id))));
+        conditions.push(format!("c.resident_id = {}", b.bind(SqlValue::Integer(id.0))));
     }
     if let Some(ids) = &filter.statuses {
         // Counting may use the (property_id, status_id) index; a page keeps to
@@ -148,7 +149,7 @@ pub(super) fn counted_total(conn: &Connection, filter: &CallLogFilter) -> StoreR
     let mut b = Binder::default();
     let mut conditions = vec!["1".to_string()];
     match (filter.property_id, &filter.scope) {
-        (Some(id), _) => conditions.push(format!("n.property_id = {}", b.bind(SqlValue::Integer(id)))),
+        (Some(id), _) => conditions.push(format!("n.property_id = {}", b.bind(SqlValue::Integer(id.0)))),
         (None, Some(scope)) => {
             conditions.push(format!("n.property_id IN (SELECT value FROM json_each({}))", b.bind_ids(scope)))
         }
@@ -243,7 +244,7 @@ pub(super) fn logs_by_id(conn: &Connection, ids: &[i64]) -> StoreResult<Vec<Call
             "SELECT {LOG_COLUMNS} FROM call_logs c WHERE c.log_id IN (SELECT value FROM json_each(?1))"
         ))?
         .query_map([id_list_param(Some(ids))], log_from_row)?
-        .map(|log| log.map(|l| (l.log_id, l)))
+        .map(|log| log.map(|l| (l.log_id.0, l)))
         .collect::<Result<_, _>>()?;
     Ok(ids.iter().filter_map(|id| found.remove(id)).collect())
 }
@@ -265,7 +266,7 @@ pub(super) fn counts_from(r: &Row, first: usize) -> rusqlite::Result<CategoryCou
 
 /// A property's live call logs counted by status category: a few counter
 /// rows per unit, however many logs the property has.
-pub fn property_counts(conn: &Connection, property_id: i64) -> StoreResult<CategoryCounts> {
+pub fn property_counts(conn: &Connection, property_id: PropertyId) -> StoreResult<CategoryCounts> {
     Ok(conn
         .prepare_cached(&format!(
             "SELECT {CATEGORY_COUNTS} FROM call_log_counts n JOIN statuses s ON s.status_id = n.status_id
@@ -276,7 +277,7 @@ pub fn property_counts(conn: &Connection, property_id: i64) -> StoreResult<Categ
 
 /// Every unit of a property (in display order), with its live call logs
 /// counted by status category; units without calls count zero.
-pub fn unit_counts(conn: &Connection, property_id: i64) -> StoreResult<Vec<UnitSummary>> {
+pub fn unit_counts(conn: &Connection, property_id: PropertyId) -> StoreResult<Vec<UnitSummary>> {
     let mut stmt = conn.prepare_cached(&format!(
         "SELECT u.unit_id, {CATEGORY_COUNTS} FROM units u
          LEFT JOIN call_log_counts n ON n.property_id = u.property_id AND n.unit_key = u.unit_id
@@ -317,7 +318,7 @@ pub fn export_chunk_with(
         let cursor = after?;
         let op = if plain.descending { "<" } else { ">" };
         values.push(SqlValue::Integer(cursor.sort_value));
-        values.push(SqlValue::Integer(cursor.log_id));
+        values.push(SqlValue::Integer(cursor.log_id.0));
         let (v, id) = (values.len() - 1, values.len());
         Some(match plain.sort {
             SortField::ModifiedOn => format!("(c.modified_on, c.log_id) {op} (?{v}, ?{id})"),
@@ -342,8 +343,8 @@ pub fn export_chunk_with(
         let keyed = keyed_in_order(conn, &plain, &live.log_ids)?;
         let past = |key: (i64, i64)| match after {
             None => true,
-            Some(c) if plain.descending => key < (c.sort_value, c.log_id),
-            Some(c) => key > (c.sort_value, c.log_id),
+            Some(c) if plain.descending => key < (c.sort_value, c.log_id.0),
+            Some(c) => key > (c.sort_value, c.log_id.0),
         };
         let key_of = |(k, id): (i64, i64)| if plain.sort == SortField::LogId { (id, id) } else { (k, id) };
         keyed.into_iter().filter(|k| past(key_of(*k))).take(limit).map(|(_, id)| id).collect()
@@ -372,7 +373,7 @@ pub fn export_chunk_with(
     }
     let values = vec![SqlValue::Text(id_list_param(Some(&ids)).unwrap_or_default())];
     let rows = export_rows(conn, "c.log_id IN (SELECT value FROM json_each(?1))", "c.log_id", values, limit)?;
-    let mut by_id: HashMap<i64, ExportRow> = rows.into_iter().map(|r| (r.log_id, r)).collect();
+    let mut by_id: HashMap<i64, ExportRow> = rows.into_iter().map(|r| (r.log_id.0, r)).collect();
     Ok(ids.iter().filter_map(|id| by_id.remove(id)).collect())
 }
 

@@ -16,6 +16,7 @@ pub use search::*;
 
 use super::fts::fts_query;
 use super::SqliteTx;
+use crate::domain::ids::{LogId, PropertyId, ReasonId, StatusId, UserId};
 use crate::domain::calllogs::{
     Author, CallLog, CallLogFilter, CallLogRow, CategoryCounts, Comment, EventKind, ExportRow, HistoryEntry, LogHead,
     NewEvent, RememberedKey, SortField, TrackedField, UnitSummary,
@@ -69,16 +70,16 @@ pub(super) fn attach_details(conn: &Connection, logs: &mut [CallLog]) -> StoreRe
     if logs.is_empty() {
         return Ok(());
     }
-    let ids: Vec<i64> = logs.iter().map(|l| l.log_id).collect();
+    let ids: Vec<LogId> = logs.iter().map(|l| l.log_id).collect();
     let ids = id_list_param(Some(&ids));
-    let position: HashMap<i64, usize> = logs.iter().enumerate().map(|(i, l)| (l.log_id, i)).collect();
+    let position: HashMap<LogId, usize> = logs.iter().enumerate().map(|(i, l)| (l.log_id, i)).collect();
 
     let mut reasons = conn.prepare_cached(
         "SELECT log_id, reason_id FROM call_log_reasons WHERE log_id IN (SELECT value FROM json_each(?1))",
     )?;
     let mut rows = reasons.query([&ids])?;
     while let Some(row) = rows.next()? {
-        if let Some(i) = position.get(&row.get::<_, i64>(0)?) {
+        if let Some(i) = position.get(&row.get::<_, LogId>(0)?) {
             logs[*i].log_reasons.push(row.get(1)?);
         }
     }
@@ -88,7 +89,7 @@ pub(super) fn attach_details(conn: &Connection, logs: &mut [CallLog]) -> StoreRe
     )?;
     let mut rows = comments.query([&ids])?;
     while let Some(row) = rows.next()? {
-        if let Some(i) = position.get(&row.get::<_, i64>(0)?) {
+        if let Some(i) = position.get(&row.get::<_, LogId>(0)?) {
             logs[*i].old_comments.push(comment_from_row(row, 1)?);
         }
     }
@@ -96,7 +97,7 @@ pub(super) fn attach_details(conn: &Connection, logs: &mut [CallLog]) -> StoreRe
 }
 
 /// A log with its reasons and comments, deleted or not (the caller decides).
-pub fn get(conn: &Connection, log_id: i64) -> StoreResult<Option<CallLog>> {
+pub fn get(conn: &Connection, log_id: LogId) -> StoreResult<Option<CallLog>> {
     let log = conn
         .prepare_cached(&format!("SELECT {LOG_COLUMNS} FROM call_logs c WHERE c.log_id = ?1"))?
         .query_row([log_id], log_from_row)
@@ -119,7 +120,7 @@ pub fn get(conn: &Connection, log_id: i64) -> StoreResult<Option<CallLog>> {
 }
 
 /// The columns a write's rules need: O(1) in the size of the log's thread.
-pub fn head(conn: &Connection, log_id: i64) -> StoreResult<Option<LogHead>> {
+pub fn head(conn: &Connection, log_id: LogId) -> StoreResult<Option<LogHead>> {
     Ok(conn
         .prepare_cached(
             "SELECT log_id, property_id, status_id, notes, deleted, last_event_no FROM call_logs WHERE log_id = ?1",
@@ -138,7 +139,7 @@ pub fn head(conn: &Connection, log_id: i64) -> StoreResult<Option<LogHead>> {
 }
 
 /// Inserts a log and its search header; returns its id.
-pub fn insert(conn: &Connection, row: &CallLogRow) -> StoreResult<i64> {
+pub fn insert(conn: &Connection, row: &CallLogRow) -> StoreResult<LogId> {
     conn.prepare_cached(
         "INSERT INTO call_logs (property_id, unit_id, resident_id, call_from, status_id, subject, notes, taken_by,
                 created_on, modified_on, created_by, deleted, last_event_no)
@@ -157,15 +158,15 @@ pub fn insert(conn: &Connection, row: &CallLogRow) -> StoreResult<i64> {
         row.modified_on.0,
         row.created_by
     ])?;
-    let log_id = conn.last_insert_rowid();
+    let log_id = LogId(conn.last_insert_rowid());
     index_header(conn, log_id, &row.subject, &row.call_from, &row.takenby, row.notes.as_deref(), HeaderIndexing::New)?;
     Ok(log_id)
 }
 
-pub fn link_reasons(conn: &Connection, log_id: i64, reason_ids: &[i64]) -> StoreResult<()> {
+pub fn link_reasons(conn: &Connection, log_id: LogId, reason_ids: &[ReasonId]) -> StoreResult<()> {
     let mut link = conn.prepare_cached("INSERT INTO call_log_reasons (log_id, reason_id) VALUES (?1, ?2)")?;
     for reason_id in reason_ids {
-        link.execute([log_id, *reason_id])?;
+        link.execute(params![log_id, reason_id])?;
     }
     Ok(())
 }
@@ -174,7 +175,7 @@ pub fn link_reasons(conn: &Connection, log_id: i64, reason_ids: &[i64]) -> Store
 /// indexes each comment (one small append per comment, never a rewrite).
 pub fn append_events(
     conn: &Connection,
-    log_id: i64,
+    log_id: LogId,
     after_event_no: i64,
     events: &[NewEvent],
     author: &Author,
@@ -212,7 +213,7 @@ pub fn append_events(
 }
 
 /// New notes, and the log's search header rebuilt with them.
-pub fn set_notes(conn: &Connection, log_id: i64, notes: Option<&str>) -> StoreResult<()> {
+pub fn set_notes(conn: &Connection, log_id: LogId, notes: Option<&str>) -> StoreResult<()> {
     conn.prepare_cached("UPDATE call_logs SET notes = ?2 WHERE log_id = ?1")?.execute(params![log_id, notes])?;
     let (subject, call_from, takenby): (String, String, String) = conn
         .prepare_cached("SELECT subject, call_from, taken_by FROM call_logs WHERE log_id = ?1")?
@@ -220,18 +221,18 @@ pub fn set_notes(conn: &Connection, log_id: i64, notes: Option<&str>) -> StoreRe
     index_header(conn, log_id, &subject, &call_from, &takenby, notes, HeaderIndexing::Replace)
 }
 
-pub fn set_status(conn: &Connection, log_id: i64, status_id: i64) -> StoreResult<()> {
-    conn.prepare_cached("UPDATE call_logs SET status_id = ?2 WHERE log_id = ?1")?.execute([log_id, status_id])?;
+pub fn set_status(conn: &Connection, log_id: LogId, status_id: StatusId) -> StoreResult<()> {
+    conn.prepare_cached("UPDATE call_logs SET status_id = ?2 WHERE log_id = ?1")?.execute(params![log_id, status_id])?;
     Ok(())
 }
 
-pub fn set_deleted(conn: &Connection, log_id: i64, deleted: bool) -> StoreResult<()> {
+pub fn set_deleted(conn: &Connection, log_id: LogId, deleted: bool) -> StoreResult<()> {
     conn.prepare_cached("UPDATE call_logs SET deleted = ?2 WHERE log_id = ?1")?.execute(params![log_id, deleted])?;
     Ok(())
 }
 
 /// What an `Idempotency-Key` of this user created at or after `since`.
-pub fn find_idempotent(conn: &Connection, user_id: i64, key: &str, since: Stamp) -> StoreResult<Option<RememberedKey>> {
+pub fn find_idempotent(conn: &Connection, user_id: UserId, key: &str, since: Stamp) -> StoreResult<Option<RememberedKey>> {
     Ok(conn
         .prepare_cached(
             "SELECT log_id, fingerprint FROM idempotency_keys WHERE user_id = ?1 AND key = ?2 AND created_on > ?3",
@@ -244,7 +245,7 @@ pub fn find_idempotent(conn: &Connection, user_id: i64, key: &str, since: Stamp)
 /// forgotten, is taken over).
 pub fn remember_idempotent(
     conn: &Connection,
-    user_id: i64,
+    user_id: UserId,
     key: &str,
     remembered: &RememberedKey,
     now: Stamp,
@@ -263,14 +264,14 @@ pub fn forget_idempotent_before(conn: &Connection, before: Stamp) -> StoreResult
     Ok(())
 }
 
-pub fn history(conn: &Connection, log_id: i64, limit: i64, offset: i64) -> StoreResult<(i64, Vec<HistoryEntry>)> {
+pub fn history(conn: &Connection, log_id: LogId, limit: i64, offset: i64) -> StoreResult<(i64, Vec<HistoryEntry>)> {
     let total: i64 =
         conn.prepare_cached("SELECT count(*) FROM log_events WHERE log_id = ?1")?.query_row([log_id], |r| r.get(0))?;
     let mut stmt = conn.prepare_cached(
         "SELECT at, user_name, kind, field, old_value, new_value FROM log_events
          WHERE log_id = ?1 ORDER BY event_no LIMIT ?2 OFFSET ?3",
     )?;
-    let mut rows = stmt.query([log_id, limit, offset])?;
+    let mut rows = stmt.query(params![log_id, limit, offset])?;
     let mut entries = Vec::new();
     while let Some(r) = rows.next()? {
         let kind: String = r.get(2)?;
@@ -295,13 +296,13 @@ pub fn history(conn: &Connection, log_id: i64, limit: i64, offset: i64) -> Store
 }
 
 impl CallLogReads for SqliteTx<'_> {
-    fn call_log(&mut self, log_id: i64) -> StoreResult<Option<CallLog>> {
+    fn call_log(&mut self, log_id: LogId) -> StoreResult<Option<CallLog>> {
         get(self.conn, log_id)
     }
-    fn call_log_head(&mut self, log_id: i64) -> StoreResult<Option<LogHead>> {
+    fn call_log_head(&mut self, log_id: LogId) -> StoreResult<Option<LogHead>> {
         head(self.conn, log_id)
     }
-    fn history(&mut self, log_id: i64, page: Page) -> StoreResult<(i64, Vec<HistoryEntry>)> {
+    fn history(&mut self, log_id: LogId, page: Page) -> StoreResult<(i64, Vec<HistoryEntry>)> {
         history(self.conn, log_id, page.size, page.offset())
     }
     fn list_call_logs(&mut self, filter: &CallLogFilter, page: Page) -> StoreResult<(i64, Vec<CallLog>)> {
@@ -315,27 +316,27 @@ impl CallLogReads for SqliteTx<'_> {
     ) -> StoreResult<Vec<ExportRow>> {
         export_chunk(self.conn, filter, after, limit)
     }
-    fn property_counts(&mut self, property_id: i64) -> StoreResult<CategoryCounts> {
+    fn property_counts(&mut self, property_id: PropertyId) -> StoreResult<CategoryCounts> {
         property_counts(self.conn, property_id)
     }
-    fn unit_counts(&mut self, property_id: i64) -> StoreResult<Vec<UnitSummary>> {
+    fn unit_counts(&mut self, property_id: PropertyId) -> StoreResult<Vec<UnitSummary>> {
         unit_counts(self.conn, property_id)
     }
 }
 
 impl CallLogWrites for SqliteTx<'_> {
-    fn idempotent_log(&mut self, user_id: i64, key: &str, since: Stamp) -> StoreResult<Option<RememberedKey>> {
+    fn idempotent_log(&mut self, user_id: UserId, key: &str, since: Stamp) -> StoreResult<Option<RememberedKey>> {
         find_idempotent(self.conn, user_id, key, since)
     }
-    fn insert_call_log(&mut self, row: &CallLogRow) -> StoreResult<i64> {
+    fn insert_call_log(&mut self, row: &CallLogRow) -> StoreResult<LogId> {
         insert(self.conn, row)
     }
-    fn link_reasons(&mut self, log_id: i64, reason_ids: &[i64]) -> StoreResult<()> {
+    fn link_reasons(&mut self, log_id: LogId, reason_ids: &[ReasonId]) -> StoreResult<()> {
         link_reasons(self.conn, log_id, reason_ids)
     }
     fn append_events(
         &mut self,
-        log_id: i64,
+        log_id: LogId,
         after_event_no: i64,
         events: &[NewEvent],
         author: &Author,
@@ -343,18 +344,18 @@ impl CallLogWrites for SqliteTx<'_> {
     ) -> StoreResult<i64> {
         append_events(self.conn, log_id, after_event_no, events, author, now)
     }
-    fn set_notes(&mut self, log_id: i64, notes: Option<&str>) -> StoreResult<()> {
+    fn set_notes(&mut self, log_id: LogId, notes: Option<&str>) -> StoreResult<()> {
         set_notes(self.conn, log_id, notes)
     }
-    fn set_status(&mut self, log_id: i64, status_id: i64) -> StoreResult<()> {
+    fn set_status(&mut self, log_id: LogId, status_id: StatusId) -> StoreResult<()> {
         set_status(self.conn, log_id, status_id)
     }
-    fn set_deleted(&mut self, log_id: i64, deleted: bool) -> StoreResult<()> {
+    fn set_deleted(&mut self, log_id: LogId, deleted: bool) -> StoreResult<()> {
         set_deleted(self.conn, log_id, deleted)
     }
     fn remember_idempotency_key(
         &mut self,
-        user_id: i64,
+        user_id: UserId,
         key: &str,
         remembered: &RememberedKey,
         now: Stamp,

@@ -6,8 +6,8 @@ use super::*;
 /// Bits of a search rowid below the log id: room for 16M events per log.
 pub(super) const SEARCH_EVENT_BITS: i64 = 24;
 
-pub(super) fn search_rowid(log_id: i64, event_no: i64) -> i64 {
-    (log_id << SEARCH_EVENT_BITS) | (event_no & ((1 << SEARCH_EVENT_BITS) - 1))
+pub(super) fn search_rowid(log_id: LogId, event_no: i64) -> i64 {
+    (log_id.0 << SEARCH_EVENT_BITS) | (event_no & ((1 << SEARCH_EVENT_BITS) - 1))
 }
 
 /// Whether a log's header row is new to the search index or replaces one.
@@ -20,7 +20,7 @@ pub(super) enum HeaderIndexing {
 /// The searchable text of a log that is not in its comments.
 pub(super) fn index_header(
     conn: &Connection,
-    log_id: i64,
+    log_id: LogId,
     subject: &str,
     call_from: &str,
     takenby: &str,
@@ -31,7 +31,7 @@ pub(super) fn index_header(
     queue_for_search(conn, search_rowid(log_id, 0), &body, matches!(indexing, HeaderIndexing::Replace))
 }
 
-pub(super) fn index_comment(conn: &Connection, log_id: i64, event_no: i64, comment: &str) -> StoreResult<()> {
+pub(super) fn index_comment(conn: &Connection, log_id: LogId, event_no: i64, comment: &str) -> StoreResult<()> {
     queue_for_search(conn, search_rowid(log_id, event_no), comment, false)
 }
 
