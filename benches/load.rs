@@ -44,6 +44,7 @@
 //!    SQLite's figures beside PostgreSQL's.
 
 use calllog::config::{AppConfig, StoreConfig, Synchronous};
+use calllog::domain::ids::{PropertyId, ResidentId, UnitId};
 use calllog::{AppState, Store};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
@@ -369,7 +370,7 @@ fn lookup_directory(count: i64) -> Directory {
     for p in 0..50 {
         let property_id = 100 + p;
         directory.properties.push(Property {
-            property_id,
+            property_id: PropertyId(property_id),
             c4_uid: None,
             property_name: format!("Property {property_id}"),
             address1: None,
@@ -385,8 +386,8 @@ fn lookup_directory(count: i64) -> Directory {
         for u in 0..100 {
             let unit_id = 100_000 + p * 100 + u;
             directory.units.push(Unit {
-                unit_id,
-                property_id,
+                unit_id: UnitId(unit_id),
+                property_id: PropertyId(property_id),
                 unit_number: format!("{}", 100 + u),
                 address1: None,
                 address2: None,
@@ -402,9 +403,9 @@ fn lookup_directory(count: i64) -> Directory {
                 let resident_id = unit_id * 100 + k;
                 let i = (resident_id * 7919) as usize;
                 directory.residents.push(Resident {
-                    resident_id,
-                    property_id,
-                    unit_id,
+                    resident_id: ResidentId(resident_id),
+                    property_id: PropertyId(property_id),
+                    unit_id: UnitId(unit_id),
                     resident_first_name: Some(FIRST[i % FIRST.len()].into()),
                     resident_middle_initial: None,
                     resident_last_name: Some(format!(

@@ -227,7 +227,7 @@ fn hostile(fair_only: bool) {
             last_name: None,
             email: None,
             role,
-            property_ids: (1..=10).collect(),
+            property_ids: (1..=10).map(calllog::domain::ids::PropertyId).collect(),
         };
         setup.block_on(service.create_user(&operator, user)).expect("bench user");
     }

@@ -567,8 +567,9 @@ fn token_list(db: &Database, name: &str, zone: &TimeZone) -> Result<(), Failure>
 }
 
 fn token_revoke(db: &Database, token_id: i64) -> Result<(), Failure> {
-    let token =
-        with_service(db, async |service| Ok(service.revoke_token_by_id(&Caller::command_line(), TokenId(token_id)).await?))?;
+    let token = with_service(db, async |service| {
+        Ok(service.revoke_token_by_id(&Caller::command_line(), TokenId(token_id)).await?)
+    })?;
     let kind = if token.kind == TokenKind::Api { "API token" } else { "session token" };
     let label = token.name.as_deref().map(|n| format!(" {n:?}")).unwrap_or_default();
     println!("Revoked {kind} {}{label} of user {}.", token.token_id, token.user_name);

@@ -278,17 +278,17 @@ mod tests {
     fn a_lookup_that_raced_a_change_is_not_cached() {
         let cache = TokenCache::new(Duration::from_secs(30));
         let caller = Caller {
-            user_id: 1,
+            user_id: UserId(1),
             user_name: "a".into(),
             display_name: "a".into(),
             role: crate::domain::users::Role::Admin,
             property_ids: vec![],
-            token_id: 1,
+            token_id: TokenId(1),
             token_expires_on: None,
             token_kind: Some(crate::domain::users::TokenKind::Session),
         };
         let seen = cache.generation();
-        cache.forget_user(1); // a change committed while the lookup read the database
+        cache.forget_user(UserId(1)); // a change committed while the lookup read the database
         cache.put(vec![1], caller.clone(), seen);
         assert!(cache.get(&[1], Stamp::now()).is_none());
         cache.put(vec![1], caller, cache.generation());

@@ -95,7 +95,7 @@ pub fn run() {
                 last_name: None,
                 email: None,
                 role,
-                property_ids: properties,
+                property_ids: properties.into_iter().map(calllog::domain::ids::PropertyId).collect(),
             };
             setup.block_on(service.create_user(&operator, user)).expect("scale user");
         }

@@ -41,11 +41,12 @@ pub async fn board(state: web::Data<AppState>, req: HttpRequest) -> HttpResponse
         let session = session.as_ref().ok_or_else(|| PageFailure::SignIn { next: super::this_page(&req) })?;
         let caller = &session.caller;
         let raw = req.match_info().get("property_id").unwrap_or("");
-        let property_id = raw.parse::<i64>().ok().filter(|id| *id > 0).map(PropertyId).ok_or_else(|| PageFailure::Refused {
-            status: StatusCode::NOT_FOUND,
-            // Not repeated: the path is free text (docs/console.md §5).
-            message: "There is no such property.".into(),
-        })?;
+        let property_id =
+            raw.parse::<i64>().ok().filter(|id| *id > 0).map(PropertyId).ok_or_else(|| PageFailure::Refused {
+                status: StatusCode::NOT_FOUND,
+                // Not repeated: the path is free text (docs/console.md §5).
+                message: "There is no such property.".into(),
+            })?;
         let property = state.service.get_property(caller, property_id).await?;
         let counts = state.service.property_summary(caller, property_id).await?;
         let statuses = StatusNames::new(state.service.list_statuses(caller, true).await?);

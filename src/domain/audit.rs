@@ -308,7 +308,10 @@ mod tests {
     #[test]
     fn targets_name_the_thing_and_its_id() {
         assert_eq!(user_target(UserId(5), "jdoe"), "user jdoe (id 5)");
-        assert_eq!(token_target(TokenId(7), true, Some("nightly"), UserId(5), "jdoe"), "API token 7 \"nightly\" of user jdoe (id 5)");
+        assert_eq!(
+            token_target(TokenId(7), true, Some("nightly"), UserId(5), "jdoe"),
+            "API token 7 \"nightly\" of user jdoe (id 5)"
+        );
         assert_eq!(user_created_details(&user()), "role agent; properties 1, 2; name \"Jane\"");
     }
 }

@@ -474,9 +474,9 @@ pub(crate) mod tests {
     /// the domain and of the wire format build theirs from it).
     pub(crate) fn resident(first: Option<&str>, middle: Option<&str>, last: Option<&str>) -> Resident {
         Resident {
-            resident_id: 1,
-            property_id: 1,
-            unit_id: 1,
+            resident_id: ResidentId(1),
+            property_id: PropertyId(1),
+            unit_id: UnitId(1),
             resident_first_name: first.map(String::from),
             resident_middle_initial: middle.map(String::from),
             resident_last_name: last.map(String::from),

@@ -142,7 +142,12 @@ impl Caller {
     /// Access to a resource the caller named by its own id (a unit, a
     /// resident, a log): the refusal names that resource, never the property
     /// it belongs to, which the caller may not see.
-    pub fn require_access(&self, property_id: PropertyId, resource: &str, id: impl std::fmt::Display) -> Result<(), DomainError> {
+    pub fn require_access(
+        &self,
+        property_id: PropertyId,
+        resource: &str,
+        id: impl std::fmt::Display,
+    ) -> Result<(), DomainError> {
         if self.can_see(property_id) {
             Ok(())
         } else {

@@ -27,8 +27,11 @@ async fn list(state: web::Data<AppState>, caller: Caller, req: HttpRequest) -> H
     caller.require_admin()?;
     let params = query(&req)?;
     let zone = &state.service.config.zone;
-    let filter =
-        AuditFilter { user_id: params.id("userId", UserId)?, from: params.date("from", zone)?, to: params.date("to", zone)? };
+    let filter = AuditFilter {
+        user_id: params.id("userId", UserId)?,
+        from: params.date("from", zone)?,
+        to: params.date("to", zone)?,
+    };
     let page = params.page()?;
     let (total, entries) = state.service.audit_entries(&caller, filter, page).await?;
     ok_json(&state, ListWrapper::new(total, entries))

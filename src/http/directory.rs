@@ -111,8 +111,9 @@ async fn residents_of_property(state: web::Data<AppState>, caller: Caller, req: 
 async fn units_by_ids(state: web::Data<AppState>, caller: Caller, req: HttpRequest) -> Handler {
     let params = query(&req)?;
     let page = params.page()?;
-    let ids =
-        params.ids("unitIds", UnitId)?.ok_or_else(|| ApiError::invalid_field("unitIds", "is required, e.g. ?unitIds=1,2,3"))?;
+    let ids = params
+        .ids("unitIds", UnitId)?
+        .ok_or_else(|| ApiError::invalid_field("unitIds", "is required, e.g. ?unitIds=1,2,3"))?;
     let (total, rows) = state.service.units_by_ids(&caller, ids, page).await?;
     ok_json(&state, ListWrapper::new(total, rows))
 }

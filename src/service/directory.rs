@@ -30,7 +30,11 @@ pub struct UnitQuery {
 // even for a caller not linked to its property; one that exists on an
 // unlinked property is 403.
 
-pub(crate) fn visible_property(tx: &mut dyn Reads, caller: &Caller, property_id: PropertyId) -> ServiceResult<Property> {
+pub(crate) fn visible_property(
+    tx: &mut dyn Reads,
+    caller: &Caller,
+    property_id: PropertyId,
+) -> ServiceResult<Property> {
     let property = tx
         .property(property_id)?
         .ok_or_else(|| DomainError::not_found(format!("There is no property {property_id}.")))?;
@@ -44,7 +48,11 @@ pub(crate) fn visible_unit(tx: &mut dyn Reads, caller: &Caller, unit_id: UnitId)
     Ok(unit)
 }
 
-pub(crate) fn visible_resident(tx: &mut dyn Reads, caller: &Caller, resident_id: ResidentId) -> ServiceResult<Resident> {
+pub(crate) fn visible_resident(
+    tx: &mut dyn Reads,
+    caller: &Caller,
+    resident_id: ResidentId,
+) -> ServiceResult<Resident> {
     let resident = tx
         .resident(resident_id)?
         .ok_or_else(|| DomainError::not_found(format!("There is no resident {resident_id}.")))?;

@@ -206,7 +206,12 @@ pub trait DirectoryReads {
     ) -> StoreResult<(i64, Vec<Property>)>;
     fn unit(&mut self, unit_id: UnitId) -> StoreResult<Option<Unit>>;
     /// Units by id within `scope`, ordered by id.
-    fn units_by_ids(&mut self, scope: Option<&[PropertyId]>, ids: &[UnitId], page: Page) -> StoreResult<(i64, Vec<Unit>)>;
+    fn units_by_ids(
+        &mut self,
+        scope: Option<&[PropertyId]>,
+        ids: &[UnitId],
+        page: Page,
+    ) -> StoreResult<(i64, Vec<Unit>)>;
     fn units_of_property(&mut self, property_id: PropertyId, sort: UnitSort) -> StoreResult<Vec<Unit>>;
     fn resident(&mut self, resident_id: ResidentId) -> StoreResult<Option<Resident>>;
     fn residents_of_unit(&mut self, unit_id: UnitId) -> StoreResult<Vec<Resident>>;

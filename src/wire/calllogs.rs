@@ -262,12 +262,12 @@ mod tests {
     fn update_reads_only_three_fields_and_checks_log_id() {
         let u = read_call_log_update(
             fields(json!({"Subject": 5, "PropertyId": "x", "Notes": "", "ModuleStatusId": 2, "LogId": 7})),
-            7,
+            LogId(7),
         )
         .unwrap();
         assert_eq!(u.notes, Some(None));
-        assert_eq!(u.status_id, Some(2));
-        let e = read_call_log_update(fields(json!({"LogId": 8})), 7).unwrap_err();
+        assert_eq!(u.status_id, Some(StatusId(2)));
+        let e = read_call_log_update(fields(json!({"LogId": 8})), LogId(7)).unwrap_err();
         assert_eq!(e.kind, crate::domain::error::ErrorKind::InvalidValue);
     }
 

@@ -3,8 +3,8 @@
 //! properties or CSV header names) and how a row is read into the batch.
 
 use crate::domain::catalog::DISPLAY_ORDERS;
-use crate::domain::ids::{PropertyId, ResidentId, UnitId};
 use crate::domain::directory::{ImportBatch, Property, Resident, RowKind, Unit, MAX_IMPORT_TEXT};
+use crate::domain::ids::{PropertyId, ResidentId, UnitId};
 use crate::domain::suggest;
 use crate::wire::input::{Fields, Resource};
 use jiff::tz::TimeZone;

@@ -705,7 +705,12 @@ mod tests {
             serde_json::to_string(&s.into_wire(&TimeZone::UTC)).unwrap(),
             "\"2026-01-01T00:00:00.0000000+00:00\""
         );
-        let entry = DomainTokenInfo { token_id: crate::domain::ids::TokenId(1), name: None, created_on: s, expires_on: Some(s) };
+        let entry = DomainTokenInfo {
+            token_id: crate::domain::ids::TokenId(1),
+            name: None,
+            created_on: s,
+            expires_on: Some(s),
+        };
         let json = serde_json::to_value(entry.into_wire(&ny)).unwrap();
         assert_eq!(json["CreatedOn"], "2025-12-31T19:00:00.0000000-05:00");
         assert_eq!(json["ExpiresOn"], "2025-12-31T19:00:00.0000000-05:00");

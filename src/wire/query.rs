@@ -195,6 +195,9 @@ mod tests {
     #[test]
     fn bad_ids_are_refused() {
         let p = QueryParams::parse("status=1,x").unwrap();
-        assert_eq!(p.ids("status", std::convert::identity).unwrap_err().kind, crate::domain::error::ErrorKind::InvalidValue);
+        assert_eq!(
+            p.ids("status", std::convert::identity).unwrap_err().kind,
+            crate::domain::error::ErrorKind::InvalidValue
+        );
     }
 }

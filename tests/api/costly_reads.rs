@@ -8,6 +8,7 @@
 //! admitted next is decided by the gate alone, never by timing.
 
 use crate::helpers::*;
+use calllog::domain::ids::UserId;
 use calllog::service::gate::{FairGate, Place};
 use serde_json::{json, Value};
 use std::future::Future;
@@ -15,7 +16,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 /// A key for the test's own turns: no user of the app has it.
-const TEST_USER: i64 = 1_000_000;
+const TEST_USER: UserId = UserId(1_000_000);
 
 /// Fails the test instead of hanging it when the gate never gets there.
 async fn within<T>(what: &str, work: impl Future<Output = T>) -> T {
@@ -33,7 +34,7 @@ async fn one_costly_read_at_a_time(queue: usize) -> (TestApp, String, Arc<FairGa
 
 /// Takes a turn as `user` in a task of its own: it joins the queue now and
 /// holds its place, once admitted, until the test drops it.
-fn queue_for_a_turn(gate: &Arc<FairGate>, user: i64) -> tokio::task::JoinHandle<Place> {
+fn queue_for_a_turn(gate: &Arc<FairGate>, user: UserId) -> tokio::task::JoinHandle<Place> {
     let gate = gate.clone();
     tokio::spawn(async move { gate.enter(user).await.expect("a turn") })
 }
@@ -61,6 +62,7 @@ async fn one_users_flood_of_searches_and_exports_makes_another_wait_for_at_most_
     let (app, admin, gate) = one_costly_read_at_a_time(16).await;
     let (flooder, flooder_token) = make_user(&app, &admin, "flooder", "viewer", &[1, 2]).await;
     let (other, other_token) = make_user(&app, &admin, "other", "viewer", &[1, 2]).await;
+    let (flooder, other) = (UserId(flooder), UserId(other));
     for i in 0..5 {
         let body = json!({"PropertyId": 1, "CallFrom": "Walk-in", "Subject": format!("Water leak {i}")});
         assert_eq!(post(&app, "/api/calllogs", &admin, body).await.status, StatusCode::CREATED);
@@ -106,6 +108,7 @@ async fn one_users_flood_of_searches_and_exports_makes_another_wait_for_at_most_
 async fn an_export_takes_its_turn_per_chunk_and_lets_another_user_in_between() {
     let (app, admin, gate) = one_costly_read_at_a_time(8).await;
     let (exporter, token) = make_user(&app, &admin, "exporter", "viewer", &[1]).await;
+    let exporter = UserId(exporter);
     // Twenty chunks of 1,000 rows.
     bulk_insert_call_logs(&app, 20_000).await;
 
@@ -133,6 +136,7 @@ async fn a_users_full_queue_refuses_that_user_only() {
     let (app, admin, gate) = one_costly_read_at_a_time(2).await;
     let (busy, busy_token) = make_user(&app, &admin, "busy", "viewer", &[1]).await;
     let (calm, calm_token) = make_user(&app, &admin, "calm", "viewer", &[1]).await;
+    let (busy, calm) = (UserId(busy), UserId(calm));
     let running = within("a free place", gate.enter(busy)).await.unwrap();
     let done = Arc::new(Mutex::new(Vec::new()));
     let queued: Vec<_> = (0..2).map(|i| send_get(&app, &format!("/api/calllogs?q=w{i}"), &busy_token, &done)).collect();

@@ -498,7 +498,7 @@ pub async fn insert_api_token(
     let token = calllog::credentials::new_token();
     let now = calllog::domain::time::Stamp::now();
     let record = calllog::domain::users::NewToken {
-        user_id,
+        user_id: calllog::domain::ids::UserId(user_id),
         hash: calllog::credentials::token_hash(&token),
         kind: calllog::domain::users::TokenKind::Api,
         name: Some(name.into()),

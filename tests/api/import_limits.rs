@@ -10,6 +10,7 @@ use crate::console_pages::{console_sign_in, csrf_for};
 use crate::helpers::*;
 use calllog::domain::directory::{ImportBatch, Resident, Unit};
 use calllog::domain::error::ErrorKind;
+use calllog::domain::ids::{PropertyId, ResidentId, UnitId};
 use calllog::domain::users::Caller;
 use calllog::service::ServiceError;
 use calllog::store::{RuleLock, StoreError};
@@ -89,8 +90,8 @@ async fn an_import_checked_before_another_import_added_its_rows_is_checked_again
     // A new unit 15 of property 1 and its resident: sound when checked.
     let mut batch = ImportBatch::default();
     batch.add_unit(&Unit {
-        unit_id: 15,
-        property_id: 1,
+        unit_id: UnitId(15),
+        property_id: PropertyId(1),
         unit_number: "105".into(),
         address1: None,
         address2: None,
@@ -103,9 +104,9 @@ async fn an_import_checked_before_another_import_added_its_rows_is_checked_again
         longitude: None,
     });
     batch.add_resident(&Resident {
-        resident_id: 150,
-        property_id: 1,
-        unit_id: 15,
+        resident_id: ResidentId(150),
+        property_id: PropertyId(1),
+        unit_id: UnitId(15),
         resident_first_name: None,
         resident_middle_initial: None,
         resident_last_name: Some("Late".into()),
@@ -148,7 +149,7 @@ async fn on_postgresql_an_import_in_flight_holds_up_no_poll_and_no_call_log_writ
         store
             .write_directory(move |tx| -> Result<(), StoreError> {
                 tx.lock_rules(RuleLock::Directory)?;
-                let unit = tx.unit(11)?.expect("unit 11");
+                let unit = tx.unit(UnitId(11))?.expect("unit 11");
                 tx.upsert_units(&[calllog::domain::directory::Unit { floor: Some("1".into()), ..unit }])?;
                 let _ = entered.send(());
                 let _ = released.recv();

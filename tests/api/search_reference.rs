@@ -10,6 +10,7 @@
 
 use crate::helpers::*;
 use calllog::domain::calllogs::{CallLogFilter, ExportRow, SortField};
+use calllog::domain::ids::{PropertyId, ReasonId, StatusId, UnitId};
 use calllog::domain::time::Stamp;
 use calllog::store::postgres::calllogs as pg_calllogs;
 use calllog::store::sqlite::calllogs::{export_chunk_with, list_with, SearchPaths};
@@ -122,12 +123,12 @@ impl Case {
 
     fn filter(&self, scope: Option<Vec<i64>>, words: &[&str], sort: SortField, descending: bool) -> CallLogFilter {
         CallLogFilter {
-            scope,
-            property_id: self.property,
-            unit_id: self.unit,
+            scope: scope.map(|ids| ids.into_iter().map(PropertyId).collect()),
+            property_id: self.property.map(PropertyId),
+            unit_id: self.unit.map(UnitId),
             resident_id: None,
-            statuses: self.statuses.clone(),
-            reasons: self.reasons.clone(),
+            statuses: self.statuses.clone().map(|ids| ids.into_iter().map(StatusId).collect()),
+            reasons: self.reasons.clone().map(|ids| ids.into_iter().map(ReasonId).collect()),
             takenby: self.takenby.map(str::to_lowercase),
             taken_by_exactly: None,
             from: self.from_day.map(|d| Stamp(day_ticks(d))),
@@ -323,7 +324,7 @@ impl Engine {
             Engine::Sqlite(conn) => list_with(conn, filter, limit, offset, paths).unwrap(),
             Engine::Postgres(client) => pg_calllogs::list(client, filter, limit, offset).unwrap(),
         };
-        (total, logs.iter().map(|l| l.log_id).collect())
+        (total, logs.iter().map(|l| l.log_id.0).collect())
     }
 
     fn export_chunk(
@@ -516,11 +517,11 @@ async fn every_way_of_finding_a_search_page_equals_a_brute_force_reference() {
                                 let mut after = None;
                                 loop {
                                     let rows = engine.export_chunk(&filter, after, 5, paths);
-                                    exported.extend(rows.iter().map(|r| r.log_id));
+                                    exported.extend(rows.iter().map(|r| r.log_id.0));
                                     let Some(last) = rows.last() else { break };
                                     let sort_value = match export_sort {
                                         SortField::ModifiedOn => last.modified_on.0,
-                                        SortField::LogId => last.log_id,
+                                        SortField::LogId => last.log_id.0,
                                         _ => last.created_on.0,
                                     };
                                     after = Some(ExportCursor { sort_value, log_id: last.log_id });

@@ -14,6 +14,7 @@ use crate::helpers::{store_config, test_database, TestDatabase};
 use calllog::domain::calllogs::{CallLogFilter, CallLogUpdate, NewCallLog};
 use calllog::domain::directory::{ImportBatch, Property, Unit};
 use calllog::domain::error::ErrorKind;
+use calllog::domain::ids::{LogId, PropertyId, UnitId};
 use calllog::domain::query::Page;
 use calllog::domain::users::{Caller, NewUser, Role, UserChanges};
 use calllog::service::calllogs::ListScope;
@@ -66,7 +67,7 @@ impl Rules {
             last_name: None,
             email: None,
             role,
-            property_ids: property_ids.to_vec(),
+            property_ids: property_ids.iter().copied().map(PropertyId).collect(),
         };
         self.service.create_user(&Caller::command_line(), new_user).await.unwrap();
         let session = self.service.sign_in(name.into(), password, IpAddr::V4(Ipv4Addr::LOCALHOST)).await.unwrap();
@@ -74,7 +75,7 @@ impl Rules {
     }
 
     /// A log of `property_id` made by the admin; its id.
-    async fn log_of(&self, property_id: i64) -> i64 {
+    async fn log_of(&self, property_id: i64) -> LogId {
         let (log, _) = self.service.create_call_log(&self.boss, new_log(property_id), None).await.unwrap();
         log.log_id
     }
@@ -82,7 +83,7 @@ impl Rules {
 
 fn property(property_id: i64) -> Property {
     Property {
-        property_id,
+        property_id: PropertyId(property_id),
         c4_uid: None,
         property_name: format!("Property {property_id}"),
         address1: None,
@@ -99,8 +100,8 @@ fn property(property_id: i64) -> Property {
 
 fn unit(unit_id: i64, property_id: i64) -> Unit {
     Unit {
-        unit_id,
-        property_id,
+        unit_id: UnitId(unit_id),
+        property_id: PropertyId(property_id),
         unit_number: unit_id.to_string(),
         address1: None,
         address2: None,
@@ -116,7 +117,7 @@ fn unit(unit_id: i64, property_id: i64) -> Unit {
 
 fn new_log(property_id: i64) -> NewCallLog {
     NewCallLog {
-        property_id,
+        property_id: PropertyId(property_id),
         unit_id: None,
         resident_id: None,
         call_from: Some("Walk-in".into()),
@@ -206,12 +207,13 @@ async fn a_log_of_an_unlinked_property_is_refused_and_left_out_of_lists() {
     assert_eq!(refused(service.get_call_log(&agent, theirs).await), ErrorKind::NotLinked);
     assert_eq!(refused(service.append_to_call_log(&agent, theirs, comment("x"), None).await), ErrorKind::NotLinked);
     assert_eq!(refused(service.create_call_log(&agent, new_log(2), None).await), ErrorKind::NotLinked);
-    assert_eq!(refused(service.property_summary(&agent, 2).await), ErrorKind::NotLinked);
+    assert_eq!(refused(service.property_summary(&agent, PropertyId(2)).await), ErrorKind::NotLinked);
 
     let (total, logs) =
         service.list_call_logs(&agent, ListScope::Everywhere, CallLogFilter::default(), first_page()).await.unwrap();
     assert_eq!((total, logs.iter().map(|l| l.log_id).collect::<Vec<_>>()), (1, vec![mine]));
-    let by_property = service.list_call_logs(&agent, ListScope::Property(2), CallLogFilter::default(), first_page());
+    let by_property =
+        service.list_call_logs(&agent, ListScope::Property(PropertyId(2)), CallLogFilter::default(), first_page());
     assert_eq!(refused(by_property.await), ErrorKind::NotLinked);
     // The admin sees both.
     let (total, _) = service
@@ -227,17 +229,17 @@ async fn what_does_not_exist_is_not_found_before_any_question_of_access() {
     let agent = rules.user("ada", Role::Agent, &[1]).await;
     let theirs = rules.log_of(2).await;
     let service = &rules.service;
-    let missing = theirs + 1000;
+    let missing = LogId(theirs.0 + 1000);
 
     // A log of an unlinked property is refused; one that does not exist is not found.
     assert_eq!(refused(service.get_call_log(&agent, theirs).await), ErrorKind::NotLinked);
     assert_eq!(refused(service.get_call_log(&agent, missing).await), ErrorKind::NotFound);
     assert_eq!(refused(service.append_to_call_log(&agent, missing, comment("x"), None).await), ErrorKind::NotFound);
     // The same for a property and a unit.
-    assert_eq!(refused(service.property_summary(&agent, 2).await), ErrorKind::NotLinked);
-    assert_eq!(refused(service.property_summary(&agent, 3).await), ErrorKind::NotFound);
-    assert_eq!(refused(service.get_unit(&agent, 21).await), ErrorKind::NotLinked);
-    assert_eq!(refused(service.get_unit(&agent, 99).await), ErrorKind::NotFound);
+    assert_eq!(refused(service.property_summary(&agent, PropertyId(2)).await), ErrorKind::NotLinked);
+    assert_eq!(refused(service.property_summary(&agent, PropertyId(3)).await), ErrorKind::NotFound);
+    assert_eq!(refused(service.get_unit(&agent, UnitId(21)).await), ErrorKind::NotLinked);
+    assert_eq!(refused(service.get_unit(&agent, UnitId(99)).await), ErrorKind::NotFound);
     // A deleted log is gone, for the one who may see its property too.
     service.delete_call_log(&rules.boss, theirs).await.unwrap();
     assert_eq!(refused(service.get_call_log(&rules.boss, theirs).await), ErrorKind::NotFound);

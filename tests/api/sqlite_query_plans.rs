@@ -2,6 +2,7 @@
 //! lists stay fast at a million call logs.
 
 use calllog::domain::calllogs::{CallLogFilter, SortField};
+use calllog::domain::ids::{PropertyId, ReasonId, ResidentId, StatusId, UnitId, UserId};
 use calllog::domain::time::Stamp;
 use calllog::store::sqlite::calllogs::{list_clauses, ListPart, DELETED_LOGS, KEYS_BY_ID, SEARCH_ROWS};
 use rusqlite::{params_from_iter, Connection};
@@ -48,23 +49,43 @@ fn every_list_shape_is_served_by_an_index() {
             CallLogFilter { sort: SortField::ModifiedOn, ..CallLogFilter::default() },
             "call_logs_by_modified",
         ),
-        ("unit", CallLogFilter { unit_id: Some(1), ..CallLogFilter::default() }, "call_logs_by_unit"),
-        ("property", CallLogFilter { property_id: Some(1), ..CallLogFilter::default() }, "call_logs_by_property"),
-        ("resident", CallLogFilter { resident_id: Some(1), ..CallLogFilter::default() }, "call_logs_by_resident"),
+        ("unit", CallLogFilter { unit_id: Some(UnitId(1)), ..CallLogFilter::default() }, "call_logs_by_unit"),
+        (
+            "property",
+            CallLogFilter { property_id: Some(PropertyId(1)), ..CallLogFilter::default() },
+            "call_logs_by_property",
+        ),
+        (
+            "resident",
+            CallLogFilter { resident_id: Some(ResidentId(1)), ..CallLogFilter::default() },
+            "call_logs_by_resident",
+        ),
         (
             "unit + status",
-            CallLogFilter { unit_id: Some(1), statuses: Some(vec![1, 2]), ..CallLogFilter::default() },
+            CallLogFilter {
+                unit_id: Some(UnitId(1)),
+                statuses: Some(vec![StatusId(1), StatusId(2)]),
+                ..CallLogFilter::default()
+            },
             "call_logs_by_unit",
         ),
         (
             "property + status",
-            CallLogFilter { property_id: Some(1), statuses: Some(vec![2]), ..CallLogFilter::default() },
+            CallLogFilter {
+                property_id: Some(PropertyId(1)),
+                statuses: Some(vec![StatusId(2)]),
+                ..CallLogFilter::default()
+            },
             "call_logs_by_property",
         ),
-        ("status", CallLogFilter { statuses: Some(vec![2]), ..CallLogFilter::default() }, "call_logs_by_created"),
+        (
+            "status",
+            CallLogFilter { statuses: Some(vec![StatusId(2)]), ..CallLogFilter::default() },
+            "call_logs_by_created",
+        ),
         (
             "property + dates",
-            CallLogFilter { property_id: Some(1), from: t, to: t, ..CallLogFilter::default() },
+            CallLogFilter { property_id: Some(PropertyId(1)), from: t, to: t, ..CallLogFilter::default() },
             "call_logs_by_property",
         ),
         (
@@ -72,17 +93,29 @@ fn every_list_shape_is_served_by_an_index() {
             CallLogFilter { modified_since: t, sort: SortField::ModifiedOn, ..CallLogFilter::default() },
             "call_logs_by_modified",
         ),
-        ("reason", CallLogFilter { reasons: Some(vec![3]), ..CallLogFilter::default() }, "call_logs_by_created"),
+        (
+            "reason",
+            CallLogFilter { reasons: Some(vec![ReasonId(3)]), ..CallLogFilter::default() },
+            "call_logs_by_created",
+        ),
         ("taken by", CallLogFilter { takenby: Some("ann".into()), ..CallLogFilter::default() }, "call_logs_by_created"),
         (
             "scoped to several",
-            CallLogFilter { scope: Some(vec![1, 2]), ..CallLogFilter::default() },
+            CallLogFilter { scope: Some(vec![PropertyId(1), PropertyId(2)]), ..CallLogFilter::default() },
             "call_logs_by_created",
         ),
-        ("scoped to one", CallLogFilter { scope: Some(vec![1]), ..CallLogFilter::default() }, "call_logs_by_property"),
+        (
+            "scoped to one",
+            CallLogFilter { scope: Some(vec![PropertyId(1)]), ..CallLogFilter::default() },
+            "call_logs_by_property",
+        ),
         (
             "scoped, by modified",
-            CallLogFilter { scope: Some(vec![1, 2]), sort: SortField::ModifiedOn, ..CallLogFilter::default() },
+            CallLogFilter {
+                scope: Some(vec![PropertyId(1), PropertyId(2)]),
+                sort: SortField::ModifiedOn,
+                ..CallLogFilter::default()
+            },
             "call_logs_by_modified",
         ),
     ];
@@ -101,7 +134,10 @@ fn every_list_shape_is_served_by_an_index() {
         assert!(count.contains("USING"), "{name}: count scans the table: {count}");
     }
     // Counting a scoped list seeks each linked property on its index.
-    let scoped = count_plan(&conn, &CallLogFilter { scope: Some(vec![1, 2]), ..CallLogFilter::default() });
+    let scoped = count_plan(
+        &conn,
+        &CallLogFilter { scope: Some(vec![PropertyId(1), PropertyId(2)]), ..CallLogFilter::default() },
+    );
     assert!(scoped.contains("call_logs_by_property"), "scoped count: {scoped}");
     // A search reads the full-text index's rows of each word, and, with no
     // other filter, the deleted logs off their own partial index.
@@ -112,7 +148,11 @@ fn every_list_shape_is_served_by_an_index() {
     // A property's count by status is answered from its index alone.
     let by_status = count_plan(
         &conn,
-        &CallLogFilter { property_id: Some(1), statuses: Some(vec![1, 2]), ..CallLogFilter::default() },
+        &CallLogFilter {
+            property_id: Some(PropertyId(1)),
+            statuses: Some(vec![StatusId(1), StatusId(2)]),
+            ..CallLogFilter::default()
+        },
     );
     assert!(by_status.contains("COVERING INDEX call_logs_by_property_status"), "count by status: {by_status}");
     // When the count says few logs match, the page seeks them on the most
@@ -121,18 +161,22 @@ fn every_list_shape_is_served_by_an_index() {
     // closed logs.
     let my_open = CallLogFilter {
         taken_by_exactly: Some("Ada Admin".into()),
-        statuses: Some(vec![1, 2]),
+        statuses: Some(vec![StatusId(1), StatusId(2)]),
         descending: false,
         ..CallLogFilter::default()
     };
     let board = CallLogFilter {
-        property_id: Some(1),
-        statuses: Some(vec![1, 2]),
+        property_id: Some(PropertyId(1)),
+        statuses: Some(vec![StatusId(1), StatusId(2)]),
         descending: false,
         ..CallLogFilter::default()
     };
-    let card =
-        CallLogFilter { unit_id: Some(11), statuses: Some(vec![1, 2]), descending: false, ..CallLogFilter::default() };
+    let card = CallLogFilter {
+        unit_id: Some(UnitId(11)),
+        statuses: Some(vec![StatusId(1), StatusId(2)]),
+        descending: false,
+        ..CallLogFilter::default()
+    };
     for (name, f, index) in [
         ("my open calls", &my_open, "call_logs_by_taker (taken_by=? AND status_id=?)"),
         ("a property's open calls", &board, "call_logs_by_property_status (property_id=? AND status_id=?)"),
@@ -191,22 +235,35 @@ fn a_page_sought_and_sorted_equals_a_page_walked_in_order() {
     .unwrap();
     let shapes = [
         CallLogFilter {
-            property_id: Some(1),
-            statuses: Some(vec![1, 2]),
+            property_id: Some(PropertyId(1)),
+            statuses: Some(vec![StatusId(1), StatusId(2)]),
             descending: false,
             ..CallLogFilter::default()
         },
-        CallLogFilter { unit_id: Some(13), statuses: Some(vec![1, 3]), ..CallLogFilter::default() },
+        CallLogFilter {
+            unit_id: Some(UnitId(13)),
+            statuses: Some(vec![StatusId(1), StatusId(3)]),
+            ..CallLogFilter::default()
+        },
         CallLogFilter {
             taken_by_exactly: Some("Ann".into()),
-            statuses: Some(vec![1]),
+            statuses: Some(vec![StatusId(1)]),
             descending: false,
             ..CallLogFilter::default()
         },
-        CallLogFilter { unit_id: Some(11), ..CallLogFilter::default() },
-        CallLogFilter { scope: Some(vec![1, 2]), statuses: Some(vec![3]), ..CallLogFilter::default() },
-        CallLogFilter { sort: SortField::ModifiedOn, statuses: Some(vec![2]), ..CallLogFilter::default() },
-        CallLogFilter { sort: SortField::LogId, descending: false, property_id: Some(2), ..CallLogFilter::default() },
+        CallLogFilter { unit_id: Some(UnitId(11)), ..CallLogFilter::default() },
+        CallLogFilter {
+            scope: Some(vec![PropertyId(1), PropertyId(2)]),
+            statuses: Some(vec![StatusId(3)]),
+            ..CallLogFilter::default()
+        },
+        CallLogFilter { sort: SortField::ModifiedOn, statuses: Some(vec![StatusId(2)]), ..CallLogFilter::default() },
+        CallLogFilter {
+            sort: SortField::LogId,
+            descending: false,
+            property_id: Some(PropertyId(2)),
+            ..CallLogFilter::default()
+        },
     ];
     for f in shapes {
         let ids = |part: ListPart| -> Vec<i64> {
@@ -240,7 +297,7 @@ fn every_audit_listing_is_served_by_an_index() {
         plan_of(&conn, &sql, &values).join(" | ")
     };
     let (from, to) = (Some(Stamp(1)), Some(Stamp(2)));
-    let by_user = plan(AuditFilter { user_id: Some(1), from, to });
+    let by_user = plan(AuditFilter { user_id: Some(UserId(1)), from, to });
     assert!(by_user.contains("USING INDEX admin_audit_by_user (user_id=? AND at>? AND at<?)"), "{by_user}");
     let by_time = plan(AuditFilter { user_id: None, from, to });
     assert!(by_time.contains("USING INDEX admin_audit_by_time (at>? AND at<?)"), "{by_time}");

@@ -19,11 +19,11 @@ use super::db::Db;
 use super::tsquery::tsquery_text;
 use super::tx::PgTx;
 use super::{col, RowExt};
-use crate::domain::ids::{LogId, PropertyId, ReasonId, StatusId, UserId};
 use crate::domain::calllogs::{
     folded_words, Author, CallLog, CallLogFilter, CallLogRow, CategoryCounts, Comment, EventKind, ExportRow,
     HistoryEntry, LogHead, NewEvent, RememberedKey, SortField, TrackedField, UnitSummary,
 };
+use crate::domain::ids::{LogId, PropertyId, ReasonId, StatusId, UserId};
 use crate::domain::query::Page;
 use crate::domain::time::Stamp;
 use crate::store::{CallLogReads, CallLogWrites};

@@ -432,7 +432,12 @@ impl DirectoryReads for PgTx<'_> {
     fn unit(&mut self, unit_id: UnitId) -> StoreResult<Option<Unit>> {
         get_unit(self.db()?, unit_id)
     }
-    fn units_by_ids(&mut self, scope: Option<&[PropertyId]>, ids: &[UnitId], page: Page) -> StoreResult<(i64, Vec<Unit>)> {
+    fn units_by_ids(
+        &mut self,
+        scope: Option<&[PropertyId]>,
+        ids: &[UnitId],
+        page: Page,
+    ) -> StoreResult<(i64, Vec<Unit>)> {
         units_by_ids(self.db()?, scope, ids, page.size, page.offset())
     }
     fn units_of_property(&mut self, property_id: PropertyId, sort: UnitSort) -> StoreResult<Vec<Unit>> {

@@ -9,10 +9,10 @@
 //! clocks in step (NTP); a skew of a few seconds moves a 15-minute window by
 //! as much.
 
-use crate::domain::ids::UserId;
 use super::db::Db;
 use super::tx::PgTx;
 use super::RowExt;
+use crate::domain::ids::UserId;
 use crate::domain::throttle::{
     LockedName, LoginHistory, NameKey, ThrottleKey, FAILURES_PER_ADDRESS, FAILURES_PER_NAME, KNOWN_ADDRESSES_PER_USER,
 };
@@ -22,7 +22,12 @@ use crate::store::{ThrottleReads, ThrottleWrites};
 
 /// The deciding failure of each limit is the limit-th most recent one
 /// inside the window (none: that limit is not reached).
-pub fn history(db: &mut Db, key: &ThrottleKey, user_id: Option<UserId>, window_start: Stamp) -> StoreResult<LoginHistory> {
+pub fn history(
+    db: &mut Db,
+    key: &ThrottleKey,
+    user_id: Option<UserId>,
+    window_start: Stamp,
+) -> StoreResult<LoginHistory> {
     let row = db.query_one(
         "SELECT
              (SELECT at FROM login_failures

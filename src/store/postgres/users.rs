@@ -7,10 +7,10 @@
 //! revocation or a user's links fires the `credentials_changed` triggers:
 //! every instance forgets the tokens it verified (`listener.rs`).
 
-use crate::domain::ids::{PropertyId, TokenId, UserId};
 use super::db::Db;
 use super::tx::PgTx;
 use super::RowExt;
+use crate::domain::ids::{PropertyId, TokenId, UserId};
 use crate::domain::query::Page;
 use crate::domain::time::Stamp;
 use crate::domain::users::{

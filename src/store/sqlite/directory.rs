@@ -422,7 +422,12 @@ impl DirectoryReads for SqliteTx<'_> {
     fn unit(&mut self, unit_id: UnitId) -> StoreResult<Option<Unit>> {
         get_unit(self.conn, unit_id)
     }
-    fn units_by_ids(&mut self, scope: Option<&[PropertyId]>, ids: &[UnitId], page: Page) -> StoreResult<(i64, Vec<Unit>)> {
+    fn units_by_ids(
+        &mut self,
+        scope: Option<&[PropertyId]>,
+        ids: &[UnitId],
+        page: Page,
+    ) -> StoreResult<(i64, Vec<Unit>)> {
         units_by_ids(self.conn, scope, ids, page.size, page.offset())
     }
     fn units_of_property(&mut self, property_id: PropertyId, sort: UnitSort) -> StoreResult<Vec<Unit>> {
@@ -467,10 +472,10 @@ impl DirectoryWrites for SqliteTx<'_> {
 mod tests {
     use super::*;
 
-    fn unit(unit_id: UnitId, number: &str, floor: Option<&str>) -> Unit {
+    fn unit(unit_id: i64, number: &str, floor: Option<&str>) -> Unit {
         Unit {
-            unit_id,
-            property_id: 1,
+            unit_id: UnitId(unit_id),
+            property_id: PropertyId(1),
             unit_number: number.into(),
             address1: None,
             address2: None,
@@ -497,7 +502,7 @@ mod tests {
         )
         .unwrap();
         let property = Property {
-            property_id: 1,
+            property_id: PropertyId(1),
             c4_uid: None,
             property_name: "Elm".into(),
             address1: None,
@@ -523,8 +528,8 @@ mod tests {
         let changed = [unit(1, "101", Some("1")), unit(2, "102", Some("2")), unit(3, "103b", None)];
         upsert_units(&conn, &changed).unwrap();
         assert_eq!(rewritten(), [2, 3]);
-        let stored = get_unit(&conn, 3).unwrap().unwrap();
+        let stored = get_unit(&conn, UnitId(3)).unwrap().unwrap();
         assert_eq!((stored.unit_number.as_str(), stored.floor), ("103b", None));
-        assert_eq!(get_unit(&conn, 2).unwrap().unwrap().floor.as_deref(), Some("2"));
+        assert_eq!(get_unit(&conn, UnitId(2)).unwrap().unwrap().floor.as_deref(), Some("2"));
     }
 }

@@ -9,8 +9,8 @@
 //! name costs as much as a known one). Known addresses are kept 30 days
 //! after their last success, at most `KNOWN_ADDRESSES_PER_USER` per user.
 
-use crate::domain::ids::UserId;
 use super::SqliteTx;
+use crate::domain::ids::UserId;
 use crate::domain::throttle::{
     LockedName, LoginHistory, NameKey, ThrottleKey, FAILURES_PER_ADDRESS, FAILURES_PER_NAME, KNOWN_ADDRESSES_PER_USER,
 };

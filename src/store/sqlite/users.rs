@@ -1,7 +1,7 @@
 //! Users, property links and tokens.
 
-use crate::domain::ids::{PropertyId, TokenId, UserId};
 use super::SqliteTx;
+use crate::domain::ids::{PropertyId, TokenId, UserId};
 use crate::domain::query::Page;
 use crate::domain::time::Stamp;
 use crate::domain::users::{
@@ -230,7 +230,12 @@ pub fn revoke_token(conn: &Connection, user_id: UserId, token_id: TokenId, now: 
     Ok(changed == 1)
 }
 
-pub fn revoke_other_sessions(conn: &Connection, user_id: UserId, keep_token_id: TokenId, now: Stamp) -> StoreResult<()> {
+pub fn revoke_other_sessions(
+    conn: &Connection,
+    user_id: UserId,
+    keep_token_id: TokenId,
+    now: Stamp,
+) -> StoreResult<()> {
     conn.prepare_cached(
         "UPDATE tokens SET revoked_on = ?3
          WHERE user_id = ?1 AND token_id <> ?2 AND kind = 'session' AND revoked_on IS NULL",

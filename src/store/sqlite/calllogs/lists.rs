@@ -1,8 +1,8 @@
 //! Call-log lists on SQLite: the list query builder, counts, summaries and
 //! the export.
 
-use crate::domain::ids::PropertyId;
 use super::*;
+use crate::domain::ids::PropertyId;
 
 /// Whether a list query counts its matches or reads one page of them, and
 /// how the page is found.

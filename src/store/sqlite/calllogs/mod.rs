@@ -16,11 +16,11 @@ pub use search::*;
 
 use super::fts::fts_query;
 use super::SqliteTx;
-use crate::domain::ids::{LogId, PropertyId, ReasonId, StatusId, UserId};
 use crate::domain::calllogs::{
     Author, CallLog, CallLogFilter, CallLogRow, CategoryCounts, Comment, EventKind, ExportRow, HistoryEntry, LogHead,
     NewEvent, RememberedKey, SortField, TrackedField, UnitSummary,
 };
+use crate::domain::ids::{LogId, PropertyId, ReasonId, StatusId, UserId};
 use crate::domain::query::Page;
 use crate::domain::time::Stamp;
 use crate::store::sqlite::directory::id_list_param;
@@ -222,7 +222,8 @@ pub fn set_notes(conn: &Connection, log_id: LogId, notes: Option<&str>) -> Store
 }
 
 pub fn set_status(conn: &Connection, log_id: LogId, status_id: StatusId) -> StoreResult<()> {
-    conn.prepare_cached("UPDATE call_logs SET status_id = ?2 WHERE log_id = ?1")?.execute(params![log_id, status_id])?;
+    conn.prepare_cached("UPDATE call_logs SET status_id = ?2 WHERE log_id = ?1")?
+        .execute(params![log_id, status_id])?;
     Ok(())
 }
 
@@ -232,7 +233,12 @@ pub fn set_deleted(conn: &Connection, log_id: LogId, deleted: bool) -> StoreResu
 }
 
 /// What an `Idempotency-Key` of this user created at or after `since`.
-pub fn find_idempotent(conn: &Connection, user_id: UserId, key: &str, since: Stamp) -> StoreResult<Option<RememberedKey>> {
+pub fn find_idempotent(
+    conn: &Connection,
+    user_id: UserId,
+    key: &str,
+    since: Stamp,
+) -> StoreResult<Option<RememberedKey>> {
     Ok(conn
         .prepare_cached(
             "SELECT log_id, fingerprint FROM idempotency_keys WHERE user_id = ?1 AND key = ?2 AND created_on > ?3",
