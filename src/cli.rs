@@ -335,7 +335,7 @@ pub fn run(cli: Cli) -> ExitCode {
             token_create(&cli.db, &name, label, expires_days)
         }
         Command::Token(TokenCommand::List { name, timezone }) => token_list(&cli.db, &name, &timezone),
-        Command::Token(TokenCommand::Revoke { token_id }) => token_revoke(&cli.db, token_id),
+        Command::Token(TokenCommand::Revoke { token_id }) => token_revoke(&cli.db, TokenId(token_id)),
         Command::Import(args) => import(&cli.db, args),
         Command::Backup { dest } => backup(&cli.db, &dest),
         Command::Check => check(&cli.db),
@@ -566,10 +566,9 @@ fn token_list(db: &Database, name: &str, zone: &TimeZone) -> Result<(), Failure>
     Ok(())
 }
 
-fn token_revoke(db: &Database, token_id: i64) -> Result<(), Failure> {
-    let token = with_service(db, async |service| {
-        Ok(service.revoke_token_by_id(&Caller::command_line(), TokenId(token_id)).await?)
-    })?;
+fn token_revoke(db: &Database, token_id: TokenId) -> Result<(), Failure> {
+    let token =
+        with_service(db, async |service| Ok(service.revoke_token_by_id(&Caller::command_line(), token_id).await?))?;
     let kind = if token.kind == TokenKind::Api { "API token" } else { "session token" };
     let label = token.name.as_deref().map(|n| format!(" {n:?}")).unwrap_or_default();
     println!("Revoked {kind} {}{label} of user {}.", token.token_id, token.user_name);

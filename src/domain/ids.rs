@@ -1,7 +1,7 @@
 //! Ids of the things calllog stores, one type each, so that a unit's id
 //! passed where a property's is expected does not compile:
 //!
-//! ```compile_fail
+//! ```compile_fail,E0308
 //! use calllog::domain::ids::{PropertyId, UnitId};
 //! fn units_of(_property: PropertyId) {}
 //! units_of(UnitId(7));
