@@ -22,3 +22,21 @@ macro_rules! integer_ids {
 }
 
 integer_ids!(LogId, PropertyId, UnitId, ResidentId, UserId, ReasonId, StatusId, TokenId);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rusqlite::Connection;
+
+    #[test]
+    fn an_id_is_bound_and_read_as_its_integer() {
+        let conn = Connection::open_in_memory().unwrap();
+        let (id, kind): (LogId, String) =
+            conn.query_row("SELECT ?1, typeof(?1)", [LogId(42)], |r| Ok((r.get(0)?, r.get(1)?))).unwrap();
+        assert_eq!((id, kind.as_str()), (LogId(42), "integer"));
+        let missing: Option<UnitId> = conn.query_row("SELECT NULL", [], |r| r.get(0)).unwrap();
+        assert_eq!(missing, None);
+        // A column that holds no integer is an error to answer, never a panic.
+        assert!(conn.query_row("SELECT 'seven'", [], |r| r.get::<_, PropertyId>(0)).is_err());
+    }
+}
