@@ -7,7 +7,8 @@ use crate::credentials::new_password;
 use crate::domain::directory::{ImportBatch, Property, Resident, RowKind, Unit, LISTED_PROBLEMS};
 use crate::domain::query::{Page, MAX_PAGE_SIZE};
 use crate::domain::time::{zone_named, Stamp};
-use crate::domain::users::{check_password, check_user_name, Caller, NewUser, Role, TokenKind, User, UserChanges};
+use crate::domain::users::{check_password, check_user_name, NewUser, Role, TokenKind, User, UserChanges};
+use crate::service::access::Admin;
 use crate::service::{Service, ServiceError};
 use crate::state::AppState;
 use crate::store::{self, Store};
@@ -430,7 +431,7 @@ fn user_add(db: &Database, args: UserAddArgs) -> Result<(), Failure> {
         property_ids: properties,
     };
     let (user, has_admin) = with_service(db, async |service| {
-        let user = service.create_user(&Caller::command_line(), user).await?;
+        let user = service.create_user(&Admin::command_line(), user).await?;
         let has_admin = user.role == Role::Admin || has_active_admin(service).await?;
         Ok((user, has_admin))
     })?;
@@ -452,7 +453,7 @@ fn user_add(db: &Database, args: UserAddArgs) -> Result<(), Failure> {
 
 /// Whether any user is an active admin.
 async fn has_active_admin(service: &Service) -> Result<bool, Failure> {
-    let operator = Caller::command_line();
+    let operator = Admin::command_line();
     let mut seen = 0;
     for number in 1.. {
         let (total, page) = service.list_users(&operator, Page { number, size: MAX_PAGE_SIZE }).await?;
@@ -487,7 +488,7 @@ fn read_or_generate_password(password_stdin: bool, user_name: &str) -> Result<(S
 /// The user named `name`, or a failure saying there is none.
 async fn user_named(service: &Service, name: &str) -> Result<User, Failure> {
     service
-        .find_user_by_name(&Caller::command_line(), name)
+        .find_user_by_name(&Admin::command_line(), name)
         .await?
         .ok_or_else(|| Failure(format!("there is no user {name:?}")))
 }
@@ -499,7 +500,7 @@ fn field(text: &str) -> String {
 
 fn user_list(db: &Database) -> Result<(), Failure> {
     let users = with_service(db, async |service| {
-        let operator = Caller::command_line();
+        let operator = Admin::command_line();
         let mut users = Vec::new();
         for number in 1.. {
             let (total, page) = service.list_users(&operator, Page { number, size: MAX_PAGE_SIZE }).await?;
@@ -526,7 +527,7 @@ fn user_passwd(db: &Database, name: &str, password_stdin: bool) -> Result<(), Fa
     let user = with_service(db, async |service| {
         let user = user_named(service, name).await?;
         let changes = UserChanges { password: Some(new_password), ..UserChanges::default() };
-        Ok(service.update_user(&Caller::command_line(), user.user_id, changes).await?)
+        Ok(service.update_user(&Admin::command_line(), user.user_id, changes).await?)
     })?;
     let inactive = if user.active { "" } else { " It is inactive: activate it before it can sign in." };
     println!(
@@ -541,7 +542,7 @@ fn user_passwd(db: &Database, name: &str, password_stdin: bool) -> Result<(), Fa
 
 fn user_unlock(db: &Database, name: &str) -> Result<(), Failure> {
     let (user, cleared) =
-        with_service(db, async |service| Ok(service.clear_sign_in_failures(&Caller::command_line(), name).await?))?;
+        with_service(db, async |service| Ok(service.clear_sign_in_failures(&Admin::command_line(), name).await?))?;
     match cleared {
         0 => println!("{} (id {}) had no failed sign-ins to clear.", user.user_name, user.user_id),
         n => println!(
@@ -555,7 +556,7 @@ fn user_unlock(db: &Database, name: &str) -> Result<(), Failure> {
 fn token_list(db: &Database, name: &str, zone: &TimeZone) -> Result<(), Failure> {
     let tokens = with_service(db, async |service| {
         let user = user_named(service, name).await?;
-        Ok(service.list_api_tokens(&Caller::command_line(), user.user_id).await?)
+        Ok(service.list_api_tokens(&Admin::command_line().user_access(user.user_id)).await?)
     })?;
     for token in tokens {
         let expires = token.expires_on.map(|e| e.format_in(zone)).unwrap_or_else(|| "never".to_string());
@@ -567,7 +568,7 @@ fn token_list(db: &Database, name: &str, zone: &TimeZone) -> Result<(), Failure>
 
 fn token_revoke(db: &Database, token_id: i64) -> Result<(), Failure> {
     let token =
-        with_service(db, async |service| Ok(service.revoke_token_by_id(&Caller::command_line(), token_id).await?))?;
+        with_service(db, async |service| Ok(service.revoke_token_by_id(&Admin::command_line(), token_id).await?))?;
     let kind = if token.kind == TokenKind::Api { "API token" } else { "session token" };
     let label = token.name.as_deref().map(|n| format!(" {n:?}")).unwrap_or_default();
     println!("Revoked {kind} {}{label} of user {}.", token.token_id, token.user_name);
@@ -576,7 +577,7 @@ fn token_revoke(db: &Database, token_id: i64) -> Result<(), Failure> {
 
 fn token_create(db: &Database, name: &str, label: Option<String>, expires_days: Option<u32>) -> Result<(), Failure> {
     let token = with_service(db, async |service| {
-        let operator = Caller::command_line();
+        let operator = Admin::command_line();
         let user = service
             .find_user_by_name(&operator, name)
             .await?
@@ -586,7 +587,7 @@ fn token_create(db: &Database, name: &str, label: Option<String>, expires_days: 
         }
         let expires_on = expires_days.map(|d| Stamp::now().plus_seconds(i64::from(d) * 86_400));
         let label = label.unwrap_or_else(|| "command line".to_string());
-        Ok(service.create_api_token(&operator, user.user_id, label, expires_on).await?.token)
+        Ok(service.create_api_token(&operator.user_access(user.user_id), label, expires_on).await?.token)
     })?;
     println!("{token}");
     Ok(())
@@ -607,7 +608,7 @@ fn import(db: &Database, args: ImportArgs) -> Result<(), Failure> {
             .map_err(Failure)?;
     }
     let counts = with_service(db, async |service| {
-        let operator = Caller::command_line();
+        let operator = Admin::command_line();
         let permit = service.admit_import(&operator).await?;
         Ok(service.import_directory(&operator, permit, batch).await?)
     })?;
@@ -686,7 +687,7 @@ async fn load_demo_directory(service: &Service) -> Result<(), Failure> {
     if !service.directory_is_empty().await? {
         return Ok(());
     }
-    let operator = Caller::command_line();
+    let operator = Admin::command_line();
     let permit = service.admit_import(&operator).await?;
     let counts = service.import_directory(&operator, permit, demo_batch()).await?;
     log::info!("demo directory loaded: {}", counts.summary());

@@ -98,32 +98,6 @@ impl Caller {
         self.role == Role::Admin
     }
 
-    pub fn require_admin(&self) -> Result<(), DomainError> {
-        if self.is_admin() {
-            Ok(())
-        } else {
-            Err(DomainError::insufficient_role("Only an admin may do this."))
-        }
-    }
-
-    /// Agents and admins write call logs; viewers only read.
-    pub fn require_writer(&self) -> Result<(), DomainError> {
-        if self.role == Role::Viewer {
-            Err(DomainError::insufficient_role("A viewer may only read; ask an admin for the agent role."))
-        } else {
-            Ok(())
-        }
-    }
-
-    /// The caller itself, or an admin.
-    pub fn require_self_or_admin(&self, user_id: i64) -> Result<(), DomainError> {
-        if self.is_admin() || self.user_id == user_id {
-            Ok(())
-        } else {
-            Err(DomainError::insufficient_role("Only the user itself or an admin may do this."))
-        }
-    }
-
     pub fn can_see(&self, property_id: i64) -> bool {
         self.is_admin() || self.property_ids.contains(&property_id)
     }

@@ -1,6 +1,7 @@
 //! Call-log reasons and statuses (docs/api.md §5): reads for every user, writes
 //! for admins; names unique ignoring case; exactly one default status.
 
+use super::access::Admin;
 use super::{Service, ServiceError, ServiceResult};
 use crate::domain::audit::{self, AuditAction, AuditEntry};
 use crate::domain::catalog::{check_default_rules, display_order_after, CallLogReason, CatalogInput, ModuleStatus};
@@ -53,9 +54,8 @@ impl Service {
             .ok_or_else(|| no_such_reason(reason_id).into())
     }
 
-    pub async fn create_reason(&self, caller: &Caller, input: CatalogInput) -> ServiceResult<CallLogReason> {
-        caller.require_admin()?;
-        let actor = caller.clone();
+    pub async fn create_reason(&self, caller: &Admin, input: CatalogInput) -> ServiceResult<CallLogReason> {
+        let actor = Caller::clone(caller);
         self.store
             .write(move |tx| -> ServiceResult<CallLogReason> {
                 tx.lock_rules(RuleLock::Catalog(Catalog::Reasons))?;
@@ -76,12 +76,11 @@ impl Service {
 
     pub async fn update_reason(
         &self,
-        caller: &Caller,
+        caller: &Admin,
         reason_id: i64,
         input: CatalogInput,
     ) -> ServiceResult<CallLogReason> {
-        caller.require_admin()?;
-        let actor = caller.clone();
+        let actor = Caller::clone(caller);
         self.store
             .write(move |tx| -> ServiceResult<CallLogReason> {
                 tx.lock_rules(RuleLock::Catalog(Catalog::Reasons))?;
@@ -111,9 +110,8 @@ impl Service {
             .ok_or_else(|| no_such_status(status_id).into())
     }
 
-    pub async fn create_status(&self, caller: &Caller, input: CatalogInput) -> ServiceResult<ModuleStatus> {
-        caller.require_admin()?;
-        let actor = caller.clone();
+    pub async fn create_status(&self, caller: &Admin, input: CatalogInput) -> ServiceResult<ModuleStatus> {
+        let actor = Caller::clone(caller);
         self.store
             .write(move |tx| -> ServiceResult<ModuleStatus> {
                 tx.lock_rules(RuleLock::Catalog(Catalog::Statuses))?;
@@ -147,12 +145,11 @@ impl Service {
     /// transaction; un-defaulting or deactivating the default is refused.
     pub async fn update_status(
         &self,
-        caller: &Caller,
+        caller: &Admin,
         status_id: i64,
         input: CatalogInput,
     ) -> ServiceResult<ModuleStatus> {
-        caller.require_admin()?;
-        let actor = caller.clone();
+        let actor = Caller::clone(caller);
         self.store
             .write(move |tx| -> ServiceResult<ModuleStatus> {
                 tx.lock_rules(RuleLock::Catalog(Catalog::Statuses))?;
