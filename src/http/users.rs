@@ -2,7 +2,6 @@
 
 use crate::auth::client_address;
 use crate::domain::directory::PropertyStatus;
-use crate::domain::time::Stamp;
 use crate::domain::users::Caller;
 use crate::http::{
     created, no_content, ok_json, path_id, put_answer, query, require_body, resource, BodyKinds, Handler,
@@ -254,7 +253,7 @@ async fn create_token(state: web::Data<AppState>, caller: Caller, req: HttpReque
         f.check_length("Name", name, 100);
     }
     let expires_on = f.date("ExpiresOn", &state.service.config.zone);
-    if expires_on.is_some_and(|e| e <= Stamp::now()) {
+    if expires_on.is_some_and(|e| e <= state.service.config.clock.now()) {
         f.error("ExpiresOn", "must be in the future");
     }
     f.finish()?;
