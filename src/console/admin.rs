@@ -162,7 +162,7 @@ async fn admin_page(
                 name: s.name,
                 display_order: s.display_order,
                 active: s.active,
-                category: s.category,
+                category: s.category.to_string(),
                 is_default: s.is_default,
             })
             .collect(),

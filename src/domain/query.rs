@@ -4,13 +4,18 @@
 pub const DEFAULT_PAGE_SIZE: i64 = 25;
 pub const MAX_PAGE_SIZE: i64 = 500;
 
-/// An enum that requests name by words (`sort=createdon`), matched ignoring case.
-pub trait Named: Sized + Copy + 'static {
-    const NAMES: &'static [(&'static str, Self)];
-
+/// An enum that requests name by words (`sort=createdon`): strum's
+/// `EnumString` (with `ascii_case_insensitive`: matched ignoring case) and
+/// `VariantNames` give the words.
+pub trait Named: Sized + std::str::FromStr + strum::VariantNames {
     fn parse_name(text: &str) -> Option<Self> {
-        let text = text.trim();
-        Self::NAMES.iter().find(|(n, _)| n.eq_ignore_ascii_case(text)).map(|(_, v)| *v)
+        text.trim().parse().ok()
+    }
+
+    /// The words a request may use, in declaration order; a variant disabled
+    /// for parsing (a search's relevance order) has none.
+    fn names() -> Vec<&'static str> {
+        Self::VARIANTS.iter().copied().filter(|name| name.parse::<Self>().is_ok()).collect()
     }
 }
 

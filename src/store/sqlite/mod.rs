@@ -19,7 +19,7 @@ pub mod users;
 pub mod writer;
 
 use crate::config::StoreConfig;
-use crate::store::{OpenError, Reads, RuleLock, RuleLocks, StoreError, StoreResult, StoreStats, Writes};
+use crate::store::{OpenError, Reads, RuleLock, RuleLocks, StoreError, StoreResult, StoreStats, UnknownWord, Writes};
 use r2d2_sqlite::SqliteConnectionManager;
 use rusqlite::{Connection, OpenFlags};
 use std::path::Path;
@@ -297,6 +297,15 @@ fn classify(path: &str, e: rusqlite::Error) -> OpenError {
         }
         _ => OpenError::Open { path: path.to_string(), reason: e.to_string() },
     }
+}
+
+/// Text column `i` read as the enum `T` it names (a role, a category); a
+/// word `T` does not have fails the row, the error naming the column and the word.
+pub fn word<T: std::str::FromStr>(row: &rusqlite::Row, i: usize) -> rusqlite::Result<T> {
+    let text: String = row.get(i)?;
+    let column = row.as_ref().column_name(i).unwrap_or("?");
+    UnknownWord::parse(column, text)
+        .map_err(|e| rusqlite::Error::FromSqlConversionFailure(i, rusqlite::types::Type::Text, Box::new(e)))
 }
 
 /// How an engine error reads to the layers above: resource and I/O failures

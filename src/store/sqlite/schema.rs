@@ -306,7 +306,7 @@ fn seed_catalog(conn: &Connection) -> rusqlite::Result<()> {
         conn.execute(
             "INSERT OR IGNORE INTO statuses (status_id, name, category, is_default, active, display_order)
              VALUES (?1, ?2, ?3, ?4, 1, ?5)",
-            rusqlite::params![id, name, category, *is_default as i64, order as i64 + 1],
+            rusqlite::params![id, name, category.as_str(), *is_default as i64, order as i64 + 1],
         )?;
     }
     for (i, name) in SEED_REASONS.iter().enumerate() {
