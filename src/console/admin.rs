@@ -463,7 +463,7 @@ async fn read_upload(mut multipart: Multipart, zone: &TimeZone) -> Result<Import
             match fed {
                 Fed::Done((batch, read)) => {
                     upload.batch = batch;
-                    upload.problem = read.err();
+                    upload.problem = read.err().map(|refused| refused.0);
                 }
                 Fed::TooLarge => return Err(too_large()),
                 Fed::Broken => return Err(unreadable(&"the connection was cut")),

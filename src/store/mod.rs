@@ -55,6 +55,25 @@ pub enum StoreError {
 
 pub type StoreResult<T> = Result<T, StoreError>;
 
+/// Why a maintenance command on a database (a check, a backup, a copy into
+/// PostgreSQL) failed: one line for the operator, naming the file or the
+/// server and the cause. Built from the text of the step that failed.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct MaintenanceError(pub String);
+
+impl From<String> for MaintenanceError {
+    fn from(text: String) -> Self {
+        MaintenanceError(text)
+    }
+}
+
+impl From<&str> for MaintenanceError {
+    fn from(text: &str) -> Self {
+        MaintenanceError(text.to_string())
+    }
+}
+
 /// A stored word (a role, a status category) that names no variant of the
 /// enum it is read as: a row written past the schema's checks or by another
 /// binary. Reading it is an error naming the column and the value, never a
@@ -564,12 +583,12 @@ impl Store {
 }
 
 /// `calllog check`: an integrity check of the database at `path`.
-pub fn integrity_check(path: &Path) -> Result<(), String> {
+pub fn integrity_check(path: &Path) -> Result<(), MaintenanceError> {
     sqlite::integrity_check(path)
 }
 
 /// `calllog backup`: a consistent, verified copy of the database at `path`.
-pub fn backup(path: &Path, dest: &Path) -> Result<(), String> {
+pub fn backup(path: &Path, dest: &Path) -> Result<(), MaintenanceError> {
     sqlite::backup(path, dest)
 }
 
