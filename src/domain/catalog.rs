@@ -87,6 +87,16 @@ mod tests {
     use super::*;
 
     #[test]
+    fn categories_are_their_stored_lower_case_words() {
+        use strum::VariantNames;
+        assert_eq!(StatusCategory::VARIANTS, ["open", "pending", "closed"]);
+        assert_eq!(StatusCategory::Pending.as_str(), "pending");
+        assert_eq!(StatusCategory::Closed.to_string(), "closed");
+        assert_eq!("open".parse::<StatusCategory>(), Ok(StatusCategory::Open));
+        assert!("Open".parse::<StatusCategory>().is_err(), "stored text is matched exactly");
+    }
+
+    #[test]
     fn a_new_entry_goes_after_the_last_but_never_past_the_bound() {
         assert_eq!(display_order_after(None), 1);
         assert_eq!(display_order_after(Some(0)), 1);

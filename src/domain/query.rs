@@ -36,3 +36,27 @@ impl Page {
         items.into_iter().skip(offset).take(self.size as usize).collect()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::calllogs::{SortField, SortOrder};
+    use crate::domain::directory::{PropertyStatus, UnitSort};
+
+    #[test]
+    fn names_are_the_words_a_request_may_use_in_order() {
+        assert_eq!(SortField::names(), ["createdon", "modifiedon", "logid"], "relevance has no name");
+        assert_eq!(SortOrder::names(), ["desc", "asc"]);
+        assert_eq!(PropertyStatus::names(), ["Active", "Inactive", "All"]);
+        assert_eq!(UnitSort::names(), ["unitdisplayorder", "unitnumber"]);
+    }
+
+    #[test]
+    fn a_name_is_matched_ignoring_case_and_surrounding_blanks() {
+        assert_eq!(SortField::parse_name(" ModifiedOn "), Some(SortField::ModifiedOn));
+        assert_eq!(PropertyStatus::parse_name("inactive"), Some(PropertyStatus::Inactive));
+        assert_eq!(UnitSort::parse_name("UNITNUMBER"), Some(UnitSort::UnitNumber));
+        assert_eq!(SortField::parse_name("relevance"), None, "only the default of a search");
+        assert_eq!(SortOrder::parse_name("descending"), None);
+    }
+}
