@@ -2,11 +2,11 @@
 //! Exit codes: 0 success, 1 runtime failure, 2 usage error (clap's own).
 
 use crate::app::build_app;
-use crate::config::{AppConfig, Database, StoreConfig, Synchronous};
+use crate::config::{AppConfig, ConfigError, Database, StoreConfig, Synchronous};
 use crate::credentials::new_password;
 use crate::domain::directory::{ImportBatch, Property, Resident, RowKind, Unit, LISTED_PROBLEMS};
 use crate::domain::query::{Page, MAX_PAGE_SIZE};
-use crate::domain::time::{zone_named, Stamp};
+use crate::domain::time::{zone_named, Stamp, UnknownZone};
 use crate::domain::users::{check_password, check_user_name, NewUser, Role, TokenKind, User, UserChanges};
 use crate::service::access::Admin;
 use crate::service::{Service, ServiceError};
@@ -106,11 +106,8 @@ pub struct ServeArgs {
 }
 
 /// An IP address, white space around it allowed (as in `CALLLOG_TRUSTED_PROXY=10.0.0.1, 10.0.0.2`).
-fn parse_proxy_address(text: &str) -> Result<IpAddr, String> {
-    text.trim()
-        .parse::<IpAddr>()
-        .map(|ip| ip.to_canonical())
-        .map_err(|_| format!("{text:?} is not an IP address (such as 127.0.0.1 or ::1)"))
+fn parse_proxy_address(text: &str) -> Result<IpAddr, BadValue> {
+    text.trim().parse::<IpAddr>().map(|ip| ip.to_canonical()).map_err(|_| BadValue::IpAddress(text.to_string()))
 }
 
 impl ServeArgs {
@@ -231,24 +228,41 @@ pub struct ImportArgs {
 
 // Value parsers: a bad value is a usage error (exit 2), reported by clap.
 
-fn parse_zone(name: &str) -> Result<TimeZone, String> {
-    zone_named(name)
+/// Why a value parser refuses a value; clap prints the text after the option's name.
+#[derive(Debug, thiserror::Error)]
+enum BadValue {
+    #[error("{0:?} is not an IP address (such as 127.0.0.1 or ::1)")]
+    IpAddress(String),
+    #[error("must be a postgres://user:pass@host:port/dbname URL")]
+    NotPostgres,
+    #[error("must be admin, agent or viewer")]
+    Role,
+    #[error("{0}")]
+    UserName(&'static str),
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    #[error(transparent)]
+    Zone(#[from] UnknownZone),
+}
+
+fn parse_zone(name: &str) -> Result<TimeZone, BadValue> {
+    Ok(zone_named(name)?)
 }
 
 /// `migrate --to`: only a PostgreSQL URL (a file path there is a mistake).
-fn parse_postgres_url(text: &str) -> Result<String, String> {
+fn parse_postgres_url(text: &str) -> Result<String, BadValue> {
     match Database::parse(text)? {
         Database::Postgres(url) => Ok(url),
-        Database::Sqlite(_) => Err("must be a postgres://user:pass@host:port/dbname URL".to_string()),
+        Database::Sqlite(_) => Err(BadValue::NotPostgres),
     }
 }
 
-fn parse_role(text: &str) -> Result<Role, String> {
-    Role::parse(text).ok_or_else(|| "must be admin, agent or viewer".to_string())
+fn parse_role(text: &str) -> Result<Role, BadValue> {
+    Role::parse(text).ok_or(BadValue::Role)
 }
 
-fn parse_user_name(name: &str) -> Result<String, String> {
-    check_user_name(name).map(|()| name.to_string()).map_err(str::to_string)
+fn parse_user_name(name: &str) -> Result<String, BadValue> {
+    check_user_name(name).map(|()| name.to_string()).map_err(BadValue::UserName)
 }
 
 /// A failure of a command: one line for stderr.
@@ -605,7 +619,7 @@ fn import(db: &Database, args: ImportArgs) -> Result<(), Failure> {
         let file_name = path.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_default();
         let file = std::fs::File::open(path).map_err(|e| Failure(format!("cannot read {}: {e}", path.display())))?;
         crate::wire::directory::add_csv(&mut batch, kind, std::io::BufReader::new(file), &file_name, &zone)
-            .map_err(Failure)?;
+            .map_err(|refused| Failure(refused.0))?;
     }
     let counts = with_service(db, async |service| {
         let operator = Admin::command_line();
@@ -632,7 +646,7 @@ fn backup(db: &Database, dest: &Path) -> Result<(), Failure> {
         )));
     }
     // Read only, never through the Store: a copy must not upgrade its source.
-    store::backup(db, dest).map_err(Failure)?;
+    store::backup(db, dest).map_err(|e| Failure(e.0))?;
     println!("Backed up {} to {} (integrity check ok).", db.display(), dest.display());
     Ok(())
 }
@@ -649,7 +663,7 @@ fn check(db: &Database) -> Result<(), Failure> {
 fn migrate(args: &MigrateArgs) -> Result<(), Failure> {
     require_database(&args.from)?;
     let to = Database::Postgres(args.to.clone()).describe();
-    let copied = store::copy::migrate_file(&args.from, &args.to).map_err(Failure)?;
+    let copied = store::copy::migrate_file(&args.from, &args.to).map_err(|e| Failure(e.0))?;
     for (table, rows) in &copied.tables {
         println!("{table}: {rows} {}", if *rows == 1 { "row" } else { "rows" });
     }

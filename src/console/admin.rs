@@ -162,7 +162,7 @@ async fn admin_page(
                 name: s.name,
                 display_order: s.display_order,
                 active: s.active,
-                category: s.category,
+                category: s.category.to_string(),
                 is_default: s.is_default,
             })
             .collect(),
@@ -466,7 +466,7 @@ async fn read_upload(mut multipart: Multipart, zone: &TimeZone) -> Result<Import
             match fed {
                 Fed::Done((batch, read)) => {
                     upload.batch = batch;
-                    upload.problem = read.err();
+                    upload.problem = read.err().map(|refused| refused.0);
                 }
                 Fed::TooLarge => return Err(too_large()),
                 Fed::Broken => return Err(unreadable(&"the connection was cut")),

@@ -3,7 +3,9 @@
 use crate::domain::error::DomainError;
 use crate::domain::time::Stamp;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// A user's role, stored and sent as its lower-case name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, strum::EnumString, strum::IntoStaticStr)]
+#[strum(serialize_all = "lowercase", ascii_case_insensitive)]
 pub enum Role {
     Admin,
     Agent,
@@ -11,21 +13,13 @@ pub enum Role {
 }
 
 impl Role {
+    /// A role named by a person or a row: surrounding blanks and case ignored.
     pub fn parse(text: &str) -> Option<Role> {
-        match text.trim().to_ascii_lowercase().as_str() {
-            "admin" => Some(Role::Admin),
-            "agent" => Some(Role::Agent),
-            "viewer" => Some(Role::Viewer),
-            _ => None,
-        }
+        text.trim().parse().ok()
     }
 
     pub fn as_str(self) -> &'static str {
-        match self {
-            Role::Admin => "admin",
-            Role::Agent => "agent",
-            Role::Viewer => "viewer",
-        }
+        self.into()
     }
 }
 
@@ -136,7 +130,8 @@ impl Caller {
 }
 
 /// A bearer token's kind: a sign-in session (expires) or an API token (for scripts).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, strum::EnumString, strum::IntoStaticStr)]
+#[strum(serialize_all = "lowercase")]
 pub enum TokenKind {
     Session,
     Api,
@@ -144,20 +139,13 @@ pub enum TokenKind {
 
 impl TokenKind {
     pub fn as_str(self) -> &'static str {
-        match self {
-            TokenKind::Session => "session",
-            TokenKind::Api => "api",
-        }
+        self.into()
     }
 
     /// The stored kind; anything but `session` is not a session (the console's
     /// cookie refuses it), though the schema allows only the two words.
     pub fn parse(text: &str) -> TokenKind {
-        if text == "session" {
-            TokenKind::Session
-        } else {
-            TokenKind::Api
-        }
+        text.parse().unwrap_or(TokenKind::Api)
     }
 }
 
@@ -203,6 +191,7 @@ mod tests {
     #[test]
     fn roles_parse_ignoring_case() {
         assert_eq!(Role::parse("Admin"), Some(Role::Admin));
+        assert_eq!(Role::parse(" VIEWER "), Some(Role::Viewer));
         assert_eq!(Role::parse("owner"), None);
     }
 }

@@ -117,7 +117,7 @@ async fn update(state: web::Data<AppState>, caller: Caller, req: HttpRequest, bo
     let if_match = text_header(&req, "if-match")?
         .map(|tag| crate::wire::calllogs::parse_if_match(&tag))
         .transpose()
-        .map_err(|problem| ApiError::invalid_header(StatusCode::BAD_REQUEST, problem))?;
+        .map_err(|problem| ApiError::invalid_header(StatusCode::BAD_REQUEST, problem.to_string()))?;
     let changes = read_call_log_update(require_body(&req, body, BodyKinds::JsonOrForm).await?, log_id)?;
     let etag = state.service.append_to_call_log(&caller, log_id, changes, if_match).await?;
     if wants_representation(&req) {

@@ -116,8 +116,7 @@ impl Service {
             .write(move |tx| -> ServiceResult<ModuleStatus> {
                 tx.lock_rules(RuleLock::Catalog(Catalog::Statuses))?;
                 let name = input.name.as_deref().ok_or_else(|| DomainError::missing("Name is required."))?;
-                let category =
-                    input.category.as_deref().ok_or_else(|| DomainError::missing("Category is required."))?;
+                let category = input.category.ok_or_else(|| DomainError::missing("Category is required."))?;
                 check_name_free(tx, Catalog::Statuses, name, 0)?;
                 let order = match input.display_order {
                     Some(order) => order,

@@ -3,7 +3,7 @@
 use super::access::{Admin, UserAccess};
 use super::{blocking, Service, ServiceError, ServiceResult};
 use crate::credentials::{
-    decoy_hash, hash_password_with, new_password, new_token, token_hash, verify_password_with, CheckPermit,
+    decoy_hash, hash_password_with, new_password, new_token, token_hash, verify_password_with, CheckPermit, HashError,
 };
 use crate::domain::audit::{self, AuditAction, AuditEntry, AuditFilter};
 use crate::domain::directory::{Property, PropertyStatus};
@@ -53,8 +53,8 @@ fn no_such_user(user_id: i64) -> DomainError {
     DomainError::not_found(format!("There is no user {user_id}."))
 }
 
-fn hashed(result: Result<String, String>) -> ServiceResult<String> {
-    result.map_err(ServiceError::Internal)
+fn hashed(result: Result<String, HashError>) -> ServiceResult<String> {
+    result.map_err(|e| ServiceError::Internal(e.to_string()))
 }
 
 /// How far apart a running service rereads the database's count of
@@ -232,7 +232,7 @@ impl Service {
         client: IpAddr,
     ) -> ServiceResult<()> {
         if let Err(problem) = check_password(&new_password, &caller.user_name) {
-            return Err(DomainError::invalid_field("NewPassword", &problem).into());
+            return Err(DomainError::invalid_field("NewPassword", &problem.to_string()).into());
         }
         let user_name = caller.user_name.clone();
         let key = ThrottleKey::new(&user_name, client);
@@ -246,7 +246,7 @@ impl Service {
         // The check and the new hash run under the same permit; a failure
         // is recorded before the permit is let go.
         let (store, clock, failed_key) = (self.store.clone(), self.config.clock.clone(), key.clone());
-        let new_hash = blocking(move || -> ServiceResult<Option<Result<String, String>>> {
+        let new_hash = blocking(move || -> ServiceResult<Option<Result<String, HashError>>> {
             let verified = record.is_some_and(|r| {
                 r.active && verify_password_with(&current_password, &r.password_hash, permit.memory())
             });
@@ -443,7 +443,7 @@ impl Service {
     pub async fn create_user(&self, caller: &Admin, new_user: NewUser) -> ServiceResult<User> {
         // Every road in (the API, the console, the command line) meets the password rules here.
         if let Err(problem) = check_password(&new_user.password, &new_user.user_name) {
-            return Err(DomainError::invalid_field("Password", &problem).into());
+            return Err(DomainError::invalid_field("Password", &problem.to_string()).into());
         }
         let password_hash = self.hash_new_password(new_user.password.clone()).await?;
         let actor = Caller::clone(caller);
@@ -477,7 +477,7 @@ impl Service {
                 // The rule on the user name needs the user: read before the costly hash.
                 let user = self.load_user(user_id).await?;
                 if let Err(problem) = check_password(&password, &user.user_name) {
-                    return Err(DomainError::invalid_field("Password", &problem).into());
+                    return Err(DomainError::invalid_field("Password", &problem.to_string()).into());
                 }
                 Some(self.hash_new_password(password).await?)
             }
