@@ -624,7 +624,7 @@ fn main() {
         role: calllog::domain::users::Role::Admin,
         property_ids: vec![],
     };
-    let operator = calllog::domain::users::Caller::command_line();
+    let operator = calllog::service::access::Admin::command_line();
     let service = calllog::service::Service::new(store.clone(), AppConfig::default());
     let setup = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
     setup.block_on(service.create_user(&operator, bench_user)).expect("bench user");

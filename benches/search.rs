@@ -212,7 +212,7 @@ fn hostile(fair_only: bool) {
         std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1)
     );
     let store = Store::open(&StoreConfig::new(&path)).expect("store");
-    let operator = calllog::domain::users::Caller::command_line();
+    let operator = calllog::service::access::Admin::command_line();
     let service = calllog::service::Service::new(store.clone(), AppConfig::default());
     let setup = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
     for (name, role) in [

@@ -2,13 +2,14 @@
 //! Exit codes: 0 success, 1 runtime failure, 2 usage error (clap's own).
 
 use crate::app::build_app;
-use crate::config::{AppConfig, Database, StoreConfig, Synchronous};
+use crate::config::{AppConfig, ConfigError, Database, StoreConfig, Synchronous};
 use crate::credentials::new_password;
 use crate::domain::directory::{ImportBatch, Property, Resident, RowKind, Unit, LISTED_PROBLEMS};
 use crate::domain::ids::{PropertyId, ResidentId, TokenId, UnitId};
 use crate::domain::query::{Page, MAX_PAGE_SIZE};
-use crate::domain::time::{zone_named, Stamp};
-use crate::domain::users::{check_password, check_user_name, Caller, NewUser, Role, TokenKind, User, UserChanges};
+use crate::domain::time::{zone_named, Stamp, UnknownZone};
+use crate::domain::users::{check_password, check_user_name, NewUser, Role, TokenKind, User, UserChanges};
+use crate::service::access::Admin;
 use crate::service::{Service, ServiceError};
 use crate::state::AppState;
 use crate::store::{self, Store};
@@ -106,11 +107,8 @@ pub struct ServeArgs {
 }
 
 /// An IP address, white space around it allowed (as in `CALLLOG_TRUSTED_PROXY=10.0.0.1, 10.0.0.2`).
-fn parse_proxy_address(text: &str) -> Result<IpAddr, String> {
-    text.trim()
-        .parse::<IpAddr>()
-        .map(|ip| ip.to_canonical())
-        .map_err(|_| format!("{text:?} is not an IP address (such as 127.0.0.1 or ::1)"))
+fn parse_proxy_address(text: &str) -> Result<IpAddr, BadValue> {
+    text.trim().parse::<IpAddr>().map(|ip| ip.to_canonical()).map_err(|_| BadValue::IpAddress(text.to_string()))
 }
 
 impl ServeArgs {
@@ -231,24 +229,41 @@ pub struct ImportArgs {
 
 // Value parsers: a bad value is a usage error (exit 2), reported by clap.
 
-fn parse_zone(name: &str) -> Result<TimeZone, String> {
-    zone_named(name)
+/// Why a value parser refuses a value; clap prints the text after the option's name.
+#[derive(Debug, thiserror::Error)]
+enum BadValue {
+    #[error("{0:?} is not an IP address (such as 127.0.0.1 or ::1)")]
+    IpAddress(String),
+    #[error("must be a postgres://user:pass@host:port/dbname URL")]
+    NotPostgres,
+    #[error("must be admin, agent or viewer")]
+    Role,
+    #[error("{0}")]
+    UserName(&'static str),
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    #[error(transparent)]
+    Zone(#[from] UnknownZone),
+}
+
+fn parse_zone(name: &str) -> Result<TimeZone, BadValue> {
+    Ok(zone_named(name)?)
 }
 
 /// `migrate --to`: only a PostgreSQL URL (a file path there is a mistake).
-fn parse_postgres_url(text: &str) -> Result<String, String> {
+fn parse_postgres_url(text: &str) -> Result<String, BadValue> {
     match Database::parse(text)? {
         Database::Postgres(url) => Ok(url),
-        Database::Sqlite(_) => Err("must be a postgres://user:pass@host:port/dbname URL".to_string()),
+        Database::Sqlite(_) => Err(BadValue::NotPostgres),
     }
 }
 
-fn parse_role(text: &str) -> Result<Role, String> {
-    Role::parse(text).ok_or_else(|| "must be admin, agent or viewer".to_string())
+fn parse_role(text: &str) -> Result<Role, BadValue> {
+    Role::parse(text).ok_or(BadValue::Role)
 }
 
-fn parse_user_name(name: &str) -> Result<String, String> {
-    check_user_name(name).map(|()| name.to_string()).map_err(str::to_string)
+fn parse_user_name(name: &str) -> Result<String, BadValue> {
+    check_user_name(name).map(|()| name.to_string()).map_err(BadValue::UserName)
 }
 
 /// A failure of a command: one line for stderr.
@@ -431,7 +446,7 @@ fn user_add(db: &Database, args: UserAddArgs) -> Result<(), Failure> {
         property_ids: properties.into_iter().map(PropertyId).collect(),
     };
     let (user, has_admin) = with_service(db, async |service| {
-        let user = service.create_user(&Caller::command_line(), user).await?;
+        let user = service.create_user(&Admin::command_line(), user).await?;
         let has_admin = user.role == Role::Admin || has_active_admin(service).await?;
         Ok((user, has_admin))
     })?;
@@ -453,7 +468,7 @@ fn user_add(db: &Database, args: UserAddArgs) -> Result<(), Failure> {
 
 /// Whether any user is an active admin.
 async fn has_active_admin(service: &Service) -> Result<bool, Failure> {
-    let operator = Caller::command_line();
+    let operator = Admin::command_line();
     let mut seen = 0;
     for number in 1.. {
         let (total, page) = service.list_users(&operator, Page { number, size: MAX_PAGE_SIZE }).await?;
@@ -488,7 +503,7 @@ fn read_or_generate_password(password_stdin: bool, user_name: &str) -> Result<(S
 /// The user named `name`, or a failure saying there is none.
 async fn user_named(service: &Service, name: &str) -> Result<User, Failure> {
     service
-        .find_user_by_name(&Caller::command_line(), name)
+        .find_user_by_name(&Admin::command_line(), name)
         .await?
         .ok_or_else(|| Failure(format!("there is no user {name:?}")))
 }
@@ -500,7 +515,7 @@ fn field(text: &str) -> String {
 
 fn user_list(db: &Database) -> Result<(), Failure> {
     let users = with_service(db, async |service| {
-        let operator = Caller::command_line();
+        let operator = Admin::command_line();
         let mut users = Vec::new();
         for number in 1.. {
             let (total, page) = service.list_users(&operator, Page { number, size: MAX_PAGE_SIZE }).await?;
@@ -527,7 +542,7 @@ fn user_passwd(db: &Database, name: &str, password_stdin: bool) -> Result<(), Fa
     let user = with_service(db, async |service| {
         let user = user_named(service, name).await?;
         let changes = UserChanges { password: Some(new_password), ..UserChanges::default() };
-        Ok(service.update_user(&Caller::command_line(), user.user_id, changes).await?)
+        Ok(service.update_user(&Admin::command_line(), user.user_id, changes).await?)
     })?;
     let inactive = if user.active { "" } else { " It is inactive: activate it before it can sign in." };
     println!(
@@ -542,7 +557,7 @@ fn user_passwd(db: &Database, name: &str, password_stdin: bool) -> Result<(), Fa
 
 fn user_unlock(db: &Database, name: &str) -> Result<(), Failure> {
     let (user, cleared) =
-        with_service(db, async |service| Ok(service.clear_sign_in_failures(&Caller::command_line(), name).await?))?;
+        with_service(db, async |service| Ok(service.clear_sign_in_failures(&Admin::command_line(), name).await?))?;
     match cleared {
         0 => println!("{} (id {}) had no failed sign-ins to clear.", user.user_name, user.user_id),
         n => println!(
@@ -556,7 +571,7 @@ fn user_unlock(db: &Database, name: &str) -> Result<(), Failure> {
 fn token_list(db: &Database, name: &str, zone: &TimeZone) -> Result<(), Failure> {
     let tokens = with_service(db, async |service| {
         let user = user_named(service, name).await?;
-        Ok(service.list_api_tokens(&Caller::command_line(), user.user_id).await?)
+        Ok(service.list_api_tokens(&Admin::command_line().user_access(user.user_id)).await?)
     })?;
     for token in tokens {
         let expires = token.expires_on.map(|e| e.format_in(zone)).unwrap_or_else(|| "never".to_string());
@@ -568,7 +583,7 @@ fn token_list(db: &Database, name: &str, zone: &TimeZone) -> Result<(), Failure>
 
 fn token_revoke(db: &Database, token_id: TokenId) -> Result<(), Failure> {
     let token =
-        with_service(db, async |service| Ok(service.revoke_token_by_id(&Caller::command_line(), token_id).await?))?;
+        with_service(db, async |service| Ok(service.revoke_token_by_id(&Admin::command_line(), token_id).await?))?;
     let kind = if token.kind == TokenKind::Api { "API token" } else { "session token" };
     let label = token.name.as_deref().map(|n| format!(" {n:?}")).unwrap_or_default();
     println!("Revoked {kind} {}{label} of user {}.", token.token_id, token.user_name);
@@ -577,7 +592,7 @@ fn token_revoke(db: &Database, token_id: TokenId) -> Result<(), Failure> {
 
 fn token_create(db: &Database, name: &str, label: Option<String>, expires_days: Option<u32>) -> Result<(), Failure> {
     let token = with_service(db, async |service| {
-        let operator = Caller::command_line();
+        let operator = Admin::command_line();
         let user = service
             .find_user_by_name(&operator, name)
             .await?
@@ -587,7 +602,7 @@ fn token_create(db: &Database, name: &str, label: Option<String>, expires_days: 
         }
         let expires_on = expires_days.map(|d| Stamp::now().plus_seconds(i64::from(d) * 86_400));
         let label = label.unwrap_or_else(|| "command line".to_string());
-        Ok(service.create_api_token(&operator, user.user_id, label, expires_on).await?.token)
+        Ok(service.create_api_token(&operator.user_access(user.user_id), label, expires_on).await?.token)
     })?;
     println!("{token}");
     Ok(())
@@ -605,10 +620,10 @@ fn import(db: &Database, args: ImportArgs) -> Result<(), Failure> {
         let file_name = path.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_default();
         let file = std::fs::File::open(path).map_err(|e| Failure(format!("cannot read {}: {e}", path.display())))?;
         crate::wire::directory::add_csv(&mut batch, kind, std::io::BufReader::new(file), &file_name, &zone)
-            .map_err(Failure)?;
+            .map_err(|refused| Failure(refused.0))?;
     }
     let counts = with_service(db, async |service| {
-        let operator = Caller::command_line();
+        let operator = Admin::command_line();
         let permit = service.admit_import(&operator).await?;
         Ok(service.import_directory(&operator, permit, batch).await?)
     })?;
@@ -632,7 +647,7 @@ fn backup(db: &Database, dest: &Path) -> Result<(), Failure> {
         )));
     }
     // Read only, never through the Store: a copy must not upgrade its source.
-    store::backup(db, dest).map_err(Failure)?;
+    store::backup(db, dest).map_err(|e| Failure(e.0))?;
     println!("Backed up {} to {} (integrity check ok).", db.display(), dest.display());
     Ok(())
 }
@@ -649,7 +664,7 @@ fn check(db: &Database) -> Result<(), Failure> {
 fn migrate(args: &MigrateArgs) -> Result<(), Failure> {
     require_database(&args.from)?;
     let to = Database::Postgres(args.to.clone()).describe();
-    let copied = store::copy::migrate_file(&args.from, &args.to).map_err(Failure)?;
+    let copied = store::copy::migrate_file(&args.from, &args.to).map_err(|e| Failure(e.0))?;
     for (table, rows) in &copied.tables {
         println!("{table}: {rows} {}", if *rows == 1 { "row" } else { "rows" });
     }
@@ -687,7 +702,7 @@ async fn load_demo_directory(service: &Service) -> Result<(), Failure> {
     if !service.directory_is_empty().await? {
         return Ok(());
     }
-    let operator = Caller::command_line();
+    let operator = Admin::command_line();
     let permit = service.admit_import(&operator).await?;
     let counts = service.import_directory(&operator, permit, demo_batch()).await?;
     log::info!("demo directory loaded: {}", counts.summary());

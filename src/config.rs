@@ -6,19 +6,29 @@ use std::net::IpAddr;
 use std::path::PathBuf;
 use std::time::Duration;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// A setting that cannot be read; its text follows the option's name in
+/// the command line's usage error.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ConfigError {
+    /// The word given, trimmed and lower-cased.
+    #[error("synchronous must be full or normal, not {0:?}")]
+    Synchronous(String),
+    #[error("the database path is empty")]
+    EmptyDatabasePath,
+}
+
+/// SQLite's `synchronous` setting, named in any case.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, strum::EnumString)]
+#[strum(serialize_all = "lowercase", ascii_case_insensitive)]
 pub enum Synchronous {
     Full,
     Normal,
 }
 
 impl Synchronous {
-    pub fn parse(text: &str) -> Result<Synchronous, String> {
-        match text.trim().to_ascii_lowercase().as_str() {
-            "full" => Ok(Synchronous::Full),
-            "normal" => Ok(Synchronous::Normal),
-            other => Err(format!("synchronous must be full or normal, not {other:?}")),
-        }
+    pub fn parse(text: &str) -> Result<Synchronous, ConfigError> {
+        let text = text.trim();
+        text.parse().map_err(|_| ConfigError::Synchronous(text.to_ascii_lowercase()))
     }
 
     pub fn pragma_value(self) -> &'static str {
@@ -39,13 +49,13 @@ pub enum Database {
 
 impl Database {
     /// Reads `--db`: a URL of PostgreSQL's schemes is PostgreSQL, anything else a file path.
-    pub fn parse(text: &str) -> Result<Database, String> {
+    pub fn parse(text: &str) -> Result<Database, ConfigError> {
         let lower = text.trim_start().to_ascii_lowercase();
         if lower.starts_with("postgres://") || lower.starts_with("postgresql://") {
             return Ok(Database::Postgres(text.trim().to_string()));
         }
         if text.is_empty() {
-            return Err("the database path is empty".into());
+            return Err(ConfigError::EmptyDatabasePath);
         }
         Ok(Database::Sqlite(PathBuf::from(text)))
     }

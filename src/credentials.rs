@@ -27,6 +27,18 @@ fn new_hash_params() -> Params {
     Params::DEFAULT
 }
 
+/// Why a new password hash could not be made: a fault of this machine (no
+/// salt, Argon2 refusing its work), for the log; never the client's fault.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum HashError {
+    #[error("salt: {0}")]
+    Salt(argon2::password_hash::Error),
+    #[error("argon2: {0}")]
+    Argon2(argon2::Error),
+    #[error("argon2 output: {0}")]
+    Output(argon2::password_hash::Error),
+}
+
 /// Runs Argon2 on `memory`, grown when the parameters need more blocks
 /// (never shrunk: the buffer is reused).
 fn argon2_into(
@@ -36,28 +48,25 @@ fn argon2_into(
     salt: &[u8],
     out: &mut [u8],
     memory: &mut ArgonMemory,
-) -> Result<(), String> {
+) -> Result<(), argon2::Error> {
     let blocks = params.block_count();
     if memory.len() < blocks {
         memory.resize(blocks, Block::default());
     }
-    argon
-        .hash_password_into_with_memory(password.as_bytes(), salt, out, &mut memory[..blocks])
-        .map_err(|e| e.to_string())
+    argon.hash_password_into_with_memory(password.as_bytes(), salt, out, &mut memory[..blocks])
 }
 
 /// A PHC string (`$argon2id$v=19$m=…,t=…,p=…$salt$hash`) of `password`,
-/// computed in `memory`. `Err` carries the cause (for the log; it is never
-/// the client's fault).
-pub fn hash_password_with(password: &str, memory: &mut ArgonMemory) -> Result<String, String> {
+/// computed in `memory`.
+pub fn hash_password_with(password: &str, memory: &mut ArgonMemory) -> Result<String, HashError> {
     let mut salt_bytes = [0u8; 16];
     rand::rng().fill_bytes(&mut salt_bytes);
-    let salt = SaltString::encode_b64(&salt_bytes).map_err(|e| format!("salt: {e}"))?;
+    let salt = SaltString::encode_b64(&salt_bytes).map_err(HashError::Salt)?;
     let params = new_hash_params();
     let argon = Argon2::new(Algorithm::Argon2id, Version::V0x13, params.clone());
     let mut out = [0u8; Params::DEFAULT_OUTPUT_LEN];
-    argon2_into(&argon, &params, password, &salt_bytes, &mut out, memory).map_err(|e| format!("argon2: {e}"))?;
-    let output = Output::new(&out).map_err(|e| format!("argon2 output: {e}"))?;
+    argon2_into(&argon, &params, password, &salt_bytes, &mut out, memory).map_err(HashError::Argon2)?;
+    let output = Output::new(&out).map_err(HashError::Output)?;
     Ok(format!(
         "${}$v={}$m={},t={},p={}${}${}",
         Algorithm::Argon2id.as_str(),

@@ -11,8 +11,8 @@ use actix_web::{HttpResponse, ResponseError};
 use serde::Serialize;
 use std::fmt;
 
-/// The numbered codes of docs/api.md §2.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// The numbered codes of docs/api.md §2; the variant's name is the code's `Name`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, strum::IntoStaticStr)]
 pub enum ErrorCode {
     MissingRequiredHeader,
     InvalidCredentials,
@@ -56,25 +56,7 @@ impl ErrorCode {
     }
 
     pub fn name(self) -> &'static str {
-        use ErrorCode::*;
-        match self {
-            MissingRequiredHeader => "MissingRequiredHeader",
-            InvalidCredentials => "InvalidCredentials",
-            InsufficientRole => "InsufficientRole",
-            ResourceNotLinkedToUser => "ResourceNotLinkedToUser",
-            ResourceNotFound => "ResourceNotFound",
-            MissingRequiredJsonParameter => "MissingRequiredJsonParameter",
-            PreconditionFailed => "PreconditionFailed",
-            PayloadTooLarge => "PayloadTooLarge",
-            InvalidOperation => "InvalidOperation",
-            WriteOperationFailed => "WriteOperationFailed",
-            InvalidJsonParameterValue => "InvalidJsonParameterValue",
-            ServiceBusy => "ServiceBusy",
-            TooManyRequests => "TooManyRequests",
-            InvalidHeaderValue => "InvalidHeaderValue",
-            IdempotencyKeyReused => "IdempotencyKeyReused",
-            UnknownError => "UnknownError",
-        }
+        self.into()
     }
 
     /// Every code, in number order: the error table of `/api/openapi.json` and

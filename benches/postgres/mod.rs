@@ -128,7 +128,10 @@ impl PgServer {
     fn find() -> Result<PgServer, String> {
         let (url, origin, own) = match std::env::var("CALLLOG_BENCH_PG") {
             Ok(url) => {
-                let origin = format!("CALLLOG_BENCH_PG ({})", calllog::config::Database::parse(&url)?.describe());
+                let origin = format!(
+                    "CALLLOG_BENCH_PG ({})",
+                    calllog::config::Database::parse(&url).map_err(|e| e.to_string())?.describe()
+                );
                 (url, origin, None)
             }
             Err(_) => {

@@ -83,7 +83,7 @@ pub fn run() {
     let service = calllog::service::Service::new(store.clone(), AppConfig::default());
     let setup = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
     if !reuse {
-        let operator = calllog::domain::users::Caller::command_line();
+        let operator = calllog::service::access::Admin::command_line();
         for (name, role, properties) in [
             ("scale", calllog::domain::users::Role::Admin, vec![]),
             ("scaleviewer", calllog::domain::users::Role::Viewer, (1..=10).collect()),

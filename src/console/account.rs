@@ -6,6 +6,7 @@ use super::{answer, guarded_post, render, see_other, Chrome, FormErrors, FormFie
 use crate::domain::directory::PropertyStatus;
 use crate::domain::error::ErrorKind;
 use crate::domain::query::Page;
+use crate::service::access::UserAccess;
 use crate::service::ServiceError;
 use crate::state::AppState;
 use crate::wire::query::QueryParams;
@@ -42,7 +43,7 @@ async fn account_page(
     let caller = &session.caller;
     let (_, properties) = state
         .service
-        .user_properties(caller, caller.user_id, PropertyStatus::Active, Page { number: 1, size: 500 })
+        .user_properties(&UserAccess::own(caller), PropertyStatus::Active, Page { number: 1, size: 500 })
         .await?;
     Ok(AccountPage {
         chrome: Chrome::new("Account", Some(session)),

@@ -14,6 +14,7 @@ use crate::domain::error::{DomainError, ErrorKind};
 use crate::domain::ids::{PropertyId, ReasonId, StatusId, UserId};
 use crate::domain::query::Page;
 use crate::domain::users::Role;
+use crate::service::access::Admin;
 use crate::service::ServiceError;
 use crate::state::AppState;
 use crate::wire::catalog::{read_new_reason, read_new_status, read_reason_changes, read_status_changes};
@@ -91,8 +92,7 @@ async fn admin_page(
     notice: Option<String>,
     errors: FormErrors,
 ) -> Result<AdminPage, PageFailure> {
-    let caller = &session.caller;
-    caller.require_admin()?;
+    let caller = &Admin::of(&session.caller)?;
     let all = Page { number: 1, size: 500 };
     let (_, users) = state.service.list_users(caller, all).await?;
     let locked_out = state.service.locked_out_users(caller).await?;
@@ -163,7 +163,7 @@ async fn admin_page(
                 name: s.name,
                 display_order: s.display_order,
                 active: s.active,
-                category: s.category,
+                category: s.category.to_string(),
                 is_default: s.is_default,
             })
             .collect(),
@@ -254,14 +254,14 @@ fn path_id<T>(req: &HttpRequest, id: fn(i64) -> T) -> Result<T, PageFailure> {
 /// Runs one admin form: the post checks, then `work` on the remaining fields.
 async fn admin_post<F, Fut>(state: &AppState, req: &HttpRequest, body: &[u8], work: F) -> HttpResponse
 where
-    F: FnOnce(Session, FormFields) -> Fut,
+    F: FnOnce(Session, Admin, FormFields) -> Fut,
     Fut: std::future::Future<Output = (Session, Result<String, ServiceError>)>,
 {
     let result = async {
         let mut form = FormFields::parse(body)?;
         let session = guarded_post(state, req, &mut form).await?;
-        session.caller.require_admin()?;
-        let (session, result) = work(session, form).await;
+        let admin = Admin::of(&session.caller)?;
+        let (session, result) = work(session, admin, form).await;
         outcome(state, &session, result).await
     }
     .await;
@@ -269,10 +269,11 @@ where
 }
 
 pub async fn create_user(state: web::Data<AppState>, req: HttpRequest, body: web::Bytes) -> HttpResponse {
-    admin_post(&state, &req, &body, |session, form| async {
+    let shared = state.clone();
+    admin_post(&state, &req, &body, |session, admin, form| async move {
         let result = async {
             let new_user = read_new_user(Fields::from_text_pairs(form.0, ""))?;
-            state.service.create_user(&session.caller, new_user).await?;
+            shared.service.create_user(&admin, new_user).await?;
             Ok("user".to_string())
         }
         .await;
@@ -287,7 +288,7 @@ pub async fn update_user(state: web::Data<AppState>, req: HttpRequest, body: web
         Err(failure) => return answer(Err(failure), None),
     };
     let shared = state.clone();
-    admin_post(&state, &req, &body, |session, mut form| async move {
+    admin_post(&state, &req, &body, |session, admin, mut form| async move {
         let result = async {
             // Checkboxes send nothing when none is ticked: the marker says the links were shown, so none means none.
             let links_shown = form.take("PropertyIdsShown").is_some();
@@ -298,7 +299,7 @@ pub async fn update_user(state: web::Data<AppState>, req: HttpRequest, body: web
             if links_shown && changes.property_ids.is_none() {
                 changes.property_ids = Some(Vec::new());
             }
-            shared.service.update_user(&session.caller, user_id, changes).await?;
+            shared.service.update_user(&admin, user_id, changes).await?;
             Ok("user".to_string())
         }
         .await;
@@ -310,14 +311,14 @@ pub async fn update_user(state: web::Data<AppState>, req: HttpRequest, body: web
 /// Clears a user's failed sign-ins (the throttle's lock), by `UserName`.
 pub async fn unlock_user(state: web::Data<AppState>, req: HttpRequest, body: web::Bytes) -> HttpResponse {
     let shared = state.clone();
-    admin_post(&state, &req, &body, |session, mut form| async move {
+    admin_post(&state, &req, &body, |session, admin, mut form| async move {
         let result = async {
             let user_name = form.take("UserName").unwrap_or_default();
             let user_name = user_name.trim();
             if user_name.is_empty() {
                 return Err(DomainError::invalid_field("UserName", "is required: the user to let sign in again").into());
             }
-            match shared.service.clear_sign_in_failures(&session.caller, user_name).await {
+            match shared.service.clear_sign_in_failures(&admin, user_name).await {
                 Ok(_) => Ok("unlock".to_string()),
                 // A typed name that is no user: said on the page, next to the field.
                 Err(ServiceError::Refused(e)) if e.kind == ErrorKind::NotFound => {
@@ -333,10 +334,11 @@ pub async fn unlock_user(state: web::Data<AppState>, req: HttpRequest, body: web
 }
 
 pub async fn create_reason(state: web::Data<AppState>, req: HttpRequest, body: web::Bytes) -> HttpResponse {
-    admin_post(&state, &req, &body, |session, form| async {
+    let shared = state.clone();
+    admin_post(&state, &req, &body, |session, admin, form| async move {
         let result = async {
             let input = read_new_reason(Fields::from_text_pairs(form.0, ""))?;
-            state.service.create_reason(&session.caller, input).await?;
+            shared.service.create_reason(&admin, input).await?;
             Ok("reason".to_string())
         }
         .await;
@@ -351,10 +353,10 @@ pub async fn update_reason(state: web::Data<AppState>, req: HttpRequest, body: w
         Err(failure) => return answer(Err(failure), None),
     };
     let shared = state.clone();
-    admin_post(&state, &req, &body, |session, form| async move {
+    admin_post(&state, &req, &body, |session, admin, form| async move {
         let result = async {
             let input = read_reason_changes(Fields::from_text_pairs(form.0, ""))?;
-            shared.service.update_reason(&session.caller, reason_id, input).await?;
+            shared.service.update_reason(&admin, reason_id, input).await?;
             Ok("reason".to_string())
         }
         .await;
@@ -364,10 +366,11 @@ pub async fn update_reason(state: web::Data<AppState>, req: HttpRequest, body: w
 }
 
 pub async fn create_status(state: web::Data<AppState>, req: HttpRequest, body: web::Bytes) -> HttpResponse {
-    admin_post(&state, &req, &body, |session, form| async {
+    let shared = state.clone();
+    admin_post(&state, &req, &body, |session, admin, form| async move {
         let result = async {
             let input = read_new_status(Fields::from_text_pairs(form.0, ""))?;
-            state.service.create_status(&session.caller, input).await?;
+            shared.service.create_status(&admin, input).await?;
             Ok("status".to_string())
         }
         .await;
@@ -382,10 +385,10 @@ pub async fn update_status(state: web::Data<AppState>, req: HttpRequest, body: w
         Err(failure) => return answer(Err(failure), None),
     };
     let shared = state.clone();
-    admin_post(&state, &req, &body, |session, form| async move {
+    admin_post(&state, &req, &body, |session, admin, form| async move {
         let result = async {
             let input = read_status_changes(Fields::from_text_pairs(form.0, ""))?;
-            shared.service.update_status(&session.caller, status_id, input).await?;
+            shared.service.update_status(&admin, status_id, input).await?;
             Ok("status".to_string())
         }
         .await;
@@ -465,7 +468,7 @@ async fn read_upload(mut multipart: Multipart, zone: &TimeZone) -> Result<Import
             match fed {
                 Fed::Done((batch, read)) => {
                     upload.batch = batch;
-                    upload.problem = read.err();
+                    upload.problem = read.err().map(|refused| refused.0);
                 }
                 Fed::TooLarge => return Err(too_large()),
                 Fed::Broken => return Err(unreadable(&"the connection was cut")),
@@ -491,10 +494,11 @@ pub async fn import(state: web::Data<AppState>, req: HttpRequest, mut multipart:
         let session = post_session(&state, &req).await?;
         check_token_part(&mut multipart, &session).await?;
         // One import at a time, admitted before its files are read (docs/api.md §6: memory).
-        let permit = state.service.admit_import(&session.caller).await?;
+        let admin = Admin::of(&session.caller)?;
+        let permit = state.service.admit_import(&admin).await?;
         let upload = read_upload(multipart, &state.service.config.zone).await?;
         let result = match upload.problem {
-            None => state.service.import_directory(&session.caller, permit, upload.batch).await,
+            None => state.service.import_directory(&admin, permit, upload.batch).await,
             Some(problem) => Err(crate::domain::error::DomainError::invalid(problem).into()),
         };
         match result {

@@ -11,6 +11,7 @@ use crate::domain::ids::{LogId, PropertyId, ReasonId, ResidentId, StatusId, Unit
 use crate::domain::query::Page;
 use crate::domain::time::Stamp;
 use crate::domain::users::Role;
+use crate::service::access::Writer;
 use crate::service::calllogs::ListScope;
 use crate::service::ServiceError;
 use crate::state::AppState;
@@ -143,7 +144,7 @@ pub async fn new_call_form(state: web::Data<AppState>, req: HttpRequest) -> Http
     let session = super::session::current_session(&state, &req).await;
     let result = async {
         let session = session.as_ref().ok_or_else(|| PageFailure::SignIn { next: super::this_page(&req) })?;
-        session.caller.require_writer()?;
+        Writer::of(&session.caller)?;
         let params = QueryParams::parse(req.query_string())?;
         let mut values = NewCallValues::default();
         let mut errors = FormErrors::default();
@@ -192,7 +193,10 @@ pub async fn create_call(state: web::Data<AppState>, req: HttpRequest, body: web
         };
         let zone = state.service.config.zone.clone();
         let outcome = match read_new_call_log(Fields::from_text_pairs(form.0, ""), &zone, Stamp::now()) {
-            Ok(input) => state.service.create_call_log(&session.caller, input, key.clone()).await,
+            Ok(input) => match Writer::of(&session.caller) {
+                Ok(writer) => state.service.create_call_log(&writer, input, key.clone()).await,
+                Err(refusal) => Err(refusal.into()),
+            },
             Err(refusal) => Err(refusal.into()),
         };
         match outcome {
@@ -401,7 +405,10 @@ pub async fn update_call(state: web::Data<AppState>, req: HttpRequest, body: web
             None => None,
         };
         let outcome = match read_call_log_update(Fields::from_text_pairs(form.0, ""), log_id) {
-            Ok(update) => state.service.append_to_call_log(&session.caller, log_id, update, if_match).await,
+            Ok(update) => match Writer::of(&session.caller) {
+                Ok(writer) => state.service.append_to_call_log(&writer, log_id, update, if_match).await,
+                Err(refusal) => Err(refusal.into()),
+            },
             Err(refusal) => Err(ServiceError::Refused(refusal)),
         };
         match outcome {

@@ -5,7 +5,7 @@ use super::session::{self, Session};
 use super::view::{age, When};
 use super::{answer, render, Chrome, PageFailure, PageResult};
 use crate::domain::calllogs::{CallLog, CallLogFilter, SortField};
-use crate::domain::catalog::ModuleStatus;
+use crate::domain::catalog::{ModuleStatus, StatusCategory};
 use crate::domain::ids::{LogId, PropertyId, ResidentId, StatusId, UnitId};
 use crate::domain::lookup::{LookupHit, LookupKind, LookupQuery};
 use crate::domain::query::Page;
@@ -42,12 +42,12 @@ impl StatusNames {
         self.0.get(&id).map(|s| s.name.clone()).unwrap_or_else(|| format!("status {id}"))
     }
     pub fn category(&self, id: StatusId) -> String {
-        self.0.get(&id).map(|s| s.category.clone()).unwrap_or_default()
+        self.0.get(&id).map(|s| s.category.to_string()).unwrap_or_default()
     }
     /// docs/console.md §1: open calls are those whose category is not `closed`.
     pub fn open_ids(&self) -> Vec<StatusId> {
         let mut ids: Vec<StatusId> =
-            self.0.values().filter(|s| s.category != "closed").map(|s| s.module_status_id).collect();
+            self.0.values().filter(|s| s.category != StatusCategory::Closed).map(|s| s.module_status_id).collect();
         ids.sort_unstable();
         ids
     }

@@ -10,71 +10,47 @@ use crate::domain::time::Stamp;
 use crate::domain::users::{Caller, User};
 
 /// What was done. The names are the API's `Action` values (README: the
-/// admin audit lists them with what each records).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// admin audit lists them with what each records), also the stored form.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, strum::EnumString, strum::IntoStaticStr, strum::VariantArray)]
 pub enum AuditAction {
+    #[strum(serialize = "user.created")]
     UserCreated,
+    #[strum(serialize = "user.role_changed")]
     UserRoleChanged,
+    #[strum(serialize = "user.properties_changed")]
     UserPropertiesChanged,
+    #[strum(serialize = "user.activated")]
     UserActivated,
+    #[strum(serialize = "user.deactivated")]
     UserDeactivated,
+    #[strum(serialize = "user.password_reset")]
     UserPasswordReset,
+    #[strum(serialize = "user.password_changed")]
     UserPasswordChanged,
+    #[strum(serialize = "user.profile_changed")]
     UserProfileChanged,
     /// The sign-in throttle's failures of a user's name were cleared.
+    #[strum(serialize = "user.unlocked")]
     UserUnlocked,
+    #[strum(serialize = "token.created")]
     TokenCreated,
+    #[strum(serialize = "token.revoked")]
     TokenRevoked,
+    #[strum(serialize = "reason.created")]
     ReasonCreated,
+    #[strum(serialize = "reason.changed")]
     ReasonChanged,
+    #[strum(serialize = "status.created")]
     StatusCreated,
+    #[strum(serialize = "status.changed")]
     StatusChanged,
+    #[strum(serialize = "directory.imported")]
     DirectoryImported,
 }
 
 impl AuditAction {
-    pub const ALL: [AuditAction; 16] = [
-        AuditAction::UserCreated,
-        AuditAction::UserRoleChanged,
-        AuditAction::UserPropertiesChanged,
-        AuditAction::UserActivated,
-        AuditAction::UserDeactivated,
-        AuditAction::UserPasswordReset,
-        AuditAction::UserPasswordChanged,
-        AuditAction::UserProfileChanged,
-        AuditAction::UserUnlocked,
-        AuditAction::TokenCreated,
-        AuditAction::TokenRevoked,
-        AuditAction::ReasonCreated,
-        AuditAction::ReasonChanged,
-        AuditAction::StatusCreated,
-        AuditAction::StatusChanged,
-        AuditAction::DirectoryImported,
-    ];
-
     pub fn as_str(self) -> &'static str {
-        match self {
-            AuditAction::UserCreated => "user.created",
-            AuditAction::UserRoleChanged => "user.role_changed",
-            AuditAction::UserPropertiesChanged => "user.properties_changed",
-            AuditAction::UserActivated => "user.activated",
-            AuditAction::UserDeactivated => "user.deactivated",
-            AuditAction::UserPasswordReset => "user.password_reset",
-            AuditAction::UserPasswordChanged => "user.password_changed",
-            AuditAction::UserProfileChanged => "user.profile_changed",
-            AuditAction::UserUnlocked => "user.unlocked",
-            AuditAction::TokenCreated => "token.created",
-            AuditAction::TokenRevoked => "token.revoked",
-            AuditAction::ReasonCreated => "reason.created",
-            AuditAction::ReasonChanged => "reason.changed",
-            AuditAction::StatusCreated => "status.created",
-            AuditAction::StatusChanged => "status.changed",
-            AuditAction::DirectoryImported => "directory.imported",
-        }
-    }
-
-    pub fn parse(text: &str) -> Option<AuditAction> {
-        AuditAction::ALL.into_iter().find(|a| a.as_str() == text)
+        self.into()
     }
 }
 
@@ -270,13 +246,14 @@ mod tests {
 
     #[test]
     fn action_names_round_trip_and_are_distinct() {
-        let mut names: Vec<&str> = AuditAction::ALL.iter().map(|a| a.as_str()).collect();
-        for action in AuditAction::ALL {
-            assert_eq!(AuditAction::parse(action.as_str()), Some(action));
+        use strum::VariantArray;
+        let mut names: Vec<&str> = AuditAction::VARIANTS.iter().map(|a| a.as_str()).collect();
+        for &action in AuditAction::VARIANTS {
+            assert_eq!(action.as_str().parse::<AuditAction>(), Ok(action));
         }
         names.sort();
         names.dedup();
-        assert_eq!(names.len(), AuditAction::ALL.len());
+        assert_eq!(names.len(), AuditAction::VARIANTS.len());
     }
 
     #[test]

@@ -136,8 +136,10 @@ pub struct Author {
     pub display_name: String,
 }
 
-/// The kinds of rows in a log's event stream (comments and history are two readings of it).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// The kinds of rows in a log's event stream (comments and history are two
+/// readings of it). The lower-case name is the history's `Action`, also the stored form.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, strum::EnumString, strum::IntoStaticStr, strum::VariantArray)]
+#[strum(serialize_all = "lowercase")]
 pub enum EventKind {
     Created,
     Updated,
@@ -147,27 +149,14 @@ pub enum EventKind {
 }
 
 impl EventKind {
-    pub const ALL: [EventKind; 5] =
-        [EventKind::Created, EventKind::Updated, EventKind::Commented, EventKind::Deleted, EventKind::Restored];
-
-    /// The history's `Action`, also the stored form.
     pub fn as_str(self) -> &'static str {
-        match self {
-            EventKind::Created => "created",
-            EventKind::Updated => "updated",
-            EventKind::Commented => "commented",
-            EventKind::Deleted => "deleted",
-            EventKind::Restored => "restored",
-        }
-    }
-
-    pub fn parse(text: &str) -> Option<EventKind> {
-        Self::ALL.into_iter().find(|k| k.as_str() == text)
+        self.into()
     }
 }
 
-/// The fields whose changes the history records (the only ones `PUT` changes).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// The fields whose changes the history records (the only ones `PUT`
+/// changes), named as the API names them, also the stored form.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, strum::EnumString, strum::IntoStaticStr, strum::VariantArray)]
 pub enum TrackedField {
     Notes,
     ModuleStatusId,
@@ -175,14 +164,7 @@ pub enum TrackedField {
 
 impl TrackedField {
     pub fn as_str(self) -> &'static str {
-        match self {
-            TrackedField::Notes => "Notes",
-            TrackedField::ModuleStatusId => "ModuleStatusId",
-        }
-    }
-
-    pub fn parse(text: &str) -> Option<TrackedField> {
-        [TrackedField::Notes, TrackedField::ModuleStatusId].into_iter().find(|f| f.as_str() == text)
+        self.into()
     }
 }
 
@@ -417,30 +399,29 @@ impl IfMatch {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// The order a list asks for by `sort` (matched ignoring case).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, strum::EnumString, strum::VariantNames)]
+#[strum(serialize_all = "lowercase", ascii_case_insensitive)]
 pub enum SortField {
     CreatedOn,
     ModifiedOn,
     LogId,
-    /// Best full-text match first (the default when `q` is given).
+    /// Best full-text match first (the default when `q` is given). It has no
+    /// name: it is only the default of a search.
+    #[strum(disabled)]
     Relevance,
 }
 
-impl Named for SortField {
-    // Relevance has no name: it is only the default of a search.
-    const NAMES: &'static [(&'static str, SortField)] =
-        &[("createdon", SortField::CreatedOn), ("modifiedon", SortField::ModifiedOn), ("logid", SortField::LogId)];
-}
+impl Named for SortField {}
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, strum::EnumString, strum::VariantNames)]
+#[strum(serialize_all = "lowercase", ascii_case_insensitive)]
 pub enum SortOrder {
     Desc,
     Asc,
 }
 
-impl Named for SortOrder {
-    const NAMES: &'static [(&'static str, SortOrder)] = &[("desc", SortOrder::Desc), ("asc", SortOrder::Asc)];
-}
+impl Named for SortOrder {}
 
 /// Filters of the call-log lists (docs/api.md §4), already validated.
 #[derive(Debug, Clone)]
@@ -607,12 +588,16 @@ mod tests {
 
     #[test]
     fn event_kinds_and_fields_are_written_as_they_are_stored() {
-        for kind in EventKind::ALL {
-            assert_eq!(EventKind::parse(kind.as_str()), Some(kind));
+        use strum::VariantArray;
+        for &kind in EventKind::VARIANTS {
+            assert_eq!(kind.as_str().parse::<EventKind>(), Ok(kind));
         }
-        for field in [TrackedField::Notes, TrackedField::ModuleStatusId] {
-            assert_eq!(TrackedField::parse(field.as_str()), Some(field));
+        for &field in TrackedField::VARIANTS {
+            assert_eq!(field.as_str().parse::<TrackedField>(), Ok(field));
         }
+        // Stored text is matched exactly: another case is not a kind.
+        assert!("Created".parse::<EventKind>().is_err());
+        assert!("notes".parse::<TrackedField>().is_err());
     }
 
     #[test]

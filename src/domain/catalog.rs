@@ -11,7 +11,23 @@ pub const STATUS_MODULE: &str = "calllogs";
 /// the top of `i64` would make every later create overflow.
 pub const DISPLAY_ORDERS: RangeInclusive<i64> = 0..=1_000_000;
 
-pub const CATEGORIES: [&str; 3] = ["open", "pending", "closed"];
+/// What a status means for a call: still to answer, waiting, or done. The
+/// lower-case name is the API's `Category` and the stored form.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, strum::EnumString, strum::IntoStaticStr, strum::Display, strum::VariantNames,
+)]
+#[strum(serialize_all = "lowercase")]
+pub enum StatusCategory {
+    Open,
+    Pending,
+    Closed,
+}
+
+impl StatusCategory {
+    pub fn as_str(self) -> &'static str {
+        self.into()
+    }
+}
 
 #[derive(Debug, Clone)]
 pub struct CallLogReason {
@@ -26,7 +42,7 @@ pub struct ModuleStatus {
     pub module_status_id: StatusId,
     pub module: &'static str,
     pub name: String,
-    pub category: String,
+    pub category: StatusCategory,
     pub is_default: bool,
     pub active: bool,
     pub display_order: i64,
@@ -36,7 +52,7 @@ pub struct ModuleStatus {
 #[derive(Debug, Clone, Default)]
 pub struct CatalogInput {
     pub name: Option<String>,
-    pub category: Option<String>,
+    pub category: Option<StatusCategory>,
     pub active: Option<bool>,
     pub display_order: Option<i64>,
     pub is_default: Option<bool>,
@@ -70,6 +86,16 @@ pub fn check_default_rules(current: &ModuleStatus, change: &CatalogInput) -> Res
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn categories_are_their_stored_lower_case_words() {
+        use strum::VariantNames;
+        assert_eq!(StatusCategory::VARIANTS, ["open", "pending", "closed"]);
+        assert_eq!(StatusCategory::Pending.as_str(), "pending");
+        assert_eq!(StatusCategory::Closed.to_string(), "closed");
+        assert_eq!("open".parse::<StatusCategory>(), Ok(StatusCategory::Open));
+        assert!("Open".parse::<StatusCategory>().is_err(), "stored text is matched exactly");
+    }
 
     #[test]
     fn a_new_entry_goes_after_the_last_but_never_past_the_bound() {

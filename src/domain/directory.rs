@@ -9,29 +9,27 @@ use crate::domain::query::Named;
 use crate::domain::time::Stamp;
 
 /// `PropertyStatus=Active|Inactive|All`: which properties a list shows.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, strum::EnumString, strum::VariantNames)]
+#[strum(ascii_case_insensitive)]
 pub enum PropertyStatus {
     Active,
     Inactive,
     All,
 }
 
-impl Named for PropertyStatus {
-    const NAMES: &'static [(&'static str, PropertyStatus)] =
-        &[("Active", PropertyStatus::Active), ("Inactive", PropertyStatus::Inactive), ("All", PropertyStatus::All)];
-}
+impl Named for PropertyStatus {}
 
 /// The order of a property's units.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, strum::EnumString, strum::VariantNames)]
+#[strum(ascii_case_insensitive)]
 pub enum UnitSort {
+    #[strum(serialize = "unitdisplayorder")]
     DisplayOrder,
+    #[strum(serialize = "unitnumber")]
     UnitNumber,
 }
 
-impl Named for UnitSort {
-    const NAMES: &'static [(&'static str, UnitSort)] =
-        &[("unitdisplayorder", UnitSort::DisplayOrder), ("unitnumber", UnitSort::UnitNumber)];
-}
+impl Named for UnitSort {}
 
 #[derive(Debug, Clone)]
 pub struct Property {
@@ -141,27 +139,28 @@ impl Resident {
 /// comes near it, and it bounds what one row costs to check, keep and index).
 pub const MAX_IMPORT_TEXT: usize = 1_000;
 
-/// The three kinds of row of an import.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// The three kinds of row of an import, by the name of their list in an
+/// import body (`Units`), matched ignoring case.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, strum::EnumString, strum::IntoStaticStr)]
+#[strum(ascii_case_insensitive)]
 pub enum RowKind {
+    #[strum(serialize = "Properties")]
     Property,
+    #[strum(serialize = "Units")]
     Unit,
+    #[strum(serialize = "Residents")]
     Resident,
 }
 
 impl RowKind {
     /// The list's name in an import body (`Units`).
     pub fn list(self) -> &'static str {
-        match self {
-            RowKind::Property => "Properties",
-            RowKind::Unit => "Units",
-            RowKind::Resident => "Residents",
-        }
+        self.into()
     }
 
     /// The list named `name`, ignoring case.
     pub fn of_list(name: &str) -> Option<RowKind> {
-        [RowKind::Property, RowKind::Unit, RowKind::Resident].into_iter().find(|k| k.list().eq_ignore_ascii_case(name))
+        name.parse().ok()
     }
 }
 

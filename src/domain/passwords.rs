@@ -66,38 +66,54 @@ fn seen(password: &str) -> String {
     password.chars().filter(|c| !is_blank_or_invisible(*c)).collect::<String>().to_lowercase()
 }
 
+/// Which password rule refuses a password; its text is the refusal, worded
+/// to follow the field name (`Password must be at least 8 characters`).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum PasswordProblem {
+    #[error("must be at least {} characters", MIN_PASSWORD_CHARS)]
+    TooShort,
+    #[error("must be at most {} characters", MAX_PASSWORD_CHARS)]
+    TooLong,
+    #[error(
+        "must have at least {} characters that are neither white space nor invisible (it has {visible})",
+        MIN_PASSWORD_CHARS
+    )]
+    TooFewVisible { visible: usize },
+    #[error(
+        "is one of the {} most common passwords, the first that are guessed; choose another",
+        thousands(common_password_count())
+    )]
+    Common,
+    #[error("must not be the user name")]
+    UserName,
+}
+
 /// The rules that need no user name: length, visible characters, the
-/// common passwords. `Err` is the refusal, worded to follow the field name.
-pub fn check_password_shape(password: &str) -> Result<(), String> {
+/// common passwords.
+pub fn check_password_shape(password: &str) -> Result<(), PasswordProblem> {
     let n = password.chars().count();
     if n < MIN_PASSWORD_CHARS {
-        return Err(format!("must be at least {MIN_PASSWORD_CHARS} characters"));
+        return Err(PasswordProblem::TooShort);
     }
     if n > MAX_PASSWORD_CHARS {
-        return Err(format!("must be at most {MAX_PASSWORD_CHARS} characters"));
+        return Err(PasswordProblem::TooLong);
     }
     let visible = password.chars().filter(|c| !is_blank_or_invisible(*c)).count();
     if visible < MIN_PASSWORD_CHARS {
-        return Err(format!(
-            "must have at least {MIN_PASSWORD_CHARS} characters that are neither white space nor invisible \
-             (it has {visible})"
-        ));
+        return Err(PasswordProblem::TooFewVisible { visible });
     }
     if COMMON_PASSWORDS.contains(password.to_lowercase().as_str()) || COMMON_PASSWORDS.contains(seen(password).as_str())
     {
-        return Err(format!(
-            "is one of the {} most common passwords, the first that are guessed; choose another",
-            thousands(common_password_count())
-        ));
+        return Err(PasswordProblem::Common);
     }
     Ok(())
 }
 
 /// Every rule, for the user named `user_name`.
-pub fn check_password(password: &str, user_name: &str) -> Result<(), String> {
+pub fn check_password(password: &str, user_name: &str) -> Result<(), PasswordProblem> {
     check_password_shape(password)?;
     if seen(password) == seen(user_name) {
-        return Err("must not be the user name".to_string());
+        return Err(PasswordProblem::UserName);
     }
     Ok(())
 }
@@ -128,7 +144,7 @@ mod tests {
 
     #[test]
     fn each_rule_refuses_and_names_itself() {
-        let refusal = |password: &str| check_password(password, "jdoe").unwrap_err();
+        let refusal = |password: &str| check_password(password, "jdoe").unwrap_err().to_string();
         assert!(refusal("short").contains("at least 8 characters"));
         assert!(refusal(&"x".repeat(1025)).contains("at most 1024"));
         for blank in
@@ -141,7 +157,10 @@ mod tests {
         for common in ["password", "PASSWORD", "12345678", "Password ", "pass\u{200B}word", "iloveyou"] {
             assert!(refusal(common).contains("10,000 most common"), "{common:?}");
         }
-        assert_eq!(check_password("Wolfgang-Amadeus", "wolfgang-amadeus").unwrap_err(), "must not be the user name");
+        assert_eq!(
+            check_password("Wolfgang-Amadeus", "wolfgang-amadeus").unwrap_err().to_string(),
+            "must not be the user name"
+        );
         assert!(check_password("wolfgang-amadeus", "Wolfgang-Amadeus").is_err());
     }
 

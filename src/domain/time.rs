@@ -136,10 +136,14 @@ impl ManualClock {
     }
 }
 
+/// A zone name the time zone database does not have.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unknown time zone {0:?}; use an IANA name such as UTC or America/New_York")]
+pub struct UnknownZone(pub String);
+
 /// Looks up an IANA zone name (`UTC`, `America/New_York`).
-pub fn zone_named(name: &str) -> Result<TimeZone, String> {
-    TimeZone::get(name)
-        .map_err(|_| format!("unknown time zone {name:?}; use an IANA name such as UTC or America/New_York"))
+pub fn zone_named(name: &str) -> Result<TimeZone, UnknownZone> {
+    TimeZone::get(name).map_err(|_| UnknownZone(name.to_string()))
 }
 
 /// Reads an input date: RFC 3339 with `Z` or an offset; a date-time without

@@ -4,7 +4,9 @@ use crate::domain::error::DomainError;
 use crate::domain::ids::{PropertyId, TokenId, UserId};
 use crate::domain::time::Stamp;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// A user's role, stored and sent as its lower-case name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, strum::EnumString, strum::IntoStaticStr)]
+#[strum(serialize_all = "lowercase", ascii_case_insensitive)]
 pub enum Role {
     Admin,
     Agent,
@@ -12,21 +14,13 @@ pub enum Role {
 }
 
 impl Role {
+    /// A role named by a person or a row: surrounding blanks and case ignored.
     pub fn parse(text: &str) -> Option<Role> {
-        match text.trim().to_ascii_lowercase().as_str() {
-            "admin" => Some(Role::Admin),
-            "agent" => Some(Role::Agent),
-            "viewer" => Some(Role::Viewer),
-            _ => None,
-        }
+        text.trim().parse().ok()
     }
 
     pub fn as_str(self) -> &'static str {
-        match self {
-            Role::Admin => "admin",
-            Role::Agent => "agent",
-            Role::Viewer => "viewer",
-        }
+        self.into()
     }
 }
 
@@ -99,32 +93,6 @@ impl Caller {
         self.role == Role::Admin
     }
 
-    pub fn require_admin(&self) -> Result<(), DomainError> {
-        if self.is_admin() {
-            Ok(())
-        } else {
-            Err(DomainError::insufficient_role("Only an admin may do this."))
-        }
-    }
-
-    /// Agents and admins write call logs; viewers only read.
-    pub fn require_writer(&self) -> Result<(), DomainError> {
-        if self.role == Role::Viewer {
-            Err(DomainError::insufficient_role("A viewer may only read; ask an admin for the agent role."))
-        } else {
-            Ok(())
-        }
-    }
-
-    /// The caller itself, or an admin.
-    pub fn require_self_or_admin(&self, user_id: UserId) -> Result<(), DomainError> {
-        if self.is_admin() || self.user_id == user_id {
-            Ok(())
-        } else {
-            Err(DomainError::insufficient_role("Only the user itself or an admin may do this."))
-        }
-    }
-
     pub fn can_see(&self, property_id: PropertyId) -> bool {
         self.is_admin() || self.property_ids.contains(&property_id)
     }
@@ -168,7 +136,8 @@ impl Caller {
 }
 
 /// A bearer token's kind: a sign-in session (expires) or an API token (for scripts).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, strum::EnumString, strum::IntoStaticStr)]
+#[strum(serialize_all = "lowercase")]
 pub enum TokenKind {
     Session,
     Api,
@@ -176,20 +145,13 @@ pub enum TokenKind {
 
 impl TokenKind {
     pub fn as_str(self) -> &'static str {
-        match self {
-            TokenKind::Session => "session",
-            TokenKind::Api => "api",
-        }
+        self.into()
     }
 
     /// The stored kind; anything but `session` is not a session (the console's
     /// cookie refuses it), though the schema allows only the two words.
     pub fn parse(text: &str) -> TokenKind {
-        if text == "session" {
-            TokenKind::Session
-        } else {
-            TokenKind::Api
-        }
+        text.parse().unwrap_or(TokenKind::Api)
     }
 }
 
@@ -235,6 +197,7 @@ mod tests {
     #[test]
     fn roles_parse_ignoring_case() {
         assert_eq!(Role::parse("Admin"), Some(Role::Admin));
+        assert_eq!(Role::parse(" VIEWER "), Some(Role::Viewer));
         assert_eq!(Role::parse("owner"), None);
     }
 }

@@ -5,6 +5,7 @@ use crate::domain::audit::AuditFilter;
 use crate::domain::ids::UserId;
 use crate::domain::users::Caller;
 use crate::http::{ok_json, query, resource, Handler};
+use crate::service::access::Admin;
 use crate::state::AppState;
 use crate::wire::query::ListWrapper;
 use actix_web::http::Method;
@@ -24,7 +25,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     )
 )]
 async fn list(state: web::Data<AppState>, caller: Caller, req: HttpRequest) -> Handler {
-    caller.require_admin()?;
+    let caller = Admin::of(&caller)?;
     let params = query(&req)?;
     let zone = &state.service.config.zone;
     let filter = AuditFilter {

@@ -10,6 +10,7 @@ use crate::error::ApiError;
 use crate::http::{
     json_response, no_content, path_id, query, require_body, resource, wants_representation, BodyKinds, Handler,
 };
+use crate::service::access::{Admin, Writer};
 use crate::service::calllogs::{Creation, ListScope};
 use crate::state::AppState;
 use crate::wire::calllogs::{read_call_log_update, read_new_call_log};
@@ -69,7 +70,7 @@ fn text_header(req: &HttpRequest, name: &str) -> Result<Option<String>, ApiError
     )
 )]
 async fn create(state: web::Data<AppState>, caller: Caller, req: HttpRequest, body: web::Payload) -> Handler {
-    caller.require_writer()?;
+    let caller = Writer::of(&caller)?;
     let key = text_header(&req, "idempotency-key")?;
     if key.as_ref().is_some_and(|k| k.is_empty() || k.chars().count() > MAX_IDEMPOTENCY_KEY) {
         return Err(ApiError::invalid_header(
@@ -111,13 +112,13 @@ async fn get_one(state: web::Data<AppState>, caller: Caller, req: HttpRequest) -
     )
 )]
 async fn update(state: web::Data<AppState>, caller: Caller, req: HttpRequest, body: web::Payload) -> Handler {
-    caller.require_writer()?;
+    let caller = Writer::of(&caller)?;
     let log_id = path_id(&req, "id", LogId)?;
     // A malformed If-Match is refused before anything else.
     let if_match = text_header(&req, "if-match")?
         .map(|tag| crate::wire::calllogs::parse_if_match(&tag))
         .transpose()
-        .map_err(|problem| ApiError::invalid_header(StatusCode::BAD_REQUEST, problem))?;
+        .map_err(|problem| ApiError::invalid_header(StatusCode::BAD_REQUEST, problem.to_string()))?;
     let changes = read_call_log_update(require_body(&req, body, BodyKinds::JsonOrForm).await?, log_id)?;
     let etag = state.service.append_to_call_log(&caller, log_id, changes, if_match).await?;
     if wants_representation(&req) {
@@ -142,7 +143,8 @@ async fn update(state: web::Data<AppState>, caller: Caller, req: HttpRequest, bo
     )
 )]
 async fn delete(state: web::Data<AppState>, caller: Caller, req: HttpRequest) -> Handler {
-    state.service.delete_call_log(&caller, path_id(&req, "id", LogId)?).await?;
+    let log_id = path_id(&req, "id", LogId)?;
+    state.service.delete_call_log(&Admin::of(&caller)?, log_id).await?;
     no_content()
 }
 
@@ -156,7 +158,8 @@ async fn delete(state: web::Data<AppState>, caller: Caller, req: HttpRequest) ->
     )
 )]
 async fn restore(state: web::Data<AppState>, caller: Caller, req: HttpRequest) -> Handler {
-    let log = state.service.restore_call_log(&caller, path_id(&req, "id", LogId)?).await?;
+    let log_id = path_id(&req, "id", LogId)?;
+    let log = state.service.restore_call_log(&Admin::of(&caller)?, log_id).await?;
     Ok(log_response(&state, StatusCode::OK, log, false))
 }
 
@@ -272,10 +275,6 @@ async fn unit_summary(state: web::Data<AppState>, caller: Caller, req: HttpReque
     Ok(json_response(&state, StatusCode::OK, ListWrapper::paged(units, page)))
 }
 
-/// Bytes handed to the response at a time; with a channel of four of them,
-/// an export holds well under a megabyte however many rows match.
-const EXPORT_CHUNK: usize = 64 * 1024;
-
 /// `GET /api/calllogs/export.csv`: the list's filters, no paging, streamed.
 /// Everything that can fail with an error answer is checked before the
 /// first byte, and the first rows are read then too; a failure after that
@@ -292,88 +291,11 @@ const EXPORT_CHUNK: usize = 64 * 1024;
 )]
 async fn export_csv(state: web::Data<AppState>, caller: Caller, req: HttpRequest) -> Handler {
     let (filter, _) = read_filter(&state, &req)?;
-    let export = state.service.export_call_logs(&caller, filter).await?;
-    // The first rows are read before the answer begins, so a query the
-    // database refuses is an error answer, not a 200 with a header row only.
-    let (first, mut export) = export.first_chunk().await?;
-
-    // Err: the export broke off (the message is for the log, never the client).
-    type Chunk = Result<web::Bytes, &'static str>;
-    let (chunks, mut receiver) = tokio::sync::mpsc::channel::<Chunk>(4);
-    let zone = state.service.config.zone.clone();
-    std::thread::Builder::new()
-        .name("calllog-export".into())
-        .spawn(move || {
-            // RFC 4180: records end with CRLF.
-            let fresh = || {
-                csv::WriterBuilder::new()
-                    .terminator(csv::Terminator::CRLF)
-                    .from_writer(Vec::with_capacity(EXPORT_CHUNK * 2))
-            };
-            let mut csv = fresh();
-            // Hands the buffered lines to the response and starts a new buffer;
-            // false once the client has hung up (the receiver is gone).
-            let send = |csv: &mut csv::Writer<Vec<u8>>| -> bool {
-                let full = std::mem::replace(csv, fresh());
-                let bytes = full.into_inner().unwrap_or_default();
-                chunks.blocking_send(Ok(web::Bytes::from(bytes))).is_ok()
-            };
-            // Ends the response as broken: the server drops the connection
-            // without the final chunk (RFC 9112 §7.1: the body is incomplete).
-            let abort = |why: String| {
-                log::error!("export stopped early: {why}");
-                let _ = chunks.blocking_send(Err("export stopped early"));
-            };
-            let _ = csv.write_record(crate::domain::calllogs::EXPORT_HEADER);
-            // The next chunk is read on a thread of its own while this one
-            // writes the rows before it as CSV (issue 9: reading and writing
-            // each take about half of an export's time). One chunk waits at
-            // most, so memory stays flat. Each chunk is read and its
-            // connection given back before it waits, so a slow download
-            // holds no database connection.
-            let (ahead, read) =
-                std::sync::mpsc::sync_channel::<Result<Vec<crate::domain::calllogs::ExportRow>, String>>(1);
-            let nothing_more = first.is_empty();
-            let reader = std::thread::Builder::new().name("calllog-export-read".into()).spawn(move || {
-                if nothing_more {
-                    return;
-                }
-                loop {
-                    let next = export.next_chunk().map_err(|e| e.to_string());
-                    let last = !matches!(&next, Ok(rows) if !rows.is_empty());
-                    // Err: the writer is gone (the client hung up).
-                    if ahead.send(next).is_err() || last {
-                        return;
-                    }
-                }
-            });
-            if let Err(e) = reader {
-                return abort(format!("cannot read ahead: {e}"));
-            }
-            let mut rows = first;
-            loop {
-                if rows.is_empty() {
-                    break;
-                }
-                for row in rows {
-                    if let Err(e) = csv.write_record(row.cells(&zone)) {
-                        return abort(format!("writing CSV: {e}"));
-                    }
-                    if csv.get_ref().len() >= EXPORT_CHUNK && !send(&mut csv) {
-                        return;
-                    }
-                }
-                rows = match read.recv() {
-                    Ok(Ok(rows)) => rows,
-                    Ok(Err(e)) => return abort(e),
-                    Err(_) => return abort("the export's reader stopped".into()),
-                };
-            }
-            send(&mut csv);
-        })
-        .map_err(|e| ApiError::internal(format!("cannot start the export: {e}")))?;
+    let mut export = state.service.export_csv(&caller, filter).await?;
     let body = futures_util::stream::poll_fn(move |cx| {
-        receiver.poll_recv(cx).map(|chunk| chunk.map(|bytes| bytes.map_err(actix_web::error::ErrorInternalServerError)))
+        export.poll_chunk(cx).map(|chunk| {
+            chunk.map(|bytes| bytes.map(web::Bytes::from).map_err(actix_web::error::ErrorInternalServerError))
+        })
     });
     Ok(HttpResponse::Ok()
         .content_type("text/csv; charset=utf-8")

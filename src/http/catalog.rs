@@ -3,6 +3,7 @@
 use crate::domain::ids::{ReasonId, StatusId};
 use crate::domain::users::Caller;
 use crate::http::{created, ok_json, path_id, put_answer, query, require_body, resource, BodyKinds, Handler};
+use crate::service::access::Admin;
 use crate::state::AppState;
 use crate::wire::catalog::{read_new_reason, read_new_status, read_reason_changes, read_status_changes};
 use crate::wire::query::ListWrapper;
@@ -69,7 +70,7 @@ async fn get_reason(state: web::Data<AppState>, caller: Caller, req: HttpRequest
     )
 )]
 async fn create_reason(state: web::Data<AppState>, caller: Caller, req: HttpRequest, body: web::Payload) -> Handler {
-    caller.require_admin()?;
+    let caller = Admin::of(&caller)?;
     let input = read_new_reason(require_body(&req, body, BodyKinds::Json).await?)?;
     let reason = state.service.create_reason(&caller, input).await?;
     created(&state, &format!("/api/calllogreasons/{}", reason.call_log_reason_id), reason)
@@ -85,7 +86,7 @@ async fn create_reason(state: web::Data<AppState>, caller: Caller, req: HttpRequ
     )
 )]
 async fn update_reason(state: web::Data<AppState>, caller: Caller, req: HttpRequest, body: web::Payload) -> Handler {
-    caller.require_admin()?;
+    let caller = Admin::of(&caller)?;
     let id = path_id(&req, "id", ReasonId)?;
     let input = read_reason_changes(require_body(&req, body, BodyKinds::Json).await?)?;
     let reason = state.service.update_reason(&caller, id, input).await?;
@@ -133,7 +134,7 @@ async fn get_status(state: web::Data<AppState>, caller: Caller, req: HttpRequest
     )
 )]
 async fn create_status(state: web::Data<AppState>, caller: Caller, req: HttpRequest, body: web::Payload) -> Handler {
-    caller.require_admin()?;
+    let caller = Admin::of(&caller)?;
     let input = read_new_status(require_body(&req, body, BodyKinds::Json).await?)?;
     let status = state.service.create_status(&caller, input).await?;
     created(&state, &format!("/api/modulestatus/{}", status.module_status_id), status)
@@ -149,7 +150,7 @@ async fn create_status(state: web::Data<AppState>, caller: Caller, req: HttpRequ
     )
 )]
 async fn update_status(state: web::Data<AppState>, caller: Caller, req: HttpRequest, body: web::Payload) -> Handler {
-    caller.require_admin()?;
+    let caller = Admin::of(&caller)?;
     let id = path_id(&req, "id", StatusId)?;
     let input = read_status_changes(require_body(&req, body, BodyKinds::Json).await?)?;
     let status = state.service.update_status(&caller, id, input).await?;

@@ -6,6 +6,7 @@ use crate::domain::lookup::LookupQuery;
 use crate::domain::users::Caller;
 use crate::error::ApiError;
 use crate::http::{ok_json, path_id, query, resource, Handler};
+use crate::service::access::Admin;
 use crate::service::directory::UnitQuery;
 use crate::state::AppState;
 use crate::wire::import::read_import_body;
@@ -186,6 +187,7 @@ async fn get_resident(state: web::Data<AppState>, caller: Caller, req: HttpReque
 )]
 async fn import(state: web::Data<AppState>, caller: Caller, req: HttpRequest, body: web::Payload) -> Handler {
     // One import at a time, admitted before its body is read (docs/api.md §6: memory).
+    let caller = Admin::of(&caller)?;
     let permit = state.service.admit_import(&caller).await?;
     let batch = read_import_body(&req, body, state.service.config.zone.clone()).await?;
     let counts = state.service.import_directory(&caller, permit, batch).await?;

@@ -20,8 +20,6 @@ use crate::wire::query::QueryParams;
 pub use crate::wire::{json_response, ok_json, read_body, BodyKinds, Handler, MAX_BODY_BYTES, MAX_IMPORT_BYTES};
 use actix_web::http::{header, Method, StatusCode};
 use actix_web::{web, HttpRequest, HttpResponse};
-use std::collections::BTreeSet;
-use std::sync::Mutex;
 
 /// A body that must be present.
 pub async fn require_body(req: &HttpRequest, payload: web::Payload, kinds: BodyKinds) -> Result<Fields, ApiError> {
@@ -101,10 +99,17 @@ fn wrong_method(req: &HttpRequest, allow: &str) -> HttpResponse {
     response
 }
 
+#[cfg(feature = "testing")]
+use std::{collections::BTreeSet, sync::Mutex};
+
 /// Every (method, path) the app serves, as registered through [`resource`];
-/// tests compare it with `/api/openapi.json` (served ⇔ documented).
+/// tests compare it with `/api/openapi.json` (served ⇔ documented). Kept
+/// only in builds for the tests (the `testing` feature): the server has no
+/// use for it.
+#[cfg(feature = "testing")]
 static SERVED: Mutex<BTreeSet<(String, String)>> = Mutex::new(BTreeSet::new());
 
+#[cfg(feature = "testing")]
 pub fn served_routes() -> Vec<(String, String)> {
     SERVED.lock().map(|set| set.iter().cloned().collect()).unwrap_or_default()
 }
@@ -115,6 +120,7 @@ pub fn served_routes() -> Vec<(String, String)> {
 /// from what is served.
 pub fn resource<const N: usize>(path: &'static str, routes: [(Method, actix_web::Route); N]) -> actix_web::Resource {
     let methods: Vec<Method> = routes.iter().map(|(m, _)| m.clone()).collect();
+    #[cfg(feature = "testing")]
     if let Ok(mut served) = SERVED.lock() {
         served.extend(methods.iter().map(|m| (m.to_string(), path.to_string())));
     }

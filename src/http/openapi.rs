@@ -10,7 +10,7 @@
 use crate::domain::calllogs::{
     MAX_CALL_FROM, MAX_COMMENT, MAX_FUTURE_SECONDS, MAX_IDEMPOTENCY_KEY, MAX_NOTES, MAX_SUBJECT, MAX_TAKENBY,
 };
-use crate::domain::catalog::{CATEGORIES, DISPLAY_ORDERS, MAX_CATALOG_NAME};
+use crate::domain::catalog::{StatusCategory, DISPLAY_ORDERS, MAX_CATALOG_NAME};
 use crate::domain::directory::MAX_IMPORT_TEXT;
 use crate::domain::lookup::MAX_LOOKUP_CHARS;
 use crate::domain::query::MAX_PAGE_SIZE;
@@ -251,7 +251,7 @@ fn request_body(method: &str, path: &str) -> Option<Value> {
     let email = json!({"type": "string", "maxLength": MAX_EMAIL,
                         "pattern": format!("^[{WS}]*(?:[^{WS}@]*@[^{WS}]*)?[{WS}]*$"),
                         "description": "an address with @ and no spaces; \"\" clears it"});
-    let category = json!({"type": "string", "pattern": choice_pattern(&CATEGORIES, false),
+    let category = json!({"type": "string", "pattern": choice_pattern(<StatusCategory as strum::VariantNames>::VARIANTS, false),
                            "description": "open, pending or closed (any case)"});
     let catalog_name = required_text(MAX_CATALOG_NAME, "unique ignoring case");
     let schema = match (method, path) {

@@ -3,11 +3,11 @@
 use crate::auth::client_address;
 use crate::domain::directory::PropertyStatus;
 use crate::domain::ids::{TokenId, UserId};
-use crate::domain::time::Stamp;
 use crate::domain::users::Caller;
 use crate::http::{
     created, no_content, ok_json, path_id, put_answer, query, require_body, resource, BodyKinds, Handler,
 };
+use crate::service::access::{Admin, UserAccess};
 use crate::state::AppState;
 use crate::wire::models::{self, IntoWire};
 use crate::wire::query::ListWrapper;
@@ -98,7 +98,7 @@ async fn sign_out(state: web::Data<AppState>, caller: Caller) -> Handler {
     )
 )]
 async fn get_me(state: web::Data<AppState>, caller: Caller) -> Handler {
-    let user = state.service.get_user(&caller, caller.user_id).await?;
+    let user = state.service.get_user(&UserAccess::own(&caller)).await?;
     ok_json(&state, user)
 }
 
@@ -145,7 +145,8 @@ async fn change_my_password(
     )
 )]
 async fn get_user(state: web::Data<AppState>, caller: Caller, req: HttpRequest) -> Handler {
-    let user = state.service.get_user(&caller, path_id(&req, "id", UserId)?).await?;
+    let caller = UserAccess::of(&caller, path_id(&req, "id", UserId)?)?;
+    let user = state.service.get_user(&caller).await?;
     ok_json(&state, user)
 }
 
@@ -159,7 +160,7 @@ async fn get_user(state: web::Data<AppState>, caller: Caller, req: HttpRequest) 
     )
 )]
 async fn list_users(state: web::Data<AppState>, caller: Caller, req: HttpRequest) -> Handler {
-    caller.require_admin()?;
+    let caller = Admin::of(&caller)?;
     let page = query(&req)?.page()?;
     let (total, users) = state.service.list_users(&caller, page).await?;
     ok_json(&state, ListWrapper::new(total, users))
@@ -175,7 +176,7 @@ async fn list_users(state: web::Data<AppState>, caller: Caller, req: HttpRequest
     )
 )]
 async fn create_user(state: web::Data<AppState>, caller: Caller, req: HttpRequest, body: web::Payload) -> Handler {
-    caller.require_admin()?;
+    let caller = Admin::of(&caller)?;
     let new_user = read_new_user(require_body(&req, body, BodyKinds::Json).await?)?;
     let user = state.service.create_user(&caller, new_user).await?;
     created(&state, &format!("/api/users/{}", user.user_id), user)
@@ -191,7 +192,7 @@ async fn create_user(state: web::Data<AppState>, caller: Caller, req: HttpReques
     )
 )]
 async fn update_user(state: web::Data<AppState>, caller: Caller, req: HttpRequest, body: web::Payload) -> Handler {
-    caller.require_admin()?;
+    let caller = Admin::of(&caller)?;
     let user_id = path_id(&req, "id", UserId)?;
     let changes = read_user_changes(require_body(&req, body, BodyKinds::Json).await?)?;
     let user = state.service.update_user(&caller, user_id, changes).await?;
@@ -209,11 +210,11 @@ async fn update_user(state: web::Data<AppState>, caller: Caller, req: HttpReques
 )]
 async fn user_properties(state: web::Data<AppState>, caller: Caller, req: HttpRequest) -> Handler {
     let user_id = path_id(&req, "id", UserId)?;
-    caller.require_self_or_admin(user_id)?;
+    let caller = UserAccess::of(&caller, user_id)?;
     let params = query(&req)?;
     let status = params.choice::<PropertyStatus>("PropertyStatus")?.unwrap_or(PropertyStatus::Active);
     let page = params.page()?;
-    let (total, rows) = state.service.user_properties(&caller, user_id, status, page).await?;
+    let (total, rows) = state.service.user_properties(&caller, status, page).await?;
     ok_json(&state, ListWrapper::new(total, rows))
 }
 
@@ -245,7 +246,7 @@ impl IntoWire for CreatedToken {
 )]
 async fn create_token(state: web::Data<AppState>, caller: Caller, req: HttpRequest, body: web::Payload) -> Handler {
     let user_id = path_id(&req, "id", UserId)?;
-    caller.require_self_or_admin(user_id)?;
+    let caller = UserAccess::of(&caller, user_id)?;
     let mut f = require_body(&req, body, BodyKinds::Json).await?;
     f.expect(crate::wire::users::TOKEN_RESOURCE);
     let name = f.required_string("Name");
@@ -253,11 +254,11 @@ async fn create_token(state: web::Data<AppState>, caller: Caller, req: HttpReque
         f.check_length("Name", name, 100);
     }
     let expires_on = f.date("ExpiresOn", &state.service.config.zone);
-    if expires_on.is_some_and(|e| e <= Stamp::now()) {
+    if expires_on.is_some_and(|e| e <= state.service.config.clock.now()) {
         f.error("ExpiresOn", "must be in the future");
     }
     f.finish()?;
-    let issued = state.service.create_api_token(&caller, user_id, name.unwrap_or_default(), expires_on).await?;
+    let issued = state.service.create_api_token(&caller, name.unwrap_or_default(), expires_on).await?;
     let answer = CreatedToken {
         token_id: issued.token_id.0,
         name: issued.name,
@@ -279,9 +280,9 @@ async fn create_token(state: web::Data<AppState>, caller: Caller, req: HttpReque
 )]
 async fn list_tokens(state: web::Data<AppState>, caller: Caller, req: HttpRequest) -> Handler {
     let user_id = path_id(&req, "id", UserId)?;
-    caller.require_self_or_admin(user_id)?;
+    let caller = UserAccess::of(&caller, user_id)?;
     let page = query(&req)?.page()?;
-    let tokens = state.service.list_api_tokens(&caller, user_id).await?;
+    let tokens = state.service.list_api_tokens(&caller).await?;
     ok_json(&state, ListWrapper::paged(tokens, page))
 }
 
@@ -297,6 +298,7 @@ async fn list_tokens(state: web::Data<AppState>, caller: Caller, req: HttpReques
 async fn revoke_token(state: web::Data<AppState>, caller: Caller, req: HttpRequest) -> Handler {
     let user_id = path_id(&req, "id", UserId)?;
     let token_id = path_id(&req, "tokenid", TokenId)?;
-    state.service.revoke_api_token(&caller, user_id, token_id).await?;
+    let caller = UserAccess::of(&caller, user_id)?;
+    state.service.revoke_api_token(&caller, token_id).await?;
     no_content()
 }

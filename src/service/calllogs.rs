@@ -1,14 +1,13 @@
 //! Call logs (docs/api.md §4, §7): create, read, the original's update (append),
 //! delete and restore, history, the lists, summaries and the export.
 
+use super::access::{Admin, Writer};
 use super::catalog::check_filter_ids;
 use super::directory::{visible_property, visible_resident, visible_unit};
-use super::gate::{FairGate, UserKey};
 use super::{Service, ServiceError, ServiceResult};
 use crate::domain::calllogs::{
     changes_of, check_event_room, CallLog, CallLogFilter, CallLogRow, CallLogUpdate, CategoryCounts, Comment,
-    EventKind, ExportRow, HistoryEntry, IfMatch, NewCallLog, NewEvent, RememberedKey, SortField, TrackedField,
-    UnitSummary,
+    EventKind, HistoryEntry, IfMatch, NewCallLog, NewEvent, RememberedKey, TrackedField, UnitSummary,
 };
 use crate::domain::catalog::ModuleStatus;
 use crate::domain::error::{DomainError, FieldError};
@@ -16,7 +15,7 @@ use crate::domain::ids::{LogId, PropertyId, ResidentId, StatusId, UnitId};
 use crate::domain::query::Page;
 use crate::domain::time::Stamp;
 use crate::domain::users::Caller;
-use crate::store::{ExportCursor, Reads, Store, Writes};
+use crate::store::{Reads, Writes};
 
 /// How long an `Idempotency-Key` replays its first log (docs/api.md §4).
 const IDEMPOTENCY_WINDOW_SECONDS: i64 = 24 * 3600;
@@ -189,12 +188,11 @@ impl Service {
     /// as a GET of the first log is.
     pub async fn create_call_log(
         &self,
-        caller: &Caller,
+        caller: &Writer,
         input: NewCallLog,
         idempotency_key: Option<String>,
     ) -> ServiceResult<(CallLog, Creation)> {
-        caller.require_writer()?;
-        let caller_in_tx = caller.clone();
+        let caller_in_tx = Caller::clone(caller);
         let created = self
             .store
             .write(move |tx| -> ServiceResult<CreateOutcome> {
@@ -276,13 +274,12 @@ impl Service {
     /// write costs the same however long the thread is. Returns the new ETag.
     pub async fn append_to_call_log(
         &self,
-        caller: &Caller,
+        caller: &Writer,
         log_id: LogId,
         update: CallLogUpdate,
         if_match: Option<IfMatch>,
     ) -> ServiceResult<String> {
-        caller.require_writer()?;
-        let caller = caller.clone();
+        let caller = Caller::clone(caller);
         self.store
             .write(move |tx| -> ServiceResult<String> {
                 let now = Stamp::now();
@@ -328,8 +325,7 @@ impl Service {
     }
 
     /// Soft delete: the log then answers 404 and leaves every list and count.
-    pub async fn delete_call_log(&self, caller: &Caller, log_id: LogId) -> ServiceResult<()> {
-        caller.require_admin()?;
+    pub async fn delete_call_log(&self, caller: &Admin, log_id: LogId) -> ServiceResult<()> {
         let author = caller.author();
         self.store
             .write(move |tx| -> ServiceResult<()> {
@@ -349,8 +345,7 @@ impl Service {
     }
 
     /// Undoes a delete; restoring a log that is not deleted is refused.
-    pub async fn restore_call_log(&self, caller: &Caller, log_id: LogId) -> ServiceResult<CallLog> {
-        caller.require_admin()?;
+    pub async fn restore_call_log(&self, caller: &Admin, log_id: LogId) -> ServiceResult<CallLog> {
         let author = caller.author();
         self.store
             .write(move |tx| -> ServiceResult<()> {
@@ -382,7 +377,7 @@ impl Service {
         log_id: LogId,
         page: Page,
     ) -> ServiceResult<(i64, Vec<HistoryEntry>)> {
-        let caller = caller.clone();
+        let caller = Caller::clone(caller);
         self.store
             .read(move |tx| -> ServiceResult<_> {
                 let head = tx.call_log_head(log_id)?.filter(|h| !h.deleted).ok_or_else(|| no_such_log(log_id))?;
@@ -400,7 +395,7 @@ impl Service {
         filter: CallLogFilter,
         page: Page,
     ) -> ServiceResult<(i64, Vec<CallLog>)> {
-        let caller = caller.clone();
+        let caller = Caller::clone(caller);
         // A search first takes its turn among the costly reads, before a connection.
         let _place = match filter.search {
             Some(_) => Some(self.costly_reads.enter(caller.user_id).await?),
@@ -420,7 +415,7 @@ impl Service {
     }
 
     pub async fn property_summary(&self, caller: &Caller, property_id: PropertyId) -> ServiceResult<CategoryCounts> {
-        let caller = caller.clone();
+        let caller = Caller::clone(caller);
         self.store
             .read(move |tx| -> ServiceResult<_> {
                 visible_property(tx, &caller, property_id)?;
@@ -430,7 +425,7 @@ impl Service {
     }
 
     pub async fn unit_summary(&self, caller: &Caller, property_id: PropertyId) -> ServiceResult<Vec<UnitSummary>> {
-        let caller = caller.clone();
+        let caller = Caller::clone(caller);
         self.store
             .read(move |tx| -> ServiceResult<_> {
                 visible_property(tx, &caller, property_id)?;
@@ -438,29 +433,13 @@ impl Service {
             })
             .await
     }
-
-    /// Checks an export's filters (every refusal comes before the first
-    /// byte) and returns the export, to be read chunk by chunk.
-    pub async fn export_call_logs(&self, caller: &Caller, filter: CallLogFilter) -> ServiceResult<CallLogExport> {
-        let caller = caller.clone();
-        let user = caller.user_id;
-        let filter = self.store.read(move |tx| authorize_filter(tx, &caller, ListScope::Everywhere, filter)).await?;
-        Ok(CallLogExport {
-            store: self.store.clone(),
-            filter,
-            after: None,
-            done: false,
-            gate: self.costly_reads.clone(),
-            user,
-        })
-    }
 }
 
 /// Narrows a filter to what the caller may see and checks its ids: lists
 /// silently keep to the linked properties; naming an unlinked property
 /// (directly, by the path, or through a unit or resident) is 403; unknown
 /// status or reason ids are 400.
-fn authorize_filter(
+pub(super) fn authorize_filter(
     tx: &mut dyn Reads,
     caller: &Caller,
     scope: ListScope,
@@ -486,70 +465,4 @@ fn authorize_filter(
     }
     check_filter_ids(tx, filter.statuses.as_deref(), filter.reasons.as_deref())?;
     Ok(filter)
-}
-
-/// Rows an export reads per query: large enough that a filtered export is
-/// few queries, small enough that its memory stays flat.
-const EXPORT_CHUNK_ROWS: usize = 1000;
-
-/// An export in progress: each chunk is one short read that takes its turn
-/// among the costly reads and a pooled connection, and gives both back, so
-/// a slow download holds neither, and a long export lets other users' reads
-/// in between its chunks.
-pub struct CallLogExport {
-    store: Store,
-    filter: CallLogFilter,
-    after: Option<ExportCursor>,
-    done: bool,
-    gate: std::sync::Arc<FairGate>,
-    user: UserKey,
-}
-
-impl CallLogExport {
-    /// The first rows, read before the answer begins. The wait for a turn
-    /// holds no thread: a new export is a new request, refused when its
-    /// user already has a full queue.
-    pub async fn first_chunk(mut self) -> ServiceResult<(Vec<ExportRow>, CallLogExport)> {
-        let place = self.gate.enter(self.user).await?;
-        super::blocking(move || {
-            let rows = self.read_chunk();
-            drop(place);
-            rows.map(|rows| (rows, self))
-        })
-        .await?
-    }
-
-    /// The next rows, empty when the export is complete. Blocks: call it
-    /// from a thread that may block. The chunk queues behind its user's
-    /// other costly reads and takes its turn among the users like any of
-    /// them (an export neither holds its place for the whole file nor
-    /// jumps the queue); its user's full queue does not refuse it, which
-    /// would break a download half written.
-    pub fn next_chunk(&mut self) -> ServiceResult<Vec<ExportRow>> {
-        if self.done {
-            return Ok(Vec::new());
-        }
-        let _place = self.gate.enter_next_chunk_blocking(self.user)?;
-        self.read_chunk()
-    }
-
-    fn read_chunk(&mut self) -> ServiceResult<Vec<ExportRow>> {
-        if self.done {
-            return Ok(Vec::new());
-        }
-        let (filter, after) = (&self.filter, self.after);
-        let rows = self
-            .store
-            .read_blocking(|tx| -> ServiceResult<_> { Ok(tx.export_chunk(filter, after, EXPORT_CHUNK_ROWS)?) })?;
-        self.done = rows.len() < EXPORT_CHUNK_ROWS;
-        if let Some(last) = rows.last() {
-            let sort_value = match self.filter.sort {
-                SortField::ModifiedOn => last.modified_on.0,
-                SortField::LogId => last.log_id.0,
-                SortField::CreatedOn | SortField::Relevance => last.created_on.0,
-            };
-            self.after = Some(ExportCursor { sort_value, log_id: last.log_id });
-        }
-        Ok(rows)
-    }
 }

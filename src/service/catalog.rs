@@ -1,6 +1,7 @@
 //! Call-log reasons and statuses (docs/api.md §5): reads for every user, writes
 //! for admins; names unique ignoring case; exactly one default status.
 
+use super::access::Admin;
 use super::{Service, ServiceError, ServiceResult};
 use crate::domain::audit::{self, AuditAction, AuditEntry};
 use crate::domain::catalog::{check_default_rules, display_order_after, CallLogReason, CatalogInput, ModuleStatus};
@@ -54,9 +55,8 @@ impl Service {
             .ok_or_else(|| no_such_reason(reason_id).into())
     }
 
-    pub async fn create_reason(&self, caller: &Caller, input: CatalogInput) -> ServiceResult<CallLogReason> {
-        caller.require_admin()?;
-        let actor = caller.clone();
+    pub async fn create_reason(&self, caller: &Admin, input: CatalogInput) -> ServiceResult<CallLogReason> {
+        let actor = Caller::clone(caller);
         self.store
             .write(move |tx| -> ServiceResult<CallLogReason> {
                 tx.lock_rules(RuleLock::Catalog(Catalog::Reasons))?;
@@ -77,12 +77,11 @@ impl Service {
 
     pub async fn update_reason(
         &self,
-        caller: &Caller,
+        caller: &Admin,
         reason_id: ReasonId,
         input: CatalogInput,
     ) -> ServiceResult<CallLogReason> {
-        caller.require_admin()?;
-        let actor = caller.clone();
+        let actor = Caller::clone(caller);
         self.store
             .write(move |tx| -> ServiceResult<CallLogReason> {
                 tx.lock_rules(RuleLock::Catalog(Catalog::Reasons))?;
@@ -112,15 +111,13 @@ impl Service {
             .ok_or_else(|| no_such_status(status_id).into())
     }
 
-    pub async fn create_status(&self, caller: &Caller, input: CatalogInput) -> ServiceResult<ModuleStatus> {
-        caller.require_admin()?;
-        let actor = caller.clone();
+    pub async fn create_status(&self, caller: &Admin, input: CatalogInput) -> ServiceResult<ModuleStatus> {
+        let actor = Caller::clone(caller);
         self.store
             .write(move |tx| -> ServiceResult<ModuleStatus> {
                 tx.lock_rules(RuleLock::Catalog(Catalog::Statuses))?;
                 let name = input.name.as_deref().ok_or_else(|| DomainError::missing("Name is required."))?;
-                let category =
-                    input.category.as_deref().ok_or_else(|| DomainError::missing("Category is required."))?;
+                let category = input.category.ok_or_else(|| DomainError::missing("Category is required."))?;
                 check_name_free(tx, Catalog::Statuses, name, 0)?;
                 let order = match input.display_order {
                     Some(order) => order,
@@ -148,12 +145,11 @@ impl Service {
     /// transaction; un-defaulting or deactivating the default is refused.
     pub async fn update_status(
         &self,
-        caller: &Caller,
+        caller: &Admin,
         status_id: StatusId,
         input: CatalogInput,
     ) -> ServiceResult<ModuleStatus> {
-        caller.require_admin()?;
-        let actor = caller.clone();
+        let actor = Caller::clone(caller);
         self.store
             .write(move |tx| -> ServiceResult<ModuleStatus> {
                 tx.lock_rules(RuleLock::Catalog(Catalog::Statuses))?;

@@ -1,6 +1,7 @@
 //! The directory copy (docs/api.md §6): reads scoped to the caller's properties,
 //! and the all-or-nothing import.
 
+use super::access::Admin;
 use super::{Service, ServiceError, ServiceResult};
 use crate::domain::audit::{AuditAction, AuditEntry};
 use crate::domain::directory::{
@@ -62,7 +63,7 @@ pub(crate) fn visible_resident(
 
 impl Service {
     pub async fn get_property(&self, caller: &Caller, property_id: PropertyId) -> ServiceResult<Property> {
-        let caller = caller.clone();
+        let caller = Caller::clone(caller);
         self.store.read(move |tx| visible_property(tx, &caller, property_id)).await
     }
 
@@ -91,7 +92,7 @@ impl Service {
         property_id: PropertyId,
         query: UnitQuery,
     ) -> ServiceResult<Vec<Unit>> {
-        let caller = caller.clone();
+        let caller = Caller::clone(caller);
         self.store
             .read(move |tx| -> ServiceResult<Vec<Unit>> {
                 visible_property(tx, &caller, property_id)?;
@@ -120,7 +121,7 @@ impl Service {
         property_id: PropertyId,
         name: Option<String>,
     ) -> ServiceResult<Vec<Resident>> {
-        let caller = caller.clone();
+        let caller = Caller::clone(caller);
         self.store
             .read(move |tx| -> ServiceResult<Vec<Resident>> {
                 visible_property(tx, &caller, property_id)?;
@@ -140,7 +141,7 @@ impl Service {
     }
 
     pub async fn get_unit(&self, caller: &Caller, unit_id: UnitId) -> ServiceResult<Unit> {
-        let caller = caller.clone();
+        let caller = Caller::clone(caller);
         self.store.read(move |tx| visible_unit(tx, &caller, unit_id)).await
     }
 
@@ -161,7 +162,7 @@ impl Service {
     }
 
     pub async fn unit_residents(&self, caller: &Caller, unit_id: UnitId) -> ServiceResult<Vec<Resident>> {
-        let caller = caller.clone();
+        let caller = Caller::clone(caller);
         self.store
             .read(move |tx| -> ServiceResult<Vec<Resident>> {
                 visible_unit(tx, &caller, unit_id)?;
@@ -171,7 +172,7 @@ impl Service {
     }
 
     pub async fn get_resident(&self, caller: &Caller, resident_id: ResidentId) -> ServiceResult<Resident> {
-        let caller = caller.clone();
+        let caller = Caller::clone(caller);
         self.store.read(move |tx| visible_resident(tx, &caller, resident_id)).await
     }
 
@@ -184,7 +185,7 @@ impl Service {
         query: LookupQuery,
         property_id: Option<PropertyId>,
     ) -> ServiceResult<Vec<LookupHit>> {
-        let caller = caller.clone();
+        let caller = Caller::clone(caller);
         self.store
             .read(move |tx| -> ServiceResult<Vec<LookupHit>> {
                 let properties = match property_id {
@@ -216,8 +217,7 @@ impl Service {
     /// Admits one import at a time (admins only, checked before anything
     /// is read): an import holds up to about 4× its body until it is
     /// written, so imports waiting here have read nothing yet.
-    pub async fn admit_import(&self, caller: &Caller) -> ServiceResult<ImportPermit> {
-        caller.require_admin()?;
+    pub async fn admit_import(&self, _admin: &Admin) -> ServiceResult<ImportPermit> {
         Ok(ImportPermit { _turn: self.imports.clone().lock_owned().await })
     }
 
@@ -227,7 +227,7 @@ impl Service {
     /// and counting them all.
     pub async fn import_directory(
         &self,
-        caller: &Caller,
+        caller: &Admin,
         permit: ImportPermit,
         batch: ImportBatch,
     ) -> ServiceResult<ImportCounts> {
@@ -239,8 +239,7 @@ impl Service {
     /// off the writer. On SQLite the single writer holds every other user's
     /// write while an import writes, so the write must not also spend that
     /// time reading.
-    pub async fn check_import(&self, caller: &Caller, batch: ImportBatch) -> ServiceResult<CheckedImport> {
-        caller.require_admin()?;
+    pub async fn check_import(&self, _admin: &Admin, batch: ImportBatch) -> ServiceResult<CheckedImport> {
         let (batch, problems, size) = self
             .store
             .read(move |tx| -> ServiceResult<_> {
@@ -264,12 +263,11 @@ impl Service {
     /// again, inside its transaction, before it writes anything.
     pub async fn write_import(
         &self,
-        caller: &Caller,
+        caller: &Admin,
         permit: ImportPermit,
         checked: CheckedImport,
     ) -> ServiceResult<ImportCounts> {
-        caller.require_admin()?;
-        let actor = caller.clone();
+        let actor = Caller::clone(caller);
         let CheckedImport { batch, size } = checked;
         let counts = self
             .store

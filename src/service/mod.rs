@@ -4,9 +4,11 @@
 //! reads and writes as units of work on the store, and returns domain types
 //! or a `ServiceError`. The JSON API and the command line both call these.
 
+pub mod access;
 pub mod calllogs;
 pub mod catalog;
 pub mod directory;
+pub mod export;
 pub mod gate;
 pub mod idempotency;
 pub mod users;

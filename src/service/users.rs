@@ -1,8 +1,9 @@
 //! Sign-in and sign-out, token checks, users, their properties and tokens (docs/api.md §3).
 
+use super::access::{Admin, UserAccess};
 use super::{blocking, Service, ServiceError, ServiceResult};
 use crate::credentials::{
-    decoy_hash, hash_password_with, new_password, new_token, token_hash, verify_password_with, CheckPermit,
+    decoy_hash, hash_password_with, new_password, new_token, token_hash, verify_password_with, CheckPermit, HashError,
 };
 use crate::domain::audit::{self, AuditAction, AuditEntry, AuditFilter};
 use crate::domain::directory::{Property, PropertyStatus};
@@ -53,8 +54,8 @@ fn no_such_user(user_id: UserId) -> DomainError {
     DomainError::not_found(format!("There is no user {user_id}."))
 }
 
-fn hashed(result: Result<String, String>) -> ServiceResult<String> {
-    result.map_err(ServiceError::Internal)
+fn hashed(result: Result<String, HashError>) -> ServiceResult<String> {
+    result.map_err(|e| ServiceError::Internal(e.to_string()))
 }
 
 /// How far apart a running service rereads the database's count of
@@ -232,7 +233,7 @@ impl Service {
         client: IpAddr,
     ) -> ServiceResult<()> {
         if let Err(problem) = check_password(&new_password, &caller.user_name) {
-            return Err(DomainError::invalid_field("NewPassword", &problem).into());
+            return Err(DomainError::invalid_field("NewPassword", &problem.to_string()).into());
         }
         let user_name = caller.user_name.clone();
         let key = ThrottleKey::new(&user_name, client);
@@ -246,7 +247,7 @@ impl Service {
         // The check and the new hash run under the same permit; a failure
         // is recorded before the permit is let go.
         let (store, clock, failed_key) = (self.store.clone(), self.config.clock.clone(), key.clone());
-        let new_hash = blocking(move || -> ServiceResult<Option<Result<String, String>>> {
+        let new_hash = blocking(move || -> ServiceResult<Option<Result<String, HashError>>> {
             let verified = record.is_some_and(|r| {
                 r.active && verify_password_with(&current_password, &r.password_hash, permit.memory())
             });
@@ -269,7 +270,7 @@ impl Service {
         };
         let password_hash = hashed(password_hash)?;
         let token_id = caller.token_id;
-        let actor = caller.clone();
+        let actor = Caller::clone(caller);
         let checked_at = self.config.clock.now();
         self.store
             .write(move |tx| -> ServiceResult<()> {
@@ -290,9 +291,8 @@ impl Service {
     /// once, on every instance, since each asks the database. Audited when
     /// there was something to clear. Answers the user and how many
     /// failures were cleared.
-    pub async fn clear_sign_in_failures(&self, caller: &Caller, user_name: &str) -> ServiceResult<(User, u64)> {
-        caller.require_admin()?;
-        let (name, actor) = (user_name.to_string(), caller.clone());
+    pub async fn clear_sign_in_failures(&self, caller: &Admin, user_name: &str) -> ServiceResult<(User, u64)> {
+        let (name, actor) = (user_name.to_string(), Caller::clone(caller));
         self.store
             .write(move |tx| -> ServiceResult<(User, u64)> {
                 let user = match tx.user_id_by_name(&name)? {
@@ -314,8 +314,7 @@ impl Service {
     /// The users some limit of the sign-in throttle refuses now, most
     /// failures first. (Names that are no user are refused too, but there
     /// is nobody to let back in.)
-    pub async fn locked_out_users(&self, caller: &Caller) -> ServiceResult<Vec<LockedOutUser>> {
-        caller.require_admin()?;
+    pub async fn locked_out_users(&self, _admin: &Admin) -> ServiceResult<Vec<LockedOutUser>> {
         let now = self.config.clock.now();
         self.store
             .read(move |tx| -> ServiceResult<Vec<LockedOutUser>> {
@@ -420,19 +419,17 @@ impl Service {
     }
 
     /// One user: the caller itself, or any user for an admin.
-    pub async fn get_user(&self, caller: &Caller, user_id: UserId) -> ServiceResult<User> {
-        caller.require_self_or_admin(user_id)?;
+    pub async fn get_user(&self, caller: &UserAccess) -> ServiceResult<User> {
+        let user_id = caller.for_user();
         self.load_user(user_id).await
     }
 
-    pub async fn list_users(&self, caller: &Caller, page: Page) -> ServiceResult<(i64, Vec<User>)> {
-        caller.require_admin()?;
+    pub async fn list_users(&self, _admin: &Admin, page: Page) -> ServiceResult<(i64, Vec<User>)> {
         self.store.read(move |tx| -> ServiceResult<_> { Ok(tx.users_page(page)?) }).await
     }
 
     /// A user by name (for the command line).
-    pub async fn find_user_by_name(&self, caller: &Caller, user_name: &str) -> ServiceResult<Option<User>> {
-        caller.require_admin()?;
+    pub async fn find_user_by_name(&self, _admin: &Admin, user_name: &str) -> ServiceResult<Option<User>> {
         let name = user_name.to_string();
         self.store
             .read(move |tx| -> ServiceResult<Option<User>> {
@@ -444,14 +441,13 @@ impl Service {
             .await
     }
 
-    pub async fn create_user(&self, caller: &Caller, new_user: NewUser) -> ServiceResult<User> {
-        caller.require_admin()?;
+    pub async fn create_user(&self, caller: &Admin, new_user: NewUser) -> ServiceResult<User> {
         // Every road in (the API, the console, the command line) meets the password rules here.
         if let Err(problem) = check_password(&new_user.password, &new_user.user_name) {
-            return Err(DomainError::invalid_field("Password", &problem).into());
+            return Err(DomainError::invalid_field("Password", &problem.to_string()).into());
         }
         let password_hash = self.hash_new_password(new_user.password.clone()).await?;
-        let actor = caller.clone();
+        let actor = Caller::clone(caller);
         self.store
             .write(move |tx| -> ServiceResult<User> {
                 tx.lock_rules(RuleLock::Users)?;
@@ -476,20 +472,19 @@ impl Service {
     /// admin can revoke them apart); the last active admin can be neither
     /// deactivated nor demoted (nobody could undo it). Each kind of change
     /// is audited.
-    pub async fn update_user(&self, caller: &Caller, user_id: UserId, changes: UserChanges) -> ServiceResult<User> {
-        caller.require_admin()?;
+    pub async fn update_user(&self, caller: &Admin, user_id: UserId, changes: UserChanges) -> ServiceResult<User> {
         let password_hash = match changes.password.clone() {
             Some(password) => {
                 // The rule on the user name needs the user: read before the costly hash.
                 let user = self.load_user(user_id).await?;
                 if let Err(problem) = check_password(&password, &user.user_name) {
-                    return Err(DomainError::invalid_field("Password", &problem).into());
+                    return Err(DomainError::invalid_field("Password", &problem.to_string()).into());
                 }
                 Some(self.hash_new_password(password).await?)
             }
             None => None,
         };
-        let actor = caller.clone();
+        let actor = Caller::clone(caller);
         let user = self
             .store
             .write(move |tx| -> ServiceResult<User> {
@@ -528,12 +523,11 @@ impl Service {
     /// The properties a user may see (all of them for an admin).
     pub async fn user_properties(
         &self,
-        caller: &Caller,
-        user_id: UserId,
+        caller: &UserAccess,
         status: PropertyStatus,
         page: Page,
     ) -> ServiceResult<(i64, Vec<Property>)> {
-        caller.require_self_or_admin(user_id)?;
+        let user_id = caller.for_user();
         self.store
             .read(move |tx| -> ServiceResult<_> {
                 let user = tx.user(user_id)?.ok_or_else(|| no_such_user(user_id))?;
@@ -545,12 +539,11 @@ impl Service {
 
     pub async fn create_api_token(
         &self,
-        caller: &Caller,
-        user_id: UserId,
+        caller: &UserAccess,
         name: String,
         expires_on: Option<Stamp>,
     ) -> ServiceResult<IssuedToken> {
-        caller.require_self_or_admin(user_id)?;
+        let user_id = caller.for_user();
         let token = new_token();
         let now = Stamp::now();
         let record = NewToken {
@@ -561,7 +554,7 @@ impl Service {
             created_on: now,
             expires_on,
         };
-        let actor = caller.clone();
+        let actor = Caller::clone(caller);
         let zone = self.config.zone.clone();
         let token_id = self
             .store
@@ -581,8 +574,8 @@ impl Service {
     }
 
     /// A user's live API tokens (not session tokens, not revoked or expired ones).
-    pub async fn list_api_tokens(&self, caller: &Caller, user_id: UserId) -> ServiceResult<Vec<TokenInfo>> {
-        caller.require_self_or_admin(user_id)?;
+    pub async fn list_api_tokens(&self, caller: &UserAccess) -> ServiceResult<Vec<TokenInfo>> {
+        let user_id = caller.for_user();
         self.store
             .read(move |tx| -> ServiceResult<Vec<TokenInfo>> {
                 tx.user(user_id)?.ok_or_else(|| no_such_user(user_id))?;
@@ -591,9 +584,9 @@ impl Service {
             .await
     }
 
-    pub async fn revoke_api_token(&self, caller: &Caller, user_id: UserId, token_id: TokenId) -> ServiceResult<()> {
-        caller.require_self_or_admin(user_id)?;
-        let actor = caller.clone();
+    pub async fn revoke_api_token(&self, caller: &UserAccess, token_id: TokenId) -> ServiceResult<()> {
+        let user_id = caller.for_user();
+        let actor = Caller::clone(caller);
         self.store
             .write(move |tx| -> ServiceResult<()> {
                 let token = tx.token_record(token_id)?.filter(|t| t.user_id == user_id && !t.revoked);
@@ -608,9 +601,8 @@ impl Service {
 
     /// Revokes a live token by its id alone (the command line's `token
     /// revoke`); answers what it revoked.
-    pub async fn revoke_token_by_id(&self, caller: &Caller, token_id: TokenId) -> ServiceResult<TokenRecord> {
-        caller.require_admin()?;
-        let actor = caller.clone();
+    pub async fn revoke_token_by_id(&self, caller: &Admin, token_id: TokenId) -> ServiceResult<TokenRecord> {
+        let actor = Caller::clone(caller);
         let token = self
             .store
             .write(move |tx| -> ServiceResult<TokenRecord> {
@@ -628,11 +620,10 @@ impl Service {
     /// The admin audit, newest first (docs/api.md §3); `filter.user_id` must be a user.
     pub async fn audit_entries(
         &self,
-        caller: &Caller,
+        _admin: &Admin,
         filter: AuditFilter,
         page: Page,
     ) -> ServiceResult<(i64, Vec<AuditEntry>)> {
-        caller.require_admin()?;
         self.store
             .read(move |tx| -> ServiceResult<_> {
                 if let Some(user_id) = filter.user_id {
@@ -663,7 +654,7 @@ impl Service {
             role: Role::Admin,
             property_ids: Vec::new(),
         };
-        self.create_user(&Caller::command_line(), admin).await?;
+        self.create_user(&Admin::command_line(), admin).await?;
         Ok(Some(password))
     }
 }

@@ -30,7 +30,7 @@
 use crate::config::StoreConfig;
 use crate::domain::calllogs::folded_words;
 use crate::store::postgres::schema;
-use crate::store::Store;
+use crate::store::{MaintenanceError, Store};
 use ::postgres::binary_copy::BinaryCopyInWriter;
 use ::postgres::types::{ToSql, Type};
 use ::postgres::Transaction;
@@ -297,12 +297,12 @@ pub struct Copied {
 /// Copies the SQLite file `from` into the PostgreSQL database at `to` (see
 /// the module's comment). `Err` is one line for the user; the target is
 /// then left as it was.
-pub fn migrate_file(from: &Path, to: &str) -> Result<Copied, String> {
+pub fn migrate_file(from: &Path, to: &str) -> Result<Copied, MaintenanceError> {
     let described = crate::config::Database::Postgres(to.to_string()).describe();
     let mut client = crate::store::postgres::connect(to).map_err(|e| format!("cannot connect to {described}: {e}"))?;
     // Before anything touches the file: a target in use is refused at once.
     if schema::has_schema(&mut client).map_err(|e| format!("{described}: {e}"))? {
-        return Err(already_has_schema(&described));
+        return Err(already_has_schema(&described).into());
     }
 
     // The file at the current schema (an older one climbs the ladder, after
@@ -321,7 +321,7 @@ pub fn migrate_file(from: &Path, to: &str) -> Result<Copied, String> {
     let found = schema::migrate_in(&mut tx, false).map_err(|e| format!("creating the schema on {described}: {e}"))?;
     if found != 0 {
         // Another command created it since the check above.
-        return Err(already_has_schema(&described));
+        return Err(already_has_schema(&described).into());
     }
     let copied = copy_all(&file, &mut tx)?;
     tx.commit().map_err(|e| format!("committing the copy to {described}: {e}"))?;
@@ -337,7 +337,7 @@ fn already_has_schema(described: &str) -> String {
 }
 
 /// Copies, rebuilds the search index, moves the sequences, verifies.
-fn copy_all(file: &Connection, tx: &mut Transaction) -> Result<Copied, String> {
+fn copy_all(file: &Connection, tx: &mut Transaction) -> Result<Copied, MaintenanceError> {
     let mut copied = Copied::default();
     for table in TABLES {
         if table.name == "call_logs" {
@@ -364,7 +364,8 @@ fn copy_all(file: &Connection, tx: &mut Transaction) -> Result<Copied, String> {
             return Err(format!(
                 "copying {}: the file has {expected} rows but {found} arrived; nothing was copied",
                 table.name
-            ));
+            )
+            .into());
         }
         copied.tables.push((table.name, rows));
     }
@@ -372,7 +373,7 @@ fn copy_all(file: &Connection, tx: &mut Transaction) -> Result<Copied, String> {
     let rows = rebuild_search(file, tx).map_err(|e| format!("indexing the call logs for search: {e}"))?;
     let expected = count_in_file(file, "call_logs", "")? + count_in_file(file, "log_events", COMMENTED)?;
     if rows != expected || count_in_database(tx, "call_log_search")? != expected {
-        return Err(format!("the search index has {rows} rows instead of {expected}; nothing was copied"));
+        return Err(format!("the search index has {rows} rows instead of {expected}; nothing was copied").into());
     }
     copied.tables.push(("call_log_search", rows));
 
@@ -389,7 +390,7 @@ const COMMENTED: &str = "WHERE kind = 'commented' AND new_value IS NOT NULL";
 /// Streams `table` from the file into binary COPY; a table with a lookup
 /// column passes through a temporary table that also holds each row's
 /// words, turned into its `tsvector` on the way in. Returns the rows written.
-fn copy_table(file: &Connection, tx: &mut Transaction, table: &Table) -> Result<u64, String> {
+fn copy_table(file: &Connection, tx: &mut Transaction, table: &Table) -> Result<u64, MaintenanceError> {
     let names: Vec<&str> = table.columns.iter().map(|(name, _)| *name).collect();
     let names = names.join(", ");
     let mut types: Vec<Type> = table.columns.iter().map(|(_, kind)| kind.pg_type()).collect();
@@ -453,7 +454,7 @@ fn copy_table(file: &Connection, tx: &mut Transaction, table: &Table) -> Result<
 /// indexes them) and a row per comment (part = its event number), each the
 /// folded words of its text. Deleted logs keep theirs, as on SQLite (a
 /// restore finds them again). Returns the rows written.
-fn rebuild_search(file: &Connection, tx: &mut Transaction) -> Result<u64, String> {
+fn rebuild_search(file: &Connection, tx: &mut Transaction) -> Result<u64, MaintenanceError> {
     tx.batch_execute("CREATE TEMP TABLE migrate_search (log_id bigint, part bigint, words text[]) ON COMMIT DROP")
         .map_err(|e| e.to_string())?;
     let sink = tx
@@ -495,7 +496,7 @@ fn rebuild_search(file: &Connection, tx: &mut Transaction) -> Result<u64, String
 /// The live-log counts made from the copied call logs must be the file's (rows counting zero aside: SQLite keeps a
 /// combination whose last log went, PostgreSQL only makes the ones it
 /// needs; both sum the same). Returns the number of combinations.
-fn verify_counts(file: &Connection, tx: &mut Transaction) -> Result<u64, String> {
+fn verify_counts(file: &Connection, tx: &mut Transaction) -> Result<u64, MaintenanceError> {
     const COUNTS: &str = "SELECT property_id, unit_key, status_id, live FROM call_log_counts
                           WHERE live <> 0 ORDER BY property_id, unit_key, status_id";
     let mut in_file = Vec::new();
@@ -516,24 +517,25 @@ fn verify_counts(file: &Connection, tx: &mut Transaction) -> Result<u64, String>
              from them); nothing was copied",
             in_file.len(),
             in_database.len()
-        ));
+        )
+        .into());
     }
     Ok(in_database.len() as u64)
 }
 
 /// Column `i` of a file's row, its error as text.
-fn get<T: rusqlite::types::FromSql>(row: &rusqlite::Row, i: usize) -> Result<T, String> {
-    row.get(i).map_err(|e| e.to_string())
+fn get<T: rusqlite::types::FromSql>(row: &rusqlite::Row, i: usize) -> Result<T, MaintenanceError> {
+    row.get(i).map_err(|e| e.to_string().into())
 }
 
-fn count_in_file(file: &Connection, table: &str, condition: &str) -> Result<u64, String> {
+fn count_in_file(file: &Connection, table: &str, condition: &str) -> Result<u64, MaintenanceError> {
     let count: i64 = file
         .query_row(&format!("SELECT count(*) FROM {table} {condition}"), [], |r| r.get(0))
         .map_err(|e| format!("counting {table} in the file: {e}"))?;
     Ok(count as u64)
 }
 
-fn count_in_database(tx: &mut Transaction, table: &str) -> Result<u64, String> {
+fn count_in_database(tx: &mut Transaction, table: &str) -> Result<u64, MaintenanceError> {
     let count: i64 = tx
         .query_one(&format!("SELECT count(*) FROM {table}"), &[])
         .map_err(|e| format!("counting {table} in the database: {e}"))?

@@ -1,6 +1,8 @@
 //! What both engines' schema ladders share: the record of one rung and the
 //! catalog a new database is seeded with.
 
+use crate::domain::catalog::StatusCategory;
+
 /// One rung of a ladder: `sql` takes a database at `version - 1` to `version`.
 /// The runner wraps it in a transaction and records the version (on SQLite
 /// with foreign keys off and checked before `COMMIT`, so a table can be
@@ -16,8 +18,11 @@ pub struct Migration {
 }
 
 /// The statuses a new database starts with: id, name, category, default.
-pub const SEED_STATUSES: [(i64, &str, &str, bool); 3] =
-    [(1, "Open", "open", true), (2, "In Progress", "pending", false), (3, "Closed", "closed", false)];
+pub const SEED_STATUSES: [(i64, &str, StatusCategory, bool); 3] = [
+    (1, "Open", StatusCategory::Open, true),
+    (2, "In Progress", StatusCategory::Pending, false),
+    (3, "Closed", StatusCategory::Closed, false),
+];
 
 /// The reasons a new database starts with, in display order.
 pub const SEED_REASONS: [&str; 8] = [

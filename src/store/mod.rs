@@ -28,7 +28,7 @@ use crate::domain::calllogs::{
     CallLog, CallLogFilter, CallLogRow, CategoryCounts, ExportRow, HistoryEntry, LogHead, NewEvent, RememberedKey,
     UnitSummary,
 };
-use crate::domain::catalog::{CallLogReason, CatalogInput, ModuleStatus};
+use crate::domain::catalog::{CallLogReason, CatalogInput, ModuleStatus, StatusCategory};
 use crate::domain::directory::{Property, PropertyStatus, Resident, Unit, UnitSort};
 use crate::domain::ids::{LogId, PropertyId, ReasonId, ResidentId, StatusId, TokenId, UnitId, UserId};
 use crate::domain::lookup::{CallLogBrief, LookupQuery, ResidentPlace, UnitPlace};
@@ -55,6 +55,55 @@ pub enum StoreError {
 }
 
 pub type StoreResult<T> = Result<T, StoreError>;
+
+/// Why a maintenance command on a database (a check, a backup, a copy into
+/// PostgreSQL) failed: one line for the operator, naming the file or the
+/// server and the cause. Built from the text of the step that failed.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct MaintenanceError(pub String);
+
+impl From<String> for MaintenanceError {
+    fn from(text: String) -> Self {
+        MaintenanceError(text)
+    }
+}
+
+impl From<&str> for MaintenanceError {
+    fn from(text: &str) -> Self {
+        MaintenanceError(text.to_string())
+    }
+}
+
+/// A stored word (a role, a status category) that names no variant of the
+/// enum it is read as: a row written past the schema's checks or by another
+/// binary. Reading it is an error naming the column and the value, never a
+/// silent default (a role read as `viewer` would demote an admin unseen).
+#[derive(Debug, Clone, thiserror::Error)]
+#[error("column {column} holds {value:?}, which is not a {of}")]
+pub struct UnknownWord {
+    pub column: String,
+    pub value: String,
+    /// The enum's name (`Role`).
+    pub of: &'static str,
+}
+
+impl UnknownWord {
+    /// `text` read as a `T` named by its words (strum's `EnumString`), from `column`.
+    pub fn parse<T: std::str::FromStr>(column: &str, text: String) -> Result<T, UnknownWord> {
+        text.parse().map_err(|_| UnknownWord {
+            column: column.to_string(),
+            value: text,
+            of: std::any::type_name::<T>().rsplit("::").next().unwrap_or("known value"),
+        })
+    }
+}
+
+impl From<UnknownWord> for StoreError {
+    fn from(e: UnknownWord) -> Self {
+        StoreError::Failed(e.to_string())
+    }
+}
 
 /// Which catalog a name or id belongs to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -253,7 +302,7 @@ pub trait CatalogReads {
 pub trait CatalogWrites {
     fn insert_reason(&mut self, name: &str, display_order: i64) -> StoreResult<ReasonId>;
     fn update_reason(&mut self, reason_id: ReasonId, changes: &CatalogInput) -> StoreResult<()>;
-    fn insert_status(&mut self, name: &str, category: &str, display_order: i64) -> StoreResult<StatusId>;
+    fn insert_status(&mut self, name: &str, category: StatusCategory, display_order: i64) -> StoreResult<StatusId>;
     fn update_status(&mut self, status_id: StatusId, changes: &CatalogInput) -> StoreResult<()>;
     /// Un-defaults every status but `except_id`.
     fn clear_default_status(&mut self, except_id: StatusId) -> StoreResult<()>;
@@ -540,11 +589,31 @@ impl Store {
 }
 
 /// `calllog check`: an integrity check of the database at `path`.
-pub fn integrity_check(path: &Path) -> Result<(), String> {
+pub fn integrity_check(path: &Path) -> Result<(), MaintenanceError> {
     sqlite::integrity_check(path)
 }
 
 /// `calllog backup`: a consistent, verified copy of the database at `path`.
-pub fn backup(path: &Path, dest: &Path) -> Result<(), String> {
+pub fn backup(path: &Path, dest: &Path) -> Result<(), MaintenanceError> {
     sqlite::backup(path, dest)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::users::Role;
+
+    #[test]
+    fn a_stored_word_no_variant_has_is_an_error_naming_column_and_word() {
+        assert_eq!(
+            UnknownWord::parse::<StatusCategory>("category", "closed".into()).ok(),
+            Some(StatusCategory::Closed)
+        );
+        let unknown = UnknownWord::parse::<StatusCategory>("category", "archived".into()).unwrap_err();
+        assert_eq!(unknown.to_string(), "column category holds \"archived\", which is not a StatusCategory");
+        let role = UnknownWord::parse::<Role>("role", "owner".into()).unwrap_err();
+        assert!(
+            matches!(StoreError::from(role), StoreError::Failed(m) if m.contains("\"owner\"") && m.contains("Role"))
+        );
+    }
 }

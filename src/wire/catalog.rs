@@ -1,7 +1,7 @@
 //! Reasons and statuses on the wire (docs/api.md §5): the fields their
 //! write bodies may carry and how they are read.
 
-use crate::domain::catalog::{CatalogInput, CATEGORIES, DISPLAY_ORDERS, MAX_CATALOG_NAME};
+use crate::domain::catalog::{CatalogInput, StatusCategory, DISPLAY_ORDERS, MAX_CATALOG_NAME};
 use crate::domain::error::DomainError;
 use crate::wire::input::{Fields, Resource};
 
@@ -27,13 +27,16 @@ fn read_name(f: &mut Fields, required: bool) -> Option<String> {
     }
 }
 
-fn read_category(f: &mut Fields) -> Option<String> {
+/// A category named in any case, with blanks around it.
+fn read_category(f: &mut Fields) -> Option<StatusCategory> {
     let category = f.string("Category")?.trim().to_ascii_lowercase();
-    if !CATEGORIES.contains(&category.as_str()) {
-        f.error("Category", "must be open, pending or closed");
-        return None;
+    match category.parse() {
+        Ok(category) => Some(category),
+        Err(_) => {
+            f.error("Category", "must be open, pending or closed");
+            None
+        }
     }
-    Some(category)
 }
 
 pub fn read_new_reason(mut f: Fields) -> Result<CatalogInput, DomainError> {

@@ -305,6 +305,13 @@ fn read_row(batch: &mut ImportBatch, kind: RowKind, position: Option<u64>, mut f
     batch.problems.extend(f.take_errors().0);
 }
 
+/// A problem with a CSV file as a whole (an unknown column, text that is not
+/// UTF-8, a line with the wrong number of cells): it refuses the import.
+/// The text names the file and, where it can, the line.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct CsvRefused(pub String);
+
 /// Reads one CSV file (docs/operations.md §11) row by row: a header row of field names
 /// (any case), then one row per line, each named after the file and line
 /// (`units.csv line 3: `) so every problem points at the line to fix.
@@ -317,7 +324,7 @@ pub fn add_csv(
     source: impl std::io::Read,
     file_name: &str,
     zone: &TimeZone,
-) -> Result<(), String> {
+) -> Result<(), CsvRefused> {
     batch.name_rows_by_file(kind, file_name);
     let source = CellBound::new(source, MAX_CSV_CELLS);
     let mut reader = csv::ReaderBuilder::new().flexible(false).from_reader(source);
@@ -422,7 +429,7 @@ fn csv_columns(
     kind: RowKind,
     headers: &csv::StringRecord,
     file_name: &str,
-) -> Result<Vec<Option<&'static str>>, String> {
+) -> Result<Vec<Option<&'static str>>, CsvRefused> {
     let known = fields_of(kind);
     let mut columns: Vec<Option<&'static str>> = Vec::with_capacity(headers.len());
     for (i, header) in headers.iter().enumerate() {
@@ -433,10 +440,10 @@ fn csv_columns(
             continue;
         }
         let Some(field) = known.iter().copied().find(|k| k.eq_ignore_ascii_case(header)) else {
-            return Err(format!("{file_name}: {}", suggest::unknown_name_message("column", header, known)));
+            return Err(CsvRefused(format!("{file_name}: {}", suggest::unknown_name_message("column", header, known))));
         };
         if columns.contains(&Some(field)) {
-            return Err(format!("{file_name}: the column {field} appears twice in the header row."));
+            return Err(CsvRefused(format!("{file_name}: the column {field} appears twice in the header row.")));
         }
         columns.push(Some(field));
     }
@@ -446,7 +453,7 @@ fn csv_columns(
         missing.push("ResidentLastName (or ResidentFirstName)");
     }
     if !missing.is_empty() {
-        return Err(format!(
+        return Err(CsvRefused(format!(
             "{file_name}: the header row is missing {}; a {} file needs {}.",
             missing.join(", "),
             kind.list().to_lowercase(),
@@ -455,16 +462,16 @@ fn csv_columns(
                     "ResidentId, PropertyId, UnitId and ResidentFirstName or ResidentLastName".to_string(),
                 _ => required_of(kind).join(", "),
             }
-        ));
+        )));
     }
     Ok(columns)
 }
 
 /// A CSV problem in words a person can act on.
-fn csv_problem(file_name: &str, e: &csv::Error) -> String {
+fn csv_problem(file_name: &str, e: &csv::Error) -> CsvRefused {
     let line = e.position().map(|p| p.line());
     let at = line.map(|l| format!(" line {l}")).unwrap_or_default();
-    match e.kind() {
+    CsvRefused(match e.kind() {
         csv::ErrorKind::Utf8 { .. } => format!(
             "{file_name}{at}: the file is not UTF-8 text; save the file as UTF-8 (in Excel: Save As, \"CSV UTF-8\") and import it again."
         ),
@@ -474,7 +481,7 @@ fn csv_problem(file_name: &str, e: &csv::Error) -> String {
         ),
         csv::ErrorKind::Io(io) => format!("{file_name}: cannot be read: {io}"),
         _ => format!("{file_name}{at}: {e}"),
-    }
+    })
 }
 
 #[cfg(test)]
@@ -569,7 +576,7 @@ mod tests {
     fn read_units_csv(text: &str) -> (ImportBatch, Result<(), String>) {
         let mut batch = ImportBatch::default();
         let read = add_csv(&mut batch, RowKind::Unit, text.as_bytes(), "units.csv", &TimeZone::UTC);
-        (batch, read)
+        (batch, read.map_err(|refused| refused.0))
     }
 
     #[test]

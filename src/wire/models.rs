@@ -370,7 +370,7 @@ impl utoipa::PartialSchema for Action {
     fn schema() -> RefOr<Schema> {
         ObjectBuilder::new()
             .schema_type(SchemaType::new(Type::String))
-            .enum_values(Some(AuditAction::ALL.iter().map(|a| a.as_str())))
+            .enum_values(Some(<AuditAction as strum::VariantArray>::VARIANTS.iter().map(|a| a.as_str())))
             .description(Some("what was done"))
             .into()
     }
@@ -451,7 +451,7 @@ impl From<DomainStatus> for ModuleStatus {
             module_status_id: status.module_status_id.raw(),
             module: status.module,
             name: status.name,
-            category: status.category,
+            category: status.category.to_string(),
             is_default: status.is_default,
             active: status.active,
             display_order: status.display_order,
@@ -718,13 +718,14 @@ mod tests {
 
     #[test]
     fn event_kinds_and_fields_are_written_as_they_are_stored() {
-        for kind in DomainEventKind::ALL {
+        use strum::VariantArray;
+        for &kind in DomainEventKind::VARIANTS {
             assert_eq!(serde_json::to_value(EventKind::from(kind)).unwrap(), kind.as_str());
         }
-        for field in [DomainTrackedField::Notes, DomainTrackedField::ModuleStatusId] {
+        for &field in DomainTrackedField::VARIANTS {
             assert_eq!(serde_json::to_value(TrackedField::from(field)).unwrap(), field.as_str());
         }
-        for action in AuditAction::ALL {
+        for &action in AuditAction::VARIANTS {
             assert_eq!(serde_json::to_value(Action(action)).unwrap(), action.as_str());
         }
         for role in [DomainRole::Admin, DomainRole::Agent, DomainRole::Viewer] {

@@ -109,8 +109,7 @@ impl QueryParams {
         match self.get(name) {
             None => Ok(None),
             Some(v) => T::parse_name(v).map(Some).ok_or_else(|| {
-                let names: Vec<&str> = T::NAMES.iter().map(|(n, _)| *n).collect();
-                DomainError::invalid_field(name, &format!("has {v:?}; use one of {}", names.join(", ")))
+                DomainError::invalid_field(name, &format!("has {v:?}; use one of {}", T::names().join(", ")))
             }),
         }
     }

@@ -42,7 +42,7 @@ fn read_password(f: &mut Fields, user_name: Option<&str>) -> Option<String> {
     match checked {
         Ok(()) => Some(password),
         Err(problem) => {
-            f.error("Password", problem);
+            f.error("Password", problem.to_string());
             None
         }
     }

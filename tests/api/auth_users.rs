@@ -720,7 +720,8 @@ async fn an_expired_api_token_is_401_101_even_when_cached() {
         &app,
         &format!("/api/users/{me}/tokens"),
         &admin,
-        json!({"Name": "brief", "ExpiresOn": seconds_from_now(3)}),
+        // Three seconds on the test's clock, however long signing in took.
+        json!({"Name": "brief", "ExpiresOn": time.now().plus_seconds(3).format_in(&jiff::tz::TimeZone::UTC)}),
     )
     .await;
     assert_eq!(a.status, StatusCode::CREATED, "{}", a.text);
@@ -833,4 +834,46 @@ async fn stored_credentials(app: &TestApp) -> Stored {
             tokio::task::spawn_blocking(move || std::thread::spawn(read).join().unwrap()).await.unwrap()
         }
     }
+}
+
+// ---- stored roles -----------------------------------------------------------
+
+/// A stored role the binary does not know (a row written past the schema's
+/// check, or by another binary) is a store error naming the column and the
+/// word, on every read of a user: never a viewer, which would demote an
+/// admin unseen.
+#[actix_web::test]
+async fn an_unknown_stored_role_is_a_store_error_not_a_viewer() {
+    use calllog::store::StoreError;
+    app_with_directory!(app, admin);
+    let (id, token) = make_user(&app, &admin, "odd", "admin", &[]).await;
+    execute_sql(
+        &app,
+        "PRAGMA ignore_check_constraints = ON;
+         UPDATE users SET role = 'owner' WHERE user_name = 'odd';
+         PRAGMA ignore_check_constraints = OFF;",
+        "ALTER TABLE users DROP CONSTRAINT users_role_check;
+         UPDATE users SET role = 'owner' WHERE user_name = 'odd';",
+    )
+    .await;
+    let hash = calllog::credentials::token_hash(&token);
+    let now = calllog::domain::time::Stamp::now();
+    let (user, caller) = app
+        .state
+        .service
+        .store
+        .read(move |tx| {
+            Ok::<_, StoreError>((tx.user(calllog::domain::ids::UserId(id)), tx.caller_for_token(&hash, now)))
+        })
+        .await
+        .unwrap();
+    for read in [user.map(|u| u.map(|u| u.role)), caller.map(|c| c.map(|c| c.role))] {
+        match read {
+            Err(StoreError::Failed(message)) => {
+                assert!(message.contains("column role holds \"owner\""), "{message}")
+            }
+            other => panic!("a stored role \"owner\" was read as {other:?}"),
+        }
+    }
+    get(&app, &format!("/api/users/{id}"), &admin).await.assert_error(500, 199);
 }

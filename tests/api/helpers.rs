@@ -227,7 +227,7 @@ async fn insert_admin(state: &AppState) {
         role: calllog::domain::users::Role::Admin,
         property_ids: vec![],
     };
-    state.service.create_user(&calllog::domain::users::Caller::command_line(), admin).await.unwrap();
+    state.service.create_user(&calllog::service::access::Admin::command_line(), admin).await.unwrap();
 }
 
 impl TestApp {
@@ -515,7 +515,7 @@ pub async fn insert_api_token(
 pub async fn unlock_from_outside(app: &TestApp, user_name: &str) -> u64 {
     let store = Store::open(&store_config(&app.database)).unwrap();
     let service = calllog::service::Service::new(store, AppConfig::default());
-    let operator = calllog::domain::users::Caller::command_line();
+    let operator = calllog::service::access::Admin::command_line();
     let (_, cleared) = service.clear_sign_in_failures(&operator, user_name).await.unwrap();
     service.store.close();
     cleared

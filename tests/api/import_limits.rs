@@ -11,7 +11,6 @@ use crate::helpers::*;
 use calllog::domain::directory::{ImportBatch, Resident, Unit};
 use calllog::domain::error::ErrorKind;
 use calllog::domain::ids::{PropertyId, ResidentId, UnitId};
-use calllog::domain::users::Caller;
 use calllog::service::ServiceError;
 use calllog::store::{RuleLock, StoreError};
 use serde_json::{json, Value};
@@ -86,7 +85,7 @@ async fn reference_problems_past_the_first_100_are_counted_and_the_rows_are_name
 async fn an_import_checked_before_another_import_added_its_rows_is_checked_again_as_it_writes() {
     app_with_directory!(app, admin);
     let service = &app.state.service;
-    let operator = Caller::command_line();
+    let operator = calllog::service::access::Admin::command_line();
     // A new unit 15 of property 1 and its resident: sound when checked.
     let mut batch = ImportBatch::default();
     batch.add_unit(&Unit {

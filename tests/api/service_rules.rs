@@ -13,10 +13,12 @@
 use crate::helpers::{store_config, test_database, TestDatabase};
 use calllog::domain::calllogs::{CallLogFilter, CallLogUpdate, NewCallLog};
 use calllog::domain::directory::{ImportBatch, Property, Unit};
+use calllog::domain::error::DomainError;
 use calllog::domain::error::ErrorKind;
 use calllog::domain::ids::{LogId, PropertyId, UnitId};
 use calllog::domain::query::Page;
 use calllog::domain::users::{Caller, NewUser, Role, UserChanges};
+use calllog::service::access::{Admin, UserAccess, Writer};
 use calllog::service::calllogs::ListScope;
 use calllog::service::{Service, ServiceError, ServiceResult};
 use calllog::{AppConfig, Store};
@@ -43,7 +45,7 @@ async fn rules() -> Rules {
     let database = test_database(dir.path());
     let store = Store::open(&store_config(&database)).unwrap();
     let service = Service::new(store, AppConfig::default());
-    let operator = Caller::command_line();
+    let operator = Admin::command_line();
     let mut batch = ImportBatch::default();
     for property_id in [1, 2] {
         batch.add_property(&property(property_id));
@@ -51,7 +53,7 @@ async fn rules() -> Rules {
     }
     let permit = service.admit_import(&operator).await.unwrap();
     service.import_directory(&operator, permit, batch).await.unwrap();
-    let mut rules = Rules { service, boss: operator, _database: database, _dir: dir };
+    let mut rules = Rules { service, boss: Caller::command_line(), _database: database, _dir: dir };
     rules.boss = rules.user("boss", Role::Admin, &[]).await;
     rules
 }
@@ -69,14 +71,14 @@ impl Rules {
             role,
             property_ids: property_ids.iter().copied().map(PropertyId).collect(),
         };
-        self.service.create_user(&Caller::command_line(), new_user).await.unwrap();
+        self.service.create_user(&Admin::command_line(), new_user).await.unwrap();
         let session = self.service.sign_in(name.into(), password, IpAddr::V4(Ipv4Addr::LOCALHOST)).await.unwrap();
         self.service.authenticate(&session.token).await.unwrap()
     }
 
     /// A log of `property_id` made by the admin; its id.
     async fn log_of(&self, property_id: i64) -> LogId {
-        let (log, _) = self.service.create_call_log(&self.boss, new_log(property_id), None).await.unwrap();
+        let (log, _) = self.service.create_call_log(&writer(&self.boss), new_log(property_id), None).await.unwrap();
         log.log_id
     }
 }
@@ -139,6 +141,21 @@ fn first_page() -> Page {
     Page { number: 1, size: 50 }
 }
 
+/// The writer's permit of a caller who holds one.
+fn writer(caller: &Caller) -> Writer {
+    Writer::of(caller).expect("a writer")
+}
+
+/// The admin's permit of a caller who holds one.
+fn admin(caller: &Caller) -> Admin {
+    Admin::of(caller).expect("an admin")
+}
+
+/// The kind of rule that refused a permit; fails the test if it was granted.
+fn no_permit<T: std::fmt::Debug>(permit: Result<T, DomainError>) -> ErrorKind {
+    permit.expect_err("expected the permit to be refused").kind
+}
+
 /// The kind of rule that refused `result`; fails the test on success or
 /// on any other failure.
 fn refused<T>(result: ServiceResult<T>) -> ErrorKind {
@@ -157,12 +174,9 @@ async fn a_viewer_reads_a_log_of_its_property_but_writes_none() {
     let service = &rules.service;
 
     assert_eq!(service.get_call_log(&viewer, log).await.unwrap().log_id, log);
-    assert_eq!(refused(service.create_call_log(&viewer, new_log(1), None).await), ErrorKind::InsufficientRole);
-    assert_eq!(
-        refused(service.append_to_call_log(&viewer, log, comment("mine"), None).await),
-        ErrorKind::InsufficientRole
-    );
-    assert_eq!(refused(service.delete_call_log(&viewer, log).await), ErrorKind::InsufficientRole);
+    // Creating, appending and deleting need a permit the viewer is refused.
+    assert_eq!(no_permit(Writer::of(&viewer)), ErrorKind::InsufficientRole);
+    assert_eq!(no_permit(Admin::of(&viewer)), ErrorKind::InsufficientRole);
     let (total, _) = service
         .list_call_logs(&rules.boss, ListScope::Everywhere, CallLogFilter::default(), first_page())
         .await
@@ -178,23 +192,15 @@ async fn an_agent_writes_logs_but_does_nothing_only_an_admin_may() {
     let agent = rules.user("ada", Role::Agent, &[1]).await;
     let service = &rules.service;
 
-    let (log, _) = service.create_call_log(&agent, new_log(1), None).await.unwrap();
-    service.append_to_call_log(&agent, log.log_id, comment("called back"), None).await.unwrap();
+    let (log, _) = service.create_call_log(&writer(&agent), new_log(1), None).await.unwrap();
+    service.append_to_call_log(&writer(&agent), log.log_id, comment("called back"), None).await.unwrap();
 
-    let another = NewUser {
-        user_name: "eve".into(),
-        password: "eve-password-1".into(),
-        first_name: None,
-        last_name: None,
-        email: None,
-        role: Role::Admin,
-        property_ids: Vec::new(),
-    };
-    assert_eq!(refused(service.create_user(&agent, another).await), ErrorKind::InsufficientRole);
-    let promotion = UserChanges { role: Some(Role::Admin), ..UserChanges::default() };
-    assert_eq!(refused(service.update_user(&agent, agent.user_id, promotion).await), ErrorKind::InsufficientRole);
-    assert_eq!(refused(service.admit_import(&agent).await), ErrorKind::InsufficientRole);
-    assert_eq!(service.get_user(&rules.boss, agent.user_id).await.unwrap().role, Role::Agent, "still an agent");
+    // Creating or changing a user and importing need an admin's permit.
+    assert_eq!(no_permit(Admin::of(&agent)), ErrorKind::InsufficientRole);
+    // Another user's record needs the user itself or an admin.
+    assert_eq!(no_permit(UserAccess::of(&agent, rules.boss.user_id)), ErrorKind::InsufficientRole);
+    let own = UserAccess::of(&agent, agent.user_id).unwrap();
+    assert_eq!(service.get_user(&own).await.unwrap().role, Role::Agent, "still an agent");
 }
 
 #[actix_web::test]
@@ -205,8 +211,11 @@ async fn a_log_of_an_unlinked_property_is_refused_and_left_out_of_lists() {
     let service = &rules.service;
 
     assert_eq!(refused(service.get_call_log(&agent, theirs).await), ErrorKind::NotLinked);
-    assert_eq!(refused(service.append_to_call_log(&agent, theirs, comment("x"), None).await), ErrorKind::NotLinked);
-    assert_eq!(refused(service.create_call_log(&agent, new_log(2), None).await), ErrorKind::NotLinked);
+    assert_eq!(
+        refused(service.append_to_call_log(&writer(&agent), theirs, comment("x"), None).await),
+        ErrorKind::NotLinked
+    );
+    assert_eq!(refused(service.create_call_log(&writer(&agent), new_log(2), None).await), ErrorKind::NotLinked);
     assert_eq!(refused(service.property_summary(&agent, PropertyId(2)).await), ErrorKind::NotLinked);
 
     let (total, logs) =
@@ -234,14 +243,17 @@ async fn what_does_not_exist_is_not_found_before_any_question_of_access() {
     // A log of an unlinked property is refused; one that does not exist is not found.
     assert_eq!(refused(service.get_call_log(&agent, theirs).await), ErrorKind::NotLinked);
     assert_eq!(refused(service.get_call_log(&agent, missing).await), ErrorKind::NotFound);
-    assert_eq!(refused(service.append_to_call_log(&agent, missing, comment("x"), None).await), ErrorKind::NotFound);
+    assert_eq!(
+        refused(service.append_to_call_log(&writer(&agent), missing, comment("x"), None).await),
+        ErrorKind::NotFound
+    );
     // The same for a property and a unit.
     assert_eq!(refused(service.property_summary(&agent, PropertyId(2)).await), ErrorKind::NotLinked);
     assert_eq!(refused(service.property_summary(&agent, PropertyId(3)).await), ErrorKind::NotFound);
     assert_eq!(refused(service.get_unit(&agent, UnitId(21)).await), ErrorKind::NotLinked);
     assert_eq!(refused(service.get_unit(&agent, UnitId(99)).await), ErrorKind::NotFound);
     // A deleted log is gone, for the one who may see its property too.
-    service.delete_call_log(&rules.boss, theirs).await.unwrap();
+    service.delete_call_log(&admin(&rules.boss), theirs).await.unwrap();
     assert_eq!(refused(service.get_call_log(&rules.boss, theirs).await), ErrorKind::NotFound);
 }
 
@@ -253,13 +265,16 @@ async fn the_last_active_admin_can_be_neither_demoted_nor_deactivated() {
 
     let demote = || UserChanges { role: Some(Role::Agent), ..UserChanges::default() };
     let deactivate = || UserChanges { active: Some(false), ..UserChanges::default() };
-    assert_eq!(refused(service.update_user(&rules.boss, boss, demote()).await), ErrorKind::InvalidOperation);
-    assert_eq!(refused(service.update_user(&rules.boss, boss, deactivate()).await), ErrorKind::InvalidOperation);
-    let user = service.get_user(&rules.boss, boss).await.unwrap();
+    assert_eq!(refused(service.update_user(&admin(&rules.boss), boss, demote()).await), ErrorKind::InvalidOperation);
+    assert_eq!(
+        refused(service.update_user(&admin(&rules.boss), boss, deactivate()).await),
+        ErrorKind::InvalidOperation
+    );
+    let user = service.get_user(&admin(&rules.boss).user_access(boss)).await.unwrap();
     assert_eq!((user.role, user.active), (Role::Admin, true), "unchanged");
 
     // With a second active admin, the first may step down.
     rules.user("second", Role::Admin, &[]).await;
-    let user = service.update_user(&rules.boss, boss, demote()).await.unwrap();
+    let user = service.update_user(&admin(&rules.boss), boss, demote()).await.unwrap();
     assert_eq!(user.role, Role::Agent);
 }

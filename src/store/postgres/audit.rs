@@ -69,8 +69,9 @@ pub fn page(db: &mut Db, filter: &AuditFilter, limit: i64, offset: i64) -> Store
     let mut entries = Vec::with_capacity(rows.len());
     for row in rows {
         let action: String = row.col(3)?;
-        let action = AuditAction::parse(&action)
-            .ok_or_else(|| StoreError::Failed(format!("the audit holds an unknown action {action:?}")))?;
+        let action = action
+            .parse::<AuditAction>()
+            .map_err(|_| StoreError::Failed(format!("the audit holds an unknown action {action:?}")))?;
         entries.push(AuditEntry {
             at: Stamp(row.col(0)?),
             user_id: row.col(1)?,

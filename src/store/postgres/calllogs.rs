@@ -357,11 +357,12 @@ pub fn history(db: &mut Db, log_id: LogId, limit: i64, offset: i64) -> StoreResu
     let mut entries = Vec::with_capacity(rows.len());
     for r in &rows {
         let kind: String = r.col(2)?;
-        let kind = EventKind::parse(&kind)
-            .ok_or_else(|| StoreError::Failed(format!("call log {log_id} has an event of unknown kind {kind:?}")))?;
+        let kind = kind
+            .parse::<EventKind>()
+            .map_err(|_| StoreError::Failed(format!("call log {log_id} has an event of unknown kind {kind:?}")))?;
         let field = match col::<Option<String>>(r, 3)? {
             None => None,
-            Some(text) => Some(TrackedField::parse(&text).ok_or_else(|| {
+            Some(text) => Some(text.parse::<TrackedField>().map_err(|_| {
                 StoreError::Failed(format!("call log {log_id} has a change of unknown field {text:?}"))
             })?),
         };

@@ -12,7 +12,7 @@ use super::db::Db;
 use super::directory::nocase;
 use super::tx::PgTx;
 use super::RowExt;
-use crate::domain::catalog::{CallLogReason, CatalogInput, ModuleStatus, STATUS_MODULE};
+use crate::domain::catalog::{CallLogReason, CatalogInput, ModuleStatus, StatusCategory, STATUS_MODULE};
 use crate::domain::ids::{ReasonId, StatusId};
 use crate::store::{Catalog, StoreError, StoreResult};
 use crate::store::{CatalogReads, CatalogWrites};
@@ -27,7 +27,7 @@ fn status_from_row(r: &Row) -> StoreResult<ModuleStatus> {
         module_status_id: r.col(0)?,
         module: STATUS_MODULE,
         name: r.col(1)?,
-        category: r.col(2)?,
+        category: r.word(2)?,
         is_default: r.col(3)?,
         active: r.col(4)?,
         display_order: r.col(5)?,
@@ -135,11 +135,11 @@ pub fn clear_default(db: &mut Db, except_id: StatusId) -> StoreResult<()> {
     Ok(())
 }
 
-pub fn insert_status(db: &mut Db, name: &str, category: &str, display_order: i64) -> StoreResult<StatusId> {
+pub fn insert_status(db: &mut Db, name: &str, category: StatusCategory, display_order: i64) -> StoreResult<StatusId> {
     db.query_one(
         "INSERT INTO statuses (name, category, is_default, active, display_order) VALUES ($1, $2, false, true, $3)
              RETURNING status_id",
-        &[&name, &category, &display_order],
+        &[&name, &category.as_str(), &display_order],
     )?
     .col(0)
 }
@@ -155,7 +155,14 @@ pub fn update_status(db: &mut Db, status_id: StatusId, input: &CatalogInput) -> 
                 active = coalesce($4::boolean, active), display_order = coalesce($5::bigint, display_order),
                 is_default = coalesce($6::boolean, is_default)
          WHERE status_id = $1",
-        &[&status_id, &input.name, &input.category, &input.active, &input.display_order, &input.is_default],
+        &[
+            &status_id,
+            &input.name,
+            &input.category.map(StatusCategory::as_str),
+            &input.active,
+            &input.display_order,
+            &input.is_default,
+        ],
     )?;
     Ok(())
 }
@@ -210,7 +217,7 @@ impl CatalogWrites for PgTx<'_> {
     fn update_reason(&mut self, reason_id: ReasonId, changes: &CatalogInput) -> StoreResult<()> {
         update_reason(self.db()?, reason_id, changes)
     }
-    fn insert_status(&mut self, name: &str, category: &str, display_order: i64) -> StoreResult<StatusId> {
+    fn insert_status(&mut self, name: &str, category: StatusCategory, display_order: i64) -> StoreResult<StatusId> {
         insert_status(self.db()?, name, category, display_order)
     }
     fn update_status(&mut self, status_id: StatusId, changes: &CatalogInput) -> StoreResult<()> {

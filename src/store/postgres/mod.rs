@@ -29,7 +29,7 @@ pub use row::{col, RowExt};
 mod row;
 
 use crate::config::StoreConfig;
-use crate::store::{OpenError, Reads, StoreError, StoreStats, Writes};
+use crate::store::{MaintenanceError, OpenError, Reads, StoreError, StoreStats, Writes};
 use postgres::error::SqlState;
 use postgres::{Client, NoTls};
 use r2d2_postgres::PostgresConnectionManager;
@@ -306,7 +306,7 @@ fn describe(e: &postgres::Error) -> String {
 }
 
 /// Connects once, for commands that work on PostgreSQL directly (`migrate`).
-pub fn connect(url: &str) -> Result<Client, String> {
+pub fn connect(url: &str) -> Result<Client, MaintenanceError> {
     let config: postgres::Config = url.parse().map_err(|e| format!("not a PostgreSQL URL: {e}"))?;
-    config.connect(NoTls).map_err(|e| e.to_string())
+    config.connect(NoTls).map_err(|e| e.to_string().into())
 }

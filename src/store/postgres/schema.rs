@@ -109,7 +109,7 @@ fn seed_catalog(tx: &mut Transaction) -> Result<(), postgres::Error> {
         tx.execute(
             "INSERT INTO statuses (status_id, name, category, is_default, active, display_order)
              VALUES ($1, $2, $3, $4, true, $5)",
-            &[id, name, category, is_default, &(order as i64 + 1)],
+            &[id, name, &category.as_str(), is_default, &(order as i64 + 1)],
         )?;
     }
     for (i, name) in SEED_REASONS.iter().enumerate() {

@@ -23,14 +23,13 @@ use ::postgres::Row;
 const USER_COLUMNS: &str = "user_id, user_name, first_name, last_name, email, role, active";
 
 fn user_from_row(row: &Row) -> StoreResult<User> {
-    let role: String = row.col(5)?;
     Ok(User {
         user_id: row.col(0)?,
         user_name: row.col(1)?,
         first_name: row.col(2)?,
         last_name: row.col(3)?,
         email: row.col(4)?,
-        role: Role::parse(&role).unwrap_or(Role::Viewer),
+        role: row.word(5)?,
         active: row.col(6)?,
         property_ids: Vec::new(),
     })
@@ -193,14 +192,13 @@ pub fn caller_for_token(db: &mut Db, hash: &[u8], now: Stamp) -> StoreResult<Opt
             let user_name: String = r.col(3)?;
             let first: Option<String> = r.col(4)?;
             let last: Option<String> = r.col(5)?;
-            let role: String = r.col(6)?;
             Ok::<_, crate::store::StoreError>(Caller {
                 token_id: r.col(0)?,
                 token_expires_on: r.col::<Option<i64>>(1)?.map(Stamp),
                 user_id: r.col(2)?,
                 display_name: display_name(&user_name, first.as_deref(), last.as_deref()),
                 user_name,
-                role: Role::parse(&role).unwrap_or(Role::Viewer),
+                role: r.word(6)?,
                 property_ids: Vec::new(),
                 token_kind: Some(TokenKind::parse(&r.col::<String>(7)?)),
             })

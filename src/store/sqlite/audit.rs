@@ -75,8 +75,9 @@ pub fn page(conn: &Connection, filter: &AuditFilter, limit: i64, offset: i64) ->
     let mut entries = Vec::new();
     for row in rows {
         let (at, user_id, user_name, action, target, details) = row?;
-        let action = AuditAction::parse(&action)
-            .ok_or_else(|| StoreError::Failed(format!("the audit holds an unknown action {action:?}")))?;
+        let action = action
+            .parse::<AuditAction>()
+            .map_err(|_| StoreError::Failed(format!("the audit holds an unknown action {action:?}")))?;
         entries.push(AuditEntry { at: Stamp(at), user_id, user_name, action, target, details });
     }
     Ok((total, entries))

@@ -1,7 +1,7 @@
 //! Call-log statuses and reasons. Never deleted, only deactivated.
 
 use super::SqliteTx;
-use crate::domain::catalog::{CallLogReason, CatalogInput, ModuleStatus, STATUS_MODULE};
+use crate::domain::catalog::{CallLogReason, CatalogInput, ModuleStatus, StatusCategory, STATUS_MODULE};
 use crate::domain::ids::{ReasonId, StatusId};
 use crate::store::{Catalog, StoreResult};
 use crate::store::{CatalogReads, CatalogWrites};
@@ -16,7 +16,7 @@ fn status_from_row(r: &Row) -> rusqlite::Result<ModuleStatus> {
         module_status_id: r.get(0)?,
         module: STATUS_MODULE,
         name: r.get(1)?,
-        category: r.get(2)?,
+        category: super::word(r, 2)?,
         is_default: r.get(3)?,
         active: r.get(4)?,
         display_order: r.get(5)?,
@@ -110,11 +110,16 @@ pub fn clear_default(conn: &Connection, except_id: StatusId) -> StoreResult<()> 
     Ok(())
 }
 
-pub fn insert_status(conn: &Connection, name: &str, category: &str, display_order: i64) -> StoreResult<StatusId> {
+pub fn insert_status(
+    conn: &Connection,
+    name: &str,
+    category: StatusCategory,
+    display_order: i64,
+) -> StoreResult<StatusId> {
     conn.prepare_cached(
         "INSERT INTO statuses (name, category, is_default, active, display_order) VALUES (?1, ?2, 0, 1, ?3)",
     )?
-    .execute(params![name, category, display_order])?;
+    .execute(params![name, category.as_str(), display_order])?;
     Ok(StatusId(conn.last_insert_rowid()))
 }
 
@@ -124,7 +129,7 @@ pub fn update_status(conn: &Connection, status_id: StatusId, input: &CatalogInpu
                 display_order = coalesce(?5, display_order), is_default = coalesce(?6, is_default)
          WHERE status_id = ?1",
     )?
-    .execute(params![status_id, input.name, input.category, input.active, input.display_order, input.is_default])?;
+    .execute(params![status_id, input.name, input.category.map(StatusCategory::as_str), input.active, input.display_order, input.is_default])?;
     Ok(())
 }
 
@@ -175,7 +180,7 @@ impl CatalogWrites for SqliteTx<'_> {
     fn update_reason(&mut self, reason_id: ReasonId, changes: &CatalogInput) -> StoreResult<()> {
         update_reason(self.conn, reason_id, changes)
     }
-    fn insert_status(&mut self, name: &str, category: &str, display_order: i64) -> StoreResult<StatusId> {
+    fn insert_status(&mut self, name: &str, category: StatusCategory, display_order: i64) -> StoreResult<StatusId> {
         insert_status(self.conn, name, category, display_order)
     }
     fn update_status(&mut self, status_id: StatusId, changes: &CatalogInput) -> StoreResult<()> {

@@ -20,7 +20,9 @@ pub mod users;
 pub mod writer;
 
 use crate::config::StoreConfig;
-use crate::store::{OpenError, Reads, RuleLock, RuleLocks, StoreError, StoreResult, StoreStats, Writes};
+use crate::store::{
+    MaintenanceError, OpenError, Reads, RuleLock, RuleLocks, StoreError, StoreResult, StoreStats, UnknownWord, Writes,
+};
 use r2d2_sqlite::SqliteConnectionManager;
 use rusqlite::{Connection, OpenFlags};
 use std::path::Path;
@@ -139,7 +141,7 @@ impl SqliteStore {
         let conn = Connection::open(db_path).map_err(|e| open_error(e.to_string()))?;
         let writer_role = Role::Writer { wal_limit_bytes: config.wal_limit_bytes };
         apply_pragmas(&conn, synchronous, writer_role).map_err(|e| classify(&path_text, e))?;
-        schema::check_integrity(&conn).map_err(|detail| OpenError::Damaged { path: path_text.clone(), detail })?;
+        schema::check_integrity(&conn).map_err(|e| OpenError::Damaged { path: path_text.clone(), detail: e.0 })?;
         schema::migrate(&conn).map_err(|e| match e {
             schema::MigrateError::TooNew(found) => {
                 OpenError::TooNew { path: path_text.clone(), found, known: schema::VERSION }
@@ -300,6 +302,15 @@ fn classify(path: &str, e: rusqlite::Error) -> OpenError {
     }
 }
 
+/// Text column `i` read as the enum `T` it names (a role, a category); a
+/// word `T` does not have fails the row, the error naming the column and the word.
+pub fn word<T: std::str::FromStr>(row: &rusqlite::Row, i: usize) -> rusqlite::Result<T> {
+    let text: String = row.get(i)?;
+    let column = row.as_ref().column_name(i).unwrap_or("?");
+    UnknownWord::parse(column, text)
+        .map_err(|e| rusqlite::Error::FromSqlConversionFailure(i, rusqlite::types::Type::Text, Box::new(e)))
+}
+
 /// How an engine error reads to the layers above: resource and I/O failures
 /// mean the database refused the work (113); anything else is a defect (199).
 impl From<rusqlite::Error> for StoreError {
@@ -317,17 +328,17 @@ impl From<rusqlite::Error> for StoreError {
 
 /// A consistent copy of the database at `path` while the server may write
 /// (`VACUUM INTO` reads in one transaction), then an integrity check of it.
-pub fn backup(path: &Path, dest: &Path) -> Result<(), String> {
+pub fn backup(path: &Path, dest: &Path) -> Result<(), MaintenanceError> {
     let dest_text = dest.to_str().ok_or("the destination path is not valid UTF-8")?;
     let conn = Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_ONLY)
         .map_err(|e| format!("cannot open {}: {e}", path.display()))?;
     conn.busy_timeout(Duration::from_secs(30)).map_err(|e| e.to_string())?;
     conn.execute("VACUUM INTO ?1", [dest_text]).map_err(|e| format!("backup to {} failed: {e}", dest.display()))?;
-    integrity_check(dest).map_err(|e| format!("the copy {} failed its integrity check: {e}", dest.display()))
+    integrity_check(dest).map_err(|e| format!("the copy {} failed its integrity check: {e}", dest.display()).into())
 }
 
 /// Integrity check of a database file, for `calllog check` and `backup`.
-pub fn integrity_check(path: &Path) -> Result<(), String> {
+pub fn integrity_check(path: &Path) -> Result<(), MaintenanceError> {
     let conn = Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_ONLY)
         .map_err(|e| format!("cannot open {}: {e}", path.display()))?;
     conn.busy_timeout(Duration::from_secs(5)).map_err(|e| e.to_string())?;

@@ -7,6 +7,7 @@
 //! each in its own transaction, after one copy of the file as it was
 //! (`<file>.before-vN`). A file newer than `VERSION` is refused.
 
+use crate::store::MaintenanceError;
 use rusqlite::{Connection, OpenFlags};
 use std::path::{Path, PathBuf};
 
@@ -55,19 +56,19 @@ const _: () = {
 };
 
 /// `PRAGMA quick_check`: a damaged file must not be served.
-pub fn check_integrity(conn: &Connection) -> Result<(), String> {
+pub fn check_integrity(conn: &Connection) -> Result<(), MaintenanceError> {
     run_check(conn, "quick_check")
 }
 
 /// Runs `quick_check` or `integrity_check`; `Err` lists what it found.
-pub fn run_check(conn: &Connection, pragma: &str) -> Result<(), String> {
+pub fn run_check(conn: &Connection, pragma: &str) -> Result<(), MaintenanceError> {
     let mut stmt = conn.prepare(&format!("PRAGMA {pragma}")).map_err(|e| e.to_string())?;
     let rows: Vec<String> =
         stmt.query_map([], |r| r.get(0)).and_then(|rows| rows.collect()).map_err(|e| e.to_string())?;
     if rows == ["ok"] {
         Ok(())
     } else {
-        Err(rows.join("; "))
+        Err(rows.join("; ").into())
     }
 }
 
@@ -254,13 +255,13 @@ fn back_up(conn: &Connection, version: i64) -> Result<PathBuf, MigrateError> {
     if let Err(reason) = copied {
         // The file is ours and incomplete; left behind, it would pass for a backup.
         let _ = std::fs::remove_file(&path);
-        return Err(failed(reason));
+        return Err(failed(reason.0));
     }
     log::info!("copied the database {db} (schema version {version}) to {} before upgrading it", path.display());
     Ok(path)
 }
 
-fn copy_into(conn: &Connection, path: &Path, version: i64) -> Result<(), String> {
+fn copy_into(conn: &Connection, path: &Path, version: i64) -> Result<(), MaintenanceError> {
     let text = path.to_str().ok_or("the file name is not valid UTF-8")?;
     conn.execute("VACUUM INTO ?1", [text]).map_err(|e| e.to_string())?;
     // VACUUM INTO does not sync its output; the copy must be on disk before
@@ -274,7 +275,7 @@ fn copy_into(conn: &Connection, path: &Path, version: i64) -> Result<(), String>
     run_check(&copy, "quick_check").map_err(|e| format!("the copy is not sound: {e}"))?;
     let copied: i64 = copy.pragma_query_value(None, "user_version", |r| r.get(0)).map_err(|e| e.to_string())?;
     if copied != version {
-        return Err(format!("the copy has schema version {copied}, not {version}"));
+        return Err(format!("the copy has schema version {copied}, not {version}").into());
     }
     Ok(())
 }
@@ -306,7 +307,7 @@ fn seed_catalog(conn: &Connection) -> rusqlite::Result<()> {
         conn.execute(
             "INSERT OR IGNORE INTO statuses (status_id, name, category, is_default, active, display_order)
              VALUES (?1, ?2, ?3, ?4, 1, ?5)",
-            rusqlite::params![id, name, category, *is_default as i64, order as i64 + 1],
+            rusqlite::params![id, name, category.as_str(), *is_default as i64, order as i64 + 1],
         )?;
     }
     for (i, name) in SEED_REASONS.iter().enumerate() {

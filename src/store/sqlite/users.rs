@@ -14,14 +14,13 @@ use rusqlite::{params, Connection, OptionalExtension, Row};
 const USER_COLUMNS: &str = "user_id, user_name, first_name, last_name, email, role, active";
 
 fn user_from_row(row: &Row) -> rusqlite::Result<User> {
-    let role: String = row.get(5)?;
     Ok(User {
         user_id: row.get(0)?,
         user_name: row.get(1)?,
         first_name: row.get(2)?,
         last_name: row.get(3)?,
         email: row.get(4)?,
-        role: Role::parse(&role).unwrap_or(Role::Viewer),
+        role: super::word(row, 5)?,
         active: row.get(6)?,
         property_ids: Vec::new(),
     })
@@ -178,14 +177,13 @@ pub fn caller_for_token(conn: &Connection, hash: &[u8], now: Stamp) -> StoreResu
             let user_name: String = r.get(3)?;
             let first: Option<String> = r.get(4)?;
             let last: Option<String> = r.get(5)?;
-            let role: String = r.get(6)?;
             Ok(Caller {
                 token_id: r.get(0)?,
                 token_expires_on: r.get::<_, Option<i64>>(1)?.map(Stamp),
                 user_id: r.get(2)?,
                 display_name: display_name(&user_name, first.as_deref(), last.as_deref()),
                 user_name,
-                role: Role::parse(&role).unwrap_or(Role::Viewer),
+                role: super::word(r, 6)?,
                 property_ids: Vec::new(),
                 token_kind: Some(TokenKind::parse(&r.get::<_, String>(7)?)),
             })

@@ -281,11 +281,12 @@ pub fn history(conn: &Connection, log_id: LogId, limit: i64, offset: i64) -> Sto
     let mut entries = Vec::new();
     while let Some(r) = rows.next()? {
         let kind: String = r.get(2)?;
-        let kind = EventKind::parse(&kind)
-            .ok_or_else(|| StoreError::Failed(format!("call log {log_id} has an event of unknown kind {kind:?}")))?;
+        let kind = kind
+            .parse::<EventKind>()
+            .map_err(|_| StoreError::Failed(format!("call log {log_id} has an event of unknown kind {kind:?}")))?;
         let field = match r.get::<_, Option<String>>(3)? {
             None => None,
-            Some(text) => Some(TrackedField::parse(&text).ok_or_else(|| {
+            Some(text) => Some(text.parse::<TrackedField>().map_err(|_| {
                 StoreError::Failed(format!("call log {log_id} has a change of unknown field {text:?}"))
             })?),
         };
