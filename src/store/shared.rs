@@ -33,3 +33,9 @@ pub fn property_status_range(status: PropertyStatus) -> (i64, i64) {
         PropertyStatus::All => (0, 1),
     }
 }
+
+/// A call log's columns, in the order both engines' row mappers read them
+/// (`c` is the `call_logs` alias of every query that uses them).
+pub const CALL_LOG_COLUMNS: &str =
+    "c.log_id, c.property_id, c.unit_id, c.resident_id, c.call_from, c.status_id, c.subject, \
+     c.notes, c.taken_by, c.created_on, c.modified_on, c.last_event_no, c.deleted";

@@ -32,8 +32,7 @@ use ::postgres::types::ToSql;
 use ::postgres::Row;
 use std::collections::HashMap;
 
-const LOG_COLUMNS: &str = "c.log_id, c.property_id, c.unit_id, c.resident_id, c.call_from, c.status_id, c.subject, \
-     c.notes, c.taken_by, c.created_on, c.modified_on, c.last_event_no, c.deleted";
+use crate::store::shared::CALL_LOG_COLUMNS;
 
 /// Column `i` of a row: a type the query does not give is a defect (199), not a panic.
 fn log_from_row(r: &Row) -> StoreResult<CallLog> {
@@ -99,7 +98,8 @@ fn attach_details(db: &mut Db, logs: &mut [CallLog]) -> StoreResult<()> {
 
 /// A log with its reasons and comments, deleted or not (the caller decides).
 pub fn get(db: &mut Db, log_id: LogId) -> StoreResult<Option<CallLog>> {
-    let Some(row) = db.query_opt(&format!("SELECT {LOG_COLUMNS} FROM call_logs c WHERE c.log_id = $1"), &[&log_id])?
+    let Some(row) =
+        db.query_opt(&format!("SELECT {CALL_LOG_COLUMNS} FROM call_logs c WHERE c.log_id = $1"), &[&log_id])?
     else {
         return Ok(None);
     };
@@ -580,7 +580,7 @@ pub fn list(db: &mut Db, filter: &CallLogFilter, limit: i64, offset: i64) -> Sto
     let order = list_order(filter);
     let (l, o) = (b.bind(limit), b.bind(offset));
     let rows = db.query(
-        &format!("SELECT {LOG_COLUMNS} FROM call_logs c WHERE {conditions} ORDER BY {order} LIMIT {l} OFFSET {o}"),
+        &format!("SELECT {CALL_LOG_COLUMNS} FROM call_logs c WHERE {conditions} ORDER BY {order} LIMIT {l} OFFSET {o}"),
         &b.params(),
     )?;
     let mut logs = rows.iter().map(log_from_row).collect::<StoreResult<Vec<_>>>()?;
@@ -629,7 +629,7 @@ fn logs_by_id(db: &mut Db, ids: &[i64]) -> StoreResult<Vec<CallLog>> {
     if ids.is_empty() {
         return Ok(Vec::new());
     }
-    let rows = db.query(&format!("SELECT {LOG_COLUMNS} FROM call_logs c WHERE c.log_id = ANY($1)"), &[&ids])?;
+    let rows = db.query(&format!("SELECT {CALL_LOG_COLUMNS} FROM call_logs c WHERE c.log_id = ANY($1)"), &[&ids])?;
     let mut found: HashMap<i64, CallLog> = HashMap::with_capacity(rows.len());
     for r in &rows {
         let log = log_from_row(r)?;

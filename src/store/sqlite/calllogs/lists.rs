@@ -201,7 +201,7 @@ pub fn list_with(
     values.push(SqlValue::Integer(limit));
     values.push(SqlValue::Integer(offset));
     let mut stmt = conn.prepare_cached(&format!(
-        "SELECT {LOG_COLUMNS} FROM call_logs c WHERE {conditions} ORDER BY {order} LIMIT ?{} OFFSET ?{}",
+        "SELECT {CALL_LOG_COLUMNS} FROM call_logs c WHERE {conditions} ORDER BY {order} LIMIT ?{} OFFSET ?{}",
         n + 1,
         n + 2
     ))?;
@@ -241,7 +241,7 @@ pub(super) fn logs_by_id(conn: &Connection, ids: &[i64]) -> StoreResult<Vec<Call
     }
     let mut found: HashMap<i64, CallLog> = conn
         .prepare_cached(&format!(
-            "SELECT {LOG_COLUMNS} FROM call_logs c WHERE c.log_id IN (SELECT value FROM json_each(?1))"
+            "SELECT {CALL_LOG_COLUMNS} FROM call_logs c WHERE c.log_id IN (SELECT value FROM json_each(?1))"
         ))?
         .query_map([id_list_param(Some(ids))], log_from_row)?
         .map(|log| log.map(|l| (l.log_id.0, l)))

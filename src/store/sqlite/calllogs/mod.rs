@@ -30,9 +30,7 @@ use rusqlite::types::Value as SqlValue;
 use rusqlite::{params, params_from_iter, Connection, OptionalExtension, Row};
 use std::collections::HashMap;
 
-pub(super) const LOG_COLUMNS: &str =
-    "c.log_id, c.property_id, c.unit_id, c.resident_id, c.call_from, c.status_id, c.subject, \
-     c.notes, c.taken_by, c.created_on, c.modified_on, c.last_event_no, c.deleted";
+use crate::store::shared::CALL_LOG_COLUMNS;
 
 pub(super) fn log_from_row(r: &Row) -> rusqlite::Result<CallLog> {
     Ok(CallLog {
@@ -99,7 +97,7 @@ pub(super) fn attach_details(conn: &Connection, logs: &mut [CallLog]) -> StoreRe
 /// A log with its reasons and comments, deleted or not (the caller decides).
 pub fn get(conn: &Connection, log_id: LogId) -> StoreResult<Option<CallLog>> {
     let log = conn
-        .prepare_cached(&format!("SELECT {LOG_COLUMNS} FROM call_logs c WHERE c.log_id = ?1"))?
+        .prepare_cached(&format!("SELECT {CALL_LOG_COLUMNS} FROM call_logs c WHERE c.log_id = ?1"))?
         .query_row([log_id], log_from_row)
         .optional()?;
     let Some(mut log) = log else { return Ok(None) };
