@@ -167,13 +167,6 @@ pub fn insert(db: &mut Db, row: &CallLogRow) -> StoreResult<LogId> {
     Ok(log_id)
 }
 
-pub fn link_reasons(db: &mut Db, log_id: LogId, reason_ids: &[ReasonId]) -> StoreResult<()> {
-    for reason_id in reason_ids {
-        db.execute("INSERT INTO call_log_reasons (log_id, reason_id) VALUES ($1, $2)", &[&log_id, reason_id])?;
-    }
-    Ok(())
-}
-
 /// Appends events after `after_event_no`, stamps the log as modified and
 /// indexes each comment (a row of its own, never a rewrite).
 ///
@@ -229,29 +222,6 @@ pub fn append_events(
     Ok(last_event_no)
 }
 
-/// New notes, and the log's search header rebuilt with them.
-pub fn set_notes(db: &mut Db, log_id: LogId, notes: Option<&str>) -> StoreResult<()> {
-    let row = db.query_opt(
-        "UPDATE call_logs SET notes = $2 WHERE log_id = $1 RETURNING subject, call_from, taken_by",
-        &[&log_id, &notes],
-    )?;
-    let Some(row) = row else {
-        return Err(StoreError::Failed(format!("call log {log_id} vanished while its notes changed")));
-    };
-    let (subject, call_from, takenby): (String, String, String) = (col(&row, 0)?, col(&row, 1)?, col(&row, 2)?);
-    index_header(db, log_id, &subject, &call_from, &takenby, notes)
-}
-
-pub fn set_status(db: &mut Db, log_id: LogId, status_id: StatusId) -> StoreResult<()> {
-    db.execute("UPDATE call_logs SET status_id = $2 WHERE log_id = $1", &[&log_id, &status_id])?;
-    Ok(())
-}
-
-pub fn set_deleted(db: &mut Db, log_id: LogId, deleted: bool) -> StoreResult<()> {
-    db.execute("UPDATE call_logs SET deleted = $2 WHERE log_id = $1", &[&log_id, &deleted])?;
-    Ok(())
-}
-
 /// The advisory lock space of idempotency keys (the two-key form: apart
 /// from the one-key locks of `RuleLock` and the change clock).
 const IDEMPOTENCY_LOCK_CLASS: i32 = 0x6964_656d; // "idem"
@@ -290,11 +260,6 @@ pub fn remember_idempotent(
              fingerprint = excluded.fingerprint",
         &[&user_id, &key, &remembered.log_id, &now.0, &remembered.fingerprint],
     )?;
-    Ok(())
-}
-
-pub fn forget_idempotent_before(db: &mut Db, before: Stamp) -> StoreResult<()> {
-    db.execute("DELETE FROM idempotency_keys WHERE created_on <= $1", &[&before.0])?;
     Ok(())
 }
 
@@ -654,37 +619,6 @@ fn counts_from(r: &Row, first: usize) -> StoreResult<CategoryCounts> {
     })
 }
 
-/// A property's live call logs counted by status category: a few counter
-/// rows per unit, however many logs the property has.
-pub fn property_counts(db: &mut Db, property_id: PropertyId) -> StoreResult<CategoryCounts> {
-    let row = db.query_one(
-        &format!(
-            "SELECT {CATEGORY_COUNTS} FROM call_log_counts n JOIN statuses s ON s.status_id = n.status_id
-             WHERE n.property_id = $1"
-        ),
-        &[&property_id],
-    )?;
-    counts_from(&row, 0)
-}
-
-/// Every unit of a property (in display order, unit numbers compared byte
-/// by byte as on SQLite), with its live call logs counted by status
-/// category; units without calls count zero.
-pub fn unit_counts(db: &mut Db, property_id: PropertyId) -> StoreResult<Vec<UnitSummary>> {
-    let rows = db.query(
-        &format!(
-            "SELECT u.unit_id, {CATEGORY_COUNTS} FROM units u
-             LEFT JOIN call_log_counts n ON n.property_id = u.property_id AND n.unit_key = u.unit_id
-             LEFT JOIN statuses s ON s.status_id = n.status_id
-             WHERE u.property_id = $1
-             GROUP BY u.unit_id
-             ORDER BY u.display_order IS NULL, u.display_order, u.unit_number COLLATE \"C\", u.unit_id"
-        ),
-        &[&property_id],
-    )?;
-    rows.iter().map(|r| Ok(UnitSummary { unit_id: r.col(0)?, counts: counts_from(r, 1)? })).collect()
-}
-
 /// Up to `limit` rows matching `filter` after `after`, in the list's order
 /// (a search without `sort` exports newest first: a file is read whole,
 /// not skimmed, and a tier gives no stable place to resume from). Each
@@ -785,11 +719,36 @@ impl CallLogReads for PgTx<'_> {
     ) -> StoreResult<Vec<ExportRow>> {
         export_chunk(self.db()?, filter, after, limit)
     }
+    /// A property's live call logs counted by status category: a few counter
+    /// rows per unit, however many logs the property has.
     fn property_counts(&mut self, property_id: PropertyId) -> StoreResult<CategoryCounts> {
-        property_counts(self.db()?, property_id)
+        let db = self.db()?;
+        let row = db.query_one(
+            &format!(
+                "SELECT {CATEGORY_COUNTS} FROM call_log_counts n JOIN statuses s ON s.status_id = n.status_id
+                 WHERE n.property_id = $1"
+            ),
+            &[&property_id],
+        )?;
+        counts_from(&row, 0)
     }
+    /// Every unit of a property (in display order, unit numbers compared byte
+    /// by byte as on SQLite), with its live call logs counted by status
+    /// category; units without calls count zero.
     fn unit_counts(&mut self, property_id: PropertyId) -> StoreResult<Vec<UnitSummary>> {
-        unit_counts(self.db()?, property_id)
+        let db = self.db()?;
+        let rows = db.query(
+            &format!(
+                "SELECT u.unit_id, {CATEGORY_COUNTS} FROM units u
+                 LEFT JOIN call_log_counts n ON n.property_id = u.property_id AND n.unit_key = u.unit_id
+                 LEFT JOIN statuses s ON s.status_id = n.status_id
+                 WHERE u.property_id = $1
+                 GROUP BY u.unit_id
+                 ORDER BY u.display_order IS NULL, u.display_order, u.unit_number COLLATE \"C\", u.unit_id"
+            ),
+            &[&property_id],
+        )?;
+        rows.iter().map(|r| Ok(UnitSummary { unit_id: r.col(0)?, counts: counts_from(r, 1)? })).collect()
     }
 }
 
@@ -801,7 +760,11 @@ impl CallLogWrites for PgTx<'_> {
         insert(self.db()?, row)
     }
     fn link_reasons(&mut self, log_id: LogId, reason_ids: &[ReasonId]) -> StoreResult<()> {
-        link_reasons(self.db()?, log_id, reason_ids)
+        let db = self.db()?;
+        for reason_id in reason_ids {
+            db.execute("INSERT INTO call_log_reasons (log_id, reason_id) VALUES ($1, $2)", &[&log_id, reason_id])?;
+        }
+        Ok(())
     }
     fn append_events(
         &mut self,
@@ -813,14 +776,28 @@ impl CallLogWrites for PgTx<'_> {
     ) -> StoreResult<i64> {
         append_events(self.db()?, log_id, after_event_no, events, author, now)
     }
+    /// New notes, and the log's search header rebuilt with them.
     fn set_notes(&mut self, log_id: LogId, notes: Option<&str>) -> StoreResult<()> {
-        set_notes(self.db()?, log_id, notes)
+        let db = self.db()?;
+        let row = db.query_opt(
+            "UPDATE call_logs SET notes = $2 WHERE log_id = $1 RETURNING subject, call_from, taken_by",
+            &[&log_id, &notes],
+        )?;
+        let Some(row) = row else {
+            return Err(StoreError::Failed(format!("call log {log_id} vanished while its notes changed")));
+        };
+        let (subject, call_from, takenby): (String, String, String) = (col(&row, 0)?, col(&row, 1)?, col(&row, 2)?);
+        index_header(db, log_id, &subject, &call_from, &takenby, notes)
     }
     fn set_status(&mut self, log_id: LogId, status_id: StatusId) -> StoreResult<()> {
-        set_status(self.db()?, log_id, status_id)
+        let db = self.db()?;
+        db.execute("UPDATE call_logs SET status_id = $2 WHERE log_id = $1", &[&log_id, &status_id])?;
+        Ok(())
     }
     fn set_deleted(&mut self, log_id: LogId, deleted: bool) -> StoreResult<()> {
-        set_deleted(self.db()?, log_id, deleted)
+        let db = self.db()?;
+        db.execute("UPDATE call_logs SET deleted = $2 WHERE log_id = $1", &[&log_id, &deleted])?;
+        Ok(())
     }
     fn remember_idempotency_key(
         &mut self,
@@ -832,7 +809,9 @@ impl CallLogWrites for PgTx<'_> {
         remember_idempotent(self.db()?, user_id, key, remembered, now)
     }
     fn forget_idempotency_keys_before(&mut self, before: Stamp) -> StoreResult<()> {
-        forget_idempotent_before(self.db()?, before)
+        let db = self.db()?;
+        db.execute("DELETE FROM idempotency_keys WHERE created_on <= $1", &[&before.0])?;
+        Ok(())
     }
 }
 

@@ -60,42 +60,6 @@ pub fn get_reason(db: &mut Db, reason_id: ReasonId) -> StoreResult<Option<CallLo
         .transpose()
 }
 
-/// Names are unique ignoring case, beyond ASCII too (`Émergency` = `émergency`),
-/// in Rust's Unicode lower case as on SQLite. A name that only the unique
-/// `lower(name)` index would refuse (the database's locale folds a few
-/// letters otherwise, `İ` to `i`) is taken too: refused as a rule (409)
-/// rather than by the index (500).
-pub fn name_taken(db: &mut Db, catalog: Catalog, name: &str, except_id: i64) -> StoreResult<bool> {
-    let (table, id_column) = table_of(catalog);
-    let wanted = name.to_lowercase();
-    let rows = db.query(
-        &format!("SELECT name, lower(name) = lower($2) FROM {table} WHERE {id_column} <> $1"),
-        &[&except_id, &name],
-    )?;
-    for r in &rows {
-        if r.col::<bool>(1)? || r.col::<&str>(0)?.to_lowercase() == wanted {
-            return Ok(true);
-        }
-    }
-    Ok(false)
-}
-
-/// The highest order as stored; the next one is the domain's rule
-/// (`display_order_after`), computed where it cannot overflow.
-pub fn last_display_order(db: &mut Db, catalog: Catalog) -> StoreResult<Option<i64>> {
-    let (table, _) = table_of(catalog);
-    let row = db.query_one(&format!("SELECT max(display_order) FROM {table}"), &[])?;
-    row.try_get(0).map_err(|e| StoreError::Failed(format!("reading the last DisplayOrder: {e}")))
-}
-
-pub fn insert_reason(db: &mut Db, name: &str, display_order: i64) -> StoreResult<ReasonId> {
-    db.query_one(
-        "INSERT INTO reasons (name, active, display_order) VALUES ($1, true, $2) RETURNING reason_id",
-        &[&name, &display_order],
-    )?
-    .col(0)
-}
-
 pub fn update_reason(db: &mut Db, reason_id: ReasonId, input: &CatalogInput) -> StoreResult<()> {
     db.execute(
         "UPDATE reasons SET name = coalesce($2::text, name), active = coalesce($3::boolean, active),
@@ -124,24 +88,9 @@ pub fn get_status(db: &mut Db, status_id: StatusId) -> StoreResult<Option<Module
         .transpose()
 }
 
-pub fn default_status(db: &mut Db) -> StoreResult<Option<ModuleStatus>> {
-    db.query_opt(&format!("SELECT {STATUS_COLUMNS} FROM statuses WHERE is_default ORDER BY status_id LIMIT 1"), &[])?
-        .map(|r| status_from_row(&r))
-        .transpose()
-}
-
 pub fn clear_default(db: &mut Db, except_id: StatusId) -> StoreResult<()> {
     db.execute("UPDATE statuses SET is_default = false WHERE is_default AND status_id <> $1", &[&except_id])?;
     Ok(())
-}
-
-pub fn insert_status(db: &mut Db, name: &str, category: StatusCategory, display_order: i64) -> StoreResult<StatusId> {
-    db.query_one(
-        "INSERT INTO statuses (name, category, is_default, active, display_order) VALUES ($1, $2, false, true, $3)
-             RETURNING status_id",
-        &[&name, &category.as_str(), &display_order],
-    )?
-    .col(0)
 }
 
 pub fn update_status(db: &mut Db, status_id: StatusId, input: &CatalogInput) -> StoreResult<()> {
@@ -167,22 +116,6 @@ pub fn update_status(db: &mut Db, status_id: StatusId, input: &CatalogInput) -> 
     Ok(())
 }
 
-/// Every id of `ids` that is not in the catalog, in the order given.
-pub fn unknown_ids(db: &mut Db, catalog: Catalog, ids: &[i64]) -> StoreResult<Vec<i64>> {
-    if ids.is_empty() {
-        return Ok(Vec::new());
-    }
-    let (table, id_column) = table_of(catalog);
-    let rows = db.query(
-        &format!(
-            "SELECT u.id FROM unnest($1::bigint[]) WITH ORDINALITY AS u(id, n)
-             WHERE NOT EXISTS (SELECT 1 FROM {table} WHERE {id_column} = u.id) ORDER BY u.n"
-        ),
-        &[&ids],
-    )?;
-    rows.iter().map(|r| r.col(0)).collect::<StoreResult<_>>()
-}
-
 impl CatalogReads for PgTx<'_> {
     fn reasons(&mut self, include_inactive: bool) -> StoreResult<Vec<CallLogReason>> {
         list_reasons(self.db()?, include_inactive)
@@ -197,28 +130,83 @@ impl CatalogReads for PgTx<'_> {
         get_status(self.db()?, status_id)
     }
     fn default_status(&mut self) -> StoreResult<Option<ModuleStatus>> {
-        default_status(self.db()?)
+        let db = self.db()?;
+        db.query_opt(
+            &format!("SELECT {STATUS_COLUMNS} FROM statuses WHERE is_default ORDER BY status_id LIMIT 1"),
+            &[],
+        )?
+        .map(|r| status_from_row(&r))
+        .transpose()
     }
+    /// Names are unique ignoring case, beyond ASCII too (`Émergency` = `émergency`),
+    /// in Rust's Unicode lower case as on SQLite. A name that only the unique
+    /// `lower(name)` index would refuse (the database's locale folds a few
+    /// letters otherwise, `İ` to `i`) is taken too: refused as a rule (409)
+    /// rather than by the index (500).
     fn catalog_name_taken(&mut self, which: Catalog, name: &str, except_id: i64) -> StoreResult<bool> {
-        name_taken(self.db()?, which, name, except_id)
+        let db = self.db()?;
+        let catalog = which;
+        let (table, id_column) = table_of(catalog);
+        let wanted = name.to_lowercase();
+        let rows = db.query(
+            &format!("SELECT name, lower(name) = lower($2) FROM {table} WHERE {id_column} <> $1"),
+            &[&except_id, &name],
+        )?;
+        for r in &rows {
+            if r.col::<bool>(1)? || r.col::<&str>(0)?.to_lowercase() == wanted {
+                return Ok(true);
+            }
+        }
+        Ok(false)
     }
+    /// The highest order as stored; the next one is the domain's rule
+    /// (`display_order_after`), computed where it cannot overflow.
     fn last_display_order(&mut self, which: Catalog) -> StoreResult<Option<i64>> {
-        last_display_order(self.db()?, which)
+        let db = self.db()?;
+        let catalog = which;
+        let (table, _) = table_of(catalog);
+        let row = db.query_one(&format!("SELECT max(display_order) FROM {table}"), &[])?;
+        row.try_get(0).map_err(|e| StoreError::Failed(format!("reading the last DisplayOrder: {e}")))
     }
+    /// Every id of `ids` that is not in the catalog, in the order given.
     fn unknown_catalog_ids(&mut self, which: Catalog, ids: &[i64]) -> StoreResult<Vec<i64>> {
-        unknown_ids(self.db()?, which, ids)
+        let db = self.db()?;
+        let catalog = which;
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let (table, id_column) = table_of(catalog);
+        let rows = db.query(
+            &format!(
+                "SELECT u.id FROM unnest($1::bigint[]) WITH ORDINALITY AS u(id, n)
+                 WHERE NOT EXISTS (SELECT 1 FROM {table} WHERE {id_column} = u.id) ORDER BY u.n"
+            ),
+            &[&ids],
+        )?;
+        rows.iter().map(|r| r.col(0)).collect::<StoreResult<_>>()
     }
 }
 
 impl CatalogWrites for PgTx<'_> {
     fn insert_reason(&mut self, name: &str, display_order: i64) -> StoreResult<ReasonId> {
-        insert_reason(self.db()?, name, display_order)
+        let db = self.db()?;
+        db.query_one(
+            "INSERT INTO reasons (name, active, display_order) VALUES ($1, true, $2) RETURNING reason_id",
+            &[&name, &display_order],
+        )?
+        .col(0)
     }
     fn update_reason(&mut self, reason_id: ReasonId, changes: &CatalogInput) -> StoreResult<()> {
         update_reason(self.db()?, reason_id, changes)
     }
     fn insert_status(&mut self, name: &str, category: StatusCategory, display_order: i64) -> StoreResult<StatusId> {
-        insert_status(self.db()?, name, category, display_order)
+        let db = self.db()?;
+        db.query_one(
+            "INSERT INTO statuses (name, category, is_default, active, display_order) VALUES ($1, $2, false, true, $3)
+                 RETURNING status_id",
+            &[&name, &category.as_str(), &display_order],
+        )?
+        .col(0)
     }
     fn update_status(&mut self, status_id: StatusId, changes: &CatalogInput) -> StoreResult<()> {
         update_status(self.db()?, status_id, changes)

@@ -175,14 +175,6 @@ pub fn get_resident(db: &mut Db, resident_id: ResidentId) -> StoreResult<Option<
         .transpose()
 }
 
-pub fn residents_of_unit(db: &mut Db, unit_id: UnitId) -> StoreResult<Vec<Resident>> {
-    let rows = db.query(
-        &format!("SELECT {RESIDENT_COLUMNS} FROM residents WHERE unit_id = $1 ORDER BY resident_id"),
-        &[&unit_id],
-    )?;
-    rows.iter().map(resident_from_row).collect::<StoreResult<_>>()
-}
-
 pub fn residents_of_property(db: &mut Db, property_id: PropertyId) -> StoreResult<Vec<Resident>> {
     let rows = db.query(
         &format!(
@@ -196,142 +188,12 @@ pub fn residents_of_property(db: &mut Db, property_id: PropertyId) -> StoreResul
     rows.iter().map(resident_from_row).collect::<StoreResult<_>>()
 }
 
-pub fn directory_is_empty(db: &mut Db) -> StoreResult<bool> {
-    Ok(db.query_opt("SELECT 1 FROM properties LIMIT 1", &[])?.is_none())
-}
-
-/// The ids of `property_ids` that are stored.
-pub fn known_properties(db: &mut Db, property_ids: &[PropertyId]) -> StoreResult<Vec<PropertyId>> {
-    let rows = db.query("SELECT property_id FROM properties WHERE property_id = ANY($1)", &[&property_ids])?;
-    rows.iter().map(|r| r.col(0)).collect::<StoreResult<_>>()
-}
-
-/// The stored units of `unit_ids` with their property.
-pub fn unit_owners(db: &mut Db, unit_ids: &[UnitId]) -> StoreResult<Vec<(UnitId, PropertyId)>> {
-    let rows = db.query("SELECT unit_id, property_id FROM units WHERE unit_id = ANY($1)", &[&unit_ids])?;
-    rows.iter().map(|r| Ok((r.col(0)?, r.col(1)?))).collect()
-}
-
-pub fn directory_size(db: &mut Db) -> StoreResult<DirectorySize> {
-    let row = db.query_one("SELECT (SELECT count(*) FROM properties), (SELECT count(*) FROM units)", &[])?;
-    Ok(DirectorySize { properties: row.col(0)?, units: row.col(1)? })
-}
-
 /// Rows per statement of an import: each column one array parameter,
 /// `unnest` makes the rows (a round trip per row made a 100,000-resident
 /// import wait on the network). In id order, so that two writes touching
 /// the same rows lock them in the same order. The service has refused an id
 /// given twice (one statement may not upsert a row twice).
 const IMPORT_CHUNK: usize = 1000;
-
-/// Replaces the whole row of each property's id (the directory is a copy of the outside system).
-pub fn upsert_properties(db: &mut Db, properties: &[Property]) -> StoreResult<()> {
-    let mut sorted: Vec<&Property> = properties.iter().collect();
-    sorted.sort_by_key(|p| p.property_id);
-    let sql = "INSERT INTO properties (property_id, c4_uid, property_name, address1, address2, city, state, zip,
-                    entity_number, legal_name, property_type_id, property_status, name_terms)
-         SELECT property_id, c4_uid, property_name, address1, address2, city, state, zip, entity_number, legal_name,
-                property_type_id, property_status, array_to_tsvector(string_to_array(terms, ' '))
-         FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[],
-                     $8::text[], $9::text[], $10::text[], $11::bigint[], $12::bigint[], $13::text[])
-              AS p(property_id, c4_uid, property_name, address1, address2, city, state, zip, entity_number,
-                   legal_name, property_type_id, property_status, terms)
-         ORDER BY property_id
-         ON CONFLICT (property_id) DO UPDATE SET c4_uid = excluded.c4_uid, property_name = excluded.property_name,
-            address1 = excluded.address1, address2 = excluded.address2, city = excluded.city,
-            state = excluded.state, zip = excluded.zip, entity_number = excluded.entity_number,
-            legal_name = excluded.legal_name, property_type_id = excluded.property_type_id,
-            property_status = excluded.property_status, name_terms = excluded.name_terms";
-    for chunk in sorted.chunks(IMPORT_CHUNK) {
-        let text = |f: fn(&Property) -> &Option<String>| -> Vec<Option<&str>> {
-            chunk.iter().map(|p| f(p).as_deref()).collect()
-        };
-        let ids: Vec<PropertyId> = chunk.iter().map(|p| p.property_id).collect();
-        let c4_uid = text(|p| &p.c4_uid);
-        let names: Vec<&str> = chunk.iter().map(|p| p.property_name.as_str()).collect();
-        let address1 = text(|p| &p.address1);
-        let address2 = text(|p| &p.address2);
-        let city = text(|p| &p.city);
-        let state = text(|p| &p.state);
-        let zip = text(|p| &p.zip);
-        let entity_number = text(|p| &p.entity_number);
-        let legal_name = text(|p| &p.legal_name);
-        let kinds: Vec<Option<i64>> = chunk.iter().map(|p| p.property_type_id).collect();
-        let status: Vec<i64> = chunk.iter().map(|p| i64::from(p.property_status)).collect();
-        let words: Vec<String> = chunk.iter().map(|p| terms(&[Some(&p.property_name)])).collect();
-        let params: [&(dyn ToSql + Sync); 13] = [
-            &ids,
-            &c4_uid,
-            &names,
-            &address1,
-            &address2,
-            &city,
-            &state,
-            &zip,
-            &entity_number,
-            &legal_name,
-            &kinds,
-            &status,
-            &words,
-        ];
-        db.execute(sql, &params)?;
-    }
-    Ok(())
-}
-
-/// Replaces the row of each unit's id, but never its property (the service refuses a move).
-pub fn upsert_units(db: &mut Db, units: &[Unit]) -> StoreResult<()> {
-    let mut sorted: Vec<&Unit> = units.iter().collect();
-    sorted.sort_by_key(|u| u.unit_id);
-    let sql = "INSERT INTO units (unit_id, property_id, unit_number, address1, address2, city, state, zip,
-                    display_order, floor, latitude, longitude, number_terms)
-         SELECT unit_id, property_id, unit_number, address1, address2, city, state, zip, display_order, floor,
-                latitude, longitude, array_to_tsvector(string_to_array(terms, ' '))
-         FROM unnest($1::bigint[], $2::bigint[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[],
-                     $8::text[], $9::bigint[], $10::text[], $11::float8[], $12::float8[], $13::text[])
-              AS u(unit_id, property_id, unit_number, address1, address2, city, state, zip, display_order, floor,
-                   latitude, longitude, terms)
-         ORDER BY unit_id
-         ON CONFLICT (unit_id) DO UPDATE SET unit_number = excluded.unit_number,
-            address1 = excluded.address1, address2 = excluded.address2, city = excluded.city,
-            state = excluded.state, zip = excluded.zip, display_order = excluded.display_order,
-            floor = excluded.floor, latitude = excluded.latitude, longitude = excluded.longitude,
-            number_terms = excluded.number_terms";
-    for chunk in sorted.chunks(IMPORT_CHUNK) {
-        let text =
-            |f: fn(&Unit) -> &Option<String>| -> Vec<Option<&str>> { chunk.iter().map(|u| f(u).as_deref()).collect() };
-        let ids: Vec<UnitId> = chunk.iter().map(|u| u.unit_id).collect();
-        let properties: Vec<PropertyId> = chunk.iter().map(|u| u.property_id).collect();
-        let numbers: Vec<&str> = chunk.iter().map(|u| u.unit_number.as_str()).collect();
-        let address1 = text(|u| &u.address1);
-        let address2 = text(|u| &u.address2);
-        let city = text(|u| &u.city);
-        let state = text(|u| &u.state);
-        let zip = text(|u| &u.zip);
-        let display_order: Vec<Option<i64>> = chunk.iter().map(|u| u.display_order).collect();
-        let floor = text(|u| &u.floor);
-        let latitude: Vec<Option<f64>> = chunk.iter().map(|u| u.latitude).collect();
-        let longitude: Vec<Option<f64>> = chunk.iter().map(|u| u.longitude).collect();
-        let words: Vec<String> = chunk.iter().map(|u| terms(&[Some(&u.unit_number)])).collect();
-        let params: [&(dyn ToSql + Sync); 13] = [
-            &ids,
-            &properties,
-            &numbers,
-            &address1,
-            &address2,
-            &city,
-            &state,
-            &zip,
-            &display_order,
-            &floor,
-            &latitude,
-            &longitude,
-            &words,
-        ];
-        db.execute(sql, &params)?;
-    }
-    Ok(())
-}
 
 /// The columns a resident's upsert writes.
 const RESIDENT_WRITE_COLUMNS: &str =
@@ -351,69 +213,6 @@ const RESIDENT_REPLACE: &str = "ON CONFLICT (resident_id) DO UPDATE SET property
 /// The words a resident is found by: first and last name (as SQLite's `resident_names`).
 fn resident_terms(r: &Resident) -> String {
     terms(&[r.resident_first_name.as_deref(), r.resident_last_name.as_deref()])
-}
-
-/// An import's residents, [`IMPORT_CHUNK`] per statement.
-pub fn upsert_residents(db: &mut Db, residents: &[Resident]) -> StoreResult<()> {
-    let mut sorted: Vec<&Resident> = residents.iter().collect();
-    sorted.sort_by_key(|r| r.resident_id);
-    let sql = format!(
-        "INSERT INTO residents ({RESIDENT_WRITE_COLUMNS})
-         SELECT resident_id, property_id, unit_id, first_name, middle_initial, last_name, email,
-                unit_phone, cell_phone, work_phone, other_phone, occupancy_type, resident_type, move_in_date,
-                phone_digits, move_out_date, array_to_tsvector(string_to_array(terms, ' '))
-         FROM unnest($1::bigint[], $2::bigint[], $3::bigint[], $4::text[], $5::text[], $6::text[], $7::text[],
-                     $8::text[], $9::text[], $10::text[], $11::text[], $12::text[], $13::bigint[], $14::bigint[],
-                     $15::text[], $16::bigint[], $17::text[])
-              AS r(resident_id, property_id, unit_id, first_name, middle_initial, last_name, email,
-                   unit_phone, cell_phone, work_phone, other_phone, occupancy_type, resident_type, move_in_date,
-                   phone_digits, move_out_date, terms)
-         ORDER BY resident_id
-         {RESIDENT_REPLACE}"
-    );
-    for chunk in sorted.chunks(IMPORT_CHUNK) {
-        let ids: Vec<ResidentId> = chunk.iter().map(|r| r.resident_id).collect();
-        let properties: Vec<PropertyId> = chunk.iter().map(|r| r.property_id).collect();
-        let units: Vec<UnitId> = chunk.iter().map(|r| r.unit_id).collect();
-        let text = |f: fn(&Resident) -> &Option<String>| -> Vec<Option<&str>> {
-            chunk.iter().map(|r| f(r).as_deref()).collect()
-        };
-        let first = text(|r| &r.resident_first_name);
-        let middle = text(|r| &r.resident_middle_initial);
-        let last = text(|r| &r.resident_last_name);
-        let email = text(|r| &r.resident_email);
-        let unit_phone = text(|r| &r.resident_unitphone);
-        let cell_phone = text(|r| &r.resident_cellphone);
-        let work_phone = text(|r| &r.resident_workphone);
-        let other_phone = text(|r| &r.resident_otherphone);
-        let occupancy = text(|r| &r.occupancy_type);
-        let kinds: Vec<Option<i64>> = chunk.iter().map(|r| r.resident_type).collect();
-        let move_in: Vec<Option<i64>> = chunk.iter().map(|r| r.move_in_date.map(|s| s.0)).collect();
-        let digits: Vec<Option<String>> = chunk.iter().map(|r| r.phone_digits()).collect();
-        let move_out: Vec<Option<i64>> = chunk.iter().map(|r| r.move_out_date.map(|s| s.0)).collect();
-        let words: Vec<String> = chunk.iter().map(|r| resident_terms(r)).collect();
-        let params: [&(dyn ToSql + Sync); 17] = [
-            &ids,
-            &properties,
-            &units,
-            &first,
-            &middle,
-            &last,
-            &email,
-            &unit_phone,
-            &cell_phone,
-            &work_phone,
-            &other_phone,
-            &occupancy,
-            &kinds,
-            &move_in,
-            &digits,
-            &move_out,
-            &words,
-        ];
-        db.execute(&sql, &params)?;
-    }
-    Ok(())
 }
 
 impl DirectoryReads for PgTx<'_> {
@@ -447,33 +246,211 @@ impl DirectoryReads for PgTx<'_> {
         get_resident(self.db()?, resident_id)
     }
     fn residents_of_unit(&mut self, unit_id: UnitId) -> StoreResult<Vec<Resident>> {
-        residents_of_unit(self.db()?, unit_id)
+        let db = self.db()?;
+        let rows = db.query(
+            &format!("SELECT {RESIDENT_COLUMNS} FROM residents WHERE unit_id = $1 ORDER BY resident_id"),
+            &[&unit_id],
+        )?;
+        rows.iter().map(resident_from_row).collect::<StoreResult<_>>()
     }
     fn residents_of_property(&mut self, property_id: PropertyId) -> StoreResult<Vec<Resident>> {
         residents_of_property(self.db()?, property_id)
     }
     fn directory_is_empty(&mut self) -> StoreResult<bool> {
-        directory_is_empty(self.db()?)
+        let db = self.db()?;
+        Ok(db.query_opt("SELECT 1 FROM properties LIMIT 1", &[])?.is_none())
     }
+    /// The ids of `property_ids` that are stored.
     fn known_properties(&mut self, property_ids: &[PropertyId]) -> StoreResult<Vec<PropertyId>> {
-        known_properties(self.db()?, property_ids)
+        let db = self.db()?;
+        let rows = db.query("SELECT property_id FROM properties WHERE property_id = ANY($1)", &[&property_ids])?;
+        rows.iter().map(|r| r.col(0)).collect::<StoreResult<_>>()
     }
+    /// The stored units of `unit_ids` with their property.
     fn unit_owners(&mut self, unit_ids: &[UnitId]) -> StoreResult<Vec<(UnitId, PropertyId)>> {
-        unit_owners(self.db()?, unit_ids)
+        let db = self.db()?;
+        let rows = db.query("SELECT unit_id, property_id FROM units WHERE unit_id = ANY($1)", &[&unit_ids])?;
+        rows.iter().map(|r| Ok((r.col(0)?, r.col(1)?))).collect()
     }
     fn directory_size(&mut self) -> StoreResult<DirectorySize> {
-        directory_size(self.db()?)
+        let db = self.db()?;
+        let row = db.query_one("SELECT (SELECT count(*) FROM properties), (SELECT count(*) FROM units)", &[])?;
+        Ok(DirectorySize { properties: row.col(0)?, units: row.col(1)? })
     }
 }
 
 impl DirectoryWrites for PgTx<'_> {
+    /// Replaces the whole row of each property's id (the directory is a copy of the outside system).
     fn upsert_properties(&mut self, properties: &[Property]) -> StoreResult<()> {
-        upsert_properties(self.db()?, properties)
+        let db = self.db()?;
+        let mut sorted: Vec<&Property> = properties.iter().collect();
+        sorted.sort_by_key(|p| p.property_id);
+        let sql = "INSERT INTO properties (property_id, c4_uid, property_name, address1, address2, city, state, zip,
+                        entity_number, legal_name, property_type_id, property_status, name_terms)
+             SELECT property_id, c4_uid, property_name, address1, address2, city, state, zip, entity_number, legal_name,
+                    property_type_id, property_status, array_to_tsvector(string_to_array(terms, ' '))
+             FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[],
+                         $8::text[], $9::text[], $10::text[], $11::bigint[], $12::bigint[], $13::text[])
+                  AS p(property_id, c4_uid, property_name, address1, address2, city, state, zip, entity_number,
+                       legal_name, property_type_id, property_status, terms)
+             ORDER BY property_id
+             ON CONFLICT (property_id) DO UPDATE SET c4_uid = excluded.c4_uid, property_name = excluded.property_name,
+                address1 = excluded.address1, address2 = excluded.address2, city = excluded.city,
+                state = excluded.state, zip = excluded.zip, entity_number = excluded.entity_number,
+                legal_name = excluded.legal_name, property_type_id = excluded.property_type_id,
+                property_status = excluded.property_status, name_terms = excluded.name_terms";
+        for chunk in sorted.chunks(IMPORT_CHUNK) {
+            let text = |f: fn(&Property) -> &Option<String>| -> Vec<Option<&str>> {
+                chunk.iter().map(|p| f(p).as_deref()).collect()
+            };
+            let ids: Vec<PropertyId> = chunk.iter().map(|p| p.property_id).collect();
+            let c4_uid = text(|p| &p.c4_uid);
+            let names: Vec<&str> = chunk.iter().map(|p| p.property_name.as_str()).collect();
+            let address1 = text(|p| &p.address1);
+            let address2 = text(|p| &p.address2);
+            let city = text(|p| &p.city);
+            let state = text(|p| &p.state);
+            let zip = text(|p| &p.zip);
+            let entity_number = text(|p| &p.entity_number);
+            let legal_name = text(|p| &p.legal_name);
+            let kinds: Vec<Option<i64>> = chunk.iter().map(|p| p.property_type_id).collect();
+            let status: Vec<i64> = chunk.iter().map(|p| i64::from(p.property_status)).collect();
+            let words: Vec<String> = chunk.iter().map(|p| terms(&[Some(&p.property_name)])).collect();
+            let params: [&(dyn ToSql + Sync); 13] = [
+                &ids,
+                &c4_uid,
+                &names,
+                &address1,
+                &address2,
+                &city,
+                &state,
+                &zip,
+                &entity_number,
+                &legal_name,
+                &kinds,
+                &status,
+                &words,
+            ];
+            db.execute(sql, &params)?;
+        }
+        Ok(())
     }
+    /// Replaces the row of each unit's id, but never its property (the service refuses a move).
     fn upsert_units(&mut self, units: &[Unit]) -> StoreResult<()> {
-        upsert_units(self.db()?, units)
+        let db = self.db()?;
+        let mut sorted: Vec<&Unit> = units.iter().collect();
+        sorted.sort_by_key(|u| u.unit_id);
+        let sql = "INSERT INTO units (unit_id, property_id, unit_number, address1, address2, city, state, zip,
+                        display_order, floor, latitude, longitude, number_terms)
+             SELECT unit_id, property_id, unit_number, address1, address2, city, state, zip, display_order, floor,
+                    latitude, longitude, array_to_tsvector(string_to_array(terms, ' '))
+             FROM unnest($1::bigint[], $2::bigint[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[],
+                         $8::text[], $9::bigint[], $10::text[], $11::float8[], $12::float8[], $13::text[])
+                  AS u(unit_id, property_id, unit_number, address1, address2, city, state, zip, display_order, floor,
+                       latitude, longitude, terms)
+             ORDER BY unit_id
+             ON CONFLICT (unit_id) DO UPDATE SET unit_number = excluded.unit_number,
+                address1 = excluded.address1, address2 = excluded.address2, city = excluded.city,
+                state = excluded.state, zip = excluded.zip, display_order = excluded.display_order,
+                floor = excluded.floor, latitude = excluded.latitude, longitude = excluded.longitude,
+                number_terms = excluded.number_terms";
+        for chunk in sorted.chunks(IMPORT_CHUNK) {
+            let text = |f: fn(&Unit) -> &Option<String>| -> Vec<Option<&str>> {
+                chunk.iter().map(|u| f(u).as_deref()).collect()
+            };
+            let ids: Vec<UnitId> = chunk.iter().map(|u| u.unit_id).collect();
+            let properties: Vec<PropertyId> = chunk.iter().map(|u| u.property_id).collect();
+            let numbers: Vec<&str> = chunk.iter().map(|u| u.unit_number.as_str()).collect();
+            let address1 = text(|u| &u.address1);
+            let address2 = text(|u| &u.address2);
+            let city = text(|u| &u.city);
+            let state = text(|u| &u.state);
+            let zip = text(|u| &u.zip);
+            let display_order: Vec<Option<i64>> = chunk.iter().map(|u| u.display_order).collect();
+            let floor = text(|u| &u.floor);
+            let latitude: Vec<Option<f64>> = chunk.iter().map(|u| u.latitude).collect();
+            let longitude: Vec<Option<f64>> = chunk.iter().map(|u| u.longitude).collect();
+            let words: Vec<String> = chunk.iter().map(|u| terms(&[Some(&u.unit_number)])).collect();
+            let params: [&(dyn ToSql + Sync); 13] = [
+                &ids,
+                &properties,
+                &numbers,
+                &address1,
+                &address2,
+                &city,
+                &state,
+                &zip,
+                &display_order,
+                &floor,
+                &latitude,
+                &longitude,
+                &words,
+            ];
+            db.execute(sql, &params)?;
+        }
+        Ok(())
     }
+    /// An import's residents, [`IMPORT_CHUNK`] per statement.
     fn upsert_residents(&mut self, residents: &[Resident]) -> StoreResult<()> {
-        upsert_residents(self.db()?, residents)
+        let db = self.db()?;
+        let mut sorted: Vec<&Resident> = residents.iter().collect();
+        sorted.sort_by_key(|r| r.resident_id);
+        let sql = format!(
+            "INSERT INTO residents ({RESIDENT_WRITE_COLUMNS})
+             SELECT resident_id, property_id, unit_id, first_name, middle_initial, last_name, email,
+                    unit_phone, cell_phone, work_phone, other_phone, occupancy_type, resident_type, move_in_date,
+                    phone_digits, move_out_date, array_to_tsvector(string_to_array(terms, ' '))
+             FROM unnest($1::bigint[], $2::bigint[], $3::bigint[], $4::text[], $5::text[], $6::text[], $7::text[],
+                         $8::text[], $9::text[], $10::text[], $11::text[], $12::text[], $13::bigint[], $14::bigint[],
+                         $15::text[], $16::bigint[], $17::text[])
+                  AS r(resident_id, property_id, unit_id, first_name, middle_initial, last_name, email,
+                       unit_phone, cell_phone, work_phone, other_phone, occupancy_type, resident_type, move_in_date,
+                       phone_digits, move_out_date, terms)
+             ORDER BY resident_id
+             {RESIDENT_REPLACE}"
+        );
+        for chunk in sorted.chunks(IMPORT_CHUNK) {
+            let ids: Vec<ResidentId> = chunk.iter().map(|r| r.resident_id).collect();
+            let properties: Vec<PropertyId> = chunk.iter().map(|r| r.property_id).collect();
+            let units: Vec<UnitId> = chunk.iter().map(|r| r.unit_id).collect();
+            let text = |f: fn(&Resident) -> &Option<String>| -> Vec<Option<&str>> {
+                chunk.iter().map(|r| f(r).as_deref()).collect()
+            };
+            let first = text(|r| &r.resident_first_name);
+            let middle = text(|r| &r.resident_middle_initial);
+            let last = text(|r| &r.resident_last_name);
+            let email = text(|r| &r.resident_email);
+            let unit_phone = text(|r| &r.resident_unitphone);
+            let cell_phone = text(|r| &r.resident_cellphone);
+            let work_phone = text(|r| &r.resident_workphone);
+            let other_phone = text(|r| &r.resident_otherphone);
+            let occupancy = text(|r| &r.occupancy_type);
+            let kinds: Vec<Option<i64>> = chunk.iter().map(|r| r.resident_type).collect();
+            let move_in: Vec<Option<i64>> = chunk.iter().map(|r| r.move_in_date.map(|s| s.0)).collect();
+            let digits: Vec<Option<String>> = chunk.iter().map(|r| r.phone_digits()).collect();
+            let move_out: Vec<Option<i64>> = chunk.iter().map(|r| r.move_out_date.map(|s| s.0)).collect();
+            let words: Vec<String> = chunk.iter().map(|r| resident_terms(r)).collect();
+            let params: [&(dyn ToSql + Sync); 17] = [
+                &ids,
+                &properties,
+                &units,
+                &first,
+                &middle,
+                &last,
+                &email,
+                &unit_phone,
+                &cell_phone,
+                &work_phone,
+                &other_phone,
+                &occupancy,
+                &kinds,
+                &move_in,
+                &digits,
+                &move_out,
+                &words,
+            ];
+            db.execute(&sql, &params)?;
+        }
+        Ok(())
     }
 }

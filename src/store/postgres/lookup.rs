@@ -165,26 +165,6 @@ pub fn properties(
     db.query(&sql, &params.refs())?.iter().map(property_from_row).collect::<StoreResult<_>>()
 }
 
-/// A live log's id, place, subject and caller (never its thread).
-pub fn call_log_brief(db: &mut Db, log_id: LogId) -> StoreResult<Option<CallLogBrief>> {
-    db.query_opt(
-        "SELECT log_id, property_id, unit_id, resident_id, subject, call_from FROM call_logs
-             WHERE log_id = $1 AND NOT deleted",
-        &[&log_id],
-    )?
-    .map(|r| {
-        Ok::<_, crate::store::StoreError>(CallLogBrief {
-            log_id: r.col(0)?,
-            property_id: r.col(1)?,
-            unit_id: r.col(2)?,
-            resident_id: r.col(3)?,
-            subject: r.col(4)?,
-            call_from: r.col(5)?,
-        })
-    })
-    .transpose()
-}
-
 impl LookupReads for PgTx<'_> {
     fn lookup_residents(
         &mut self,
@@ -210,7 +190,24 @@ impl LookupReads for PgTx<'_> {
     ) -> StoreResult<Vec<Property>> {
         self::properties(self.db()?, query, properties, limit)
     }
+    /// A live log's id, place, subject and caller (never its thread).
     fn call_log_brief(&mut self, log_id: LogId) -> StoreResult<Option<CallLogBrief>> {
-        call_log_brief(self.db()?, log_id)
+        let db = self.db()?;
+        db.query_opt(
+            "SELECT log_id, property_id, unit_id, resident_id, subject, call_from FROM call_logs
+                 WHERE log_id = $1 AND NOT deleted",
+            &[&log_id],
+        )?
+        .map(|r| {
+            Ok::<_, crate::store::StoreError>(CallLogBrief {
+                log_id: r.col(0)?,
+                property_id: r.col(1)?,
+                unit_id: r.col(2)?,
+                resident_id: r.col(3)?,
+                subject: r.col(4)?,
+                call_from: r.col(5)?,
+            })
+        })
+        .transpose()
     }
 }

@@ -53,48 +53,6 @@ pub fn history(
     })
 }
 
-/// Names with `FAILURES_PER_NAME` failures inside the window, or
-/// `FAILURES_PER_ADDRESS` unforgiven ones from one address; most failures first.
-pub fn locked_names(db: &mut Db, window_start: Stamp) -> StoreResult<Vec<LockedName>> {
-    let rows = db.query(
-        "WITH recent AS (SELECT name_key, address, forgiven FROM login_failures WHERE at > $1),
-              by_name AS (SELECT name_key, count(*) AS failures FROM recent GROUP BY name_key),
-              by_address AS (
-                  SELECT name_key, count(*) AS locked FROM (
-                      SELECT name_key FROM recent WHERE NOT forgiven
-                       GROUP BY name_key, address HAVING count(*) >= $2) AS l
-                   GROUP BY name_key)
-         SELECT n.name_key, n.failures, coalesce(a.locked, 0)
-           FROM by_name n LEFT JOIN by_address a ON a.name_key = n.name_key
-          WHERE n.failures >= $3 OR a.locked > 0
-          ORDER BY n.failures DESC, n.name_key",
-        &[&window_start.0, &(FAILURES_PER_ADDRESS as i64), &(FAILURES_PER_NAME as i64)],
-    )?;
-    let mut locked = Vec::new();
-    for row in rows {
-        let name: Vec<u8> = row.col(0)?;
-        // A key is always 32 bytes; anything else is no name this code wrote.
-        let Ok(name) = <[u8; 32]>::try_from(name.as_slice()) else { continue };
-        let failures: i64 = row.col(1)?;
-        locked.push(LockedName {
-            name: NameKey(name),
-            failures,
-            locked_addresses: row.col(2)?,
-            everywhere: failures >= FAILURES_PER_NAME as i64,
-        });
-    }
-    Ok(locked)
-}
-
-pub fn record_failure(db: &mut Db, key: &ThrottleKey, at: Stamp, forget_before: Stamp) -> StoreResult<()> {
-    db.execute(
-        "INSERT INTO login_failures (name_key, address, at) VALUES ($1, $2, $3)",
-        &[&key.name.0.as_slice(), &key.address, &at.0],
-    )?;
-    db.execute("DELETE FROM login_failures WHERE at <= $1", &[&forget_before.0])?;
-    Ok(())
-}
-
 pub fn record_success(
     db: &mut Db,
     key: &ThrottleKey,
@@ -124,10 +82,6 @@ pub fn record_success(
     Ok(())
 }
 
-pub fn clear_failures(db: &mut Db, name: &NameKey) -> StoreResult<u64> {
-    Ok(db.execute("DELETE FROM login_failures WHERE name_key = $1", &[&name.0.as_slice()])?)
-}
-
 impl ThrottleReads for PgTx<'_> {
     fn login_history(
         &mut self,
@@ -137,14 +91,50 @@ impl ThrottleReads for PgTx<'_> {
     ) -> StoreResult<LoginHistory> {
         history(self.db()?, key, user_id, window_start)
     }
+    /// Names with `FAILURES_PER_NAME` failures inside the window, or
+    /// `FAILURES_PER_ADDRESS` unforgiven ones from one address; most failures first.
     fn locked_names(&mut self, window_start: Stamp) -> StoreResult<Vec<LockedName>> {
-        locked_names(self.db()?, window_start)
+        let db = self.db()?;
+        let rows = db.query(
+            "WITH recent AS (SELECT name_key, address, forgiven FROM login_failures WHERE at > $1),
+                  by_name AS (SELECT name_key, count(*) AS failures FROM recent GROUP BY name_key),
+                  by_address AS (
+                      SELECT name_key, count(*) AS locked FROM (
+                          SELECT name_key FROM recent WHERE NOT forgiven
+                           GROUP BY name_key, address HAVING count(*) >= $2) AS l
+                       GROUP BY name_key)
+             SELECT n.name_key, n.failures, coalesce(a.locked, 0)
+               FROM by_name n LEFT JOIN by_address a ON a.name_key = n.name_key
+              WHERE n.failures >= $3 OR a.locked > 0
+              ORDER BY n.failures DESC, n.name_key",
+            &[&window_start.0, &(FAILURES_PER_ADDRESS as i64), &(FAILURES_PER_NAME as i64)],
+        )?;
+        let mut locked = Vec::new();
+        for row in rows {
+            let name: Vec<u8> = row.col(0)?;
+            // A key is always 32 bytes; anything else is no name this code wrote.
+            let Ok(name) = <[u8; 32]>::try_from(name.as_slice()) else { continue };
+            let failures: i64 = row.col(1)?;
+            locked.push(LockedName {
+                name: NameKey(name),
+                failures,
+                locked_addresses: row.col(2)?,
+                everywhere: failures >= FAILURES_PER_NAME as i64,
+            });
+        }
+        Ok(locked)
     }
 }
 
 impl ThrottleWrites for PgTx<'_> {
     fn record_login_failure(&mut self, key: &ThrottleKey, at: Stamp, forget_before: Stamp) -> StoreResult<()> {
-        record_failure(self.db()?, key, at, forget_before)
+        let db = self.db()?;
+        db.execute(
+            "INSERT INTO login_failures (name_key, address, at) VALUES ($1, $2, $3)",
+            &[&key.name.0.as_slice(), &key.address, &at.0],
+        )?;
+        db.execute("DELETE FROM login_failures WHERE at <= $1", &[&forget_before.0])?;
+        Ok(())
     }
     fn record_login_success(
         &mut self,
@@ -156,6 +146,7 @@ impl ThrottleWrites for PgTx<'_> {
         record_success(self.db()?, key, user_id, at, forget_before)
     }
     fn clear_login_failures(&mut self, name: &NameKey) -> StoreResult<u64> {
-        clear_failures(self.db()?, name)
+        let db = self.db()?;
+        Ok(db.execute("DELETE FROM login_failures WHERE name_key = $1", &[&name.0.as_slice()])?)
     }
 }

@@ -64,29 +64,6 @@ fn name_key(user_name: &str) -> String {
     user_name.to_lowercase()
 }
 
-/// Inserts `user` with `password_hash` (its clear password is not stored).
-pub fn insert_user(db: &mut Db, user: &NewUser, password_hash: &str, now: Stamp) -> StoreResult<UserId> {
-    let user_id: UserId = db
-        .query_one(
-            "INSERT INTO users (user_name, name_key, password_hash, first_name, last_name, email, role, active, created_on)
-             VALUES ($1, $8, $2, $3, $4, $5, $6, true, $7)
-             RETURNING user_id",
-            &[
-                &user.user_name,
-                &password_hash,
-                &user.first_name,
-                &user.last_name,
-                &user.email,
-                &user.role.as_str(),
-                &now.0,
-                &name_key(&user.user_name),
-            ],
-        )?
-        .col(0)?;
-    set_property_ids(db, user_id, &user.property_ids)?;
-    Ok(user_id)
-}
-
 pub fn get_user(db: &mut Db, user_id: UserId) -> StoreResult<Option<User>> {
     let user = db
         .query_opt(&format!("SELECT {USER_COLUMNS} FROM users WHERE user_id = $1"), &[&user_id])?
@@ -101,12 +78,6 @@ pub fn get_user(db: &mut Db, user_id: UserId) -> StoreResult<Option<User>> {
     }
 }
 
-pub fn find_user_id_by_name(db: &mut Db, user_name: &str) -> StoreResult<Option<UserId>> {
-    db.query_opt("SELECT user_id FROM users WHERE name_key = $1", &[&name_key(user_name)])?
-        .map(|r| r.col(0))
-        .transpose()
-}
-
 pub fn list_users(db: &mut Db, limit: i64, offset: i64) -> StoreResult<(i64, Vec<User>)> {
     let total = count_users(db)?;
     // name_key is compared byte by byte ("C"), as SQLite's BINARY collation does.
@@ -119,10 +90,6 @@ pub fn list_users(db: &mut Db, limit: i64, offset: i64) -> StoreResult<(i64, Vec
         user.property_ids = property_ids_of(db, user.user_id)?;
     }
     Ok((total, users))
-}
-
-pub fn active_admins(db: &mut Db) -> StoreResult<i64> {
-    db.query_one("SELECT count(*) FROM users WHERE role = 'admin' AND active", &[])?.col(0)
 }
 
 /// Applies `update` (`None` leaves a value, `Some("")` clears a name or email).
@@ -148,91 +115,6 @@ pub fn update_user(db: &mut Db, user_id: UserId, update: &UserChanges, password_
     Ok(())
 }
 
-/// What a login needs: id, password hash, active flag.
-pub fn login_record(db: &mut Db, user_name: &str) -> StoreResult<Option<LoginRecord>> {
-    db.query_opt("SELECT user_id, password_hash, active FROM users WHERE name_key = $1", &[&name_key(user_name)])?
-        .map(|r| {
-            Ok::<_, crate::store::StoreError>(LoginRecord {
-                user_id: r.col(0)?,
-                password_hash: r.col(1)?,
-                active: r.col(2)?,
-            })
-        })
-        .transpose()
-}
-
-pub fn insert_token(db: &mut Db, token: &NewToken) -> StoreResult<TokenId> {
-    db.query_one(
-        "INSERT INTO tokens (user_id, token_hash, kind, name, created_on, expires_on)
-             VALUES ($1, $2, $3, $4, $5, $6)
-             RETURNING token_id",
-        &[
-            &token.user_id,
-            &token.hash,
-            &token.kind.as_str(),
-            &token.name,
-            &token.created_on.0,
-            &token.expires_on.map(|s| s.0),
-        ],
-    )?
-    .col(0)
-}
-
-/// The caller a token stands for, when the token is live and its user active.
-pub fn caller_for_token(db: &mut Db, hash: &[u8], now: Stamp) -> StoreResult<Option<Caller>> {
-    let found = db
-        .query_opt(
-            "SELECT t.token_id, t.expires_on, u.user_id, u.user_name, u.first_name, u.last_name, u.role, t.kind
-             FROM tokens t JOIN users u ON u.user_id = t.user_id
-             WHERE t.token_hash = $1 AND t.revoked_on IS NULL AND u.active
-               AND (t.expires_on IS NULL OR t.expires_on > $2)",
-            &[&hash, &now.0],
-        )?
-        .map(|r| {
-            let user_name: String = r.col(3)?;
-            let first: Option<String> = r.col(4)?;
-            let last: Option<String> = r.col(5)?;
-            Ok::<_, crate::store::StoreError>(Caller {
-                token_id: r.col(0)?,
-                token_expires_on: r.col::<Option<i64>>(1)?.map(Stamp),
-                user_id: r.col(2)?,
-                display_name: display_name(&user_name, first.as_deref(), last.as_deref()),
-                user_name,
-                role: r.word(6)?,
-                property_ids: Vec::new(),
-                token_kind: Some(TokenKind::parse(&r.col::<String>(7)?)),
-            })
-        })
-        .transpose()?;
-    match found {
-        None => Ok(None),
-        Some(mut caller) => {
-            caller.property_ids = property_ids_of(db, caller.user_id)?;
-            Ok(Some(caller))
-        }
-    }
-}
-
-/// The user's live API tokens (not revoked, not expired).
-pub fn list_api_tokens(db: &mut Db, user_id: UserId, now: Stamp) -> StoreResult<Vec<TokenInfo>> {
-    let rows = db.query(
-        "SELECT token_id, name, created_on, expires_on FROM tokens
-         WHERE user_id = $1 AND kind = 'api' AND revoked_on IS NULL AND (expires_on IS NULL OR expires_on > $2)
-         ORDER BY token_id",
-        &[&user_id, &now.0],
-    )?;
-    rows.iter()
-        .map(|r| {
-            Ok(TokenInfo {
-                token_id: r.col(0)?,
-                name: r.col(1)?,
-                created_on: Stamp(r.col(2)?),
-                expires_on: r.col::<Option<i64>>(3)?.map(Stamp),
-            })
-        })
-        .collect()
-}
-
 /// Revokes one token of `user_id`; false when it has no such live token.
 pub fn revoke_token(db: &mut Db, user_id: UserId, token_id: TokenId, now: Stamp) -> StoreResult<bool> {
     let changed = db.execute(
@@ -240,50 +122,6 @@ pub fn revoke_token(db: &mut Db, user_id: UserId, token_id: TokenId, now: Stamp)
         &[&token_id, &user_id, &now.0],
     )?;
     Ok(changed == 1)
-}
-
-pub fn revoke_other_sessions(db: &mut Db, user_id: UserId, keep_token_id: TokenId, now: Stamp) -> StoreResult<()> {
-    db.execute(
-        "UPDATE tokens SET revoked_on = $3
-         WHERE user_id = $1 AND token_id <> $2 AND kind = 'session' AND revoked_on IS NULL",
-        &[&user_id, &keep_token_id, &now.0],
-    )?;
-    Ok(())
-}
-
-pub fn revoke_sessions(db: &mut Db, user_id: UserId, now: Stamp) -> StoreResult<()> {
-    db.execute(
-        "UPDATE tokens SET revoked_on = $2 WHERE user_id = $1 AND kind = 'session' AND revoked_on IS NULL",
-        &[&user_id, &now.0],
-    )?;
-    Ok(())
-}
-
-pub fn revoke_all_tokens(db: &mut Db, user_id: UserId, now: Stamp) -> StoreResult<()> {
-    db.execute("UPDATE tokens SET revoked_on = $2 WHERE user_id = $1 AND revoked_on IS NULL", &[&user_id, &now.0])?;
-    Ok(())
-}
-
-/// A token by id, live or not, with its user's name.
-pub fn token_record(db: &mut Db, token_id: TokenId) -> StoreResult<Option<TokenRecord>> {
-    db.query_opt(
-        "SELECT t.token_id, t.user_id, u.user_name, t.kind, t.name, t.expires_on, t.revoked_on IS NOT NULL
-             FROM tokens t JOIN users u ON u.user_id = t.user_id WHERE t.token_id = $1",
-        &[&token_id],
-    )?
-    .map(|r| {
-        let kind: String = r.col(3)?;
-        Ok::<_, crate::store::StoreError>(TokenRecord {
-            token_id: r.col(0)?,
-            user_id: r.col(1)?,
-            user_name: r.col(2)?,
-            kind: if kind == "api" { TokenKind::Api } else { TokenKind::Session },
-            name: r.col(4)?,
-            expires_on: r.col::<Option<i64>>(5)?.map(Stamp),
-            revoked: r.col(6)?,
-        })
-    })
-    .transpose()
 }
 
 impl UserReads for PgTx<'_> {
@@ -294,25 +132,108 @@ impl UserReads for PgTx<'_> {
         get_user(self.db()?, user_id)
     }
     fn user_id_by_name(&mut self, user_name: &str) -> StoreResult<Option<UserId>> {
-        find_user_id_by_name(self.db()?, user_name)
+        let db = self.db()?;
+        db.query_opt("SELECT user_id FROM users WHERE name_key = $1", &[&name_key(user_name)])?
+            .map(|r| r.col(0))
+            .transpose()
     }
     fn users_page(&mut self, page: Page) -> StoreResult<(i64, Vec<User>)> {
         list_users(self.db()?, page.size, page.offset())
     }
     fn active_admin_count(&mut self) -> StoreResult<i64> {
-        active_admins(self.db()?)
+        let db = self.db()?;
+        db.query_one("SELECT count(*) FROM users WHERE role = 'admin' AND active", &[])?.col(0)
     }
+    /// What a login needs: id, password hash, active flag.
     fn login_record(&mut self, user_name: &str) -> StoreResult<Option<LoginRecord>> {
-        login_record(self.db()?, user_name)
+        let db = self.db()?;
+        db.query_opt("SELECT user_id, password_hash, active FROM users WHERE name_key = $1", &[&name_key(user_name)])?
+            .map(|r| {
+                Ok::<_, crate::store::StoreError>(LoginRecord {
+                    user_id: r.col(0)?,
+                    password_hash: r.col(1)?,
+                    active: r.col(2)?,
+                })
+            })
+            .transpose()
     }
+    /// The caller a token stands for, when the token is live and its user active.
     fn caller_for_token(&mut self, token_hash: &[u8], now: Stamp) -> StoreResult<Option<Caller>> {
-        caller_for_token(self.db()?, token_hash, now)
+        let db = self.db()?;
+        let hash = token_hash;
+        let found = db
+            .query_opt(
+                "SELECT t.token_id, t.expires_on, u.user_id, u.user_name, u.first_name, u.last_name, u.role, t.kind
+                 FROM tokens t JOIN users u ON u.user_id = t.user_id
+                 WHERE t.token_hash = $1 AND t.revoked_on IS NULL AND u.active
+                   AND (t.expires_on IS NULL OR t.expires_on > $2)",
+                &[&hash, &now.0],
+            )?
+            .map(|r| {
+                let user_name: String = r.col(3)?;
+                let first: Option<String> = r.col(4)?;
+                let last: Option<String> = r.col(5)?;
+                Ok::<_, crate::store::StoreError>(Caller {
+                    token_id: r.col(0)?,
+                    token_expires_on: r.col::<Option<i64>>(1)?.map(Stamp),
+                    user_id: r.col(2)?,
+                    display_name: display_name(&user_name, first.as_deref(), last.as_deref()),
+                    user_name,
+                    role: r.word(6)?,
+                    property_ids: Vec::new(),
+                    token_kind: Some(TokenKind::parse(&r.col::<String>(7)?)),
+                })
+            })
+            .transpose()?;
+        match found {
+            None => Ok(None),
+            Some(mut caller) => {
+                caller.property_ids = property_ids_of(db, caller.user_id)?;
+                Ok(Some(caller))
+            }
+        }
     }
+    /// The user's live API tokens (not revoked, not expired).
     fn live_api_tokens(&mut self, user_id: UserId, now: Stamp) -> StoreResult<Vec<TokenInfo>> {
-        list_api_tokens(self.db()?, user_id, now)
+        let db = self.db()?;
+        let rows = db.query(
+            "SELECT token_id, name, created_on, expires_on FROM tokens
+             WHERE user_id = $1 AND kind = 'api' AND revoked_on IS NULL AND (expires_on IS NULL OR expires_on > $2)
+             ORDER BY token_id",
+            &[&user_id, &now.0],
+        )?;
+        rows.iter()
+            .map(|r| {
+                Ok(TokenInfo {
+                    token_id: r.col(0)?,
+                    name: r.col(1)?,
+                    created_on: Stamp(r.col(2)?),
+                    expires_on: r.col::<Option<i64>>(3)?.map(Stamp),
+                })
+            })
+            .collect()
     }
+    /// A token by id, live or not, with its user's name.
     fn token_record(&mut self, token_id: TokenId) -> StoreResult<Option<TokenRecord>> {
-        token_record(self.db()?, token_id)
+        let db = self.db()?;
+        db.query_opt(
+            "SELECT t.token_id, t.user_id, u.user_name, t.kind, t.name, t.expires_on, t.revoked_on IS NOT NULL
+                 FROM tokens t JOIN users u ON u.user_id = t.user_id WHERE t.token_id = $1",
+            &[&token_id],
+        )?
+        .map(|r| {
+            let kind: String = r.col(3)?;
+            Ok::<_, crate::store::StoreError>(TokenRecord {
+                token_id: r.col(0)?,
+                user_id: r.col(1)?,
+                user_name: r.col(2)?,
+                kind: if kind == "api" { TokenKind::Api } else { TokenKind::Session },
+                name: r.col(4)?,
+                expires_on: r.col::<Option<i64>>(5)?.map(Stamp),
+                revoked: r.col(6)?,
+            })
+        })
+        .transpose()
     }
     fn credential_changes(&mut self) -> StoreResult<i64> {
         // Counted by this instance's listener, from every instance's NOTIFY.
@@ -321,8 +242,28 @@ impl UserReads for PgTx<'_> {
 }
 
 impl UserWrites for PgTx<'_> {
+    /// Inserts `user` with `password_hash` (its clear password is not stored).
     fn insert_user(&mut self, user: &NewUser, password_hash: &str, now: Stamp) -> StoreResult<UserId> {
-        insert_user(self.db()?, user, password_hash, now)
+        let db = self.db()?;
+        let user_id: UserId = db
+            .query_one(
+                "INSERT INTO users (user_name, name_key, password_hash, first_name, last_name, email, role, active, created_on)
+                 VALUES ($1, $8, $2, $3, $4, $5, $6, true, $7)
+                 RETURNING user_id",
+                &[
+                    &user.user_name,
+                    &password_hash,
+                    &user.first_name,
+                    &user.last_name,
+                    &user.email,
+                    &user.role.as_str(),
+                    &now.0,
+                    &name_key(&user.user_name),
+                ],
+            )?
+            .col(0)?;
+        set_property_ids(db, user_id, &user.property_ids)?;
+        Ok(user_id)
     }
     fn update_user(&mut self, user_id: UserId, changes: &UserChanges, password_hash: Option<&str>) -> StoreResult<()> {
         update_user(self.db()?, user_id, changes, password_hash)
@@ -331,18 +272,45 @@ impl UserWrites for PgTx<'_> {
         set_property_ids(self.db()?, user_id, property_ids)
     }
     fn insert_token(&mut self, token: &NewToken) -> StoreResult<TokenId> {
-        insert_token(self.db()?, token)
+        let db = self.db()?;
+        db.query_one(
+            "INSERT INTO tokens (user_id, token_hash, kind, name, created_on, expires_on)
+                 VALUES ($1, $2, $3, $4, $5, $6)
+                 RETURNING token_id",
+            &[
+                &token.user_id,
+                &token.hash,
+                &token.kind.as_str(),
+                &token.name,
+                &token.created_on.0,
+                &token.expires_on.map(|s| s.0),
+            ],
+        )?
+        .col(0)
     }
     fn revoke_token(&mut self, user_id: UserId, token_id: TokenId, now: Stamp) -> StoreResult<bool> {
         revoke_token(self.db()?, user_id, token_id, now)
     }
     fn revoke_all_tokens(&mut self, user_id: UserId, now: Stamp) -> StoreResult<()> {
-        revoke_all_tokens(self.db()?, user_id, now)
+        let db = self.db()?;
+        db.execute("UPDATE tokens SET revoked_on = $2 WHERE user_id = $1 AND revoked_on IS NULL", &[&user_id, &now.0])?;
+        Ok(())
     }
     fn revoke_other_sessions(&mut self, user_id: UserId, keep_token_id: TokenId, now: Stamp) -> StoreResult<()> {
-        revoke_other_sessions(self.db()?, user_id, keep_token_id, now)
+        let db = self.db()?;
+        db.execute(
+            "UPDATE tokens SET revoked_on = $3
+             WHERE user_id = $1 AND token_id <> $2 AND kind = 'session' AND revoked_on IS NULL",
+            &[&user_id, &keep_token_id, &now.0],
+        )?;
+        Ok(())
     }
     fn revoke_sessions(&mut self, user_id: UserId, now: Stamp) -> StoreResult<()> {
-        revoke_sessions(self.db()?, user_id, now)
+        let db = self.db()?;
+        db.execute(
+            "UPDATE tokens SET revoked_on = $2 WHERE user_id = $1 AND kind = 'session' AND revoked_on IS NULL",
+            &[&user_id, &now.0],
+        )?;
+        Ok(())
     }
 }

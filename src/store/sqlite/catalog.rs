@@ -47,28 +47,6 @@ pub fn get_reason(conn: &Connection, reason_id: ReasonId) -> StoreResult<Option<
         .optional()?)
 }
 
-/// Names are unique ignoring case, beyond ASCII too (`Émergency` = `émergency`);
-/// the column's NOCASE folds ASCII only, so compare with `casefold`.
-pub fn name_taken(conn: &Connection, catalog: Catalog, name: &str, except_id: i64) -> StoreResult<bool> {
-    let (table, id_column) = table_of(catalog);
-    Ok(conn
-        .prepare_cached(&format!("SELECT 1 FROM {table} WHERE casefold(name) = ?1 AND {id_column} <> ?2"))?
-        .exists(params![name.to_lowercase(), except_id])?)
-}
-
-/// The highest order as stored; the next one is the domain's rule
-/// (`display_order_after`), computed where it cannot overflow.
-pub fn last_display_order(conn: &Connection, catalog: Catalog) -> StoreResult<Option<i64>> {
-    let (table, _) = table_of(catalog);
-    Ok(conn.prepare_cached(&format!("SELECT max(display_order) FROM {table}"))?.query_row([], |r| r.get(0))?)
-}
-
-pub fn insert_reason(conn: &Connection, name: &str, display_order: i64) -> StoreResult<ReasonId> {
-    conn.prepare_cached("INSERT INTO reasons (name, active, display_order) VALUES (?1, 1, ?2)")?
-        .execute(params![name, display_order])?;
-    Ok(ReasonId(conn.last_insert_rowid()))
-}
-
 pub fn update_reason(conn: &Connection, reason_id: ReasonId, input: &CatalogInput) -> StoreResult<()> {
     conn.prepare_cached(
         "UPDATE reasons SET name = coalesce(?2, name), active = coalesce(?3, active),
@@ -95,34 +73,6 @@ pub fn get_status(conn: &Connection, status_id: StatusId) -> StoreResult<Option<
         .optional()?)
 }
 
-pub fn default_status(conn: &Connection) -> StoreResult<Option<ModuleStatus>> {
-    Ok(conn
-        .prepare_cached(&format!(
-            "SELECT {STATUS_COLUMNS} FROM statuses WHERE is_default = 1 ORDER BY status_id LIMIT 1"
-        ))?
-        .query_row([], status_from_row)
-        .optional()?)
-}
-
-pub fn clear_default(conn: &Connection, except_id: StatusId) -> StoreResult<()> {
-    conn.prepare_cached("UPDATE statuses SET is_default = 0 WHERE is_default = 1 AND status_id <> ?1")?
-        .execute([except_id])?;
-    Ok(())
-}
-
-pub fn insert_status(
-    conn: &Connection,
-    name: &str,
-    category: StatusCategory,
-    display_order: i64,
-) -> StoreResult<StatusId> {
-    conn.prepare_cached(
-        "INSERT INTO statuses (name, category, is_default, active, display_order) VALUES (?1, ?2, 0, 1, ?3)",
-    )?
-    .execute(params![name, category.as_str(), display_order])?;
-    Ok(StatusId(conn.last_insert_rowid()))
-}
-
 pub fn update_status(conn: &Connection, status_id: StatusId, input: &CatalogInput) -> StoreResult<()> {
     conn.prepare_cached(
         "UPDATE statuses SET name = coalesce(?2, name), category = coalesce(?3, category), active = coalesce(?4, active),
@@ -131,19 +81,6 @@ pub fn update_status(conn: &Connection, status_id: StatusId, input: &CatalogInpu
     )?
     .execute(params![status_id, input.name, input.category.map(StatusCategory::as_str), input.active, input.display_order, input.is_default])?;
     Ok(())
-}
-
-/// Every id of `ids` that is not in the catalog.
-pub fn unknown_ids(conn: &Connection, catalog: Catalog, ids: &[i64]) -> StoreResult<Vec<i64>> {
-    let (table, id_column) = table_of(catalog);
-    let mut stmt = conn.prepare_cached(&format!("SELECT 1 FROM {table} WHERE {id_column} = ?1"))?;
-    let mut unknown = Vec::new();
-    for id in ids {
-        if !stmt.exists([id])? {
-            unknown.push(*id);
-        }
-    }
-    Ok(unknown)
 }
 
 impl CatalogReads for SqliteTx<'_> {
@@ -160,33 +97,73 @@ impl CatalogReads for SqliteTx<'_> {
         get_status(self.conn, status_id)
     }
     fn default_status(&mut self) -> StoreResult<Option<ModuleStatus>> {
-        default_status(self.conn)
+        let conn = self.conn;
+        Ok(conn
+            .prepare_cached(&format!(
+                "SELECT {STATUS_COLUMNS} FROM statuses WHERE is_default = 1 ORDER BY status_id LIMIT 1"
+            ))?
+            .query_row([], status_from_row)
+            .optional()?)
     }
+    /// Names are unique ignoring case, beyond ASCII too (`Émergency` = `émergency`);
+    /// the column's NOCASE folds ASCII only, so compare with `casefold`.
     fn catalog_name_taken(&mut self, which: Catalog, name: &str, except_id: i64) -> StoreResult<bool> {
-        name_taken(self.conn, which, name, except_id)
+        let conn = self.conn;
+        let catalog = which;
+        let (table, id_column) = table_of(catalog);
+        Ok(conn
+            .prepare_cached(&format!("SELECT 1 FROM {table} WHERE casefold(name) = ?1 AND {id_column} <> ?2"))?
+            .exists(params![name.to_lowercase(), except_id])?)
     }
+    /// The highest order as stored; the next one is the domain's rule
+    /// (`display_order_after`), computed where it cannot overflow.
     fn last_display_order(&mut self, which: Catalog) -> StoreResult<Option<i64>> {
-        last_display_order(self.conn, which)
+        let conn = self.conn;
+        let catalog = which;
+        let (table, _) = table_of(catalog);
+        Ok(conn.prepare_cached(&format!("SELECT max(display_order) FROM {table}"))?.query_row([], |r| r.get(0))?)
     }
+    /// Every id of `ids` that is not in the catalog.
     fn unknown_catalog_ids(&mut self, which: Catalog, ids: &[i64]) -> StoreResult<Vec<i64>> {
-        unknown_ids(self.conn, which, ids)
+        let conn = self.conn;
+        let catalog = which;
+        let (table, id_column) = table_of(catalog);
+        let mut stmt = conn.prepare_cached(&format!("SELECT 1 FROM {table} WHERE {id_column} = ?1"))?;
+        let mut unknown = Vec::new();
+        for id in ids {
+            if !stmt.exists([id])? {
+                unknown.push(*id);
+            }
+        }
+        Ok(unknown)
     }
 }
 
 impl CatalogWrites for SqliteTx<'_> {
     fn insert_reason(&mut self, name: &str, display_order: i64) -> StoreResult<ReasonId> {
-        insert_reason(self.conn, name, display_order)
+        let conn = self.conn;
+        conn.prepare_cached("INSERT INTO reasons (name, active, display_order) VALUES (?1, 1, ?2)")?
+            .execute(params![name, display_order])?;
+        Ok(ReasonId(conn.last_insert_rowid()))
     }
     fn update_reason(&mut self, reason_id: ReasonId, changes: &CatalogInput) -> StoreResult<()> {
         update_reason(self.conn, reason_id, changes)
     }
     fn insert_status(&mut self, name: &str, category: StatusCategory, display_order: i64) -> StoreResult<StatusId> {
-        insert_status(self.conn, name, category, display_order)
+        let conn = self.conn;
+        conn.prepare_cached(
+            "INSERT INTO statuses (name, category, is_default, active, display_order) VALUES (?1, ?2, 0, 1, ?3)",
+        )?
+        .execute(params![name, category.as_str(), display_order])?;
+        Ok(StatusId(conn.last_insert_rowid()))
     }
     fn update_status(&mut self, status_id: StatusId, changes: &CatalogInput) -> StoreResult<()> {
         update_status(self.conn, status_id, changes)
     }
     fn clear_default_status(&mut self, except_id: StatusId) -> StoreResult<()> {
-        clear_default(self.conn, except_id)
+        let conn = self.conn;
+        conn.prepare_cached("UPDATE statuses SET is_default = 0 WHERE is_default = 1 AND status_id <> ?1")?
+            .execute([except_id])?;
+        Ok(())
     }
 }

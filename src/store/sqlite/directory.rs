@@ -176,13 +176,6 @@ pub fn get_resident(conn: &Connection, resident_id: ResidentId) -> StoreResult<O
         .optional()?)
 }
 
-pub fn residents_of_unit(conn: &Connection, unit_id: UnitId) -> StoreResult<Vec<Resident>> {
-    let mut stmt = conn
-        .prepare_cached(&format!("SELECT {RESIDENT_COLUMNS} FROM residents WHERE unit_id = ?1 ORDER BY resident_id"))?;
-    let rows = stmt.query_map([unit_id], resident_from_row)?.collect::<Result<_, _>>()?;
-    Ok(rows)
-}
-
 pub fn residents_of_property(conn: &Connection, property_id: PropertyId) -> StoreResult<Vec<Resident>> {
     let mut stmt = conn.prepare_cached(&format!(
         "SELECT {RESIDENT_COLUMNS} FROM residents WHERE property_id = ?1
@@ -190,34 +183,6 @@ pub fn residents_of_property(conn: &Connection, property_id: PropertyId) -> Stor
     ))?;
     let rows = stmt.query_map([property_id], resident_from_row)?.collect::<Result<_, _>>()?;
     Ok(rows)
-}
-
-pub fn directory_is_empty(conn: &Connection) -> StoreResult<bool> {
-    Ok(!conn.prepare_cached("SELECT 1 FROM properties LIMIT 1")?.exists([])?)
-}
-
-/// The ids of `property_ids` that are stored.
-pub fn known_properties(conn: &Connection, property_ids: &[PropertyId]) -> StoreResult<Vec<PropertyId>> {
-    let ids = id_list_param(Some(property_ids));
-    let mut stmt = conn
-        .prepare_cached("SELECT property_id FROM properties WHERE property_id IN (SELECT value FROM json_each(?1))")?;
-    let rows = stmt.query_map([ids], |r| r.get(0))?.collect::<Result<_, _>>()?;
-    Ok(rows)
-}
-
-/// The stored units of `unit_ids` with their property.
-pub fn unit_owners(conn: &Connection, unit_ids: &[UnitId]) -> StoreResult<Vec<(UnitId, PropertyId)>> {
-    let ids = id_list_param(Some(unit_ids));
-    let mut stmt = conn
-        .prepare_cached("SELECT unit_id, property_id FROM units WHERE unit_id IN (SELECT value FROM json_each(?1))")?;
-    let rows = stmt.query_map([ids], |r| Ok((r.get(0)?, r.get(1)?)))?.collect::<Result<_, _>>()?;
-    Ok(rows)
-}
-
-pub fn directory_size(conn: &Connection) -> StoreResult<DirectorySize> {
-    Ok(conn
-        .prepare_cached("SELECT (SELECT count(*) FROM properties), (SELECT count(*) FROM units)")?
-        .query_row([], |r| Ok(DirectorySize { properties: r.get(0)?, units: r.get(1)? }))?)
 }
 
 // An import's rows are staged in a temporary table, then upserted by one
@@ -383,29 +348,6 @@ pub fn upsert_units(conn: &Connection, units: &[Unit]) -> StoreResult<()> {
     })
 }
 
-pub fn upsert_residents(conn: &Connection, residents: &[Resident]) -> StoreResult<()> {
-    stage_and_upsert(conn, &RESIDENTS, residents, |insert, r| {
-        insert.execute(params![
-            r.resident_id,
-            r.property_id,
-            r.unit_id,
-            r.resident_first_name,
-            r.resident_middle_initial,
-            r.resident_last_name,
-            r.resident_email,
-            r.resident_unitphone,
-            r.resident_cellphone,
-            r.resident_workphone,
-            r.resident_otherphone,
-            r.occupancy_type,
-            r.resident_type,
-            r.move_in_date.map(|s| s.0),
-            r.phone_digits(),
-            r.move_out_date.map(|s| s.0)
-        ])
-    })
-}
-
 impl DirectoryReads for SqliteTx<'_> {
     fn property(&mut self, property_id: PropertyId) -> StoreResult<Option<Property>> {
         get_property(self.conn, property_id)
@@ -437,22 +379,45 @@ impl DirectoryReads for SqliteTx<'_> {
         get_resident(self.conn, resident_id)
     }
     fn residents_of_unit(&mut self, unit_id: UnitId) -> StoreResult<Vec<Resident>> {
-        residents_of_unit(self.conn, unit_id)
+        let conn = self.conn;
+        let mut stmt = conn.prepare_cached(&format!(
+            "SELECT {RESIDENT_COLUMNS} FROM residents WHERE unit_id = ?1 ORDER BY resident_id"
+        ))?;
+        let rows = stmt.query_map([unit_id], resident_from_row)?.collect::<Result<_, _>>()?;
+        Ok(rows)
     }
     fn residents_of_property(&mut self, property_id: PropertyId) -> StoreResult<Vec<Resident>> {
         residents_of_property(self.conn, property_id)
     }
     fn directory_is_empty(&mut self) -> StoreResult<bool> {
-        directory_is_empty(self.conn)
+        let conn = self.conn;
+        Ok(!conn.prepare_cached("SELECT 1 FROM properties LIMIT 1")?.exists([])?)
     }
+    /// The ids of `property_ids` that are stored.
     fn known_properties(&mut self, property_ids: &[PropertyId]) -> StoreResult<Vec<PropertyId>> {
-        known_properties(self.conn, property_ids)
+        let conn = self.conn;
+        let ids = id_list_param(Some(property_ids));
+        let mut stmt = conn.prepare_cached(
+            "SELECT property_id FROM properties WHERE property_id IN (SELECT value FROM json_each(?1))",
+        )?;
+        let rows = stmt.query_map([ids], |r| r.get(0))?.collect::<Result<_, _>>()?;
+        Ok(rows)
     }
+    /// The stored units of `unit_ids` with their property.
     fn unit_owners(&mut self, unit_ids: &[UnitId]) -> StoreResult<Vec<(UnitId, PropertyId)>> {
-        unit_owners(self.conn, unit_ids)
+        let conn = self.conn;
+        let ids = id_list_param(Some(unit_ids));
+        let mut stmt = conn.prepare_cached(
+            "SELECT unit_id, property_id FROM units WHERE unit_id IN (SELECT value FROM json_each(?1))",
+        )?;
+        let rows = stmt.query_map([ids], |r| Ok((r.get(0)?, r.get(1)?)))?.collect::<Result<_, _>>()?;
+        Ok(rows)
     }
     fn directory_size(&mut self) -> StoreResult<DirectorySize> {
-        directory_size(self.conn)
+        let conn = self.conn;
+        Ok(conn
+            .prepare_cached("SELECT (SELECT count(*) FROM properties), (SELECT count(*) FROM units)")?
+            .query_row([], |r| Ok(DirectorySize { properties: r.get(0)?, units: r.get(1)? }))?)
     }
 }
 
@@ -464,7 +429,27 @@ impl DirectoryWrites for SqliteTx<'_> {
         upsert_units(self.conn, units)
     }
     fn upsert_residents(&mut self, residents: &[Resident]) -> StoreResult<()> {
-        upsert_residents(self.conn, residents)
+        let conn = self.conn;
+        stage_and_upsert(conn, &RESIDENTS, residents, |insert, r| {
+            insert.execute(params![
+                r.resident_id,
+                r.property_id,
+                r.unit_id,
+                r.resident_first_name,
+                r.resident_middle_initial,
+                r.resident_last_name,
+                r.resident_email,
+                r.resident_unitphone,
+                r.resident_cellphone,
+                r.resident_workphone,
+                r.resident_otherphone,
+                r.occupancy_type,
+                r.resident_type,
+                r.move_in_date.map(|s| s.0),
+                r.phone_digits(),
+                r.move_out_date.map(|s| s.0)
+            ])
+        })
     }
 }
 

@@ -163,26 +163,6 @@ pub fn properties(
     Ok(rows)
 }
 
-/// A live log's id, place, subject and caller (never its thread).
-pub fn call_log_brief(conn: &Connection, log_id: LogId) -> StoreResult<Option<CallLogBrief>> {
-    Ok(conn
-        .prepare_cached(
-            "SELECT log_id, property_id, unit_id, resident_id, subject, call_from FROM call_logs
-             WHERE log_id = ?1 AND deleted = 0",
-        )?
-        .query_row([log_id], |r| {
-            Ok(CallLogBrief {
-                log_id: r.get(0)?,
-                property_id: r.get(1)?,
-                unit_id: r.get(2)?,
-                resident_id: r.get(3)?,
-                subject: r.get(4)?,
-                call_from: r.get(5)?,
-            })
-        })
-        .optional()?)
-}
-
 impl LookupReads for SqliteTx<'_> {
     fn lookup_residents(
         &mut self,
@@ -208,7 +188,24 @@ impl LookupReads for SqliteTx<'_> {
     ) -> StoreResult<Vec<Property>> {
         self::properties(self.conn, query, properties, limit)
     }
+    /// A live log's id, place, subject and caller (never its thread).
     fn call_log_brief(&mut self, log_id: LogId) -> StoreResult<Option<CallLogBrief>> {
-        call_log_brief(self.conn, log_id)
+        let conn = self.conn;
+        Ok(conn
+            .prepare_cached(
+                "SELECT log_id, property_id, unit_id, resident_id, subject, call_from FROM call_logs
+                 WHERE log_id = ?1 AND deleted = 0",
+            )?
+            .query_row([log_id], |r| {
+                Ok(CallLogBrief {
+                    log_id: r.get(0)?,
+                    property_id: r.get(1)?,
+                    unit_id: r.get(2)?,
+                    resident_id: r.get(3)?,
+                    subject: r.get(4)?,
+                    call_from: r.get(5)?,
+                })
+            })
+            .optional()?)
     }
 }

@@ -58,30 +58,6 @@ pub fn history(
     Ok(row)
 }
 
-/// Names with `FAILURES_PER_NAME` failures inside the window, or
-/// `FAILURES_PER_ADDRESS` unforgiven ones from one address; most failures first.
-pub fn locked_names(conn: &Connection, window_start: Stamp) -> StoreResult<Vec<LockedName>> {
-    let mut stmt = conn.prepare_cached(LOCKED_NAMES)?;
-    let rows = stmt.query_map(params![window_start.0, FAILURES_PER_ADDRESS as i64, FAILURES_PER_NAME as i64], |r| {
-        let name: Vec<u8> = r.get(0)?;
-        let failures: i64 = r.get(1)?;
-        Ok((name, failures, r.get::<_, i64>(2)?))
-    })?;
-    let mut locked = Vec::new();
-    for row in rows {
-        let (name, failures, locked_addresses) = row?;
-        // A key is always 32 bytes; anything else is no name this code wrote.
-        let Ok(name) = <[u8; 32]>::try_from(name.as_slice()) else { continue };
-        locked.push(LockedName {
-            name: NameKey(name),
-            failures,
-            locked_addresses,
-            everywhere: failures >= FAILURES_PER_NAME as i64,
-        });
-    }
-    Ok(locked)
-}
-
 /// The same text on both engines (`?N` and `$N` aside): PostgreSQL's copy
 /// is in `store::postgres::throttle`.
 const LOCKED_NAMES: &str = "WITH recent AS (SELECT name_key, address, forgiven FROM login_failures WHERE at > ?1),
@@ -95,16 +71,6 @@ const LOCKED_NAMES: &str = "WITH recent AS (SELECT name_key, address, forgiven F
        FROM by_name n LEFT JOIN by_address a ON a.name_key = n.name_key
       WHERE n.failures >= ?3 OR a.locked > 0
       ORDER BY n.failures DESC, n.name_key";
-
-pub fn record_failure(conn: &Connection, key: &ThrottleKey, at: Stamp, forget_before: Stamp) -> StoreResult<()> {
-    conn.prepare_cached("INSERT INTO login_failures (name_key, address, at) VALUES (?1, ?2, ?3)")?.execute(params![
-        key.name.0.as_slice(),
-        key.address,
-        at.0
-    ])?;
-    conn.prepare_cached("DELETE FROM login_failures WHERE at <= ?1")?.execute([forget_before.0])?;
-    Ok(())
-}
 
 pub fn record_success(
     conn: &Connection,
@@ -137,12 +103,6 @@ pub fn record_success(
     Ok(())
 }
 
-pub fn clear_failures(conn: &Connection, name: &NameKey) -> StoreResult<u64> {
-    let cleared =
-        conn.prepare_cached("DELETE FROM login_failures WHERE name_key = ?1")?.execute([name.0.as_slice()])?;
-    Ok(cleared as u64)
-}
-
 impl ThrottleReads for SqliteTx<'_> {
     fn login_history(
         &mut self,
@@ -152,14 +112,40 @@ impl ThrottleReads for SqliteTx<'_> {
     ) -> StoreResult<LoginHistory> {
         history(self.conn, key, user_id, window_start)
     }
+    /// Names with `FAILURES_PER_NAME` failures inside the window, or
+    /// `FAILURES_PER_ADDRESS` unforgiven ones from one address; most failures first.
     fn locked_names(&mut self, window_start: Stamp) -> StoreResult<Vec<LockedName>> {
-        locked_names(self.conn, window_start)
+        let conn = self.conn;
+        let mut stmt = conn.prepare_cached(LOCKED_NAMES)?;
+        let rows =
+            stmt.query_map(params![window_start.0, FAILURES_PER_ADDRESS as i64, FAILURES_PER_NAME as i64], |r| {
+                let name: Vec<u8> = r.get(0)?;
+                let failures: i64 = r.get(1)?;
+                Ok((name, failures, r.get::<_, i64>(2)?))
+            })?;
+        let mut locked = Vec::new();
+        for row in rows {
+            let (name, failures, locked_addresses) = row?;
+            // A key is always 32 bytes; anything else is no name this code wrote.
+            let Ok(name) = <[u8; 32]>::try_from(name.as_slice()) else { continue };
+            locked.push(LockedName {
+                name: NameKey(name),
+                failures,
+                locked_addresses,
+                everywhere: failures >= FAILURES_PER_NAME as i64,
+            });
+        }
+        Ok(locked)
     }
 }
 
 impl ThrottleWrites for SqliteTx<'_> {
     fn record_login_failure(&mut self, key: &ThrottleKey, at: Stamp, forget_before: Stamp) -> StoreResult<()> {
-        record_failure(self.conn, key, at, forget_before)
+        let conn = self.conn;
+        conn.prepare_cached("INSERT INTO login_failures (name_key, address, at) VALUES (?1, ?2, ?3)")?
+            .execute(params![key.name.0.as_slice(), key.address, at.0])?;
+        conn.prepare_cached("DELETE FROM login_failures WHERE at <= ?1")?.execute([forget_before.0])?;
+        Ok(())
     }
     fn record_login_success(
         &mut self,
@@ -171,6 +157,9 @@ impl ThrottleWrites for SqliteTx<'_> {
         record_success(self.conn, key, user_id, at, forget_before)
     }
     fn clear_login_failures(&mut self, name: &NameKey) -> StoreResult<u64> {
-        clear_failures(self.conn, name)
+        let conn = self.conn;
+        let cleared =
+            conn.prepare_cached("DELETE FROM login_failures WHERE name_key = ?1")?.execute([name.0.as_slice()])?;
+        Ok(cleared as u64)
     }
 }

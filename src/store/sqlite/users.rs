@@ -52,27 +52,6 @@ fn name_key(user_name: &str) -> String {
     user_name.to_lowercase()
 }
 
-/// Inserts `user` with `password_hash` (its clear password is not stored).
-pub fn insert_user(conn: &Connection, user: &NewUser, password_hash: &str, now: Stamp) -> StoreResult<UserId> {
-    conn.prepare_cached(
-        "INSERT INTO users (user_name, name_key, password_hash, first_name, last_name, email, role, active, created_on)
-         VALUES (?1, ?8, ?2, ?3, ?4, ?5, ?6, 1, ?7)",
-    )?
-    .execute(params![
-        user.user_name,
-        password_hash,
-        user.first_name,
-        user.last_name,
-        user.email,
-        user.role.as_str(),
-        now.0,
-        name_key(&user.user_name)
-    ])?;
-    let user_id = UserId(conn.last_insert_rowid());
-    set_property_ids(conn, user_id, &user.property_ids)?;
-    Ok(user_id)
-}
-
 pub fn get_user(conn: &Connection, user_id: UserId) -> StoreResult<Option<User>> {
     let user = conn
         .prepare_cached(&format!("SELECT {USER_COLUMNS} FROM users WHERE user_id = ?1"))?
@@ -87,13 +66,6 @@ pub fn get_user(conn: &Connection, user_id: UserId) -> StoreResult<Option<User>>
     }
 }
 
-pub fn find_user_id_by_name(conn: &Connection, user_name: &str) -> StoreResult<Option<UserId>> {
-    Ok(conn
-        .prepare_cached("SELECT user_id FROM users WHERE name_key = ?1")?
-        .query_row([name_key(user_name)], |r| r.get(0))
-        .optional()?)
-}
-
 pub fn list_users(conn: &Connection, limit: i64, offset: i64) -> StoreResult<(i64, Vec<User>)> {
     let total = count_users(conn)?;
     let mut stmt = conn
@@ -103,12 +75,6 @@ pub fn list_users(conn: &Connection, limit: i64, offset: i64) -> StoreResult<(i6
         user.property_ids = property_ids_of(conn, user.user_id)?;
     }
     Ok((total, users))
-}
-
-pub fn active_admins(conn: &Connection) -> StoreResult<i64> {
-    Ok(conn
-        .prepare_cached("SELECT count(*) FROM users WHERE role = 'admin' AND active = 1")?
-        .query_row([], |r| r.get(0))?)
 }
 
 /// Applies `update` (`None` leaves a value, `Some("")` clears a name or email).
@@ -139,85 +105,6 @@ pub fn update_user(
     Ok(())
 }
 
-/// What a login needs: id, password hash, active flag.
-pub fn login_record(conn: &Connection, user_name: &str) -> StoreResult<Option<LoginRecord>> {
-    Ok(conn
-        .prepare_cached("SELECT user_id, password_hash, active FROM users WHERE name_key = ?1")?
-        .query_row([name_key(user_name)], |r| {
-            Ok(LoginRecord { user_id: r.get(0)?, password_hash: r.get(1)?, active: r.get(2)? })
-        })
-        .optional()?)
-}
-
-pub fn insert_token(conn: &Connection, token: &NewToken) -> StoreResult<TokenId> {
-    conn.prepare_cached(
-        "INSERT INTO tokens (user_id, token_hash, kind, name, created_on, expires_on) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-    )?
-    .execute(params![
-        token.user_id,
-        token.hash,
-        token.kind.as_str(),
-        token.name,
-        token.created_on.0,
-        token.expires_on.map(|s| s.0)
-    ])?;
-    Ok(TokenId(conn.last_insert_rowid()))
-}
-
-/// The caller a token stands for, when the token is live and its user active.
-pub fn caller_for_token(conn: &Connection, hash: &[u8], now: Stamp) -> StoreResult<Option<Caller>> {
-    let found = conn
-        .prepare_cached(
-            "SELECT t.token_id, t.expires_on, u.user_id, u.user_name, u.first_name, u.last_name, u.role, t.kind
-             FROM tokens t JOIN users u ON u.user_id = t.user_id
-             WHERE t.token_hash = ?1 AND t.revoked_on IS NULL AND u.active = 1
-               AND (t.expires_on IS NULL OR t.expires_on > ?2)",
-        )?
-        .query_row(params![hash, now.0], |r| {
-            let user_name: String = r.get(3)?;
-            let first: Option<String> = r.get(4)?;
-            let last: Option<String> = r.get(5)?;
-            Ok(Caller {
-                token_id: r.get(0)?,
-                token_expires_on: r.get::<_, Option<i64>>(1)?.map(Stamp),
-                user_id: r.get(2)?,
-                display_name: display_name(&user_name, first.as_deref(), last.as_deref()),
-                user_name,
-                role: super::word(r, 6)?,
-                property_ids: Vec::new(),
-                token_kind: Some(TokenKind::parse(&r.get::<_, String>(7)?)),
-            })
-        })
-        .optional()?;
-    match found {
-        None => Ok(None),
-        Some(mut caller) => {
-            caller.property_ids = property_ids_of(conn, caller.user_id)?;
-            Ok(Some(caller))
-        }
-    }
-}
-
-/// The user's live API tokens (not revoked, not expired).
-pub fn list_api_tokens(conn: &Connection, user_id: UserId, now: Stamp) -> StoreResult<Vec<TokenInfo>> {
-    let mut stmt = conn.prepare_cached(
-        "SELECT token_id, name, created_on, expires_on FROM tokens
-         WHERE user_id = ?1 AND kind = 'api' AND revoked_on IS NULL AND (expires_on IS NULL OR expires_on > ?2)
-         ORDER BY token_id",
-    )?;
-    let tokens = stmt
-        .query_map(params![user_id, now.0], |r| {
-            Ok(TokenInfo {
-                token_id: r.get(0)?,
-                name: r.get(1)?,
-                created_on: Stamp(r.get(2)?),
-                expires_on: r.get::<_, Option<i64>>(3)?.map(Stamp),
-            })
-        })?
-        .collect::<Result<_, _>>()?;
-    Ok(tokens)
-}
-
 /// Revokes one token of `user_id`; false when it has no such live token.
 pub fn revoke_token(conn: &Connection, user_id: UserId, token_id: TokenId, now: Stamp) -> StoreResult<bool> {
     let changed = conn
@@ -228,56 +115,6 @@ pub fn revoke_token(conn: &Connection, user_id: UserId, token_id: TokenId, now: 
     Ok(changed == 1)
 }
 
-pub fn revoke_other_sessions(
-    conn: &Connection,
-    user_id: UserId,
-    keep_token_id: TokenId,
-    now: Stamp,
-) -> StoreResult<()> {
-    conn.prepare_cached(
-        "UPDATE tokens SET revoked_on = ?3
-         WHERE user_id = ?1 AND token_id <> ?2 AND kind = 'session' AND revoked_on IS NULL",
-    )?
-    .execute(params![user_id, keep_token_id, now.0])?;
-    Ok(())
-}
-
-pub fn revoke_sessions(conn: &Connection, user_id: UserId, now: Stamp) -> StoreResult<()> {
-    conn.prepare_cached(
-        "UPDATE tokens SET revoked_on = ?2 WHERE user_id = ?1 AND kind = 'session' AND revoked_on IS NULL",
-    )?
-    .execute(params![user_id, now.0])?;
-    Ok(())
-}
-
-pub fn revoke_all_tokens(conn: &Connection, user_id: UserId, now: Stamp) -> StoreResult<()> {
-    conn.prepare_cached("UPDATE tokens SET revoked_on = ?2 WHERE user_id = ?1 AND revoked_on IS NULL")?
-        .execute(params![user_id, now.0])?;
-    Ok(())
-}
-
-/// A token by id, live or not, with its user's name.
-pub fn token_record(conn: &Connection, token_id: TokenId) -> StoreResult<Option<TokenRecord>> {
-    Ok(conn
-        .prepare_cached(
-            "SELECT t.token_id, t.user_id, u.user_name, t.kind, t.name, t.expires_on, t.revoked_on IS NOT NULL
-             FROM tokens t JOIN users u ON u.user_id = t.user_id WHERE t.token_id = ?1",
-        )?
-        .query_row([token_id], |r| {
-            let kind: String = r.get(3)?;
-            Ok(TokenRecord {
-                token_id: r.get(0)?,
-                user_id: r.get(1)?,
-                user_name: r.get(2)?,
-                kind: if kind == "api" { TokenKind::Api } else { TokenKind::Session },
-                name: r.get(4)?,
-                expires_on: r.get::<_, Option<i64>>(5)?.map(Stamp),
-                revoked: r.get(6)?,
-            })
-        })
-        .optional()?)
-}
-
 impl UserReads for SqliteTx<'_> {
     fn count_users(&mut self) -> StoreResult<i64> {
         count_users(self.conn)
@@ -286,25 +123,107 @@ impl UserReads for SqliteTx<'_> {
         get_user(self.conn, user_id)
     }
     fn user_id_by_name(&mut self, user_name: &str) -> StoreResult<Option<UserId>> {
-        find_user_id_by_name(self.conn, user_name)
+        let conn = self.conn;
+        Ok(conn
+            .prepare_cached("SELECT user_id FROM users WHERE name_key = ?1")?
+            .query_row([name_key(user_name)], |r| r.get(0))
+            .optional()?)
     }
     fn users_page(&mut self, page: Page) -> StoreResult<(i64, Vec<User>)> {
         list_users(self.conn, page.size, page.offset())
     }
     fn active_admin_count(&mut self) -> StoreResult<i64> {
-        active_admins(self.conn)
+        let conn = self.conn;
+        Ok(conn
+            .prepare_cached("SELECT count(*) FROM users WHERE role = 'admin' AND active = 1")?
+            .query_row([], |r| r.get(0))?)
     }
+    /// What a login needs: id, password hash, active flag.
     fn login_record(&mut self, user_name: &str) -> StoreResult<Option<LoginRecord>> {
-        login_record(self.conn, user_name)
+        let conn = self.conn;
+        Ok(conn
+            .prepare_cached("SELECT user_id, password_hash, active FROM users WHERE name_key = ?1")?
+            .query_row([name_key(user_name)], |r| {
+                Ok(LoginRecord { user_id: r.get(0)?, password_hash: r.get(1)?, active: r.get(2)? })
+            })
+            .optional()?)
     }
+    /// The caller a token stands for, when the token is live and its user active.
     fn caller_for_token(&mut self, token_hash: &[u8], now: Stamp) -> StoreResult<Option<Caller>> {
-        caller_for_token(self.conn, token_hash, now)
+        let conn = self.conn;
+        let hash = token_hash;
+        let found = conn
+            .prepare_cached(
+                "SELECT t.token_id, t.expires_on, u.user_id, u.user_name, u.first_name, u.last_name, u.role, t.kind
+                 FROM tokens t JOIN users u ON u.user_id = t.user_id
+                 WHERE t.token_hash = ?1 AND t.revoked_on IS NULL AND u.active = 1
+                   AND (t.expires_on IS NULL OR t.expires_on > ?2)",
+            )?
+            .query_row(params![hash, now.0], |r| {
+                let user_name: String = r.get(3)?;
+                let first: Option<String> = r.get(4)?;
+                let last: Option<String> = r.get(5)?;
+                Ok(Caller {
+                    token_id: r.get(0)?,
+                    token_expires_on: r.get::<_, Option<i64>>(1)?.map(Stamp),
+                    user_id: r.get(2)?,
+                    display_name: display_name(&user_name, first.as_deref(), last.as_deref()),
+                    user_name,
+                    role: super::word(r, 6)?,
+                    property_ids: Vec::new(),
+                    token_kind: Some(TokenKind::parse(&r.get::<_, String>(7)?)),
+                })
+            })
+            .optional()?;
+        match found {
+            None => Ok(None),
+            Some(mut caller) => {
+                caller.property_ids = property_ids_of(conn, caller.user_id)?;
+                Ok(Some(caller))
+            }
+        }
     }
+    /// The user's live API tokens (not revoked, not expired).
     fn live_api_tokens(&mut self, user_id: UserId, now: Stamp) -> StoreResult<Vec<TokenInfo>> {
-        list_api_tokens(self.conn, user_id, now)
+        let conn = self.conn;
+        let mut stmt = conn.prepare_cached(
+            "SELECT token_id, name, created_on, expires_on FROM tokens
+             WHERE user_id = ?1 AND kind = 'api' AND revoked_on IS NULL AND (expires_on IS NULL OR expires_on > ?2)
+             ORDER BY token_id",
+        )?;
+        let tokens = stmt
+            .query_map(params![user_id, now.0], |r| {
+                Ok(TokenInfo {
+                    token_id: r.get(0)?,
+                    name: r.get(1)?,
+                    created_on: Stamp(r.get(2)?),
+                    expires_on: r.get::<_, Option<i64>>(3)?.map(Stamp),
+                })
+            })?
+            .collect::<Result<_, _>>()?;
+        Ok(tokens)
     }
+    /// A token by id, live or not, with its user's name.
     fn token_record(&mut self, token_id: TokenId) -> StoreResult<Option<TokenRecord>> {
-        token_record(self.conn, token_id)
+        let conn = self.conn;
+        Ok(conn
+            .prepare_cached(
+                "SELECT t.token_id, t.user_id, u.user_name, t.kind, t.name, t.expires_on, t.revoked_on IS NOT NULL
+                 FROM tokens t JOIN users u ON u.user_id = t.user_id WHERE t.token_id = ?1",
+            )?
+            .query_row([token_id], |r| {
+                let kind: String = r.get(3)?;
+                Ok(TokenRecord {
+                    token_id: r.get(0)?,
+                    user_id: r.get(1)?,
+                    user_name: r.get(2)?,
+                    kind: if kind == "api" { TokenKind::Api } else { TokenKind::Session },
+                    name: r.get(4)?,
+                    expires_on: r.get::<_, Option<i64>>(5)?.map(Stamp),
+                    revoked: r.get(6)?,
+                })
+            })
+            .optional()?)
     }
     fn credential_changes(&mut self) -> StoreResult<i64> {
         super::audit::credential_changes(self.conn)
@@ -312,8 +231,26 @@ impl UserReads for SqliteTx<'_> {
 }
 
 impl UserWrites for SqliteTx<'_> {
+    /// Inserts `user` with `password_hash` (its clear password is not stored).
     fn insert_user(&mut self, user: &NewUser, password_hash: &str, now: Stamp) -> StoreResult<UserId> {
-        insert_user(self.conn, user, password_hash, now)
+        let conn = self.conn;
+        conn.prepare_cached(
+            "INSERT INTO users (user_name, name_key, password_hash, first_name, last_name, email, role, active, created_on)
+             VALUES (?1, ?8, ?2, ?3, ?4, ?5, ?6, 1, ?7)",
+        )?
+        .execute(params![
+            user.user_name,
+            password_hash,
+            user.first_name,
+            user.last_name,
+            user.email,
+            user.role.as_str(),
+            now.0,
+            name_key(&user.user_name)
+        ])?;
+        let user_id = UserId(conn.last_insert_rowid());
+        set_property_ids(conn, user_id, &user.property_ids)?;
+        Ok(user_id)
     }
     fn update_user(&mut self, user_id: UserId, changes: &UserChanges, password_hash: Option<&str>) -> StoreResult<()> {
         update_user(self.conn, user_id, changes, password_hash)
@@ -322,18 +259,44 @@ impl UserWrites for SqliteTx<'_> {
         set_property_ids(self.conn, user_id, property_ids)
     }
     fn insert_token(&mut self, token: &NewToken) -> StoreResult<TokenId> {
-        insert_token(self.conn, token)
+        let conn = self.conn;
+        conn.prepare_cached(
+            "INSERT INTO tokens (user_id, token_hash, kind, name, created_on, expires_on) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        )?
+        .execute(params![
+            token.user_id,
+            token.hash,
+            token.kind.as_str(),
+            token.name,
+            token.created_on.0,
+            token.expires_on.map(|s| s.0)
+        ])?;
+        Ok(TokenId(conn.last_insert_rowid()))
     }
     fn revoke_token(&mut self, user_id: UserId, token_id: TokenId, now: Stamp) -> StoreResult<bool> {
         revoke_token(self.conn, user_id, token_id, now)
     }
     fn revoke_all_tokens(&mut self, user_id: UserId, now: Stamp) -> StoreResult<()> {
-        revoke_all_tokens(self.conn, user_id, now)
+        let conn = self.conn;
+        conn.prepare_cached("UPDATE tokens SET revoked_on = ?2 WHERE user_id = ?1 AND revoked_on IS NULL")?
+            .execute(params![user_id, now.0])?;
+        Ok(())
     }
     fn revoke_other_sessions(&mut self, user_id: UserId, keep_token_id: TokenId, now: Stamp) -> StoreResult<()> {
-        revoke_other_sessions(self.conn, user_id, keep_token_id, now)
+        let conn = self.conn;
+        conn.prepare_cached(
+            "UPDATE tokens SET revoked_on = ?3
+             WHERE user_id = ?1 AND token_id <> ?2 AND kind = 'session' AND revoked_on IS NULL",
+        )?
+        .execute(params![user_id, keep_token_id, now.0])?;
+        Ok(())
     }
     fn revoke_sessions(&mut self, user_id: UserId, now: Stamp) -> StoreResult<()> {
-        revoke_sessions(self.conn, user_id, now)
+        let conn = self.conn;
+        conn.prepare_cached(
+            "UPDATE tokens SET revoked_on = ?2 WHERE user_id = ?1 AND kind = 'session' AND revoked_on IS NULL",
+        )?
+        .execute(params![user_id, now.0])?;
+        Ok(())
     }
 }

@@ -117,25 +117,6 @@ pub fn get(conn: &Connection, log_id: LogId) -> StoreResult<Option<CallLog>> {
     Ok(Some(log))
 }
 
-/// The columns a write's rules need: O(1) in the size of the log's thread.
-pub fn head(conn: &Connection, log_id: LogId) -> StoreResult<Option<LogHead>> {
-    Ok(conn
-        .prepare_cached(
-            "SELECT log_id, property_id, status_id, notes, deleted, last_event_no FROM call_logs WHERE log_id = ?1",
-        )?
-        .query_row([log_id], |r| {
-            Ok(LogHead {
-                log_id: r.get(0)?,
-                property_id: r.get(1)?,
-                status_id: r.get(2)?,
-                notes: r.get(3)?,
-                deleted: r.get(4)?,
-                last_event_no: r.get(5)?,
-            })
-        })
-        .optional()?)
-}
-
 /// Inserts a log and its search header; returns its id.
 pub fn insert(conn: &Connection, row: &CallLogRow) -> StoreResult<LogId> {
     conn.prepare_cached(
@@ -159,14 +140,6 @@ pub fn insert(conn: &Connection, row: &CallLogRow) -> StoreResult<LogId> {
     let log_id = LogId(conn.last_insert_rowid());
     index_header(conn, log_id, &row.subject, &row.call_from, &row.takenby, row.notes.as_deref(), HeaderIndexing::New)?;
     Ok(log_id)
-}
-
-pub fn link_reasons(conn: &Connection, log_id: LogId, reason_ids: &[ReasonId]) -> StoreResult<()> {
-    let mut link = conn.prepare_cached("INSERT INTO call_log_reasons (log_id, reason_id) VALUES (?1, ?2)")?;
-    for reason_id in reason_ids {
-        link.execute(params![log_id, reason_id])?;
-    }
-    Ok(())
 }
 
 /// Appends events after `after_event_no`, stamps the log as modified and
@@ -210,41 +183,6 @@ pub fn append_events(
     Ok(event_no)
 }
 
-/// New notes, and the log's search header rebuilt with them.
-pub fn set_notes(conn: &Connection, log_id: LogId, notes: Option<&str>) -> StoreResult<()> {
-    conn.prepare_cached("UPDATE call_logs SET notes = ?2 WHERE log_id = ?1")?.execute(params![log_id, notes])?;
-    let (subject, call_from, takenby): (String, String, String) = conn
-        .prepare_cached("SELECT subject, call_from, taken_by FROM call_logs WHERE log_id = ?1")?
-        .query_row([log_id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
-    index_header(conn, log_id, &subject, &call_from, &takenby, notes, HeaderIndexing::Replace)
-}
-
-pub fn set_status(conn: &Connection, log_id: LogId, status_id: StatusId) -> StoreResult<()> {
-    conn.prepare_cached("UPDATE call_logs SET status_id = ?2 WHERE log_id = ?1")?
-        .execute(params![log_id, status_id])?;
-    Ok(())
-}
-
-pub fn set_deleted(conn: &Connection, log_id: LogId, deleted: bool) -> StoreResult<()> {
-    conn.prepare_cached("UPDATE call_logs SET deleted = ?2 WHERE log_id = ?1")?.execute(params![log_id, deleted])?;
-    Ok(())
-}
-
-/// What an `Idempotency-Key` of this user created at or after `since`.
-pub fn find_idempotent(
-    conn: &Connection,
-    user_id: UserId,
-    key: &str,
-    since: Stamp,
-) -> StoreResult<Option<RememberedKey>> {
-    Ok(conn
-        .prepare_cached(
-            "SELECT log_id, fingerprint FROM idempotency_keys WHERE user_id = ?1 AND key = ?2 AND created_on > ?3",
-        )?
-        .query_row(params![user_id, key, since.0], |r| Ok(RememberedKey { log_id: r.get(0)?, fingerprint: r.get(1)? }))
-        .optional()?)
-}
-
 /// Records the key's log and body (a key past its window, not yet
 /// forgotten, is taken over).
 pub fn remember_idempotent(
@@ -260,11 +198,6 @@ pub fn remember_idempotent(
              fingerprint = excluded.fingerprint",
     )?
     .execute(params![user_id, key, remembered.log_id, now.0, remembered.fingerprint])?;
-    Ok(())
-}
-
-pub fn forget_idempotent_before(conn: &Connection, before: Stamp) -> StoreResult<()> {
-    conn.prepare_cached("DELETE FROM idempotency_keys WHERE created_on <= ?1")?.execute([before.0])?;
     Ok(())
 }
 
@@ -304,8 +237,24 @@ impl CallLogReads for SqliteTx<'_> {
     fn call_log(&mut self, log_id: LogId) -> StoreResult<Option<CallLog>> {
         get(self.conn, log_id)
     }
+    /// The columns a write's rules need: O(1) in the size of the log's thread.
     fn call_log_head(&mut self, log_id: LogId) -> StoreResult<Option<LogHead>> {
-        head(self.conn, log_id)
+        let conn = self.conn;
+        Ok(conn
+            .prepare_cached(
+                "SELECT log_id, property_id, status_id, notes, deleted, last_event_no FROM call_logs WHERE log_id = ?1",
+            )?
+            .query_row([log_id], |r| {
+                Ok(LogHead {
+                    log_id: r.get(0)?,
+                    property_id: r.get(1)?,
+                    status_id: r.get(2)?,
+                    notes: r.get(3)?,
+                    deleted: r.get(4)?,
+                    last_event_no: r.get(5)?,
+                })
+            })
+            .optional()?)
     }
     fn history(&mut self, log_id: LogId, page: Page) -> StoreResult<(i64, Vec<HistoryEntry>)> {
         history(self.conn, log_id, page.size, page.offset())
@@ -330,14 +279,28 @@ impl CallLogReads for SqliteTx<'_> {
 }
 
 impl CallLogWrites for SqliteTx<'_> {
+    /// What an `Idempotency-Key` of this user created at or after `since`.
     fn idempotent_log(&mut self, user_id: UserId, key: &str, since: Stamp) -> StoreResult<Option<RememberedKey>> {
-        find_idempotent(self.conn, user_id, key, since)
+        let conn = self.conn;
+        Ok(conn
+            .prepare_cached(
+                "SELECT log_id, fingerprint FROM idempotency_keys WHERE user_id = ?1 AND key = ?2 AND created_on > ?3",
+            )?
+            .query_row(params![user_id, key, since.0], |r| {
+                Ok(RememberedKey { log_id: r.get(0)?, fingerprint: r.get(1)? })
+            })
+            .optional()?)
     }
     fn insert_call_log(&mut self, row: &CallLogRow) -> StoreResult<LogId> {
         insert(self.conn, row)
     }
     fn link_reasons(&mut self, log_id: LogId, reason_ids: &[ReasonId]) -> StoreResult<()> {
-        link_reasons(self.conn, log_id, reason_ids)
+        let conn = self.conn;
+        let mut link = conn.prepare_cached("INSERT INTO call_log_reasons (log_id, reason_id) VALUES (?1, ?2)")?;
+        for reason_id in reason_ids {
+            link.execute(params![log_id, reason_id])?;
+        }
+        Ok(())
     }
     fn append_events(
         &mut self,
@@ -349,14 +312,26 @@ impl CallLogWrites for SqliteTx<'_> {
     ) -> StoreResult<i64> {
         append_events(self.conn, log_id, after_event_no, events, author, now)
     }
+    /// New notes, and the log's search header rebuilt with them.
     fn set_notes(&mut self, log_id: LogId, notes: Option<&str>) -> StoreResult<()> {
-        set_notes(self.conn, log_id, notes)
+        let conn = self.conn;
+        conn.prepare_cached("UPDATE call_logs SET notes = ?2 WHERE log_id = ?1")?.execute(params![log_id, notes])?;
+        let (subject, call_from, takenby): (String, String, String) = conn
+            .prepare_cached("SELECT subject, call_from, taken_by FROM call_logs WHERE log_id = ?1")?
+            .query_row([log_id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
+        index_header(conn, log_id, &subject, &call_from, &takenby, notes, HeaderIndexing::Replace)
     }
     fn set_status(&mut self, log_id: LogId, status_id: StatusId) -> StoreResult<()> {
-        set_status(self.conn, log_id, status_id)
+        let conn = self.conn;
+        conn.prepare_cached("UPDATE call_logs SET status_id = ?2 WHERE log_id = ?1")?
+            .execute(params![log_id, status_id])?;
+        Ok(())
     }
     fn set_deleted(&mut self, log_id: LogId, deleted: bool) -> StoreResult<()> {
-        set_deleted(self.conn, log_id, deleted)
+        let conn = self.conn;
+        conn.prepare_cached("UPDATE call_logs SET deleted = ?2 WHERE log_id = ?1")?
+            .execute(params![log_id, deleted])?;
+        Ok(())
     }
     fn remember_idempotency_key(
         &mut self,
@@ -368,6 +343,8 @@ impl CallLogWrites for SqliteTx<'_> {
         remember_idempotent(self.conn, user_id, key, remembered, now)
     }
     fn forget_idempotency_keys_before(&mut self, before: Stamp) -> StoreResult<()> {
-        forget_idempotent_before(self.conn, before)
+        let conn = self.conn;
+        conn.prepare_cached("DELETE FROM idempotency_keys WHERE created_on <= ?1")?.execute([before.0])?;
+        Ok(())
     }
 }
