@@ -42,92 +42,48 @@ fn table_of(catalog: Catalog) -> (&'static str, &'static str) {
     }
 }
 
-pub fn list_reasons(db: &mut Db, include_inactive: bool) -> StoreResult<Vec<CallLogReason>> {
-    let rows = db.query(
-        &format!(
-            "SELECT reason_id, name, active, display_order FROM reasons WHERE active OR $1
-             ORDER BY display_order, {}, reason_id",
-            nocase("name")
-        ),
-        &[&include_inactive],
-    )?;
-    rows.iter().map(reason_from_row).collect::<StoreResult<_>>()
-}
-
-pub fn get_reason(db: &mut Db, reason_id: ReasonId) -> StoreResult<Option<CallLogReason>> {
-    db.query_opt("SELECT reason_id, name, active, display_order FROM reasons WHERE reason_id = $1", &[&reason_id])?
-        .map(|r| reason_from_row(&r))
-        .transpose()
-}
-
-pub fn update_reason(db: &mut Db, reason_id: ReasonId, input: &CatalogInput) -> StoreResult<()> {
-    db.execute(
-        "UPDATE reasons SET name = coalesce($2::text, name), active = coalesce($3::boolean, active),
-                display_order = coalesce($4::bigint, display_order) WHERE reason_id = $1",
-        &[&reason_id, &input.name, &input.active, &input.display_order],
-    )?;
-    Ok(())
-}
-
 const STATUS_COLUMNS: &str = "status_id, name, category, is_default, active, display_order";
-
-pub fn list_statuses(db: &mut Db, include_inactive: bool) -> StoreResult<Vec<ModuleStatus>> {
-    let rows = db.query(
-        &format!(
-            "SELECT {STATUS_COLUMNS} FROM statuses WHERE active OR $1 ORDER BY display_order, {}, status_id",
-            nocase("name")
-        ),
-        &[&include_inactive],
-    )?;
-    rows.iter().map(status_from_row).collect::<StoreResult<_>>()
-}
-
-pub fn get_status(db: &mut Db, status_id: StatusId) -> StoreResult<Option<ModuleStatus>> {
-    db.query_opt(&format!("SELECT {STATUS_COLUMNS} FROM statuses WHERE status_id = $1"), &[&status_id])?
-        .map(|r| status_from_row(&r))
-        .transpose()
-}
 
 pub fn clear_default(db: &mut Db, except_id: StatusId) -> StoreResult<()> {
     db.execute("UPDATE statuses SET is_default = false WHERE is_default AND status_id <> $1", &[&except_id])?;
     Ok(())
 }
 
-pub fn update_status(db: &mut Db, status_id: StatusId, input: &CatalogInput) -> StoreResult<()> {
-    if input.is_default == Some(true) {
-        // `statuses_one_default` admits one default at any moment: the
-        // others let go of it before this one takes it.
-        clear_default(db, status_id)?;
-    }
-    db.execute(
-        "UPDATE statuses SET name = coalesce($2::text, name), category = coalesce($3::text, category),
-                active = coalesce($4::boolean, active), display_order = coalesce($5::bigint, display_order),
-                is_default = coalesce($6::boolean, is_default)
-         WHERE status_id = $1",
-        &[
-            &status_id,
-            &input.name,
-            &input.category.map(StatusCategory::as_str),
-            &input.active,
-            &input.display_order,
-            &input.is_default,
-        ],
-    )?;
-    Ok(())
-}
-
 impl CatalogReads for PgTx<'_> {
     fn reasons(&mut self, include_inactive: bool) -> StoreResult<Vec<CallLogReason>> {
-        list_reasons(self.db()?, include_inactive)
+        let db = self.db()?;
+        let rows = db.query(
+            &format!(
+                "SELECT reason_id, name, active, display_order FROM reasons WHERE active OR $1
+                 ORDER BY display_order, {}, reason_id",
+                nocase("name")
+            ),
+            &[&include_inactive],
+        )?;
+        rows.iter().map(reason_from_row).collect::<StoreResult<_>>()
     }
     fn reason(&mut self, reason_id: ReasonId) -> StoreResult<Option<CallLogReason>> {
-        get_reason(self.db()?, reason_id)
+        let db = self.db()?;
+        db.query_opt("SELECT reason_id, name, active, display_order FROM reasons WHERE reason_id = $1", &[&reason_id])?
+            .map(|r| reason_from_row(&r))
+            .transpose()
     }
     fn statuses(&mut self, include_inactive: bool) -> StoreResult<Vec<ModuleStatus>> {
-        list_statuses(self.db()?, include_inactive)
+        let db = self.db()?;
+        let rows = db.query(
+            &format!(
+                "SELECT {STATUS_COLUMNS} FROM statuses WHERE active OR $1 ORDER BY display_order, {}, status_id",
+                nocase("name")
+            ),
+            &[&include_inactive],
+        )?;
+        rows.iter().map(status_from_row).collect::<StoreResult<_>>()
     }
     fn status(&mut self, status_id: StatusId) -> StoreResult<Option<ModuleStatus>> {
-        get_status(self.db()?, status_id)
+        let db = self.db()?;
+        db.query_opt(&format!("SELECT {STATUS_COLUMNS} FROM statuses WHERE status_id = $1"), &[&status_id])?
+            .map(|r| status_from_row(&r))
+            .transpose()
     }
     fn default_status(&mut self) -> StoreResult<Option<ModuleStatus>> {
         let db = self.db()?;
@@ -197,7 +153,14 @@ impl CatalogWrites for PgTx<'_> {
         .col(0)
     }
     fn update_reason(&mut self, reason_id: ReasonId, changes: &CatalogInput) -> StoreResult<()> {
-        update_reason(self.db()?, reason_id, changes)
+        let db = self.db()?;
+        let input = changes;
+        db.execute(
+            "UPDATE reasons SET name = coalesce($2::text, name), active = coalesce($3::boolean, active),
+                    display_order = coalesce($4::bigint, display_order) WHERE reason_id = $1",
+            &[&reason_id, &input.name, &input.active, &input.display_order],
+        )?;
+        Ok(())
     }
     fn insert_status(&mut self, name: &str, category: StatusCategory, display_order: i64) -> StoreResult<StatusId> {
         let db = self.db()?;
@@ -209,7 +172,28 @@ impl CatalogWrites for PgTx<'_> {
         .col(0)
     }
     fn update_status(&mut self, status_id: StatusId, changes: &CatalogInput) -> StoreResult<()> {
-        update_status(self.db()?, status_id, changes)
+        let db = self.db()?;
+        let input = changes;
+        if input.is_default == Some(true) {
+            // `statuses_one_default` admits one default at any moment: the
+            // others let go of it before this one takes it.
+            clear_default(db, status_id)?;
+        }
+        db.execute(
+            "UPDATE statuses SET name = coalesce($2::text, name), category = coalesce($3::text, category),
+                    active = coalesce($4::boolean, active), display_order = coalesce($5::bigint, display_order),
+                    is_default = coalesce($6::boolean, is_default)
+             WHERE status_id = $1",
+            &[
+                &status_id,
+                &input.name,
+                &input.category.map(StatusCategory::as_str),
+                &input.active,
+                &input.display_order,
+                &input.is_default,
+            ],
+        )?;
+        Ok(())
     }
     fn clear_default_status(&mut self, except_id: StatusId) -> StoreResult<()> {
         clear_default(self.db()?, except_id)

@@ -102,12 +102,6 @@ pub(super) fn resident_from_row(r: &Row) -> StoreResult<Resident> {
     })
 }
 
-pub fn get_property(db: &mut Db, property_id: PropertyId) -> StoreResult<Option<Property>> {
-    db.query_opt(&format!("SELECT {PROPERTY_COLUMNS} FROM properties WHERE property_id = $1"), &[&property_id])?
-        .map(|r| property_from_row(&r))
-        .transpose()
-}
-
 /// Properties within `scope` (None = all), optionally only `ids`, by status.
 pub fn list_properties(
     db: &mut Db,
@@ -135,12 +129,6 @@ pub fn list_properties(
     Ok((total, rows.iter().map(property_from_row).collect::<StoreResult<_>>()?))
 }
 
-pub fn get_unit(db: &mut Db, unit_id: UnitId) -> StoreResult<Option<Unit>> {
-    db.query_opt(&format!("SELECT {UNIT_COLUMNS} FROM units WHERE unit_id = $1"), &[&unit_id])?
-        .map(|r| unit_from_row(&r))
-        .transpose()
-}
-
 /// Units by id, limited to `scope`; ordered by id.
 pub fn units_by_ids(
     db: &mut Db,
@@ -156,36 +144,6 @@ pub fn units_by_ids(
         &[&ids, &scope, &limit, &offset],
     )?;
     Ok((total, rows.iter().map(unit_from_row).collect::<StoreResult<_>>()?))
-}
-
-/// Every unit of a property, sorted; units without a display order go last.
-pub fn units_of_property(db: &mut Db, property_id: PropertyId, sort: UnitSort) -> StoreResult<Vec<Unit>> {
-    let order = match sort {
-        UnitSort::DisplayOrder => "display_order IS NULL, display_order, unit_number COLLATE \"C\", unit_id",
-        UnitSort::UnitNumber => "unit_number COLLATE \"C\", unit_id",
-    };
-    let rows = db
-        .query(&format!("SELECT {UNIT_COLUMNS} FROM units WHERE property_id = $1 ORDER BY {order}"), &[&property_id])?;
-    rows.iter().map(unit_from_row).collect::<StoreResult<_>>()
-}
-
-pub fn get_resident(db: &mut Db, resident_id: ResidentId) -> StoreResult<Option<Resident>> {
-    db.query_opt(&format!("SELECT {RESIDENT_COLUMNS} FROM residents WHERE resident_id = $1"), &[&resident_id])?
-        .map(|r| resident_from_row(&r))
-        .transpose()
-}
-
-pub fn residents_of_property(db: &mut Db, property_id: PropertyId) -> StoreResult<Vec<Resident>> {
-    let rows = db.query(
-        &format!(
-            "SELECT {RESIDENT_COLUMNS} FROM residents WHERE property_id = $1
-             ORDER BY {} NULLS FIRST, {} NULLS FIRST, resident_id",
-            nocase("last_name"),
-            nocase("first_name")
-        ),
-        &[&property_id],
-    )?;
-    rows.iter().map(resident_from_row).collect::<StoreResult<_>>()
 }
 
 /// Rows per statement of an import: each column one array parameter,
@@ -217,7 +175,10 @@ fn resident_terms(r: &Resident) -> String {
 
 impl DirectoryReads for PgTx<'_> {
     fn property(&mut self, property_id: PropertyId) -> StoreResult<Option<Property>> {
-        get_property(self.db()?, property_id)
+        let db = self.db()?;
+        db.query_opt(&format!("SELECT {PROPERTY_COLUMNS} FROM properties WHERE property_id = $1"), &[&property_id])?
+            .map(|r| property_from_row(&r))
+            .transpose()
     }
     fn properties_page(
         &mut self,
@@ -229,7 +190,10 @@ impl DirectoryReads for PgTx<'_> {
         list_properties(self.db()?, scope, ids, status, page.size, page.offset())
     }
     fn unit(&mut self, unit_id: UnitId) -> StoreResult<Option<Unit>> {
-        get_unit(self.db()?, unit_id)
+        let db = self.db()?;
+        db.query_opt(&format!("SELECT {UNIT_COLUMNS} FROM units WHERE unit_id = $1"), &[&unit_id])?
+            .map(|r| unit_from_row(&r))
+            .transpose()
     }
     fn units_by_ids(
         &mut self,
@@ -239,11 +203,24 @@ impl DirectoryReads for PgTx<'_> {
     ) -> StoreResult<(i64, Vec<Unit>)> {
         units_by_ids(self.db()?, scope, ids, page.size, page.offset())
     }
+    /// Every unit of a property, sorted; units without a display order go last.
     fn units_of_property(&mut self, property_id: PropertyId, sort: UnitSort) -> StoreResult<Vec<Unit>> {
-        units_of_property(self.db()?, property_id, sort)
+        let db = self.db()?;
+        let order = match sort {
+            UnitSort::DisplayOrder => "display_order IS NULL, display_order, unit_number COLLATE \"C\", unit_id",
+            UnitSort::UnitNumber => "unit_number COLLATE \"C\", unit_id",
+        };
+        let rows = db.query(
+            &format!("SELECT {UNIT_COLUMNS} FROM units WHERE property_id = $1 ORDER BY {order}"),
+            &[&property_id],
+        )?;
+        rows.iter().map(unit_from_row).collect::<StoreResult<_>>()
     }
     fn resident(&mut self, resident_id: ResidentId) -> StoreResult<Option<Resident>> {
-        get_resident(self.db()?, resident_id)
+        let db = self.db()?;
+        db.query_opt(&format!("SELECT {RESIDENT_COLUMNS} FROM residents WHERE resident_id = $1"), &[&resident_id])?
+            .map(|r| resident_from_row(&r))
+            .transpose()
     }
     fn residents_of_unit(&mut self, unit_id: UnitId) -> StoreResult<Vec<Resident>> {
         let db = self.db()?;
@@ -254,7 +231,17 @@ impl DirectoryReads for PgTx<'_> {
         rows.iter().map(resident_from_row).collect::<StoreResult<_>>()
     }
     fn residents_of_property(&mut self, property_id: PropertyId) -> StoreResult<Vec<Resident>> {
-        residents_of_property(self.db()?, property_id)
+        let db = self.db()?;
+        let rows = db.query(
+            &format!(
+                "SELECT {RESIDENT_COLUMNS} FROM residents WHERE property_id = $1
+                 ORDER BY {} NULLS FIRST, {} NULLS FIRST, resident_id",
+                nocase("last_name"),
+                nocase("first_name")
+            ),
+            &[&property_id],
+        )?;
+        rows.iter().map(resident_from_row).collect::<StoreResult<_>>()
     }
     fn directory_is_empty(&mut self) -> StoreResult<bool> {
         let db = self.db()?;

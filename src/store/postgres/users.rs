@@ -64,72 +64,23 @@ fn name_key(user_name: &str) -> String {
     user_name.to_lowercase()
 }
 
-pub fn get_user(db: &mut Db, user_id: UserId) -> StoreResult<Option<User>> {
-    let user = db
-        .query_opt(&format!("SELECT {USER_COLUMNS} FROM users WHERE user_id = $1"), &[&user_id])?
-        .map(|r| user_from_row(&r))
-        .transpose()?;
-    match user {
-        None => Ok(None),
-        Some(mut user) => {
-            user.property_ids = property_ids_of(db, user_id)?;
-            Ok(Some(user))
-        }
-    }
-}
-
-pub fn list_users(db: &mut Db, limit: i64, offset: i64) -> StoreResult<(i64, Vec<User>)> {
-    let total = count_users(db)?;
-    // name_key is compared byte by byte ("C"), as SQLite's BINARY collation does.
-    let rows = db.query(
-        &format!("SELECT {USER_COLUMNS} FROM users ORDER BY name_key COLLATE \"C\", user_id LIMIT $1 OFFSET $2"),
-        &[&limit, &offset],
-    )?;
-    let mut users: Vec<User> = rows.iter().map(user_from_row).collect::<StoreResult<_>>()?;
-    for user in &mut users {
-        user.property_ids = property_ids_of(db, user.user_id)?;
-    }
-    Ok((total, users))
-}
-
-/// Applies `update` (`None` leaves a value, `Some("")` clears a name or email).
-pub fn update_user(db: &mut Db, user_id: UserId, update: &UserChanges, password_hash: Option<&str>) -> StoreResult<()> {
-    db.execute(
-        "UPDATE users SET
-                first_name = CASE WHEN $2::text IS NULL THEN first_name ELSE nullif($2::text, '') END,
-                last_name = CASE WHEN $3::text IS NULL THEN last_name ELSE nullif($3::text, '') END,
-                email = CASE WHEN $4::text IS NULL THEN email ELSE nullif($4::text, '') END,
-                role = coalesce($5::text, role), active = coalesce($6::boolean, active),
-                password_hash = coalesce($7::text, password_hash)
-         WHERE user_id = $1",
-        &[
-            &user_id,
-            &update.first_name,
-            &update.last_name,
-            &update.email,
-            &update.role.map(Role::as_str),
-            &update.active,
-            &password_hash,
-        ],
-    )?;
-    Ok(())
-}
-
-/// Revokes one token of `user_id`; false when it has no such live token.
-pub fn revoke_token(db: &mut Db, user_id: UserId, token_id: TokenId, now: Stamp) -> StoreResult<bool> {
-    let changed = db.execute(
-        "UPDATE tokens SET revoked_on = $3 WHERE token_id = $1 AND user_id = $2 AND revoked_on IS NULL",
-        &[&token_id, &user_id, &now.0],
-    )?;
-    Ok(changed == 1)
-}
-
 impl UserReads for PgTx<'_> {
     fn count_users(&mut self) -> StoreResult<i64> {
         count_users(self.db()?)
     }
     fn user(&mut self, user_id: UserId) -> StoreResult<Option<User>> {
-        get_user(self.db()?, user_id)
+        let db = self.db()?;
+        let user = db
+            .query_opt(&format!("SELECT {USER_COLUMNS} FROM users WHERE user_id = $1"), &[&user_id])?
+            .map(|r| user_from_row(&r))
+            .transpose()?;
+        match user {
+            None => Ok(None),
+            Some(mut user) => {
+                user.property_ids = property_ids_of(db, user_id)?;
+                Ok(Some(user))
+            }
+        }
     }
     fn user_id_by_name(&mut self, user_name: &str) -> StoreResult<Option<UserId>> {
         let db = self.db()?;
@@ -138,7 +89,20 @@ impl UserReads for PgTx<'_> {
             .transpose()
     }
     fn users_page(&mut self, page: Page) -> StoreResult<(i64, Vec<User>)> {
-        list_users(self.db()?, page.size, page.offset())
+        let db = self.db()?;
+        let limit = page.size;
+        let offset = page.offset();
+        let total = count_users(db)?;
+        // name_key is compared byte by byte ("C"), as SQLite's BINARY collation does.
+        let rows = db.query(
+            &format!("SELECT {USER_COLUMNS} FROM users ORDER BY name_key COLLATE \"C\", user_id LIMIT $1 OFFSET $2"),
+            &[&limit, &offset],
+        )?;
+        let mut users: Vec<User> = rows.iter().map(user_from_row).collect::<StoreResult<_>>()?;
+        for user in &mut users {
+            user.property_ids = property_ids_of(db, user.user_id)?;
+        }
+        Ok((total, users))
     }
     fn active_admin_count(&mut self) -> StoreResult<i64> {
         let db = self.db()?;
@@ -265,8 +229,29 @@ impl UserWrites for PgTx<'_> {
         set_property_ids(db, user_id, &user.property_ids)?;
         Ok(user_id)
     }
+    /// Applies `update` (`None` leaves a value, `Some("")` clears a name or email).
     fn update_user(&mut self, user_id: UserId, changes: &UserChanges, password_hash: Option<&str>) -> StoreResult<()> {
-        update_user(self.db()?, user_id, changes, password_hash)
+        let db = self.db()?;
+        let update = changes;
+        db.execute(
+            "UPDATE users SET
+                    first_name = CASE WHEN $2::text IS NULL THEN first_name ELSE nullif($2::text, '') END,
+                    last_name = CASE WHEN $3::text IS NULL THEN last_name ELSE nullif($3::text, '') END,
+                    email = CASE WHEN $4::text IS NULL THEN email ELSE nullif($4::text, '') END,
+                    role = coalesce($5::text, role), active = coalesce($6::boolean, active),
+                    password_hash = coalesce($7::text, password_hash)
+             WHERE user_id = $1",
+            &[
+                &user_id,
+                &update.first_name,
+                &update.last_name,
+                &update.email,
+                &update.role.map(Role::as_str),
+                &update.active,
+                &password_hash,
+            ],
+        )?;
+        Ok(())
     }
     fn set_user_properties(&mut self, user_id: UserId, property_ids: &[PropertyId]) -> StoreResult<()> {
         set_property_ids(self.db()?, user_id, property_ids)
@@ -288,8 +273,14 @@ impl UserWrites for PgTx<'_> {
         )?
         .col(0)
     }
+    /// Revokes one token of `user_id`; false when it has no such live token.
     fn revoke_token(&mut self, user_id: UserId, token_id: TokenId, now: Stamp) -> StoreResult<bool> {
-        revoke_token(self.db()?, user_id, token_id, now)
+        let db = self.db()?;
+        let changed = db.execute(
+            "UPDATE tokens SET revoked_on = $3 WHERE token_id = $1 AND user_id = $2 AND revoked_on IS NULL",
+            &[&token_id, &user_id, &now.0],
+        )?;
+        Ok(changed == 1)
     }
     fn revoke_all_tokens(&mut self, user_id: UserId, now: Stamp) -> StoreResult<()> {
         let db = self.db()?;

@@ -5,7 +5,7 @@ use crate::domain::catalog::{CallLogReason, CatalogInput, ModuleStatus, StatusCa
 use crate::domain::ids::{ReasonId, StatusId};
 use crate::store::{Catalog, StoreResult};
 use crate::store::{CatalogReads, CatalogWrites};
-use rusqlite::{params, Connection, OptionalExtension, Row};
+use rusqlite::{params, OptionalExtension, Row};
 
 fn reason_from_row(r: &Row) -> rusqlite::Result<CallLogReason> {
     Ok(CallLogReason { call_log_reason_id: r.get(0)?, name: r.get(1)?, active: r.get(2)?, display_order: r.get(3)? })
@@ -31,70 +31,39 @@ fn table_of(catalog: Catalog) -> (&'static str, &'static str) {
     }
 }
 
-pub fn list_reasons(conn: &Connection, include_inactive: bool) -> StoreResult<Vec<CallLogReason>> {
-    let mut stmt = conn.prepare_cached(
-        "SELECT reason_id, name, active, display_order FROM reasons WHERE active = 1 OR ?1
-         ORDER BY display_order, name COLLATE NOCASE, reason_id",
-    )?;
-    let rows = stmt.query_map([include_inactive], reason_from_row)?.collect::<Result<_, _>>()?;
-    Ok(rows)
-}
-
-pub fn get_reason(conn: &Connection, reason_id: ReasonId) -> StoreResult<Option<CallLogReason>> {
-    Ok(conn
-        .prepare_cached("SELECT reason_id, name, active, display_order FROM reasons WHERE reason_id = ?1")?
-        .query_row([reason_id], reason_from_row)
-        .optional()?)
-}
-
-pub fn update_reason(conn: &Connection, reason_id: ReasonId, input: &CatalogInput) -> StoreResult<()> {
-    conn.prepare_cached(
-        "UPDATE reasons SET name = coalesce(?2, name), active = coalesce(?3, active),
-                display_order = coalesce(?4, display_order) WHERE reason_id = ?1",
-    )?
-    .execute(params![reason_id, input.name, input.active, input.display_order])?;
-    Ok(())
-}
-
 const STATUS_COLUMNS: &str = "status_id, name, category, is_default, active, display_order";
-
-pub fn list_statuses(conn: &Connection, include_inactive: bool) -> StoreResult<Vec<ModuleStatus>> {
-    let mut stmt = conn.prepare_cached(&format!(
-        "SELECT {STATUS_COLUMNS} FROM statuses WHERE active = 1 OR ?1 ORDER BY display_order, name COLLATE NOCASE, status_id"
-    ))?;
-    let rows = stmt.query_map([include_inactive], status_from_row)?.collect::<Result<_, _>>()?;
-    Ok(rows)
-}
-
-pub fn get_status(conn: &Connection, status_id: StatusId) -> StoreResult<Option<ModuleStatus>> {
-    Ok(conn
-        .prepare_cached(&format!("SELECT {STATUS_COLUMNS} FROM statuses WHERE status_id = ?1"))?
-        .query_row([status_id], status_from_row)
-        .optional()?)
-}
-
-pub fn update_status(conn: &Connection, status_id: StatusId, input: &CatalogInput) -> StoreResult<()> {
-    conn.prepare_cached(
-        "UPDATE statuses SET name = coalesce(?2, name), category = coalesce(?3, category), active = coalesce(?4, active),
-                display_order = coalesce(?5, display_order), is_default = coalesce(?6, is_default)
-         WHERE status_id = ?1",
-    )?
-    .execute(params![status_id, input.name, input.category.map(StatusCategory::as_str), input.active, input.display_order, input.is_default])?;
-    Ok(())
-}
 
 impl CatalogReads for SqliteTx<'_> {
     fn reasons(&mut self, include_inactive: bool) -> StoreResult<Vec<CallLogReason>> {
-        list_reasons(self.conn, include_inactive)
+        let conn = self.conn;
+        let mut stmt = conn.prepare_cached(
+            "SELECT reason_id, name, active, display_order FROM reasons WHERE active = 1 OR ?1
+             ORDER BY display_order, name COLLATE NOCASE, reason_id",
+        )?;
+        let rows = stmt.query_map([include_inactive], reason_from_row)?.collect::<Result<_, _>>()?;
+        Ok(rows)
     }
     fn reason(&mut self, reason_id: ReasonId) -> StoreResult<Option<CallLogReason>> {
-        get_reason(self.conn, reason_id)
+        let conn = self.conn;
+        Ok(conn
+            .prepare_cached("SELECT reason_id, name, active, display_order FROM reasons WHERE reason_id = ?1")?
+            .query_row([reason_id], reason_from_row)
+            .optional()?)
     }
     fn statuses(&mut self, include_inactive: bool) -> StoreResult<Vec<ModuleStatus>> {
-        list_statuses(self.conn, include_inactive)
+        let conn = self.conn;
+        let mut stmt = conn.prepare_cached(&format!(
+            "SELECT {STATUS_COLUMNS} FROM statuses WHERE active = 1 OR ?1 ORDER BY display_order, name COLLATE NOCASE, status_id"
+        ))?;
+        let rows = stmt.query_map([include_inactive], status_from_row)?.collect::<Result<_, _>>()?;
+        Ok(rows)
     }
     fn status(&mut self, status_id: StatusId) -> StoreResult<Option<ModuleStatus>> {
-        get_status(self.conn, status_id)
+        let conn = self.conn;
+        Ok(conn
+            .prepare_cached(&format!("SELECT {STATUS_COLUMNS} FROM statuses WHERE status_id = ?1"))?
+            .query_row([status_id], status_from_row)
+            .optional()?)
     }
     fn default_status(&mut self) -> StoreResult<Option<ModuleStatus>> {
         let conn = self.conn;
@@ -147,7 +116,14 @@ impl CatalogWrites for SqliteTx<'_> {
         Ok(ReasonId(conn.last_insert_rowid()))
     }
     fn update_reason(&mut self, reason_id: ReasonId, changes: &CatalogInput) -> StoreResult<()> {
-        update_reason(self.conn, reason_id, changes)
+        let conn = self.conn;
+        let input = changes;
+        conn.prepare_cached(
+            "UPDATE reasons SET name = coalesce(?2, name), active = coalesce(?3, active),
+                    display_order = coalesce(?4, display_order) WHERE reason_id = ?1",
+        )?
+        .execute(params![reason_id, input.name, input.active, input.display_order])?;
+        Ok(())
     }
     fn insert_status(&mut self, name: &str, category: StatusCategory, display_order: i64) -> StoreResult<StatusId> {
         let conn = self.conn;
@@ -158,7 +134,15 @@ impl CatalogWrites for SqliteTx<'_> {
         Ok(StatusId(conn.last_insert_rowid()))
     }
     fn update_status(&mut self, status_id: StatusId, changes: &CatalogInput) -> StoreResult<()> {
-        update_status(self.conn, status_id, changes)
+        let conn = self.conn;
+        let input = changes;
+        conn.prepare_cached(
+            "UPDATE statuses SET name = coalesce(?2, name), category = coalesce(?3, category), active = coalesce(?4, active),
+                    display_order = coalesce(?5, display_order), is_default = coalesce(?6, is_default)
+             WHERE status_id = ?1",
+        )?
+        .execute(params![status_id, input.name, input.category.map(StatusCategory::as_str), input.active, input.display_order, input.is_default])?;
+        Ok(())
     }
     fn clear_default_status(&mut self, except_id: StatusId) -> StoreResult<()> {
         let conn = self.conn;

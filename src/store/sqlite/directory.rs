@@ -95,13 +95,6 @@ pub(super) fn resident_from_row(r: &Row) -> rusqlite::Result<Resident> {
     })
 }
 
-pub fn get_property(conn: &Connection, property_id: PropertyId) -> StoreResult<Option<Property>> {
-    Ok(conn
-        .prepare_cached(&format!("SELECT {PROPERTY_COLUMNS} FROM properties WHERE property_id = ?1"))?
-        .query_row([property_id], property_from_row)
-        .optional()?)
-}
-
 /// Properties within `scope` (None = all), optionally only `ids`, by status.
 pub fn list_properties(
     conn: &Connection,
@@ -155,34 +148,6 @@ pub fn units_by_ids(
     ))?;
     let rows = stmt.query_map(params![ids, scope, limit, offset], unit_from_row)?.collect::<Result<_, _>>()?;
     Ok((total, rows))
-}
-
-/// Every unit of a property, sorted; units without a display order go last.
-pub fn units_of_property(conn: &Connection, property_id: PropertyId, sort: UnitSort) -> StoreResult<Vec<Unit>> {
-    let order = match sort {
-        UnitSort::DisplayOrder => "display_order IS NULL, display_order, unit_number, unit_id",
-        UnitSort::UnitNumber => "unit_number, unit_id",
-    };
-    let mut stmt =
-        conn.prepare_cached(&format!("SELECT {UNIT_COLUMNS} FROM units WHERE property_id = ?1 ORDER BY {order}"))?;
-    let rows = stmt.query_map([property_id], unit_from_row)?.collect::<Result<_, _>>()?;
-    Ok(rows)
-}
-
-pub fn get_resident(conn: &Connection, resident_id: ResidentId) -> StoreResult<Option<Resident>> {
-    Ok(conn
-        .prepare_cached(&format!("SELECT {RESIDENT_COLUMNS} FROM residents WHERE resident_id = ?1"))?
-        .query_row([resident_id], resident_from_row)
-        .optional()?)
-}
-
-pub fn residents_of_property(conn: &Connection, property_id: PropertyId) -> StoreResult<Vec<Resident>> {
-    let mut stmt = conn.prepare_cached(&format!(
-        "SELECT {RESIDENT_COLUMNS} FROM residents WHERE property_id = ?1
-         ORDER BY last_name COLLATE NOCASE, first_name COLLATE NOCASE, resident_id"
-    ))?;
-    let rows = stmt.query_map([property_id], resident_from_row)?.collect::<Result<_, _>>()?;
-    Ok(rows)
 }
 
 // An import's rows are staged in a temporary table, then upserted by one
@@ -350,7 +315,11 @@ pub fn upsert_units(conn: &Connection, units: &[Unit]) -> StoreResult<()> {
 
 impl DirectoryReads for SqliteTx<'_> {
     fn property(&mut self, property_id: PropertyId) -> StoreResult<Option<Property>> {
-        get_property(self.conn, property_id)
+        let conn = self.conn;
+        Ok(conn
+            .prepare_cached(&format!("SELECT {PROPERTY_COLUMNS} FROM properties WHERE property_id = ?1"))?
+            .query_row([property_id], property_from_row)
+            .optional()?)
     }
     fn properties_page(
         &mut self,
@@ -372,11 +341,24 @@ impl DirectoryReads for SqliteTx<'_> {
     ) -> StoreResult<(i64, Vec<Unit>)> {
         units_by_ids(self.conn, scope, ids, page.size, page.offset())
     }
+    /// Every unit of a property, sorted; units without a display order go last.
     fn units_of_property(&mut self, property_id: PropertyId, sort: UnitSort) -> StoreResult<Vec<Unit>> {
-        units_of_property(self.conn, property_id, sort)
+        let conn = self.conn;
+        let order = match sort {
+            UnitSort::DisplayOrder => "display_order IS NULL, display_order, unit_number, unit_id",
+            UnitSort::UnitNumber => "unit_number, unit_id",
+        };
+        let mut stmt =
+            conn.prepare_cached(&format!("SELECT {UNIT_COLUMNS} FROM units WHERE property_id = ?1 ORDER BY {order}"))?;
+        let rows = stmt.query_map([property_id], unit_from_row)?.collect::<Result<_, _>>()?;
+        Ok(rows)
     }
     fn resident(&mut self, resident_id: ResidentId) -> StoreResult<Option<Resident>> {
-        get_resident(self.conn, resident_id)
+        let conn = self.conn;
+        Ok(conn
+            .prepare_cached(&format!("SELECT {RESIDENT_COLUMNS} FROM residents WHERE resident_id = ?1"))?
+            .query_row([resident_id], resident_from_row)
+            .optional()?)
     }
     fn residents_of_unit(&mut self, unit_id: UnitId) -> StoreResult<Vec<Resident>> {
         let conn = self.conn;
@@ -387,7 +369,13 @@ impl DirectoryReads for SqliteTx<'_> {
         Ok(rows)
     }
     fn residents_of_property(&mut self, property_id: PropertyId) -> StoreResult<Vec<Resident>> {
-        residents_of_property(self.conn, property_id)
+        let conn = self.conn;
+        let mut stmt = conn.prepare_cached(&format!(
+            "SELECT {RESIDENT_COLUMNS} FROM residents WHERE property_id = ?1
+             ORDER BY last_name COLLATE NOCASE, first_name COLLATE NOCASE, resident_id"
+        ))?;
+        let rows = stmt.query_map([property_id], resident_from_row)?.collect::<Result<_, _>>()?;
+        Ok(rows)
     }
     fn directory_is_empty(&mut self) -> StoreResult<bool> {
         let conn = self.conn;

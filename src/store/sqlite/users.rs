@@ -52,75 +52,23 @@ fn name_key(user_name: &str) -> String {
     user_name.to_lowercase()
 }
 
-pub fn get_user(conn: &Connection, user_id: UserId) -> StoreResult<Option<User>> {
-    let user = conn
-        .prepare_cached(&format!("SELECT {USER_COLUMNS} FROM users WHERE user_id = ?1"))?
-        .query_row([user_id], user_from_row)
-        .optional()?;
-    match user {
-        None => Ok(None),
-        Some(mut user) => {
-            user.property_ids = property_ids_of(conn, user_id)?;
-            Ok(Some(user))
-        }
-    }
-}
-
-pub fn list_users(conn: &Connection, limit: i64, offset: i64) -> StoreResult<(i64, Vec<User>)> {
-    let total = count_users(conn)?;
-    let mut stmt = conn
-        .prepare_cached(&format!("SELECT {USER_COLUMNS} FROM users ORDER BY name_key, user_id LIMIT ?1 OFFSET ?2"))?;
-    let mut users: Vec<User> = stmt.query_map([limit, offset], user_from_row)?.collect::<Result<_, _>>()?;
-    for user in &mut users {
-        user.property_ids = property_ids_of(conn, user.user_id)?;
-    }
-    Ok((total, users))
-}
-
-/// Applies `update` (`None` leaves a value, `Some("")` clears a name or email).
-pub fn update_user(
-    conn: &Connection,
-    user_id: UserId,
-    update: &UserChanges,
-    password_hash: Option<&str>,
-) -> StoreResult<()> {
-    conn.prepare_cached(
-        "UPDATE users SET
-                first_name = CASE WHEN ?2 IS NULL THEN first_name ELSE nullif(?2, '') END,
-                last_name = CASE WHEN ?3 IS NULL THEN last_name ELSE nullif(?3, '') END,
-                email = CASE WHEN ?4 IS NULL THEN email ELSE nullif(?4, '') END,
-                role = coalesce(?5, role), active = coalesce(?6, active),
-                password_hash = coalesce(?7, password_hash)
-         WHERE user_id = ?1",
-    )?
-    .execute(params![
-        user_id,
-        update.first_name,
-        update.last_name,
-        update.email,
-        update.role.map(Role::as_str),
-        update.active,
-        password_hash
-    ])?;
-    Ok(())
-}
-
-/// Revokes one token of `user_id`; false when it has no such live token.
-pub fn revoke_token(conn: &Connection, user_id: UserId, token_id: TokenId, now: Stamp) -> StoreResult<bool> {
-    let changed = conn
-        .prepare_cached(
-            "UPDATE tokens SET revoked_on = ?3 WHERE token_id = ?1 AND user_id = ?2 AND revoked_on IS NULL",
-        )?
-        .execute(params![token_id, user_id, now.0])?;
-    Ok(changed == 1)
-}
-
 impl UserReads for SqliteTx<'_> {
     fn count_users(&mut self) -> StoreResult<i64> {
         count_users(self.conn)
     }
     fn user(&mut self, user_id: UserId) -> StoreResult<Option<User>> {
-        get_user(self.conn, user_id)
+        let conn = self.conn;
+        let user = conn
+            .prepare_cached(&format!("SELECT {USER_COLUMNS} FROM users WHERE user_id = ?1"))?
+            .query_row([user_id], user_from_row)
+            .optional()?;
+        match user {
+            None => Ok(None),
+            Some(mut user) => {
+                user.property_ids = property_ids_of(conn, user_id)?;
+                Ok(Some(user))
+            }
+        }
     }
     fn user_id_by_name(&mut self, user_name: &str) -> StoreResult<Option<UserId>> {
         let conn = self.conn;
@@ -130,7 +78,18 @@ impl UserReads for SqliteTx<'_> {
             .optional()?)
     }
     fn users_page(&mut self, page: Page) -> StoreResult<(i64, Vec<User>)> {
-        list_users(self.conn, page.size, page.offset())
+        let conn = self.conn;
+        let limit = page.size;
+        let offset = page.offset();
+        let total = count_users(conn)?;
+        let mut stmt = conn.prepare_cached(&format!(
+            "SELECT {USER_COLUMNS} FROM users ORDER BY name_key, user_id LIMIT ?1 OFFSET ?2"
+        ))?;
+        let mut users: Vec<User> = stmt.query_map([limit, offset], user_from_row)?.collect::<Result<_, _>>()?;
+        for user in &mut users {
+            user.property_ids = property_ids_of(conn, user.user_id)?;
+        }
+        Ok((total, users))
     }
     fn active_admin_count(&mut self) -> StoreResult<i64> {
         let conn = self.conn;
@@ -252,8 +211,29 @@ impl UserWrites for SqliteTx<'_> {
         set_property_ids(conn, user_id, &user.property_ids)?;
         Ok(user_id)
     }
+    /// Applies `update` (`None` leaves a value, `Some("")` clears a name or email).
     fn update_user(&mut self, user_id: UserId, changes: &UserChanges, password_hash: Option<&str>) -> StoreResult<()> {
-        update_user(self.conn, user_id, changes, password_hash)
+        let conn = self.conn;
+        let update = changes;
+        conn.prepare_cached(
+            "UPDATE users SET
+                    first_name = CASE WHEN ?2 IS NULL THEN first_name ELSE nullif(?2, '') END,
+                    last_name = CASE WHEN ?3 IS NULL THEN last_name ELSE nullif(?3, '') END,
+                    email = CASE WHEN ?4 IS NULL THEN email ELSE nullif(?4, '') END,
+                    role = coalesce(?5, role), active = coalesce(?6, active),
+                    password_hash = coalesce(?7, password_hash)
+             WHERE user_id = ?1",
+        )?
+        .execute(params![
+            user_id,
+            update.first_name,
+            update.last_name,
+            update.email,
+            update.role.map(Role::as_str),
+            update.active,
+            password_hash
+        ])?;
+        Ok(())
     }
     fn set_user_properties(&mut self, user_id: UserId, property_ids: &[PropertyId]) -> StoreResult<()> {
         set_property_ids(self.conn, user_id, property_ids)
@@ -273,8 +253,15 @@ impl UserWrites for SqliteTx<'_> {
         ])?;
         Ok(TokenId(conn.last_insert_rowid()))
     }
+    /// Revokes one token of `user_id`; false when it has no such live token.
     fn revoke_token(&mut self, user_id: UserId, token_id: TokenId, now: Stamp) -> StoreResult<bool> {
-        revoke_token(self.conn, user_id, token_id, now)
+        let conn = self.conn;
+        let changed = conn
+            .prepare_cached(
+                "UPDATE tokens SET revoked_on = ?3 WHERE token_id = ?1 AND user_id = ?2 AND revoked_on IS NULL",
+            )?
+            .execute(params![token_id, user_id, now.0])?;
+        Ok(changed == 1)
     }
     fn revoke_all_tokens(&mut self, user_id: UserId, now: Stamp) -> StoreResult<()> {
         let conn = self.conn;
