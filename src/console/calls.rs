@@ -32,6 +32,8 @@ struct NewCallValues {
     call_from: String,
     subject: String,
     notes: String,
+    /// The first comment of the thread (`NewComments`, as on the API's create).
+    new_comments: String,
     status_id: String,
     reasons: Vec<ReasonId>,
 }
@@ -188,6 +190,7 @@ pub async fn create_call(state: web::Data<AppState>, req: HttpRequest, body: web
             call_from: form.get("CallFrom").unwrap_or("").to_string(),
             subject: form.get("Subject").unwrap_or("").to_string(),
             notes: form.get("Notes").unwrap_or("").to_string(),
+            new_comments: form.get("NewComments").unwrap_or("").to_string(),
             status_id: form.get("ModuleStatusId").unwrap_or("").to_string(),
             reasons: form.all("LogReasons").into_iter().filter_map(|id| parse_id(id, ReasonId)).collect(),
         };

@@ -28,6 +28,7 @@ async fn log_a_call_for_a_known_resident_starts_on_the_reasons_and_redirects_to_
     let autofocus_at = form.body.find("autofocus").unwrap();
     assert!(autofocus_at > reasons_at && autofocus_at < form.body.find("id=\"Subject\"").unwrap());
     assert!(form.body.contains("<button type=\"submit\">"));
+    assert!(form.body.contains("name=\"NewComments\""), "the first comment has its field");
 
     let csrf = form.hidden("csrf");
     let fields = [
@@ -39,6 +40,7 @@ async fn log_a_call_for_a_known_resident_starts_on_the_reasons_and_redirects_to_
         ("LogReasons", reason_id.as_str()),
         ("Subject", "Leak again"),
         ("Notes", ""),
+        ("NewComments", "Dripping over the sink"),
     ];
     let done = post_form(&app, "/calls/new?residentId=111", Some(&cookie), &fields, "same-origin").await;
     assert_eq!(done.status, StatusCode::SEE_OTHER, "{}", done.body);
@@ -49,6 +51,8 @@ async fn log_a_call_for_a_known_resident_starts_on_the_reasons_and_redirects_to_
     assert_eq!(log.body["CallFrom"], "Ann B. Cole");
     assert_eq!(log.body["LogReasons"], json!([reason_id.parse::<i64>().unwrap()]));
     assert_eq!(log.body["Takenby"], "Ada Admin");
+    // The form's first comment opens the thread, under the log's status.
+    assert_eq!(log.body["OldComments"][0]["Comment"], "Dripping over the sink");
 
     // A double submit (same IdempotencyKey) creates nothing more and lands on the same call.
     let again = post_form(&app, "/calls/new?residentId=111", Some(&cookie), &fields, "same-origin").await;
@@ -75,6 +79,7 @@ async fn an_invalid_call_is_reshown_with_every_error_next_to_its_field_and_nothi
         ("CallFrom", ""),
         ("Subject", "   "),
         ("Notes", "Typed <notes> & more"),
+        ("NewComments", "A first <comment> & more"),
     ];
     let page = post_form(&app, "/calls/new?propertyId=1", Some(&cookie), &fields, "same-origin").await;
     assert_eq!(page.status, StatusCode::BAD_REQUEST, "{}", page.body);
@@ -83,6 +88,7 @@ async fn an_invalid_call_is_reshown_with_every_error_next_to_its_field_and_nothi
     assert!(page.body.contains("id=\"Subject-error\"") && page.body.contains("id=\"CallFrom-error\""));
     // Typed text comes back, escaped, and the same key is kept for the retry.
     assert!(page.shows("Typed <notes> & more"), "{}", page.body);
+    assert!(page.shows("A first <comment> & more"), "{}", page.body);
     assert_eq!(page.hidden("IdempotencyKey"), key);
     assert!(page.body.contains("<option value=\"1\" selected>"), "the property stays chosen");
     assert_eq!(call_count(&app, &admin).await, 0);
