@@ -129,7 +129,7 @@ async fn new_call_page(
             .map(|s| Choice {
                 id: s.module_status_id.0,
                 selected: selected_status.map_or(s.is_default, |id| id == s.module_status_id),
-                name: format!("{} ({})", s.name, s.category),
+                name: super::desk::status_choice_name(&s.name, s.category),
             })
             .collect(),
         resident_label,
@@ -367,7 +367,7 @@ async fn call_page(
             .filter(|s| s.active || s.module_status_id == log.module_status_id)
             .map(|s| Choice {
                 id: s.module_status_id.0,
-                name: format!("{} ({})", s.name, s.category),
+                name: super::desk::status_choice_name(&s.name, s.category),
                 selected: s.module_status_id == selected,
             })
             .collect(),

@@ -34,6 +34,21 @@ pub struct CallRow {
 /// Status names and categories by id.
 pub struct StatusNames(HashMap<StatusId, ModuleStatus>);
 
+/// A status's category when its name does not already say it.
+pub fn category_tag(name: &str, category: StatusCategory) -> Option<String> {
+    let category = category.to_string();
+    (!name.trim().eq_ignore_ascii_case(&category)).then_some(category)
+}
+
+/// A status as a choice in a list: its name, with its category when the
+/// name does not already say it ("Open", "Waiting on vendor (pending)").
+pub fn status_choice_name(name: &str, category: StatusCategory) -> String {
+    match category_tag(name, category) {
+        Some(category) => format!("{name} ({category})"),
+        None => name.to_string(),
+    }
+}
+
 impl StatusNames {
     pub fn new(statuses: Vec<ModuleStatus>) -> StatusNames {
         StatusNames(statuses.into_iter().map(|s| (s.module_status_id, s)).collect())
@@ -41,8 +56,10 @@ impl StatusNames {
     pub fn name(&self, id: StatusId) -> String {
         self.0.get(&id).map(|s| s.name.clone()).unwrap_or_else(|| format!("status {id}"))
     }
+    /// The status's category as a tag beside its name, or nothing when the
+    /// name already says it ("Open" is not shown as "Open open").
     pub fn category(&self, id: StatusId) -> String {
-        self.0.get(&id).map(|s| s.category.to_string()).unwrap_or_default()
+        self.0.get(&id).and_then(|s| category_tag(&s.name, s.category)).unwrap_or_default()
     }
     /// docs/console.md §1: open calls are those whose category is not `closed`.
     pub fn open_ids(&self) -> Vec<StatusId> {
@@ -98,7 +115,8 @@ struct DeskPage {
     lookup_message: Option<String>,
     results: Option<Vec<LookupLink>>,
     card: Option<Card>,
-    my_open: Vec<CallRow>,
+    /// An agent's or admin's own open calls; a viewer's newest calls of its properties.
+    desk_calls: Vec<CallRow>,
     can_write: bool,
 }
 
@@ -120,6 +138,9 @@ pub async fn desk(state: web::Data<AppState>, req: HttpRequest) -> HttpResponse 
     };
     answer(result, session.as_ref())
 }
+
+/// How many of its properties' newest calls a viewer's desk lists.
+const NEWEST_FOR_VIEWERS: i64 = 20;
 
 async fn desk_page(state: &AppState, req: &HttpRequest, session: &Session) -> PageResult {
     let caller = &session.caller;
@@ -144,21 +165,30 @@ async fn desk_page(state: &AppState, req: &HttpRequest, session: &Session) -> Pa
     } else {
         None
     };
-    let mut mine = default_filter(state)?;
-    mine.taken_by_exactly = Some(caller.display_name.clone());
-    mine.statuses = Some(statuses.open_ids());
-    mine.sort = SortField::CreatedOn;
-    mine.descending = false;
-    let (_, my_logs) =
-        state.service.list_call_logs(caller, ListScope::Everywhere, mine, Page { number: 1, size: 100 }).await?;
+    let can_write = caller.role != crate::domain::users::Role::Viewer;
+    // Agents and admins see the calls they took that are still open, oldest
+    // first; a viewer takes no calls, so sees the newest of its properties.
+    let mut listed = default_filter(state)?;
+    let shown = if can_write {
+        listed.taken_by_exactly = Some(caller.display_name.clone());
+        listed.statuses = Some(statuses.open_ids());
+        listed.sort = SortField::CreatedOn;
+        listed.descending = false;
+        Page { number: 1, size: 100 }
+    } else {
+        listed.sort = SortField::CreatedOn;
+        listed.descending = true;
+        Page { number: 1, size: NEWEST_FOR_VIEWERS }
+    };
+    let (_, my_logs) = state.service.list_call_logs(caller, ListScope::Everywhere, listed, shown).await?;
     let page = DeskPage {
         chrome: Chrome::new("Desk", Some(session)),
         q,
         lookup_message,
         results,
         card,
-        my_open: my_logs.iter().map(|l| call_row(l, &statuses, state, now)).collect(),
-        can_write: caller.role != crate::domain::users::Role::Viewer,
+        desk_calls: my_logs.iter().map(|l| call_row(l, &statuses, state, now)).collect(),
+        can_write,
     };
     Ok(render(StatusCode::OK, &page))
 }

@@ -251,7 +251,7 @@ async fn the_list_takes_the_api_filters_and_links_each_call() {
     assert_eq!(all.status, StatusCode::OK);
     assert!(all.body.contains("3 calls.") && all.body.contains("href=\"/calls/1\""), "{}", all.body);
     let searched = get_page(&app, "/calls?q=leak", Some(&cookie)).await;
-    assert!(searched.body.contains("1 calls.") && searched.body.contains("Water leak"), "{}", searched.body);
+    assert!(searched.body.contains("1 call.") && searched.body.contains("Water leak"), "{}", searched.body);
     assert!(!searched.body.contains("Parking"));
     let paged = get_page(&app, "/calls?pageSize=1&sort=logid&order=asc", Some(&cookie)).await;
     assert!(paged.body.contains("Noise upstairs") && !paged.body.contains("Parking"), "{}", paged.body);
@@ -259,4 +259,56 @@ async fn the_list_takes_the_api_filters_and_links_each_call() {
     let bad = get_page(&app, "/calls?sort=sideways", Some(&cookie)).await;
     assert_eq!(bad.status, StatusCode::BAD_REQUEST);
     assert!(bad.body.contains("sort"), "{}", bad.body);
+}
+
+/// Issue 18 item 7: a viewer takes no calls, so its desk lists the newest
+/// calls of its properties instead of saying it has no open calls.
+#[actix_web::test]
+async fn a_viewers_desk_lists_the_newest_calls_of_its_properties() {
+    app_with_directory!(app, admin);
+    for subject in ["Noise upstairs", "Gate stuck open"] {
+        let created =
+            post(&app, "/api/calllogs", &admin, json!({"PropertyId": 1, "CallFrom": "Bob", "Subject": subject})).await;
+        assert_eq!(created.status, StatusCode::CREATED, "{}", created.text);
+    }
+    make_user(&app, &admin, "vera", "viewer", &[1]).await;
+    let cookie = console_sign_in(&app, "vera", "vera-password").await;
+    let desk = get_page(&app, "/desk", Some(&cookie)).await;
+    assert_eq!(desk.status, StatusCode::OK, "{}", desk.body);
+    assert!(desk.body.contains("Newest calls on your properties"), "{}", desk.body);
+    assert!(!desk.body.contains("You have no open calls"), "{}", desk.body);
+    let (newest, older) = (desk.body.find("Gate stuck open").unwrap(), desk.body.find("Noise upstairs").unwrap());
+    assert!(newest < older, "newest first");
+}
+
+/// Issue 18 item 7: a status is shown once; its category is a tag beside it
+/// only when the name does not already say it ("Open", not "Open open"),
+/// and a count of one is "1 call".
+#[actix_web::test]
+async fn a_status_is_shown_once_and_a_count_of_one_is_singular() {
+    app_with_directory!(app, admin);
+    let waiting =
+        post(&app, "/api/modulestatuses/calllogs", &admin, json!({"Name": "Waiting on vendor", "Category": "pending"}))
+            .await;
+    assert_eq!(waiting.status, StatusCode::CREATED, "{}", waiting.text);
+    let waiting_id = waiting.body["ModuleStatusId"].as_i64().unwrap();
+    let open =
+        post(&app, "/api/calllogs", &admin, json!({"PropertyId": 1, "CallFrom": "Bob", "Subject": "Leak"})).await;
+    let open_id = open.body["LogId"].as_i64().unwrap();
+    let cookie = console_sign_in(&app, "admin", ADMIN_PASSWORD).await;
+
+    let page = get_page(&app, &format!("/calls/{open_id}"), Some(&cookie)).await;
+    assert!(page.body.contains("<dd>Open</dd>"), "{}", page.body);
+    assert!(!page.body.contains("<span class=\"tag\">open</span>"), "{}", page.body);
+    assert!(!page.body.contains("Open (open)"), "nor in the status choices: {}", page.body);
+    let list = get_page(&app, "/calls", Some(&cookie)).await;
+    assert!(list.body.contains("<p>1 call.</p>"), "{}", list.body);
+
+    let pending = json!({"PropertyId": 1, "CallFrom": "Ann", "Subject": "Roof", "ModuleStatusId": waiting_id});
+    let pending_id = post(&app, "/api/calllogs", &admin, pending).await.body["LogId"].as_i64().unwrap();
+    let page = get_page(&app, &format!("/calls/{pending_id}"), Some(&cookie)).await;
+    assert!(page.body.contains("Waiting on vendor <span class=\"tag\">pending</span>"), "{}", page.body);
+    assert!(page.body.contains("Waiting on vendor (pending)"), "{}", page.body);
+    let list = get_page(&app, "/calls", Some(&cookie)).await;
+    assert!(list.body.contains("<p>2 calls.</p>"), "{}", list.body);
 }
