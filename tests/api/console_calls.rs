@@ -312,3 +312,20 @@ async fn a_status_is_shown_once_and_a_count_of_one_is_singular() {
     let list = get_page(&app, "/calls", Some(&cookie)).await;
     assert!(list.body.contains("<p>2 calls.</p>"), "{}", list.body);
 }
+
+/// Issue 18 item 7: the notes are shown once: in the form for an agent or
+/// admin, as text for a viewer, who has no form.
+#[actix_web::test]
+async fn the_notes_are_shown_once() {
+    app_with_directory!(app, admin);
+    let body = json!({"PropertyId": 1, "CallFrom": "Bob", "Subject": "Leak", "Notes": "Call back before 5 pm"});
+    let log_id = post(&app, "/api/calllogs", &admin, body).await.body["LogId"].as_i64().unwrap();
+    make_user(&app, &admin, "vera", "viewer", &[1]).await;
+    let writer = console_sign_in(&app, "admin", ADMIN_PASSWORD).await;
+    let viewer = console_sign_in(&app, "vera", "vera-password").await;
+    for (cookie, in_form) in [(&writer, true), (&viewer, false)] {
+        let page = get_page(&app, &format!("/calls/{log_id}"), Some(cookie)).await;
+        assert_eq!(page.body.matches("Call back before 5 pm").count(), 1, "{}", page.body);
+        assert_eq!(page.body.contains("name=\"Notes\""), in_form, "{}", page.body);
+    }
+}
