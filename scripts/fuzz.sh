@@ -4,7 +4,10 @@
 # with the demo directory, as an admin whose credentials the run cannot
 # revoke. .ci/run calls it; by hand:
 #
-#   scripts/fuzz.sh [SECONDS]       the time budget of the run (default 90)
+#   scripts/fuzz.sh [SECONDS] [DB]  the time budget of the run (default 90);
+#                                   DB: a postgres:// URL to serve instead of a
+#                                   fresh SQLite file (its calllog schema is made
+#                                   on first use, so give it an empty database)
 #
 # Every check and every phase (examples, coverage, fuzzing, stateful) runs,
 # with the rules of ./schemathesis.toml. Only the operations that can revoke
@@ -25,6 +28,7 @@ cd "$(dirname "$0")/.."
 root=$(pwd)
 
 seconds=${1:-90}
+database=${2:-}
 version=4.32.5
 venv=target/schemathesis-venv
 excluded=(
@@ -55,7 +59,7 @@ stop_server() {
 }
 trap stop_server EXIT
 
-db="$work/fuzz.db"
+db=${database:-"$work/fuzz.db"}
 echo "fuzz-admin-password-1" |
     "$bin" --db "$db" user add admin --role admin --first Ada --last Admin --password-stdin >/dev/null
 token=$("$bin" --db "$db" token create admin --label schemathesis)
