@@ -10,7 +10,6 @@ use crate::domain::error::{DomainError, ErrorKind, FieldError};
 use crate::domain::ids::{LogId, PropertyId, ReasonId, ResidentId, StatusId, UnitId};
 use crate::domain::query::Page;
 use crate::domain::time::Stamp;
-use crate::domain::users::Role;
 use crate::service::access::Writer;
 use crate::service::calllogs::ListScope;
 use crate::service::ServiceError;
@@ -359,7 +358,7 @@ async fn call_page(
                 new_value: h.new_value.clone().unwrap_or_default(),
             })
             .collect(),
-        can_write: caller.role != Role::Viewer,
+        can_write: Writer::allows(caller),
         etag: log.etag(),
         csrf: session.csrf(),
         statuses: statuses

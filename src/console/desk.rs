@@ -165,18 +165,17 @@ async fn desk_page(state: &AppState, req: &HttpRequest, session: &Session) -> Pa
     } else {
         None
     };
-    let can_write = caller.role != crate::domain::users::Role::Viewer;
+    let can_write = crate::service::access::Writer::allows(caller);
     // Agents and admins see the calls they took that are still open, oldest
     // first; a viewer takes no calls, so sees the newest of its properties.
     let mut listed = default_filter(state)?;
+    listed.sort = SortField::CreatedOn;
     let shown = if can_write {
         listed.taken_by_exactly = Some(caller.display_name.clone());
         listed.statuses = Some(statuses.open_ids());
-        listed.sort = SortField::CreatedOn;
         listed.descending = false;
         Page { number: 1, size: 100 }
     } else {
-        listed.sort = SortField::CreatedOn;
         listed.descending = true;
         Page { number: 1, size: NEWEST_FOR_VIEWERS }
     };

@@ -126,7 +126,7 @@ impl Chrome {
                 display_name: s.caller.display_name.clone(),
                 role: s.caller.role.as_str(),
                 is_admin: s.caller.role == Role::Admin,
-                can_write: s.caller.role != Role::Viewer,
+                can_write: crate::service::access::Writer::allows(&s.caller),
                 csrf: s.csrf(),
             }),
         }

@@ -84,7 +84,7 @@ pub async fn board(state: web::Data<AppState>, req: HttpRequest) -> HttpResponse
                     unit_number: u.unit_number,
                 })
                 .collect(),
-            can_write: caller.role != crate::domain::users::Role::Viewer,
+            can_write: crate::service::access::Writer::allows(caller),
         };
         Ok(render(StatusCode::OK, &board))
     }

@@ -56,11 +56,17 @@ impl Admin {
 impl Writer {
     /// Agents and admins write call logs; viewers only read.
     pub fn of(caller: &Caller) -> Result<Writer, DomainError> {
-        if caller.role == Role::Viewer {
-            Err(DomainError::insufficient_role("A viewer may only read; ask an admin for the agent role."))
-        } else {
+        if Writer::allows(caller) {
             Ok(Writer(caller.clone()))
+        } else {
+            Err(DomainError::insufficient_role("A viewer may only read; ask an admin for the agent role."))
         }
+    }
+
+    /// Whether the caller would get the permit: what a page asks before it
+    /// offers a form that writes.
+    pub fn allows(caller: &Caller) -> bool {
+        caller.role != Role::Viewer
     }
 }
 
