@@ -367,3 +367,14 @@ CREATE TABLE known_addresses (
     PRIMARY KEY (user_id, address)
 ) WITHOUT ROWID;
 CREATE INDEX known_addresses_by_time ON known_addresses(last_success);
+
+-- The lookup's "Did you mean" (docs/console.md §7): every word of the
+-- residents' first and last names and of the property names, folded, with
+-- its length in characters, so a mistyped word is compared only with the
+-- words of lengths within two of it. Added as names are written, never
+-- removed (a word no row holds any more finds nothing when offered).
+CREATE TABLE name_words (
+    word    TEXT    PRIMARY KEY,
+    letters INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX name_words_by_letters ON name_words(letters, word);

@@ -13,7 +13,7 @@ use crate::domain::time::Stamp;
 use crate::error::ApiError;
 use crate::service::calllogs::ListScope;
 use crate::state::AppState;
-use crate::wire::query::{ListWrapper, QueryParams};
+use crate::wire::query::QueryParams;
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
@@ -114,6 +114,8 @@ struct DeskPage {
     q: String,
     lookup_message: Option<String>,
     results: Option<Vec<LookupLink>>,
+    /// The results are for names near the words typed ("Did you mean").
+    suggested: bool,
     card: Option<Card>,
     /// An agent's or admin's own open calls; a viewer's newest calls of its properties.
     desk_calls: Vec<CallRow>,
@@ -148,12 +150,13 @@ async fn desk_page(state: &AppState, req: &HttpRequest, session: &Session) -> Pa
     let statuses = StatusNames::new(state.service.list_statuses(caller, true).await?);
     let now = Stamp::now();
     let q = params.get("q").unwrap_or("").trim().to_string();
-    let (mut lookup_message, mut results) = (None, None);
+    let (mut lookup_message, mut results, mut suggested) = (None, None, false);
     if !q.is_empty() {
         match LookupQuery::parse(&q) {
             Ok(query) => {
-                let hits = state.service.lookup(caller, query, None).await?;
-                results = Some(hits.iter().map(hit_link).collect());
+                let answer = state.service.lookup(caller, query, None).await?;
+                suggested = answer.suggested;
+                results = Some(answer.hits.iter().map(hit_link).collect());
             }
             Err(e) => lookup_message = Some(super::refusal_text(&e.message, &e.errors)),
         }
@@ -184,6 +187,7 @@ async fn desk_page(state: &AppState, req: &HttpRequest, session: &Session) -> Pa
         chrome: Chrome::new("Desk", Some(session)),
         q,
         lookup_message,
+        suggested,
         results,
         card,
         desk_calls: my_logs.iter().map(|l| call_row(l, &statuses, state, now)).collect(),
@@ -281,8 +285,8 @@ pub async fn lookup(state: web::Data<AppState>, req: HttpRequest) -> HttpRespons
         let text = params.get("q").ok_or_else(|| ApiError::invalid_field("q", "is required, e.g. ?q=cole"))?;
         let query = LookupQuery::parse(text)?;
         let property_id = params.id("propertyId", PropertyId)?;
-        let hits = state.service.lookup(&session.caller, query, property_id).await?;
-        crate::wire::ok_json(&state, ListWrapper::new(hits.len() as i64, hits))
+        let answer = state.service.lookup(&session.caller, query, property_id).await?;
+        crate::wire::ok_json(&state, answer)
     }
     .await;
     result.unwrap_or_else(|e| actix_web::ResponseError::error_response(&e))

@@ -33,6 +33,14 @@ pub struct LookupHit {
     pub resident_id: Option<ResidentId>,
 }
 
+/// The lookup's answer: its hits, and whether they are for words near the
+/// ones typed rather than for those ("Did you mean", docs/console.md §7).
+#[derive(Debug, Clone, PartialEq)]
+pub struct LookupAnswer {
+    pub hits: Vec<LookupHit>,
+    pub suggested: bool,
+}
+
 /// What the text in the box asks for.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LookupQuery {
@@ -91,6 +99,113 @@ impl LookupQuery {
         };
         Ok(LookupQuery { number: None, words, phone_digits })
     }
+}
+
+/// "Did you mean" (docs/console.md §7): how many edits a word may be from a
+/// known name word and still be offered in its place: none under 4 letters
+/// (too many names are that close), one for 4–7, two for 8 or more.
+pub fn allowed_edits(letters: usize) -> usize {
+    match letters {
+        0..=3 => 0,
+        4..=7 => 1,
+        _ => 2,
+    }
+}
+
+/// Name words this long and longer are never offered nor searched for near
+/// ones (no real name is; it keeps the edit table on the stack).
+const MAX_SUGGESTED_LETTERS: usize = 40;
+
+/// How many alternatives one mistyped word brings, best first.
+pub const SUGGESTIONS_PER_WORD: usize = 3;
+
+/// The distinct name words of these names, folded, sorted: what the
+/// "Did you mean" vocabulary learns when they are written.
+pub fn distinct_name_words<'a>(names: impl IntoIterator<Item = &'a str>) -> Vec<String> {
+    let mut words: Vec<String> = names.into_iter().flat_map(crate::domain::calllogs::folded_words).collect();
+    words.sort_unstable();
+    words.dedup();
+    words
+}
+
+/// How many spellings "Did you mean" tries: the nearest word for each
+/// mistyped one, then each further alternative of one word at a time.
+pub const MAX_SUGGESTED_SPELLINGS: usize = 8;
+
+/// The spellings to try, best first, from each word's alternatives (best
+/// first; a word typed right has one, itself): every word's best, then,
+/// one word at a time, its next alternatives with the others at their best.
+pub fn spellings(choices: &[Vec<String>]) -> Vec<Vec<String>> {
+    let best: Vec<String> = choices.iter().filter_map(|c| c.first().cloned()).collect();
+    if best.len() != choices.len() {
+        return Vec::new();
+    }
+    let mut spellings = vec![best.clone()];
+    for (i, alternatives) in choices.iter().enumerate() {
+        for alternative in alternatives.iter().skip(1) {
+            let mut spelling = best.clone();
+            spelling[i] = alternative.clone();
+            spellings.push(spelling);
+        }
+    }
+    spellings.truncate(MAX_SUGGESTED_SPELLINGS);
+    spellings
+}
+
+/// The known name words (folded) within [`allowed_edits`] of `word`
+/// (folded), best first: fewest edits, then alphabetical; at most
+/// [`SUGGESTIONS_PER_WORD`]. An edit is an insertion, a deletion, a
+/// substitution or a swap of two neighbours.
+pub fn nearest_words(word: &str, known: impl IntoIterator<Item = String>) -> Vec<String> {
+    let wanted: Vec<char> = word.chars().collect();
+    let allowed = allowed_edits(wanted.len());
+    if allowed == 0 || wanted.len() > MAX_SUGGESTED_LETTERS {
+        return Vec::new();
+    }
+    let mut near: Vec<(usize, String)> = known
+        .into_iter()
+        .filter_map(|candidate| {
+            let chars: Vec<char> = candidate.chars().collect();
+            let edits = edits_within(&wanted, &chars, allowed)?;
+            (edits > 0).then_some((edits, candidate))
+        })
+        .collect();
+    near.sort();
+    near.into_iter().take(SUGGESTIONS_PER_WORD).map(|(_, w)| w).collect()
+}
+
+/// The edit distance of `a` and `b` (a swap of neighbours is one edit) when
+/// it is at most `most`, else `None`; gives up early, so a far word costs
+/// little.
+fn edits_within(a: &[char], b: &[char], most: usize) -> Option<usize> {
+    if a.len().abs_diff(b.len()) > most || b.len() > MAX_SUGGESTED_LETTERS + most {
+        return None;
+    }
+    const WIDTH: usize = MAX_SUGGESTED_LETTERS + 3;
+    // Three rows of the table: two back (for a swap), one back, this one.
+    let (mut before, mut previous, mut row) = ([0usize; WIDTH], [0usize; WIDTH], [0usize; WIDTH]);
+    for (j, cell) in previous.iter_mut().enumerate().take(b.len() + 1) {
+        *cell = j;
+    }
+    for i in 1..=a.len() {
+        row[0] = i;
+        let mut smallest = row[0];
+        for j in 1..=b.len() {
+            let cost = usize::from(a[i - 1] != b[j - 1]);
+            let mut best = (previous[j] + 1).min(row[j - 1] + 1).min(previous[j - 1] + cost);
+            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
+                best = best.min(before[j - 2] + 1);
+            }
+            row[j] = best;
+            smallest = smallest.min(best);
+        }
+        if smallest > most {
+            return None;
+        }
+        before = previous;
+        previous = row;
+    }
+    Some(previous[b.len()]).filter(|d| *d <= most)
 }
 
 /// A resident with where they live, for a label.
@@ -223,5 +338,38 @@ mod tests {
             assert_eq!(LookupQuery::parse(bad).unwrap_err().kind, ErrorKind::InvalidValue, "{bad:?}");
         }
         assert_eq!(LookupQuery::parse("an").unwrap().words, ["an"]);
+    }
+
+    #[test]
+    fn did_you_mean_offers_names_one_or_two_edits_away_by_length() {
+        let known = || ["nunez", "nunes", "garcia", "kowalski", "kowalczyk", "ana"].map(String::from);
+        assert_eq!(nearest_words("nunex", known()), ["nunes", "nunez"], "one edit each, then alphabetical");
+        assert_eq!(nearest_words("nunze", known()), ["nunez"], "a swap of neighbours is one edit");
+        assert!(nearest_words("nnx", known()).is_empty(), "under 4 letters nothing is offered");
+        assert!(nearest_words("gracai", known()).is_empty(), "two edits for 6 letters is too many");
+        assert_eq!(nearest_words("kowalsky", known()), ["kowalski"]);
+        assert_eq!(nearest_words("kovalsky", known()), ["kowalski"], "8 letters may be two edits off");
+        assert_eq!(nearest_words("nunez", known()), ["nunes"], "the word itself is no suggestion");
+    }
+
+    #[test]
+    fn spellings_vary_one_word_at_a_time_best_first() {
+        let choices =
+            vec![vec!["ana".to_string()], vec!["nunez".into(), "nunes".into()], vec!["lee".into(), "lea".into()]];
+        assert_eq!(spellings(&choices), [["ana", "nunez", "lee"], ["ana", "nunes", "lee"], ["ana", "nunez", "lea"]]);
+        assert!(spellings(&[vec!["ana".to_string()], Vec::new()]).is_empty(), "a word with no alternative: none");
+        let many = vec![(0..20).map(|i| i.to_string()).collect::<Vec<_>>()];
+        assert_eq!(spellings(&many).len(), MAX_SUGGESTED_SPELLINGS);
+    }
+
+    #[test]
+    fn edits_are_counted_and_far_words_given_up() {
+        let d =
+            |a: &str, b: &str, most| edits_within(&a.chars().collect::<Vec<_>>(), &b.chars().collect::<Vec<_>>(), most);
+        assert_eq!(d("kitten", "sitting", 3), Some(3));
+        assert_eq!(d("kitten", "sitting", 2), None);
+        assert_eq!(d("ab", "abcd", 1), None);
+        assert_eq!(d("ñu", "nu", 1), Some(1));
+        assert_eq!(d(&"a".repeat(60), &"a".repeat(60), 2), None, "longer than any name: not compared");
     }
 }

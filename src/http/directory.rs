@@ -201,7 +201,7 @@ async fn import(state: web::Data<AppState>, caller: Caller, req: HttpRequest, bo
     tag = "directory",
     summary = "Who is on the phone: residents by name or phone digits, then units, properties and call logs; at most 20, within the caller's properties.",
     responses(
-        (status = 200, description = "the matches, residents first", body = crate::wire::query::ListWrapper<crate::wire::models::LookupHit>),
+        (status = 200, description = "the matches, residents first; `Suggested` when they are for names near the words typed", body = crate::wire::models::LookupAnswer),
     )
 )]
 async fn lookup(state: web::Data<AppState>, caller: Caller, req: HttpRequest) -> Handler {
@@ -209,6 +209,6 @@ async fn lookup(state: web::Data<AppState>, caller: Caller, req: HttpRequest) ->
     let text = params.raw("q").ok_or_else(|| ApiError::invalid_field("q", "is required, e.g. ?q=cole"))?;
     let lookup_query = LookupQuery::parse(text)?;
     let property_id = params.id("propertyId", PropertyId)?;
-    let hits = state.service.lookup(&caller, lookup_query, property_id).await?;
-    ok_json(&state, ListWrapper::new(hits.len() as i64, hits))
+    let answer = state.service.lookup(&caller, lookup_query, property_id).await?;
+    ok_json(&state, answer)
 }

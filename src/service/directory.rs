@@ -4,12 +4,15 @@
 use super::access::Admin;
 use super::{Service, ServiceError, ServiceResult};
 use crate::domain::audit::{AuditAction, AuditEntry};
+use crate::domain::calllogs::folded_words;
 use crate::domain::directory::{
     ImportBatch, ImportCounts, ImportProblems, Property, PropertyStatus, Resident, RowKind, Unit, UnitSort,
 };
 use crate::domain::error::{DomainError, FieldError};
 use crate::domain::ids::{PropertyId, ResidentId, UnitId};
-use crate::domain::lookup::{LookupHit, LookupQuery, MAX_LOOKUP_HITS};
+use crate::domain::lookup::{
+    allowed_edits, distinct_name_words, nearest_words, spellings, LookupAnswer, LookupHit, LookupQuery, MAX_LOOKUP_HITS,
+};
 use crate::domain::packed::{Pack, PackedRows};
 use crate::domain::query::Page;
 use crate::domain::time::Stamp;
@@ -178,34 +181,29 @@ impl Service {
 
     /// Finds whoever is on the phone (docs/console.md §2): residents, then
     /// units, properties and call logs, at most 20 in all, within the
-    /// caller's properties (only `property_id`'s when given).
+    /// caller's properties (only `property_id`'s when given). When nothing
+    /// matches and a word is no name's beginning, the names near it instead
+    /// ("Did you mean", docs/console.md §7).
     pub async fn lookup(
         &self,
         caller: &Caller,
         query: LookupQuery,
         property_id: Option<PropertyId>,
-    ) -> ServiceResult<Vec<LookupHit>> {
+    ) -> ServiceResult<LookupAnswer> {
         let caller = Caller::clone(caller);
         self.store
-            .read(move |tx| -> ServiceResult<Vec<LookupHit>> {
+            .read(move |tx| -> ServiceResult<LookupAnswer> {
                 let properties = match property_id {
                     Some(id) => Some(vec![visible_property(tx, &caller, id)?.property_id]),
                     None => caller.property_scope().map(<[PropertyId]>::to_vec),
                 };
                 let scope = properties.as_deref();
-                let mut hits: Vec<LookupHit> =
-                    tx.lookup_residents(&query, scope, MAX_LOOKUP_HITS)?.into_iter().map(LookupHit::from).collect();
-                let room = MAX_LOOKUP_HITS - hits.len();
-                hits.extend(tx.lookup_units(&query, scope, room)?.into_iter().map(LookupHit::from));
-                let room = MAX_LOOKUP_HITS - hits.len();
-                hits.extend(tx.lookup_properties(&query, scope, room)?.into_iter().map(LookupHit::from));
-                if let Some((log_id, _)) = query.number.filter(|_| hits.len() < MAX_LOOKUP_HITS) {
-                    let visible = |p: PropertyId| scope.is_none_or(|ids| ids.contains(&p));
-                    if let Some(log) = tx.call_log_brief(log_id)?.filter(|l| visible(l.property_id)) {
-                        hits.push(log.into());
-                    }
+                let hits = find_callers(tx, &query, scope)?;
+                if !hits.is_empty() || query.words.is_empty() {
+                    return Ok(LookupAnswer { hits, suggested: false });
                 }
-                Ok(hits)
+                let hits = did_you_mean(tx, &query, scope)?;
+                Ok(LookupAnswer { suggested: !hits.is_empty(), hits })
             })
             .await
     }
@@ -499,13 +497,99 @@ fn check_references<R: Reads + ?Sized>(
     Ok(())
 }
 
+/// The lookup's matches for `query` in `scope`, at most 20: residents, then
+/// units, properties, and the log a number names.
+fn find_callers(
+    tx: &mut dyn Reads,
+    query: &LookupQuery,
+    scope: Option<&[PropertyId]>,
+) -> ServiceResult<Vec<LookupHit>> {
+    let mut hits: Vec<LookupHit> =
+        tx.lookup_residents(query, scope, MAX_LOOKUP_HITS)?.into_iter().map(LookupHit::from).collect();
+    let room = MAX_LOOKUP_HITS - hits.len();
+    hits.extend(tx.lookup_units(query, scope, room)?.into_iter().map(LookupHit::from));
+    let room = MAX_LOOKUP_HITS - hits.len();
+    hits.extend(tx.lookup_properties(query, scope, room)?.into_iter().map(LookupHit::from));
+    if let Some((log_id, _)) = query.number.as_ref().filter(|_| hits.len() < MAX_LOOKUP_HITS) {
+        let visible = |p: PropertyId| scope.is_none_or(|ids| ids.contains(&p));
+        if let Some(log) = tx.call_log_brief(*log_id)?.filter(|l| visible(l.property_id)) {
+            hits.push(log.into());
+        }
+    }
+    Ok(hits)
+}
+
+/// "Did you mean" (docs/console.md §7): each word that begins no known name
+/// word is replaced by the known words near it, and the spellings so made
+/// are looked up, best first, until 20 hits. Nothing when a mistyped word
+/// has no near word, or every word was typed right (they just do not meet
+/// in one name). The known words are read by length, only those within the
+/// allowed edits of the typed one's.
+fn did_you_mean(
+    tx: &mut dyn Reads,
+    query: &LookupQuery,
+    scope: Option<&[PropertyId]>,
+) -> ServiceResult<Vec<LookupHit>> {
+    let mut choices = Vec::with_capacity(query.words.len());
+    let mut mistyped = false;
+    for word in &query.words {
+        let parts = folded_words(word);
+        let mut known = true;
+        for part in &parts {
+            known = known && tx.name_word_begins(part)?;
+        }
+        if known {
+            choices.push(vec![word.clone()]);
+            continue;
+        }
+        // A word of several parts (`o'brian`) is not guessed at.
+        let [part] = parts.as_slice() else { return Ok(Vec::new()) };
+        let letters = part.chars().count();
+        let edits = allowed_edits(letters);
+        if edits == 0 {
+            return Ok(Vec::new());
+        }
+        let near = nearest_words(part, tx.name_words_of_length(letters - edits..=letters + edits)?);
+        if near.is_empty() {
+            return Ok(Vec::new());
+        }
+        mistyped = true;
+        choices.push(near);
+    }
+    let mut hits: Vec<LookupHit> = Vec::new();
+    if !mistyped {
+        return Ok(hits);
+    }
+    for words in spellings(&choices) {
+        let spelled = LookupQuery { words, ..query.clone() };
+        for hit in find_callers(tx, &spelled, scope)? {
+            if hits.len() < MAX_LOOKUP_HITS && !hits.contains(&hit) {
+                hits.push(hit);
+            }
+        }
+        if hits.len() == MAX_LOOKUP_HITS {
+            break;
+        }
+    }
+    Ok(hits)
+}
+
 /// Writes the rows, properties first (units name them), then units, then residents.
 fn write_rows(tx: &mut dyn Writes, batch: &ImportBatch) -> ServiceResult<()> {
     fn rows<T>(slice: Vec<(u64, T)>) -> Vec<T> {
         slice.into_iter().map(|(_, row)| row).collect()
     }
-    in_slices(&batch.properties, |slice| Ok(tx.upsert_properties(&rows(slice))?))?;
+    in_slices(&batch.properties, |slice| {
+        let properties = rows(slice);
+        tx.upsert_properties(&properties)?;
+        Ok(tx.record_name_words(&distinct_name_words(properties.iter().map(|p| p.property_name.as_str())))?)
+    })?;
     in_slices(&batch.units, |slice| Ok(tx.upsert_units(&rows(slice))?))?;
-    in_slices(&batch.residents, |slice| Ok(tx.upsert_residents(&rows(slice))?))?;
+    in_slices(&batch.residents, |slice| {
+        let residents = rows(slice);
+        tx.upsert_residents(&residents)?;
+        let names = residents.iter().flat_map(|r| [&r.resident_first_name, &r.resident_last_name]);
+        Ok(tx.record_name_words(&distinct_name_words(names.flatten().map(String::as_str)))?)
+    })?;
     Ok(())
 }

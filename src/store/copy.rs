@@ -284,6 +284,7 @@ const TABLES: &[Table] = &[
         order: "user_id, address",
         terms: None,
     },
+    Table { name: "name_words", columns: &[("word", Text), ("letters", Int)], order: "word", terms: None },
 ];
 
 /// What was copied: rows per table, in copying order (the tables of

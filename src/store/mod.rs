@@ -282,6 +282,9 @@ pub trait DirectoryWrites {
     /// Units keep their property (the service refuses a move before it writes).
     fn upsert_units(&mut self, units: &[Unit]) -> StoreResult<()>;
     fn upsert_residents(&mut self, residents: &[Resident]) -> StoreResult<()>;
+    /// Adds these folded name words (see [`LookupReads::name_words_of_length`])
+    /// to those known; words already known are left as they are.
+    fn record_name_words(&mut self, words: &[String]) -> StoreResult<()>;
 }
 
 /// The catalog: call-log reasons and statuses.
@@ -384,6 +387,11 @@ pub trait LookupReads {
         properties: Option<&[PropertyId]>,
         limit: usize,
     ) -> StoreResult<Vec<Property>>;
+    /// Whether some known name word (folded) begins with `prefix` (folded).
+    fn name_word_begins(&mut self, prefix: &str) -> StoreResult<bool>;
+    /// The known name words (folded) whose length in characters is within
+    /// `letters`, for "Did you mean" (docs/console.md §7).
+    fn name_words_of_length(&mut self, letters: std::ops::RangeInclusive<usize>) -> StoreResult<Vec<String>>;
     /// A live log's id, place, subject and caller.
     fn call_log_brief(&mut self, log_id: LogId) -> StoreResult<Option<CallLogBrief>>;
 }

@@ -19,7 +19,9 @@ use crate::domain::directory::{
     ImportCounts as DomainImportCounts, Property as DomainProperty, Resident as DomainResident, Unit as DomainUnit,
 };
 use crate::domain::error::FieldError as DomainFieldError;
-use crate::domain::lookup::{LookupHit as DomainLookupHit, LookupKind as DomainLookupKind};
+use crate::domain::lookup::{
+    LookupAnswer as DomainLookupAnswer, LookupHit as DomainLookupHit, LookupKind as DomainLookupKind,
+};
 use crate::domain::time::Stamp;
 use crate::domain::users::{Role as DomainRole, TokenInfo as DomainTokenInfo, User as DomainUser};
 use crate::wire::ids::Raw;
@@ -635,6 +637,28 @@ impl From<DomainLookupHit> for LookupHit {
     }
 }
 
+/// The lookup's answer: a list (at most 20) and whether its elements are for
+/// names near the words typed rather than for those ("Did you mean").
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "PascalCase")]
+pub struct LookupAnswer {
+    pub total: i64,
+    /// `true` when no name matched a word as typed and the elements match
+    /// names one or two edits from it instead.
+    pub suggested: bool,
+    pub elements: Vec<LookupHit>,
+}
+
+impl From<DomainLookupAnswer> for LookupAnswer {
+    fn from(answer: DomainLookupAnswer) -> LookupAnswer {
+        LookupAnswer {
+            total: answer.hits.len() as i64,
+            suggested: answer.suggested,
+            elements: answer.hits.into_iter().map(LookupHit::from).collect(),
+        }
+    }
+}
+
 /// One problem with one input field, as listed in `Errors`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "PascalCase")]
@@ -671,6 +695,7 @@ by_from!(
     DomainUnit => Unit,
     DomainImportCounts => ImportCounts,
     DomainLookupHit => LookupHit,
+    DomainLookupAnswer => LookupAnswer,
 );
 
 already_wire!(
@@ -689,6 +714,7 @@ already_wire!(
     Resident,
     ImportCounts,
     LookupHit,
+    LookupAnswer,
 );
 
 #[cfg(test)]

@@ -36,7 +36,9 @@ async fn names_match_by_word_prefix_ignoring_case_and_accents() {
     let a = get(&app, "/api/lookup?q=holl", &admin).await;
     assert_eq!(kinds_and_ids(&a), hits(&[("Property", 2)]));
     assert_eq!(a.body["Elements"][0]["UnitId"], Value::Null);
-    assert_eq!(get(&app, "/api/lookup?q=ollow", &admin).await.body["Total"], 0);
+    // (`ollow` is one edit from `hollow`: offered, but not as a match.)
+    assert_eq!(get(&app, "/api/lookup?q=ollow", &admin).await.body["Suggested"], true);
+    assert_eq!(get(&app, "/api/lookup?q=llow", &admin).await.body["Total"], 0);
 }
 
 #[actix_web::test]
@@ -132,4 +134,53 @@ async fn at_most_twenty_answers_residents_first() {
     let found = kinds_and_ids(&a);
     assert_eq!(found.len(), 20);
     assert!(found.iter().all(|(kind, _)| kind == "Resident"), "residents come before the property: {found:?}");
+}
+
+#[actix_web::test]
+async fn a_mistyped_name_is_answered_with_the_names_near_it() {
+    app_with_directory!(app, admin);
+    // José Núñez (112): `nunex` is one edit from `nunez`, and nothing begins with it.
+    let a = get(&app, "/api/lookup?q=nunex", &admin).await;
+    assert_eq!(a.status, StatusCode::OK, "{}", a.text);
+    assert_eq!(a.body["Suggested"], true);
+    assert_eq!(kinds_and_ids(&a), hits(&[("Resident", 112)]));
+    assert_eq!(a.body["Total"], 1);
+    // A word typed right keeps its place; the mistyped one is replaced.
+    let a = get(&app, "/api/lookup?q=jose%20nunex", &admin).await;
+    assert_eq!((a.body["Suggested"].clone(), kinds_and_ids(&a)), (json!(true), hits(&[("Resident", 112)])));
+    // Property names are names too.
+    let a = get(&app, "/api/lookup?q=hollw", &admin).await;
+    assert_eq!((a.body["Suggested"].clone(), kinds_and_ids(&a)), (json!(true), hits(&[("Property", 2)])));
+    // A match as typed is no suggestion.
+    let a = get(&app, "/api/lookup?q=nunez", &admin).await;
+    assert_eq!((a.body["Suggested"].clone(), kinds_and_ids(&a)), (json!(false), hits(&[("Resident", 112)])));
+}
+
+#[actix_web::test]
+async fn nothing_is_offered_for_far_short_or_well_typed_words() {
+    app_with_directory!(app, admin);
+    // Two edits from `nunez`, but 5 letters allow one.
+    // Under 4 letters nothing is guessed (`nux`); every word right but not in one name: nothing either.
+    for q in ["nuxex", "nux", "ann%20nunez", "zzzzzzzz"] {
+        let a = get(&app, &format!("/api/lookup?q={q}"), &admin).await;
+        assert_eq!(a.status, StatusCode::OK, "{q}: {}", a.text);
+        assert_eq!((a.body["Total"].clone(), a.body["Suggested"].clone()), (json!(0), json!(false)), "{q}");
+    }
+}
+
+#[actix_web::test]
+async fn suggestions_keep_to_the_callers_properties_and_learn_new_names() {
+    app_with_directory!(app, admin);
+    let (_, agent) = make_user(&app, &admin, "agent1", "agent", &[1]).await;
+    // Dana lives in property 2: her name is known, but not offered to an agent of property 1.
+    let a = get(&app, "/api/lookup?q=danx", &admin).await;
+    assert_eq!((a.body["Suggested"].clone(), a.body["Total"].clone()), (json!(true), json!(1)));
+    let a = get(&app, "/api/lookup?q=danx", &agent).await;
+    assert_eq!((a.body["Suggested"].clone(), a.body["Total"].clone()), (json!(false), json!(0)));
+    // A name imported later is offered at once (8 letters or more may be two edits off).
+    let added = json!({"Residents": [{"ResidentId": 113, "PropertyId": 1, "UnitId": 12,
+                                      "ResidentFirstName": "Rita", "ResidentLastName": "Kowalczyk"}]});
+    assert_eq!(post(&app, "/api/admin/import", &admin, added).await.status, StatusCode::OK);
+    let a = get(&app, "/api/lookup?q=kovalcyk", &agent).await;
+    assert_eq!((a.body["Suggested"].clone(), kinds_and_ids(&a)), (json!(true), hits(&[("Resident", 113)])));
 }

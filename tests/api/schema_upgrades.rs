@@ -219,6 +219,31 @@ fn a_version_1_file_opens_with_every_row_intact() {
     let index: String =
         conn.query_row("SELECT sql FROM sqlite_schema WHERE name = 'call_log_search'", [], |r| r.get(0)).unwrap();
     assert!(index.contains("prefix = '1 2'"), "{index}");
+    // Version 12 learned the name words "Did you mean" offers from the
+    // directory already there: folded, each with its length.
+    let words: Vec<(String, i64)> = conn
+        .prepare("SELECT word, letters FROM name_words ORDER BY word")
+        .unwrap()
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    let expected = [
+        "chloe",
+        "condominiums",
+        "dubois",
+        "garcia",
+        "haddad",
+        "harbor",
+        "hoa",
+        "hollow",
+        "ines",
+        "ito",
+        "jamal",
+        "oak",
+        "view",
+    ];
+    assert_eq!(words, expected.map(|w| (w.to_string(), w.chars().count() as i64)));
 }
 
 // ---- one schema by both roads ---------------------------------------------

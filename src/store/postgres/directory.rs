@@ -267,6 +267,19 @@ impl DirectoryReads for PgTx<'_> {
 }
 
 impl DirectoryWrites for PgTx<'_> {
+    /// In one statement; sorted, so two writers take the rows' locks in the same order.
+    fn record_name_words(&mut self, words: &[String]) -> StoreResult<()> {
+        let mut sorted: Vec<&str> = words.iter().map(String::as_str).collect();
+        sorted.sort_unstable();
+        sorted.dedup();
+        let db = self.db()?;
+        db.execute(
+            "INSERT INTO name_words (word, letters) SELECT word, char_length(word) FROM unnest($1::text[]) AS word
+             ON CONFLICT DO NOTHING",
+            &[&sorted],
+        )?;
+        Ok(())
+    }
     /// Replaces the whole row of each property's id (the directory is a copy of the outside system).
     fn upsert_properties(&mut self, properties: &[Property]) -> StoreResult<()> {
         let db = self.db()?;

@@ -190,6 +190,19 @@ impl LookupReads for PgTx<'_> {
     ) -> StoreResult<Vec<Property>> {
         self::properties(self.db()?, query, properties, limit)
     }
+    fn name_word_begins(&mut self, prefix: &str) -> StoreResult<bool> {
+        // The column sorts by bytes (`COLLATE "C"`): the words that begin
+        // with `prefix` sort from it up to it followed by the highest character.
+        let end = format!("{prefix}{}", char::MAX);
+        let db = self.db()?;
+        Ok(db.query_opt("SELECT 1 FROM name_words WHERE word >= $1 AND word < $2 LIMIT 1", &[&prefix, &end])?.is_some())
+    }
+    fn name_words_of_length(&mut self, letters: std::ops::RangeInclusive<usize>) -> StoreResult<Vec<String>> {
+        let (low, high) = (*letters.start() as i64, *letters.end() as i64);
+        let db = self.db()?;
+        let rows = db.query("SELECT word FROM name_words WHERE letters BETWEEN $1 AND $2", &[&low, &high])?;
+        rows.iter().map(|r| r.col(0)).collect()
+    }
     /// A live log's id, place, subject and caller (never its thread).
     fn call_log_brief(&mut self, log_id: LogId) -> StoreResult<Option<CallLogBrief>> {
         let db = self.db()?;

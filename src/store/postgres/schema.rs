@@ -24,6 +24,7 @@ pub const MIGRATIONS: &[Migration] = &[
     migration!(1, "0001_initial"),
     migration!(2, "0002_login_throttle"),
     migration!(3, "0003_bounded_orders_and_key_bodies"),
+    migration!(4, "0004_name_words"),
 ];
 
 pub const VERSION: i64 = MIGRATIONS.len() as i64;

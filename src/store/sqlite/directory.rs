@@ -416,6 +416,14 @@ impl DirectoryWrites for SqliteTx<'_> {
     fn upsert_units(&mut self, units: &[Unit]) -> StoreResult<()> {
         upsert_units(self.conn, units)
     }
+    fn record_name_words(&mut self, words: &[String]) -> StoreResult<()> {
+        let mut insert =
+            self.conn.prepare_cached("INSERT OR IGNORE INTO name_words (word, letters) VALUES (?1, ?2)")?;
+        for word in words {
+            insert.execute(params![word, word.chars().count() as i64])?;
+        }
+        Ok(())
+    }
     fn upsert_residents(&mut self, residents: &[Resident]) -> StoreResult<()> {
         let conn = self.conn;
         stage_and_upsert(conn, &RESIDENTS, residents, |insert, r| {

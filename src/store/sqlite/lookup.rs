@@ -188,6 +188,25 @@ impl LookupReads for SqliteTx<'_> {
     ) -> StoreResult<Vec<Property>> {
         self::properties(self.conn, query, properties, limit)
     }
+    fn name_word_begins(&mut self, prefix: &str) -> StoreResult<bool> {
+        // Text compares by bytes here: the words that begin with `prefix`
+        // sort from it up to it followed by the highest character.
+        let end = format!("{prefix}{}", char::MAX);
+        let found = self
+            .conn
+            .prepare_cached("SELECT 1 FROM name_words WHERE word >= ?1 AND word < ?2 LIMIT 1")?
+            .exists([prefix, end.as_str()])?;
+        Ok(found)
+    }
+    fn name_words_of_length(&mut self, letters: std::ops::RangeInclusive<usize>) -> StoreResult<Vec<String>> {
+        let (low, high) = (*letters.start() as i64, *letters.end() as i64);
+        let words = self
+            .conn
+            .prepare_cached("SELECT word FROM name_words WHERE letters BETWEEN ?1 AND ?2")?
+            .query_map([low, high], |r| r.get(0))?
+            .collect::<Result<_, _>>()?;
+        Ok(words)
+    }
     /// A live log's id, place, subject and caller (never its thread).
     fn call_log_brief(&mut self, log_id: LogId) -> StoreResult<Option<CallLogBrief>> {
         let conn = self.conn;

@@ -41,6 +41,7 @@ pub const MIGRATIONS: &[Migration] = &[
     migration!(9, "0009_login_throttle"),
     migration!(10, "0010_bounded_orders_and_key_bodies"),
     migration!(11, "0011_search_prefixes"),
+    migration!(12, "0012_name_words"),
 ];
 
 /// The schema version this code reads and writes: the top of the ladder.
