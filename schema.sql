@@ -370,11 +370,15 @@ CREATE INDEX known_addresses_by_time ON known_addresses(last_success);
 
 -- The lookup's "Did you mean" (docs/console.md §7): every word of the
 -- residents' first and last names and of the property names, folded, with
--- its length in characters, so a mistyped word is compared only with the
--- words of lengths within two of it. Added as names are written, never
--- removed (a word no row holds any more finds nothing when offered).
+-- its length in characters and written backwards. A word one edit from the
+-- typed one begins with its first half or ends with its second (less a
+-- letter): two index ranges; two edits read the words of the lengths
+-- within two. Added as names are written, never removed (a word no row
+-- holds any more finds nothing when offered).
 CREATE TABLE name_words (
-    word    TEXT    PRIMARY KEY,
-    letters INTEGER NOT NULL
+    word     TEXT    PRIMARY KEY,
+    letters  INTEGER NOT NULL,
+    reversed TEXT    NOT NULL
 ) WITHOUT ROWID;
 CREATE INDEX name_words_by_letters ON name_words(letters, word);
+CREATE INDEX name_words_by_reversed ON name_words(reversed);

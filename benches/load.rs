@@ -29,6 +29,9 @@
 //!    the body (CALLLOG_BENCH_IMPORT_WORST=0 skips those). CALLLOG_BENCH_ONLY=import
 //!    runs only this phase; CALLLOG_BENCH_BIN runs another `calllog` binary
 //!    (an older release).
+//!    CALLLOG_BENCH_ONLY=lookup runs benches/did_you_mean instead: the
+//!    lookup's "Did you mean" at that size, for this directory and for one
+//!    where every resident has a surname of their own.
 //! 8. The throughput table of issue 9 (benches/throughput): `calllog serve`
 //!    as its own process at default settings, driven by a lean generator in
 //!    this process (64 connections, CALLLOG_BENCH_SECONDS per load), beside
@@ -51,6 +54,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 mod common;
+mod did_you_mean;
 use common::{env_number, serve_on_loopback, ten_properties_of_a_hundred_units};
 mod import;
 mod postgres;
@@ -340,15 +344,15 @@ fn peak_rss_mib() -> f64 {
 
 /// A directory as the outside system holds it.
 #[derive(Default)]
-struct Directory {
+pub(crate) struct Directory {
     properties: Vec<calllog::domain::directory::Property>,
     units: Vec<calllog::domain::directory::Unit>,
-    residents: Vec<calllog::domain::directory::Resident>,
+    pub(crate) residents: Vec<calllog::domain::directory::Resident>,
 }
 
 impl Directory {
     /// The directory as an import the service takes.
-    fn batch(&self) -> calllog::domain::directory::ImportBatch {
+    pub(crate) fn batch(&self) -> calllog::domain::directory::ImportBatch {
         let mut batch = calllog::domain::directory::ImportBatch::default();
         self.properties.iter().for_each(|p| batch.add_property(p));
         self.units.iter().for_each(|u| batch.add_unit(u));
@@ -359,7 +363,7 @@ impl Directory {
 
 /// `count` residents in 50 properties of 100 units each, named from common
 /// first and last names (so prefixes match thousands), each with a phone.
-fn lookup_directory(count: i64) -> Directory {
+pub(crate) fn lookup_directory(count: i64) -> Directory {
     use calllog::domain::directory::{Property, Resident, Unit};
     const FIRST: [&str; 12] =
         ["Ana", "Ben", "Carla", "David", "Elena", "Farid", "Grace", "Hiro", "Ines", "Jamal", "Kim", "Luis"];
@@ -585,8 +589,12 @@ fn main() {
     let only = std::env::var("CALLLOG_BENCH_ONLY").unwrap_or_default();
     // One phase, or several in the bench's order: "throughput,postgres" prints phase 8's figures beside phase 9's.
     let only: Vec<&str> = only.split(',').map(str::trim).collect();
-    if ["import", "throughput", "postgres"].iter().any(|phase| only.contains(phase)) {
+    if ["import", "throughput", "postgres", "lookup"].iter().any(|phase| only.contains(phase)) {
         let dir = tempfile::tempdir().expect("tempdir");
+        if only.contains(&"lookup") {
+            let residents = env_number("CALLLOG_BENCH_RESIDENTS", 100_000) as i64;
+            did_you_mean::did_you_mean_phase(dir.path(), residents, lookup_directory(residents));
+        }
         if only.contains(&"import") {
             import_phase(dir.path(), env_number("CALLLOG_BENCH_RESIDENTS", 100_000) as i64);
         }

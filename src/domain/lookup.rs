@@ -152,26 +152,130 @@ pub fn spellings(choices: &[Vec<String>]) -> Vec<Vec<String>> {
     spellings
 }
 
-/// The known name words (folded) within [`allowed_edits`] of `word`
-/// (folded), best first: fewest edits, then alphabetical; at most
-/// [`SUGGESTIONS_PER_WORD`]. An edit is an insertion, a deletion, a
-/// substitution or a swap of two neighbours.
-pub fn nearest_words(word: &str, known: impl IntoIterator<Item = String>) -> Vec<String> {
-    let wanted: Vec<char> = word.chars().collect();
-    let allowed = allowed_edits(wanted.len());
-    if allowed == 0 || wanted.len() > MAX_SUGGESTED_LETTERS {
-        return Vec::new();
-    }
-    let mut near: Vec<(usize, String)> = known
-        .into_iter()
-        .filter_map(|candidate| {
-            let chars: Vec<char> = candidate.chars().collect();
-            let edits = edits_within(&wanted, &chars, allowed)?;
-            (edits > 0).then_some((edits, candidate))
+/// The known name words near one mistyped word, as the store hands them
+/// over: it reads the candidates [`NearWords::keys`] point at and
+/// [`offer`](NearWords::offer)s each; the best [`SUGGESTIONS_PER_WORD`] are
+/// kept (fewest edits, then alphabetical). An edit is an insertion, a
+/// deletion, a substitution or a swap of two neighbours.
+#[derive(Debug, Clone)]
+pub struct NearWords {
+    wanted: Vec<char>,
+    allowed: usize,
+    found: Vec<(usize, String)>,
+    candidate: Vec<char>,
+    /// Whether the word is ASCII, and then how many of each byte it has.
+    ascii: bool,
+    counts: [u8; 128],
+}
+
+/// Where the words one edit from a word are: every one of them begins with
+/// `prefix` or ends with `suffix` (see [`NearWords::keys`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OneEditKeys {
+    pub prefix: String,
+    /// The end the word must have, written backwards (as an index of the
+    /// reversed words reads it).
+    pub reversed_suffix: String,
+}
+
+impl NearWords {
+    /// For `word` (folded); `None` when a word that long is not guessed at.
+    pub fn new(word: &str) -> Option<NearWords> {
+        let wanted: Vec<char> = word.chars().collect();
+        let allowed = allowed_edits(wanted.len());
+        let mut counts = [0u8; 128];
+        word.bytes().for_each(|b| counts[usize::from(b & 0x7f)] += 1);
+        (allowed > 0 && wanted.len() <= MAX_SUGGESTED_LETTERS).then(|| NearWords {
+            wanted,
+            allowed,
+            found: Vec::new(),
+            candidate: Vec::with_capacity(MAX_SUGGESTED_LETTERS + 2),
+            ascii: word.is_ascii(),
+            counts,
         })
-        .collect();
-    near.sort();
-    near.into_iter().take(SUGGESTIONS_PER_WORD).map(|(_, w)| w).collect()
+    }
+
+    /// The lengths in characters a near word may have.
+    pub fn letters(&self) -> std::ops::RangeInclusive<usize> {
+        self.wanted.len() - self.allowed..=self.wanted.len() + self.allowed
+    }
+
+    /// With one edit allowed, a near word keeps the first half of the word
+    /// (the edit is in the second) or the second half less its first
+    /// character (the edit, or a swap of neighbours, is before it): the
+    /// store reads only the words with that beginning or that end, two
+    /// ranges of an index, however many words it knows. `None` with two
+    /// edits allowed (the store reads the words of [`letters`](Self::letters)).
+    pub fn keys(&self) -> Option<OneEditKeys> {
+        (self.allowed == 1).then(|| {
+            let half = self.wanted.len() / 2;
+            OneEditKeys {
+                prefix: self.wanted[..half].iter().collect(),
+                reversed_suffix: self.wanted[half + 1..].iter().rev().collect(),
+            }
+        })
+    }
+
+    /// Weighs one known word; keeps it if it is near and among the best.
+    pub fn offer(&mut self, known: &str) {
+        if known.is_ascii() && self.letter_counts_differ_too_much(known.as_bytes()) {
+            return;
+        }
+        self.candidate.clear();
+        self.candidate.extend(known.chars());
+        let Some(edits) = edits_within(&self.wanted, &self.candidate, self.allowed).filter(|e| *e > 0) else {
+            return;
+        };
+        let entry = (edits, known.to_string());
+        if self.found.contains(&entry) {
+            return;
+        }
+        self.found.push(entry);
+        self.found.sort();
+        self.found.truncate(SUGGESTIONS_PER_WORD);
+    }
+
+    /// A quick no for most far words, before the edit table: each edit adds
+    /// at most one letter the word does not have, or takes one away, and a
+    /// swap neither; so if more than the allowed edits' worth of letters
+    /// differ, counted as a bag, the word is too far. (ASCII words only; the
+    /// table decides the rest.)
+    fn letter_counts_differ_too_much(&self, known: &[u8]) -> bool {
+        if !self.ascii {
+            return false;
+        }
+        if known.len().abs_diff(self.wanted.len()) > self.allowed {
+            return true;
+        }
+        let mut counts = self.counts;
+        let mut extra = 0usize;
+        for &b in known {
+            let c = &mut counts[usize::from(b & 0x7f)];
+            if *c > 0 {
+                *c -= 1;
+            } else {
+                extra += 1;
+                if extra > self.allowed {
+                    return true;
+                }
+            }
+        }
+        let missing = self.wanted.len() - (known.len() - extra);
+        missing > self.allowed
+    }
+
+    /// The near words, best first.
+    pub fn best(self) -> Vec<String> {
+        self.found.into_iter().map(|(_, word)| word).collect()
+    }
+}
+
+/// The known name words (folded) within [`allowed_edits`] of `word`
+/// (folded), best first, at most [`SUGGESTIONS_PER_WORD`].
+pub fn nearest_words<'a>(word: &str, known: impl IntoIterator<Item = &'a str>) -> Vec<String> {
+    let Some(mut near) = NearWords::new(word) else { return Vec::new() };
+    known.into_iter().for_each(|k| near.offer(k));
+    near.best()
 }
 
 /// The edit distance of `a` and `b` (a swap of neighbours is one edit) when
@@ -342,7 +446,7 @@ mod tests {
 
     #[test]
     fn did_you_mean_offers_names_one_or_two_edits_away_by_length() {
-        let known = || ["nunez", "nunes", "garcia", "kowalski", "kowalczyk", "ana"].map(String::from);
+        let known = || ["nunez", "nunes", "garcia", "kowalski", "kowalczyk", "ana"];
         assert_eq!(nearest_words("nunex", known()), ["nunes", "nunez"], "one edit each, then alphabetical");
         assert_eq!(nearest_words("nunze", known()), ["nunez"], "a swap of neighbours is one edit");
         assert!(nearest_words("nnx", known()).is_empty(), "under 4 letters nothing is offered");
@@ -350,6 +454,49 @@ mod tests {
         assert_eq!(nearest_words("kowalsky", known()), ["kowalski"]);
         assert_eq!(nearest_words("kovalsky", known()), ["kowalski"], "8 letters may be two edits off");
         assert_eq!(nearest_words("nunez", known()), ["nunes"], "the word itself is no suggestion");
+    }
+
+    /// Every word one edit from another begins with its key's prefix or ends
+    /// with its key's suffix: checked for every edit of a few words.
+    #[test]
+    fn the_one_edit_keys_miss_no_word_one_edit_away() {
+        let letters: Vec<char> = "abnz".chars().collect();
+        for word in ["nunez", "ana", "cole", "garcia", "ibanez", "kowalsk"] {
+            let chars: Vec<char> = word.chars().collect();
+            let mut variants: Vec<Vec<char>> = Vec::new();
+            for i in 0..=chars.len() {
+                for &c in &letters {
+                    let mut v = chars.clone();
+                    v.insert(i, c);
+                    variants.push(v);
+                    if i < chars.len() {
+                        let mut v = chars.clone();
+                        v[i] = c;
+                        variants.push(v);
+                    }
+                }
+                if i < chars.len() {
+                    let mut v = chars.clone();
+                    v.remove(i);
+                    variants.push(v);
+                }
+                if i + 1 < chars.len() {
+                    let mut v = chars.clone();
+                    v.swap(i, i + 1);
+                    variants.push(v);
+                }
+            }
+            for variant in variants {
+                let typed: String = variant.iter().collect();
+                let Some(near) = NearWords::new(&typed) else { continue };
+                let Some(keys) = near.keys() else { continue };
+                let suffix: String = keys.reversed_suffix.chars().rev().collect();
+                assert!(
+                    word.starts_with(&keys.prefix) || word.ends_with(&suffix),
+                    "{typed:?} is one edit from {word:?}, but its keys {keys:?} miss it"
+                );
+            }
+        }
     }
 
     #[test]
@@ -371,5 +518,16 @@ mod tests {
         assert_eq!(d("ab", "abcd", 1), None);
         assert_eq!(d("ñu", "nu", 1), Some(1));
         assert_eq!(d(&"a".repeat(60), &"a".repeat(60), 2), None, "longer than any name: not compared");
+    }
+
+    #[test]
+    fn the_quick_letter_count_no_never_refuses_a_near_word() {
+        let near = NearWords::new("kowalski").unwrap();
+        for far_enough in ["kowalskixyz", "zzzzzzzz", "abcdefgh"] {
+            assert!(near.letter_counts_differ_too_much(far_enough.as_bytes()), "{far_enough}");
+        }
+        for near_word in ["kowalksi", "kovalsky", "owalskik", "kowalsk", "kowalskii", "kowalzki"] {
+            assert!(!near.letter_counts_differ_too_much(near_word.as_bytes()), "{near_word}");
+        }
     }
 }

@@ -11,7 +11,7 @@ use crate::domain::directory::{
 use crate::domain::error::{DomainError, FieldError};
 use crate::domain::ids::{PropertyId, ResidentId, UnitId};
 use crate::domain::lookup::{
-    allowed_edits, distinct_name_words, nearest_words, spellings, LookupAnswer, LookupHit, LookupQuery, MAX_LOOKUP_HITS,
+    distinct_name_words, spellings, LookupAnswer, LookupHit, LookupQuery, NearWords, MAX_LOOKUP_HITS,
 };
 use crate::domain::packed::{Pack, PackedRows};
 use crate::domain::query::Page;
@@ -523,8 +523,7 @@ fn find_callers(
 /// word is replaced by the known words near it, and the spellings so made
 /// are looked up, best first, until 20 hits. Nothing when a mistyped word
 /// has no near word, or every word was typed right (they just do not meet
-/// in one name). The known words are read by length, only those within the
-/// allowed edits of the typed one's.
+/// in one name).
 fn did_you_mean(
     tx: &mut dyn Reads,
     query: &LookupQuery,
@@ -544,12 +543,9 @@ fn did_you_mean(
         }
         // A word of several parts (`o'brian`) is not guessed at.
         let [part] = parts.as_slice() else { return Ok(Vec::new()) };
-        let letters = part.chars().count();
-        let edits = allowed_edits(letters);
-        if edits == 0 {
-            return Ok(Vec::new());
-        }
-        let near = nearest_words(part, tx.name_words_of_length(letters - edits..=letters + edits)?);
+        let Some(mut near) = NearWords::new(part) else { return Ok(Vec::new()) };
+        tx.offer_near_name_words(&mut near)?;
+        let near = near.best();
         if near.is_empty() {
             return Ok(Vec::new());
         }

@@ -284,7 +284,12 @@ const TABLES: &[Table] = &[
         order: "user_id, address",
         terms: None,
     },
-    Table { name: "name_words", columns: &[("word", Text), ("letters", Int)], order: "word", terms: None },
+    Table {
+        name: "name_words",
+        columns: &[("word", Text), ("letters", Int), ("reversed", Text)],
+        order: "word",
+        terms: None,
+    },
 ];
 
 /// What was copied: rows per table, in copying order (the tables of
@@ -388,9 +393,18 @@ fn copy_all(file: &Connection, tx: &mut Transaction) -> Result<Copied, Maintenan
 /// The comments among the log events: each is a row of the search index.
 const COMMENTED: &str = "WHERE kind = 'commented' AND new_value IS NOT NULL";
 
+/// PostgreSQL's own words for a failure (its `Display` says only "db error").
+fn described(e: postgres::Error) -> String {
+    match e.as_db_error() {
+        Some(db) => format!("{} ({})", db.message(), db.code().code()),
+        None => e.to_string(),
+    }
+}
+
 /// Streams `table` from the file into binary COPY; a table with a lookup
 /// column passes through a temporary table that also holds each row's
 /// words, turned into its `tsvector` on the way in. Returns the rows written.
+
 fn copy_table(file: &Connection, tx: &mut Transaction, table: &Table) -> Result<u64, MaintenanceError> {
     let names: Vec<&str> = table.columns.iter().map(|(name, _)| *name).collect();
     let names = names.join(", ");
@@ -413,8 +427,7 @@ fn copy_table(file: &Connection, tx: &mut Transaction, table: &Table) -> Result<
         Some(_) => format!("{names}, migrate_words"),
     };
 
-    let sink =
-        tx.copy_in(&format!("COPY {target} ({columns}) FROM STDIN (FORMAT binary)")).map_err(|e| e.to_string())?;
+    let sink = tx.copy_in(&format!("COPY {target} ({columns}) FROM STDIN (FORMAT binary)")).map_err(described)?;
     let mut writer = BinaryCopyInWriter::new(sink, &types);
     let mut statement = file
         .prepare(&format!("SELECT {names} FROM {} ORDER BY {}", table.name, table.order))
@@ -434,9 +447,9 @@ fn copy_table(file: &Connection, tx: &mut Transaction, table: &Table) -> Result<
             values.push(Box::new(words));
         }
         let values: Vec<&(dyn ToSql + Sync)> = values.iter().map(|v| v.as_ref()).collect();
-        writer.write(&values).map_err(|e| e.to_string())?;
+        writer.write(&values).map_err(described)?;
     }
-    let written = writer.finish().map_err(|e| e.to_string())?;
+    let written = writer.finish().map_err(described)?;
 
     if let Some((column, _)) = table.terms {
         tx.batch_execute(&format!(

@@ -31,7 +31,7 @@ use crate::domain::calllogs::{
 use crate::domain::catalog::{CallLogReason, CatalogInput, ModuleStatus, StatusCategory};
 use crate::domain::directory::{Property, PropertyStatus, Resident, Unit, UnitSort};
 use crate::domain::ids::{LogId, PropertyId, ReasonId, ResidentId, StatusId, TokenId, UnitId, UserId};
-use crate::domain::lookup::{CallLogBrief, LookupQuery, ResidentPlace, UnitPlace};
+use crate::domain::lookup::{CallLogBrief, LookupQuery, NearWords, ResidentPlace, UnitPlace};
 use crate::domain::query::Page;
 use crate::domain::throttle::{LockedName, LoginHistory, NameKey, ThrottleKey};
 use crate::domain::time::Stamp;
@@ -282,7 +282,7 @@ pub trait DirectoryWrites {
     /// Units keep their property (the service refuses a move before it writes).
     fn upsert_units(&mut self, units: &[Unit]) -> StoreResult<()>;
     fn upsert_residents(&mut self, residents: &[Resident]) -> StoreResult<()>;
-    /// Adds these folded name words (see [`LookupReads::name_words_of_length`])
+    /// Adds these folded name words (see [`LookupReads::offer_near_name_words`])
     /// to those known; words already known are left as they are.
     fn record_name_words(&mut self, words: &[String]) -> StoreResult<()>;
 }
@@ -389,9 +389,10 @@ pub trait LookupReads {
     ) -> StoreResult<Vec<Property>>;
     /// Whether some known name word (folded) begins with `prefix` (folded).
     fn name_word_begins(&mut self, prefix: &str) -> StoreResult<bool>;
-    /// The known name words (folded) whose length in characters is within
-    /// `letters`, for "Did you mean" (docs/console.md §7).
-    fn name_words_of_length(&mut self, letters: std::ops::RangeInclusive<usize>) -> StoreResult<Vec<String>>;
+    /// Offers `near` the known name words (folded) that may be near its
+    /// word, for "Did you mean" (docs/console.md §7): those of its keys when
+    /// it has them, else those of its lengths.
+    fn offer_near_name_words(&mut self, near: &mut NearWords) -> StoreResult<()>;
     /// A live log's id, place, subject and caller.
     fn call_log_brief(&mut self, log_id: LogId) -> StoreResult<Option<CallLogBrief>>;
 }

@@ -221,10 +221,10 @@ fn a_version_1_file_opens_with_every_row_intact() {
     assert!(index.contains("prefix = '1 2'"), "{index}");
     // Version 12 learned the name words "Did you mean" offers from the
     // directory already there: folded, each with its length.
-    let words: Vec<(String, i64)> = conn
-        .prepare("SELECT word, letters FROM name_words ORDER BY word")
+    let words: Vec<(String, i64, String)> = conn
+        .prepare("SELECT word, letters, reversed FROM name_words ORDER BY word")
         .unwrap()
-        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
         .unwrap()
         .map(Result::unwrap)
         .collect();
@@ -243,7 +243,7 @@ fn a_version_1_file_opens_with_every_row_intact() {
         "oak",
         "view",
     ];
-    assert_eq!(words, expected.map(|w| (w.to_string(), w.chars().count() as i64)));
+    assert_eq!(words, expected.map(|w| (w.to_string(), w.chars().count() as i64, w.chars().rev().collect())));
 }
 
 // ---- one schema by both roads ---------------------------------------------

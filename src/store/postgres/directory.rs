@@ -274,7 +274,8 @@ impl DirectoryWrites for PgTx<'_> {
         sorted.dedup();
         let db = self.db()?;
         db.execute(
-            "INSERT INTO name_words (word, letters) SELECT word, char_length(word) FROM unnest($1::text[]) AS word
+            "INSERT INTO name_words (word, letters, reversed)
+             SELECT word, char_length(word), reverse(word) FROM unnest($1::text[]) AS word
              ON CONFLICT DO NOTHING",
             &[&sorted],
         )?;

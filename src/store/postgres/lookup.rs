@@ -17,7 +17,7 @@ use super::tx::PgTx;
 use super::RowExt;
 use crate::domain::directory::Property;
 use crate::domain::ids::{LogId, PropertyId};
-use crate::domain::lookup::{CallLogBrief, LookupQuery, ResidentPlace, UnitPlace};
+use crate::domain::lookup::{CallLogBrief, LookupQuery, NearWords, ResidentPlace, UnitPlace};
 use crate::domain::time::Stamp;
 use crate::store::LookupReads;
 use crate::store::StoreResult;
@@ -197,11 +197,26 @@ impl LookupReads for PgTx<'_> {
         let db = self.db()?;
         Ok(db.query_opt("SELECT 1 FROM name_words WHERE word >= $1 AND word < $2 LIMIT 1", &[&prefix, &end])?.is_some())
     }
-    fn name_words_of_length(&mut self, letters: std::ops::RangeInclusive<usize>) -> StoreResult<Vec<String>> {
-        let (low, high) = (*letters.start() as i64, *letters.end() as i64);
+    fn offer_near_name_words(&mut self, near: &mut NearWords) -> StoreResult<()> {
+        let (low, high) = (*near.letters().start() as i64, *near.letters().end() as i64);
         let db = self.db()?;
-        let rows = db.query("SELECT word FROM name_words WHERE letters BETWEEN $1 AND $2", &[&low, &high])?;
-        rows.iter().map(|r| r.col(0)).collect()
+        let rows = match near.keys() {
+            Some(keys) => {
+                let prefix_end = format!("{}{}", keys.prefix, char::MAX);
+                let suffix_end = format!("{}{}", keys.reversed_suffix, char::MAX);
+                db.query(
+                    "SELECT word FROM name_words WHERE word >= $1 AND word < $2
+                     UNION ALL
+                     SELECT word FROM name_words WHERE reversed >= $3 AND reversed < $4",
+                    &[&keys.prefix, &prefix_end, &keys.reversed_suffix, &suffix_end],
+                )?
+            }
+            None => db.query("SELECT word FROM name_words WHERE letters BETWEEN $1 AND $2", &[&low, &high])?,
+        };
+        for row in &rows {
+            near.offer(row.col::<&str>(0)?);
+        }
+        Ok(())
     }
     /// A live log's id, place, subject and caller (never its thread).
     fn call_log_brief(&mut self, log_id: LogId) -> StoreResult<Option<CallLogBrief>> {

@@ -417,10 +417,12 @@ impl DirectoryWrites for SqliteTx<'_> {
         upsert_units(self.conn, units)
     }
     fn record_name_words(&mut self, words: &[String]) -> StoreResult<()> {
-        let mut insert =
-            self.conn.prepare_cached("INSERT OR IGNORE INTO name_words (word, letters) VALUES (?1, ?2)")?;
+        // Only a word already known is passed over (`OR IGNORE` would hide any other failure too).
+        let mut insert = self.conn.prepare_cached(
+            "INSERT INTO name_words (word, letters, reversed) VALUES (?1, ?2, ?3) ON CONFLICT (word) DO NOTHING",
+        )?;
         for word in words {
-            insert.execute(params![word, word.chars().count() as i64])?;
+            insert.execute(params![word, word.chars().count() as i64, word.chars().rev().collect::<String>()])?;
         }
         Ok(())
     }

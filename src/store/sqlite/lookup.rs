@@ -11,11 +11,11 @@ use super::fts::fts_query;
 use super::SqliteTx;
 use crate::domain::directory::Property;
 use crate::domain::ids::{LogId, PropertyId};
-use crate::domain::lookup::{CallLogBrief, LookupQuery, ResidentPlace, UnitPlace};
+use crate::domain::lookup::{CallLogBrief, LookupQuery, NearWords, ResidentPlace, UnitPlace};
 use crate::domain::time::Stamp;
 use crate::store::LookupReads;
 use crate::store::StoreResult;
-use rusqlite::types::Value as SqlValue;
+use rusqlite::types::{Value as SqlValue, ValueRef};
 use rusqlite::{params_from_iter, Connection, OptionalExtension};
 
 /// A trigram phrase: the digits must occur, in order, inside a phone.
@@ -198,14 +198,45 @@ impl LookupReads for SqliteTx<'_> {
             .exists([prefix, end.as_str()])?;
         Ok(found)
     }
-    fn name_words_of_length(&mut self, letters: std::ops::RangeInclusive<usize>) -> StoreResult<Vec<String>> {
-        let (low, high) = (*letters.start() as i64, *letters.end() as i64);
-        let words = self
-            .conn
-            .prepare_cached("SELECT word FROM name_words WHERE letters BETWEEN ?1 AND ?2")?
-            .query_map([low, high], |r| r.get(0))?
-            .collect::<Result<_, _>>()?;
-        Ok(words)
+    /// The two key ranges are read by the word's and the reversed word's
+    /// index alone: a length condition beside them would let SQLite read
+    /// every word of those lengths instead (`offer` weighs the length first).
+    fn offer_near_name_words(&mut self, near: &mut NearWords) -> StoreResult<()> {
+        let (mut statement, values) = match near.keys() {
+            Some(keys) => {
+                let prefix_end = format!("{}{}", keys.prefix, char::MAX);
+                let suffix_end = format!("{}{}", keys.reversed_suffix, char::MAX);
+                let statement = self.conn.prepare_cached(
+                    "SELECT word FROM name_words WHERE word >= ?1 AND word < ?2
+                     UNION ALL
+                     SELECT word FROM name_words WHERE reversed >= ?3 AND reversed < ?4",
+                )?;
+                let values = vec![
+                    SqlValue::Text(keys.prefix),
+                    SqlValue::Text(prefix_end),
+                    SqlValue::Text(keys.reversed_suffix),
+                    SqlValue::Text(suffix_end),
+                ];
+                (statement, values)
+            }
+            None => {
+                let (low, high) = (*near.letters().start() as i64, *near.letters().end() as i64);
+                (
+                    self.conn.prepare_cached("SELECT word FROM name_words WHERE letters BETWEEN ?1 AND ?2")?,
+                    vec![SqlValue::Integer(low), SqlValue::Integer(high)],
+                )
+            }
+        };
+        // Each word is weighed where it lies in SQLite's page, not copied out.
+        let mut rows = statement.query(params_from_iter(values.iter()))?;
+        while let Some(row) = rows.next()? {
+            if let ValueRef::Text(bytes) = row.get_ref(0)? {
+                if let Ok(word) = std::str::from_utf8(bytes) {
+                    near.offer(word);
+                }
+            }
+        }
+        Ok(())
     }
     /// A live log's id, place, subject and caller (never its thread).
     fn call_log_brief(&mut self, log_id: LogId) -> StoreResult<Option<CallLogBrief>> {
