@@ -404,7 +404,6 @@ fn described(e: postgres::Error) -> String {
 /// Streams `table` from the file into binary COPY; a table with a lookup
 /// column passes through a temporary table that also holds each row's
 /// words, turned into its `tsvector` on the way in. Returns the rows written.
-
 fn copy_table(file: &Connection, tx: &mut Transaction, table: &Table) -> Result<u64, MaintenanceError> {
     let names: Vec<&str> = table.columns.iter().map(|(name, _)| *name).collect();
     let names = names.join(", ");
