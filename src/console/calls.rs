@@ -1,17 +1,19 @@
 //! `/calls/new` (log a call), `/calls/{LogId}` (one call: thread, comment
 //! and status form, history) and `/calls` (the list) — docs/console.md §1, §4.
 
-use super::desk::{call_row, CallRow, StatusNames};
+use super::desk::{call_rows, CallRow, StatusNames};
 use super::session::Session;
 use super::view::{Choice, When};
+use super::words::{history_sentence, Names};
 use super::{answer, guarded_post, is_input_refusal, render, see_other, Chrome, FormErrors, FormFields, PageFailure};
-use crate::domain::directory::PropertyStatus;
+use crate::domain::directory::{PropertyStatus, UnitSort};
 use crate::domain::error::{DomainError, ErrorKind, FieldError};
 use crate::domain::ids::{LogId, PropertyId, ReasonId, ResidentId, StatusId, UnitId};
 use crate::domain::query::Page;
 use crate::domain::time::Stamp;
 use crate::service::access::Writer;
 use crate::service::calllogs::ListScope;
+use crate::service::directory::UnitQuery;
 use crate::service::ServiceError;
 use crate::state::AppState;
 use crate::wire::calllogs::{read_call_log_update, read_new_call_log};
@@ -236,13 +238,10 @@ struct ThreadEntry {
     text: String,
 }
 
+/// One entry of the history, in words (docs/console.md §7).
 struct HistoryRow {
     date: When,
-    user: String,
-    action: String,
-    field: String,
-    old_value: String,
-    new_value: String,
+    sentence: String,
 }
 
 /// The comment and status form as typed.
@@ -263,6 +262,7 @@ struct CallPage {
     property_id: PropertyId,
     property_name: String,
     unit_id: Option<UnitId>,
+    unit_number: Option<String>,
     resident_id: Option<ResidentId>,
     takenby: String,
     status: String,
@@ -311,6 +311,12 @@ async fn call_page(
     let reasons = state.service.list_reasons(caller, true).await?;
     let (_, history) = state.service.call_log_history(caller, log_id, Page { number: 1, size: 500 }).await?;
     let names = StatusNames::new(statuses.clone());
+    let unit_number = match log.unit_id {
+        Some(unit_id) => Some(state.service.get_unit(caller, unit_id).await?.unit_number),
+        None => None,
+    };
+    let words =
+        Names { statuses: statuses.iter().map(|s| (s.module_status_id, s.name.clone())).collect(), ..Names::default() };
     let values = typed.unwrap_or_else(|| UpdateValues {
         notes: log.notes.clone().unwrap_or_default(),
         status_id: Some(log.module_status_id),
@@ -325,6 +331,7 @@ async fn call_page(
         property_id: log.property_id,
         property_name: property.property_name,
         unit_id: log.unit_id,
+        unit_number,
         resident_id: log.resident_id,
         takenby: log.takenby.clone(),
         status: names.name(log.module_status_id),
@@ -349,14 +356,7 @@ async fn call_page(
             .collect(),
         history: history
             .iter()
-            .map(|h| HistoryRow {
-                date: When::of(h.date, zone),
-                user: h.user.clone(),
-                action: h.action.as_str().to_string(),
-                field: h.field.map(|f| f.as_str().to_string()).unwrap_or_default(),
-                old_value: h.old_value.clone().unwrap_or_default(),
-                new_value: h.new_value.clone().unwrap_or_default(),
-            })
+            .map(|h| HistoryRow { date: When::of(h.date, zone), sentence: history_sentence(h, &words) })
             .collect(),
         can_write: Writer::allows(caller),
         etag: log.etag(),
@@ -451,10 +451,15 @@ struct CallListPage {
     q: String,
     statuses: Vec<Choice>,
     reasons: Vec<Choice>,
-    property_id: String,
-    unit_id: String,
-    resident_id: String,
-    takenby: String,
+    /// The user's properties, the chosen one selected (`propertyId`).
+    properties: Vec<Choice>,
+    /// The unit's number as typed (`unitNumber`), found within the chosen property.
+    unit_number: String,
+    /// Who may have taken a call: users' display names, and the chosen one (`takenBy`).
+    takers: Vec<(String, bool)>,
+    /// A resident chosen elsewhere (a card's link, `residentId`), by name,
+    /// with the list's address without it.
+    resident: Option<(ResidentId, String, String)>,
     from: String,
     to: String,
     sort: String,
@@ -463,6 +468,81 @@ struct CallListPage {
     page_size: i64,
     previous_url: Option<String>,
     next_url: Option<String>,
+}
+
+/// What the list's form chose by name or number, as the API's filters.
+struct ChosenFilters {
+    /// The query for `GET /api/calllogs`: `unitNumber` replaced by the
+    /// `unitId` it names (or a refusal saying it names none).
+    api_params: Result<QueryParams, ServiceError>,
+    unit_number: String,
+    resident: Option<(ResidentId, String, String)>,
+}
+
+impl ChosenFilters {
+    async fn read(
+        state: &AppState,
+        caller: &crate::domain::users::Caller,
+        params: &QueryParams,
+        query: &str,
+    ) -> ChosenFilters {
+        let mut pairs: Vec<(String, String)> = serde_urlencoded::from_str(query).unwrap_or_default();
+        let mut unit_number = params.get("unitNumber").unwrap_or("").to_string();
+        let resident = match params.id("residentId", ResidentId) {
+            Ok(Some(id)) => match state.service.get_resident(caller, id).await {
+                Ok(r) => {
+                    let mut without = pairs.clone();
+                    without.retain(|(n, _)| !n.eq_ignore_ascii_case("residentId") && !n.eq_ignore_ascii_case("page"));
+                    let href = format!("/calls?{}", serde_urlencoded::to_string(&without).unwrap_or_default());
+                    Some((id, r.full_name(), href))
+                }
+                Err(_) => None,
+            },
+            _ => None,
+        };
+        pairs.retain(|(n, _)| !n.eq_ignore_ascii_case("unitNumber"));
+        let property_id = params.id("propertyId", PropertyId);
+        let unit_id = params.id("unitId", UnitId);
+        let api_params = async {
+            let property_id = property_id?;
+            // A unit from a link (a card's "all calls") shows as its number.
+            if let Ok(Some(unit_id)) = unit_id {
+                if unit_number.is_empty() {
+                    if let Ok(unit) = state.service.get_unit(caller, unit_id).await {
+                        unit_number = unit.unit_number;
+                    }
+                }
+            }
+            let typed = unit_number.trim();
+            if !typed.is_empty() && unit_id.as_ref().is_ok_and(Option::is_none) {
+                let Some(property_id) = property_id else {
+                    return Err(DomainError::invalid_field(
+                        "Unit",
+                        "is found by its number within a property: choose the property too",
+                    )
+                    .into());
+                };
+                let query = UnitQuery {
+                    number_prefix: Some(typed.to_lowercase()),
+                    resident_name: None,
+                    sort: UnitSort::UnitNumber,
+                };
+                let units = state.service.units_of_property(caller, property_id, query).await?;
+                let unit =
+                    units.iter().find(|u| u.unit_number.trim().eq_ignore_ascii_case(typed)).ok_or_else(|| {
+                        ServiceError::from(DomainError::invalid_field(
+                            "Unit",
+                            "names no unit of the chosen property; check the number",
+                        ))
+                    })?;
+                pairs.push(("unitId".to_string(), unit.unit_id.to_string()));
+            }
+            let rebuilt = serde_urlencoded::to_string(&pairs).unwrap_or_default();
+            Ok(QueryParams::parse(&rebuilt)?)
+        }
+        .await;
+        ChosenFilters { api_params, unit_number, resident }
+    }
 }
 
 /// The list's query with another page number.
@@ -485,6 +565,32 @@ pub async fn call_list(state: web::Data<AppState>, req: HttpRequest) -> HttpResp
         let chosen_statuses = params.ids("status", StatusId).ok().flatten().unwrap_or_default();
         let chosen_reasons = params.ids("reason", ReasonId).ok().flatten().unwrap_or_default();
         let text = |name: &str| params.get(name).unwrap_or("").to_string();
+        let chosen = ChosenFilters::read(&state, caller, &params, req.query_string()).await;
+        let (_, property_list) = state
+            .service
+            .list_properties(
+                caller,
+                None,
+                PropertyStatus::All,
+                Page { number: 1, size: crate::domain::query::MAX_PAGE_SIZE },
+            )
+            .await?;
+        let chosen_property = params.id("propertyId", PropertyId).ok().flatten();
+        let taken_by = text("takenBy");
+        let mut takers: Vec<(String, bool)> = state
+            .service
+            .staff_names(caller)
+            .await?
+            .into_iter()
+            .map(|n| {
+                let chosen = n.eq_ignore_ascii_case(&taken_by);
+                (n, chosen)
+            })
+            .collect();
+        // A name from a link that is no user's (a call's typed Takenby) stays choosable.
+        if !taken_by.is_empty() && !takers.iter().any(|(_, chosen)| *chosen) {
+            takers.insert(0, (taken_by.clone(), true));
+        }
         let mut page = CallListPage {
             chrome: Chrome::new("Calls", Some(session)),
             message: None,
@@ -507,10 +613,17 @@ pub async fn call_list(state: web::Data<AppState>, req: HttpRequest) -> HttpResp
                     selected: chosen_reasons.contains(&r.call_log_reason_id),
                 })
                 .collect(),
-            property_id: text("propertyId"),
-            unit_id: text("unitId"),
-            resident_id: text("residentId"),
-            takenby: text("takenBy"),
+            properties: property_list
+                .into_iter()
+                .map(|p| Choice {
+                    id: p.property_id.0,
+                    selected: chosen_property == Some(p.property_id),
+                    name: p.property_name,
+                })
+                .collect(),
+            unit_number: chosen.unit_number.clone(),
+            takers,
+            resident: chosen.resident.clone(),
             from: text("from"),
             to: text("to"),
             sort: text("sort"),
@@ -521,6 +634,7 @@ pub async fn call_list(state: web::Data<AppState>, req: HttpRequest) -> HttpResp
             next_url: None,
         };
         let listed = async {
+            let params = chosen.api_params?;
             let filter = crate::wire::calllogs::read_filter(&params, &state.service.config.zone)?;
             let paging = params.page()?;
             let (total, logs) = state.service.list_call_logs(caller, ListScope::Everywhere, filter, paging).await?;
@@ -530,7 +644,7 @@ pub async fn call_list(state: web::Data<AppState>, req: HttpRequest) -> HttpResp
         match listed {
             Ok((total, logs, paging)) => {
                 let now = Stamp::now();
-                page.rows = logs.iter().map(|l| call_row(l, &names, &state, now)).collect();
+                page.rows = call_rows(&state, caller, &logs, &names, now).await?;
                 page.total = total;
                 page.page = paging.number;
                 page.page_size = paging.size;
@@ -544,7 +658,11 @@ pub async fn call_list(state: web::Data<AppState>, req: HttpRequest) -> HttpResp
             }
             Err(e) => match is_input_refusal(&e) {
                 Some(refusal) => {
-                    page.message = Some(super::refusal_text(&refusal.message, &refusal.errors));
+                    // The unit's problems are the page's own words (no typed text in them), said as they are.
+                    page.message = Some(match refusal.errors.as_slice() {
+                        [only] if only.field == "Unit" => format!("Unit: {}.", only.message),
+                        _ => super::refusal_text(&refusal.message, &refusal.errors),
+                    });
                     Ok(render(StatusCode::BAD_REQUEST, &page))
                 }
                 None => Err(e.into()),

@@ -10,6 +10,7 @@ mod login;
 mod property;
 pub mod session;
 mod view;
+mod words;
 
 use crate::domain::error::{DomainError, ErrorKind, FieldError};
 use crate::domain::ids::UserId;
