@@ -2,6 +2,7 @@
 //! and status form, history) and `/calls` (the list) — docs/console.md §1, §4.
 
 use super::desk::{call_rows, CallRow, StatusNames};
+use super::flash::Saved;
 use super::session::Session;
 use super::view::{Choice, When};
 use super::words::{history_sentence, Names};
@@ -29,6 +30,8 @@ use rand::RngCore;
 struct NewCallValues {
     property_id: String,
     unit_id: String,
+    /// The unit as a person names it, by number within the property (`UnitNumber`).
+    unit_number: String,
     resident_id: String,
     call_from: String,
     subject: String,
@@ -80,7 +83,7 @@ async fn new_call_page(
     state: &AppState,
     req: &HttpRequest,
     session: &Session,
-    values: NewCallValues,
+    mut values: NewCallValues,
     errors: FormErrors,
     idempotency_key: String,
 ) -> Result<NewCallPage, PageFailure> {
@@ -99,6 +102,9 @@ async fn new_call_page(
     if let Some(unit_id) = parse_id(&values.unit_id, UnitId) {
         if let Ok(unit) = state.service.get_unit(caller, unit_id).await {
             unit_label = Some(format!("Unit {}", unit.unit_number));
+            if values.unit_number.is_empty() {
+                values.unit_number = unit.unit_number;
+            }
         }
     }
     let selected_property = parse_id(&values.property_id, PropertyId);
@@ -184,9 +190,27 @@ pub async fn create_call(state: web::Data<AppState>, req: HttpRequest, body: web
         let mut form = FormFields::parse(&body)?;
         let session = guarded_post(&state, &req, &mut form).await?;
         let key = form.take("IdempotencyKey").map(|k| k.trim().to_string()).filter(|k| !k.is_empty());
+        // The unit typed by number (the form's field for a caller not in the
+        // directory) stands for UnitId; with no such field, UnitId as sent.
+        let unit_number = form.take("UnitNumber").map(|n| n.trim().to_string());
+        let mut unit_problem = None;
+        if let Some(typed) = &unit_number {
+            form.take("UnitId");
+            if !typed.is_empty() {
+                let property_id = form.get("PropertyId").and_then(|id| parse_id(id, PropertyId));
+                match unit_by_number(&state, &session.caller, property_id, typed, "UnitNumber").await {
+                    Ok(unit_id) => form.0.push(("UnitId".to_string(), unit_id.to_string())),
+                    Err(e) => match is_input_refusal(&e) {
+                        Some(refusal) => unit_problem = Some(FormErrors::from_refusal(refusal)),
+                        None => return Err(e.into()),
+                    },
+                }
+            }
+        }
         let values = NewCallValues {
             property_id: form.get("PropertyId").unwrap_or("").to_string(),
             unit_id: form.get("UnitId").unwrap_or("").to_string(),
+            unit_number: unit_number.unwrap_or_default(),
             resident_id: form.get("ResidentId").unwrap_or("").to_string(),
             call_from: form.get("CallFrom").unwrap_or("").to_string(),
             subject: form.get("Subject").unwrap_or("").to_string(),
@@ -195,6 +219,12 @@ pub async fn create_call(state: web::Data<AppState>, req: HttpRequest, body: web
             status_id: form.get("ModuleStatusId").unwrap_or("").to_string(),
             reasons: form.all("LogReasons").into_iter().filter_map(|id| parse_id(id, ReasonId)).collect(),
         };
+        if let Some(mut errors) = unit_problem {
+            errors.message = Some("the unit is not found.".to_string());
+            let key = key.unwrap_or_else(new_idempotency_key);
+            let page = new_call_page(&state, &req, &session, values, errors, key).await?;
+            return Ok(render(StatusCode::BAD_REQUEST, &page));
+        }
         let zone = state.service.config.zone.clone();
         let outcome = match read_new_call_log(Fields::from_text_pairs(form.0, ""), &zone, Stamp::now()) {
             Ok(input) => match Writer::of(&session.caller) {
@@ -204,7 +234,11 @@ pub async fn create_call(state: web::Data<AppState>, req: HttpRequest, body: web
             Err(refusal) => Err(refusal.into()),
         };
         match outcome {
-            Ok((log, _)) => Ok(see_other(&format!("/calls/{}", log.log_id))),
+            Ok((log, _)) => {
+                let mut done = see_other(&format!("/calls/{}", log.log_id));
+                append_cookie(&mut done, super::flash::set(&req, Saved::CallLogged, log.log_id));
+                Ok(done)
+            }
             // The form was sent before with other text (a page kept from
             // before, edited): nothing was created. Shown again with the
             // message and a fresh key, so sending it now logs this call.
@@ -279,6 +313,8 @@ struct CallPage {
     values: UpdateValues,
     statuses: Vec<Choice>,
     errors: FormErrors,
+    /// What the save that led here did ("Call #42 logged"), shown once.
+    saved: Option<String>,
 }
 
 impl CallPage {
@@ -372,7 +408,15 @@ async fn call_page(
             .collect(),
         values,
         errors,
+        saved: None,
     })
+}
+
+/// Adds a `Set-Cookie` to an answer (the flash message of a save).
+fn append_cookie(response: &mut HttpResponse, (name, value): (actix_web::http::header::HeaderName, String)) {
+    if let Ok(value) = actix_web::http::header::HeaderValue::from_str(&value) {
+        response.headers_mut().append(name, value);
+    }
 }
 
 pub async fn call_view(state: web::Data<AppState>, req: HttpRequest) -> HttpResponse {
@@ -380,8 +424,13 @@ pub async fn call_view(state: web::Data<AppState>, req: HttpRequest) -> HttpResp
     let result = async {
         let session = session.as_ref().ok_or_else(|| PageFailure::SignIn { next: super::this_page(&req) })?;
         let log_id = path_log_id(&req)?;
-        let page = call_page(&state, session, log_id, None, FormErrors::default()).await?;
-        Ok(render(StatusCode::OK, &page))
+        let mut page = call_page(&state, session, log_id, None, FormErrors::default()).await?;
+        page.saved = super::flash::read(&req, log_id).map(|saved| saved.message(log_id));
+        let mut shown = render(StatusCode::OK, &page);
+        if super::flash::present(&req) {
+            append_cookie(&mut shown, super::flash::clear(&req));
+        }
+        Ok(shown)
     }
     .await;
     answer(result, session.as_ref())
@@ -394,6 +443,7 @@ pub async fn update_call(state: web::Data<AppState>, req: HttpRequest, body: web
         let session = guarded_post(&state, &req, &mut form).await?;
         let log_id = path_log_id(&req)?;
         let etag = form.take("ETag").map(|e| e.trim().to_string()).filter(|e| !e.is_empty());
+        let commented = form.get("NewComments").is_some_and(|c| !c.trim().is_empty());
         let typed = UpdateValues {
             notes: form.get("Notes").unwrap_or("").to_string(),
             status_id: form.get("ModuleStatusId").and_then(|id| parse_id(id, StatusId)),
@@ -414,7 +464,12 @@ pub async fn update_call(state: web::Data<AppState>, req: HttpRequest, body: web
             Err(refusal) => Err(ServiceError::Refused(refusal)),
         };
         match outcome {
-            Ok(_) => Ok(see_other(&format!("/calls/{log_id}"))),
+            Ok(_) => {
+                let saved = if commented { Saved::CommentAdded } else { Saved::CallUpdated };
+                let mut done = see_other(&format!("/calls/{log_id}"));
+                append_cookie(&mut done, super::flash::set(&req, saved, log_id));
+                Ok(done)
+            }
             Err(ServiceError::Refused(DomainError { kind: ErrorKind::PreconditionFailed, .. })) => {
                 let errors = FormErrors {
                     message: Some(
@@ -470,6 +525,31 @@ struct CallListPage {
     next_url: Option<String>,
 }
 
+/// The unit numbered `typed` (ignoring case) of the chosen property: how a
+/// person names a unit (docs/console.md §7: nobody types an id). A refusal
+/// names `field` and says what is wrong in the page's own words.
+async fn unit_by_number(
+    state: &AppState,
+    caller: &crate::domain::users::Caller,
+    property_id: Option<PropertyId>,
+    typed: &str,
+    field: &str,
+) -> Result<UnitId, ServiceError> {
+    let Some(property_id) = property_id else {
+        return Err(DomainError::invalid_field(
+            field,
+            "is found by its number within a property: choose the property too",
+        )
+        .into());
+    };
+    let query =
+        UnitQuery { number_prefix: Some(typed.to_lowercase()), resident_name: None, sort: UnitSort::UnitNumber };
+    let units = state.service.units_of_property(caller, property_id, query).await?;
+    units.iter().find(|u| u.unit_number.trim().eq_ignore_ascii_case(typed)).map(|u| u.unit_id).ok_or_else(|| {
+        DomainError::invalid_field(field, "names no unit of the chosen property; check the number").into()
+    })
+}
+
 /// What the list's form chose by name or number, as the API's filters.
 struct ChosenFilters {
     /// The query for `GET /api/calllogs`: `unitNumber` replaced by the
@@ -515,27 +595,8 @@ impl ChosenFilters {
             }
             let typed = unit_number.trim();
             if !typed.is_empty() && unit_id.as_ref().is_ok_and(Option::is_none) {
-                let Some(property_id) = property_id else {
-                    return Err(DomainError::invalid_field(
-                        "Unit",
-                        "is found by its number within a property: choose the property too",
-                    )
-                    .into());
-                };
-                let query = UnitQuery {
-                    number_prefix: Some(typed.to_lowercase()),
-                    resident_name: None,
-                    sort: UnitSort::UnitNumber,
-                };
-                let units = state.service.units_of_property(caller, property_id, query).await?;
-                let unit =
-                    units.iter().find(|u| u.unit_number.trim().eq_ignore_ascii_case(typed)).ok_or_else(|| {
-                        ServiceError::from(DomainError::invalid_field(
-                            "Unit",
-                            "names no unit of the chosen property; check the number",
-                        ))
-                    })?;
-                pairs.push(("unitId".to_string(), unit.unit_id.to_string()));
+                let unit_id = unit_by_number(state, caller, property_id, typed, "Unit").await?;
+                pairs.push(("unitId".to_string(), unit_id.to_string()));
             }
             let rebuilt = serde_urlencoded::to_string(&pairs).unwrap_or_default();
             Ok(QueryParams::parse(&rebuilt)?)

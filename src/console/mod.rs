@@ -6,6 +6,7 @@ mod account;
 mod admin;
 mod calls;
 mod desk;
+mod flash;
 mod login;
 mod property;
 pub mod session;
