@@ -146,7 +146,7 @@
       list.textContent = "";
       elements.forEach(function (hit, i) {
         var li = document.createElement("li");
-        li.id = list.id + "-option-" + i;
+        li.id = box.id + "-option-" + i;
         li.setAttribute("role", "option");
         li.setAttribute("aria-selected", "false");
         var kind = document.createElement("span");
@@ -253,7 +253,9 @@
   var unitId = document.getElementById("UnitId");
   if (placeFind && place && propertySelect && unitNumber && unitId) {
     placeFind.hidden = false;
-    var wasFocused = document.activeElement === propertySelect;
+    // The focus the page gives the property select (without the script) starts here instead.
+    var startHere = propertySelect.hasAttribute("autofocus") || document.activeElement === propertySelect;
+    propertySelect.removeAttribute("autofocus");
     combobox(place, document.getElementById("place-results"), document.getElementById("place-status"), {
       kinds: ["Unit", "Property"],
       choose: function (hit) {
@@ -276,7 +278,7 @@
     // A number typed by hand is read on the server, within the chosen property.
     unitNumber.addEventListener("input", function () { unitId.value = ""; });
     propertySelect.addEventListener("change", function (ev) { if (ev.isTrusted) { unitId.value = ""; } });
-    if (wasFocused) { place.focus(); }
+    if (startHere) { place.focus(); }
   }
 
   // ---- the reasons are one tab stop: arrow keys move between them, Space ticks one ----
