@@ -316,7 +316,7 @@ pub async fn create_user(state: web::Data<AppState>, req: HttpRequest, body: web
         }
         let created = async {
             let new_user = read_new_user(Fields::from_text_pairs(form.0, ""))?;
-            Ok::<_, ServiceError>(state.service.create_user(&admin, new_user).await?)
+            state.service.create_user(&admin, new_user).await
         }
         .await;
         match (created, generated) {
