@@ -40,6 +40,28 @@
     showToggle();
   }
 
+  // ---- the list of shortcuts: `?` on every page (a dialog, Escape closes it) ----
+  var help = document.getElementById("shortcuts");
+  var helpOpen = document.getElementById("shortcuts-open");
+  function showHelp() {
+    if (!help || help.open) { return; }
+    if (help.showModal) { help.showModal(); } else { help.setAttribute("open", ""); }
+  }
+  if (help && helpOpen) {
+    helpOpen.hidden = false;
+    helpOpen.addEventListener("click", showHelp);
+  }
+
+  // The page's search or lookup box, for `/`: the desk's lookup, the list's
+  // search, the new call's place finder (when shown).
+  function searchBox() {
+    var boxes = document.querySelectorAll("#lookup, [data-search]");
+    for (var i = 0; i < boxes.length; i++) {
+      if (boxes[i].offsetParent !== null) { return boxes[i]; }
+    }
+    return null;
+  }
+
   // ---- keyboard ----
   document.addEventListener("keydown", function (ev) {
     if (ev.key === "Enter" && (ev.ctrlKey || ev.metaKey)) {
@@ -51,12 +73,16 @@
       return;
     }
     if (ev.ctrlKey || ev.metaKey || ev.altKey || typing(ev.target) || !shortcutsOn()) { return; }
-    var lookup = document.getElementById("lookup");
+    if (help && help.open) { return; }
     var card = document.getElementById("card");
-    if (ev.key === "/" && lookup) {
+    if (ev.key === "?") {
       ev.preventDefault();
-      lookup.focus();
-      lookup.select();
+      showHelp();
+    } else if (ev.key === "/") {
+      ev.preventDefault();
+      var box = searchBox();
+      // A page without a box of its own sends `/` to the desk's lookup.
+      if (box) { box.focus(); if (box.select) { box.select(); } } else { window.location.href = "/desk"; }
     } else if (ev.key === "n" && card && card.getAttribute("data-new-call")) {
       ev.preventDefault();
       window.location.href = card.getAttribute("data-new-call");
@@ -66,31 +92,34 @@
     }
   });
 
-  // ---- the chosen card takes the focus ----
+  // ---- where the focus starts: the chosen card, a save's message, a refusal's summary ----
   var card = document.getElementById("card");
   if (card && !document.querySelector("[autofocus]")) { card.focus(); }
+  var said = document.querySelector("[data-focus]");
+  if (said) { said.focus(); }
   var summary = document.getElementById("error-summary");
   if (summary) { summary.focus(); }
 
-  // ---- live lookup: an ARIA combobox over /desk/lookup ----
-  var box = document.getElementById("lookup");
-  var list = document.getElementById("lookup-results");
-  var status = document.getElementById("lookup-status");
-  if (box && list) {
+  // ---- an ARIA combobox over /desk/lookup ----
+  // `choose` takes the chosen match; `none` runs when Enter finds no match.
+  // `kinds`, when given, keeps only matches of those kinds. An answer with
+  // "Suggested": true matched nothing as typed: its options are shown
+  // under a "Did you mean" heading (docs/console.md §7).
+  function combobox(box, list, status, options) {
     var timer = null;
     var hits = [];
     var active = -1;
     var asked = 0;
-    var hrefOf = function (hit) {
-      switch (hit.Kind) {
-        case "Resident": return "/desk?residentId=" + hit.Id;
-        case "Unit": return "/desk?unitId=" + hit.Id;
-        case "Property": return "/properties/" + hit.Id;
-        default: return "/calls/" + hit.Id;
-      }
-    };
+    var shownFor = null;
+    var heading = document.createElement("p");
+    heading.className = "suggested";
+    heading.id = list.id + "-suggested";
+    heading.textContent = "Did you mean";
+    heading.hidden = true;
+    list.parentNode.insertBefore(heading, list);
     var close = function () {
       list.hidden = true;
+      heading.hidden = true;
       box.setAttribute("aria-expanded", "false");
       box.removeAttribute("aria-activedescendant");
       active = -1;
@@ -107,14 +136,17 @@
       }
     };
     var choose = function (index) {
-      if (hits[index]) { window.location.href = hrefOf(hits[index]); }
+      if (hits[index]) { close(); options.choose(hits[index]); }
     };
-    var show = function (elements) {
+    var show = function (elements, suggested) {
+      if (options.kinds) {
+        elements = elements.filter(function (hit) { return options.kinds.indexOf(hit.Kind) >= 0; });
+      }
       hits = elements;
       list.textContent = "";
       elements.forEach(function (hit, i) {
         var li = document.createElement("li");
-        li.id = "lookup-option-" + i;
+        li.id = box.id + "-option-" + i;
         li.setAttribute("role", "option");
         li.setAttribute("aria-selected", "false");
         var kind = document.createElement("span");
@@ -125,9 +157,14 @@
         li.addEventListener("mousedown", function (ev) { ev.preventDefault(); choose(i); });
         list.appendChild(li);
       });
-      if (status) { status.textContent = elements.length + (elements.length === 1 ? " match" : " matches"); }
+      var said = suggested && elements.length;
+      if (said) { list.setAttribute("aria-labelledby", heading.id); } else { list.removeAttribute("aria-labelledby"); }
+      if (status) {
+        status.textContent = (said ? "Did you mean: " : "") + elements.length + (elements.length === 1 ? " match" : " matches");
+      }
       if (elements.length) {
         list.hidden = false;
+        heading.hidden = !said;
         box.setAttribute("aria-expanded", "true");
         mark(0);
       } else {
@@ -147,13 +184,12 @@
         .then(function (body) {
           if (body && ticket === asked) {
             shownFor = q;
-            show(body.Elements || []);
+            show(body.Elements || [], body.Suggested === true);
             if (then) { then(); }
           }
         })
         .catch(function () { if (status) { status.textContent = "The lookup did not answer."; } });
     };
-    var shownFor = null;
     // A key pressed before the matches arrived waits for them instead of being lost.
     var fresh = function (then) {
       if (shownFor === box.value.trim()) { then(); return; }
@@ -177,17 +213,94 @@
         ev.preventDefault();
         if (hits.length) { mark(Math.max(active - 1, 0)); }
       } else if (ev.key === "Enter" && box.value.trim() !== "") {
-        // Enter takes the highlighted match, or the first when none is highlighted;
-        // with no match at all, the form searches on the server.
+        // Enter takes the highlighted match, or the first when none is highlighted.
         ev.preventDefault();
         fresh(function () {
-          if (hits.length) { choose(Math.max(active, 0)); } else { document.getElementById("lookup-form").submit(); }
+          if (hits.length) { choose(Math.max(active, 0)); } else if (options.none) { options.none(); }
         });
       } else if (ev.key === "Escape") {
         close();
       }
     });
     box.addEventListener("blur", function () { setTimeout(close, 100); });
+  }
+
+  // ---- the desk's lookup: choosing opens the card (or the property, or the call) ----
+  var lookupBox = document.getElementById("lookup");
+  var lookupList = document.getElementById("lookup-results");
+  if (lookupBox && lookupList) {
+    combobox(lookupBox, lookupList, document.getElementById("lookup-status"), {
+      choose: function (hit) {
+        switch (hit.Kind) {
+          case "Resident": window.location.href = "/desk?residentId=" + hit.Id; break;
+          case "Unit": window.location.href = "/desk?unitId=" + hit.Id; break;
+          case "Property": window.location.href = "/properties/" + hit.Id; break;
+          default: window.location.href = "/calls/" + hit.Id;
+        }
+      },
+      // With no match at all, the form searches on the server.
+      none: function () { document.getElementById("lookup-form").submit(); }
+    });
+  }
+
+  // ---- log a call for a caller not in the directory: find the property or unit by name or number ----
+  // The box fills the form's own fields (the property select, the unit's
+  // number and its id in the hidden UnitId), which work without it too.
+  var placeFind = document.getElementById("place-find");
+  var place = document.getElementById("place");
+  var propertySelect = document.getElementById("PropertyId");
+  var unitNumber = document.getElementById("UnitNumber");
+  var unitId = document.getElementById("UnitId");
+  if (placeFind && place && propertySelect && unitNumber && unitId) {
+    placeFind.hidden = false;
+    // The focus the page gives the property select (without the script) starts here instead.
+    var startHere = propertySelect.hasAttribute("autofocus") || document.activeElement === propertySelect;
+    propertySelect.removeAttribute("autofocus");
+    combobox(place, document.getElementById("place-results"), document.getElementById("place-status"), {
+      kinds: ["Unit", "Property"],
+      choose: function (hit) {
+        propertySelect.value = String(hit.PropertyId);
+        if (hit.Kind === "Unit") {
+          // A unit's label is "Unit <number> — <property>".
+          var number = /^Unit (.*?) — /.exec(plain(hit.Label));
+          unitNumber.value = number ? number[1] : "";
+          unitId.value = String(hit.UnitId);
+        } else {
+          unitNumber.value = "";
+          unitId.value = "";
+        }
+        place.value = plain(hit.Label);
+        propertySelect.dispatchEvent(new Event("change", { bubbles: true }));
+        var next = document.getElementById("CallFrom");
+        if (next) { next.focus(); }
+      }
+    });
+    // A number typed by hand is read on the server, within the chosen property.
+    unitNumber.addEventListener("input", function () { unitId.value = ""; });
+    propertySelect.addEventListener("change", function (ev) { if (ev.isTrusted) { unitId.value = ""; } });
+    if (startHere) { place.focus(); }
+  }
+
+  // ---- the reasons are one tab stop: arrow keys move between them, Space ticks one ----
+  var reasons = Array.prototype.slice.call(document.querySelectorAll('.reasons input[name="LogReasons"]'));
+  if (reasons.length) {
+    var current = reasons.filter(function (r) { return r.checked; })[0] || reasons[0];
+    if (reasons.indexOf(document.activeElement) >= 0) { current = document.activeElement; }
+    var rove = function (to, focus) {
+      reasons.forEach(function (r) { r.tabIndex = r === to ? 0 : -1; });
+      if (focus) { to.focus(); }
+    };
+    rove(current, false);
+    reasons.forEach(function (r, i) {
+      r.addEventListener("focus", function () { rove(r, false); });
+      r.addEventListener("keydown", function (ev) {
+        var step = { ArrowRight: 1, ArrowDown: 1, ArrowLeft: -1, ArrowUp: -1 }[ev.key];
+        if (ev.key === "Home") { step = -i; } else if (ev.key === "End") { step = reasons.length - 1 - i; }
+        if (step === undefined || ev.ctrlKey || ev.metaKey || ev.altKey) { return; }
+        ev.preventDefault();
+        rove(reasons[(i + step + reasons.length) % reasons.length], true);
+      });
+    });
   }
 
   // ---- log a call: choosing a reason fills an empty subject with its name ----

@@ -5,6 +5,7 @@
 
 use super::session::Session;
 use super::view::{Choice, When};
+use super::words::{audit_sentence, Names};
 use super::{
     answer, check_form_token, guarded_post, is_input_refusal, post_session, render, see_other, Chrome, FormErrors,
     FormFields, PageFailure, PageResult,
@@ -35,9 +36,21 @@ struct UserLine {
     user_id: UserId,
     user_name: String,
     display_name: String,
+    first_name: String,
+    last_name: String,
+    email: String,
     roles: Vec<(&'static str, bool)>,
     active: bool,
+    is_admin: bool,
     properties: Vec<Choice>,
+}
+
+impl UserLine {
+    /// The names of its linked properties, for the list ("Harbor View, Elm Court").
+    fn linked(&self) -> String {
+        let names: Vec<&str> = self.properties.iter().filter(|p| p.selected).map(|p| p.name.as_str()).collect();
+        names.join(", ")
+    }
 }
 
 struct CatalogLine {
@@ -60,10 +73,8 @@ struct LockedLine {
 /// One entry of the admin audit, newest first.
 struct AuditLine {
     at: When,
-    who: String,
-    action: &'static str,
-    target: String,
-    details: Option<String>,
+    /// The entry in words (docs/console.md §7).
+    sentence: String,
 }
 
 /// How many audit entries `/admin` shows (the API lists them all).
@@ -102,6 +113,18 @@ async fn admin_page(
     let recent = Page { number: 1, size: RECENT_CHANGES };
     let (_, changes) = state.service.audit_entries(caller, Default::default(), recent).await?;
     let zone = &state.service.config.zone;
+    let words = Names {
+        properties: properties.iter().map(|p| (p.property_id, p.property_name.clone())).collect(),
+        users: users
+            .iter()
+            .map(|u| {
+                let name =
+                    crate::domain::users::display_name(&u.user_name, u.first_name.as_deref(), u.last_name.as_deref());
+                (u.user_id, name)
+            })
+            .collect(),
+        ..Names::default()
+    };
     let property_choices = |selected: &[PropertyId]| -> Vec<Choice> {
         properties
             .iter()
@@ -127,8 +150,12 @@ async fn admin_page(
                     u.first_name.as_deref(),
                     u.last_name.as_deref(),
                 ),
+                first_name: u.first_name.clone().unwrap_or_default(),
+                last_name: u.last_name.clone().unwrap_or_default(),
+                email: u.email.clone().unwrap_or_default(),
                 roles: ROLES.iter().map(|r| (r.as_str(), *r == u.role)).collect(),
                 active: u.active,
+                is_admin: u.role == Role::Admin,
                 properties: property_choices(&u.property_ids),
             })
             .collect(),
@@ -169,13 +196,7 @@ async fn admin_page(
             .collect(),
         recent_changes: changes
             .into_iter()
-            .map(|e| AuditLine {
-                at: When::of(e.at, zone),
-                who: e.user_name,
-                action: e.action.as_str(),
-                target: e.target,
-                details: e.details,
-            })
+            .map(|e| AuditLine { at: When::of(e.at, zone), sentence: audit_sentence(&e, &words) })
             .collect(),
     })
 }
@@ -268,18 +289,52 @@ where
     answer(result, None)
 }
 
+/// A password for a new user, made by the server when the admin asks for
+/// one: 16 letters and digits (about 82 bits), in groups of four to read
+/// out, without the look-alikes 0/O, 1/l/I.
+fn generated_password() -> String {
+    const ALPHABET: &[u8] = b"abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789";
+    let mut rng = rand::rng();
+    let letters: Vec<char> =
+        (0..16).map(|_| char::from(ALPHABET[rand::Rng::random_range(&mut rng, 0..ALPHABET.len())])).collect();
+    letters.chunks(4).map(|group| group.iter().collect::<String>()).collect::<Vec<_>>().join("-")
+}
+
+/// Creates a user with the typed password, or with one the server makes
+/// (`GeneratePassword`), which the page then shows once: it is in no
+/// address and no cookie, so this answer is the only place it appears.
 pub async fn create_user(state: web::Data<AppState>, req: HttpRequest, body: web::Bytes) -> HttpResponse {
-    let shared = state.clone();
-    admin_post(&state, &req, &body, |session, admin, form| async move {
-        let result = async {
+    let result = async {
+        let mut form = FormFields::parse(&body)?;
+        let session = guarded_post(&state, &req, &mut form).await?;
+        let admin = Admin::of(&session.caller)?;
+        let generate = form.take("GeneratePassword").is_some_and(|v| !v.is_empty());
+        let generated = generate.then(generated_password);
+        if let Some(password) = &generated {
+            form.take("Password");
+            form.0.push(("Password".to_string(), password.clone()));
+        }
+        let created = async {
             let new_user = read_new_user(Fields::from_text_pairs(form.0, ""))?;
-            shared.service.create_user(&admin, new_user).await?;
-            Ok("user".to_string())
+            state.service.create_user(&admin, new_user).await
         }
         .await;
-        (session, result)
-    })
-    .await
+        match (created, generated) {
+            (Ok(user), Some(password)) => {
+                let notice = format!(
+                    "User {} was created. Its password, shown this once: {password}. Give it to the user, \
+                     who can change it on their account page.",
+                    user.user_name
+                );
+                let page = admin_page(&state, &session, Some(notice), FormErrors::default()).await?;
+                Ok(render(StatusCode::CREATED, &page))
+            }
+            (Ok(_), None) => Ok(see_other("/admin?done=user")),
+            (Err(e), _) => outcome(&state, &session, Err(e)).await,
+        }
+    }
+    .await;
+    answer(result, None)
 }
 
 pub async fn update_user(state: web::Data<AppState>, req: HttpRequest, body: web::Bytes) -> HttpResponse {

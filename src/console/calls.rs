@@ -1,17 +1,20 @@
 //! `/calls/new` (log a call), `/calls/{LogId}` (one call: thread, comment
 //! and status form, history) and `/calls` (the list) — docs/console.md §1, §4.
 
-use super::desk::{call_row, CallRow, StatusNames};
+use super::desk::{call_rows, CallRow, StatusNames};
+use super::flash::Saved;
 use super::session::Session;
 use super::view::{Choice, When};
+use super::words::{history_sentence, Names};
 use super::{answer, guarded_post, is_input_refusal, render, see_other, Chrome, FormErrors, FormFields, PageFailure};
-use crate::domain::directory::PropertyStatus;
+use crate::domain::directory::{PropertyStatus, UnitSort};
 use crate::domain::error::{DomainError, ErrorKind, FieldError};
 use crate::domain::ids::{LogId, PropertyId, ReasonId, ResidentId, StatusId, UnitId};
 use crate::domain::query::Page;
 use crate::domain::time::Stamp;
 use crate::service::access::Writer;
 use crate::service::calllogs::ListScope;
+use crate::service::directory::UnitQuery;
 use crate::service::ServiceError;
 use crate::state::AppState;
 use crate::wire::calllogs::{read_call_log_update, read_new_call_log};
@@ -27,6 +30,8 @@ use rand::RngCore;
 struct NewCallValues {
     property_id: String,
     unit_id: String,
+    /// The unit as a person names it, by number within the property (`UnitNumber`).
+    unit_number: String,
     resident_id: String,
     call_from: String,
     subject: String,
@@ -78,7 +83,7 @@ async fn new_call_page(
     state: &AppState,
     req: &HttpRequest,
     session: &Session,
-    values: NewCallValues,
+    mut values: NewCallValues,
     errors: FormErrors,
     idempotency_key: String,
 ) -> Result<NewCallPage, PageFailure> {
@@ -97,6 +102,9 @@ async fn new_call_page(
     if let Some(unit_id) = parse_id(&values.unit_id, UnitId) {
         if let Ok(unit) = state.service.get_unit(caller, unit_id).await {
             unit_label = Some(format!("Unit {}", unit.unit_number));
+            if values.unit_number.is_empty() {
+                values.unit_number = unit.unit_number;
+            }
         }
     }
     let selected_property = parse_id(&values.property_id, PropertyId);
@@ -182,9 +190,27 @@ pub async fn create_call(state: web::Data<AppState>, req: HttpRequest, body: web
         let mut form = FormFields::parse(&body)?;
         let session = guarded_post(&state, &req, &mut form).await?;
         let key = form.take("IdempotencyKey").map(|k| k.trim().to_string()).filter(|k| !k.is_empty());
+        // The unit typed by number (the form's field for a caller not in the
+        // directory) stands for UnitId; with no such field, UnitId as sent.
+        let unit_number = form.take("UnitNumber").map(|n| n.trim().to_string());
+        let mut unit_problem = None;
+        if let Some(typed) = &unit_number {
+            form.take("UnitId");
+            if !typed.is_empty() {
+                let property_id = form.get("PropertyId").and_then(|id| parse_id(id, PropertyId));
+                match unit_by_number(&state, &session.caller, property_id, typed, "UnitNumber").await {
+                    Ok(unit_id) => form.0.push(("UnitId".to_string(), unit_id.to_string())),
+                    Err(e) => match is_input_refusal(&e) {
+                        Some(refusal) => unit_problem = Some(FormErrors::from_refusal(refusal)),
+                        None => return Err(e.into()),
+                    },
+                }
+            }
+        }
         let values = NewCallValues {
             property_id: form.get("PropertyId").unwrap_or("").to_string(),
             unit_id: form.get("UnitId").unwrap_or("").to_string(),
+            unit_number: unit_number.unwrap_or_default(),
             resident_id: form.get("ResidentId").unwrap_or("").to_string(),
             call_from: form.get("CallFrom").unwrap_or("").to_string(),
             subject: form.get("Subject").unwrap_or("").to_string(),
@@ -193,6 +219,12 @@ pub async fn create_call(state: web::Data<AppState>, req: HttpRequest, body: web
             status_id: form.get("ModuleStatusId").unwrap_or("").to_string(),
             reasons: form.all("LogReasons").into_iter().filter_map(|id| parse_id(id, ReasonId)).collect(),
         };
+        if let Some(mut errors) = unit_problem {
+            errors.message = Some("the unit is not found.".to_string());
+            let key = key.unwrap_or_else(new_idempotency_key);
+            let page = new_call_page(&state, &req, &session, values, errors, key).await?;
+            return Ok(render(StatusCode::BAD_REQUEST, &page));
+        }
         let zone = state.service.config.zone.clone();
         let outcome = match read_new_call_log(Fields::from_text_pairs(form.0, ""), &zone, Stamp::now()) {
             Ok(input) => match Writer::of(&session.caller) {
@@ -202,7 +234,11 @@ pub async fn create_call(state: web::Data<AppState>, req: HttpRequest, body: web
             Err(refusal) => Err(refusal.into()),
         };
         match outcome {
-            Ok((log, _)) => Ok(see_other(&format!("/calls/{}", log.log_id))),
+            Ok((log, _)) => {
+                let mut done = see_other(&format!("/calls/{}", log.log_id));
+                append_cookie(&mut done, super::flash::set(&req, Saved::CallLogged, log.log_id));
+                Ok(done)
+            }
             // The form was sent before with other text (a page kept from
             // before, edited): nothing was created. Shown again with the
             // message and a fresh key, so sending it now logs this call.
@@ -236,13 +272,10 @@ struct ThreadEntry {
     text: String,
 }
 
+/// One entry of the history, in words (docs/console.md §7).
 struct HistoryRow {
     date: When,
-    user: String,
-    action: String,
-    field: String,
-    old_value: String,
-    new_value: String,
+    sentence: String,
 }
 
 /// The comment and status form as typed.
@@ -263,6 +296,7 @@ struct CallPage {
     property_id: PropertyId,
     property_name: String,
     unit_id: Option<UnitId>,
+    unit_number: Option<String>,
     resident_id: Option<ResidentId>,
     takenby: String,
     status: String,
@@ -279,6 +313,8 @@ struct CallPage {
     values: UpdateValues,
     statuses: Vec<Choice>,
     errors: FormErrors,
+    /// What the save that led here did ("Call #42 logged"), shown once.
+    saved: Option<String>,
 }
 
 impl CallPage {
@@ -311,6 +347,12 @@ async fn call_page(
     let reasons = state.service.list_reasons(caller, true).await?;
     let (_, history) = state.service.call_log_history(caller, log_id, Page { number: 1, size: 500 }).await?;
     let names = StatusNames::new(statuses.clone());
+    let unit_number = match log.unit_id {
+        Some(unit_id) => Some(state.service.get_unit(caller, unit_id).await?.unit_number),
+        None => None,
+    };
+    let words =
+        Names { statuses: statuses.iter().map(|s| (s.module_status_id, s.name.clone())).collect(), ..Names::default() };
     let values = typed.unwrap_or_else(|| UpdateValues {
         notes: log.notes.clone().unwrap_or_default(),
         status_id: Some(log.module_status_id),
@@ -325,6 +367,7 @@ async fn call_page(
         property_id: log.property_id,
         property_name: property.property_name,
         unit_id: log.unit_id,
+        unit_number,
         resident_id: log.resident_id,
         takenby: log.takenby.clone(),
         status: names.name(log.module_status_id),
@@ -349,14 +392,7 @@ async fn call_page(
             .collect(),
         history: history
             .iter()
-            .map(|h| HistoryRow {
-                date: When::of(h.date, zone),
-                user: h.user.clone(),
-                action: h.action.as_str().to_string(),
-                field: h.field.map(|f| f.as_str().to_string()).unwrap_or_default(),
-                old_value: h.old_value.clone().unwrap_or_default(),
-                new_value: h.new_value.clone().unwrap_or_default(),
-            })
+            .map(|h| HistoryRow { date: When::of(h.date, zone), sentence: history_sentence(h, &words) })
             .collect(),
         can_write: Writer::allows(caller),
         etag: log.etag(),
@@ -372,7 +408,15 @@ async fn call_page(
             .collect(),
         values,
         errors,
+        saved: None,
     })
+}
+
+/// Adds a `Set-Cookie` to an answer (the flash message of a save).
+fn append_cookie(response: &mut HttpResponse, (name, value): (actix_web::http::header::HeaderName, String)) {
+    if let Ok(value) = actix_web::http::header::HeaderValue::from_str(&value) {
+        response.headers_mut().append(name, value);
+    }
 }
 
 pub async fn call_view(state: web::Data<AppState>, req: HttpRequest) -> HttpResponse {
@@ -380,8 +424,13 @@ pub async fn call_view(state: web::Data<AppState>, req: HttpRequest) -> HttpResp
     let result = async {
         let session = session.as_ref().ok_or_else(|| PageFailure::SignIn { next: super::this_page(&req) })?;
         let log_id = path_log_id(&req)?;
-        let page = call_page(&state, session, log_id, None, FormErrors::default()).await?;
-        Ok(render(StatusCode::OK, &page))
+        let mut page = call_page(&state, session, log_id, None, FormErrors::default()).await?;
+        page.saved = super::flash::read(&req, log_id).map(|saved| saved.message(log_id));
+        let mut shown = render(StatusCode::OK, &page);
+        if super::flash::present(&req) {
+            append_cookie(&mut shown, super::flash::clear(&req));
+        }
+        Ok(shown)
     }
     .await;
     answer(result, session.as_ref())
@@ -394,6 +443,7 @@ pub async fn update_call(state: web::Data<AppState>, req: HttpRequest, body: web
         let session = guarded_post(&state, &req, &mut form).await?;
         let log_id = path_log_id(&req)?;
         let etag = form.take("ETag").map(|e| e.trim().to_string()).filter(|e| !e.is_empty());
+        let commented = form.get("NewComments").is_some_and(|c| !c.trim().is_empty());
         let typed = UpdateValues {
             notes: form.get("Notes").unwrap_or("").to_string(),
             status_id: form.get("ModuleStatusId").and_then(|id| parse_id(id, StatusId)),
@@ -414,7 +464,12 @@ pub async fn update_call(state: web::Data<AppState>, req: HttpRequest, body: web
             Err(refusal) => Err(ServiceError::Refused(refusal)),
         };
         match outcome {
-            Ok(_) => Ok(see_other(&format!("/calls/{log_id}"))),
+            Ok(_) => {
+                let saved = if commented { Saved::CommentAdded } else { Saved::CallUpdated };
+                let mut done = see_other(&format!("/calls/{log_id}"));
+                append_cookie(&mut done, super::flash::set(&req, saved, log_id));
+                Ok(done)
+            }
             Err(ServiceError::Refused(DomainError { kind: ErrorKind::PreconditionFailed, .. })) => {
                 let errors = FormErrors {
                     message: Some(
@@ -451,10 +506,15 @@ struct CallListPage {
     q: String,
     statuses: Vec<Choice>,
     reasons: Vec<Choice>,
-    property_id: String,
-    unit_id: String,
-    resident_id: String,
-    takenby: String,
+    /// The user's properties, the chosen one selected (`propertyId`).
+    properties: Vec<Choice>,
+    /// The unit's number as typed (`unitNumber`), found within the chosen property.
+    unit_number: String,
+    /// Who may have taken a call: users' display names, and the chosen one (`takenBy`).
+    takers: Vec<(String, bool)>,
+    /// A resident chosen elsewhere (a card's link, `residentId`), by name,
+    /// with the list's address without it.
+    resident: Option<(ResidentId, String, String)>,
     from: String,
     to: String,
     sort: String,
@@ -463,6 +523,87 @@ struct CallListPage {
     page_size: i64,
     previous_url: Option<String>,
     next_url: Option<String>,
+}
+
+/// The unit numbered `typed` (ignoring case) of the chosen property: how a
+/// person names a unit (docs/console.md §7: nobody types an id). A refusal
+/// names `field` and says what is wrong in the page's own words.
+async fn unit_by_number(
+    state: &AppState,
+    caller: &crate::domain::users::Caller,
+    property_id: Option<PropertyId>,
+    typed: &str,
+    field: &str,
+) -> Result<UnitId, ServiceError> {
+    let Some(property_id) = property_id else {
+        return Err(DomainError::invalid_field(
+            field,
+            "is found by its number within a property: choose the property too",
+        )
+        .into());
+    };
+    let query =
+        UnitQuery { number_prefix: Some(typed.to_lowercase()), resident_name: None, sort: UnitSort::UnitNumber };
+    let units = state.service.units_of_property(caller, property_id, query).await?;
+    units.iter().find(|u| u.unit_number.trim().eq_ignore_ascii_case(typed)).map(|u| u.unit_id).ok_or_else(|| {
+        DomainError::invalid_field(field, "names no unit of the chosen property; check the number").into()
+    })
+}
+
+/// What the list's form chose by name or number, as the API's filters.
+struct ChosenFilters {
+    /// The query for `GET /api/calllogs`: `unitNumber` replaced by the
+    /// `unitId` it names (or a refusal saying it names none).
+    api_params: Result<QueryParams, ServiceError>,
+    unit_number: String,
+    resident: Option<(ResidentId, String, String)>,
+}
+
+impl ChosenFilters {
+    async fn read(
+        state: &AppState,
+        caller: &crate::domain::users::Caller,
+        params: &QueryParams,
+        query: &str,
+    ) -> ChosenFilters {
+        let mut pairs: Vec<(String, String)> = serde_urlencoded::from_str(query).unwrap_or_default();
+        let mut unit_number = params.get("unitNumber").unwrap_or("").to_string();
+        let resident = match params.id("residentId", ResidentId) {
+            Ok(Some(id)) => match state.service.get_resident(caller, id).await {
+                Ok(r) => {
+                    let mut without = pairs.clone();
+                    without.retain(|(n, _)| !n.eq_ignore_ascii_case("residentId") && !n.eq_ignore_ascii_case("page"));
+                    let href = format!("/calls?{}", serde_urlencoded::to_string(&without).unwrap_or_default());
+                    Some((id, r.full_name(), href))
+                }
+                Err(_) => None,
+            },
+            _ => None,
+        };
+        pairs.retain(|(n, _)| !n.eq_ignore_ascii_case("unitNumber"));
+        let property_id = params.id("propertyId", PropertyId);
+        let unit_id = params.id("unitId", UnitId);
+        let api_params = async {
+            let property_id = property_id?;
+            // A unit from a link (a card's "all calls") shows as its number.
+            if let Ok(Some(unit_id)) = unit_id {
+                if unit_number.is_empty() {
+                    if let Ok(unit) = state.service.get_unit(caller, unit_id).await {
+                        unit_number = unit.unit_number;
+                    }
+                }
+            }
+            let typed = unit_number.trim();
+            if !typed.is_empty() && unit_id.as_ref().is_ok_and(Option::is_none) {
+                let unit_id = unit_by_number(state, caller, property_id, typed, "Unit").await?;
+                pairs.push(("unitId".to_string(), unit_id.to_string()));
+            }
+            let rebuilt = serde_urlencoded::to_string(&pairs).unwrap_or_default();
+            Ok(QueryParams::parse(&rebuilt)?)
+        }
+        .await;
+        ChosenFilters { api_params, unit_number, resident }
+    }
 }
 
 /// The list's query with another page number.
@@ -485,6 +626,32 @@ pub async fn call_list(state: web::Data<AppState>, req: HttpRequest) -> HttpResp
         let chosen_statuses = params.ids("status", StatusId).ok().flatten().unwrap_or_default();
         let chosen_reasons = params.ids("reason", ReasonId).ok().flatten().unwrap_or_default();
         let text = |name: &str| params.get(name).unwrap_or("").to_string();
+        let chosen = ChosenFilters::read(&state, caller, &params, req.query_string()).await;
+        let (_, property_list) = state
+            .service
+            .list_properties(
+                caller,
+                None,
+                PropertyStatus::All,
+                Page { number: 1, size: crate::domain::query::MAX_PAGE_SIZE },
+            )
+            .await?;
+        let chosen_property = params.id("propertyId", PropertyId).ok().flatten();
+        let taken_by = text("takenBy");
+        let mut takers: Vec<(String, bool)> = state
+            .service
+            .staff_names(caller)
+            .await?
+            .into_iter()
+            .map(|n| {
+                let chosen = n.eq_ignore_ascii_case(&taken_by);
+                (n, chosen)
+            })
+            .collect();
+        // A name from a link that is no user's (a call's typed Takenby) stays choosable.
+        if !taken_by.is_empty() && !takers.iter().any(|(_, chosen)| *chosen) {
+            takers.insert(0, (taken_by.clone(), true));
+        }
         let mut page = CallListPage {
             chrome: Chrome::new("Calls", Some(session)),
             message: None,
@@ -507,10 +674,17 @@ pub async fn call_list(state: web::Data<AppState>, req: HttpRequest) -> HttpResp
                     selected: chosen_reasons.contains(&r.call_log_reason_id),
                 })
                 .collect(),
-            property_id: text("propertyId"),
-            unit_id: text("unitId"),
-            resident_id: text("residentId"),
-            takenby: text("takenBy"),
+            properties: property_list
+                .into_iter()
+                .map(|p| Choice {
+                    id: p.property_id.0,
+                    selected: chosen_property == Some(p.property_id),
+                    name: p.property_name,
+                })
+                .collect(),
+            unit_number: chosen.unit_number.clone(),
+            takers,
+            resident: chosen.resident.clone(),
             from: text("from"),
             to: text("to"),
             sort: text("sort"),
@@ -521,6 +695,7 @@ pub async fn call_list(state: web::Data<AppState>, req: HttpRequest) -> HttpResp
             next_url: None,
         };
         let listed = async {
+            let params = chosen.api_params?;
             let filter = crate::wire::calllogs::read_filter(&params, &state.service.config.zone)?;
             let paging = params.page()?;
             let (total, logs) = state.service.list_call_logs(caller, ListScope::Everywhere, filter, paging).await?;
@@ -530,7 +705,7 @@ pub async fn call_list(state: web::Data<AppState>, req: HttpRequest) -> HttpResp
         match listed {
             Ok((total, logs, paging)) => {
                 let now = Stamp::now();
-                page.rows = logs.iter().map(|l| call_row(l, &names, &state, now)).collect();
+                page.rows = call_rows(&state, caller, &logs, &names, now).await?;
                 page.total = total;
                 page.page = paging.number;
                 page.page_size = paging.size;
@@ -544,7 +719,11 @@ pub async fn call_list(state: web::Data<AppState>, req: HttpRequest) -> HttpResp
             }
             Err(e) => match is_input_refusal(&e) {
                 Some(refusal) => {
-                    page.message = Some(super::refusal_text(&refusal.message, &refusal.errors));
+                    // The unit's problems are the page's own words (no typed text in them), said as they are.
+                    page.message = Some(match refusal.errors.as_slice() {
+                        [only] if only.field == "Unit" => format!("Unit: {}.", only.message),
+                        _ => super::refusal_text(&refusal.message, &refusal.errors),
+                    });
                     Ok(render(StatusCode::BAD_REQUEST, &page))
                 }
                 None => Err(e.into()),

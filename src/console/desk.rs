@@ -6,10 +6,12 @@ use super::view::{age, When};
 use super::{answer, render, Chrome, PageFailure, PageResult};
 use crate::domain::calllogs::{CallLog, CallLogFilter, SortField};
 use crate::domain::catalog::{ModuleStatus, StatusCategory};
+use crate::domain::directory::PropertyStatus;
 use crate::domain::ids::{LogId, PropertyId, ResidentId, StatusId, UnitId};
 use crate::domain::lookup::{LookupHit, LookupKind, LookupQuery};
-use crate::domain::query::Page;
+use crate::domain::query::{Page, MAX_PAGE_SIZE};
 use crate::domain::time::Stamp;
+use crate::domain::users::Caller;
 use crate::error::ApiError;
 use crate::service::calllogs::ListScope;
 use crate::state::AppState;
@@ -22,6 +24,8 @@ use std::collections::HashMap;
 /// A call as a row of a short list.
 pub struct CallRow {
     pub log_id: LogId,
+    /// Where the call came from (docs/console.md §7: every list row shows it).
+    pub place: Place,
     pub subject: String,
     pub call_from: String,
     pub status: String,
@@ -70,9 +74,72 @@ impl StatusNames {
     }
 }
 
-pub fn call_row(log: &CallLog, statuses: &StatusNames, state: &AppState, now: Stamp) -> CallRow {
+/// A call's property by name and unit by number, for a row or a page.
+#[derive(Debug, Clone)]
+pub struct Place {
+    pub property_id: PropertyId,
+    pub property_name: String,
+    pub unit_id: Option<UnitId>,
+    pub unit_number: Option<String>,
+}
+
+/// The names of the properties and the numbers of the units of some calls,
+/// read once for a whole list (two reads, whatever its length).
+pub struct Places {
+    properties: HashMap<PropertyId, String>,
+    units: HashMap<UnitId, String>,
+}
+
+impl Places {
+    pub async fn of(state: &AppState, caller: &Caller, logs: &[CallLog]) -> Result<Places, PageFailure> {
+        let mut property_ids: Vec<PropertyId> = logs.iter().map(|l| l.property_id).collect();
+        property_ids.sort_unstable();
+        property_ids.dedup();
+        let mut unit_ids: Vec<UnitId> = logs.iter().filter_map(|l| l.unit_id).collect();
+        unit_ids.sort_unstable();
+        unit_ids.dedup();
+        let mut places = Places { properties: HashMap::new(), units: HashMap::new() };
+        // Listed calls are all of the caller's properties, so asking for them by id is never refused.
+        for ids in property_ids.chunks(MAX_PAGE_SIZE as usize) {
+            let page = Page { number: 1, size: MAX_PAGE_SIZE };
+            let (_, properties) =
+                state.service.list_properties(caller, Some(ids.to_vec()), PropertyStatus::All, page).await?;
+            places.properties.extend(properties.into_iter().map(|p| (p.property_id, p.property_name)));
+        }
+        for ids in unit_ids.chunks(MAX_PAGE_SIZE as usize) {
+            let page = Page { number: 1, size: MAX_PAGE_SIZE };
+            let (_, units) = state.service.units_by_ids(caller, ids.to_vec(), page).await?;
+            places.units.extend(units.into_iter().map(|u| (u.unit_id, u.unit_number)));
+        }
+        Ok(places)
+    }
+
+    pub fn of_log(&self, log: &CallLog) -> Place {
+        Place {
+            property_id: log.property_id,
+            property_name: self.properties.get(&log.property_id).cloned().unwrap_or_default(),
+            unit_id: log.unit_id,
+            unit_number: log.unit_id.and_then(|id| self.units.get(&id).cloned()),
+        }
+    }
+}
+
+/// The rows of a list of calls, with where each came from.
+pub async fn call_rows(
+    state: &AppState,
+    caller: &Caller,
+    logs: &[CallLog],
+    statuses: &StatusNames,
+    now: Stamp,
+) -> Result<Vec<CallRow>, PageFailure> {
+    let places = Places::of(state, caller, logs).await?;
+    Ok(logs.iter().map(|l| call_row(l, places.of_log(l), statuses, state, now)).collect())
+}
+
+fn call_row(log: &CallLog, place: Place, statuses: &StatusNames, state: &AppState, now: Stamp) -> CallRow {
     CallRow {
         log_id: log.log_id,
+        place,
         subject: log.subject.clone(),
         call_from: log.call_from.clone(),
         status: statuses.name(log.module_status_id),
@@ -190,7 +257,7 @@ async fn desk_page(state: &AppState, req: &HttpRequest, session: &Session) -> Pa
         suggested,
         results,
         card,
-        desk_calls: my_logs.iter().map(|l| call_row(l, &statuses, state, now)).collect(),
+        desk_calls: call_rows(state, caller, &my_logs, &statuses, now).await?,
         can_write,
     };
     Ok(render(StatusCode::OK, &page))
@@ -260,9 +327,9 @@ async fn unit_card(
         phones: Vec::new(),
         residents: residents.iter().filter(|r| !r.moved_out(now)).map(|r| (r.resident_id, r.full_name())).collect(),
         new_call_url: format!("/calls/new?unitId={unit_id}"),
-        open_calls: open_logs.iter().map(|l| call_row(l, statuses, state, now)).collect(),
+        open_calls: call_rows(state, caller, &open_logs, statuses, now).await?,
         warning,
-        recent_calls: recent_logs.iter().map(|l| call_row(l, statuses, state, now)).collect(),
+        recent_calls: call_rows(state, caller, &recent_logs, statuses, now).await?,
     })
 }
 

@@ -6,10 +6,12 @@ mod account;
 mod admin;
 mod calls;
 mod desk;
+mod flash;
 mod login;
 mod property;
 pub mod session;
 mod view;
+mod words;
 
 use crate::domain::error::{DomainError, ErrorKind, FieldError};
 use crate::domain::ids::UserId;

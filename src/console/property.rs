@@ -1,7 +1,7 @@
 //! `/properties/{PropertyId}`: a property's board — counts by status
 //! category, its open calls oldest first, its units with their open counts.
 
-use super::desk::{call_row, default_filter, CallRow, StatusNames};
+use super::desk::{call_rows, default_filter, CallRow, StatusNames};
 use super::{answer, render, Chrome, PageFailure};
 use crate::domain::calllogs::{CategoryCounts, SortField};
 use crate::domain::directory::UnitSort;
@@ -74,7 +74,7 @@ pub async fn board(state: web::Data<AppState>, req: HttpRequest) -> HttpResponse
             property_id,
             property_name: property.property_name,
             counts,
-            open_calls: open_logs.iter().map(|l| call_row(l, &statuses, &state, now)).collect(),
+            open_calls: call_rows(&state, caller, &open_logs, &statuses, now).await?,
             open_total,
             units: units
                 .into_iter()

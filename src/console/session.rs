@@ -46,7 +46,7 @@ fn trusted_proxies(req: &HttpRequest) -> &[IpAddr] {
 }
 
 /// Whether the browser reached us over TLS, directly or through a trusted proxy.
-fn over_tls(req: &HttpRequest) -> bool {
+pub fn over_tls(req: &HttpRequest) -> bool {
     crate::auth::over_tls(req, trusted_proxies(req))
 }
 

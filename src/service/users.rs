@@ -428,6 +428,37 @@ impl Service {
         self.store.read(move |tx| -> ServiceResult<_> { Ok(tx.users_page(page)?) }).await
     }
 
+    /// Every user's display name, sorted and once each: what a call's
+    /// `Takenby` says by default, for choosing "taken by" from a list
+    /// (docs/console.md §1). Any signed-in user may ask: the names are on
+    /// the calls they see already, and nothing else of a user is answered.
+    pub async fn staff_names(&self, _caller: &Caller) -> ServiceResult<Vec<String>> {
+        self.store
+            .read(move |tx| -> ServiceResult<Vec<String>> {
+                let mut names = Vec::new();
+                let mut number = 1;
+                loop {
+                    let size = crate::domain::query::MAX_PAGE_SIZE;
+                    let (total, users) = tx.users_page(Page { number, size })?;
+                    names.extend(users.iter().map(|u| {
+                        crate::domain::users::display_name(
+                            &u.user_name,
+                            u.first_name.as_deref(),
+                            u.last_name.as_deref(),
+                        )
+                    }));
+                    if users.is_empty() || number * size >= total {
+                        break;
+                    }
+                    number += 1;
+                }
+                names.sort_by_key(|n| n.to_lowercase());
+                names.dedup_by(|a, b| a.eq_ignore_ascii_case(b));
+                Ok(names)
+            })
+            .await
+    }
+
     /// A user by name (for the command line).
     pub async fn find_user_by_name(&self, _admin: &Admin, user_name: &str) -> ServiceResult<Option<User>> {
         let name = user_name.to_string();

@@ -211,7 +211,10 @@ async fn a_comment_and_status_change_apply_with_the_etag_and_a_conflict_keeps_th
     assert_eq!(log.body["ModuleStatusId"].as_i64().unwrap().to_string(), closed);
     let page = get_page(&app, &path, Some(&cookie)).await;
     assert!(page.body.contains("Called back, fixed") && page.body.contains("<time datetime=\""), "{}", page.body);
-    assert!(page.body.contains("commented") && page.body.contains("ModuleStatusId"), "the history is shown");
+    // The history in words: who did what, with status names, never a column name or an id.
+    assert!(page.shows("added a comment"), "{}", page.body);
+    assert!(page.shows("changed the status from Open to Closed"), "{}", page.body);
+    assert!(!page.body.contains("ModuleStatusId 1") && !page.body.contains(">ModuleStatusId<"), "{}", page.body);
 
     // The same (now stale) ETag: 409, the other change shown, the typed text kept, nothing written.
     let stale = [

@@ -21,6 +21,7 @@ mod console_admin;
 mod console_calls;
 mod console_pages;
 mod console_proxy;
+mod console_reading;
 mod console_safety;
 mod conventions;
 mod costly_reads;

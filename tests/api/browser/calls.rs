@@ -2,6 +2,7 @@
 
 use super::*;
 use crate::helpers::{get, put, sign_in};
+use fantoccini::key::Key;
 use serde_json::json;
 
 #[actix_web::test]
@@ -81,7 +82,7 @@ async fn validation_errors_keep_every_typed_field() {
 
     // Everything but a subject, which is required.
     browser.find("select[name=PropertyId]").await.select_by_value("1").await.unwrap();
-    browser.fill("UnitId", "11").await;
+    browser.fill("UnitNumber", "101").await; // the unit by its number, never its id
     browser.fill("CallFrom", "Pool vendor 555-0100").await;
     browser.find("input[name=LogReasons][value='3']").await.click().await.unwrap();
     browser.find("input[name=LogReasons][value='7']").await.click().await.unwrap();
@@ -97,7 +98,7 @@ async fn validation_errors_keep_every_typed_field() {
     assert!(link.is_displayed().await.unwrap(), "the summary links to the field");
     assert!(browser.exists("#Subject-error").await, "the error stands next to its field");
     assert_eq!(browser.field_value("PropertyId").await, "1");
-    assert_eq!(browser.field_value("UnitId").await, "11");
+    assert_eq!(browser.field_value("UnitNumber").await, "101");
     assert_eq!(browser.field_value("CallFrom").await, "Pool vendor 555-0100");
     assert_eq!(browser.field_value("ModuleStatusId").await, "2");
     assert_eq!(browser.field_value("Notes").await, "Invoice 42 disputed");
@@ -266,5 +267,76 @@ async fn the_call_list_filters_by_status_and_links_each_row() {
     assert!(browser.h1().await.contains("All done"));
     browser.goto("/calls?q=open&propertyId=1&sort=logid&order=asc").await;
     assert!(browser.exists(&format!("a[href='/calls/{open_id}']")).await, "the same query names as the API");
+    browser.finish().await;
+}
+
+/// docs/console.md §1, §7: a caller who is not in the directory (a realtor, a
+/// vendor) is logged with the property and unit found by typing their names
+/// or numbers; the ids travel in the form's fields; the call's page then
+/// names the unit by number and its history speaks in sentences.
+#[actix_web::test]
+#[ignore = "needs chromium + chromedriver (run by .ci/run)"]
+async fn a_caller_not_in_the_directory_is_placed_by_typing_the_units_number() {
+    let (app, admin) = staffed_app().await;
+    let mut browser = open(&app).await;
+    browser.sign_in("agnes", "agnes-password").await;
+    browser.goto("/calls/new").await;
+    assert_eq!(browser.focused().await, "place", "the focus starts on the box that finds the property or unit");
+    let mut keys = browser.keyboard();
+    keys.text("101").await;
+    browser.wait_for_lookup("101").await;
+    let options = browser.find("#place-results").await.text().await.unwrap();
+    assert!(options.contains("Unit 101") && !options.contains("Cole"), "units and properties only: {options}");
+    keys.key(Key::Enter).await;
+    assert_eq!(browser.focused().await, "CallFrom", "choosing moves on to the caller");
+    assert_eq!(browser.field_value("PropertyId").await, "1");
+    assert_eq!(browser.field_value("UnitNumber").await, "101");
+    assert_eq!(browser.field_value("UnitId").await, "11");
+    keys.text("A realtor, 555-0100").await;
+    browser.fill("Subject", "Showing on Friday").await;
+    browser.submit_form_of("Subject").await;
+    let path = browser
+        .wait_for_path("the new call's page", |p| p.starts_with("/calls/") && !p.starts_with("/calls/new"))
+        .await;
+    let log_id: i64 = path.trim_start_matches("/calls/").parse().unwrap();
+    let log = crate::helpers::get(&app, &format!("/api/calllogs/{log_id}"), &admin).await;
+    assert_eq!((log.body["PropertyId"].as_i64(), log.body["UnitId"].as_i64()), (Some(1), Some(11)), "{}", log.text);
+    assert_eq!(log.body["CallFrom"], "A realtor, 555-0100");
+    let text = browser.page_text().await;
+    assert!(text.contains("Harbor View, unit 101"), "{text}");
+    assert!(text.contains("agnes Tester logged the call."), "the history in words: {text}");
+    assert_eq!(browser.focused().await, "saved", "the focus is on the confirmation");
+
+    // A property by its name: the unit is left empty.
+    browser.goto("/calls/new").await;
+    let mut keys = browser.keyboard();
+    keys.text("oak").await;
+    browser.wait_for_lookup("oak").await;
+    keys.key(Key::Enter).await;
+    assert_eq!(browser.field_value("PropertyId").await, "2");
+    assert_eq!(
+        (browser.field_value("UnitNumber").await, browser.field_value("UnitId").await),
+        (String::new(), String::new())
+    );
+    browser.finish().await;
+}
+
+/// docs/console.md §3: after a comment the page says so and holds the focus there.
+#[actix_web::test]
+#[ignore = "needs chromium + chromedriver (run by .ci/run)"]
+async fn after_a_comment_the_focus_is_on_comment_added() {
+    let (app, admin) = staffed_app().await;
+    let log_id = api_log(&app, &admin, json!({"PropertyId": 1, "ResidentId": 111, "Subject": "Noise"})).await;
+    let mut browser = open(&app).await;
+    browser.sign_in("agnes", "agnes-password").await;
+    browser.goto(&format!("/calls/{log_id}")).await;
+    browser.fill("NewComments", "Called back").await;
+    browser.submit_form_of("NewComments").await;
+    browser.wait_for_text("Comment added").await;
+    assert_eq!(browser.path().await, format!("/calls/{log_id}"));
+    assert_eq!(browser.focused().await, "saved");
+    // Shown once: a reload no longer says it.
+    browser.goto(&format!("/calls/{log_id}")).await;
+    assert!(!browser.exists("#saved").await);
     browser.finish().await;
 }

@@ -7,7 +7,7 @@ use serde_json::json;
 use std::time::Duration;
 
 /// The §3 budget: lookup, choose, one reason, subject, submit.
-const KEYSTROKE_BUDGET: usize = 40;
+const KEYSTROKE_BUDGET: usize = 25;
 
 #[actix_web::test]
 #[ignore = "needs chromium + chromedriver (run by .ci/run)"]
@@ -30,11 +30,9 @@ async fn a_call_is_logged_from_the_desk_by_keyboard_alone_within_the_keystroke_b
     browser.find("input[name=LogReasons]").await;
     assert_eq!(browser.focused().await, "LogReasons", "with the caller known the focus starts on the first reason");
     keys.text(" ").await; // tick the first reason
-                          // Tab to Subject, however many reasons stand between (each checkbox is a tab stop).
-    while browser.focused().await != "Subject" {
-        keys.key(Key::Tab).await;
-        assert!(keys.presses <= KEYSTROKE_BUDGET, "the Tab path to Subject is too long");
-    }
+                          // The reasons are one tab stop: the next Tab is Subject, however many reasons there are.
+    keys.key(Key::Tab).await;
+    assert_eq!(browser.focused().await, "Subject", "one Tab from the reasons reaches Subject");
     // Tabbing into a field selects its text, so typing replaces a prefilled subject.
     keys.text("Burst pipe").await; // a 10-letter subject
     keys.chord(Key::Control, Key::Enter).await; // submit
@@ -44,6 +42,10 @@ async fn a_call_is_logged_from_the_desk_by_keyboard_alone_within_the_keystroke_b
     let presses = keys.presses;
     assert!(presses <= KEYSTROKE_BUDGET, "{presses} keystrokes; the budget is {KEYSTROKE_BUDGET}");
     eprintln!("logged a call from /desk by keyboard in {presses} keystrokes");
+    // The page says what happened, and the focus is on that message.
+    let log_id = path.trim_start_matches("/calls/");
+    browser.wait_for_text(&format!("Call #{log_id} logged")).await;
+    assert_eq!(browser.focused().await, "saved", "the focus is on the confirmation");
 
     // What was logged: the resident, the one reason, the typed subject.
     let log_id: i64 = path.trim_start_matches("/calls/").parse().unwrap();
@@ -166,5 +168,131 @@ async fn single_letter_shortcuts_can_be_turned_off() {
     let mut keys = browser.keyboard();
     keys.text("n").await;
     browser.wait_for_path("the new-call form", |p| p.starts_with("/calls/new")).await;
+    browser.finish().await;
+}
+
+#[actix_web::test]
+#[ignore = "needs chromium + chromedriver (run by .ci/run)"]
+async fn arrow_keys_move_between_the_reasons_and_space_ticks_one() {
+    let (app, _) = staffed_app().await;
+    let mut browser = open(&app).await;
+    browser.sign_in("agnes", "agnes-password").await;
+    browser.goto("/calls/new?residentId=111").await;
+    browser.find("input[name=LogReasons]").await;
+    let position = async |browser: &Browser| {
+        browser
+            .js(
+                "const all = [...document.querySelectorAll('input[name=LogReasons]')];
+                 return [all.indexOf(document.activeElement), all.filter(r => r.tabIndex === 0).length,
+                         all.filter(r => r.checked).map(r => all.indexOf(r))];",
+                vec![],
+            )
+            .await
+    };
+    assert_eq!(position(&browser).await, json!([0, 1, []]), "the focus starts on the first reason, the only tab stop");
+    let mut keys = browser.keyboard();
+    keys.key(Key::Right).await;
+    keys.key(Key::Down).await;
+    assert_eq!(position(&browser).await, json!([2, 1, []]), "arrows move between the reasons");
+    keys.text(" ").await;
+    keys.key(Key::Left).await;
+    assert_eq!(position(&browser).await, json!([1, 1, [2]]), "Space ticked the third; the tab stop follows the focus");
+    keys.key(Key::Tab).await;
+    assert_eq!(browser.focused().await, "Subject");
+    keys.chord(Key::Shift, Key::Tab).await;
+    assert_eq!(position(&browser).await, json!([1, 1, [2]]), "Shift+Tab comes back to the reason last focused");
+    browser.finish().await;
+}
+
+#[actix_web::test]
+#[ignore = "needs chromium + chromedriver (run by .ci/run)"]
+async fn question_mark_lists_the_shortcuts_on_every_page_and_slash_finds_its_box() {
+    let (app, admin) = staffed_app().await;
+    let log_id = api_log(&app, &admin, json!({"PropertyId": 1, "ResidentId": 111, "Subject": "Noise"})).await;
+    let mut browser = open(&app).await;
+    browser.sign_in("admin", crate::helpers::ADMIN_PASSWORD).await;
+    let call = format!("/calls/{log_id}");
+    for path in [
+        "/desk",
+        "/desk?residentId=111",
+        "/calls",
+        "/calls/new",
+        "/calls/new?residentId=111",
+        &call,
+        "/properties/1",
+        "/admin",
+        "/account",
+    ] {
+        browser.goto(path).await;
+        browser.js("document.activeElement.blur();", vec![]).await;
+        let mut keys = browser.keyboard();
+        keys.text("?").await;
+        let open = "const d = document.getElementById('shortcuts'); return !!d && d.open;";
+        assert_eq!(browser.js(open, vec![]).await, json!(true), "`?` lists the shortcuts on {path}");
+        let text = browser.find("#shortcuts").await.text().await.unwrap();
+        assert!(text.contains("Ctrl") && text.contains("one Tab stop"), "{path}: {text}");
+        keys.key(Key::Escape).await;
+        assert_eq!(browser.js(open, vec![]).await, json!(false), "Escape closes the list on {path}");
+    }
+    // `/` focuses the page's own search or lookup box.
+    for (path, box_name) in [("/desk", "q"), ("/calls", "q"), ("/calls/new", "place")] {
+        browser.goto(path).await;
+        browser.js("document.activeElement.blur();", vec![]).await;
+        browser.keyboard().text("/").await;
+        assert_eq!(browser.focused().await, box_name, "`/` on {path}");
+    }
+    // A page without one sends `/` to the desk's lookup.
+    browser.goto(&call).await;
+    browser.js("document.activeElement.blur();", vec![]).await;
+    browser.keyboard().text("/").await;
+    browser.wait_for_path("the desk", |p| p == "/desk").await;
+    assert_eq!(browser.focused().await, "q");
+    browser.finish().await;
+}
+
+/// docs/console.md §7: when the lookup answers `"Suggested": true` (nothing
+/// matched as typed), its options sit under a "Did you mean" heading that
+/// names the listbox; a plain answer shows no heading. The page's own
+/// requests are answered by a stand-in here, so this checks the page's
+/// rendering whatever the server's matching does.
+#[actix_web::test]
+#[ignore = "needs chromium + chromedriver (run by .ci/run)"]
+async fn suggestions_are_shown_under_did_you_mean() {
+    let (app, _) = staffed_app().await;
+    let mut browser = open(&app).await;
+    browser.sign_in("agnes", "agnes-password").await;
+    browser.goto("/desk").await;
+    let stand_in = "const suggested = arguments[0];
+        window.fetch = () => Promise.resolve(new Response(JSON.stringify({Total: 1, Suggested: suggested,
+            Elements: [{Kind: 'Resident', Id: 112, Label: 'José Núñez — Unit 101, Harbor View',
+                        PropertyId: 1, UnitId: 11, ResidentId: 112}]}),
+            {status: 200, headers: {'Content-Type': 'application/json'}}));";
+    let heading = "const h = document.getElementById('lookup-results-suggested');
+        const list = document.getElementById('lookup-results');
+        return [!!h && !h.hidden, list.getAttribute('aria-labelledby'), list.hidden,
+                document.querySelectorAll('#lookup-results [role=option]').length];";
+    let wait_for_list = async |browser: &Browser| {
+        let started = std::time::Instant::now();
+        while browser.js("return document.getElementById('lookup-results').hidden;", vec![]).await != json!(false) {
+            assert!(started.elapsed() < Duration::from_secs(10), "the list did not open");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    };
+
+    browser.js(stand_in, vec![json!(true)]).await;
+    browser.keyboard().text("nunex").await;
+    wait_for_list(&browser).await;
+    assert_eq!(browser.js(heading, vec![]).await, json!([true, "lookup-results-suggested", false, 1]));
+    let status = browser.find("#lookup-status").await.text().await.unwrap();
+    assert!(status.starts_with("Did you mean"), "{status}");
+    let shown = browser.find("#lookup-results-suggested").await.text().await.unwrap();
+    assert_eq!(shown, "Did you mean");
+
+    // A plain answer: no heading, the list named by its own label.
+    browser.goto("/desk").await;
+    browser.js(stand_in, vec![json!(false)]).await;
+    browser.keyboard().text("nunez").await;
+    wait_for_list(&browser).await;
+    assert_eq!(browser.js(heading, vec![]).await, json!([false, null, false, 1]));
     browser.finish().await;
 }
