@@ -382,3 +382,14 @@ CREATE TABLE name_words (
 ) WITHOUT ROWID;
 CREATE INDEX name_words_by_letters ON name_words(letters, word);
 CREATE INDEX name_words_by_reversed ON name_words(reversed);
+
+-- The office's settings (docs/api.md §16), one row. The time zone is NULL
+-- until an admin sets it (UTC is in force meanwhile, and the console
+-- reminds admins to set it); a server started with `--timezone` stores that
+-- zone here if none is set.
+CREATE TABLE office_settings (
+    only_row    INTEGER PRIMARY KEY CHECK (only_row = 1),
+    time_zone   TEXT,
+    office_name TEXT
+);
+INSERT INTO office_settings (only_row) VALUES (1);

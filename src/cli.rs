@@ -2,7 +2,7 @@
 //! Exit codes: 0 success, 1 runtime failure, 2 usage error (clap's own).
 
 use crate::app::build_app;
-use crate::config::{AppConfig, ConfigError, Database, StoreConfig, Synchronous};
+use crate::config::{AppConfig, ConfigError, Database, OfficeZone, StoreConfig, Synchronous};
 use crate::credentials::new_password;
 use crate::domain::directory::{ImportBatch, Property, Resident, RowKind, Unit, LISTED_PROBLEMS};
 use crate::domain::ids::{PropertyId, ResidentId, TokenId, UnitId};
@@ -78,9 +78,10 @@ pub struct ServeArgs {
     /// Address to listen on.
     #[arg(long, env = "CALLLOG_BIND", default_value = "127.0.0.1:8080")]
     pub bind: String,
-    /// IANA time zone dates are written in (e.g. America/New_York).
-    #[arg(long, env = "CALLLOG_TIMEZONE", default_value = "UTC", value_parser = parse_zone)]
-    pub timezone: TimeZone,
+    /// IANA time zone dates are written in (e.g. America/New_York), fixed for this process; without it, the
+    /// office time zone set on /admin or by PUT /api/settings (UTC until one is set).
+    #[arg(long, env = "CALLLOG_TIMEZONE", value_parser = parse_zone)]
+    pub timezone: Option<TimeZone>,
     /// SQLite synchronous mode: full (the default, durable) or normal (faster). SQLite only.
     #[arg(long, env = "CALLLOG_SYNCHRONOUS", value_parser = Synchronous::parse)]
     pub synchronous: Option<Synchronous>,
@@ -114,7 +115,11 @@ fn parse_proxy_address(text: &str) -> Result<IpAddr, BadValue> {
 impl ServeArgs {
     /// The application settings these flags choose.
     fn app_config(&self) -> AppConfig {
-        AppConfig { zone: self.timezone.clone(), trusted_proxies: self.trusted_proxies.clone(), ..AppConfig::default() }
+        let zone = match &self.timezone {
+            Some(zone) => OfficeZone::pinned(zone.clone()),
+            None => OfficeZone::from_settings(),
+        };
+        AppConfig { zone, trusted_proxies: self.trusted_proxies.clone(), ..AppConfig::default() }
     }
 
     /// The store settings these flags choose for `db`.
@@ -196,9 +201,9 @@ pub enum TokenCommand {
     List {
         /// The user whose tokens to list.
         name: String,
-        /// IANA time zone the dates are written in.
-        #[arg(long, env = "CALLLOG_TIMEZONE", default_value = "UTC", value_parser = parse_zone)]
-        timezone: TimeZone,
+        /// IANA time zone the dates are written in (default: the office time zone).
+        #[arg(long, env = "CALLLOG_TIMEZONE", value_parser = parse_zone)]
+        timezone: Option<TimeZone>,
     },
     /// Revoke the live token TOKENID (any user's); exit 1 when there is none.
     Revoke {
@@ -222,9 +227,10 @@ pub struct ImportArgs {
     /// ResidentLastName, other Resident fields optional.
     #[arg(long, value_name = "FILE.csv")]
     pub residents: Option<PathBuf>,
-    /// IANA time zone of MoveInDate and MoveOutDate values written without an offset.
-    #[arg(long, env = "CALLLOG_TIMEZONE", default_value = "UTC", value_parser = parse_zone)]
-    pub timezone: TimeZone,
+    /// IANA time zone of MoveInDate and MoveOutDate values written without an offset (default: the office
+    /// time zone).
+    #[arg(long, env = "CALLLOG_TIMEZONE", value_parser = parse_zone)]
+    pub timezone: Option<TimeZone>,
 }
 
 // Value parsers: a bad value is a usage error (exit 2), reported by clap.
@@ -349,7 +355,7 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Token(TokenCommand::Create { name, label, expires_days }) => {
             token_create(&cli.db, &name, label, expires_days)
         }
-        Command::Token(TokenCommand::List { name, timezone }) => token_list(&cli.db, &name, &timezone),
+        Command::Token(TokenCommand::List { name, timezone }) => token_list(&cli.db, &name, timezone.as_ref()),
         Command::Token(TokenCommand::Revoke { token_id }) => token_revoke(&cli.db, TokenId(token_id)),
         Command::Import(args) => import(&cli.db, args),
         Command::Backup { dest } => backup(&cli.db, &dest),
@@ -377,7 +383,11 @@ fn with_service<T>(db: &Database, work: impl AsyncFnOnce(&Service) -> Result<T, 
         .enable_all()
         .build()
         .map_err(|e| Failure(format!("cannot start the runtime: {e}")))?;
-    let result = runtime.block_on(work(&service));
+    let result = runtime.block_on(async {
+        // The office time zone, for the dates a command reads or prints.
+        service.load_office_settings().await?;
+        work(&service).await
+    });
     service.store.close();
     result
 }
@@ -395,6 +405,7 @@ fn serve(db: &Database, args: ServeArgs) -> Result<(), Failure> {
             .bind(&bind)
             .map_err(|e| Failure(format!("cannot listen on {bind}: {e}")))?;
         let addresses = server.addrs();
+        state.service.load_office_settings().await?;
         if let Some(password) = state.service.ensure_first_admin().await? {
             println!("Created the first user: admin, password {password} (shown only this once).");
             let _ = std::io::stdout().flush();
@@ -568,11 +579,13 @@ fn user_unlock(db: &Database, name: &str) -> Result<(), Failure> {
     Ok(())
 }
 
-fn token_list(db: &Database, name: &str, zone: &TimeZone) -> Result<(), Failure> {
-    let tokens = with_service(db, async |service| {
+fn token_list(db: &Database, name: &str, zone: Option<&TimeZone>) -> Result<(), Failure> {
+    let (tokens, zone) = with_service(db, async |service| {
         let user = user_named(service, name).await?;
-        Ok(service.list_api_tokens(&Admin::command_line().user_access(user.user_id)).await?)
+        let zone = zone.cloned().unwrap_or_else(|| service.config.zone.current());
+        Ok((service.list_api_tokens(&Admin::command_line().user_access(user.user_id)).await?, zone))
     })?;
+    let zone = &zone;
     for token in tokens {
         let expires = token.expires_on.map(|e| e.format_in(zone)).unwrap_or_else(|| "never".to_string());
         let label = field(token.name.as_deref().unwrap_or(""));
@@ -609,7 +622,10 @@ fn token_create(db: &Database, name: &str, label: Option<String>, expires_days: 
 }
 
 fn import(db: &Database, args: ImportArgs) -> Result<(), Failure> {
-    let zone = args.timezone.clone();
+    let zone = match &args.timezone {
+        Some(zone) => zone.clone(),
+        None => office_zone_of(db)?,
+    };
     // Each file is read row by row into typed rows named by file and line,
     // for shape problems and reference problems alike.
     let mut batch = ImportBatch::default();
@@ -629,6 +645,18 @@ fn import(db: &Database, args: ImportArgs) -> Result<(), Failure> {
     })?;
     println!("Imported {}.", counts.summary());
     Ok(())
+}
+
+/// The office time zone stored in `db` (docs/api.md §16); UTC for a SQLite
+/// file not made yet, which is not made here (a command whose input is bad
+/// must leave no new file behind).
+fn office_zone_of(db: &Database) -> Result<TimeZone, Failure> {
+    if let Database::Sqlite(path) = db {
+        if !path.exists() {
+            return Ok(TimeZone::UTC);
+        }
+    }
+    with_service(db, async |service| Ok(service.config.zone.current()))
 }
 
 fn backup(db: &Database, dest: &Path) -> Result<(), Failure> {

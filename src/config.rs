@@ -4,6 +4,7 @@ use crate::domain::time::Clock;
 use jiff::tz::TimeZone;
 use std::net::IpAddr;
 use std::path::PathBuf;
+use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
 /// A setting that cannot be read; its text follows the option's name in
@@ -124,11 +125,59 @@ impl StoreConfig {
     }
 }
 
+/// The office time zone in force (docs/api.md §16): the one `serve
+/// --timezone` pins, else the one stored in the database's settings (UTC
+/// until an admin sets one). Clones share it, so a change made through one
+/// is seen by every part of the service at once.
+#[derive(Debug, Clone)]
+pub struct OfficeZone {
+    /// The stored zone, and whether it was read from the database yet.
+    stored: Arc<RwLock<(TimeZone, bool)>>,
+    pinned: Option<TimeZone>,
+}
+
+impl OfficeZone {
+    /// Follows the database's settings; UTC until they are read.
+    pub fn from_settings() -> OfficeZone {
+        OfficeZone { stored: Arc::new(RwLock::new((TimeZone::UTC, false))), pinned: None }
+    }
+
+    /// `zone` whatever the settings say (`serve --timezone`).
+    pub fn pinned(zone: TimeZone) -> OfficeZone {
+        OfficeZone { stored: Arc::new(RwLock::new((zone.clone(), false))), pinned: Some(zone) }
+    }
+
+    /// The zone dates are written and read in now.
+    pub fn current(&self) -> TimeZone {
+        match &self.pinned {
+            Some(zone) => zone.clone(),
+            None => self.stored.read().map(|s| s.0.clone()).unwrap_or(TimeZone::UTC),
+        }
+    }
+
+    /// The zone the flag pins, if any.
+    pub fn pinned_zone(&self) -> Option<&TimeZone> {
+        self.pinned.as_ref()
+    }
+
+    /// Whether the settings were read since the start.
+    pub fn is_loaded(&self) -> bool {
+        self.stored.read().map(|s| s.1).unwrap_or(false)
+    }
+
+    /// The settings' zone, as just read or written (`None`: not set, UTC).
+    pub fn follow(&self, stored: Option<TimeZone>) {
+        if let Ok(mut s) = self.stored.write() {
+            *s = (stored.unwrap_or(TimeZone::UTC), true);
+        }
+    }
+}
+
 /// Everything the HTTP application needs beyond the store.
 #[derive(Debug, Clone)]
 pub struct AppConfig {
     /// The zone dates are written in and offset-less input dates are read in.
-    pub zone: TimeZone,
+    pub zone: OfficeZone,
     /// Session token lifetime (docs/api.md §3: 12 h).
     pub session_seconds: i64,
     /// How long a verified token is trusted without asking the database.
@@ -151,7 +200,7 @@ pub struct AppConfig {
 impl Default for AppConfig {
     fn default() -> Self {
         AppConfig {
-            zone: TimeZone::UTC,
+            zone: OfficeZone::from_settings(),
             session_seconds: 12 * 3600,
             token_cache_seconds: 30,
             password_checks: crate::credentials::PasswordChecks::default_permits(),

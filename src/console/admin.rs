@@ -112,7 +112,7 @@ async fn admin_page(
     let statuses = state.service.list_statuses(caller, true).await?;
     let recent = Page { number: 1, size: RECENT_CHANGES };
     let (_, changes) = state.service.audit_entries(caller, Default::default(), recent).await?;
-    let zone = &state.service.config.zone;
+    let zone = &state.service.config.zone.current();
     let words = Names {
         properties: properties.iter().map(|p| (p.property_id, p.property_name.clone())).collect(),
         users: users
@@ -551,7 +551,7 @@ pub async fn import(state: web::Data<AppState>, req: HttpRequest, mut multipart:
         // One import at a time, admitted before its files are read (docs/api.md §6: memory).
         let admin = Admin::of(&session.caller)?;
         let permit = state.service.admit_import(&admin).await?;
-        let upload = read_upload(multipart, &state.service.config.zone).await?;
+        let upload = read_upload(multipart, &state.service.config.zone.current()).await?;
         let result = match upload.problem {
             None => state.service.import_directory(&admin, permit, upload.batch).await,
             Some(problem) => Err(crate::domain::error::DomainError::invalid(problem).into()),

@@ -225,7 +225,7 @@ pub async fn create_call(state: web::Data<AppState>, req: HttpRequest, body: web
             let page = new_call_page(&state, &req, &session, values, errors, key).await?;
             return Ok(render(StatusCode::BAD_REQUEST, &page));
         }
-        let zone = state.service.config.zone.clone();
+        let zone = state.service.config.zone.current();
         let outcome = match read_new_call_log(Fields::from_text_pairs(form.0, ""), &zone, Stamp::now()) {
             Ok(input) => match Writer::of(&session.caller) {
                 Ok(writer) => state.service.create_call_log(&writer, input, key.clone()).await,
@@ -340,7 +340,7 @@ async fn call_page(
     errors: FormErrors,
 ) -> Result<CallPage, PageFailure> {
     let caller = &session.caller;
-    let zone = &state.service.config.zone;
+    let zone = &state.service.config.zone.current();
     let log = state.service.get_call_log(caller, log_id).await?;
     let property = state.service.get_property(caller, log.property_id).await?;
     let statuses = state.service.list_statuses(caller, true).await?;
@@ -696,7 +696,7 @@ pub async fn call_list(state: web::Data<AppState>, req: HttpRequest) -> HttpResp
         };
         let listed = async {
             let params = chosen.api_params?;
-            let filter = crate::wire::calllogs::read_filter(&params, &state.service.config.zone)?;
+            let filter = crate::wire::calllogs::read_filter(&params, &state.service.config.zone.current())?;
             let paging = params.page()?;
             let (total, logs) = state.service.list_call_logs(caller, ListScope::Everywhere, filter, paging).await?;
             Ok::<_, ServiceError>((total, logs, paging))

@@ -144,14 +144,14 @@ fn call_row(log: &CallLog, place: Place, statuses: &StatusNames, state: &AppStat
         call_from: log.call_from.clone(),
         status: statuses.name(log.module_status_id),
         category: statuses.category(log.module_status_id),
-        created: When::of(log.created_on, &state.service.config.zone),
+        created: When::of(log.created_on, &state.service.config.zone.current()),
         age: age(log.created_on, now),
     }
 }
 
 /// A filter with every default of the API's list (newest first).
 pub fn default_filter(state: &AppState) -> Result<CallLogFilter, PageFailure> {
-    Ok(crate::wire::calllogs::read_filter(&QueryParams::parse("")?, &state.service.config.zone)?)
+    Ok(crate::wire::calllogs::read_filter(&QueryParams::parse("")?, &state.service.config.zone.current())?)
 }
 
 /// The chosen resident or unit: who, where, phones, open calls and the last calls.

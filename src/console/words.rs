@@ -146,6 +146,32 @@ fn audit_predicate(entry: &AuditEntry, names: &Names) -> String {
         AuditAction::StatusCreated => format!("added the status {}", catalog_name(target, "status ")),
         AuditAction::StatusChanged => catalog_changed("status", catalog_name(target, "status "), details),
         AuditAction::DirectoryImported => format!("imported {}", and_last(details)),
+        AuditAction::SettingsChanged => settings_changed(details),
+    }
+}
+
+/// "set the office time zone to America/New_York and renamed the office
+/// “Harbor Management”", from `time zone UTC → America/New_York; office
+/// name "" → "Harbor Management"`.
+fn settings_changed(details: &str) -> String {
+    let changes: Vec<String> = parts(details)
+        .iter()
+        .filter_map(|part| {
+            if let Some(change) = part.strip_prefix("time zone ") {
+                let (_, to) = arrow(change)?;
+                return Some(format!("set the office time zone to {to}"));
+            }
+            let (_, to) = arrow(part.strip_prefix("office name ")?)?;
+            Some(match unquote(to) {
+                name if name.is_empty() => "removed the office name".to_string(),
+                name => format!("renamed the office “{name}”"),
+            })
+        })
+        .collect();
+    if changes.is_empty() {
+        "changed the office settings".to_string()
+    } else {
+        and_list(&changes)
     }
 }
 
@@ -345,6 +371,14 @@ mod tests {
         assert_eq!(
             audit(AuditAction::DirectoryImported, "directory", Some("3 properties, 40 units, 80 residents")),
             "Ann Admin imported 3 properties, 40 units and 80 residents"
+        );
+        assert_eq!(
+            audit(
+                AuditAction::SettingsChanged,
+                "office",
+                Some(r#"time zone UTC → America/New_York; office name "" → "Harbor Management""#),
+            ),
+            "Ann Admin set the office time zone to America/New_York and renamed the office “Harbor Management”"
         );
         assert_eq!(
             audit(AuditAction::UserCreated, "user sam (id 5)", Some("role agent; properties none")),

@@ -46,6 +46,9 @@ pub enum AuditAction {
     StatusChanged,
     #[strum(serialize = "directory.imported")]
     DirectoryImported,
+    /// The office's settings (time zone, name) changed.
+    #[strum(serialize = "settings.changed")]
+    SettingsChanged,
 }
 
 impl AuditAction {

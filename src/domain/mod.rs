@@ -10,6 +10,7 @@ pub mod lookup;
 pub mod packed;
 pub mod passwords;
 pub mod query;
+pub mod settings;
 pub mod suggest;
 pub mod throttle;
 pub mod time;

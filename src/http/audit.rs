@@ -27,7 +27,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
 async fn list(state: web::Data<AppState>, caller: Caller, req: HttpRequest) -> Handler {
     let caller = Admin::of(&caller)?;
     let params = query(&req)?;
-    let zone = &state.service.config.zone;
+    let zone = &state.service.config.zone.current();
     let filter = AuditFilter {
         user_id: params.id("userId", UserId)?,
         from: params.date("from", zone)?,

@@ -82,7 +82,7 @@ async fn create(state: web::Data<AppState>, caller: Caller, req: HttpRequest, bo
     // request the document calls invalid is never accepted, key or not); the
     // service compares the body with the key's first one.
     let fields = require_body(&req, body, BodyKinds::Json).await?;
-    let input = read_new_call_log(fields, &state.service.config.zone, Stamp::now())?;
+    let input = read_new_call_log(fields, &state.service.config.zone.current(), Stamp::now())?;
     let (log, creation) = state.service.create_call_log(&caller, input, key).await?;
     let status = if creation == Creation::Replayed { StatusCode::OK } else { StatusCode::CREATED };
     Ok(log_response(&state, status, log, true))
@@ -181,7 +181,7 @@ async fn history(state: web::Data<AppState>, caller: Caller, req: HttpRequest) -
 
 fn read_filter(state: &AppState, req: &HttpRequest) -> Result<(CallLogFilter, Page), ApiError> {
     let params = query(req)?;
-    Ok((crate::wire::calllogs::read_filter(&params, &state.service.config.zone)?, params.page()?))
+    Ok((crate::wire::calllogs::read_filter(&params, &state.service.config.zone.current())?, params.page()?))
 }
 
 async fn run_list(state: &AppState, caller: &Caller, req: &HttpRequest, scope: ListScope) -> Handler {

@@ -189,7 +189,7 @@ async fn import(state: web::Data<AppState>, caller: Caller, req: HttpRequest, bo
     // One import at a time, admitted before its body is read (docs/api.md §6: memory).
     let caller = Admin::of(&caller)?;
     let permit = state.service.admit_import(&caller).await?;
-    let batch = read_import_body(&req, body, state.service.config.zone.clone()).await?;
+    let batch = read_import_body(&req, body, state.service.config.zone.current()).await?;
     let counts = state.service.import_directory(&caller, permit, batch).await?;
     ok_json(&state, counts)
 }

@@ -10,6 +10,7 @@ pub mod directory;
 pub mod docs;
 pub mod openapi;
 pub mod ops;
+pub mod settings;
 pub mod users;
 
 use crate::error::ApiError;
@@ -151,6 +152,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     audit::routes(cfg);
     catalog::routes(cfg);
     directory::routes(cfg);
+    settings::routes(cfg);
     ops::routes(cfg);
     docs::routes(cfg);
 }

@@ -14,12 +14,14 @@ use crate::domain::catalog::{StatusCategory, DISPLAY_ORDERS, MAX_CATALOG_NAME};
 use crate::domain::directory::MAX_IMPORT_TEXT;
 use crate::domain::lookup::MAX_LOOKUP_CHARS;
 use crate::domain::query::MAX_PAGE_SIZE;
+use crate::domain::settings::MAX_OFFICE_NAME_CHARS;
 use crate::domain::users::{MAX_PASSWORD_CHARS, MIN_PASSWORD_CHARS};
 use crate::error::ErrorCode;
 use crate::wire::calllogs::CALL_LOG_RESOURCE;
 use crate::wire::catalog::{REASON_RESOURCE, STATUS_RESOURCE};
 use crate::wire::directory::{IMPORT_RESOURCE, PROPERTY_RESOURCE, RESIDENT_RESOURCE, UNIT_RESOURCE};
 use crate::wire::input::Resource;
+use crate::wire::settings::SETTINGS_RESOURCE;
 use crate::wire::users::{TOKEN_RESOURCE, USER_RESOURCE};
 use crate::wire::{MAX_BODY_BYTES, MAX_IMPORT_BYTES};
 use serde_json::{json, Map, Value};
@@ -84,6 +86,8 @@ pub const MAX_TOKEN_NAME: usize = 100;
         crate::http::directory::get_resident,
         crate::http::directory::import,
         crate::http::directory::lookup,
+        crate::http::settings::get_settings,
+        crate::http::settings::change_settings,
         crate::http::docs::openapi,
         crate::http::docs::help,
         crate::http::ops::healthz,
@@ -315,6 +319,16 @@ fn request_body(method: &str, path: &str) -> Option<Value> {
                 "NewComments": nullable(text(MAX_COMMENT, "appended as a comment when not blank")),
             }),
             Some(CALL_LOG_RESOURCE),
+        ),
+        ("put", "/api/settings") => body_object(
+            &[],
+            json!({"TimeZone": {"type": "string", "pattern": "^[A-Za-z0-9_+/-]{1,64}$",
+                                     "description": "an IANA time zone name (America/New_York, any case) that the \
+                                         time zone database knows; else 400/114"},
+                       "OfficeName": nullable(json!({"type": "string", "maxLength": MAX_OFFICE_NAME_CHARS,
+                                                    "pattern": format!("^[^{CONTROL}]*$"),
+                                                    "description": "null or blank removes it"}))}),
+            Some(SETTINGS_RESOURCE),
         ),
         ("post", "/api/calllogreasons") => {
             let properties =

@@ -69,7 +69,7 @@ async fn sign_in(state: web::Data<AppState>, req: HttpRequest, body: web::Payloa
     };
     let client = client_address(&req, &state.service.config.trusted_proxies);
     let session = state.service.sign_in(user_name, password, client).await?;
-    let zone = &state.service.config.zone;
+    let zone = &state.service.config.zone.current();
     let expires_on = models::Date::of(session.expires_on, zone);
     ok_json(&state, SignInAnswer { token: session.token, expires_on, user: session.user.into() })
 }
@@ -253,7 +253,7 @@ async fn create_token(state: web::Data<AppState>, caller: Caller, req: HttpReque
     if let Some(name) = &name {
         f.check_length("Name", name, 100);
     }
-    let expires_on = f.date("ExpiresOn", &state.service.config.zone);
+    let expires_on = f.date("ExpiresOn", &state.service.config.zone.current());
     if expires_on.is_some_and(|e| e <= state.service.config.clock.now()) {
         f.error("ExpiresOn", "must be in the future");
     }
@@ -263,8 +263,8 @@ async fn create_token(state: web::Data<AppState>, caller: Caller, req: HttpReque
         token_id: issued.token_id.0,
         name: issued.name,
         token: issued.token,
-        created_on: models::Date::of(issued.created_on, &state.service.config.zone),
-        expires_on: issued.expires_on.into_wire(&state.service.config.zone),
+        created_on: models::Date::of(issued.created_on, &state.service.config.zone.current()),
+        expires_on: issued.expires_on.into_wire(&state.service.config.zone.current()),
     };
     created(&state, &format!("/api/users/{user_id}/tokens/{}", answer.token_id), answer)
 }

@@ -59,7 +59,7 @@ impl Service {
         let export = self.export_call_logs(caller, filter).await?;
         let (first, mut export) = export.first_chunk().await?;
         let (chunks, receiver) = tokio::sync::mpsc::channel(4);
-        let zone = self.config.zone.clone();
+        let zone = self.config.zone.current();
         std::thread::Builder::new()
             .name("calllog-export".into())
             .spawn(move || {

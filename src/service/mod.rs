@@ -11,6 +11,7 @@ pub mod directory;
 pub mod export;
 pub mod gate;
 pub mod idempotency;
+pub mod settings;
 pub mod users;
 
 use crate::config::AppConfig;

@@ -387,26 +387,32 @@ impl Service {
     /// A failed look (no pooled connection free) is not the request's
     /// failure: the cache stays as it is and the next request looks again.
     async fn notice_credential_changes(&self) {
+        if self.credential_changes_moved().await {
+            self.tokens.forget_all();
+            // The office's settings are announced the same way (docs/api.md §16).
+            self.reload_office_settings().await;
+        } else if !self.config.zone.is_loaded() {
+            self.reload_office_settings().await;
+        }
+    }
+
+    /// Whether the database's count of credential changes moved since the
+    /// last look.
+    async fn credential_changes_moved(&self) -> bool {
         // PostgreSQL: every instance's changes are heard as they commit;
         // looking costs nothing, so every request looks.
         if let Some(changes) = self.store.heard_credential_changes() {
-            if self.credential_watch.moved_to(changes) {
-                self.tokens.forget_all();
-            }
-            return;
+            return self.credential_watch.moved_to(changes);
         }
         if !self.credential_watch.claim_look() {
-            return;
+            return false;
         }
         match self.store.read(|tx| -> ServiceResult<i64> { Ok(tx.credential_changes()?) }).await {
-            Ok(changes) => {
-                if self.credential_watch.moved_to(changes) {
-                    self.tokens.forget_all();
-                }
-            }
+            Ok(changes) => self.credential_watch.moved_to(changes),
             Err(e) => {
                 self.credential_watch.look_again();
                 log::warn!("could not reread the credential changes: {e}");
+                false
             }
         }
     }
@@ -586,7 +592,7 @@ impl Service {
             expires_on,
         };
         let actor = Caller::clone(caller);
-        let zone = self.config.zone.clone();
+        let zone = self.config.zone.current();
         let token_id = self
             .store
             .write(move |tx| -> ServiceResult<TokenId> {

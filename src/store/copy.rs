@@ -376,6 +376,9 @@ fn copy_all(file: &Connection, tx: &mut Transaction) -> Result<Copied, Maintenan
         copied.tables.push((table.name, rows));
     }
 
+    copy_settings(file, tx)?;
+    copied.tables.push(("office_settings", 1));
+
     let rows = rebuild_search(file, tx).map_err(|e| format!("indexing the call logs for search: {e}"))?;
     let expected = count_in_file(file, "call_logs", "")? + count_in_file(file, "log_events", COMMENTED)?;
     if rows != expected || count_in_database(tx, "call_log_search")? != expected {
@@ -390,15 +393,27 @@ fn copy_all(file: &Connection, tx: &mut Transaction) -> Result<Copied, Maintenan
     Ok(copied)
 }
 
+/// The office's settings: their one row, made by the schema on both sides, takes the file's values.
+fn copy_settings(file: &Connection, tx: &mut Transaction) -> Result<(), MaintenanceError> {
+    let (time_zone, office_name): (Option<String>, Option<String>) = file
+        .query_row("SELECT time_zone, office_name FROM office_settings WHERE only_row = 1", [], |r| {
+            Ok((r.get(0)?, r.get(1)?))
+        })
+        .map_err(|e| format!("reading the office settings: {e}"))?;
+    tx.execute(
+        "UPDATE office_settings SET time_zone = $1, office_name = $2 WHERE only_row = 1",
+        &[&time_zone, &office_name],
+    )
+    .map_err(|e| format!("copying the office settings: {}", described(e)))?;
+    Ok(())
+}
+
 /// The comments among the log events: each is a row of the search index.
 const COMMENTED: &str = "WHERE kind = 'commented' AND new_value IS NOT NULL";
 
 /// PostgreSQL's own words for a failure (its `Display` says only "db error").
 fn described(e: postgres::Error) -> String {
-    match e.as_db_error() {
-        Some(db) => format!("{} ({})", db.message(), db.code().code()),
-        None => e.to_string(),
-    }
+    crate::store::postgres::describe(&e)
 }
 
 /// Streams `table` from the file into binary COPY; a table with a lookup

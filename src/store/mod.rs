@@ -33,6 +33,7 @@ use crate::domain::directory::{Property, PropertyStatus, Resident, Unit, UnitSor
 use crate::domain::ids::{LogId, PropertyId, ReasonId, ResidentId, StatusId, TokenId, UnitId, UserId};
 use crate::domain::lookup::{CallLogBrief, LookupQuery, NearWords, ResidentPlace, UnitPlace};
 use crate::domain::query::Page;
+use crate::domain::settings::OfficeSettings;
 use crate::domain::throttle::{LockedName, LoginHistory, NameKey, ThrottleKey};
 use crate::domain::time::Stamp;
 use crate::domain::users::{Caller, LoginRecord, NewToken, NewUser, TokenInfo, TokenRecord, User, UserChanges};
@@ -397,6 +398,15 @@ pub trait LookupReads {
     fn call_log_brief(&mut self, log_id: LogId) -> StoreResult<Option<CallLogBrief>>;
 }
 
+/// The office's settings (docs/api.md §16): one row.
+pub trait SettingsReads {
+    fn office_settings(&mut self) -> StoreResult<OfficeSettings>;
+}
+
+pub trait SettingsWrites {
+    fn put_office_settings(&mut self, settings: &OfficeSettings) -> StoreResult<()>;
+}
+
 /// Rules over many rows (see [`RuleLock`]), only inside a write.
 pub trait RuleLocks {
     /// Call first in a write whose rules span rows.
@@ -405,23 +415,46 @@ pub trait RuleLocks {
 
 /// Everything a read transaction may ask.
 pub trait Reads:
-    UserReads + ThrottleReads + AuditReads + DirectoryReads + CatalogReads + CallLogReads + LookupReads
+    UserReads + ThrottleReads + AuditReads + DirectoryReads + CatalogReads + CallLogReads + LookupReads + SettingsReads
 {
 }
 
 impl<T> Reads for T where
-    T: UserReads + ThrottleReads + AuditReads + DirectoryReads + CatalogReads + CallLogReads + LookupReads
+    T: UserReads
+        + ThrottleReads
+        + AuditReads
+        + DirectoryReads
+        + CatalogReads
+        + CallLogReads
+        + LookupReads
+        + SettingsReads
 {
 }
 
 /// Everything a write transaction may do, reads included.
 pub trait Writes:
-    Reads + UserWrites + ThrottleWrites + AuditWrites + DirectoryWrites + CatalogWrites + CallLogWrites + RuleLocks
+    Reads
+    + UserWrites
+    + ThrottleWrites
+    + AuditWrites
+    + DirectoryWrites
+    + CatalogWrites
+    + CallLogWrites
+    + SettingsWrites
+    + RuleLocks
 {
 }
 
 impl<T> Writes for T where
-    T: Reads + UserWrites + ThrottleWrites + AuditWrites + DirectoryWrites + CatalogWrites + CallLogWrites + RuleLocks
+    T: Reads
+        + UserWrites
+        + ThrottleWrites
+        + AuditWrites
+        + DirectoryWrites
+        + CatalogWrites
+        + CallLogWrites
+        + SettingsWrites
+        + RuleLocks
 {
 }
 

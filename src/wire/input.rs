@@ -375,6 +375,23 @@ impl Fields {
         (!self.is_blank_text(&value)).then_some(value)
     }
 
+    /// A string that may be sent as `null` to clear it: `None` when absent,
+    /// `Some(None)` for `null`.
+    pub fn clearable_string(&mut self, field: &str) -> Option<Option<String>> {
+        self.note(field);
+        if self.values.is_empty() {
+            return None;
+        }
+        match with_lower_case(field, |key| self.values.remove(key)).map(|e| e.value)? {
+            Value::Null => Some(None),
+            Value::String(s) => Some(Some(s)),
+            _ => {
+                self.error(field, "must be a string or null");
+                None
+            }
+        }
+    }
+
     pub fn string(&mut self, field: &str) -> Option<String> {
         match self.take(field)? {
             Value::String(s) => Some(s),

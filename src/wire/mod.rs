@@ -15,6 +15,7 @@ pub mod import;
 pub mod input;
 pub mod models;
 pub mod query;
+pub mod settings;
 pub mod users;
 
 use crate::error::ApiError;
@@ -111,7 +112,7 @@ pub async fn read_body(
 
 /// Writes `body` as its model, dates in the office's zone.
 pub fn json_response(state: &AppState, status: StatusCode, body: impl IntoWire) -> HttpResponse {
-    match serde_json::to_vec(&body.into_wire(&state.service.config.zone)) {
+    match serde_json::to_vec(&body.into_wire(&state.service.config.zone.current())) {
         Ok(bytes) => HttpResponse::build(status).content_type("application/json; charset=utf-8").body(bytes),
         Err(e) => actix_web::ResponseError::error_response(&ApiError::internal(format!("serializing: {e}"))),
     }

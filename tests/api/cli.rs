@@ -1395,3 +1395,44 @@ fn a_csv_file_without_a_required_column_is_refused_once_not_on_every_line() {
     let empty = write(dir.path(), "e.csv", "");
     import(&db, &[("--properties", &empty)]).assert_code(0);
 }
+
+/// docs/api.md §16: without `--timezone`, a command writes and reads dates
+/// in the office time zone stored in the database; with it, in the flag's.
+#[test]
+fn commands_write_and_read_dates_in_the_office_time_zone() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("x.db");
+    add_user(&db, "robot", "agent", &[], "long-enough-1");
+    // As an admin's PUT /api/settings leaves it.
+    rusqlite::Connection::open(&db)
+        .unwrap()
+        .execute("UPDATE office_settings SET time_zone = 'Asia/Tokyo'", [])
+        .unwrap();
+    let mut command = calllog(&db);
+    command.args(["token", "create", "robot"]);
+    run(command, None).assert_code(0);
+    let listed = |flag: &[&str]| {
+        let mut command = calllog(&db);
+        command.args(["token", "list", "robot"]).args(flag);
+        let out = run(command, None);
+        out.assert_code(0);
+        out.stdout.split('\t').nth(2).unwrap().to_string()
+    };
+    assert!(listed(&[]).ends_with("+09:00"), "{}", listed(&[]));
+    assert!(listed(&["--timezone", "UTC"]).ends_with("+00:00"));
+    // An import's date without an offset is midnight in Tokyo.
+    let p = write(dir.path(), "p.csv", "PropertyId,PropertyName\n1,Harbor View\n");
+    let u = write(dir.path(), "u.csv", "UnitId,PropertyId,UnitNumber\n11,1,101\n");
+    let r = write(
+        dir.path(),
+        "r.csv",
+        "ResidentId,PropertyId,UnitId,ResidentLastName,MoveInDate\n111,1,11,Cole,2024-05-01\n",
+    );
+    import(&db, &[("--properties", &p), ("--units", &u), ("--residents", &r)]).assert_code(0);
+    let moved_in: i64 = rusqlite::Connection::open(&db)
+        .unwrap()
+        .query_row("SELECT move_in_date FROM residents WHERE resident_id = 111", [], |r| r.get(0))
+        .unwrap();
+    // 2024-04-30T15:00:00Z in 100 ns ticks since the Unix epoch.
+    assert_eq!(moved_in, 1_714_489_200 * 10_000_000);
+}

@@ -201,6 +201,7 @@ async fn request_bodies_are_documented_where_a_body_is_read() {
         ("POST", "/api/modulestatuses/calllogs"),
         ("PUT", "/api/modulestatus/{statusId}"),
         ("POST", "/api/admin/import"),
+        ("PUT", "/api/settings"),
     ]
     .into_iter()
     .map(|(m, p)| (m.to_string(), p.to_string()))

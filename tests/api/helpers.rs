@@ -184,6 +184,8 @@ async fn serve(
     adjust(&mut store_config, &mut app_config);
     let store = Store::open(&store_config).unwrap();
     let state = web::Data::new(AppState::new(store, app_config));
+    // As `serve` does before it answers: the office time zone in force.
+    state.service.load_office_settings().await.unwrap();
 
     // Port 0: the OS picks a free port, so tests never collide.
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
@@ -387,9 +389,10 @@ pub(crate) use app_with_directory;
 
 // ---- settings ---------------------------------------------------------------
 
-/// For `spawn_app_with`: dates written in the IANA zone `name`.
+/// For `spawn_app_with`: dates written in the IANA zone `name`, as
+/// `serve --timezone` pins it.
 pub fn in_time_zone(name: &str) -> impl FnOnce(&mut StoreConfig, &mut AppConfig) + '_ {
-    move |_, app| app.zone = calllog::domain::time::zone_named(name).unwrap()
+    move |_, app| app.zone = calllog::config::OfficeZone::pinned(calllog::domain::time::zone_named(name).unwrap())
 }
 
 /// For `spawn_app_with`: at most `capacity` writes wait for the writer.

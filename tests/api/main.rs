@@ -42,6 +42,7 @@ mod schema_upgrades;
 mod search;
 mod search_reference;
 mod service_rules;
+mod settings;
 mod sqlite_checkpoints;
 mod sqlite_query_plans;
 mod sqlite_search_bounds;

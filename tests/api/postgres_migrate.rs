@@ -252,6 +252,9 @@ async fn ok(answer: Answer, what: &str) -> Answer {
 /// Rows in every table of the SQLite file, through the API.
 async fn fill(app: &TestApp) -> Fixture {
     let admin = sign_in(app, "admin", ADMIN_PASSWORD).await;
+    // The office's settings travel with the data (docs/api.md §16).
+    let settings = json!({"TimeZone": "America/New_York", "OfficeName": "Oak Office"});
+    assert_eq!(put(app, "/api/settings", &admin, settings).await.status, StatusCode::OK);
     let mut directory = sample_directory();
     directory["Units"].as_array_mut().unwrap().push(json!(
         {"UnitId": 13, "PropertyId": 1, "UnitNumber": "PH-1", "Floor": "12", "Latitude": 25.7617, "Longitude": -80.1918,
@@ -393,6 +396,8 @@ impl Fixture {
         let mut paths: Vec<String> = vec![
             "/api/users".into(),
             "/api/users/me".into(),
+            "/api/settings".into(),
+            "/api/lookup?q=nunex".into(),
             "/api/admin/audit?pageSize=100".into(),
             "/api/admin/audit?userId=1&pageSize=3&page=2".into(),
             "/api/admin/audit?from=2020-01-01&to=2100-01-01".into(),

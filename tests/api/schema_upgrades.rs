@@ -244,6 +244,11 @@ fn a_version_1_file_opens_with_every_row_intact() {
         "view",
     ];
     assert_eq!(words, expected.map(|w| (w.to_string(), w.chars().count() as i64, w.chars().rev().collect())));
+    // Version 13 added the office's settings, the time zone not chosen yet (UTC in force).
+    let settings: (Option<String>, Option<String>) = conn
+        .query_row("SELECT time_zone, office_name FROM office_settings", [], |r| Ok((r.get(0)?, r.get(1)?)))
+        .unwrap();
+    assert_eq!(settings, (None, None));
 }
 
 // ---- one schema by both roads ---------------------------------------------

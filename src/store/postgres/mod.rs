@@ -20,6 +20,7 @@ mod ids;
 pub mod listener;
 pub mod lookup;
 pub mod schema;
+mod settings;
 pub mod throttle;
 pub mod tsquery;
 pub mod tx;
@@ -108,11 +109,9 @@ impl PgStore {
                         schema::MigrateError::TooNew(found) => {
                             OpenError::TooNew { path: described.clone(), found, known: schema::VERSION }
                         }
-                        e => OpenError::Upgrade {
-                            path: described.clone(),
-                            known: schema::VERSION,
-                            detail: e.to_string(),
-                        },
+                        schema::MigrateError::Sql(e) => {
+                            OpenError::Upgrade { path: described.clone(), known: schema::VERSION, detail: describe(&e) }
+                        }
                     })
                 })
                 .join()
@@ -298,7 +297,7 @@ impl From<postgres::Error> for StoreError {
 }
 
 /// The server's message (and its SQLSTATE), rather than the client's wrapper text.
-fn describe(e: &postgres::Error) -> String {
+pub(crate) fn describe(e: &postgres::Error) -> String {
     match e.as_db_error() {
         Some(db) => format!("{} ({})", db.message(), db.code().code()),
         None => e.to_string(),

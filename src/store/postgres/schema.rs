@@ -25,6 +25,7 @@ pub const MIGRATIONS: &[Migration] = &[
     migration!(2, "0002_login_throttle"),
     migration!(3, "0003_bounded_orders_and_key_bodies"),
     migration!(4, "0004_name_words"),
+    migration!(5, "0005_office_settings"),
 ];
 
 pub const VERSION: i64 = MIGRATIONS.len() as i64;

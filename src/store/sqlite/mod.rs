@@ -15,6 +15,7 @@ pub mod fts;
 mod ids;
 pub mod lookup;
 pub mod schema;
+mod settings;
 pub mod throttle;
 pub mod users;
 pub mod writer;

@@ -42,6 +42,7 @@ pub const MIGRATIONS: &[Migration] = &[
     migration!(10, "0010_bounded_orders_and_key_bodies"),
     migration!(11, "0011_search_prefixes"),
     migration!(12, "0012_name_words"),
+    migration!(13, "0013_office_settings"),
 ];
 
 /// The schema version this code reads and writes: the top of the ladder.
