@@ -513,7 +513,8 @@ fn matches_cte(db: &mut Db, words: &[String], b: &mut Binder) -> StoreResult<Str
                 "EXISTS (SELECT 1 FROM call_log_reasons r WHERE r.log_id = s.log_id AND r.reason_id = ANY({r}::bigint[]))"
             ));
         }
-        steps.push(format!("w{i} AS MATERIALIZED ({})", parts.join(" UNION ")));
+        // A log whose header and comments both hold the word comes once.
+        steps.push(format!("w{i} AS MATERIALIZED (SELECT DISTINCT log_id FROM ({}) u)", parts.join(" UNION ALL ")));
         row_holds.push(if names_hold.is_empty() {
             format!("s.terms @@ {query}::text::tsquery")
         } else {
