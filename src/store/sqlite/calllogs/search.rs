@@ -396,6 +396,25 @@ pub(super) fn named_logs(
             ids.extend(integers(&list));
         }
     }
+    if let Some(found) = found {
+        // Only the logs still in the running can match: keep those of them
+        // that are named (a bit per log id), in their order, rather than
+        // sort every named log (a property's name may name most logs).
+        let largest = found.logs.last().copied().unwrap_or(0).max(0);
+        let mut named_bits = vec![0u64; usize::try_from(largest / 64 + 1).unwrap_or(0)];
+        for id in ids {
+            if let Some(word) = usize::try_from(id / 64).ok().and_then(|i| named_bits.get_mut(i)) {
+                *word |= 1 << (id % 64);
+            }
+        }
+        let is_named = |id: i64| {
+            usize::try_from(id / 64)
+                .ok()
+                .and_then(|i| named_bits.get(i))
+                .is_some_and(|word| word & (1 << (id % 64)) != 0)
+        };
+        return Ok(found.logs.iter().copied().filter(|id| is_named(*id)).collect());
+    }
     ids.sort_unstable();
     ids.dedup();
     Ok(ids)
