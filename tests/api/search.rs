@@ -312,3 +312,28 @@ async fn renaming_a_reason_a_property_or_a_unit_changes_what_matches_at_once() {
     assert!(page.body.contains("Music at night") && page.body.contains("Leaking faucet"), "{}", page.body);
     assert!(!page.body.contains("Pipe"), "{}", page.body);
 }
+
+/// A database of before names and stems were indexed (schema version 11
+/// on SQLite, 3 on PostgreSQL) is indexed by the upgrade: its calls are
+/// found by their reasons', units' and properties' names and by other
+/// forms of their words at once.
+#[actix_web::test]
+async fn an_upgraded_database_finds_its_calls_by_names_and_word_forms() {
+    app_with_directory!(app, admin);
+    office(&app, &admin).await;
+    execute_sql(
+        &app,
+        "DROP TABLE call_log_stems; DROP TABLE search_names; DROP INDEX call_log_reasons_by_reason;
+         PRAGMA user_version = 11;",
+        "DROP TABLE search_names; DROP INDEX call_log_reasons_by_reason;
+         UPDATE call_log_search SET terms = array_to_tsvector(
+             ARRAY(SELECT t.lexeme FROM unnest(terms) AS t WHERE t.lexeme NOT LIKE '~%'));
+         DELETE FROM calllog_schema WHERE version >= 4;",
+    )
+    .await;
+    let upgraded = open_app_on(app.database.clone()).await;
+    assert_eq!(found(&upgraded, &admin, "noise").await, ["Music at night"]);
+    assert_eq!(found(&upgraded, &admin, "leaks").await, ["Leaking faucet", "Pipe"]);
+    assert_eq!(found(&upgraded, &admin, "harbor").await, ["Music at night", "Leaking faucet"]);
+    assert_eq!(found(&upgraded, &admin, "b").await.len(), 3, "unit B-7 and the reason Billing");
+}
