@@ -321,14 +321,26 @@ async fn renaming_a_reason_a_property_or_a_unit_changes_what_matches_at_once() {
 async fn an_upgraded_database_finds_its_calls_by_names_and_word_forms() {
     app_with_directory!(app, admin);
     office(&app, &admin).await;
+    // The step's version on each ladder, found by its name (the step is the
+    // last one of each ladder: taking the database below it takes nothing else).
+    let step = |ladder: &[calllog::store::migration::Migration]| {
+        ladder.iter().find(|m| m.name.ends_with("_search_names_and_stems")).map(|m| m.version).unwrap()
+    };
+    let (sqlite_step, postgres_step) =
+        (step(calllog::store::sqlite::schema::MIGRATIONS), step(calllog::store::postgres::schema::MIGRATIONS));
     execute_sql(
         &app,
-        "DROP TABLE call_log_stems; DROP TABLE search_names; DROP INDEX call_log_reasons_by_reason;
-         PRAGMA user_version = 11;",
-        "DROP TABLE search_names; DROP INDEX call_log_reasons_by_reason;
-         UPDATE call_log_search SET terms = array_to_tsvector(
-             ARRAY(SELECT t.lexeme FROM unnest(terms) AS t WHERE t.lexeme NOT LIKE '~%'));
-         DELETE FROM calllog_schema WHERE version >= 4;",
+        &format!(
+            "DROP TABLE call_log_stems; DROP TABLE search_names; DROP INDEX call_log_reasons_by_reason;
+             PRAGMA user_version = {};",
+            sqlite_step - 1
+        ),
+        &format!(
+            "DROP TABLE search_names; DROP INDEX call_log_reasons_by_reason;
+             UPDATE call_log_search SET terms = array_to_tsvector(
+                 ARRAY(SELECT t.lexeme FROM unnest(terms) AS t WHERE t.lexeme NOT LIKE '~%'));
+             DELETE FROM calllog_schema WHERE version >= {postgres_step};"
+        ),
     )
     .await;
     let upgraded = open_app_on(app.database.clone()).await;
