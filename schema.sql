@@ -207,6 +207,29 @@ CREATE VIRTUAL TABLE IF NOT EXISTS call_log_search USING fts5(
     tokenize = 'unicode61 remove_diacritics 2',
     prefix = '1 2'
 );
+-- The stems of those rows' words (Snowball English, computed by calllog,
+-- the same code as on PostgreSQL), where a stem is not the word itself,
+-- at the same rowids: `leaks` finds `leaking` by the stem `leak`. Words
+-- only: no prefix index.
+CREATE VIRTUAL TABLE IF NOT EXISTS call_log_stems USING fts5(
+    body,
+    content = '', contentless_delete = 1,
+    tokenize = 'unicode61 remove_diacritics 2'
+);
+-- The names a search word matches besides a log's text: each reason's
+-- name, unit's number and property's name as its folded words and its
+-- stems (marked '~'), written with the name. A search finds the named
+-- reasons, units and properties here, then their logs by the indexes
+-- below, so a rename changes what matches without indexing a log again.
+CREATE TABLE IF NOT EXISTS search_names (
+    kind      TEXT NOT NULL,
+    entity_id INTEGER NOT NULL,
+    term      TEXT NOT NULL,
+    PRIMARY KEY (kind, entity_id, term)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS search_names_by_term ON search_names(term);
+-- The logs of a reason a search word names.
+CREATE INDEX IF NOT EXISTS call_log_reasons_by_reason ON call_log_reasons(reason_id, log_id);
 
 -- The lookup (docs/console.md §2, docs/api.md §9): external-content FTS5 indexes over
 -- the directory, kept in step by triggers on every write path. Names and

@@ -538,9 +538,155 @@ pub fn call_log_search_words(q: &str) -> Result<Vec<String>, DomainError> {
             &format!("has {} different words; a search takes at most {MAX_SEARCH_WORDS}", words.len()),
         ));
     }
-    let begins_another =
-        |word: &str| words.iter().any(|(other, _)| other.len() > word.len() && other.starts_with(word));
-    Ok(words.iter().filter(|(folded, _)| !begins_another(folded)).map(|(_, word)| word.to_string()).collect())
+    let stems: Vec<String> = words.iter().map(|(folded, _)| word_stem(folded)).collect();
+    let covered = |i: usize| {
+        let word = &words[i].0;
+        words.iter().enumerate().any(|(j, (other, _))| {
+            other.len() > word.len() && other.starts_with(word.as_str()) && {
+                let stem = &stems[j];
+                stems[i] == *stem || word.chars().count() + stem_slack(stem) <= stem.chars().count()
+            }
+        })
+    };
+    Ok((0..words.len()).filter(|i| !covered(*i)).map(|i| words[i].1.to_string()).collect())
+}
+
+/// The Snowball English stem of a folded word (`parking` → `park`,
+/// `leaking` → `leak`; docs/api.md §7). Both engines index and search with
+/// this one function, so they agree on every word.
+pub fn word_stem(folded: &str) -> String {
+    rust_stemmers::Stemmer::create(rust_stemmers::Algorithm::English).stem(folded).into_owned()
+}
+
+/// How many of a stem's last characters a word with that stem may spell
+/// otherwise. Snowball English takes a word to its stem by cutting a
+/// suffix, except where it then writes one: a final `e` (`hoping` →
+/// `hope`, `ability` → `able`, `dying` → `die`), `i` (`happy` → `happi`)
+/// or `y` (`skies` → `sky`), and those change at most the stem's last two
+/// characters. A stem ending otherwise begins every word that has it.
+fn stem_slack(stem: &str) -> usize {
+    if stem.ends_with(['e', 'i', 'y']) {
+        2
+    } else {
+        0
+    }
+}
+
+/// What one search word matches in stored words (docs/api.md §7): a word
+/// it begins, both folded, or a word with the same stem.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SearchTerm {
+    /// The folded word: stored words beginning with it match.
+    pub prefix: String,
+    /// Its stem: stored words whose stem is another word than themselves
+    /// are indexed under their stem too (see [`stems_of`]), so those match
+    /// by this key.
+    pub stem: String,
+    /// Whether a stored word spelled exactly as `stem` matches as well (it
+    /// is its own stem, so it is not indexed under a stem of its own), and
+    /// is not already among the words beginning with `prefix`.
+    pub stem_as_word: bool,
+}
+
+impl SearchTerm {
+    pub fn of(word: &str) -> SearchTerm {
+        let prefix = fold_word(word);
+        let stem = word_stem(&prefix);
+        let stem_as_word = !stem.starts_with(prefix.as_str()) && word_stem(&stem) == stem;
+        SearchTerm { prefix, stem, stem_as_word }
+    }
+}
+
+/// The stems of folded `words` that differ from their word, each once: what
+/// an index keeps beside the words themselves, so that a search word finds
+/// the other forms of its stem ([`SearchTerm`]). A word that is its own
+/// stem is found as a word.
+pub fn stems_of(words: &[String]) -> Vec<String> {
+    let mut stems: Vec<String> = Vec::new();
+    for word in words {
+        let stem = word_stem(word);
+        if stem != *word && !stems.contains(&stem) {
+            stems.push(stem);
+        }
+    }
+    stems
+}
+
+/// Marks a stem among the words of one list of terms (PostgreSQL's
+/// `tsvector`, the index of names): no word begins with it, since words are
+/// letters and digits, so a word's prefix never reaches a stem.
+pub const STEM_MARK: char = '~';
+
+/// The terms one list keeps for `text`: its folded words, and its stems
+/// ([`stems_of`]) marked with [`STEM_MARK`].
+pub fn index_terms(text: &str) -> Vec<String> {
+    let words = folded_words(text);
+    let stems = stems_of(&words);
+    let mut terms = words;
+    terms.extend(stems.into_iter().map(|stem| format!("{STEM_MARK}{stem}")));
+    terms
+}
+
+/// What can be named in a search besides a log's text (docs/api.md §7): a
+/// log matches a word that matches the name of one of its reasons, its
+/// unit's number or its property's name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, strum::EnumString, strum::IntoStaticStr, strum::VariantArray)]
+#[strum(serialize_all = "lowercase")]
+pub enum NamedKind {
+    Reason,
+    Unit,
+    Property,
+}
+
+impl NamedKind {
+    pub fn as_str(self) -> &'static str {
+        self.into()
+    }
+}
+
+/// The reasons, units and properties whose names match one search word.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct NamedMatches {
+    pub reasons: Vec<i64>,
+    pub units: Vec<i64>,
+    pub properties: Vec<i64>,
+}
+
+impl NamedMatches {
+    pub fn is_empty(&self) -> bool {
+        self.reasons.is_empty() && self.units.is_empty() && self.properties.is_empty()
+    }
+
+    pub fn add(&mut self, kind: NamedKind, id: i64) {
+        let ids = match kind {
+            NamedKind::Reason => &mut self.reasons,
+            NamedKind::Unit => &mut self.units,
+            NamedKind::Property => &mut self.properties,
+        };
+        if !ids.contains(&id) {
+            ids.push(id);
+        }
+    }
+}
+
+/// The least text above every text that begins with `prefix` (in code
+/// point order, which is UTF-8 byte order): `prefix` with its last
+/// character raised by one, so terms beginning with `prefix` are the range
+/// `prefix <= term < bound`. `None` when nothing is above (every character
+/// the largest one).
+pub fn prefix_upper_bound(prefix: &str) -> Option<String> {
+    let mut chars: Vec<char> = prefix.chars().collect();
+    while let Some(last) = chars.pop() {
+        let mut next = u32::from(last) + 1;
+        if (0xD800..=0xDFFF).contains(&next) {
+            next = 0xE000;
+        }
+        if let Some(raised) = char::from_u32(next) {
+            chars.push(raised);
+            return Some(chars.into_iter().collect());
+        }
+    }
+    None
 }
 
 /// Letters and digits, and the combining accents written on them (a word
@@ -640,6 +786,62 @@ mod tests {
         assert!(refused(&format!("{} w16x", sixteen.join(" "))).contains("17 different words"));
         assert_eq!(call_log_search_words(&"é".repeat(MAX_SEARCH_CHARS)).unwrap().len(), 1);
         assert!(refused(&"é".repeat(MAX_SEARCH_CHARS + 1)).contains("257 characters"));
+    }
+
+    #[test]
+    fn a_word_matches_its_prefixes_and_its_stem() {
+        let term = SearchTerm::of("Parking");
+        assert_eq!((term.prefix.as_str(), term.stem.as_str(), term.stem_as_word), ("parking", "park", true));
+        let term = SearchTerm::of("leak");
+        assert_eq!((term.stem.as_str(), term.stem_as_word), ("leak", false), "leak begins leak");
+        assert_eq!(word_stem("leaks"), word_stem("leaking"));
+        assert_eq!(stems_of(&folded_words("Where can guests park overnight? Leaking, leaking")), ["guest", "leak"]);
+        assert_eq!(index_terms("Noise leaks"), ["noise", "leaks", "~nois", "~leak"]);
+    }
+
+    /// The slack [`call_log_search_words`] relies on to drop a word that a
+    /// longer one makes redundant: a word shares all but at most the last
+    /// two characters of its stem, and all of it unless the stem ends in
+    /// `e`, `i` or `y`.
+    #[test]
+    fn a_stem_spells_its_words_but_for_its_slack() {
+        let words = "ability agency hoping happy happiness skies dying lying tying ugly early only gently idly \
+             singly generously generalization relational conditional rational valency hesitancy probably \
+             sensibly abilities allies cries cried ties tied parking parked parks leaking leaks noise noisy \
+             neighbors neighbourhood complaint complaints overnight guests elevator elevators billing \
+             assessments architectural amenity reservation reservations emergency emergencies information \
+             general generally maintenance request requests violation inquiry inquiries condominiums harbor \
+             view views plumbing plumber heating cooling windows doors ceiling ceilings flooding flooded \
+             drains drained hopeful hopefulness goodness formative formalize formality sensitivity \
+             sensitiveness controlling controlled controller electrical electricity electric historical \
+             proceed exceed succeed inning outing canning herring earring news atlas cosmos bias andes \
+             national nationality nationalism feudalism decisiveness hopefulness callousness analogy \
+             fruitfully fearlessly abundantly bluntly gratefully predication operator feudalize";
+        for word in words.split_whitespace() {
+            let stem = word_stem(word);
+            let shared = word.chars().zip(stem.chars()).take_while(|(a, b)| a == b).count();
+            let len = stem.chars().count();
+            assert!(shared + stem_slack(&stem) >= len, "{word} → {stem}");
+        }
+    }
+
+    #[test]
+    fn a_word_that_another_makes_redundant_is_dropped_and_no_other() {
+        let words = |q: &str| call_log_search_words(q).unwrap();
+        // `lea` begins `leaking`, and every word stemmed `leak` begins `leak`.
+        assert_eq!(words("lea leaking"), ["leaking"]);
+        // `happiness` finds `happy` (stem `happi`), which `happin` does not begin.
+        assert_eq!(words("happin happiness"), ["happin", "happiness"]);
+        // The same stem: whatever finds the longer finds the shorter.
+        assert_eq!(words("park parking"), ["parking"]);
+    }
+
+    #[test]
+    fn a_prefix_range_ends_above_every_word_it_begins() {
+        assert_eq!(prefix_upper_bound("lea").as_deref(), Some("leb"));
+        assert_eq!(prefix_upper_bound("a\u{D7FF}").as_deref(), Some("a\u{E000}"));
+        assert_eq!(prefix_upper_bound("a\u{10FFFF}").as_deref(), Some("b"));
+        assert_eq!(prefix_upper_bound("\u{10FFFF}"), None);
     }
 
     #[test]

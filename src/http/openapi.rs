@@ -494,8 +494,9 @@ fn call_log_filters() -> Vec<Value> {
             // docs/api.md §7: no control character (Unicode Cc), at most 256 characters.
             json!({"type": "string", "maxLength": crate::domain::calllogs::MAX_SEARCH_CHARS,
                    "pattern": "^[^\\x00-\\x1f\\x7f-\\x9f]*$"}),
-            "full-text words (runs of letters and digits): each matches as a prefix, all must match, ignoring \
-             case and accents; a repeated word counts once; at most 16 distinct words (more is 400/114)",
+            "full-text words (runs of letters and digits) over the log's text and its reasons', unit's and \
+             property's names: each matches a word it begins or one with the same English stem, all must match, \
+             ignoring case and accents; a repeated word counts once; at most 16 distinct words (more is 400/114)",
         ),
         query(
             "sort",

@@ -17,8 +17,10 @@
 //!
 //! What is not copied, because PostgreSQL builds it itself:
 //! - the FTS5 tables: the `tsvector` columns (`name_terms`, `number_terms`,
-//!   `call_log_search`) are filled from the same folded words
-//!   (`folded_words`) the PostgreSQL engine writes;
+//!   `call_log_search`) are filled from the same terms the PostgreSQL
+//!   engine writes (`folded_words` for the lookup's, `index_words`, words
+//!   and stems, for the search's); `search_names` is the same on both
+//!   engines and is copied;
 //! - `call_log_counts`: counted from the copied call logs (as its triggers
 //!   would, but in one statement), then compared with the file's counts;
 //! - `credential_changes` (SQLite's cross-process signal; PostgreSQL has
@@ -29,6 +31,7 @@
 
 use crate::config::StoreConfig;
 use crate::domain::calllogs::folded_words;
+use crate::store::postgres::calllogs::index_words;
 use crate::store::postgres::schema;
 use crate::store::{MaintenanceError, Store};
 use ::postgres::binary_copy::BinaryCopyInWriter;
@@ -279,6 +282,12 @@ const TABLES: &[Table] = &[
         terms: None,
     },
     Table {
+        name: "search_names",
+        columns: &[("kind", Text), ("entity_id", Int), ("term", Text)],
+        order: "kind, entity_id, term",
+        terms: None,
+    },
+    Table {
         name: "known_addresses",
         columns: &[("user_id", Int), ("address", Text), ("last_success", Int)],
         order: "user_id, address",
@@ -499,7 +508,7 @@ fn rebuild_search(file: &Connection, tx: &mut Transaction) -> Result<u64, Mainte
         let (subject, call_from, taken_by): (String, String, String) = (get(row, 1)?, get(row, 2)?, get(row, 3)?);
         let notes: Option<String> = get(row, 4)?;
         let body = format!("{subject}\n{call_from}\n{taken_by}\n{}", notes.unwrap_or_default());
-        writer.write(&[&log_id, &0i64, &folded_words(&body)]).map_err(|e| e.to_string())?;
+        writer.write(&[&log_id, &0i64, &index_words(&body)]).map_err(|e| e.to_string())?;
     }
 
     let mut comments = file
@@ -508,7 +517,7 @@ fn rebuild_search(file: &Connection, tx: &mut Transaction) -> Result<u64, Mainte
     let mut rows = comments.query([]).map_err(|e| e.to_string())?;
     while let Some(row) = rows.next().map_err(|e| e.to_string())? {
         let (log_id, event_no, text): (i64, i64, String) = (get(row, 0)?, get(row, 1)?, get(row, 2)?);
-        writer.write(&[&log_id, &event_no, &folded_words(&text)]).map_err(|e| e.to_string())?;
+        writer.write(&[&log_id, &event_no, &index_words(&text)]).map_err(|e| e.to_string())?;
     }
     let written = writer.finish().map_err(|e| e.to_string())?;
 

@@ -228,6 +228,14 @@ async fn a_display_order_past_its_bound_is_refused_and_cannot_poison_later_creat
     assert_eq!(error_fields(&import), ["Units[0].DisplayOrder"]);
 }
 
+/// What the steps after the bounds added (the lookup's name words, the office
+/// settings, the search's names and stems: issue 18), taken away again to make a
+/// database of before them.
+const UNDO_SEARCH_NAMES_SQLITE: &str = "DROP TABLE call_log_stems; DROP TABLE search_names; \
+     DROP INDEX call_log_reasons_by_reason; DROP TABLE name_words; DROP TABLE office_settings;";
+const UNDO_SEARCH_NAMES_POSTGRES: &str = "DROP TABLE search_names; DROP INDEX call_log_reasons_by_reason; \
+     DROP TABLE name_words; DROP TABLE office_settings;";
+
 /// Issue 16 item 1: a database written before the bounds may hold orders
 /// out of range; the upgrade brings them back to the nearest bound, and
 /// creates without a DisplayOrder work on it.
@@ -241,8 +249,14 @@ async fn an_upgrade_brings_stored_display_orders_back_into_range() {
     // The schema as it was before the step that binds them.
     execute_sql(
         &app,
-        &format!("{out_of_range} ALTER TABLE idempotency_keys DROP COLUMN fingerprint; PRAGMA user_version = 9;"),
-        &format!("{out_of_range} ALTER TABLE idempotency_keys DROP COLUMN fingerprint; DELETE FROM calllog_schema WHERE version = 3;"),
+        &format!(
+            "{out_of_range} ALTER TABLE idempotency_keys DROP COLUMN fingerprint; {UNDO_SEARCH_NAMES_SQLITE} \
+             PRAGMA user_version = 9;"
+        ),
+        &format!(
+            "{out_of_range} ALTER TABLE idempotency_keys DROP COLUMN fingerprint; {UNDO_SEARCH_NAMES_POSTGRES} \
+             DELETE FROM calllog_schema WHERE version >= 3;"
+        ),
     )
     .await;
     let upgraded = open_app_on(app.database.clone()).await;

@@ -119,7 +119,13 @@ async fn the_name_words_step_learns_the_names_already_there() {
     require_postgres();
     app_with_directory!(app, admin);
     let url = url_of(&app).unwrap();
-    run_on_server(&url, "DROP TABLE name_words, office_settings; DELETE FROM calllog_schema WHERE version >= 4");
+    run_on_server(
+        &url,
+        "DROP TABLE name_words, office_settings, search_names; DROP INDEX call_log_reasons_by_reason;
+         UPDATE call_log_search SET terms = array_to_tsvector(
+             ARRAY(SELECT t.lexeme FROM unnest(terms) AS t WHERE t.lexeme NOT LIKE '~%'));
+         DELETE FROM calllog_schema WHERE version >= 4",
+    );
     let config = StoreConfig::for_database(Database::Postgres(url.clone()));
     let upgraded = Store::open(&config).expect("the upgrade runs");
     upgraded.close();

@@ -251,6 +251,32 @@ fn a_version_1_file_opens_with_every_row_intact() {
     assert_eq!(settings, (None, None));
 }
 
+/// Issue 18: version 12 indexed the names and the stems of what a file
+/// already held, so its old calls are found by their reasons' names, their
+/// units' numbers, their properties' names and other forms of their words.
+#[test]
+fn an_upgraded_file_finds_its_old_calls_by_names_and_word_forms() {
+    use calllog::store::sqlite::calllogs::{search_matches, SearchPaths};
+    let dir = tempfile::tempdir().unwrap();
+    let db = fixture_copy(dir.path());
+    open_and_close(&db);
+    let conn = read_only(&db);
+    calllog::store::sqlite::register_functions(&conn).unwrap();
+    let found = |q: &str| search_matches(&conn, &[q.to_string()], SearchPaths::default()).unwrap().log_ids;
+    // Log 1 has the reason "Parking permit"; no text says either word.
+    assert_eq!(found("permits"), [1], "a reason's name, by its stem");
+    assert_eq!(found("parking"), [1]);
+    assert_eq!(found("noise"), [4], "log 4's reason and subject");
+    // Property 1 is "Harbor View Condominiums"; its log 3 is deleted, and
+    // a name is matched among live logs only (the indexes by property and
+    // unit hold those), as every list keeps only live ones.
+    assert_eq!(found("harbor"), [1, 4]);
+    assert_eq!(found("102"), [4], "unit 102's calls");
+    // "Leaking dishwasher", and a comment "Plumber booked for Thursday".
+    assert_eq!(found("leaks"), [1]);
+    assert_eq!(found("booking"), [1]);
+}
+
 // ---- one schema by both roads ---------------------------------------------
 
 #[test]

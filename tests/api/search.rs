@@ -210,3 +210,142 @@ async fn a_search_matching_many_logs_still_lists_the_best_matches_first() {
     assert_eq!(subjects(&by_date)[..2], ["Flood 2001", "Flood 2000"]);
     assert_eq!(by_date.body["Total"], 2001);
 }
+
+// ---- issue 18: names and word forms ---------------------------------------
+
+/// A directory with the names of issue 18's examples, and one call of each
+/// kind: what a search must find by a reason's name, a unit's number, a
+/// property's name or another form of a word.
+async fn office(app: &TestApp, admin: &str) {
+    let directory = json!({
+        "Properties": [
+            {"PropertyId": 1, "PropertyName": "Harbor View Condominiums", "PropertyTypeId": 1},
+            {"PropertyId": 2, "PropertyName": "Oak Hollow", "PropertyTypeId": 1}
+        ],
+        "Units": [
+            {"UnitId": 11, "PropertyId": 1, "UnitNumber": "201"},
+            {"UnitId": 12, "PropertyId": 1, "UnitNumber": "305"},
+            {"UnitId": 21, "PropertyId": 2, "UnitNumber": "B-7"}
+        ],
+    });
+    let imported = post(app, "/api/admin/import", admin, directory).await;
+    assert_eq!(imported.status, StatusCode::OK, "{}", imported.text);
+    // Reason 6 is "Noise or neighbor complaint", 7 "General information".
+    for body in [
+        json!({"CallFrom": "Caller", "PropertyId": 1, "UnitId": 11, "Subject": "Music at night", "LogReasons": [6], "CreatedOn": "2026-02-01T10:00:00Z"}),
+        json!({"CallFrom": "Caller", "PropertyId": 1, "UnitId": 12, "Subject": "Leaking faucet", "LogReasons": [1], "CreatedOn": "2026-02-02T10:00:00Z"}),
+        json!({"CallFrom": "Caller", "PropertyId": 2, "UnitId": 21, "Subject": "Where can guests park overnight?", "LogReasons": [7], "CreatedOn": "2026-02-03T10:00:00Z"}),
+        json!({"CallFrom": "Caller", "PropertyId": 2, "Subject": "Vendor asks about the 201 invoice", "LogReasons": [2], "CreatedOn": "2026-02-04T10:00:00Z"}),
+        json!({"CallFrom": "Caller", "PropertyId": 2, "UnitId": 21, "Subject": "Pipe", "LogReasons": [1], "NewComments": "It leaks again", "CreatedOn": "2026-02-05T10:00:00Z"}),
+    ] {
+        let a = post(app, "/api/calllogs", admin, body).await;
+        assert_eq!(a.status, StatusCode::CREATED, "{}", a.text);
+    }
+}
+
+/// The subjects a search finds, best match first, checked against `Total`.
+async fn found(app: &TestApp, admin: &str, text: &str) -> Vec<String> {
+    let a = get(app, &format!("{}&sort=logid&order=asc", q(text)), admin).await;
+    assert_eq!(a.status, StatusCode::OK, "{text}: {}", a.text);
+    let found = subjects(&a);
+    assert_eq!(a.body["Total"], found.len(), "{text}");
+    found
+}
+
+#[actix_web::test]
+async fn a_word_matches_reason_names_unit_numbers_property_names_and_other_forms() {
+    app_with_directory!(app, admin);
+    office(&app, &admin).await;
+    let cases: [(&str, &[&str]); 12] = [
+        // The reason's name: "Noise or neighbor complaint".
+        ("noise", &["Music at night"]),
+        ("complaints", &["Music at night"]),
+        // Unit 201's calls, and the subject that says 201.
+        ("201", &["Music at night", "Vendor asks about the 201 invoice"]),
+        ("b", &["Where can guests park overnight?", "Vendor asks about the 201 invoice", "Pipe"]),
+        // Another form of a word of the subject or a comment.
+        ("parking", &["Where can guests park overnight?"]),
+        ("leaks", &["Leaking faucet", "Pipe"]),
+        ("leaked", &["Leaking faucet", "Pipe"]),
+        // The property's name, case and accents folded.
+        ("HARBÖR", &["Music at night", "Leaking faucet"]),
+        ("condominium", &["Music at night", "Leaking faucet"]),
+        // Every word must match, each in any field.
+        ("harbor noise", &["Music at night"]),
+        ("leak maintenance oak", &["Pipe"]),
+        ("noise 305", &[]),
+    ];
+    for (text, expected) in cases {
+        let expected: Vec<String> = expected.iter().map(|s| s.to_string()).collect();
+        let mut got = found(&app, &admin, text).await;
+        got.sort();
+        let mut want = expected.clone();
+        want.sort();
+        assert_eq!(got, want, "{text}");
+    }
+}
+
+#[actix_web::test]
+async fn renaming_a_reason_a_property_or_a_unit_changes_what_matches_at_once() {
+    app_with_directory!(app, admin);
+    office(&app, &admin).await;
+    assert_eq!(found(&app, &admin, "noise").await, ["Music at night"]);
+    let renamed = put(&app, "/api/calllogreasons/6", &admin, json!({"Name": "Loud music or party"})).await;
+    assert_eq!(renamed.status, StatusCode::OK, "{}", renamed.text);
+    assert!(found(&app, &admin, "noise").await.is_empty(), "the old name no longer matches");
+    assert_eq!(found(&app, &admin, "parties").await, ["Music at night"], "the new one does, in its other forms too");
+
+    // The directory renames the property and renumbers unit 201.
+    let directory = json!({
+        "Properties": [{"PropertyId": 1, "PropertyName": "Bayside Towers", "PropertyTypeId": 1}],
+        "Units": [{"UnitId": 11, "PropertyId": 1, "UnitNumber": "401"}],
+    });
+    assert_eq!(post(&app, "/api/admin/import", &admin, directory).await.status, StatusCode::OK);
+    assert!(found(&app, &admin, "harbor").await.is_empty());
+    assert_eq!(found(&app, &admin, "tower").await, ["Music at night", "Leaking faucet"]);
+    assert_eq!(found(&app, &admin, "201").await, ["Vendor asks about the 201 invoice"]);
+    assert_eq!(found(&app, &admin, "401").await, ["Music at night"]);
+    // The console's list asks the same service.
+    let cookie = crate::console_pages::console_sign_in(&app, "admin", ADMIN_PASSWORD).await;
+    let page = crate::console_pages::get_page(&app, "/calls?q=tower", Some(&cookie)).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.body.contains("Music at night") && page.body.contains("Leaking faucet"), "{}", page.body);
+    assert!(!page.body.contains("Pipe"), "{}", page.body);
+}
+
+/// A database of before names and stems were indexed (schema version 11
+/// on SQLite, 3 on PostgreSQL) is indexed by the upgrade: its calls are
+/// found by their reasons', units' and properties' names and by other
+/// forms of their words at once.
+#[actix_web::test]
+async fn an_upgraded_database_finds_its_calls_by_names_and_word_forms() {
+    app_with_directory!(app, admin);
+    office(&app, &admin).await;
+    // The step's version on each ladder, found by its name (the step is the
+    // last one of each ladder: taking the database below it takes nothing else).
+    let step = |ladder: &[calllog::store::migration::Migration]| {
+        ladder.iter().find(|m| m.name.ends_with("_search_names_and_stems")).map(|m| m.version).unwrap()
+    };
+    let (sqlite_step, postgres_step) =
+        (step(calllog::store::sqlite::schema::MIGRATIONS), step(calllog::store::postgres::schema::MIGRATIONS));
+    execute_sql(
+        &app,
+        &format!(
+            "DROP TABLE call_log_stems; DROP TABLE search_names; DROP INDEX call_log_reasons_by_reason;
+             PRAGMA user_version = {};",
+            sqlite_step - 1
+        ),
+        &format!(
+            "DROP TABLE search_names; DROP INDEX call_log_reasons_by_reason;
+             UPDATE call_log_search SET terms = array_to_tsvector(
+                 ARRAY(SELECT t.lexeme FROM unnest(terms) AS t WHERE t.lexeme NOT LIKE '~%'));
+             DELETE FROM calllog_schema WHERE version >= {postgres_step};"
+        ),
+    )
+    .await;
+    let upgraded = open_app_on(app.database.clone()).await;
+    assert_eq!(found(&upgraded, &admin, "noise").await, ["Music at night"]);
+    assert_eq!(found(&upgraded, &admin, "leaks").await, ["Leaking faucet", "Pipe"]);
+    assert_eq!(found(&upgraded, &admin, "harbor").await, ["Music at night", "Leaking faucet"]);
+    assert_eq!(found(&upgraded, &admin, "b").await.len(), 3, "unit B-7 and the reason Billing");
+}

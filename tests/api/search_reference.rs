@@ -9,7 +9,7 @@
 //! the engine's one way (its store asked directly, every case).
 
 use crate::helpers::*;
-use calllog::domain::calllogs::{CallLogFilter, ExportRow, SortField};
+use calllog::domain::calllogs::{word_stem, CallLogFilter, ExportRow, SortField};
 use calllog::domain::ids::{PropertyId, ReasonId, StatusId, UnitId};
 use calllog::domain::time::Stamp;
 use calllog::store::postgres::calllogs as pg_calllogs;
@@ -18,7 +18,10 @@ use calllog::store::ExportCursor;
 use serde_json::json;
 use std::collections::HashMap;
 
-const WORDS: [&str; 9] = ["leak", "leaking", "roof", "noise", "gate", "pool", "door", "mold", "lobby"];
+/// Issue 18: forms of one stem (leak, leaks, leaking; park, parked,
+/// parking) beside words that are their own stem.
+const WORDS: [&str; 13] =
+    ["leak", "leaking", "leaks", "roof", "noise", "gate", "pool", "door", "mold", "lobby", "park", "parked", "parking"];
 
 /// A small deterministic generator (no seed to keep in step with a crate).
 struct Lcg(u64);
@@ -49,24 +52,34 @@ struct Stored {
     header: String,
     comments: Vec<String>,
     reasons: Vec<i64>,
+    /// Its reasons' names, its unit's number and its property's name: a
+    /// word matching these matches the log, as part of its header.
+    names: String,
 }
 
 fn tokens(text: &str) -> Vec<String> {
     text.split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty()).map(str::to_lowercase).collect()
 }
 
+/// docs/api.md §7: a query word matches a stored word that it is a prefix
+/// of, or one with the same Snowball English stem.
 fn holds_all(text: &str, words: &[&str]) -> bool {
     let tokens = tokens(text);
-    words.iter().all(|w| tokens.iter().any(|t| t.starts_with(w)))
+    words.iter().all(|w| {
+        let w = w.to_lowercase();
+        let stem = word_stem(&w);
+        tokens.iter().any(|t| t.starts_with(&w) || word_stem(t) == stem)
+    })
 }
 
 /// docs/api.md §7 by brute force: the tier (1 header, 2 one comment, 3 spread), or None.
 fn tier(log: &Stored, words: &[&str]) -> Option<u8> {
-    let rows: Vec<&str> = std::iter::once(log.header.as_str()).chain(log.comments.iter().map(String::as_str)).collect();
+    let header = format!("{}\n{}", log.header, log.names);
+    let rows: Vec<&str> = std::iter::once(header.as_str()).chain(log.comments.iter().map(String::as_str)).collect();
     if !words.iter().all(|w| rows.iter().any(|r| holds_all(r, &[w]))) {
         return None;
     }
-    Some(if holds_all(&log.header, words) {
+    Some(if holds_all(&header, words) {
         1
     } else if log.comments.iter().any(|c| holds_all(c, words)) {
         2
@@ -198,10 +211,13 @@ fn read_back(engine: &mut Engine) -> Vec<Stored> {
     const COMMENTS: &str =
         "SELECT log_id, new_value FROM log_events WHERE kind = 'commented' ORDER BY log_id, event_no";
     const REASONS: &str = "SELECT log_id, reason_id FROM call_log_reasons";
+    const NAMES: &str = "SELECT 'r', reason_id, name FROM reasons UNION ALL SELECT 'u', unit_id, unit_number FROM units
+         UNION ALL SELECT 'p', property_id, property_name FROM properties";
     type Row = (i64, i64, Option<i64>, i64, String, i64, i64, bool, String);
-    /// The logs' rows, then (log, comment) and (log, reason) pairs.
-    type Tables = (Vec<Row>, Vec<(i64, String)>, Vec<(i64, i64)>);
-    let (rows, comments, reasons): Tables = match engine {
+    /// The logs' rows, then (log, comment) and (log, reason) pairs, and
+    /// (r/u/p, id, name) of reasons, units and properties.
+    type Tables = (Vec<Row>, Vec<(i64, String)>, Vec<(i64, i64)>, Vec<(String, i64, String)>);
+    let (rows, comments, reasons, names): Tables = match engine {
         Engine::Sqlite(conn) => {
             let logs = LOGS.replace("chr(10)", "char(10)");
             let rows = conn
@@ -237,7 +253,14 @@ fn read_back(engine: &mut Engine) -> Vec<Stored> {
                 .unwrap()
                 .map(Result::unwrap)
                 .collect();
-            (rows, comments, reasons)
+            let names = conn
+                .prepare(NAMES)
+                .unwrap()
+                .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+                .unwrap()
+                .map(Result::unwrap)
+                .collect();
+            (rows, comments, reasons, names)
         }
         Engine::Postgres(client) => {
             let rows = client
@@ -248,7 +271,8 @@ fn read_back(engine: &mut Engine) -> Vec<Stored> {
                 .collect();
             let comments = client.query(COMMENTS, &[]).unwrap().iter().map(|r| (r.get(0), r.get(1))).collect();
             let reasons = client.query(REASONS, &[]).unwrap().iter().map(|r| (r.get(0), r.get(1))).collect();
-            (rows, comments, reasons)
+            let names = client.query(NAMES, &[]).unwrap().iter().map(|r| (r.get(0), r.get(1), r.get(2))).collect();
+            (rows, comments, reasons, names)
         }
     };
     let mut logs: Vec<Stored> = rows
@@ -265,14 +289,24 @@ fn read_back(engine: &mut Engine) -> Vec<Stored> {
             header,
             comments: Vec::new(),
             reasons: Vec::new(),
+            names: String::new(),
         })
         .collect();
+    let name: HashMap<(String, i64), String> = names.into_iter().map(|(kind, id, name)| ((kind, id), name)).collect();
+    let named = |kind: &str, id: i64| name[&(kind.to_string(), id)].clone();
     let at: HashMap<i64, usize> = logs.iter().enumerate().map(|(i, l)| (l.log_id, i)).collect();
     for (id, text) in comments {
         logs[at[&id]].comments.push(text);
     }
     for (id, reason) in reasons {
         logs[at[&id]].reasons.push(reason);
+        logs[at[&id]].names += &format!("{}\n", named("r", reason));
+    }
+    for log in &mut logs {
+        log.names += &format!("{}\n", named("p", log.property_id));
+        if let Some(unit) = log.unit_id {
+            log.names += &named("u", unit);
+        }
     }
     logs
 }
@@ -342,8 +376,16 @@ impl Engine {
 }
 
 async fn fill(app: &TestApp, admin: &str) {
+    // Names a search word matches (issue 18): `park` and `parking` name
+    // property 2, `towers` property 4 (`tower` is their stem).
+    let properties: Vec<serde_json::Value> =
+        ["Harbor View Condominiums", "Oak Hollow Park", "Old Mill", "Lakeside Towers"]
+            .iter()
+            .enumerate()
+            .map(|(i, name)| json!({"PropertyId": i + 1, "PropertyName": name}))
+            .collect();
     let directory = json!({
-        "Properties": (1..=4).map(|p| json!({"PropertyId": p, "PropertyName": format!("P{p}")})).collect::<Vec<_>>(),
+        "Properties": properties,
         "Units": [
             {"UnitId": 11, "PropertyId": 1, "UnitNumber": "11"}, {"UnitId": 12, "PropertyId": 1, "UnitNumber": "12"},
             {"UnitId": 21, "PropertyId": 2, "UnitNumber": "21"}, {"UnitId": 31, "PropertyId": 3, "UnitNumber": "31"},
@@ -414,7 +456,20 @@ fn cases() -> Vec<Case> {
 /// Issue 16: short words (one or two letters) are read from the prefix
 /// index, rarest first, and sought among the logs left once those are few:
 /// many of them at once, alone and beside longer words.
-const SEARCHES: [&[&str]; 11] = [
+/// Issue 18: words that match only by stem (`leaks` finds `leak` and
+/// `leaking`, `parking` finds `park`), only by a reason's name, a unit's
+/// number or a property's name, and across them.
+const SEARCHES: [&[&str]; 21] = [
+    &["leaks"],
+    &["parking"],
+    &["parks", "roof"],
+    &["maintenance"],
+    &["requests", "leak"],
+    &["inquiries"],
+    &["11"],
+    &["1"],
+    &["harbor", "billing"],
+    &["tower"],
     &["leak"],
     &["lea"],
     &["roof"],

@@ -20,8 +20,9 @@ use super::tsquery::tsquery_text;
 use super::tx::PgTx;
 use super::{col, RowExt};
 use crate::domain::calllogs::{
-    folded_words, Author, CallLog, CallLogFilter, CallLogRow, CategoryCounts, Comment, EventKind, ExportRow,
-    HistoryEntry, LogHead, NewEvent, RememberedKey, SortField, TrackedField, UnitSummary,
+    index_terms, prefix_upper_bound, Author, CallLog, CallLogFilter, CallLogRow, CategoryCounts, Comment, EventKind,
+    ExportRow, HistoryEntry, LogHead, NamedKind, NamedMatches, NewEvent, RememberedKey, SearchTerm, SortField,
+    TrackedField, UnitSummary, STEM_MARK,
 };
 use crate::domain::ids::{LogId, PropertyId, ReasonId, StatusId, UserId};
 use crate::domain::query::Page;
@@ -267,12 +268,13 @@ pub fn remember_idempotent(
 /// 11 bits; `array_to_tsvector` would wrap a longer one silently).
 const MAX_LEXEME_BYTES: usize = 2046;
 
-/// The words of `text` as the index keeps them: FTS5's words, each cut to
+/// The terms of `text` as the index keeps them: FTS5's words and their
+/// marked stems ([`index_terms`]), each cut to
 /// [`MAX_LEXEME_BYTES`] at a character boundary. A search word is at most
 /// 256 characters (1 KiB), so a cut word still has every prefix a search
 /// can ask for.
-fn index_words(text: &str) -> Vec<String> {
-    folded_words(text)
+pub fn index_words(text: &str) -> Vec<String> {
+    index_terms(text)
         .into_iter()
         .map(|mut word| {
             if word.len() > MAX_LEXEME_BYTES {
@@ -461,7 +463,139 @@ fn list_order(plain: &CallLogFilter) -> String {
 /// one reads nothing. A search's cost so follows its rarest words, as on
 /// SQLite, not the sum of every word's rows. The tiers come from one more
 /// step, the rows of the logs left that hold every word.
-fn matches_cte(words: &[String], b: &mut Binder) -> String {
+fn matches_cte(db: &mut Db, words: &[String], b: &mut Binder) -> StoreResult<String> {
+    let mut named = Vec::with_capacity(words.len());
+    for word in words {
+        named.push(named_by(db, &SearchTerm::of(word))?);
+    }
+    if named.iter().all(NamedMatches::is_empty) {
+        return Ok(text_matches_cte(words, b));
+    }
+    // Some word names a reason, unit or property: a log matches it by its
+    // text or by those, and a header row holds it when the header's text
+    // does or the log's names do (they count as part of the header, as on
+    // SQLite).
+    let mut ordered: Vec<(&String, &NamedMatches)> = words.iter().zip(&named).collect();
+    ordered.sort_by_key(|(w, _)| std::cmp::Reverse(w.chars().count()));
+    let mut steps = Vec::with_capacity(ordered.len());
+    let mut row_holds = Vec::with_capacity(ordered.len());
+    for (i, (word, names)) in ordered.iter().enumerate() {
+        let query = b.bind(tsquery_text(std::slice::from_ref(*word)));
+        let (from, by_text) = match i {
+            0 => (String::new(), format!("SELECT log_id FROM call_log_search WHERE terms @@ {query}::text::tsquery")),
+            _ => (
+                format!("w{} l JOIN ", i - 1),
+                format!(
+                    "SELECT s.log_id FROM w{} l JOIN call_log_search s ON s.log_id = l.log_id
+                     WHERE s.terms @@ {query}::text::tsquery",
+                    i - 1
+                ),
+            ),
+        };
+        let mut parts = vec![by_text];
+        let mut names_hold = Vec::new();
+        if !names.properties.is_empty() || !names.units.is_empty() {
+            let (p, u) = (b.bind(names.properties.clone()), b.bind(names.units.clone()));
+            parts.push(format!(
+                "SELECT c.log_id FROM {from}call_logs c{on} WHERE NOT c.deleted
+                     AND (c.property_id = ANY({p}::bigint[]) OR c.unit_id = ANY({u}::bigint[]))",
+                on = if i == 0 { "" } else { " ON c.log_id = l.log_id" }
+            ));
+            names_hold.push(format!("n.property_id = ANY({p}::bigint[]) OR n.unit_id = ANY({u}::bigint[])"));
+        }
+        if !names.reasons.is_empty() {
+            let r = b.bind(names.reasons.clone());
+            parts.push(format!(
+                "SELECT r.log_id FROM {from}call_log_reasons r{on} WHERE r.reason_id = ANY({r}::bigint[])",
+                on = if i == 0 { "" } else { " ON r.log_id = l.log_id" }
+            ));
+            names_hold.push(format!(
+                "EXISTS (SELECT 1 FROM call_log_reasons r WHERE r.log_id = s.log_id AND r.reason_id = ANY({r}::bigint[]))"
+            ));
+        }
+        // A log whose header and comments both hold the word comes once.
+        steps.push(format!("w{i} AS MATERIALIZED (SELECT DISTINCT log_id FROM ({}) u)", parts.join(" UNION ALL ")));
+        row_holds.push(if names_hold.is_empty() {
+            format!("s.terms @@ {query}::text::tsquery")
+        } else {
+            format!("(s.terms @@ {query}::text::tsquery OR (s.part = 0 AND ({})))", names_hold.join(" OR "))
+        });
+    }
+    let last = format!("w{}", ordered.len().saturating_sub(1));
+    Ok(format!(
+        "WITH {},
+         matches AS MATERIALIZED (
+             SELECT h.log_id, CASE WHEN w.part = 0 THEN 1 WHEN w.part IS NOT NULL THEN 2 ELSE 3 END AS tier
+             FROM {last} h
+             LEFT JOIN (SELECT s.log_id, min(s.part) AS part
+                        FROM {last} l JOIN call_log_search s ON s.log_id = l.log_id
+                        JOIN call_logs n ON n.log_id = s.log_id
+                        WHERE {} GROUP BY s.log_id) w ON w.log_id = h.log_id)",
+        steps.join(",\n         "),
+        row_holds.join(" AND ")
+    ))
+}
+
+/// Indexes names anew (after they were written): each (id, name)'s folded
+/// words and marked stems in `search_names`, which a search reads to find
+/// the logs a word names. A rename changes what matches at once, in the
+/// rename's transaction, and no log is indexed again.
+pub fn index_names(db: &mut Db, kind: NamedKind, names: &[(i64, &str)]) -> StoreResult<()> {
+    if names.is_empty() {
+        return Ok(());
+    }
+    let ids: Vec<i64> = names.iter().map(|(id, _)| *id).collect();
+    db.execute("DELETE FROM search_names WHERE kind = $1 AND entity_id = ANY($2)", &[&kind.as_str(), &ids])?;
+    let (mut owners, mut terms) = (Vec::new(), Vec::new());
+    for (id, name) in names {
+        for term in index_words(name) {
+            owners.push(*id);
+            terms.push(term);
+        }
+    }
+    db.execute(
+        "INSERT INTO search_names (kind, entity_id, term)
+         SELECT $1, id, term FROM unnest($2::bigint[], $3::text[]) AS t(id, term) ON CONFLICT DO NOTHING",
+        &[&kind.as_str(), &owners, &terms],
+    )?;
+    Ok(())
+}
+
+/// The names among `named` (id, name) that differ from the stored ones
+/// (`sql` reads stored (id, name) pairs for an array of ids): the ones whose
+/// words a search must learn anew.
+pub fn renamed<'a>(db: &mut Db, sql: &str, named: &[(i64, &'a str)]) -> StoreResult<Vec<(i64, &'a str)>> {
+    let ids: Vec<i64> = named.iter().map(|(id, _)| *id).collect();
+    let mut stored: HashMap<i64, String> = HashMap::with_capacity(ids.len());
+    for r in &db.query(sql, &[&ids])? {
+        stored.insert(r.col(0)?, r.col(1)?);
+    }
+    Ok(named.iter().filter(|(id, name)| stored.get(id).map(String::as_str) != Some(*name)).copied().collect())
+}
+
+/// The reasons, units and properties whose names a search word matches
+/// (`search_names`: each name's folded words and marked stems).
+fn named_by(db: &mut Db, term: &SearchTerm) -> StoreResult<NamedMatches> {
+    let stem = format!("{STEM_MARK}{}", term.stem);
+    let word = term.stem_as_word.then(|| term.stem.clone());
+    let bound = prefix_upper_bound(&term.prefix);
+    let rows = db.query(
+        "SELECT kind, entity_id FROM search_names
+         WHERE (term >= $1 AND ($2::text IS NULL OR term < $2)) OR term = $3 OR term = $4",
+        &[&term.prefix, &bound, &stem, &word],
+    )?;
+    let mut named = NamedMatches::default();
+    for r in &rows {
+        let kind: String = r.col(0)?;
+        if let Ok(kind) = kind.parse::<NamedKind>() {
+            named.add(kind, r.col(1)?);
+        }
+    }
+    Ok(named)
+}
+
+/// [`matches_cte`] when no word names a reason, unit or property: the text alone.
+fn text_matches_cte(words: &[String], b: &mut Binder) -> String {
     if let [word] = words {
         // One word: the rows holding it are the rows holding every word, so
         // one pass over them gives the logs and their tiers (never 3).
@@ -565,7 +699,7 @@ fn list_search(
 ) -> StoreResult<(i64, Vec<CallLog>)> {
     let plain = filter.without_words();
     let mut b = Binder::default();
-    let matches = matches_cte(words, &mut b);
+    let matches = matches_cte(db, words, &mut b)?;
     let conditions = list_conditions(db, &plain, &mut b)?;
     let tier = if filter.sort == SortField::Relevance { "c.tier, " } else { "" };
     let order = list_order(&plain);
@@ -631,7 +765,10 @@ pub fn export_chunk(
 ) -> StoreResult<Vec<ExportRow>> {
     let plain = filter.without_words();
     let mut b = Binder::default();
-    let matches = filter.search.as_deref().map(|words| matches_cte(words, &mut b));
+    let matches = match filter.search.as_deref() {
+        Some(words) => Some(matches_cte(db, words, &mut b)?),
+        None => None,
+    };
     let mut conditions = list_conditions(db, &plain, &mut b)?;
     if matches.is_some() {
         conditions = format!("{AMONG_MATCHES} AND {conditions}");

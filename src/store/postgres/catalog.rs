@@ -8,10 +8,12 @@
 //! `lower(name)` indexes are a last guard: the service checks the name under
 //! the catalog's rule lock first.
 
+use super::calllogs::index_names;
 use super::db::Db;
 use super::directory::nocase;
 use super::tx::PgTx;
 use super::RowExt;
+use crate::domain::calllogs::NamedKind;
 use crate::domain::catalog::{CallLogReason, CatalogInput, ModuleStatus, StatusCategory, STATUS_MODULE};
 use crate::domain::ids::{ReasonId, StatusId};
 use crate::store::{Catalog, StoreError, StoreResult};
@@ -151,6 +153,10 @@ impl CatalogWrites for PgTx<'_> {
             &[&name, &display_order],
         )?
         .col(0)
+        .and_then(|reason_id: ReasonId| {
+            index_names(db, NamedKind::Reason, &[(reason_id.0, name)])?;
+            Ok(reason_id)
+        })
     }
     fn update_reason(&mut self, reason_id: ReasonId, changes: &CatalogInput) -> StoreResult<()> {
         let db = self.db()?;
@@ -160,6 +166,9 @@ impl CatalogWrites for PgTx<'_> {
                     display_order = coalesce($4::bigint, display_order) WHERE reason_id = $1",
             &[&reason_id, &input.name, &input.active, &input.display_order],
         )?;
+        if let Some(name) = &input.name {
+            index_names(db, NamedKind::Reason, &[(reason_id.0, name)])?;
+        }
         Ok(())
     }
     fn insert_status(&mut self, name: &str, category: StatusCategory, display_order: i64) -> StoreResult<StatusId> {

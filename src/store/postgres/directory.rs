@@ -12,10 +12,11 @@
 //! Text sorts as on SQLite: `COLLATE NOCASE` is [`nocase`] (ASCII folded,
 //! then bytes), plain text sorts by bytes (`COLLATE "C"`), NULL first.
 
+use super::calllogs::{index_names, renamed};
 use super::db::Db;
 use super::tx::PgTx;
 use super::RowExt;
-use crate::domain::calllogs::folded_words;
+use crate::domain::calllogs::{folded_words, NamedKind};
 use crate::domain::directory::{Property, PropertyStatus, Resident, Unit, UnitSort};
 use crate::domain::ids::{PropertyId, ResidentId, UnitId};
 use crate::domain::query::Page;
@@ -284,6 +285,9 @@ impl DirectoryWrites for PgTx<'_> {
     /// Replaces the whole row of each property's id (the directory is a copy of the outside system).
     fn upsert_properties(&mut self, properties: &[Property]) -> StoreResult<()> {
         let db = self.db()?;
+        let named: Vec<(i64, &str)> = properties.iter().map(|p| (p.property_id.0, p.property_name.as_str())).collect();
+        let changed =
+            renamed(db, "SELECT property_id, property_name FROM properties WHERE property_id = ANY($1)", &named)?;
         let mut sorted: Vec<&Property> = properties.iter().collect();
         sorted.sort_by_key(|p| p.property_id);
         let sql = "INSERT INTO properties (property_id, c4_uid, property_name, address1, address2, city, state, zip,
@@ -334,11 +338,13 @@ impl DirectoryWrites for PgTx<'_> {
             ];
             db.execute(sql, &params)?;
         }
-        Ok(())
+        index_names(db, NamedKind::Property, &changed)
     }
     /// Replaces the row of each unit's id, but never its property (the service refuses a move).
     fn upsert_units(&mut self, units: &[Unit]) -> StoreResult<()> {
         let db = self.db()?;
+        let named: Vec<(i64, &str)> = units.iter().map(|u| (u.unit_id.0, u.unit_number.as_str())).collect();
+        let changed = renamed(db, "SELECT unit_id, unit_number FROM units WHERE unit_id = ANY($1)", &named)?;
         let mut sorted: Vec<&Unit> = units.iter().collect();
         sorted.sort_by_key(|u| u.unit_id);
         let sql = "INSERT INTO units (unit_id, property_id, unit_number, address1, address2, city, state, zip,
@@ -389,7 +395,7 @@ impl DirectoryWrites for PgTx<'_> {
             ];
             db.execute(sql, &params)?;
         }
-        Ok(())
+        index_names(db, NamedKind::Unit, &changed)
     }
     /// An import's residents, [`IMPORT_CHUNK`] per statement.
     fn upsert_residents(&mut self, residents: &[Resident]) -> StoreResult<()> {

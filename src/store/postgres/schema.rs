@@ -26,6 +26,7 @@ pub const MIGRATIONS: &[Migration] = &[
     migration!(3, "0003_bounded_orders_and_key_bodies"),
     migration!(4, "0004_name_words"),
     migration!(5, "0005_office_settings"),
+    migration!(6, "0006_search_names_and_stems"),
 ];
 
 pub const VERSION: i64 = MIGRATIONS.len() as i64;
@@ -98,11 +99,79 @@ pub fn migrate_in(tx: &mut Transaction, seed_new: bool) -> Result<i64, MigrateEr
         log::info!("bringing the PostgreSQL schema to version {} ({})", step.version, step.name);
         tx.batch_execute(step.sql)?;
         tx.execute("INSERT INTO calllog_schema (version, name) VALUES ($1, $2)", &[&step.version, &step.name])?;
+        if step.name.ends_with(SEARCH_NAMES_AND_STEMS) && found > 0 {
+            index_for_search(tx)?;
+        }
     }
     if found == 0 && seed_new {
         seed_catalog(tx)?;
     }
     Ok(found)
+}
+
+/// The step that made the search match names and stems (its number is
+/// the ladder's business; its name says what it needs).
+const SEARCH_NAMES_AND_STEMS: &str = "_search_names_and_stems";
+
+/// What that step needs calllog's own code for, on a database that had
+/// data: every reason's, unit's and property's name in `search_names`, and
+/// every row of `call_log_search` with its stems (the terms a new row gets,
+/// [`crate::store::postgres::calllogs::index_words`]). Rows are read and
+/// written a slice at a time, so memory stays flat whatever the size.
+fn index_for_search(tx: &mut Transaction) -> Result<(), postgres::Error> {
+    use crate::domain::calllogs::NamedKind;
+    use crate::store::postgres::calllogs::index_words;
+    for (kind, sql) in [
+        (NamedKind::Reason, "SELECT reason_id, name FROM reasons"),
+        (NamedKind::Unit, "SELECT unit_id, unit_number FROM units"),
+        (NamedKind::Property, "SELECT property_id, property_name FROM properties"),
+    ] {
+        let (mut owners, mut terms): (Vec<i64>, Vec<String>) = (Vec::new(), Vec::new());
+        for row in tx.query(sql, &[])? {
+            let (id, name): (i64, String) = (row.get(0), row.get(1));
+            for term in index_words(&name) {
+                owners.push(id);
+                terms.push(term);
+            }
+        }
+        tx.execute(
+            "INSERT INTO search_names (kind, entity_id, term)
+             SELECT $1, id, term FROM unnest($2::bigint[], $3::text[]) AS t(id, term) ON CONFLICT DO NOTHING",
+            &[&kind.as_str(), &owners, &terms],
+        )?;
+    }
+    const SLICE: i64 = 10_000;
+    let mut after = (0i64, -1i64);
+    loop {
+        let rows = tx.query(
+            "SELECT s.log_id, s.part,
+                    CASE WHEN s.part = 0
+                         THEN c.subject || E'\n' || c.call_from || E'\n' || c.taken_by || E'\n' || coalesce(c.notes, '')
+                         ELSE e.new_value END
+             FROM call_log_search s
+             JOIN call_logs c ON c.log_id = s.log_id
+             LEFT JOIN log_events e ON s.part > 0 AND e.log_id = s.log_id AND e.event_no = s.part
+             WHERE (s.log_id, s.part) > ($1, $2)
+             ORDER BY s.log_id, s.part LIMIT $3",
+            &[&after.0, &after.1, &SLICE],
+        )?;
+        let Some(last) = rows.last() else { break };
+        after = (last.get(0), last.get(1));
+        let (mut logs, mut parts, mut terms) = (Vec::new(), Vec::new(), Vec::new());
+        for row in &rows {
+            let text: Option<String> = row.get(2);
+            logs.push(row.get::<_, i64>(0));
+            parts.push(row.get::<_, i64>(1));
+            terms.push(index_words(text.as_deref().unwrap_or("")).join(" "));
+        }
+        tx.execute(
+            "UPDATE call_log_search s SET terms = array_to_tsvector(string_to_array(t.terms, ' '))
+             FROM unnest($1::bigint[], $2::bigint[], $3::text[]) AS t(log_id, part, terms)
+             WHERE s.log_id = t.log_id AND s.part = t.part",
+            &[&logs, &parts, &terms],
+        )?;
+    }
+    Ok(())
 }
 
 /// The default statuses and reasons, with the ids SQLite gives them.
@@ -120,6 +189,12 @@ fn seed_catalog(tx: &mut Transaction) -> Result<(), postgres::Error> {
             "INSERT INTO reasons (reason_id, name, active, display_order) VALUES ($1, $2, true, $1)",
             &[&id, name],
         )?;
+        for term in crate::store::postgres::calllogs::index_words(name) {
+            tx.execute(
+                "INSERT INTO search_names (kind, entity_id, term) VALUES ('reason', $1, $2) ON CONFLICT DO NOTHING",
+                &[&id, &term],
+            )?;
+        }
     }
     move_sequences_past_ids(tx)
 }

@@ -1,6 +1,8 @@
 //! Call-log statuses and reasons. Never deleted, only deactivated.
 
+use super::calllogs::index_name;
 use super::SqliteTx;
+use crate::domain::calllogs::NamedKind;
 use crate::domain::catalog::{CallLogReason, CatalogInput, ModuleStatus, StatusCategory, STATUS_MODULE};
 use crate::domain::ids::{ReasonId, StatusId};
 use crate::store::{Catalog, StoreResult};
@@ -113,7 +115,9 @@ impl CatalogWrites for SqliteTx<'_> {
         let conn = self.conn;
         conn.prepare_cached("INSERT INTO reasons (name, active, display_order) VALUES (?1, 1, ?2)")?
             .execute(params![name, display_order])?;
-        Ok(ReasonId(conn.last_insert_rowid()))
+        let reason_id = ReasonId(conn.last_insert_rowid());
+        index_name(conn, NamedKind::Reason, reason_id.0, name)?;
+        Ok(reason_id)
     }
     fn update_reason(&mut self, reason_id: ReasonId, changes: &CatalogInput) -> StoreResult<()> {
         let conn = self.conn;
@@ -123,6 +127,9 @@ impl CatalogWrites for SqliteTx<'_> {
                     display_order = coalesce(?4, display_order) WHERE reason_id = ?1",
         )?
         .execute(params![reason_id, input.name, input.active, input.display_order])?;
+        if let Some(name) = &input.name {
+            index_name(conn, NamedKind::Reason, reason_id.0, name)?;
+        }
         Ok(())
     }
     fn insert_status(&mut self, name: &str, category: StatusCategory, display_order: i64) -> StoreResult<StatusId> {

@@ -3,7 +3,9 @@
 //! Id lists are bound as one JSON array parameter (`json_each`) so that each
 //! query is a single cached statement whatever the list's length.
 
+use super::calllogs::index_name;
 use super::SqliteTx;
+use crate::domain::calllogs::NamedKind;
 use crate::domain::directory::{Property, PropertyStatus, Resident, Unit, UnitSort};
 use crate::domain::ids::{PropertyId, ResidentId, UnitId};
 use crate::domain::query::Page;
@@ -274,8 +276,40 @@ fn stage_and_upsert<T>(
     Ok(())
 }
 
+/// The names among `named` (id, name) that differ from the stored ones
+/// (`sql` reads a stored name by id): the ones whose words a search must
+/// learn anew. A nightly import of the same directory renames nothing.
+fn renamed<'a>(
+    conn: &Connection,
+    sql: &str,
+    named: impl Iterator<Item = (i64, &'a str)>,
+) -> StoreResult<Vec<(i64, &'a str)>> {
+    let mut stored = conn.prepare_cached(sql)?;
+    let mut changed = Vec::new();
+    for (id, name) in named {
+        let before: Option<String> = stored.query_row([id], |r| r.get(0)).optional()?;
+        if before.as_deref() != Some(name) {
+            changed.push((id, name));
+        }
+    }
+    Ok(changed)
+}
+
 /// Replaces the whole row of each property's id (the directory is a copy of the outside system).
 pub fn upsert_properties(conn: &Connection, properties: &[Property]) -> StoreResult<()> {
+    let changed = renamed(
+        conn,
+        "SELECT property_name FROM properties WHERE property_id = ?1",
+        properties.iter().map(|p| (p.property_id.0, p.property_name.as_str())),
+    )?;
+    upsert_property_rows(conn, properties)?;
+    for (id, name) in changed {
+        index_name(conn, NamedKind::Property, id, name)?;
+    }
+    Ok(())
+}
+
+fn upsert_property_rows(conn: &Connection, properties: &[Property]) -> StoreResult<()> {
     stage_and_upsert(conn, &PROPERTIES, properties, |insert, p| {
         insert.execute(params![
             p.property_id,
@@ -295,6 +329,19 @@ pub fn upsert_properties(conn: &Connection, properties: &[Property]) -> StoreRes
 }
 
 pub fn upsert_units(conn: &Connection, units: &[Unit]) -> StoreResult<()> {
+    let changed = renamed(
+        conn,
+        "SELECT unit_number FROM units WHERE unit_id = ?1",
+        units.iter().map(|u| (u.unit_id.0, u.unit_number.as_str())),
+    )?;
+    upsert_unit_rows(conn, units)?;
+    for (id, number) in changed {
+        index_name(conn, NamedKind::Unit, id, number)?;
+    }
+    Ok(())
+}
+
+fn upsert_unit_rows(conn: &Connection, units: &[Unit]) -> StoreResult<()> {
     stage_and_upsert(conn, &UNITS, units, |insert, u| {
         insert.execute(params![
             u.unit_id,

@@ -5,6 +5,11 @@ pub fn fts_query(words: &[String]) -> String {
     words.iter().map(|w| fts_word(w)).collect::<Vec<_>>().join(" ")
 }
 
+/// An FTS5 query for exactly one word (or stem), quoted, not a prefix.
+pub fn fts_exact(word: &str) -> String {
+    format!("\"{}\"", word.replace('\0', "").replace('"', "\"\""))
+}
+
 fn fts_word(word: &str) -> String {
     // FTS5 reads a query as a C string: a NUL would end it inside the quotes.
     format!("\"{}\"*", word.replace('\0', "").replace('"', "\"\""))

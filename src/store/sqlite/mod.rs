@@ -95,6 +95,9 @@ fn apply_pragmas(conn: &Connection, synchronous: &str, role: Role) -> rusqlite::
 
 /// `casefold(text)`: Unicode lower case, for comparisons that ignore case
 /// beyond ASCII (SQLite's NOCASE and lower() only fold ASCII).
+/// `search_stems(text)`, `search_name_terms(text)`: what the search
+/// indexes keep of a text (the stems of its words; a name's words and
+/// marked stems as a JSON array), for the migration that built them.
 /// `integer_list(n)`: an aggregate, the integers of its rows as one blob of
 /// little-endian 8-byte values ([`calllogs::search_matches`] reads a word's
 /// doclist with it: one result instead of a step per row).
@@ -105,6 +108,28 @@ pub fn register_functions(conn: &Connection) -> rusqlite::Result<()> {
         1,
         FunctionFlags::SQLITE_UTF8 | FunctionFlags::SQLITE_DETERMINISTIC,
         |ctx| Ok(ctx.get::<Option<String>>(0)?.map(|s| s.to_lowercase())),
+    )?;
+    // For the migration that indexed stems and names (schema version 12):
+    // SQL cannot stem, and both engines must stem with the same code.
+    conn.create_scalar_function(
+        "search_stems",
+        1,
+        FunctionFlags::SQLITE_UTF8 | FunctionFlags::SQLITE_DETERMINISTIC,
+        |ctx| {
+            let text = ctx.get::<Option<String>>(0)?.unwrap_or_default();
+            let words = crate::domain::calllogs::folded_words(&text);
+            Ok(crate::domain::calllogs::stems_of(&words).join(" "))
+        },
+    )?;
+    conn.create_scalar_function(
+        "search_name_terms",
+        1,
+        FunctionFlags::SQLITE_UTF8 | FunctionFlags::SQLITE_DETERMINISTIC,
+        |ctx| {
+            let text = ctx.get::<Option<String>>(0)?.unwrap_or_default();
+            serde_json::to_string(&crate::domain::calllogs::index_terms(&text))
+                .map_err(|e| rusqlite::Error::UserFunctionError(Box::new(e)))
+        },
     )?;
     conn.create_aggregate_function(
         "integer_list",

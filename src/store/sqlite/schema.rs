@@ -43,6 +43,7 @@ pub const MIGRATIONS: &[Migration] = &[
     migration!(11, "0011_search_prefixes"),
     migration!(12, "0012_name_words"),
     migration!(13, "0013_office_settings"),
+    migration!(14, "0014_search_names_and_stems"),
 ];
 
 /// The schema version this code reads and writes: the top of the ladder.
@@ -162,6 +163,9 @@ pub fn upgrade(conn: &Connection, ladder: &[Migration]) -> Result<Migrated, Migr
     if let Some((i, m)) = ladder.iter().enumerate().find(|(i, m)| m.version != *i as i64 + 1) {
         return Err(MigrateError::Ladder(format!("{} is version {} at rung {}", m.name, m.version, i + 1)));
     }
+    // Steps call calllog's own SQL functions (version 12 stems with them),
+    // whoever opened the connection.
+    super::register_functions(conn)?;
     let top = ladder.len() as i64;
     let from = user_version(conn)?;
     if from > top {
@@ -317,6 +321,12 @@ fn seed_catalog(conn: &Connection) -> rusqlite::Result<()> {
             "INSERT OR IGNORE INTO reasons (reason_id, name, active, display_order) VALUES (?1, ?2, 1, ?1)",
             rusqlite::params![i as i64 + 1, name],
         )?;
+        for term in crate::domain::calllogs::index_terms(name) {
+            conn.execute(
+                "INSERT OR IGNORE INTO search_names (kind, entity_id, term) VALUES ('reason', ?1, ?2)",
+                rusqlite::params![i as i64 + 1, term],
+            )?;
+        }
     }
     Ok(())
 }

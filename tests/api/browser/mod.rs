@@ -18,6 +18,7 @@ mod desk;
 mod drafts;
 mod harness_checks;
 mod screens;
+mod search;
 mod security;
 mod sign_in;
 

@@ -14,8 +14,11 @@ mod search;
 pub use lists::*;
 pub use search::*;
 
-use super::fts::fts_query;
+use super::fts::{fts_exact, fts_query};
 use super::SqliteTx;
+use crate::domain::calllogs::{
+    folded_words, index_terms, prefix_upper_bound, stems_of, NamedKind, NamedMatches, SearchTerm, STEM_MARK,
+};
 use crate::domain::calllogs::{
     Author, CallLog, CallLogFilter, CallLogRow, CategoryCounts, Comment, EventKind, ExportRow, HistoryEntry, LogHead,
     NewEvent, RememberedKey, SortField, TrackedField, UnitSummary,

@@ -48,6 +48,8 @@ pub fn create_search_queue(conn: &Connection) -> rusqlite::Result<()> {
     conn.execute_batch(
         "CREATE TEMP TABLE IF NOT EXISTS search_queue (
              rowid INTEGER PRIMARY KEY, body TEXT NOT NULL,
+             -- the stems of body's words that differ from their word (call_log_stems)
+             stems TEXT NOT NULL,
              -- 1 when the index holds this row from an earlier transaction
              replaces INTEGER NOT NULL)",
     )
@@ -56,11 +58,12 @@ pub fn create_search_queue(conn: &Connection) -> rusqlite::Result<()> {
 pub(super) fn queue_for_search(conn: &Connection, rowid: i64, body: &str, replaces: bool) -> StoreResult<()> {
     // A header queued twice in one batch keeps its first `replaces`: whether
     // the index had the row before this transaction.
+    let stems = stems_of(&folded_words(body)).join(" ");
     conn.prepare_cached(
-        "INSERT INTO temp.search_queue (rowid, body, replaces) VALUES (?1, ?2, ?3)
-         ON CONFLICT (rowid) DO UPDATE SET body = excluded.body",
+        "INSERT INTO temp.search_queue (rowid, body, stems, replaces) VALUES (?1, ?2, ?3, ?4)
+         ON CONFLICT (rowid) DO UPDATE SET body = excluded.body, stems = excluded.stems",
     )?
-    .execute(params![rowid, body, replaces])?;
+    .execute(params![rowid, body, stems, replaces])?;
     Ok(())
 }
 
@@ -75,9 +78,34 @@ pub fn flush_search_queue(conn: &Connection) -> rusqlite::Result<()> {
         "DELETE FROM call_log_search WHERE rowid IN (SELECT rowid FROM temp.search_queue WHERE replaces)",
     )?
     .execute([])?;
+    conn.prepare_cached(
+        "DELETE FROM call_log_stems WHERE rowid IN (SELECT rowid FROM temp.search_queue WHERE replaces)",
+    )?
+    .execute([])?;
     conn.prepare_cached("INSERT INTO call_log_search (rowid, body) SELECT rowid, body FROM temp.search_queue")?
         .execute([])?;
+    // Most comments have a word that is not its own stem; those that have
+    // none take no row.
+    conn.prepare_cached(
+        "INSERT INTO call_log_stems (rowid, body) SELECT rowid, stems FROM temp.search_queue WHERE stems <> ''",
+    )?
+    .execute([])?;
     conn.prepare_cached("DELETE FROM temp.search_queue")?.execute([])?;
+    Ok(())
+}
+
+/// Indexes a reason's, unit's or property's name anew (after it was
+/// written): its words and marked stems in `search_names`, which a search
+/// reads to find the logs a word names. A rename changes what matches at
+/// once, in the rename's transaction, and no log is indexed again.
+pub fn index_name(conn: &Connection, kind: NamedKind, id: i64, name: &str) -> StoreResult<()> {
+    conn.prepare_cached("DELETE FROM search_names WHERE kind = ?1 AND entity_id = ?2")?
+        .execute(params![kind.as_str(), id])?;
+    let mut insert =
+        conn.prepare_cached("INSERT OR IGNORE INTO search_names (kind, entity_id, term) VALUES (?1, ?2, ?3)")?;
+    for term in index_terms(name) {
+        insert.execute(params![kind.as_str(), id, term])?;
+    }
     Ok(())
 }
 
@@ -165,12 +193,13 @@ pub fn search_matches_with_work(
     paths: SearchPaths,
 ) -> StoreResult<(SearchMatches, SearchWork)> {
     let mut work = SearchWork::default();
-    let (mut long, mut short): (Vec<&String>, Vec<&String>) =
-        words.iter().partition(|w| w.chars().count() > PREFIX_INDEXED_CHARS);
-    long.sort_by_key(|w| std::cmp::Reverse(w.chars().count()));
+    let terms: Vec<SearchTerm> = words.iter().map(|w| SearchTerm::of(w)).collect();
+    let (mut long, mut short): (Vec<&SearchTerm>, Vec<&SearchTerm>) =
+        terms.iter().partition(|t| t.prefix.chars().count() > PREFIX_INDEXED_CHARS);
+    long.sort_by_key(|t| std::cmp::Reverse(t.prefix.chars().count()));
     let mut found: Option<Found> = None;
-    for word in long {
-        let rowids = all_rows(conn, word, &mut work)?;
+    for term in long {
+        let rowids = term_rows(conn, term, None, found.as_ref(), paths, &mut work)?;
         if !narrow(&mut found, rowids) {
             return Ok((SearchMatches::default(), work));
         }
@@ -182,23 +211,24 @@ pub fn search_matches_with_work(
         // Rows in the whole index, as the newest logs have them.
         let scale = newest as f64 / (newest - from + 1) as f64;
         let mut estimated = Vec::with_capacity(short.len());
-        for word in short.drain(..) {
+        for term in short.drain(..) {
             let probed: i64 = conn.prepare_cached(SEARCH_PROBE)?.query_row(
-                params![fts_query(std::slice::from_ref(word)), from << SEARCH_EVENT_BITS, PROBED_ROWS],
+                params![fts_query(std::slice::from_ref(&term.prefix)), from << SEARCH_EVENT_BITS, PROBED_ROWS],
                 |r| r.get(0),
             )?;
             work.probed += usize::try_from(probed).unwrap_or(0);
-            estimated.push((probed as f64 * scale, word));
+            estimated.push((probed as f64 * scale, term));
         }
         estimated.sort_by(|a, b| a.0.total_cmp(&b.0));
-        for (rows, word) in estimated {
-            let rowids = match &found {
+        for (rows, term) in estimated {
+            let ranges = match &found {
                 Some(f) => match seek_plan(&f.logs, rows / newest.max(1) as f64, paths) {
-                    Some(ranges) if ranges.cost < rows => rows_in_ranges(conn, word, &ranges.ranges, &mut work)?,
-                    _ => all_rows(conn, word, &mut work)?,
+                    Some(plan) if plan.cost < rows => Some(plan.ranges),
+                    _ => None,
                 },
-                None => all_rows(conn, word, &mut work)?,
+                None => None,
             };
+            let rowids = term_rows(conn, term, ranges.as_deref(), found.as_ref(), paths, &mut work)?;
             if !narrow(&mut found, rowids) {
                 return Ok((SearchMatches::default(), work));
             }
@@ -244,7 +274,153 @@ pub(super) fn narrow(found: &mut Option<Found>, rowids: Vec<i64>) -> bool {
     left
 }
 
-/// Every row holding `word`, sorted.
+/// The rows a search word matches, sorted: those holding a word it begins
+/// (all of them, or those within `ranges` of logs), those holding a word
+/// with its stem, and the header rows of the logs it names
+/// ([`named_logs`]): a reason, unit or property counts as part of the
+/// header.
+pub(super) fn term_rows(
+    conn: &Connection,
+    term: &SearchTerm,
+    ranges: Option<&[(i64, i64)]>,
+    found: Option<&Found>,
+    paths: SearchPaths,
+    work: &mut SearchWork,
+) -> StoreResult<Vec<i64>> {
+    let rows = match ranges {
+        Some(ranges) => rows_in_ranges(conn, &term.prefix, ranges, work)?,
+        None => all_rows(conn, &term.prefix, work)?,
+    };
+    let mut more = rows_of(conn, STEM_ROWS, &fts_exact(&term.stem), work)?;
+    if term.stem_as_word {
+        more = sorted_union(&more, &rows_of(conn, SEARCH_ROWS, &fts_exact(&term.stem), work)?);
+    }
+    let named = named_logs(conn, term, found, paths)?;
+    work.rows += named.len();
+    if !named.is_empty() {
+        let headers: Vec<i64> = named.iter().map(|log| log << SEARCH_EVENT_BITS).collect();
+        more = sorted_union(&more, &headers);
+    }
+    Ok(if more.is_empty() { rows } else { sorted_union(&rows, &more) })
+}
+
+/// The rows of the stem index holding a stem.
+pub const STEM_ROWS: &str = "SELECT integer_list(rowid) FROM call_log_stems WHERE call_log_stems MATCH ?1";
+
+/// The rows of `sql` (one of the doclist queries) for an FTS5 query, sorted.
+fn rows_of(conn: &Connection, sql: &str, query: &str, work: &mut SearchWork) -> StoreResult<Vec<i64>> {
+    let list: Vec<u8> = conn.prepare_cached(sql)?.query_row([query], |r| r.get(0))?;
+    let mut rowids: Vec<i64> = integers(&list).collect();
+    work.rows += rowids.len();
+    if !rowids.is_sorted() {
+        rowids.sort_unstable();
+    }
+    Ok(rowids)
+}
+
+/// The reasons, units and properties whose names a search word matches,
+/// from the index of names (`search_names`: each name's words and marked
+/// stems, kept by whatever writes a name).
+pub(in crate::store::sqlite) fn named_by(conn: &Connection, term: &SearchTerm) -> StoreResult<NamedMatches> {
+    let stem = format!("{STEM_MARK}{}", term.stem);
+    let word = term.stem_as_word.then_some(term.stem.as_str());
+    let mut named = NamedMatches::default();
+    let mut add = |kind: String, id: i64| {
+        if let Ok(kind) = kind.parse::<NamedKind>() {
+            named.add(kind, id);
+        }
+    };
+    match prefix_upper_bound(&term.prefix) {
+        Some(bound) => {
+            let mut stmt = conn.prepare_cached(
+                "SELECT kind, entity_id FROM search_names
+                 WHERE (term >= ?1 AND term < ?2) OR term = ?3 OR term = ?4",
+            )?;
+            let mut rows = stmt.query(params![term.prefix, bound, stem, word])?;
+            while let Some(r) = rows.next()? {
+                add(r.get(0)?, r.get(1)?);
+            }
+        }
+        None => {
+            let mut stmt = conn.prepare_cached(
+                "SELECT kind, entity_id FROM search_names WHERE term >= ?1 OR term = ?2 OR term = ?3",
+            )?;
+            let mut rows = stmt.query(params![term.prefix, stem, word])?;
+            while let Some(r) = rows.next()? {
+                add(r.get(0)?, r.get(1)?);
+            }
+        }
+    }
+    Ok(named)
+}
+
+/// The live logs (sorted, each once) whose reasons, unit or property a
+/// search word names. When the logs still in the running are few, only
+/// those are checked, by id; otherwise the named ones are read off the
+/// indexes by reason, unit and property.
+pub(super) fn named_logs(
+    conn: &Connection,
+    term: &SearchTerm,
+    found: Option<&Found>,
+    paths: SearchPaths,
+) -> StoreResult<Vec<i64>> {
+    let named = named_by(conn, term)?;
+    if named.is_empty() {
+        return Ok(Vec::new());
+    }
+    let json = |ids: &[i64]| serde_json::to_string(ids).unwrap_or_else(|_| "[]".into());
+    let (reasons, units, properties) = (json(&named.reasons), json(&named.units), json(&named.properties));
+    if let Some(found) = found.filter(|f| f.logs.len() <= paths.checked_by_id) {
+        let ids: Vec<i64> = conn
+            .prepare_cached(
+                "SELECT c.log_id FROM call_logs c
+                 WHERE c.log_id IN (SELECT value FROM json_each(?1)) AND c.deleted = 0
+                   AND (c.property_id IN (SELECT value FROM json_each(?2))
+                        OR c.unit_id IN (SELECT value FROM json_each(?3))
+                        OR EXISTS (SELECT 1 FROM call_log_reasons r WHERE r.log_id = c.log_id
+                                   AND r.reason_id IN (SELECT value FROM json_each(?4))))
+                 ORDER BY c.log_id",
+            )?
+            .query_map(params![json(&found.logs), properties, units, reasons], |r| r.get(0))?
+            .collect::<Result<_, _>>()?;
+        return Ok(ids);
+    }
+    let mut ids: Vec<i64> = Vec::new();
+    for (ids_of, sql) in [
+        (&named.properties, "SELECT integer_list(log_id) FROM call_logs WHERE property_id IN (SELECT value FROM json_each(?1)) AND deleted = 0"),
+        (&named.units, "SELECT integer_list(log_id) FROM call_logs WHERE unit_id IN (SELECT value FROM json_each(?1)) AND unit_id IS NOT NULL AND deleted = 0"),
+        (&named.reasons, "SELECT integer_list(log_id) FROM call_log_reasons WHERE reason_id IN (SELECT value FROM json_each(?1))"),
+    ] {
+        if !ids_of.is_empty() {
+            let list: Vec<u8> = conn.prepare_cached(sql)?.query_row([json(ids_of)], |r| r.get(0))?;
+            ids.extend(integers(&list));
+        }
+    }
+    if let Some(found) = found {
+        // Only the logs still in the running can match: keep those of them
+        // that are named (a bit per log id), in their order, rather than
+        // sort every named log (a property's name may name most logs).
+        let largest = found.logs.last().copied().unwrap_or(0).max(0);
+        let mut named_bits = vec![0u64; usize::try_from(largest / 64 + 1).unwrap_or(0)];
+        for id in ids {
+            if let Some(word) = usize::try_from(id / 64).ok().and_then(|i| named_bits.get_mut(i)) {
+                *word |= 1 << (id % 64);
+            }
+        }
+        let is_named = |id: i64| {
+            usize::try_from(id / 64)
+                .ok()
+                .and_then(|i| named_bits.get(i))
+                .is_some_and(|word| word & (1 << (id % 64)) != 0)
+        };
+        return Ok(found.logs.iter().copied().filter(|id| is_named(*id)).collect());
+    }
+    ids.sort_unstable();
+    ids.dedup();
+    Ok(ids)
+}
+
+/// Every row holding a word beginning with `word`, sorted.
 pub(super) fn all_rows(conn: &Connection, word: &str, work: &mut SearchWork) -> StoreResult<Vec<i64>> {
     let list: Vec<u8> = conn.prepare_cached(SEARCH_ROWS)?.query_row([fts_query(&[word.to_string()])], |r| r.get(0))?;
     let mut rowids: Vec<i64> = integers(&list).collect();
@@ -315,6 +491,36 @@ pub(super) fn seek_plan(logs: &[i64], rows_per_log: f64, paths: SearchPaths) -> 
 /// The integers of an `integer_list` blob.
 pub(super) fn integers(list: &[u8]) -> impl Iterator<Item = i64> + '_ {
     list.chunks_exact(8).map(|b| i64::from_le_bytes(b.try_into().unwrap_or_default()))
+}
+
+/// Both sorted lists as one, sorted, each once.
+pub(super) fn sorted_union(a: &[i64], b: &[i64]) -> Vec<i64> {
+    let (mut i, mut j, mut both) = (0, 0, Vec::with_capacity(a.len() + b.len()));
+    while i < a.len() || j < b.len() {
+        match (a.get(i), b.get(j)) {
+            (Some(x), Some(y)) if x < y => {
+                both.push(*x);
+                i += 1;
+            }
+            (Some(x), Some(y)) if y < x => {
+                both.push(*y);
+                j += 1;
+            }
+            (Some(x), _) => {
+                both.push(*x);
+                i += 1;
+                if b.get(j) == Some(x) {
+                    j += 1;
+                }
+            }
+            (None, Some(y)) => {
+                both.push(*y);
+                j += 1;
+            }
+            (None, None) => break,
+        }
+    }
+    both
 }
 
 pub(super) fn sorted_intersection(a: &[i64], b: &[i64]) -> Vec<i64> {
