@@ -131,20 +131,20 @@ impl StoreConfig {
 /// is seen by every part of the service at once.
 #[derive(Debug, Clone)]
 pub struct OfficeZone {
-    /// The stored zone, and whether it was read from the database yet.
-    stored: Arc<RwLock<(TimeZone, bool)>>,
+    /// The stored zone, and whether one was chosen (`None`: not read yet).
+    stored: Arc<RwLock<(TimeZone, Option<bool>)>>,
     pinned: Option<TimeZone>,
 }
 
 impl OfficeZone {
     /// Follows the database's settings; UTC until they are read.
     pub fn from_settings() -> OfficeZone {
-        OfficeZone { stored: Arc::new(RwLock::new((TimeZone::UTC, false))), pinned: None }
+        OfficeZone { stored: Arc::new(RwLock::new((TimeZone::UTC, None))), pinned: None }
     }
 
     /// `zone` whatever the settings say (`serve --timezone`).
     pub fn pinned(zone: TimeZone) -> OfficeZone {
-        OfficeZone { stored: Arc::new(RwLock::new((zone.clone(), false))), pinned: Some(zone) }
+        OfficeZone { stored: Arc::new(RwLock::new((zone.clone(), None))), pinned: Some(zone) }
     }
 
     /// The zone dates are written and read in now.
@@ -162,13 +162,19 @@ impl OfficeZone {
 
     /// Whether the settings were read since the start.
     pub fn is_loaded(&self) -> bool {
-        self.stored.read().map(|s| s.1).unwrap_or(false)
+        self.stored.read().map(|s| s.1.is_some()).unwrap_or(false)
     }
 
-    /// The settings' zone, as just read or written (`None`: not set, UTC).
+    /// Whether nobody chose the office's zone yet (neither an admin nor
+    /// the flag): the console reminds admins to (docs/api.md §16).
+    pub fn awaits_choice(&self) -> bool {
+        self.pinned.is_none() && self.stored.read().map(|s| s.1 == Some(false)).unwrap_or(false)
+    }
+
+    /// The settings' zone, as just read or written (`None`: not chosen, UTC).
     pub fn follow(&self, stored: Option<TimeZone>) {
         if let Ok(mut s) = self.stored.write() {
-            *s = (stored.unwrap_or(TimeZone::UTC), true);
+            *s = (stored.clone().unwrap_or(TimeZone::UTC), Some(stored.is_some()));
         }
     }
 }

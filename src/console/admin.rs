@@ -16,6 +16,7 @@ use crate::domain::ids::{PropertyId, ReasonId, StatusId, UserId};
 use crate::domain::query::Page;
 use crate::domain::users::Role;
 use crate::service::access::Admin;
+use crate::service::settings::SettingsView;
 use crate::service::ServiceError;
 use crate::state::AppState;
 use crate::wire::catalog::{read_new_reason, read_new_status, read_reason_changes, read_status_changes};
@@ -23,6 +24,7 @@ use crate::wire::directory::add_csv;
 use crate::wire::import::{feed_blocking, Fed};
 use crate::wire::input::Fields;
 use crate::wire::query::QueryParams;
+use crate::wire::settings::read_settings_change;
 use crate::wire::users::{read_new_user, read_user_changes};
 use crate::wire::MAX_IMPORT_BYTES;
 use actix_multipart::Multipart;
@@ -93,6 +95,9 @@ struct AdminPage {
     reasons: Vec<CatalogLine>,
     statuses: Vec<CatalogLine>,
     recent_changes: Vec<AuditLine>,
+    settings: SettingsView,
+    /// The time zone database's names, for the time zone field's suggestions.
+    zones: Vec<String>,
 }
 
 const ROLES: [Role; 3] = [Role::Admin, Role::Agent, Role::Viewer];
@@ -113,6 +118,9 @@ async fn admin_page(
     let recent = Page { number: 1, size: RECENT_CHANGES };
     let (_, changes) = state.service.audit_entries(caller, Default::default(), recent).await?;
     let zone = &state.service.config.zone.current();
+    let settings = state.service.office_settings(caller).await?;
+    let mut zones: Vec<String> = jiff::tz::db().available().map(|name| name.as_str().to_string()).collect();
+    zones.sort();
     let words = Names {
         properties: properties.iter().map(|p| (p.property_id, p.property_name.clone())).collect(),
         users: users
@@ -198,6 +206,8 @@ async fn admin_page(
             .into_iter()
             .map(|e| AuditLine { at: When::of(e.at, zone), sentence: audit_sentence(&e, &words) })
             .collect(),
+        settings,
+        zones,
     })
 }
 
@@ -223,6 +233,7 @@ fn notice(params: &QueryParams) -> Option<String> {
         "reason" => Some("The reason was saved.".into()),
         "status" => Some("The status was saved.".into()),
         "unlock" => Some("The user's failed sign-ins were cleared; it can sign in again.".into()),
+        "settings" => Some("The office settings were saved.".into()),
         "import" => {
             let count = |name: &str| params.get(name).and_then(|n| n.parse::<i64>().ok()).filter(|n| *n >= 0);
             let counts = ImportCounts {
@@ -381,6 +392,21 @@ pub async fn unlock_user(state: web::Data<AppState>, req: HttpRequest, body: web
                 }
                 Err(e) => Err(e),
             }
+        }
+        .await;
+        (session, result)
+    })
+    .await
+}
+
+/// The office settings form (docs/api.md §16): `TimeZone`, `OfficeName`.
+pub async fn change_settings(state: web::Data<AppState>, req: HttpRequest, body: web::Bytes) -> HttpResponse {
+    let shared = state.clone();
+    admin_post(&state, &req, &body, |session, admin, form| async move {
+        let result = async {
+            let change = read_settings_change(Fields::from_text_pairs(form.0, ""))?;
+            shared.service.change_office_settings(&admin, change).await?;
+            Ok("settings".to_string())
         }
         .await;
         (session, result)

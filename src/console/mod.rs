@@ -88,6 +88,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(web::resource("/admin/users").route(web::post().to(admin::create_user)).wrap(page_headers()))
         .service(web::resource("/admin/users/{id}").route(web::post().to(admin::update_user)).wrap(page_headers()))
         .service(web::resource("/admin/unlock").route(web::post().to(admin::unlock_user)).wrap(page_headers()))
+        .service(web::resource("/admin/settings").route(web::post().to(admin::change_settings)).wrap(page_headers()))
         .service(web::resource("/admin/reasons").route(web::post().to(admin::create_reason)).wrap(page_headers()))
         .service(web::resource("/admin/reasons/{id}").route(web::post().to(admin::update_reason)).wrap(page_headers()))
         .service(web::resource("/admin/statuses").route(web::post().to(admin::create_status)).wrap(page_headers()))
@@ -114,6 +115,8 @@ pub struct UserBar {
     pub is_admin: bool,
     pub can_write: bool,
     pub csrf: String,
+    /// "Set the office time zone" on every page of an admin until someone has.
+    pub zone_reminder: bool,
 }
 
 impl Chrome {
@@ -130,6 +133,7 @@ impl Chrome {
                 is_admin: s.caller.role == Role::Admin,
                 can_write: crate::service::access::Writer::allows(&s.caller),
                 csrf: s.csrf(),
+                zone_reminder: s.zone_reminder,
             }),
         }
     }

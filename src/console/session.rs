@@ -2,7 +2,7 @@
 //! token of a sign-in lives in an HttpOnly cookie; every state-changing form
 //! carries a token derived from it; cross-site requests are refused.
 
-use crate::domain::users::{Caller, TokenKind};
+use crate::domain::users::{Caller, Role, TokenKind};
 use crate::state::AppState;
 use actix_web::http::header;
 use actix_web::{web, HttpRequest};
@@ -21,6 +21,9 @@ pub const TLS_SESSION_COOKIE: &str = "__Host-calllog_session";
 pub struct Session {
     pub caller: Caller,
     pub token: String,
+    /// An admin's pages remind them to choose the office time zone until
+    /// someone has (docs/api.md §16).
+    pub zone_reminder: bool,
 }
 
 impl Session {
@@ -82,7 +85,8 @@ pub async fn current_session(state: &AppState, req: &HttpRequest) -> Option<Sess
     if caller.token_kind != Some(TokenKind::Session) {
         return None;
     }
-    Some(Session { caller, token })
+    let zone_reminder = caller.role == Role::Admin && state.service.config.zone.awaits_choice();
+    Some(Session { caller, token, zone_reminder })
 }
 
 pub fn session_cookie(req: &HttpRequest, token: &str, max_age_seconds: i64) -> String {

@@ -266,3 +266,54 @@ async fn weak_passwords_are_refused_on_admin_and_account_naming_the_rule() {
     assert_eq!(get(&app, "/api/users", &admin).await.body["Total"], 2, "no user was made");
     sign_in(&app, "agnes.archer", "agnes.archer-password").await;
 }
+
+/// docs/api.md §16, docs/console.md §7: until the office time zone is
+/// chosen, every page reminds an admin (and only an admin) with a link to
+/// set it; set on `/admin`, the pages and the API write times in it.
+#[actix_web::test]
+async fn the_office_time_zone_is_set_on_admin_and_reminded_until_then() {
+    app_with_directory!(app, admin);
+    let (_, _agent) = make_user(&app, &admin, "agent1", "agent", &[1]).await;
+    let created =
+        post(&app, "/api/calllogs", &admin, serde_json::json!({"PropertyId": 1, "CallFrom": "c", "Subject": "Gate"}))
+            .await;
+    let log_id = created.body["LogId"].as_i64().unwrap();
+    let cookie = console_sign_in(&app, "admin", ADMIN_PASSWORD).await;
+    let agent_cookie = console_sign_in(&app, "agent1", "agent1-password").await;
+    const REMINDER: &str = "the office time zone is not set yet";
+    for path in ["/desk", "/calls", "/admin"] {
+        assert!(get_page(&app, path, Some(&cookie)).await.body.contains(REMINDER), "{path}");
+        assert!(
+            !get_page(&app, path, Some(&agent_cookie)).await.body.contains(REMINDER),
+            "{path}: agents are not asked"
+        );
+    }
+    let call = get_page(&app, &format!("/calls/{log_id}"), Some(&cookie)).await;
+    assert!(call.body.contains("+00:00"), "the instant in UTC: {}", call.body);
+
+    let csrf = csrf_for(&app, &cookie).await;
+    let fields = [("csrf", csrf.as_str()), ("TimeZone", "Asia/Tokyo"), ("OfficeName", "Harbor Management")];
+    let saved = post_form(&app, "/admin/settings", Some(&cookie), &fields, "same-origin").await;
+    assert_eq!(
+        (saved.status, saved.header("location")),
+        (StatusCode::SEE_OTHER, "/admin?done=settings"),
+        "{}",
+        saved.body
+    );
+    let page = get_page(&app, "/admin?done=settings", Some(&cookie)).await;
+    assert!(page.body.contains("The office settings were saved.") && !page.body.contains(REMINDER), "{}", page.body);
+    assert!(page.body.contains("set the office time zone to Asia/Tokyo"), "the audit in words: {}", page.body);
+    // The call's time is now shown, and written by the API, in Tokyo (+09:00).
+    let call = get_page(&app, &format!("/calls/{log_id}"), Some(&cookie)).await;
+    assert!(call.body.contains("+09:00"), "{}", call.body);
+    let read = get(&app, &format!("/api/calllogs/{log_id}"), &admin).await;
+    assert!(read.body["CreatedOn"].as_str().unwrap().ends_with("+09:00"), "{}", read.text);
+    assert_eq!(get(&app, "/api/settings", &admin).await.body["OfficeName"], "Harbor Management");
+
+    // A zone that is no zone: the form again, the field named, nothing saved.
+    let fields = [("csrf", csrf.as_str()), ("TimeZone", "Mars/Olympus"), ("OfficeName", "")];
+    let refused = post_form(&app, "/admin/settings", Some(&cookie), &fields, "same-origin").await;
+    assert_eq!(refused.status, StatusCode::BAD_REQUEST);
+    assert!(refused.body.contains("TimeZone") && refused.body.contains("is not a time zone name"), "{}", refused.body);
+    assert_eq!(get(&app, "/api/settings", &admin).await.body["TimeZone"], "Asia/Tokyo");
+}

@@ -64,3 +64,33 @@ async fn an_admin_makes_a_user_adds_a_reason_and_imports_the_directory() {
     assert!(!browser.exists("a[href^='/admin']").await, "an agent's pages do not link to /admin");
     browser.finish().await;
 }
+
+/// docs/api.md §16, docs/console.md §7: an admin is reminded until the
+/// office time zone is chosen; chosen on /admin, the pages and the API
+/// write times in it.
+#[actix_web::test]
+#[ignore = "needs chromium + chromedriver (run by .ci/run)"]
+async fn the_time_zone_set_on_admin_changes_the_times_shown_and_the_api() {
+    let (app, admin) = super::staffed_app().await;
+    let log_id = super::api_log(&app, &admin, json!({"PropertyId": 1, "CallFrom": "c", "Subject": "Gate"})).await;
+    let mut browser = open(&app).await;
+    browser.sign_in("admin", ADMIN_PASSWORD).await;
+    browser.goto(&format!("/calls/{log_id}")).await;
+    browser.wait_for_text("the office time zone is not set yet").await;
+    let shown = browser.find("time").await.attr("datetime").await.unwrap().unwrap_or_default();
+    assert!(shown.ends_with("+00:00"), "{shown}");
+    browser.find("a[href='/admin#settings']").await.click().await.unwrap();
+    browser.wait_for_path("the admin page", |p| p.starts_with("/admin")).await;
+    browser.fill("TimeZone", "America/Los_Angeles").await;
+    browser.submit_form_of("TimeZone").await;
+    browser.wait_for_text("The office settings were saved.").await;
+    assert!(!browser.page_text().await.contains("not set yet"), "the reminder is gone");
+    browser.screenshots("admin-settings").await;
+    browser.goto(&format!("/calls/{log_id}")).await;
+    let shown = browser.find("time").await.attr("datetime").await.unwrap().unwrap_or_default();
+    assert!(shown.ends_with("-08:00") || shown.ends_with("-07:00"), "{shown}");
+    let read = get(&app, &format!("/api/calllogs/{log_id}"), &admin).await;
+    let created = read.body["CreatedOn"].as_str().unwrap().to_string();
+    assert!(created.ends_with("-08:00") || created.ends_with("-07:00"), "{created}");
+    browser.finish().await;
+}

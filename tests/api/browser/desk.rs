@@ -296,3 +296,25 @@ async fn suggestions_are_shown_under_did_you_mean() {
     assert_eq!(browser.js(heading, vec![]).await, json!([false, null, false, 1]));
     browser.finish().await;
 }
+
+/// docs/console.md §7, against the real lookup: `nunex` on the desk offers
+/// José Núñez under "Did you mean", and choosing him opens his card.
+#[actix_web::test]
+#[ignore = "needs chromium + chromedriver (run by .ci/run)"]
+async fn nunex_offers_nunez_and_opens_his_card() {
+    let (app, _) = staffed_app().await;
+    let mut browser = open(&app).await;
+    browser.sign_in("agnes", "agnes-password").await;
+    browser.goto("/desk").await;
+    browser.keyboard().text("nunex").await;
+    browser.wait_for_lookup("nunex").await;
+    let heading = browser.find("#lookup-results-suggested").await.text().await.unwrap();
+    assert_eq!(heading, "Did you mean");
+    let option = browser.find("#lookup-results [role=option]").await.text().await.unwrap();
+    assert!(option.contains("Núñez"), "{option}");
+    browser.screenshots("desk-did-you-mean").await;
+    browser.keyboard().key(Key::Down).await;
+    browser.keyboard().key(Key::Enter).await;
+    browser.wait_for_path("the card", |p| p.contains("residentId=112")).await;
+    browser.finish().await;
+}
