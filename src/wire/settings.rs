@@ -10,10 +10,20 @@ use serde::Serialize;
 pub const SETTINGS_RESOURCE: Resource = Resource { name: "OfficeSettings", fields: &["TimeZone", "OfficeName"] };
 
 /// `PUT /api/settings`: each field given replaces the stored one, an absent
-/// one is kept; `"OfficeName": null` removes the name.
+/// one is kept; `"OfficeName": null` removes the name (a `null` zone is refused).
 pub fn read_settings_change(mut f: Fields) -> Result<SettingsChange, DomainError> {
     f.expect(SETTINGS_RESOURCE);
-    let time_zone = f.string("TimeZone");
+    // A zone cannot be removed (UTC is a zone like any other): `null` is refused, not taken as "keep".
+    let time_zone = match f.clearable_string("TimeZone") {
+        Some(None) => {
+            f.error(
+                "TimeZone",
+                "must be a time zone name such as America/New_York; leave it out to keep the current one",
+            );
+            None
+        }
+        given => given.flatten(),
+    };
     let office_name = f.clearable_string("OfficeName");
     f.finish()?;
     SettingsChange::read(time_zone.as_deref(), office_name.as_ref().map(Option::as_deref))

@@ -75,6 +75,7 @@ async fn bad_settings_are_refused_naming_the_field_and_nothing_is_written() {
     for (body, field) in [
         (json!({"TimeZone": "Mars/Olympus", "OfficeName": "New"}), "TimeZone"),
         (json!({"TimeZone": 5}), "TimeZone"),
+        (json!({"TimeZone": null, "OfficeName": ""}), "TimeZone"),
         (json!({"OfficeName": "x".repeat(101)}), "OfficeName"),
         (json!({"OfficeName": "a\u{0}b"}), "OfficeName"),
         (json!({"Zone": "Europe/Paris"}), "Zone"),
