@@ -250,9 +250,15 @@ pub struct FormFields(pub Vec<(String, String)>);
 
 impl FormFields {
     pub fn parse(body: &[u8]) -> Result<FormFields, PageFailure> {
-        serde_urlencoded::from_bytes(body)
-            .map(FormFields)
-            .map_err(|_| PageFailure::bad_request("The form could not be read (it is not valid URL encoding)."))
+        let pairs: Vec<(String, String)> = serde_urlencoded::from_bytes(body)
+            .map_err(|_| PageFailure::bad_request("The form could not be read (it is not valid URL encoding)."))?;
+        // A NUL is kept as U+FFFD, as in the API's bodies (docs/api.md §1).
+        let kept = |text: String| crate::wire::input::nul_replaced(&text).unwrap_or(text);
+        let pairs = pairs.into_iter().map(|(name, value)| {
+            let value = if crate::wire::input::is_secret(&name) { value } else { kept(value) };
+            (kept(name), value)
+        });
+        Ok(FormFields(pairs.collect()))
     }
 
     /// Removes every field named `name` (ignoring case) and returns the first value.

@@ -326,8 +326,7 @@ fn request_body(method: &str, path: &str) -> Option<Value> {
                                      "description": "an IANA time zone name (America/New_York, any case) that the \
                                          time zone database knows; else 400/114"},
                        "OfficeName": nullable(json!({"type": "string", "maxLength": MAX_OFFICE_NAME_CHARS,
-                                                    "pattern": format!("^[^{CONTROL}]*$"),
-                                                    "description": "null or blank removes it"}))}),
+                                                    "description": "no control characters; null or blank removes it"}))}),
             Some(SETTINGS_RESOURCE),
         ),
         ("post", "/api/calllogreasons") => {

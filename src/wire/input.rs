@@ -86,6 +86,34 @@ pub struct ParsedJson {
 }
 
 /// Parses a JSON document, noting repeated properties (compared ignoring case).
+/// docs/api.md §1: a NUL character (U+0000) in text is kept as U+FFFD, on
+/// both engines alike: PostgreSQL cannot store a NUL in text, and a text
+/// must read the same whichever engine holds it.
+pub fn nul_replaced(text: &str) -> Option<String> {
+    text.contains('\0').then(|| text.replace('\0', "\u{FFFD}"))
+}
+
+/// A password field (`Password`, `NewPassword`, `CurrentPassword`): only
+/// its hash is ever stored, so it keeps its NULs, and the password rules see
+/// exactly what was typed.
+pub fn is_secret(name: &str) -> bool {
+    name.to_ascii_lowercase().ends_with("password")
+}
+
+/// Every string in `value` (in lists and objects too), NULs replaced.
+fn without_nul(value: &mut Value) {
+    match value {
+        Value::String(s) => {
+            if let Some(kept) = nul_replaced(s) {
+                *s = kept;
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(without_nul),
+        Value::Object(map) => map.values_mut().for_each(without_nul),
+        _ => {}
+    }
+}
+
 pub fn parse_json(bytes: &[u8]) -> Result<ParsedJson, serde_json::Error> {
     let state = RefCell::new(ParseState::default());
     let mut deserializer = serde_json::Deserializer::from_slice(bytes);
@@ -186,7 +214,8 @@ impl<'de> Visitor<'de> for ValueSeed<'_> {
 }
 
 impl Fields {
-    fn new(prefix: String, values: HashMap<String, Entry>, textual: bool, repeats: Vec<Repeat>) -> Fields {
+    fn new(prefix: String, mut values: HashMap<String, Entry>, textual: bool, repeats: Vec<Repeat>) -> Fields {
+        values.iter_mut().filter(|(name, _)| !is_secret(name)).for_each(|(_, entry)| without_nul(&mut entry.value));
         Fields {
             prefix,
             values,

@@ -115,3 +115,33 @@ async fn no_input_produces_a_server_error() {
     assert_eq!(again.status.as_u16(), 201, "{}", again.text);
     assert_eq!(get(&app, "/api/calllogs?propertyId=1", &admin).await.status.as_u16(), 200);
 }
+
+/// docs/api.md §1: a NUL (U+0000) in text is kept as U+FFFD on both engines
+/// (PostgreSQL cannot store a NUL in text; it answered 500 before).
+#[actix_web::test]
+async fn a_nul_in_text_is_kept_as_a_replacement_character_on_both_engines() {
+    app_with_directory!(app, admin);
+    let created = post(
+        &app,
+        "/api/calllogs",
+        &admin,
+        serde_json::json!({"PropertyId": 1, "CallFrom": "a\u{0}b", "Subject": "s\u{0}t", "Notes": "n\u{0}"}),
+    )
+    .await;
+    assert_eq!(created.status.as_u16(), 201, "{}", created.text);
+    assert_eq!(
+        (created.body["CallFrom"].as_str(), created.body["Subject"].as_str(), created.body["Notes"].as_str()),
+        (Some("a\u{FFFD}b"), Some("s\u{FFFD}t"), Some("n\u{FFFD}"))
+    );
+    let reason = post(&app, "/api/calllogreasons", &admin, serde_json::json!({"Name": "x\u{0}y"})).await;
+    assert_eq!((reason.status.as_u16(), reason.body["Name"].as_str()), (201, Some("x\u{FFFD}y")), "{}", reason.text);
+    let sign_in = call(
+        &app,
+        Method::POST,
+        "/api/auth/token",
+        None,
+        Some(serde_json::json!({"UserName": "adm\u{0}in", "Password": "whatever-1"})),
+    )
+    .await;
+    sign_in.assert_error(401, 101);
+}
