@@ -75,8 +75,8 @@ async fn units_of_property(state: web::Data<AppState>, caller: Caller, req: Http
     let page = params.page()?;
     let unit_query = UnitQuery {
         sort: params.choice::<UnitSort>("sort")?.unwrap_or(UnitSort::DisplayOrder),
-        number_prefix: params.get("unitNumber").map(str::to_lowercase),
-        resident_name: params.get("residentName").map(str::to_lowercase),
+        number_prefix: params.text_key("unitNumber"),
+        resident_name: params.text_key("residentName"),
     };
     let units = state.service.units_of_property(&caller, property_id, unit_query).await?;
     ok_json(&state, ListWrapper::paged(units, page))
@@ -95,7 +95,7 @@ async fn residents_of_property(state: web::Data<AppState>, caller: Caller, req: 
     let property_id = path_id(&req, "id", PropertyId)?;
     let params = query(&req)?;
     let page = params.page()?;
-    let name = params.get("name").map(str::to_lowercase);
+    let name = params.text_key("name");
     let residents = state.service.residents_of_property(&caller, property_id, name).await?;
     ok_json(&state, ListWrapper::paged(residents, page))
 }

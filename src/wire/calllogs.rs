@@ -132,7 +132,7 @@ pub fn read_filter(params: &QueryParams, zone: &TimeZone) -> Result<CallLogFilte
         resident_id: params.id("residentId", ResidentId)?,
         statuses: params.ids("status", StatusId)?,
         reasons: params.ids("reason", ReasonId)?,
-        takenby: params.get("takenBy").map(str::to_lowercase),
+        takenby: params.text_key("takenBy"),
         taken_by_exactly: None,
         from: params.date("from", zone)?,
         to: params.date("to", zone)?,

@@ -37,6 +37,16 @@ impl QueryParams {
         self.pairs.iter().rev().find(|(n, _)| *n == name).map(|(_, v)| v.as_str())
     }
 
+    /// The last value given for `name`, if not blank, lower-cased for a
+    /// match ignoring case, a NUL kept as U+FFFD as stored text keeps it
+    /// (docs/api.md §1).
+    pub fn text_key(&self, name: &str) -> Option<String> {
+        self.get(name).map(|text| {
+            let text = text.to_lowercase();
+            crate::wire::input::nul_replaced(&text).unwrap_or(text)
+        })
+    }
+
     /// The last value given for `name`, if not blank.
     pub fn get(&self, name: &str) -> Option<&str> {
         self.raw(name).map(str::trim).filter(|v| !v.is_empty())

@@ -145,3 +145,23 @@ async fn a_nul_in_text_is_kept_as_a_replacement_character_on_both_engines() {
     .await;
     sign_in.assert_error(401, 101);
 }
+
+/// The text filters of lists compare with stored text, whose NULs are kept
+/// as U+FFFD: a NUL in one is read the same way (PostgreSQL refused it: 500).
+#[actix_web::test]
+async fn a_nul_in_a_text_filter_matches_as_stored() {
+    app_with_directory!(app, admin);
+    let created = post(
+        &app,
+        "/api/calllogs",
+        &admin,
+        serde_json::json!({"PropertyId": 1, "CallFrom": "c", "Subject": "s", "Takenby": "Ma\u{0}ria"}),
+    )
+    .await;
+    assert_eq!(created.status.as_u16(), 201, "{}", created.text);
+    let found = get(&app, "/api/calllogs?takenBy=ma%00ria", &admin).await;
+    assert_eq!((found.status.as_u16(), found.body["Total"].as_i64()), (200, Some(1)), "{}", found.text);
+    for path in ["/api/properties/1/units?unitNumber=1%00&residentName=a%00", "/api/properties/1/residents?name=a%00"] {
+        assert_eq!(get(&app, path, &admin).await.status.as_u16(), 200, "{path}");
+    }
+}
