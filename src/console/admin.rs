@@ -97,7 +97,17 @@ struct AdminPage {
     recent_changes: Vec<AuditLine>,
     settings: SettingsView,
     /// The time zone database's names, for the time zone field's suggestions.
-    zones: Vec<String>,
+    zones: &'static [String],
+}
+
+/// The time zone database's names, sorted: read once, the database is built in.
+fn zone_names() -> &'static [String] {
+    static NAMES: std::sync::OnceLock<Vec<String>> = std::sync::OnceLock::new();
+    NAMES.get_or_init(|| {
+        let mut names: Vec<String> = jiff::tz::db().available().map(|name| name.as_str().to_string()).collect();
+        names.sort();
+        names
+    })
 }
 
 const ROLES: [Role; 3] = [Role::Admin, Role::Agent, Role::Viewer];
@@ -119,8 +129,6 @@ async fn admin_page(
     let (_, changes) = state.service.audit_entries(caller, Default::default(), recent).await?;
     let zone = &state.service.config.zone.current();
     let settings = state.service.office_settings(caller).await?;
-    let mut zones: Vec<String> = jiff::tz::db().available().map(|name| name.as_str().to_string()).collect();
-    zones.sort();
     let words = Names {
         properties: properties.iter().map(|p| (p.property_id, p.property_name.clone())).collect(),
         users: users
@@ -207,7 +215,7 @@ async fn admin_page(
             .map(|e| AuditLine { at: When::of(e.at, zone), sentence: audit_sentence(&e, &words) })
             .collect(),
         settings,
-        zones,
+        zones: zone_names(),
     })
 }
 

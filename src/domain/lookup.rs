@@ -104,7 +104,7 @@ impl LookupQuery {
 /// "Did you mean" (docs/console.md §7): how many edits a word may be from a
 /// known name word and still be offered in its place: none under 4 letters
 /// (too many names are that close), one for 4–7, two for 8 or more.
-pub fn allowed_edits(letters: usize) -> usize {
+fn allowed_edits(letters: usize) -> usize {
     match letters {
         0..=3 => 0,
         4..=7 => 1,
@@ -270,14 +270,6 @@ impl NearWords {
     }
 }
 
-/// The known name words (folded) within [`allowed_edits`] of `word`
-/// (folded), best first, at most [`SUGGESTIONS_PER_WORD`].
-pub fn nearest_words<'a>(word: &str, known: impl IntoIterator<Item = &'a str>) -> Vec<String> {
-    let Some(mut near) = NearWords::new(word) else { return Vec::new() };
-    known.into_iter().for_each(|k| near.offer(k));
-    near.best()
-}
-
 /// The edit distance of `a` and `b` (a swap of neighbours is one edit) when
 /// it is at most `most`, else `None`; gives up early, so a far word costs
 /// little.
@@ -415,6 +407,13 @@ impl From<CallLogBrief> for LookupHit {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The known words near `word`, best first, as the store would offer them.
+    fn nearest_words<'a>(word: &str, known: impl IntoIterator<Item = &'a str>) -> Vec<String> {
+        let Some(mut near) = NearWords::new(word) else { return Vec::new() };
+        known.into_iter().for_each(|k| near.offer(k));
+        near.best()
+    }
     use crate::domain::error::ErrorKind;
 
     #[test]

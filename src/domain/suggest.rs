@@ -12,7 +12,7 @@ fn folded(name: &str) -> Vec<char> {
 
 /// The edit distance between two character strings: insertions, deletions,
 /// substitutions, and a swap of two neighbours (`emial`) as one edit.
-pub fn distance(a: &[char], b: &[char]) -> usize {
+fn distance(a: &[char], b: &[char]) -> usize {
     let mut d = vec![vec![0usize; b.len() + 1]; a.len() + 1];
     for (i, row) in d.iter_mut().enumerate() {
         row[0] = i;
